@@ -1,0 +1,47 @@
+//! The command line (clap), qemu-user style: `a64x [OPTIONS] PROGRAM [ARGS...]`, with an
+//! `A64X_*` environment variable for each option (binfmt_misc passes no options).
+
+use clap::Parser;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// a64x runs AArch64 (arm64) Linux programs on x86-64 Linux by translating their code.
+#[derive(Parser, Debug)]
+#[command(name = "a64x", version, about, long_about = None)]
+pub struct Cli {
+    /// Sysroot for the guest's dynamic loader and libraries (like qemu's -L). Accepted now;
+    /// dynamic linking is not supported yet.
+    #[arg(
+        short = 'L',
+        long = "sysroot",
+        value_name = "DIR",
+        env = "A64X_LD_PREFIX"
+    )]
+    pub sysroot: Option<PathBuf>,
+
+    /// Print every guest system call and its result to stderr, strace style.
+    #[arg(long = "strace", env = "A64X_STRACE")]
+    pub strace: bool,
+
+    /// Print translation statistics to stderr when the guest exits.
+    #[arg(long = "stats", env = "A64X_STATS")]
+    pub stats: bool,
+
+    /// Maximum guest instructions per translated block (1 = one instruction per block, for
+    /// debugging the translator).
+    #[arg(long = "max-block-insns", value_name = "N", default_value_t = 64, env = "A64X_MAX_BLOCK_INSNS",
+          value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub max_block_insns: u32,
+
+    /// The AArch64 program to run.
+    #[arg(value_name = "PROGRAM")]
+    pub program: PathBuf,
+
+    /// Arguments passed to the program.
+    #[arg(
+        value_name = "ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub args: Vec<OsString>,
+}

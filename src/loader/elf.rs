@@ -1,0 +1,241 @@
+//! Loader, ELF parsing: the header and program-header checks of fs/binfmt_elf.c `load_elf_binary`
+//! (read with goblin's ELF64 types after our own bounds checks, so no input can make it panic) and
+//! the function symbols of `.symtab`.
+
+use std::path::Path;
+
+use goblin::container::{Container, Ctx};
+use goblin::elf::program_header::{ProgramHeader, PT_INTERP, PT_LOAD};
+use goblin::elf::section_header::{SectionHeader, SHT_SYMTAB};
+use goblin::elf::sym::{Symtab, STT_FUNC};
+use goblin::elf64::header::{Header, ET_DYN, ET_EXEC, SIZEOF_EHDR};
+
+use super::error::{em, LoadError};
+use crate::memory::PAGE_SIZE;
+
+/// Size of one ELF64 program header (`sizeof(Elf64_Phdr)`).
+const PHDR_SIZE: u64 = 56;
+/// Size of one ELF64 section header (`sizeof(Elf64_Shdr)`).
+const SHDR_SIZE: u64 = 64;
+/// Size of one ELF64 symbol (`sizeof(Elf64_Sym)`).
+const SYM_SIZE: u64 = 24;
+/// `PN_XNUM`: the real program header count is elsewhere; Linux does not load such files.
+const PN_XNUM: u16 = 0xffff;
+
+/// A checked AArch64 ELF64 executable: its header and program headers.
+pub(crate) struct ElfFile {
+    /// The ELF header.
+    pub header: Header,
+    /// The program headers, in file order.
+    pub phdrs: Vec<ProgramHeader>,
+}
+
+impl ElfFile {
+    /// Whether this is `ET_DYN` (static-PIE once PT_INTERP is ruled out).
+    pub fn is_dyn(&self) -> bool {
+        self.header.e_type == ET_DYN
+    }
+
+    /// The PT_LOAD headers that occupy memory.
+    pub fn loads(&self) -> impl Iterator<Item = &ProgramHeader> {
+        self.phdrs
+            .iter()
+            .filter(|p| p.p_type == PT_LOAD && p.p_memsz != 0)
+    }
+}
+
+/// `bytes[off..off+len]`, or None if that is beyond the file.
+fn slice(bytes: &[u8], off: u64, len: u64) -> Option<&[u8]> {
+    let start = usize::try_from(off).ok()?;
+    let end = start.checked_add(usize::try_from(len).ok()?)?;
+    bytes.get(start..end)
+}
+
+/// A little- or big-endian u16 at `off` (for e_machine before the byte order is accepted).
+fn u16_at(bytes: &[u8], off: usize, big: bool) -> u16 {
+    match bytes.get(off..off + 2) {
+        Some(&[a, b]) if big => u16::from_be_bytes([a, b]),
+        Some(&[a, b]) => u16::from_le_bytes([a, b]),
+        _ => 0,
+    }
+}
+
+/// Checks that `bytes` is a loadable static AArch64 executable, in the order that gives the most
+/// useful message: magic, class, byte order, machine, type, program headers, PT_INTERP, segments.
+pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<ElfFile, LoadError> {
+    let p = || path.to_path_buf();
+    if bytes.get(..4) != Some(b"\x7fELF") {
+        return Err(LoadError::NotElf { path: p() });
+    }
+    if bytes.len() < 20 {
+        return Err(LoadError::Truncated {
+            path: p(),
+            what: "ELF header",
+        });
+    }
+    let big = bytes[5] == 2;
+    let machine = u16_at(bytes, 18, big);
+    match bytes[4] {
+        1 => return Err(LoadError::Class32 { path: p(), machine }),
+        2 => {}
+        c => return malformed(path, format!("invalid EI_CLASS {c}")),
+    }
+    match bytes[5] {
+        1 => {}
+        2 => return Err(LoadError::BigEndian { path: p() }),
+        d => return malformed(path, format!("invalid EI_DATA {d}")),
+    }
+    if machine != em::AARCH64 {
+        return Err(LoadError::WrongMachine { path: p(), machine });
+    }
+    if bytes.len() < SIZEOF_EHDR {
+        return Err(LoadError::Truncated {
+            path: p(),
+            what: "ELF header",
+        });
+    }
+    let header = Header::parse(bytes).or_else(|e| malformed(path, e.to_string()))?;
+    if header.e_type != ET_EXEC && header.e_type != ET_DYN {
+        return Err(LoadError::NotExecutable {
+            path: p(),
+            e_type: header.e_type,
+        });
+    }
+    if u64::from(header.e_phentsize) != PHDR_SIZE {
+        return malformed(
+            path,
+            format!("e_phentsize {} (expected 56)", header.e_phentsize),
+        );
+    }
+    if header.e_phnum == 0 || header.e_phnum == PN_XNUM {
+        return malformed(path, format!("e_phnum {}", header.e_phnum));
+    }
+    let ph_len = PHDR_SIZE * u64::from(header.e_phnum);
+    if slice(bytes, header.e_phoff, ph_len).is_none() {
+        return Err(LoadError::Truncated {
+            path: p(),
+            what: "program headers",
+        });
+    }
+    let ctx = Ctx::new(Container::Big, goblin::container::Endian::Little);
+    let phoff = header.e_phoff as usize; // fits: checked by slice() above
+    let phdrs = ProgramHeader::parse(bytes, phoff, usize::from(header.e_phnum), ctx)
+        .or_else(|e| malformed(path, e.to_string()))?;
+
+    if let Some(interp) = phdrs.iter().find(|ph| ph.p_type == PT_INTERP) {
+        let raw = slice(bytes, interp.p_offset, interp.p_filesz).ok_or(LoadError::Truncated {
+            path: p(),
+            what: "PT_INTERP contents",
+        })?;
+        let name = raw.split(|&b| b == 0).next().unwrap_or_default();
+        return Err(LoadError::Dynamic {
+            path: p(),
+            interp: String::from_utf8_lossy(name).into_owned(),
+        });
+    }
+
+    let elf = ElfFile { header, phdrs };
+    if elf.loads().next().is_none() {
+        return malformed(path, "no PT_LOAD segment".into());
+    }
+    for ph in elf.loads() {
+        check_segment(path, bytes, ph)?;
+    }
+    Ok(elf)
+}
+
+/// The kernel's per-segment sanity: contents in the file, file part no bigger than the memory part,
+/// no wrap-around, and file offset congruent to the address modulo the page size (what lets
+/// `elf_map` mmap it; we copy, but a file that breaks this would not run on Linux either).
+fn check_segment(path: &Path, bytes: &[u8], ph: &ProgramHeader) -> Result<(), LoadError> {
+    if ph.p_filesz > ph.p_memsz {
+        return malformed(
+            path,
+            format!("segment at {:#x} has p_filesz > p_memsz", ph.p_vaddr),
+        );
+    }
+    if ph.p_vaddr.checked_add(ph.p_memsz).is_none() {
+        return malformed(path, format!("segment at {:#x} wraps around", ph.p_vaddr));
+    }
+    if ph.p_vaddr % PAGE_SIZE != ph.p_offset % PAGE_SIZE {
+        return malformed(
+            path,
+            format!(
+                "segment at {:#x} has file offset {:#x} not congruent modulo the page size",
+                ph.p_vaddr, ph.p_offset
+            ),
+        );
+    }
+    if slice(bytes, ph.p_offset, ph.p_filesz).is_none() {
+        return Err(LoadError::Truncated {
+            path: path.to_path_buf(),
+            what: "segment contents",
+        });
+    }
+    Ok(())
+}
+
+/// `Err(LoadError::Malformed)` for `path`.
+fn malformed<T>(path: &Path, why: String) -> Result<T, LoadError> {
+    Err(LoadError::Malformed {
+        path: path.to_path_buf(),
+        why,
+    })
+}
+
+/// The file bytes of a checked segment (empty if, against the checks, it is out of range).
+pub(crate) fn segment_bytes<'a>(bytes: &'a [u8], ph: &ProgramHeader) -> &'a [u8] {
+    slice(bytes, ph.p_offset, ph.p_filesz).unwrap_or_default()
+}
+
+/// Function symbols (`STT_FUNC`, non-zero value) of every `SHT_SYMTAB`, as (address + `bias`, size,
+/// name), sorted by address. Anything malformed yields fewer symbols, never an error: symbols only
+/// serve profiling.
+pub(crate) fn function_symbols(
+    bytes: &[u8],
+    header: &Header,
+    bias: u64,
+) -> Vec<(u64, u64, String)> {
+    let mut out = Vec::new();
+    let shnum = u64::from(header.e_shnum);
+    if header.e_shoff == 0
+        || shnum == 0
+        || u64::from(header.e_shentsize) != SHDR_SIZE
+        || slice(bytes, header.e_shoff, shnum * SHDR_SIZE).is_none()
+    {
+        return out;
+    }
+    let ctx = Ctx::new(Container::Big, goblin::container::Endian::Little);
+    let Ok(shdrs) = SectionHeader::parse(bytes, header.e_shoff as usize, shnum as usize, ctx)
+    else {
+        return out;
+    };
+    for sh in shdrs.iter().filter(|s| s.sh_type == SHT_SYMTAB) {
+        let Some(strsh) = shdrs.get(sh.sh_link as usize) else {
+            continue;
+        };
+        let Some(strtab) = slice(bytes, strsh.sh_offset, strsh.sh_size) else {
+            continue;
+        };
+        if slice(bytes, sh.sh_offset, sh.sh_size).is_none() {
+            continue;
+        }
+        let count = (sh.sh_size / SYM_SIZE) as usize;
+        let Ok(syms) = Symtab::parse(bytes, sh.sh_offset as usize, count, ctx) else {
+            continue;
+        };
+        for sym in syms.iter() {
+            if sym.st_type() != STT_FUNC || sym.st_value == 0 {
+                continue;
+            }
+            let name = strtab
+                .get(sym.st_name..)
+                .and_then(|s| s.split(|&b| b == 0).next())
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .unwrap_or_default();
+            out.push((sym.st_value.wrapping_add(bias), sym.st_size, name));
+        }
+    }
+    out.sort();
+    out
+}

@@ -1,0 +1,112 @@
+//! a64x: runs AArch64 Linux programs on x86-64 Linux. This is the process VM: command line,
+//! loading, and the run loop; translation lives in a64x-translator, syscalls in a64x-syscalls.
+
+mod cli;
+mod loader;
+mod memory;
+mod run;
+
+use a64x_syscalls::Syscalls;
+use a64x_translator::cache::CodeCache;
+use a64x_translator::cpu::CpuState;
+use a64x_translator::lift::LiftOptions;
+use clap::Parser;
+use run::{GuestExit, Vm};
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+
+/// AT_HWCAP advertised to the guest (arch/arm64/include/uapi/asm/hwcap.h): FP and ASIMD, which
+/// the A64 ABI assumes. Nothing optional is advertised until it is implemented.
+const HWCAP_FP: u64 = 1 << 0;
+const HWCAP_ASIMD: u64 = 1 << 1;
+
+/// Size of the code cache.
+const CODE_CACHE_BYTES: usize = 256 << 20;
+
+fn main() {
+    // Rust ignores SIGPIPE for its own sake; guests expect the default action.
+    // SAFETY: resetting a disposition to default at startup, before any thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    let cli = cli::Cli::parse();
+    match run(cli) {
+        Ok(GuestExit::Exited(code)) => std::process::exit(code & 0xff),
+        Ok(GuestExit::Signaled(sig)) => die_of_signal(sig),
+        Err(msg) => {
+            eprintln!("a64x: {msg}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run(cli: cli::Cli) -> Result<GuestExit, String> {
+    if !std::arch::is_x86_feature_detected!("lzcnt") || !std::arch::is_x86_feature_detected!("sse2")
+    {
+        return Err("this host CPU lacks LZCNT, which the translator needs".into());
+    }
+    let mut mem = memory::AddressSpace::new();
+    let mut argv: Vec<OsString> = vec![cli.program.clone().into_os_string()];
+    argv.extend(cli.args.iter().cloned());
+    let envp: Vec<OsString> = std::env::vars_os()
+        .map(|(k, v)| OsString::from_vec([k.into_vec(), b"=".to_vec(), v.into_vec()].concat()))
+        .collect();
+    let hw = loader::HwCaps {
+        hwcap: HWCAP_FP | HWCAP_ASIMD,
+        hwcap2: 0,
+    };
+    let image = loader::load_program(&cli.program, &argv, &envp, &mut mem, &hw)
+        .map_err(|e| e.to_string())?;
+    let cache = CodeCache::new(
+        CODE_CACHE_BYTES,
+        LiftOptions {
+            max_insns: cli.max_block_insns,
+        },
+    )
+    .map_err(|e| format!("cannot allocate the code cache: {e}"))?;
+    let mut cpu = Box::<CpuState>::default();
+    cpu.pc = image.entry;
+    cpu.sp = image.stack_pointer;
+    let mut sys = Syscalls::new();
+    sys.strace = cli.strace;
+    let interpret = std::env::var_os("A64X_INTERPRET").is_some();
+    let trace = std::env::var_os("A64X_TRACE").is_some();
+    let check = std::env::var_os("A64X_CHECK").is_some();
+    let mut vm = Vm {
+        cache,
+        cpu,
+        mem,
+        sys,
+        exe: image.exe_path.clone(),
+        interpret,
+        trace,
+        check,
+    };
+    let exit = vm.run();
+    if cli.stats {
+        let s = vm.cache.stats;
+        eprintln!(
+            "a64x: {} blocks, {} guest instructions translated, {} flushes",
+            s.blocks, s.insns, s.flushes
+        );
+    }
+    Ok(exit)
+}
+
+/// End this process by `sig`, so the parent sees what a native run would give.
+fn die_of_signal(sig: i32) -> ! {
+    // SAFETY: plain libc calls on our own process; no core file (the guest's memory is not
+    // what a core of a64x would show).
+    unsafe {
+        let lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        libc::setrlimit(libc::RLIMIT_CORE, &lim);
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(sig);
+    }
+    std::process::exit(128 + sig);
+}

@@ -1,0 +1,201 @@
+//! File-descriptor syscalls whose ABI differs between AArch64 and x86-64: `fcntl` (`O_*` values in
+//! F_GETFL/F_SETFL), `ioctl` (only requests known to be identical), `pipe2` (`O_DIRECT`), and the
+//! epoll calls (`struct epoll_event` is packed on x86-64, `include/uapi/linux/eventpoll.h`).
+//! `ppoll`, `pselect6` and `epoll_pwait` drop the guest's signal mask: the guest mask lives in
+//! [`Syscalls`] and is never applied to host signals.
+
+use std::mem::size_of;
+
+use crate::fs::{GuestOFlags, HostOFlags};
+use crate::uaccess::{check, host_syscall, read_struct, write_bytes};
+use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
+
+/// `fcntl` commands whose argument means the same on both ABIs (`include/uapi/asm-generic/fcntl.h`,
+/// `include/uapi/linux/fcntl.h`; `struct flock` and `struct f_owner_ex` have the same layout).
+const FCNTL_SAME: &[u64] = &[
+    0,    // F_DUPFD
+    1,    // F_GETFD
+    2,    // F_SETFD
+    5,    // F_GETLK
+    6,    // F_SETLK
+    7,    // F_SETLKW
+    8,    // F_SETOWN
+    9,    // F_GETOWN
+    10,   // F_SETSIG
+    11,   // F_GETSIG
+    15,   // F_SETOWN_EX
+    16,   // F_GETOWN_EX
+    17,   // F_GETOWNER_UIDS
+    36,   // F_OFD_GETLK
+    37,   // F_OFD_SETLK
+    38,   // F_OFD_SETLKW
+    1024, // F_SETLEASE
+    1025, // F_GETLEASE
+    1026, // F_NOTIFY
+    1030, // F_DUPFD_CLOEXEC
+    1031, // F_SETPIPE_SZ
+    1032, // F_GETPIPE_SZ
+    1033, // F_ADD_SEALS
+    1034, // F_GET_SEALS
+    1035, // F_GET_RW_HINT
+    1036, // F_SET_RW_HINT
+    1037, // F_GET_FILE_RW_HINT
+    1038, // F_SET_FILE_RW_HINT
+];
+
+/// `fcntl(fd, cmd, arg)`.
+pub fn fcntl(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
+    // Both are `unsigned int` in the kernel: the upper halves of x0 and x1 are ignored.
+    let (fd, cmd) = (a[0] as i32, a[1] & 0xffff_ffff);
+    match cmd as i32 {
+        libc::F_GETFL => {
+            // SAFETY: F_GETFL takes no pointer.
+            let r = check(unsafe { libc::syscall(libc::SYS_fcntl, fd, libc::F_GETFL) })?;
+            Ok(HostOFlags(r as i32).to_guest().0 as u64)
+        }
+        libc::F_SETFL => {
+            let flags = GuestOFlags(a[2] as u32).to_host();
+            // SAFETY: F_SETFL takes no pointer.
+            check(unsafe { libc::syscall(libc::SYS_fcntl, fd, libc::F_SETFL, flags.0) })
+        }
+        _ if FCNTL_SAME.contains(&cmd) => {
+            host_syscall(libc::SYS_fcntl, &[a[0], cmd, a[2], 0, 0, 0])
+        }
+        _ => Err(Errno(libc::EINVAL)),
+    }
+}
+
+/// `ioctl` requests with the same number and argument layout on both (asm-generic `ioctls.h` and
+/// `termbits.h`; the kernel's `struct termios` is 36 bytes on both).
+const IOCTL_SAME: &[u64] = &[
+    0x5401,      // TCGETS
+    0x5402,      // TCSETS
+    0x5403,      // TCSETSW
+    0x5404,      // TCSETSF
+    0x5409,      // TCSBRK
+    0x540A,      // TCXONC
+    0x540B,      // TCFLSH
+    0x540E,      // TIOCSCTTY
+    0x540F,      // TIOCGPGRP
+    0x5410,      // TIOCSPGRP
+    0x5411,      // TIOCOUTQ
+    0x5413,      // TIOCGWINSZ
+    0x5414,      // TIOCSWINSZ
+    0x541B,      // FIONREAD
+    0x5421,      // FIONBIO
+    0x5422,      // TIOCNOTTY
+    0x5429,      // TIOCGSID
+    0x5450,      // FIONCLEX
+    0x5451,      // FIOCLEX
+    0x5452,      // FIOASYNC
+    0x8004_5430, // TIOCGPTN
+    0x4004_5431, // TIOCSPTLCK
+];
+
+/// `ioctl(fd, request, arg)`: unknown requests fail with ENOTTY rather than risk a request whose
+/// structure differs reaching the host kernel untranslated.
+pub fn ioctl(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
+    // The request is an `unsigned int` in the kernel; the upper half of x1 is ignored.
+    let req = a[1] & 0xffff_ffff;
+    if IOCTL_SAME.contains(&req) {
+        host_syscall(libc::SYS_ioctl, &[a[0], req, a[2], 0, 0, 0])
+    } else {
+        Err(Errno(libc::ENOTTY))
+    }
+}
+
+/// `pipe2(fds, flags)`: O_DIRECT (packet mode) has a different value.
+pub fn pipe2(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let flags = GuestOFlags(a[1] as u32).to_host();
+    host_syscall(libc::SYS_pipe2, &[a[0], flags.0 as u32 as u64, 0, 0, 0, 0])
+}
+
+/// AArch64's `struct epoll_event`: naturally aligned, 16 bytes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+struct GuestEpollEvent {
+    events: u32,
+    pad: u32,
+    data: u64,
+}
+
+/// x86-64's `struct epoll_event`: packed, 12 bytes.
+#[repr(C, packed)]
+#[derive(Debug, Clone, Copy, Default)]
+struct HostEpollEvent {
+    events: u32,
+    data: u64,
+}
+
+const _: () = assert!(size_of::<GuestEpollEvent>() == 16);
+const _: () = assert!(size_of::<HostEpollEvent>() == 12);
+
+const EPOLL_CTL_DEL: u64 = 2;
+
+/// `epoll_ctl(epfd, op, fd, event)`.
+pub fn epoll_ctl(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    // DEL ignores the event; old kernels wanted a non-null pointer, new ones accept null.
+    let mut host = if a[1] == EPOLL_CTL_DEL && a[3] == 0 {
+        None
+    } else {
+        let g: GuestEpollEvent = read_struct(ctx, a[3])?;
+        Some(HostEpollEvent {
+            events: g.events,
+            data: g.data,
+        })
+    };
+    let ptr = host.as_mut().map_or(0, |h| h as *mut HostEpollEvent as u64);
+    host_syscall(libc::SYS_epoll_ctl, &[a[0], a[1], a[2], ptr, 0, 0])
+}
+
+/// Largest batch fetched per call: returning fewer events than `maxevents` is always allowed, and
+/// it bounds the host buffer whatever the guest asks for.
+const EPOLL_BATCH: usize = 1024;
+
+/// Shared body of `epoll_pwait` and `epoll_pwait2`: `timeout` is the fourth host argument as given.
+fn epoll_wait_common(ctx: &mut dyn SyscallContext, a: &Args, host_nr: libc::c_long) -> SysResult {
+    let max = a[2] as i32;
+    if max <= 0 || max as usize > i32::MAX as usize / size_of::<GuestEpollEvent>() {
+        return Err(Errno(libc::EINVAL));
+    }
+    let guest_len = max as u64 * size_of::<GuestEpollEvent>() as u64;
+    if !ctx.is_accessible(a[1], guest_len, true) {
+        return Err(Errno(libc::EFAULT));
+    }
+    let n = (max as usize).min(EPOLL_BATCH);
+    let mut host = vec![HostEpollEvent::default(); n];
+    // SAFETY: `host` holds `n` host-layout events; the timeout argument is a guest value or pointer
+    // the kernel checks; the signal mask is dropped (null) on purpose.
+    let got = check(unsafe {
+        libc::syscall(host_nr, a[0], host.as_mut_ptr(), n as i32, a[3], 0u64, 8u64)
+    })?;
+    let mut out = Vec::with_capacity(got as usize * size_of::<GuestEpollEvent>());
+    for e in &host[..got as usize] {
+        let (events, data) = (e.events, e.data);
+        out.extend_from_slice(&events.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&data.to_le_bytes());
+    }
+    write_bytes(ctx, a[1], &out)?;
+    Ok(got)
+}
+
+/// `epoll_pwait(epfd, events, maxevents, timeout_ms, sigmask, sigsetsize)`.
+pub fn epoll_pwait(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    epoll_wait_common(ctx, &a, libc::SYS_epoll_pwait)
+}
+
+/// `epoll_pwait2(epfd, events, maxevents, timeout_timespec, sigmask, sigsetsize)`.
+pub fn epoll_pwait2(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    epoll_wait_common(ctx, &a, libc::SYS_epoll_pwait2)
+}
+
+/// `ppoll(fds, nfds, timeout, sigmask, sigsetsize)`: `struct pollfd` is the same on both.
+pub fn ppoll(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
+    host_syscall(libc::SYS_ppoll, &[a[0], a[1], a[2], 0, 8, 0])
+}
+
+/// `pselect6(n, in, out, ex, timeout, sigmask_pack)`: `fd_set` is the same on both.
+pub fn pselect6(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
+    host_syscall(libc::SYS_pselect6, &[a[0], a[1], a[2], a[3], a[4], 0])
+}

@@ -1,0 +1,208 @@
+//! a64x-syscalls: the AArch64 Linux system-call layer (asm-generic table, `include/uapi/asm-generic/unistd.h`).
+//!
+//! One table row per AArch64 syscall says its number, name, how it is carried out (passed through to
+//! the host, translated, or emulated) and its argument kinds for `--strace`. Guest pointers are host
+//! pointers (guest memory is identity-mapped), but anything that touches the guest address space
+//! layout (brk, mmap, munmap, mprotect) goes through [`GuestMemory`], which the VM implements, so
+//! the guest can never unmap or remap the VM's own memory.
+//!
+//! This crate knows nothing about code generation.
+
+/// What the VM provides to syscall handlers: the guest address space and facts about the process.
+pub trait GuestMemory {
+    /// Linux `brk` semantics: returns the new break, or the old one if `new` cannot be honoured.
+    fn brk(&mut self, new: u64) -> u64;
+    /// Guest `mmap`. Never places or replaces anything over the VM's own memory.
+    /// Returns the mapped address or a positive errno.
+    fn mmap(
+        &mut self,
+        addr: u64,
+        len: u64,
+        prot: i32,
+        flags: i32,
+        fd: i32,
+        off: i64,
+    ) -> Result<u64, i32>;
+    /// Guest `munmap`; refuses (EINVAL) ranges that touch the VM's own memory.
+    fn munmap(&mut self, addr: u64, len: u64) -> Result<(), i32>;
+    /// Guest `mprotect`; refuses (ENOMEM) ranges that are not guest mappings.
+    fn mprotect(&mut self, addr: u64, len: u64, prot: i32) -> Result<(), i32>;
+    /// Whether `[addr, addr+len)` is mapped in the guest with read (and, if `write`, write) access.
+    /// Handlers that copy translated structures into guest memory check this first (EFAULT).
+    fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool;
+}
+
+/// The environment a syscall runs in: the address space plus process-wide facts.
+pub trait SyscallContext: GuestMemory {
+    /// Host path of the guest executable, for `readlinkat("/proc/self/exe")`.
+    fn exe_path(&self) -> &std::path::Path;
+    /// Called when guest code in `[addr, addr+len)` may have changed or gone (munmap, mprotect,
+    /// mmap over it): the VM drops translations of that range.
+    fn invalidate_code(&mut self, addr: u64, len: u64);
+}
+
+/// How a syscall ended, as the run loop needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyscallOutcome {
+    /// Put this value in x0 and continue (negative errno values are encoded as in Linux: -errno as u64).
+    Return(u64),
+    /// `exit_group`: the whole guest process ends with this status.
+    ExitGroup(i32),
+    /// `exit`: the calling guest thread ends with this status.
+    ExitThread(i32),
+}
+
+mod fd;
+mod fs;
+mod mm;
+mod process;
+mod signal;
+pub mod strace;
+pub mod table;
+mod uaccess;
+
+#[cfg(test)]
+mod tests;
+
+pub use signal::{GuestSigaction, GuestStack};
+pub use table::{syscall_name, ArgKind, Kind, SyscallDef};
+
+use std::collections::HashSet;
+
+/// The six raw argument registers x0..x5 of a guest `svc #0`.
+pub type Args = [u64; 6];
+
+/// A Linux errno value (positive), the error half of a syscall result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Errno(pub i32);
+
+impl Errno {
+    /// The host thread's current `errno`, after a failed libc call.
+    pub fn last() -> Errno {
+        Errno(
+            std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EIO),
+        )
+    }
+
+    /// The value the guest sees in x0: `-errno` in two's complement.
+    pub fn to_ret(self) -> u64 {
+        (-(self.0 as i64)) as u64
+    }
+}
+
+/// A syscall result before it is put in x0.
+pub type SysResult = Result<u64, Errno>;
+
+impl From<SysResult> for SyscallOutcome {
+    fn from(r: SysResult) -> Self {
+        SyscallOutcome::Return(match r {
+            Ok(v) => v,
+            Err(e) => e.to_ret(),
+        })
+    }
+}
+
+/// Process-wide syscall state: what the guest has told the kernel that a plain host call would not
+/// remember for it (signal dispositions, signal mask, alternate stack, tid address).
+pub struct Syscalls {
+    /// Print every syscall and its result on stderr, in the style of strace.
+    pub strace: bool,
+    pub(crate) sigactions: [GuestSigaction; signal::NSIG],
+    pub(crate) sigmask: u64,
+    pub(crate) altstack: GuestStack,
+    reported: HashSet<u64>,
+    pub(crate) clear_child_tid: u64,
+    pub(crate) robust_list: (u64, u64),
+}
+
+impl Default for Syscalls {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Syscalls {
+    /// Fresh state of a process that has just been exec'd: default dispositions, empty mask.
+    pub fn new() -> Self {
+        Syscalls {
+            strace: false,
+            sigactions: [GuestSigaction::default(); signal::NSIG],
+            sigmask: 0,
+            altstack: GuestStack::disabled(),
+            reported: HashSet::new(),
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+        }
+    }
+
+    /// Carry out guest syscall `nr` (AArch64 number, from x8) with arguments x0..x5.
+    pub fn dispatch(
+        &mut self,
+        ctx: &mut dyn SyscallContext,
+        nr: u64,
+        args: Args,
+    ) -> SyscallOutcome {
+        let def = table::lookup(nr);
+        let call_text = if self.strace {
+            Some(strace::format_call_in(Some(&*ctx), nr, &args))
+        } else {
+            None
+        };
+        let outcome = match def.map(|d| d.kind) {
+            Some(Kind::Passthrough(host_nr)) => uaccess::host_syscall(host_nr, &args).into(),
+            Some(Kind::Translate(h)) | Some(Kind::Emulate(h)) => h(self, ctx, args),
+            Some(Kind::Unsupported) | None => {
+                self.report_unsupported(nr);
+                SyscallOutcome::Return(Errno(libc::ENOSYS).to_ret())
+            }
+        };
+        if let Some(text) = call_text {
+            eprintln!("{}", strace::format_result(&text, nr, outcome));
+        }
+        outcome
+    }
+
+    /// Warn about an unimplemented syscall once per number, so a loop of them does not flood stderr.
+    fn report_unsupported(&mut self, nr: u64) {
+        if self.reported.insert(nr) {
+            eprintln!(
+                "a64x: unsupported syscall {} ({})",
+                nr,
+                syscall_name(nr).unwrap_or("unknown")
+            );
+        }
+    }
+
+    /// The guest's disposition for signal `sig` (1..=64), as last set by `rt_sigaction`.
+    pub fn sigaction(&self, sig: u32) -> Option<GuestSigaction> {
+        signal::index(sig as u64).map(|i| self.sigactions[i])
+    }
+
+    /// The guest's blocked-signal mask (bit `n-1` is signal `n`).
+    pub fn signal_mask(&self) -> u64 {
+        self.sigmask
+    }
+
+    /// Replace the guest's blocked-signal mask, as signal delivery and `rt_sigreturn` do.
+    /// SIGKILL and SIGSTOP can never be blocked.
+    pub fn set_signal_mask(&mut self, mask: u64) {
+        self.sigmask = mask & !signal::UNBLOCKABLE;
+    }
+
+    /// The guest's alternate signal stack, as last set by `sigaltstack`.
+    pub fn altstack(&self) -> GuestStack {
+        self.altstack
+    }
+
+    /// The address given to `set_tid_address` (the kernel clears it and wakes a futex on exit).
+    pub fn clear_child_tid(&self) -> u64 {
+        self.clear_child_tid
+    }
+
+    /// The (head, len) given to `set_robust_list`.
+    pub fn robust_list(&self) -> (u64, u64) {
+        self.robust_list
+    }
+}

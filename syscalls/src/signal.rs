@@ -1,0 +1,180 @@
+//! Signal-state syscalls (`kernel/signal.c`): `rt_sigaction`, `rt_sigprocmask`, `sigaltstack`.
+//! They only record the guest's view (AArch64 structures, `arch/arm64/include/uapi/asm/signal.h`);
+//! host signal handling belongs to the VM, which reads this state back through [`Syscalls`].
+
+use std::mem::size_of;
+
+use crate::uaccess::{read_struct, write_struct};
+use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
+
+/// Number of signals (1..=64).
+pub const NSIG: usize = 64;
+
+/// Size of the kernel's `sigset_t` on both ABIs: the only `sigsetsize` the kernel accepts.
+const SIGSET_SIZE: u64 = 8;
+
+const SIGKILL: u64 = 9;
+const SIGSTOP: u64 = 19;
+
+/// Mask bits of the signals that can never be blocked or caught.
+pub const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
+
+/// arm64's `MINSIGSTKSZ`: larger than x86-64's because of the SVE/FP signal frame.
+const MINSIGSTKSZ: u64 = 5120;
+const SS_ONSTACK: i32 = 1;
+const SS_DISABLE: i32 = 2;
+const SS_AUTODISARM: i32 = 1 << 31;
+
+/// Index into the disposition table of signal `sig`, if it is a valid signal number.
+pub fn index(sig: u64) -> Option<usize> {
+    (1..=NSIG as u64).contains(&sig).then(|| sig as usize - 1)
+}
+
+/// The kernel's AArch64 `struct sigaction` as the guest passes it to `rt_sigaction` (32 bytes;
+/// arm64 defines SA_RESTORER, so the field exists, though its libc leaves it unused).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GuestSigaction {
+    /// Handler address, or SIG_DFL (0) / SIG_IGN (1).
+    pub handler: u64,
+    /// `SA_*` flags (same values on both ABIs).
+    pub flags: u64,
+    /// Restorer address (meaningful only with SA_RESTORER).
+    pub restorer: u64,
+    /// Signals blocked while the handler runs.
+    pub mask: u64,
+}
+
+const _: () = assert!(size_of::<GuestSigaction>() == 32);
+
+/// AArch64's `stack_t` for `sigaltstack` (24 bytes: pointer, int, padding, size).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GuestStack {
+    /// Base of the alternate stack.
+    pub sp: u64,
+    /// `SS_DISABLE` when there is none; may carry `SS_AUTODISARM`.
+    pub flags: i32,
+    /// Padding (the C struct aligns the size field).
+    pub pad: i32,
+    /// Size of the alternate stack in bytes.
+    pub size: u64,
+}
+
+const _: () = assert!(size_of::<GuestStack>() == 24);
+
+impl GuestStack {
+    /// No alternate stack, as at process start.
+    pub fn disabled() -> Self {
+        GuestStack {
+            sp: 0,
+            flags: SS_DISABLE,
+            pad: 0,
+            size: 0,
+        }
+    }
+
+    /// Whether an alternate stack is set up.
+    pub fn is_enabled(&self) -> bool {
+        self.flags & SS_DISABLE == 0
+    }
+}
+
+/// `rt_sigaction(sig, act, oldact, sigsetsize)`.
+pub fn rt_sigaction(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let (sig, act, oact) = (a[0], a[1], a[2]);
+    if a[3] != SIGSET_SIZE {
+        return Err(Errno(libc::EINVAL));
+    }
+    let i = index(sig).ok_or(Errno(libc::EINVAL))?;
+    let new = if act != 0 {
+        if sig == SIGKILL || sig == SIGSTOP {
+            return Err(Errno(libc::EINVAL));
+        }
+        let mut n: GuestSigaction = read_struct(ctx, act)?;
+        n.mask &= !UNBLOCKABLE;
+        Some(n)
+    } else {
+        None
+    };
+    // Check the old-action buffer before changing anything, so a fault leaves the state alone.
+    if oact != 0 && !ctx.is_accessible(oact, size_of::<GuestSigaction>() as u64, true) {
+        return Err(Errno(libc::EFAULT));
+    }
+    let old = s.sigactions[i];
+    if let Some(n) = new {
+        s.sigactions[i] = n;
+    }
+    if oact != 0 {
+        write_struct(ctx, oact, &old)?;
+    }
+    Ok(0)
+}
+
+/// `rt_sigprocmask(how, set, oldset, sigsetsize)`.
+pub fn rt_sigprocmask(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let (how, set, oset) = (a[0] as i32, a[1], a[2]);
+    if a[3] != SIGSET_SIZE {
+        return Err(Errno(libc::EINVAL));
+    }
+    let new: Option<u64> = if set != 0 {
+        Some(read_struct(ctx, set)?)
+    } else {
+        None
+    };
+    if oset != 0 && !ctx.is_accessible(oset, SIGSET_SIZE, true) {
+        return Err(Errno(libc::EFAULT));
+    }
+    let old = s.sigmask;
+    if let Some(n) = new {
+        let mask = match how {
+            libc::SIG_BLOCK => old | n,
+            libc::SIG_UNBLOCK => old & !n,
+            libc::SIG_SETMASK => n,
+            _ => return Err(Errno(libc::EINVAL)),
+        };
+        s.set_signal_mask(mask);
+    }
+    if oset != 0 {
+        write_struct(ctx, oset, &old)?;
+    }
+    Ok(0)
+}
+
+/// `sigaltstack(ss, old_ss)`.
+pub fn sigaltstack(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let (ss, old_ss) = (a[0], a[1]);
+    let new = if ss != 0 {
+        let n: GuestStack = read_struct(ctx, ss)?;
+        let mode = n.flags & !SS_AUTODISARM;
+        if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
+            return Err(Errno(libc::EINVAL));
+        }
+        Some(if mode == SS_DISABLE {
+            GuestStack::disabled()
+        } else if n.size < MINSIGSTKSZ {
+            return Err(Errno(libc::ENOMEM));
+        } else {
+            // SS_ONSTACK on input is an old synonym for 0.
+            GuestStack {
+                sp: n.sp,
+                flags: n.flags & SS_AUTODISARM,
+                pad: 0,
+                size: n.size,
+            }
+        })
+    } else {
+        None
+    };
+    if old_ss != 0 && !ctx.is_accessible(old_ss, size_of::<GuestStack>() as u64, true) {
+        return Err(Errno(libc::EFAULT));
+    }
+    let old = s.altstack;
+    if let Some(n) = new {
+        s.altstack = n;
+    }
+    if old_ss != 0 {
+        write_struct(ctx, old_ss, &old)?;
+    }
+    Ok(0)
+}

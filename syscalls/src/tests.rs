@@ -1,0 +1,463 @@
+//! Unit tests of the syscall layer against the host kernel, with a fake guest address space.
+
+use std::path::{Path, PathBuf};
+
+use crate::table::TABLE;
+use crate::*;
+
+const ENOSYS: u64 = (-libc::ENOSYS) as i64 as u64;
+
+/// A guest address space made of one Vec-owned buffer with a bump allocator.
+struct FakeCtx {
+    mem: Vec<u8>,
+    base: u64,
+    next: u64,
+    exe: PathBuf,
+    invalidated: Vec<(u64, u64)>,
+}
+
+impl FakeCtx {
+    fn new() -> Self {
+        let mem = vec![0u8; 1 << 20];
+        let start = mem.as_ptr() as u64;
+        let base = (start + 4095) & !4095;
+        FakeCtx {
+            mem,
+            base,
+            next: base,
+            exe: PathBuf::from("/opt/guest/bin/hello"),
+            invalidated: Vec::new(),
+        }
+    }
+
+    fn end(&self) -> u64 {
+        self.mem.as_ptr() as u64 + self.mem.len() as u64
+    }
+
+    fn alloc(&mut self, len: u64) -> u64 {
+        let a = self.next;
+        self.next = (self.next + len + 15) & !15;
+        assert!(self.next <= self.end());
+        a
+    }
+
+    fn cstr(&mut self, s: &str) -> u64 {
+        let a = self.alloc(s.len() as u64 + 1);
+        self.write(a, s.as_bytes());
+        self.write(a + s.len() as u64, &[0]);
+        a
+    }
+
+    fn off(&self, addr: u64) -> usize {
+        (addr - self.mem.as_ptr() as u64) as usize
+    }
+
+    fn write(&mut self, addr: u64, bytes: &[u8]) {
+        let o = self.off(addr);
+        self.mem[o..o + bytes.len()].copy_from_slice(bytes);
+    }
+
+    fn read(&self, addr: u64, len: usize) -> Vec<u8> {
+        let o = self.off(addr);
+        self.mem[o..o + len].to_vec()
+    }
+
+    fn u32_at(&self, addr: u64) -> u32 {
+        u32::from_le_bytes(self.read(addr, 4).try_into().unwrap())
+    }
+
+    fn u64_at(&self, addr: u64) -> u64 {
+        u64::from_le_bytes(self.read(addr, 8).try_into().unwrap())
+    }
+}
+
+impl GuestMemory for FakeCtx {
+    fn brk(&mut self, _new: u64) -> u64 {
+        0
+    }
+    fn mmap(&mut self, _: u64, len: u64, _: i32, _: i32, _: i32, _: i64) -> Result<u64, i32> {
+        Ok(self.alloc(len))
+    }
+    fn munmap(&mut self, _: u64, _: u64) -> Result<(), i32> {
+        Ok(())
+    }
+    fn mprotect(&mut self, _: u64, _: u64, _: i32) -> Result<(), i32> {
+        Ok(())
+    }
+    fn is_accessible(&self, addr: u64, len: u64, _write: bool) -> bool {
+        addr >= self.base && addr.checked_add(len).is_some_and(|e| e <= self.end())
+    }
+}
+
+impl SyscallContext for FakeCtx {
+    fn exe_path(&self) -> &Path {
+        &self.exe
+    }
+    fn invalidate_code(&mut self, addr: u64, len: u64) {
+        self.invalidated.push((addr, len));
+    }
+}
+
+fn call(s: &mut Syscalls, c: &mut FakeCtx, nr: u64, args: &[u64]) -> u64 {
+    let mut a = [0u64; 6];
+    a[..args.len()].copy_from_slice(args);
+    match s.dispatch(c, nr, a) {
+        SyscallOutcome::Return(v) => v,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+fn err(e: i32) -> u64 {
+    Errno(e).to_ret()
+}
+
+const AT_FDCWD: u64 = libc::AT_FDCWD as i64 as u64;
+const OPENAT: u64 = 56;
+const CLOSE: u64 = 57;
+const READ: u64 = 63;
+const WRITE: u64 = 64;
+
+fn temp_file(tag: &str, contents: &[u8]) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("a64x-syscalls-{}-{tag}", std::process::id()));
+    std::fs::write(&p, contents).unwrap();
+    p
+}
+
+#[test]
+fn pipe_write_then_read() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    let fds = c.alloc(8);
+    assert_eq!(call(&mut s, &mut c, 59, &[fds, 0]), 0);
+    let (rd, wr) = (c.u32_at(fds) as u64, c.u32_at(fds + 4) as u64);
+    let msg = c.cstr("hello");
+    assert_eq!(call(&mut s, &mut c, WRITE, &[wr, msg, 5]), 5);
+    let buf = c.alloc(16);
+    assert_eq!(call(&mut s, &mut c, READ, &[rd, buf, 16]), 5);
+    assert_eq!(c.read(buf, 5), b"hello");
+    call(&mut s, &mut c, CLOSE, &[rd]);
+    call(&mut s, &mut c, CLOSE, &[wr]);
+}
+
+#[test]
+fn openat_fstat_uses_aarch64_layout() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    let path = temp_file("fstat", &[7u8; 1234]);
+    let p = c.cstr(path.to_str().unwrap());
+    let fd = call(&mut s, &mut c, OPENAT, &[AT_FDCWD, p, 0, 0]);
+    assert!((fd as i64) >= 0, "openat failed: {}", fd as i64);
+    let st = c.alloc(128);
+    assert_eq!(call(&mut s, &mut c, 80, &[fd, st]), 0);
+    assert_eq!(c.u64_at(st + 48), 1234, "st_size at offset 48");
+    let mode = c.u32_at(st + 16);
+    assert_eq!(mode & libc::S_IFMT, libc::S_IFREG, "st_mode at offset 16");
+    use std::os::unix::fs::MetadataExt;
+    let md = std::fs::metadata(&path).unwrap();
+    assert_eq!(mode, md.mode());
+    assert_eq!(c.u32_at(st + 20), 1, "st_nlink is 32-bit at offset 20");
+    assert_eq!(c.u64_at(st + 8), md.ino());
+
+    let st2 = c.alloc(128);
+    assert_eq!(call(&mut s, &mut c, 79, &[AT_FDCWD, p, st2, 0]), 0);
+    assert_eq!(c.read(st, 128), c.read(st2, 128));
+
+    // A bad guest pointer is EFAULT, not a crash.
+    assert_eq!(call(&mut s, &mut c, 80, &[fd, 0x1000]), err(libc::EFAULT));
+
+    // F_GETFL reports the kernel's forced O_LARGEFILE with arm64's value.
+    let fl = call(&mut s, &mut c, 25, &[fd, libc::F_GETFL as u64]);
+    assert_eq!(fl & 0o400000, 0o400000);
+    assert_eq!(fl & 0o100000, 0, "must not read as arm64 O_NOFOLLOW");
+    call(&mut s, &mut c, CLOSE, &[fd]);
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn o_directory_is_translated() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    let path = temp_file("odir", b"x");
+    let p = c.cstr(path.to_str().unwrap());
+    const AARCH64_O_DIRECTORY: u64 = 0o40000;
+    let r = call(
+        &mut s,
+        &mut c,
+        OPENAT,
+        &[AT_FDCWD, p, AARCH64_O_DIRECTORY, 0],
+    );
+    assert_eq!(r, err(libc::ENOTDIR));
+    let tmp = c.cstr(std::env::temp_dir().to_str().unwrap());
+    let fd = call(
+        &mut s,
+        &mut c,
+        OPENAT,
+        &[AT_FDCWD, tmp, AARCH64_O_DIRECTORY, 0],
+    );
+    assert!((fd as i64) >= 0);
+    call(&mut s, &mut c, CLOSE, &[fd]);
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn open_flags_round_trip() {
+    use crate::fs::{GuestOFlags, HostOFlags};
+    let guest = GuestOFlags(0o40000 | 0o100000 | 0o200000 | 0o400000 | 0o2000000 | 2);
+    let host = guest.to_host();
+    assert_eq!(
+        host.0,
+        libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_DIRECT | 0o100000 | libc::O_CLOEXEC | 2
+    );
+    assert_eq!(HostOFlags(host.0).to_guest(), guest);
+}
+
+#[test]
+fn uname_machine_is_aarch64() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    let buf = c.alloc(390);
+    assert_eq!(call(&mut s, &mut c, 160, &[buf]), 0);
+    let machine = c.read(buf + 4 * 65, 65);
+    assert_eq!(&machine[..8], b"aarch64\0");
+    assert_ne!(c.read(buf, 1)[0], 0, "sysname comes from the host");
+}
+
+#[test]
+fn unknown_syscalls_are_enosys() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    assert_eq!(call(&mut s, &mut c, 1000, &[]), ENOSYS);
+    assert_eq!(call(&mut s, &mut c, 1000, &[]), ENOSYS);
+    assert_eq!(call(&mut s, &mut c, 244, &[]), ENOSYS);
+    assert!(s.reported.contains(&1000) && s.reported.contains(&244));
+    assert_eq!(
+        call(&mut s, &mut c, 220, &[]),
+        ENOSYS,
+        "clone is not offered yet"
+    );
+    assert_eq!(call(&mut s, &mut c, 293, &[]), ENOSYS, "rseq");
+    assert!(
+        !s.reported.contains(&293),
+        "rseq's fallback is normal: no warning"
+    );
+}
+
+#[test]
+fn readlinkat_proc_self_exe_is_the_guest() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    let p = c.cstr("/proc/self/exe");
+    let buf = c.alloc(256);
+    let n = call(&mut s, &mut c, 78, &[AT_FDCWD, p, buf, 256]);
+    assert_eq!(n, 20);
+    assert_eq!(c.read(buf, 20), b"/opt/guest/bin/hello");
+    // Truncation, as readlink does it.
+    let n = call(&mut s, &mut c, 78, &[AT_FDCWD, p, buf, 4]);
+    assert_eq!(n, 4);
+    // Other links still reach the host.
+    let p = c.cstr("/proc/self/cwd");
+    let n = call(&mut s, &mut c, 78, &[AT_FDCWD, p, buf, 256]);
+    let cwd = std::env::current_dir().unwrap();
+    assert_eq!(c.read(buf, n as usize), cwd.to_str().unwrap().as_bytes());
+}
+
+#[test]
+fn table_is_sorted_unique_and_named_right() {
+    for w in TABLE.windows(2) {
+        assert!(w[0].nr < w[1].nr, "{} then {}", w[0].name, w[1].name);
+    }
+    let mut names: Vec<_> = TABLE.iter().map(|d| d.name).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), TABLE.len(), "duplicate names");
+    for (nr, name) in [
+        (64, "write"),
+        (94, "exit_group"),
+        (220, "clone"),
+        (221, "execve"),
+        (222, "mmap"),
+        (56, "openat"),
+        (79, "newfstatat"),
+        (278, "getrandom"),
+        (293, "rseq"),
+        (435, "clone3"),
+        (0, "io_setup"),
+        (243, "recvmmsg"),
+        (260, "wait4"),
+        (294, "kexec_file_load"),
+        (424, "pidfd_send_signal"),
+        (450, "set_mempolicy_home_node"),
+    ] {
+        assert_eq!(syscall_name(nr), Some(name), "number {nr}");
+    }
+    assert_eq!(syscall_name(244), None);
+    assert_eq!(syscall_name(300), None);
+    for d in TABLE {
+        assert!(d.args.len() <= 6, "{}", d.name);
+    }
+}
+
+#[test]
+fn exits() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    assert_eq!(
+        s.dispatch(&mut c, 93, [3, 0, 0, 0, 0, 0]),
+        SyscallOutcome::ExitThread(3)
+    );
+    assert_eq!(
+        s.dispatch(&mut c, 94, [7, 0, 0, 0, 0, 0]),
+        SyscallOutcome::ExitGroup(7)
+    );
+}
+
+#[test]
+fn sigaction_and_mask_are_recorded() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    let act = c.alloc(32);
+    let old = c.alloc(32);
+    let words: [u64; 4] = [0x40_1000, 0x0400_0000, 0, u64::MAX];
+    for (i, w) in words.iter().enumerate() {
+        c.write(act + 8 * i as u64, &w.to_le_bytes());
+    }
+    assert_eq!(call(&mut s, &mut c, 134, &[10, act, old, 8]), 0);
+    assert_eq!(c.read(old, 32), vec![0; 32]);
+    let got = s.sigaction(10).unwrap();
+    assert_eq!(got.handler, 0x40_1000);
+    assert_eq!(got.mask, !signal::UNBLOCKABLE);
+    assert_eq!(call(&mut s, &mut c, 134, &[10, 0, old, 8]), 0);
+    assert_eq!(c.u64_at(old), 0x40_1000);
+    assert_eq!(
+        call(&mut s, &mut c, 134, &[9, act, 0, 8]),
+        err(libc::EINVAL)
+    );
+    assert_eq!(
+        call(&mut s, &mut c, 134, &[10, act, 0, 16]),
+        err(libc::EINVAL)
+    );
+    assert_eq!(
+        call(&mut s, &mut c, 134, &[10, 0x10, 0, 8]),
+        err(libc::EFAULT)
+    );
+
+    let set = c.alloc(8);
+    c.write(set, &(1u64 << 1 | 1 << 8).to_le_bytes());
+    assert_eq!(
+        call(&mut s, &mut c, 135, &[libc::SIG_BLOCK as u64, set, old, 8]),
+        0
+    );
+    assert_eq!(c.u64_at(old), 0);
+    assert_eq!(s.signal_mask(), 1 << 1, "SIGKILL cannot be blocked");
+}
+
+#[test]
+fn sigaltstack_is_recorded() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    let ss = c.alloc(24);
+    let old = c.alloc(24);
+    c.write(ss, &0x7000_0000u64.to_le_bytes());
+    c.write(ss + 16, &8192u64.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 132, &[ss, old]), 0);
+    assert_eq!(c.u32_at(old + 8), 2, "SS_DISABLE before");
+    assert!(s.altstack().is_enabled());
+    assert_eq!(s.altstack().size, 8192);
+}
+
+#[test]
+fn tid_address_and_robust_list() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    // SAFETY: gettid has no preconditions.
+    let tid = unsafe { libc::syscall(libc::SYS_gettid) } as u64;
+    assert_eq!(call(&mut s, &mut c, 96, &[0x1234]), tid);
+    assert_eq!(s.clear_child_tid(), 0x1234);
+    assert_eq!(call(&mut s, &mut c, 99, &[0x5000, 24]), 0);
+    assert_eq!(call(&mut s, &mut c, 99, &[0x5000, 16]), err(libc::EINVAL));
+}
+
+#[test]
+fn mm_goes_through_guest_memory() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    let a = call(&mut s, &mut c, 222, &[0, 4096, 3, 0x22, u64::MAX, 0]);
+    assert!(c.is_accessible(a, 4096, true));
+    assert_eq!(
+        call(&mut s, &mut c, 226, &[a, 4096, 1 | 0x10]),
+        0,
+        "PROT_BTI is dropped"
+    );
+    assert_eq!(
+        call(&mut s, &mut c, 226, &[a, 4096, 0x20]),
+        err(libc::EINVAL)
+    );
+    assert_eq!(call(&mut s, &mut c, 215, &[a, 4096]), 0);
+    assert_eq!(c.invalidated, vec![(a, 4096), (a, 4096)]);
+    // Discarding advice never reaches memory outside the guest.
+    let vm = &s as *const Syscalls as u64 & !4095;
+    assert_eq!(call(&mut s, &mut c, 233, &[vm, 4096, 4]), 0);
+}
+
+#[test]
+fn epoll_events_are_translated() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    let ep = call(&mut s, &mut c, 20, &[0]);
+    assert!((ep as i64) >= 0);
+    let fds = c.alloc(8);
+    assert_eq!(call(&mut s, &mut c, 59, &[fds, 0]), 0);
+    let (rd, wr) = (c.u32_at(fds) as u64, c.u32_at(fds + 4) as u64);
+    let ev = c.alloc(16);
+    c.write(ev, &(libc::EPOLLIN as u32).to_le_bytes());
+    c.write(ev + 8, &0x1122_3344_5566_7788u64.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 21, &[ep, 1, rd, ev]), 0);
+    let msg = c.cstr("x");
+    assert_eq!(call(&mut s, &mut c, WRITE, &[wr, msg, 1]), 1);
+    let out = c.alloc(64);
+    assert_eq!(call(&mut s, &mut c, 22, &[ep, out, 4, 0, 0, 8]), 1);
+    assert_eq!(c.u32_at(out), libc::EPOLLIN as u32);
+    assert_eq!(c.u64_at(out + 8), 0x1122_3344_5566_7788);
+    for fd in [rd, wr, ep] {
+        call(&mut s, &mut c, CLOSE, &[fd]);
+    }
+}
+
+#[test]
+fn ioctl_unknown_request_is_enotty() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    assert_eq!(
+        call(&mut s, &mut c, 29, &[0, 0x1234_5678, 0]),
+        err(libc::ENOTTY)
+    );
+}
+
+#[test]
+fn strace_formats_like_strace() {
+    let mut c = FakeCtx::new();
+    let p = c.cstr("/etc/passwd");
+    let a = [AT_FDCWD, p, 0o2000000, 0, 0, 0];
+    let call = strace::format_call_in(Some(&c), OPENAT, &a);
+    assert_eq!(
+        call,
+        "openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC)"
+    );
+    assert_eq!(
+        strace::format_result(&call, OPENAT, SyscallOutcome::Return(3)),
+        format!("{call} = 3")
+    );
+    assert_eq!(
+        strace::format_result("x()", OPENAT, SyscallOutcome::Return(err(libc::ENOENT))),
+        "x() = -1 ENOENT (No such file or directory)"
+    );
+    let msg = c.cstr("hi\n");
+    assert_eq!(
+        strace::format_call_in(Some(&c), WRITE, &[1, msg, 3, 0, 0, 0]),
+        "write(1, \"hi\\n\", 3)"
+    );
+    assert_eq!(
+        strace::format_call(222, [0, 4096, 3, 0x22, u64::MAX, 0]),
+        "mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0x0)"
+    );
+}
+
+#[test]
+fn strace_mode_does_not_disturb_results() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    s.strace = true;
+    let msg = c.cstr("");
+    assert_eq!(call(&mut s, &mut c, WRITE, &[2, msg, 0]), 0);
+    assert_eq!(
+        call(&mut s, &mut c, 80, &[u32::MAX as u64, 0]),
+        err(libc::EBADF)
+    );
+    assert_eq!(call(&mut s, &mut c, 1000, &[]), ENOSYS);
+}

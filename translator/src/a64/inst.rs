@@ -1,0 +1,748 @@
+//! Typed A64 instructions: what the decoder produces and the lifter consumes (Arm ARM C4).
+//!
+//! Register 31 is resolved here once: a [`Reg`] is X0..X30, XZR or SP, as its encoding declares.
+
+/// A general-purpose register operand with register 31 already resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reg {
+    /// X0..X30 (or W0..W30).
+    X(u8),
+    /// XZR/WZR: reads as zero, writes are discarded.
+    Zr,
+    /// SP/WSP.
+    Sp,
+}
+
+/// A SIMD&FP register V0..V31.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VReg(pub u8);
+
+/// Operation width of integer instructions (`sf`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    /// W registers.
+    W32,
+    /// X registers.
+    W64,
+}
+
+impl Width {
+    /// Number of bits.
+    pub fn bits(self) -> u32 {
+        match self {
+            Width::W32 => 32,
+            Width::W64 => 64,
+        }
+    }
+}
+
+/// Condition codes (Arm ARM C1.2.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Cond {
+    Eq = 0,
+    Ne = 1,
+    Cs = 2,
+    Cc = 3,
+    Mi = 4,
+    Pl = 5,
+    Vs = 6,
+    Vc = 7,
+    Hi = 8,
+    Ls = 9,
+    Ge = 10,
+    Lt = 11,
+    Gt = 12,
+    Le = 13,
+    Al = 14,
+    Nv = 15,
+}
+
+impl Cond {
+    /// From the 4-bit field.
+    pub fn from_bits(b: u32) -> Cond {
+        use Cond::*;
+        [
+            Eq, Ne, Cs, Cc, Mi, Pl, Vs, Vc, Hi, Ls, Ge, Lt, Gt, Le, Al, Nv,
+        ][(b & 15) as usize]
+    }
+    /// Whether `nzcv` (bits 3:0 = N,Z,C,V) satisfies the condition (`ConditionHolds`).
+    pub fn holds(self, nzcv: u32) -> bool {
+        let (n, z, c, v) = (nzcv & 8 != 0, nzcv & 4 != 0, nzcv & 2 != 0, nzcv & 1 != 0);
+        let base = match (self as u32) >> 1 {
+            0 => z,
+            1 => c,
+            2 => n,
+            3 => v,
+            4 => c && !z,
+            5 => n == v,
+            6 => n == v && !z,
+            _ => true,
+        };
+        if (self as u32) & 1 == 1 && (self as u32) != 15 {
+            !base
+        } else {
+            base
+        }
+    }
+}
+
+/// Shift types of shifted-register operands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Shift {
+    Lsl,
+    Lsr,
+    Asr,
+    Ror,
+}
+
+/// Extend types of extended-register operands and register offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Extend {
+    Uxtb,
+    Uxth,
+    Uxtw,
+    Uxtx,
+    Sxtb,
+    Sxth,
+    Sxtw,
+    Sxtx,
+}
+
+/// Logical operations (AND, ORR, EOR, ANDS; with `invert` for BIC, ORN, EON, BICS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum LogicOp {
+    And,
+    Orr,
+    Eor,
+    Ands,
+}
+
+/// Bitfield move kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum BfmOp {
+    Sbfm,
+    Bfm,
+    Ubfm,
+}
+
+/// Move-wide kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum MovOp {
+    Movn,
+    Movz,
+    Movk,
+}
+
+/// One-source data processing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Dp1Op {
+    Rbit,
+    Rev16,
+    Rev32,
+    Rev,
+    Clz,
+    Cls,
+}
+
+/// Two-source data processing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Dp2Op {
+    Udiv,
+    Sdiv,
+    Lslv,
+    Lsrv,
+    Asrv,
+    Rorv,
+}
+
+/// Three-source data processing (multiply-accumulate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Dp3Op {
+    Madd,
+    Msub,
+    Smaddl,
+    Smsubl,
+    Umaddl,
+    Umsubl,
+    Smulh,
+    Umulh,
+}
+
+/// Conditional select kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum CselOp {
+    Csel,
+    Csinc,
+    Csinv,
+    Csneg,
+}
+
+/// The second operand of CCMP/CCMN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum CcmpOperand {
+    Reg(Reg),
+    Imm(u64),
+}
+
+/// Register branches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum BrOp {
+    Br,
+    Blr,
+    Ret,
+}
+
+/// Data sizes of memory accesses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum MemSize {
+    B8 = 0,
+    B16 = 1,
+    B32 = 2,
+    B64 = 3,
+    B128 = 4,
+}
+
+impl MemSize {
+    /// Size in bytes.
+    pub fn bytes(self) -> u64 {
+        1 << (self as u32)
+    }
+    /// From log2 of the size.
+    pub fn from_log2(l: u32) -> MemSize {
+        [
+            MemSize::B8,
+            MemSize::B16,
+            MemSize::B32,
+            MemSize::B64,
+            MemSize::B128,
+        ][l as usize]
+    }
+}
+
+/// What a load/store transfers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LdStKind {
+    /// Store the low `size` bytes of a general register.
+    Store(MemSize),
+    /// Load `size` bytes zero-extended.
+    Load(MemSize),
+    /// Load `size` bytes sign-extended to this width.
+    LoadSigned(MemSize, Width),
+    /// Store a SIMD&FP register's low `size` bytes.
+    StoreV(MemSize),
+    /// Load a SIMD&FP register (the rest of it is zeroed).
+    LoadV(MemSize),
+    /// PRFM: no architectural effect.
+    Prefetch,
+}
+
+/// Addressing of single-register loads and stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddrMode {
+    /// `[base, #imm]` (unsigned scaled or unscaled signed offset).
+    Offset(i64),
+    /// `[base, #imm]!`.
+    PreIndex(i64),
+    /// `[base], #imm`.
+    PostIndex(i64),
+    /// `[base, rm, extend #shift]`.
+    RegOffset {
+        /// Offset register.
+        rm: Reg,
+        /// How it is extended.
+        extend: Extend,
+        /// Left shift after extension.
+        shift: u8,
+    },
+}
+
+/// Register transferred by a load/store: general or SIMD&FP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rt {
+    /// A general register (31 = ZR).
+    G(Reg),
+    /// A SIMD&FP register.
+    V(VReg),
+}
+
+/// Memory-ordering semantics of an access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Ordering {
+    Plain,
+    Acquire,
+    Release,
+    AcqRel,
+}
+
+/// Barriers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Barrier {
+    /// DMB with the CRm option field.
+    Dmb(u8),
+    /// DSB with the CRm option field.
+    Dsb(u8),
+    Isb,
+    Clrex,
+}
+
+/// System registers readable or writable at EL0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum SysReg {
+    Nzcv,
+    Fpcr,
+    Fpsr,
+    TpidrEl0,
+    TpidrroEl0,
+    CntvctEl0,
+    CntfrqEl0,
+    DczidEl0,
+    CtrEl0,
+    MidrEl1,
+    MpidrEl1,
+    RevidrEl1,
+    /// An ID register the kernel emulates as zero (ID_AA64*_EL1 and friends).
+    IdReg(u16),
+}
+
+/// SYS instructions at EL0 (cache maintenance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum SysOp {
+    DcZva,
+    DcCvau,
+    DcCvac,
+    DcCivac,
+    DcCvap,
+    IcIvau,
+}
+
+/// AdvSIMD arrangement: element size and register width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrangement {
+    /// log2 of the element size in bytes (0 = B, 1 = H, 2 = S, 3 = D).
+    pub esize: u8,
+    /// 128-bit (Q) or 64-bit register.
+    pub q: bool,
+}
+
+/// AdvSIMD two-register-same / three-register-same integer ops implemented so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum VecOp3 {
+    Add,
+    Sub,
+    And,
+    Bic,
+    Orr,
+    Orn,
+    Eor,
+    Bsl,
+    Bit,
+    Bif,
+    Cmeq,
+    Cmhs,
+    Cmhi,
+    Cmge,
+    Cmgt,
+    Cmtst,
+    Umaxp,
+    Uminp,
+    Addp,
+    Umax,
+    Umin,
+    Smax,
+    Smin,
+    Mul,
+    Zip1,
+    Zip2,
+    Uzp1,
+    Uzp2,
+    Trn1,
+    Trn2,
+}
+
+/// AdvSIMD ops with one vector source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum VecOp2 {
+    Cmeq0,
+    Cmgt0,
+    Cmge0,
+    Cmle0,
+    Cmlt0,
+    Not,
+    Cnt,
+    Rev64,
+    Rev32,
+    Rev16,
+    Abs,
+    Neg,
+    /// XTN/XTN2.
+    Xtn,
+    Uaddlv,
+    Umaxv,
+    Uminv,
+    Addv,
+    /// ADDP (scalar): D = V.d[0] + V.d[1].
+    AddpScalar,
+}
+
+/// AdvSIMD shifts by immediate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum VecShiftOp {
+    Shl,
+    Ushr,
+    Sshr,
+    /// SHRN/SHRN2: shift right and narrow.
+    Shrn,
+    Ushll,
+    Sshll,
+}
+
+/// A decoded A64 instruction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Inst {
+    AddSubImm {
+        sub: bool,
+        setflags: bool,
+        w: Width,
+        rd: Reg,
+        rn: Reg,
+        imm: u64,
+    },
+    AddSubShifted {
+        sub: bool,
+        setflags: bool,
+        w: Width,
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+        shift: Shift,
+        amount: u8,
+    },
+    AddSubExtended {
+        sub: bool,
+        setflags: bool,
+        w: Width,
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+        extend: Extend,
+        amount: u8,
+    },
+    AddSubCarry {
+        sub: bool,
+        setflags: bool,
+        w: Width,
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+    },
+    LogicalImm {
+        op: LogicOp,
+        w: Width,
+        rd: Reg,
+        rn: Reg,
+        imm: u64,
+    },
+    LogicalShifted {
+        op: LogicOp,
+        invert: bool,
+        w: Width,
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+        shift: Shift,
+        amount: u8,
+    },
+    MoveWide {
+        op: MovOp,
+        w: Width,
+        rd: Reg,
+        imm16: u16,
+        shift: u8,
+    },
+    Adr {
+        rd: Reg,
+        page: bool,
+        offset: i64,
+    },
+    Bitfield {
+        op: BfmOp,
+        w: Width,
+        rd: Reg,
+        rn: Reg,
+        immr: u8,
+        imms: u8,
+    },
+    Extr {
+        w: Width,
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+        lsb: u8,
+    },
+    Dp1 {
+        op: Dp1Op,
+        w: Width,
+        rd: Reg,
+        rn: Reg,
+    },
+    Dp2 {
+        op: Dp2Op,
+        w: Width,
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+    },
+    Dp3 {
+        op: Dp3Op,
+        w: Width,
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+        ra: Reg,
+    },
+    CondSelect {
+        op: CselOp,
+        w: Width,
+        cond: Cond,
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+    },
+    CondCompare {
+        negate: bool,
+        w: Width,
+        cond: Cond,
+        rn: Reg,
+        operand: CcmpOperand,
+        nzcv: u8,
+    },
+    B {
+        link: bool,
+        offset: i64,
+    },
+    BCond {
+        cond: Cond,
+        offset: i64,
+    },
+    Cbz {
+        nonzero: bool,
+        w: Width,
+        rt: Reg,
+        offset: i64,
+    },
+    Tbz {
+        nonzero: bool,
+        rt: Reg,
+        bit: u8,
+        offset: i64,
+    },
+    BranchReg {
+        op: BrOp,
+        rn: Reg,
+    },
+    Svc {
+        imm: u16,
+    },
+    Brk {
+        imm: u16,
+    },
+    /// Hint space (NOP, YIELD, PACIASP, BTI, ...): no effect at EL0 without PAuth/BTI advertised.
+    Hint,
+    Barrier(Barrier),
+    Mrs {
+        reg: SysReg,
+        rt: Reg,
+    },
+    Msr {
+        reg: SysReg,
+        rt: Reg,
+    },
+    Sys {
+        op: SysOp,
+        rt: Reg,
+    },
+    LdSt {
+        kind: LdStKind,
+        rt: Rt,
+        rn: Reg,
+        addr: AddrMode,
+    },
+    LdLiteral {
+        kind: LdStKind,
+        rt: Rt,
+        offset: i64,
+    },
+    LdStPair {
+        load: bool,
+        kind: LdStKind,
+        rt: Rt,
+        rt2: Rt,
+        rn: Reg,
+        addr: AddrMode,
+    },
+    LoadExclusive {
+        size: MemSize,
+        pair: bool,
+        rt: Reg,
+        rt2: Reg,
+        rn: Reg,
+        order: Ordering,
+    },
+    StoreExclusive {
+        size: MemSize,
+        pair: bool,
+        rs: Reg,
+        rt: Reg,
+        rt2: Reg,
+        rn: Reg,
+        order: Ordering,
+    },
+    LoadAcquire {
+        size: MemSize,
+        rt: Reg,
+        rn: Reg,
+    },
+    StoreRelease {
+        size: MemSize,
+        rt: Reg,
+        rn: Reg,
+    },
+    // AdvSIMD subset.
+    Vec3 {
+        op: VecOp3,
+        arr: Arrangement,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+    },
+    Vec2 {
+        op: VecOp2,
+        arr: Arrangement,
+        rd: VReg,
+        rn: VReg,
+    },
+    VecShift {
+        op: VecShiftOp,
+        arr: Arrangement,
+        rd: VReg,
+        rn: VReg,
+        shift: u8,
+    },
+    /// MOVI/MVNI/ORR/BIC (vector, immediate) with the expanded 64-bit pattern.
+    VecMoviImm {
+        arr: Arrangement,
+        rd: VReg,
+        imm: u64,
+        op: VecImmOp,
+    },
+    /// DUP (general): replicate a general register into every element.
+    DupGeneral {
+        arr: Arrangement,
+        rd: VReg,
+        rn: Reg,
+    },
+    /// DUP (element).
+    DupElement {
+        arr: Arrangement,
+        rd: VReg,
+        rn: VReg,
+        index: u8,
+    },
+    /// INS (general): V[rd].elem[index] = rn.
+    InsGeneral {
+        esize: u8,
+        rd: VReg,
+        index: u8,
+        rn: Reg,
+    },
+    /// INS (element).
+    InsElement {
+        esize: u8,
+        rd: VReg,
+        dst_index: u8,
+        rn: VReg,
+        src_index: u8,
+    },
+    /// UMOV/SMOV: general = V[rn].elem[index].
+    MovToGeneral {
+        esize: u8,
+        signed: bool,
+        w: Width,
+        rd: Reg,
+        rn: VReg,
+        index: u8,
+    },
+    /// FMOV between general and SIMD&FP registers (`to_vec`: general -> vector).
+    FmovGeneral {
+        to_vec: bool,
+        size: MemSize,
+        top: bool,
+        rd_g: Reg,
+        v: VReg,
+    },
+    /// FMOV (register) of S or D: copy and zero the rest.
+    FmovReg {
+        size: MemSize,
+        rd: VReg,
+        rn: VReg,
+    },
+    /// EXT: extract from a pair of vectors.
+    Ext {
+        q: bool,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+        index: u8,
+    },
+    /// TBL/TBX with `len` table registers.
+    Tbl {
+        q: bool,
+        tbx: bool,
+        len: u8,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+    },
+    /// LD1/ST1 (multiple structures) of `count` consecutive registers.
+    Ld1St1Multi {
+        load: bool,
+        arr: Arrangement,
+        count: u8,
+        rt: VReg,
+        rn: Reg,
+        post: Option<Reg>,
+        post_imm: bool,
+    },
+    /// Anything not implemented: SIGILL in the guest.
+    Undefined,
+}
+
+/// Vector-immediate operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum VecImmOp {
+    Movi,
+    Orr,
+    Bic,
+}

@@ -1,0 +1,384 @@
+//! Decoders of the AdvSIMD and FP groups implemented so far (Arm ARM C4.1.96, C4.1.97): what
+//! static glibc's string routines need. The rest decodes to `Undefined`.
+
+use super::fields::*;
+use super::inst::*;
+
+fn arr(w: u32) -> Arrangement {
+    Arrangement {
+        esize: bits(w, 23, 22) as u8,
+        q: bit(w, 30),
+    }
+}
+
+/// AdvSIMD three same.
+pub(super) fn three_same(w: u32) -> Inst {
+    let u = bit(w, 29);
+    let a = arr(w);
+    let size = a.esize;
+    use VecOp3::*;
+    let op = match (bits(w, 15, 11), u) {
+        (0b00011, false) => [And, Bic, Orr, Orn][size as usize],
+        (0b00011, true) => [Eor, Bsl, Bit, Bif][size as usize],
+        (0b10000, false) => Add,
+        (0b10000, true) => Sub,
+        (0b10001, false) => Cmtst,
+        (0b10001, true) => Cmeq,
+        (0b00110, false) => Cmgt,
+        (0b00110, true) => Cmhi,
+        (0b00111, false) => Cmge,
+        (0b00111, true) => Cmhs,
+        (0b01100, false) => Smax,
+        (0b01100, true) => Umax,
+        (0b01101, false) => Smin,
+        (0b01101, true) => Umin,
+        (0b10100, true) => Umaxp,
+        (0b10101, true) => Uminp,
+        (0b10111, false) => Addp,
+        (0b10011, false) => Mul,
+        _ => return Inst::Undefined,
+    };
+    let logical = matches!(op, And | Bic | Orr | Orn | Eor | Bsl | Bit | Bif);
+    let a = if logical {
+        Arrangement { esize: 0, q: a.q }
+    } else {
+        a
+    };
+    if !logical
+        && a.esize == 3
+        && (!a.q || matches!(op, Smax | Umax | Smin | Umin | Umaxp | Uminp | Mul))
+    {
+        return Inst::Undefined;
+    }
+    if op == Mul && a.esize == 3 {
+        return Inst::Undefined;
+    }
+    Inst::Vec3 {
+        op,
+        arr: a,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 16),
+    }
+}
+
+/// AdvSIMD two-register miscellaneous.
+pub(super) fn two_misc(w: u32) -> Inst {
+    let u = bit(w, 29);
+    let a = arr(w);
+    use VecOp2::*;
+    let op = match (bits(w, 16, 12), u) {
+        (0b00000, false) if a.esize < 3 => Rev64,
+        (0b00000, true) if a.esize < 2 => Rev32,
+        (0b00001, false) if a.esize < 1 => Rev16,
+        (0b00101, false) if a.esize == 0 => Cnt,
+        (0b00101, true) if a.esize == 0 => Not,
+        (0b01000, false) => Cmgt0,
+        (0b01000, true) => Cmge0,
+        (0b01001, false) => Cmeq0,
+        (0b01001, true) => Cmle0,
+        (0b01010, false) => Cmlt0,
+        (0b01011, false) => Abs,
+        (0b01011, true) => Neg,
+        (0b10010, false) if a.esize < 3 => Xtn,
+        _ => return Inst::Undefined,
+    };
+    if a.esize == 3 && !a.q && !matches!(op, Xtn) {
+        return Inst::Undefined;
+    }
+    Inst::Vec2 {
+        op,
+        arr: a,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+    }
+}
+
+/// AdvSIMD across lanes.
+pub(super) fn across(w: u32) -> Inst {
+    let a = arr(w);
+    use VecOp2::*;
+    let op = match (bits(w, 16, 12), bit(w, 29)) {
+        (0b00011, true) => Uaddlv,
+        (0b01010, true) => Umaxv,
+        (0b11010, true) => Uminv,
+        (0b11011, false) => Addv,
+        _ => return Inst::Undefined,
+    };
+    if a.esize == 3 || (a.esize == 2 && !a.q) {
+        return Inst::Undefined;
+    }
+    Inst::Vec2 {
+        op,
+        arr: a,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+    }
+}
+
+/// ADDP (scalar), D form.
+pub(super) fn addp_scalar(w: u32) -> Inst {
+    Inst::Vec2 {
+        op: VecOp2::AddpScalar,
+        arr: Arrangement { esize: 3, q: true },
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+    }
+}
+
+/// AdvSIMD shift by immediate (immh != 0).
+pub(super) fn shift_imm(w: u32) -> Inst {
+    let immh = bits(w, 22, 19);
+    let immhb = bits(w, 22, 16);
+    let esize = 31 - immh.leading_zeros(); // HighestSetBit(immh)
+    let q = bit(w, 30);
+    let u = bit(w, 29);
+    let ebits = 8u32 << esize;
+    use VecShiftOp::*;
+    let (op, shift, a) = match (bits(w, 15, 11), u) {
+        (0b00000, false) => (Sshr, 2 * ebits - immhb, esize),
+        (0b00000, true) => (Ushr, 2 * ebits - immhb, esize),
+        (0b01010, false) => (Shl, immhb - ebits, esize),
+        (0b10000, false) if esize < 3 => (Shrn, 2 * ebits - immhb, esize),
+        (0b10100, false) if esize < 3 => (Sshll, immhb - ebits, esize),
+        (0b10100, true) if esize < 3 => (Ushll, immhb - ebits, esize),
+        _ => return Inst::Undefined,
+    };
+    if esize == 3 && !q && !matches!(op, Shrn | Sshll | Ushll) {
+        return Inst::Undefined;
+    }
+    Inst::VecShift {
+        op,
+        arr: Arrangement { esize: a as u8, q },
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        shift: shift as u8,
+    }
+}
+
+/// AdvSIMD modified immediate (MOVI/MVNI/ORR/BIC; the FMOV forms are not implemented yet).
+pub(super) fn modified_imm(w: u32) -> Inst {
+    let op = bit(w, 29);
+    let cmode = bits(w, 15, 12);
+    let imm8 = (bits(w, 18, 16) << 5) | bits(w, 9, 5);
+    let q = bit(w, 30);
+    if bit(w, 11) {
+        return Inst::Undefined;
+    }
+    let Some(imm) = advsimd_expand_imm(op, cmode, imm8) else {
+        return Inst::Undefined;
+    };
+    let a = Arrangement { esize: 0, q };
+    let rd = vr(w, 0);
+    // cmode<0> == 1 and cmode < 0b1100 are ORR/BIC; the rest MOVI/MVNI.
+    let orr_bic = cmode & 1 == 1 && cmode < 0b1100;
+    let (op_kind, imm) = match (orr_bic, op) {
+        (true, false) => (VecImmOp::Orr, imm),
+        (true, true) => (VecImmOp::Bic, imm),
+        (false, false) => (VecImmOp::Movi, imm),
+        (false, true) if cmode == 0b1110 => (VecImmOp::Movi, imm),
+        (false, true) => (VecImmOp::Movi, !imm),
+    };
+    if op && cmode == 0b1110 && !q {
+        // MOVI Dd, #imm: the scalar form.
+        return Inst::VecMoviImm {
+            arr: a,
+            rd,
+            imm,
+            op: op_kind,
+        };
+    }
+    Inst::VecMoviImm {
+        arr: a,
+        rd,
+        imm,
+        op: op_kind,
+    }
+}
+
+/// AdvSIMD copy: DUP, INS, UMOV, SMOV.
+pub(super) fn copy(w: u32) -> Inst {
+    let imm5 = bits(w, 20, 16);
+    if imm5 & 0xf == 0 {
+        return Inst::Undefined;
+    }
+    let esize = imm5.trailing_zeros();
+    let index = (imm5 >> (esize + 1)) as u8;
+    let q = bit(w, 30);
+    let imm4 = bits(w, 14, 11);
+    let rd = vr(w, 0);
+    let esz = esize as u8;
+    if bit(w, 29) {
+        if !q {
+            return Inst::Undefined;
+        }
+        let src_index = (imm4 >> esize) as u8;
+        return Inst::InsElement {
+            esize: esz,
+            rd,
+            dst_index: index,
+            rn: vr(w, 5),
+            src_index,
+        };
+    }
+    match imm4 {
+        0 if !(esize == 3 && !q) => Inst::DupElement {
+            arr: Arrangement { esize: esz, q },
+            rd,
+            rn: vr(w, 5),
+            index,
+        },
+        1 if !(esize == 3 && !q) => Inst::DupGeneral {
+            arr: Arrangement { esize: esz, q },
+            rd,
+            rn: rzr(w, 5),
+        },
+        3 if q => Inst::InsGeneral {
+            esize: esz,
+            rd,
+            index,
+            rn: rzr(w, 5),
+        },
+        5 if esize < 2 || (esize == 2 && q) => Inst::MovToGeneral {
+            esize: esz,
+            signed: true,
+            w: if q { Width::W64 } else { Width::W32 },
+            rd: rzr(w, 0),
+            rn: vr(w, 5),
+            index,
+        },
+        7 if (esize < 3 && !q) || (esize == 3 && q) => Inst::MovToGeneral {
+            esize: esz,
+            signed: false,
+            w: if q { Width::W64 } else { Width::W32 },
+            rd: rzr(w, 0),
+            rn: vr(w, 5),
+            index,
+        },
+        _ => Inst::Undefined,
+    }
+}
+
+/// ZIP/UZP/TRN.
+pub(super) fn permute(w: u32) -> Inst {
+    use VecOp3::*;
+    let op = match bits(w, 14, 12) {
+        1 => Uzp1,
+        2 => Trn1,
+        3 => Zip1,
+        5 => Uzp2,
+        6 => Trn2,
+        7 => Zip2,
+        _ => return Inst::Undefined,
+    };
+    let a = arr(w);
+    if a.esize == 3 && !a.q {
+        return Inst::Undefined;
+    }
+    Inst::Vec3 {
+        op,
+        arr: a,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 16),
+    }
+}
+
+/// EXT.
+pub(super) fn ext(w: u32) -> Inst {
+    let q = bit(w, 30);
+    let index = bits(w, 14, 11) as u8;
+    if !q && index >= 8 {
+        return Inst::Undefined;
+    }
+    Inst::Ext {
+        q,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 16),
+        index,
+    }
+}
+
+/// TBL/TBX.
+pub(super) fn tbl(w: u32) -> Inst {
+    Inst::Tbl {
+        q: bit(w, 30),
+        tbx: bit(w, 12),
+        len: bits(w, 14, 13) as u8 + 1,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 16),
+    }
+}
+
+/// LD1/ST1 (multiple structures), with or without post-index.
+pub(super) fn ld1_multi(w: u32) -> Inst {
+    let count = match bits(w, 15, 12) {
+        0b0111 => 1,
+        0b1010 => 2,
+        0b0110 => 3,
+        0b0010 => 4,
+        _ => return Inst::Undefined,
+    };
+    let post = bit(w, 23);
+    let (post_reg, post_imm) = if post {
+        match bits(w, 20, 16) {
+            31 => (None, true),
+            n => (Some(Reg::X(n as u8)), false),
+        }
+    } else {
+        if bits(w, 20, 16) != 0 {
+            return Inst::Undefined;
+        }
+        (None, false)
+    };
+    let a = Arrangement {
+        esize: bits(w, 11, 10) as u8,
+        q: bit(w, 30),
+    };
+    Inst::Ld1St1Multi {
+        load: bit(w, 22),
+        arr: a,
+        count,
+        rt: vr(w, 0),
+        rn: rsp(w, 5),
+        post: post_reg,
+        post_imm,
+    }
+}
+
+/// FMOV (general): between a general register and a SIMD&FP register.
+pub(super) fn fmov_general(w: u32) -> Inst {
+    let sf = bit(w, 31);
+    let ftype = bits(w, 23, 22);
+    let rmode = bits(w, 20, 19);
+    let to_vec = bit(w, 16);
+    let (size, top) = match (sf, ftype, rmode) {
+        (false, 0, 0) => (MemSize::B32, false),
+        (true, 1, 0) => (MemSize::B64, false),
+        (true, 2, 1) => (MemSize::B64, true),
+        _ => return Inst::Undefined,
+    };
+    Inst::FmovGeneral {
+        to_vec,
+        size,
+        top,
+        rd_g: rzr(w, if to_vec { 5 } else { 0 }),
+        v: vr(w, if to_vec { 0 } else { 5 }),
+    }
+}
+
+/// FMOV (register), single and double.
+pub(super) fn fmov_reg(w: u32) -> Inst {
+    let size = match bits(w, 23, 22) {
+        0 => MemSize::B32,
+        1 => MemSize::B64,
+        _ => return Inst::Undefined,
+    };
+    Inst::FmovReg {
+        size,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+    }
+}

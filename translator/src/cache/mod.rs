@@ -1,0 +1,232 @@
+//! The code cache: executable memory holding translated blocks, the guest pc -> host code map,
+//! block chaining (patching a block's exit jump to go straight to its successor), the jump cache
+//! for indirect branches, and invalidation of guest ranges.
+
+use crate::cpu::{CpuState, ExitReason, JumpCacheEntry, JUMP_CACHE_SIZE};
+use crate::lift::{lift_block, LiftOptions};
+use crate::x64::{self, Runtime};
+use std::collections::HashMap;
+
+struct Entry {
+    host: u64,
+    guest_end: u64,
+    /// Chain sites in other blocks that jump straight here.
+    incoming: Vec<u64>,
+}
+
+/// Executable memory with the translations of guest blocks.
+pub struct CodeCache {
+    mem: *mut u8,
+    size: usize,
+    used: usize,
+    code_start: usize,
+    enter_fn: extern "C" fn(*mut CpuState, u64) -> u32,
+    epilogue: u64,
+    blocks: HashMap<u64, Entry>,
+    jump_cache: Box<[JumpCacheEntry]>,
+    opts: LiftOptions,
+    generation: u64,
+    /// Statistics: blocks translated and guest instructions translated.
+    pub stats: Stats,
+}
+
+/// Translation counters.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    /// Blocks translated.
+    pub blocks: u64,
+    /// Guest instructions translated.
+    pub insns: u64,
+    /// Full flushes.
+    pub flushes: u64,
+}
+
+/// Why a block could not be translated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TranslateError {
+    /// The pc is not in executable guest memory.
+    NotExecutable(u64),
+}
+
+impl CodeCache {
+    /// A cache of `size` bytes of executable memory (kept in one piece so rel32 jumps reach).
+    pub fn new(size: usize, opts: LiftOptions) -> std::io::Result<Self> {
+        // SAFETY: anonymous private mapping; checked for MAP_FAILED.
+        let mem = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if mem == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        let mem = mem as *mut u8;
+        let (code, epi) = x64::trampoline(mem as u64);
+        // SAFETY: the mapping is `size` bytes, the trampoline is a few dozen.
+        unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), mem, code.len()) };
+        let code_start = (code.len() + 63) & !63;
+        // SAFETY: the trampoline was just written there and has this signature.
+        let enter_fn = unsafe {
+            std::mem::transmute::<*mut u8, extern "C" fn(*mut CpuState, u64) -> u32>(mem)
+        };
+        Ok(Self {
+            mem,
+            size,
+            used: code_start,
+            code_start,
+            enter_fn,
+            epilogue: mem as u64 + epi as u64,
+            blocks: HashMap::new(),
+            jump_cache: vec![JumpCacheEntry::default(); JUMP_CACHE_SIZE].into_boxed_slice(),
+            opts,
+            generation: 0,
+            stats: Stats::default(),
+        })
+    }
+
+    /// Host code for guest `pc`, if translated.
+    pub fn lookup(&self, pc: u64) -> Option<u64> {
+        self.blocks.get(&pc).map(|e| e.host)
+    }
+
+    /// Incremented by every flush: chain sites from an older generation must not be patched.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Host code for `pc`, translating it if needed. `fetch` reads executable guest memory.
+    pub fn get(
+        &mut self,
+        pc: u64,
+        fetch: &dyn Fn(u64) -> Option<u32>,
+    ) -> Result<u64, TranslateError> {
+        if let Some(h) = self.lookup(pc) {
+            return Ok(h);
+        }
+        let mut block =
+            lift_block(pc, fetch, self.opts).ok_or(TranslateError::NotExecutable(pc))?;
+        crate::opt::optimize(&mut block);
+        let rt = Runtime {
+            epilogue: self.epilogue,
+        };
+        let base = (self.mem as u64) + self.used as u64;
+        let mut compiled = x64::compile(&block, base, rt);
+        if self.used + compiled.code.len() > self.size {
+            self.flush();
+            let base = (self.mem as u64) + self.used as u64;
+            compiled = x64::compile(&block, base, rt);
+        }
+        let host = (self.mem as u64) + self.used as u64;
+        // SAFETY: bounds checked above; the cache memory is ours and RWX.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                compiled.code.as_ptr(),
+                self.mem.add(self.used),
+                compiled.code.len(),
+            )
+        };
+        self.used = (self.used + compiled.code.len() + 15) & !15;
+        self.stats.blocks += 1;
+        self.stats.insns += block.guest_len as u64;
+        self.blocks.insert(
+            pc,
+            Entry {
+                host,
+                guest_end: pc + 4 * block.guest_len as u64,
+                incoming: Vec::new(),
+            },
+        );
+        Ok(host)
+    }
+
+    /// Lift the block at `pc` and run it through the reference interpreter instead of emitted
+    /// code (a debugging mode of the run loop, and the oracle of the backend's tests).
+    pub fn interpret(
+        &mut self,
+        cpu: &mut CpuState,
+        fetch: &dyn Fn(u64) -> Option<u32>,
+    ) -> Result<crate::ir::interp::Outcome, TranslateError> {
+        let pc = cpu.pc;
+        let mut block =
+            lift_block(pc, fetch, self.opts).ok_or(TranslateError::NotExecutable(pc))?;
+        crate::opt::optimize(&mut block);
+        // SAFETY: guest memory is identity-mapped; the block accesses what the guest would.
+        Ok(unsafe { crate::ir::interp::run(&block, cpu) })
+    }
+
+    /// Make the exit jump at host address `site` go straight to the translation of `target`.
+    pub fn chain(&mut self, site: u64, target: u64) {
+        let Some(e) = self.blocks.get_mut(&target) else {
+            return;
+        };
+        let rel = e.host as i64 - (site as i64 + 5);
+        e.incoming.push(site);
+        // SAFETY: `site` is a 5-byte jmp rel32 inside the cache written by `x64::compile`.
+        unsafe { ((site + 1) as *mut i32).write_unaligned(rel as i32) };
+    }
+
+    /// Remember `pc -> host` for indirect branches.
+    pub fn remember_indirect(&mut self, pc: u64, host: u64) {
+        let i = ((pc >> 2) as usize) & (JUMP_CACHE_SIZE - 1);
+        self.jump_cache[i] = JumpCacheEntry { guest: pc, host };
+    }
+
+    /// Run translated code from `host` until it exits to the run loop.
+    pub fn enter(&mut self, cpu: &mut CpuState, host: u64) -> ExitReason {
+        cpu.jump_cache = self.jump_cache.as_mut_ptr();
+        let r = (self.enter_fn)(cpu as *mut CpuState, host);
+        match r {
+            0 => ExitReason::Chain,
+            1 => ExitReason::Indirect,
+            2 => ExitReason::Svc,
+            3 => ExitReason::Brk,
+            4 => ExitReason::Undefined,
+            _ => ExitReason::InvalidateCode,
+        }
+    }
+
+    /// Drop translations of guest code overlapping `[start, end)`.
+    pub fn invalidate(&mut self, start: u64, end: u64) {
+        let dead: Vec<u64> = self
+            .blocks
+            .iter()
+            .filter(|(&pc, e)| pc < end && e.guest_end > start)
+            .map(|(&pc, _)| pc)
+            .collect();
+        for pc in dead {
+            if let Some(e) = self.blocks.remove(&pc) {
+                for site in e.incoming {
+                    // Back to the stub right after the jump.
+                    // SAFETY: as in `chain`.
+                    unsafe { ((site + 1) as *mut i32).write_unaligned(0) };
+                }
+            }
+        }
+        self.jump_cache
+            .iter_mut()
+            .for_each(|e| *e = JumpCacheEntry::default());
+    }
+
+    /// Drop every translation.
+    pub fn flush(&mut self) {
+        self.blocks.clear();
+        self.used = self.code_start;
+        self.jump_cache
+            .iter_mut()
+            .for_each(|e| *e = JumpCacheEntry::default());
+        self.generation += 1;
+        self.stats.flushes += 1;
+    }
+}
+
+impl Drop for CodeCache {
+    fn drop(&mut self) {
+        // SAFETY: unmapping the region mapped in `new`.
+        unsafe { libc::munmap(self.mem as *mut libc::c_void, self.size) };
+    }
+}

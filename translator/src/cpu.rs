@@ -1,0 +1,249 @@
+//! The guest CPU state: AArch64 EL0 registers as emitted code sees them, behind one pinned host
+//! register (r15). Field offsets are part of the backend's contract, so they are asserted below.
+
+/// How the NZCV flags are held: lazily, as the operation that produced them.
+///
+/// Re-executing that operation on the host reproduces the flags exactly, so storing them costs
+/// three stores and reading them in a later block costs one helper call.
+#[repr(u64)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagsKind {
+    /// `nzcv_a` holds NZCV in bits 31:28.
+    Packed = 0,
+    /// Flags of `a - b` (32-bit).
+    Sub32 = 1,
+    /// Flags of `a - b` (64-bit).
+    Sub64 = 2,
+    /// Flags of `a + b` (32-bit).
+    Add32 = 3,
+    /// Flags of `a + b` (64-bit).
+    Add64 = 4,
+    /// Flags of a logical result `a` (32-bit): C = V = 0.
+    Logic32 = 5,
+    /// Flags of a logical result `a` (64-bit): C = V = 0.
+    Logic64 = 6,
+}
+
+/// Why emitted code returned to the run loop (value in eax).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitReason {
+    /// Direct branch to `pc` whose jump at `exit_site` may be patched to chain.
+    Chain = 0,
+    /// Indirect branch (or unchainable exit) to `pc`.
+    Indirect = 1,
+    /// `SVC`: `pc` is the next instruction, `exit_arg` the immediate.
+    Svc = 2,
+    /// `BRK`: `pc` is the instruction, `exit_arg` the immediate.
+    Brk = 3,
+    /// Undefined instruction at `pc` (SIGILL in the guest).
+    Undefined = 4,
+    /// `IC IVAU` / `DC CVAU` etc. asked for the translations around `exit_arg` to be dropped;
+    /// execution continues at `pc`.
+    InvalidateCode = 5,
+}
+
+/// Number of entries of the indirect-branch jump cache (power of two).
+pub const JUMP_CACHE_SIZE: usize = 4096;
+
+/// One jump-cache entry: guest pc and the host code translated for it.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JumpCacheEntry {
+    /// Guest pc (0 = empty).
+    pub guest: u64,
+    /// Host code address.
+    pub host: u64,
+}
+
+/// The AArch64 user-visible state of one guest thread.
+#[repr(C, align(16))]
+#[derive(Debug, Clone)]
+pub struct CpuState {
+    /// X0..X30.
+    pub x: [u64; 31],
+    /// SP (register 31 where it means SP).
+    pub sp: u64,
+    /// Program counter of the next instruction to run.
+    pub pc: u64,
+    /// How the NZCV flags are held ([`FlagsKind`]).
+    pub nzcv_kind: u64,
+    /// First operand (or packed NZCV / logical result).
+    pub nzcv_a: u64,
+    /// Second operand.
+    pub nzcv_b: u64,
+    /// V0..V31, little-endian halves (low, high).
+    pub v: [[u64; 2]; 32],
+    /// FPCR.
+    pub fpcr: u64,
+    /// FPSR.
+    pub fpsr: u64,
+    /// TPIDR_EL0 (thread pointer).
+    pub tpidr_el0: u64,
+    /// Exclusive monitor: address of the last load-exclusive, or `u64::MAX` when open.
+    pub excl_addr: u64,
+    /// Exclusive monitor: value(s) seen by the last load-exclusive.
+    pub excl_val: [u64; 2],
+    /// Exclusive monitor: access size in bytes.
+    pub excl_size: u64,
+    /// Address of the `jmp rel32` to patch when the exit was a chainable direct branch.
+    pub exit_site: u64,
+    /// Extra exit information (SVC/BRK immediate, address to invalidate).
+    pub exit_arg: u64,
+    /// The jump cache used by indirect branches (owned by the code cache).
+    pub jump_cache: *mut JumpCacheEntry,
+}
+
+impl Default for CpuState {
+    fn default() -> Self {
+        Self {
+            x: [0; 31],
+            sp: 0,
+            pc: 0,
+            nzcv_kind: FlagsKind::Packed as u64,
+            nzcv_a: 0,
+            nzcv_b: 0,
+            v: [[0; 2]; 32],
+            fpcr: 0,
+            fpsr: 0,
+            tpidr_el0: 0,
+            excl_addr: u64::MAX,
+            excl_val: [0; 2],
+            excl_size: 0,
+            exit_site: 0,
+            exit_arg: 0,
+            jump_cache: std::ptr::null_mut(),
+        }
+    }
+}
+
+impl CpuState {
+    /// NZCV in bits 31:28, computed from the lazy representation.
+    pub fn nzcv(&self) -> u64 {
+        materialize_nzcv(self.nzcv_kind, self.nzcv_a, self.nzcv_b)
+    }
+
+    /// Replace the flags with explicit NZCV bits (31:28).
+    pub fn set_nzcv(&mut self, nzcv: u64) {
+        self.nzcv_kind = FlagsKind::Packed as u64;
+        self.nzcv_a = nzcv & 0xf000_0000;
+        self.nzcv_b = 0;
+    }
+}
+
+/// NZCV (bits 31:28) of a lazily held flags state. The Arm ARM's `AddWithCarry` gives these.
+pub fn materialize_nzcv(kind: u64, a: u64, b: u64) -> u64 {
+    let pack = |n: bool, z: bool, c: bool, v: bool| {
+        ((n as u64) << 31) | ((z as u64) << 30) | ((c as u64) << 29) | ((v as u64) << 28)
+    };
+    match kind {
+        1 => {
+            let (a, b) = (a as u32, b as u32);
+            let r = a.wrapping_sub(b);
+            pack(
+                (r as i32) < 0,
+                r == 0,
+                a >= b,
+                (a as i32).overflowing_sub(b as i32).1,
+            )
+        }
+        2 => {
+            let r = a.wrapping_sub(b);
+            pack(
+                (r as i64) < 0,
+                r == 0,
+                a >= b,
+                (a as i64).overflowing_sub(b as i64).1,
+            )
+        }
+        3 => {
+            let (a, b) = (a as u32, b as u32);
+            let (r, c) = a.overflowing_add(b);
+            pack(
+                (r as i32) < 0,
+                r == 0,
+                c,
+                (a as i32).overflowing_add(b as i32).1,
+            )
+        }
+        4 => {
+            let (r, c) = a.overflowing_add(b);
+            pack(
+                (r as i64) < 0,
+                r == 0,
+                c,
+                (a as i64).overflowing_add(b as i64).1,
+            )
+        }
+        5 => pack((a as i32) < 0, a as u32 == 0, false, false),
+        6 => pack((a as i64) < 0, a == 0, false, false),
+        _ => a & 0xf000_0000,
+    }
+}
+
+/// Emitted code calls this (SysV ABI) to read flags held by an earlier block.
+pub extern "C" fn helper_read_nzcv(cpu: *const CpuState) -> u64 {
+    // SAFETY: emitted code passes its pinned CpuState pointer, valid for the whole run.
+    let cpu = unsafe { &*cpu };
+    cpu.nzcv()
+}
+
+/// Byte offsets of CpuState fields, for the backend.
+pub mod off {
+    use super::CpuState;
+    use std::mem::offset_of;
+    /// Offset of X`n` (n < 31) or SP (n == 31).
+    pub const fn xreg(n: u8) -> i32 {
+        (n as i32) * 8
+    }
+    /// SP.
+    pub const SP: i32 = offset_of!(CpuState, sp) as i32;
+    /// PC.
+    pub const PC: i32 = offset_of!(CpuState, pc) as i32;
+    /// Flags kind.
+    pub const NZCV_KIND: i32 = offset_of!(CpuState, nzcv_kind) as i32;
+    /// Flags operand a.
+    pub const NZCV_A: i32 = offset_of!(CpuState, nzcv_a) as i32;
+    /// Flags operand b.
+    pub const NZCV_B: i32 = offset_of!(CpuState, nzcv_b) as i32;
+    /// V`n`.
+    pub const fn vreg(n: u8) -> i32 {
+        offset_of!(CpuState, v) as i32 + (n as i32) * 16
+    }
+    /// FPCR.
+    pub const FPCR: i32 = offset_of!(CpuState, fpcr) as i32;
+    /// FPSR.
+    pub const FPSR: i32 = offset_of!(CpuState, fpsr) as i32;
+    /// TPIDR_EL0.
+    pub const TPIDR: i32 = offset_of!(CpuState, tpidr_el0) as i32;
+    /// Exclusive monitor address.
+    pub const EXCL_ADDR: i32 = offset_of!(CpuState, excl_addr) as i32;
+    /// Exclusive monitor value.
+    pub const EXCL_VAL: i32 = offset_of!(CpuState, excl_val) as i32;
+    /// Exclusive monitor size.
+    pub const EXCL_SIZE: i32 = offset_of!(CpuState, excl_size) as i32;
+    /// Patch site of the last exit.
+    pub const EXIT_SITE: i32 = offset_of!(CpuState, exit_site) as i32;
+    /// Exit argument.
+    pub const EXIT_ARG: i32 = offset_of!(CpuState, exit_arg) as i32;
+    /// Jump cache pointer.
+    pub const JUMP_CACHE: i32 = offset_of!(CpuState, jump_cache) as i32;
+    const _: () = assert!(SP == 248 && PC == 256);
+    const _: () = assert!(vreg(0) % 16 == 0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn lazy_flags_match_add_with_carry() {
+        // cmp 0, 1: N=1 Z=0 C=0 V=0
+        assert_eq!(materialize_nzcv(2, 0, 1), 0x8000_0000);
+        // cmp 5, 5: Z=1 C=1
+        assert_eq!(materialize_nzcv(2, 5, 5), 0x6000_0000);
+        // cmp INT_MIN, 1 (32-bit): V=1 C=1
+        assert_eq!(materialize_nzcv(1, 0x8000_0000, 1), 0x3000_0000);
+        // adds 0xffffffff + 1 (32-bit): Z=1 C=1
+        assert_eq!(materialize_nzcv(3, 0xffff_ffff, 1), 0x6000_0000);
+    }
+}

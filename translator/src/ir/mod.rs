@@ -1,0 +1,532 @@
+//! The IR: one basic block of guest code as a list of SSA operations over 64-bit integer
+//! values and (virtual) flags values, ending in one [`Exit`]. It knows the guest's state slots
+//! (registers by number, NZCV, V registers in CpuState) but not A64 encodings.
+
+pub mod interp;
+pub mod print;
+pub mod vecfn;
+
+pub use vecfn::{VecFn, VecKind};
+
+/// An SSA value: the index of the op that defines it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Val(pub u32);
+
+/// Operation size of integer ops: 32-bit results are zero-extended to 64 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sz {
+    /// 32-bit.
+    S32,
+    /// 64-bit.
+    S64,
+}
+
+/// Two-operand integer operations. Shift amounts are taken modulo the size, as A64's
+/// variable shifts do; divisions follow A64 (x / 0 = 0, MIN / -1 = MIN).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum BinOp {
+    Add,
+    Sub,
+    And,
+    Or,
+    Xor,
+    Shl,
+    Lshr,
+    Ashr,
+    Ror,
+    Mul,
+    UMulH,
+    SMulH,
+    UDiv,
+    SDiv,
+}
+
+/// One-operand integer operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum UnOp {
+    Not,
+    Neg,
+    Clz,
+    Rbit,
+    Bswap,
+    Sext8,
+    Sext16,
+    Sext32,
+    Zext8,
+    Zext16,
+    Zext32,
+}
+
+/// An NZCV condition (the 16 A64 condition codes, same numbering).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CondCode(pub u8);
+
+impl CondCode {
+    /// Always true.
+    pub const AL: CondCode = CondCode(14);
+    /// Whether packed NZCV (bits 3:0 = N Z C V) satisfies the condition.
+    pub fn holds(self, nzcv4: u32) -> bool {
+        COND_TABLE[self.0 as usize] & (1 << (nzcv4 & 15)) != 0
+    }
+    /// The condition with the opposite truth value.
+    pub fn invert(self) -> CondCode {
+        if self.0 >= 14 {
+            self
+        } else {
+            CondCode(self.0 ^ 1)
+        }
+    }
+}
+
+/// For each condition, a 16-bit set of the NZCV values (N=bit3 .. V=bit0) that satisfy it.
+/// Built from the Arm ARM's `ConditionHolds`.
+pub const COND_TABLE: [u16; 16] = {
+    let mut t = [0u16; 16];
+    let mut c = 0;
+    while c < 16 {
+        let mut f = 0;
+        while f < 16 {
+            let (n, z, cf, v) = (f & 8 != 0, f & 4 != 0, f & 2 != 0, f & 1 != 0);
+            let base = match c >> 1 {
+                0 => z,
+                1 => cf,
+                2 => n,
+                3 => v,
+                4 => cf && !z,
+                5 => n == v,
+                6 => n == v && !z,
+                _ => true,
+            };
+            let r = if c & 1 == 1 && c != 15 { !base } else { base };
+            if r {
+                t[c] |= 1 << f;
+            }
+            f += 1;
+        }
+        c += 1;
+    }
+    t
+};
+
+/// Memory access types of integer loads (zero- or sign-extended to 64 bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum LoadTy {
+    U8,
+    U16,
+    U32,
+    U64,
+    S8,
+    S16,
+    S32,
+}
+
+/// Access size in bytes as log2: 0..=4 (4 = 128-bit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Log2(pub u8);
+
+/// System state the IR can read or write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum SysField {
+    Tpidr,
+    Fpcr,
+    Fpsr,
+}
+
+/// Fences that x86-64's ordering does not already give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FenceKind {
+    /// Orders earlier stores before later loads (x86 `mfence`).
+    StoreLoad,
+}
+
+/// One IR operation. Ops that produce a value define the value numbered by their index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Op {
+    Const(u64),
+    /// Read guest X`n` (31 = SP).
+    GetReg(u8),
+    /// Write guest X`n` (31 = SP).
+    SetReg(u8, Val),
+    /// Read the flags held in CpuState: a flags value.
+    GetFlags,
+    /// Write a flags value to CpuState.
+    SetFlags(Val),
+    GetSys(SysField),
+    SetSys(SysField, Val),
+    /// The virtual counter (CNTVCT_EL0).
+    ReadCounter,
+    Bin(BinOp, Sz, Val, Val),
+    Un(UnOp, Sz, Val),
+    /// Flags of `a - b`.
+    FlagsSub(Sz, Val, Val),
+    /// Flags of `a + b`.
+    FlagsAdd(Sz, Val, Val),
+    /// Flags of a logical result: N, Z from it, C = V = 0.
+    FlagsLogic(Sz, Val),
+    /// Flags of `a + b + c` (c is 0 or 1).
+    FlagsAdc(Sz, Val, Val, Val),
+    /// Flags of `a + !b + c` (c is 0 or 1).
+    FlagsSbc(Sz, Val, Val, Val),
+    /// Flags from NZCV in bits 31:28 of a value.
+    FlagsPacked(Val),
+    /// NZCV of a flags value, in bits 31:28.
+    Nzcv(Val),
+    /// 1 if the condition holds for the flags, else 0.
+    CondVal(CondCode, Val),
+    /// `if cond(flags) { a } else { b }`.
+    Select(CondCode, Val, Val, Val),
+    /// Load from `base + off`.
+    Load(LoadTy, Val, i32),
+    /// Store the low bytes of `val` to `base + off`.
+    Store(Log2, Val, i32, Val),
+    /// Load-exclusive: load and arm the monitor.
+    LoadExcl(Log2, Val),
+    /// Store-exclusive: 0 on success, 1 on failure; disarms the monitor.
+    StoreExcl(Log2, Val, Val),
+    /// Disarm the exclusive monitor.
+    ClearExcl,
+    Fence(FenceKind),
+    /// Zero the 64-byte block containing the address (DC ZVA).
+    ZeroBlock(Val),
+    /// Load into V`v` (zero-extending) from `base + off`.
+    VLoad(Log2, u8, Val, i32),
+    /// Store the low bytes of V`v` to `base + off`.
+    VStore(Log2, u8, Val, i32),
+    /// Read element `index` of V`v` (size `Log2`), zero- or sign-extended.
+    VGetLane {
+        v: u8,
+        size: Log2,
+        index: u8,
+        signed: bool,
+    },
+    /// Write element `index` of V`v`; with `zero_rest`, zero all other bytes first.
+    VSetLane {
+        v: u8,
+        size: Log2,
+        index: u8,
+        val: Val,
+        zero_rest: bool,
+    },
+    /// A vector operation on V registers in CpuState: V`d` = f(V`n`, V`m`, V`d`).
+    VOp {
+        f: VecFn,
+        d: u8,
+        n: u8,
+        m: u8,
+    },
+    /// Nothing (a removed op).
+    Nop,
+}
+
+/// How a block ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Direct branch.
+    Jump(u64),
+    /// Conditional direct branch.
+    Branch {
+        /// Condition.
+        cond: CondCode,
+        /// Flags value tested.
+        flags: Val,
+        /// Target when the condition holds.
+        taken: u64,
+        /// Target when it does not.
+        not_taken: u64,
+    },
+    /// Branch to a computed address.
+    Indirect(Val),
+    /// Supervisor call; resume at `next`.
+    Svc {
+        /// Immediate.
+        imm: u16,
+        /// Address of the next instruction.
+        next: u64,
+    },
+    /// BRK at `pc`.
+    Brk {
+        /// Immediate.
+        imm: u16,
+        /// Address of the instruction.
+        pc: u64,
+    },
+    /// Undefined instruction at `pc`.
+    Undefined {
+        /// Address of the instruction.
+        pc: u64,
+    },
+    /// Drop translations around `addr`, continue at `next`.
+    InvalidateCode {
+        /// Address given to IC IVAU.
+        addr: Val,
+        /// Address of the next instruction.
+        next: u64,
+    },
+}
+
+/// Result type of an op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    /// No value.
+    None,
+    /// 64-bit integer.
+    I64,
+    /// Flags.
+    Flags,
+}
+
+impl Op {
+    /// The type of value this op defines.
+    pub fn ty(&self) -> Ty {
+        use Op::*;
+        match self {
+            SetReg(..)
+            | SetFlags(_)
+            | SetSys(..)
+            | Store(..)
+            | ClearExcl
+            | Fence(_)
+            | ZeroBlock(_)
+            | VLoad(..)
+            | VStore(..)
+            | VSetLane { .. }
+            | VOp { .. }
+            | Nop => Ty::None,
+            GetFlags | FlagsSub(..) | FlagsAdd(..) | FlagsLogic(..) | FlagsAdc(..)
+            | FlagsSbc(..) | FlagsPacked(_) => Ty::Flags,
+            Const(_)
+            | GetReg(_)
+            | GetSys(_)
+            | ReadCounter
+            | Bin(..)
+            | Un(..)
+            | Nzcv(_)
+            | CondVal(..)
+            | Select(..)
+            | Load(..)
+            | LoadExcl(..)
+            | StoreExcl(..)
+            | VGetLane { .. } => Ty::I64,
+        }
+    }
+
+    /// Whether the op has an effect besides defining its value (cannot be removed when unused).
+    pub fn has_effect(&self) -> bool {
+        use Op::*;
+        matches!(
+            self,
+            SetReg(..)
+                | SetFlags(_)
+                | SetSys(..)
+                | Store(..)
+                | LoadExcl(..)
+                | StoreExcl(..)
+                | ClearExcl
+                | Fence(_)
+                | ZeroBlock(_)
+                | VLoad(..)
+                | VStore(..)
+                | VSetLane { .. }
+                | VOp { .. }
+                | Load(..)
+        )
+    }
+
+    /// The values this op reads.
+    pub fn args(&self) -> Vec<Val> {
+        use Op::*;
+        match *self {
+            Const(_)
+            | GetReg(_)
+            | GetFlags
+            | GetSys(_)
+            | ReadCounter
+            | ClearExcl
+            | Fence(_)
+            | Nop
+            | VGetLane { .. }
+            | VOp { .. } => vec![],
+            SetReg(_, v)
+            | SetFlags(v)
+            | SetSys(_, v)
+            | Un(_, _, v)
+            | FlagsLogic(_, v)
+            | FlagsPacked(v)
+            | Nzcv(v)
+            | CondVal(_, v)
+            | Load(_, v, _)
+            | LoadExcl(_, v)
+            | ZeroBlock(v)
+            | VLoad(_, _, v, _)
+            | VStore(_, _, v, _) => vec![v],
+            VSetLane { val, .. } => vec![val],
+            Bin(_, _, a, b)
+            | FlagsSub(_, a, b)
+            | FlagsAdd(_, a, b)
+            | Store(_, a, _, b)
+            | StoreExcl(_, a, b) => {
+                vec![a, b]
+            }
+            FlagsAdc(_, a, b, c) | FlagsSbc(_, a, b, c) | Select(_, a, b, c) => vec![a, b, c],
+        }
+    }
+}
+
+impl Exit {
+    /// The values the exit reads.
+    pub fn args(&self) -> Vec<Val> {
+        match *self {
+            Exit::Branch { flags, .. } => vec![flags],
+            Exit::Indirect(v) | Exit::InvalidateCode { addr: v, .. } => vec![v],
+            _ => vec![],
+        }
+    }
+}
+
+/// A translated block in IR form.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// Guest address of the first instruction.
+    pub guest_pc: u64,
+    /// Number of guest instructions.
+    pub guest_len: u32,
+    /// The operations.
+    pub ops: Vec<Op>,
+    /// How it ends.
+    pub exit: Exit,
+}
+
+impl Block {
+    /// The op defining `v`.
+    pub fn op(&self, v: Val) -> &Op {
+        &self.ops[v.0 as usize]
+    }
+}
+
+/// Builds a block, caching guest registers and flags in values so that each guest register is
+/// read at most once and written back once, at the exit.
+pub struct Builder {
+    ops: Vec<Op>,
+    regs: [Option<Val>; 32],
+    dirty: [bool; 32],
+    flags: Option<Val>,
+    flags_dirty: bool,
+    consts: std::collections::HashMap<u64, Val>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self {
+            ops: Vec::new(),
+            regs: [None; 32],
+            dirty: [false; 32],
+            flags: None,
+            flags_dirty: false,
+            consts: Default::default(),
+        }
+    }
+
+    /// Append an op, returning the value it defines.
+    pub fn push(&mut self, op: Op) -> Val {
+        let v = Val(self.ops.len() as u32);
+        self.ops.push(op);
+        v
+    }
+
+    /// The op defining `v`.
+    pub fn op(&self, v: Val) -> &Op {
+        &self.ops[v.0 as usize]
+    }
+
+    /// A constant.
+    pub fn konst(&mut self, c: u64) -> Val {
+        if let Some(&v) = self.consts.get(&c) {
+            return v;
+        }
+        let v = self.push(Op::Const(c));
+        self.consts.insert(c, v);
+        v
+    }
+
+    /// Current value of guest register `n` (31 = SP).
+    pub fn reg(&mut self, n: u8) -> Val {
+        if let Some(v) = self.regs[n as usize] {
+            return v;
+        }
+        let v = self.push(Op::GetReg(n));
+        self.regs[n as usize] = Some(v);
+        v
+    }
+
+    /// Set guest register `n` (31 = SP); written back at the exit.
+    pub fn set_reg(&mut self, n: u8, v: Val) {
+        self.regs[n as usize] = Some(v);
+        self.dirty[n as usize] = true;
+    }
+
+    /// Current flags.
+    pub fn flags(&mut self) -> Val {
+        if let Some(f) = self.flags {
+            return f;
+        }
+        let f = self.push(Op::GetFlags);
+        self.flags = Some(f);
+        f
+    }
+
+    /// Set the flags; written back at the exit.
+    pub fn set_flags(&mut self, f: Val) {
+        self.flags = Some(f);
+        self.flags_dirty = true;
+    }
+
+    /// Write cached state back before an op that reads or writes CpuState behind the cache's back
+    /// (helper calls see CpuState), without forgetting the cached values.
+    pub fn sync(&mut self) {
+        for n in 0..32 {
+            if self.dirty[n] {
+                let v = self.regs[n].expect("dirty register has a value");
+                self.push(Op::SetReg(n as u8, v));
+                self.dirty[n] = false;
+            }
+        }
+        if self.flags_dirty {
+            let f = self.flags.expect("dirty flags have a value");
+            self.push(Op::SetFlags(f));
+            self.flags_dirty = false;
+        }
+    }
+
+    /// Number of ops so far.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Whether no op was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Finish the block: write back dirty state and attach the exit.
+    pub fn finish(mut self, guest_pc: u64, guest_len: u32, exit: Exit) -> Block {
+        self.sync();
+        Block {
+            guest_pc,
+            guest_len,
+            ops: self.ops,
+            exit,
+        }
+    }
+}

@@ -1,0 +1,412 @@
+//! Vector operations on whole V registers, with their A64 semantics in plain Rust. The
+//! interpreter evaluates them directly; the backend calls [`helper_vec`] for the ones it does
+//! not yet lower to SSE (Arm ARM C7, AdvSIMD).
+
+use crate::cpu::CpuState;
+
+/// Which vector operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+#[allow(missing_docs)]
+pub enum VecKind {
+    And,
+    Bic,
+    Orr,
+    Orn,
+    Eor,
+    Bsl,
+    Bit,
+    Bif,
+    Add,
+    Sub,
+    Mul,
+    Cmeq,
+    Cmtst,
+    Cmhs,
+    Cmhi,
+    Cmge,
+    Cmgt,
+    Umax,
+    Umin,
+    Smax,
+    Smin,
+    Umaxp,
+    Uminp,
+    Addp,
+    Zip1,
+    Zip2,
+    Uzp1,
+    Uzp2,
+    Trn1,
+    Trn2,
+    /// Compare against zero: `imm` selects 0 = EQ, 1 = GT, 2 = GE, 3 = LE, 4 = LT.
+    CmpZero,
+    Not,
+    Cnt,
+    Rev64,
+    Rev32,
+    Rev16,
+    Abs,
+    Neg,
+    /// XTN/XTN2 (esize is the destination element size).
+    Xtn,
+    Uaddlv,
+    Umaxv,
+    Uminv,
+    Addv,
+    AddpScalar,
+    Shl,
+    Ushr,
+    Sshr,
+    /// SHRN/SHRN2 (esize is the destination element size).
+    Shrn,
+    /// USHLL/USHLL2 (esize is the source element size).
+    Ushll,
+    /// SSHLL/SSHLL2.
+    Sshll,
+    /// MOVI/MVNI: replicate the 64-bit `imm`.
+    Movi,
+    OrrImm,
+    BicImm,
+    /// DUP (element): `imm` = index.
+    DupElem,
+    /// INS (element): `imm` = dst_index | src_index << 8.
+    InsElem,
+    /// EXT: `imm` = byte index.
+    Ext,
+    /// TBL/TBX: `imm` = table length | (tbx << 8); the table is V`n`..V`n+len-1`.
+    Tbl,
+    Tbx,
+}
+
+/// A vector operation with its element size (log2 bytes), width and immediate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VecFn {
+    /// The operation.
+    pub kind: VecKind,
+    /// log2 of the element size in bytes.
+    pub esize: u8,
+    /// 128-bit (true) or 64-bit (false; the upper half of the result is zeroed).
+    pub q: bool,
+    /// Immediate operand (shift, pattern, index).
+    pub imm: u64,
+}
+
+fn lanes(v: u128, es: u8) -> Vec<u64> {
+    let bits = 8u32 << es;
+    let n = 128 / bits;
+    let mask = if bits == 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
+    (0..n).map(|i| ((v >> (i * bits)) as u64) & mask).collect()
+}
+
+fn pack(l: &[u64], es: u8) -> u128 {
+    let bits = 8u32 << es;
+    let mask: u128 = if bits == 64 {
+        u64::MAX as u128
+    } else {
+        (1u128 << bits) - 1
+    };
+    l.iter().enumerate().fold(0u128, |acc, (i, &x)| {
+        acc | (((x as u128) & mask) << (i as u32 * bits))
+    })
+}
+
+fn sx(x: u64, es: u8) -> i64 {
+    let sh = 64 - (8u32 << es);
+    ((x << sh) as i64) >> sh
+}
+
+impl VecFn {
+    /// Compute the result for destination `d` from operands `n`, `m` and the old `d`.
+    /// `table` holds V`n`.. for TBL/TBX.
+    pub fn eval(&self, n: u128, m: u128, d: u128, table: &[u128]) -> u128 {
+        use VecKind::*;
+        let es = self.esize;
+        let nl = if self.q {
+            128 >> (3 + es)
+        } else {
+            64 >> (3 + es)
+        } as usize;
+        let bits = 8u32 << es;
+        let emask = if bits == 64 {
+            u64::MAX
+        } else {
+            (1u64 << bits) - 1
+        };
+        let a = lanes(n, es);
+        let b = lanes(m, es);
+        let mut out = vec![0u64; 128 / bits as usize];
+        let ones = emask;
+        let lanewise = |f: &dyn Fn(u64, u64) -> u64, out: &mut Vec<u64>| {
+            for i in 0..nl {
+                out[i] = f(a[i], b[i]) & emask;
+            }
+        };
+        let res: u128 = match self.kind {
+            And => n & m,
+            Bic => n & !m,
+            Orr => n | m,
+            Orn => n | !m,
+            Eor => n ^ m,
+            Bsl => (d & n) | (!d & m),
+            Bit => (d & !m) | (n & m),
+            Bif => (d & m) | (n & !m),
+            Movi => (self.imm as u128) | ((self.imm as u128) << 64),
+            OrrImm => d | ((self.imm as u128) | ((self.imm as u128) << 64)),
+            BicImm => d & !((self.imm as u128) | ((self.imm as u128) << 64)),
+            Not => !n,
+            Ext => {
+                let (lo, hi, len) = if self.q {
+                    (n, m, 16)
+                } else {
+                    (n & u64::MAX as u128, m & u64::MAX as u128, 8)
+                };
+                let bytes: Vec<u8> = (0..len)
+                    .map(|i| lo.to_le_bytes()[i])
+                    .chain((0..len).map(|i| hi.to_le_bytes()[i]))
+                    .collect();
+                let idx = self.imm as usize;
+                let mut r = [0u8; 16];
+                r[..len].copy_from_slice(&bytes[idx..idx + len]);
+                u128::from_le_bytes(r)
+            }
+            Tbl | Tbx => {
+                let tb: Vec<u8> = table.iter().flat_map(|t| t.to_le_bytes()).collect();
+                let idx = m.to_le_bytes();
+                let old = d.to_le_bytes();
+                let mut r = [0u8; 16];
+                let len = if self.q { 16 } else { 8 };
+                for i in 0..len {
+                    let j = idx[i] as usize;
+                    r[i] = if j < tb.len() {
+                        tb[j]
+                    } else if self.kind == Tbx {
+                        old[i]
+                    } else {
+                        0
+                    };
+                }
+                u128::from_le_bytes(r)
+            }
+            _ => {
+                match self.kind {
+                    Add => lanewise(&|x, y| x.wrapping_add(y), &mut out),
+                    Sub => lanewise(&|x, y| x.wrapping_sub(y), &mut out),
+                    Mul => lanewise(&|x, y| x.wrapping_mul(y), &mut out),
+                    Cmeq => lanewise(&|x, y| if x == y { ones } else { 0 }, &mut out),
+                    Cmtst => lanewise(&|x, y| if x & y != 0 { ones } else { 0 }, &mut out),
+                    Cmhs => lanewise(&|x, y| if x >= y { ones } else { 0 }, &mut out),
+                    Cmhi => lanewise(&|x, y| if x > y { ones } else { 0 }, &mut out),
+                    Cmge => lanewise(
+                        &|x, y| if sx(x, es) >= sx(y, es) { ones } else { 0 },
+                        &mut out,
+                    ),
+                    Cmgt => lanewise(
+                        &|x, y| if sx(x, es) > sx(y, es) { ones } else { 0 },
+                        &mut out,
+                    ),
+                    Umax => lanewise(&|x, y| x.max(y), &mut out),
+                    Umin => lanewise(&|x, y| x.min(y), &mut out),
+                    Smax => lanewise(&|x, y| sx(x, es).max(sx(y, es)) as u64, &mut out),
+                    Smin => lanewise(&|x, y| sx(x, es).min(sx(y, es)) as u64, &mut out),
+                    CmpZero => {
+                        let imm = self.imm;
+                        lanewise(
+                            &|x, _| {
+                                let s = sx(x, es);
+                                let t = match imm {
+                                    0 => s == 0,
+                                    1 => s > 0,
+                                    2 => s >= 0,
+                                    3 => s <= 0,
+                                    _ => s < 0,
+                                };
+                                if t {
+                                    ones
+                                } else {
+                                    0
+                                }
+                            },
+                            &mut out,
+                        )
+                    }
+                    Cnt => lanewise(&|x, _| x.count_ones() as u64, &mut out),
+                    Abs => lanewise(&|x, _| sx(x, es).unsigned_abs(), &mut out),
+                    Neg => lanewise(&|x, _| (sx(x, es).wrapping_neg()) as u64, &mut out),
+                    Shl => {
+                        let s = self.imm;
+                        lanewise(&|x, _| x << s, &mut out)
+                    }
+                    Ushr => {
+                        let s = self.imm;
+                        lanewise(&|x, _| if s >= 64 { 0 } else { x >> s }, &mut out)
+                    }
+                    Sshr => {
+                        let s = self.imm.min(63);
+                        lanewise(&|x, _| (sx(x, es) >> s) as u64, &mut out)
+                    }
+                    Umaxp | Uminp | Addp => {
+                        let cat: Vec<u64> = a[..nl].iter().chain(b[..nl].iter()).copied().collect();
+                        for i in 0..nl {
+                            let (x, y) = (cat[2 * i], cat[2 * i + 1]);
+                            out[i] = match self.kind {
+                                Umaxp => x.max(y),
+                                Uminp => x.min(y),
+                                _ => x.wrapping_add(y) & emask,
+                            };
+                        }
+                    }
+                    Zip1 | Zip2 => {
+                        let base = if self.kind == Zip1 { 0 } else { nl / 2 };
+                        for i in 0..nl / 2 {
+                            out[2 * i] = a[base + i];
+                            out[2 * i + 1] = b[base + i];
+                        }
+                    }
+                    Uzp1 | Uzp2 => {
+                        let off = if self.kind == Uzp1 { 0 } else { 1 };
+                        let cat: Vec<u64> = a[..nl].iter().chain(b[..nl].iter()).copied().collect();
+                        for i in 0..nl {
+                            out[i] = cat[2 * i + off];
+                        }
+                    }
+                    Trn1 | Trn2 => {
+                        let off = if self.kind == Trn1 { 0 } else { 1 };
+                        for i in 0..nl / 2 {
+                            out[2 * i] = a[2 * i + off];
+                            out[2 * i + 1] = b[2 * i + off];
+                        }
+                    }
+                    Rev64 | Rev32 | Rev16 => {
+                        let group = match self.kind {
+                            Rev64 => 8,
+                            Rev32 => 4,
+                            _ => 2,
+                        } >> es;
+                        for i in 0..nl {
+                            let g = i / group * group;
+                            out[i] = a[g + (group - 1 - (i - g))];
+                        }
+                    }
+                    DupElem => {
+                        let x = a[self.imm as usize];
+                        for o in out.iter_mut().take(nl) {
+                            *o = x;
+                        }
+                    }
+                    InsElem => {
+                        let dl = lanes(d, es);
+                        out.copy_from_slice(&dl);
+                        out[(self.imm & 0xff) as usize] = a[(self.imm >> 8) as usize];
+                        return pack(&out, es);
+                    }
+                    Xtn | Shrn => {
+                        // Source elements are twice the destination size.
+                        let src = lanes(n, es + 1);
+                        let shift = if self.kind == Shrn { self.imm } else { 0 };
+                        let half = 64 >> (3 + es); // destination lanes per 64 bits
+                        let mut dl = lanes(d, es);
+                        let base = if self.q { half } else { 0 };
+                        if !self.q {
+                            dl = vec![0; dl.len()];
+                        }
+                        for i in 0..half {
+                            dl[base + i] = (src[i] >> shift) & emask;
+                        }
+                        return pack(&dl, es);
+                    }
+                    Ushll | Sshll => {
+                        let half = 64 >> (3 + es);
+                        let base = if self.q { half } else { 0 };
+                        let mut dl = vec![0u64; half];
+                        for i in 0..half {
+                            let x = a[base + i];
+                            let x = if self.kind == Sshll {
+                                sx(x, es) as u64
+                            } else {
+                                x
+                            };
+                            dl[i] = x << self.imm;
+                        }
+                        return pack(&dl, es + 1);
+                    }
+                    Uaddlv | Umaxv | Uminv | Addv => {
+                        let it = a[..nl].iter().copied();
+                        let r = match self.kind {
+                            Uaddlv => it.sum::<u64>(),
+                            Umaxv => it.max().unwrap_or(0),
+                            Uminv => it.min().unwrap_or(0),
+                            _ => it.fold(0u64, |s, x| s.wrapping_add(x)) & emask,
+                        };
+                        let rbits = if self.kind == Uaddlv { bits * 2 } else { bits };
+                        let rmask = if rbits >= 64 {
+                            u64::MAX
+                        } else {
+                            (1u64 << rbits) - 1
+                        };
+                        return (r & rmask) as u128;
+                    }
+                    AddpScalar => return (a[0].wrapping_add(a[1])) as u128,
+                    _ => unreachable!("handled above"),
+                }
+                pack(&out, es)
+            }
+        };
+        if self.q {
+            res
+        } else {
+            res & (u64::MAX as u128)
+        }
+    }
+
+    /// Encode for the backend helper: kind | esize << 8 | q << 16.
+    pub fn encode(&self) -> u64 {
+        (self.kind as u64) | ((self.esize as u64) << 8) | ((self.q as u64) << 16)
+    }
+
+    /// Inverse of [`VecFn::encode`] (with the immediate passed separately).
+    pub fn decode(code: u64, imm: u64) -> VecFn {
+        // SAFETY: `code & 0xff` was produced by `encode` from a valid VecKind discriminant.
+        let kind: VecKind = unsafe { std::mem::transmute((code & 0xff) as u8) };
+        VecFn {
+            kind,
+            esize: ((code >> 8) & 0xff) as u8,
+            q: (code >> 16) & 1 == 1,
+            imm,
+        }
+    }
+}
+
+/// Apply a vector op to CpuState's V registers.
+pub fn apply(cpu: &mut CpuState, f: &VecFn, d: u8, n: u8, m: u8) {
+    let get = |cpu: &CpuState, r: u8| {
+        let v = cpu.v[(r & 31) as usize];
+        (v[0] as u128) | ((v[1] as u128) << 64)
+    };
+    let table: Vec<u128> = match f.kind {
+        VecKind::Tbl | VecKind::Tbx => (0..(f.imm & 0xff) as u8)
+            .map(|i| get(cpu, n.wrapping_add(i) % 32))
+            .collect(),
+        _ => vec![],
+    };
+    let r = f.eval(get(cpu, n), get(cpu, m), get(cpu, d), &table);
+    cpu.v[d as usize] = [r as u64, (r >> 64) as u64];
+}
+
+/// Called from emitted code: `code`/`imm` from [`VecFn::encode`], registers packed as d | n << 8 | m << 16.
+pub extern "C" fn helper_vec(cpu: *mut CpuState, code: u64, imm: u64, regs: u64) {
+    // SAFETY: emitted code passes its pinned CpuState pointer.
+    let cpu = unsafe { &mut *cpu };
+    let f = VecFn::decode(code, imm);
+    apply(
+        cpu,
+        &f,
+        (regs & 0xff) as u8,
+        ((regs >> 8) & 0xff) as u8,
+        ((regs >> 16) & 0xff) as u8,
+    );
+}

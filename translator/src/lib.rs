@@ -1,0 +1,13 @@
+//! a64x-translator: translation of AArch64 (A64) guest code to x86-64 host code, with no
+//! knowledge of the operating system. Pipeline: [`a64`] decode -> [`lift`] to [`ir`] ->
+//! [`opt`] passes -> [`x64`] emission -> [`cache`].
+#![warn(missing_docs)]
+
+pub mod a64;
+pub mod cache;
+pub mod cpu;
+pub mod helpers;
+pub mod ir;
+pub mod lift;
+pub mod opt;
+pub mod x64;

@@ -1,0 +1,87 @@
+//! Lifting of branches and exception generation (Arm ARM C6: B, BL, B.cond, CBZ/CBNZ,
+//! TBZ/TBNZ, BR, BLR, RET, SVC, BRK). Every one of them ends the block.
+
+use super::{cc, sz, Ctx};
+use crate::a64::*;
+use crate::ir::{BinOp, CondCode, Exit, Op, Sz};
+
+/// Lift one branch; returns the block's exit.
+pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Exit {
+    let pc = cx.pc;
+    let next = pc.wrapping_add(4);
+    match inst {
+        Inst::B { link, offset } => {
+            if link {
+                let r = cx.k(next);
+                cx.b.set_reg(30, r);
+            }
+            Exit::Jump(pc.wrapping_add(offset as u64))
+        }
+        Inst::BCond { cond, offset } => {
+            let taken = pc.wrapping_add(offset as u64);
+            if matches!(cond, Cond::Al | Cond::Nv) {
+                return Exit::Jump(taken);
+            }
+            let flags = cx.b.flags();
+            Exit::Branch {
+                cond: cc(cond),
+                flags,
+                taken,
+                not_taken: next,
+            }
+        }
+        Inst::Cbz {
+            nonzero,
+            w,
+            rt,
+            offset,
+        } => {
+            let v = cx.read(rt);
+            let flags = cx.b.push(Op::FlagsLogic(sz(w), v));
+            let cond = if nonzero {
+                CondCode(Cond::Ne as u8)
+            } else {
+                CondCode(Cond::Eq as u8)
+            };
+            Exit::Branch {
+                cond,
+                flags,
+                taken: pc.wrapping_add(offset as u64),
+                not_taken: next,
+            }
+        }
+        Inst::Tbz {
+            nonzero,
+            rt,
+            bit,
+            offset,
+        } => {
+            let v = cx.read(rt);
+            let m = cx.k(1u64 << bit);
+            let t = cx.bin(BinOp::And, Sz::S64, v, m);
+            let flags = cx.b.push(Op::FlagsLogic(Sz::S64, t));
+            let cond = if nonzero {
+                CondCode(Cond::Ne as u8)
+            } else {
+                CondCode(Cond::Eq as u8)
+            };
+            Exit::Branch {
+                cond,
+                flags,
+                taken: pc.wrapping_add(offset as u64),
+                not_taken: next,
+            }
+        }
+        Inst::BranchReg { op, rn } => {
+            let target = cx.read(rn);
+            if op == BrOp::Blr {
+                let r = cx.k(next);
+                cx.b.set_reg(30, r);
+            }
+            Exit::Indirect(target)
+        }
+        Inst::Svc { imm } => Exit::Svc { imm, next },
+        Inst::Brk { imm } => Exit::Brk { imm, pc },
+        _ => unreachable!("not a branch: {inst:?}"),
+    }
+}

@@ -1,0 +1,389 @@
+//! Lifting of data-processing instructions, immediate and register (Arm ARM C6: ADD, SUB, AND,
+//! ORR, EOR, MOVZ/MOVN/MOVK, ADR(P), SBFM/BFM/UBFM, EXTR, REV, CLZ, CLS, RBIT, UDIV/SDIV, shifts,
+//! MADD family, CSEL family, CCMP/CCMN).
+
+use super::{cc, sz, Ctx};
+use crate::a64::*;
+use crate::ir::{BinOp, Op, Sz, UnOp, Val};
+
+/// `ADD`/`SUB` with optional flag setting, on already-formed operands.
+fn add_sub(cx: &mut Ctx, sub: bool, setflags: bool, w: Width, rd: Reg, a: Val, b: Val) {
+    let s = sz(w);
+    let r = cx.bin(if sub { BinOp::Sub } else { BinOp::Add }, s, a, b);
+    if setflags {
+        let f = cx.b.push(if sub {
+            Op::FlagsSub(s, a, b)
+        } else {
+            Op::FlagsAdd(s, a, b)
+        });
+        cx.b.set_flags(f);
+    }
+    cx.write(rd, w, r);
+}
+
+fn logical(cx: &mut Ctx, op: LogicOp, w: Width, rd: Reg, a: Val, b: Val) {
+    let s = sz(w);
+    let r = match op {
+        LogicOp::And | LogicOp::Ands => cx.bin(BinOp::And, s, a, b),
+        LogicOp::Orr => cx.bin(BinOp::Or, s, a, b),
+        LogicOp::Eor => cx.bin(BinOp::Xor, s, a, b),
+    };
+    if op == LogicOp::Ands {
+        let f = cx.b.push(Op::FlagsLogic(s, r));
+        cx.b.set_flags(f);
+    }
+    cx.write(rd, w, r);
+}
+
+fn ones(n: u32) -> u64 {
+    if n >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << n) - 1
+    }
+}
+
+/// SBFM/BFM/UBFM, expressed as shifts and masks (the aliases ASR, LSL, LSR, SXT*, UXT*, SBFX,
+/// UBFX, SBFIZ, UBFIZ, BFI, BFXIL all fall out of these cases).
+fn bitfield(cx: &mut Ctx, op: BfmOp, w: Width, rd: Reg, rn: Reg, immr: u32, imms: u32) {
+    let s = sz(w);
+    let bits = w.bits();
+    let src = cx.read(rn);
+    let r = match op {
+        BfmOp::Ubfm | BfmOp::Sbfm => {
+            let right = if op == BfmOp::Ubfm {
+                BinOp::Lshr
+            } else {
+                BinOp::Ashr
+            };
+            if imms >= immr {
+                // Extract bits imms:immr to the bottom: shift the field to the top, then back down.
+                let up = cx.k((bits - 1 - imms) as u64);
+                let t = cx.bin(BinOp::Shl, s, src, up);
+                let down = cx.k((bits - 1 - imms + immr) as u64);
+                cx.bin(right, s, t, down)
+            } else {
+                // Insert bits imms:0 at position bits-immr.
+                let up = cx.k((bits - 1 - imms) as u64);
+                let t = cx.bin(BinOp::Shl, s, src, up);
+                let down = cx.k((bits - 1 - imms) as u64);
+                let t = cx.bin(right, s, t, down);
+                let lsb = cx.k((bits - immr) as u64);
+                cx.bin(BinOp::Shl, s, t, lsb)
+            }
+        }
+        BfmOp::Bfm => {
+            let dst = cx.read(rd);
+            let (field, lsb, len) = if imms >= immr {
+                let sh = cx.k(immr as u64);
+                (cx.bin(BinOp::Lshr, s, src, sh), 0, imms - immr + 1)
+            } else {
+                (src, bits - immr, imms + 1)
+            };
+            let m = ones(len);
+            let mk = cx.k(m);
+            let f = cx.bin(BinOp::And, s, field, mk);
+            let f = if lsb > 0 {
+                let l = cx.k(lsb as u64);
+                cx.bin(BinOp::Shl, s, f, l)
+            } else {
+                f
+            };
+            let keep = cx.k(!(m << lsb) & ones(bits));
+            let d = cx.bin(BinOp::And, s, dst, keep);
+            cx.bin(BinOp::Or, s, d, f)
+        }
+    };
+    cx.write(rd, w, r);
+}
+
+/// Lift one data-processing instruction.
+pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
+    match inst {
+        Inst::AddSubImm {
+            sub,
+            setflags,
+            w,
+            rd,
+            rn,
+            imm,
+        } => {
+            let a = cx.read(rn);
+            let b = cx.k(imm);
+            add_sub(cx, sub, setflags, w, rd, a, b);
+        }
+        Inst::AddSubShifted {
+            sub,
+            setflags,
+            w,
+            rd,
+            rn,
+            rm,
+            shift,
+            amount,
+        } => {
+            let a = cx.read(rn);
+            let m = cx.read(rm);
+            let b = cx.shift(m, shift, amount, sz(w));
+            add_sub(cx, sub, setflags, w, rd, a, b);
+        }
+        Inst::AddSubExtended {
+            sub,
+            setflags,
+            w,
+            rd,
+            rn,
+            rm,
+            extend,
+            amount,
+        } => {
+            let a = cx.read(rn);
+            let m = cx.read(rm);
+            let b = cx.extend(m, extend, amount);
+            add_sub(cx, sub, setflags, w, rd, a, b);
+        }
+        Inst::AddSubCarry {
+            sub,
+            setflags,
+            w,
+            rd,
+            rn,
+            rm,
+        } => {
+            let s = sz(w);
+            let a = cx.read(rn);
+            let b = cx.read(rm);
+            let f = cx.b.flags();
+            let c = cx.b.push(Op::CondVal(cc(Cond::Cs), f));
+            // SBC is a + NOT(b) + C.
+            let bb = if sub { cx.un(UnOp::Not, s, b) } else { b };
+            let t = cx.bin(BinOp::Add, s, a, bb);
+            let r = cx.bin(BinOp::Add, s, t, c);
+            if setflags {
+                let nf = cx.b.push(if sub {
+                    Op::FlagsSbc(s, a, b, c)
+                } else {
+                    Op::FlagsAdc(s, a, b, c)
+                });
+                cx.b.set_flags(nf);
+            }
+            cx.write(rd, w, r);
+        }
+        Inst::LogicalImm { op, w, rd, rn, imm } => {
+            let a = cx.read(rn);
+            let b = cx.k(imm);
+            logical(cx, op, w, rd, a, b);
+        }
+        Inst::LogicalShifted {
+            op,
+            invert,
+            w,
+            rd,
+            rn,
+            rm,
+            shift,
+            amount,
+        } => {
+            let a = cx.read(rn);
+            let m = cx.read(rm);
+            let b = cx.shift(m, shift, amount, sz(w));
+            let b = if invert {
+                cx.un(UnOp::Not, sz(w), b)
+            } else {
+                b
+            };
+            logical(cx, op, w, rd, a, b);
+        }
+        Inst::MoveWide {
+            op,
+            w,
+            rd,
+            imm16,
+            shift,
+        } => {
+            let v = (imm16 as u64) << shift;
+            let r = match op {
+                MovOp::Movz => cx.k(v),
+                MovOp::Movn => cx.k(!v & ones(w.bits())),
+                MovOp::Movk => {
+                    let old = cx.read(rd);
+                    let keep = cx.k(!(0xffffu64 << shift));
+                    let t = cx.bin(BinOp::And, sz(w), old, keep);
+                    let nv = cx.k(v);
+                    cx.bin(BinOp::Or, sz(w), t, nv)
+                }
+            };
+            cx.write(rd, w, r);
+        }
+        Inst::Adr { rd, page, offset } => {
+            let base = if page { cx.pc & !0xfff } else { cx.pc };
+            let v = cx.k(base.wrapping_add(offset as u64));
+            cx.write(rd, Width::W64, v);
+        }
+        Inst::Bitfield {
+            op,
+            w,
+            rd,
+            rn,
+            immr,
+            imms,
+        } => bitfield(cx, op, w, rd, rn, immr as u32, imms as u32),
+        Inst::Extr { w, rd, rn, rm, lsb } => {
+            let s = sz(w);
+            let lo = cx.read(rm);
+            let r = if lsb == 0 {
+                lo
+            } else {
+                let hi = cx.read(rn);
+                let l = cx.k(lsb as u64);
+                let a = cx.bin(BinOp::Lshr, s, lo, l);
+                let h = cx.k((w.bits() - lsb as u32) as u64);
+                let b = cx.bin(BinOp::Shl, s, hi, h);
+                cx.bin(BinOp::Or, s, a, b)
+            };
+            cx.write(rd, w, r);
+        }
+        Inst::Dp1 { op, w, rd, rn } => {
+            let s = sz(w);
+            let a = cx.read(rn);
+            let r = match op {
+                Dp1Op::Rbit => cx.un(UnOp::Rbit, s, a),
+                Dp1Op::Rev => cx.un(UnOp::Bswap, s, a),
+                Dp1Op::Clz => cx.un(UnOp::Clz, s, a),
+                Dp1Op::Rev32 => {
+                    // Byte-reverse each word: bswap64 then swap the words back.
+                    let t = cx.un(UnOp::Bswap, Sz::S64, a);
+                    let k = cx.k(32);
+                    cx.bin(BinOp::Ror, Sz::S64, t, k)
+                }
+                Dp1Op::Rev16 => {
+                    let m = cx.k(0x00ff_00ff_00ff_00ff & ones(w.bits()));
+                    let k8 = cx.k(8);
+                    let hi = cx.bin(BinOp::Lshr, s, a, k8);
+                    let hi = cx.bin(BinOp::And, s, hi, m);
+                    let lo = cx.bin(BinOp::And, s, a, m);
+                    let lo = cx.bin(BinOp::Shl, s, lo, k8);
+                    cx.bin(BinOp::Or, s, hi, lo)
+                }
+                Dp1Op::Cls => {
+                    // CLS(x) = CLZ(x EOR (x ASR 1)) - 1
+                    let one = cx.k(1);
+                    let t = cx.bin(BinOp::Ashr, s, a, one);
+                    let t = cx.bin(BinOp::Xor, s, a, t);
+                    let z = cx.un(UnOp::Clz, s, t);
+                    cx.bin(BinOp::Sub, s, z, one)
+                }
+            };
+            cx.write(rd, w, r);
+        }
+        Inst::Dp2 { op, w, rd, rn, rm } => {
+            let a = cx.read(rn);
+            let b = cx.read(rm);
+            let bop = match op {
+                Dp2Op::Udiv => BinOp::UDiv,
+                Dp2Op::Sdiv => BinOp::SDiv,
+                Dp2Op::Lslv => BinOp::Shl,
+                Dp2Op::Lsrv => BinOp::Lshr,
+                Dp2Op::Asrv => BinOp::Ashr,
+                Dp2Op::Rorv => BinOp::Ror,
+            };
+            let r = cx.bin(bop, sz(w), a, b);
+            cx.write(rd, w, r);
+        }
+        Inst::Dp3 {
+            op,
+            w,
+            rd,
+            rn,
+            rm,
+            ra,
+        } => {
+            let s = sz(w);
+            let a = cx.read(rn);
+            let b = cx.read(rm);
+            let r = match op {
+                Dp3Op::Smulh => cx.bin(BinOp::SMulH, Sz::S64, a, b),
+                Dp3Op::Umulh => cx.bin(BinOp::UMulH, Sz::S64, a, b),
+                _ => {
+                    let (a, b, s) = match op {
+                        Dp3Op::Smaddl | Dp3Op::Smsubl => (
+                            cx.un(UnOp::Sext32, Sz::S64, a),
+                            cx.un(UnOp::Sext32, Sz::S64, b),
+                            Sz::S64,
+                        ),
+                        Dp3Op::Umaddl | Dp3Op::Umsubl => (
+                            cx.un(UnOp::Zext32, Sz::S64, a),
+                            cx.un(UnOp::Zext32, Sz::S64, b),
+                            Sz::S64,
+                        ),
+                        _ => (a, b, s),
+                    };
+                    let p = cx.bin(BinOp::Mul, s, a, b);
+                    let acc = cx.read(ra);
+                    let sub = matches!(op, Dp3Op::Msub | Dp3Op::Smsubl | Dp3Op::Umsubl);
+                    cx.bin(if sub { BinOp::Sub } else { BinOp::Add }, s, acc, p)
+                }
+            };
+            cx.write(rd, w, r);
+        }
+        Inst::CondSelect {
+            op,
+            w,
+            cond,
+            rd,
+            rn,
+            rm,
+        } => {
+            let s = sz(w);
+            let a = cx.read(rn);
+            let m = cx.read(rm);
+            let b = match op {
+                CselOp::Csel => m,
+                CselOp::Csinc => {
+                    let one = cx.k(1);
+                    cx.bin(BinOp::Add, s, m, one)
+                }
+                CselOp::Csinv => cx.un(UnOp::Not, s, m),
+                CselOp::Csneg => cx.un(UnOp::Neg, s, m),
+            };
+            let r = if matches!(cond, Cond::Al | Cond::Nv) {
+                a
+            } else {
+                let f = cx.b.flags();
+                cx.b.push(Op::Select(cc(cond), f, a, b))
+            };
+            cx.write(rd, w, r);
+        }
+        Inst::CondCompare {
+            negate,
+            w,
+            cond,
+            rn,
+            operand,
+            nzcv,
+        } => {
+            let s = sz(w);
+            let a = cx.read(rn);
+            let b = match operand {
+                CcmpOperand::Reg(r) => cx.read(r),
+                CcmpOperand::Imm(i) => cx.k(i),
+            };
+            let cmp = cx.b.push(if negate {
+                Op::FlagsAdd(s, a, b)
+            } else {
+                Op::FlagsSub(s, a, b)
+            });
+            let nf = if matches!(cond, Cond::Al | Cond::Nv) {
+                cmp
+            } else {
+                let old = cx.b.flags();
+                let p = cx.b.push(Op::Nzcv(cmp));
+                let alt = cx.k((nzcv as u64) << 28);
+                let sel = cx.b.push(Op::Select(cc(cond), old, p, alt));
+                cx.b.push(Op::FlagsPacked(sel))
+            };
+            cx.b.set_flags(nf);
+        }
+        _ => unreachable!("not a data-processing instruction: {inst:?}"),
+    }
+}

@@ -1,0 +1,219 @@
+//! A64 -> IR: lifts one basic block, instruction by instruction, through the lift function of
+//! each instruction's encoding group. Written in the Arm ARM's vocabulary.
+
+mod branch;
+mod dp;
+mod ldst;
+mod simd;
+mod system;
+
+use crate::a64::{self, Cond, Extend, Inst, Reg, Shift, Width};
+use crate::ir::{BinOp, Block, Builder, CondCode, Exit, LoadTy, Op, Sz, UnOp, Val};
+
+/// Lifting state of one block.
+pub struct Ctx {
+    /// The IR being built.
+    pub b: Builder,
+    /// Address of the instruction being lifted.
+    pub pc: u64,
+}
+
+/// Block-building limits.
+#[derive(Debug, Clone, Copy)]
+pub struct LiftOptions {
+    /// Maximum guest instructions per block.
+    pub max_insns: u32,
+}
+
+impl Default for LiftOptions {
+    fn default() -> Self {
+        Self { max_insns: 64 }
+    }
+}
+
+/// Lift the block starting at `pc`. `fetch` reads an instruction word, or None when the address
+/// is not executable. Returns None only if the first instruction cannot be fetched.
+pub fn lift_block(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions) -> Option<Block> {
+    let mut cx = Ctx {
+        b: Builder::new(),
+        pc,
+    };
+    let mut n = 0u32;
+    loop {
+        let Some(word) = fetch(cx.pc) else {
+            if n == 0 {
+                return None;
+            }
+            return Some(cx.b.finish(pc, n, Exit::Jump(cx.pc)));
+        };
+        let inst = a64::decode(word);
+        n += 1;
+        if let Some(exit) = lift_inst(&mut cx, inst) {
+            return Some(cx.b.finish(pc, n, exit));
+        }
+        cx.pc += 4;
+        if n >= opts.max_insns {
+            return Some(cx.b.finish(pc, n, Exit::Jump(cx.pc)));
+        }
+    }
+}
+
+/// Lift one instruction; `Some(exit)` when it ends the block.
+pub fn lift_inst(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
+    use Inst::*;
+    match inst {
+        AddSubImm { .. }
+        | AddSubShifted { .. }
+        | AddSubExtended { .. }
+        | AddSubCarry { .. }
+        | LogicalImm { .. }
+        | LogicalShifted { .. }
+        | MoveWide { .. }
+        | Adr { .. }
+        | Bitfield { .. }
+        | Extr { .. }
+        | Dp1 { .. }
+        | Dp2 { .. }
+        | Dp3 { .. }
+        | CondSelect { .. }
+        | CondCompare { .. } => {
+            dp::lift(cx, inst);
+            None
+        }
+        B { .. }
+        | BCond { .. }
+        | Cbz { .. }
+        | Tbz { .. }
+        | BranchReg { .. }
+        | Svc { .. }
+        | Brk { .. } => Some(branch::lift(cx, inst)),
+        Hint | Barrier(_) | Mrs { .. } | Msr { .. } | Sys { .. } => system::lift(cx, inst),
+        LdSt { .. }
+        | LdLiteral { .. }
+        | LdStPair { .. }
+        | LoadExclusive { .. }
+        | StoreExclusive { .. }
+        | LoadAcquire { .. }
+        | StoreRelease { .. } => ldst::lift(cx, inst),
+        Vec3 { .. }
+        | Vec2 { .. }
+        | VecShift { .. }
+        | VecMoviImm { .. }
+        | DupGeneral { .. }
+        | DupElement { .. }
+        | InsGeneral { .. }
+        | InsElement { .. }
+        | MovToGeneral { .. }
+        | FmovGeneral { .. }
+        | FmovReg { .. }
+        | Ext { .. }
+        | Tbl { .. }
+        | Ld1St1Multi { .. } => {
+            simd::lift(cx, inst);
+            None
+        }
+        Undefined => Some(Exit::Undefined { pc: cx.pc }),
+    }
+}
+
+/// IR size of an A64 width.
+pub fn sz(w: Width) -> Sz {
+    match w {
+        Width::W32 => Sz::S32,
+        Width::W64 => Sz::S64,
+    }
+}
+
+/// IR condition of an A64 condition.
+pub fn cc(c: Cond) -> CondCode {
+    CondCode(c as u8)
+}
+
+impl Ctx {
+    /// Read a general register (the full 64 bits; 32-bit ops ignore the top half).
+    pub fn read(&mut self, r: Reg) -> Val {
+        match r {
+            Reg::Zr => self.b.konst(0),
+            Reg::Sp => self.b.reg(31),
+            Reg::X(n) => self.b.reg(n),
+        }
+    }
+
+    /// Write a general register; 32-bit writes zero the top half.
+    pub fn write(&mut self, r: Reg, w: Width, v: Val) {
+        let v = if w == Width::W32 && !self.is_zext32(v) {
+            self.un(UnOp::Zext32, Sz::S64, v)
+        } else {
+            v
+        };
+        match r {
+            Reg::Zr => {}
+            Reg::Sp => self.b.set_reg(31, v),
+            Reg::X(n) => self.b.set_reg(n, v),
+        }
+    }
+
+    fn is_zext32(&self, v: Val) -> bool {
+        match *self.b.op(v) {
+            Op::Bin(_, Sz::S32, ..) | Op::Un(_, Sz::S32, _) => true,
+            Op::Un(UnOp::Zext8 | UnOp::Zext16 | UnOp::Zext32, ..) => true,
+            Op::Load(LoadTy::U8 | LoadTy::U16 | LoadTy::U32, ..) => true,
+            Op::Const(c) => c >> 32 == 0,
+            Op::CondVal(..) | Op::StoreExcl(..) | Op::Nzcv(_) => true,
+            _ => false,
+        }
+    }
+
+    /// A constant.
+    pub fn k(&mut self, c: u64) -> Val {
+        self.b.konst(c)
+    }
+
+    /// A binary op.
+    pub fn bin(&mut self, op: BinOp, s: Sz, a: Val, b: Val) -> Val {
+        self.b.push(Op::Bin(op, s, a, b))
+    }
+
+    /// A unary op.
+    pub fn un(&mut self, op: UnOp, s: Sz, a: Val) -> Val {
+        self.b.push(Op::Un(op, s, a))
+    }
+
+    /// `Shift(value, type, amount)` of shifted-register operands.
+    pub fn shift(&mut self, v: Val, shift: Shift, amount: u8, s: Sz) -> Val {
+        if amount == 0 {
+            return v;
+        }
+        let a = self.k(amount as u64);
+        let op = match shift {
+            Shift::Lsl => BinOp::Shl,
+            Shift::Lsr => BinOp::Lshr,
+            Shift::Asr => BinOp::Ashr,
+            Shift::Ror => BinOp::Ror,
+        };
+        self.bin(op, s, v, a)
+    }
+
+    /// `ExtendReg(reg, type, shift)`.
+    pub fn extend(&mut self, v: Val, e: Extend, shift: u8) -> Val {
+        let op = match e {
+            Extend::Uxtb => Some(UnOp::Zext8),
+            Extend::Uxth => Some(UnOp::Zext16),
+            Extend::Uxtw => Some(UnOp::Zext32),
+            Extend::Sxtb => Some(UnOp::Sext8),
+            Extend::Sxth => Some(UnOp::Sext16),
+            Extend::Sxtw => Some(UnOp::Sext32),
+            Extend::Uxtx | Extend::Sxtx => None,
+        };
+        let v = match op {
+            Some(op) => self.un(op, Sz::S64, v),
+            None => v,
+        };
+        if shift == 0 {
+            v
+        } else {
+            let s = self.k(shift as u64);
+            self.bin(BinOp::Shl, Sz::S64, v, s)
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Lifting of the AdvSIMD and FP-move instructions implemented so far (Arm ARM C7): each
+//! becomes a vector op on CpuState's V registers or a lane access.
+
+use super::Ctx;
+use crate::a64::*;
+use crate::ir::{BinOp, Log2, Op, Sz, VecFn, VecKind};
+
+fn vop(cx: &mut Ctx, kind: VecKind, esize: u8, q: bool, imm: u64, d: VReg, n: VReg, m: VReg) {
+    cx.b.push(Op::VOp {
+        f: VecFn {
+            kind,
+            esize,
+            q,
+            imm,
+        },
+        d: d.0,
+        n: n.0,
+        m: m.0,
+    });
+}
+
+/// Lift one AdvSIMD/FP instruction.
+pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
+    match inst {
+        Inst::Vec3 {
+            op,
+            arr,
+            rd,
+            rn,
+            rm,
+        } => {
+            use VecOp3 as O;
+            let kind = match op {
+                O::Add => VecKind::Add,
+                O::Sub => VecKind::Sub,
+                O::And => VecKind::And,
+                O::Bic => VecKind::Bic,
+                O::Orr => VecKind::Orr,
+                O::Orn => VecKind::Orn,
+                O::Eor => VecKind::Eor,
+                O::Bsl => VecKind::Bsl,
+                O::Bit => VecKind::Bit,
+                O::Bif => VecKind::Bif,
+                O::Cmeq => VecKind::Cmeq,
+                O::Cmhs => VecKind::Cmhs,
+                O::Cmhi => VecKind::Cmhi,
+                O::Cmge => VecKind::Cmge,
+                O::Cmgt => VecKind::Cmgt,
+                O::Cmtst => VecKind::Cmtst,
+                O::Umaxp => VecKind::Umaxp,
+                O::Uminp => VecKind::Uminp,
+                O::Addp => VecKind::Addp,
+                O::Umax => VecKind::Umax,
+                O::Umin => VecKind::Umin,
+                O::Smax => VecKind::Smax,
+                O::Smin => VecKind::Smin,
+                O::Mul => VecKind::Mul,
+                O::Zip1 => VecKind::Zip1,
+                O::Zip2 => VecKind::Zip2,
+                O::Uzp1 => VecKind::Uzp1,
+                O::Uzp2 => VecKind::Uzp2,
+                O::Trn1 => VecKind::Trn1,
+                O::Trn2 => VecKind::Trn2,
+            };
+            vop(cx, kind, arr.esize, arr.q, 0, rd, rn, rm);
+        }
+        Inst::Vec2 { op, arr, rd, rn } => {
+            use VecOp2 as O;
+            let (kind, imm) = match op {
+                O::Cmeq0 => (VecKind::CmpZero, 0),
+                O::Cmgt0 => (VecKind::CmpZero, 1),
+                O::Cmge0 => (VecKind::CmpZero, 2),
+                O::Cmle0 => (VecKind::CmpZero, 3),
+                O::Cmlt0 => (VecKind::CmpZero, 4),
+                O::Not => (VecKind::Not, 0),
+                O::Cnt => (VecKind::Cnt, 0),
+                O::Rev64 => (VecKind::Rev64, 0),
+                O::Rev32 => (VecKind::Rev32, 0),
+                O::Rev16 => (VecKind::Rev16, 0),
+                O::Abs => (VecKind::Abs, 0),
+                O::Neg => (VecKind::Neg, 0),
+                O::Xtn => (VecKind::Xtn, 0),
+                O::Uaddlv => (VecKind::Uaddlv, 0),
+                O::Umaxv => (VecKind::Umaxv, 0),
+                O::Uminv => (VecKind::Uminv, 0),
+                O::Addv => (VecKind::Addv, 0),
+                O::AddpScalar => (VecKind::AddpScalar, 0),
+            };
+            vop(cx, kind, arr.esize, arr.q, imm, rd, rn, rn);
+        }
+        Inst::VecShift {
+            op,
+            arr,
+            rd,
+            rn,
+            shift,
+        } => {
+            let kind = match op {
+                VecShiftOp::Shl => VecKind::Shl,
+                VecShiftOp::Ushr => VecKind::Ushr,
+                VecShiftOp::Sshr => VecKind::Sshr,
+                VecShiftOp::Shrn => VecKind::Shrn,
+                VecShiftOp::Ushll => VecKind::Ushll,
+                VecShiftOp::Sshll => VecKind::Sshll,
+            };
+            vop(cx, kind, arr.esize, arr.q, shift as u64, rd, rn, rn);
+        }
+        Inst::VecMoviImm { arr, rd, imm, op } => {
+            let kind = match op {
+                VecImmOp::Movi => VecKind::Movi,
+                VecImmOp::Orr => VecKind::OrrImm,
+                VecImmOp::Bic => VecKind::BicImm,
+            };
+            vop(cx, kind, 0, arr.q, imm, rd, rd, rd);
+        }
+        Inst::DupGeneral { arr, rd, rn } => {
+            let v = cx.read(rn);
+            cx.b.push(Op::VSetLane {
+                v: rd.0,
+                size: Log2(arr.esize),
+                index: 0,
+                val: v,
+                zero_rest: true,
+            });
+            vop(cx, VecKind::DupElem, arr.esize, arr.q, 0, rd, rd, rd);
+        }
+        Inst::DupElement { arr, rd, rn, index } => vop(
+            cx,
+            VecKind::DupElem,
+            arr.esize,
+            arr.q,
+            index as u64,
+            rd,
+            rn,
+            rn,
+        ),
+        Inst::InsGeneral {
+            esize,
+            rd,
+            index,
+            rn,
+        } => {
+            let v = cx.read(rn);
+            cx.b.push(Op::VSetLane {
+                v: rd.0,
+                size: Log2(esize),
+                index,
+                val: v,
+                zero_rest: false,
+            });
+        }
+        Inst::InsElement {
+            esize,
+            rd,
+            dst_index,
+            rn,
+            src_index,
+        } => {
+            let imm = dst_index as u64 | ((src_index as u64) << 8);
+            vop(cx, VecKind::InsElem, esize, true, imm, rd, rn, rn);
+        }
+        Inst::MovToGeneral {
+            esize,
+            signed,
+            w,
+            rd,
+            rn,
+            index,
+        } => {
+            let v = cx.b.push(Op::VGetLane {
+                v: rn.0,
+                size: Log2(esize),
+                index,
+                signed,
+            });
+            cx.write(rd, w, v);
+        }
+        Inst::FmovGeneral {
+            to_vec,
+            size,
+            top,
+            rd_g,
+            v,
+        } => {
+            let l = Log2(size as u8);
+            let index = top as u8;
+            if to_vec {
+                let x = cx.read(rd_g);
+                cx.b.push(Op::VSetLane {
+                    v: v.0,
+                    size: l,
+                    index,
+                    val: x,
+                    zero_rest: !top,
+                });
+            } else {
+                let x = cx.b.push(Op::VGetLane {
+                    v: v.0,
+                    size: l,
+                    index,
+                    signed: false,
+                });
+                let w = if size == MemSize::B32 {
+                    Width::W32
+                } else {
+                    Width::W64
+                };
+                cx.write(rd_g, w, x);
+            }
+        }
+        Inst::FmovReg { size, rd, rn } => {
+            let l = Log2(size as u8);
+            let x = cx.b.push(Op::VGetLane {
+                v: rn.0,
+                size: l,
+                index: 0,
+                signed: false,
+            });
+            cx.b.push(Op::VSetLane {
+                v: rd.0,
+                size: l,
+                index: 0,
+                val: x,
+                zero_rest: true,
+            });
+        }
+        Inst::Ext {
+            q,
+            rd,
+            rn,
+            rm,
+            index,
+        } => vop(cx, VecKind::Ext, 0, q, index as u64, rd, rn, rm),
+        Inst::Tbl {
+            q,
+            tbx,
+            len,
+            rd,
+            rn,
+            rm,
+        } => {
+            let kind = if tbx { VecKind::Tbx } else { VecKind::Tbl };
+            vop(cx, kind, 0, q, len as u64, rd, rn, rm);
+        }
+        Inst::Ld1St1Multi {
+            load,
+            arr,
+            count,
+            rt,
+            rn,
+            post,
+            post_imm,
+        } => {
+            let base = cx.read(rn);
+            let bytes = if arr.q { 16 } else { 8 };
+            let l = Log2(if arr.q { 4 } else { 3 });
+            for i in 0..count {
+                let r = (rt.0 + i) % 32;
+                let off = (i as i32) * bytes;
+                cx.b.push(if load {
+                    Op::VLoad(l, r, base, off)
+                } else {
+                    Op::VStore(l, r, base, off)
+                });
+            }
+            let inc = if post_imm {
+                Some(cx.k((count as u64) * bytes as u64))
+            } else {
+                post.map(|m| cx.read(m))
+            };
+            if let Some(inc) = inc {
+                let n = cx.bin(BinOp::Add, Sz::S64, base, inc);
+                cx.write(rn, Width::W64, n);
+            }
+        }
+        _ => unreachable!("not an AdvSIMD instruction: {inst:?}"),
+    }
+}

@@ -1,0 +1,87 @@
+//! Lifting of hints, barriers, system-register moves and cache maintenance (Arm ARM C5, C6:
+//! MRS, MSR, DMB, DSB, ISB, CLREX, DC ZVA, IC IVAU).
+
+use super::Ctx;
+use crate::a64::*;
+use crate::helpers::COUNTER_HZ;
+use crate::ir::{Exit, FenceKind, Op, SysField};
+
+/// MIDR_EL1 reported to the guest: an Arm Cortex-A72 r0p3, a plain ARMv8.0 core.
+pub const MIDR: u64 = 0x410f_d083;
+/// CTR_EL0: 64-byte cache lines (IminLine = DminLine = 4), PIPT I-cache, as the A72 reports.
+pub const CTR: u64 = 0x8444_c004;
+/// DCZID_EL0: DC ZVA allowed, 64-byte blocks (BS = log2(16 words)).
+pub const DCZID: u64 = 4;
+
+/// Lift one system instruction; `Some(exit)` if it ends the block.
+pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
+    match inst {
+        Inst::Hint => {}
+        Inst::Barrier(b) => match b {
+            // x86-64 keeps every order except store->load; only barriers ordering earlier
+            // stores before later loads (CRm<1:0> == 0b11: full, reads and writes) need mfence.
+            Barrier::Dmb(crm) | Barrier::Dsb(crm) if crm & 3 == 3 => {
+                cx.b.push(Op::Fence(FenceKind::StoreLoad));
+            }
+            Barrier::Dmb(_) | Barrier::Dsb(_) | Barrier::Isb => {}
+            Barrier::Clrex => {
+                cx.b.push(Op::ClearExcl);
+            }
+        },
+        Inst::Mrs { reg, rt } => {
+            let v = match reg {
+                SysReg::Nzcv => {
+                    let f = cx.b.flags();
+                    cx.b.push(Op::Nzcv(f))
+                }
+                SysReg::Fpcr => cx.b.push(Op::GetSys(SysField::Fpcr)),
+                SysReg::Fpsr => cx.b.push(Op::GetSys(SysField::Fpsr)),
+                SysReg::TpidrEl0 => cx.b.push(Op::GetSys(SysField::Tpidr)),
+                SysReg::CntvctEl0 => cx.b.push(Op::ReadCounter),
+                SysReg::CntfrqEl0 => cx.k(COUNTER_HZ),
+                SysReg::DczidEl0 => cx.k(DCZID),
+                SysReg::CtrEl0 => cx.k(CTR),
+                SysReg::MidrEl1 => cx.k(MIDR),
+                SysReg::MpidrEl1 => cx.k(0x8000_0000),
+                SysReg::TpidrroEl0 | SysReg::RevidrEl1 | SysReg::IdReg(_) => cx.k(0),
+            };
+            cx.write(rt, Width::W64, v);
+        }
+        Inst::Msr { reg, rt } => {
+            let v = cx.read(rt);
+            match reg {
+                SysReg::Nzcv => {
+                    let f = cx.b.push(Op::FlagsPacked(v));
+                    cx.b.set_flags(f);
+                }
+                SysReg::Fpcr => {
+                    cx.b.push(Op::SetSys(SysField::Fpcr, v));
+                }
+                SysReg::Fpsr => {
+                    cx.b.push(Op::SetSys(SysField::Fpsr, v));
+                }
+                SysReg::TpidrEl0 => {
+                    cx.b.push(Op::SetSys(SysField::Tpidr, v));
+                }
+                _ => return Some(Exit::Undefined { pc: cx.pc }),
+            }
+        }
+        Inst::Sys { op, rt } => match op {
+            SysOp::DcZva => {
+                let a = cx.read(rt);
+                cx.b.push(Op::ZeroBlock(a));
+            }
+            SysOp::IcIvau => {
+                let addr = cx.read(rt);
+                return Some(Exit::InvalidateCode {
+                    addr,
+                    next: cx.pc.wrapping_add(4),
+                });
+            }
+            // Data-cache cleaning has no visible effect on a coherent host.
+            SysOp::DcCvau | SysOp::DcCvac | SysOp::DcCivac | SysOp::DcCvap => {}
+        },
+        _ => unreachable!("not a system instruction: {inst:?}"),
+    }
+    None
+}

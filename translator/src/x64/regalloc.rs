@@ -1,0 +1,273 @@
+//! Register allocation for one block: values live in host registers from their definition to
+//! their last use; when registers run out the value used farthest in the future is spilled to
+//! the block's stack frame (Belady). Guest registers are ordinary values here, so each is loaded
+//! once per block and stays in a host register while it is used.
+
+use crate::ir::{Block, Op, Ty, Val};
+use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, VecAssembler};
+
+/// Host register numbers (x86-64 encoding order).
+pub mod hreg {
+    /// Scratch registers used inside single lowerings, never allocated.
+    pub const RAX: u8 = 0;
+    /// Scratch (shift counts).
+    pub const RCX: u8 = 1;
+    /// Scratch (mul/div high half).
+    pub const RDX: u8 = 2;
+    /// Pinned: the CpuState pointer.
+    pub const CPU: u8 = 15;
+}
+
+/// Registers handed out to values: callee-saved ones first (they survive helper calls).
+pub const ALLOCATABLE: [u8; 11] = [3, 5, 12, 13, 14, 6, 7, 8, 9, 10, 11];
+
+/// Whether a host register is clobbered by a SysV call.
+pub fn caller_saved(r: u8) -> bool {
+    matches!(r, 0 | 1 | 2 | 6 | 7 | 8 | 9 | 10 | 11)
+}
+
+/// Bytes at the bottom of the frame for lowering scratch.
+pub const SCRATCH_BYTES: i32 = 16;
+/// Number of 8-byte spill slots.
+pub const SPILL_SLOTS: u32 = 512;
+/// Frame size set up by the entry trampoline (keeps rsp 16-byte aligned at helper calls).
+pub const FRAME_BYTES: i32 = SCRATCH_BYTES + 8 * SPILL_SLOTS as i32 + 8;
+
+/// The allocator's state while lowering a block.
+pub struct Alloc {
+    reg_of: Vec<Option<u8>>,
+    slot_of: Vec<Option<u32>>,
+    holder: [Option<Val>; 16],
+    uses: Vec<Vec<u32>>,
+    consts: Vec<Option<u64>>,
+    free_slots: Vec<u32>,
+    next_slot: u32,
+    locked: u16,
+}
+
+/// Values whose registers a flags value keeps alive (flags are recomputed where used).
+pub fn flag_operands(block: &Block, f: Val) -> Vec<Val> {
+    match *block.op(f) {
+        Op::FlagsSub(_, a, b) | Op::FlagsAdd(_, a, b) => vec![a, b],
+        Op::FlagsLogic(_, a) | Op::FlagsPacked(a) => vec![a],
+        Op::FlagsAdc(_, a, b, c) | Op::FlagsSbc(_, a, b, c) => vec![a, b, c],
+        Op::GetFlags => vec![f],
+        ref o => unreachable!("not a flags op: {o:?}"),
+    }
+}
+
+impl Alloc {
+    /// Compute use positions for every value of the block (the exit is position `ops.len()`).
+    pub fn new(block: &Block) -> Self {
+        let n = block.ops.len();
+        let mut uses: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let add = |pos: u32, v: Val, uses: &mut Vec<Vec<u32>>| {
+            if block.op(v).ty() == Ty::Flags && !matches!(block.op(v), Op::GetFlags) {
+                for x in flag_operands(block, v) {
+                    uses[x.0 as usize].push(pos);
+                }
+            } else {
+                uses[v.0 as usize].push(pos);
+            }
+        };
+        for (i, op) in block.ops.iter().enumerate() {
+            for a in op.args() {
+                add(i as u32, a, &mut uses);
+            }
+        }
+        for a in block.exit.args() {
+            add(n as u32, a, &mut uses);
+        }
+        for u in uses.iter_mut() {
+            u.sort_unstable();
+            u.dedup();
+        }
+        let consts = block
+            .ops
+            .iter()
+            .map(|o| if let Op::Const(c) = o { Some(*c) } else { None })
+            .collect();
+        Alloc {
+            reg_of: vec![None; n],
+            slot_of: vec![None; n],
+            holder: [None; 16],
+            uses,
+            consts,
+            free_slots: Vec::new(),
+            next_slot: 0,
+            locked: 0,
+        }
+    }
+
+    /// The constant a value is, if it is one.
+    pub fn konst(&self, v: Val) -> Option<u64> {
+        self.consts[v.0 as usize]
+    }
+
+    /// Whether `v` is used after position `pos`.
+    pub fn live_after(&self, v: Val, pos: u32) -> bool {
+        self.uses[v.0 as usize].last().is_some_and(|&l| l > pos)
+    }
+
+    /// Whether `v` is used at all.
+    pub fn used(&self, v: Val) -> bool {
+        !self.uses[v.0 as usize].is_empty()
+    }
+
+    fn next_use(&self, v: Val, pos: u32) -> u32 {
+        self.uses[v.0 as usize]
+            .iter()
+            .copied()
+            .find(|&u| u >= pos)
+            .unwrap_or(u32::MAX)
+    }
+
+    /// Keep `r` from being chosen until [`Alloc::unlock_all`].
+    pub fn lock(&mut self, r: u8) {
+        self.locked |= 1 << r;
+    }
+
+    /// Release all locks (end of one op's lowering).
+    pub fn unlock_all(&mut self) {
+        self.locked = 0;
+    }
+
+    fn slot_disp(slot: u32) -> i32 {
+        SCRATCH_BYTES + 8 * slot as i32
+    }
+
+    fn spill(&mut self, ops: &mut VecAssembler<X64Relocation>, v: Val) {
+        let r = self.reg_of[v.0 as usize].expect("spilling a value in a register");
+        if self.konst(v).is_none() && self.slot_of[v.0 as usize].is_none() {
+            let s = self.free_slots.pop().unwrap_or_else(|| {
+                self.next_slot += 1;
+                assert!(
+                    self.next_slot <= SPILL_SLOTS,
+                    "block needs more than {SPILL_SLOTS} spill slots"
+                );
+                self.next_slot - 1
+            });
+            self.slot_of[v.0 as usize] = Some(s);
+            let d = Self::slot_disp(s);
+            dynasm!(ops ; .arch x64 ; mov [rsp + d], Rq(r));
+        }
+        self.reg_of[v.0 as usize] = None;
+        self.holder[r as usize] = None;
+    }
+
+    /// A free register, evicting the value whose next use is farthest away.
+    fn take_reg(&mut self, ops: &mut VecAssembler<X64Relocation>, pos: u32) -> u8 {
+        for &r in &ALLOCATABLE {
+            if self.holder[r as usize].is_none() && self.locked & (1 << r) == 0 {
+                return r;
+            }
+        }
+        let victim = ALLOCATABLE
+            .iter()
+            .copied()
+            .filter(|&r| self.locked & (1 << r) == 0)
+            .max_by_key(|&r| self.next_use(self.holder[r as usize].unwrap(), pos))
+            .expect("all registers locked");
+        let v = self.holder[victim as usize].unwrap();
+        self.spill(ops, v);
+        victim
+    }
+
+    /// Put `v` in a host register (loading a constant or reloading a spill) and lock it.
+    pub fn get(&mut self, ops: &mut VecAssembler<X64Relocation>, v: Val, pos: u32) -> u8 {
+        if let Some(r) = self.reg_of[v.0 as usize] {
+            self.lock(r);
+            return r;
+        }
+        let r = self.take_reg(ops, pos);
+        if let Some(c) = self.konst(v) {
+            load_imm(ops, r, c);
+        } else {
+            let s = self.slot_of[v.0 as usize].expect("value neither in a register nor spilled");
+            let d = Self::slot_disp(s);
+            dynasm!(ops ; .arch x64 ; mov Rq(r), [rsp + d]);
+        }
+        self.bind(v, r);
+        self.lock(r);
+        r
+    }
+
+    fn bind(&mut self, v: Val, r: u8) {
+        self.reg_of[v.0 as usize] = Some(r);
+        self.holder[r as usize] = Some(v);
+    }
+
+    /// Free the registers and slots of values whose last use is `pos`.
+    pub fn release_dead(&mut self, args: &[Val], pos: u32) {
+        for &v in args {
+            if !self.live_after(v, pos) {
+                if let Some(r) = self.reg_of[v.0 as usize].take() {
+                    self.holder[r as usize] = None;
+                    self.locked &= !(1 << r);
+                }
+                if let Some(s) = self.slot_of[v.0 as usize].take() {
+                    self.free_slots.push(s);
+                }
+            }
+        }
+    }
+
+    /// A register for the value defined at `pos`, preferring `prefer`'s (if it is free now).
+    pub fn def(
+        &mut self,
+        ops: &mut VecAssembler<X64Relocation>,
+        v: Val,
+        pos: u32,
+        prefer: Option<u8>,
+    ) -> u8 {
+        let r = match prefer {
+            Some(p) if self.holder[p as usize].is_none() && ALLOCATABLE.contains(&p) => p,
+            _ => self.take_reg(ops, pos),
+        };
+        self.bind(v, r);
+        self.lock(r);
+        r
+    }
+
+    /// The register currently holding `v`, if any (no reload).
+    pub fn reg_of(&self, v: Val) -> Option<u8> {
+        self.reg_of[v.0 as usize]
+    }
+
+    /// Before a helper call at `pos`: move every value still needed afterwards out of
+    /// caller-saved registers.
+    pub fn spill_caller_saved(&mut self, ops: &mut VecAssembler<X64Relocation>, pos: u32) {
+        for r in ALLOCATABLE {
+            if caller_saved(r) {
+                if let Some(v) = self.holder[r as usize] {
+                    if self.live_after(v, pos) {
+                        self.spill(ops, v);
+                    } else {
+                        self.reg_of[v.0 as usize] = None;
+                        self.holder[r as usize] = None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Drop a defined value that nothing uses.
+    pub fn drop_if_unused(&mut self, v: Val) {
+        if !self.used(v) {
+            if let Some(r) = self.reg_of[v.0 as usize].take() {
+                self.holder[r as usize] = None;
+            }
+        }
+    }
+}
+
+/// `mov r, imm` in the shortest form.
+pub fn load_imm(ops: &mut VecAssembler<X64Relocation>, r: u8, c: u64) {
+    if c <= u32::MAX as u64 {
+        dynasm!(ops ; .arch x64 ; mov Rd(r), c as u32 as i32);
+    } else if (c as i64) >= i32::MIN as i64 && (c as i64) <= i32::MAX as i64 {
+        dynasm!(ops ; .arch x64 ; mov Rq(r), c as i64 as i32);
+    } else {
+        dynasm!(ops ; .arch x64 ; mov Rq(r), QWORD c as i64);
+    }
+}
