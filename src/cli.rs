@@ -11,12 +11,7 @@ use std::path::PathBuf;
 pub struct Cli {
     /// Sysroot for the guest's dynamic loader and libraries (like qemu's -L). Accepted now;
     /// dynamic linking is not supported yet.
-    #[arg(
-        short = 'L',
-        long = "sysroot",
-        value_name = "DIR",
-        env = "A64X_LD_PREFIX"
-    )]
+    #[arg(short = 'L', long = "sysroot", value_name = "DIR", env = "A64X_LD_PREFIX")]
     pub sysroot: Option<PathBuf>,
 
     /// Print every guest system call and its result to stderr, strace style.
@@ -38,10 +33,6 @@ pub struct Cli {
     pub program: PathBuf,
 
     /// Arguments passed to the program.
-    #[arg(
-        value_name = "ARGS",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
+    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<OsString>,
 }

@@ -39,8 +39,7 @@ fn main() {
 }
 
 fn run(cli: cli::Cli) -> Result<GuestExit, String> {
-    if !std::arch::is_x86_feature_detected!("lzcnt") || !std::arch::is_x86_feature_detected!("sse2")
-    {
+    if !std::arch::is_x86_feature_detected!("lzcnt") || !std::arch::is_x86_feature_detected!("sse2") {
         return Err("this host CPU lacks LZCNT, which the translator needs".into());
     }
     let mut mem = memory::AddressSpace::new();
@@ -53,8 +52,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         hwcap: HWCAP_FP | HWCAP_ASIMD,
         hwcap2: 0,
     };
-    let image = loader::load_program(&cli.program, &argv, &envp, &mut mem, &hw)
-        .map_err(|e| e.to_string())?;
+    let image = loader::load_program(&cli.program, &argv, &envp, &mut mem, &hw).map_err(|e| e.to_string())?;
     let cache = CodeCache::new(
         CODE_CACHE_BYTES,
         LiftOptions {

@@ -50,15 +50,7 @@ impl GuestMemory for Ctx<'_> {
     fn brk(&mut self, new: u64) -> u64 {
         self.mem.brk(new)
     }
-    fn mmap(
-        &mut self,
-        addr: u64,
-        len: u64,
-        prot: i32,
-        flags: i32,
-        fd: i32,
-        off: i64,
-    ) -> Result<u64, i32> {
+    fn mmap(&mut self, addr: u64, len: u64, prot: i32, flags: i32, fd: i32, off: i64) -> Result<u64, i32> {
         self.mem.mmap(addr, len, prot, flags, fd, off)
     }
     fn munmap(&mut self, addr: u64, len: u64) -> Result<(), i32> {
@@ -134,9 +126,7 @@ impl Vm {
             };
             match reason {
                 ExitReason::Chain
-                    if self.cpu.exit_site != 0
-                        && generation == self.cache.generation()
-                        && !self.check =>
+                    if self.cpu.exit_site != 0 && generation == self.cache.generation() && !self.check =>
                 {
                     self.cache.chain(self.cpu.exit_site, pc);
                 }
@@ -154,16 +144,12 @@ impl Vm {
                     && copy.sp == self.cpu.sp
                     && copy.nzcv() == self.cpu.nzcv()
                     && copy.v == self.cpu.v
-                    && (copy.pc == self.cpu.pc
-                        || r != ExitReason::Chain && r != ExitReason::Indirect);
+                    && (copy.pc == self.cpu.pc || r != ExitReason::Chain && r != ExitReason::Indirect);
                 if !same {
                     eprintln!("a64x: backend/interpreter mismatch in block {pc:#x}");
                     for i in 0..31 {
                         if copy.x[i] != self.cpu.x[i] {
-                            eprintln!(
-                                "  x{i}: emitted {:#x} interp {:#x}",
-                                copy.x[i], self.cpu.x[i]
-                            );
+                            eprintln!("  x{i}: emitted {:#x} interp {:#x}", copy.x[i], self.cpu.x[i]);
                         }
                     }
                     eprintln!(
@@ -192,11 +178,7 @@ impl Vm {
     }
 
     /// Handle an exit that is not a plain branch; `Some` when the guest is gone.
-    fn handle(
-        &mut self,
-        reason: ExitReason,
-        fetch: &dyn Fn(u64) -> Option<u32>,
-    ) -> Option<GuestExit> {
+    fn handle(&mut self, reason: ExitReason, fetch: &dyn Fn(u64) -> Option<u32>) -> Option<GuestExit> {
         {
             match reason {
                 ExitReason::Chain | ExitReason::Indirect => {}
@@ -232,9 +214,7 @@ impl Vm {
                 ExitReason::Undefined => {
                     let pc = self.cpu.pc;
                     let word = fetch(pc).map_or("?".to_string(), |w| format!("{w:#010x}"));
-                    eprintln!(
-                        "a64x: undefined or unimplemented instruction {word} at {pc:#x} (SIGILL)"
-                    );
+                    eprintln!("a64x: undefined or unimplemented instruction {word} at {pc:#x} (SIGILL)");
                     return Some(GuestExit::Signaled(libc::SIGILL));
                 }
                 ExitReason::InvalidateCode => {

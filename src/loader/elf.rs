@@ -38,9 +38,7 @@ impl ElfFile {
 
     /// The PT_LOAD headers that occupy memory.
     pub fn loads(&self) -> impl Iterator<Item = &ProgramHeader> {
-        self.phdrs
-            .iter()
-            .filter(|p| p.p_type == PT_LOAD && p.p_memsz != 0)
+        self.phdrs.iter().filter(|p| p.p_type == PT_LOAD && p.p_memsz != 0)
     }
 }
 
@@ -102,10 +100,7 @@ pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<ElfFile, LoadError> {
         });
     }
     if u64::from(header.e_phentsize) != PHDR_SIZE {
-        return malformed(
-            path,
-            format!("e_phentsize {} (expected 56)", header.e_phentsize),
-        );
+        return malformed(path, format!("e_phentsize {} (expected 56)", header.e_phentsize));
     }
     if header.e_phnum == 0 || header.e_phnum == PN_XNUM {
         return malformed(path, format!("e_phnum {}", header.e_phnum));
@@ -149,10 +144,7 @@ pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<ElfFile, LoadError> {
 /// `elf_map` mmap it; we copy, but a file that breaks this would not run on Linux either).
 fn check_segment(path: &Path, bytes: &[u8], ph: &ProgramHeader) -> Result<(), LoadError> {
     if ph.p_filesz > ph.p_memsz {
-        return malformed(
-            path,
-            format!("segment at {:#x} has p_filesz > p_memsz", ph.p_vaddr),
-        );
+        return malformed(path, format!("segment at {:#x} has p_filesz > p_memsz", ph.p_vaddr));
     }
     if ph.p_vaddr.checked_add(ph.p_memsz).is_none() {
         return malformed(path, format!("segment at {:#x} wraps around", ph.p_vaddr));
@@ -191,11 +183,7 @@ pub(crate) fn segment_bytes<'a>(bytes: &'a [u8], ph: &ProgramHeader) -> &'a [u8]
 /// Function symbols (`STT_FUNC`, non-zero value) of every `SHT_SYMTAB`, as (address + `bias`, size,
 /// name), sorted by address. Anything malformed yields fewer symbols, never an error: symbols only
 /// serve profiling.
-pub(crate) fn function_symbols(
-    bytes: &[u8],
-    header: &Header,
-    bias: u64,
-) -> Vec<(u64, u64, String)> {
+pub(crate) fn function_symbols(bytes: &[u8], header: &Header, bias: u64) -> Vec<(u64, u64, String)> {
     let mut out = Vec::new();
     let shnum = u64::from(header.e_shnum);
     if header.e_shoff == 0
@@ -206,8 +194,7 @@ pub(crate) fn function_symbols(
         return out;
     }
     let ctx = Ctx::new(Container::Big, goblin::container::Endian::Little);
-    let Ok(shdrs) = SectionHeader::parse(bytes, header.e_shoff as usize, shnum as usize, ctx)
-    else {
+    let Ok(shdrs) = SectionHeader::parse(bytes, header.e_shoff as usize, shnum as usize, ctx) else {
         return out;
     };
     for sh in shdrs.iter().filter(|s| s.sh_type == SHT_SYMTAB) {

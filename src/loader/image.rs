@@ -113,9 +113,7 @@ pub(crate) fn map_image(
         // SAFETY: [bias + p_vaddr, + p_filesz) lies inside the RW range just mapped for the
         // guest (p_filesz <= p_memsz, checked), and `src` is a distinct host buffer. The rest of
         // the segment, bss and the partial page after p_filesz included, is fresh zeroed memory.
-        unsafe {
-            std::ptr::copy_nonoverlapping(src.as_ptr(), (bias + ph.p_vaddr) as *mut u8, src.len())
-        };
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), (bias + ph.p_vaddr) as *mut u8, src.len()) };
     }
     if let Err(errno) = protect(mem, elf, bias, start, end) {
         let _ = mem.munmap(start, span);
@@ -150,13 +148,7 @@ fn place_dyn(mem: &mut AddressSpace, span: u64, align: u64, name: &str) -> Resul
 
 /// Gives each page of the image the union of the protections of the segments on it (two
 /// segments may share a page), and unmaps pages no segment covers, as the kernel leaves them.
-fn protect(
-    mem: &mut AddressSpace,
-    elf: &ElfFile,
-    bias: u64,
-    start: u64,
-    end: u64,
-) -> Result<(), i32> {
+fn protect(mem: &mut AddressSpace, elf: &ElfFile, bias: u64, start: u64, end: u64) -> Result<(), i32> {
     let ranges: Vec<(u64, u64, i32)> = elf
         .loads()
         .map(|ph| {

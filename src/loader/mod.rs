@@ -112,12 +112,6 @@ fn phdr_address(elf: &elf::ElfFile, bias: u64) -> u64 {
     let phoff = elf.header.e_phoff;
     elf.phdrs
         .iter()
-        .find(|ph| {
-            ph.p_type == PT_LOAD && ph.p_offset <= phoff && phoff - ph.p_offset < ph.p_filesz
-        })
-        .map_or(0, |ph| {
-            ph.p_vaddr
-                .wrapping_add(bias)
-                .wrapping_add(phoff - ph.p_offset)
-        })
+        .find(|ph| ph.p_type == PT_LOAD && ph.p_offset <= phoff && phoff - ph.p_offset < ph.p_filesz)
+        .map_or(0, |ph| ph.p_vaddr.wrapping_add(bias).wrapping_add(phoff - ph.p_offset))
 }

@@ -170,10 +170,7 @@ pub(crate) fn build(
             errno,
         })?;
     let top = base + STACK_SIZE;
-    let mut d = Down {
-        p: top,
-        floor: base,
-    };
+    let mut d = Down { p: top, floor: base };
     let sp = fill(&mut d, argv, envp, execfn, aux).ok_or_else(too_long);
     if sp.is_err() {
         use a64x_syscalls::GuestMemory;
@@ -183,13 +180,7 @@ pub(crate) fn build(
 }
 
 /// Lays everything out below `d`'s position; None if it does not fit.
-fn fill(
-    d: &mut Down,
-    argv: &[OsString],
-    envp: &[OsString],
-    execfn: &[u8],
-    aux: &AuxInfo,
-) -> Option<u64> {
+fn fill(d: &mut Down, argv: &[OsString], envp: &[OsString], execfn: &[u8], aux: &AuxInfo) -> Option<u64> {
     // bprm->p starts one pointer below the top: that word stays 0.
     d.reserve(8)?;
     let execfn_addr = d.push_cstr(execfn)?;

@@ -165,10 +165,7 @@ fn static_segments_land_with_zeroed_bss() {
     );
     assert!(mem.region_at(b + 0x2000).is_none());
     let data = mem.region_at(b + 0x3000).unwrap();
-    assert_eq!(
-        (data.end, data.prot),
-        (b + 0x7000, prot::READ | prot::WRITE)
-    );
+    assert_eq!((data.end, data.prot), (b + 0x7000, prot::READ | prot::WRITE));
     assert_eq!(std::path::Path::new(&data.name), img.exe_path);
     assert!(!mem.is_accessible(b, 1, true));
     mem.unmap_all();
@@ -335,13 +332,7 @@ fn bad_inputs_give_clear_errors() {
     ));
     assert!(matches!(load_err("empty", b"").0, LoadError::NotElf { .. }));
     let (e, _) = load_err("short", &good[..40]);
-    assert!(matches!(
-        e,
-        LoadError::Truncated {
-            what: "ELF header",
-            ..
-        }
-    ));
+    assert!(matches!(e, LoadError::Truncated { what: "ELF header", .. }));
     let (e, _) = load_err("shortph", &good[..100]);
     assert!(matches!(
         e,
@@ -361,9 +352,7 @@ fn bad_inputs_give_clear_errors() {
 
     let (e, msg) = load_err("arm32", &elf(1, 1, 2, 40, 0, &[], 64, &[]));
     assert!(matches!(e, LoadError::Class32 { .. }));
-    assert!(msg.ends_with(
-        "32-bit ELF (ARM aarch32?) is not supported, a64x runs AArch64 (64-bit) programs"
-    ));
+    assert!(msg.ends_with("32-bit ELF (ARM aarch32?) is not supported, a64x runs AArch64 (64-bit) programs"));
     let (_, msg) = load_err("x86", &elf(2, 1, 2, 62, 0, &[], 64, &[]));
     assert!(
         msg.ends_with("x86-64 ELF: run it natively, a64x runs AArch64 programs"),
@@ -372,10 +361,7 @@ fn bad_inputs_give_clear_errors() {
     let (e, _) = load_err("be", &elf(2, 2, 2, 183, 0, &[], 64, &[]));
     assert!(matches!(e, LoadError::BigEndian { .. }));
     let (e, msg) = load_err("rel", &elf(2, 1, 1, 183, 0, &[], 64, &[]));
-    assert!(
-        matches!(e, LoadError::NotExecutable { e_type: 1, .. }),
-        "{msg}"
-    );
+    assert!(matches!(e, LoadError::NotExecutable { e_type: 1, .. }), "{msg}");
     let (e, _) = load_err("core", &elf(2, 1, 4, 183, 0, &[], 64, &[]));
     assert!(matches!(e, LoadError::NotExecutable { e_type: 4, .. }));
 
@@ -398,10 +384,7 @@ fn bad_inputs_give_clear_errors() {
             memsz: 0x300,
         },
     ];
-    let (e, msg) = load_err(
-        "dyn",
-        &elf(2, 1, 3, 183, b, &phs, 0x300, &[(0x200, interp)]),
-    );
+    let (e, msg) = load_err("dyn", &elf(2, 1, 3, 183, b, &phs, 0x300, &[(0x200, interp)]));
     assert!(matches!(e, LoadError::Dynamic { .. }));
     assert!(msg.ends_with("dynamically linked programs (interpreter /lib/ld-linux-aarch64.so.1) are not supported yet; link with -static"), "{msg}");
 

@@ -73,15 +73,12 @@ pub fn host_prot(guest: i32) -> i32 {
 /// the address space chooses itself. `MAP_GROWSDOWN` is dropped too: a host mapping that grows on
 /// its own would leave the bookkeeping behind.
 pub fn host_map_flags(guest: i32) -> i32 {
-    guest
-        & !(map::FIXED | map::FIXED_NOREPLACE | map::X86_32BIT | map::X86_ABOVE4G | map::GROWSDOWN)
+    guest & !(map::FIXED | map::FIXED_NOREPLACE | map::X86_32BIT | map::X86_ABOVE4G | map::GROWSDOWN)
 }
 
 /// The calling thread's errno after a failed libc call.
 fn errno() -> i32 {
-    std::io::Error::last_os_error()
-        .raw_os_error()
-        .unwrap_or(libc::EINVAL)
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL)
 }
 
 /// Host `mmap`; `Err(errno)` on failure.
@@ -98,14 +95,7 @@ pub fn mmap(addr: u64, len: u64, prot: i32, flags: i32, fd: i32, off: i64) -> Re
 
 /// Host `mmap` at exactly `addr`, failing with EEXIST if anything is mapped in the range. Kernels
 /// before 4.17 take MAP_FIXED_NOREPLACE as a mere hint, hence the address check.
-pub fn mmap_noreplace(
-    addr: u64,
-    len: u64,
-    prot: i32,
-    flags: i32,
-    fd: i32,
-    off: i64,
-) -> Result<(), i32> {
+pub fn mmap_noreplace(addr: u64, len: u64, prot: i32, flags: i32, fd: i32, off: i64) -> Result<(), i32> {
     let got = mmap(addr, len, prot, flags | map::FIXED_NOREPLACE, fd, off)?;
     if got != addr {
         munmap(got, len);
@@ -116,14 +106,7 @@ pub fn mmap_noreplace(
 
 /// Host `mmap` over `[addr, addr+len)` replacing what is there. Only for ranges that hold guest
 /// mappings or reservations the caller just made.
-pub fn mmap_replace(
-    addr: u64,
-    len: u64,
-    prot: i32,
-    flags: i32,
-    fd: i32,
-    off: i64,
-) -> Result<(), i32> {
+pub fn mmap_replace(addr: u64, len: u64, prot: i32, flags: i32, fd: i32, off: i64) -> Result<(), i32> {
     mmap(addr, len, prot, flags | map::FIXED, fd, off).map(|_| ())
 }
 

@@ -92,13 +92,7 @@ impl AddressSpace {
 
     /// Maps fresh zeroed anonymous memory at exactly `[addr, addr+len)`, which must be free in the
     /// host (EEXIST otherwise; nothing is replaced). For the loader's image.
-    pub fn map_fixed_anon(
-        &mut self,
-        addr: u64,
-        len: u64,
-        prot: i32,
-        name: &str,
-    ) -> Result<(), i32> {
+    pub fn map_fixed_anon(&mut self, addr: u64, len: u64, prot: i32, name: &str) -> Result<(), i32> {
         if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
             return Err(libc::EINVAL);
         }
@@ -122,8 +116,7 @@ impl AddressSpace {
         let len = page_up(len).ok_or(libc::ENOMEM)?;
         let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
         let start = self.place_anywhere(hint, len, host_prot(prot), flags, -1, 0)?;
-        self.regions
-            .insert(Region::anon(start, start + len, prot, name));
+        self.regions.insert(Region::anon(start, start + len, prot, name));
         Ok(start)
     }
 
@@ -137,15 +130,7 @@ impl AddressSpace {
 
     /// Non-fixed placement, as the kernel's `get_unmapped_area`: the page-rounded hint if that range
     /// is free, otherwise wherever the host kernel puts it, which must be below the guest limit.
-    fn place_anywhere(
-        &mut self,
-        hint: u64,
-        len: u64,
-        hprot: i32,
-        hflags: i32,
-        fd: i32,
-        off: i64,
-    ) -> Result<u64, i32> {
+    fn place_anywhere(&mut self, hint: u64, len: u64, hprot: i32, hflags: i32, fd: i32, off: i64) -> Result<u64, i32> {
         if let Some(h) = page_up(hint).filter(|&h| h != 0) {
             let fits = h.checked_add(len).is_some_and(|e| e <= GUEST_ADDR_LIMIT);
             if fits && !self.regions.overlaps(h, h + len) {
@@ -169,15 +154,7 @@ impl AddressSpace {
     /// memory, never over the VM's memory (ENOMEM). The free parts are first reserved with
     /// MAP_FIXED_NOREPLACE so that the final MAP_FIXED only ever replaces guest pages or our own
     /// reservations, even if another VM thread maps memory meanwhile.
-    fn map_over(
-        &mut self,
-        start: u64,
-        end: u64,
-        hprot: i32,
-        hflags: i32,
-        fd: i32,
-        off: i64,
-    ) -> Result<(), i32> {
+    fn map_over(&mut self, start: u64, end: u64, hprot: i32, hflags: i32, fd: i32, off: i64) -> Result<(), i32> {
         let len = end - start;
         let gaps = self.regions.gaps(start, end);
         if gaps == [(start, end)] {
@@ -195,11 +172,7 @@ impl AddressSpace {
                 for &(rs, re) in &reserved {
                     host::munmap(rs, re - rs);
                 }
-                return Err(if err == libc::EEXIST {
-                    libc::ENOMEM
-                } else {
-                    err
-                });
+                return Err(if err == libc::EEXIST { libc::ENOMEM } else { err });
             }
             reserved.push((s, e));
         }
@@ -238,8 +211,7 @@ impl GuestMemory for AddressSpace {
             if host::mmap_noreplace(self.brk_end, len, prot, flags, -1, 0).is_err() {
                 return self.brk_cur;
             }
-            self.regions
-                .insert(Region::anon(self.brk_end, new_end, prot, "[heap]"));
+            self.regions.insert(Region::anon(self.brk_end, new_end, prot, "[heap]"));
         } else if new_end < self.brk_end {
             // Only guest pieces: if the guest unmapped heap pages, the VM may own them by now.
             self.unmap_guest_pieces(new_end, self.brk_end);
@@ -249,21 +221,11 @@ impl GuestMemory for AddressSpace {
         new
     }
 
-    fn mmap(
-        &mut self,
-        addr: u64,
-        len: u64,
-        prot: i32,
-        flags: i32,
-        fd: i32,
-        off: i64,
-    ) -> Result<u64, i32> {
+    fn mmap(&mut self, addr: u64, len: u64, prot: i32, flags: i32, fd: i32, off: i64) -> Result<u64, i32> {
         if !(off as u64).is_multiple_of(PAGE_SIZE) || len == 0 {
             return Err(libc::EINVAL);
         }
-        let len = page_up(len)
-            .filter(|&l| l <= GUEST_ADDR_LIMIT)
-            .ok_or(libc::ENOMEM)?;
+        let len = page_up(len).filter(|&l| l <= GUEST_ADDR_LIMIT).ok_or(libc::ENOMEM)?;
         let anon = flags & map::ANONYMOUS != 0;
         let (fd, off) = if anon { (-1, 0) } else { (fd, off) };
         let (hprot, hflags) = (host_prot(prot), host_map_flags(flags));
@@ -324,14 +286,8 @@ impl GuestMemory for AddressSpace {
     }
 
     fn mprotect(&mut self, addr: u64, len: u64, prot: i32) -> Result<(), i32> {
-        let known = prot::READ
-            | prot::WRITE
-            | prot::EXEC
-            | prot::SEM
-            | prot::BTI
-            | prot::MTE
-            | prot::GROWSDOWN
-            | prot::GROWSUP;
+        let known =
+            prot::READ | prot::WRITE | prot::EXEC | prot::SEM | prot::BTI | prot::MTE | prot::GROWSDOWN | prot::GROWSUP;
         let grows = prot::GROWSDOWN | prot::GROWSUP;
         if !addr.is_multiple_of(PAGE_SIZE) || prot & !known != 0 || prot & grows == grows {
             return Err(libc::EINVAL);

@@ -136,11 +136,7 @@ impl RegionMap {
 
     /// Folds mergeable neighbours from the region before `start` to the one after `end`.
     fn merge_around(&mut self, start: u64, end: u64) {
-        let from = self
-            .map
-            .range(..start)
-            .next_back()
-            .map_or(start, |(&k, _)| k);
+        let from = self.map.range(..start).next_back().map_or(start, |(&k, _)| k);
         let keys: Vec<u64> = self.map.range(from..=end).map(|(&k, _)| k).collect();
         let mut cur: Option<u64> = None;
         for k in keys {

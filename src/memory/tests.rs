@@ -98,16 +98,10 @@ fn fixed_argument_errors() {
         mem.mmap(GUEST_ADDR_LIMIT - P, 2 * P, RW, fixed, -1, 0),
         Err(libc::ENOMEM)
     );
-    assert_eq!(
-        mem.mmap(base(3) + 1, P, RW, fixed, -1, 0),
-        Err(libc::EINVAL)
-    );
+    assert_eq!(mem.mmap(base(3) + 1, P, RW, fixed, -1, 0), Err(libc::EINVAL));
     assert_eq!(mem.mmap(base(3), 0, RW, fixed, -1, 0), Err(libc::EINVAL));
     assert_eq!(mem.mmap(base(3), P, RW, fixed, -1, 1), Err(libc::EINVAL));
-    assert_eq!(
-        mem.mmap(0, u64::MAX - 5, RW, ANON, -1, 0),
-        Err(libc::ENOMEM)
-    );
+    assert_eq!(mem.mmap(0, u64::MAX - 5, RW, ANON, -1, 0), Err(libc::ENOMEM));
     assert_eq!(mem.munmap(base(3) + 1, P), Err(libc::EINVAL));
     assert_eq!(mem.mprotect(base(3), P, 0x40), Err(libc::EINVAL));
     assert_eq!(count(&mem), 0);
@@ -137,8 +131,7 @@ fn mprotect_splits_and_merges() {
     let mut mem = AddressSpace::new();
     let b = base(5);
     mem.map_fixed_anon(b, 4 * P, RW, "").unwrap();
-    mem.mprotect(b + P, P, prot::READ | prot::EXEC | prot::BTI)
-        .unwrap();
+    mem.mprotect(b + P, P, prot::READ | prot::EXEC | prot::BTI).unwrap();
     assert_eq!(count(&mem), 3);
     assert!(!mem.is_accessible(b + P, 1, true));
     assert!(mem.is_accessible(b + P, 1, false));
@@ -163,10 +156,7 @@ fn brk_grows_shrinks_and_fails_like_linux() {
     assert_eq!(mem.brk(start + 10_000), start + 10_000);
     unsafe { std::ptr::write_bytes(start as *mut u8, 1, 10_000) };
     assert!(mem.is_accessible(start, 3 * P, true));
-    assert_eq!(
-        mem.region_at(start).map(|r| r.name.as_str()),
-        Some("[heap]")
-    );
+    assert_eq!(mem.region_at(start).map(|r| r.name.as_str()), Some("[heap]"));
     assert_eq!(mem.brk(start + 10), start + 10);
     assert!(!mem.is_accessible(start + P, 1, false));
     assert!(host::is_free(start + P, 2 * P));
@@ -188,22 +178,13 @@ fn file_mapping_is_recorded_with_its_name() {
     let f = std::fs::File::open(&path).unwrap();
     let mut mem = AddressSpace::new();
     let a = mem
-        .mmap(
-            base(7),
-            2 * P,
-            prot::READ,
-            map::PRIVATE,
-            f.as_raw_fd(),
-            P as i64,
-        )
+        .mmap(base(7), 2 * P, prot::READ, map::PRIVATE, f.as_raw_fd(), P as i64)
         .unwrap();
     assert_eq!(unsafe { *(a as *const u8) }, 7);
     let r = mem.region_at(a).unwrap().clone();
     assert_eq!(r.offset, P);
     assert!(r.inode != 0);
-    assert!(r
-        .name
-        .ends_with(&*path.file_name().unwrap().to_string_lossy()));
+    assert!(r.name.ends_with(&*path.file_name().unwrap().to_string_lossy()));
     mem.munmap(a, P).unwrap();
     assert_eq!(mem.region_at(a + P).map(|r| r.offset), Some(2 * P));
     mem.unmap_all();

@@ -58,9 +58,7 @@ pub fn fcntl(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult
             // SAFETY: F_SETFL takes no pointer.
             check(unsafe { libc::syscall(libc::SYS_fcntl, fd, libc::F_SETFL, flags.0) })
         }
-        _ if FCNTL_SAME.contains(&cmd) => {
-            host_syscall(libc::SYS_fcntl, &[a[0], cmd, a[2], 0, 0, 0])
-        }
+        _ if FCNTL_SAME.contains(&cmd) => host_syscall(libc::SYS_fcntl, &[a[0], cmd, a[2], 0, 0, 0]),
         _ => Err(Errno(libc::EINVAL)),
     }
 }
@@ -166,9 +164,7 @@ fn epoll_wait_common(ctx: &mut dyn SyscallContext, a: &Args, host_nr: libc::c_lo
     let mut host = vec![HostEpollEvent::default(); n];
     // SAFETY: `host` holds `n` host-layout events; the timeout argument is a guest value or pointer
     // the kernel checks; the signal mask is dropped (null) on purpose.
-    let got = check(unsafe {
-        libc::syscall(host_nr, a[0], host.as_mut_ptr(), n as i32, a[3], 0u64, 8u64)
-    })?;
+    let got = check(unsafe { libc::syscall(host_nr, a[0], host.as_mut_ptr(), n as i32, a[3], 0u64, 8u64) })?;
     let mut out = Vec::with_capacity(got as usize * size_of::<GuestEpollEvent>());
     for e in &host[..got as usize] {
         let (events, data) = (e.events, e.data);

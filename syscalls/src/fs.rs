@@ -194,11 +194,7 @@ pub fn openat2(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysRe
     }
     let mut how: OpenHow = uaccess::read_struct(ctx, a[2])?;
     // A newer guest may pass a larger struct; like the kernel, accept it only if the tail is zero.
-    let tail = uaccess::read_bytes(
-        ctx,
-        a[2] + size_of::<OpenHow>() as u64,
-        size - size_of::<OpenHow>(),
-    )?;
+    let tail = uaccess::read_bytes(ctx, a[2] + size_of::<OpenHow>() as u64, size - size_of::<OpenHow>())?;
     if tail.iter().any(|&b| b != 0) {
         return Err(Errno(libc::E2BIG));
     }
@@ -221,15 +217,7 @@ fn host_fstatat(dirfd: u64, path: u64, flags: u64) -> Result<libc::stat, Errno> 
     // SAFETY: all-zero is a valid `struct stat`.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: `st` is a local of the host layout; `path` is guest memory the kernel checks.
-    check(unsafe {
-        libc::syscall(
-            libc::SYS_newfstatat,
-            dirfd,
-            path,
-            &mut st as *mut libc::stat,
-            flags,
-        )
-    })?;
+    check(unsafe { libc::syscall(libc::SYS_newfstatat, dirfd, path, &mut st as *mut libc::stat, flags) })?;
     Ok(st)
 }
 
@@ -246,11 +234,7 @@ pub fn fstat(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResu
 /// `newfstatat(dirfd, path, statbuf, flags)`.
 pub fn newfstatat(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
     let nofollow = a[3] & libc::AT_SYMLINK_NOFOLLOW as u64 != 0;
-    let exe = if nofollow {
-        None
-    } else {
-        redirect_self_exe(ctx, a[1])
-    };
+    let exe = if nofollow { None } else { redirect_self_exe(ctx, a[1]) };
     let st = match &exe {
         Some(p) => host_fstatat(libc::AT_FDCWD as u64, p.as_ptr() as u64, a[3])?,
         None => host_fstatat(a[0], a[1], a[3])?,

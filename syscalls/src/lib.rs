@@ -14,15 +14,7 @@ pub trait GuestMemory {
     fn brk(&mut self, new: u64) -> u64;
     /// Guest `mmap`. Never places or replaces anything over the VM's own memory.
     /// Returns the mapped address or a positive errno.
-    fn mmap(
-        &mut self,
-        addr: u64,
-        len: u64,
-        prot: i32,
-        flags: i32,
-        fd: i32,
-        off: i64,
-    ) -> Result<u64, i32>;
+    fn mmap(&mut self, addr: u64, len: u64, prot: i32, flags: i32, fd: i32, off: i64) -> Result<u64, i32>;
     /// Guest `munmap`; refuses (EINVAL) ranges that touch the VM's own memory.
     fn munmap(&mut self, addr: u64, len: u64) -> Result<(), i32>;
     /// Guest `mprotect`; refuses (ENOMEM) ranges that are not guest mappings.
@@ -79,11 +71,7 @@ pub struct Errno(pub i32);
 impl Errno {
     /// The host thread's current `errno`, after a failed libc call.
     pub fn last() -> Errno {
-        Errno(
-            std::io::Error::last_os_error()
-                .raw_os_error()
-                .unwrap_or(libc::EIO),
-        )
+        Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
     }
 
     /// The value the guest sees in x0: `-errno` in two's complement.
@@ -138,12 +126,7 @@ impl Syscalls {
     }
 
     /// Carry out guest syscall `nr` (AArch64 number, from x8) with arguments x0..x5.
-    pub fn dispatch(
-        &mut self,
-        ctx: &mut dyn SyscallContext,
-        nr: u64,
-        args: Args,
-    ) -> SyscallOutcome {
+    pub fn dispatch(&mut self, ctx: &mut dyn SyscallContext, nr: u64, args: Args) -> SyscallOutcome {
         let def = table::lookup(nr);
         let call_text = if self.strace {
             Some(strace::format_call_in(Some(&*ctx), nr, &args))

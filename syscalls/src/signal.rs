@@ -117,11 +117,7 @@ pub fn rt_sigprocmask(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -
     if a[3] != SIGSET_SIZE {
         return Err(Errno(libc::EINVAL));
     }
-    let new: Option<u64> = if set != 0 {
-        Some(read_struct(ctx, set)?)
-    } else {
-        None
-    };
+    let new: Option<u64> = if set != 0 { Some(read_struct(ctx, set)?) } else { None };
     if oset != 0 && !ctx.is_accessible(oset, SIGSET_SIZE, true) {
         return Err(Errno(libc::EFAULT));
     }

@@ -72,12 +72,7 @@ pub struct SyscallDef {
 }
 
 const fn r(nr: u64, name: &'static str, kind: Kind, args: &'static [ArgKind]) -> SyscallDef {
-    SyscallDef {
-        nr,
-        name,
-        kind,
-        args,
-    }
+    SyscallDef { nr, name, kind, args }
 }
 
 /// A handler written as `fn(...) -> SysResult`, wrapped into a [`Handler`].
@@ -430,10 +425,7 @@ pub static TABLE: &[SyscallDef] = &[
 
 /// The row for AArch64 syscall `nr`, if the asm-generic table has that number.
 pub fn lookup(nr: u64) -> Option<&'static SyscallDef> {
-    TABLE
-        .binary_search_by_key(&nr, |d| d.nr)
-        .ok()
-        .map(|i| &TABLE[i])
+    TABLE.binary_search_by_key(&nr, |d| d.nr).ok().map(|i| &TABLE[i])
 }
 
 /// The kernel's name of AArch64 syscall `nr` (for the VM's messages).

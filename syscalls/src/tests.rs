@@ -177,20 +177,10 @@ fn o_directory_is_translated() {
     let path = temp_file("odir", b"x");
     let p = c.cstr(path.to_str().unwrap());
     const AARCH64_O_DIRECTORY: u64 = 0o40000;
-    let r = call(
-        &mut s,
-        &mut c,
-        OPENAT,
-        &[AT_FDCWD, p, AARCH64_O_DIRECTORY, 0],
-    );
+    let r = call(&mut s, &mut c, OPENAT, &[AT_FDCWD, p, AARCH64_O_DIRECTORY, 0]);
     assert_eq!(r, err(libc::ENOTDIR));
     let tmp = c.cstr(std::env::temp_dir().to_str().unwrap());
-    let fd = call(
-        &mut s,
-        &mut c,
-        OPENAT,
-        &[AT_FDCWD, tmp, AARCH64_O_DIRECTORY, 0],
-    );
+    let fd = call(&mut s, &mut c, OPENAT, &[AT_FDCWD, tmp, AARCH64_O_DIRECTORY, 0]);
     assert!((fd as i64) >= 0);
     call(&mut s, &mut c, CLOSE, &[fd]);
     let _ = std::fs::remove_file(path);
@@ -225,16 +215,9 @@ fn unknown_syscalls_are_enosys() {
     assert_eq!(call(&mut s, &mut c, 1000, &[]), ENOSYS);
     assert_eq!(call(&mut s, &mut c, 244, &[]), ENOSYS);
     assert!(s.reported.contains(&1000) && s.reported.contains(&244));
-    assert_eq!(
-        call(&mut s, &mut c, 220, &[]),
-        ENOSYS,
-        "clone is not offered yet"
-    );
+    assert_eq!(call(&mut s, &mut c, 220, &[]), ENOSYS, "clone is not offered yet");
     assert_eq!(call(&mut s, &mut c, 293, &[]), ENOSYS, "rseq");
-    assert!(
-        !s.reported.contains(&293),
-        "rseq's fallback is normal: no warning"
-    );
+    assert!(!s.reported.contains(&293), "rseq's fallback is normal: no warning");
 }
 
 #[test]
@@ -298,10 +281,7 @@ fn exits() {
         s.dispatch(&mut c, 93, [3, 0, 0, 0, 0, 0]),
         SyscallOutcome::ExitThread(3)
     );
-    assert_eq!(
-        s.dispatch(&mut c, 94, [7, 0, 0, 0, 0, 0]),
-        SyscallOutcome::ExitGroup(7)
-    );
+    assert_eq!(s.dispatch(&mut c, 94, [7, 0, 0, 0, 0, 0]), SyscallOutcome::ExitGroup(7));
 }
 
 #[test]
@@ -320,25 +300,13 @@ fn sigaction_and_mask_are_recorded() {
     assert_eq!(got.mask, !signal::UNBLOCKABLE);
     assert_eq!(call(&mut s, &mut c, 134, &[10, 0, old, 8]), 0);
     assert_eq!(c.u64_at(old), 0x40_1000);
-    assert_eq!(
-        call(&mut s, &mut c, 134, &[9, act, 0, 8]),
-        err(libc::EINVAL)
-    );
-    assert_eq!(
-        call(&mut s, &mut c, 134, &[10, act, 0, 16]),
-        err(libc::EINVAL)
-    );
-    assert_eq!(
-        call(&mut s, &mut c, 134, &[10, 0x10, 0, 8]),
-        err(libc::EFAULT)
-    );
+    assert_eq!(call(&mut s, &mut c, 134, &[9, act, 0, 8]), err(libc::EINVAL));
+    assert_eq!(call(&mut s, &mut c, 134, &[10, act, 0, 16]), err(libc::EINVAL));
+    assert_eq!(call(&mut s, &mut c, 134, &[10, 0x10, 0, 8]), err(libc::EFAULT));
 
     let set = c.alloc(8);
     c.write(set, &(1u64 << 1 | 1 << 8).to_le_bytes());
-    assert_eq!(
-        call(&mut s, &mut c, 135, &[libc::SIG_BLOCK as u64, set, old, 8]),
-        0
-    );
+    assert_eq!(call(&mut s, &mut c, 135, &[libc::SIG_BLOCK as u64, set, old, 8]), 0);
     assert_eq!(c.u64_at(old), 0);
     assert_eq!(s.signal_mask(), 1 << 1, "SIGKILL cannot be blocked");
 }
@@ -377,10 +345,7 @@ fn mm_goes_through_guest_memory() {
         0,
         "PROT_BTI is dropped"
     );
-    assert_eq!(
-        call(&mut s, &mut c, 226, &[a, 4096, 0x20]),
-        err(libc::EINVAL)
-    );
+    assert_eq!(call(&mut s, &mut c, 226, &[a, 4096, 0x20]), err(libc::EINVAL));
     assert_eq!(call(&mut s, &mut c, 215, &[a, 4096]), 0);
     assert_eq!(c.invalidated, vec![(a, 4096), (a, 4096)]);
     // Discarding advice never reaches memory outside the guest.
@@ -414,10 +379,7 @@ fn epoll_events_are_translated() {
 #[test]
 fn ioctl_unknown_request_is_enotty() {
     let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
-    assert_eq!(
-        call(&mut s, &mut c, 29, &[0, 0x1234_5678, 0]),
-        err(libc::ENOTTY)
-    );
+    assert_eq!(call(&mut s, &mut c, 29, &[0, 0x1234_5678, 0]), err(libc::ENOTTY));
 }
 
 #[test]
@@ -426,10 +388,7 @@ fn strace_formats_like_strace() {
     let p = c.cstr("/etc/passwd");
     let a = [AT_FDCWD, p, 0o2000000, 0, 0, 0];
     let call = strace::format_call_in(Some(&c), OPENAT, &a);
-    assert_eq!(
-        call,
-        "openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC)"
-    );
+    assert_eq!(call, "openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC)");
     assert_eq!(
         strace::format_result(&call, OPENAT, SyscallOutcome::Return(3)),
         format!("{call} = 3")
@@ -455,9 +414,6 @@ fn strace_mode_does_not_disturb_results() {
     s.strace = true;
     let msg = c.cstr("");
     assert_eq!(call(&mut s, &mut c, WRITE, &[2, msg, 0]), 0);
-    assert_eq!(
-        call(&mut s, &mut c, 80, &[u32::MAX as u64, 0]),
-        err(libc::EBADF)
-    );
+    assert_eq!(call(&mut s, &mut c, 80, &[u32::MAX as u64, 0]), err(libc::EBADF));
     assert_eq!(call(&mut s, &mut c, 1000, &[]), ENOSYS);
 }

@@ -140,40 +140,20 @@ pub fn materialize_nzcv(kind: u64, a: u64, b: u64) -> u64 {
         1 => {
             let (a, b) = (a as u32, b as u32);
             let r = a.wrapping_sub(b);
-            pack(
-                (r as i32) < 0,
-                r == 0,
-                a >= b,
-                (a as i32).overflowing_sub(b as i32).1,
-            )
+            pack((r as i32) < 0, r == 0, a >= b, (a as i32).overflowing_sub(b as i32).1)
         }
         2 => {
             let r = a.wrapping_sub(b);
-            pack(
-                (r as i64) < 0,
-                r == 0,
-                a >= b,
-                (a as i64).overflowing_sub(b as i64).1,
-            )
+            pack((r as i64) < 0, r == 0, a >= b, (a as i64).overflowing_sub(b as i64).1)
         }
         3 => {
             let (a, b) = (a as u32, b as u32);
             let (r, c) = a.overflowing_add(b);
-            pack(
-                (r as i32) < 0,
-                r == 0,
-                c,
-                (a as i32).overflowing_add(b as i32).1,
-            )
+            pack((r as i32) < 0, r == 0, c, (a as i32).overflowing_add(b as i32).1)
         }
         4 => {
             let (r, c) = a.overflowing_add(b);
-            pack(
-                (r as i64) < 0,
-                r == 0,
-                c,
-                (a as i64).overflowing_add(b as i64).1,
-            )
+            pack((r as i64) < 0, r == 0, c, (a as i64).overflowing_add(b as i64).1)
         }
         5 => pack((a as i32) < 0, a as u32 == 0, false, false),
         6 => pack((a as i64) < 0, a == 0, false, false),

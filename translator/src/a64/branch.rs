@@ -77,12 +77,7 @@ pub(super) fn barrier(w: u32) -> Inst {
 
 fn sysreg(w: u32) -> Option<SysReg> {
     let op0 = 2 + bits(w, 19, 19);
-    let (op1, crn, crm, op2) = (
-        bits(w, 18, 16),
-        bits(w, 15, 12),
-        bits(w, 11, 8),
-        bits(w, 7, 5),
-    );
+    let (op1, crn, crm, op2) = (bits(w, 18, 16), bits(w, 15, 12), bits(w, 11, 8), bits(w, 7, 5));
     Some(match (op0, op1, crn, crm, op2) {
         (3, 3, 4, 2, 0) => SysReg::Nzcv,
         (3, 3, 4, 4, 0) => SysReg::Fpcr,
@@ -117,12 +112,7 @@ pub(super) fn mrs_msr(w: u32) -> Inst {
 }
 
 pub(super) fn sys(w: u32) -> Inst {
-    let op = match (
-        bits(w, 18, 16),
-        bits(w, 15, 12),
-        bits(w, 11, 8),
-        bits(w, 7, 5),
-    ) {
+    let op = match (bits(w, 18, 16), bits(w, 15, 12), bits(w, 11, 8), bits(w, 7, 5)) {
         (3, 7, 4, 1) => SysOp::DcZva,
         (3, 7, 11, 1) => SysOp::DcCvau,
         (3, 7, 10, 1) => SysOp::DcCvac,

@@ -33,11 +33,7 @@ pub(super) fn logical_imm(w: u32) -> Inst {
     Inst::LogicalImm {
         op,
         w: wd,
-        rd: if op == LogicOp::Ands {
-            rzr(w, 0)
-        } else {
-            rsp(w, 0)
-        },
+        rd: if op == LogicOp::Ands { rzr(w, 0) } else { rsp(w, 0) },
         rn: rzr(w, 5),
         imm,
     }
@@ -100,11 +96,7 @@ pub(super) fn bitfield(w: u32) -> Inst {
 pub(super) fn extr(w: u32) -> Inst {
     let wd = width(w);
     let lsb = bits(w, 15, 10);
-    if bits(w, 30, 29) != 0
-        || bit(w, 21)
-        || bit(w, 22) != (wd == Width::W64)
-        || (wd == Width::W32 && lsb >= 32)
-    {
+    if bits(w, 30, 29) != 0 || bit(w, 21) || bit(w, 22) != (wd == Width::W64) || (wd == Width::W32 && lsb >= 32) {
         return Inst::Undefined;
     }
     Inst::Extr {

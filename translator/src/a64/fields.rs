@@ -77,11 +77,7 @@ pub fn decode_bit_masks(n: bool, imms: u32, immr: u32, m: u32) -> Option<u64> {
         return None;
     }
     // welem = Ones(S+1) in esize bits, rotated right by R, replicated to m bits.
-    let emask = if esize == 64 {
-        u64::MAX
-    } else {
-        (1u64 << esize) - 1
-    };
+    let emask = if esize == 64 { u64::MAX } else { (1u64 << esize) - 1 };
     let welem = (1u64 << (s + 1)) - 1;
     let rot = if r == 0 {
         welem
@@ -157,10 +153,7 @@ mod tests {
         // orr w0, w0, #0x80000000: N=0 immr=1 imms=0
         assert_eq!(decode_bit_masks(false, 0, 1, 32), Some(0x8000_0000));
         // 0x5555555555555555: N=0, imms=0b111100, immr=0
-        assert_eq!(
-            decode_bit_masks(false, 0b111100, 0, 64),
-            Some(0x5555_5555_5555_5555)
-        );
+        assert_eq!(decode_bit_masks(false, 0b111100, 0, 64), Some(0x5555_5555_5555_5555));
         assert_eq!(decode_bit_masks(true, 63, 0, 64), None);
     }
 }

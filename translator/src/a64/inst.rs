@@ -62,9 +62,7 @@ impl Cond {
     /// From the 4-bit field.
     pub fn from_bits(b: u32) -> Cond {
         use Cond::*;
-        [
-            Eq, Ne, Cs, Cc, Mi, Pl, Vs, Vc, Hi, Ls, Ge, Lt, Gt, Le, Al, Nv,
-        ][(b & 15) as usize]
+        [Eq, Ne, Cs, Cc, Mi, Pl, Vs, Vc, Hi, Ls, Ge, Lt, Gt, Le, Al, Nv][(b & 15) as usize]
     }
     /// Whether `nzcv` (bits 3:0 = N,Z,C,V) satisfies the condition (`ConditionHolds`).
     pub fn holds(self, nzcv: u32) -> bool {
@@ -222,13 +220,7 @@ impl MemSize {
     }
     /// From log2 of the size.
     pub fn from_log2(l: u32) -> MemSize {
-        [
-            MemSize::B8,
-            MemSize::B16,
-            MemSize::B32,
-            MemSize::B64,
-            MemSize::B128,
-        ][l as usize]
+        [MemSize::B8, MemSize::B16, MemSize::B32, MemSize::B64, MemSize::B128][l as usize]
     }
 }
 
@@ -403,6 +395,21 @@ pub enum VecOp2 {
     AddpScalar,
 }
 
+/// AdvSIMD three-different ops (the element size is the narrow one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum VecOpDiff {
+    AddL,
+    AddW,
+    SubL,
+    SubW,
+    AbaL,
+    AbdL,
+    MlaL,
+    MlsL,
+    MulL,
+}
+
 /// AdvSIMD shifts by immediate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
@@ -414,6 +421,8 @@ pub enum VecShiftOp {
     Shrn,
     Ushll,
     Sshll,
+    Usra,
+    Ssra,
 }
 
 /// A decoded A64 instruction.
@@ -723,6 +732,27 @@ pub enum Inst {
         rd: VReg,
         rn: VReg,
         rm: VReg,
+    },
+    /// AdvSIMD three different: long/wide/narrow ops on halves.
+    Vec3Diff {
+        op: VecOpDiff,
+        signed: bool,
+        arr: Arrangement,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+    },
+    /// LD1/ST1 (single structure) of one lane, or LD1R (replicate to all lanes).
+    LdStSingle {
+        load: bool,
+        replicate: bool,
+        esize: u8,
+        index: u8,
+        q: bool,
+        rt: VReg,
+        rn: Reg,
+        post: Option<Reg>,
+        post_imm: bool,
     },
     /// LD1/ST1 (multiple structures) of `count` consecutive registers.
     Ld1St1Multi {

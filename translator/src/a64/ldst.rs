@@ -57,8 +57,7 @@ pub(super) fn imm9(w: u32) -> Inst {
     if bits(w, 11, 10) == 2 && (bit(w, 26) || kind == LdStKind::Prefetch) {
         return Inst::Undefined;
     }
-    if matches!(addr, AddrMode::PreIndex(_) | AddrMode::PostIndex(_)) && kind == LdStKind::Prefetch
-    {
+    if matches!(addr, AddrMode::PreIndex(_) | AddrMode::PostIndex(_)) && kind == LdStKind::Prefetch {
         return Inst::Undefined;
     }
     Inst::LdSt {
@@ -105,11 +104,7 @@ pub(super) fn literal(w: u32) -> Inst {
         (2, true) => LdStKind::LoadV(MemSize::B128),
         _ => return Inst::Undefined,
     };
-    let rt = if bit(w, 26) {
-        Rt::V(vr(w, 0))
-    } else {
-        Rt::G(rzr(w, 0))
-    };
+    let rt = if bit(w, 26) { Rt::V(vr(w, 0)) } else { Rt::G(rzr(w, 0)) };
     Inst::LdLiteral { kind, rt, offset }
 }
 
@@ -125,14 +120,7 @@ pub(super) fn pair(w: u32) -> Inst {
             2 => MemSize::B128,
             _ => return Inst::Undefined,
         };
-        (
-            if load {
-                LdStKind::LoadV(m)
-            } else {
-                LdStKind::StoreV(m)
-            },
-            2 + opc,
-        )
+        (if load { LdStKind::LoadV(m) } else { LdStKind::StoreV(m) }, 2 + opc)
     } else {
         match (opc, load) {
             (0, false) => (LdStKind::Store(MemSize::B32), 2),
@@ -179,11 +167,7 @@ pub(super) fn exclusive(w: u32) -> Inst {
                 return Inst::Undefined;
             }
             if l {
-                let order = if o0 {
-                    Ordering::Acquire
-                } else {
-                    Ordering::Plain
-                };
+                let order = if o0 { Ordering::Acquire } else { Ordering::Plain };
                 Inst::LoadExclusive {
                     size,
                     pair,
@@ -193,11 +177,7 @@ pub(super) fn exclusive(w: u32) -> Inst {
                     order,
                 }
             } else {
-                let order = if o0 {
-                    Ordering::Release
-                } else {
-                    Ordering::Plain
-                };
+                let order = if o0 { Ordering::Release } else { Ordering::Plain };
                 Inst::StoreExclusive {
                     size,
                     pair,

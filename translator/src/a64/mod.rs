@@ -46,274 +46,57 @@ macro_rules! row {
 }
 
 /// The encoding table. First match wins, so narrower classes come before wider ones.
+#[rustfmt::skip]
 pub static TABLE: &[Row] = &[
-    // Data processing, immediate.
     row!("PC-rel. addressing", 0x1f00_0000, 0x1000_0000, dp::adr),
-    row!(
-        "Add/subtract (immediate)",
-        0x1f80_0000,
-        0x1100_0000,
-        dp::add_sub_imm
-    ),
-    row!(
-        "Logical (immediate)",
-        0x1f80_0000,
-        0x1200_0000,
-        dp::logical_imm
-    ),
-    row!(
-        "Move wide (immediate)",
-        0x1f80_0000,
-        0x1280_0000,
-        dp::move_wide
-    ),
+    row!("Add/subtract (immediate)", 0x1f80_0000, 0x1100_0000, dp::add_sub_imm),
+    row!("Logical (immediate)", 0x1f80_0000, 0x1200_0000, dp::logical_imm),
+    row!("Move wide (immediate)", 0x1f80_0000, 0x1280_0000, dp::move_wide),
     row!("Bitfield", 0x1f80_0000, 0x1300_0000, dp::bitfield),
     row!("Extract", 0x1f80_0000, 0x1380_0000, dp::extr),
-    // Branches, exception generating and system instructions.
-    row!(
-        "Unconditional branch (immediate)",
-        0x7c00_0000,
-        0x1400_0000,
-        branch::b,
-        nofuzz
-    ),
-    row!(
-        "Compare and branch (immediate)",
-        0x7e00_0000,
-        0x3400_0000,
-        branch::cbz,
-        nofuzz
-    ),
-    row!(
-        "Test and branch (immediate)",
-        0x7e00_0000,
-        0x3600_0000,
-        branch::tbz,
-        nofuzz
-    ),
-    row!(
-        "Conditional branch (immediate)",
-        0xff00_0010,
-        0x5400_0000,
-        branch::b_cond,
-        nofuzz
-    ),
+    row!("Unconditional branch (immediate)", 0x7c00_0000, 0x1400_0000, branch::b, nofuzz),
+    row!("Compare and branch (immediate)", 0x7e00_0000, 0x3400_0000, branch::cbz, nofuzz),
+    row!("Test and branch (immediate)", 0x7e00_0000, 0x3600_0000, branch::tbz, nofuzz),
+    row!("Conditional branch (immediate)", 0xff00_0010, 0x5400_0000, branch::b_cond, nofuzz),
     row!("SVC", 0xffe0_001f, 0xd400_0001, branch::svc, nofuzz),
     row!("BRK", 0xffe0_001f, 0xd420_0000, branch::brk, nofuzz),
     row!("Hints", 0xffff_f01f, 0xd503_201f, branch::hint),
     row!("Barriers", 0xffff_f01f, 0xd503_301f, branch::barrier),
-    row!(
-        "System register move",
-        0xffd0_0000,
-        0xd510_0000,
-        branch::mrs_msr,
-        nofuzz
-    ),
-    row!(
-        "System instructions",
-        0xfff8_0000,
-        0xd508_0000,
-        branch::sys,
-        nofuzz
-    ),
-    row!(
-        "Unconditional branch (register)",
-        0xfe1f_fc1f,
-        0xd61f_0000,
-        branch::branch_reg,
-        nofuzz
-    ),
-    // Loads and stores.
-    row!(
-        "AdvSIMD load/store multiple structures",
-        0xbfbf_0000,
-        0x0c00_0000,
-        simd::ld1_multi,
-        nofuzz
-    ),
-    row!(
-        "AdvSIMD load/store multiple structures (post-indexed)",
-        0xbfa0_0000,
-        0x0c80_0000,
-        simd::ld1_multi,
-        nofuzz
-    ),
-    row!(
-        "Load/store exclusive and ordered",
-        0x3f00_0000,
-        0x0800_0000,
-        ldst::exclusive,
-        nofuzz
-    ),
-    row!(
-        "Load register (literal)",
-        0x3b00_0000,
-        0x1800_0000,
-        ldst::literal,
-        nofuzz
-    ),
-    row!(
-        "Load/store register pair",
-        0x3a00_0000,
-        0x2800_0000,
-        ldst::pair,
-        nofuzz
-    ),
-    row!(
-        "Load/store register (unsigned immediate)",
-        0x3b00_0000,
-        0x3900_0000,
-        ldst::unsigned_imm,
-        nofuzz
-    ),
-    row!(
-        "Load/store register (imm9)",
-        0x3b20_0000,
-        0x3800_0000,
-        ldst::imm9,
-        nofuzz
-    ),
-    row!(
-        "Load/store register (register offset)",
-        0x3b20_0c00,
-        0x3820_0800,
-        ldst::reg_offset,
-        nofuzz
-    ),
-    // Data processing, register.
-    row!(
-        "Logical (shifted register)",
-        0x1f00_0000,
-        0x0a00_0000,
-        dp::logical_shifted
-    ),
-    row!(
-        "Add/subtract (shifted register)",
-        0x1f20_0000,
-        0x0b00_0000,
-        dp::add_sub_shifted
-    ),
-    row!(
-        "Add/subtract (extended register)",
-        0x1f20_0000,
-        0x0b20_0000,
-        dp::add_sub_extended
-    ),
-    row!(
-        "Add/subtract (with carry)",
-        0x1fe0_fc00,
-        0x1a00_0000,
-        dp::add_sub_carry
-    ),
-    row!(
-        "Conditional compare",
-        0x3fe0_0000,
-        0x3a40_0000,
-        dp::cond_compare
-    ),
-    row!(
-        "Conditional select",
-        0x3fe0_0000,
-        0x1a80_0000,
-        dp::cond_select
-    ),
-    row!(
-        "Data-processing (1 source)",
-        0x7fff_0000,
-        0x5ac0_0000,
-        dp::dp1
-    ),
-    row!(
-        "Data-processing (2 source)",
-        0x7fe0_0000,
-        0x1ac0_0000,
-        dp::dp2
-    ),
-    row!(
-        "Data-processing (3 source)",
-        0x1f00_0000,
-        0x1b00_0000,
-        dp::dp3
-    ),
-    // AdvSIMD and FP.
-    row!(
-        "AdvSIMD scalar pairwise ADDP",
-        0xffff_fc00,
-        0x5ef1_b800,
-        simd::addp_scalar,
-        nofuzz
-    ),
-    row!(
-        "AdvSIMD modified immediate",
-        0x9ff8_0400,
-        0x0f00_0400,
-        simd::modified_imm,
-        nofuzz
-    ),
-    row!(
-        "AdvSIMD shift by immediate",
-        0x9f80_0400,
-        0x0f00_0400,
-        simd::shift_imm,
-        nofuzz
-    ),
-    row!(
-        "AdvSIMD three same",
-        0x9f20_0400,
-        0x0e20_0400,
-        simd::three_same,
-        nofuzz
-    ),
-    row!(
-        "AdvSIMD two-register miscellaneous",
-        0x9f3e_0c00,
-        0x0e20_0800,
-        simd::two_misc,
-        nofuzz
-    ),
-    row!(
-        "AdvSIMD across lanes",
-        0x9f3e_0c00,
-        0x0e30_0800,
-        simd::across,
-        nofuzz
-    ),
+    row!("System register move", 0xffd0_0000, 0xd510_0000, branch::mrs_msr, nofuzz),
+    row!("System instructions", 0xfff8_0000, 0xd508_0000, branch::sys, nofuzz),
+    row!("Unconditional branch (register)", 0xfe1f_fc1f, 0xd61f_0000, branch::branch_reg, nofuzz),
+    row!("AdvSIMD load/store multiple structures", 0xbfbf_0000, 0x0c00_0000, simd::ld1_multi, nofuzz),
+    row!("AdvSIMD load/store multiple structures (post-indexed)", 0xbfa0_0000, 0x0c80_0000, simd::ld1_multi, nofuzz),
+    row!("AdvSIMD load/store single structure", 0xbf9f_0000, 0x0d00_0000, simd::ldst_single, nofuzz),
+    row!("AdvSIMD load/store single structure (post-indexed)", 0xbf80_0000, 0x0d80_0000, simd::ldst_single, nofuzz),
+    row!("Load/store exclusive and ordered", 0x3f00_0000, 0x0800_0000, ldst::exclusive, nofuzz),
+    row!("Load register (literal)", 0x3b00_0000, 0x1800_0000, ldst::literal, nofuzz),
+    row!("Load/store register pair", 0x3a00_0000, 0x2800_0000, ldst::pair, nofuzz),
+    row!("Load/store register (unsigned immediate)", 0x3b00_0000, 0x3900_0000, ldst::unsigned_imm, nofuzz),
+    row!("Load/store register (imm9)", 0x3b20_0000, 0x3800_0000, ldst::imm9, nofuzz),
+    row!("Load/store register (register offset)", 0x3b20_0c00, 0x3820_0800, ldst::reg_offset, nofuzz),
+    row!("Logical (shifted register)", 0x1f00_0000, 0x0a00_0000, dp::logical_shifted),
+    row!("Add/subtract (shifted register)", 0x1f20_0000, 0x0b00_0000, dp::add_sub_shifted),
+    row!("Add/subtract (extended register)", 0x1f20_0000, 0x0b20_0000, dp::add_sub_extended),
+    row!("Add/subtract (with carry)", 0x1fe0_fc00, 0x1a00_0000, dp::add_sub_carry),
+    row!("Conditional compare", 0x3fe0_0000, 0x3a40_0000, dp::cond_compare),
+    row!("Conditional select", 0x3fe0_0000, 0x1a80_0000, dp::cond_select),
+    row!("Data-processing (1 source)", 0x7fff_0000, 0x5ac0_0000, dp::dp1),
+    row!("Data-processing (2 source)", 0x7fe0_0000, 0x1ac0_0000, dp::dp2),
+    row!("Data-processing (3 source)", 0x1f00_0000, 0x1b00_0000, dp::dp3),
+    row!("AdvSIMD scalar pairwise ADDP", 0xffff_fc00, 0x5ef1_b800, simd::addp_scalar, nofuzz),
+    row!("AdvSIMD modified immediate", 0x9ff8_0400, 0x0f00_0400, simd::modified_imm, nofuzz),
+    row!("AdvSIMD shift by immediate", 0x9f80_0400, 0x0f00_0400, simd::shift_imm, nofuzz),
+    row!("AdvSIMD three different", 0x9f20_0c00, 0x0e20_0000, simd::three_diff, nofuzz),
+    row!("AdvSIMD three same", 0x9f20_0400, 0x0e20_0400, simd::three_same, nofuzz),
+    row!("AdvSIMD two-register miscellaneous", 0x9f3e_0c00, 0x0e20_0800, simd::two_misc, nofuzz),
+    row!("AdvSIMD across lanes", 0x9f3e_0c00, 0x0e30_0800, simd::across, nofuzz),
     row!("AdvSIMD copy", 0x9fe0_8400, 0x0e00_0400, simd::copy, nofuzz),
-    row!(
-        "AdvSIMD table lookup",
-        0xbfe0_8c00,
-        0x0e00_0000,
-        simd::tbl,
-        nofuzz
-    ),
-    row!(
-        "AdvSIMD permute",
-        0xbf20_8c00,
-        0x0e00_0800,
-        simd::permute,
-        nofuzz
-    ),
-    row!(
-        "AdvSIMD extract",
-        0xbfe0_8400,
-        0x2e00_0000,
-        simd::ext,
-        nofuzz
-    ),
-    row!(
-        "FMOV (general)",
-        0x7f26_fc00,
-        0x1e26_0000,
-        simd::fmov_general,
-        nofuzz
-    ),
-    row!(
-        "FMOV (register)",
-        0xff3f_fc00,
-        0x1e20_4000,
-        simd::fmov_reg,
-        nofuzz
-    ),
+    row!("AdvSIMD table lookup", 0xbfe0_8c00, 0x0e00_0000, simd::tbl, nofuzz),
+    row!("AdvSIMD permute", 0xbf20_8c00, 0x0e00_0800, simd::permute, nofuzz),
+    row!("AdvSIMD extract", 0xbfe0_8400, 0x2e00_0000, simd::ext, nofuzz),
+    row!("FMOV (general)", 0x7f26_fc00, 0x1e26_0000, simd::fmov_general, nofuzz),
+    row!("FMOV (register)", 0xff3f_fc00, 0x1e20_4000, simd::fmov_reg, nofuzz),
 ];
 
 /// Decode one instruction word.

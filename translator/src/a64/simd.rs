@@ -39,15 +39,8 @@ pub(super) fn three_same(w: u32) -> Inst {
         _ => return Inst::Undefined,
     };
     let logical = matches!(op, And | Bic | Orr | Orn | Eor | Bsl | Bit | Bif);
-    let a = if logical {
-        Arrangement { esize: 0, q: a.q }
-    } else {
-        a
-    };
-    if !logical
-        && a.esize == 3
-        && (!a.q || matches!(op, Smax | Umax | Smin | Umin | Umaxp | Uminp | Mul))
-    {
+    let a = if logical { Arrangement { esize: 0, q: a.q } } else { a };
+    if !logical && a.esize == 3 && (!a.q || matches!(op, Smax | Umax | Smin | Umin | Umaxp | Uminp | Mul)) {
         return Inst::Undefined;
     }
     if op == Mul && a.esize == 3 {
@@ -139,6 +132,8 @@ pub(super) fn shift_imm(w: u32) -> Inst {
         (0b00000, false) => (Sshr, 2 * ebits - immhb, esize),
         (0b00000, true) => (Ushr, 2 * ebits - immhb, esize),
         (0b01010, false) => (Shl, immhb - ebits, esize),
+        (0b00010, false) => (Ssra, 2 * ebits - immhb, esize),
+        (0b00010, true) => (Usra, 2 * ebits - immhb, esize),
         (0b10000, false) if esize < 3 => (Shrn, 2 * ebits - immhb, esize),
         (0b10100, false) if esize < 3 => (Sshll, immhb - ebits, esize),
         (0b10100, true) if esize < 3 => (Ushll, immhb - ebits, esize),
@@ -380,5 +375,78 @@ pub(super) fn fmov_reg(w: u32) -> Inst {
         size,
         rd: vr(w, 0),
         rn: vr(w, 5),
+    }
+}
+
+/// AdvSIMD three different (long and wide forms).
+pub(super) fn three_diff(w: u32) -> Inst {
+    use VecOpDiff::*;
+    let op = match bits(w, 15, 12) {
+        0b0000 => AddL,
+        0b0001 => AddW,
+        0b0010 => SubL,
+        0b0011 => SubW,
+        0b0101 => AbaL,
+        0b0111 => AbdL,
+        0b1000 => MlaL,
+        0b1010 => MlsL,
+        0b1100 => MulL,
+        _ => return Inst::Undefined,
+    };
+    let a = arr(w);
+    if a.esize == 3 {
+        return Inst::Undefined;
+    }
+    Inst::Vec3Diff {
+        op,
+        signed: !bit(w, 29),
+        arr: a,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 16),
+    }
+}
+
+/// LD1/ST1 (single structure) and LD1R, with or without post-index.
+pub(super) fn ldst_single(w: u32) -> Inst {
+    let load = bit(w, 22);
+    if bit(w, 21) {
+        return Inst::Undefined; // LD2/LD4 single structure
+    }
+    let opcode = bits(w, 15, 13);
+    let s = bit(w, 12) as u8;
+    let size = bits(w, 11, 10) as u8;
+    let q = bit(w, 30);
+    let qb = q as u8;
+    let (replicate, esize, index) = match opcode {
+        0b110 if load && s == 0 => (true, size, 0),
+        0b000 => (false, 0, (qb << 3) | (s << 2) | size),
+        0b010 if size & 1 == 0 => (false, 1, (qb << 2) | (s << 1) | (size >> 1)),
+        0b100 if size == 0 => (false, 2, (qb << 1) | s),
+        0b100 if size == 1 && s == 0 => (false, 3, qb),
+        _ => return Inst::Undefined,
+    };
+    let post = bit(w, 23);
+    let (post_reg, post_imm) = if post {
+        match bits(w, 20, 16) {
+            31 => (None, true),
+            n => (Some(Reg::X(n as u8)), false),
+        }
+    } else {
+        if bits(w, 20, 16) != 0 {
+            return Inst::Undefined;
+        }
+        (None, false)
+    };
+    Inst::LdStSingle {
+        load,
+        replicate,
+        esize,
+        index,
+        q,
+        rt: vr(w, 0),
+        rn: rsp(w, 5),
+        post: post_reg,
+        post_imm,
     }
 }

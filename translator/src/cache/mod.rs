@@ -71,9 +71,7 @@ impl CodeCache {
         unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), mem, code.len()) };
         let code_start = (code.len() + 63) & !63;
         // SAFETY: the trampoline was just written there and has this signature.
-        let enter_fn = unsafe {
-            std::mem::transmute::<*mut u8, extern "C" fn(*mut CpuState, u64) -> u32>(mem)
-        };
+        let enter_fn = unsafe { std::mem::transmute::<*mut u8, extern "C" fn(*mut CpuState, u64) -> u32>(mem) };
         Ok(Self {
             mem,
             size,
@@ -100,16 +98,11 @@ impl CodeCache {
     }
 
     /// Host code for `pc`, translating it if needed. `fetch` reads executable guest memory.
-    pub fn get(
-        &mut self,
-        pc: u64,
-        fetch: &dyn Fn(u64) -> Option<u32>,
-    ) -> Result<u64, TranslateError> {
+    pub fn get(&mut self, pc: u64, fetch: &dyn Fn(u64) -> Option<u32>) -> Result<u64, TranslateError> {
         if let Some(h) = self.lookup(pc) {
             return Ok(h);
         }
-        let mut block =
-            lift_block(pc, fetch, self.opts).ok_or(TranslateError::NotExecutable(pc))?;
+        let mut block = lift_block(pc, fetch, self.opts).ok_or(TranslateError::NotExecutable(pc))?;
         crate::opt::optimize(&mut block);
         let rt = Runtime {
             epilogue: self.epilogue,
@@ -123,13 +116,7 @@ impl CodeCache {
         }
         let host = (self.mem as u64) + self.used as u64;
         // SAFETY: bounds checked above; the cache memory is ours and RWX.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                compiled.code.as_ptr(),
-                self.mem.add(self.used),
-                compiled.code.len(),
-            )
-        };
+        unsafe { std::ptr::copy_nonoverlapping(compiled.code.as_ptr(), self.mem.add(self.used), compiled.code.len()) };
         self.used = (self.used + compiled.code.len() + 15) & !15;
         self.stats.blocks += 1;
         self.stats.insns += block.guest_len as u64;
@@ -152,8 +139,7 @@ impl CodeCache {
         fetch: &dyn Fn(u64) -> Option<u32>,
     ) -> Result<crate::ir::interp::Outcome, TranslateError> {
         let pc = cpu.pc;
-        let mut block =
-            lift_block(pc, fetch, self.opts).ok_or(TranslateError::NotExecutable(pc))?;
+        let mut block = lift_block(pc, fetch, self.opts).ok_or(TranslateError::NotExecutable(pc))?;
         crate::opt::optimize(&mut block);
         // SAFETY: guest memory is identity-mapped; the block accesses what the guest would.
         Ok(unsafe { crate::ir::interp::run(&block, cpu) })
@@ -207,18 +193,14 @@ impl CodeCache {
                 }
             }
         }
-        self.jump_cache
-            .iter_mut()
-            .for_each(|e| *e = JumpCacheEntry::default());
+        self.jump_cache.iter_mut().for_each(|e| *e = JumpCacheEntry::default());
     }
 
     /// Drop every translation.
     pub fn flush(&mut self) {
         self.blocks.clear();
         self.used = self.code_start;
-        self.jump_cache
-            .iter_mut()
-            .for_each(|e| *e = JumpCacheEntry::default());
+        self.jump_cache.iter_mut().for_each(|e| *e = JumpCacheEntry::default());
         self.generation += 1;
         self.stats.flushes += 1;
     }

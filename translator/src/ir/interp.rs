@@ -38,23 +38,13 @@ pub fn add_with_carry(sz: Sz, x: u64, y: u64, carry: u64) -> u64 {
             let usum = x as u64 + y as u64 + carry;
             let ssum = x as i32 as i64 + y as i32 as i64 + carry as i64;
             let r = usum as u32;
-            pack(
-                (r as i32) < 0,
-                r == 0,
-                usum != r as u64,
-                ssum != r as i32 as i64,
-            )
+            pack((r as i32) < 0, r == 0, usum != r as u64, ssum != r as i32 as i64)
         }
         Sz::S64 => {
             let usum = x as u128 + y as u128 + carry as u128;
             let ssum = x as i64 as i128 + y as i64 as i128 + carry as i128;
             let r = usum as u64;
-            pack(
-                (r as i64) < 0,
-                r == 0,
-                usum != r as u128,
-                ssum != r as i64 as i128,
-            )
+            pack((r as i64) < 0, r == 0, usum != r as u128, ssum != r as i64 as i128)
         }
     }
 }
@@ -252,12 +242,7 @@ pub unsafe fn run(block: &Block, cpu: &mut CpuState) -> Outcome {
                 std::ptr::copy_nonoverlapping(x.to_le_bytes().as_ptr(), p, 1 << sz.0);
                 0
             }
-            Op::VGetLane {
-                v,
-                size,
-                index,
-                signed,
-            } => {
+            Op::VGetLane { v, size, index, signed } => {
                 let x = cpu.v[v as usize];
                 let x = (x[0] as u128) | ((x[1] as u128) << 64);
                 let bits = 8u32 << size.0;

@@ -297,8 +297,9 @@ impl Op {
             | VSetLane { .. }
             | VOp { .. }
             | Nop => Ty::None,
-            GetFlags | FlagsSub(..) | FlagsAdd(..) | FlagsLogic(..) | FlagsAdc(..)
-            | FlagsSbc(..) | FlagsPacked(_) => Ty::Flags,
+            GetFlags | FlagsSub(..) | FlagsAdd(..) | FlagsLogic(..) | FlagsAdc(..) | FlagsSbc(..) | FlagsPacked(_) => {
+                Ty::Flags
+            }
             Const(_)
             | GetReg(_)
             | GetSys(_)
@@ -365,11 +366,7 @@ impl Op {
             | VLoad(_, _, v, _)
             | VStore(_, _, v, _) => vec![v],
             VSetLane { val, .. } => vec![val],
-            Bin(_, _, a, b)
-            | FlagsSub(_, a, b)
-            | FlagsAdd(_, a, b)
-            | Store(_, a, _, b)
-            | StoreExcl(_, a, b) => {
+            Bin(_, _, a, b) | FlagsSub(_, a, b) | FlagsAdd(_, a, b) | Store(_, a, _, b) | StoreExcl(_, a, b) => {
                 vec![a, b]
             }
             FlagsAdc(_, a, b, c) | FlagsSbc(_, a, b, c) | Select(_, a, b, c) => vec![a, b, c],

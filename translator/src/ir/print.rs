@@ -11,11 +11,7 @@ impl fmt::Display for Val {
 
 impl fmt::Display for Block {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "block {:#x} ({} guest insns):",
-            self.guest_pc, self.guest_len
-        )?;
+        writeln!(f, "block {:#x} ({} guest insns):", self.guest_pc, self.guest_len)?;
         for (i, op) in self.ops.iter().enumerate() {
             if matches!(op, Op::Nop) {
                 continue;

@@ -64,6 +64,20 @@ pub enum VecKind {
     Ushll,
     /// SSHLL/SSHLL2.
     Sshll,
+    /// USRA/SSRA: accumulate a shifted-right source.
+    Usra,
+    Ssra,
+    /// Three-different ops: `imm` = (signed as u64); esize is the narrow element size; q picks the
+    /// upper halves ("2" forms).
+    AddL,
+    AddW,
+    SubL,
+    SubW,
+    AbaL,
+    AbdL,
+    MlaL,
+    MlsL,
+    MulL,
     /// MOVI/MVNI: replicate the 64-bit `imm`.
     Movi,
     OrrImm,
@@ -95,11 +109,7 @@ pub struct VecFn {
 fn lanes(v: u128, es: u8) -> Vec<u64> {
     let bits = 8u32 << es;
     let n = 128 / bits;
-    let mask = if bits == 64 {
-        u64::MAX
-    } else {
-        (1u64 << bits) - 1
-    };
+    let mask = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
     (0..n).map(|i| ((v >> (i * bits)) as u64) & mask).collect()
 }
 
@@ -110,9 +120,9 @@ fn pack(l: &[u64], es: u8) -> u128 {
     } else {
         (1u128 << bits) - 1
     };
-    l.iter().enumerate().fold(0u128, |acc, (i, &x)| {
-        acc | (((x as u128) & mask) << (i as u32 * bits))
-    })
+    l.iter()
+        .enumerate()
+        .fold(0u128, |acc, (i, &x)| acc | (((x as u128) & mask) << (i as u32 * bits)))
 }
 
 fn sx(x: u64, es: u8) -> i64 {
@@ -126,17 +136,9 @@ impl VecFn {
     pub fn eval(&self, n: u128, m: u128, d: u128, table: &[u128]) -> u128 {
         use VecKind::*;
         let es = self.esize;
-        let nl = if self.q {
-            128 >> (3 + es)
-        } else {
-            64 >> (3 + es)
-        } as usize;
+        let nl = if self.q { 128 >> (3 + es) } else { 64 >> (3 + es) } as usize;
         let bits = 8u32 << es;
-        let emask = if bits == 64 {
-            u64::MAX
-        } else {
-            (1u64 << bits) - 1
-        };
+        let emask = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
         let a = lanes(n, es);
         let b = lanes(m, es);
         let mut out = vec![0u64; 128 / bits as usize];
@@ -201,14 +203,8 @@ impl VecFn {
                     Cmtst => lanewise(&|x, y| if x & y != 0 { ones } else { 0 }, &mut out),
                     Cmhs => lanewise(&|x, y| if x >= y { ones } else { 0 }, &mut out),
                     Cmhi => lanewise(&|x, y| if x > y { ones } else { 0 }, &mut out),
-                    Cmge => lanewise(
-                        &|x, y| if sx(x, es) >= sx(y, es) { ones } else { 0 },
-                        &mut out,
-                    ),
-                    Cmgt => lanewise(
-                        &|x, y| if sx(x, es) > sx(y, es) { ones } else { 0 },
-                        &mut out,
-                    ),
+                    Cmge => lanewise(&|x, y| if sx(x, es) >= sx(y, es) { ones } else { 0 }, &mut out),
+                    Cmgt => lanewise(&|x, y| if sx(x, es) > sx(y, es) { ones } else { 0 }, &mut out),
                     Umax => lanewise(&|x, y| x.max(y), &mut out),
                     Umin => lanewise(&|x, y| x.min(y), &mut out),
                     Smax => lanewise(&|x, y| sx(x, es).max(sx(y, es)) as u64, &mut out),
@@ -325,11 +321,7 @@ impl VecFn {
                         let mut dl = vec![0u64; half];
                         for i in 0..half {
                             let x = a[base + i];
-                            let x = if self.kind == Sshll {
-                                sx(x, es) as u64
-                            } else {
-                                x
-                            };
+                            let x = if self.kind == Sshll { sx(x, es) as u64 } else { x };
                             dl[i] = x << self.imm;
                         }
                         return pack(&dl, es + 1);
@@ -343,14 +335,29 @@ impl VecFn {
                             _ => it.fold(0u64, |s, x| s.wrapping_add(x)) & emask,
                         };
                         let rbits = if self.kind == Uaddlv { bits * 2 } else { bits };
-                        let rmask = if rbits >= 64 {
-                            u64::MAX
-                        } else {
-                            (1u64 << rbits) - 1
-                        };
+                        let rmask = if rbits >= 64 { u64::MAX } else { (1u64 << rbits) - 1 };
                         return (r & rmask) as u128;
                     }
                     AddpScalar => return (a[0].wrapping_add(a[1])) as u128,
+                    Usra | Ssra => {
+                        let sh = self.imm;
+                        let dl = lanes(d, es);
+                        for i in 0..nl {
+                            let t = if self.kind == Usra {
+                                if sh >= 64 {
+                                    0
+                                } else {
+                                    a[i] >> sh
+                                }
+                            } else {
+                                (sx(a[i], es) >> sh.min(63)) as u64
+                            };
+                            out[i] = dl[i].wrapping_add(t) & emask;
+                        }
+                    }
+                    AddL | AddW | SubL | SubW | AbaL | AbdL | MlaL | MlsL | MulL => {
+                        return self.long(n, m, d);
+                    }
                     _ => unreachable!("handled above"),
                 }
                 pack(&out, es)
@@ -361,6 +368,46 @@ impl VecFn {
         } else {
             res & (u64::MAX as u128)
         }
+    }
+
+    /// The three-different ops: narrow elements of size `esize` widened to `esize + 1`.
+    fn long(&self, n: u128, m: u128, d: u128) -> u128 {
+        use VecKind::*;
+        let es = self.esize;
+        let signed = self.imm & 1 == 1;
+        let half = (64 >> (3 + es)) as usize;
+        let base = if self.q { half } else { 0 };
+        let wide_mask = if es == 2 { u64::MAX } else { (1u64 << (16 << es)) - 1 };
+        let ext = |x: u64| if signed { sx(x, es) as u64 } else { x };
+        let nn = lanes(n, es);
+        let mm = lanes(m, es);
+        let nw = lanes(n, es + 1);
+        let dw = lanes(d, es + 1);
+        let mut out = vec![0u64; half];
+        for i in 0..half {
+            let b = ext(mm[base + i]);
+            let a = match self.kind {
+                AddW | SubW => nw[i],
+                _ => ext(nn[base + i]),
+            };
+            let abd = || {
+                if signed {
+                    (a as i64).wrapping_sub(b as i64).unsigned_abs()
+                } else {
+                    a.abs_diff(b)
+                }
+            };
+            out[i] = match self.kind {
+                AddL | AddW => a.wrapping_add(b),
+                SubL | SubW => a.wrapping_sub(b),
+                AbdL => abd(),
+                AbaL => dw[i].wrapping_add(abd()),
+                MulL => a.wrapping_mul(b),
+                MlaL => dw[i].wrapping_add(a.wrapping_mul(b)),
+                _ => dw[i].wrapping_sub(a.wrapping_mul(b)),
+            } & wide_mask;
+        }
+        pack(&out, es + 1)
     }
 
     /// Encode for the backend helper: kind | esize << 8 | q << 16.

@@ -30,12 +30,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Exit {
                 not_taken: next,
             }
         }
-        Inst::Cbz {
-            nonzero,
-            w,
-            rt,
-            offset,
-        } => {
+        Inst::Cbz { nonzero, w, rt, offset } => {
             let v = cx.read(rt);
             let flags = cx.b.push(Op::FlagsLogic(sz(w), v));
             let cond = if nonzero {

@@ -51,11 +51,7 @@ fn bitfield(cx: &mut Ctx, op: BfmOp, w: Width, rd: Reg, rn: Reg, immr: u32, imms
     let src = cx.read(rn);
     let r = match op {
         BfmOp::Ubfm | BfmOp::Sbfm => {
-            let right = if op == BfmOp::Ubfm {
-                BinOp::Lshr
-            } else {
-                BinOp::Ashr
-            };
+            let right = if op == BfmOp::Ubfm { BinOp::Lshr } else { BinOp::Ashr };
             if imms >= immr {
                 // Extract bits imms:immr to the bottom: shift the field to the top, then back down.
                 let up = cx.k((bits - 1 - imms) as u64);
@@ -187,11 +183,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             let a = cx.read(rn);
             let m = cx.read(rm);
             let b = cx.shift(m, shift, amount, sz(w));
-            let b = if invert {
-                cx.un(UnOp::Not, sz(w), b)
-            } else {
-                b
-            };
+            let b = if invert { cx.un(UnOp::Not, sz(w), b) } else { b };
             logical(cx, op, w, rd, a, b);
         }
         Inst::MoveWide {
@@ -290,14 +282,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             let r = cx.bin(bop, sz(w), a, b);
             cx.write(rd, w, r);
         }
-        Inst::Dp3 {
-            op,
-            w,
-            rd,
-            rn,
-            rm,
-            ra,
-        } => {
+        Inst::Dp3 { op, w, rd, rn, rm, ra } => {
             let s = sz(w);
             let a = cx.read(rn);
             let b = cx.read(rm);

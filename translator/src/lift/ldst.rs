@@ -80,10 +80,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
                 cx.write(rn, Width::W64, n);
                 // A load into the base register with writeback is CONSTRAINED UNPREDICTABLE;
                 // Linux cores give the loaded value, so write it again last.
-                if let (Rt::G(r), true) = (
-                    rt,
-                    matches!(kind, LdStKind::Load(_) | LdStKind::LoadSigned(..)),
-                ) {
+                if let (Rt::G(r), true) = (rt, matches!(kind, LdStKind::Load(_) | LdStKind::LoadSigned(..))) {
                     if r == rn {
                         transfer(cx, kind, rt, base, off);
                     }
@@ -104,10 +101,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
         } => {
             let (base, off, wb) = address(cx, rn, addr);
             let size = match kind {
-                LdStKind::Load(m)
-                | LdStKind::Store(m)
-                | LdStKind::LoadV(m)
-                | LdStKind::StoreV(m) => m.bytes(),
+                LdStKind::Load(m) | LdStKind::Store(m) | LdStKind::LoadV(m) | LdStKind::StoreV(m) => m.bytes(),
                 LdStKind::LoadSigned(m, _) => m.bytes(),
                 LdStKind::Prefetch => 0,
             } as i32;
@@ -139,9 +133,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
                 cx.write(rn, Width::W64, n);
             }
         }
-        Inst::LoadExclusive {
-            size, pair, rt, rn, ..
-        } => {
+        Inst::LoadExclusive { size, pair, rt, rn, .. } => {
             if pair {
                 return Some(Exit::Undefined { pc: cx.pc });
             }
@@ -150,12 +142,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
             cx.write(rt, Width::W64, v);
         }
         Inst::StoreExclusive {
-            size,
-            pair,
-            rs,
-            rt,
-            rn,
-            ..
+            size, pair, rs, rt, rn, ..
         } => {
             if pair {
                 return Some(Exit::Undefined { pc: cx.pc });

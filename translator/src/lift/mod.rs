@@ -34,10 +34,7 @@ impl Default for LiftOptions {
 /// Lift the block starting at `pc`. `fetch` reads an instruction word, or None when the address
 /// is not executable. Returns None only if the first instruction cannot be fetched.
 pub fn lift_block(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions) -> Option<Block> {
-    let mut cx = Ctx {
-        b: Builder::new(),
-        pc,
-    };
+    let mut cx = Ctx { b: Builder::new(), pc };
     let mut n = 0u32;
     loop {
         let Some(word) = fetch(cx.pc) else {
@@ -80,13 +77,9 @@ pub fn lift_inst(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
             dp::lift(cx, inst);
             None
         }
-        B { .. }
-        | BCond { .. }
-        | Cbz { .. }
-        | Tbz { .. }
-        | BranchReg { .. }
-        | Svc { .. }
-        | Brk { .. } => Some(branch::lift(cx, inst)),
+        B { .. } | BCond { .. } | Cbz { .. } | Tbz { .. } | BranchReg { .. } | Svc { .. } | Brk { .. } => {
+            Some(branch::lift(cx, inst))
+        }
         Hint | Barrier(_) | Mrs { .. } | Msr { .. } | Sys { .. } => system::lift(cx, inst),
         LdSt { .. }
         | LdLiteral { .. }
@@ -108,6 +101,8 @@ pub fn lift_inst(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
         | FmovReg { .. }
         | Ext { .. }
         | Tbl { .. }
+        | Vec3Diff { .. }
+        | LdStSingle { .. }
         | Ld1St1Multi { .. } => {
             simd::lift(cx, inst);
             None

@@ -3,16 +3,11 @@
 
 use super::Ctx;
 use crate::a64::*;
-use crate::ir::{BinOp, Log2, Op, Sz, VecFn, VecKind};
+use crate::ir::{BinOp, LoadTy, Log2, Op, Sz, VecFn, VecKind};
 
 fn vop(cx: &mut Ctx, kind: VecKind, esize: u8, q: bool, imm: u64, d: VReg, n: VReg, m: VReg) {
     cx.b.push(Op::VOp {
-        f: VecFn {
-            kind,
-            esize,
-            q,
-            imm,
-        },
+        f: VecFn { kind, esize, q, imm },
         d: d.0,
         n: n.0,
         m: m.0,
@@ -22,13 +17,7 @@ fn vop(cx: &mut Ctx, kind: VecKind, esize: u8, q: bool, imm: u64, d: VReg, n: VR
 /// Lift one AdvSIMD/FP instruction.
 pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
     match inst {
-        Inst::Vec3 {
-            op,
-            arr,
-            rd,
-            rn,
-            rm,
-        } => {
+        Inst::Vec3 { op, arr, rd, rn, rm } => {
             use VecOp3 as O;
             let kind = match op {
                 O::Add => VecKind::Add,
@@ -88,13 +77,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             };
             vop(cx, kind, arr.esize, arr.q, imm, rd, rn, rn);
         }
-        Inst::VecShift {
-            op,
-            arr,
-            rd,
-            rn,
-            shift,
-        } => {
+        Inst::VecShift { op, arr, rd, rn, shift } => {
             let kind = match op {
                 VecShiftOp::Shl => VecKind::Shl,
                 VecShiftOp::Ushr => VecKind::Ushr,
@@ -102,6 +85,8 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 VecShiftOp::Shrn => VecKind::Shrn,
                 VecShiftOp::Ushll => VecKind::Ushll,
                 VecShiftOp::Sshll => VecKind::Sshll,
+                VecShiftOp::Usra => VecKind::Usra,
+                VecShiftOp::Ssra => VecKind::Ssra,
             };
             vop(cx, kind, arr.esize, arr.q, shift as u64, rd, rn, rn);
         }
@@ -124,22 +109,10 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             });
             vop(cx, VecKind::DupElem, arr.esize, arr.q, 0, rd, rd, rd);
         }
-        Inst::DupElement { arr, rd, rn, index } => vop(
-            cx,
-            VecKind::DupElem,
-            arr.esize,
-            arr.q,
-            index as u64,
-            rd,
-            rn,
-            rn,
-        ),
-        Inst::InsGeneral {
-            esize,
-            rd,
-            index,
-            rn,
-        } => {
+        Inst::DupElement { arr, rd, rn, index } => {
+            vop(cx, VecKind::DupElem, arr.esize, arr.q, index as u64, rd, rn, rn)
+        }
+        Inst::InsGeneral { esize, rd, index, rn } => {
             let v = cx.read(rn);
             cx.b.push(Op::VSetLane {
                 v: rd.0,
@@ -200,11 +173,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                     index,
                     signed: false,
                 });
-                let w = if size == MemSize::B32 {
-                    Width::W32
-                } else {
-                    Width::W64
-                };
+                let w = if size == MemSize::B32 { Width::W32 } else { Width::W64 };
                 cx.write(rd_g, w, x);
             }
         }
@@ -224,13 +193,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 zero_rest: true,
             });
         }
-        Inst::Ext {
-            q,
-            rd,
-            rn,
-            rm,
-            index,
-        } => vop(cx, VecKind::Ext, 0, q, index as u64, rd, rn, rm),
+        Inst::Ext { q, rd, rn, rm, index } => vop(cx, VecKind::Ext, 0, q, index as u64, rd, rn, rm),
         Inst::Tbl {
             q,
             tbx,
@@ -241,6 +204,79 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
         } => {
             let kind = if tbx { VecKind::Tbx } else { VecKind::Tbl };
             vop(cx, kind, 0, q, len as u64, rd, rn, rm);
+        }
+        Inst::Vec3Diff {
+            op,
+            signed,
+            arr,
+            rd,
+            rn,
+            rm,
+        } => {
+            let kind = match op {
+                VecOpDiff::AddL => VecKind::AddL,
+                VecOpDiff::AddW => VecKind::AddW,
+                VecOpDiff::SubL => VecKind::SubL,
+                VecOpDiff::SubW => VecKind::SubW,
+                VecOpDiff::AbaL => VecKind::AbaL,
+                VecOpDiff::AbdL => VecKind::AbdL,
+                VecOpDiff::MlaL => VecKind::MlaL,
+                VecOpDiff::MlsL => VecKind::MlsL,
+                VecOpDiff::MulL => VecKind::MulL,
+            };
+            vop(cx, kind, arr.esize, arr.q, signed as u64, rd, rn, rm);
+        }
+        Inst::LdStSingle {
+            load,
+            replicate,
+            esize,
+            index,
+            q,
+            rt,
+            rn,
+            post,
+            post_imm,
+        } => {
+            let base = cx.read(rn);
+            let ty = [LoadTy::U8, LoadTy::U16, LoadTy::U32, LoadTy::U64][esize as usize];
+            if load {
+                let x = cx.b.push(Op::Load(ty, base, 0));
+                if replicate {
+                    cx.b.push(Op::VSetLane {
+                        v: rt.0,
+                        size: Log2(esize),
+                        index: 0,
+                        val: x,
+                        zero_rest: true,
+                    });
+                    vop(cx, VecKind::DupElem, esize, q, 0, rt, rt, rt);
+                } else {
+                    cx.b.push(Op::VSetLane {
+                        v: rt.0,
+                        size: Log2(esize),
+                        index,
+                        val: x,
+                        zero_rest: false,
+                    });
+                }
+            } else {
+                let x = cx.b.push(Op::VGetLane {
+                    v: rt.0,
+                    size: Log2(esize),
+                    index,
+                    signed: false,
+                });
+                cx.b.push(Op::Store(Log2(esize), base, 0, x));
+            }
+            let inc = if post_imm {
+                Some(cx.k(1u64 << esize))
+            } else {
+                post.map(|m| cx.read(m))
+            };
+            if let Some(inc) = inc {
+                let n = cx.bin(BinOp::Add, Sz::S64, base, inc);
+                cx.write(rn, Width::W64, n);
+            }
         }
         Inst::Ld1St1Multi {
             load,

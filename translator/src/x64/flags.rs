@@ -97,11 +97,7 @@ impl Lower<'_> {
                 dynasm!(self.ops ; .arch x64 ; mov eax, Rd(r) ; and eax, 0xf000_0000u32 as i32);
             }
             Some(kind) => {
-                let c = if kind == HostFlags::SubLike {
-                    Cc::Ae
-                } else {
-                    Cc::B
-                };
+                let c = if kind == HostFlags::SubLike { Cc::Ae } else { Cc::B };
                 setcc(&mut self.ops, Cc::S, 0);
                 setcc(&mut self.ops, Cc::E, 1);
                 setcc(&mut self.ops, c, 2);

@@ -202,11 +202,7 @@ impl Lower<'_> {
         match op {
             Op::Nop | Op::Const(_) => {}
             // Flags are computed where they are read.
-            Op::FlagsSub(..)
-            | Op::FlagsAdd(..)
-            | Op::FlagsLogic(..)
-            | Op::FlagsAdc(..)
-            | Op::FlagsSbc(..) => {}
+            Op::FlagsSub(..) | Op::FlagsAdd(..) | Op::FlagsLogic(..) | Op::FlagsAdc(..) | Op::FlagsSbc(..) => {}
             Op::FlagsPacked(_) => {}
             Op::GetReg(n) => {
                 if self.alloc.used(v) {
@@ -562,9 +558,7 @@ impl Lower<'_> {
             self.eflags = None;
         }
         self.alloc.release_dead(&args, pos);
-        if op.ty() != crate::ir::Ty::None && !matches!(op.ty(), crate::ir::Ty::Flags)
-            || matches!(op, Op::GetFlags)
-        {
+        if op.ty() != crate::ir::Ty::None && !matches!(op.ty(), crate::ir::Ty::Flags) || matches!(op, Op::GetFlags) {
             self.alloc.drop_if_unused(v);
         }
     }

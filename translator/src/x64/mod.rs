@@ -128,10 +128,7 @@ impl Lower<'_> {
         let site = self.ops.offset().0;
         // jmp rel32 with displacement 0: falls through to the stub until patched.
         self.ops.extend([0xe9u8, 0, 0, 0, 0]);
-        self.chain_sites.push(ChainSite {
-            offset: site,
-            target,
-        });
+        self.chain_sites.push(ChainSite { offset: site, target });
         let site_addr = (self.base + site as u64) as i64;
         self.set_pc(target);
         dynasm!(self.ops ; .arch x64 ; mov rax, QWORD site_addr ; mov [r15 + off::EXIT_SITE], rax);

@@ -213,13 +213,7 @@ impl Alloc {
     }
 
     /// A register for the value defined at `pos`, preferring `prefer`'s (if it is free now).
-    pub fn def(
-        &mut self,
-        ops: &mut VecAssembler<X64Relocation>,
-        v: Val,
-        pos: u32,
-        prefer: Option<u8>,
-    ) -> u8 {
+    pub fn def(&mut self, ops: &mut VecAssembler<X64Relocation>, v: Val, pos: u32, prefer: Option<u8>) -> u8 {
         let r = match prefer {
             Some(p) if self.holder[p as usize].is_none() && ALLOCATABLE.contains(&p) => p,
             _ => self.take_reg(ops, pos),

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The test command of the project: installs what the tests need when it is
+# missing, builds the AArch64 test programs, then runs every test of the
+# workspace (`cargo test --workspace --release`) and exits with cargo's status.
+#
+# Needs: the AArch64 cross gcc and binutils (builds test-binaries/), qemu-user
+# (qemu-aarch64 is the oracle the tests compare a64x with), clang (optional
+# extra builds). On Debian/Ubuntu they are installed with apt-get, using sudo
+# only when not root; elsewhere install them yourself.
+#
+# Usage: scripts/test-all.sh [CARGO TEST ARGS...]
+#   e.g. scripts/test-all.sh --test programs      (only the whole-program tests)
+# Release mode: the whole-program tests run every test program under a64x, and
+# an optimised a64x makes that part several times faster than the extra
+# compile time of --release costs.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+need=()
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need+=(gcc-aarch64-linux-gnu)
+command -v aarch64-linux-gnu-objdump >/dev/null 2>&1 || need+=(binutils-aarch64-linux-gnu)
+command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
+command -v clang >/dev/null 2>&1 || need+=(clang)
+
+if ((${#need[@]})); then
+    echo "test-all: installing ${need[*]}"
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "test-all: apt-get not found; install the equivalents of: ${need[*]}" >&2
+        exit 2
+    fi
+    sudo=()
+    if [[ $(id -u) != 0 ]]; then
+        sudo=(sudo)
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    # Refresh the package lists only when the packages are unknown to apt.
+    if ! apt-cache show "${need[@]}" >/dev/null 2>&1; then
+        "${sudo[@]}" apt-get update
+    fi
+    # apt-get waits for the dpkg lock (another apt run) for up to 5 minutes.
+    "${sudo[@]}" apt-get install -y -o DPkg::Lock::Timeout=300 "${need[@]}"
+fi
+
+# Build the test programs here, so that a toolchain problem shows plainly
+# (the tests run this too; it is incremental).
+test-binaries/build.sh
+
+status=0
+cargo test --workspace --release "$@" || status=$?
+if ((status == 0)); then
+    echo "test-all: all tests passed"
+else
+    echo "test-all: cargo test failed (status $status)" >&2
+fi
+exit "$status"

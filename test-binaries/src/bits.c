@@ -1,0 +1,103 @@
+/* bits: shifts (logical, arithmetic, by variable amounts), rotates, bit
+ * counting by loops, byte swapping, bit-field extract/insert, sign/zero
+ * extension. Shift amounts always stay below the type width. */
+#include <stdint.h>
+#include <stdio.h>
+
+static volatile uint64_t vals[] = {0, 1, 0x80, 0xff, 0x8000, 0x12345678, 0x80000000ull, 0xffffffffull,
+                                   0x0123456789abcdefull, 0x8000000000000000ull, 0xfedcba9876543210ull,
+                                   0xffffffffffffffffull, 0x5555555555555555ull};
+static volatile unsigned amounts[] = {0, 1, 3, 7, 8, 15, 16, 31, 32, 33, 63};
+
+__attribute__((noinline)) static int popcount_loop(uint64_t x)
+{
+    int n = 0;
+    while (x) {
+        x &= x - 1;
+        n++;
+    }
+    return n;
+}
+
+__attribute__((noinline)) static int clz_loop(uint64_t x)
+{
+    int n = 0;
+    if (!x)
+        return 64;
+    while (!(x & 0x8000000000000000ull)) {
+        x <<= 1;
+        n++;
+    }
+    return n;
+}
+
+__attribute__((noinline)) static int ctz_loop(uint32_t x)
+{
+    int n = 0;
+    if (!x)
+        return 32;
+    while (!(x & 1)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+}
+
+__attribute__((noinline)) static uint64_t rbit_loop(uint64_t x)
+{
+    uint64_t r = 0;
+    for (int i = 0; i < 64; i++) {
+        r = (r << 1) | (x & 1);
+        x >>= 1;
+    }
+    return r;
+}
+
+static uint64_t rotl64(uint64_t x, unsigned n)
+{
+    n &= 63;
+    return n ? (x << n) | (x >> (64 - n)) : x;
+}
+
+static uint32_t rotr32(uint32_t x, unsigned n)
+{
+    n &= 31;
+    return n ? (x >> n) | (x << (32 - n)) : x;
+}
+
+int main(void)
+{
+    uint64_t check = 0;
+    const unsigned nv = sizeof(vals) / sizeof(vals[0]), na = sizeof(amounts) / sizeof(amounts[0]);
+    for (unsigned i = 0; i < nv; i++) {
+        uint64_t v = vals[i];
+        uint32_t w = (uint32_t)v;
+        printf("%016llx: pop=%d clz=%d ctz32=%d rbit=%016llx bswap=%016llx bswap32=%08x\n", (unsigned long long)v,
+               popcount_loop(v), clz_loop(v), ctz_loop(w), (unsigned long long)rbit_loop(v),
+               (unsigned long long)__builtin_bswap64(v), __builtin_bswap32(w));
+        printf("  builtins: pop=%d clz=%d ctz=%d parity=%d\n", __builtin_popcountll(v), v ? __builtin_clzll(v) : 64,
+               v ? __builtin_ctzll(v) : 64, __builtin_parityll(v));
+        printf("  sext8=%lld sext16=%lld sext32=%lld zext8=%llu zext16=%llu\n", (long long)(int8_t)v,
+               (long long)(int16_t)v, (long long)(int32_t)v, (unsigned long long)(uint8_t)v,
+               (unsigned long long)(uint16_t)v);
+        printf("  field[12:4]=%llx insert=%016llx\n", (unsigned long long)((v >> 4) & 0x1ff),
+               (unsigned long long)((v & ~(0xffull << 20)) | ((v & 0xff) << 20)));
+        for (unsigned j = 0; j < na; j++) {
+            unsigned s = amounts[j];
+            uint64_t lsl = v << s, lsr = v >> s;
+            int64_t asr = (int64_t)v >> s;
+            uint64_t rol = rotl64(v, s);
+            uint32_t lsl32 = w << (s & 31), lsr32 = w >> (s & 31), ror32 = rotr32(w, s);
+            int32_t asr32 = (int32_t)w >> (s & 31);
+            check = check * 1000003 + lsl + lsr * 3 + (uint64_t)asr * 5 + rol * 7 + lsl32 + lsr32 * 11 +
+                    (uint64_t)(uint32_t)asr32 * 13 + ror32 * 17;
+            if (j % 3 == 0)
+                printf("  s=%2u lsl=%llx lsr=%llx asr=%llx rol=%llx | %x %x %x %x\n", s, (unsigned long long)lsl,
+                       (unsigned long long)lsr, (unsigned long long)asr, (unsigned long long)rol, lsl32, lsr32,
+                       (unsigned)asr32, ror32);
+        }
+        check = check * 31 + (v & 0xf0f0f0f0f0f0f0f0ull) + (v | 0x0f0f) + (v ^ (v >> 7)) + (~v & (v << 3));
+    }
+    printf("check %016llx\n", (unsigned long long)check);
+    return 0;
+}
