@@ -91,7 +91,10 @@ impl Vm {
         loop {
             let pc = self.cpu.pc;
             if self.trace {
-                eprintln!("a64x: block {pc:#x}");
+                eprintln!(
+                    "a64x: block {pc:#x} sp={:#x} x0={:#x} x1={:#x} x30={:#x}",
+                    self.cpu.sp, self.cpu.x[0], self.cpu.x[1], self.cpu.x[30]
+                );
             }
             if self.interpret {
                 reason = match self.cache.interpret(&mut self.cpu, &fetch) {

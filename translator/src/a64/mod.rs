@@ -4,6 +4,7 @@
 mod branch;
 mod dp;
 pub mod fields;
+pub mod gen;
 pub mod inst;
 mod ldst;
 mod simd;
@@ -84,19 +85,19 @@ pub static TABLE: &[Row] = &[
     row!("Data-processing (1 source)", 0x7fff_0000, 0x5ac0_0000, dp::dp1),
     row!("Data-processing (2 source)", 0x7fe0_0000, 0x1ac0_0000, dp::dp2),
     row!("Data-processing (3 source)", 0x1f00_0000, 0x1b00_0000, dp::dp3),
-    row!("AdvSIMD scalar pairwise ADDP", 0xffff_fc00, 0x5ef1_b800, simd::addp_scalar, nofuzz),
-    row!("AdvSIMD modified immediate", 0x9ff8_0400, 0x0f00_0400, simd::modified_imm, nofuzz),
-    row!("AdvSIMD shift by immediate", 0x9f80_0400, 0x0f00_0400, simd::shift_imm, nofuzz),
-    row!("AdvSIMD three different", 0x9f20_0c00, 0x0e20_0000, simd::three_diff, nofuzz),
-    row!("AdvSIMD three same", 0x9f20_0400, 0x0e20_0400, simd::three_same, nofuzz),
-    row!("AdvSIMD two-register miscellaneous", 0x9f3e_0c00, 0x0e20_0800, simd::two_misc, nofuzz),
-    row!("AdvSIMD across lanes", 0x9f3e_0c00, 0x0e30_0800, simd::across, nofuzz),
-    row!("AdvSIMD copy", 0x9fe0_8400, 0x0e00_0400, simd::copy, nofuzz),
-    row!("AdvSIMD table lookup", 0xbfe0_8c00, 0x0e00_0000, simd::tbl, nofuzz),
-    row!("AdvSIMD permute", 0xbf20_8c00, 0x0e00_0800, simd::permute, nofuzz),
-    row!("AdvSIMD extract", 0xbfe0_8400, 0x2e00_0000, simd::ext, nofuzz),
-    row!("FMOV (general)", 0x7f26_fc00, 0x1e26_0000, simd::fmov_general, nofuzz),
-    row!("FMOV (register)", 0xff3f_fc00, 0x1e20_4000, simd::fmov_reg, nofuzz),
+    row!("AdvSIMD scalar pairwise ADDP", 0xffff_fc00, 0x5ef1_b800, simd::addp_scalar),
+    row!("AdvSIMD modified immediate", 0x9ff8_0400, 0x0f00_0400, simd::modified_imm),
+    row!("AdvSIMD shift by immediate", 0x9f80_0400, 0x0f00_0400, simd::shift_imm),
+    row!("AdvSIMD three different", 0x9f20_0c00, 0x0e20_0000, simd::three_diff),
+    row!("AdvSIMD three same", 0x9f20_0400, 0x0e20_0400, simd::three_same),
+    row!("AdvSIMD two-register miscellaneous", 0x9f3e_0c00, 0x0e20_0800, simd::two_misc),
+    row!("AdvSIMD across lanes", 0x9f3e_0c00, 0x0e30_0800, simd::across),
+    row!("AdvSIMD copy", 0x9fe0_8400, 0x0e00_0400, simd::copy),
+    row!("AdvSIMD table lookup", 0xbfe0_8c00, 0x0e00_0000, simd::tbl),
+    row!("AdvSIMD permute", 0xbf20_8c00, 0x0e00_0800, simd::permute),
+    row!("AdvSIMD extract", 0xbfe0_8400, 0x2e00_0000, simd::ext),
+    row!("FMOV (general)", 0x7f26_fc00, 0x1e26_0000, simd::fmov_general),
+    row!("FMOV (register)", 0xff3f_fc00, 0x1e20_4000, simd::fmov_reg),
 ];
 
 /// Decode one instruction word.

@@ -106,11 +106,16 @@ pub struct VecFn {
     pub imm: u64,
 }
 
-fn lanes(v: u128, es: u8) -> Vec<u64> {
+/// Elements of a 128-bit value (the first 128 >> (3 + es) entries are meaningful).
+fn lanes(v: u128, es: u8) -> [u64; 16] {
     let bits = 8u32 << es;
     let n = 128 / bits;
     let mask = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
-    (0..n).map(|i| ((v >> (i * bits)) as u64) & mask).collect()
+    let mut out = [0u64; 16];
+    for (i, o) in out.iter_mut().enumerate().take(n as usize) {
+        *o = ((v >> (i as u32 * bits)) as u64) & mask;
+    }
+    out
 }
 
 fn pack(l: &[u64], es: u8) -> u128 {
@@ -141,9 +146,9 @@ impl VecFn {
         let emask = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
         let a = lanes(n, es);
         let b = lanes(m, es);
-        let mut out = vec![0u64; 128 / bits as usize];
+        let mut out = [0u64; 16];
         let ones = emask;
-        let lanewise = |f: &dyn Fn(u64, u64) -> u64, out: &mut Vec<u64>| {
+        let lanewise = |f: &dyn Fn(u64, u64) -> u64, out: &mut [u64; 16]| {
             for i in 0..nl {
                 out[i] = f(a[i], b[i]) & emask;
             }
@@ -167,17 +172,20 @@ impl VecFn {
                 } else {
                     (n & u64::MAX as u128, m & u64::MAX as u128, 8)
                 };
-                let bytes: Vec<u8> = (0..len)
-                    .map(|i| lo.to_le_bytes()[i])
-                    .chain((0..len).map(|i| hi.to_le_bytes()[i]))
-                    .collect();
+                let mut bytes = [0u8; 32];
+                bytes[..len].copy_from_slice(&lo.to_le_bytes()[..len]);
+                bytes[len..2 * len].copy_from_slice(&hi.to_le_bytes()[..len]);
                 let idx = self.imm as usize;
                 let mut r = [0u8; 16];
                 r[..len].copy_from_slice(&bytes[idx..idx + len]);
                 u128::from_le_bytes(r)
             }
             Tbl | Tbx => {
-                let tb: Vec<u8> = table.iter().flat_map(|t| t.to_le_bytes()).collect();
+                let mut tbuf = [0u8; 64];
+                for (i, t) in table.iter().enumerate() {
+                    tbuf[16 * i..16 * i + 16].copy_from_slice(&t.to_le_bytes());
+                }
+                let tb = &tbuf[..16 * table.len()];
                 let idx = m.to_le_bytes();
                 let old = d.to_le_bytes();
                 let mut r = [0u8; 16];
@@ -246,9 +254,9 @@ impl VecFn {
                         lanewise(&|x, _| (sx(x, es) >> s) as u64, &mut out)
                     }
                     Umaxp | Uminp | Addp => {
-                        let cat: Vec<u64> = a[..nl].iter().chain(b[..nl].iter()).copied().collect();
+                        let cat = |j: usize| if j < nl { a[j] } else { b[j - nl] };
                         for i in 0..nl {
-                            let (x, y) = (cat[2 * i], cat[2 * i + 1]);
+                            let (x, y) = (cat(2 * i), cat(2 * i + 1));
                             out[i] = match self.kind {
                                 Umaxp => x.max(y),
                                 Uminp => x.min(y),
@@ -265,9 +273,9 @@ impl VecFn {
                     }
                     Uzp1 | Uzp2 => {
                         let off = if self.kind == Uzp1 { 0 } else { 1 };
-                        let cat: Vec<u64> = a[..nl].iter().chain(b[..nl].iter()).copied().collect();
+                        let cat = |j: usize| if j < nl { a[j] } else { b[j - nl] };
                         for i in 0..nl {
-                            out[i] = cat[2 * i + off];
+                            out[i] = cat(2 * i + off);
                         }
                     }
                     Trn1 | Trn2 => {
@@ -305,11 +313,8 @@ impl VecFn {
                         let src = lanes(n, es + 1);
                         let shift = if self.kind == Shrn { self.imm } else { 0 };
                         let half = 64 >> (3 + es); // destination lanes per 64 bits
-                        let mut dl = lanes(d, es);
                         let base = if self.q { half } else { 0 };
-                        if !self.q {
-                            dl = vec![0; dl.len()];
-                        }
+                        let mut dl = if self.q { lanes(d, es) } else { [0u64; 16] };
                         for i in 0..half {
                             dl[base + i] = (src[i] >> shift) & emask;
                         }
@@ -318,7 +323,7 @@ impl VecFn {
                     Ushll | Sshll => {
                         let half = 64 >> (3 + es);
                         let base = if self.q { half } else { 0 };
-                        let mut dl = vec![0u64; half];
+                        let mut dl = [0u64; 16];
                         for i in 0..half {
                             let x = a[base + i];
                             let x = if self.kind == Sshll { sx(x, es) as u64 } else { x };
@@ -383,7 +388,7 @@ impl VecFn {
         let mm = lanes(m, es);
         let nw = lanes(n, es + 1);
         let dw = lanes(d, es + 1);
-        let mut out = vec![0u64; half];
+        let mut out = [0u64; 16];
         for i in 0..half {
             let b = ext(mm[base + i]);
             let a = match self.kind {

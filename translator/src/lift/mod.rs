@@ -164,8 +164,15 @@ impl Ctx {
         self.b.konst(c)
     }
 
-    /// A binary op.
+    /// A binary op. Shifts by a constant 0 are the operand itself (zero-extended for 32 bits).
     pub fn bin(&mut self, op: BinOp, s: Sz, a: Val, b: Val) -> Val {
+        if matches!(op, BinOp::Shl | BinOp::Lshr | BinOp::Ashr | BinOp::Ror) && *self.b.op(b) == Op::Const(0) {
+            return if s == Sz::S64 {
+                a
+            } else {
+                self.un(UnOp::Zext32, Sz::S64, a)
+            };
+        }
         self.b.push(Op::Bin(op, s, a, b))
     }
 

@@ -535,6 +535,10 @@ impl Lower<'_> {
                 }
             }
             Op::VOp { f, d, n, m } => {
+                if self.vec_inline(f, d, n, m) {
+                    self.alloc.release_dead(&args, pos);
+                    return;
+                }
                 self.alloc.spill_caller_saved(&mut self.ops, pos);
                 let code = f.encode() as i64;
                 let imm = f.imm as i64;
@@ -554,7 +558,9 @@ impl Lower<'_> {
             if !matches!(op, Op::Nzcv(_) | Op::CondVal(..) | Op::Select(..)) {
                 self.eflags = saved;
             }
-        } else if !matches!(op, Op::Bin(..)) {
+        } else {
+            // Add/Sub/And/Or/Xor set `eflags` themselves and return early; shifts, multiplies and
+            // divides clobber EFLAGS.
             self.eflags = None;
         }
         self.alloc.release_dead(&args, pos);

@@ -7,6 +7,7 @@ pub mod cond;
 mod flags;
 mod lower;
 pub mod regalloc;
+mod vector;
 
 use crate::cpu::{off, ExitReason, JUMP_CACHE_SIZE};
 use crate::ir::{Block, Exit, Op, Sz, Val};
