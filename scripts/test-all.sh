@@ -48,10 +48,16 @@ fi
 test-binaries/build.sh
 
 status=0
-cargo test --workspace --release "$@" || status=$?
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --release "$@" 2>&1 | tee "$log" || status=$?
+# cargo prints one "test result" line per test binary (several with 0 tests, e.g. doc tests);
+# the total is what says whether anything ran.
+read -r passed failed < <(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } } END { print p + 0, f + 0 }' "$log")
 if ((status == 0)); then
     echo "test-all: all tests passed"
 else
     echo "test-all: cargo test failed (status $status)" >&2
 fi
+echo "test-all: $passed passed, $failed failed"
 exit "$status"

@@ -1,17 +1,13 @@
 //! a64x: runs AArch64 Linux programs on x86-64 Linux. This is the process VM: command line,
 //! loading, and the run loop; translation lives in a64x-translator, syscalls in a64x-syscalls.
 
-mod cli;
-mod loader;
-mod memory;
-mod run;
-
+use a64x::run::{GuestExit, Vm};
+use a64x::{cli, loader, memory};
 use a64x_syscalls::Syscalls;
 use a64x_translator::cache::CodeCache;
 use a64x_translator::cpu::CpuState;
 use a64x_translator::lift::LiftOptions;
 use clap::Parser;
-use run::{GuestExit, Vm};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 

@@ -81,7 +81,7 @@ impl Vm {
             // SAFETY: `mem` outlives this closure's uses (only during `cache.get` below, while
             // no syscall runs), and executable guest pages are host-readable.
             let mem = unsafe { &*mem };
-            if pc % 4 == 0 && mem.is_executable(pc, 4) {
+            if pc.is_multiple_of(4) && mem.is_executable(pc, 4) {
                 Some(unsafe { (pc as *const u32).read() })
             } else {
                 None

@@ -162,7 +162,10 @@ pub fn materialize_nzcv(kind: u64, a: u64, b: u64) -> u64 {
 }
 
 /// Emitted code calls this (SysV ABI) to read flags held by an earlier block.
-pub extern "C" fn helper_read_nzcv(cpu: *const CpuState) -> u64 {
+///
+/// # Safety
+/// `cpu` must point to a live CpuState (the one emitted code runs on).
+pub unsafe extern "C" fn helper_read_nzcv(cpu: *const CpuState) -> u64 {
     // SAFETY: emitted code passes its pinned CpuState pointer, valid for the whole run.
     let cpu = unsafe { &*cpu };
     cpu.nzcv()

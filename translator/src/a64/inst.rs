@@ -361,6 +361,8 @@ pub enum VecOp3 {
     Smax,
     Smin,
     Mul,
+    Mla,
+    Mls,
     Zip1,
     Zip2,
     Uzp1,

@@ -36,14 +36,16 @@ pub(super) fn three_same(w: u32) -> Inst {
         (0b10101, true) => Uminp,
         (0b10111, false) => Addp,
         (0b10011, false) => Mul,
+        (0b10010, false) => Mla,
+        (0b10010, true) => Mls,
         _ => return Inst::Undefined,
     };
     let logical = matches!(op, And | Bic | Orr | Orn | Eor | Bsl | Bit | Bif);
     let a = if logical { Arrangement { esize: 0, q: a.q } } else { a };
-    if !logical && a.esize == 3 && (!a.q || matches!(op, Smax | Umax | Smin | Umin | Umaxp | Uminp | Mul)) {
+    if !logical && a.esize == 3 && (!a.q || matches!(op, Smax | Umax | Smin | Umin | Umaxp | Uminp | Mul | Mla | Mls)) {
         return Inst::Undefined;
     }
-    if op == Mul && a.esize == 3 {
+    if matches!(op, Mul | Mla | Mls) && a.esize == 3 {
         return Inst::Undefined;
     }
     Inst::Vec3 {
@@ -217,13 +219,13 @@ pub(super) fn copy(w: u32) -> Inst {
         };
     }
     match imm4 {
-        0 if !(esize == 3 && !q) => Inst::DupElement {
+        0 if esize != 3 || q => Inst::DupElement {
             arr: Arrangement { esize: esz, q },
             rd,
             rn: vr(w, 5),
             index,
         },
-        1 if !(esize == 3 && !q) => Inst::DupGeneral {
+        1 if esize != 3 || q => Inst::DupGeneral {
             arr: Arrangement { esize: esz, q },
             rd,
             rn: rzr(w, 5),

@@ -20,6 +20,9 @@ pub enum VecKind {
     Add,
     Sub,
     Mul,
+    /// MLA/MLS: d += n * m, d -= n * m.
+    Mla,
+    Mls,
     Cmeq,
     Cmtst,
     Cmhs,
@@ -138,6 +141,7 @@ fn sx(x: u64, es: u8) -> i64 {
 impl VecFn {
     /// Compute the result for destination `d` from operands `n`, `m` and the old `d`.
     /// `table` holds V`n`.. for TBL/TBX.
+    #[allow(clippy::needless_range_loop)] // lane index arithmetic reads better with indices
     pub fn eval(&self, n: u128, m: u128, d: u128, table: &[u128]) -> u128 {
         use VecKind::*;
         let es = self.esize;
@@ -207,6 +211,17 @@ impl VecFn {
                     Add => lanewise(&|x, y| x.wrapping_add(y), &mut out),
                     Sub => lanewise(&|x, y| x.wrapping_sub(y), &mut out),
                     Mul => lanewise(&|x, y| x.wrapping_mul(y), &mut out),
+                    Mla | Mls => {
+                        let dl = lanes(d, es);
+                        for i in 0..nl {
+                            let p = a[i].wrapping_mul(b[i]);
+                            out[i] = if self.kind == Mla {
+                                dl[i].wrapping_add(p)
+                            } else {
+                                dl[i].wrapping_sub(p)
+                            } & emask;
+                        }
+                    }
                     Cmeq => lanewise(&|x, y| if x == y { ones } else { 0 }, &mut out),
                     Cmtst => lanewise(&|x, y| if x & y != 0 { ones } else { 0 }, &mut out),
                     Cmhs => lanewise(&|x, y| if x >= y { ones } else { 0 }, &mut out),
@@ -450,7 +465,10 @@ pub fn apply(cpu: &mut CpuState, f: &VecFn, d: u8, n: u8, m: u8) {
 }
 
 /// Called from emitted code: `code`/`imm` from [`VecFn::encode`], registers packed as d | n << 8 | m << 16.
-pub extern "C" fn helper_vec(cpu: *mut CpuState, code: u64, imm: u64, regs: u64) {
+///
+/// # Safety
+/// `cpu` must point to a live CpuState (the one emitted code runs on).
+pub unsafe extern "C" fn helper_vec(cpu: *mut CpuState, code: u64, imm: u64, regs: u64) {
     // SAFETY: emitted code passes its pinned CpuState pointer.
     let cpu = unsafe { &mut *cpu };
     let f = VecFn::decode(code, imm);

@@ -113,11 +113,8 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
                     if let Some(n) = wb {
                         cx.write(rn, Width::W64, n);
                     }
-                    let w = if matches!(kind, LdStKind::LoadSigned(..)) {
-                        Width::W64
-                    } else {
-                        Width::W64
-                    };
+                    // LDP and LDPSW both write whole X registers.
+                    let w = Width::W64;
                     cx.write(r1, w, v1);
                     cx.write(r2, w, v2);
                     return None;

@@ -5,6 +5,7 @@ use super::Ctx;
 use crate::a64::*;
 use crate::ir::{BinOp, LoadTy, Log2, Op, Sz, VecFn, VecKind};
 
+#[allow(clippy::too_many_arguments)]
 fn vop(cx: &mut Ctx, kind: VecKind, esize: u8, q: bool, imm: u64, d: VReg, n: VReg, m: VReg) {
     cx.b.push(Op::VOp {
         f: VecFn { kind, esize, q, imm },
@@ -44,6 +45,8 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 O::Smax => VecKind::Smax,
                 O::Smin => VecKind::Smin,
                 O::Mul => VecKind::Mul,
+                O::Mla => VecKind::Mla,
+                O::Mls => VecKind::Mls,
                 O::Zip1 => VecKind::Zip1,
                 O::Zip2 => VecKind::Zip2,
                 O::Uzp1 => VecKind::Uzp1,

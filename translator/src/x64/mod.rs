@@ -3,6 +3,9 @@
 //! [`flags`]), and exits that either jump to a patchable chain site, look up the jump cache, or
 //! return to the run loop with an [`ExitReason`](crate::cpu::ExitReason) in eax.
 
+// dynasm-rs expands dynamic registers (`Rq(r)` with `r: u8`) through `u8::from`.
+#![allow(clippy::useless_conversion)]
+
 pub mod cond;
 mod flags;
 mod lower;

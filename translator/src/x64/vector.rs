@@ -116,7 +116,7 @@ impl Lower<'_> {
             | Movi | OrrImm | BicImm | DupElem | CmpZero | AddpScalar => true,
             Cmhs | Umax | Umin => true,
             Smax | Smin => es < 3,
-            Mul => es == 1 || es == 2,
+            Mul | Mla | Mls => es == 1 || es == 2,
             Shl | Ushr => es > 0,
             Sshr => es == 1 || es == 2,
             Zip1 | Zip2 => f.q,
@@ -212,10 +212,16 @@ impl Lower<'_> {
                 2 => dynasm!(self.ops ; .arch x64 ; psubd xmm0, xmm1),
                 _ => dynasm!(self.ops ; .arch x64 ; psubq xmm0, xmm1),
             },
-            Mul => match es {
-                1 => dynasm!(self.ops ; .arch x64 ; pmullw xmm0, xmm1),
-                _ => dynasm!(self.ops ; .arch x64 ; pmulld xmm0, xmm1),
-            },
+            Mul | Mla | Mls => {
+                match es {
+                    1 => dynasm!(self.ops ; .arch x64 ; pmullw xmm0, xmm1),
+                    _ => dynasm!(self.ops ; .arch x64 ; pmulld xmm0, xmm1),
+                }
+                if f.kind != Mul {
+                    dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0 ; movdqu xmm0, [r15 + vd]);
+                    self.add_sub(es, f.kind == Mls);
+                }
+            }
             Cmeq => self.cmpeq(es),
             Cmgt => self.cmpgt(es),
             Cmge => {
