@@ -28,6 +28,11 @@ pub struct Cli {
           value_parser = clap::value_parser!(u32).range(1..=512))]
     pub max_block_insns: u32,
 
+    /// Log translations to stderr: a comma-separated list of in_asm (guest instructions), ir
+    /// (the IR after the passes), out_asm (host code).
+    #[arg(short = 'd', value_name = "LIST", env = "A64X_DEBUG", value_delimiter = ',')]
+    pub debug: Vec<DebugItem>,
+
     /// The AArch64 program to run.
     #[arg(value_name = "PROGRAM")]
     pub program: PathBuf,
@@ -35,4 +40,18 @@ pub struct Cli {
     /// Arguments passed to the program.
     #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<OsString>,
+}
+
+/// Items of `-d`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum DebugItem {
+    /// Guest instructions of each translated block.
+    #[value(name = "in_asm")]
+    in_asm,
+    /// IR of each block after the optimisation passes.
+    ir,
+    /// Host code emitted for each block.
+    #[value(name = "out_asm")]
+    out_asm,
 }

@@ -4,7 +4,7 @@
 use a64x::run::{GuestExit, Vm};
 use a64x::{cli, loader, memory};
 use a64x_syscalls::Syscalls;
-use a64x_translator::cache::CodeCache;
+use a64x_translator::cache::{CodeCache, DebugLog};
 use a64x_translator::cpu::CpuState;
 use a64x_translator::lift::LiftOptions;
 use clap::Parser;
@@ -56,6 +56,12 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         },
     )
     .map_err(|e| format!("cannot allocate the code cache: {e}"))?;
+    let mut cache = cache;
+    cache.log = DebugLog {
+        in_asm: cli.debug.contains(&cli::DebugItem::in_asm),
+        ir: cli.debug.contains(&cli::DebugItem::ir),
+        out_asm: cli.debug.contains(&cli::DebugItem::out_asm),
+    };
     let mut cpu = Box::<CpuState>::default();
     cpu.pc = image.entry;
     cpu.sp = image.stack_pointer;

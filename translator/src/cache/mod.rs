@@ -26,8 +26,21 @@ pub struct CodeCache {
     jump_cache: Box<[JumpCacheEntry]>,
     opts: LiftOptions,
     generation: u64,
+    /// What to log about each translation (see [`DebugLog`]).
+    pub log: DebugLog,
     /// Statistics: blocks translated and guest instructions translated.
     pub stats: Stats,
+}
+
+/// What to print to stderr about each block translated (`-d in_asm,ir,out_asm`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DebugLog {
+    /// The decoded guest instructions.
+    pub in_asm: bool,
+    /// The IR after the passes.
+    pub ir: bool,
+    /// The emitted host code.
+    pub out_asm: bool,
 }
 
 /// Translation counters.
@@ -83,6 +96,7 @@ impl CodeCache {
             jump_cache: vec![JumpCacheEntry::default(); JUMP_CACHE_SIZE].into_boxed_slice(),
             opts,
             generation: 0,
+            log: DebugLog::default(),
             stats: Stats::default(),
         })
     }
@@ -115,6 +129,7 @@ impl CodeCache {
             compiled = x64::compile(&block, base, rt);
         }
         let host = (self.mem as u64) + self.used as u64;
+        self.log_block(&block, &compiled.code, host, fetch);
         // SAFETY: bounds checked above; the cache memory is ours and RWX.
         unsafe { std::ptr::copy_nonoverlapping(compiled.code.as_ptr(), self.mem.add(self.used), compiled.code.len()) };
         self.used = (self.used + compiled.code.len() + 15) & !15;
@@ -129,6 +144,25 @@ impl CodeCache {
             },
         );
         Ok(host)
+    }
+
+    fn log_block(&self, block: &crate::ir::Block, code: &[u8], host: u64, fetch: &dyn Fn(u64) -> Option<u32>) {
+        if self.log.in_asm {
+            eprintln!("IN: {:#x}", block.guest_pc);
+            for i in 0..block.guest_len as u64 {
+                let pc = block.guest_pc + 4 * i;
+                if let Some(w) = fetch(pc) {
+                    eprintln!("  {pc:#x}: {w:08x}  {:?}", crate::a64::decode(w));
+                }
+            }
+        }
+        if self.log.ir {
+            eprint!("{block}");
+        }
+        if self.log.out_asm {
+            eprintln!("OUT: {:#x} -> {host:#x} ({} bytes)", block.guest_pc, code.len());
+            eprint!("{}", crate::x64::disasm::disassemble(code, host));
+        }
     }
 
     /// Lift the block at `pc` and run it through the reference interpreter instead of emitted

@@ -516,8 +516,12 @@ impl Builder {
         self.ops.is_empty()
     }
 
-    /// Finish the block: write back dirty state and attach the exit.
-    pub fn finish(mut self, guest_pc: u64, guest_len: u32, exit: Exit) -> Block {
+    /// Finish the block: write back dirty state and attach the exit. With `flags_live` false
+    /// the flags are known to be overwritten before any later read, and are not written back.
+    pub fn finish(mut self, guest_pc: u64, guest_len: u32, exit: Exit, flags_live: bool) -> Block {
+        if !flags_live {
+            self.flags_dirty = false;
+        }
         self.sync();
         Block {
             guest_pc,

@@ -41,18 +41,80 @@ pub fn lift_block(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions
             if n == 0 {
                 return None;
             }
-            return Some(cx.b.finish(pc, n, Exit::Jump(cx.pc)));
+            return Some(cx.b.finish(pc, n, Exit::Jump(cx.pc), true));
         };
         let inst = a64::decode(word);
         n += 1;
         if let Some(exit) = lift_inst(&mut cx, inst) {
-            return Some(cx.b.finish(pc, n, exit));
+            let live = flags_live_after(&exit, fetch);
+            return Some(cx.b.finish(pc, n, exit, live));
         }
         cx.pc += 4;
         if n >= opts.max_insns {
-            return Some(cx.b.finish(pc, n, Exit::Jump(cx.pc)));
+            let exit = Exit::Jump(cx.pc);
+            let live = flags_live_after(&exit, fetch);
+            return Some(cx.b.finish(pc, n, exit, live));
         }
     }
+}
+
+/// How an instruction uses NZCV.
+enum FlagsUse {
+    Reads,
+    Writes,
+    Neither,
+}
+
+fn flags_use(inst: &Inst) -> FlagsUse {
+    use Inst::*;
+    match *inst {
+        BCond { cond, .. } if !matches!(cond, Cond::Al | Cond::Nv) => FlagsUse::Reads,
+        CondSelect { .. } | CondCompare { .. } | AddSubCarry { .. } => FlagsUse::Reads,
+        Mrs { reg: a64::SysReg::Nzcv, .. } => FlagsUse::Reads,
+        AddSubImm { setflags: true, .. } | AddSubShifted { setflags: true, .. } => FlagsUse::Writes,
+        AddSubExtended { setflags: true, .. } => FlagsUse::Writes,
+        LogicalImm { op: a64::LogicOp::Ands, .. } | LogicalShifted { op: a64::LogicOp::Ands, .. } => {
+            FlagsUse::Writes
+        }
+        Msr { reg: a64::SysReg::Nzcv, .. } => FlagsUse::Writes,
+        _ => FlagsUse::Neither,
+    }
+}
+
+/// Whether the guest may read the flags a block leaves before overwriting them: looks at the
+/// straight-line code at each successor (a few instructions, stopping at the first branch or
+/// anything that could leave the VM's view, e.g. SVC — the kernel preserves NZCV).
+fn flags_live_after(exit: &Exit, fetch: &dyn Fn(u64) -> Option<u32>) -> bool {
+    let targets: &[u64] = match exit {
+        Exit::Jump(t) => &[*t],
+        Exit::Branch { taken, not_taken, .. } => &[*taken, *not_taken],
+        _ => return true,
+    };
+    targets.iter().any(|&t| {
+        for i in 0..8 {
+            let Some(w) = fetch(t + 4 * i) else { return true };
+            let inst = a64::decode(w);
+            match flags_use(&inst) {
+                FlagsUse::Reads => return true,
+                FlagsUse::Writes => return false,
+                FlagsUse::Neither => {}
+            }
+            if matches!(
+                inst,
+                Inst::B { .. }
+                    | Inst::BCond { .. }
+                    | Inst::Cbz { .. }
+                    | Inst::Tbz { .. }
+                    | Inst::BranchReg { .. }
+                    | Inst::Svc { .. }
+                    | Inst::Brk { .. }
+                    | Inst::Undefined
+            ) {
+                return true;
+            }
+        }
+        true
+    })
 }
 
 /// Lift one instruction; `Some(exit)` when it ends the block.

@@ -45,6 +45,7 @@ mod tests {
                 taken: 0,
                 not_taken: 4,
             },
+            true,
         );
         run(&mut blk);
         assert_eq!(blk.ops[2], Op::Nop);

@@ -7,6 +7,7 @@
 #![allow(clippy::useless_conversion)]
 
 pub mod cond;
+pub mod disasm;
 mod flags;
 mod lower;
 pub mod regalloc;
