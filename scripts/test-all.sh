@@ -5,8 +5,9 @@
 #
 # Needs: the AArch64 cross gcc and binutils (builds test-binaries/), qemu-user
 # (qemu-aarch64 is the oracle the tests compare a64x with), clang (optional
-# extra builds). On Debian/Ubuntu they are installed with apt-get, using sudo
-# only when not root; elsewhere install them yourself.
+# extra builds), libc6-arm64-cross (the sysroot of the dynamically linked
+# tests). On Debian/Ubuntu they are installed with apt-get, using sudo only
+# when not root; elsewhere install them yourself.
 #
 # Usage: scripts/test-all.sh [CARGO TEST ARGS...]
 #   e.g. scripts/test-all.sh --test programs      (only the whole-program tests)
@@ -23,6 +24,9 @@ command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need+=(gcc-aarch64-linux-gnu
 command -v aarch64-linux-gnu-objdump >/dev/null 2>&1 || need+=(binutils-aarch64-linux-gnu)
 command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
 command -v clang >/dev/null 2>&1 || need+=(clang)
+# The AArch64 glibc (dynamic loader and libraries) for the dynamically linked
+# tests, tests/dynamic.rs; gcc-aarch64-linux-gnu normally pulls it in.
+[[ -f /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ]] || need+=(libc6-arm64-cross)
 
 if ((${#need[@]})); then
     echo "test-all: installing ${need[*]}"

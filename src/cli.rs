@@ -9,8 +9,9 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(name = "a64x", version, about, long_about = None)]
 pub struct Cli {
-    /// Sysroot for the guest's dynamic loader and libraries (like qemu's -L). Accepted now;
-    /// dynamic linking is not supported yet.
+    /// Sysroot for the guest's dynamic loader and libraries (like qemu's -L): absolute guest
+    /// paths are looked up in DIR first, then on the host. Default for dynamically linked
+    /// programs: /usr/aarch64-linux-gnu if it exists (Debian's libc6-arm64-cross).
     #[arg(short = 'L', long = "sysroot", value_name = "DIR", env = "A64X_LD_PREFIX")]
     pub sysroot: Option<PathBuf>,
 

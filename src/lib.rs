@@ -5,3 +5,4 @@ pub mod cli;
 pub mod loader;
 pub mod memory;
 pub mod run;
+pub mod signal;

@@ -11,10 +11,19 @@ use clap::Parser;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
-/// AT_HWCAP advertised to the guest (arch/arm64/include/uapi/asm/hwcap.h): FP and ASIMD, which
-/// the A64 ABI assumes. Nothing optional is advertised until it is implemented.
+/// AT_HWCAP bits advertised to the guest (arch/arm64/include/uapi/asm/hwcap.h): FP and ASIMD,
+/// which the A64 ABI assumes, and the optional features that are implemented. glibc picks its
+/// atomics and string routines from these, so nothing is advertised before it works.
+const HWCAP: u64 = HWCAP_FP | HWCAP_ASIMD | HWCAP_CRC32 | HWCAP_ATOMICS | HWCAP_LRCPC | HWCAP_FLAGM;
 const HWCAP_FP: u64 = 1 << 0;
 const HWCAP_ASIMD: u64 = 1 << 1;
+const HWCAP_CRC32: u64 = 1 << 7;
+const HWCAP_ATOMICS: u64 = 1 << 8;
+const HWCAP_LRCPC: u64 = 1 << 15;
+const HWCAP_FLAGM: u64 = 1 << 27;
+/// AT_HWCAP2: FEAT_FlagM2 (AXFLAG, XAFLAG).
+const HWCAP2: u64 = HWCAP2_FLAGM2;
+const HWCAP2_FLAGM2: u64 = 1 << 7;
 
 /// Size of the code cache.
 const CODE_CACHE_BYTES: usize = 256 << 20;
@@ -45,10 +54,11 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         .map(|(k, v)| OsString::from_vec([k.into_vec(), b"=".to_vec(), v.into_vec()].concat()))
         .collect();
     let hw = loader::HwCaps {
-        hwcap: HWCAP_FP | HWCAP_ASIMD,
-        hwcap2: 0,
+        hwcap: HWCAP,
+        hwcap2: HWCAP2,
     };
-    let image = loader::load_program(&cli.program, &argv, &envp, &mut mem, &hw).map_err(|e| e.to_string())?;
+    let image = loader::load_program(&cli.program, &argv, &envp, &mut mem, &hw, cli.sysroot.as_deref())
+        .map_err(|e| e.to_string())?;
     let cache = CodeCache::new(
         CODE_CACHE_BYTES,
         LiftOptions {
@@ -66,7 +76,9 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     cpu.pc = image.entry;
     cpu.sp = image.stack_pointer;
     let mut sys = Syscalls::new();
+    sys.set_sysroot(image.sysroot.clone());
     sys.strace = cli.strace;
+    let signals = a64x::signal::Signals::new(&mut mem, &mut sys)?;
     let interpret = std::env::var_os("A64X_INTERPRET").is_some();
     let trace = std::env::var_os("A64X_TRACE").is_some();
     let check = std::env::var_os("A64X_CHECK").is_some();
@@ -79,6 +91,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         interpret,
         trace,
         check,
+        signals,
     };
     let exit = vm.run();
     if cli.stats {

@@ -3,6 +3,7 @@
 //! system calls, traps — until the guest exits.
 
 use crate::memory::AddressSpace;
+use crate::signal::Signals;
 use a64x_syscalls::{GuestMemory, SyscallContext, SyscallOutcome, Syscalls};
 use a64x_translator::a64::{decode, Inst};
 use a64x_translator::cache::{CodeCache, TranslateError};
@@ -37,6 +38,8 @@ pub struct Vm {
     pub trace: bool,
     /// Compare emitted code with the interpreter block by block (debugging).
     pub check: bool,
+    /// Signal delivery state (sigreturn trampoline, host mirroring, pending sync signal).
+    pub signals: Signals,
 }
 
 /// What syscall handlers see: the address space, plus code invalidation through the cache.
@@ -87,8 +90,16 @@ impl Vm {
                 None
             }
         };
+        crate::signal::host::set_current_cpu(&mut *self.cpu);
         let mut reason = ExitReason::Indirect;
         loop {
+            if self.signal_work() {
+                if let Some(exit) = self.deliver_signals() {
+                    return exit;
+                }
+                // The pc may now be a handler's: the last exit's chaining site is not for it.
+                reason = ExitReason::Indirect;
+            }
             let pc = self.cpu.pc;
             if self.trace {
                 eprintln!(
@@ -180,6 +191,26 @@ impl Vm {
         }
     }
 
+    /// Carry out guest syscall `nr` with the arguments in x0..x5 through the syscall crate.
+    fn dispatch(&mut self, nr: u64) -> SyscallOutcome {
+        let c = &self.cpu;
+        let args = [c.x[0], c.x[1], c.x[2], c.x[3], c.x[4], c.x[5]];
+        let mut ctx = Ctx {
+            mem: &mut self.mem,
+            cache: &mut self.cache,
+            exe: &self.exe,
+        };
+        self.sys.dispatch(&mut ctx, nr, args)
+    }
+
+    /// [`Vm::dispatch`] for a syscall that only returns (the signal-state ones).
+    pub(crate) fn dispatch_syscall(&mut self, nr: u64) -> u64 {
+        match self.dispatch(nr) {
+            SyscallOutcome::Return(v) => v,
+            SyscallOutcome::ExitGroup(_) | SyscallOutcome::ExitThread(_) => 0,
+        }
+    }
+
     /// Handle an exit that is not a plain branch; `Some` when the guest is gone.
     fn handle(&mut self, reason: ExitReason, fetch: &dyn Fn(u64) -> Option<u32>) -> Option<GuestExit> {
         {
@@ -187,27 +218,23 @@ impl Vm {
                 ExitReason::Chain | ExitReason::Indirect => {}
                 ExitReason::Svc => {
                     let nr = self.cpu.x[8];
-                    let args = [
-                        self.cpu.x[0],
-                        self.cpu.x[1],
-                        self.cpu.x[2],
-                        self.cpu.x[3],
-                        self.cpu.x[4],
-                        self.cpu.x[5],
-                    ];
-                    let mut ctx = Ctx {
-                        mem: &mut self.mem,
-                        cache: &mut self.cache,
-                        exe: &self.exe,
-                    };
-                    match self.sys.dispatch(&mut ctx, nr, args) {
+                    if let Some(exit) = self.signal_syscall(nr) {
+                        return exit;
+                    }
+                    let orig_x0 = self.cpu.x[0];
+                    match self.dispatch(nr) {
                         SyscallOutcome::Return(v) => self.cpu.x[0] = v,
                         SyscallOutcome::ExitGroup(c) | SyscallOutcome::ExitThread(c) => {
                             return Some(GuestExit::Exited(c))
                         }
                     }
+                    self.restart_if_interrupted(nr, orig_x0);
                 }
                 ExitReason::Brk => {
+                    let pc = self.cpu.pc;
+                    if self.force_sync_signal(libc::SIGTRAP, crate::signal::deliver::TRAP_BRKPT, pc) {
+                        return None;
+                    }
                     eprintln!(
                         "a64x: guest BRK #{:#x} at {:#x} (SIGTRAP)",
                         self.cpu.exit_arg, self.cpu.pc
@@ -216,6 +243,9 @@ impl Vm {
                 }
                 ExitReason::Undefined => {
                     let pc = self.cpu.pc;
+                    if self.force_sync_signal(libc::SIGILL, crate::signal::deliver::ILL_ILLOPC, pc) {
+                        return None;
+                    }
                     let word = fetch(pc).map_or("?".to_string(), |w| format!("{w:#010x}"));
                     eprintln!("a64x: undefined or unimplemented instruction {word} at {pc:#x} (SIGILL)");
                     return Some(GuestExit::Signaled(libc::SIGILL));

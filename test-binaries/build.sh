@@ -178,21 +178,22 @@ for file in "$src"/*.c "$src"/*.S; do
         ;;
     *.c)
         for opt in O0 O2 O3; do
-            job "$out/$name-$opt" "$file" "$cross_cc" -static "-$opt" "${cflags[@]}" "$file"
+            job "$out/$name-$opt" "$file" "$cross_cc" -static "-$opt" "${cflags[@]}" "$file" -lm
             list+=("out/$name-$opt $rel")
         done
         if ((use_clang)); then
             for opt in O2 Os; do
                 job "$out/$name-clang-$opt" "$file" "$clang_cc" "${clang_flags[@]}" -static "-$opt" \
-                    "${cflags[@]}" "$file"
+                    "${cflags[@]}" "$file" -lm
                 list+=("out/$name-clang-$opt $rel")
             done
         fi
-        if ((have_native)); then
-            job "$out/native/$name" "$file" "$native_cc" -O2 "${cflags[@]}" "$file"
+        # Programs made of AArch64 inline assembly say so with a line "//@ aarch64-only".
+        if ((have_native)) && ! grep -q '^//@ aarch64-only' "$file"; then
+            job "$out/native/$name" "$file" "$native_cc" -O2 "${cflags[@]}" "$file" -lm
         fi
         if [[ $name == hello ]]; then
-            job "$out/hello-dynamic" "$file" "$cross_cc" -O2 "${cflags[@]}" "$file"
+            job "$out/hello-dynamic" "$file" "$cross_cc" -O2 "${cflags[@]}" "$file" -lm
         fi
         ;;
     esac

@@ -159,12 +159,29 @@ fn directory() {
 }
 
 #[test]
-fn dynamically_linked_program() {
+fn missing_elf_interpreter() {
+    // hello-dynamic with its PT_INTERP renamed (same length, NUL-padded) to a loader that exists
+    // in no sysroot and not on the host. (tests/dynamic.rs runs the real one.)
     common::build_test_binaries();
     let prog = common::test_binaries().join("out/hello-dynamic");
-    assert!(prog.exists(), "build.sh did not build {}", prog.display());
-    let r = a64x(&[prog.as_os_str()]);
-    assert_error("a dynamically linked AArch64 program", &r, &["dynamic"]);
+    let mut bytes = std::fs::read(&prog).unwrap_or_else(|e| panic!("{}: {e}", prog.display()));
+    let old: &[u8] = b"/lib/ld-linux-aarch64.so.1\0";
+    let new: &[u8] = b"/nonexistent/a64x-ld.so\0\0\0\0";
+    assert_eq!(old.len(), new.len());
+    let at = bytes
+        .windows(old.len())
+        .position(|w| w == old)
+        .unwrap_or_else(|| panic!("{} names no {old:?}", prog.display()));
+    bytes[at..at + new.len()].copy_from_slice(new);
+    let path = scratch("no-interpreter", &bytes);
+    let r = a64x(&[path.as_os_str()]);
+    assert_error("a program whose ELF interpreter is missing", &r, &["interpreter"]);
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        stderr.contains("/nonexistent/a64x-ld.so") && stderr.contains("-L"),
+        "should name the interpreter and suggest -L; {}",
+        describe("a missing interpreter", &r)
+    );
 }
 
 #[test]

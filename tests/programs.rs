@@ -71,6 +71,8 @@ fn programs(dir: &Path) -> Vec<Program> {
                 "args" => p.args = value.split_whitespace().map(String::from).collect(),
                 "stdin" => p.stdin = Some(PathBuf::from(value)),
                 "bench" => {}
+                // No host build to compare with (test-binaries/build.sh); nothing to do here.
+                "aarch64-only" => {}
                 other => panic!("{}: unknown directive //@ {other}", source.display()),
             }
         }

@@ -22,16 +22,22 @@ const SYM_SIZE: u64 = 24;
 /// `PN_XNUM`: the real program header count is elsewhere; Linux does not load such files.
 const PN_XNUM: u16 = 0xffff;
 
+/// Longest PT_INTERP contents the kernel reads (`PATH_MAX`, fs/binfmt_elf.c).
+const INTERP_MAX: u64 = 4096;
+
 /// A checked AArch64 ELF64 executable: its header and program headers.
 pub(crate) struct ElfFile {
     /// The ELF header.
     pub header: Header,
     /// The program headers, in file order.
     pub phdrs: Vec<ProgramHeader>,
+    /// The PT_INTERP path (without its NUL), for dynamically linked programs.
+    pub interp: Option<Vec<u8>>,
 }
 
 impl ElfFile {
-    /// Whether this is `ET_DYN` (static-PIE once PT_INTERP is ruled out).
+    /// Whether this is `ET_DYN` (a PIE program, static or not, or a shared object such as the
+    /// dynamic loader).
     pub fn is_dyn(&self) -> bool {
         self.header.e_type == ET_DYN
     }
@@ -58,8 +64,8 @@ fn u16_at(bytes: &[u8], off: usize, big: bool) -> u16 {
     }
 }
 
-/// Checks that `bytes` is a loadable static AArch64 executable, in the order that gives the most
-/// useful message: magic, class, byte order, machine, type, program headers, PT_INTERP, segments.
+/// Checks that `bytes` is a loadable AArch64 executable, in the order that gives the most useful
+/// message: magic, class, byte order, machine, type, program headers, PT_INTERP, segments.
 pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<ElfFile, LoadError> {
     let p = || path.to_path_buf();
     if bytes.get(..4) != Some(b"\x7fELF") {
@@ -117,19 +123,12 @@ pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<ElfFile, LoadError> {
     let phdrs = ProgramHeader::parse(bytes, phoff, usize::from(header.e_phnum), ctx)
         .or_else(|e| malformed(path, e.to_string()))?;
 
-    if let Some(interp) = phdrs.iter().find(|ph| ph.p_type == PT_INTERP) {
-        let raw = slice(bytes, interp.p_offset, interp.p_filesz).ok_or(LoadError::Truncated {
-            path: p(),
-            what: "PT_INTERP contents",
-        })?;
-        let name = raw.split(|&b| b == 0).next().unwrap_or_default();
-        return Err(LoadError::Dynamic {
-            path: p(),
-            interp: String::from_utf8_lossy(name).into_owned(),
-        });
-    }
+    let interp = match phdrs.iter().find(|ph| ph.p_type == PT_INTERP) {
+        Some(ph) => Some(interp_name(path, bytes, ph)?),
+        None => None,
+    };
 
-    let elf = ElfFile { header, phdrs };
+    let elf = ElfFile { header, phdrs, interp };
     if elf.loads().next().is_none() {
         return malformed(path, "no PT_LOAD segment".into());
     }
@@ -137,6 +136,23 @@ pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<ElfFile, LoadError> {
         check_segment(path, bytes, ph)?;
     }
     Ok(elf)
+}
+
+/// The interpreter path of a PT_INTERP segment, checked as `load_elf_binary` does: between 2 and
+/// PATH_MAX bytes, inside the file, NUL-terminated (ENOEXEC otherwise).
+fn interp_name(path: &Path, bytes: &[u8], ph: &ProgramHeader) -> Result<Vec<u8>, LoadError> {
+    if ph.p_filesz < 2 || ph.p_filesz > INTERP_MAX {
+        return malformed(path, format!("PT_INTERP of {} bytes", ph.p_filesz));
+    }
+    let raw = slice(bytes, ph.p_offset, ph.p_filesz).ok_or(LoadError::Truncated {
+        path: path.to_path_buf(),
+        what: "PT_INTERP contents",
+    })?;
+    if raw.last() != Some(&0) {
+        return malformed(path, "PT_INTERP is not NUL-terminated".into());
+    }
+    // The kernel opens it as a C string: anything after an inner NUL is ignored.
+    Ok(raw.split(|&b| b == 0).next().unwrap_or_default().to_vec())
 }
 
 /// The kernel's per-segment sanity: contents in the file, file part no bigger than the memory part,

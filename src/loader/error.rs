@@ -66,12 +66,21 @@ pub enum LoadError {
         /// Its `e_type`.
         e_type: u16,
     },
-    /// Has a `PT_INTERP`: needs a dynamic linker, which a64x does not load yet.
-    Dynamic {
+    /// Has a `PT_INTERP` naming a dynamic loader that is neither in the sysroot nor on the host.
+    InterpNotFound {
         /// The program path as given.
         path: PathBuf,
-        /// The requested interpreter.
+        /// The requested interpreter, as PT_INTERP names it.
         interp: String,
+        /// The host paths tried, in order.
+        tried: Vec<PathBuf>,
+    },
+    /// The dynamic loader was found but cannot be loaded.
+    Interp {
+        /// The program path as given.
+        path: PathBuf,
+        /// Why (an error naming the interpreter's host path).
+        err: Box<LoadError>,
     },
     /// Headers that contradict themselves or the ELF specification.
     Malformed {
@@ -168,11 +177,17 @@ impl fmt::Display for LoadError {
                 };
                 write!(f, "{}: {kind}, not an executable", path.display())
             }
-            Dynamic { path, interp } => write!(
-                f,
-                "{}: dynamically linked programs (interpreter {interp}) are not supported yet; link with -static",
-                path.display()
-            ),
+            InterpNotFound { path, interp, tried } => {
+                let tried: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+                write!(
+                    f,
+                    "cannot find the ELF interpreter {interp} of {} (looked in {}): pass -L SYSROOT \
+                     (Debian's libc6-arm64-cross installs one in /usr/aarch64-linux-gnu)",
+                    path.display(),
+                    tried.join(", ")
+                )
+            }
+            Interp { path, err } => write!(f, "{}: cannot load its ELF interpreter: {err}", path.display()),
             Malformed { path, why } => write!(f, "{}: malformed ELF: {why}", path.display()),
             AddressUnavailable { path, start, end } => write!(
                 f,
@@ -198,6 +213,7 @@ impl std::error::Error for LoadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             LoadError::Io { err, .. } => Some(err),
+            LoadError::Interp { err, .. } => Some(&**err),
             _ => None,
         }
     }

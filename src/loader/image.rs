@@ -1,7 +1,8 @@
 //! Loader, the program image: PT_LOAD segments placed in guest memory as fs/binfmt_elf.c
-//! `load_elf_binary`/`elf_map`/`padzero` do: ET_EXEC at its own addresses, static-PIE (ET_DYN)
-//! at an ELF_ET_DYN_BASE-like base aligned to the largest p_align, bss zeroed, the end of the
-//! highest segment becoming the start of brk. No relocation: static-PIE relocates itself.
+//! `load_elf_binary`/`load_elf_interp`/`elf_map`/`padzero` do: ET_EXEC at its own addresses, a PIE
+//! program (ET_DYN) at an ELF_ET_DYN_BASE-like base and the dynamic loader wherever the host has
+//! room, both aligned to the largest p_align; bss zeroed, the end of the program's highest segment
+//! becoming the start of brk. No relocation: static-PIE and the dynamic loader relocate themselves.
 
 use std::path::Path;
 
@@ -12,9 +13,9 @@ use super::elf::{segment_bytes, ElfFile};
 use super::error::LoadError;
 use crate::memory::{page_down, page_up, prot, AddressSpace, GUEST_ADDR_LIMIT, PAGE_SIZE};
 
-/// Preferred base of a static-PIE image: x86-64's `ELF_ET_DYN_BASE` (2/3 of the 47-bit space,
+/// Preferred base of a PIE program: x86-64's `ELF_ET_DYN_BASE` (2/3 of the 47-bit space,
 /// page-aligned). AArch64's own (2/3 of 48 bits) is above what the host can map.
-const ET_DYN_BASE: u64 = 0x5555_5555_4000;
+pub(crate) const ET_DYN_BASE: u64 = 0x5555_5555_4000;
 
 /// Cap on the base alignment taken from p_align (the kernel uses any power of two; absurd values
 /// in a malformed file would only waste address space).
@@ -45,13 +46,16 @@ fn seg_prot(ph: &ProgramHeader) -> i32 {
     p
 }
 
-/// Maps every PT_LOAD of `elf` (contents from `bytes`), naming the regions `name`.
+/// Maps every PT_LOAD of `elf` (contents from `bytes`), naming the regions `name`. An ET_DYN image
+/// goes at `dyn_hint` (rounded down to its alignment) if that range is free, else where the host
+/// finds room (`dyn_hint` 0: always there, as the kernel's mmap places the interpreter).
 pub(crate) fn map_image(
     path: &Path,
     bytes: &[u8],
     elf: &ElfFile,
     mem: &mut AddressSpace,
     name: &str,
+    dyn_hint: u64,
 ) -> Result<Placed, LoadError> {
     let malformed = |why: &str| LoadError::Malformed {
         path: path.to_path_buf(),
@@ -79,7 +83,7 @@ pub(crate) fn map_image(
             .max()
             .unwrap_or(PAGE_SIZE)
             .clamp(PAGE_SIZE, MAX_BASE_ALIGN);
-        place_dyn(mem, span, align, name).map_err(|errno| LoadError::Memory {
+        place_dyn(mem, span, align, dyn_hint, name).map_err(|errno| LoadError::Memory {
             path: path.to_path_buf(),
             what: "program image",
             errno,
@@ -126,12 +130,12 @@ pub(crate) fn map_image(
     Ok(Placed { bias, start, end })
 }
 
-/// The static-PIE base: ET_DYN_BASE rounded down to `align` if free, else a host-chosen range
+/// An ET_DYN base: `hint` rounded down to `align` if non-zero and free, else a host-chosen range
 /// below the guest limit, over-allocated by `align` and trimmed to an aligned start.
-fn place_dyn(mem: &mut AddressSpace, span: u64, align: u64, name: &str) -> Result<u64, i32> {
+fn place_dyn(mem: &mut AddressSpace, span: u64, align: u64, hint: u64, name: &str) -> Result<u64, i32> {
     let rw = prot::READ | prot::WRITE;
-    let want = ET_DYN_BASE & !(align - 1);
-    if mem.map_fixed_anon(want, span, rw, name).is_ok() {
+    let want = hint & !(align - 1);
+    if want != 0 && mem.map_fixed_anon(want, span, rw, name).is_ok() {
         return Ok(want);
     }
     let padded = span + align - PAGE_SIZE;

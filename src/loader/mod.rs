@@ -1,10 +1,11 @@
-//! Loader: reads a static AArch64 ELF executable into guest memory and builds its initial stack,
-//! as fs/binfmt_elf.c `load_elf_binary` and `create_elf_tables` do (PT_INTERP and a sysroot will
-//! come later).
+//! Loader: reads an AArch64 ELF executable, and the dynamic loader its PT_INTERP names (looked up
+//! in the sysroot first), into guest memory and builds the initial stack, as fs/binfmt_elf.c
+//! `load_elf_binary`, `load_elf_interp` and `create_elf_tables` do.
 
 mod elf;
 mod error;
 mod image;
+mod interp;
 mod stack;
 #[cfg(test)]
 mod tests;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use goblin::elf::program_header::{PT_LOAD, PT_PHDR};
 
 pub use error::LoadError;
+pub use interp::DEFAULT_SYSROOT;
 pub use stack::{at, MINSIGSTKSZ, STACK_SIZE};
 
 use crate::memory::AddressSpace;
@@ -32,8 +34,18 @@ pub struct HwCaps {
 /// A program loaded into guest memory, ready to start at `entry` with `sp = stack_pointer`.
 #[derive(Debug, Clone)]
 pub struct LoadedImage {
-    /// Guest pc of the first instruction (e_entry plus the load bias).
+    /// Guest pc of the first instruction: the dynamic loader's entry point if the program has
+    /// one, else the program's own ([`LoadedImage::program_entry`]).
     pub entry: u64,
+    /// The program's entry point, e_entry plus the load bias (AT_ENTRY).
+    pub program_entry: u64,
+    /// The dynamic loader's load bias (AT_BASE); 0 for a program without PT_INTERP.
+    pub interp_base: u64,
+    /// Host path of the dynamic loader that was loaded, if any.
+    pub interp_path: Option<PathBuf>,
+    /// The sysroot the guest's absolute paths are looked up in first (see
+    /// [`load_program`]); None: the host's file system only.
+    pub sysroot: Option<PathBuf>,
     /// Initial guest sp: points at argc, 16-byte aligned.
     pub stack_pointer: u64,
     /// Start of the program break (page-aligned end of the image); already given to the
@@ -51,15 +63,22 @@ pub struct LoadedImage {
     pub symbols: Vec<(u64, u64, String)>,
 }
 
-/// Loads the static (ET_EXEC) or static-PIE (ET_DYN without PT_INTERP) AArch64 executable at
-/// `path` into `mem`, sets the guest brk base, and builds the initial stack with `argv`, `envp`
-/// and an auxiliary vector advertising `hw`. Never panics on malformed input.
+/// Loads the AArch64 executable at `path` into `mem` (ET_EXEC at its addresses, ET_DYN at a
+/// kernel-like base), and, if it has a PT_INTERP, the dynamic loader it names; sets the guest brk
+/// base after the program and builds the initial stack with `argv`, `envp` and an auxiliary vector
+/// advertising `hw`. Never panics on malformed input.
+///
+/// `sysroot` is `-L`: the dynamic loader is looked up inside it first, then on the host. Without
+/// one, a dynamically linked program gets [`DEFAULT_SYSROOT`] if that directory exists; an
+/// explicit `sysroot` is never supplemented by the default. The sysroot chosen is returned in
+/// [`LoadedImage::sysroot`] for the guest's own path lookups.
 pub fn load_program(
     path: &Path,
     argv: &[OsString],
     envp: &[OsString],
     mem: &mut AddressSpace,
     hw: &HwCaps,
+    sysroot: Option<&Path>,
 ) -> Result<LoadedImage, LoadError> {
     let io = |err| LoadError::Io {
         path: path.to_path_buf(),
@@ -69,38 +88,109 @@ pub fn load_program(
     let elf = elf::parse(path, &bytes)?;
     let exe_path = std::fs::canonicalize(path).map_err(io)?;
     let name = exe_path.to_string_lossy().into_owned();
+    let sysroot = interp::sysroot_for(sysroot, elf.interp.is_some());
+    // Found and checked before anything is mapped: a missing loader is the usual mistake.
+    let ld = match &elf.interp {
+        Some(want) => Some(read_interp(path, want, sysroot.as_deref())?),
+        None => None,
+    };
 
-    let placed = image::map_image(path, &bytes, &elf, mem, &name)?;
+    let placed = image::map_image(path, &bytes, &elf, mem, &name, image::ET_DYN_BASE)?;
+    let mut mapped = vec![(placed.start, placed.end)];
     let bias = placed.bias;
     let phdr = phdr_address(&elf, bias);
-    let entry = elf.header.e_entry.wrapping_add(bias);
-    let phnum = u64::from(elf.header.e_phnum);
+    let program_entry = elf.header.e_entry.wrapping_add(bias);
+    let (entry, interp_base) = match &ld {
+        Some(ld) => {
+            let name = ld.path.to_string_lossy().into_owned();
+            match image::map_image(&ld.path, &ld.bytes, &ld.elf, mem, &name, 0) {
+                Ok(p) => {
+                    mapped.push((p.start, p.end));
+                    (ld.elf.header.e_entry.wrapping_add(p.bias), p.bias)
+                }
+                Err(e) => {
+                    unmap(mem, &mapped);
+                    return Err(LoadError::Interp {
+                        path: path.to_path_buf(),
+                        err: Box::new(e),
+                    });
+                }
+            }
+        }
+        None => (program_entry, 0),
+    };
     let aux = stack::AuxInfo {
         phdr,
-        phnum,
-        entry,
+        phnum: u64::from(elf.header.e_phnum),
+        entry: program_entry,
+        base: interp_base,
         hwcap: hw.hwcap,
         hwcap2: hw.hwcap2,
     };
     let stack_pointer = match stack::build(mem, path, argv, envp, &aux) {
         Ok(sp) => sp,
         Err(e) => {
-            use a64x_syscalls::GuestMemory;
-            let _ = mem.munmap(placed.start, placed.end - placed.start);
+            unmap(mem, &mapped);
             return Err(e);
         }
     };
     mem.set_brk_base(placed.end);
     Ok(LoadedImage {
         entry,
+        program_entry,
+        interp_base,
+        interp_path: ld.map(|ld| ld.path),
+        sysroot,
         stack_pointer,
         brk_base: placed.end,
         load_bias: bias,
         phdr,
-        phnum,
+        phnum: aux.phnum,
         exe_path,
         symbols: elf::function_symbols(&bytes, &elf.header, bias),
     })
+}
+
+/// The dynamic loader, read and checked but not yet mapped.
+struct Interp {
+    /// Its canonical host path.
+    path: PathBuf,
+    /// The file.
+    bytes: Vec<u8>,
+    /// Its checked headers.
+    elf: elf::ElfFile,
+}
+
+/// Finds the interpreter `want` of the program at `path` and checks it as an ELF file.
+fn read_interp(path: &Path, want: &[u8], sysroot: Option<&Path>) -> Result<Interp, LoadError> {
+    let found = interp::find(want, sysroot).map_err(|tried| LoadError::InterpNotFound {
+        path: path.to_path_buf(),
+        interp: String::from_utf8_lossy(want).into_owned(),
+        tried,
+    })?;
+    let wrap = |err| LoadError::Interp {
+        path: path.to_path_buf(),
+        err: Box::new(err),
+    };
+    let io = |err| {
+        wrap(LoadError::Io {
+            path: found.clone(),
+            err,
+        })
+    };
+    let bytes = std::fs::read(&found).map_err(io)?;
+    // Its own PT_INTERP, if any, is ignored, as load_elf_interp ignores it.
+    let elf = elf::parse(&found, &bytes).map_err(wrap)?;
+    let path = std::fs::canonicalize(&found).map_err(io)?;
+    Ok(Interp { path, bytes, elf })
+}
+
+/// Undoes the image mappings of a load that failed half-way.
+fn unmap(mem: &mut AddressSpace, ranges: &[(u64, u64)]) {
+    use a64x_syscalls::GuestMemory;
+    for &(start, end) in ranges {
+        let _ = mem.munmap(start, end - start);
+    }
 }
 
 /// AT_PHDR: the PT_PHDR segment's address, or else where the PT_LOAD holding e_phoff put the

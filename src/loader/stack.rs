@@ -75,6 +75,8 @@ pub(crate) struct AuxInfo {
     pub phnum: u64,
     /// AT_ENTRY: the program's entry point (not the interpreter's).
     pub entry: u64,
+    /// AT_BASE: the dynamic loader's load bias, 0 for a program without one.
+    pub base: u64,
     /// AT_HWCAP.
     pub hwcap: u64,
     /// AT_HWCAP2.
@@ -216,7 +218,7 @@ fn fill(d: &mut Down, argv: &[OsString], envp: &[OsString], execfn: &[u8], aux: 
         (at::PHDR, aux.phdr),
         (at::PHENT, 56),
         (at::PHNUM, aux.phnum),
-        (at::BASE, 0),
+        (at::BASE, aux.base),
         (at::FLAGS, 0),
         (at::ENTRY, aux.entry),
     ];

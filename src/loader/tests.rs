@@ -144,7 +144,7 @@ fn static_segments_land_with_zeroed_bss() {
     let b = 0x1000_0000_0000 + (20u64 << 32);
     let path = file("static", &static_exe(2, b));
     let mut mem = AddressSpace::new();
-    let img = load_program(&path, &os(&["prog"]), &[], &mut mem, &HW).unwrap();
+    let img = load_program(&path, &os(&["prog"]), &[], &mut mem, &HW, None).unwrap();
     assert_eq!(img.entry, b + 0x1000);
     assert_eq!(img.load_bias, 0);
     assert_eq!(img.brk_base, b + 0x7000);
@@ -214,7 +214,7 @@ fn static_pie_is_placed_at_an_aligned_base_without_relocation() {
     );
     let path = file("pie", &bytes);
     let mut mem = AddressSpace::new();
-    let img = load_program(&path, &os(&["pie"]), &[], &mut mem, &HW).unwrap();
+    let img = load_program(&path, &os(&["pie"]), &[], &mut mem, &HW, None).unwrap();
     let bias = img.load_bias;
     assert!(bias != 0 && bias.is_multiple_of(PAGE_SIZE) && bias + 0x7000 <= 1 << 47);
     assert_eq!(img.entry, bias + 0x1000);
@@ -236,7 +236,7 @@ fn initial_stack_parses_back() {
     let mut mem = AddressSpace::new();
     let argv = os(&["prog", "one", ""]);
     let envp = os(&["A=1", "PATH=/bin"]);
-    let img = load_program(&path, &argv, &envp, &mut mem, &HW).unwrap();
+    let img = load_program(&path, &argv, &envp, &mut mem, &HW, None).unwrap();
     let sp = img.stack_pointer;
     assert_eq!(sp % 16, 0);
     let stack = mem.region_at(sp).unwrap().clone();
@@ -296,7 +296,7 @@ fn empty_argv_gets_one_empty_argument() {
     let b = 0x1000_0000_0000 + (22u64 << 32);
     let path = file("noargs", &static_exe(2, b));
     let mut mem = AddressSpace::new();
-    let img = load_program(&path, &[], &[], &mut mem, &HW).unwrap();
+    let img = load_program(&path, &[], &[], &mut mem, &HW, None).unwrap();
     assert_eq!(read_u64(img.stack_pointer), 1);
     assert_eq!(read_cstr(read_u64(img.stack_pointer + 8)), "");
     mem.unmap_all();
@@ -307,7 +307,7 @@ fn empty_argv_gets_one_empty_argument() {
 fn load_err(name: &str, bytes: &[u8]) -> (LoadError, String) {
     let path = file(name, bytes);
     let mut mem = AddressSpace::new();
-    let r = load_program(&path, &os(&["x"]), &[], &mut mem, &HW);
+    let r = load_program(&path, &os(&["x"]), &[], &mut mem, &HW, None);
     let _ = std::fs::remove_file(&path);
     let e = r.expect_err("load should fail");
     assert_eq!(mem.regions().count(), 0, "nothing stays mapped after {e}");
@@ -323,7 +323,7 @@ fn bad_inputs_give_clear_errors() {
     let good = static_exe(2, b);
     let mut mem = AddressSpace::new();
     let missing = std::path::Path::new("/nonexistent/a64x-test");
-    let e = load_program(missing, &[], &[], &mut mem, &HW).unwrap_err();
+    let e = load_program(missing, &[], &[], &mut mem, &HW, None).unwrap_err();
     assert!(matches!(e, LoadError::Io { .. }) && e.to_string().contains("/nonexistent/a64x-test"));
 
     assert!(matches!(
@@ -365,15 +365,14 @@ fn bad_inputs_give_clear_errors() {
     let (e, _) = load_err("core", &elf(2, 1, 4, 183, 0, &[], 64, &[]));
     assert!(matches!(e, LoadError::NotExecutable { e_type: 4, .. }));
 
-    let interp = b"/lib/ld-linux-aarch64.so.1\0";
     let phs = [
         Ph {
             p_type: PT_INTERP,
             flags: PF_R,
             offset: 0x200,
             vaddr: b + 0x200,
-            filesz: interp.len() as u64,
-            memsz: interp.len() as u64,
+            filesz: 24,
+            memsz: 24,
         },
         Ph {
             p_type: PT_LOAD,
@@ -384,9 +383,19 @@ fn bad_inputs_give_clear_errors() {
             memsz: 0x300,
         },
     ];
-    let (e, msg) = load_err("dyn", &elf(2, 1, 3, 183, b, &phs, 0x300, &[(0x200, interp)]));
-    assert!(matches!(e, LoadError::Dynamic { .. }));
-    assert!(msg.ends_with("dynamically linked programs (interpreter /lib/ld-linux-aarch64.so.1) are not supported yet; link with -static"), "{msg}");
+    // (The default sysroot may hold /lib/ld-linux-aarch64.so.1; this name is found nowhere.)
+    let missing = b"/nonexistent/a64x-ld.so\0";
+    let (e, msg) = load_err("dyn2", &elf(2, 1, 3, 183, b, &phs, 0x300, &[(0x200, missing)]));
+    assert!(matches!(e, LoadError::InterpNotFound { .. }), "{msg}");
+    assert!(
+        msg.starts_with("cannot find the ELF interpreter /nonexistent/a64x-ld.so of ")
+            && msg.contains("(looked in ")
+            && msg.contains("pass -L SYSROOT"),
+        "{msg}"
+    );
+    let unterminated = b"/nonexistent/a64x-ld.sox";
+    let (e, _) = load_err("dyn3", &elf(2, 1, 3, 183, b, &phs, 0x300, &[(0x200, unterminated)]));
+    assert!(matches!(e, LoadError::Malformed { .. }));
 
     let mut ph = Ph {
         p_type: PT_LOAD,
@@ -479,4 +488,124 @@ fn function_symbols_come_from_symtab_with_bias() {
     let e = elf::parse(std::path::Path::new("syms"), &v).unwrap();
     let syms = elf::function_symbols(&v, &e.header, 0x10);
     assert_eq!(syms, vec![(b + 0x1010, 8, "main".to_string())]);
+}
+
+/// The auxiliary vector of the initial stack at `sp`, as a map.
+fn auxv_at(sp: u64) -> std::collections::HashMap<u64, u64> {
+    let mut at = sp;
+    let argc = read_u64(at);
+    at += 8 * (argc + 2);
+    while read_u64(at) != 0 {
+        at += 8;
+    }
+    at += 8;
+    let mut m = std::collections::HashMap::new();
+    loop {
+        let (k, v) = (read_u64(at), read_u64(at + 8));
+        if k == 0 {
+            return m;
+        }
+        m.insert(k, v);
+        at += 16;
+    }
+}
+
+#[test]
+fn dynamic_program_gets_its_interpreter_from_the_sysroot() {
+    // The "dynamic loader": a PIE-like ET_DYN image at 0 with its entry at 0x1000.
+    let root = std::env::temp_dir().join(format!("a64x-loader-{}-sysroot", std::process::id()));
+    std::fs::create_dir_all(root.join("lib")).unwrap();
+    std::fs::write(root.join("lib/ld-a64x-test.so.1"), static_exe(3, 0)).unwrap();
+    // The program: a PIE with PT_INTERP naming it.
+    let name = b"/lib/ld-a64x-test.so.1\0";
+    let phs = [
+        Ph {
+            p_type: PT_INTERP,
+            flags: PF_R,
+            offset: 0x200,
+            vaddr: 0x200,
+            filesz: name.len() as u64,
+            memsz: name.len() as u64,
+        },
+        Ph {
+            p_type: PT_LOAD,
+            flags: PF_R | PF_X,
+            offset: 0,
+            vaddr: 0,
+            filesz: 0x1100,
+            memsz: 0x1100,
+        },
+    ];
+    let prog = elf(2, 1, 3, 183, 0x1040, &phs, 0x1100, &[(0x200, name), (0x1000, CODE)]);
+    let path = file("dynprog", &prog);
+    let mut mem = AddressSpace::new();
+    let img = load_program(&path, &os(&["p"]), &[], &mut mem, &HW, Some(&root)).unwrap();
+    let base = img.interp_base;
+    assert!(base != 0 && base.is_multiple_of(PAGE_SIZE) && base + 0x7000 <= 1 << 47);
+    assert_ne!(base, img.load_bias);
+    assert_eq!(img.entry, base + 0x1000, "execution starts in the interpreter");
+    assert_eq!(img.program_entry, img.load_bias + 0x1040);
+    assert_eq!(bytes_at(base + 0x1000, CODE.len()), CODE);
+    assert_eq!(bytes_at(base + 0x3010, 0x20), DATA);
+    assert_eq!(img.sysroot.as_deref(), Some(root.as_path()));
+    let ld = std::fs::canonicalize(root.join("lib/ld-a64x-test.so.1")).unwrap();
+    assert_eq!(img.interp_path.as_deref(), Some(ld.as_path()));
+    assert_eq!(mem.region_at(base + 0x1000).unwrap().name, ld.to_string_lossy());
+    let auxv = auxv_at(img.stack_pointer);
+    assert_eq!(auxv[&at::BASE], base);
+    assert_eq!(auxv[&at::ENTRY], img.program_entry);
+    assert_eq!(auxv[&at::PHDR], img.load_bias + 64);
+    // brk follows the program, not the interpreter.
+    assert_eq!(img.brk_base, img.load_bias + 0x2000);
+    mem.unmap_all();
+
+    // An explicit sysroot without it: not found, and the message lists where it looked.
+    let empty = root.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let e = load_program(&path, &os(&["p"]), &[], &mut mem, &HW, Some(&empty)).unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, LoadError::InterpNotFound { .. }), "{msg}");
+    let tried = format!("{}/lib/ld-a64x-test.so.1, /lib/ld-a64x-test.so.1", empty.display());
+    assert!(msg.contains(&tried), "{msg}");
+    assert_eq!(mem.regions().count(), 0);
+
+    // A sysroot loader that is not AArch64: named in the error, nothing left mapped.
+    let mut x86 = static_exe(3, 0);
+    x86[18] = 62;
+    std::fs::write(empty.join("ld.so"), x86).unwrap();
+    std::fs::create_dir_all(empty.join("lib")).unwrap();
+    std::fs::rename(empty.join("ld.so"), empty.join("lib/ld-a64x-test.so.1")).unwrap();
+    let e = load_program(&path, &os(&["p"]), &[], &mut mem, &HW, Some(&empty)).unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, LoadError::Interp { .. }), "{msg}");
+    assert!(
+        msg.contains("cannot load its ELF interpreter") && msg.contains("x86-64"),
+        "{msg}"
+    );
+    assert_eq!(mem.regions().count(), 0);
+
+    let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_dir_all(root);
+}
+
+#[test]
+fn default_sysroot_only_for_dynamic_programs() {
+    assert_eq!(
+        interp::sysroot_for(Some(Path::new("/x")), false),
+        Some(PathBuf::from("/x"))
+    );
+    assert_eq!(interp::sysroot_for(Some(Path::new("")), false), None);
+    assert_eq!(interp::sysroot_for(None, false), None);
+    let default = Path::new(DEFAULT_SYSROOT)
+        .is_dir()
+        .then(|| PathBuf::from(DEFAULT_SYSROOT));
+    assert_eq!(interp::sysroot_for(None, true), default);
+    assert_eq!(
+        interp::candidates(b"/lib/ld.so", Some(Path::new("/r"))),
+        [PathBuf::from("/r/lib/ld.so"), PathBuf::from("/lib/ld.so")]
+    );
+    assert_eq!(
+        interp::candidates(b"ld.so", Some(Path::new("/r"))),
+        [PathBuf::from("ld.so")]
+    );
 }

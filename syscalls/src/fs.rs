@@ -1,7 +1,8 @@
 //! File-system syscalls whose ABI differs between AArch64 and x86-64: `openat`/`openat2` (`O_*`
 //! flags, `arch/arm64/include/uapi/asm/fcntl.h` vs `include/uapi/asm-generic/fcntl.h`), `fstat` and
 //! `newfstatat` (asm-generic `struct stat`, `include/uapi/asm-generic/stat.h`), and `readlinkat`
-//! (the guest's `/proc/self/exe` is its own executable, not the VM).
+//! (the guest's `/proc/self/exe` is its own executable, not the VM). These and `faccessat`,
+//! `faccessat2` and `statx` also look absolute paths up in the sysroot first ([`crate::path`]).
 
 use std::ffi::CString;
 use std::mem::{offset_of, size_of};
@@ -149,24 +150,49 @@ fn is_self_exe(path: &[u8]) -> bool {
     path == format!("/proc/{pid}/exe").as_bytes()
 }
 
-/// The guest's executable as a C string, when `path_ptr` names `/proc/self/exe`: procfs would
-/// show the VM's own binary instead.
-fn redirect_self_exe(ctx: &dyn SyscallContext, path_ptr: u64) -> Option<CString> {
-    let path = read_cstr(ctx, path_ptr, PATH_MAX).ok()?;
-    if !is_self_exe(&path) {
+/// The guest's executable as a C string, when `path` names `/proc/self/exe`: procfs would show the
+/// VM's own binary instead.
+fn self_exe(ctx: &dyn SyscallContext, path: &[u8]) -> Option<CString> {
+    if !is_self_exe(path) {
         return None;
     }
     CString::new(ctx.exe_path().as_os_str().as_bytes()).ok()
 }
 
-/// `openat(dirfd, path, flags, mode)`.
-pub fn openat(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    let flags = GuestOFlags(a[2] as u32).to_host();
-    let exe = redirect_self_exe(ctx, a[1]);
-    let (dirfd, path) = match &exe {
+/// The host path to use instead of the guest path at `path_ptr`, if any: the guest's executable
+/// for `/proc/self/exe` (unless `nofollow`: the link itself is then meant), else the sysroot's file
+/// for an absolute path that exists there. None: pass the guest pointer on unchanged (an
+/// unreadable path included, so that the host kernel gives the guest its EFAULT).
+fn host_path(sys: &Syscalls, ctx: &dyn SyscallContext, path_ptr: u64, nofollow: bool) -> Option<CString> {
+    let path = read_cstr(ctx, path_ptr, PATH_MAX).ok()?;
+    if !nofollow {
+        if let Some(exe) = self_exe(ctx, &path) {
+            return Some(exe);
+        }
+    }
+    crate::path::in_sysroot(sys.sysroot.as_deref()?, &path)
+}
+
+/// `(dirfd, path)` for the host call: the guest's, or AT_FDCWD and `replacement` (absolute).
+fn at_args(dirfd: u64, path_ptr: u64, replacement: &Option<CString>) -> (u64, u64) {
+    match replacement {
         Some(p) => (libc::AT_FDCWD as u64, p.as_ptr() as u64),
-        None => (a[0], a[1]),
-    };
+        None => (dirfd, path_ptr),
+    }
+}
+
+/// Whether guest `AT_*` flags include `AT_SYMLINK_NOFOLLOW` (same value on both ABIs).
+fn nofollow(flags: u64) -> bool {
+    flags & libc::AT_SYMLINK_NOFOLLOW as u64 != 0
+}
+
+/// `openat(dirfd, path, flags, mode)`.
+pub fn openat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let flags = GuestOFlags(a[2] as u32).to_host();
+    // With O_NOFOLLOW, /proc/self/exe itself is a symlink: ELOOP, as on the host.
+    let nofollow = flags.0 & libc::O_NOFOLLOW != 0;
+    let repl = host_path(sys, ctx, a[1], nofollow);
+    let (dirfd, path) = at_args(a[0], a[1], &repl);
     // SAFETY: `path` is either guest memory (the kernel checks it) or our own CString.
     check(unsafe { libc::syscall(libc::SYS_openat, dirfd, path, flags.0, a[3]) })
 }
@@ -184,7 +210,7 @@ struct OpenHow {
 const _: () = assert!(size_of::<OpenHow>() == 24);
 
 /// `openat2(dirfd, path, how, size)`.
-pub fn openat2(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+pub fn openat2(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
     let size = a[3] as usize;
     if size < size_of::<OpenHow>() {
         return Err(Errno(libc::EINVAL));
@@ -201,12 +227,20 @@ pub fn openat2(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysRe
     // Bits above 32 are invalid on both; keep them so the host kernel rejects them as it should.
     let low = GuestOFlags(how.flags as u32).to_host().0 as u32;
     how.flags = (how.flags & !0xffff_ffff) | low as u64;
-    // SAFETY: `how` is a local struct of the size passed; the path is a guest pointer.
+    // RESOLVE_* flags confine the lookup relative to dirfd; an absolute path under them is the
+    // guest's business (the kernel refuses or allows it), so only plain lookups use the sysroot.
+    let repl = if how.resolve == 0 {
+        host_path(sys, ctx, a[1], low as i32 & libc::O_NOFOLLOW != 0)
+    } else {
+        None
+    };
+    let (dirfd, path) = at_args(a[0], a[1], &repl);
+    // SAFETY: `how` is a local struct of the size passed; the path is a guest pointer or ours.
     check(unsafe {
         libc::syscall(
             libc::SYS_openat2,
-            a[0],
-            a[1],
+            dirfd,
+            path,
             &how as *const OpenHow,
             size_of::<OpenHow>(),
         )
@@ -232,31 +266,56 @@ pub fn fstat(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResu
 }
 
 /// `newfstatat(dirfd, path, statbuf, flags)`.
-pub fn newfstatat(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    let nofollow = a[3] & libc::AT_SYMLINK_NOFOLLOW as u64 != 0;
-    let exe = if nofollow { None } else { redirect_self_exe(ctx, a[1]) };
-    let st = match &exe {
-        Some(p) => host_fstatat(libc::AT_FDCWD as u64, p.as_ptr() as u64, a[3])?,
-        None => host_fstatat(a[0], a[1], a[3])?,
-    };
+pub fn newfstatat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let repl = host_path(sys, ctx, a[1], nofollow(a[3]));
+    let (dirfd, path) = at_args(a[0], a[1], &repl);
+    let st = host_fstatat(dirfd, path, a[3])?;
     write_struct(ctx, a[2], &GuestStat::from(&st))?;
     Ok(0)
 }
 
+/// `statx(dirfd, path, flags, mask, statxbuf)`: `struct statx` has one layout on every
+/// architecture, so only the path needs translating.
+pub fn statx(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let repl = host_path(sys, ctx, a[1], nofollow(a[2]));
+    let (dirfd, path) = at_args(a[0], a[1], &repl);
+    uaccess::host_syscall(libc::SYS_statx, &[dirfd, path, a[2], a[3], a[4], 0])
+}
+
+/// `faccessat(dirfd, path, mode)`.
+pub fn faccessat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let repl = host_path(sys, ctx, a[1], false);
+    let (dirfd, path) = at_args(a[0], a[1], &repl);
+    uaccess::host_syscall(libc::SYS_faccessat, &[dirfd, path, a[2], 0, 0, 0])
+}
+
+/// `faccessat2(dirfd, path, mode, flags)`.
+pub fn faccessat2(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let repl = host_path(sys, ctx, a[1], nofollow(a[3]));
+    let (dirfd, path) = at_args(a[0], a[1], &repl);
+    uaccess::host_syscall(libc::SYS_faccessat2, &[dirfd, path, a[2], a[3], 0, 0])
+}
+
 /// `readlinkat(dirfd, path, buf, bufsiz)`.
-pub fn readlinkat(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+pub fn readlinkat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
     let bufsiz = a[3] as i32;
     if bufsiz <= 0 {
         return Err(Errno(libc::EINVAL));
     }
-    if let Ok(path) = read_cstr(ctx, a[1], PATH_MAX) {
-        if is_self_exe(&path) {
-            let target = ctx.exe_path().as_os_str().as_bytes().to_vec();
-            // readlink truncates silently and never writes a NUL.
-            let n = target.len().min(bufsiz as usize);
-            write_bytes(ctx, a[2], &target[..n])?;
-            return Ok(n as u64);
-        }
+    let Ok(path) = read_cstr(ctx, a[1], PATH_MAX) else {
+        return uaccess::host_syscall(libc::SYS_readlinkat, &a);
+    };
+    if is_self_exe(&path) {
+        let target = ctx.exe_path().as_os_str().as_bytes().to_vec();
+        // readlink truncates silently and never writes a NUL.
+        let n = target.len().min(bufsiz as usize);
+        write_bytes(ctx, a[2], &target[..n])?;
+        return Ok(n as u64);
     }
-    uaccess::host_syscall(libc::SYS_readlinkat, &a)
+    let repl = sys
+        .sysroot
+        .as_deref()
+        .and_then(|root| crate::path::in_sysroot(root, &path));
+    let (dirfd, p) = at_args(a[0], a[1], &repl);
+    uaccess::host_syscall(libc::SYS_readlinkat, &[dirfd, p, a[2], a[3], 0, 0])
 }

@@ -47,6 +47,7 @@ pub enum SyscallOutcome {
 mod fd;
 mod fs;
 mod mm;
+pub mod path;
 mod process;
 mod signal;
 pub mod strace;
@@ -60,6 +61,7 @@ pub use signal::{GuestSigaction, GuestStack};
 pub use table::{syscall_name, ArgKind, Kind, SyscallDef};
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 
 /// The six raw argument registers x0..x5 of a guest `svc #0`.
 pub type Args = [u64; 6];
@@ -103,6 +105,8 @@ pub struct Syscalls {
     reported: HashSet<u64>,
     pub(crate) clear_child_tid: u64,
     pub(crate) robust_list: (u64, u64),
+    /// Where absolute guest paths are looked up first (`-L`); None: the host's files only.
+    pub(crate) sysroot: Option<PathBuf>,
 }
 
 impl Default for Syscalls {
@@ -122,7 +126,20 @@ impl Syscalls {
             reported: HashSet::new(),
             clear_child_tid: 0,
             robust_list: (0, 0),
+            sysroot: None,
         }
+    }
+
+    /// Sets the sysroot (`-L`, or the loader's default for dynamically linked programs): from now
+    /// on an absolute guest path that exists inside it, outside `/proc`, `/sys` and `/dev`, names
+    /// the sysroot's file in openat, openat2, newfstatat, statx, faccessat(2) and readlinkat.
+    pub fn set_sysroot(&mut self, sysroot: Option<PathBuf>) {
+        self.sysroot = sysroot.filter(|p| !p.as_os_str().is_empty());
+    }
+
+    /// The sysroot given with [`Syscalls::set_sysroot`].
+    pub fn sysroot(&self) -> Option<&std::path::Path> {
+        self.sysroot.as_deref()
     }
 
     /// Carry out guest syscall `nr` (AArch64 number, from x8) with arguments x0..x5.

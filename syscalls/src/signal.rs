@@ -174,3 +174,40 @@ pub fn sigaltstack(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> S
     }
     Ok(0)
 }
+
+/// What signal delivery and `rt_sigreturn` change in the recorded state (the kernel's
+/// `get_signal`/`signal_delivered`/`restore_altstack`, kernel/signal.c).
+impl Syscalls {
+    /// Replace the disposition of `sig` (1..=64) without the syscall's checks: `SA_RESETHAND`
+    /// resetting it to SIG_DFL on delivery, or a SIG_IGN inherited across exec.
+    pub fn set_sigaction(&mut self, sig: u32, act: GuestSigaction) {
+        if let Some(i) = index(sig as u64) {
+            self.sigactions[i] = GuestSigaction {
+                mask: act.mask & !UNBLOCKABLE,
+                ..act
+            };
+        }
+    }
+
+    /// Disarm the alternate stack, as delivery on a stack set up with `SS_AUTODISARM` does.
+    pub fn disarm_altstack(&mut self) {
+        self.altstack = GuestStack::disabled();
+    }
+
+    /// Restore the alternate stack saved in a signal frame's `uc_stack` (`restore_altstack`): the
+    /// same checks as `sigaltstack`, and as in the kernel an invalid one is silently ignored.
+    /// The caller checks that the guest is not running on the current alternate stack.
+    pub fn restore_altstack(&mut self, st: GuestStack) {
+        let mode = st.flags & !SS_AUTODISARM;
+        if mode == SS_DISABLE {
+            self.altstack = GuestStack::disabled();
+        } else if (mode == 0 || mode == SS_ONSTACK) && st.size >= MINSIGSTKSZ {
+            self.altstack = GuestStack {
+                sp: st.sp,
+                flags: st.flags & SS_AUTODISARM,
+                pad: 0,
+                size: st.size,
+            };
+        }
+    }
+}

@@ -138,7 +138,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(45, "truncate", P(l::SYS_truncate), &[Path, Int]),
     r(46, "ftruncate", P(l::SYS_ftruncate), &[Fd, Int]),
     r(47, "fallocate", P(l::SYS_fallocate), &[Fd, Hex, Int, Int]),
-    r(48, "faccessat", P(l::SYS_faccessat), &[DirFd, Path, Hex]),
+    r(48, "faccessat", T(h!(fs::faccessat)), &[DirFd, Path, Hex]),
     r(49, "chdir", P(l::SYS_chdir), &[Path]),
     r(50, "fchdir", P(l::SYS_fchdir), &[Fd]),
     r(51, "chroot", P(l::SYS_chroot), &[Path]),
@@ -370,8 +370,8 @@ pub static TABLE: &[SyscallDef] = &[
     r(288, "pkey_mprotect", U, &[Ptr, Size, Prot, Int]),
     r(289, "pkey_alloc", U, &[Hex, Hex]),
     r(290, "pkey_free", U, &[Int]),
-    // struct statx has a fixed, architecture-independent layout.
-    r(291, "statx", P(l::SYS_statx), &[DirFd, Path, AtFlags, Hex, Ptr]),
+    // struct statx has a fixed, architecture-independent layout; the path goes through the sysroot.
+    r(291, "statx", T(h!(fs::statx)), &[DirFd, Path, AtFlags, Hex, Ptr]),
     r(292, "io_pgetevents", U, &[Hex, Int, Int, Ptr, Ptr, Ptr]),
     r(293, "rseq", E(h!(process::enosys)), &[Ptr, UInt, Hex, Hex]),
     r(294, "kexec_file_load", U, &[Fd, Fd, UInt, Path, Hex]),
@@ -391,7 +391,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(436, "close_range", P(l::SYS_close_range), &[Fd, Fd, Hex]),
     r(437, "openat2", T(h!(fs::openat2)), &[DirFd, Path, Ptr, Size]),
     r(438, "pidfd_getfd", P(l::SYS_pidfd_getfd), &[Fd, Fd, Hex]),
-    r(439, "faccessat2", P(l::SYS_faccessat2), &[DirFd, Path, Hex, AtFlags]),
+    r(439, "faccessat2", T(h!(fs::faccessat2)), &[DirFd, Path, Hex, AtFlags]),
     r(440, "process_madvise", U, &[Fd, Ptr, Size, Int, Hex]),
     r(441, "epoll_pwait2", T(h!(fd::epoll_pwait2)), &[Fd, Ptr, Int, Ptr, Ptr, Size]),
     r(442, "mount_setattr", P(l::SYS_mount_setattr), &[DirFd, Path, Hex, Ptr, Size]),

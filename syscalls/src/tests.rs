@@ -417,3 +417,44 @@ fn strace_mode_does_not_disturb_results() {
     assert_eq!(call(&mut s, &mut c, 80, &[u32::MAX as u64, 0]), err(libc::EBADF));
     assert_eq!(call(&mut s, &mut c, 1000, &[]), ENOSYS);
 }
+
+#[test]
+fn absolute_paths_are_looked_up_in_the_sysroot_first() {
+    let root = std::env::temp_dir().join(format!("a64x-syscalls-{}-sysroot", std::process::id()));
+    std::fs::create_dir_all(root.join("a64x-only-here")).unwrap();
+    std::fs::write(root.join("a64x-only-here/file"), b"sysroot").unwrap();
+    std::os::unix::fs::symlink("file", root.join("a64x-only-here/link")).unwrap();
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    let file = c.cstr("/a64x-only-here/file");
+    let link = c.cstr("/a64x-only-here/link");
+    let buf = c.alloc(256);
+    // Without a sysroot the host has no such file.
+    assert_eq!(call(&mut s, &mut c, OPENAT, &[AT_FDCWD, file, 0, 0]), err(libc::ENOENT));
+    s.set_sysroot(Some(root.clone()));
+    assert_eq!(s.sysroot(), Some(root.as_path()));
+    let fd = call(&mut s, &mut c, OPENAT, &[AT_FDCWD, file, 0, 0]);
+    assert!((fd as i64) >= 0, "openat: {}", fd as i64);
+    assert_eq!(call(&mut s, &mut c, READ, &[fd, buf, 256]), 7);
+    assert_eq!(c.read(buf, 7), b"sysroot");
+    assert_eq!(call(&mut s, &mut c, CLOSE, &[fd]), 0);
+    // faccessat, faccessat2, newfstatat, statx, readlinkat.
+    assert_eq!(call(&mut s, &mut c, 48, &[AT_FDCWD, file, libc::R_OK as u64]), 0);
+    assert_eq!(call(&mut s, &mut c, 439, &[AT_FDCWD, file, libc::R_OK as u64, 0]), 0);
+    assert_eq!(call(&mut s, &mut c, 79, &[AT_FDCWD, file, buf, 0]), 0);
+    assert_eq!(c.u64_at(buf + 48), 7, "st_size");
+    let nofollow = libc::AT_SYMLINK_NOFOLLOW as u64;
+    assert_eq!(call(&mut s, &mut c, 79, &[AT_FDCWD, link, buf, nofollow]), 0);
+    assert_eq!(c.u32_at(buf + 16) & libc::S_IFMT, libc::S_IFLNK);
+    assert_eq!(
+        call(&mut s, &mut c, 291, &[AT_FDCWD, file, 0, libc::STATX_SIZE as u64, buf]),
+        0
+    );
+    assert_eq!(c.u64_at(buf + 40), 7, "stx_size");
+    assert_eq!(call(&mut s, &mut c, 78, &[AT_FDCWD, link, buf, 256]), 4);
+    assert_eq!(c.read(buf, 4), b"file");
+    // /proc stays the host's, and /proc/self/exe the guest's.
+    let exe = c.cstr("/proc/self/exe");
+    assert_eq!(call(&mut s, &mut c, 78, &[AT_FDCWD, exe, buf, 256]), 20);
+    assert_eq!(c.read(buf, 20), b"/opt/guest/bin/hello");
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -92,6 +92,10 @@ pub struct CpuState {
     pub exit_arg: u64,
     /// The jump cache used by indirect branches (owned by the code cache).
     pub jump_cache: *mut JumpCacheEntry,
+    /// Non-zero when a host signal is waiting for delivery: emitted code returns to the run loop
+    /// at the next block exit instead of following a chained jump, so that even a guest spinning
+    /// in a chained loop sees the signal promptly. Written by host signal handlers.
+    pub pending: u64,
 }
 
 impl Default for CpuState {
@@ -113,6 +117,7 @@ impl Default for CpuState {
             exit_site: 0,
             exit_arg: 0,
             jump_cache: std::ptr::null_mut(),
+            pending: 0,
         }
     }
 }
@@ -211,6 +216,8 @@ pub mod off {
     pub const EXIT_ARG: i32 = offset_of!(CpuState, exit_arg) as i32;
     /// Jump cache pointer.
     pub const JUMP_CACHE: i32 = offset_of!(CpuState, jump_cache) as i32;
+    /// Pending host signal flag.
+    pub const PENDING: i32 = offset_of!(CpuState, pending) as i32;
     const _: () = assert!(SP == 248 && PC == 256);
     const _: () = assert!(vreg(0) % 16 == 0);
 }

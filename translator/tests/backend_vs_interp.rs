@@ -98,6 +98,10 @@ fn gen_case(g: &mut Gen, rows: &[&'static Row]) -> Case {
     }
     for v in cpu.v.iter_mut() {
         *v = [g.next_u64(), g.next_u64()];
+        // Scalar FP operands: often a value FP code meets (see `interesting_fp`).
+        if g.chance(2, 3) {
+            v[0] = interesting_fp(g);
+        }
     }
     cpu.tpidr_el0 = g.next_u64();
     Case {
@@ -106,6 +110,47 @@ fn gen_case(g: &mut Gen, rows: &[&'static Row]) -> Case {
         rows: names,
         init: cpu,
     }
+}
+
+/// A single (low 32 bits) or double precision value: small integers and halves, signed zeros,
+/// infinities, quiet and signalling NaNs, denormals, values near the integer conversion limits.
+fn interesting_fp(g: &mut Gen) -> u64 {
+    let d: f64 = match g.below(12) {
+        0 => 0.0,
+        1 => -0.0,
+        2 => f64::INFINITY,
+        3 => f64::NEG_INFINITY,
+        4 => {
+            return if g.chance(1, 2) {
+                0x7ff8_0000_0000_0000 | g.below(1 << 20)
+            } else {
+                0x7ff0_0000_0000_0000 | g.range(1, 1 << 20)
+            }
+        }
+        5 => {
+            return if g.chance(1, 2) {
+                0x7fc0_0000 | g.below(1 << 10)
+            } else {
+                0x7f80_0000 | g.range(1, 1 << 10)
+            } | (g.below(2) << 31)
+        }
+        6 => (g.below(64) as f64 - 32.0) / 2.0,
+        7 => f64::from_bits(g.below(1 << 52)),
+        8 => [
+            2147483647.5,
+            2147483648.0,
+            -2147483648.5,
+            4294967295.5,
+            4294967296.0,
+            9.223372036854775e18,
+            1.8446744073709552e19,
+            -9.223372036854777e18,
+        ][g.below(8) as usize],
+        9 => return (g.below(1 << 23) as f32 * if g.chance(1, 2) { 1.0 } else { -1.0e-3 }).to_bits() as u64,
+        10 => return ((g.below(201) as f32 - 100.0) / 4.0).to_bits() as u64,
+        _ => f64::from_bits(g.next_u64() & 0xc7ff_ffff_ffff_ffff),
+    };
+    d.to_bits()
 }
 
 /// The guest-visible state compared between the two runs, as (name, value) pairs.

@@ -234,6 +234,20 @@ pub(super) fn dp1(w: u32) -> Inst {
 }
 
 pub(super) fn dp2(w: u32) -> Inst {
+    if bits(w, 15, 13) == 0b010 {
+        // CRC32: sf must be set exactly for the X form.
+        let sz = bits(w, 11, 10);
+        if bit(w, 31) != (sz == 3) {
+            return Inst::Undefined;
+        }
+        return Inst::Crc32 {
+            castagnoli: bit(w, 12),
+            size: MemSize::from_log2(sz),
+            rd: rzr(w, 0),
+            rn: rzr(w, 5),
+            rm: rzr(w, 16),
+        };
+    }
     let op = match bits(w, 15, 10) {
         2 => Dp2Op::Udiv,
         3 => Dp2Op::Sdiv,
@@ -275,5 +289,32 @@ pub(super) fn dp3(w: u32) -> Inst {
         rn: rzr(w, 5),
         rm: rzr(w, 16),
         ra: rzr(w, 10),
+    }
+}
+
+/// RMIF.
+pub(super) fn rmif(w: u32) -> Inst {
+    Inst::FlagM(FlagMOp::Rmif {
+        rn: rzr(w, 5),
+        shift: bits(w, 20, 15) as u8,
+        mask: bits(w, 3, 0) as u8,
+    })
+}
+
+/// SETF8, SETF16.
+pub(super) fn setf(w: u32) -> Inst {
+    Inst::FlagM(FlagMOp::Setf {
+        sixteen: bit(w, 14),
+        rn: rzr(w, 5),
+    })
+}
+
+/// CFINV, XAFLAG, AXFLAG (MSR immediate forms with Rt = 31).
+pub(super) fn flagm_pstate(w: u32) -> Inst {
+    match bits(w, 7, 5) {
+        0 => Inst::FlagM(FlagMOp::Cfinv),
+        1 => Inst::FlagM(FlagMOp::Xaflag),
+        2 => Inst::FlagM(FlagMOp::Axflag),
+        _ => Inst::Undefined,
     }
 }

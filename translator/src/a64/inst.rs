@@ -766,8 +766,84 @@ pub enum Inst {
         post: Option<Reg>,
         post_imm: bool,
     },
+    /// Scalar floating point (a64/fp.rs).
+    Fp(super::fp::FpInst),
+    /// CRC32B/H/W/X and CRC32CB/H/W/X.
+    Crc32 {
+        castagnoli: bool,
+        size: MemSize,
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+    },
+    /// Flag manipulation (FEAT_FlagM, FEAT_FlagM2).
+    FlagM(FlagMOp),
+    /// LSE atomic read-modify-write (LDADD, LDCLR, LDEOR, LDSET, LD[SU]MAX/MIN, SWP): Rt = old.
+    AtomicRmw {
+        op: RmwOp,
+        size: MemSize,
+        rs: Reg,
+        rt: Reg,
+        rn: Reg,
+    },
+    /// CAS: compare Rs with memory, store Rt if equal; Rs = old.
+    Cas {
+        size: MemSize,
+        rs: Reg,
+        rt: Reg,
+        rn: Reg,
+    },
+    /// CASP: the same on register pairs (Rs, Rs+1) and (Rt, Rt+1) of 32 or 64 bits.
+    Casp {
+        size: MemSize,
+        rs: u8,
+        rt: u8,
+        rn: Reg,
+    },
     /// Anything not implemented: SIGILL in the guest.
     Undefined,
+}
+
+/// Flag-manipulation instructions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagMOp {
+    /// Invert C.
+    Cfinv,
+    /// Convert floating-point comparison flags to the "external" format.
+    Axflag,
+    /// The inverse of AXFLAG.
+    Xaflag,
+    /// Rotate Xn right by `shift` and insert its low four bits into NZCV under `mask`.
+    Rmif {
+        /// Source.
+        rn: Reg,
+        /// Rotate amount.
+        shift: u8,
+        /// Which of N, Z, C, V (bits 3..0) to set.
+        mask: u8,
+    },
+    /// SETF8/SETF16: N, Z, V from the low 8 (16) bits of Wn.
+    Setf {
+        /// SETF16 rather than SETF8.
+        sixteen: bool,
+        /// Source.
+        rn: Reg,
+    },
+}
+
+/// LSE atomic operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum RmwOp {
+    Add,
+    Clr,
+    Eor,
+    Set,
+    Smax,
+    Smin,
+    Umax,
+    Umin,
+    Swp,
 }
 
 /// Vector-immediate operations.

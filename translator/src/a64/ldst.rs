@@ -164,7 +164,13 @@ pub(super) fn exclusive(w: u32) -> Inst {
     match (o2, o1) {
         (false, pair) => {
             if pair && bits(w, 31, 30) < 2 {
-                return Inst::Undefined;
+                // CASP/CASPA/CASPL/CASPAL on even register pairs.
+                let (s, t) = (bits(w, 20, 16) as u8, bits(w, 4, 0) as u8);
+                if bits(w, 14, 10) != 31 || s % 2 == 1 || t % 2 == 1 {
+                    return Inst::Undefined;
+                }
+                let size = if bit(w, 30) { MemSize::B64 } else { MemSize::B32 };
+                return Inst::Casp { size, rs: s, rt: t, rn };
             }
             if l {
                 let order = if o0 { Ordering::Acquire } else { Ordering::Plain };
@@ -197,7 +203,38 @@ pub(super) fn exclusive(w: u32) -> Inst {
                 Inst::StoreRelease { size, rt, rn }
             }
         }
-        // CAS family (LSE): not advertised yet.
-        (true, true) => Inst::Undefined,
+        // CAS family (LSE): o0 and L give release/acquire, both free on x86 (lock cmpxchg).
+        (true, true) => {
+            if bits(w, 14, 10) != 31 {
+                return Inst::Undefined;
+            }
+            Inst::Cas { size, rs, rt, rn }
+        }
     }
+}
+
+/// Atomic memory operations (LSE) and LDAPR.
+pub(super) fn atomic(w: u32) -> Inst {
+    if bit(w, 26) {
+        return Inst::Undefined;
+    }
+    let size = MemSize::from_log2(bits(w, 31, 30));
+    let (rs, rt, rn) = (rzr(w, 16), rzr(w, 0), rsp(w, 5));
+    let op = match (bit(w, 15), bits(w, 14, 12)) {
+        (false, 0) => RmwOp::Add,
+        (false, 1) => RmwOp::Clr,
+        (false, 2) => RmwOp::Eor,
+        (false, 3) => RmwOp::Set,
+        (false, 4) => RmwOp::Smax,
+        (false, 5) => RmwOp::Smin,
+        (false, 6) => RmwOp::Umax,
+        (false, 7) => RmwOp::Umin,
+        (true, 0) => RmwOp::Swp,
+        // LDAPR (RCpc): an ordinary load on x86.
+        (true, 4) if bit(w, 23) && !bit(w, 22) && bits(w, 20, 16) == 31 => {
+            return Inst::LoadAcquire { size, rt, rn };
+        }
+        _ => return Inst::Undefined,
+    };
+    Inst::AtomicRmw { op, size, rs, rt, rn }
 }

@@ -4,6 +4,7 @@
 mod branch;
 mod dp;
 pub mod fields;
+pub mod fp;
 pub mod gen;
 pub mod inst;
 mod ldst;
@@ -61,6 +62,7 @@ pub static TABLE: &[Row] = &[
     row!("Conditional branch (immediate)", 0xff00_0010, 0x5400_0000, branch::b_cond, nofuzz),
     row!("SVC", 0xffe0_001f, 0xd400_0001, branch::svc, nofuzz),
     row!("BRK", 0xffe0_001f, 0xd420_0000, branch::brk, nofuzz),
+    row!("Flag manipulation (PSTATE)", 0xffff_ff1f, 0xd500_401f, dp::flagm_pstate),
     row!("Hints", 0xffff_f01f, 0xd503_201f, branch::hint),
     row!("Barriers", 0xffff_f01f, 0xd503_301f, branch::barrier),
     row!("System register move", 0xffd0_0000, 0xd510_0000, branch::mrs_msr, nofuzz),
@@ -75,11 +77,14 @@ pub static TABLE: &[Row] = &[
     row!("Load/store register pair", 0x3a00_0000, 0x2800_0000, ldst::pair, nofuzz),
     row!("Load/store register (unsigned immediate)", 0x3b00_0000, 0x3900_0000, ldst::unsigned_imm, nofuzz),
     row!("Load/store register (imm9)", 0x3b20_0000, 0x3800_0000, ldst::imm9, nofuzz),
+    row!("Atomic memory operations", 0x3b20_0c00, 0x3820_0000, ldst::atomic, nofuzz),
     row!("Load/store register (register offset)", 0x3b20_0c00, 0x3820_0800, ldst::reg_offset, nofuzz),
     row!("Logical (shifted register)", 0x1f00_0000, 0x0a00_0000, dp::logical_shifted),
     row!("Add/subtract (shifted register)", 0x1f20_0000, 0x0b00_0000, dp::add_sub_shifted),
     row!("Add/subtract (extended register)", 0x1f20_0000, 0x0b20_0000, dp::add_sub_extended),
     row!("Add/subtract (with carry)", 0x1fe0_fc00, 0x1a00_0000, dp::add_sub_carry),
+    row!("Rotate right into flags", 0xffe0_7c10, 0xba00_0400, dp::rmif),
+    row!("Evaluate into flags", 0xffff_bc1f, 0x3a00_080d, dp::setf),
     row!("Conditional compare", 0x3fe0_0000, 0x3a40_0000, dp::cond_compare),
     row!("Conditional select", 0x3fe0_0000, 0x1a80_0000, dp::cond_select),
     row!("Data-processing (1 source)", 0x7fff_0000, 0x5ac0_0000, dp::dp1),
@@ -98,6 +103,16 @@ pub static TABLE: &[Row] = &[
     row!("AdvSIMD extract", 0xbfe0_8400, 0x2e00_0000, simd::ext),
     row!("FMOV (general)", 0x7f26_fc00, 0x1e26_0000, simd::fmov_general),
     row!("FMOV (register)", 0xff3f_fc00, 0x1e20_4000, simd::fmov_reg),
+    row!("FP data-processing (1 source)", 0xff20_7c00, 0x1e20_4000, fp::dp1),
+    row!("FP data-processing (2 source)", 0xff20_0c00, 0x1e20_0800, fp::dp2),
+    row!("FP data-processing (3 source)", 0xff00_0000, 0x1f00_0000, fp::dp3),
+    row!("FP compare", 0xff20_fc07, 0x1e20_2000, fp::cmp),
+    row!("FP conditional compare", 0xff20_0c00, 0x1e20_0400, fp::ccmp),
+    row!("FP conditional select", 0xff20_0c00, 0x1e20_0c00, fp::csel),
+    row!("FP immediate", 0xff20_1fe0, 0x1e20_1000, fp::imm),
+    row!("FP <-> integer conversion", 0x7f20_fc00, 0x1e20_0000, fp::conv_int),
+    row!("FP <-> fixed-point conversion", 0x7f20_0000, 0x1e00_0000, fp::conv_fixed),
+    row!("AdvSIMD scalar two-register miscellaneous (FP conversions)", 0xdf3e_0c00, 0x5e20_0800, fp::scalar_two_misc),
 ];
 
 /// Decode one instruction word.

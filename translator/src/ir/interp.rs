@@ -223,6 +223,29 @@ pub unsafe fn run(block: &Block, cpu: &mut CpuState) -> Outcome {
                 0
             }
             Op::Fence(_) => 0,
+            Op::AtomicRmw(kind, sz, a, v) => {
+                let old = load_sized(g(a), sz);
+                store(g(a), sz, crate::helpers::rmw(kind, sz, old, g(v)));
+                old
+            }
+            Op::Cas(sz, a, e, n) => {
+                let old = load_sized(g(a), sz);
+                let mask = if sz.0 >= 3 { u64::MAX } else { (1u64 << (8 << sz.0)) - 1 };
+                if old == g(e) & mask {
+                    store(g(a), sz, g(n));
+                }
+                old
+            }
+            Op::Crc32 {
+                castagnoli,
+                size,
+                acc,
+                data,
+            } => crate::helpers::crc32(castagnoli, size.0, g(acc), g(data)),
+            Op::PairHelper { kind, size, a, b, c, n } => {
+                crate::helpers::pair_op(cpu, kind, size.0, a, b, c, n);
+                0
+            }
             Op::ZeroBlock(a) => {
                 std::ptr::write_bytes((g(a) & !63) as *mut u8, 0, 64);
                 0
@@ -281,6 +304,7 @@ pub unsafe fn run(block: &Block, cpu: &mut CpuState) -> Outcome {
                 super::vecfn::apply(cpu, &f, d, n, m);
                 0
             }
+            Op::Fp(f) => super::fp::eval(cpu, &f, f.src.map_or(0, g)),
             Op::Nop => 0,
         };
         vals[i] = r;

@@ -2,6 +2,7 @@
 //! values and (virtual) flags values, ending in one [`Exit`]. It knows the guest's state slots
 //! (registers by number, NZCV, V registers in CpuState) but not A64 encodings.
 
+pub mod fp;
 pub mod interp;
 pub mod print;
 pub mod vecfn;
@@ -136,6 +137,33 @@ pub enum SysField {
     Fpsr,
 }
 
+/// Atomic read-modify-write operations (the old value is returned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum RmwKind {
+    Add,
+    /// mem & !val
+    Clr,
+    Eor,
+    Set,
+    Smax,
+    Smin,
+    Umax,
+    Umin,
+    Swp,
+}
+
+/// Operations on register pairs carried out by a helper on CpuState's registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairKind {
+    /// CASP: compare (Xa, Xa+1) with memory at Xn, store (Xb, Xb+1) if equal; (Xa, Xa+1) = old.
+    Casp,
+    /// LDXP: (Xa, Xb) = memory at Xn; arm the monitor.
+    Ldxp,
+    /// STXP: store (Xb, Xc) if the monitor holds; Wa = 0 on success, 1 on failure.
+    Stxp,
+}
+
 /// Fences that x86-64's ordering does not already give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FenceKind {
@@ -190,6 +218,36 @@ pub enum Op {
     StoreExcl(Log2, Val, Val),
     /// Disarm the exclusive monitor.
     ClearExcl,
+    /// Atomic read-modify-write of `Log2` bytes at `addr` with `val`; the old value.
+    AtomicRmw(RmwKind, Log2, Val, Val),
+    /// Compare-and-swap of `Log2` bytes at `addr`: expected, new; the old value.
+    Cas(Log2, Val, Val, Val),
+    /// CRC32 (or CRC32C) of the low `size` bytes of `data`, continuing from `acc`.
+    Crc32 {
+        /// CRC32C (Castagnoli polynomial) rather than CRC32 (IEEE).
+        castagnoli: bool,
+        /// Data size.
+        size: Log2,
+        /// Running CRC.
+        acc: Val,
+        /// Data.
+        data: Val,
+    },
+    /// A pair operation done by a helper on CpuState (registers: 31 = XZR, except `n`, where 31 = SP).
+    PairHelper {
+        /// Which.
+        kind: PairKind,
+        /// Element size (32 or 64 bits).
+        size: Log2,
+        /// First register operand.
+        a: u8,
+        /// Second register operand.
+        b: u8,
+        /// Third register operand.
+        c: u8,
+        /// Base register.
+        n: u8,
+    },
     Fence(FenceKind),
     /// Zero the 64-byte block containing the address (DC ZVA).
     ZeroBlock(Val),
@@ -219,6 +277,9 @@ pub enum Op {
         n: u8,
         m: u8,
     },
+    /// A scalar floating-point operation (see [`fp`]); defines a value only for compares and
+    /// conversions to integers.
+    Fp(fp::FpOp),
     /// Nothing (a removed op).
     Nop,
 }
@@ -290,6 +351,7 @@ impl Op {
             | SetSys(..)
             | Store(..)
             | ClearExcl
+            | PairHelper { .. }
             | Fence(_)
             | ZeroBlock(_)
             | VLoad(..)
@@ -297,6 +359,13 @@ impl Op {
             | VSetLane { .. }
             | VOp { .. }
             | Nop => Ty::None,
+            Fp(f) => {
+                if f.has_value() {
+                    Ty::I64
+                } else {
+                    Ty::None
+                }
+            }
             GetFlags | FlagsSub(..) | FlagsAdd(..) | FlagsLogic(..) | FlagsAdc(..) | FlagsSbc(..) | FlagsPacked(_) => {
                 Ty::Flags
             }
@@ -312,6 +381,9 @@ impl Op {
             | Load(..)
             | LoadExcl(..)
             | StoreExcl(..)
+            | AtomicRmw(..)
+            | Cas(..)
+            | Crc32 { .. }
             | VGetLane { .. } => Ty::I64,
         }
     }
@@ -328,6 +400,9 @@ impl Op {
                 | LoadExcl(..)
                 | StoreExcl(..)
                 | ClearExcl
+                | AtomicRmw(..)
+                | Cas(..)
+                | PairHelper { .. }
                 | Fence(_)
                 | ZeroBlock(_)
                 | VLoad(..)
@@ -335,7 +410,7 @@ impl Op {
                 | VSetLane { .. }
                 | VOp { .. }
                 | Load(..)
-        )
+        ) || matches!(self, Fp(f) if !f.has_value())
     }
 
     /// The values this op reads.
@@ -351,6 +426,7 @@ impl Op {
             | Fence(_)
             | Nop
             | VGetLane { .. }
+            | PairHelper { .. }
             | VOp { .. } => vec![],
             SetReg(_, v)
             | SetFlags(v)
@@ -366,10 +442,12 @@ impl Op {
             | VLoad(_, _, v, _)
             | VStore(_, _, v, _) => vec![v],
             VSetLane { val, .. } => vec![val],
+            Fp(f) => f.src.into_iter().collect(),
             Bin(_, _, a, b) | FlagsSub(_, a, b) | FlagsAdd(_, a, b) | Store(_, a, _, b) | StoreExcl(_, a, b) => {
                 vec![a, b]
             }
-            FlagsAdc(_, a, b, c) | FlagsSbc(_, a, b, c) | Select(_, a, b, c) => vec![a, b, c],
+            AtomicRmw(_, _, a, b) | Crc32 { acc: a, data: b, .. } => vec![a, b],
+            FlagsAdc(_, a, b, c) | FlagsSbc(_, a, b, c) | Select(_, a, b, c) | Cas(_, a, b, c) => vec![a, b, c],
         }
     }
 }
@@ -504,6 +582,13 @@ impl Builder {
             self.push(Op::SetFlags(f));
             self.flags_dirty = false;
         }
+    }
+
+    /// Forget cached register values (after a helper changed registers in CpuState). Call
+    /// [`Builder::sync`] before the helper so that nothing dirty is lost.
+    pub fn forget_regs(&mut self) {
+        debug_assert!(!self.dirty.iter().any(|&d| d));
+        self.regs = [None; 32];
     }
 
     /// Number of ops so far.

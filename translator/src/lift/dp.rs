@@ -369,6 +369,111 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             };
             cx.b.set_flags(nf);
         }
+        Inst::Crc32 {
+            castagnoli,
+            size,
+            rd,
+            rn,
+            rm,
+        } => {
+            let acc = cx.read(rn);
+            let data = cx.read(rm);
+            let r = cx.b.push(Op::Crc32 {
+                castagnoli,
+                size: crate::ir::Log2(size as u8),
+                acc,
+                data,
+            });
+            cx.write(rd, Width::W32, r);
+        }
+        Inst::FlagM(op) => flagm(cx, op),
         _ => unreachable!("not a data-processing instruction: {inst:?}"),
     }
+}
+
+/// CFINV, AXFLAG, XAFLAG, RMIF, SETF8/16: the new NZCV computed from the old as integers.
+fn flagm(cx: &mut Ctx, op: FlagMOp) {
+    let old = cx.b.flags();
+    let p = cx.b.push(Op::Nzcv(old));
+    // Bit n of a value moved to bit 0.
+    let flag = |cx: &mut Ctx, v: Val, n: u64| {
+        let s = cx.k(n);
+        let t = cx.bin(BinOp::Lshr, Sz::S64, v, s);
+        let one = cx.k(1);
+        cx.bin(BinOp::And, Sz::S64, t, one)
+    };
+    let place = |cx: &mut Ctx, v: Val, n: u64| {
+        let s = cx.k(n);
+        cx.bin(BinOp::Shl, Sz::S64, v, s)
+    };
+    let new = match op {
+        FlagMOp::Cfinv => {
+            let c = cx.k(1 << 29);
+            cx.bin(BinOp::Xor, Sz::S64, p, c)
+        }
+        FlagMOp::Axflag | FlagMOp::Xaflag => {
+            let z = flag(cx, p, 30);
+            let c = flag(cx, p, 29);
+            let v = flag(cx, p, 28);
+            let one = cx.k(1);
+            let (n2, z2, c2, v2) = if op == FlagMOp::Axflag {
+                // N = 0, Z = Z | V, C = C & !V, V = 0
+                let zz = cx.bin(BinOp::Or, Sz::S64, z, v);
+                let nv = cx.bin(BinOp::Xor, Sz::S64, v, one);
+                let cc = cx.bin(BinOp::And, Sz::S64, c, nv);
+                let zero = cx.k(0);
+                (zero, zz, cc, zero)
+            } else {
+                // N = !C & !Z, Z = Z & C, C = C | Z, V = !C & Z
+                let nc = cx.bin(BinOp::Xor, Sz::S64, c, one);
+                let nz = cx.bin(BinOp::Xor, Sz::S64, z, one);
+                let nn = cx.bin(BinOp::And, Sz::S64, nc, nz);
+                let zz = cx.bin(BinOp::And, Sz::S64, z, c);
+                let cc = cx.bin(BinOp::Or, Sz::S64, c, z);
+                let vv = cx.bin(BinOp::And, Sz::S64, nc, z);
+                (nn, zz, cc, vv)
+            };
+            let n2 = place(cx, n2, 31);
+            let z2 = place(cx, z2, 30);
+            let c2 = place(cx, c2, 29);
+            let v2 = place(cx, v2, 28);
+            let a = cx.bin(BinOp::Or, Sz::S64, n2, z2);
+            let b = cx.bin(BinOp::Or, Sz::S64, c2, v2);
+            cx.bin(BinOp::Or, Sz::S64, a, b)
+        }
+        FlagMOp::Rmif { rn, shift, mask } => {
+            let x = cx.read(rn);
+            let s = cx.k(shift as u64);
+            let r = cx.bin(BinOp::Ror, Sz::S64, x, s);
+            let m = (mask as u64) << 28;
+            let up = cx.k(28);
+            let ins = cx.bin(BinOp::Shl, Sz::S64, r, up);
+            let mk = cx.k(m);
+            let ins = cx.bin(BinOp::And, Sz::S64, ins, mk);
+            let keep = cx.k(!m & 0xf000_0000);
+            let kept = cx.bin(BinOp::And, Sz::S64, p, keep);
+            cx.bin(BinOp::Or, Sz::S64, kept, ins)
+        }
+        FlagMOp::Setf { sixteen, rn } => {
+            // N = x<msb>, Z = (x<msb:0> == 0), V = x<msb+1> XOR x<msb>; C unchanged.
+            let msb = if sixteen { 15 } else { 7 };
+            let x = cx.read(rn);
+            let n = flag(cx, x, msb);
+            let hi = flag(cx, x, msb + 1);
+            let v = cx.bin(BinOp::Xor, Sz::S64, hi, n);
+            let low = cx.un(if sixteen { UnOp::Zext16 } else { UnOp::Zext8 }, Sz::S64, x);
+            let zf = cx.b.push(Op::FlagsLogic(Sz::S64, low));
+            let z = cx.b.push(Op::CondVal(crate::ir::CondCode(Cond::Eq as u8), zf));
+            let n = place(cx, n, 31);
+            let z = place(cx, z, 30);
+            let v = place(cx, v, 28);
+            let cmask = cx.k(1 << 29);
+            let c = cx.bin(BinOp::And, Sz::S64, p, cmask);
+            let a = cx.bin(BinOp::Or, Sz::S64, n, z);
+            let b = cx.bin(BinOp::Or, Sz::S64, c, v);
+            cx.bin(BinOp::Or, Sz::S64, a, b)
+        }
+    };
+    let f = cx.b.push(Op::FlagsPacked(new));
+    cx.b.set_flags(f);
 }

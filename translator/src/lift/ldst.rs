@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::a64::*;
-use crate::ir::{BinOp, Exit, FenceKind, LoadTy, Log2, Op, Sz, Val};
+use crate::ir::{BinOp, Exit, FenceKind, LoadTy, Log2, Op, PairKind, RmwKind, Sz, Val};
 
 fn load_ty(kind: LdStKind) -> LoadTy {
     match kind {
@@ -70,6 +70,33 @@ fn address(cx: &mut Ctx, rn: Reg, addr: AddrMode) -> (Val, i32, Option<Val>) {
     }
 }
 
+/// Number of a data register for pair helpers (31 = XZR).
+fn reg_num(r: Reg) -> u8 {
+    match r {
+        Reg::X(n) => n,
+        Reg::Zr | Reg::Sp => 31,
+    }
+}
+
+/// A register-pair operation done by a helper on CpuState: write cached registers back first and
+/// reload them afterwards.
+fn pair_helper(cx: &mut Ctx, kind: PairKind, size: MemSize, a: u8, b: u8, c: u8, rn: Reg) {
+    let n = match rn {
+        Reg::X(n) => n,
+        Reg::Sp | Reg::Zr => 31,
+    };
+    cx.b.sync();
+    cx.b.push(Op::PairHelper {
+        kind,
+        size: log2(size),
+        a,
+        b,
+        c,
+        n,
+    });
+    cx.b.forget_regs();
+}
+
 /// Lift one load/store; `Some(exit)` for forms not implemented yet (SIGILL).
 pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
     match inst {
@@ -130,20 +157,58 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
                 cx.write(rn, Width::W64, n);
             }
         }
-        Inst::LoadExclusive { size, pair, rt, rn, .. } => {
-            if pair {
-                return Some(Exit::Undefined { pc: cx.pc });
-            }
+        Inst::LoadExclusive {
+            size,
+            pair: true,
+            rt,
+            rt2,
+            rn,
+            ..
+        } => {
+            pair_helper(cx, PairKind::Ldxp, size, reg_num(rt), reg_num(rt2), 31, rn);
+        }
+        Inst::StoreExclusive {
+            size,
+            pair: true,
+            rs,
+            rt,
+            rt2,
+            rn,
+            ..
+        } => {
+            pair_helper(cx, PairKind::Stxp, size, reg_num(rs), reg_num(rt), reg_num(rt2), rn);
+        }
+        Inst::Casp { size, rs, rt, rn } => pair_helper(cx, PairKind::Casp, size, rs, rt, 31, rn),
+        Inst::AtomicRmw { op, size, rs, rt, rn } => {
+            let a = cx.read(rn);
+            let v = cx.read(rs);
+            let kind = match op {
+                RmwOp::Add => RmwKind::Add,
+                RmwOp::Clr => RmwKind::Clr,
+                RmwOp::Eor => RmwKind::Eor,
+                RmwOp::Set => RmwKind::Set,
+                RmwOp::Smax => RmwKind::Smax,
+                RmwOp::Smin => RmwKind::Smin,
+                RmwOp::Umax => RmwKind::Umax,
+                RmwOp::Umin => RmwKind::Umin,
+                RmwOp::Swp => RmwKind::Swp,
+            };
+            let old = cx.b.push(Op::AtomicRmw(kind, log2(size), a, v));
+            cx.write(rt, Width::W64, old);
+        }
+        Inst::Cas { size, rs, rt, rn } => {
+            let a = cx.read(rn);
+            let e = cx.read(rs);
+            let n = cx.read(rt);
+            let old = cx.b.push(Op::Cas(log2(size), a, e, n));
+            cx.write(rs, Width::W64, old);
+        }
+        Inst::LoadExclusive { size, rt, rn, .. } => {
             let a = cx.read(rn);
             let v = cx.b.push(Op::LoadExcl(log2(size), a));
             cx.write(rt, Width::W64, v);
         }
-        Inst::StoreExclusive {
-            size, pair, rs, rt, rn, ..
-        } => {
-            if pair {
-                return Some(Exit::Undefined { pc: cx.pc });
-            }
+        Inst::StoreExclusive { size, rs, rt, rn, .. } => {
             let a = cx.read(rn);
             let v = cx.read(rt);
             let st = cx.b.push(Op::StoreExcl(log2(size), a, v));

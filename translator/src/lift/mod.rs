@@ -3,6 +3,7 @@
 
 mod branch;
 mod dp;
+mod fp;
 mod ldst;
 mod simd;
 mod system;
@@ -70,13 +71,23 @@ fn flags_use(inst: &Inst) -> FlagsUse {
     match *inst {
         BCond { cond, .. } if !matches!(cond, Cond::Al | Cond::Nv) => FlagsUse::Reads,
         CondSelect { .. } | CondCompare { .. } | AddSubCarry { .. } => FlagsUse::Reads,
-        Mrs { reg: a64::SysReg::Nzcv, .. } => FlagsUse::Reads,
+        Mrs {
+            reg: a64::SysReg::Nzcv, ..
+        }
+        | FlagM(_) => FlagsUse::Reads,
         AddSubImm { setflags: true, .. } | AddSubShifted { setflags: true, .. } => FlagsUse::Writes,
         AddSubExtended { setflags: true, .. } => FlagsUse::Writes,
-        LogicalImm { op: a64::LogicOp::Ands, .. } | LogicalShifted { op: a64::LogicOp::Ands, .. } => {
-            FlagsUse::Writes
+        LogicalImm {
+            op: a64::LogicOp::Ands, ..
         }
-        Msr { reg: a64::SysReg::Nzcv, .. } => FlagsUse::Writes,
+        | LogicalShifted {
+            op: a64::LogicOp::Ands, ..
+        } => FlagsUse::Writes,
+        Msr {
+            reg: a64::SysReg::Nzcv, ..
+        } => FlagsUse::Writes,
+        Fp(a64::fp::FpInst::Cmp { .. }) => FlagsUse::Writes,
+        Fp(a64::fp::FpInst::Ccmp { .. } | a64::fp::FpInst::Csel { .. }) => FlagsUse::Reads,
         _ => FlagsUse::Neither,
     }
 }
@@ -149,7 +160,14 @@ pub fn lift_inst(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
         | LoadExclusive { .. }
         | StoreExclusive { .. }
         | LoadAcquire { .. }
-        | StoreRelease { .. } => ldst::lift(cx, inst),
+        | StoreRelease { .. }
+        | AtomicRmw { .. }
+        | Cas { .. }
+        | Casp { .. } => ldst::lift(cx, inst),
+        Crc32 { .. } | FlagM(_) => {
+            dp::lift(cx, inst);
+            None
+        }
         Vec3 { .. }
         | Vec2 { .. }
         | VecShift { .. }
@@ -167,6 +185,10 @@ pub fn lift_inst(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
         | LdStSingle { .. }
         | Ld1St1Multi { .. } => {
             simd::lift(cx, inst);
+            None
+        }
+        Fp(_) => {
+            fp::lift(cx, inst);
             None
         }
         Undefined => Some(Exit::Undefined { pc: cx.pc }),

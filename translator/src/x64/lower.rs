@@ -165,7 +165,7 @@ impl Lower<'_> {
         self.eflags = None;
     }
 
-    fn def(&mut self, v: Val, pos: u32, prefer: Option<u8>) -> u8 {
+    pub(super) fn def(&mut self, v: Val, pos: u32, prefer: Option<u8>) -> u8 {
         self.alloc.def(&mut self.ops, v, pos, prefer)
     }
 
@@ -446,6 +446,7 @@ impl Lower<'_> {
                     ; mov QWORD [r15 + off::EXCL_ADDR], -1
                 );
             }
+            Op::AtomicRmw(..) | Op::Cas(..) | Op::Crc32 { .. } | Op::PairHelper { .. } => self.lower_atomic(op, pos),
             Op::ClearExcl => dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::EXCL_ADDR], -1),
             Op::Fence(FenceKind::StoreLoad) => dynasm!(self.ops ; .arch x64 ; mfence),
             Op::ZeroBlock(a) => {
@@ -534,6 +535,7 @@ impl Lower<'_> {
                     _ => dynasm!(self.ops ; .arch x64 ; mov [r15 + o], Rq(rx)),
                 }
             }
+            Op::Fp(f) => self.lower_fp(f, v, pos),
             Op::VOp { f, d, n, m } => {
                 if self.vec_inline(f, d, n, m) {
                     self.alloc.release_dead(&args, pos);

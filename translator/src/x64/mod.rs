@@ -6,9 +6,11 @@
 // dynasm-rs expands dynamic registers (`Rq(r)` with `r: u8`) through `u8::from`.
 #![allow(clippy::useless_conversion)]
 
+mod atomic;
 pub mod cond;
 pub mod disasm;
 mod flags;
+mod fp;
 mod lower;
 pub mod regalloc;
 mod vector;
@@ -17,7 +19,7 @@ use crate::cpu::{off, ExitReason, JUMP_CACHE_SIZE};
 use crate::ir::{Block, Exit, Op, Sz, Val};
 use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, DynasmLabelApi, VecAssembler};
 use flags::CondAt;
-use regalloc::Alloc;
+use regalloc::{Alloc, Loc};
 
 /// Addresses emitted code needs.
 #[derive(Debug, Clone, Copy)]
@@ -56,20 +58,35 @@ pub struct Lower<'a> {
     chain_sites: Vec<ChainSite>,
     /// Host address the code will be placed at.
     base: u64,
+    /// For a block that branches to itself: the label after the guest-register loads, and which
+    /// host register holds each guest register read there.
+    header: Option<(dynasmrt::DynamicLabel, Vec<(u8, u8)>)>,
 }
 
 /// Compile `block` for placement at host address `base`.
 pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
+    let self_loop = match block.exit {
+        Exit::Jump(t) => t == block.guest_pc,
+        Exit::Branch { taken, not_taken, .. } => (taken == block.guest_pc) != (not_taken == block.guest_pc),
+        _ => false,
+    } && !block.ops.iter().any(|o| matches!(o, Op::PairHelper { .. }));
     let mut l = Lower {
         block,
         ops: VecAssembler::new(base as usize),
-        alloc: Alloc::new(block),
+        alloc: Alloc::new(block, self_loop),
         eflags: None,
         rt,
         chain_sites: Vec::new(),
         base,
+        header: None,
     };
+    if self_loop {
+        l.loop_header();
+    }
     for i in 0..block.ops.len() {
+        if l.header.is_some() && matches!(block.ops[i], Op::GetReg(_)) {
+            continue;
+        }
         l.lower_op(i as u32);
         l.alloc.unlock_all();
     }
@@ -130,9 +147,12 @@ impl Lower<'_> {
 
     /// A patchable direct exit to `target`.
     fn chain_exit(&mut self, target: u64) {
+        // A pending host signal sends even chained code back to the run loop.
+        dynasm!(self.ops ; .arch x64 ; cmp QWORD [r15 + off::PENDING], 0 ; jne >stub);
         let site = self.ops.offset().0;
         // jmp rel32 with displacement 0: falls through to the stub until patched.
         self.ops.extend([0xe9u8, 0, 0, 0, 0]);
+        dynasm!(self.ops ; .arch x64 ; stub:);
         self.chain_sites.push(ChainSite { offset: site, target });
         let site_addr = (self.base + site as u64) as i64;
         self.set_pc(target);
@@ -140,22 +160,98 @@ impl Lower<'_> {
         self.exit_to_loop(ExitReason::Chain);
     }
 
+    /// Self-loops keep guest registers in host registers across iterations: every guest register
+    /// the block reads is loaded up front, before a header label that the back edge jumps to
+    /// after moving the new values into the same host registers. This takes the store-to-load
+    /// round trip through CpuState off the loop-carried dependency chains.
+    fn loop_header(&mut self) {
+        let reads = |(i, op): (usize, &Op)| matches!(op, Op::GetReg(_)) && self.alloc.used(Val(i as u32));
+        if self.block.ops.iter().enumerate().filter(|&x| reads(x)).count() > regalloc::ALLOCATABLE.len() - 2 {
+            // Too many to keep in registers: leave it a plain block.
+            return;
+        }
+        let mut regs = Vec::new();
+        for (i, op) in self.block.ops.iter().enumerate() {
+            if let Op::GetReg(n) = *op {
+                let v = Val(i as u32);
+                if !self.alloc.used(v) {
+                    continue;
+                }
+                let d = self.alloc.def(&mut self.ops, v, 0, None);
+                let o = off::xreg(n);
+                dynasm!(self.ops ; .arch x64 ; mov Rq(d), [r15 + o]);
+                regs.push((n, d));
+            }
+        }
+        self.alloc.unlock_all();
+        let l = self.ops.new_dynamic_label();
+        dynasm!(self.ops ; .arch x64 ; =>l);
+        self.header = Some((l, regs));
+    }
+
+    /// The back edge of a self-loop: re-establish the header's registers and jump there (unless a
+    /// host signal is pending, in which case leave through an ordinary chain exit).
+    fn loop_back(&mut self) {
+        let Some((header, regs)) = self.header.clone() else {
+            return self.chain_exit(self.block.guest_pc);
+        };
+        let slow = self.ops.new_dynamic_label();
+        dynasm!(self.ops ; .arch x64 ; cmp QWORD [r15 + off::PENDING], 0 ; jne =>slow);
+        // The value each read register has at the end of the iteration.
+        let mut last = [None; 32];
+        for op in &self.block.ops {
+            if let Op::SetReg(n, v) = *op {
+                last[n as usize] = Some(v);
+            }
+        }
+        let moves = regs
+            .iter()
+            .map(|&(n, d)| {
+                let v = last[n as usize].unwrap_or_else(|| self.read_at_header(n));
+                (d, self.alloc.location(v))
+            })
+            .collect();
+        parallel_move(&mut self.ops, moves);
+        dynasm!(self.ops ; .arch x64 ; jmp =>header ; =>slow);
+        self.chain_exit(self.block.guest_pc);
+    }
+
+    /// The value of the block's `GetReg(n)`.
+    fn read_at_header(&self, n: u8) -> Val {
+        let i = self
+            .block
+            .ops
+            .iter()
+            .position(|o| *o == Op::GetReg(n))
+            .expect("header register was read");
+        Val(i as u32)
+    }
+
+    /// An exit to `target`: the loop's back edge or a chain exit.
+    fn exit_to(&mut self, target: u64) {
+        if target == self.block.guest_pc && self.header.is_some() {
+            self.loop_back();
+        } else {
+            self.chain_exit(target);
+        }
+    }
+
     fn lower_exit(&mut self, pos: u32) {
         match self.block.exit {
-            Exit::Jump(t) => self.chain_exit(t),
+            Exit::Jump(t) => self.exit_to(t),
             Exit::Branch {
                 cond,
                 flags,
                 taken,
                 not_taken,
             } => match self.cond(cond, flags, pos) {
-                CondAt::Always => self.chain_exit(taken),
+                CondAt::Always => self.exit_to(taken),
                 CondAt::Host(cc) => {
                     let nt = self.ops.new_dynamic_label();
                     cond::jcc(&mut self.ops, cc.invert(), nt);
-                    self.chain_exit(taken);
+                    self.exit_to(taken);
                     dynasm!(self.ops ; .arch x64 ; =>nt);
-                    self.chain_exit(not_taken);
+                    self.exit_to(not_taken);
                 }
             },
             Exit::Indirect(v) => {
@@ -170,6 +266,8 @@ impl Lower<'_> {
                     ; shl ecx, 4
                     ; add rcx, [r15 + off::JUMP_CACHE]
                     ; cmp [rcx], rax
+                    ; jne >miss
+                    ; cmp QWORD [r15 + off::PENDING], 0
                     ; jne >miss
                     ; jmp QWORD [rcx + 8]
                     ; miss:
@@ -219,4 +317,39 @@ pub fn trampoline(base: u64) -> (Vec<u8>, usize) {
         ; ret
     );
     (ops.finalize().expect("trampoline assembles"), epi)
+}
+
+/// Move values into distinct destination registers at once: register-to-register moves in an
+/// order that reads every source before it is overwritten (cycles broken through rax), then
+/// spilled values and constants.
+fn parallel_move(ops: &mut VecAssembler<X64Relocation>, mut moves: Vec<(u8, Loc)>) {
+    moves.retain(|&(d, s)| s != Loc::Reg(d));
+    loop {
+        let blocked = |d: u8, moves: &[(u8, Loc)]| moves.iter().any(|&(_, s)| s == Loc::Reg(d));
+        if let Some(i) = moves
+            .iter()
+            .position(|&(d, s)| matches!(s, Loc::Reg(_)) && !blocked(d, &moves))
+        {
+            let (d, s) = moves.remove(i);
+            if let Loc::Reg(s) = s {
+                dynasm!(ops ; .arch x64 ; mov Rq(d), Rq(s));
+            }
+            continue;
+        }
+        // Only cycles (or non-register sources) are left: park one cycle member in rax.
+        let Some(i) = moves.iter().position(|&(_, s)| matches!(s, Loc::Reg(_))) else {
+            break;
+        };
+        if let Loc::Reg(s) = moves[i].1 {
+            dynasm!(ops ; .arch x64 ; mov rax, Rq(s));
+            moves[i].1 = Loc::Reg(regalloc::hreg::RAX);
+        }
+    }
+    for (d, s) in moves {
+        match s {
+            Loc::Stack(disp) => dynasm!(ops ; .arch x64 ; mov Rq(d), [rsp + disp]),
+            Loc::Const(c) => regalloc::load_imm(ops, d, c),
+            Loc::Reg(_) => unreachable!("register moves were emitted above"),
+        }
+    }
 }

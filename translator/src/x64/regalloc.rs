@@ -58,7 +58,9 @@ pub fn flag_operands(block: &Block, f: Val) -> Vec<Val> {
 
 impl Alloc {
     /// Compute use positions for every value of the block (the exit is position `ops.len()`).
-    pub fn new(block: &Block) -> Self {
+    /// With `keep_set_regs`, the values written to guest registers stay live until the exit (a
+    /// self-loop's back edge moves them into the registers the loop header expects).
+    pub fn new(block: &Block, keep_set_regs: bool) -> Self {
         let n = block.ops.len();
         let mut uses: Vec<Vec<u32>> = vec![Vec::new(); n];
         let add = |pos: u32, v: Val, uses: &mut Vec<Vec<u32>>| {
@@ -77,6 +79,17 @@ impl Alloc {
         }
         for a in block.exit.args() {
             add(n as u32, a, &mut uses);
+        }
+        if keep_set_regs {
+            for (i, op) in block.ops.iter().enumerate() {
+                match *op {
+                    Op::SetReg(_, v) => add(n as u32, v, &mut uses),
+                    // Guest registers read by the loop stay put, so the back edge moves nothing
+                    // for those the iteration did not change.
+                    Op::GetReg(_) if !uses[i].is_empty() => add(n as u32, Val(i as u32), &mut uses),
+                    _ => {}
+                }
+            }
         }
         for u in uses.iter_mut() {
             u.sort_unstable();
@@ -223,6 +236,19 @@ impl Alloc {
         r
     }
 
+    /// Where `v` is now: a register, a spill slot's stack displacement, or a constant.
+    pub fn location(&self, v: Val) -> Loc {
+        if let Some(r) = self.reg_of[v.0 as usize] {
+            Loc::Reg(r)
+        } else if let Some(c) = self.konst(v) {
+            Loc::Const(c)
+        } else {
+            Loc::Stack(Self::slot_disp(
+                self.slot_of[v.0 as usize].expect("live value has a location"),
+            ))
+        }
+    }
+
     /// The register currently holding `v`, if any (no reload).
     pub fn reg_of(&self, v: Val) -> Option<u8> {
         self.reg_of[v.0 as usize]
@@ -253,6 +279,17 @@ impl Alloc {
             }
         }
     }
+}
+
+/// Where a value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loc {
+    /// In a host register.
+    Reg(u8),
+    /// In the spill area at this displacement from rsp.
+    Stack(i32),
+    /// A constant, materialised where needed.
+    Const(u64),
 }
 
 /// `mov r, imm` in the shortest form.

@@ -1,0 +1,355 @@
+//! Delivery of signals to the guest and the signal syscalls the run loop carries out itself:
+//! `get_signal`/`handle_signal`/`signal_delivered` (kernel/signal.c), `setup_rt_frame`,
+//! `setup_return` and `sys_rt_sigreturn` (arch/arm64/kernel/signal.c), and syscall restarting
+//! (`-ERESTARTSYS` with and without SA_RESTART).
+
+use super::frame::{self, FRAME_SIZE, RECORD_SIZE, UC};
+use super::host::{self, bit, SigInfo, SIGINFO_SIZE};
+use super::{default_action, is_ignored, on_alt_stack, sa, DefaultAction, SIG_DFL, SIG_IGN, SS_AUTODISARM, SS_ONSTACK};
+use crate::run::{GuestExit, Vm};
+use a64x_syscalls::{GuestMemory, GuestSigaction, SyscallOutcome};
+
+/// AArch64 syscall numbers the signal code handles or follows.
+mod nr {
+    pub const SIGALTSTACK: u64 = 132;
+    pub const RT_SIGSUSPEND: u64 = 133;
+    pub const RT_SIGACTION: u64 = 134;
+    pub const RT_SIGPROCMASK: u64 = 135;
+    pub const RT_SIGPENDING: u64 = 136;
+    pub const RT_SIGTIMEDWAIT: u64 = 137;
+    pub const RT_SIGRETURN: u64 = 139;
+}
+
+/// Syscalls that fail with EINTR after a handler even with SA_RESTART (signal(7)): epoll_pwait,
+/// pselect6, ppoll, nanosleep, clock_nanosleep, the SysV IPC waits, io_getevents, io_pgetevents,
+/// epoll_pwait2, and the signal waits themselves.
+const NEVER_RESTARTED: [u64; 14] = [22, 72, 73, 101, 115, 188, 189, 192, 193, 4, 292, 441, 133, 137];
+
+/// si_code values of the synchronous signals.
+pub const ILL_ILLOPC: i32 = 1;
+/// See [`ILL_ILLOPC`].
+pub const TRAP_BRKPT: i32 = 1;
+
+fn neg_errno(e: i32) -> u64 {
+    (-(e as i64)) as u64
+}
+
+impl Vm {
+    /// Whether the run loop must call [`Vm::deliver_signals`] before running more guest code.
+    pub fn signal_work(&self) -> bool {
+        // SAFETY: a plain read of a field host handlers write asynchronously.
+        let pending = unsafe { std::ptr::addr_of!(self.cpu.pending).read_volatile() };
+        pending != 0 || self.signals.sync.is_some()
+    }
+
+    /// Deliver every deliverable signal, as the kernel does on the way back to user mode: each
+    /// handler's frame goes on top of the previous one, so the last one runs first. `Some` when a
+    /// default action ended the guest.
+    pub fn deliver_signals(&mut self) -> Option<GuestExit> {
+        // Clear the flag first: a signal arriving from now on sets it again.
+        // SAFETY: see `signal_work`.
+        unsafe { std::ptr::addr_of_mut!(self.cpu.pending).write_volatile(0) };
+        let mut result = None;
+        loop {
+            let next = match self.signals.sync.take() {
+                Some(s) => Some(s),
+                None => host::take(!self.sys.signal_mask()),
+            };
+            let Some((sig, info)) = next else { break };
+            let Some(act) = self.sys.sigaction(sig) else { continue };
+            match act.handler {
+                SIG_IGN => {}
+                SIG_DFL => match default_action(sig) {
+                    DefaultAction::Ignore => {}
+                    DefaultAction::Stop => {
+                        // SAFETY: stopping our own process, as the default action asks.
+                        unsafe { libc::raise(libc::SIGSTOP) };
+                    }
+                    DefaultAction::Terminate | DefaultAction::Core => {
+                        result = Some(GuestExit::Signaled(sig as i32));
+                        break;
+                    }
+                },
+                _ => {
+                    if !self.setup_frame(sig, &info, &act) {
+                        // `force_sigsegv`: the frame could not be written.
+                        result = Some(GuestExit::Signaled(libc::SIGSEGV));
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(m) = self.signals.suspend_mask.take() {
+            // rt_sigsuspend ended without a handler to return through: its mask goes now.
+            self.sys.set_signal_mask(m);
+        }
+        self.mask_changed();
+        result
+    }
+
+    /// Push the frame for `sig` and point the guest at its handler (`setup_rt_frame`,
+    /// `setup_return`, `signal_delivered`); false when the frame cannot be written.
+    fn setup_frame(&mut self, sig: u32, info: &SigInfo, act: &GuestSigaction) -> bool {
+        let alt = self.sys.altstack();
+        let sp_top = if act.flags & sa::ONSTACK != 0 && alt.is_enabled() && !on_alt_stack(&alt, self.cpu.sp) {
+            alt.sp.wrapping_add(alt.size)
+        } else {
+            self.cpu.sp
+        };
+        let record = sp_top.wrapping_sub(RECORD_SIZE as u64) & !15;
+        let base = record.wrapping_sub(FRAME_SIZE as u64);
+        let len = (FRAME_SIZE + RECORD_SIZE) as u64;
+        if base > record || !self.mem.is_accessible(base, len, true) {
+            return false;
+        }
+        let old_mask = self.signals.suspend_mask.take().unwrap_or(self.sys.signal_mask());
+        let bytes = frame::build(&self.cpu, info, old_mask, &alt);
+        // SAFETY: the range is writable guest memory (checked above) and does not overlap `bytes`.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), base as *mut u8, bytes.len()) };
+
+        let cpu = &mut self.cpu;
+        cpu.x[0] = sig as u64;
+        if act.flags & sa::SIGINFO != 0 {
+            cpu.x[1] = base;
+            cpu.x[2] = base + UC as u64;
+        }
+        cpu.sp = base;
+        cpu.x[29] = record;
+        cpu.x[30] = if act.flags & sa::RESTORER != 0 {
+            act.restorer
+        } else {
+            self.signals.trampoline()
+        };
+        cpu.pc = act.handler;
+
+        if act.flags & sa::RESETHAND != 0 {
+            let dfl = GuestSigaction {
+                handler: SIG_DFL,
+                ..*act
+            };
+            self.sys.set_sigaction(sig, dfl);
+            self.signals.host.mirror(sig, &dfl);
+        }
+        let mut mask = old_mask | act.mask;
+        if act.flags & sa::NODEFER == 0 {
+            mask |= bit(sig);
+        }
+        self.sys.set_signal_mask(mask);
+        if alt.flags & SS_AUTODISARM != 0 {
+            self.sys.disarm_altstack();
+        }
+        true
+    }
+
+    /// Queue SIGILL or SIGTRAP raised by the instruction at `addr` (`force_sig_fault`) for
+    /// delivery before anything else; false when the guest has no handler for it or blocks it,
+    /// in which case the kernel would kill the process with it.
+    pub fn force_sync_signal(&mut self, sig: i32, code: i32, addr: u64) -> bool {
+        let sig = sig as u32;
+        let Some(act) = self.sys.sigaction(sig) else {
+            return false;
+        };
+        if act.handler == SIG_DFL || act.handler == SIG_IGN || self.sys.signal_mask() & bit(sig) != 0 {
+            return false;
+        }
+        let mut info = [0u8; SIGINFO_SIZE];
+        info[0..4].copy_from_slice(&(sig as i32).to_le_bytes());
+        info[8..12].copy_from_slice(&code.to_le_bytes());
+        info[16..24].copy_from_slice(&addr.to_le_bytes());
+        self.signals.sync = Some((sig, info));
+        true
+    }
+
+    /// After a syscall returned -EINTR because a host signal for a guest handler arrived: make
+    /// the guest run it again once the handler returns (pc back on the `svc`, x0 as it was), as
+    /// the kernel does for `-ERESTARTSYS` when the handler has SA_RESTART or no handler runs.
+    pub fn restart_if_interrupted(&mut self, nr: u64, orig_x0: u64) {
+        if self.cpu.x[0] != neg_errno(libc::EINTR) || NEVER_RESTARTED.contains(&nr) {
+            return;
+        }
+        let Some(sig) = host::peek(self.sys.signal_mask()) else {
+            return;
+        };
+        let Some(act) = self.sys.sigaction(sig) else { return };
+        if act.handler == SIG_DFL || act.handler == SIG_IGN || act.flags & sa::RESTART != 0 {
+            self.cpu.pc -= 4;
+            self.cpu.x[0] = orig_x0;
+        }
+    }
+
+    /// Carry out the signal syscalls whose effect reaches beyond the recorded state; `None` when
+    /// `nr` is not one of them, `Some(exit)` otherwise (`exit` is `Some` when the guest is gone).
+    pub fn signal_syscall(&mut self, nr: u64) -> Option<Option<GuestExit>> {
+        let a = [self.cpu.x[0], self.cpu.x[1], self.cpu.x[2], self.cpu.x[3]];
+        let ret = match nr {
+            nr::RT_SIGRETURN => {
+                if self.sys.strace {
+                    eprintln!("rt_sigreturn() = ?");
+                }
+                return Some(self.sigreturn());
+            }
+            nr::RT_SIGACTION => {
+                let r = self.dispatch_syscall(nr);
+                if r == 0 && a[1] != 0 {
+                    if let Some(act) = self.sys.sigaction(a[0] as u32) {
+                        self.signals.host.mirror(a[0] as u32, &act);
+                        if is_ignored(a[0] as u32, &act) {
+                            // Setting SIG_IGN discards pending instances (`sigaction`).
+                            let _ = host::take(bit(a[0] as u32));
+                        }
+                    }
+                }
+                r
+            }
+            nr::RT_SIGPROCMASK => {
+                let r = self.dispatch_syscall(nr);
+                self.mask_changed();
+                r
+            }
+            nr::SIGALTSTACK => {
+                let on = on_alt_stack(&self.sys.altstack(), self.cpu.sp);
+                if on && a[0] != 0 {
+                    neg_errno(libc::EPERM)
+                } else {
+                    let r = self.dispatch_syscall(nr);
+                    if r == 0 && on && a[1] != 0 {
+                        // The flags the syscall crate wrote lack SS_ONSTACK, which needs the sp.
+                        let flags = a[1] + 8;
+                        // SAFETY: the syscall just wrote this stack_t, so the field is writable.
+                        unsafe {
+                            let p = flags as *mut i32;
+                            p.write_unaligned(p.read_unaligned() | SS_ONSTACK);
+                        }
+                    }
+                    r
+                }
+            }
+            nr::RT_SIGSUSPEND => self.sigsuspend(a[0], a[1]),
+            nr::RT_SIGPENDING => self.sigpending(a[0], a[1]),
+            nr::RT_SIGTIMEDWAIT => self.sigtimedwait(a),
+            _ => return None,
+        };
+        if self.sys.strace && matches!(nr, nr::RT_SIGSUSPEND | nr::RT_SIGPENDING | nr::RT_SIGTIMEDWAIT) {
+            let args = [a[0], a[1], a[2], a[3], 0, 0];
+            let text = a64x_syscalls::strace::format_call_in(Some(&self.mem as &dyn GuestMemory), nr, &args);
+            eprintln!(
+                "{}",
+                a64x_syscalls::strace::format_result(&text, nr, SyscallOutcome::Return(ret))
+            );
+        }
+        self.cpu.x[0] = ret;
+        Some(None)
+    }
+
+    /// The guest's mask may have changed: give it to the host, and look again for signals that
+    /// arrived while blocked in the guest but not yet in the host.
+    fn mask_changed(&mut self) {
+        let mask = self.sys.signal_mask();
+        self.signals.sync_mask(mask);
+        if host::has_pending(mask) {
+            // SAFETY: see `signal_work`.
+            unsafe { std::ptr::addr_of_mut!(self.cpu.pending).write_volatile(1) };
+        }
+    }
+
+    /// `rt_sigreturn`: restore the state saved in the frame at sp; a bad frame is a SIGSEGV.
+    fn sigreturn(&mut self) -> Option<GuestExit> {
+        let sp = self.cpu.sp;
+        if !sp.is_multiple_of(16) || !self.mem.is_accessible(sp, FRAME_SIZE as u64, false) {
+            eprintln!("a64x: rt_sigreturn with a bad frame at {sp:#x} (SIGSEGV)");
+            return Some(GuestExit::Signaled(libc::SIGSEGV));
+        }
+        // SAFETY: the range is readable guest memory, checked above.
+        let bytes = unsafe { std::slice::from_raw_parts(sp as *const u8, FRAME_SIZE) }.to_vec();
+        let Some(r) = frame::restore(&mut self.cpu, &bytes) else {
+            eprintln!("a64x: rt_sigreturn with a bad frame at {sp:#x} (SIGSEGV)");
+            return Some(GuestExit::Signaled(libc::SIGSEGV));
+        };
+        self.sys.set_signal_mask(r.mask);
+        if !on_alt_stack(&self.sys.altstack(), self.cpu.sp) {
+            self.sys.restore_altstack(r.altstack);
+        }
+        self.mask_changed();
+        None
+    }
+
+    /// `rt_sigsuspend(mask, size)`: wait with `mask` blocked until a handled signal arrives.
+    fn sigsuspend(&mut self, set: u64, size: u64) -> u64 {
+        if size != 8 {
+            return neg_errno(libc::EINVAL);
+        }
+        let Some(new) = self.read_u64(set) else {
+            return neg_errno(libc::EFAULT);
+        };
+        let old = self.sys.signal_mask();
+        self.sys.set_signal_mask(new);
+        let new = self.sys.signal_mask();
+        // With every host signal blocked, look for one already recorded; sigsuspend then unblocks
+        // atomically, so none can slip in between the look and the wait.
+        host::set_host_mask(!0);
+        if !host::has_pending(new) {
+            host::suspend(new);
+        }
+        host::set_host_mask(self.signals.host_mask);
+        self.signals.suspend_mask = Some(old);
+        // SAFETY: see `signal_work`; forces delivery (and the mask's restoration) next.
+        unsafe { std::ptr::addr_of_mut!(self.cpu.pending).write_volatile(1) };
+        neg_errno(libc::EINTR)
+    }
+
+    /// `rt_sigpending(set, size)`: blocked signals waiting, in the host kernel or recorded here.
+    fn sigpending(&mut self, set: u64, size: u64) -> u64 {
+        if size > 8 {
+            return neg_errno(libc::EINVAL);
+        }
+        let mut pending = 0u64;
+        // SAFETY: a valid 8-byte buffer.
+        unsafe { libc::syscall(libc::SYS_rt_sigpending, &mut pending as *mut u64, 8usize) };
+        pending = (pending | host::pending_set()) & self.sys.signal_mask();
+        if size > 0 && !self.mem.is_accessible(set, size, true) {
+            return neg_errno(libc::EFAULT);
+        }
+        // SAFETY: the range is writable guest memory, checked above.
+        unsafe { std::ptr::copy_nonoverlapping(pending.to_le_bytes().as_ptr(), set as *mut u8, size as usize) };
+        0
+    }
+
+    /// `rt_sigtimedwait(set, info, timeout, size)`: take a signal of `set`, one recorded here
+    /// first, else wait for it in the host kernel (siginfo_t and timespec are the same there).
+    fn sigtimedwait(&mut self, a: [u64; 4]) -> u64 {
+        let (set, info, timeout, size) = (a[0], a[1], a[2], a[3]);
+        if size != 8 {
+            return neg_errno(libc::EINVAL);
+        }
+        let Some(want) = self.read_u64(set) else {
+            return neg_errno(libc::EFAULT);
+        };
+        if info != 0 && !self.mem.is_accessible(info, SIGINFO_SIZE as u64, true)
+            || timeout != 0 && !self.mem.is_accessible(timeout, 16, false)
+        {
+            return neg_errno(libc::EFAULT);
+        }
+        if let Some((sig, si)) = host::take(want) {
+            if info != 0 {
+                // SAFETY: writable guest memory, checked above.
+                unsafe { std::ptr::copy_nonoverlapping(si.as_ptr(), info as *mut u8, SIGINFO_SIZE) };
+            }
+            return sig as u64;
+        }
+        // SAFETY: every pointer is null or guest memory of the right size, checked above.
+        let r = unsafe { libc::syscall(libc::SYS_rt_sigtimedwait, &want as *const u64, info, timeout, 8usize) };
+        if r < 0 {
+            neg_errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL))
+        } else {
+            r as u64
+        }
+    }
+
+    fn read_u64(&self, addr: u64) -> Option<u64> {
+        if addr == 0 || !self.mem.is_accessible(addr, 8, false) {
+            return None;
+        }
+        // SAFETY: readable guest memory, checked above.
+        Some(unsafe { (addr as *const u64).read_unaligned() })
+    }
+}

@@ -1,0 +1,224 @@
+//! Host side of guest signals: the host handler that records an arriving signal for the run loop
+//! (async-signal-safe: atomics only), and the mirroring of the guest's dispositions and blocked
+//! mask onto the host process, so that the host kernel keeps the guest's pending-while-blocked
+//! signals and carries out the default actions (terminate, stop, ignore) itself, as the guest's
+//! kernel would (kernel/signal.c).
+
+use a64x_syscalls::GuestSigaction;
+use a64x_translator::cpu::CpuState;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Number of signals (1..=64).
+pub const NSIG: u32 = 64;
+
+/// Size of a `siginfo_t` (the generic layout: the same on x86-64 and AArch64).
+pub const SIGINFO_SIZE: usize = 128;
+
+/// A `siginfo_t` as raw bytes.
+pub type SigInfo = [u8; SIGINFO_SIZE];
+
+const SIG_IGN: u64 = 1;
+
+/// Signals that arrived at the host and wait for delivery to the guest (bit `n-1` is signal `n`).
+static PENDING: AtomicU64 = AtomicU64::new(0);
+
+/// The `siginfo_t` of each pending signal, as 16 words. Standard signals do not queue, so one
+/// slot per signal is what the kernel keeps too; real-time signals sent twice before delivery
+/// are merged (a known difference).
+static INFO: [[AtomicU64; SIGINFO_SIZE / 8]; NSIG as usize] =
+    [const { [const { AtomicU64::new(0) }; SIGINFO_SIZE / 8] }; NSIG as usize];
+
+thread_local! {
+    /// The CpuState the guest thread running on this host thread uses: the handler sets its
+    /// `pending` so that emitted code returns to the run loop. A const-initialised `Cell` of a
+    /// pointer has no destructor and no lazy initialisation, so reading it in a handler is safe.
+    static CPU: Cell<*mut CpuState> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+/// Bit of signal `sig` in a mask.
+pub fn bit(sig: u32) -> u64 {
+    1u64 << (sig - 1)
+}
+
+/// Register `cpu` as the state of the guest thread running on this host thread.
+pub fn set_current_cpu(cpu: *mut CpuState) {
+    CPU.with(|c| c.set(cpu));
+}
+
+/// Whether `sig` is one of the signals the VM's own faults raise: a host handler for those must
+/// tell a real fault (which kills the VM with that signal) from one sent with `kill`.
+fn is_fault_signal(sig: i32) -> bool {
+    matches!(sig, libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE)
+}
+
+/// The host handler of every signal the guest has a handler for.
+extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo_t (SA_SIGINFO).
+    let code = unsafe { (*info).si_code };
+    if is_fault_signal(sig) && code > 0 {
+        // A fault of the VM itself (a guest load or store through a bad address): synchronous
+        // faults inside translated code cannot be delivered to the guest yet, so die of it as an
+        // unhandled guest fault does: back to the default action, and the instruction faults again.
+        // SAFETY: sigaction is async-signal-safe.
+        unsafe { libc::signal(sig, libc::SIG_DFL) };
+        return;
+    }
+    if !(1..=NSIG as i32).contains(&sig) {
+        return;
+    }
+    let slot = &INFO[sig as usize - 1];
+    let words = info as *const u64;
+    for (i, w) in slot.iter().enumerate() {
+        // SAFETY: siginfo_t is 128 bytes and 8-aligned.
+        w.store(unsafe { words.add(i).read() }, Ordering::Relaxed);
+    }
+    PENDING.fetch_or(bit(sig as u32), Ordering::SeqCst);
+    let cpu = CPU.with(|c| c.get());
+    if !cpu.is_null() {
+        // SAFETY: the CpuState registered for this thread lives as long as its run loop; emitted
+        // code only reads this field, and a volatile store is what it polls.
+        unsafe { std::ptr::addr_of_mut!((*cpu).pending).write_volatile(1) };
+    }
+}
+
+/// Whether a signal waits in [`PENDING`] that `mask` (the guest's blocked set) lets through.
+pub fn has_pending(mask: u64) -> bool {
+    PENDING.load(Ordering::SeqCst) & !mask != 0
+}
+
+/// The signals recorded and not yet delivered.
+pub fn pending_set() -> u64 {
+    PENDING.load(Ordering::SeqCst)
+}
+
+/// Lowest pending signal not in `mask`, without taking it.
+pub fn peek(mask: u64) -> Option<u32> {
+    let p = PENDING.load(Ordering::SeqCst) & !mask;
+    (p != 0).then(|| p.trailing_zeros() + 1)
+}
+
+/// Take the lowest pending signal in `set` with its siginfo.
+pub fn take(set: u64) -> Option<(u32, SigInfo)> {
+    // Block every signal while taking one, so that the handler cannot rewrite the slot between
+    // clearing the bit and copying the siginfo.
+    let all = !0u64;
+    let mut old = 0u64;
+    set_host_mask_raw(&all, Some(&mut old));
+    let found = (|| {
+        let p = PENDING.load(Ordering::SeqCst) & set;
+        if p == 0 {
+            return None;
+        }
+        let sig = p.trailing_zeros() + 1;
+        PENDING.fetch_and(!bit(sig), Ordering::SeqCst);
+        let mut info = [0u8; SIGINFO_SIZE];
+        for (i, w) in INFO[sig as usize - 1].iter().enumerate() {
+            info[i * 8..i * 8 + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
+        }
+        Some((sig, info))
+    })();
+    set_host_mask_raw(&old, None);
+    found
+}
+
+/// `rt_sigprocmask(SIG_SETMASK)` on the host with a kernel sigset (a plain 64-bit mask: glibc's
+/// wrapper would refuse to block its internal signals 32 and 33, which the guest may block).
+fn set_host_mask_raw(mask: &u64, old: Option<&mut u64>) {
+    let old = old.map_or(std::ptr::null_mut(), |o| o as *mut u64);
+    // SAFETY: both pointers are valid 8-byte sigsets or null.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            mask as *const u64,
+            old,
+            8usize,
+        )
+    };
+}
+
+/// The blocked mask of this host thread.
+pub fn host_mask() -> u64 {
+    let mut old = 0u64;
+    // SAFETY: a null new set only reads the mask into `old`.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_BLOCK,
+            std::ptr::null::<u64>(),
+            &mut old as *mut u64,
+            8usize,
+        )
+    };
+    old
+}
+
+/// Make the host's blocked mask the guest's.
+pub fn set_host_mask(mask: u64) {
+    set_host_mask_raw(&mask, None);
+}
+
+/// Host `rt_sigsuspend` with a guest mask; returns when a handled signal has arrived.
+pub fn suspend(mask: u64) {
+    // SAFETY: a valid 8-byte sigset.
+    unsafe { libc::syscall(libc::SYS_rt_sigsuspend, &mask as *const u64, 8usize) };
+}
+
+/// The host's own dispositions as the VM found them, so that a guest going back to SIG_DFL gets
+/// back what the VM had (e.g. Rust's stack-overflow handler for SIGSEGV).
+pub struct HostDispositions {
+    original: Vec<libc::sigaction>,
+}
+
+impl HostDispositions {
+    /// Read the host dispositions of all signals; the ones ignored since before exec are
+    /// returned as a mask, since the guest inherits them (SIG_IGN survives execve).
+    pub fn capture() -> (HostDispositions, u64) {
+        let mut original = Vec::with_capacity(NSIG as usize);
+        let mut ignored = 0u64;
+        for sig in 1..=NSIG {
+            // SAFETY: reading a disposition into a zeroed struct.
+            let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+            unsafe { libc::sigaction(sig as i32, std::ptr::null(), &mut old) };
+            if old.sa_sigaction == libc::SIG_IGN && sig as i32 != libc::SIGPIPE {
+                // SIGPIPE is ignored by Rust's runtime itself, not inherited.
+                ignored |= bit(sig);
+            }
+            original.push(old);
+        }
+        (HostDispositions { original }, ignored)
+    }
+
+    /// Give the host the disposition that makes it behave as the guest asked for `sig`.
+    pub fn mirror(&self, sig: u32, act: &GuestSigaction) {
+        let s = sig as i32;
+        if s == libc::SIGKILL || s == libc::SIGSTOP || !(1..=NSIG).contains(&sig) {
+            return;
+        }
+        // SAFETY: a zeroed sigaction is a valid starting point.
+        let mut host: libc::sigaction = unsafe { std::mem::zeroed() };
+        let catch = act.handler > SIG_IGN || (act.handler == SIG_IGN && is_fault_signal(s));
+        if catch {
+            host.sa_sigaction = on_signal as *const () as usize;
+            // No SA_RESTART: a blocking host syscall must return EINTR so that the guest's handler
+            // runs; the run loop restarts it when the guest asked for SA_RESTART.
+            host.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+            if s == libc::SIGCHLD {
+                host.sa_flags |= (act.flags as i32) & (libc::SA_NOCLDSTOP | libc::SA_NOCLDWAIT);
+            }
+            // SAFETY: filling a sigset.
+            unsafe { libc::sigfillset(&mut host.sa_mask) };
+        } else if act.handler == SIG_IGN {
+            host.sa_sigaction = libc::SIG_IGN;
+        } else {
+            host = self.original[sig as usize - 1];
+            if host.sa_sigaction == libc::SIG_IGN {
+                host.sa_sigaction = libc::SIG_DFL;
+            }
+        }
+        // SAFETY: installing a valid disposition; errors (e.g. for glibc-reserved signals) leave
+        // the old one, which is the best that can be done.
+        unsafe { libc::sigaction(s, &host, std::ptr::null_mut()) };
+    }
+}

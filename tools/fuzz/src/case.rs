@@ -1,0 +1,462 @@
+//! Test-case generation: random initial state and random instruction sequences drawn from the
+//! decoder's encoding table (`a64x_translator::a64::TABLE`), with the constraints that keep a
+//! sequence inside its sandbox: memory accesses based on x28 within the scratch memory, branches
+//! forward inside the sequence, only the system registers both sides model alike.
+
+use crate::asm::{self, INDEX_REG, SCRATCH_MID, SCRATCH_REG, SCRATCH_SIZE};
+use a64x_translator::a64::gen::Gen;
+use a64x_translator::a64::{decode, decode_row, Extend, Inst, LdStKind, Reg, Row, SysOp, SysReg};
+use a64x_translator::a64::{AddrMode, Rt};
+
+/// One generated test: initial state and instruction sequence.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Initial x0..x30 (x28 is replaced by the scratch pointer when the program is built).
+    pub x: [u64; 31],
+    /// Initial SP.
+    pub sp: u64,
+    /// Initial NZCV (bits 31:28).
+    pub nzcv: u64,
+    /// Initial FPCR.
+    pub fpcr: u64,
+    /// Initial FPSR.
+    pub fpsr: u64,
+    /// Initial TPIDR_EL0.
+    pub tpidr: u64,
+    /// Initial q0..q31.
+    pub v: [u128; 32],
+    /// Initial scratch memory.
+    pub scratch: Vec<u8>,
+    /// The instructions and their table rows.
+    pub insns: Vec<(u32, &'static str)>,
+}
+
+impl Case {
+    /// The input block the program loads (see [`asm::IN_SIZE`]).
+    pub fn input_block(&self) -> Vec<u8> {
+        let mut b = vec![0u8; asm::IN_SIZE];
+        for (i, x) in self.x.iter().enumerate() {
+            b[i * 8..i * 8 + 8].copy_from_slice(&x.to_le_bytes());
+        }
+        for (off, v) in [
+            (asm::IN_SP, self.sp),
+            (asm::IN_NZCV, self.nzcv),
+            (asm::IN_FPCR, self.fpcr),
+            (asm::IN_FPSR, self.fpsr),
+            (asm::IN_TPIDR, self.tpidr),
+        ] {
+            b[off..off + 8].copy_from_slice(&v.to_le_bytes());
+        }
+        for (i, v) in self.v.iter().enumerate() {
+            b[asm::IN_V + 16 * i..asm::IN_V + 16 * i + 16].copy_from_slice(&v.to_le_bytes());
+        }
+        b
+    }
+
+    /// The instruction words alone.
+    pub fn words(&self) -> Vec<u32> {
+        self.insns.iter().map(|&(w, _)| w).collect()
+    }
+}
+
+/// How a table row's words are made usable in a sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `fuzz == true`: any registers, any values.
+    Free,
+    /// Loads and stores: base forced to x28, offsets kept inside the scratch memory.
+    Memory,
+    /// Direct branches: target forced forward inside the sequence.
+    Branch,
+    /// PC-relative literal loads: target a nearby code word.
+    Literal,
+    /// MRS/MSR of NZCV, FPCR, FPSR, TPIDR_EL0 only.
+    SysReg,
+    /// DC/IC with x28 as address.
+    SysOp,
+}
+
+/// The rows the generator can draw, with how it draws them; `None` rows (BR/BLR/RET, SVC, BRK)
+/// are not generated.
+pub fn kind_of(row: &'static Row) -> Option<Kind> {
+    if row.fuzz {
+        return Some(Kind::Free);
+    }
+    let mut g = Gen::new(0x5eed);
+    // Classify by what the row decodes to (a few samples), so new rows need no change here.
+    for _ in 0..64 {
+        let Some(w) = g.random_word_in(row) else { continue };
+        return match decode(w) {
+            Inst::LdSt { .. }
+            | Inst::LdStPair { .. }
+            | Inst::LoadExclusive { .. }
+            | Inst::StoreExclusive { .. }
+            | Inst::LoadAcquire { .. }
+            | Inst::StoreRelease { .. }
+            | Inst::Cas { .. }
+            | Inst::Casp { .. }
+            | Inst::AtomicRmw { .. }
+            | Inst::Ld1St1Multi { .. }
+            | Inst::LdStSingle { .. } => Some(Kind::Memory),
+            Inst::B { .. } | Inst::BCond { .. } | Inst::Cbz { .. } | Inst::Tbz { .. } => Some(Kind::Branch),
+            Inst::LdLiteral { .. } => Some(Kind::Literal),
+            Inst::Mrs { .. } | Inst::Msr { .. } => Some(Kind::SysReg),
+            Inst::Sys { .. } => Some(Kind::SysOp),
+            _ => None,
+        };
+    }
+    None
+}
+
+/// Replaces bits `hi..=lo` of `w` with `v`.
+fn set_bits(w: u32, hi: u32, lo: u32, v: u32) -> u32 {
+    let mask = ((1u64 << (hi - lo + 1)) - 1) as u32;
+    (w & !(mask << lo)) | ((v & mask) << lo)
+}
+
+fn is_reserved(r: Reg) -> bool {
+    matches!(r, Reg::X(n) if n as u32 == SCRATCH_REG || n as u32 == INDEX_REG)
+}
+
+fn rt_reserved(rt: Rt) -> bool {
+    matches!(rt, Rt::G(r) if is_reserved(r))
+}
+
+fn size_of(kind: LdStKind) -> i64 {
+    match kind {
+        LdStKind::Store(m)
+        | LdStKind::Load(m)
+        | LdStKind::LoadSigned(m, _)
+        | LdStKind::StoreV(m)
+        | LdStKind::LoadV(m) => m.bytes() as i64,
+        LdStKind::Prefetch => 8,
+    }
+}
+
+/// Value of the index register after `extend` and `shift`.
+fn extended(idx: u64, extend: Extend, shift: u8) -> i64 {
+    let v = match extend {
+        Extend::Uxtb => idx & 0xff,
+        Extend::Uxth => idx & 0xffff,
+        Extend::Uxtw => idx & 0xffff_ffff,
+        Extend::Uxtx => idx,
+        Extend::Sxtb => idx as i8 as i64 as u64,
+        Extend::Sxth => idx as i16 as i64 as u64,
+        Extend::Sxtw => idx as i32 as i64 as u64,
+        Extend::Sxtx => idx,
+    };
+    (v << shift) as i64
+}
+
+/// Generator state while one sequence is drawn: where x28 points (relative to the scratch
+/// middle) and the index register's value.
+struct MemState {
+    off: i64,
+    idx: u64,
+}
+
+/// Keep every access within this distance of the scratch middle, and x28 within half of it.
+const REACH: i64 = SCRATCH_MID as i64;
+
+impl MemState {
+    /// Checks a memory instruction: accesses inside the scratch memory, no reserved register
+    /// written, nothing CONSTRAINED UNPREDICTABLE. Returns x28's offset afterwards.
+    fn check(&self, inst: &Inst) -> Option<i64> {
+        let inside = |a: i64, n: i64| a >= -REACH && a + n <= REACH;
+        let aligned = |n: i64| self.off.rem_euclid(n) == 0 && inside(self.off, n);
+        let base = Reg::X(SCRATCH_REG as u8);
+        let (start, len, wb) = match *inst {
+            Inst::LdSt { kind, rt, rn, addr } => {
+                if rn != base || rt_reserved(rt) {
+                    return None;
+                }
+                let n = size_of(kind);
+                match addr {
+                    AddrMode::Offset(i) => (self.off + i, n, 0),
+                    AddrMode::PreIndex(i) => (self.off + i, n, i),
+                    AddrMode::PostIndex(i) => (self.off, n, i),
+                    AddrMode::RegOffset { rm, extend, shift } => {
+                        let v = match rm {
+                            Reg::X(r) if r as u32 == INDEX_REG => self.idx,
+                            Reg::Zr => 0,
+                            _ => return None,
+                        };
+                        (self.off.wrapping_add(extended(v, extend, shift)), n, 0)
+                    }
+                }
+            }
+            Inst::LdStPair {
+                load,
+                kind,
+                rt,
+                rt2,
+                rn,
+                addr,
+            } => {
+                if rn != base || rt_reserved(rt) || rt_reserved(rt2) || (load && rt == rt2) {
+                    return None;
+                }
+                let n = 2 * size_of(kind);
+                match addr {
+                    AddrMode::Offset(i) => (self.off + i, n, 0),
+                    AddrMode::PreIndex(i) => (self.off + i, n, i),
+                    AddrMode::PostIndex(i) => (self.off, n, i),
+                    AddrMode::RegOffset { .. } => return None,
+                }
+            }
+            Inst::LoadExclusive {
+                size,
+                pair,
+                rt,
+                rt2,
+                rn,
+                ..
+            } => {
+                let n = size.bytes() as i64 * if pair { 2 } else { 1 };
+                if rn != base || is_reserved(rt) || (pair && (is_reserved(rt2) || rt == rt2)) || !aligned(n) {
+                    return None;
+                }
+                (self.off, n, 0)
+            }
+            Inst::StoreExclusive {
+                size,
+                pair,
+                rs,
+                rt,
+                rt2,
+                rn,
+                ..
+            } => {
+                let n = size.bytes() as i64 * if pair { 2 } else { 1 };
+                let clash = rs == rt || (pair && rs == rt2);
+                if rn != base || is_reserved(rs) || is_reserved(rt) || clash || !aligned(n) {
+                    return None;
+                }
+                (self.off, n, 0)
+            }
+            Inst::LoadAcquire { size, rt, rn } | Inst::StoreRelease { size, rt, rn } => {
+                let n = size.bytes() as i64;
+                if rn != base || is_reserved(rt) || !aligned(n) {
+                    return None;
+                }
+                (self.off, n, 0)
+            }
+            Inst::Cas { size, rs, rt, rn } | Inst::AtomicRmw { size, rs, rt, rn, .. } => {
+                let n = size.bytes() as i64;
+                if rn != base || is_reserved(rs) || is_reserved(rt) || !aligned(n) {
+                    return None;
+                }
+                (self.off, n, 0)
+            }
+            Inst::Casp { size, rs, rt, rn } => {
+                let n = 2 * size.bytes() as i64;
+                let r = [SCRATCH_REG as u8, INDEX_REG as u8];
+                let bad = |p: u8| r.contains(&p) || r.contains(&(p + 1));
+                if rn != base || bad(rs) || bad(rt) || !aligned(n) {
+                    return None;
+                }
+                (self.off, n, 0)
+            }
+            Inst::Ld1St1Multi {
+                arr,
+                count,
+                rn,
+                post,
+                post_imm,
+                ..
+            } => {
+                let n = count as i64 * if arr.q { 16 } else { 8 };
+                if rn != base {
+                    return None;
+                }
+                (self.off, n, self.post(n, post, post_imm)?)
+            }
+            Inst::LdStSingle {
+                replicate,
+                esize,
+                q,
+                rn,
+                post,
+                post_imm,
+                ..
+            } => {
+                let _ = (replicate, q);
+                let n = 1i64 << esize;
+                if rn != base {
+                    return None;
+                }
+                (self.off, n, self.post(n, post, post_imm)?)
+            }
+            _ => return None,
+        };
+        let new = self.off + wb;
+        (inside(start, len) && new.abs() <= REACH / 2).then_some(new)
+    }
+
+    /// Writeback amount of an AdvSIMD structure load/store.
+    fn post(&self, n: i64, post: Option<Reg>, post_imm: bool) -> Option<i64> {
+        match post {
+            Some(Reg::X(r)) if r as u32 == INDEX_REG => Some(self.idx as i64),
+            Some(_) => None,
+            None if post_imm => Some(n),
+            None => Some(0),
+        }
+    }
+}
+
+/// Whether an instruction of the free classes writes a reserved register (x27 or x28): its
+/// Rd field (bits 4:0, the destination of every data-processing class) names one and it is a
+/// general register there.
+fn writes_reserved_free(w: u32, inst: &Inst) -> bool {
+    let rd = w & 31;
+    if rd != SCRATCH_REG && rd != INDEX_REG {
+        return false;
+    }
+    let s = format!("{inst:?}");
+    s.contains(&format!("X({rd})"))
+}
+
+/// Draws cases from a fixed set of rows.
+pub struct Generator {
+    /// The PRNG.
+    pub gen: Gen,
+    rows: Vec<(&'static Row, Kind)>,
+}
+
+impl Generator {
+    /// A generator over `rows`, seeded with `seed`.
+    pub fn new(seed: u64, rows: Vec<(&'static Row, Kind)>) -> Self {
+        assert!(!rows.is_empty(), "no rows to draw from");
+        Self {
+            gen: Gen::new(seed),
+            rows,
+        }
+    }
+
+    /// A random 128-bit vector value.
+    fn vec_value(&mut self) -> u128 {
+        ((self.gen.interesting_u64() as u128) << 64) | self.gen.interesting_u64() as u128
+    }
+
+    /// A case of 1..=`max_len` instructions.
+    pub fn case(&mut self, max_len: usize) -> Case {
+        let g = &mut self.gen;
+        let mut x = [0u64; 31];
+        for v in x.iter_mut() {
+            *v = g.interesting_u64();
+        }
+        // The index register: small, sometimes negative (sign-extending forms).
+        let idx = (g.below(129) as i64 - 64) as u64;
+        x[INDEX_REG as usize] = idx;
+        let sp = g.interesting_u64();
+        let nzcv = g.below(16) << 28;
+        // Mostly the default FPCR; sometimes DN, FZ and a rounding mode.
+        let fpcr = if g.chance(1, 4) { g.next_u64() & 0x03c0_0000 } else { 0 };
+        let fpsr = if g.chance(1, 4) { g.next_u64() & 0x0800_009f } else { 0 };
+        let tpidr = g.next_u64();
+        let mut scratch = vec![0u8; SCRATCH_SIZE];
+        for chunk in scratch.chunks_mut(8) {
+            chunk.copy_from_slice(&g.interesting_u64().to_le_bytes());
+        }
+        let len = g.range(1, max_len as u64) as usize;
+        let mut v = [0u128; 32];
+        for r in v.iter_mut() {
+            *r = self.vec_value();
+        }
+        let mut mem = MemState { off: 0, idx };
+        let mut insns = Vec::with_capacity(len);
+        for i in 0..len {
+            insns.push(self.insn(&mut mem, len - i));
+        }
+        x[SCRATCH_REG as usize] = 0;
+        Case {
+            x,
+            sp,
+            nzcv,
+            fpcr,
+            fpsr,
+            tpidr,
+            v,
+            scratch,
+            insns,
+        }
+    }
+
+    /// One instruction; `left` is the number of slots from this one to the end of the sequence.
+    fn insn(&mut self, mem: &mut MemState, left: usize) -> (u32, &'static str) {
+        loop {
+            let (row, kind) = *self.gen.pick(&self.rows);
+            for _ in 0..16 {
+                if let Some(w) = self.word(row, kind, mem, left) {
+                    return (w, row.name);
+                }
+            }
+        }
+    }
+
+    /// A usable word from `row`, or None if this draw did not work out.
+    fn word(&mut self, row: &'static Row, kind: Kind, mem: &mut MemState, left: usize) -> Option<u32> {
+        let g = &mut self.gen;
+        let mut w = g.random_word_in(row)?;
+        match kind {
+            Kind::Free => {}
+            Kind::Memory => {
+                w = set_bits(w, 9, 5, SCRATCH_REG);
+                if row.name.contains("unsigned immediate") {
+                    w = set_bits(w, 21, 10, g.below(64) as u32);
+                }
+                if row.name.contains("register offset") {
+                    w = set_bits(w, 20, 16, INDEX_REG);
+                }
+                if matches!(
+                    decode(w),
+                    Inst::Ld1St1Multi { post: Some(_), .. } | Inst::LdStSingle { post: Some(_), .. }
+                ) {
+                    w = set_bits(w, 20, 16, INDEX_REG);
+                }
+            }
+            Kind::Branch => {
+                let k = g.range(1, left as u64) as u32;
+                w = match decode(w) {
+                    Inst::B { .. } => set_bits(w, 25, 0, k),
+                    Inst::BCond { .. } | Inst::Cbz { .. } => set_bits(w, 23, 5, k),
+                    Inst::Tbz { .. } => set_bits(w, 18, 5, k),
+                    _ => return None,
+                };
+            }
+            Kind::Literal => w = set_bits(w, 23, 5, (g.range(0, 64) as i64 - 32) as u32),
+            Kind::SysReg => {
+                // NZCV, FPCR, FPSR, TPIDR_EL0 (their MRS encodings' bits 19:5).
+                let reg = *g.pick(&[0xd53b_4200u32, 0xd53b_4400, 0xd53b_4420, 0xd53b_d040]);
+                w = set_bits(w, 19, 5, reg >> 5);
+            }
+            Kind::SysOp => w = set_bits(w, 4, 0, SCRATCH_REG),
+        }
+        if !decode_row(w).is_some_and(|r| std::ptr::eq(r, row)) {
+            return None;
+        }
+        let inst = decode(w);
+        if inst == Inst::Undefined {
+            return None;
+        }
+        match kind {
+            Kind::Memory => {
+                mem.off = mem.check(&inst)?;
+                return Some(w);
+            }
+            Kind::SysReg => {
+                let reg = match inst {
+                    Inst::Mrs { reg, .. } | Inst::Msr { reg, .. } => reg,
+                    _ => return None,
+                };
+                if !matches!(reg, SysReg::Nzcv | SysReg::Fpcr | SysReg::Fpsr | SysReg::TpidrEl0) {
+                    return None;
+                }
+            }
+            // DC ZVA's block size is the implementation's (DCZID_EL0): not comparable.
+            Kind::SysOp => return (!matches!(inst, Inst::Sys { op: SysOp::DcZva, .. })).then_some(w),
+            _ => {}
+        }
+        (!writes_reserved_free(w, &inst)).then_some(w)
+    }
+}

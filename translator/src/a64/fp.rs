@@ -1,0 +1,493 @@
+//! Decoder of the scalar floating-point classes (Arm ARM C4.1.96 "Data Processing -- Scalar
+//! Floating-Point and Advanced SIMD": FP data-processing 1/2/3 source, compare, conditional
+//! compare, conditional select, immediate, and the conversions to and from integers).
+//! Half precision (ftype 11) is not implemented and decodes as unallocated.
+
+use super::fields::*;
+use super::inst::*;
+
+/// Scalar FP precision (`ftype`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FpType {
+    /// Single precision (S registers).
+    S,
+    /// Double precision (D registers).
+    D,
+}
+
+/// Rounding of FRINT* and FCVT*.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FpRounding {
+    /// To nearest, ties to even (N).
+    TieEven,
+    /// Toward +infinity (P).
+    PosInf,
+    /// Toward -infinity (M).
+    NegInf,
+    /// Toward zero (Z).
+    Zero,
+    /// To nearest, ties away from zero (A).
+    TieAway,
+    /// The mode FPCR.RMode selects (FRINTI, FRINTX).
+    Fpcr,
+}
+
+/// FP data-processing (1 source).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fp1Op {
+    /// FABS.
+    Abs,
+    /// FNEG.
+    Neg,
+    /// FSQRT.
+    Sqrt,
+    /// FCVT to the given precision.
+    Cvt(FpType),
+    /// FRINT* with the given rounding.
+    Rint(FpRounding),
+}
+
+/// FP data-processing (2 source).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Fp2Op {
+    Mul,
+    Div,
+    Add,
+    Sub,
+    Max,
+    Min,
+    MaxNm,
+    MinNm,
+    Nmul,
+}
+
+/// FP data-processing (3 source): FMADD d = a + n*m, FMSUB a - n*m, FNMADD -a - n*m,
+/// FNMSUB -a + n*m.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Fp3Op {
+    Madd,
+    Msub,
+    Nmadd,
+    Nmsub,
+}
+
+/// One scalar FP instruction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum FpInst {
+    Dp1 {
+        op: Fp1Op,
+        ty: FpType,
+        rd: VReg,
+        rn: VReg,
+    },
+    Dp2 {
+        op: Fp2Op,
+        ty: FpType,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+    },
+    Dp3 {
+        op: Fp3Op,
+        ty: FpType,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+        ra: VReg,
+    },
+    /// FCMP/FCMPE; `rm` None compares with +0.0.
+    Cmp {
+        ty: FpType,
+        rn: VReg,
+        rm: Option<VReg>,
+        signal: bool,
+    },
+    /// FCCMP/FCCMPE: flags = cond ? compare(n, m) : nzcv.
+    Ccmp {
+        ty: FpType,
+        rn: VReg,
+        rm: VReg,
+        cond: Cond,
+        nzcv: u8,
+        signal: bool,
+    },
+    /// FCSEL.
+    Csel {
+        ty: FpType,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+        cond: Cond,
+    },
+    /// FMOV (scalar, immediate); `imm` is already expanded (VFPExpandImm).
+    MovImm {
+        ty: FpType,
+        rd: VReg,
+        imm: u64,
+    },
+    /// FCVT{N,P,M,Z,A}{S,U}, fixed-point FCVTZ{S,U} (`fbits` > 0).
+    ToInt {
+        ty: FpType,
+        rounding: FpRounding,
+        unsigned: bool,
+        w: Width,
+        fbits: u8,
+        rd: Reg,
+        rn: VReg,
+    },
+    /// FCVT{N,P,M,Z,A}{S,U} (AdvSIMD scalar): the integer (as wide as the FP type) goes to V`rd`.
+    ToIntV {
+        ty: FpType,
+        rounding: FpRounding,
+        unsigned: bool,
+        rd: VReg,
+        rn: VReg,
+    },
+    /// SCVTF/UCVTF (AdvSIMD scalar): the integer (as wide as the FP type) comes from V`rn`.
+    FromIntV {
+        ty: FpType,
+        unsigned: bool,
+        rd: VReg,
+        rn: VReg,
+    },
+    /// SCVTF/UCVTF, integer or fixed-point (`fbits` > 0) source.
+    FromInt {
+        ty: FpType,
+        unsigned: bool,
+        w: Width,
+        fbits: u8,
+        rd: VReg,
+        rn: Reg,
+    },
+}
+
+fn ftype(w: u32) -> Option<FpType> {
+    match bits(w, 23, 22) {
+        0 => Some(FpType::S),
+        1 => Some(FpType::D),
+        _ => None,
+    }
+}
+
+macro_rules! ty_or_undef {
+    ($w:expr) => {
+        match ftype($w) {
+            Some(t) => t,
+            None => return Inst::Undefined,
+        }
+    };
+}
+
+/// FP data-processing (1 source).
+pub(super) fn dp1(w: u32) -> Inst {
+    use FpRounding::*;
+    let ty = ty_or_undef!(w);
+    let op = match bits(w, 20, 15) {
+        0b000001 => Fp1Op::Abs,
+        0b000010 => Fp1Op::Neg,
+        0b000011 => Fp1Op::Sqrt,
+        0b000100 => Fp1Op::Cvt(FpType::S),
+        0b000101 => Fp1Op::Cvt(FpType::D),
+        0b001000 => Fp1Op::Rint(TieEven),
+        0b001001 => Fp1Op::Rint(PosInf),
+        0b001010 => Fp1Op::Rint(NegInf),
+        0b001011 => Fp1Op::Rint(Zero),
+        0b001100 => Fp1Op::Rint(TieAway),
+        0b001110 | 0b001111 => Fp1Op::Rint(Fpcr),
+        _ => return Inst::Undefined,
+    };
+    if op == Fp1Op::Cvt(ty) {
+        return Inst::Undefined;
+    }
+    Inst::Fp(FpInst::Dp1 {
+        op,
+        ty,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+    })
+}
+
+/// FP data-processing (2 source).
+pub(super) fn dp2(w: u32) -> Inst {
+    use Fp2Op::*;
+    let ty = ty_or_undef!(w);
+    let op = match bits(w, 15, 12) {
+        0 => Mul,
+        1 => Div,
+        2 => Add,
+        3 => Sub,
+        4 => Max,
+        5 => Min,
+        6 => MaxNm,
+        7 => MinNm,
+        8 => Nmul,
+        _ => return Inst::Undefined,
+    };
+    Inst::Fp(FpInst::Dp2 {
+        op,
+        ty,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 16),
+    })
+}
+
+/// FP data-processing (3 source).
+pub(super) fn dp3(w: u32) -> Inst {
+    let ty = ty_or_undef!(w);
+    let op = match (bit(w, 21), bit(w, 15)) {
+        (false, false) => Fp3Op::Madd,
+        (false, true) => Fp3Op::Msub,
+        (true, false) => Fp3Op::Nmadd,
+        (true, true) => Fp3Op::Nmsub,
+    };
+    Inst::Fp(FpInst::Dp3 {
+        op,
+        ty,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 16),
+        ra: vr(w, 10),
+    })
+}
+
+/// FP compare.
+pub(super) fn cmp(w: u32) -> Inst {
+    let ty = ty_or_undef!(w);
+    Inst::Fp(FpInst::Cmp {
+        ty,
+        rn: vr(w, 5),
+        rm: if bit(w, 3) { None } else { Some(vr(w, 16)) },
+        signal: bit(w, 4),
+    })
+}
+
+/// FP conditional compare.
+pub(super) fn ccmp(w: u32) -> Inst {
+    let ty = ty_or_undef!(w);
+    Inst::Fp(FpInst::Ccmp {
+        ty,
+        rn: vr(w, 5),
+        rm: vr(w, 16),
+        cond: Cond::from_bits(bits(w, 15, 12)),
+        nzcv: bits(w, 3, 0) as u8,
+        signal: bit(w, 4),
+    })
+}
+
+/// FP conditional select.
+pub(super) fn csel(w: u32) -> Inst {
+    let ty = ty_or_undef!(w);
+    Inst::Fp(FpInst::Csel {
+        ty,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 16),
+        cond: Cond::from_bits(bits(w, 15, 12)),
+    })
+}
+
+/// `VFPExpandImm(imm8)` for single (N = 32) or double (N = 64) precision.
+pub fn vfp_expand_imm(imm8: u32, ty: FpType) -> u64 {
+    let sign = (imm8 >> 7) as u64 & 1;
+    let b6 = (imm8 >> 6) & 1 == 1;
+    let e54 = (imm8 >> 4) as u64 & 3;
+    let frac = imm8 as u64 & 15;
+    match ty {
+        // sign : NOT(b6) : Replicate(b6, 5) : imm8<5:4> : imm8<3:0> : Zeros(19)
+        FpType::S => {
+            (sign << 31) | ((!b6 as u64) << 30) | (if b6 { 0x1f << 25 } else { 0 }) | (e54 << 23) | (frac << 19)
+        }
+        // sign : NOT(b6) : Replicate(b6, 8) : imm8<5:4> : imm8<3:0> : Zeros(48)
+        FpType::D => {
+            (sign << 63) | ((!b6 as u64) << 62) | (if b6 { 0xff << 54 } else { 0 }) | (e54 << 52) | (frac << 48)
+        }
+    }
+}
+
+/// FP immediate (FMOV).
+pub(super) fn imm(w: u32) -> Inst {
+    let ty = ty_or_undef!(w);
+    Inst::Fp(FpInst::MovImm {
+        ty,
+        rd: vr(w, 0),
+        imm: vfp_expand_imm(bits(w, 20, 13), ty),
+    })
+}
+
+/// Conversion between floating-point and integer (other than FMOV, which has its own row).
+pub(super) fn conv_int(w: u32) -> Inst {
+    use FpRounding::*;
+    let ty = ty_or_undef!(w);
+    let width = width(w);
+    let to_int = |rounding, unsigned| {
+        Inst::Fp(FpInst::ToInt {
+            ty,
+            rounding,
+            unsigned,
+            w: width,
+            fbits: 0,
+            rd: rzr(w, 0),
+            rn: vr(w, 5),
+        })
+    };
+    match (bits(w, 20, 19), bits(w, 18, 16)) {
+        (0, 0) => to_int(TieEven, false),
+        (0, 1) => to_int(TieEven, true),
+        (0, 4) => to_int(TieAway, false),
+        (0, 5) => to_int(TieAway, true),
+        (1, 0) => to_int(PosInf, false),
+        (1, 1) => to_int(PosInf, true),
+        (2, 0) => to_int(NegInf, false),
+        (2, 1) => to_int(NegInf, true),
+        (3, 0) => to_int(Zero, false),
+        (3, 1) => to_int(Zero, true),
+        (0, 2) | (0, 3) => Inst::Fp(FpInst::FromInt {
+            ty,
+            unsigned: bit(w, 16),
+            w: width,
+            fbits: 0,
+            rd: vr(w, 0),
+            rn: rzr(w, 5),
+        }),
+        _ => Inst::Undefined,
+    }
+}
+
+/// Conversion between floating-point and fixed-point.
+pub(super) fn conv_fixed(w: u32) -> Inst {
+    let ty = ty_or_undef!(w);
+    let width = width(w);
+    let scale = bits(w, 15, 10);
+    if width == Width::W32 && scale < 32 {
+        return Inst::Undefined;
+    }
+    let fbits = (64 - scale) as u8;
+    match (bits(w, 20, 19), bits(w, 18, 16)) {
+        (3, 0) | (3, 1) => Inst::Fp(FpInst::ToInt {
+            ty,
+            rounding: FpRounding::Zero,
+            unsigned: bit(w, 16),
+            w: width,
+            fbits,
+            rd: rzr(w, 0),
+            rn: vr(w, 5),
+        }),
+        (0, 2) | (0, 3) => Inst::Fp(FpInst::FromInt {
+            ty,
+            unsigned: bit(w, 16),
+            w: width,
+            fbits,
+            rd: vr(w, 0),
+            rn: rzr(w, 5),
+        }),
+        _ => Inst::Undefined,
+    }
+}
+
+/// AdvSIMD scalar two-register miscellaneous: the FP <-> integer conversions (the other
+/// operations of the class are not implemented).
+pub(super) fn scalar_two_misc(w: u32) -> Inst {
+    use FpRounding::*;
+    let ty = if bit(w, 22) { FpType::D } else { FpType::S };
+    let unsigned = bit(w, 29);
+    let (rd, rn) = (vr(w, 0), vr(w, 5));
+    let rounding = match (bit(w, 23), bits(w, 16, 12)) {
+        (false, 0b11101) => return Inst::Fp(FpInst::FromIntV { ty, unsigned, rd, rn }),
+        (false, 0b11010) => TieEven,
+        (false, 0b11011) => NegInf,
+        (false, 0b11100) => TieAway,
+        (true, 0b11010) => PosInf,
+        (true, 0b11011) => Zero,
+        _ => return Inst::Undefined,
+    };
+    Inst::Fp(FpInst::ToIntV {
+        ty,
+        rounding,
+        unsigned,
+        rd,
+        rn,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::decode;
+    use super::*;
+
+    #[test]
+    fn spot_checks() {
+        // fadd d0, d1, d2
+        assert_eq!(
+            decode(0x1e62_2820),
+            Inst::Fp(FpInst::Dp2 {
+                op: Fp2Op::Add,
+                ty: FpType::D,
+                rd: VReg(0),
+                rn: VReg(1),
+                rm: VReg(2)
+            })
+        );
+        // fmov d0, #1.0  (imm8 = 0x70)
+        assert_eq!(
+            decode(0x1e6e_1000),
+            Inst::Fp(FpInst::MovImm {
+                ty: FpType::D,
+                rd: VReg(0),
+                imm: 1.0f64.to_bits()
+            })
+        );
+        // fmov s0, #-2.5 (imm8 = 0x84)
+        assert_eq!(vfp_expand_imm(0x84, FpType::S), (-2.5f32).to_bits() as u64);
+        assert_eq!(vfp_expand_imm(0x00, FpType::D), 2.0f64.to_bits());
+        // fcmp d0, #0.0
+        assert!(matches!(decode(0x1e60_2008), Inst::Fp(FpInst::Cmp { rm: None, .. })));
+        // fcvtzs w0, d1
+        assert!(matches!(
+            decode(0x1e78_0020),
+            Inst::Fp(FpInst::ToInt {
+                rounding: FpRounding::Zero,
+                unsigned: false,
+                w: Width::W32,
+                ..
+            })
+        ));
+        // scvtf d0, x1
+        assert!(matches!(
+            decode(0x9e62_0020),
+            Inst::Fp(FpInst::FromInt {
+                unsigned: false,
+                w: Width::W64,
+                ..
+            })
+        ));
+        // fmadd d0, d1, d2, d3
+        assert!(matches!(
+            decode(0x1f42_0c20),
+            Inst::Fp(FpInst::Dp3 { op: Fp3Op::Madd, .. })
+        ));
+        // fcvtzs d0, d0; ucvtf s1, s2
+        assert!(matches!(
+            decode(0x5ee1_b800),
+            Inst::Fp(FpInst::ToIntV {
+                ty: FpType::D,
+                rounding: FpRounding::Zero,
+                unsigned: false,
+                ..
+            })
+        ));
+        assert!(matches!(
+            decode(0x7e21_d841),
+            Inst::Fp(FpInst::FromIntV {
+                ty: FpType::S,
+                unsigned: true,
+                ..
+            })
+        ));
+        // fmov d0, x1 still goes to the FMOV row
+        assert!(matches!(decode(0x9e67_0020), Inst::FmovGeneral { .. }));
+    }
+}

@@ -1,0 +1,227 @@
+//! Lowering of scalar floating point (`Op::Fp`, Arm ARM C7.2) to SSE2/SSE4.1/FMA3 on xmm0/xmm1.
+//! Operands come from CpuState's V registers. x86 and A64 differ only when a result is a NaN
+//! (propagation order, default NaN sign) or a conversion is out of range: the inline code checks
+//! for that (`ucomisd r, r` + `jp`, `cvttsd2si` giving the "integer indefinite") and then calls
+//! [`helper_fp`], which evaluates the A64 semantics of `ir::fp`. FMAX/FMIN/FMAXNM/FMINNM,
+//! FRINTA/I/X, FCVTA*, fixed-point conversions and UCVTF from 64 bits always call the helper.
+
+use super::Lower;
+use crate::cpu::off;
+use crate::ir::fp::{helper_fp, FpKind, FpOp, FpRound, FpTy};
+use crate::ir::Val;
+use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+
+/// SSE rounding immediate (bit 3: suppress the precision exception) of a static mode.
+fn round_imm(r: FpRound) -> Option<i8> {
+    match r {
+        FpRound::N => Some(8),
+        FpRound::M => Some(9),
+        FpRound::P => Some(10),
+        FpRound::Z => Some(11),
+        FpRound::A | FpRound::Fpcr => None,
+    }
+}
+
+impl Lower<'_> {
+    /// Call `helper_fp` for `f` (integer operand in `x`), keeping every allocatable register:
+    /// usable on a slow path, since the allocator's state does not change. Result in rax.
+    fn fp_call(&mut self, f: &FpOp, x: Option<u8>) {
+        let (code, regs) = f.encode();
+        let func = helper_fp as *const () as usize as i64;
+        // Six pushes keep rsp 16-byte aligned at the call, as it is in block code.
+        dynasm!(self.ops ; .arch x64
+            ; push rsi ; push rdi ; push r8 ; push r9 ; push r10 ; push r11
+        );
+        if let Some(x) = x {
+            dynasm!(self.ops ; .arch x64 ; mov rcx, Rq(x));
+        }
+        dynasm!(self.ops ; .arch x64
+            ; mov rdi, r15
+            ; mov rsi, QWORD code as i64
+            ; mov rdx, QWORD regs as i64
+            ; mov rax, QWORD func
+            ; call rax
+            ; pop r11 ; pop r10 ; pop r9 ; pop r8 ; pop rdi ; pop rsi
+        );
+    }
+
+    /// Store the scalar in xmm0 (precision `t`) to V`d`, zeroing the rest.
+    fn fp_store(&mut self, t: FpTy, d: u8) {
+        let o = off::vreg(d);
+        match t {
+            FpTy::S => dynasm!(self.ops ; .arch x64 ; movd eax, xmm0),
+            FpTy::D => dynasm!(self.ops ; .arch x64 ; movq rax, xmm0),
+        }
+        dynasm!(self.ops ; .arch x64 ; mov [r15 + o], rax ; mov QWORD [r15 + o + 8], 0);
+    }
+
+    /// After computing xmm0 (precision `t`): if it is a NaN, let the helper compute the result,
+    /// else store it (negated for FNMUL).
+    fn fp_finish(&mut self, f: &FpOp, t: FpTy, negate: bool) {
+        match t {
+            FpTy::S => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm0 ; jp >slow),
+            FpTy::D => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm0 ; jp >slow),
+        }
+        if negate {
+            match t {
+                FpTy::S => dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm1 ; pslld xmm1, 31 ; xorps xmm0, xmm1),
+                FpTy::D => dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm1 ; psllq xmm1, 63 ; xorpd xmm0, xmm1),
+            }
+        }
+        self.fp_store(t, f.d);
+        dynasm!(self.ops ; .arch x64 ; jmp >done ; slow:);
+        self.fp_call(f, None);
+        dynasm!(self.ops ; .arch x64 ; done:);
+    }
+
+    /// Lower `Op::Fp(f)` defining `v` at `pos`.
+    pub(super) fn lower_fp(&mut self, f: FpOp, v: Val, pos: u32) {
+        use FpKind::*;
+        let (vn, vm, va) = (off::vreg(f.n), off::vreg(f.m), off::vreg(f.a));
+        let t = f.ty;
+        macro_rules! sd {
+            ($ss:ident, $sd:ident) => {
+                match t {
+                    FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn] ; $ss xmm0, [r15 + vm]),
+                    FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn] ; $sd xmm0, [r15 + vm]),
+                }
+            };
+        }
+        macro_rules! fma {
+            ($ss:ident, $sd:ident) => {
+                match t {
+                    FpTy::S => dynasm!(self.ops ; .arch x64
+                        ; movss xmm0, [r15 + va] ; movss xmm1, [r15 + vn] ; movss xmm2, [r15 + vm]
+                        ; $ss xmm0, xmm1, xmm2),
+                    FpTy::D => dynasm!(self.ops ; .arch x64
+                        ; movsd xmm0, [r15 + va] ; movsd xmm1, [r15 + vn] ; movsd xmm2, [r15 + vm]
+                        ; $sd xmm0, xmm1, xmm2),
+                }
+            };
+        }
+        match f.kind {
+            Add => sd!(addss, addsd),
+            Sub => sd!(subss, subsd),
+            Mul | Nmul => sd!(mulss, mulsd),
+            Div => sd!(divss, divsd),
+            Sqrt => match t {
+                FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; sqrtss xmm0, xmm1),
+                FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; sqrtsd xmm0, xmm1),
+            },
+            // d = a + n*m: xmm0 = xmm1 * xmm2 + xmm0.
+            Madd => fma!(vfmadd231ss, vfmadd231sd),
+            // a - n*m = -(n*m) + a.
+            Msub => fma!(vfnmadd231ss, vfnmadd231sd),
+            // -a - n*m = -(n*m) - a.
+            Nmadd => fma!(vfnmsub231ss, vfnmsub231sd),
+            // -a + n*m = n*m - a.
+            Nmsub => fma!(vfmsub231ss, vfmsub231sd),
+            Rint if round_imm(f.round).is_some() => {
+                let i = round_imm(f.round).unwrap();
+                match t {
+                    FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; roundss xmm0, xmm1, i),
+                    FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; roundsd xmm0, xmm1, i),
+                }
+            }
+            Cvt => {
+                match t {
+                    FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; cvtss2sd xmm0, xmm1),
+                    FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; cvtsd2ss xmm0, xmm1),
+                }
+                self.fp_finish(&f, f.to, false);
+                return;
+            }
+            Abs | Neg => {
+                let o = off::vreg(f.d);
+                match (t, f.kind == Abs) {
+                    (FpTy::S, true) => dynasm!(self.ops ; .arch x64 ; mov eax, [r15 + vn] ; btr eax, 31),
+                    (FpTy::S, false) => dynasm!(self.ops ; .arch x64 ; mov eax, [r15 + vn] ; btc eax, 31),
+                    (FpTy::D, true) => dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + vn] ; btr rax, 63),
+                    (FpTy::D, false) => dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + vn] ; btc rax, 63),
+                }
+                dynasm!(self.ops ; .arch x64 ; mov [r15 + o], rax ; mov QWORD [r15 + o + 8], 0);
+                return;
+            }
+            Cmp => {
+                let d = self.alloc.def(&mut self.ops, v, pos, None);
+                match (t, f.zero) {
+                    (FpTy::S, false) => {
+                        dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn] ; ucomiss xmm0, [r15 + vm])
+                    }
+                    (FpTy::D, false) => {
+                        dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn] ; ucomisd xmm0, [r15 + vm])
+                    }
+                    (FpTy::S, true) => {
+                        dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1 ; movss xmm0, [r15 + vn] ; ucomiss xmm0, xmm1)
+                    }
+                    (FpTy::D, true) => {
+                        dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1 ; movsd xmm0, [r15 + vn] ; ucomisd xmm0, xmm1)
+                    }
+                }
+                // greater 0010, less 1000 (CF), equal 0110 (ZF), unordered 0011 (ZF, PF, CF).
+                dynasm!(self.ops ; .arch x64
+                    ; mov Rd(d), 0x2000_0000
+                    ; mov eax, 0x8000_0000u32 as i32 ; cmovb Rd(d), eax
+                    ; mov eax, 0x6000_0000 ; cmove Rd(d), eax
+                    ; mov eax, 0x3000_0000 ; cmovp Rd(d), eax
+                );
+                return;
+            }
+            ToInt if f.fbits == 0 && round_imm(f.round).is_some() => {
+                let d = self.alloc.def(&mut self.ops, v, pos, None);
+                let i = round_imm(f.round).unwrap();
+                match t {
+                    FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; roundss xmm0, xmm1, i),
+                    FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; roundsd xmm0, xmm1, i),
+                }
+                let w32 = f.signed && !f.w64;
+                match (t, w32) {
+                    (FpTy::S, true) => dynasm!(self.ops ; .arch x64 ; cvttss2si eax, xmm0),
+                    (FpTy::S, false) => dynasm!(self.ops ; .arch x64 ; cvttss2si rax, xmm0),
+                    (FpTy::D, true) => dynasm!(self.ops ; .arch x64 ; cvttsd2si eax, xmm0),
+                    (FpTy::D, false) => dynasm!(self.ops ; .arch x64 ; cvttsd2si rax, xmm0),
+                }
+                // Out of range or NaN: x86 gives the "integer indefinite" (MIN); A64 saturates.
+                match (f.signed, f.w64) {
+                    (true, true) => dynasm!(self.ops ; .arch x64 ; cmp rax, 1 ; jo >slow),
+                    (true, false) => dynasm!(self.ops ; .arch x64 ; cmp eax, 1 ; jo >slow),
+                    (false, true) => dynasm!(self.ops ; .arch x64 ; test rax, rax ; js >slow),
+                    (false, false) => dynasm!(self.ops ; .arch x64 ; mov rcx, rax ; shr rcx, 32 ; jnz >slow),
+                }
+                dynasm!(self.ops ; .arch x64 ; jmp >done ; slow:);
+                self.fp_call(&f, None);
+                dynasm!(self.ops ; .arch x64 ; done: ; mov Rq(d), rax);
+                return;
+            }
+            FromInt if f.fbits == 0 && (f.signed || !f.w64) => {
+                let x = self.alloc.get(&mut self.ops, f.src.expect("FromInt has a source"), pos);
+                dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm0);
+                match (t, f.signed, f.w64) {
+                    (FpTy::S, true, true) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss xmm0, Rq(x)),
+                    (FpTy::S, true, false) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss xmm0, Rd(x)),
+                    (FpTy::S, false, _) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(x) ; cvtsi2ss xmm0, rax),
+                    (FpTy::D, true, true) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd xmm0, Rq(x)),
+                    (FpTy::D, true, false) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd xmm0, Rd(x)),
+                    (FpTy::D, false, _) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(x) ; cvtsi2sd xmm0, rax),
+                }
+                self.fp_store(t, f.d);
+                return;
+            }
+            _ => {
+                // Everything else: the helper.
+                let x = f.src.map(|s| self.alloc.get(&mut self.ops, s, pos));
+                let d = if f.has_value() {
+                    Some(self.alloc.def(&mut self.ops, v, pos, None))
+                } else {
+                    None
+                };
+                self.fp_call(&f, x);
+                if let Some(d) = d {
+                    dynasm!(self.ops ; .arch x64 ; mov Rq(d), rax);
+                }
+                return;
+            }
+        }
+        self.fp_finish(&f, t, f.kind == Nmul);
+    }
+}
