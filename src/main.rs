@@ -32,6 +32,12 @@ fn main() {
     // Rust ignores SIGPIPE for its own sake; guests expect the default action.
     // SAFETY: resetting a disposition to default at startup, before any thread exists.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    // An empty A64X_* variable means "not set", as qemu treats QEMU_LD_PREFIX.
+    for (k, v) in std::env::vars_os() {
+        if v.is_empty() && k.to_str().is_some_and(|k| k.starts_with("A64X_")) {
+            std::env::remove_var(k);
+        }
+    }
     let cli = cli::Cli::parse();
     match run(cli) {
         Ok(GuestExit::Exited(code)) => std::process::exit(code & 0xff),
@@ -44,8 +50,17 @@ fn main() {
 }
 
 fn run(cli: cli::Cli) -> Result<GuestExit, String> {
-    if !std::arch::is_x86_feature_detected!("lzcnt") || !std::arch::is_x86_feature_detected!("sse2") {
-        return Err("this host CPU lacks LZCNT, which the translator needs".into());
+    // The backend emits these unconditionally (x86-64-v3 less AVX): refuse clearly, not with SIGILL.
+    let needed = [
+        ("lzcnt", std::arch::is_x86_feature_detected!("lzcnt")),
+        ("sse4.1", std::arch::is_x86_feature_detected!("sse4.1")),
+        ("sse4.2", std::arch::is_x86_feature_detected!("sse4.2")),
+        ("ssse3", std::arch::is_x86_feature_detected!("ssse3")),
+        ("fma", std::arch::is_x86_feature_detected!("fma")),
+        ("cmpxchg16b", std::arch::is_x86_feature_detected!("cmpxchg16b")),
+    ];
+    if let Some((name, _)) = needed.iter().find(|(_, have)| !have) {
+        return Err(format!("this host CPU lacks {name}, which the translator needs"));
     }
     let mut mem = memory::AddressSpace::new();
     let mut argv: Vec<OsString> = vec![cli.program.clone().into_os_string()];

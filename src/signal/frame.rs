@@ -51,7 +51,7 @@ const PSTATE_MUST_BE_ZERO: u64 = 0x3df;
 const PSTATE_NZCV: u64 = 0xf000_0000;
 
 const _: () = assert!(MC_RESERVED + RESERVED_SIZE == FRAME_SIZE);
-const _: () = assert!(MC_RESERVED % 16 == 0 && FRAME_SIZE % 16 == 0);
+const _: () = assert!(MC_RESERVED.is_multiple_of(16) && FRAME_SIZE.is_multiple_of(16));
 const _: () = assert!(FPSIMD_SIZE == 16 + 32 * 16);
 
 fn put64(buf: &mut [u8], off: usize, v: u64) {

@@ -69,8 +69,8 @@ pub(super) fn barrier(w: u32) -> Inst {
         4 => Inst::Barrier(Barrier::Dsb(crm)),
         5 => Inst::Barrier(Barrier::Dmb(crm)),
         6 => Inst::Barrier(Barrier::Isb),
-        // SB, SSBB/PSSBB (DSB with CRm 0/4) are speculation barriers: no effect on results.
-        7 => Inst::Hint,
+        // SB is a speculation barrier: no effect on results. Other CRm values are unallocated.
+        7 if crm == 0 => Inst::Hint,
         _ => Inst::Undefined,
     }
 }
@@ -117,7 +117,7 @@ pub(super) fn sys(w: u32) -> Inst {
         (3, 7, 11, 1) => SysOp::DcCvau,
         (3, 7, 10, 1) => SysOp::DcCvac,
         (3, 7, 14, 1) => SysOp::DcCivac,
-        (3, 7, 12, 1) => SysOp::DcCvap,
+        // DC CVAP (FEAT_DPB) is not advertised (no HWCAP_DCPOP), so it is unallocated here.
         (3, 7, 5, 1) => SysOp::IcIvau,
         _ => return Inst::Undefined,
     };

@@ -320,7 +320,6 @@ pub enum SysOp {
     DcCvau,
     DcCvac,
     DcCivac,
-    DcCvap,
     IcIvau,
 }
 

@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::a64::*;
 use crate::helpers::COUNTER_HZ;
-use crate::ir::{Exit, FenceKind, Op, SysField};
+use crate::ir::{BinOp, Exit, FenceKind, Op, SysField, Sz};
 
 /// MIDR_EL1 reported to the guest: an Arm Cortex-A72 r0p3, a plain ARMv8.0 core.
 pub const MIDR: u64 = 0x410f_d083;
@@ -12,6 +12,13 @@ pub const MIDR: u64 = 0x410f_d083;
 pub const CTR: u64 = 0x8444_c004;
 /// DCZID_EL0: DC ZVA allowed, 64-byte blocks (BS = log2(16 words)).
 pub const DCZID: u64 = 4;
+
+/// FPCR bits that hold what is written: AHP, DN, FZ, RMode, Stride, FZ16, Len (26:16). The
+/// trap-enable bits read as zero, as on cores without FP exception traps.
+pub const FPCR_WRITABLE: u64 = 0x07ff_0000;
+/// FPSR bits that hold what is written: N, Z, C, V, QC (31:27), IDC and the cumulative
+/// exception flags IXC, UFC, OFC, DZC, IOC.
+pub const FPSR_WRITABLE: u64 = 0xf800_009f;
 
 /// Lift one system instruction; `Some(exit)` if it ends the block.
 pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
@@ -54,10 +61,15 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
                     let f = cx.b.push(Op::FlagsPacked(v));
                     cx.b.set_flags(f);
                 }
+                // Only the implemented fields are writable; the rest read as zero.
                 SysReg::Fpcr => {
+                    let m = cx.k(FPCR_WRITABLE);
+                    let v = cx.bin(BinOp::And, Sz::S64, v, m);
                     cx.b.push(Op::SetSys(SysField::Fpcr, v));
                 }
                 SysReg::Fpsr => {
+                    let m = cx.k(FPSR_WRITABLE);
+                    let v = cx.bin(BinOp::And, Sz::S64, v, m);
                     cx.b.push(Op::SetSys(SysField::Fpsr, v));
                 }
                 SysReg::TpidrEl0 => {
@@ -79,7 +91,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
                 });
             }
             // Data-cache cleaning has no visible effect on a coherent host.
-            SysOp::DcCvau | SysOp::DcCvac | SysOp::DcCivac | SysOp::DcCvap => {}
+            SysOp::DcCvau | SysOp::DcCvac | SysOp::DcCivac => {}
         },
         _ => unreachable!("not a system instruction: {inst:?}"),
     }

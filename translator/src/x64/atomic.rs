@@ -140,6 +140,7 @@ impl Lower<'_> {
                 // Arguments go through scratch registers: spilling only stores to memory.
                 dynasm!(self.ops ; .arch x64 ; mov rcx, Rq(racc) ; mov rdx, Rq(rd));
                 self.alloc.spill_caller_saved(&mut self.ops, pos);
+                self.vcache.clear();
                 let f = helper_crc32 as *const () as usize as i64;
                 let sz = size.0 as i32;
                 dynasm!(self.ops ; .arch x64
@@ -164,6 +165,7 @@ impl Lower<'_> {
                     | (c as u64) << 32
                     | (n as u64) << 40;
                 self.alloc.spill_caller_saved(&mut self.ops, pos);
+                self.vcache.clear();
                 let f = helper_pair as *const () as usize as i64;
                 dynasm!(self.ops ; .arch x64
                     ; mov rdi, r15 ; mov rsi, QWORD code as i64

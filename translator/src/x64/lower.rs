@@ -161,6 +161,7 @@ impl Lower<'_> {
     /// Call a SysV helper at `pos`; its result is in rax.
     fn call(&mut self, f: u64, pos: u32) {
         self.alloc.spill_caller_saved(&mut self.ops, pos);
+        self.vcache.clear();
         dynasm!(self.ops ; .arch x64 ; mov rdi, r15 ; mov rax, QWORD f as i64 ; call rax);
         self.eflags = None;
     }
@@ -199,6 +200,13 @@ impl Lower<'_> {
                 | Op::Select(..)
         );
         let saved = self.eflags;
+        match op {
+            Op::VLoad(_, v, ..) | Op::VSetLane { v, .. } => self.vcache.invalidate(v),
+            Op::VOp { .. } | Op::VStore(..) | Op::VGetLane { .. } => {}
+            // Ops that may write V registers in CpuState (FP) or call helpers.
+            Op::Fp(_) => self.vcache.clear(),
+            _ => {}
+        }
         match op {
             Op::Nop | Op::Const(_) => {}
             // Flags are computed where they are read.
@@ -423,6 +431,10 @@ impl Lower<'_> {
             Op::StoreExcl(sz, a, x) => {
                 let ra = self.alloc.get(&mut self.ops, a, pos);
                 let rx = self.alloc.get(&mut self.ops, x, pos);
+                // The result register is allocated before any branch: allocation may spill, and
+                // a spill skipped on one path would leave a stale slot.
+                self.alloc.release_dead(&args, pos);
+                let d = self.def(v, pos, None);
                 dynasm!(self.ops ; .arch x64
                     ; cmp [r15 + off::EXCL_ADDR], Rq(ra)
                     ; jne >fail
@@ -434,8 +446,7 @@ impl Lower<'_> {
                     2 => dynasm!(self.ops ; .arch x64 ; lock cmpxchg [Rq(ra)], Rd(rx)),
                     _ => dynasm!(self.ops ; .arch x64 ; lock cmpxchg [Rq(ra)], Rq(rx)),
                 }
-                self.alloc.release_dead(&args, pos);
-                let d = self.def(v, pos, None);
+
                 dynasm!(self.ops ; .arch x64
                     ; jne >fail
                     ; mov Rd(d), 0
@@ -542,6 +553,7 @@ impl Lower<'_> {
                     return;
                 }
                 self.alloc.spill_caller_saved(&mut self.ops, pos);
+                self.vcache.clear();
                 let code = f.encode() as i64;
                 let imm = f.imm as i64;
                 let regs = (d as i64) | ((n as i64) << 8) | ((m as i64) << 16);
@@ -556,7 +568,10 @@ impl Lower<'_> {
                 );
             }
         }
-        if keeps_flags {
+        // Storing ADCS/SBCS flags materialises them with host instructions.
+        let stores_computed_flags = matches!(op, Op::SetFlags(f)
+            if matches!(self.block.op(f), Op::FlagsAdc(..) | Op::FlagsSbc(..)));
+        if keeps_flags && !stores_computed_flags {
             if !matches!(op, Op::Nzcv(_) | Op::CondVal(..) | Op::Select(..)) {
                 self.eflags = saved;
             }

@@ -61,6 +61,8 @@ pub struct Lower<'a> {
     /// For a block that branches to itself: the label after the guest-register loads, and which
     /// host register holds each guest register read there.
     header: Option<(dynasmrt::DynamicLabel, Vec<(u8, u8)>)>,
+    /// Guest V registers cached in xmm registers.
+    vcache: vector::VCache,
 }
 
 /// Compile `block` for placement at host address `base`.
@@ -79,6 +81,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         chain_sites: Vec::new(),
         base,
         header: None,
+        vcache: vector::VCache::default(),
     };
     if self_loop {
         l.loop_header();

@@ -7,6 +7,51 @@ use crate::cpu::off;
 use crate::ir::{VecFn, VecKind};
 use dynasmrt::{dynasm, DynasmApi};
 
+/// A write-through cache of guest V registers in xmm6..xmm14 within one block: CpuState stays
+/// current, and reads of a V register written earlier in the block come from a register.
+#[derive(Debug, Default, Clone)]
+pub struct VCache {
+    holder: [Option<u8>; 9],
+    next: usize,
+}
+
+impl VCache {
+    const FIRST: u8 = 6;
+
+    /// The xmm register holding V`v`, if any.
+    pub fn get(&self, v: u8) -> Option<u8> {
+        self.holder
+            .iter()
+            .position(|&h| h == Some(v))
+            .map(|i| Self::FIRST + i as u8)
+    }
+
+    /// An xmm register now assigned to V`v` (round-robin replacement).
+    pub fn put(&mut self, v: u8) -> u8 {
+        if let Some(k) = self.get(v) {
+            return k;
+        }
+        let i = self.next;
+        self.next = (self.next + 1) % self.holder.len();
+        self.holder[i] = Some(v);
+        Self::FIRST + i as u8
+    }
+
+    /// V`v` was written behind the cache's back.
+    pub fn invalidate(&mut self, v: u8) {
+        for h in self.holder.iter_mut() {
+            if *h == Some(v) {
+                *h = None;
+            }
+        }
+    }
+
+    /// Everything is stale (helper calls clobber every xmm register and may write V registers).
+    pub fn clear(&mut self) {
+        self.holder = [None; 9];
+    }
+}
+
 impl Lower<'_> {
     /// xmm`x` = the 64-bit `pattern` in both halves.
     fn bcast(&mut self, x: u8, pattern: u64) {
@@ -105,11 +150,29 @@ impl Lower<'_> {
         }
     }
 
+    /// xmm`x` = V`v`, from the cache when it holds V`v` (then no store-to-load round trip).
+    pub(super) fn load_v(&mut self, x: u8, v: u8) {
+        if let Some(k) = self.vcache.get(v) {
+            dynasm!(self.ops ; .arch x64 ; movdqa Rx(x), Rx(k));
+        } else {
+            let o = off::vreg(v);
+            let k = self.vcache.put(v);
+            dynasm!(self.ops ; .arch x64 ; movdqu Rx(x), [r15 + o] ; movdqa Rx(k), Rx(x));
+        }
+    }
+
+    /// V`v` = xmm0, in CpuState and in the cache.
+    pub(super) fn store_v(&mut self, v: u8) {
+        let o = off::vreg(v);
+        let k = self.vcache.put(v);
+        dynasm!(self.ops ; .arch x64 ; movdqu [r15 + o], xmm0 ; movdqa Rx(k), xmm0);
+    }
+
     /// Lower a vector op inline; false if it must go to the helper.
     pub(super) fn vec_inline(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> bool {
         use VecKind::*;
         let es = f.esize;
-        let (vn, vm, vd) = (off::vreg(n), off::vreg(m), off::vreg(d));
+        let (vn, vd) = (off::vreg(n), off::vreg(d));
         // Decide first, so nothing is emitted for the helper path.
         let ok = match f.kind {
             And | Bic | Orr | Orn | Eor | Bsl | Bit | Bif | Add | Sub | Cmeq | Cmgt | Cmge | Cmhi | Cmtst | Not
@@ -138,6 +201,7 @@ impl Lower<'_> {
             // One element moves through a general register.
             let (di, si) = ((f.imm & 0xff) as i32, (f.imm >> 8) as i32);
             let (dst, src) = (vd + (di << es), vn + (si << es));
+            self.vcache.invalidate(d);
             match es {
                 0 => dynasm!(self.ops ; .arch x64 ; mov al, [r15 + src] ; mov [r15 + dst], al),
                 1 => dynasm!(self.ops ; .arch x64 ; mov ax, [r15 + src] ; mov [r15 + dst], ax),
@@ -146,7 +210,8 @@ impl Lower<'_> {
             }
             return true;
         }
-        dynasm!(self.ops ; .arch x64 ; movdqu xmm0, [r15 + vn] ; movdqu xmm1, [r15 + vm]);
+        self.load_v(0, n);
+        self.load_v(1, m);
         match f.kind {
             Ushll | Sshll => {
                 self.widen(0, es, f.kind == Sshll, f.q);
@@ -158,7 +223,7 @@ impl Lower<'_> {
                         _ => dynasm!(self.ops ; .arch x64 ; psllq xmm0, sh),
                     }
                 }
-                dynasm!(self.ops ; .arch x64 ; movdqu [r15 + vd], xmm0);
+                self.store_v(d);
                 return true;
             }
             AddW | SubW | AddL | SubL => {
@@ -168,7 +233,7 @@ impl Lower<'_> {
                 }
                 self.widen(1, es, signed, f.q);
                 self.add_sub(es + 1, matches!(f.kind, SubW | SubL));
-                dynasm!(self.ops ; .arch x64 ; movdqu [r15 + vd], xmm0);
+                self.store_v(d);
                 return true;
             }
             MulL => {
@@ -180,7 +245,7 @@ impl Lower<'_> {
                 } else {
                     dynasm!(self.ops ; .arch x64 ; pmuludq xmm0, xmm1);
                 }
-                dynasm!(self.ops ; .arch x64 ; movdqu [r15 + vd], xmm0);
+                self.store_v(d);
                 return true;
             }
             And => dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm1),
@@ -192,14 +257,23 @@ impl Lower<'_> {
             }
             Eor => dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm1),
             // BSL: d ? n : m == m ^ ((m ^ n) & d)
-            Bsl => dynasm!(self.ops ; .arch x64
-                ; movdqu xmm2, [r15 + vd] ; pxor xmm0, xmm1 ; pand xmm0, xmm2 ; pxor xmm0, xmm1),
+            Bsl => {
+                self.load_v(2, d);
+                dynasm!(self.ops ; .arch x64
+                ; pxor xmm0, xmm1 ; pand xmm0, xmm2 ; pxor xmm0, xmm1)
+            }
             // BIT: m ? n : d == d ^ ((d ^ n) & m)
-            Bit => dynasm!(self.ops ; .arch x64
-                ; movdqu xmm2, [r15 + vd] ; pxor xmm0, xmm2 ; pand xmm0, xmm1 ; pxor xmm0, xmm2),
+            Bit => {
+                self.load_v(2, d);
+                dynasm!(self.ops ; .arch x64
+                ; pxor xmm0, xmm2 ; pand xmm0, xmm1 ; pxor xmm0, xmm2)
+            }
             // BIF: m ? d : n == n ^ ((n ^ d) & m)
-            Bif => dynasm!(self.ops ; .arch x64
-                ; movdqu xmm2, [r15 + vd] ; pxor xmm2, xmm0 ; pand xmm2, xmm1 ; pxor xmm0, xmm2),
+            Bif => {
+                self.load_v(2, d);
+                dynasm!(self.ops ; .arch x64
+                ; pxor xmm2, xmm0 ; pand xmm2, xmm1 ; pxor xmm0, xmm2)
+            }
             Add => match es {
                 0 => dynasm!(self.ops ; .arch x64 ; paddb xmm0, xmm1),
                 1 => dynasm!(self.ops ; .arch x64 ; paddw xmm0, xmm1),
@@ -218,7 +292,8 @@ impl Lower<'_> {
                     _ => dynasm!(self.ops ; .arch x64 ; pmulld xmm0, xmm1),
                 }
                 if f.kind != Mul {
-                    dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0 ; movdqu xmm0, [r15 + vd]);
+                    dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0);
+                    self.load_v(0, d);
                     self.add_sub(es, f.kind == Mls);
                 }
             }
@@ -292,11 +367,13 @@ impl Lower<'_> {
             Movi => self.bcast(0, f.imm),
             OrrImm => {
                 self.bcast(1, f.imm);
-                dynasm!(self.ops ; .arch x64 ; movdqu xmm0, [r15 + vd] ; por xmm0, xmm1);
+                self.load_v(0, d);
+                dynasm!(self.ops ; .arch x64 ; por xmm0, xmm1);
             }
             BicImm => {
                 self.bcast(1, f.imm);
-                dynasm!(self.ops ; .arch x64 ; movdqu xmm0, [r15 + vd] ; pandn xmm1, xmm0 ; movdqa xmm0, xmm1);
+                self.load_v(0, d);
+                dynasm!(self.ops ; .arch x64 ; pandn xmm1, xmm0 ; movdqa xmm0, xmm1);
             }
             DupElem => {
                 let i = f.imm as u8;
@@ -445,11 +522,12 @@ impl Lower<'_> {
                 self.narrow(es);
                 if f.q {
                     // The "2" forms write the upper half and keep the lower.
-                    dynasm!(self.ops ; .arch x64 ; movdqu xmm1, [r15 + vd] ; punpcklqdq xmm1, xmm0 ; movdqa xmm0, xmm1);
+                    self.load_v(1, d);
+                    dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm1, xmm0 ; movdqa xmm0, xmm1);
                 } else {
                     dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
                 }
-                dynasm!(self.ops ; .arch x64 ; movdqu [r15 + vd], xmm0);
+                self.store_v(d);
                 return true;
             }
             _ => unreachable!("checked above"),
@@ -458,7 +536,7 @@ impl Lower<'_> {
         if !f.q || scalar {
             dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
         }
-        dynasm!(self.ops ; .arch x64 ; movdqu [r15 + vd], xmm0);
+        self.store_v(d);
         true
     }
 }
