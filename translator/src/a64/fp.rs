@@ -402,7 +402,7 @@ pub(super) fn scalar_two_misc(w: u32) -> Inst {
         (false, 0b11100) => TieAway,
         (true, 0b11010) => PosInf,
         (true, 0b11011) => Zero,
-        _ => return Inst::Undefined,
+        _ => return scalar_int_misc(w),
     };
     Inst::Fp(FpInst::ToIntV {
         ty,
@@ -411,6 +411,31 @@ pub(super) fn scalar_two_misc(w: u32) -> Inst {
         rd,
         rn,
     })
+}
+
+/// The integer ops of AdvSIMD scalar two-register miscellaneous (D elements only): compares
+/// against zero, ABS, NEG.
+fn scalar_int_misc(w: u32) -> Inst {
+    use VecOp2::*;
+    if bits(w, 23, 22) != 3 {
+        return Inst::Undefined;
+    }
+    let op = match (bits(w, 16, 12), bit(w, 29)) {
+        (0b01000, false) => Cmgt0,
+        (0b01000, true) => Cmge0,
+        (0b01001, false) => Cmeq0,
+        (0b01001, true) => Cmle0,
+        (0b01010, false) => Cmlt0,
+        (0b01011, false) => Abs,
+        (0b01011, true) => Neg,
+        _ => return Inst::Undefined,
+    };
+    Inst::Vec2 {
+        op,
+        arr: Arrangement { esize: 3, q: false },
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+    }
 }
 
 #[cfg(test)]
