@@ -34,6 +34,11 @@ pub struct Cli {
     #[arg(short = 'd', value_name = "LIST", env = "A64X_DEBUG", value_delimiter = ',')]
     pub debug: Vec<DebugItem>,
 
+    /// argv[0] of the program (like qemu's -0); default: PROGRAM as given. A guest execve of an
+    /// AArch64 program re-executes a64x with this, so the new program sees the argv[0] it was given.
+    #[arg(short = '0', value_name = "ARGV0")]
+    pub argv0: Option<OsString>,
+
     /// The AArch64 program to run.
     #[arg(value_name = "PROGRAM")]
     pub program: PathBuf,
@@ -41,6 +46,45 @@ pub struct Cli {
     /// Arguments passed to the program.
     #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<OsString>,
+}
+
+impl Cli {
+    /// The options a guest `execve` of an AArch64 program passes on to the a64x it re-executes,
+    /// so that the new program runs as this one does (`-0` and the program are added by the
+    /// syscall layer). The sysroot is made absolute: the guest may have changed directory.
+    pub fn exec_options(&self) -> Vec<OsString> {
+        let mut v: Vec<OsString> = Vec::new();
+        if let Some(root) = &self.sysroot {
+            v.push("-L".into());
+            let abs = if root.as_os_str().is_empty() {
+                root.clone()
+            } else {
+                std::fs::canonicalize(root).unwrap_or_else(|_| root.clone())
+            };
+            v.push(abs.into_os_string());
+        }
+        if self.strace {
+            v.push("--strace".into());
+        }
+        if self.stats {
+            v.push("--stats".into());
+        }
+        v.push(format!("--max-block-insns={}", self.max_block_insns).into());
+        if !self.debug.is_empty() {
+            let names: Vec<&str> = self
+                .debug
+                .iter()
+                .map(|d| match d {
+                    DebugItem::in_asm => "in_asm",
+                    DebugItem::ir => "ir",
+                    DebugItem::out_asm => "out_asm",
+                })
+                .collect();
+            v.push("-d".into());
+            v.push(names.join(",").into());
+        }
+        v
+    }
 }
 
 /// Items of `-d`.

@@ -4,5 +4,6 @@
 pub mod cli;
 pub mod loader;
 pub mod memory;
+pub mod procfs;
 pub mod run;
 pub mod signal;

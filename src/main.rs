@@ -63,7 +63,9 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         return Err(format!("this host CPU lacks {name}, which the translator needs"));
     }
     let mut mem = memory::AddressSpace::new();
-    let mut argv: Vec<OsString> = vec![cli.program.clone().into_os_string()];
+    // argv[0] is the program path unless `-0` says otherwise (a guest execve preserves it).
+    let argv0 = cli.argv0.clone().unwrap_or_else(|| cli.program.clone().into_os_string());
+    let mut argv: Vec<OsString> = vec![argv0];
     argv.extend(cli.args.iter().cloned());
     let envp: Vec<OsString> = std::env::vars_os()
         .map(|(k, v)| OsString::from_vec([k.into_vec(), b"=".to_vec(), v.into_vec()].concat()))
@@ -93,6 +95,8 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     let mut sys = Syscalls::new();
     sys.set_sysroot(image.sysroot.clone());
     sys.strace = cli.strace;
+    sys.set_exec_options(cli.exec_options());
+    sys.set_auxv(&a64x::procfs::initial_auxv(&mem, image.stack_pointer));
     let signals = a64x::signal::Signals::new(&mut mem, &mut sys)?;
     let interpret = std::env::var_os("A64X_INTERPRET").is_some();
     let trace = std::env::var_os("A64X_TRACE").is_some();

@@ -42,11 +42,13 @@ pub struct Vm {
     pub signals: Signals,
 }
 
-/// What syscall handlers see: the address space, plus code invalidation through the cache.
+/// What syscall handlers see: the address space, plus code invalidation through the cache, and
+/// the registers a fork child starts with.
 struct Ctx<'a> {
     mem: &'a mut AddressSpace,
     cache: &'a mut CodeCache,
     exe: &'a Path,
+    cpu: &'a mut CpuState,
 }
 
 impl GuestMemory for Ctx<'_> {
@@ -73,6 +75,21 @@ impl SyscallContext for Ctx<'_> {
     }
     fn invalidate_code(&mut self, addr: u64, len: u64) {
         self.cache.invalidate(addr, addr.saturating_add(len));
+    }
+    fn proc_maps(&self) -> String {
+        crate::procfs::maps(self.mem)
+    }
+    fn fork_child(&mut self, stack: u64, tls: Option<u64>) {
+        if stack != 0 {
+            self.cpu.sp = stack;
+        }
+        if let Some(tls) = tls {
+            self.cpu.tpidr_el0 = tls;
+        }
+        // Signals recorded for the parent are not the child's (copy_process clears them).
+        while crate::signal::host::take(!0).is_some() {}
+        // SAFETY: a plain write of the field host handlers write asynchronously (see signal_work).
+        unsafe { std::ptr::addr_of_mut!(self.cpu.pending).write_volatile(0) };
     }
 }
 
@@ -199,6 +216,7 @@ impl Vm {
             mem: &mut self.mem,
             cache: &mut self.cache,
             exe: &self.exe,
+            cpu: &mut self.cpu,
         };
         self.sys.dispatch(&mut ctx, nr, args)
     }

@@ -8,6 +8,7 @@ use std::ffi::CString;
 use std::mem::{offset_of, size_of};
 use std::os::unix::ffi::OsStrExt;
 
+use crate::procfs;
 use crate::uaccess::{self, check, read_cstr, write_bytes, write_struct, PATH_MAX};
 use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
 
@@ -141,7 +142,7 @@ impl From<&libc::stat> for GuestStat {
 }
 
 /// Whether `path` names the calling process's executable through procfs.
-fn is_self_exe(path: &[u8]) -> bool {
+pub(crate) fn is_self_exe(path: &[u8]) -> bool {
     if path == b"/proc/self/exe" || path == b"/proc/thread-self/exe" {
         return true;
     }
@@ -186,11 +187,20 @@ fn nofollow(flags: u64) -> bool {
     flags & libc::AT_SYMLINK_NOFOLLOW as u64 != 0
 }
 
+/// The emulated procfs file named by the guest path at `path_ptr`, if it names one ([`procfs`]).
+fn open_procfs(sys: &Syscalls, ctx: &dyn SyscallContext, path_ptr: u64, host_flags: i32) -> Option<SysResult> {
+    let path = read_cstr(ctx, path_ptr, PATH_MAX).ok()?;
+    procfs::open(sys, ctx, &path, host_flags)
+}
+
 /// `openat(dirfd, path, flags, mode)`.
 pub fn openat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
     let flags = GuestOFlags(a[2] as u32).to_host();
     // With O_NOFOLLOW, /proc/self/exe itself is a symlink: ELOOP, as on the host.
     let nofollow = flags.0 & libc::O_NOFOLLOW != 0;
+    if let Some(r) = open_procfs(sys, ctx, a[1], flags.0) {
+        return r;
+    }
     let repl = host_path(sys, ctx, a[1], nofollow);
     let (dirfd, path) = at_args(a[0], a[1], &repl);
     // SAFETY: `path` is either guest memory (the kernel checks it) or our own CString.
@@ -229,6 +239,11 @@ pub fn openat2(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> Sys
     how.flags = (how.flags & !0xffff_ffff) | low as u64;
     // RESOLVE_* flags confine the lookup relative to dirfd; an absolute path under them is the
     // guest's business (the kernel refuses or allows it), so only plain lookups use the sysroot.
+    if how.resolve == 0 {
+        if let Some(r) = open_procfs(sys, ctx, a[1], low as i32) {
+            return r;
+        }
+    }
     let repl = if how.resolve == 0 {
         host_path(sys, ctx, a[1], low as i32 & libc::O_NOFOLLOW != 0)
     } else {

@@ -31,6 +31,18 @@ pub trait SyscallContext: GuestMemory {
     /// Called when guest code in `[addr, addr+len)` may have changed or gone (munmap, mprotect,
     /// mmap over it): the VM drops translations of that range.
     fn invalidate_code(&mut self, addr: u64, len: u64);
+    /// The guest's mappings as `/proc/self/maps` shows them (fs/proc/task_mmu.c format), for the
+    /// emulated procfs files ([`procfs`]). Empty by default: a context without an address space.
+    fn proc_maps(&self) -> String {
+        String::new()
+    }
+    /// Called in the child of a fork-like `clone` (no shared address space), before it runs guest
+    /// code again: the child's sp becomes `stack` unless that is 0, its TPIDR_EL0 becomes `tls`
+    /// when given (CLONE_SETTLS), and signals the parent had recorded but not yet delivered are
+    /// forgotten (a child starts with no pending signals).
+    fn fork_child(&mut self, stack: u64, tls: Option<u64>) {
+        let _ = (stack, tls);
+    }
 }
 
 /// How a syscall ended, as the run loop needs to know it.
@@ -44,11 +56,13 @@ pub enum SyscallOutcome {
     ExitThread(i32),
 }
 
+mod exec;
 mod fd;
 mod fs;
 mod mm;
 pub mod path;
 mod process;
+pub mod procfs;
 mod signal;
 pub mod strace;
 pub mod table;
@@ -61,6 +75,7 @@ pub use signal::{GuestSigaction, GuestStack};
 pub use table::{syscall_name, ArgKind, Kind, SyscallDef};
 
 use std::collections::HashSet;
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// The six raw argument registers x0..x5 of a guest `svc #0`.
@@ -107,6 +122,11 @@ pub struct Syscalls {
     pub(crate) robust_list: (u64, u64),
     /// Where absolute guest paths are looked up first (`-L`); None: the host's files only.
     pub(crate) sysroot: Option<PathBuf>,
+    /// The a64x options an `execve` of an AArch64 program passes to the a64x it re-executes.
+    pub(crate) exec_options: Vec<OsString>,
+    /// The guest's auxiliary vector as `/proc/self/auxv` shows it (native-endian u64 pairs,
+    /// AT_NULL included).
+    pub(crate) auxv: Vec<u8>,
 }
 
 impl Default for Syscalls {
@@ -127,6 +147,8 @@ impl Syscalls {
             clear_child_tid: 0,
             robust_list: (0, 0),
             sysroot: None,
+            exec_options: Vec::new(),
+            auxv: Vec::new(),
         }
     }
 
@@ -135,6 +157,22 @@ impl Syscalls {
     /// the sysroot's file in openat, openat2, newfstatat, statx, faccessat(2) and readlinkat.
     pub fn set_sysroot(&mut self, sysroot: Option<PathBuf>) {
         self.sysroot = sysroot.filter(|p| !p.as_os_str().is_empty());
+    }
+
+    /// Sets the a64x command-line options (`-L DIR`, `--strace`, ...) that a guest `execve` of an
+    /// AArch64 program gives to the a64x it re-executes, so the new program runs as this one does.
+    pub fn set_exec_options(&mut self, options: Vec<OsString>) {
+        self.exec_options = options;
+    }
+
+    /// Sets the guest's auxiliary vector (u64 pairs up to and including AT_NULL), which
+    /// `/proc/self/auxv` shows and from which `/proc/cpuinfo` takes AT_HWCAP and AT_HWCAP2.
+    pub fn set_auxv(&mut self, auxv: &[(u64, u64)]) {
+        self.auxv = auxv
+            .iter()
+            .flat_map(|&(k, v)| [k.to_ne_bytes(), v.to_ne_bytes()])
+            .flatten()
+            .collect();
     }
 
     /// The sysroot given with [`Syscalls::set_sysroot`].
@@ -172,6 +210,13 @@ impl Syscalls {
                 nr,
                 syscall_name(nr).unwrap_or("unknown")
             );
+        }
+    }
+
+    /// Warn once per syscall number that a use of it is not supported, saying which.
+    fn report_unsupported_once(&mut self, nr: u64, what: &str) {
+        if self.reported.insert(nr) {
+            eprintln!("a64x: unsupported: {what}");
         }
     }
 

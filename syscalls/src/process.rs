@@ -1,5 +1,6 @@
 //! Process and thread syscalls (`kernel/exit.c`, `kernel/fork.c`, `kernel/sys.c`, `kernel/futex`):
-//! exits, the tid address and robust list, `uname` (the guest machine is `aarch64`), `prctl`.
+//! exits, `clone` as fork and vfork (`kernel_clone`), the tid address and robust list, `uname`
+//! (the guest machine is `aarch64`), `prctl`.
 
 use std::mem::size_of;
 
@@ -71,5 +72,134 @@ pub fn prctl(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult
     match a[0] {
         PR_SET_NAME | PR_GET_NAME => host_syscall(libc::SYS_prctl, &a),
         _ => Err(Errno(libc::EINVAL)),
+    }
+}
+
+/// `clone` flags (include/uapi/linux/sched.h), the same numbers on both ABIs.
+mod cf {
+    pub const VM: u64 = 0x100;
+    pub const SIGHAND: u64 = 0x800;
+    pub const PIDFD: u64 = 0x1000;
+    pub const VFORK: u64 = 0x4000;
+    pub const THREAD: u64 = 0x10000;
+    pub const SETTLS: u64 = 0x80000;
+    pub const PARENT_SETTID: u64 = 0x100000;
+    pub const CHILD_CLEARTID: u64 = 0x200000;
+    pub const CHILD_SETTID: u64 = 0x1000000;
+}
+
+/// Where the vfork pipe's ends go in the guest's descriptor table: out of the way of the low
+/// numbers a vfork child opens and dup2s onto before it execs (falls back to the lowest free).
+const VFORK_FD_FLOOR: i32 = 900;
+
+/// `clone(flags, stack, parent_tid, tls, child_tid)` — AArch64's argument order; x86-64 swaps the
+/// last two. A clone without CLONE_VM (fork) is a host clone of the whole VM process: code cache,
+/// CpuState and address-space bookkeeping are copied with the guest's memory, and the child goes
+/// on in the run loop with x0 = 0.
+///
+/// CLONE_VM|CLONE_VFORK (glibc's vfork and posix_spawn) is carried out the same way, a copy
+/// instead of a shared address space, which the guest cannot tell apart as long as the parent is
+/// suspended until the child execs or exits: the parent waits for EOF on a close-on-exec pipe whose
+/// write end only the child holds. (What the child writes to memory before its exec is not seen by
+/// the parent, so glibc's posix_spawn cannot report an exec failure through memory and reports
+/// success with the child exiting 127, as under qemu-user.)
+///
+/// Threads (CLONE_VM without CLONE_VFORK) are not supported yet: -ENOSYS, reported once, which
+/// glibc's pthread_create turns into EAGAIN.
+pub fn clone(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let [flags, stack, ptid, tls, ctid, _] = a;
+    let vfork = flags & cf::VFORK != 0;
+    if flags & cf::VM != 0 && !vfork || flags & cf::THREAD != 0 {
+        s.report_unsupported_once(220, "clone of a thread (CLONE_VM): guest threads are not supported yet");
+        return Err(Errno(libc::ENOSYS));
+    }
+    // The tid pointers are written by the host kernel, which would write into the VM's memory as
+    // readily as into the guest's.
+    for (flag, ptr) in [
+        (cf::PARENT_SETTID | cf::PIDFD, ptid),
+        (cf::CHILD_SETTID | cf::CHILD_CLEARTID, ctid),
+    ] {
+        if flags & flag != 0 && !ctx.is_accessible(ptr, 4, true) {
+            return Err(Errno(libc::EFAULT));
+        }
+    }
+    // CLONE_SETTLS would set the host thread pointer (fs): the VM sets the guest's TPIDR_EL0
+    // instead. Without a shared address space, the CLONE_VM of a vfork and the CLONE_SIGHAND that
+    // may come with it mean nothing; everything else (namespaces, CLONE_PARENT, CLONE_FILES, the
+    // exit signal, the tid writes) the host kernel carries out as the guest's would.
+    let host_flags = flags & !(cf::VM | cf::VFORK | cf::SETTLS | if vfork { cf::SIGHAND } else { 0 });
+    let waiter = if vfork { VforkPipe::new() } else { None };
+    // SAFETY: a fork-like clone (no CLONE_VM, no new stack): the child continues here on a copy of
+    // this thread's stack and memory, as after fork(2). The VM runs the guest on this one thread.
+    // The tid pointers are writable guest memory (checked above).
+    let r = unsafe { libc::syscall(libc::SYS_clone, host_flags, 0u64, ptid, ctid, 0u64) };
+    if r == -1 {
+        return Err(Errno::last());
+    }
+    if r == 0 {
+        if let Some(w) = &waiter {
+            w.in_child();
+        }
+        // copy_process: the child has its own clear_child_tid, and no robust list.
+        s.clear_child_tid = if flags & cf::CHILD_CLEARTID != 0 { ctid } else { 0 };
+        s.robust_list = (0, 0);
+        ctx.fork_child(stack, (flags & cf::SETTLS != 0).then_some(tls));
+        return Ok(0);
+    }
+    if let Some(w) = waiter {
+        w.wait_in_parent();
+    }
+    Ok(r as u64)
+}
+
+/// The pipe through which a vfork parent learns that its child has exec'd or exited.
+struct VforkPipe {
+    read: i32,
+    write: i32,
+}
+
+impl VforkPipe {
+    /// Both ends, close-on-exec. None if no descriptor is left: the parent then does not wait,
+    /// which most programs tolerate.
+    fn new() -> Option<VforkPipe> {
+        let mut fds = [0i32; 2];
+        // SAFETY: pipe2 writes two descriptors into `fds`.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return None;
+        }
+        let [read, write] = fds.map(|fd| {
+            // SAFETY: plain descriptor calls on descriptors this function owns.
+            unsafe {
+                let high = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, VFORK_FD_FLOOR);
+                if high < 0 {
+                    return fd;
+                }
+                libc::close(fd);
+                high
+            }
+        });
+        Some(VforkPipe { read, write })
+    }
+
+    /// In the child: keep only the write end, which the exec (or the exit) closes.
+    fn in_child(&self) {
+        // SAFETY: closing a descriptor this VM opened.
+        unsafe { libc::close(self.read) };
+    }
+
+    /// In the parent: wait until no process holds the write end any more.
+    fn wait_in_parent(self) {
+        // SAFETY: closing and reading descriptors this VM opened, into a local buffer.
+        unsafe {
+            libc::close(self.write);
+            let mut b = 0u8;
+            loop {
+                let n = libc::read(self.read, (&mut b as *mut u8).cast(), 1);
+                if n == 0 || n < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                    break;
+                }
+            }
+            libc::close(self.read);
+        }
     }
 }

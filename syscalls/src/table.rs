@@ -5,7 +5,7 @@
 //! Numbers 244..=259 are reserved for architecture-specific calls (arm64 defines none) and
 //! 295..=423 are the 32-bit time64 calls, which a 64-bit guest does not have: neither is listed.
 
-use crate::{fd, fs, mm, process, signal, Args, SyscallContext, SyscallOutcome, Syscalls};
+use crate::{exec, fd, fs, mm, process, signal, Args, SyscallContext, SyscallOutcome, Syscalls};
 
 /// A handler for a syscall a64x translates or emulates.
 pub type Handler = fn(&mut Syscalls, &mut dyn SyscallContext, Args) -> SyscallOutcome;
@@ -186,7 +186,8 @@ pub static TABLE: &[SyscallDef] = &[
     r(92, "personality", U, &[Hex]),
     r(93, "exit", E(process::exit), &[Int]),
     r(94, "exit_group", E(process::exit_group), &[Int]),
-    r(95, "waitid", U, &[Int, Int, Ptr, Hex, Ptr]),
+    // struct siginfo and struct rusage have the same layout on both ABIs.
+    r(95, "waitid", P(l::SYS_waitid), &[Int, Int, Ptr, Hex, Ptr]),
     r(96, "set_tid_address", E(h!(process::set_tid_address)), &[Ptr]),
     r(97, "unshare", U, &[Hex]),
     // Futex words are guest words at the same host address: enough for a single-threaded guest.
@@ -315,8 +316,8 @@ pub static TABLE: &[SyscallDef] = &[
     r(217, "add_key", P(l::SYS_add_key), &[Path, Path, Ptr, Size, Int]),
     r(218, "request_key", P(l::SYS_request_key), &[Path, Path, Path, Int]),
     r(219, "keyctl", P(l::SYS_keyctl), &[Int, Hex, Hex, Hex, Hex]),
-    r(220, "clone", U, &[Hex, Ptr, Ptr, Ptr, Ptr]),
-    r(221, "execve", U, &[Path, Ptr, Ptr]),
+    r(220, "clone", E(h!(process::clone)), &[Hex, Ptr, Ptr, Ptr, Ptr]),
+    r(221, "execve", E(h!(exec::execve)), &[Path, Ptr, Ptr]),
     r(222, "mmap", E(h!(mm::mmap)), &[Ptr, Size, Prot, MapFlags, Fd, Hex]),
     r(223, "fadvise64", P(l::SYS_fadvise64), &[Fd, Int, Int, Int]),
     r(224, "swapon", P(l::SYS_swapon), &[Path, Hex]),
@@ -339,7 +340,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(241, "perf_event_open", U, &[Ptr, Int, Int, Fd, Hex]),
     r(242, "accept4", P(l::SYS_accept4), &[Fd, Ptr, Ptr, Hex]),
     r(243, "recvmmsg", P(l::SYS_recvmmsg), &[Fd, Ptr, UInt, Hex, Ptr]),
-    r(260, "wait4", U, &[Int, Ptr, Hex, Ptr]),
+    r(260, "wait4", P(l::SYS_wait4), &[Int, Ptr, Hex, Ptr]),
     r(261, "prlimit64", P(l::SYS_prlimit64), &[Int, Int, Ptr, Ptr]),
     r(262, "fanotify_init", P(l::SYS_fanotify_init), &[Hex, Hex]),
     r(263, "fanotify_mark", P(l::SYS_fanotify_mark), &[Fd, Hex, Hex, DirFd, Path]),
@@ -387,7 +388,8 @@ pub static TABLE: &[SyscallDef] = &[
     r(432, "fsmount", P(l::SYS_fsmount), &[Fd, Hex, Hex]),
     r(433, "fspick", P(l::SYS_fspick), &[DirFd, Path, Hex]),
     r(434, "pidfd_open", P(l::SYS_pidfd_open), &[Int, Hex]),
-    r(435, "clone3", U, &[Ptr, Size]),
+    // glibc falls back to clone on ENOSYS (fork and posix_spawn; threads are not supported yet).
+    r(435, "clone3", E(h!(process::enosys)), &[Ptr, Size]),
     r(436, "close_range", P(l::SYS_close_range), &[Fd, Fd, Hex]),
     r(437, "openat2", T(h!(fs::openat2)), &[DirFd, Path, Ptr, Size]),
     r(438, "pidfd_getfd", P(l::SYS_pidfd_getfd), &[Fd, Fd, Hex]),

@@ -215,7 +215,18 @@ fn unknown_syscalls_are_enosys() {
     assert_eq!(call(&mut s, &mut c, 1000, &[]), ENOSYS);
     assert_eq!(call(&mut s, &mut c, 244, &[]), ENOSYS);
     assert!(s.reported.contains(&1000) && s.reported.contains(&244));
-    assert_eq!(call(&mut s, &mut c, 220, &[]), ENOSYS, "clone is not offered yet");
+    // glibc's pthread_create: CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|...
+    assert_eq!(
+        call(&mut s, &mut c, 220, &[0x3d0f00]),
+        ENOSYS,
+        "threads are not offered yet"
+    );
+    assert_eq!(
+        call(&mut s, &mut c, 435, &[]),
+        ENOSYS,
+        "clone3: glibc falls back to clone"
+    );
+    assert!(!s.reported.contains(&435));
     assert_eq!(call(&mut s, &mut c, 293, &[]), ENOSYS, "rseq");
     assert!(!s.reported.contains(&293), "rseq's fallback is normal: no warning");
 }
@@ -457,4 +468,54 @@ fn absolute_paths_are_looked_up_in_the_sysroot_first() {
     assert_eq!(call(&mut s, &mut c, 78, &[AT_FDCWD, exe, buf, 256]), 20);
     assert_eq!(c.read(buf, 20), b"/opt/guest/bin/hello");
     let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn clone_without_clone_vm_forks() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    let ptid = c.alloc(4);
+    // SIGCHLD | CLONE_PARENT_SETTID, AArch64 order: flags, stack, parent_tid, tls, child_tid.
+    let pid = call(&mut s, &mut c, 220, &[libc::SIGCHLD as u64 | 0x100000, 0, ptid, 0, 0]);
+    if pid == 0 {
+        // The child: only async-signal-safe calls from here on.
+        unsafe { libc::_exit(42) };
+    }
+    assert!((pid as i64) > 0, "clone failed: {}", pid as i64);
+    assert_eq!(c.u32_at(ptid) as u64, pid, "CLONE_PARENT_SETTID");
+    let mut status = 0;
+    assert_eq!(unsafe { libc::waitpid(pid as i32, &mut status, 0) }, pid as i32);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 42,
+        "status {status:#x}"
+    );
+    // A tid pointer outside guest memory is refused before anything happens.
+    assert_eq!(
+        call(&mut s, &mut c, 220, &[libc::SIGCHLD as u64 | 0x100000, 0, 8, 0, 0]),
+        err(libc::EFAULT)
+    );
+}
+
+#[test]
+fn proc_files_are_emulated() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    s.set_auxv(&[(6, 4096), (16, 3), (0, 0)]);
+    let path = c.cstr("/proc/self/auxv");
+    let fd = call(&mut s, &mut c, OPENAT, &[AT_FDCWD, path, 0o2000000]);
+    assert!((fd as i64) >= 0, "openat: {}", fd as i64);
+    let buf = c.alloc(64);
+    assert_eq!(call(&mut s, &mut c, READ, &[fd, buf, 64]), 48);
+    assert_eq!(c.u64_at(buf), 6);
+    assert_eq!(c.u64_at(buf + 8), 4096);
+    assert_eq!(call(&mut s, &mut c, WRITE, &[fd, buf, 1]), err(libc::EPERM), "sealed");
+    call(&mut s, &mut c, CLOSE, &[fd]);
+    let cpu = c.cstr("/proc/cpuinfo");
+    let fd = call(&mut s, &mut c, OPENAT, &[AT_FDCWD, cpu, 0]);
+    let n = call(&mut s, &mut c, READ, &[fd, buf, 64]) as usize;
+    assert!(String::from_utf8_lossy(&c.read(buf, n)).starts_with("processor\t: 0\nBogoMIPS"));
+    call(&mut s, &mut c, CLOSE, &[fd]);
+    assert_eq!(
+        call(&mut s, &mut c, OPENAT, &[AT_FDCWD, cpu, 2]),
+        err(libc::EACCES),
+        "O_RDWR"
+    );
 }

@@ -309,6 +309,18 @@ pub(super) fn tbl(w: u32) -> Inst {
     }
 }
 
+/// The post-index of AdvSIMD structure loads/stores: (register increment, immediate increment),
+/// or None when the no-offset form has a non-zero Rm field.
+fn post_index(w: u32) -> Option<(Option<Reg>, bool)> {
+    if !bit(w, 23) {
+        return (bits(w, 20, 16) == 0).then_some((None, false));
+    }
+    Some(match bits(w, 20, 16) {
+        31 => (None, true),
+        n => (Some(Reg::X(n as u8)), false),
+    })
+}
+
 /// LD1/ST1 (multiple structures), with or without post-index.
 pub(super) fn ld1_multi(w: u32) -> Inst {
     let count = match bits(w, 15, 12) {
@@ -318,17 +330,8 @@ pub(super) fn ld1_multi(w: u32) -> Inst {
         0b0010 => 4,
         _ => return Inst::Undefined,
     };
-    let post = bit(w, 23);
-    let (post_reg, post_imm) = if post {
-        match bits(w, 20, 16) {
-            31 => (None, true),
-            n => (Some(Reg::X(n as u8)), false),
-        }
-    } else {
-        if bits(w, 20, 16) != 0 {
-            return Inst::Undefined;
-        }
-        (None, false)
+    let Some((post_reg, post_imm)) = post_index(w) else {
+        return Inst::Undefined;
     };
     let a = Arrangement {
         esize: bits(w, 11, 10) as u8,
@@ -428,17 +431,8 @@ pub(super) fn ldst_single(w: u32) -> Inst {
         0b100 if size == 1 && s == 0 => (false, 3, qb),
         _ => return Inst::Undefined,
     };
-    let post = bit(w, 23);
-    let (post_reg, post_imm) = if post {
-        match bits(w, 20, 16) {
-            31 => (None, true),
-            n => (Some(Reg::X(n as u8)), false),
-        }
-    } else {
-        if bits(w, 20, 16) != 0 {
-            return Inst::Undefined;
-        }
-        (None, false)
+    let Some((post_reg, post_imm)) = post_index(w) else {
+        return Inst::Undefined;
     };
     Inst::LdStSingle {
         load,

@@ -209,14 +209,16 @@ pub unsafe fn run(block: &Block, cpu: &mut CpuState) -> Outcome {
                 v
             }
             Op::StoreExcl(sz, a, v) => {
-                let ok = cpu.excl_addr == g(a) && load_sized(g(a), sz) == cpu.excl_val[0];
+                // As the backend (and qemu): store when the low bytes match, report success when the
+                // whole monitored value does.
+                let hit = cpu.excl_addr == g(a);
                 cpu.excl_addr = u64::MAX;
-                if ok {
+                let old = if hit { load_sized(g(a), sz) } else { 0 };
+                let mask = if sz.0 >= 3 { u64::MAX } else { (1u64 << (8 << sz.0)) - 1 };
+                if hit && old == cpu.excl_val[0] & mask {
                     store(g(a), sz, g(v));
-                    0
-                } else {
-                    1
                 }
+                (!(hit && old == cpu.excl_val[0])) as u64
             }
             Op::ClearExcl => {
                 cpu.excl_addr = u64::MAX;

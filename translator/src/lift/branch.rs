@@ -3,7 +3,19 @@
 
 use super::{cc, sz, Ctx};
 use crate::a64::*;
-use crate::ir::{BinOp, CondCode, Exit, Op, Sz};
+use crate::ir::{BinOp, CondCode, Exit, Op, Sz, Val};
+
+/// CBZ/CBNZ/TBZ/TBNZ: branch on whether `v` is zero (`nonzero` inverts), without touching NZCV.
+fn zero_test(cx: &mut Ctx, nonzero: bool, s: Sz, v: Val, taken: u64, not_taken: u64) -> Exit {
+    let flags = cx.b.push(Op::FlagsLogic(s, v));
+    let cond = CondCode(if nonzero { Cond::Ne } else { Cond::Eq } as u8);
+    Exit::Branch {
+        cond,
+        flags,
+        taken,
+        not_taken,
+    }
+}
 
 /// Lift one branch; returns the block's exit.
 pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Exit {
@@ -32,18 +44,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Exit {
         }
         Inst::Cbz { nonzero, w, rt, offset } => {
             let v = cx.read(rt);
-            let flags = cx.b.push(Op::FlagsLogic(sz(w), v));
-            let cond = if nonzero {
-                CondCode(Cond::Ne as u8)
-            } else {
-                CondCode(Cond::Eq as u8)
-            };
-            Exit::Branch {
-                cond,
-                flags,
-                taken: pc.wrapping_add(offset as u64),
-                not_taken: next,
-            }
+            zero_test(cx, nonzero, sz(w), v, pc.wrapping_add(offset as u64), next)
         }
         Inst::Tbz {
             nonzero,
@@ -54,18 +55,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Exit {
             let v = cx.read(rt);
             let m = cx.k(1u64 << bit);
             let t = cx.bin(BinOp::And, Sz::S64, v, m);
-            let flags = cx.b.push(Op::FlagsLogic(Sz::S64, t));
-            let cond = if nonzero {
-                CondCode(Cond::Ne as u8)
-            } else {
-                CondCode(Cond::Eq as u8)
-            };
-            Exit::Branch {
-                cond,
-                flags,
-                taken: pc.wrapping_add(offset as u64),
-                not_taken: next,
-            }
+            zero_test(cx, nonzero, Sz::S64, t, pc.wrapping_add(offset as u64), next)
         }
         Inst::BranchReg { op, rn } => {
             let target = cx.read(rn);

@@ -435,6 +435,10 @@ impl Lower<'_> {
                 // a spill skipped on one path would leave a stale slot.
                 self.alloc.release_dead(&args, pos);
                 let d = self.def(v, pos, None);
+                // The store happens when memory still holds (the low bytes of) what the
+                // load-exclusive saw. With a load and store of different sizes (CONSTRAINED
+                // UNPREDICTABLE) the status then reports failure unless the loaded value fit the
+                // store's size: what qemu does.
                 dynasm!(self.ops ; .arch x64
                     ; cmp [r15 + off::EXCL_ADDR], Rq(ra)
                     ; jne >fail
@@ -447,8 +451,12 @@ impl Lower<'_> {
                     _ => dynasm!(self.ops ; .arch x64 ; lock cmpxchg [Rq(ra)], Rq(rx)),
                 }
 
+                dynasm!(self.ops ; .arch x64 ; jne >fail);
+                if sz.0 < 3 {
+                    let bits = 8i8 << sz.0;
+                    dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + off::EXCL_VAL] ; shr rax, bits ; jnz >fail);
+                }
                 dynasm!(self.ops ; .arch x64
-                    ; jne >fail
                     ; mov Rd(d), 0
                     ; jmp >done
                     ; fail:

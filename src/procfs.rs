@@ -1,0 +1,81 @@
+//! /proc for the guest, the VM's half: the text of `/proc/self/maps` from the guest's mappings
+//! (fs/proc/task_mmu.c `show_map_vma`), and the auxiliary vector the loader put on the initial
+//! stack (fs/binfmt_elf.c `create_elf_tables`), kept for `/proc/self/auxv`. The syscall layer
+//! serves both files (a64x-syscalls `procfs`).
+
+use crate::memory::{prot, AddressSpace};
+use a64x_syscalls::GuestMemory;
+
+/// Column at which the kernel starts the path of a mapping: `seq_setwidth(m, 25 + 6 * 8 - 1)`,
+/// then one more space from `seq_pad`.
+const NAME_COLUMN: usize = 72;
+
+/// `/proc/self/maps` for the guest: one line per guest mapping, in address order,
+/// `start-end perms offset major:minor inode [path]`, laid out as the kernel does (an unnamed
+/// mapping keeps the space after the inode).
+pub fn maps(mem: &AddressSpace) -> String {
+    let mut out = String::new();
+    for r in mem.regions() {
+        let flag = |bit: i32, c: char| if r.prot & bit != 0 { c } else { '-' };
+        let mut line = format!(
+            "{:08x}-{:08x} {}{}{}{} {:08x} {:02x}:{:02x} {} ",
+            r.start,
+            r.end,
+            flag(prot::READ, 'r'),
+            flag(prot::WRITE, 'w'),
+            flag(prot::EXEC, 'x'),
+            if r.shared { 's' } else { 'p' },
+            r.offset,
+            libc::major(r.dev),
+            libc::minor(r.dev),
+            r.inode
+        );
+        if !r.name.is_empty() {
+            while line.len() < NAME_COLUMN {
+                line.push(' ');
+            }
+            line.push(' ');
+            line.push_str(&r.name);
+        }
+        line.push('\n');
+        out.push_str(&line);
+    }
+    out
+}
+
+/// Bound on the words read while walking the initial stack (argc, argv, envp, auxv).
+const MAX_STACK_WORDS: usize = 1 << 20;
+
+/// The auxiliary vector on the freshly built initial stack at `sp` (argc, argv..., NULL,
+/// envp..., NULL, then (key, value) pairs up to AT_NULL), AT_NULL included. Empty if the stack
+/// cannot be walked (it always can right after loading).
+pub fn initial_auxv(mem: &AddressSpace, sp: u64) -> Vec<(u64, u64)> {
+    let word = |at: u64| -> Option<u64> {
+        // SAFETY: read only after checking that the 8 bytes are readable guest memory.
+        mem.is_accessible(at, 8, false).then(|| unsafe { (at as *const u64).read_unaligned() })
+    };
+    let walk = || -> Option<Vec<(u64, u64)>> {
+        let argc = word(sp)?;
+        // Past argc, argv[0..argc] and its NULL.
+        let mut at = sp.checked_add(argc.checked_add(2)?.checked_mul(8)?)?;
+        let mut n = 0;
+        while word(at)? != 0 {
+            at += 8;
+            n += 1;
+            if n > MAX_STACK_WORDS {
+                return None;
+            }
+        }
+        at += 8;
+        let mut auxv = Vec::new();
+        loop {
+            let (k, v) = (word(at)?, word(at + 8)?);
+            auxv.push((k, v));
+            if k == 0 || auxv.len() > MAX_STACK_WORDS {
+                return Some(auxv);
+            }
+            at += 16;
+        }
+    };
+    walk().unwrap_or_default()
+}

@@ -1,0 +1,271 @@
+//! `execve` (fs/exec.c `do_execveat_common`, with the format handlers fs/binfmt_elf.c and
+//! fs/binfmt_script.c): the guest may exec an AArch64 program, a host program or a `#!` script.
+//!
+//! An AArch64 ELF file cannot be given to the host kernel: the VM re-executes itself
+//! (`/proc/self/exe` of the host process is the a64x binary) with the options it was started
+//! with, `-0` and the guest's argv[0], and the program's host path. A host ELF file (or anything
+//! else) goes to the host kernel unchanged. A `#!` script is parsed here as binfmt_script does,
+//! because its interpreter may itself be an AArch64 program (a sysroot's `/bin/sh`); the argument
+//! list is rebuilt the kernel's way and the interpreter resolved again. Paths go through the same
+//! lookup as `openat`: `/proc/self/exe` is the guest's executable, absolute paths are looked up in
+//! the sysroot first. envp passes through.
+
+use std::ffi::{CString, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+use crate::uaccess::{read_cstr, read_struct, PATH_MAX};
+use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
+
+/// Longest single argument or environment string (`MAX_ARG_STRLEN`: 32 pages).
+const MAX_ARG_STRLEN: usize = 32 * 4096;
+
+/// Bound on the total size of argv and envp, beyond which execve fails with E2BIG. The kernel's
+/// is a quarter of the stack rlimit (2 MiB by default); this one is lenient, it only bounds copying.
+const MAX_ARG_TOTAL: usize = 8 << 20;
+
+/// How many nested `#!` interpreters the kernel follows (`BINPRM_MAX_RECURSION`) before ELOOP.
+const MAX_SCRIPT_DEPTH: usize = 4;
+
+/// How much of the file the kernel looks at to pick a format (`BINPRM_BUF_SIZE`).
+const HEADER_SIZE: usize = 256;
+
+/// `e_machine` of AArch64 (EM_AARCH64).
+const EM_AARCH64: u16 = 183;
+
+/// What a file to be executed is, from its first bytes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A 64-bit little-endian AArch64 ELF file: run by a64x.
+    Aarch64Elf,
+    /// A `#!` script: interpreter and optional single argument, as binfmt_script splits them.
+    Script(Vec<u8>, Option<Vec<u8>>),
+    /// Anything else (a host ELF file, or something the host kernel refuses): the host's business.
+    Host,
+}
+
+/// Classify a file by its first [`HEADER_SIZE`] bytes. A `#!` line the kernel cannot use
+/// (no interpreter, or a name cut off by the end of the buffer) is ENOEXEC.
+pub fn classify(header: &[u8]) -> Result<Format, Errno> {
+    if header.len() >= 20 && header.starts_with(b"\x7fELF") {
+        let machine = u16::from_le_bytes([header[18], header[19]]);
+        // ELFCLASS64, ELFDATA2LSB
+        if header[4] == 2 && header[5] == 1 && machine == EM_AARCH64 {
+            return Ok(Format::Aarch64Elf);
+        }
+        return Ok(Format::Host);
+    }
+    let Some(rest) = header.strip_prefix(b"#!") else {
+        return Ok(Format::Host);
+    };
+    let (line, complete) = match rest.iter().position(|&b| b == b'\n') {
+        Some(n) => (&rest[..n], true),
+        None => (rest, false),
+    };
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let line = &line[line.iter().position(|b| !blank(b)).unwrap_or(line.len())..];
+    let name_len = line.iter().position(blank).unwrap_or(line.len());
+    // An empty name, or one that runs to the end of a full buffer without a newline (truncated).
+    if name_len == 0 || !complete && name_len == line.len() && header.len() >= HEADER_SIZE {
+        return Err(Errno(libc::ENOEXEC));
+    }
+    let (name, arg) = line.split_at(name_len);
+    let start = arg.iter().position(|b| !blank(b)).unwrap_or(arg.len());
+    let end = arg.iter().rposition(|b| !blank(b)).map_or(start, |e| e + 1);
+    let arg = (start < end).then(|| arg[start..end].to_vec());
+    Ok(Format::Script(name.to_vec(), arg))
+}
+
+/// What `execve` ends up executing on the host.
+#[derive(Debug, PartialEq, Eq)]
+enum Plan {
+    /// Host execve of `file` with `argv`.
+    Host { file: CString, argv: Vec<Vec<u8>> },
+    /// Re-execute a64x on the AArch64 program at host path `program`.
+    Guest { program: CString, argv: Vec<Vec<u8>> },
+}
+
+/// `execve(path, argv, envp)`. Returns only on failure.
+pub fn execve(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let path = read_cstr(ctx, a[0], PATH_MAX)?;
+    let mut total = 0;
+    let argv = read_strings(ctx, a[1], &mut total)?;
+    let envp = read_strings(ctx, a[2], &mut total)?;
+    let plan = plan(s, ctx, path, argv, 0)?;
+    let (file, argv) = match plan {
+        Plan::Host { file, argv } => (file, argv),
+        Plan::Guest { program, argv } => {
+            let mut host: Vec<Vec<u8>> = vec![b"a64x".to_vec()];
+            host.extend(s.exec_options.iter().map(|o| o.clone().into_vec()));
+            host.push(b"-0".to_vec());
+            host.push(argv.first().cloned().unwrap_or_default());
+            host.push(b"--".to_vec());
+            host.push(program.into_bytes());
+            host.extend(argv.into_iter().skip(1));
+            (c"/proc/self/exe".to_owned(), host)
+        }
+    };
+    host_execve(&file, argv, envp)
+}
+
+/// Read a NULL-terminated array of guest string pointers (a NULL array is empty, as Linux takes it).
+fn read_strings(ctx: &dyn SyscallContext, mut addr: u64, total: &mut usize) -> Result<Vec<Vec<u8>>, Errno> {
+    let mut out = Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    loop {
+        let p: u64 = read_struct(ctx, addr)?;
+        if p == 0 {
+            return Ok(out);
+        }
+        let s = read_cstr(ctx, p, MAX_ARG_STRLEN).map_err(|e| {
+            if e.0 == libc::ENAMETOOLONG {
+                Errno(libc::E2BIG)
+            } else {
+                e
+            }
+        })?;
+        *total += s.len() + 1 + 8;
+        if *total > MAX_ARG_TOTAL {
+            return Err(Errno(libc::E2BIG));
+        }
+        out.push(s);
+        addr = addr.checked_add(8).ok_or(Errno(libc::EFAULT))?;
+    }
+}
+
+/// Decide what to execute for guest path `path` with `argv`, following `#!` interpreters.
+fn plan(
+    s: &Syscalls,
+    ctx: &dyn SyscallContext,
+    path: Vec<u8>,
+    argv: Vec<Vec<u8>>,
+    depth: usize,
+) -> Result<Plan, Errno> {
+    if depth > MAX_SCRIPT_DEPTH {
+        return Err(Errno(libc::ELOOP));
+    }
+    if path.is_empty() {
+        return Err(Errno(libc::ENOENT));
+    }
+    let (host, redirected) = host_file(s, ctx, &path)?;
+    // What do_open_execat checks: the lookup, exec permission, a regular file.
+    // SAFETY: `host` is a NUL-terminated string we own.
+    if unsafe { libc::access(host.as_ptr(), libc::X_OK) } != 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: all-zero is a valid `struct stat`; stat writes only into it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::stat(host.as_ptr(), &mut st) } != 0 {
+        return Err(Errno::last());
+    }
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return Err(Errno(libc::EACCES));
+    }
+    let Some(header) = read_header(&host) else {
+        // Executable but unreadable: a64x could not load it either; let the host kernel try.
+        return Ok(Plan::Host { file: host, argv });
+    };
+    match classify(&header)? {
+        Format::Aarch64Elf => Ok(Plan::Guest { program: host, argv }),
+        Format::Host => Ok(Plan::Host { file: host, argv }),
+        Format::Script(interp, arg) => {
+            // binfmt_script: argv[0] is replaced by the interpreter as written, then its
+            // argument, then the script's path (the host's when the guest's was redirected).
+            let mut new = vec![interp.clone()];
+            new.extend(arg);
+            new.push(if redirected { host.into_bytes() } else { path });
+            new.extend(argv.into_iter().skip(1));
+            plan(s, ctx, interp, new, depth + 1)
+        }
+    }
+}
+
+/// The host file for guest path `path`, and whether it differs from the guest's path.
+fn host_file(s: &Syscalls, ctx: &dyn SyscallContext, path: &[u8]) -> Result<(CString, bool), Errno> {
+    if crate::fs::is_self_exe(path) {
+        let exe = CString::new(ctx.exe_path().as_os_str().as_bytes()).map_err(|_| Errno(libc::ENOENT))?;
+        return Ok((exe, true));
+    }
+    if let Some(host) = s
+        .sysroot
+        .as_deref()
+        .and_then(|root| crate::path::in_sysroot(root, path))
+    {
+        return Ok((host, true));
+    }
+    Ok((CString::new(path).map_err(|_| Errno(libc::ENOENT))?, false))
+}
+
+/// The first [`HEADER_SIZE`] bytes of `file` (fewer for a short file); None if it cannot be read.
+fn read_header(file: &CString) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let path = std::path::PathBuf::from(OsString::from_vec(file.as_bytes().to_vec()));
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut buf = Vec::with_capacity(HEADER_SIZE);
+    f.by_ref().take(HEADER_SIZE as u64).read_to_end(&mut buf).ok()?;
+    Some(buf)
+}
+
+/// The host execve; returns only its error.
+fn host_execve(file: &CString, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SysResult {
+    // The strings came from NUL-terminated guest strings (or our own), so they hold no NUL.
+    let to_c = |v: Vec<Vec<u8>>| -> Vec<CString> { v.into_iter().filter_map(|s| CString::new(s).ok()).collect() };
+    let (argv, envp) = (to_c(argv), to_c(envp));
+    let ptrs = |v: &[CString]| -> Vec<*const libc::c_char> {
+        v.iter()
+            .map(|s| s.as_ptr())
+            .chain(std::iter::once(std::ptr::null()))
+            .collect()
+    };
+    let (argv_p, envp_p) = (ptrs(&argv), ptrs(&envp));
+    // SAFETY: NUL-terminated strings and NULL-terminated pointer arrays that outlive the call.
+    unsafe { libc::execve(file.as_ptr(), argv_p.as_ptr(), envp_p.as_ptr()) };
+    Err(Errno::last())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{classify, Format};
+
+    fn script(i: &str, a: Option<&str>) -> Format {
+        Format::Script(i.as_bytes().to_vec(), a.map(|a| a.as_bytes().to_vec()))
+    }
+
+    #[test]
+    fn shebang_lines_split_as_binfmt_script_does() {
+        assert_eq!(classify(b"#!/bin/sh\necho"), Ok(script("/bin/sh", None)));
+        assert_eq!(
+            classify(b"#! \t/bin/sh  -e -x \t\nx"),
+            Ok(script("/bin/sh", Some("-e -x")))
+        );
+        assert_eq!(
+            classify(b"#!/usr/bin/env python3"),
+            Ok(script("/usr/bin/env", Some("python3")))
+        );
+        assert_eq!(
+            classify(b"#!/bin/sh"),
+            Ok(script("/bin/sh", None)),
+            "short file, no newline"
+        );
+        assert!(classify(b"#!\n").is_err());
+        assert!(classify(b"#!   \t\n").is_err());
+        let long = [b"#!/".as_slice(), &[b'a'; 300]].concat();
+        assert!(classify(&long[..256]).is_err(), "truncated interpreter name");
+    }
+
+    #[test]
+    fn elf_files_are_told_apart_by_machine() {
+        let mut h = [0u8; 64];
+        h[..4].copy_from_slice(b"\x7fELF");
+        h[4] = 2;
+        h[5] = 1;
+        h[18] = 183;
+        assert_eq!(classify(&h), Ok(Format::Aarch64Elf));
+        h[18] = 62; // EM_X86_64
+        assert_eq!(classify(&h), Ok(Format::Host));
+        assert_eq!(classify(b"plain text"), Ok(Format::Host));
+        assert_eq!(classify(b""), Ok(Format::Host));
+    }
+}
