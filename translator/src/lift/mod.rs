@@ -101,31 +101,39 @@ fn flags_live_after(exit: &Exit, fetch: &dyn Fn(u64) -> Option<u32>) -> bool {
         Exit::Branch { taken, not_taken, .. } => &[*taken, *not_taken],
         _ => return true,
     };
-    targets.iter().any(|&t| {
-        for i in 0..8 {
-            let Some(w) = fetch(t + 4 * i) else { return true };
-            let inst = a64::decode(w);
-            match flags_use(&inst) {
-                FlagsUse::Reads => return true,
-                FlagsUse::Writes => return false,
-                FlagsUse::Neither => {}
-            }
-            if matches!(
-                inst,
-                Inst::B { .. }
-                    | Inst::BCond { .. }
-                    | Inst::Cbz { .. }
-                    | Inst::Tbz { .. }
-                    | Inst::BranchReg { .. }
-                    | Inst::Svc { .. }
-                    | Inst::Brk { .. }
-                    | Inst::Undefined
-            ) {
-                return true;
-            }
+    let mut budget = 32;
+    targets.iter().any(|&t| flags_live_at(t, fetch, &mut budget, 2))
+}
+
+/// Whether code at `pc` may read NZCV before writing it: follows unconditional direct branches
+/// and calls, and both ways of CBZ/TBZ up to `depth` times, within a budget of instructions.
+fn flags_live_at(mut pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, budget: &mut u32, depth: u32) -> bool {
+    loop {
+        if *budget == 0 {
+            return true;
         }
-        true
-    })
+        *budget -= 1;
+        let Some(w) = fetch(pc) else { return true };
+        let inst = a64::decode(w);
+        match flags_use(&inst) {
+            FlagsUse::Reads => return true,
+            FlagsUse::Writes => return false,
+            FlagsUse::Neither => {}
+        }
+        match inst {
+            Inst::B { offset, .. } => pc = pc.wrapping_add(offset as u64),
+            Inst::Cbz { offset, .. } | Inst::Tbz { offset, .. } => {
+                if depth == 0 {
+                    return true;
+                }
+                return flags_live_at(pc.wrapping_add(offset as u64), fetch, budget, depth - 1)
+                    || flags_live_at(pc + 4, fetch, budget, depth - 1);
+            }
+            // Indirect branches, exceptions (a signal frame shows NZCV), SIGILL.
+            Inst::BranchReg { .. } | Inst::Svc { .. } | Inst::Brk { .. } | Inst::Undefined => return true,
+            _ => pc += 4,
+        }
+    }
 }
 
 /// Lift one instruction; `Some(exit)` when it ends the block.
