@@ -64,7 +64,10 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     }
     let mut mem = memory::AddressSpace::new();
     // argv[0] is the program path unless `-0` says otherwise (a guest execve preserves it).
-    let argv0 = cli.argv0.clone().unwrap_or_else(|| cli.program.clone().into_os_string());
+    let argv0 = cli
+        .argv0
+        .clone()
+        .unwrap_or_else(|| cli.program.clone().into_os_string());
     let mut argv: Vec<OsString> = vec![argv0];
     argv.extend(cli.args.iter().cloned());
     let envp: Vec<OsString> = std::env::vars_os()
@@ -80,6 +83,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         CODE_CACHE_BYTES,
         LiftOptions {
             max_insns: cli.max_block_insns,
+            follow_branches: cli.max_block_insns > 1,
         },
     )
     .map_err(|e| format!("cannot allocate the code cache: {e}"))?;

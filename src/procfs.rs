@@ -52,7 +52,8 @@ const MAX_STACK_WORDS: usize = 1 << 20;
 pub fn initial_auxv(mem: &AddressSpace, sp: u64) -> Vec<(u64, u64)> {
     let word = |at: u64| -> Option<u64> {
         // SAFETY: read only after checking that the 8 bytes are readable guest memory.
-        mem.is_accessible(at, 8, false).then(|| unsafe { (at as *const u64).read_unaligned() })
+        mem.is_accessible(at, 8, false)
+            .then(|| unsafe { (at as *const u64).read_unaligned() })
     };
     let walk = || -> Option<Vec<(u64, u64)>> {
         let argc = word(sp)?;

@@ -105,7 +105,7 @@ const VFORK_FD_FLOOR: i32 = 900;
 /// success with the child exiting 127, as under qemu-user.)
 ///
 /// Threads (CLONE_VM without CLONE_VFORK) are not supported yet: -ENOSYS, reported once, which
-/// glibc's pthread_create turns into EAGAIN.
+/// glibc 2.36's pthread_create passes on as its own error (ENOSYS).
 pub fn clone(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
     let [flags, stack, ptid, tls, ctid, _] = a;
     let vfork = flags & cf::VFORK != 0;

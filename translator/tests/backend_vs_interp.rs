@@ -24,7 +24,10 @@ const DEFAULT_CASES: u64 = 3000;
 const DEFAULT_SEED: u64 = 0xa64_a64_a64;
 const MAX_SEQ: u64 = 12;
 /// Larger than any sequence, so one case is one block ending in `Exit::Jump`.
-const LIFT: LiftOptions = LiftOptions { max_insns: 64 };
+const LIFT: LiftOptions = LiftOptions {
+    max_insns: 64,
+    follow_branches: true,
+};
 /// Failures described in full; the rest are only counted.
 const MAX_REPORTED: usize = 3;
 

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 struct Entry {
     host: u64,
-    guest_end: u64,
+    /// Guest ranges the translation was made from.
+    ranges: Vec<(u64, u64)>,
     /// Chain sites in other blocks that jump straight here.
     incoming: Vec<u64>,
 }
@@ -139,7 +140,7 @@ impl CodeCache {
             pc,
             Entry {
                 host,
-                guest_end: pc + 4 * block.guest_len as u64,
+                ranges: block.ranges.clone(),
                 incoming: Vec::new(),
             },
         );
@@ -149,8 +150,7 @@ impl CodeCache {
     fn log_block(&self, block: &crate::ir::Block, code: &[u8], host: u64, fetch: &dyn Fn(u64) -> Option<u32>) {
         if self.log.in_asm {
             eprintln!("IN: {:#x}", block.guest_pc);
-            for i in 0..block.guest_len as u64 {
-                let pc = block.guest_pc + 4 * i;
+            for pc in block.ranges.iter().flat_map(|&(s, e)| (s..e).step_by(4)) {
                 if let Some(w) = fetch(pc) {
                     eprintln!("  {pc:#x}: {w:08x}  {:?}", crate::a64::decode(w));
                 }
@@ -215,7 +215,7 @@ impl CodeCache {
         let dead: Vec<u64> = self
             .blocks
             .iter()
-            .filter(|(&pc, e)| pc < end && e.guest_end > start)
+            .filter(|(_, e)| e.ranges.iter().any(|&(s, e)| s < end && e > start))
             .map(|(&pc, _)| pc)
             .collect();
         for pc in dead {

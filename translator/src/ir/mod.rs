@@ -470,6 +470,9 @@ pub struct Block {
     pub guest_pc: u64,
     /// Number of guest instructions.
     pub guest_len: u32,
+    /// Guest address ranges `[start, end)` the block was translated from (more than one when
+    /// lifting followed an unconditional branch).
+    pub ranges: Vec<(u64, u64)>,
     /// The operations.
     pub ops: Vec<Op>,
     /// How it ends.
@@ -613,6 +616,7 @@ impl Builder {
             guest_len,
             ops: self.ops,
             exit,
+            ranges: vec![(guest_pc, guest_pc + 4 * guest_len as u64)],
         }
     }
 }

@@ -24,11 +24,16 @@ pub struct Ctx {
 pub struct LiftOptions {
     /// Maximum guest instructions per block.
     pub max_insns: u32,
+    /// Continue a block at the target of an unconditional direct branch or call.
+    pub follow_branches: bool,
 }
 
 impl Default for LiftOptions {
     fn default() -> Self {
-        Self { max_insns: 64 }
+        Self {
+            max_insns: 64,
+            follow_branches: true,
+        }
     }
 }
 
@@ -37,24 +42,53 @@ impl Default for LiftOptions {
 pub fn lift_block(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions) -> Option<Block> {
     let mut cx = Ctx { b: Builder::new(), pc };
     let mut n = 0u32;
+    let mut ranges: Vec<(u64, u64)> = Vec::new();
+    let mut start = pc;
+    let finish = |cx: Ctx, n: u32, exit: Exit, live: bool, mut ranges: Vec<(u64, u64)>, start: u64, end: u64| {
+        ranges.push((start, end));
+        let mut b = cx.b.finish(pc, n, exit, live);
+        b.ranges = ranges;
+        b
+    };
     loop {
         let Some(word) = fetch(cx.pc) else {
             if n == 0 {
                 return None;
             }
-            return Some(cx.b.finish(pc, n, Exit::Jump(cx.pc), true));
+            let end = cx.pc;
+            return Some(finish(cx, n, Exit::Jump(end), true, ranges, start, end));
         };
         let inst = a64::decode(word);
         n += 1;
+        // Follow unconditional direct branches (and calls) into one longer block: fewer
+        // block transitions, so fewer guest-register loads and stores. Never into code this
+        // block already covers, and never on the last instruction slot.
+        if let Inst::B { link, offset } = inst {
+            let target = cx.pc.wrapping_add(offset as u64);
+            let covered =
+                |a: u64| a == pc || ranges.iter().any(|&(s, e)| a >= s && a < e) || (a >= start && a <= cx.pc);
+            if opts.follow_branches && n + 1 < opts.max_insns && !covered(target) && fetch(target).is_some() {
+                if link {
+                    let r = cx.k(cx.pc.wrapping_add(4));
+                    cx.b.set_reg(30, r);
+                }
+                ranges.push((start, cx.pc + 4));
+                start = target;
+                cx.pc = target;
+                continue;
+            }
+        }
         if let Some(exit) = lift_inst(&mut cx, inst) {
             let live = flags_live_after(&exit, fetch);
-            return Some(cx.b.finish(pc, n, exit, live));
+            let end = cx.pc + 4;
+            return Some(finish(cx, n, exit, live, ranges, start, end));
         }
         cx.pc += 4;
         if n >= opts.max_insns {
             let exit = Exit::Jump(cx.pc);
             let live = flags_live_after(&exit, fetch);
-            return Some(cx.b.finish(pc, n, exit, live));
+            let end = cx.pc;
+            return Some(finish(cx, n, exit, live, ranges, start, end));
         }
     }
 }

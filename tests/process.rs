@@ -1,0 +1,133 @@
+//! Guest processes that exec what qemu-aarch64 cannot (tests/programs.rs compares with qemu, which
+//! without binfmt_misc can exec only host programs): a guest exec'ing itself or another AArch64
+//! program (a64x re-executes itself, argv[0] kept), a host program, `#!` scripts with a host and
+//! with an AArch64 interpreter, `--strace` in the exec'd program, and the emulated /proc/cpuinfo.
+//! The guest is `test-binaries/src/proc_exec.c` in its `run`, `show` and `cat` modes.
+
+mod common;
+
+use common::Ending;
+use std::ffi::OsString;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+const GUEST: &str = "out/proc_exec-O2";
+
+/// Run a64x `options... GUEST args...` in `test-binaries/`; (stdout, stderr), after checking
+/// that a64x exited 0.
+fn a64x(options: &[&str], args: &[&str]) -> (String, String) {
+    common::build_test_binaries();
+    let (cmd, pre) = common::a64x_command();
+    let mut full: Vec<OsString> = pre;
+    full.extend(options.iter().map(OsString::from));
+    full.push(GUEST.into());
+    full.extend(args.iter().map(OsString::from));
+    let r = common::run_with_timeout(&cmd, &full, &common::test_binaries(), None, Duration::from_secs(60));
+    let (out, err) = (
+        String::from_utf8_lossy(&r.stdout).into_owned(),
+        String::from_utf8_lossy(&r.stderr).into_owned(),
+    );
+    assert_eq!(
+        r.ending,
+        Ending::Exit(0),
+        "a64x {full:?}\nstdout:\n{out}\nstderr:\n{err}"
+    );
+    (out, err)
+}
+
+/// An executable script in the temporary directory, removed when dropped.
+struct Script(PathBuf);
+
+impl Script {
+    fn new(tag: &str, text: &str) -> Script {
+        let path = std::env::temp_dir().join(format!("a64x-process-{}-{tag}", std::process::id()));
+        std::fs::write(&path, text).expect("write script");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        Script(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("UTF-8 temp dir")
+    }
+}
+
+impl Drop for Script {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn exec_of_the_guest_itself_keeps_argv() {
+    let (out, _) = a64x(
+        &[],
+        &["run", "/proc/self/exe", "custom-name", "show", "a", "-b", "--strace"],
+    );
+    assert_eq!(
+        out,
+        "argv[0] = custom-name\nargv[1] = show\nargv[2] = a\nargv[3] = -b\nargv[4] = --strace\nrun: exited 0\n"
+    );
+    // By a relative path, and with an empty argv[0].
+    let (out, _) = a64x(&[], &["run", GUEST, "", "show"]);
+    assert_eq!(out, "argv[0] = \nargv[1] = show\nrun: exited 0\n");
+    // The exec'd program's exit status is the child's.
+    let (out, _) = a64x(&[], &["run", "/proc/self/exe", "x", "cat", "/nonexistent"]);
+    assert!(out.ends_with("run: exited 1\n"), "{out}");
+}
+
+#[test]
+fn exec_of_a_host_program() {
+    let (out, _) = a64x(&[], &["run", "/bin/echo", "echo", "hello", "host"]);
+    assert_eq!(out, "hello host\nrun: exited 0\n");
+}
+
+#[test]
+fn shebang_script_with_a_host_interpreter() {
+    let s = Script::new("host.sh", "#!/bin/echo  first arg \nignored\n");
+    let (out, _) = a64x(&[], &["run", s.path(), "argv0-dropped", "extra"]);
+    assert_eq!(out, format!("first arg {} extra\nrun: exited 0\n", s.path()));
+}
+
+#[test]
+fn shebang_script_with_an_aarch64_interpreter() {
+    let interp = common::test_binaries().join(GUEST);
+    let interp = interp.to_str().expect("UTF-8 path");
+    let s = Script::new("guest.sh", &format!("#!{interp} show\n"));
+    let (out, _) = a64x(&[], &["run", s.path(), "argv0-dropped", "extra"]);
+    assert_eq!(
+        out,
+        format!(
+            "argv[0] = {interp}\nargv[1] = show\nargv[2] = {}\nargv[3] = extra\nrun: exited 0\n",
+            s.path()
+        )
+    );
+}
+
+#[test]
+fn strace_follows_into_the_exec_d_program() {
+    let (out, err) = a64x(&["--strace"], &["run", "/proc/self/exe", "x", "show", "traced"]);
+    assert!(out.contains("argv[2] = traced\n"), "{out}");
+    // Only the exec'd program writes this; the parent's own clone and wait4 are traced too.
+    assert!(err.contains("write(1, \"argv[0] = x\\n"), "{err}");
+    assert!(err.contains("clone(") && err.contains("wait4("), "{err}");
+}
+
+#[test]
+fn proc_cpuinfo_describes_an_aarch64_cpu() {
+    let (out, _) = a64x(&[], &["cat", "/proc/cpuinfo"]);
+    assert!(out.starts_with("processor\t: 0\n"), "{out}");
+    let features = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Features\t: "))
+        .expect("a Features line");
+    let features: Vec<&str> = features.split(' ').collect();
+    for f in ["fp", "asimd", "crc32", "atomics"] {
+        assert!(features.contains(&f), "{f} missing from {features:?}");
+    }
+    // Nothing a64x does not implement (the kernel's names: aes, sve, paca...).
+    for f in ["evtstrm", "aes", "sha2", "sve", "paca", "bti", "cpuid"] {
+        assert!(!features.contains(&f), "{f} advertised in {features:?}");
+    }
+    assert!(out.contains("CPU architecture: 8\n"), "{out}");
+}
