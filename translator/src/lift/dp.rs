@@ -50,6 +50,37 @@ fn bitfield(cx: &mut Ctx, op: BfmOp, w: Width, rd: Reg, rn: Reg, immr: u32, imms
     let bits = w.bits();
     let src = cx.read(rn);
     let r = match op {
+        // The extension aliases: SXTB/SXTH/SXTW, UXTB/UXTH.
+        BfmOp::Sbfm if immr == 0 && matches!(imms, 7 | 15 | 31) => {
+            let e = [UnOp::Sext8, UnOp::Sext16, UnOp::Sext32][(imms / 8).min(2) as usize];
+            cx.un(e, s, src)
+        }
+        BfmOp::Ubfm if immr == 0 && matches!(imms, 7 | 15) => {
+            cx.un(if imms == 7 { UnOp::Zext8 } else { UnOp::Zext16 }, s, src)
+        }
+        // UBFX/LSR: shift down, then mask unless the field reaches the top.
+        BfmOp::Ubfm if imms >= immr => {
+            let sh = cx.k(immr as u64);
+            let t = cx.bin(BinOp::Lshr, s, src, sh);
+            if imms == bits - 1 {
+                t
+            } else {
+                let m = cx.k(ones(imms - immr + 1));
+                cx.bin(BinOp::And, s, t, m)
+            }
+        }
+        // UBFIZ/LSL: mask, then shift up.
+        BfmOp::Ubfm => {
+            // For LSL (imms + 1 == immr) the shift alone drops the bits the mask would clear.
+            let t = if imms + 1 == immr {
+                src
+            } else {
+                let m = cx.k(ones(imms + 1));
+                cx.bin(BinOp::And, s, src, m)
+            };
+            let sh = cx.k((bits - immr) as u64);
+            cx.bin(BinOp::Shl, s, t, sh)
+        }
         BfmOp::Ubfm | BfmOp::Sbfm => {
             let right = if op == BfmOp::Ubfm { BinOp::Lshr } else { BinOp::Ashr };
             if imms >= immr {

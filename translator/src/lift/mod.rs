@@ -299,11 +299,19 @@ impl Ctx {
                 self.un(UnOp::Zext32, Sz::S64, a)
             };
         }
+        // Constant operands fold here (ADRP + ADD, MOVZ + MOVK, ...), with the interpreter's
+        // semantics so that folding cannot change a result.
+        if let (Op::Const(x), Op::Const(y)) = (*self.b.op(a), *self.b.op(b)) {
+            return self.k(crate::ir::interp::bin(op, s, x, y));
+        }
         self.b.push(Op::Bin(op, s, a, b))
     }
 
-    /// A unary op.
+    /// A unary op (constants fold).
     pub fn un(&mut self, op: UnOp, s: Sz, a: Val) -> Val {
+        if let Op::Const(x) = *self.b.op(a) {
+            return self.k(crate::ir::interp::un(op, s, x));
+        }
         self.b.push(Op::Un(op, s, a))
     }
 

@@ -59,10 +59,7 @@ impl Lower<'_> {
         let bits = if s == Sz::S32 { 32 } else { 64 };
         if let Ok(c) = b {
             let n = (c % bits) as i8;
-            match s {
-                Sz::S64 => dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(a)),
-                Sz::S32 => dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(a)),
-            }
+            self.copy(s, d, a);
             if n == 0 {
                 return;
             }
@@ -82,10 +79,7 @@ impl Lower<'_> {
         // x86 masks the count to 5 or 6 bits, exactly A64's "amount MOD datasize".
         let Err(rb) = b else { unreachable!() };
         dynasm!(self.ops ; .arch x64 ; mov ecx, Rd(rb));
-        match s {
-            Sz::S64 => dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(a)),
-            Sz::S32 => dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(a)),
-        }
+        self.copy(s, d, a);
         match (op, s) {
             (BinOp::Shl, Sz::S64) => dynasm!(self.ops ; .arch x64 ; shl Rq(d), cl),
             (BinOp::Shl, Sz::S32) => dynasm!(self.ops ; .arch x64 ; shl Rd(d), cl),
@@ -96,6 +90,15 @@ impl Lower<'_> {
             (BinOp::Ror, Sz::S64) => dynasm!(self.ops ; .arch x64 ; ror Rq(d), cl),
             (BinOp::Ror, Sz::S32) => dynasm!(self.ops ; .arch x64 ; ror Rd(d), cl),
             _ => unreachable!(),
+        }
+    }
+
+    /// `mov d, a` unless they are the same register (a 32-bit copy still zero-extends).
+    fn copy(&mut self, s: Sz, d: u8, a: u8) {
+        match s {
+            Sz::S64 if d != a => dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(a)),
+            Sz::S64 => {}
+            Sz::S32 => dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(a)),
         }
     }
 
@@ -307,25 +310,31 @@ impl Lower<'_> {
                 let d = self.def(v, pos, Some(ra));
                 match (uop, s) {
                     (UnOp::Not, Sz::S64) => {
-                        dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(ra) ; not Rq(d))
+                        self.copy(Sz::S64, d, ra);
+                        dynasm!(self.ops ; .arch x64 ; not Rq(d))
                     }
                     (UnOp::Not, Sz::S32) => {
-                        dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(ra) ; not Rd(d))
+                        self.copy(Sz::S32, d, ra);
+                        dynasm!(self.ops ; .arch x64 ; not Rd(d))
                     }
                     (UnOp::Neg, Sz::S64) => {
-                        dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(ra) ; neg Rq(d))
+                        self.copy(Sz::S64, d, ra);
+                        dynasm!(self.ops ; .arch x64 ; neg Rq(d))
                     }
                     (UnOp::Neg, Sz::S32) => {
-                        dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(ra) ; neg Rd(d))
+                        self.copy(Sz::S32, d, ra);
+                        dynasm!(self.ops ; .arch x64 ; neg Rd(d))
                     }
                     (UnOp::Clz, Sz::S64) => dynasm!(self.ops ; .arch x64 ; lzcnt Rq(d), Rq(ra)),
                     (UnOp::Clz, Sz::S32) => dynasm!(self.ops ; .arch x64 ; lzcnt Rd(d), Rd(ra)),
                     (UnOp::Rbit, _) => self.rbit(s, d, ra),
                     (UnOp::Bswap, Sz::S64) => {
-                        dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(ra) ; bswap Rq(d))
+                        self.copy(Sz::S64, d, ra);
+                        dynasm!(self.ops ; .arch x64 ; bswap Rq(d))
                     }
                     (UnOp::Bswap, Sz::S32) => {
-                        dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(ra) ; bswap Rd(d))
+                        self.copy(Sz::S32, d, ra);
+                        dynasm!(self.ops ; .arch x64 ; bswap Rd(d))
                     }
                     (UnOp::Sext8, Sz::S64) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), Rb(ra)),
                     (UnOp::Sext8, Sz::S32) => dynasm!(self.ops ; .arch x64 ; movsx Rd(d), Rb(ra)),
