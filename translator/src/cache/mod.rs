@@ -140,7 +140,7 @@ impl CodeCache {
             pc,
             Entry {
                 host,
-                ranges: block.ranges.clone(),
+                ranges: block.ranges.iter().chain(block.depends.iter()).copied().collect(),
                 incoming: Vec::new(),
             },
         );

@@ -473,6 +473,9 @@ pub struct Block {
     /// Guest address ranges `[start, end)` the block was translated from (more than one when
     /// lifting followed an unconditional branch).
     pub ranges: Vec<(u64, u64)>,
+    /// Guest code ranges the translation depends on besides its own (successors examined for
+    /// liveness): changing that code must drop this translation too.
+    pub depends: Vec<(u64, u64)>,
     /// The operations.
     pub ops: Vec<Op>,
     /// How it ends.
@@ -587,6 +590,16 @@ impl Builder {
         }
     }
 
+    /// Registers in `mask` (bit n = X`n`, bit 31 = SP) are overwritten before being read by
+    /// every successor: do not write them back at the exit.
+    pub fn drop_dead(&mut self, mask: u32) {
+        for n in 0..32 {
+            if mask & (1 << n) != 0 {
+                self.dirty[n] = false;
+            }
+        }
+    }
+
     /// Forget cached register values (after a helper changed registers in CpuState). Call
     /// [`Builder::sync`] before the helper so that nothing dirty is lost.
     pub fn forget_regs(&mut self) {
@@ -617,6 +630,7 @@ impl Builder {
             ops: self.ops,
             exit,
             ranges: vec![(guest_pc, guest_pc + 4 * guest_len as u64)],
+            depends: Vec::new(),
         }
     }
 }

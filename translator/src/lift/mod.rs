@@ -40,6 +40,28 @@ impl Default for LiftOptions {
 /// Lift the block starting at `pc`. `fetch` reads an instruction word, or None when the address
 /// is not executable. Returns None only if the first instruction cannot be fetched.
 pub fn lift_block(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions) -> Option<Block> {
+    // Record every word read, successors included, so the translation is dropped when any code
+    // it was derived from changes.
+    let seen = std::cell::RefCell::new(Vec::new());
+    let recording = |a: u64| {
+        seen.borrow_mut().push(a);
+        fetch(a)
+    };
+    let mut block = lift(pc, &recording, opts, true)?;
+    let mut addrs = seen.into_inner();
+    addrs.sort_unstable();
+    addrs.dedup();
+    for a in addrs {
+        match block.depends.last_mut() {
+            Some((_, end)) if *end == a => *end = a + 4,
+            _ => block.depends.push((a, a + 4)),
+        }
+    }
+    Some(block)
+}
+
+/// Lift a block; with `analyze`, look at the successors to leave out dead write-backs.
+fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze: bool) -> Option<Block> {
     let mut cx = Ctx { b: Builder::new(), pc };
     let mut n = 0u32;
     let mut ranges: Vec<(u64, u64)> = Vec::new();
@@ -80,6 +102,9 @@ pub fn lift_block(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions
         }
         if let Some(exit) = lift_inst(&mut cx, inst) {
             let live = flags_live_after(&exit, fetch);
+            if analyze {
+                cx.b.drop_dead(dead_after(&exit, fetch, opts));
+            }
             let end = cx.pc + 4;
             return Some(finish(cx, n, exit, live, ranges, start, end));
         }
@@ -87,10 +112,45 @@ pub fn lift_block(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions
         if n >= opts.max_insns {
             let exit = Exit::Jump(cx.pc);
             let live = flags_live_after(&exit, fetch);
+            if analyze {
+                cx.b.drop_dead(dead_after(&exit, fetch, opts));
+            }
             let end = cx.pc;
             return Some(finish(cx, n, exit, live, ranges, start, end));
         }
     }
+}
+
+/// Guest registers (bit n = X`n`, bit 31 = SP) that every successor of a block writes before
+/// reading: their values at the exit are dead. Found by lifting the successors (without
+/// emitting them); any successor that hands registers to the outside (a syscall, a helper on
+/// CpuState, an indirect branch) keeps everything it does not write itself live.
+fn dead_after(exit: &Exit, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions) -> u32 {
+    let targets: &[u64] = match exit {
+        Exit::Jump(t) => &[*t],
+        Exit::Branch { taken, not_taken, .. } => &[*taken, *not_taken],
+        _ => return 0,
+    };
+    let mut dead = u32::MAX;
+    for &t in targets {
+        let Some(succ) = lift(t, fetch, opts, false) else {
+            return 0;
+        };
+        if !matches!(succ.exit, Exit::Jump(_) | Exit::Branch { .. } | Exit::Indirect(_)) {
+            return 0;
+        }
+        let (mut reads, mut writes) = (0u32, 0u32);
+        for op in &succ.ops {
+            match *op {
+                Op::GetReg(n) => reads |= 1 << n,
+                Op::SetReg(n, _) => writes |= 1 << n,
+                Op::PairHelper { .. } => return 0,
+                _ => {}
+            }
+        }
+        dead &= writes & !reads;
+    }
+    dead
 }
 
 /// How an instruction uses NZCV.
