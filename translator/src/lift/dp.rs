@@ -81,8 +81,8 @@ fn bitfield(cx: &mut Ctx, op: BfmOp, w: Width, rd: Reg, rn: Reg, immr: u32, imms
             let sh = cx.k((bits - immr) as u64);
             cx.bin(BinOp::Shl, s, t, sh)
         }
-        BfmOp::Ubfm | BfmOp::Sbfm => {
-            let right = if op == BfmOp::Ubfm { BinOp::Lshr } else { BinOp::Ashr };
+        BfmOp::Sbfm => {
+            let right = BinOp::Ashr;
             if imms >= immr {
                 // Extract bits imms:immr to the bottom: shift the field to the top, then back down.
                 let up = cx.k((bits - 1 - imms) as u64);
