@@ -1,13 +1,25 @@
 //! The command line (clap), qemu-user style: `a64x [OPTIONS] PROGRAM [ARGS...]`, with an
-//! `A64X_*` environment variable for each option (binfmt_misc passes no options).
+//! `A64X_*` environment variable for each option (binfmt_misc passes no options), qemu's
+//! single-dash spellings (`-strace`, `-cpu`, `-version`), and the binfmt_misc invocation
+//! (fs/binfmt_misc.c `load_misc_binary`: `a64x PATH [ARGV0] ARGS...`, ARGV0 with the `P` flag).
 
-use clap::Parser;
-use std::ffi::OsString;
+use clap::parser::ValueSource;
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
 /// a64x runs AArch64 (arm64) Linux programs on x86-64 Linux by translating their code.
 #[derive(Parser, Debug)]
-#[command(name = "a64x", version, about, long_about = None)]
+#[command(
+    name = "a64x",
+    version,
+    about,
+    long_about = None,
+    override_usage = "a64x [OPTIONS] PROGRAM [ARGS]...\n       a64x --install-binfmt | --uninstall-binfmt | --binfmt-status | --binfmt-conf [BINFMT OPTIONS]",
+    after_help = "qemu's spellings are accepted too: -strace, -cpu, -version, -help.\n\
+                  Run through binfmt_misc, a64x takes its options from the A64X_* variables only."
+)]
 pub struct Cli {
     /// Sysroot for the guest's dynamic loader and libraries (like qemu's -L): absolute guest
     /// paths are looked up in DIR first, then on the host. Default for dynamically linked
@@ -15,7 +27,7 @@ pub struct Cli {
     #[arg(short = 'L', long = "sysroot", value_name = "DIR", env = "A64X_LD_PREFIX")]
     pub sysroot: Option<PathBuf>,
 
-    /// Print every guest system call and its result to stderr, strace style.
+    /// Print every guest system call and its result to stderr, strace style (also -strace).
     #[arg(long = "strace", env = "A64X_STRACE")]
     pub strace: bool,
 
@@ -36,22 +48,106 @@ pub struct Cli {
 
     /// argv[0] of the program (like qemu's -0); default: PROGRAM as given. A guest execve of an
     /// AArch64 program re-executes a64x with this, so the new program sees the argv[0] it was given.
-    #[arg(short = '0', value_name = "ARGV0")]
+    /// The variable applies to every program started with it in its environment.
+    #[arg(short = '0', value_name = "ARGV0", env = "A64X_ARGV0")]
     pub argv0: Option<OsString>,
+
+    /// Set VAR to VALUE in the guest's environment (repeatable; applied after -U). The
+    /// variable takes a comma-separated list, as QEMU_SET_ENV does.
+    #[arg(short = 'E', value_name = "VAR=VALUE", env = "A64X_SET_ENV", action = ArgAction::Append,
+          value_parser = parse_assignment)]
+    pub set_env: Vec<OsString>,
+
+    /// Remove VAR from the guest's environment (repeatable). The variable takes a
+    /// comma-separated list, as QEMU_UNSET_ENV does.
+    #[arg(short = 'U', value_name = "VAR", env = "A64X_UNSET_ENV", action = ArgAction::Append)]
+    pub unset_env: Vec<OsString>,
+
+    /// Size of the guest's stack, in bytes or with a K, M or G suffix (rounded up to pages;
+    /// 64K to 4G).
+    #[arg(short = 's', value_name = "STACK_SIZE", env = "A64X_STACK_SIZE", default_value = "8M",
+          value_parser = parse_stack_size)]
+    pub stack_size: u64,
+
+    /// CPU the guest is told about (AT_HWCAP, AT_HWCAP2, /proc/cpuinfo): `max` (every feature
+    /// a64x implements), optionally with features turned off or on: `max,-atomics,-crc32`.
+    /// `help` lists the features (also -cpu).
+    #[arg(long = "cpu", value_name = "MODEL[,-FEATURE...]", env = "A64X_CPU", default_value = "max",
+          value_parser = CpuSpec::parse)]
+    pub cpu: CpuSpec,
+
+    /// The AArch64 program to run (filled in from [`Cli::program_arg`] by [`parse`]; empty with
+    /// a binfmt action).
+    #[arg(skip)]
+    pub program: PathBuf,
 
     /// The AArch64 program to run.
     #[arg(value_name = "PROGRAM")]
-    pub program: PathBuf,
+    pub program_arg: Option<PathBuf>,
 
     /// Arguments passed to the program.
     #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<OsString>,
+
+    /// The binfmt_misc actions and their settings.
+    #[command(flatten)]
+    pub binfmt: BinfmtArgs,
+}
+
+/// The binfmt_misc options (src/binfmt.rs carries them out).
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "binfmt_misc (run AArch64 programs directly as ./prog)")]
+pub struct BinfmtArgs {
+    /// Register a64x with the kernel's binfmt_misc as the interpreter of AArch64 ELF programs
+    /// (root; mounts /proc/sys/fs/binfmt_misc when needed).
+    #[arg(long = "install-binfmt", group = "binfmt_action")]
+    pub install: bool,
+
+    /// Remove the binfmt_misc entry (root).
+    #[arg(long = "uninstall-binfmt", group = "binfmt_action")]
+    pub uninstall: bool,
+
+    /// Print the binfmt_misc entry (exit status 1 when it is not registered).
+    #[arg(long = "binfmt-status", group = "binfmt_action")]
+    pub status: bool,
+
+    /// Print the registration as a binfmt.d(5) line (for /etc/binfmt.d/a64x.conf) instead of
+    /// registering.
+    #[arg(long = "binfmt-conf", group = "binfmt_action")]
+    pub conf: bool,
+
+    /// Name of the binfmt_misc entry.
+    #[arg(long = "binfmt-name", value_name = "NAME", default_value = "a64x")]
+    pub name: String,
+
+    /// Interpreter to register (absolute path); default: this a64x.
+    #[arg(long = "binfmt-interpreter", value_name = "PATH")]
+    pub interpreter: Option<PathBuf>,
+
+    /// binfmt_misc flags: any of P (pass the program's own argv[0]; Linux 5.12+), F (open the
+    /// interpreter now, so it works inside chroots and containers: use a static a64x), C (run
+    /// with the program's set-user-ID credentials; implies O), O (pass an open descriptor).
+    #[arg(
+        long = "binfmt-flags",
+        value_name = "FLAGS",
+        default_value = "",
+        hide_default_value = true
+    )]
+    pub flags: String,
+}
+
+impl BinfmtArgs {
+    /// Whether one of the binfmt actions was asked for.
+    pub fn any_action(&self) -> bool {
+        self.install || self.uninstall || self.status || self.conf
+    }
 }
 
 impl Cli {
     /// The options a guest `execve` of an AArch64 program passes on to the a64x it re-executes,
     /// so that the new program runs as this one does (`-0` and the program are added by the
     /// syscall layer). The sysroot is made absolute: the guest may have changed directory.
+    /// `-E`/`-U` are not passed on: the guest's execve gives the new program its environment.
     pub fn exec_options(&self) -> Vec<OsString> {
         let mut v: Vec<OsString> = Vec::new();
         if let Some(root) = &self.sysroot {
@@ -83,7 +179,45 @@ impl Cli {
             v.push("-d".into());
             v.push(names.join(",").into());
         }
+        v.push(format!("-s{}", self.stack_size).into());
+        v.push(format!("--cpu={}", self.cpu).into());
         v
+    }
+
+    /// The guest's environment: `host` (a64x's own environment) less the `-U` variables, plus the
+    /// `-E` assignments (a later `-E` of the same variable wins), as `VAR=VALUE` strings.
+    pub fn guest_env(&self, host: impl IntoIterator<Item = (OsString, OsString)>) -> Vec<OsString> {
+        let name_of = |s: &OsStr| -> Vec<u8> {
+            let b = s.as_bytes();
+            b[..b.iter().position(|&c| c == b'=').unwrap_or(b.len())].to_vec()
+        };
+        let mut env: Vec<OsString> = host
+            .into_iter()
+            .map(|(k, v)| OsString::from_vec([k.into_vec(), b"=".to_vec(), v.into_vec()].concat()))
+            .collect();
+        let removed: Vec<Vec<u8>> = self
+            .unset_env
+            .iter()
+            .map(|s| s.as_bytes().to_vec())
+            .chain(self.set_env.iter().map(|s| name_of(s)))
+            .collect();
+        env.retain(|e| !removed.contains(&name_of(e)));
+        for (i, e) in self.set_env.iter().enumerate() {
+            // Only the last assignment of a name counts.
+            let name = name_of(e);
+            if !self.set_env[i + 1..].iter().any(|later| name_of(later) == name) {
+                env.push(e.clone());
+            }
+        }
+        env
+    }
+
+    /// The AT_HWCAP and AT_HWCAP2 words the guest is given: `-cpu`'s features.
+    pub fn hwcaps(&self) -> crate::loader::HwCaps {
+        crate::loader::HwCaps {
+            hwcap: self.cpu.hwcap,
+            hwcap2: self.cpu.hwcap2,
+        }
     }
 }
 
@@ -99,4 +233,463 @@ pub enum DebugItem {
     /// Host code emitted for each block.
     #[value(name = "out_asm")]
     out_asm,
+}
+
+/// Which auxv word a feature bit is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HwcapWord {
+    /// `AT_HWCAP` (arch/arm64/include/uapi/asm/hwcap.h `HWCAP_*`).
+    Hwcap,
+    /// `AT_HWCAP2` (`HWCAP2_*`).
+    Hwcap2,
+}
+
+/// One CPU feature a64x implements and advertises.
+#[derive(Clone, Copy, Debug)]
+pub struct CpuFeature {
+    /// The name /proc/cpuinfo and `-cpu` use (arch/arm64/kernel/cpuinfo.c `hwcap_str`).
+    pub name: &'static str,
+    /// The auxv word of its bit.
+    pub word: HwcapWord,
+    /// Its bit number there.
+    pub bit: u32,
+    /// The A64 ABI assumes it (glibc does not check), so `-cpu` cannot turn it off.
+    pub required: bool,
+    /// What it is, for `-cpu help`.
+    pub about: &'static str,
+}
+
+/// The features of `-cpu max`: exactly those implemented, since glibc picks its atomics and string
+/// routines from AT_HWCAP; nothing is advertised before it works.
+pub const CPU_FEATURES: &[CpuFeature] = &[
+    feature("fp", HwcapWord::Hwcap, 0, true, "scalar floating point"),
+    feature("asimd", HwcapWord::Hwcap, 1, true, "Advanced SIMD (NEON)"),
+    feature("crc32", HwcapWord::Hwcap, 7, false, "CRC32/CRC32C instructions"),
+    feature(
+        "atomics",
+        HwcapWord::Hwcap,
+        8,
+        false,
+        "LSE atomics (LDADD, CAS, SWP, ...)",
+    ),
+    feature("lrcpc", HwcapWord::Hwcap, 15, false, "LDAPR (load-acquire RCpc)"),
+    feature("flagm", HwcapWord::Hwcap, 27, false, "FlagM (CFINV, RMIF, SETF8/16)"),
+    feature("flagm2", HwcapWord::Hwcap2, 7, false, "FlagM2 (AXFLAG, XAFLAG)"),
+];
+
+const fn feature(name: &'static str, word: HwcapWord, bit: u32, required: bool, about: &'static str) -> CpuFeature {
+    CpuFeature {
+        name,
+        word,
+        bit,
+        required,
+        about,
+    }
+}
+
+/// The value of `-cpu`: the features advertised, or a request for the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CpuSpec {
+    /// `-cpu help`: print the models and features and exit.
+    pub help: bool,
+    /// AT_HWCAP bits advertised.
+    pub hwcap: u64,
+    /// AT_HWCAP2 bits advertised.
+    pub hwcap2: u64,
+}
+
+impl Default for CpuSpec {
+    fn default() -> Self {
+        let mut s = CpuSpec {
+            help: false,
+            hwcap: 0,
+            hwcap2: 0,
+        };
+        for f in CPU_FEATURES {
+            s.set(f, true);
+        }
+        s
+    }
+}
+
+impl CpuSpec {
+    /// Parses `help`, `max`, or `max,` followed by comma-separated `-NAME`, `+NAME`, `NAME`,
+    /// `NAME=on|off` (qemu's forms), applied left to right.
+    pub fn parse(s: &str) -> Result<CpuSpec, String> {
+        let mut items = s.split(',');
+        match items.next().unwrap_or("") {
+            "help" | "?" => {
+                return Ok(CpuSpec {
+                    help: true,
+                    ..CpuSpec::default()
+                })
+            }
+            "max" => {}
+            other => {
+                return Err(format!(
+                    "unknown CPU model `{other}` (a64x has `max`; `-cpu help` lists it)"
+                ))
+            }
+        }
+        let mut spec = CpuSpec::default();
+        for item in items.filter(|i| !i.is_empty()) {
+            let (name, on) = if let Some(n) = item.strip_prefix('-') {
+                (n, false)
+            } else if let Some(n) = item.strip_prefix('+') {
+                (n, true)
+            } else if let Some((n, v)) = item.split_once('=') {
+                match v {
+                    "on" | "true" | "yes" => (n, true),
+                    "off" | "false" | "no" => (n, false),
+                    _ => return Err(format!("`{item}`: the value of a feature is on or off")),
+                }
+            } else {
+                (item, true)
+            };
+            let Some(f) = CPU_FEATURES.iter().find(|f| f.name == name) else {
+                let names: Vec<&str> = CPU_FEATURES.iter().map(|f| f.name).collect();
+                return Err(format!("unknown CPU feature `{name}` (features: {})", names.join(", ")));
+            };
+            if f.required && !on {
+                return Err(format!("`{name}` cannot be turned off: the AArch64 ABI assumes it"));
+            }
+            spec.set(f, on);
+        }
+        Ok(spec)
+    }
+
+    fn set(&mut self, f: &CpuFeature, on: bool) {
+        let word = match f.word {
+            HwcapWord::Hwcap => &mut self.hwcap,
+            HwcapWord::Hwcap2 => &mut self.hwcap2,
+        };
+        if on {
+            *word |= 1 << f.bit;
+        } else {
+            *word &= !(1 << f.bit);
+        }
+    }
+
+    /// Whether feature `f` is advertised.
+    pub fn has(&self, f: &CpuFeature) -> bool {
+        let word = match f.word {
+            HwcapWord::Hwcap => self.hwcap,
+            HwcapWord::Hwcap2 => self.hwcap2,
+        };
+        word & (1 << f.bit) != 0
+    }
+
+    /// The text of `-cpu help`.
+    pub fn help_text() -> String {
+        let mut s = String::from(
+            "Available CPUs:\n  max    every feature a64x implements (the default)\n\n\
+             Features of max (AT_HWCAP/AT_HWCAP2; turn one off with -cpu max,-NAME):\n",
+        );
+        for f in CPU_FEATURES {
+            let word = match f.word {
+                HwcapWord::Hwcap => "HWCAP",
+                HwcapWord::Hwcap2 => "HWCAP2",
+            };
+            let req = if f.required { " (required)" } else { "" };
+            s += &format!("  {:<8} {word:<6} bit {:<2}  {}{req}\n", f.name, f.bit, f.about);
+        }
+        s
+    }
+}
+
+impl std::fmt::Display for CpuSpec {
+    /// The canonical `-cpu` text: `max` and the features turned off, e.g. `max,-atomics`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.help {
+            return write!(f, "help");
+        }
+        write!(f, "max")?;
+        for feat in CPU_FEATURES.iter().filter(|feat| !self.has(feat)) {
+            write!(f, ",-{}", feat.name)?;
+        }
+        Ok(())
+    }
+}
+
+/// `-E`'s value: `VAR=VALUE` with a non-empty VAR.
+fn parse_assignment(s: &str) -> Result<OsString, String> {
+    match s.split_once('=') {
+        Some((name, _)) if !name.is_empty() => Ok(s.into()),
+        _ => Err(format!("`{s}` is not VAR=VALUE")),
+    }
+}
+
+/// `-s`'s value: bytes, or with a K/M/G suffix (powers of 1024, as qemu's), rounded up to a page.
+fn parse_stack_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, ""),
+    };
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("`{s}` is not a size (e.g. 8M, 512K, 1048576)")),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 8M, 512K, 1048576)"))?;
+    let bytes = n
+        .checked_mul(1 << shift)
+        .and_then(|b| b.checked_next_multiple_of(4096))
+        .ok_or_else(|| format!("stack size `{s}` is too large"))?;
+    if !(64 << 10..=4 << 30).contains(&bytes) {
+        return Err(format!("stack size `{s}` is outside 64K..4G"));
+    }
+    Ok(bytes)
+}
+
+/// `AT_FLAGS` bit the kernel sets for an interpreter started by a binfmt_misc entry with the `P`
+/// flag (include/uapi/linux/binfmts.h `AT_FLAGS_PRESERVE_ARGV0`, Linux 5.12).
+const AT_FLAGS_PRESERVE_ARGV0: u64 = 1;
+
+/// How a64x was started by binfmt_misc, if it was: the kernel runs `a64x PATH ARGS...` (the
+/// program's own argv[0] dropped), or `a64x PATH ARGV0 ARGS...` with the `P` flag, which it
+/// reports in AT_FLAGS. Without `P` the sign is AT_EXECFN: the kernel keeps the program's path
+/// there (fs/exec.c `bprm->exec`), which is also argv[1]; run by hand, AT_EXECFN is a64x's own
+/// path. Returns whether the `P` flag is set.
+fn binfmt_invocation(raw: &[OsString]) -> Option<bool> {
+    // SAFETY: getauxval reads this process's auxiliary vector; AT_EXECFN, when present, points
+    // at a NUL-terminated string on the initial stack that lives as long as the process.
+    let (flags, execfn) = unsafe {
+        let flags = libc::getauxval(libc::AT_FLAGS);
+        let p = libc::getauxval(libc::AT_EXECFN) as *const libc::c_char;
+        let execfn = if p.is_null() {
+            None
+        } else {
+            Some(std::ffi::CStr::from_ptr(p).to_bytes())
+        };
+        (flags, execfn)
+    };
+    let preserve = flags & AT_FLAGS_PRESERVE_ARGV0 != 0;
+    let path_is_argv1 = matches!((execfn, raw.get(1)), (Some(e), Some(a)) if !e.is_empty() && e == a.as_bytes());
+    (raw.len() >= 2 && (preserve || path_is_argv1)).then_some(preserve)
+}
+
+/// The arguments clap sees for a binfmt_misc start: the program after `--` (it is never an
+/// option), `-0 ARGV0` with the `P` flag; every other option comes from the environment.
+fn binfmt_command_line(raw: &[OsString], preserve_argv0: bool) -> Vec<OsString> {
+    let mut v = vec![raw[0].clone()];
+    let mut rest = &raw[2..];
+    if preserve_argv0 {
+        if let Some((argv0, more)) = rest.split_first() {
+            v.push("-0".into());
+            v.push(argv0.clone());
+            rest = more;
+        }
+    }
+    v.push("--".into());
+    v.push(raw[1].clone());
+    v.extend(rest.iter().cloned());
+    v
+}
+
+/// qemu's single-dash spellings of long options, and what they become.
+const QEMU_SPELLINGS: &[(&str, &str)] = &[
+    ("-strace", "--strace"),
+    ("-cpu", "--cpu"),
+    ("-version", "--version"),
+    ("-help", "--help"),
+];
+
+/// Rewrites qemu's single-dash long options (`-strace` -> `--strace`) among a64x's own options,
+/// that is before PROGRAM: what follows it belongs to the guest and is passed as it is.
+fn qemu_command_line(raw: &[OsString]) -> Vec<OsString> {
+    let cmd = Cli::command();
+    // Options whose value may be the next argument: skipping it keeps the scan on a64x's options.
+    let takes_value = |a: &clap::Arg| a.get_action().takes_values();
+    let shorts: Vec<char> = cmd
+        .get_arguments()
+        .filter(|a| takes_value(a))
+        .filter_map(|a| a.get_short())
+        .collect();
+    let longs: Vec<String> = cmd
+        .get_arguments()
+        .filter(|a| takes_value(a))
+        .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+        .collect();
+    let mut out: Vec<OsString> = raw.iter().take(1).cloned().collect();
+    let mut i = 1;
+    while i < raw.len() {
+        let arg = raw[i].as_bytes();
+        let mapped = QEMU_SPELLINGS
+            .iter()
+            .find(|(q, _)| q.as_bytes() == arg)
+            .map(|(_, l)| *l);
+        let next_is_value = if let Some(long) = mapped {
+            out.push(long.into());
+            longs.iter().any(|l| l == long)
+        } else if arg == b"--" || arg.first() != Some(&b'-') || arg == b"-" {
+            // `--` or PROGRAM: the rest is passed through untouched.
+            out.extend(raw[i..].iter().cloned());
+            break;
+        } else {
+            out.push(raw[i].clone());
+            if arg.starts_with(b"--") {
+                !arg.contains(&b'=') && longs.iter().any(|l| l.as_bytes() == arg)
+            } else {
+                arg.len() == 2 && shorts.contains(&char::from(arg[1]))
+            }
+        };
+        if next_is_value {
+            if let Some(v) = raw.get(i + 1) {
+                out.push(v.clone());
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Splits the values of a list option given by its environment variable on commas (qemu's
+/// QEMU_SET_ENV form); on the command line each occurrence is one value, commas included.
+fn split_env_list(matches: &clap::ArgMatches, id: &str, values: &mut Vec<OsString>) {
+    if matches.value_source(id) == Some(ValueSource::EnvVariable) {
+        *values = values
+            .iter()
+            .flat_map(|v| {
+                v.as_bytes()
+                    .split(|&c| c == b',')
+                    .map(|s| OsString::from_vec(s.to_vec()))
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+    }
+}
+
+/// Parses a64x's command line (see [`parse_from`]); exits as clap does on `--help`,
+/// `--version`, `-cpu help` and errors.
+pub fn parse() -> Cli {
+    let raw: Vec<OsString> = std::env::args_os().collect();
+    let args = match binfmt_invocation(&raw) {
+        Some(preserve_argv0) => binfmt_command_line(&raw, preserve_argv0),
+        None => qemu_command_line(&raw),
+    };
+    parse_from(args).unwrap_or_else(|e| e.exit())
+}
+
+/// Parses `args` (argv[0] first) after the binfmt_misc and qemu-spelling rewrites: checks that a
+/// PROGRAM or a binfmt action is given and splits the comma lists of `A64X_SET_ENV` and
+/// `A64X_UNSET_ENV`. `-cpu help` prints the feature list and exits.
+pub fn parse_from(args: Vec<OsString>) -> Result<Cli, clap::Error> {
+    let matches = Cli::command().try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    split_env_list(&matches, "set_env", &mut cli.set_env);
+    split_env_list(&matches, "unset_env", &mut cli.unset_env);
+    if let Some(bad) = cli
+        .set_env
+        .iter()
+        .find(|e| parse_assignment(&e.to_string_lossy()).is_err())
+    {
+        let msg = format!("A64X_SET_ENV: `{}` is not VAR=VALUE", bad.to_string_lossy());
+        return Err(Cli::command().error(clap::error::ErrorKind::ValueValidation, msg));
+    }
+    if cli.cpu.help {
+        print!("{}", CpuSpec::help_text());
+        std::process::exit(0);
+    }
+    match cli.program_arg.take() {
+        Some(p) if !cli.binfmt.any_action() => cli.program = p,
+        Some(_) => {
+            let msg = "a binfmt action takes no PROGRAM";
+            return Err(Cli::command().error(clap::error::ErrorKind::ArgumentConflict, msg));
+        }
+        None if cli.binfmt.any_action() => {}
+        None => {
+            let msg = "the following required arguments were not provided:\n  PROGRAM";
+            return Err(Cli::command().error(clap::error::ErrorKind::MissingRequiredArgument, msg));
+        }
+    }
+    Ok(cli)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn qemu_spellings_are_rewritten_before_the_program_only() {
+        let got = qemu_command_line(&os(&[
+            "a64x", "-strace", "-cpu", "max", "-L", "-strace", "prog", "-strace",
+        ]));
+        assert_eq!(
+            got,
+            os(&["a64x", "--strace", "--cpu", "max", "-L", "-strace", "prog", "-strace"])
+        );
+        let got = qemu_command_line(&os(&["a64x", "--", "-cpu", "x"]));
+        assert_eq!(got, os(&["a64x", "--", "-cpu", "x"]));
+    }
+
+    #[test]
+    fn binfmt_start_puts_the_program_after_a_double_dash() {
+        let raw = os(&["/usr/bin/a64x", "/bin/-x", "name", "--help"]);
+        assert_eq!(
+            binfmt_command_line(&raw, true),
+            os(&["/usr/bin/a64x", "-0", "name", "--", "/bin/-x", "--help"])
+        );
+        assert_eq!(
+            binfmt_command_line(&raw, false),
+            os(&["/usr/bin/a64x", "--", "/bin/-x", "name", "--help"])
+        );
+    }
+
+    #[test]
+    fn cpu_features_turn_off_and_on() {
+        let max = CpuSpec::parse("max").unwrap();
+        assert_eq!(max, CpuSpec::default());
+        assert_eq!(max.hwcap, 1 | 2 | 1 << 7 | 1 << 8 | 1 << 15 | 1 << 27);
+        assert_eq!(max.hwcap2, 1 << 7);
+        let s = CpuSpec::parse("max,-atomics,-crc32,flagm2=off").unwrap();
+        assert_eq!(s.hwcap, max.hwcap & !(1 << 7 | 1 << 8));
+        assert_eq!(s.hwcap2, 0);
+        assert_eq!(s.to_string(), "max,-crc32,-atomics,-flagm2");
+        assert_eq!(CpuSpec::parse(&s.to_string()).unwrap(), s);
+        assert_eq!(CpuSpec::parse("max,-atomics,+atomics").unwrap(), max);
+        assert!(CpuSpec::parse("max,-fp").is_err());
+        assert!(CpuSpec::parse("max,-sve").is_err());
+        assert!(CpuSpec::parse("cortex-a57").is_err());
+    }
+
+    #[test]
+    fn stack_sizes() {
+        assert_eq!(parse_stack_size("8M"), Ok(8 << 20));
+        assert_eq!(parse_stack_size("100k"), Ok(100 << 10));
+        assert_eq!(parse_stack_size("70000"), Ok(73728));
+        assert!(parse_stack_size("1K").is_err());
+        assert!(parse_stack_size("5G").is_err());
+        assert!(parse_stack_size("x").is_err());
+    }
+
+    #[test]
+    fn guest_env_unsets_then_sets() {
+        let cli = parse_from(os(&[
+            "a64x", "-U", "A", "-E", "B=2", "-E", "C=x,y", "-E", "B=3", "prog",
+        ]))
+        .unwrap();
+        let host = [("A", "1"), ("B", "1"), ("D", "4")].map(|(k, v)| (OsString::from(k), OsString::from(v)));
+        assert_eq!(cli.guest_env(host), os(&["D=4", "C=x,y", "B=3"]));
+    }
+
+    #[test]
+    fn program_or_action_required() {
+        assert!(parse_from(os(&["a64x"])).is_err());
+        assert!(parse_from(os(&["a64x", "--binfmt-conf"])).is_ok());
+        assert!(parse_from(os(&["a64x", "--binfmt-conf", "prog"])).is_err());
+        assert!(parse_from(os(&["a64x", "--install-binfmt", "--uninstall-binfmt"])).is_err());
+        let cli = parse_from(os(&["a64x", "prog", "-x"])).unwrap();
+        assert_eq!(cli.program, PathBuf::from("prog"));
+        assert_eq!(cli.args, os(&["-x"]));
+    }
 }

@@ -1,9 +1,11 @@
 //! a64x, the process VM: command line, ELF loading, the guest address space and the run loop.
 //! Translation lives in a64x-translator, system calls in a64x-syscalls; `main.rs` ties them up.
 
+pub mod binfmt;
 pub mod cli;
 pub mod loader;
 pub mod memory;
 pub mod procfs;
 pub mod run;
 pub mod signal;
+pub mod thread;

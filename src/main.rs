@@ -2,28 +2,12 @@
 //! loading, and the run loop; translation lives in a64x-translator, syscalls in a64x-syscalls.
 
 use a64x::run::{GuestExit, Vm};
-use a64x::{cli, loader, memory};
+use a64x::{binfmt, cli, loader, memory};
 use a64x_syscalls::Syscalls;
 use a64x_translator::cache::{CodeCache, DebugLog};
 use a64x_translator::cpu::CpuState;
 use a64x_translator::lift::LiftOptions;
-use clap::Parser;
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStringExt;
-
-/// AT_HWCAP bits advertised to the guest (arch/arm64/include/uapi/asm/hwcap.h): FP and ASIMD,
-/// which the A64 ABI assumes, and the optional features that are implemented. glibc picks its
-/// atomics and string routines from these, so nothing is advertised before it works.
-const HWCAP: u64 = HWCAP_FP | HWCAP_ASIMD | HWCAP_CRC32 | HWCAP_ATOMICS | HWCAP_LRCPC | HWCAP_FLAGM;
-const HWCAP_FP: u64 = 1 << 0;
-const HWCAP_ASIMD: u64 = 1 << 1;
-const HWCAP_CRC32: u64 = 1 << 7;
-const HWCAP_ATOMICS: u64 = 1 << 8;
-const HWCAP_LRCPC: u64 = 1 << 15;
-const HWCAP_FLAGM: u64 = 1 << 27;
-/// AT_HWCAP2: FEAT_FlagM2 (AXFLAG, XAFLAG).
-const HWCAP2: u64 = HWCAP2_FLAGM2;
-const HWCAP2_FLAGM2: u64 = 1 << 7;
 
 /// Size of the code cache.
 const CODE_CACHE_BYTES: usize = 256 << 20;
@@ -38,7 +22,10 @@ fn main() {
             std::env::remove_var(k);
         }
     }
-    let cli = cli::Cli::parse();
+    let cli = cli::parse();
+    if let Some(code) = binfmt::handle(&cli) {
+        std::process::exit(code);
+    }
     match run(cli) {
         Ok(GuestExit::Exited(code)) => std::process::exit(code & 0xff),
         Ok(GuestExit::Signaled(sig)) => die_of_signal(sig),
@@ -70,15 +57,19 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         .unwrap_or_else(|| cli.program.clone().into_os_string());
     let mut argv: Vec<OsString> = vec![argv0];
     argv.extend(cli.args.iter().cloned());
-    let envp: Vec<OsString> = std::env::vars_os()
-        .map(|(k, v)| OsString::from_vec([k.into_vec(), b"=".to_vec(), v.into_vec()].concat()))
-        .collect();
-    let hw = loader::HwCaps {
-        hwcap: HWCAP,
-        hwcap2: HWCAP2,
-    };
-    let image = loader::load_program(&cli.program, &argv, &envp, &mut mem, &hw, cli.sysroot.as_deref())
-        .map_err(|e| e.to_string())?;
+    // -U and -E applied to a64x's environment; -cpu's features in AT_HWCAP/AT_HWCAP2; -s.
+    let envp: Vec<OsString> = cli.guest_env(std::env::vars_os());
+    let hw = cli.hwcaps();
+    let image = loader::load_program_with_stack(
+        &cli.program,
+        &argv,
+        &envp,
+        &mut mem,
+        &hw,
+        cli.sysroot.as_deref(),
+        cli.stack_size,
+    )
+    .map_err(|e| e.to_string())?;
     let cache = CodeCache::new(
         CODE_CACHE_BYTES,
         LiftOptions {
@@ -108,7 +99,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     let mut vm = Vm {
         cache,
         cpu,
-        mem,
+        mem: std::sync::Arc::new(std::sync::Mutex::new(mem)),
         sys,
         exe: image.exe_path.clone(),
         interpret,

@@ -4,12 +4,23 @@
 
 use crate::memory::AddressSpace;
 use crate::signal::Signals;
-use a64x_syscalls::{GuestMemory, SyscallContext, SyscallOutcome, Syscalls};
+use a64x_syscalls::{GuestMemory, NewThread, SyscallContext, SyscallOutcome, Syscalls};
 use a64x_translator::a64::{decode, Inst};
 use a64x_translator::cache::{CodeCache, TranslateError};
 use a64x_translator::cpu::{CpuState, ExitReason};
 use a64x_translator::ir::interp::Outcome;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The guest address space, shared by all guest threads of the process. Locked only around
+/// address-space operations (mmap, access checks, instruction fetch for translation), never while
+/// guest code runs or a syscall blocks.
+pub type SharedMemory = Arc<Mutex<AddressSpace>>;
+
+/// Lock the address space (a poisoned lock is taken over: its operations keep it consistent).
+fn lock(mem: &SharedMemory) -> MutexGuard<'_, AddressSpace> {
+    mem.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// How the guest process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,15 +31,30 @@ pub enum GuestExit {
     Signaled(i32),
 }
 
-/// One guest process (single-threaded for now).
+/// Why the run loop of one guest thread stopped.
+enum Stop {
+    /// The thread called `exit` with this status.
+    Thread(i32),
+    /// The process ends.
+    Process(GuestExit),
+}
+
+impl From<GuestExit> for Stop {
+    fn from(e: GuestExit) -> Stop {
+        Stop::Process(e)
+    }
+}
+
+/// One guest thread (see [`crate::thread`]): its registers, code cache, syscall and signal
+/// state, and the process's shared address space.
 pub struct Vm {
-    /// Translations.
+    /// Translations (this thread's).
     pub cache: CodeCache,
     /// Guest registers.
     pub cpu: Box<CpuState>,
-    /// Guest address space.
-    pub mem: AddressSpace,
-    /// Syscall state.
+    /// Guest address space (the process's).
+    pub mem: SharedMemory,
+    /// Syscall state (this thread's, sharing the process-wide parts).
     pub sys: Syscalls,
     /// Host path of the guest executable.
     pub exe: PathBuf,
@@ -42,30 +68,33 @@ pub struct Vm {
     pub signals: Signals,
 }
 
-/// What syscall handlers see: the address space, plus code invalidation through the cache, and
-/// the registers a fork child starts with.
+/// What syscall handlers see: the address space (locked per operation, so a blocking syscall
+/// holds no lock), code invalidation through the caches, the registers a fork child starts
+/// with, and what a new thread is made from.
 struct Ctx<'a> {
-    mem: &'a mut AddressSpace,
+    mem: &'a SharedMemory,
     cache: &'a mut CodeCache,
     exe: &'a Path,
     cpu: &'a mut CpuState,
+    signals: &'a Signals,
+    debug: (bool, bool, bool),
 }
 
 impl GuestMemory for Ctx<'_> {
     fn brk(&mut self, new: u64) -> u64 {
-        self.mem.brk(new)
+        lock(self.mem).brk(new)
     }
     fn mmap(&mut self, addr: u64, len: u64, prot: i32, flags: i32, fd: i32, off: i64) -> Result<u64, i32> {
-        self.mem.mmap(addr, len, prot, flags, fd, off)
+        lock(self.mem).mmap(addr, len, prot, flags, fd, off)
     }
     fn munmap(&mut self, addr: u64, len: u64) -> Result<(), i32> {
-        self.mem.munmap(addr, len)
+        lock(self.mem).munmap(addr, len)
     }
     fn mprotect(&mut self, addr: u64, len: u64, prot: i32) -> Result<(), i32> {
-        self.mem.mprotect(addr, len, prot)
+        lock(self.mem).mprotect(addr, len, prot)
     }
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool {
-        self.mem.is_accessible(addr, len, write)
+        lock(self.mem).is_accessible(addr, len, write)
     }
 }
 
@@ -74,10 +103,39 @@ impl SyscallContext for Ctx<'_> {
         self.exe
     }
     fn invalidate_code(&mut self, addr: u64, len: u64) {
-        self.cache.invalidate(addr, addr.saturating_add(len));
+        crate::thread::invalidate_everywhere(self.cache, self.cpu, addr, addr.saturating_add(len));
     }
     fn proc_maps(&self) -> String {
-        crate::procfs::maps(self.mem)
+        crate::procfs::maps(&lock(self.mem))
+    }
+    fn spawn_thread(&mut self, t: NewThread) -> Result<u64, i32> {
+        let cache = self.cache.new_like().map_err(|_| libc::ENOMEM)?;
+        // copy_thread: the parent's registers, with x0 = 0, the new stack and the new TLS.
+        let mut cpu = Box::new(self.cpu.clone());
+        cpu.x[0] = 0;
+        if t.stack != 0 {
+            cpu.sp = t.stack;
+        }
+        if let Some(tls) = t.tls {
+            cpu.tpidr_el0 = tls;
+        }
+        cpu.pending = 0;
+        cpu.excl_addr = u64::MAX;
+        cpu.exit_site = 0;
+        let (parent_tid, child_tid) = (t.parent_tid, t.child_tid);
+        let (interpret, trace, check) = self.debug;
+        let vm = Vm {
+            cache,
+            cpu,
+            mem: Arc::clone(self.mem),
+            sys: t.sys,
+            exe: self.exe.to_path_buf(),
+            interpret,
+            trace,
+            check,
+            signals: self.signals.for_thread(),
+        };
+        crate::thread::spawn(vm, parent_tid, child_tid)
     }
     fn fork_child(&mut self, stack: u64, tls: Option<u64>) {
         if stack != 0 {
@@ -86,6 +144,7 @@ impl SyscallContext for Ctx<'_> {
         if let Some(tls) = tls {
             self.cpu.tpidr_el0 = tls;
         }
+        crate::thread::forked(self.cpu);
         // Signals recorded for the parent are not the child's (copy_process clears them).
         while crate::signal::host::take(!0).is_some() {}
         // SAFETY: a plain write of the field host handlers write asynchronously (see signal_work).
@@ -94,27 +153,70 @@ impl SyscallContext for Ctx<'_> {
 }
 
 impl Vm {
-    /// Run until the guest exits.
+    /// Run the guest's first thread (on the VM's main host thread) until the process exits. If
+    /// this thread calls `exit` while others live, its host thread ends and this never returns.
     pub fn run(&mut self) -> GuestExit {
-        let mem = &self.mem as *const AddressSpace;
+        match self.run_thread() {
+            Ok(code) => crate::thread::main_thread_exit(code),
+            Err(exit) => exit,
+        }
+    }
+
+    /// The address space, locked.
+    pub fn mem(&self) -> MutexGuard<'_, AddressSpace> {
+        lock(&self.mem)
+    }
+
+    /// Run this guest thread until it calls `exit` (Ok, with its status, after the CLEARTID
+    /// clean-up of `do_exit`) or the process ends (Err).
+    pub fn run_thread(&mut self) -> Result<i32, GuestExit> {
+        crate::signal::host::set_current_cpu(&mut *self.cpu);
+        crate::thread::register(&mut *self.cpu);
+        if crate::signal::host::has_pending(self.sys.signal_mask()) {
+            // SAFETY: see `signal_work`.
+            unsafe { std::ptr::addr_of_mut!(self.cpu.pending).write_volatile(1) };
+        }
+        match self.run_loop() {
+            Stop::Process(exit) => Err(exit),
+            Stop::Thread(code) => {
+                // From now on the host kernel sends process-directed signals to other threads.
+                crate::signal::host::set_host_mask(!0);
+                crate::thread::unregister(&mut *self.cpu);
+                crate::signal::host::set_current_cpu(std::ptr::null_mut());
+                let tid_addr = self.sys.clear_child_tid();
+                if tid_addr != 0 && self.mem().is_accessible(tid_addr, 4, true) {
+                    crate::thread::clear_child_tid(tid_addr);
+                }
+                Ok(code)
+            }
+        }
+    }
+
+    /// The run loop proper.
+    fn run_loop(&mut self) -> Stop {
+        let mem = Arc::clone(&self.mem);
         let fetch = move |pc: u64| -> Option<u32> {
-            // SAFETY: `mem` outlives this closure's uses (only during `cache.get` below, while
-            // no syscall runs), and executable guest pages are host-readable.
-            let mem = unsafe { &*mem };
+            let mem = lock(&mem);
             if pc.is_multiple_of(4) && mem.is_executable(pc, 4) {
+                // SAFETY: executable guest pages are host-readable, and stay mapped while the
+                // address space is locked.
                 Some(unsafe { (pc as *const u32).read() })
             } else {
                 None
             }
         };
-        crate::signal::host::set_current_cpu(&mut *self.cpu);
         let mut reason = ExitReason::Indirect;
         loop {
             if self.signal_work() {
                 if let Some(exit) = self.deliver_signals() {
-                    return exit;
+                    return exit.into();
                 }
                 // The pc may now be a handler's: the last exit's chaining site is not for it.
+                reason = ExitReason::Indirect;
+            }
+            if crate::thread::behind() {
+                // Another thread invalidated code (it set `pending` to get us here).
+                crate::thread::catch_up(&mut self.cache);
                 reason = ExitReason::Indirect;
             }
             let pc = self.cpu.pc;
@@ -139,7 +241,7 @@ impl Vm {
                     }
                     Err(TranslateError::NotExecutable(a)) => {
                         eprintln!("a64x: guest jumped to non-executable address {a:#x} (SIGSEGV)");
-                        return GuestExit::Signaled(libc::SIGSEGV);
+                        return GuestExit::Signaled(libc::SIGSEGV).into();
                     }
                 };
                 if let Some(exit) = self.handle(reason, &fetch) {
@@ -152,7 +254,7 @@ impl Vm {
                 Ok(h) => h,
                 Err(TranslateError::NotExecutable(a)) => {
                     eprintln!("a64x: guest jumped to non-executable address {a:#x} (SIGSEGV)");
-                    return GuestExit::Signaled(libc::SIGSEGV);
+                    return GuestExit::Signaled(libc::SIGSEGV).into();
                 }
             };
             match reason {
@@ -192,7 +294,7 @@ impl Vm {
                         copy.nzcv(),
                         self.cpu.nzcv()
                     );
-                    return GuestExit::Signaled(libc::SIGABRT);
+                    return GuestExit::Signaled(libc::SIGABRT).into();
                 }
                 *self.cpu = *copy;
                 reason = r;
@@ -213,10 +315,12 @@ impl Vm {
         let c = &self.cpu;
         let args = [c.x[0], c.x[1], c.x[2], c.x[3], c.x[4], c.x[5]];
         let mut ctx = Ctx {
-            mem: &mut self.mem,
+            mem: &self.mem,
             cache: &mut self.cache,
             exe: &self.exe,
             cpu: &mut self.cpu,
+            signals: &self.signals,
+            debug: (self.interpret, self.trace, self.check),
         };
         self.sys.dispatch(&mut ctx, nr, args)
     }
@@ -230,21 +334,20 @@ impl Vm {
     }
 
     /// Handle an exit that is not a plain branch; `Some` when the guest is gone.
-    fn handle(&mut self, reason: ExitReason, fetch: &dyn Fn(u64) -> Option<u32>) -> Option<GuestExit> {
+    fn handle(&mut self, reason: ExitReason, fetch: &dyn Fn(u64) -> Option<u32>) -> Option<Stop> {
         {
             match reason {
                 ExitReason::Chain | ExitReason::Indirect => {}
                 ExitReason::Svc => {
                     let nr = self.cpu.x[8];
                     if let Some(exit) = self.signal_syscall(nr) {
-                        return exit;
+                        return exit.map(Stop::from);
                     }
                     let orig_x0 = self.cpu.x[0];
                     match self.dispatch(nr) {
                         SyscallOutcome::Return(v) => self.cpu.x[0] = v,
-                        SyscallOutcome::ExitGroup(c) | SyscallOutcome::ExitThread(c) => {
-                            return Some(GuestExit::Exited(c))
-                        }
+                        SyscallOutcome::ExitGroup(c) => return Some(GuestExit::Exited(c).into()),
+                        SyscallOutcome::ExitThread(c) => return Some(Stop::Thread(c)),
                     }
                     self.restart_if_interrupted(nr, orig_x0);
                 }
@@ -257,7 +360,7 @@ impl Vm {
                         "a64x: guest BRK #{:#x} at {:#x} (SIGTRAP)",
                         self.cpu.exit_arg, self.cpu.pc
                     );
-                    return Some(GuestExit::Signaled(libc::SIGTRAP));
+                    return Some(GuestExit::Signaled(libc::SIGTRAP).into());
                 }
                 ExitReason::Undefined => {
                     let pc = self.cpu.pc;
@@ -266,12 +369,12 @@ impl Vm {
                     }
                     let word = fetch(pc).map_or("?".to_string(), |w| format!("{w:#010x}"));
                     eprintln!("a64x: undefined or unimplemented instruction {word} at {pc:#x} (SIGILL)");
-                    return Some(GuestExit::Signaled(libc::SIGILL));
+                    return Some(GuestExit::Signaled(libc::SIGILL).into());
                 }
                 ExitReason::InvalidateCode => {
                     // IC IVAU works on one cache line (CTR_EL0.IminLine: 64 bytes).
                     let line = self.cpu.exit_arg & !63;
-                    self.cache.invalidate(line, line + 64);
+                    crate::thread::invalidate_everywhere(&mut self.cache, &*self.cpu, line, line + 64);
                 }
             }
         }

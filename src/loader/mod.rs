@@ -80,6 +80,20 @@ pub fn load_program(
     hw: &HwCaps,
     sysroot: Option<&Path>,
 ) -> Result<LoadedImage, LoadError> {
+    load_program_with_stack(path, argv, envp, mem, hw, sysroot, STACK_SIZE)
+}
+
+/// [`load_program`] with a guest stack of `stack_size` bytes (`-s`; a multiple of the page size)
+/// instead of [`STACK_SIZE`].
+pub fn load_program_with_stack(
+    path: &Path,
+    argv: &[OsString],
+    envp: &[OsString],
+    mem: &mut AddressSpace,
+    hw: &HwCaps,
+    sysroot: Option<&Path>,
+    stack_size: u64,
+) -> Result<LoadedImage, LoadError> {
     let io = |err| LoadError::Io {
         path: path.to_path_buf(),
         err,
@@ -127,7 +141,7 @@ pub fn load_program(
         hwcap: hw.hwcap,
         hwcap2: hw.hwcap2,
     };
-    let stack_pointer = match stack::build(mem, path, argv, envp, &aux) {
+    let stack_pointer = match stack::build(mem, path, argv, envp, &aux, stack_size) {
         Ok(sp) => sp,
         Err(e) => {
             unmap(mem, &mapped);

@@ -9,7 +9,7 @@ use std::path::Path;
 use super::error::LoadError;
 use crate::memory::{prot, AddressSpace};
 
-/// Size of the guest stack mapping (the usual 8 MiB `RLIMIT_STACK`).
+/// Default size of the guest stack mapping (the usual 8 MiB `RLIMIT_STACK`); `-s` changes it.
 pub const STACK_SIZE: u64 = 8 << 20;
 
 /// Preferred top of the guest stack: near the end of the 47-bit host user space, where the
@@ -132,14 +132,16 @@ fn random16() -> [u8; 16] {
     buf
 }
 
-/// Maps the guest stack ("[stack]") and fills it; returns the initial sp, which points at argc
-/// and is 16-byte aligned. `execfn` is the program path as given (AT_EXECFN).
+/// Maps the guest stack ("[stack]", `stack_size` bytes, a multiple of the page size) and fills it;
+/// returns the initial sp, which points at argc and is 16-byte aligned. `execfn` is the program
+/// path as given (AT_EXECFN).
 pub(crate) fn build(
     mem: &mut AddressSpace,
     path: &Path,
     argv: &[OsString],
     envp: &[OsString],
     aux: &AuxInfo,
+    stack_size: u64,
 ) -> Result<u64, LoadError> {
     let too_long = || LoadError::ArgsTooLong {
         path: path.to_path_buf(),
@@ -159,24 +161,24 @@ pub(crate) fn build(
         + execfn.len() as u64
         + 1;
     let words = (argv.len() + envp.len() + 3) as u64 + 2 * 24;
-    if strings + 8 * words + 128 > STACK_SIZE / 4 {
+    if strings + 8 * words + 128 > stack_size / 4 {
         return Err(too_long());
     }
 
     let rw = prot::READ | prot::WRITE;
     let base = mem
-        .map_anon(STACK_TOP_HINT - STACK_SIZE, STACK_SIZE, rw, "[stack]")
+        .map_anon(STACK_TOP_HINT - stack_size, stack_size, rw, "[stack]")
         .map_err(|errno| LoadError::Memory {
             path: path.to_path_buf(),
             what: "stack",
             errno,
         })?;
-    let top = base + STACK_SIZE;
+    let top = base + stack_size;
     let mut d = Down { p: top, floor: base };
     let sp = fill(&mut d, argv, envp, execfn, aux).ok_or_else(too_long);
     if sp.is_err() {
         use a64x_syscalls::GuestMemory;
-        let _ = mem.munmap(base, STACK_SIZE);
+        let _ = mem.munmap(base, stack_size);
     }
     sp
 }

@@ -99,7 +99,7 @@ impl Vm {
         let record = sp_top.wrapping_sub(RECORD_SIZE as u64) & !15;
         let base = record.wrapping_sub(FRAME_SIZE as u64);
         let len = (FRAME_SIZE + RECORD_SIZE) as u64;
-        if base > record || !self.mem.is_accessible(base, len, true) {
+        if base > record || !self.mem().is_accessible(base, len, true) {
             return false;
         }
         let old_mask = self.signals.suspend_mask.take().unwrap_or(self.sys.signal_mask());
@@ -231,7 +231,7 @@ impl Vm {
         };
         if self.sys.strace && matches!(nr, nr::RT_SIGSUSPEND | nr::RT_SIGPENDING | nr::RT_SIGTIMEDWAIT) {
             let args = [a[0], a[1], a[2], a[3], 0, 0];
-            let text = a64x_syscalls::strace::format_call_in(Some(&self.mem as &dyn GuestMemory), nr, &args);
+            let text = a64x_syscalls::strace::format_call_in(Some(&*self.mem() as &dyn GuestMemory), nr, &args);
             eprintln!(
                 "{}",
                 a64x_syscalls::strace::format_result(&text, nr, SyscallOutcome::Return(ret))
@@ -255,7 +255,7 @@ impl Vm {
     /// `rt_sigreturn`: restore the state saved in the frame at sp; a bad frame is a SIGSEGV.
     fn sigreturn(&mut self) -> Option<GuestExit> {
         let sp = self.cpu.sp;
-        if !sp.is_multiple_of(16) || !self.mem.is_accessible(sp, FRAME_SIZE as u64, false) {
+        if !sp.is_multiple_of(16) || !self.mem().is_accessible(sp, FRAME_SIZE as u64, false) {
             eprintln!("a64x: rt_sigreturn with a bad frame at {sp:#x} (SIGSEGV)");
             return Some(GuestExit::Signaled(libc::SIGSEGV));
         }
@@ -306,7 +306,7 @@ impl Vm {
         // SAFETY: a valid 8-byte buffer.
         unsafe { libc::syscall(libc::SYS_rt_sigpending, &mut pending as *mut u64, 8usize) };
         pending = (pending | host::pending_set()) & self.sys.signal_mask();
-        if size > 0 && !self.mem.is_accessible(set, size, true) {
+        if size > 0 && !self.mem().is_accessible(set, size, true) {
             return neg_errno(libc::EFAULT);
         }
         // SAFETY: the range is writable guest memory, checked above.
@@ -324,8 +324,8 @@ impl Vm {
         let Some(want) = self.read_u64(set) else {
             return neg_errno(libc::EFAULT);
         };
-        if info != 0 && !self.mem.is_accessible(info, SIGINFO_SIZE as u64, true)
-            || timeout != 0 && !self.mem.is_accessible(timeout, 16, false)
+        if info != 0 && !self.mem().is_accessible(info, SIGINFO_SIZE as u64, true)
+            || timeout != 0 && !self.mem().is_accessible(timeout, 16, false)
         {
             return neg_errno(libc::EFAULT);
         }
@@ -346,7 +346,7 @@ impl Vm {
     }
 
     fn read_u64(&self, addr: u64) -> Option<u64> {
-        if addr == 0 || !self.mem.is_accessible(addr, 8, false) {
+        if addr == 0 || !self.mem().is_accessible(addr, 8, false) {
             return None;
         }
         // SAFETY: readable guest memory, checked above.

@@ -20,19 +20,23 @@ pub type SigInfo = [u8; SIGINFO_SIZE];
 
 const SIG_IGN: u64 = 1;
 
-/// Signals that arrived at the host and wait for delivery to the guest (bit `n-1` is signal `n`).
-static PENDING: AtomicU64 = AtomicU64::new(0);
-
-/// The `siginfo_t` of each pending signal, as 16 words. Standard signals do not queue, so one
-/// slot per signal is what the kernel keeps too; real-time signals sent twice before delivery
-/// are merged (a known difference).
-static INFO: [[AtomicU64; SIGINFO_SIZE / 8]; NSIG as usize] =
-    [const { [const { AtomicU64::new(0) }; SIGINFO_SIZE / 8] }; NSIG as usize];
-
 thread_local! {
+    /// Signals that arrived at this host thread and wait for delivery to its guest thread (bit
+    /// `n-1` is signal `n`). Per thread: the host kernel picks the thread a process-directed signal
+    /// goes to among those that do not block it (the host masks mirror the guest masks), and a
+    /// thread-directed one (tgkill; guest tids are host tids) reaches its thread.
+    static PENDING: AtomicU64 = const { AtomicU64::new(0) };
+
+    /// The `siginfo_t` of each pending signal, as 16 words. Standard signals do not queue, so one
+    /// slot per signal is what the kernel keeps too; real-time signals sent twice before delivery
+    /// are merged (a known difference).
+    static INFO: [[AtomicU64; SIGINFO_SIZE / 8]; NSIG as usize] =
+        const { [const { [const { AtomicU64::new(0) }; SIGINFO_SIZE / 8] }; NSIG as usize] };
+
     /// The CpuState the guest thread running on this host thread uses: the handler sets its
-    /// `pending` so that emitted code returns to the run loop. A const-initialised `Cell` of a
-    /// pointer has no destructor and no lazy initialisation, so reading it in a handler is safe.
+    /// `pending` so that emitted code returns to the run loop. Const-initialised thread-locals
+    /// without destructors (a `Cell` of a pointer, atomics) need no lazy initialisation, so
+    /// using them in a handler is safe.
     static CPU: Cell<*mut CpuState> = const { Cell::new(std::ptr::null_mut()) };
 }
 
@@ -67,13 +71,14 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *mut 
     if !(1..=NSIG as i32).contains(&sig) {
         return;
     }
-    let slot = &INFO[sig as usize - 1];
-    let words = info as *const u64;
-    for (i, w) in slot.iter().enumerate() {
-        // SAFETY: siginfo_t is 128 bytes and 8-aligned.
-        w.store(unsafe { words.add(i).read() }, Ordering::Relaxed);
-    }
-    PENDING.fetch_or(bit(sig as u32), Ordering::SeqCst);
+    INFO.with(|slots| {
+        let words = info as *const u64;
+        for (i, w) in slots[sig as usize - 1].iter().enumerate() {
+            // SAFETY: siginfo_t is 128 bytes and 8-aligned.
+            w.store(unsafe { words.add(i).read() }, Ordering::Relaxed);
+        }
+    });
+    PENDING.with(|p| p.fetch_or(bit(sig as u32), Ordering::SeqCst));
     let cpu = CPU.with(|c| c.get());
     if !cpu.is_null() {
         // SAFETY: the CpuState registered for this thread lives as long as its run loop; emitted
@@ -82,19 +87,19 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *mut 
     }
 }
 
-/// Whether a signal waits in [`PENDING`] that `mask` (the guest's blocked set) lets through.
-pub fn has_pending(mask: u64) -> bool {
-    PENDING.load(Ordering::SeqCst) & !mask != 0
+/// The signals recorded for this thread and not yet delivered.
+pub fn pending_set() -> u64 {
+    PENDING.with(|p| p.load(Ordering::SeqCst))
 }
 
-/// The signals recorded and not yet delivered.
-pub fn pending_set() -> u64 {
-    PENDING.load(Ordering::SeqCst)
+/// Whether a signal waits in [`PENDING`] that `mask` (the guest's blocked set) lets through.
+pub fn has_pending(mask: u64) -> bool {
+    pending_set() & !mask != 0
 }
 
 /// Lowest pending signal not in `mask`, without taking it.
 pub fn peek(mask: u64) -> Option<u32> {
-    let p = PENDING.load(Ordering::SeqCst) & !mask;
+    let p = pending_set() & !mask;
     (p != 0).then(|| p.trailing_zeros() + 1)
 }
 
@@ -106,16 +111,18 @@ pub fn take(set: u64) -> Option<(u32, SigInfo)> {
     let mut old = 0u64;
     set_host_mask_raw(&all, Some(&mut old));
     let found = (|| {
-        let p = PENDING.load(Ordering::SeqCst) & set;
+        let p = pending_set() & set;
         if p == 0 {
             return None;
         }
         let sig = p.trailing_zeros() + 1;
-        PENDING.fetch_and(!bit(sig), Ordering::SeqCst);
+        PENDING.with(|p| p.fetch_and(!bit(sig), Ordering::SeqCst));
         let mut info = [0u8; SIGINFO_SIZE];
-        for (i, w) in INFO[sig as usize - 1].iter().enumerate() {
-            info[i * 8..i * 8 + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
-        }
+        INFO.with(|slots| {
+            for (i, w) in slots[sig as usize - 1].iter().enumerate() {
+                info[i * 8..i * 8 + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
+            }
+        });
         Some((sig, info))
     })();
     set_host_mask_raw(&old, None);
@@ -167,6 +174,7 @@ pub fn suspend(mask: u64) {
 
 /// The host's own dispositions as the VM found them, so that a guest going back to SIG_DFL gets
 /// back what the VM had (e.g. Rust's stack-overflow handler for SIGSEGV).
+#[derive(Clone)]
 pub struct HostDispositions {
     original: Vec<libc::sigaction>,
 }

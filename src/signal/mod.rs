@@ -145,6 +145,19 @@ impl Signals {
         })
     }
 
+    /// The signal state of a new guest thread started by the thread that owns `self`: the same
+    /// trampoline and host dispositions, the same blocked mask (a new host thread inherits its
+    /// creator's), nothing pending.
+    pub fn for_thread(&self) -> Signals {
+        Signals {
+            trampoline: self.trampoline,
+            host: self.host.clone(),
+            host_mask: self.host_mask,
+            sync: None,
+            suspend_mask: None,
+        }
+    }
+
     /// Guest address of the sigreturn trampoline.
     pub fn trampoline(&self) -> u64 {
         self.trampoline

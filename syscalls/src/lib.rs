@@ -36,6 +36,15 @@ pub trait SyscallContext: GuestMemory {
     fn proc_maps(&self) -> String {
         String::new()
     }
+    /// Start a new guest thread (`clone` with CLONE_VM|CLONE_SIGHAND|CLONE_THREAD) on a new host
+    /// thread, with the registers of the caller except x0 = 0, sp = `t.stack` and, with
+    /// CLONE_SETTLS, TPIDR_EL0 = `t.tls`; `t.sys` is its syscall state. Returns the new thread's
+    /// tid (a host tid), after it has been written to the `parent_tid` and `child_tid` addresses,
+    /// or a positive errno. Unsupported (ENOSYS) by default.
+    fn spawn_thread(&mut self, t: NewThread) -> Result<u64, i32> {
+        let _ = t;
+        Err(libc::ENOSYS)
+    }
     /// Called in the child of a fork-like `clone` (no shared address space), before it runs guest
     /// code again: the child's sp becomes `stack` unless that is 0, its TPIDR_EL0 becomes `tls`
     /// when given (CLONE_SETTLS), and signals the parent had recorded but not yet delivered are
@@ -43,6 +52,21 @@ pub trait SyscallContext: GuestMemory {
     fn fork_child(&mut self, stack: u64, tls: Option<u64>) {
         let _ = (stack, tls);
     }
+}
+
+/// What a guest thread created by `clone` starts with (see [`SyscallContext::spawn_thread`]).
+pub struct NewThread {
+    /// Its syscall state: the process-wide parts shared with the caller, the per-thread ones
+    /// (signal mask, alternate stack, tid address, robust list) its own.
+    pub sys: Syscalls,
+    /// Its stack pointer (the caller's when 0).
+    pub stack: u64,
+    /// Its TPIDR_EL0 (CLONE_SETTLS); the caller's when None.
+    pub tls: Option<u64>,
+    /// Where to write its tid in the caller's memory (CLONE_PARENT_SETTID).
+    pub parent_tid: Option<u64>,
+    /// Where to write its tid in its own memory (CLONE_CHILD_SETTID).
+    pub child_tid: Option<u64>,
 }
 
 /// How a syscall ended, as the run loop needs to know it.
@@ -77,6 +101,7 @@ pub use table::{syscall_name, ArgKind, Kind, SyscallDef};
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The six raw argument registers x0..x5 of a guest `svc #0`.
 pub type Args = [u64; 6];
@@ -109,12 +134,16 @@ impl From<SysResult> for SyscallOutcome {
     }
 }
 
-/// Process-wide syscall state: what the guest has told the kernel that a plain host call would not
-/// remember for it (signal dispositions, signal mask, alternate stack, tid address).
+/// Syscall state of one guest thread: what the guest has told the kernel that a plain host call
+/// would not remember for it. The signal dispositions are process-wide, shared by every thread's
+/// `Syscalls` (behind a mutex held only while they are read or written); the signal mask, the
+/// alternate stack, the tid address and the robust list are the thread's own; the rest is set
+/// at start and copied into each new thread. Each guest thread owns its `Syscalls`, so no lock
+/// is held across a blocking host call.
 pub struct Syscalls {
     /// Print every syscall and its result on stderr, in the style of strace.
     pub strace: bool,
-    pub(crate) sigactions: [GuestSigaction; signal::NSIG],
+    pub(crate) sigactions: Arc<Mutex<[GuestSigaction; signal::NSIG]>>,
     pub(crate) sigmask: u64,
     pub(crate) altstack: GuestStack,
     reported: HashSet<u64>,
@@ -140,7 +169,7 @@ impl Syscalls {
     pub fn new() -> Self {
         Syscalls {
             strace: false,
-            sigactions: [GuestSigaction::default(); signal::NSIG],
+            sigactions: Arc::new(Mutex::new([GuestSigaction::default(); signal::NSIG])),
             sigmask: 0,
             altstack: GuestStack::disabled(),
             reported: HashSet::new(),
@@ -150,6 +179,30 @@ impl Syscalls {
             exec_options: Vec::new(),
             auxv: Vec::new(),
         }
+    }
+
+    /// The state of a new thread of this process, as `clone(CLONE_THREAD)` makes it
+    /// (`copy_process`): the same dispositions (shared), the caller's signal mask, no alternate
+    /// stack, no robust list, and `clear_child_tid` as its tid address (0: none).
+    pub fn new_thread(&self, clear_child_tid: u64) -> Syscalls {
+        Syscalls {
+            strace: self.strace,
+            sigactions: Arc::clone(&self.sigactions),
+            sigmask: self.sigmask,
+            altstack: GuestStack::disabled(),
+            reported: self.reported.clone(),
+            clear_child_tid,
+            robust_list: (0, 0),
+            sysroot: self.sysroot.clone(),
+            exec_options: self.exec_options.clone(),
+            auxv: self.auxv.clone(),
+        }
+    }
+
+    /// The process-wide dispositions, locked (a poisoned lock is taken over: the array is
+    /// always in a consistent state).
+    pub(crate) fn dispositions(&self) -> MutexGuard<'_, [GuestSigaction; signal::NSIG]> {
+        self.sigactions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Sets the sysroot (`-L`, or the loader's default for dynamically linked programs): from now
@@ -222,7 +275,7 @@ impl Syscalls {
 
     /// The guest's disposition for signal `sig` (1..=64), as last set by `rt_sigaction`.
     pub fn sigaction(&self, sig: u32) -> Option<GuestSigaction> {
-        signal::index(sig as u64).map(|i| self.sigactions[i])
+        signal::index(sig as u64).map(|i| self.dispositions()[i])
     }
 
     /// The guest's blocked-signal mask (bit `n-1` is signal `n`).

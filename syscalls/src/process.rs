@@ -5,7 +5,7 @@
 use std::mem::size_of;
 
 use crate::uaccess::{host_syscall, write_struct};
-use crate::{Args, Errno, SysResult, SyscallContext, SyscallOutcome, Syscalls};
+use crate::{Args, Errno, NewThread, SysResult, SyscallContext, SyscallOutcome, Syscalls};
 
 /// `exit(status)`: only the calling thread ends.
 pub fn exit(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SyscallOutcome {
@@ -86,6 +86,9 @@ mod cf {
     pub const PARENT_SETTID: u64 = 0x100000;
     pub const CHILD_CLEARTID: u64 = 0x200000;
     pub const CHILD_SETTID: u64 = 0x1000000;
+    /// CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET.
+    pub const NAMESPACES: u64 =
+        0x20000 | 0x0200_0000 | 0x0400_0000 | 0x0800_0000 | 0x1000_0000 | 0x2000_0000 | 0x4000_0000;
 }
 
 /// Where the vfork pipe's ends go in the guest's descriptor table: out of the way of the low
@@ -104,14 +107,12 @@ const VFORK_FD_FLOOR: i32 = 900;
 /// the parent, so glibc's posix_spawn cannot report an exec failure through memory and reports
 /// success with the child exiting 127, as under qemu-user.)
 ///
-/// Threads (CLONE_VM without CLONE_VFORK) are not supported yet: -ENOSYS, reported once, which
-/// glibc 2.36's pthread_create passes on as its own error (ENOSYS).
+/// A thread (CLONE_VM without CLONE_VFORK) is [`clone_thread`].
 pub fn clone(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
     let [flags, stack, ptid, tls, ctid, _] = a;
     let vfork = flags & cf::VFORK != 0;
     if flags & cf::VM != 0 && !vfork || flags & cf::THREAD != 0 {
-        s.report_unsupported_once(220, "clone of a thread (CLONE_VM): guest threads are not supported yet");
-        return Err(Errno(libc::ENOSYS));
+        return clone_thread(s, ctx, a);
     }
     // The tid pointers are written by the host kernel, which would write into the VM's memory as
     // readily as into the guest's.
@@ -150,6 +151,45 @@ pub fn clone(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResu
         w.wait_in_parent();
     }
     Ok(r as u64)
+}
+
+/// `clone` of a thread (what glibc's pthread_create asks for: CLONE_VM|CLONE_FS|CLONE_FILES|
+/// CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID):
+/// the VM runs the new guest thread on a new host thread ([`SyscallContext::spawn_thread`]), which
+/// shares with this one everything CLONE_FS, CLONE_FILES and CLONE_SYSVSEM ask to share. Only
+/// CLONE_VM|CLONE_SIGHAND|CLONE_THREAD together are supported (the flag checks of
+/// `copy_process` first); a shared address space without CLONE_THREAD (a separate process) is
+/// -ENOSYS, reported once.
+fn clone_thread(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let [flags, stack, ptid, tls, ctid, _] = a;
+    if flags & cf::THREAD != 0 && flags & cf::SIGHAND == 0 || flags & cf::SIGHAND != 0 && flags & cf::VM == 0 {
+        return Err(Errno(libc::EINVAL));
+    }
+    if flags & cf::THREAD == 0 || flags & cf::VFORK != 0 {
+        s.report_unsupported_once(
+            220,
+            "clone with CLONE_VM but without CLONE_THREAD (or with CLONE_VFORK)",
+        );
+        return Err(Errno(libc::ENOSYS));
+    }
+    if flags & (cf::PIDFD | cf::NAMESPACES) != 0 {
+        // A thread has no pidfd and shares the caller's namespaces (the exit signal is ignored).
+        return Err(Errno(libc::EINVAL));
+    }
+    for (flag, ptr) in [(cf::PARENT_SETTID, ptid), (cf::CHILD_SETTID | cf::CHILD_CLEARTID, ctid)] {
+        if flags & flag != 0 && !ctx.is_accessible(ptr, 4, true) {
+            return Err(Errno(libc::EFAULT));
+        }
+    }
+    let clear = if flags & cf::CHILD_CLEARTID != 0 { ctid } else { 0 };
+    let t = NewThread {
+        sys: s.new_thread(clear),
+        stack,
+        tls: (flags & cf::SETTLS != 0).then_some(tls),
+        parent_tid: (flags & cf::PARENT_SETTID != 0).then_some(ptid),
+        child_tid: (flags & cf::CHILD_SETTID != 0).then_some(ctid),
+    };
+    ctx.spawn_thread(t).map_err(Errno)
 }
 
 /// The pipe through which a vfork parent learns that its child has exec'd or exited.

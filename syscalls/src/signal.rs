@@ -101,10 +101,14 @@ pub fn rt_sigaction(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> 
     if oact != 0 && !ctx.is_accessible(oact, size_of::<GuestSigaction>() as u64, true) {
         return Err(Errno(libc::EFAULT));
     }
-    let old = s.sigactions[i];
-    if let Some(n) = new {
-        s.sigactions[i] = n;
-    }
+    let old = {
+        let mut acts = s.dispositions();
+        let old = acts[i];
+        if let Some(n) = new {
+            acts[i] = n;
+        }
+        old
+    };
     if oact != 0 {
         write_struct(ctx, oact, &old)?;
     }
@@ -182,7 +186,7 @@ impl Syscalls {
     /// resetting it to SIG_DFL on delivery, or a SIG_IGN inherited across exec.
     pub fn set_sigaction(&mut self, sig: u32, act: GuestSigaction) {
         if let Some(i) = index(sig as u64) {
-            self.sigactions[i] = GuestSigaction {
+            self.dispositions()[i] = GuestSigaction {
                 mask: act.mask & !UNBLOCKABLE,
                 ..act
             };

@@ -388,7 +388,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(432, "fsmount", P(l::SYS_fsmount), &[Fd, Hex, Hex]),
     r(433, "fspick", P(l::SYS_fspick), &[DirFd, Path, Hex]),
     r(434, "pidfd_open", P(l::SYS_pidfd_open), &[Int, Hex]),
-    // glibc falls back to clone on ENOSYS (fork and posix_spawn; threads are not supported yet).
+    // glibc falls back to clone on ENOSYS (fork, posix_spawn and pthread_create).
     r(435, "clone3", E(h!(process::enosys)), &[Ptr, Size]),
     r(436, "close_range", P(l::SYS_close_range), &[Fd, Fd, Hex]),
     r(437, "openat2", T(h!(fs::openat2)), &[DirFd, Path, Ptr, Size]),

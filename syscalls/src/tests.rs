@@ -216,10 +216,21 @@ fn unknown_syscalls_are_enosys() {
     assert_eq!(call(&mut s, &mut c, 244, &[]), ENOSYS);
     assert!(s.reported.contains(&1000) && s.reported.contains(&244));
     // glibc's pthread_create: CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|...
+    let tid = c.alloc(8);
     assert_eq!(
-        call(&mut s, &mut c, 220, &[0x3d0f00]),
+        call(&mut s, &mut c, 220, &[0x3d0f00, 0, tid, 0, tid]),
         ENOSYS,
-        "threads are not offered yet"
+        "a context that cannot start threads says so"
+    );
+    assert_eq!(
+        call(&mut s, &mut c, 220, &[0x3d0f00, 0, 0, 0, tid]),
+        err(libc::EFAULT),
+        "bad parent_tid"
+    );
+    assert_eq!(
+        call(&mut s, &mut c, 220, &[0x10100, 0, 0, 0, 0]),
+        err(libc::EINVAL),
+        "CLONE_THREAD without CLONE_SIGHAND"
     );
     assert_eq!(
         call(&mut s, &mut c, 435, &[]),

@@ -1,12 +1,13 @@
 //! Test-case generation: random initial state and random instruction sequences drawn from the
 //! decoder's encoding table (`a64x_translator::a64::TABLE`), with the constraints that keep a
 //! sequence inside its sandbox: memory accesses based on x28 within the scratch memory, branches
-//! forward inside the sequence, only the system registers both sides model alike.
+//! forward inside the sequence (register branches through an ADR just before them), system calls
+//! whose result is the same under both emulators, only the system registers both sides model alike.
 
 use crate::asm::{self, INDEX_REG, SCRATCH_MID, SCRATCH_REG, SCRATCH_SIZE};
 use a64x_translator::a64::gen::Gen;
 use a64x_translator::a64::{decode, decode_row, Extend, Inst, LdStKind, Reg, Row, SysOp, SysReg};
-use a64x_translator::a64::{AddrMode, Rt};
+use a64x_translator::a64::{AddrMode, BrOp, Rt};
 
 /// One generated test: initial state and instruction sequence.
 #[derive(Debug, Clone)]
@@ -57,6 +58,27 @@ impl Case {
     pub fn words(&self) -> Vec<u32> {
         self.insns.iter().map(|&(w, _)| w).collect()
     }
+
+    /// Whether instruction `i` depends on the one before it, its setup: a BR/BLR/RET on the ADR
+    /// that loaded its register, an SVC on the `movz x8` that chose the system call. The
+    /// generator always emits the two together (see [`Generator::case`]).
+    pub fn needs_setup(&self, i: usize) -> bool {
+        matches!(decode(self.insns[i].0), Inst::BranchReg { .. } | Inst::Svc { .. })
+    }
+
+    /// Whether instruction `i` ends the program when reached (BRK: SIGTRAP on both sides).
+    pub fn stops(&self, i: usize) -> bool {
+        matches!(decode(self.insns[i].0), Inst::Brk { .. })
+    }
+
+    /// Replaces instruction `i` by a NOP, and the instruction it sets up with it: a BR or SVC
+    /// left without its setup would jump to, or call, whatever the register happens to hold.
+    pub fn nop(&mut self, i: usize) {
+        self.insns[i] = (asm::NOP, "NOP");
+        if i + 1 < self.insns.len() && self.needs_setup(i + 1) {
+            self.insns[i + 1] = (asm::NOP, "NOP");
+        }
+    }
 }
 
 /// How a table row's words are made usable in a sequence.
@@ -74,10 +96,26 @@ pub enum Kind {
     SysReg,
     /// DC/IC with x28 as address.
     SysOp,
+    /// BR/BLR/RET: preceded by an ADR that points the register at a later slot of the sequence
+    /// (PC-relative, so the same address under both emulators: the program is ET_EXEC).
+    BranchReg,
+    /// SVC: preceded by `movz x8, #nr` with `nr` from [`SYSCALLS`].
+    Svc,
+    /// BRK: stops the program with SIGTRAP on both sides; drawn less often (see [`BRK_ODDS`]).
+    Brk,
 }
 
-/// The rows the generator can draw, with how it draws them; `None` rows (BR/BLR/RET, SVC, BRK)
-/// are not generated.
+/// System calls an SVC makes: their results and effects are the same under both emulators. 4095
+/// is unallocated (-ENOSYS; a64x notes it once on stderr, which is not compared); the others
+/// take no arguments and return the same value in both (sched_yield 0, the ids of the user).
+pub const SYSCALLS: [u32; 6] = [4095, 124, 174, 175, 176, 177];
+
+/// A drawn BRK row is kept once in this many draws: every BRK reached ends its program, which
+/// costs a re-run of the rest of the batch and a search for the instruction.
+pub const BRK_ODDS: u64 = 8;
+
+/// The rows the generator can draw, with how it draws them; `None` rows (none at present: rows
+/// whose instructions could not be classified) are not generated.
 pub fn kind_of(row: &'static Row) -> Option<Kind> {
     if row.fuzz {
         return Some(Kind::Free);
@@ -102,6 +140,9 @@ pub fn kind_of(row: &'static Row) -> Option<Kind> {
             Inst::LdLiteral { .. } => Some(Kind::Literal),
             Inst::Mrs { .. } | Inst::Msr { .. } => Some(Kind::SysReg),
             Inst::Sys { .. } => Some(Kind::SysOp),
+            Inst::BranchReg { .. } => Some(Kind::BranchReg),
+            Inst::Svc { .. } => Some(Kind::Svc),
+            Inst::Brk { .. } => Some(Kind::Brk),
             _ => None,
         };
     }
@@ -149,13 +190,16 @@ fn extended(idx: u64, extend: Extend, shift: u8) -> i64 {
 }
 
 /// Generator state while one sequence is drawn: where x28 points (relative to the scratch
-/// middle) and the index register's value.
+/// middle), the index register's value and where the branches drawn so far land.
 struct MemState {
     off: i64,
     idx: u64,
     /// Slots (counted as `left`) above this one may be skipped by an earlier forward branch; a
     /// base-register writeback there would make x28's offset depend on the path taken.
     skip_lo: usize,
+    /// Slots (counted as `left`) an earlier branch lands on: the second word of a setup pair
+    /// (ADR + BR, MOVZ + SVC) must not be one, or the branch would skip its setup.
+    targets: Vec<usize>,
 }
 
 /// Keep every access within this distance of the scratch middle, and x28 within half of it.
@@ -371,10 +415,13 @@ impl Generator {
             off: 0,
             idx,
             skip_lo: usize::MAX,
+            targets: Vec::new(),
         };
         let mut insns = Vec::with_capacity(len);
-        for i in 0..len {
-            insns.push(self.insn(&mut mem, len - i));
+        // One or two instructions at a time: BR/BLR/RET and SVC come with their setup.
+        while insns.len() < len {
+            let left = len - insns.len();
+            insns.extend(self.insn(&mut mem, left));
         }
         x[SCRATCH_REG as usize] = 0;
         Case {
@@ -390,15 +437,62 @@ impl Generator {
         }
     }
 
-    /// One instruction; `left` is the number of slots from this one to the end of the sequence.
-    fn insn(&mut self, mem: &mut MemState, left: usize) -> (u32, &'static str) {
+    /// One instruction, or two (a setup and the BR/BLR/RET or SVC that needs it); `left` is the
+    /// number of slots from this one to the end of the sequence.
+    fn insn(&mut self, mem: &mut MemState, left: usize) -> Vec<(u32, &'static str)> {
         loop {
             let (row, kind) = *self.gen.pick(&self.rows);
+            if kind == Kind::Brk && !self.gen.chance(1, BRK_ODDS) {
+                continue;
+            }
             for _ in 0..16 {
-                if let Some(w) = self.word(row, kind, mem, left) {
-                    return (w, row.name);
+                if matches!(kind, Kind::BranchReg | Kind::Svc) {
+                    if let Some([setup, w]) = self.pair(row, kind, mem, left) {
+                        let setup_row = decode_row(setup).expect("setup words are in the table").name;
+                        return vec![(setup, setup_row), (w, row.name)];
+                    }
+                } else if let Some(w) = self.word(row, kind, mem, left) {
+                    return vec![(w, row.name)];
                 }
             }
+        }
+    }
+
+    /// A setup word and a word of `row` (BR/BLR/RET or SVC) for the slots `left` and `left - 1`,
+    /// or None if this draw did not work out (no room, or the second slot is a branch target).
+    fn pair(&mut self, row: &'static Row, kind: Kind, mem: &mut MemState, left: usize) -> Option<[u32; 2]> {
+        if left < 2 || mem.targets.contains(&(left - 1)) {
+            return None;
+        }
+        let g = &mut self.gen;
+        let w = g.random_word_in(row)?;
+        match (kind, decode(w)) {
+            (Kind::BranchReg, Inst::BranchReg { op, .. }) => {
+                // Plain RET (x30) half the time; otherwise any register generated code may write.
+                let rn = if op == BrOp::Ret && g.chance(1, 2) {
+                    30
+                } else {
+                    loop {
+                        let r = g.below(31) as u32;
+                        if r != SCRATCH_REG && r != INDEX_REG {
+                            break r;
+                        }
+                    }
+                };
+                // Land k slots after the branch, at most at the end of the sequence; the ADR is
+                // one slot before the branch, so its offset is k + 1 words (immlo = 0).
+                let k = g.range(1, left as u64 - 1) as usize;
+                let adr = 0x1000_0000 | ((k as u32 + 1) << 5) | rn;
+                mem.targets.push(left - 1 - k);
+                mem.skip_lo = mem.skip_lo.min(left - 1 - k);
+                Some([adr, set_bits(w, 9, 5, rn)])
+            }
+            (Kind::Svc, Inst::Svc { .. }) => {
+                // The SVC's immediate is left random: Linux ignores it.
+                let nr = *g.pick(&SYSCALLS);
+                Some([0xd280_0000 | (nr << 5) | 8, w])
+            }
+            _ => None,
         }
     }
 
@@ -446,6 +540,10 @@ impl Generator {
                 }
             }
             Kind::SysOp => w = set_bits(w, 4, 0, SCRATCH_REG),
+            // BRK needs nothing: its immediate is free and it writes no register.
+            Kind::Brk => {}
+            // Drawn in pairs by `pair`.
+            Kind::BranchReg | Kind::Svc => return None,
         }
         if !decode_row(w).is_some_and(|r| std::ptr::eq(r, row)) {
             return None;
@@ -486,7 +584,62 @@ impl Generator {
         }
         if let Some(k) = branch_k {
             mem.skip_lo = mem.skip_lo.min(left.saturating_sub(k));
+            mem.targets.push(left - k);
         }
         Some(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use a64x_translator::a64::TABLE;
+
+    /// Where a branch at slot `i` of `case` lands (a slot index; `insns.len()` is the end).
+    fn target(case: &Case, i: usize) -> Option<usize> {
+        let off = match decode(case.insns[i].0) {
+            Inst::B { offset, .. } | Inst::BCond { offset, .. } => offset,
+            Inst::Cbz { offset, .. } | Inst::Tbz { offset, .. } => offset,
+            Inst::BranchReg { .. } => match decode(case.insns[i - 1].0) {
+                Inst::Adr { offset, .. } => offset - 4,
+                other => panic!("branch register without its ADR: {other:?}"),
+            },
+            _ => return None,
+        };
+        Some(i + (off / 4) as usize)
+    }
+
+    #[test]
+    fn setups_stay_with_their_instructions() {
+        let rows: Vec<_> = TABLE.iter().filter_map(|r| kind_of(r).map(|k| (r, k))).collect();
+        assert_eq!(rows.len(), TABLE.len(), "every row is generated");
+        let mut g = Generator::new(7, rows);
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..20_000 {
+            let c = g.case(8);
+            assert!(c.insns.len() <= 8);
+            for i in 0..c.insns.len() {
+                seen.insert(c.insns[i].1);
+                if c.needs_setup(i) {
+                    assert!(i > 0, "{:08x?}", c.words());
+                    match (decode(c.insns[i - 1].0), decode(c.insns[i].0)) {
+                        (Inst::Adr { rd, page: false, .. }, Inst::BranchReg { rn, .. }) => assert_eq!(rd, rn),
+                        (Inst::MoveWide { .. }, Inst::Svc { .. }) => assert_eq!(c.insns[i - 1].0 & 31, 8),
+                        other => panic!("bad pair {other:?}"),
+                    }
+                }
+                if let Some(t) = target(&c, i) {
+                    assert!(t > i && t <= c.insns.len(), "{:08x?}", c.words());
+                    assert!(
+                        t == c.insns.len() || !c.needs_setup(t),
+                        "branch skips a setup: {:08x?}",
+                        c.words()
+                    );
+                }
+            }
+        }
+        for row in TABLE {
+            assert!(seen.contains(row.name), "never drawn: {}", row.name);
+        }
     }
 }

@@ -52,16 +52,24 @@ impl Outcome {
 /// SIGILL's number (the same on AArch64 and x86-64 Linux).
 pub const SIGILL: i32 = 4;
 
-/// Runs `cmd args.. program` with stdout and stderr in files under `dir`, killing it after
-/// `limit`.
+/// Runs `cmd args.. program` in `dir` with stdout and stderr in files there, killing it after
+/// `limit`. `dir` is the working directory so that a core file of a guest killed by a signal
+/// (qemu writes one for a BRK's SIGTRAP when RLIMIT_CORE allows) goes away with it.
 pub fn run(cmd: &Path, args: &[String], program: &Path, dir: &Path, tag: &str, limit: Duration) -> Outcome {
     let out_path = dir.join(format!("{tag}.out"));
     let err_path = dir.join(format!("{tag}.err"));
     let out = std::fs::File::create(&out_path).expect("create stdout file");
     let err = std::fs::File::create(&err_path).expect("create stderr file");
-    let mut child = Command::new(cmd)
+    // Relative paths are meant from our own working directory; a bare name is looked up in PATH.
+    let cmd = if cmd.components().count() > 1 {
+        std::path::absolute(cmd).expect("absolute emulator path")
+    } else {
+        cmd.to_path_buf()
+    };
+    let mut child = Command::new(&cmd)
+        .current_dir(dir)
         .args(args)
-        .arg(program)
+        .arg(std::path::absolute(program).expect("absolute program path"))
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)

@@ -6,7 +6,8 @@
 //! SP, NZCV, FPCR, FPSR, the V registers and the scratch memory ([`asm`]); the program runs under
 //! both emulators ([`exec`]) and the outputs are compared byte for byte. A mismatch is minimised
 //! (instructions replaced by NOPs while it persists) and reported with disassembly, inputs and
-//! both outputs; a SIGILL on one side is pinned to its instruction and counted per row.
+//! both outputs; a SIGILL on one side is pinned to its instruction and counted per row. A case
+//! both sides stop alike (a BRK: SIGTRAP) is compared at the instruction that stopped it.
 
 pub mod asm;
 pub mod case;
@@ -169,14 +170,16 @@ impl Runner<'_> {
         (done < case.insns.len()).then_some(done)
     }
 
-    /// The instructions of `case` that mismatch on their own (the others replaced by NOPs),
-    /// found with one program per side.
+    /// The instructions of `case` that mismatch on their own (the others replaced by NOPs, except
+    /// the setup a BR or SVC needs), found with one program per side. A BRK is left out: it would
+    /// stop the program and hide the solos after it.
     fn solo_blame(&mut self, case: &Case) -> Vec<usize> {
         let solos: Vec<Case> = (0..case.insns.len())
             .map(|i| {
+                let keep = |j: usize| (j == i && !case.stops(i)) || (j + 1 == i && case.needs_setup(i));
                 let mut c = case.clone();
                 for (j, slot) in c.insns.iter_mut().enumerate() {
-                    if j != i {
+                    if !keep(j) {
                         *slot = (asm::NOP, "NOP");
                     }
                 }
@@ -214,7 +217,7 @@ impl Runner<'_> {
                 continue;
             }
             let mut trial = best.clone();
-            trial.insns[i] = (asm::NOP, "NOP");
+            trial.nop(i);
             if let Some(o) = self.still_mismatches(&trial) {
                 best = trial;
                 outs = Some(o);
@@ -244,7 +247,10 @@ pub fn run(config: &Config) -> Report {
     let mut done = 0;
     while done < config.cases {
         let n = config.batch.min(config.cases - done);
-        let cases: Vec<Case> = (0..n).map(|_| generator.case(config.max_len)).collect();
+        let mut cases: Vec<Case> = (0..n).map(|_| generator.case(config.max_len)).collect();
+        // Cases with a BRK last: each BRK reached ends the program, and the cases after it must
+        // be run again in a new one (see `run_batch`).
+        cases.sort_by_key(|c| (0..c.insns.len()).any(|i| c.stops(i)));
         for c in &cases {
             for &(_, row) in &c.insns {
                 report.row(row).generated += 1;
@@ -296,7 +302,9 @@ fn run_batch(runner: &mut Runner, cases: &[Case], report: &mut Report) {
 }
 
 /// Case `case` stopped one side or both: find the instruction and count it. After a SIGILL,
-/// returns the case with that instruction replaced by a NOP, to run the rest of it.
+/// returns the case with that instruction replaced by a NOP, to run the rest of it. When both
+/// sides were stopped by the same signal (not SIGILL: a BRK's SIGTRAP), they agree; returns the
+/// case up to that instruction, to compare the state both had when they stopped.
 fn fault(
     runner: &mut Runner,
     case: &Case,
@@ -317,6 +325,16 @@ fn fault(
         return None;
     };
     let (word, row) = case.insns[i];
+    let alike = !q_ok && !a_ok && q.ending == a.ending && matches!(q.ending, Ending::Signal(_));
+    if alike && !q.sigill() && !a.sigill() {
+        report.row(row).stopped_alike += 1;
+        // The culprit was found on a64x's side; had qemu stopped elsewhere, the state compared
+        // here differs or qemu stops again in this shorter case, and either is reported.
+        let mut upto = nop_from(case, i);
+        // The NOP keeps the row's name so the row counts as run if the states agree.
+        upto.insns[i].1 = row;
+        return Some(upto);
+    }
     let entry = report.row(row);
     match (q_ok, a_ok) {
         (true, false) if a.sigill() => entry.a64x_sigill.push(word),
@@ -339,7 +357,7 @@ fn fault(
         }
     }
     let mut again = case.clone();
-    again.insns[i] = (asm::NOP, "NOP");
+    again.nop(i);
     Some(again)
 }
 

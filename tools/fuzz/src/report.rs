@@ -25,6 +25,9 @@ pub struct RowStats {
     pub both_sigill: usize,
     /// Other faults (SIGSEGV, SIGBUS, timeouts) on either side.
     pub faults: usize,
+    /// Cases both sides stopped at this row's instruction with the same signal (BRK: SIGTRAP);
+    /// the state at the stop is compared, and counts under `run` if it agrees.
+    pub stopped_alike: usize,
 }
 
 /// The result of [`crate::run`].
@@ -154,6 +157,13 @@ impl std::fmt::Display for Report {
         for n in never_ok {
             writeln!(f, "  drawn but never ran to the end on both sides: {n}")?;
         }
+        for (n, s) in self.rows.values().filter(|(_, s)| s.stopped_alike > 0) {
+            writeln!(
+                f,
+                "  stopped both sides with the same signal (state at the stop compared): {n} x{}",
+                s.stopped_alike
+            )?;
+        }
         for (n, why) in &self.skipped {
             writeln!(f, "  {why}: {n}")?;
         }
@@ -168,9 +178,14 @@ impl std::fmt::Display for Report {
         }
         writeln!(
             f,
-            "\nseed {}: {} cases, {} emulator runs, {} mismatches/faults, {} a64x SIGILLs",
+            "\nseed {}: {} cases, {} instructions, {} emulator runs, {} mismatches/faults, {} a64x SIGILLs",
             self.seed,
             self.cases_run,
+            self.rows
+                .values()
+                .filter(|(n, _)| *n != "NOP")
+                .map(|(_, s)| s.generated)
+                .sum::<usize>(),
             self.runs,
             self.failures,
             self.a64x_sigills()

@@ -767,6 +767,18 @@ pub enum Inst {
     },
     /// Scalar floating point (a64/fp.rs).
     Fp(super::fp::FpInst),
+    /// AdvSIMD floating-point vector operation on single (`double == false`) or double lanes.
+    VecFp {
+        op: VecFpOp,
+        double: bool,
+        q: bool,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+        round: super::fp::FpRounding,
+        signed: bool,
+        index: u8,
+    },
     /// CRC32B/H/W/X and CRC32CB/H/W/X.
     Crc32 {
         castagnoli: bool,
@@ -801,6 +813,54 @@ pub enum Inst {
     },
     /// Anything not implemented: SIGILL in the guest.
     Undefined,
+}
+
+/// AdvSIMD floating-point vector operations (C7.2: FADD (vector) etc.).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum VecFpOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Max,
+    Min,
+    MaxNm,
+    MinNm,
+    Mla,
+    Mls,
+    Abd,
+    Addp,
+    Maxp,
+    Minp,
+    MaxNmp,
+    MinNmp,
+    Cmeq,
+    Cmge,
+    Cmgt,
+    Acge,
+    Acgt,
+    CmeqZ,
+    CmgeZ,
+    CmgtZ,
+    CmleZ,
+    CmltZ,
+    Abs,
+    Neg,
+    Sqrt,
+    /// FRINT* with `round`.
+    Rint,
+    /// FCVT{N,M,P,Z,A}{S,U} with `round` and `signed`.
+    ToInt,
+    /// SCVTF/UCVTF with `signed`.
+    FromInt,
+    /// FCVTL/FCVTL2 (single to double).
+    Cvtl,
+    /// FCVTN/FCVTN2 (double to single).
+    Cvtn,
+    MulElem,
+    MlaElem,
+    MlsElem,
 }
 
 /// Flag-manipulation instructions.

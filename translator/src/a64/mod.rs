@@ -93,6 +93,7 @@ pub static TABLE: &[Row] = &[
     row!("AdvSIMD scalar pairwise ADDP", 0xffff_fc00, 0x5ef1_b800, simd::addp_scalar),
     row!("AdvSIMD modified immediate", 0x9ff8_0400, 0x0f00_0400, simd::modified_imm),
     row!("AdvSIMD shift by immediate", 0x9f80_0400, 0x0f00_0400, simd::shift_imm),
+    row!("AdvSIMD vector x indexed element", 0x9f00_0400, 0x0f00_0000, simd::by_element),
     row!("AdvSIMD three different", 0x9f20_0c00, 0x0e20_0000, simd::three_diff),
     row!("AdvSIMD three same", 0x9f20_0400, 0x0e20_0400, simd::three_same),
     row!("AdvSIMD two-register miscellaneous", 0x9f3e_0c00, 0x0e20_0800, simd::two_misc),

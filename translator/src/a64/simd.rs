@@ -2,6 +2,7 @@
 //! static glibc's string routines need. The rest decodes to `Undefined`.
 
 use super::fields::*;
+use super::fp::FpRounding;
 use super::inst::*;
 
 fn arr(w: u32) -> Arrangement {
@@ -13,6 +14,9 @@ fn arr(w: u32) -> Arrangement {
 
 /// AdvSIMD three same.
 pub(super) fn three_same(w: u32) -> Inst {
+    if bits(w, 15, 14) == 0b11 {
+        return three_same_fp(w);
+    }
     let u = bit(w, 29);
     let a = arr(w);
     let size = a.esize;
@@ -59,6 +63,10 @@ pub(super) fn three_same(w: u32) -> Inst {
 
 /// AdvSIMD two-register miscellaneous.
 pub(super) fn two_misc(w: u32) -> Inst {
+    let opcode = bits(w, 16, 12);
+    if (0b01100..=0b01111).contains(&opcode) || opcode == 0b10110 || opcode == 0b10111 || opcode >= 0b11000 {
+        return two_misc_fp(w);
+    }
     let u = bit(w, 29);
     let a = arr(w);
     use VecOp2::*;
@@ -161,6 +169,31 @@ pub(super) fn modified_imm(w: u32) -> Inst {
     let q = bit(w, 30);
     if bit(w, 11) {
         return Inst::Undefined;
+    }
+    if cmode == 0b1111 {
+        // FMOV (vector, immediate): single (op == 0) or double (op == 1, Q only).
+        let rd = vr(w, 0);
+        return match (op, q) {
+            (false, _) => {
+                let s = super::fp::vfp_expand_imm(imm8, super::fp::FpType::S);
+                Inst::VecMoviImm {
+                    arr: Arrangement { esize: 0, q },
+                    rd,
+                    imm: s | (s << 32),
+                    op: VecImmOp::Movi,
+                }
+            }
+            (true, true) => {
+                let d = super::fp::vfp_expand_imm(imm8, super::fp::FpType::D);
+                Inst::VecMoviImm {
+                    arr: Arrangement { esize: 0, q },
+                    rd,
+                    imm: d,
+                    op: VecImmOp::Movi,
+                }
+            }
+            (true, false) => Inst::Undefined,
+        };
     }
     let Some(imm) = advsimd_expand_imm(op, cmode, imm8) else {
         return Inst::Undefined;
@@ -445,4 +478,115 @@ pub(super) fn ldst_single(w: u32) -> Inst {
         post: post_reg,
         post_imm,
     }
+}
+
+fn vec_fp(w: u32, op: VecFpOp, round: FpRounding, signed: bool, index: u8) -> Inst {
+    let double = bit(w, 22);
+    let q = bit(w, 30);
+    if double && !q && !matches!(op, VecFpOp::Cvtl | VecFpOp::Cvtn) {
+        return Inst::Undefined;
+    }
+    Inst::VecFp {
+        op,
+        double,
+        q,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 16),
+        round,
+        signed,
+        index,
+    }
+}
+
+/// AdvSIMD three same, floating point (opcode 11xxx).
+fn three_same_fp(w: u32) -> Inst {
+    use VecFpOp::*;
+    let op = match (bit(w, 29), bit(w, 23), bits(w, 15, 11)) {
+        (false, false, 0b11000) => MaxNm,
+        (false, false, 0b11001) => Mla,
+        (false, false, 0b11010) => Add,
+        (false, false, 0b11100) => Cmeq,
+        (false, false, 0b11110) => Max,
+        (false, true, 0b11000) => MinNm,
+        (false, true, 0b11001) => Mls,
+        (false, true, 0b11010) => Sub,
+        (false, true, 0b11110) => Min,
+        (true, false, 0b11000) => MaxNmp,
+        (true, false, 0b11010) => Addp,
+        (true, false, 0b11011) => Mul,
+        (true, false, 0b11100) => Cmge,
+        (true, false, 0b11101) => Acge,
+        (true, false, 0b11110) => Maxp,
+        (true, false, 0b11111) => Div,
+        (true, true, 0b11000) => MinNmp,
+        (true, true, 0b11010) => Abd,
+        (true, true, 0b11100) => Cmgt,
+        (true, true, 0b11101) => Acgt,
+        (true, true, 0b11110) => Minp,
+        _ => return Inst::Undefined,
+    };
+    vec_fp(w, op, FpRounding::TieEven, false, 0)
+}
+
+/// AdvSIMD two-register miscellaneous, floating point.
+fn two_misc_fp(w: u32) -> Inst {
+    use FpRounding::*;
+    use VecFpOp::*;
+    let (u, a) = (bit(w, 29), bit(w, 23));
+    let (op, round, signed) = match (u, a, bits(w, 16, 12)) {
+        (false, true, 0b01100) => (CmgtZ, TieEven, false),
+        (false, true, 0b01101) => (CmeqZ, TieEven, false),
+        (false, true, 0b01110) => (CmltZ, TieEven, false),
+        (false, true, 0b01111) => (Abs, TieEven, false),
+        (true, true, 0b01100) => (CmgeZ, TieEven, false),
+        (true, true, 0b01101) => (CmleZ, TieEven, false),
+        (true, true, 0b01111) => (Neg, TieEven, false),
+        (true, true, 0b11111) => (Sqrt, TieEven, false),
+        (false, false, 0b10110) => (Cvtn, TieEven, false),
+        (false, false, 0b10111) => (Cvtl, TieEven, false),
+        (false, false, 0b11000) => (Rint, TieEven, false),
+        (false, false, 0b11001) => (Rint, NegInf, false),
+        (false, true, 0b11000) => (Rint, PosInf, false),
+        (false, true, 0b11001) => (Rint, Zero, false),
+        (true, false, 0b11000) => (Rint, TieAway, false),
+        (true, false, 0b11001) => (Rint, Fpcr, false),
+        (true, true, 0b11001) => (Rint, Fpcr, false),
+        (false, false, 0b11010) => (ToInt, TieEven, true),
+        (false, false, 0b11011) => (ToInt, NegInf, true),
+        (false, false, 0b11100) => (ToInt, TieAway, true),
+        (false, true, 0b11010) => (ToInt, PosInf, true),
+        (false, true, 0b11011) => (ToInt, Zero, true),
+        (true, false, 0b11010) => (ToInt, TieEven, false),
+        (true, false, 0b11011) => (ToInt, NegInf, false),
+        (true, false, 0b11100) => (ToInt, TieAway, false),
+        (true, true, 0b11010) => (ToInt, PosInf, false),
+        (true, true, 0b11011) => (ToInt, Zero, false),
+        (false, false, 0b11101) => (FromInt, TieEven, true),
+        (true, false, 0b11101) => (FromInt, TieEven, false),
+        _ => return Inst::Undefined,
+    };
+    // FCVTN/FCVTL here handle single <-> double only (sz == 1).
+    if matches!(op, Cvtn | Cvtl) && !bit(w, 22) {
+        return Inst::Undefined;
+    }
+    vec_fp(w, op, round, signed, 0)
+}
+
+/// AdvSIMD vector x indexed element: FMUL, FMLA, FMLS (by element).
+pub(super) fn by_element(w: u32) -> Inst {
+    use VecFpOp::*;
+    let op = match (bit(w, 29), bits(w, 15, 12)) {
+        (false, 0b0001) => MlaElem,
+        (false, 0b0101) => MlsElem,
+        (false, 0b1001) => MulElem,
+        _ => return Inst::Undefined,
+    };
+    let (h, l) = (bits(w, 11, 11), bits(w, 21, 21));
+    let index = match bits(w, 23, 22) {
+        0b10 => (h << 1) | l,
+        0b11 if l == 0 => h,
+        _ => return Inst::Undefined,
+    } as u8;
+    vec_fp(w, op, FpRounding::TieEven, false, index)
 }

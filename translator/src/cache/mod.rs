@@ -102,6 +102,14 @@ impl CodeCache {
         })
     }
 
+    /// An empty cache of the same size, lift options and logging as this one: the cache of a new
+    /// guest thread (each thread has its own, so chaining never races with another thread).
+    pub fn new_like(&self) -> std::io::Result<Self> {
+        let mut c = Self::new(self.size, self.opts)?;
+        c.log = self.log;
+        Ok(c)
+    }
+
     /// Host code for guest `pc`, if translated.
     pub fn lookup(&self, pc: u64) -> Option<u64> {
         self.blocks.get(&pc).map(|e| e.host)

@@ -504,6 +504,38 @@ fn eval_ty<F: Fmt>(cpu: &mut CpuState, f: &FpOp, x: u64) -> Option<u64> {
     None
 }
 
+/// One lane of a vector FP operation with the scalar semantics: `f` names the operation (its
+/// register fields are ignored); `n`, `m`, `a` are the lane's operand bit patterns.
+pub fn lane(f: &FpOp, n: u64, m: u64, a: u64, fpcr: u64) -> u64 {
+    match f.ty {
+        FpTy::S => lane_ty::<f32>(f, n & 0xffff_ffff, m & 0xffff_ffff, a & 0xffff_ffff, fpcr),
+        FpTy::D => lane_ty::<f64>(f, n, m, a, fpcr),
+    }
+}
+
+fn lane_ty<F: Fmt>(f: &FpOp, n: u64, m: u64, a: u64, fpcr: u64) -> u64 {
+    use FpKind::*;
+    match f.kind {
+        Add | Sub | Mul | Div | Nmul | Max | Min | MaxNm | MinNm => arith2::<F>(f.kind, n, m, fpcr),
+        Abs => n & !F::SIGN,
+        Neg => neg_bits::<F>(n),
+        Sqrt => process_nans::<F>(&[n], fpcr).unwrap_or_else(|| generated(F::from_u(n).sqrt())),
+        Rint => process_nans::<F>(&[n], fpcr).unwrap_or_else(|| {
+            let r = if f.round == FpRound::Fpcr {
+                fpcr_round(fpcr)
+            } else {
+                f.round
+            };
+            F::from_u(n).round_with(r).u()
+        }),
+        Madd | Msub | Nmadd | Nmsub => muladd::<F>(f.kind, a, n, m, fpcr),
+        Cmp => compare::<F>(n, m),
+        ToInt => to_int::<F>(n, f, fpcr),
+        FromInt => from_int::<F>(n, f),
+        Cvt => convert(n, f.ty, fpcr),
+    }
+}
+
 /// Write a scalar result: the rest of the V register is zeroed.
 fn set(cpu: &mut CpuState, d: u8, bits: u64) {
     cpu.v[d as usize] = [bits, 0];

@@ -94,6 +94,8 @@ pub enum VecKind {
     /// TBL/TBX: `imm` = table length | (tbx << 8); the table is V`n`..V`n+len-1`.
     Tbl,
     Tbx,
+    /// A floating-point vector op ([`super::vfp`]): `imm` holds its kind and options.
+    Fp,
 }
 
 /// A vector operation with its element size (log2 bytes), width and immediate.
@@ -454,13 +456,19 @@ pub fn apply(cpu: &mut CpuState, f: &VecFn, d: u8, n: u8, m: u8) {
         let v = cpu.v[(r & 31) as usize];
         (v[0] as u128) | ((v[1] as u128) << 64)
     };
-    let table: Vec<u128> = match f.kind {
-        VecKind::Tbl | VecKind::Tbx => (0..(f.imm & 0xff) as u8)
-            .map(|i| get(cpu, n.wrapping_add(i) % 32))
-            .collect(),
-        _ => vec![],
+    let mut table = [0u128; 4];
+    let len = match f.kind {
+        VecKind::Tbl | VecKind::Tbx => (f.imm & 7) as usize,
+        _ => 0,
     };
-    let r = f.eval(get(cpu, n), get(cpu, m), get(cpu, d), &table);
+    for (i, t) in table.iter_mut().enumerate().take(len) {
+        *t = get(cpu, (n + i as u8) % 32);
+    }
+    let r = if f.kind == VecKind::Fp {
+        super::vfp::eval(f, get(cpu, n), get(cpu, m), get(cpu, d), cpu.fpcr)
+    } else {
+        f.eval(get(cpu, n), get(cpu, m), get(cpu, d), &table[..len])
+    };
     cpu.v[d as usize] = [r as u64, (r >> 64) as u64];
 }
 

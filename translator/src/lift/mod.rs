@@ -215,7 +215,12 @@ fn flags_live_at(mut pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, budget: &mut u
             FlagsUse::Neither => {}
         }
         match inst {
-            Inst::B { offset, .. } => pc = pc.wrapping_add(offset as u64),
+            // B.AL and B.NV branch unconditionally too (and read no flags).
+            Inst::B { offset, .. }
+            | Inst::BCond {
+                cond: Cond::Al | Cond::Nv,
+                offset,
+            } => pc = pc.wrapping_add(offset as u64),
             Inst::Cbz { offset, .. } | Inst::Tbz { offset, .. } => {
                 if depth == 0 {
                     return true;
@@ -284,6 +289,7 @@ pub fn lift_inst(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
         | Ext { .. }
         | Tbl { .. }
         | Vec3Diff { .. }
+        | VecFp { .. }
         | LdStSingle { .. }
         | Ld1St1Multi { .. } => {
             simd::lift(cx, inst);

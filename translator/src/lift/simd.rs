@@ -2,6 +2,7 @@
 //! becomes a vector op on CpuState's V registers or a lane access.
 
 use super::Ctx;
+use crate::a64::fp::FpRounding;
 use crate::a64::*;
 use crate::ir::{BinOp, LoadTy, Log2, Op, Sz, VecFn, VecKind};
 
@@ -207,6 +208,74 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
         } => {
             let kind = if tbx { VecKind::Tbx } else { VecKind::Tbl };
             vop(cx, kind, 0, q, len as u64, rd, rn, rm);
+        }
+        Inst::VecFp {
+            op,
+            double,
+            q,
+            rd,
+            rn,
+            rm,
+            round,
+            signed,
+            index,
+        } => {
+            use crate::ir::fp::FpRound;
+            use crate::ir::vfp::{imm, VfpKind as K};
+            use VecFpOp as O;
+            let kind = match op {
+                O::Add => K::Add,
+                O::Sub => K::Sub,
+                O::Mul => K::Mul,
+                O::Div => K::Div,
+                O::Max => K::Max,
+                O::Min => K::Min,
+                O::MaxNm => K::MaxNm,
+                O::MinNm => K::MinNm,
+                O::Mla => K::Mla,
+                O::Mls => K::Mls,
+                O::Abd => K::Abd,
+                O::Addp => K::Addp,
+                O::Maxp => K::Maxp,
+                O::Minp => K::Minp,
+                O::MaxNmp => K::MaxNmp,
+                O::MinNmp => K::MinNmp,
+                O::Cmeq => K::Cmeq,
+                O::Cmge => K::Cmge,
+                O::Cmgt => K::Cmgt,
+                O::Acge => K::Acge,
+                O::Acgt => K::Acgt,
+                O::CmeqZ => K::CmeqZ,
+                O::CmgeZ => K::CmgeZ,
+                O::CmgtZ => K::CmgtZ,
+                O::CmleZ => K::CmleZ,
+                O::CmltZ => K::CmltZ,
+                O::Abs => K::Abs,
+                O::Neg => K::Neg,
+                O::Sqrt => K::Sqrt,
+                O::Rint => K::Rint,
+                O::ToInt => K::ToInt,
+                O::FromInt => K::FromInt,
+                O::Cvtl => K::Cvtl,
+                O::Cvtn => K::Cvtn,
+                O::MulElem => K::MulElem,
+                O::MlaElem => K::MlaElem,
+                O::MlsElem => K::MlsElem,
+            };
+            let r = match round {
+                FpRounding::TieEven => FpRound::N,
+                FpRounding::PosInf => FpRound::P,
+                FpRounding::NegInf => FpRound::M,
+                FpRounding::Zero => FpRound::Z,
+                FpRounding::TieAway => FpRound::A,
+                FpRounding::Fpcr => FpRound::Fpcr,
+            };
+            let es = if double || matches!(op, O::Cvtl | O::Cvtn) {
+                3
+            } else {
+                2
+            };
+            vop(cx, VecKind::Fp, es, q, imm(kind, r, signed, index), rd, rn, rm);
         }
         Inst::Vec3Diff {
             op,

@@ -1,0 +1,297 @@
+//! The command line: each qemu-user option a64x takes (`-E`, `-U`, `-0`, `-s`, `-cpu`, `-strace`,
+//! `-version`), by its flag and by its `A64X_*` variable, checked by its effect on
+//! test-binaries/src/env.c; `--help` and the README list every option; `--binfmt-conf` and
+//! `--binfmt-status` (registration itself is tests/binfmt.rs); and, opt-in with
+//! `A64X_TEST_STATIC=1`, scripts/build-static.sh.
+
+mod common;
+
+use common::{Ending, RunResult};
+use std::ffi::OsString;
+use std::io::Write;
+use std::time::Duration;
+
+/// `-cpu max`: FP, ASIMD, CRC32, ATOMICS, LRCPC, FLAGM; AT_HWCAP2: FLAGM2.
+const MAX_HWCAP: u64 = 1 | 1 << 1 | 1 << 7 | 1 << 8 | 1 << 15 | 1 << 27;
+const MAX_HWCAP2: u64 = 1 << 7;
+
+/// Runs `env VARS... a64x ARGS...` in test-binaries/ (so `out/env-O2` names the test program).
+fn a64x_env(vars: &[&str], args: &[&str]) -> RunResult {
+    let (bin, extra) = common::a64x_command();
+    let mut full: Vec<OsString> = vars.iter().map(OsString::from).collect();
+    full.push(bin);
+    full.extend(extra);
+    full.extend(args.iter().map(OsString::from));
+    common::run_with_timeout(
+        "env".as_ref(),
+        &full,
+        &common::test_binaries(),
+        None,
+        Duration::from_secs(30),
+    )
+}
+
+/// Runs `a64x ARGS...` in test-binaries/.
+fn a64x(args: &[&str]) -> RunResult {
+    a64x_env(&[], args)
+}
+
+/// The test program that prints its argv, environment, HWCAPs and stack size.
+fn env_prog() -> &'static str {
+    common::build_test_binaries();
+    "out/env-O2"
+}
+
+fn describe(r: &RunResult) -> String {
+    format!(
+        "{}\n--- stdout:\n{}--- stderr:\n{}---",
+        r.ending,
+        String::from_utf8_lossy(&r.stdout),
+        String::from_utf8_lossy(&r.stderr)
+    )
+}
+
+/// stdout of a run that must succeed.
+fn ok(r: &RunResult) -> String {
+    assert_eq!(r.ending, Ending::Exit(0), "{}", describe(r));
+    String::from_utf8_lossy(&r.stdout).into_owned()
+}
+
+/// A usage error: clap's exit status 2, `error:` on stderr naming `word`, nothing on stdout.
+fn usage_error(r: &RunResult, word: &str) {
+    assert_eq!(r.ending, Ending::Exit(2), "{}", describe(r));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.starts_with("error:") && err.contains(word), "{}", describe(r));
+    assert!(r.stdout.is_empty(), "{}", describe(r));
+}
+
+/// The value of `key=0x...` in env.c's output.
+fn hex(out: &str, key: &str) -> u64 {
+    let v = out
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key}= in:\n{out}"));
+    u64::from_str_radix(v.trim_start_matches("0x"), 16).unwrap_or(0)
+}
+
+#[test]
+fn set_and_unset_guest_environment() {
+    let p = env_prog();
+    let out = ok(&a64x(&["-E", "FOO=a,b", "-E", "BAR=1", "-U", "HOME", p, "FOO", "BAR", "HOME", "LANG"]));
+    assert_eq!(out, "FOO=a,b\nBAR=1\nHOME unset\nLANG=C\n");
+    // The variables take comma-separated lists, as QEMU_SET_ENV and QEMU_UNSET_ENV do.
+    let out = ok(&a64x_env(
+        &["A64X_SET_ENV=FOO=1,BAR=2", "A64X_UNSET_ENV=HOME,LANG"],
+        &[p, "FOO", "BAR", "HOME", "LANG"],
+    ));
+    assert_eq!(out, "FOO=1\nBAR=2\nHOME unset\nLANG unset\n");
+    // -E overrides a variable a64x inherited; -U of a variable that is not there is fine.
+    let out = ok(&a64x(&["-E", "HOME=/x", "-U", "NO_SUCH", p, "HOME"]));
+    assert_eq!(out, "HOME=/x\n");
+    usage_error(&a64x(&["-E", "NOEQUALS", p]), "NOEQUALS");
+}
+
+#[test]
+fn argv0() {
+    let p = env_prog();
+    let out = ok(&a64x(&["-0", "myname", p, "-a"]));
+    assert_eq!(out, "argc=2\nargv[0]=myname\nargv[1]=-a\n");
+    let out = ok(&a64x_env(&["A64X_ARGV0=fromenv"], &[p, "-a"]));
+    assert_eq!(out, "argc=2\nargv[0]=fromenv\nargv[1]=-a\n");
+    let out = ok(&a64x(&[p, "-a"]));
+    assert_eq!(out, format!("argc=2\nargv[0]={p}\nargv[1]=-a\n"));
+}
+
+#[test]
+fn stack_size() {
+    let p = env_prog();
+    assert_eq!(ok(&a64x(&[p, "-s"])), "stack=8192K\n");
+    assert_eq!(ok(&a64x(&["-s", "256K", p, "-s"])), "stack=256K\n");
+    assert_eq!(ok(&a64x(&["-s", "100000", p, "-s"])), "stack=100K\n");
+    assert_eq!(ok(&a64x_env(&["A64X_STACK_SIZE=16M"], &[p, "-s"])), "stack=16384K\n");
+    usage_error(&a64x(&["-s", "1K", p]), "64K");
+    usage_error(&a64x(&["-s", "lots", p]), "lots");
+}
+
+#[test]
+fn cpu_help_lists_the_features() {
+    for spelling in [&["-cpu", "help"][..], &["--cpu=help"], &["--cpu", "?"]] {
+        let out = ok(&a64x(spelling));
+        assert!(out.contains("max"), "{out}");
+        for f in ["fp", "asimd", "crc32", "atomics", "lrcpc", "flagm", "flagm2"] {
+            assert!(out.lines().any(|l| l.trim_start().starts_with(&format!("{f} "))), "{f}:\n{out}");
+        }
+    }
+}
+
+#[test]
+fn cpu_features_turned_off_leave_hwcap() {
+    let p = env_prog();
+    let out = ok(&a64x(&[p, "-x"]));
+    assert_eq!((hex(&out, "hwcap"), hex(&out, "hwcap2")), (MAX_HWCAP, MAX_HWCAP2), "{out}");
+    let out = ok(&a64x(&["-cpu", "max,-atomics,-crc32", p, "-x"]));
+    assert_eq!(hex(&out, "hwcap"), MAX_HWCAP & !(1 << 7 | 1 << 8), "{out}");
+    assert_eq!(hex(&out, "hwcap2"), MAX_HWCAP2, "{out}");
+    let out = ok(&a64x_env(&["A64X_CPU=max,flagm2=off,-lrcpc"], &[p, "-x"]));
+    assert_eq!(hex(&out, "hwcap"), MAX_HWCAP & !(1 << 15), "{out}");
+    assert_eq!(hex(&out, "hwcap2"), 0, "{out}");
+    // glibc picks its memcpy and atomics from HWCAP: the program must still run the same.
+    let out = ok(&a64x(&["--cpu", "max,-atomics", "out/hello-O2"]));
+    assert!(out.starts_with("Hello"), "{out}");
+    usage_error(&a64x(&["-cpu", "max,-sve", p]), "sve");
+    usage_error(&a64x(&["-cpu", "max,-fp", p]), "fp");
+    usage_error(&a64x(&["-cpu", "cortex-a57", p]), "cortex-a57");
+}
+
+#[test]
+fn strace_single_dash_and_guest_arguments_untouched() {
+    let p = env_prog();
+    for flag in ["-strace", "--strace"] {
+        let r = a64x(&[flag, p, "X"]);
+        assert_eq!(ok(&r), "X unset\n");
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(err.contains("exit_group("), "{flag}: {}", describe(&r));
+    }
+    let r = a64x_env(&["A64X_STRACE=1"], &[p, "X"]);
+    assert!(String::from_utf8_lossy(&r.stderr).contains("exit_group("), "{}", describe(&r));
+    // After PROGRAM, qemu's spellings belong to the guest.
+    let r = a64x(&[p, "-strace", "-cpu", "-version"]);
+    assert_eq!(ok(&r), "-strace unset\n-cpu unset\n-version unset\n");
+    assert!(r.stderr.is_empty(), "{}", describe(&r));
+}
+
+#[test]
+fn version() {
+    for flag in ["-version", "--version", "-V"] {
+        let out = ok(&a64x(&[flag]));
+        assert_eq!(out, format!("a64x {}\n", env!("CARGO_PKG_VERSION")), "{flag}");
+    }
+}
+
+/// Every option, as `--help` spells it, and its variable.
+const OPTIONS: &[(&str, Option<&str>)] = &[
+    ("--sysroot", Some("A64X_LD_PREFIX")),
+    ("--strace", Some("A64X_STRACE")),
+    ("--stats", Some("A64X_STATS")),
+    ("--max-block-insns", Some("A64X_MAX_BLOCK_INSNS")),
+    ("-d", Some("A64X_DEBUG")),
+    ("-0", Some("A64X_ARGV0")),
+    ("-E", Some("A64X_SET_ENV")),
+    ("-U", Some("A64X_UNSET_ENV")),
+    ("-s", Some("A64X_STACK_SIZE")),
+    ("--cpu", Some("A64X_CPU")),
+    ("--install-binfmt", None),
+    ("--uninstall-binfmt", None),
+    ("--binfmt-status", None),
+    ("--binfmt-conf", None),
+    ("--binfmt-name", None),
+    ("--binfmt-interpreter", None),
+    ("--binfmt-flags", None),
+];
+
+#[test]
+fn help_and_readme_list_every_option() {
+    let help = ok(&a64x(&["--help"]));
+    let readme = std::fs::read_to_string(common::root().join("README.md")).expect("read README.md");
+    for (opt, var) in OPTIONS {
+        let in_help = help
+            .lines()
+            .any(|l| l.trim_start().split([',', ' ']).any(|w| w == *opt));
+        assert!(in_help, "--help does not list {opt}:\n{help}");
+        assert!(readme.contains(&format!("`{opt}")), "README.md does not list {opt}");
+        if let Some(var) = var {
+            assert!(help.contains(var), "--help does not name {var}");
+            assert!(readme.contains(var), "README.md does not name {var}");
+        }
+    }
+    for qemu in ["-strace", "-cpu", "-version"] {
+        assert!(help.contains(qemu), "--help does not mention {qemu}");
+        assert!(readme.contains(qemu), "README.md does not mention {qemu}");
+    }
+}
+
+#[test]
+fn binfmt_conf_prints_a_binfmt_d_line() {
+    let out = ok(&a64x(&[
+        "--binfmt-conf",
+        "--binfmt-name",
+        "arm64",
+        "--binfmt-interpreter",
+        "/usr/local/bin/a64x",
+        "--binfmt-flags",
+        "PF",
+    ]));
+    let line = out.lines().find(|l| !l.starts_with('#')).unwrap_or_default();
+    assert_eq!(
+        line,
+        r":arm64:M::\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/local/bin/a64x:PF"
+    );
+    // Without --binfmt-interpreter: the absolute path of this a64x.
+    let out = ok(&a64x(&["--binfmt-conf"]));
+    let (bin, _) = common::a64x_command();
+    let bin = std::fs::canonicalize(bin).expect("canonical a64x path");
+    assert!(out.contains(&format!(":{}:\n", bin.display())), "{out}");
+    // Bad settings: one a64x: line, exit status 1.
+    for bad in [
+        &["--binfmt-conf", "--binfmt-flags", "X"][..],
+        &["--binfmt-conf", "--binfmt-name", "a/b"],
+        &["--binfmt-conf", "--binfmt-interpreter", "relative/a64x"],
+    ] {
+        let r = a64x(bad);
+        assert_eq!(r.ending, Ending::Exit(1), "{bad:?}: {}", describe(&r));
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(err.starts_with("a64x: ") && err.lines().count() == 1, "{bad:?}: {}", describe(&r));
+    }
+    usage_error(&a64x(&["--binfmt-conf", "--binfmt-status"]), "--binfmt");
+    usage_error(&a64x(&["--binfmt-conf", "out/env-O2"]), "PROGRAM");
+}
+
+#[test]
+fn binfmt_status_of_an_absent_entry() {
+    let r = a64x(&["--binfmt-status", "--binfmt-name", "a64x-no-such-entry"]);
+    assert_eq!(r.ending, Ending::Exit(1), "{}", describe(&r));
+    assert!(
+        String::from_utf8_lossy(&r.stdout).contains("not registered"),
+        "{}",
+        describe(&r)
+    );
+}
+
+/// scripts/build-static.sh, opt-in (`A64X_TEST_STATIC=1`): a full release build for another
+/// target, minutes on a small machine. The static a64x must run a program.
+#[test]
+fn static_build() {
+    if std::env::var_os("A64X_TEST_STATIC").is_none_or(|v| v != "1") {
+        // Straight to stderr: the test harness would swallow eprintln! of a passing test.
+        let _ = writeln!(
+            std::io::stderr(),
+            "tests/cli.rs static_build: not run (set A64X_TEST_STATIC=1 to build with scripts/build-static.sh)"
+        );
+        return;
+    }
+    let script = common::root().join("scripts/build-static.sh");
+    let r = common::run_with_timeout(
+        "bash".as_ref(),
+        &[script.into_os_string()],
+        &common::root(),
+        None,
+        Duration::from_secs(3600),
+    );
+    assert_eq!(r.ending, Ending::Exit(0), "{}", describe(&r));
+    let bin = common::root().join("target/x86_64-unknown-linux-gnu/release/a64x");
+    let desc = std::process::Command::new("file")
+        .arg("-b")
+        .arg(&bin)
+        .output()
+        .expect("run file");
+    let desc = String::from_utf8_lossy(&desc.stdout);
+    assert!(desc.contains("static"), "{}: {desc}", bin.display());
+    let r = common::run_with_timeout(
+        bin.as_os_str(),
+        &[OsString::from("prebuilt/hello")],
+        &common::test_binaries(),
+        None,
+        Duration::from_secs(30),
+    );
+    assert!(ok(&r).starts_with("Hello"), "{}", describe(&r));
+}

@@ -1,0 +1,207 @@
+//! AdvSIMD floating-point vector operations (Arm ARM C7: FADD, FSUB, FMUL, FDIV, FMLA, FMLS,
+//! FMAX/FMIN(NM), FABD, the pairwise forms, FCMEQ/FCMGE/FCMGT/FACGE/FACGT with zero forms,
+//! FABS, FNEG, FSQRT, FRINT*, FCVT* to and from integers, FCVTL, FCVTN, and the by-element
+//! FMUL/FMLA/FMLS): lane by lane with the scalar semantics of [`super::fp`].
+
+use super::fp::{lane, FpKind, FpOp, FpRound, FpTy};
+use super::vecfn::VecFn;
+
+/// Which vector FP operation (carried in `VecFn::imm` bits 7:0 of a `VecKind::Fp` op).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+#[allow(missing_docs)]
+pub enum VfpKind {
+    Add = 0,
+    Sub,
+    Mul,
+    Div,
+    Max,
+    Min,
+    MaxNm,
+    MinNm,
+    Mla,
+    Mls,
+    Abd,
+    Addp,
+    Maxp,
+    Minp,
+    MaxNmp,
+    MinNmp,
+    Cmeq,
+    Cmge,
+    Cmgt,
+    Acge,
+    Acgt,
+    CmeqZ,
+    CmgeZ,
+    CmgtZ,
+    CmleZ,
+    CmltZ,
+    Abs,
+    Neg,
+    Sqrt,
+    Rint,
+    ToInt,
+    FromInt,
+    /// FCVTL/FCVTL2: single to double (esize is the destination's).
+    Cvtl,
+    /// FCVTN/FCVTN2: double to single (esize is the source's).
+    Cvtn,
+    MulElem,
+    MlaElem,
+    MlsElem,
+}
+
+const KINDS: [VfpKind; 37] = {
+    use VfpKind::*;
+    [
+        Add, Sub, Mul, Div, Max, Min, MaxNm, MinNm, Mla, Mls, Abd, Addp, Maxp, Minp, MaxNmp, MinNmp, Cmeq, Cmge, Cmgt,
+        Acge, Acgt, CmeqZ, CmgeZ, CmgtZ, CmleZ, CmltZ, Abs, Neg, Sqrt, Rint, ToInt, FromInt, Cvtl, Cvtn, MulElem,
+        MlaElem, MlsElem,
+    ]
+};
+
+/// The immediate of a vector FP op: kind, rounding (Rint/ToInt), signedness (ToInt/FromInt) and
+/// element index (by-element forms).
+pub fn imm(kind: VfpKind, round: FpRound, signed: bool, index: u8) -> u64 {
+    kind as u64 | (round as u64) << 8 | (signed as u64) << 12 | (index as u64) << 16
+}
+
+/// The kind of a vector FP immediate.
+pub fn kind(imm: u64) -> VfpKind {
+    KINDS[(imm & 0xff) as usize % KINDS.len()]
+}
+
+fn round_of(imm: u64) -> FpRound {
+    use FpRound::*;
+    [N, P, M, Z, A, Fpcr][((imm >> 8) & 0xf) as usize % 6]
+}
+
+fn get(v: u128, es: u8, i: usize) -> u64 {
+    let bits = 8u32 << es;
+    let x = (v >> (bits * i as u32)) as u64;
+    if bits == 64 {
+        x
+    } else {
+        x & ((1u64 << bits) - 1)
+    }
+}
+
+fn put(v: &mut u128, es: u8, i: usize, x: u64) {
+    let bits = 8u32 << es;
+    let mask: u128 = if bits == 64 {
+        u64::MAX as u128
+    } else {
+        (1u128 << bits) - 1
+    };
+    *v = (*v & !(mask << (bits * i as u32))) | (((x as u128) & mask) << (bits * i as u32));
+}
+
+/// Evaluate a vector FP op (`f.kind == VecKind::Fp`) on V`n`, V`m` and the old V`d`.
+pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, fpcr: u64) -> u128 {
+    use VfpKind::*;
+    let k = kind(f.imm);
+    let es = f.esize;
+    let ty = if es == 3 { FpTy::D } else { FpTy::S };
+    let lanes = if f.q { 16 >> es } else { 8 >> es } as usize;
+    let op = |kind: FpKind| FpOp::new(kind, ty);
+    let ones = if es == 3 { u64::MAX } else { 0xffff_ffff };
+    let nzcv = |a: u64, b: u64| lane(&op(FpKind::Cmp), a, b, 0, fpcr) >> 28;
+    let abs = |x: u64| lane(&op(FpKind::Abs), x, 0, 0, fpcr);
+    let mut out = 0u128;
+    match k {
+        Cvtl => {
+            // Two singles from the lower (or, for FCVTL2, upper) half become doubles.
+            let base = if f.q { 2 } else { 0 };
+            for i in 0..2 {
+                let r = lane(&FpOp::new(FpKind::Cvt, FpTy::S), get(n, 2, base + i), 0, 0, fpcr);
+                put(&mut out, 3, i, r);
+            }
+            return out;
+        }
+        Cvtn => {
+            let mut r = if f.q { d & u64::MAX as u128 } else { 0 };
+            let base = if f.q { 2 } else { 0 };
+            for i in 0..2 {
+                put(
+                    &mut r,
+                    2,
+                    base + i,
+                    lane(&FpOp::new(FpKind::Cvt, FpTy::D), get(n, 3, i), 0, 0, fpcr),
+                );
+            }
+            return r;
+        }
+        Addp | Maxp | Minp | MaxNmp | MinNmp => {
+            let kind = match k {
+                Addp => FpKind::Add,
+                Maxp => FpKind::Max,
+                Minp => FpKind::Min,
+                MaxNmp => FpKind::MaxNm,
+                _ => FpKind::MinNm,
+            };
+            let cat = |j: usize| {
+                if j < lanes {
+                    get(n, es, j)
+                } else {
+                    get(m, es, j - lanes)
+                }
+            };
+            for i in 0..lanes {
+                put(&mut out, es, i, lane(&op(kind), cat(2 * i), cat(2 * i + 1), 0, fpcr));
+            }
+            return out;
+        }
+        _ => {}
+    }
+    let index = ((f.imm >> 16) & 0xf) as usize;
+    for i in 0..lanes {
+        let (a, b, acc) = (get(n, es, i), get(m, es, i), get(d, es, i));
+        let r = match k {
+            Add => lane(&op(FpKind::Add), a, b, 0, fpcr),
+            Sub => lane(&op(FpKind::Sub), a, b, 0, fpcr),
+            Mul => lane(&op(FpKind::Mul), a, b, 0, fpcr),
+            Div => lane(&op(FpKind::Div), a, b, 0, fpcr),
+            Max => lane(&op(FpKind::Max), a, b, 0, fpcr),
+            Min => lane(&op(FpKind::Min), a, b, 0, fpcr),
+            MaxNm => lane(&op(FpKind::MaxNm), a, b, 0, fpcr),
+            MinNm => lane(&op(FpKind::MinNm), a, b, 0, fpcr),
+            // FMLA: d + n*m fused; FMLS: d - n*m (FPNeg of the first multiplicand).
+            Mla => lane(&op(FpKind::Madd), a, b, acc, fpcr),
+            Mls => lane(&op(FpKind::Msub), a, b, acc, fpcr),
+            MulElem => lane(&op(FpKind::Mul), a, get(m, es, index), 0, fpcr),
+            MlaElem => lane(&op(FpKind::Madd), a, get(m, es, index), acc, fpcr),
+            MlsElem => lane(&op(FpKind::Msub), a, get(m, es, index), acc, fpcr),
+            Abd => abs(lane(&op(FpKind::Sub), a, b, 0, fpcr)),
+            // Compares: all ones when true; unordered is false.
+            Cmeq => ones * (nzcv(a, b) == 0b0110) as u64,
+            Cmge => ones * matches!(nzcv(a, b), 0b0110 | 0b0010) as u64,
+            Cmgt => ones * (nzcv(a, b) == 0b0010) as u64,
+            Acge => ones * matches!(nzcv(abs(a), abs(b)), 0b0110 | 0b0010) as u64,
+            Acgt => ones * (nzcv(abs(a), abs(b)) == 0b0010) as u64,
+            CmeqZ => ones * (nzcv(a, 0) == 0b0110) as u64,
+            CmgeZ => ones * matches!(nzcv(a, 0), 0b0110 | 0b0010) as u64,
+            CmgtZ => ones * (nzcv(a, 0) == 0b0010) as u64,
+            CmleZ => ones * matches!(nzcv(a, 0), 0b0110 | 0b1000) as u64,
+            CmltZ => ones * (nzcv(a, 0) == 0b1000) as u64,
+            Abs => abs(a),
+            Neg => lane(&op(FpKind::Neg), a, 0, 0, fpcr),
+            Sqrt => lane(&op(FpKind::Sqrt), a, 0, 0, fpcr),
+            Rint => {
+                let mut o = op(FpKind::Rint);
+                o.round = round_of(f.imm);
+                lane(&o, a, 0, 0, fpcr)
+            }
+            ToInt | FromInt => {
+                let mut o = op(if k == ToInt { FpKind::ToInt } else { FpKind::FromInt });
+                o.round = round_of(f.imm);
+                o.signed = (f.imm >> 12) & 1 == 1;
+                o.w64 = es == 3;
+                lane(&o, a, 0, 0, fpcr)
+            }
+            Addp | Maxp | Minp | MaxNmp | MinNmp | Cvtl | Cvtn => unreachable!("handled above"),
+        };
+        put(&mut out, es, i, r);
+    }
+    out
+}
