@@ -3,6 +3,7 @@
 //! single-dash spellings (`-strace`, `-cpu`, `-version`), and the binfmt_misc invocation
 //! (fs/binfmt_misc.c `load_misc_binary`: `a64x PATH [ARGV0] ARGS...`, ARGV0 with the `P` flag).
 
+use clap::builder::FalseyValueParser;
 use clap::parser::ValueSource;
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 use std::ffi::{OsStr, OsString};
@@ -28,11 +29,12 @@ pub struct Cli {
     pub sysroot: Option<PathBuf>,
 
     /// Print every guest system call and its result to stderr, strace style (also -strace).
-    #[arg(long = "strace", env = "A64X_STRACE")]
+    /// A variable that is not empty, 0, false, no, off or n turns it on (as for --stats).
+    #[arg(long = "strace", env = "A64X_STRACE", value_parser = FalseyValueParser::new())]
     pub strace: bool,
 
     /// Print translation statistics to stderr when the guest exits.
-    #[arg(long = "stats", env = "A64X_STATS")]
+    #[arg(long = "stats", env = "A64X_STATS", value_parser = FalseyValueParser::new())]
     pub stats: bool,
 
     /// Maximum guest instructions per translated block (1 = one instruction per block, for
@@ -526,8 +528,13 @@ fn qemu_command_line(raw: &[OsString]) -> Vec<OsString> {
         let next_is_value = if let Some(long) = mapped {
             out.push(long.into());
             longs.iter().any(|l| l == long)
-        } else if arg == b"--" || arg.first() != Some(&b'-') || arg == b"-" {
-            // `--` or PROGRAM: the rest is passed through untouched.
+        } else if arg == b"--" {
+            out.extend(raw[i..].iter().cloned());
+            break;
+        } else if arg.first() != Some(&b'-') || arg == b"-" {
+            // PROGRAM: the rest is the guest's, even words that look like a64x's options (clap
+            // would take `prog -s` as a64x's -s), so `--` goes before it, as qemu stops there.
+            out.push("--".into());
             out.extend(raw[i..].iter().cloned());
             break;
         } else {
@@ -626,7 +633,7 @@ mod tests {
         ]));
         assert_eq!(
             got,
-            os(&["a64x", "--strace", "--cpu", "max", "-L", "-strace", "prog", "-strace"])
+            os(&["a64x", "--strace", "--cpu", "max", "-L", "-strace", "--", "prog", "-strace"])
         );
         let got = qemu_command_line(&os(&["a64x", "--", "-cpu", "x"]));
         assert_eq!(got, os(&["a64x", "--", "-cpu", "x"]));

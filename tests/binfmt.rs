@@ -48,14 +48,18 @@ struct Run {
 
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {:?}\n--- stdout:\n{}--- stderr:\n{}---", self.status, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit {:?}\n--- stdout:\n{}--- stderr:\n{}---",
+            self.status, self.stdout, self.stderr
+        )
     }
 }
 
 /// Runs `cmd` with a fixed environment plus `vars`, killing it after 30 s.
 fn run(mut cmd: Command, vars: &[(&str, &str)]) -> Run {
     cmd.env_clear()
-        .env("PATH", "/usr/bin:/bin")
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .env("LANG", "C")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -107,7 +111,9 @@ fn remove_stale_entries() {
     };
     for e in dir.filter_map(|e| e.ok()) {
         let name = e.file_name().to_string_lossy().into_owned();
-        let pid = name.strip_prefix(PREFIX).and_then(|rest| rest.split('-').next()?.parse::<u32>().ok());
+        let pid = name
+            .strip_prefix(PREFIX)
+            .and_then(|rest| rest.split('-').next()?.parse::<u32>().ok());
         if let Some(pid) = pid {
             if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
                 let _ = std::fs::write(e.path(), "-1");
@@ -121,7 +127,11 @@ fn install(name: &str, flags: &str) -> Entry {
     let entry = Entry { name: name.to_string() };
     let r = a64x(&["--install-binfmt", "--binfmt-name", name, "--binfmt-flags", flags]);
     assert_eq!(r.status, Some(0), "--install-binfmt {flags}: {r}");
-    assert!(entry.path().exists(), "no {} after --install-binfmt: {r}", entry.path().display());
+    assert!(
+        entry.path().exists(),
+        "no {} after --install-binfmt: {r}",
+        entry.path().display()
+    );
     entry
 }
 
@@ -132,7 +142,9 @@ fn run_directly(args: &[&str], vars: &[(&str, &str)]) -> (Run, Run) {
     let mut vars = vars.to_vec();
     vars.push(("A64X_STATS", "1"));
     let mut sh = Command::new("sh");
-    sh.arg("-c").arg(format!("./env-O2 {}", args.join(" "))).current_dir(&dir);
+    sh.arg("-c")
+        .arg(format!("./env-O2 {}", args.join(" ")))
+        .current_dir(&dir);
     let by_shell = run(sh, &vars);
     let mut cmd = Command::new(dir.join("env-O2"));
     std::os::unix::process::CommandExt::arg0(&mut cmd, "custom-argv0");
@@ -171,22 +183,38 @@ fn binfmt_misc_registration_runs_aarch64_programs_directly() {
     let name = format!("{PREFIX}{pid}");
     let entry = install(&name, "");
     let (by_shell, with_argv0) = run_directly(&["-a", "--help", "HOME"], &[("HOME", "/h")]);
-    assert_eq!(by_shell.stdout, "argc=4\nargv[0]=./env-O2\nargv[1]=-a\nargv[2]=--help\nargv[3]=HOME\n--help unset\nHOME=/h\n");
-    assert!(with_argv0.stdout.starts_with(&format!("argc=4\nargv[0]={env_path}\n")), "{with_argv0}");
+    assert_eq!(
+        by_shell.stdout,
+        "argc=4\nargv[0]=./env-O2\nargv[1]=-a\nargv[2]=--help\nargv[3]=HOME\n--help unset\nHOME=/h\n"
+    );
+    assert!(
+        with_argv0.stdout.starts_with(&format!("argc=4\nargv[0]={env_path}\n")),
+        "{with_argv0}"
+    );
 
     let r = a64x(&["--binfmt-status", "--binfmt-name", &name]);
     assert_eq!(r.status, Some(0), "{r}");
-    assert!(r.stdout.contains("enabled") && r.stdout.contains("magic 7f454c46"), "{r}");
+    assert!(
+        r.stdout.contains("enabled") && r.stdout.contains("magic 7f454c46"),
+        "{r}"
+    );
     // The name is taken: one a64x: line, and the entry is untouched.
     let r = a64x(&["--install-binfmt", "--binfmt-name", &name]);
     assert_eq!(r.status, Some(1), "{r}");
-    assert!(r.stderr.starts_with("a64x: ") && r.stderr.contains("exists") && r.stderr.lines().count() == 1, "{r}");
+    assert!(
+        r.stderr.starts_with("a64x: ") && r.stderr.contains("exists") && r.stderr.lines().count() == 1,
+        "{r}"
+    );
     // Options reach a64x through its variables only.
     let (by_shell, _) = run_directly(&["-x"], &[("A64X_CPU", "max,-atomics")]);
     assert!(by_shell.stdout.starts_with("hwcap=0x8008083\n"), "{by_shell}");
     let r = a64x(&["--uninstall-binfmt", "--binfmt-name", &name]);
     assert_eq!(r.status, Some(0), "{r}");
-    assert!(!entry.path().exists(), "{} still there after --uninstall-binfmt", entry.path().display());
+    assert!(
+        !entry.path().exists(),
+        "{} still there after --uninstall-binfmt",
+        entry.path().display()
+    );
     let r = a64x(&["--uninstall-binfmt", "--binfmt-name", &name]);
     assert_eq!(r.status, Some(1), "{r}");
     assert!(r.stderr.starts_with("a64x: ") && r.stderr.lines().count() == 1, "{r}");
@@ -201,15 +229,55 @@ fn binfmt_misc_registration_runs_aarch64_programs_directly() {
         let status = std::fs::read_to_string(entry.path()).unwrap_or_default();
         assert!(status.contains(&format!("flags: {flags}")), "{status}");
         let (by_shell, with_argv0) = run_directly(&["-a", "x"], &[]);
-        assert_eq!(by_shell.stdout, "argc=3\nargv[0]=./env-O2\nargv[1]=-a\nargv[2]=x\nx unset\n", "{flags}");
-        assert_eq!(with_argv0.stdout, "argc=3\nargv[0]=custom-argv0\nargv[1]=-a\nargv[2]=x\nx unset\n", "{flags}");
+        assert_eq!(
+            by_shell.stdout, "argc=3\nargv[0]=./env-O2\nargv[1]=-a\nargv[2]=x\nx unset\n",
+            "{flags}"
+        );
+        assert_eq!(
+            with_argv0.stdout, "argc=3\nargv[0]=custom-argv0\nargv[1]=-a\nargv[2]=x\nx unset\n",
+            "{flags}"
+        );
         drop(entry);
     }
+    static_a64x_in_a_chroot(pid);
     let left: Vec<OsString> = std::fs::read_dir(BINFMT_DIR)
         .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
         .unwrap_or_default();
     assert!(
-        !left.iter().any(|n| n.to_string_lossy().starts_with(&format!("{PREFIX}{pid}"))),
+        !left
+            .iter()
+            .any(|n| n.to_string_lossy().starts_with(&format!("{PREFIX}{pid}"))),
         "entries left behind: {left:?}"
     );
+}
+
+/// With `F` and the static a64x of scripts/build-static.sh, when it has been built: an AArch64
+/// program runs inside a chroot that holds nothing else (no x86-64 libraries, no a64x).
+fn static_a64x_in_a_chroot(pid: u32) {
+    let bin = common::root().join("target/x86_64-unknown-linux-gnu/release/a64x");
+    if !bin.exists() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "tests/binfmt.rs: the F-flag chroot check did not run: no static a64x (scripts/build-static.sh)"
+        );
+        return;
+    }
+    let name = format!("{PREFIX}{pid}-static");
+    let entry = Entry { name: name.clone() };
+    let mut cmd = Command::new(&bin);
+    cmd.args(["--install-binfmt", "--binfmt-name", &name, "--binfmt-flags", "F"]);
+    let r = run(cmd, &[]);
+    assert_eq!(r.status, Some(0), "static a64x --install-binfmt: {r}");
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("binfmt-chroot-{pid}"));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("create the chroot directory");
+    std::fs::copy(common::test_binaries().join("out/env-O2"), root.join("env")).expect("copy env-O2");
+    let mut cmd = Command::new("chroot");
+    cmd.arg(&root).args(["/env", "-a"]);
+    let r = run(cmd, &[("A64X_STATS", "1")]);
+    let _ = std::fs::remove_dir_all(&root);
+    drop(entry);
+    assert_eq!(r.status, Some(0), "chroot ROOT /env: {r}");
+    assert_eq!(r.stdout, "argc=2\nargv[0]=/env\nargv[1]=-a\n", "{r}");
+    assert!(r.stderr.contains("blocks"), "not run by a64x: {r}");
 }

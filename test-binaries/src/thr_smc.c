@@ -11,6 +11,7 @@ typedef int (*fn_t)(int);
 
 static uint32_t *code;
 static int request, answered, result;
+static volatile int sink;
 
 /* mov w1, #imm ; add w0, w0, w1 ; ret */
 static void emit(uint32_t *p, uint16_t imm) {
@@ -24,8 +25,9 @@ static void *runner(void *arg) {
     fn_t f = (fn_t)(uintptr_t)code;
     for (int seen = 0;;) {
         int r;
+        /* Keep calling the function, so its translation stays hot in this thread. */
         while ((r = __atomic_load_n(&request, __ATOMIC_ACQUIRE)) == seen)
-            ;
+            sink = f(0);
         if (r < 0)
             return NULL;
         seen = r;

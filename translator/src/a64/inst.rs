@@ -679,6 +679,13 @@ pub enum Inst {
         rn: VReg,
         index: u8,
     },
+    /// DUP (element, scalar): V[rd] = V[rn].elem[index], the rest zeroed.
+    DupScalar {
+        esize: u8,
+        rd: VReg,
+        rn: VReg,
+        index: u8,
+    },
     /// INS (general): V[rd].elem[index] = rn.
     InsGeneral {
         esize: u8,

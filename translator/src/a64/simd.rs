@@ -590,3 +590,19 @@ pub(super) fn by_element(w: u32) -> Inst {
     } as u8;
     vec_fp(w, op, FpRounding::TieEven, false, index)
 }
+
+/// AdvSIMD scalar copy: DUP (element, scalar), alias MOV Vd, Vn.T[i].
+pub(super) fn scalar_copy(w: u32) -> Inst {
+    let imm5 = bits(w, 20, 16);
+    if imm5 & 0xf == 0 {
+        return Inst::Undefined;
+    }
+    let esize = imm5.trailing_zeros() as u8;
+    let index = (imm5 >> (esize + 1)) as u8;
+    Inst::DupScalar {
+        esize,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        index,
+    }
+}

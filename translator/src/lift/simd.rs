@@ -116,6 +116,21 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
         Inst::DupElement { arr, rd, rn, index } => {
             vop(cx, VecKind::DupElem, arr.esize, arr.q, index as u64, rd, rn, rn)
         }
+        Inst::DupScalar { esize, rd, rn, index } => {
+            let x = cx.b.push(Op::VGetLane {
+                v: rn.0,
+                size: Log2(esize),
+                index,
+                signed: false,
+            });
+            cx.b.push(Op::VSetLane {
+                v: rd.0,
+                size: Log2(esize),
+                index: 0,
+                val: x,
+                zero_rest: true,
+            });
+        }
         Inst::InsGeneral { esize, rd, index, rn } => {
             let v = cx.read(rn);
             cx.b.push(Op::VSetLane {

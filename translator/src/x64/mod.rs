@@ -14,6 +14,7 @@ mod fp;
 mod lower;
 pub mod regalloc;
 mod vector;
+mod vfp;
 
 use crate::cpu::{off, ExitReason, JUMP_CACHE_SIZE};
 use crate::ir::{Block, Exit, Op, Sz, Val};

@@ -54,7 +54,7 @@ impl VCache {
 
 impl Lower<'_> {
     /// xmm`x` = the 64-bit `pattern` in both halves.
-    fn bcast(&mut self, x: u8, pattern: u64) {
+    pub(super) fn bcast(&mut self, x: u8, pattern: u64) {
         dynasm!(self.ops ; .arch x64
             ; mov rax, QWORD pattern as i64
             ; movq Rx(x), rax

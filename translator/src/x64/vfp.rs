@@ -1,0 +1,174 @@
+//! Inline SSE/FMA3 lowering of the common AdvSIMD floating-point vector operations. x86 and A64
+//! agree on every result that is not a NaN (round to nearest, no flush-to-zero), so a result
+//! with a NaN lane (or a saturated conversion) takes an out-of-line call to the same helper the
+//! interpreter's semantics come from.
+
+use super::Lower;
+use crate::cpu::off;
+use crate::ir::vecfn::helper_vec;
+use crate::ir::vfp::{kind, VfpKind};
+use crate::ir::{VecFn, VecKind};
+use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+
+/// `vfmadd231pd xmm2, xmm0, xmm1` (VEX.128.66.0F38.W1 B8 /r). Written out because dynasm-rs 5.1
+/// encodes the packed-double FMA forms with VEX.W = 0, i.e. as their single-precision twins.
+const VFMADD231PD_XMM2_XMM0_XMM1: [u8; 5] = [0xc4, 0xe2, 0xf9, 0xb8, 0xd1];
+/// `vfnmadd231pd xmm2, xmm0, xmm1` (VEX.128.66.0F38.W1 BC /r), for the same reason.
+const VFNMADD231PD_XMM2_XMM0_XMM1: [u8; 5] = [0xc4, 0xe2, 0xf9, 0xbc, 0xd1];
+
+impl Lower<'_> {
+    /// The helper call of the slow path, saving the caller-saved registers the allocator may be
+    /// using so that both paths leave the allocation as it was.
+    fn vec_helper_call(&mut self, f: &VecFn, d: u8, n: u8, m: u8) {
+        let code = f.encode() as i64;
+        let imm = f.imm as i64;
+        let regs = (d as i64) | ((n as i64) << 8) | ((m as i64) << 16);
+        let func = helper_vec as *const () as usize as i64;
+        dynasm!(self.ops ; .arch x64
+            ; push rsi ; push rdi ; push r8 ; push r9 ; push r10 ; push r11
+            ; mov rdi, r15
+            ; mov rsi, QWORD code
+            ; mov rdx, QWORD imm
+            ; mov rcx, QWORD regs
+            ; mov rax, QWORD func
+            ; call rax
+            ; pop r11 ; pop r10 ; pop r9 ; pop r8 ; pop rdi ; pop rsi
+        );
+    }
+
+    /// Lower a vector FP op inline with a NaN fallback; false if it must go to the helper.
+    pub(super) fn vec_fp_inline(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> bool {
+        use VfpKind::*;
+        if f.kind != VecKind::Fp {
+            return false;
+        }
+        let k = kind(f.imm);
+        let dbl = f.esize == 3;
+        let index = ((f.imm >> 16) & 0xf) as i8;
+        let signed = (f.imm >> 12) & 1 == 1;
+        let ok = match k {
+            Add | Sub | Mul | Div | Mla | Mls | MulElem | MlaElem | Cmeq | Cmge | Cmgt | CmeqZ | CmgeZ | CmgtZ
+            | CmleZ | CmltZ | Abs | Neg => true,
+            FromInt => !dbl && signed,
+            ToInt => !dbl && signed && (f.imm >> 8) & 0xf == 3,
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+        // The slow path calls out (clobbering every xmm register): nothing stays cached.
+        self.vcache.clear();
+        let (vn, vm, vd) = (off::vreg(n), off::vreg(m), off::vreg(d));
+        dynasm!(self.ops ; .arch x64 ; movdqu xmm0, [r15 + vn] ; movdqu xmm1, [r15 + vm]);
+        // Result in xmm0; `check` says whether a NaN lane needs the slow path.
+        let mut check = true;
+        macro_rules! ps_pd {
+            ($ps:ident, $pd:ident) => {
+                if dbl {
+                    dynasm!(self.ops ; .arch x64 ; $pd xmm0, xmm1)
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; $ps xmm0, xmm1)
+                }
+            };
+        }
+        match k {
+            Add => ps_pd!(addps, addpd),
+            Sub => ps_pd!(subps, subpd),
+            Mul => ps_pd!(mulps, mulpd),
+            Div => ps_pd!(divps, divpd),
+            MulElem | MlaElem => {
+                if dbl {
+                    let sel = if index == 0 { 0 } else { 3 };
+                    dynasm!(self.ops ; .arch x64 ; shufpd xmm1, xmm1, sel);
+                } else {
+                    let sel = (index as u8 * 0x55) as i8;
+                    dynasm!(self.ops ; .arch x64 ; shufps xmm1, xmm1, sel);
+                }
+                if k == MulElem {
+                    ps_pd!(mulps, mulpd);
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; movdqu xmm2, [r15 + vd]);
+                    if dbl {
+                        self.ops.extend(VFMADD231PD_XMM2_XMM0_XMM1);
+                    } else {
+                        dynasm!(self.ops ; .arch x64 ; vfmadd231ps xmm2, xmm0, xmm1);
+                    }
+                    dynasm!(self.ops ; .arch x64 ; movdqa xmm0, xmm2);
+                }
+            }
+            Mla | Mls => {
+                dynasm!(self.ops ; .arch x64 ; movdqu xmm2, [r15 + vd]);
+                match (k, dbl) {
+                    (Mla, false) => dynasm!(self.ops ; .arch x64 ; vfmadd231ps xmm2, xmm0, xmm1),
+                    (Mla, true) => self.ops.extend(VFMADD231PD_XMM2_XMM0_XMM1),
+                    (_, false) => dynasm!(self.ops ; .arch x64 ; vfnmadd231ps xmm2, xmm0, xmm1),
+                    (_, true) => self.ops.extend(VFNMADD231PD_XMM2_XMM0_XMM1),
+                }
+                dynasm!(self.ops ; .arch x64 ; movdqa xmm0, xmm2);
+            }
+            // Compares are false on unordered lanes on both sides: exact.
+            Cmeq | Cmge | Cmgt | CmeqZ | CmgeZ | CmgtZ | CmleZ | CmltZ => {
+                check = false;
+                if matches!(k, CmeqZ | CmgeZ | CmgtZ | CmleZ | CmltZ) {
+                    dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1);
+                }
+                // cmpps predicates: 0 eq, 1 lt, 2 le. a >= b is b <= a, a > b is b < a.
+                let (swap, pred) = match k {
+                    Cmeq | CmeqZ => (false, 0i8),
+                    Cmge | CmgeZ => (true, 2),
+                    Cmgt | CmgtZ => (true, 1),
+                    CmleZ => (false, 2),
+                    _ => (false, 1),
+                };
+                if swap {
+                    dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; movdqa xmm0, xmm1 ; movdqa xmm1, xmm2);
+                }
+                if dbl {
+                    dynasm!(self.ops ; .arch x64 ; cmppd xmm0, xmm1, pred);
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; cmpps xmm0, xmm1, pred);
+                }
+            }
+            // Sign-bit operations, NaNs included: exact.
+            Abs | Neg => {
+                check = false;
+                let sign: u64 = if dbl { 1 << 63 } else { 0x8000_0000_8000_0000 };
+                dynasm!(self.ops ; .arch x64 ; mov rax, QWORD sign as i64 ; movq xmm1, rax ; punpcklqdq xmm1, xmm1);
+                if k == Abs {
+                    dynasm!(self.ops ; .arch x64 ; andnps xmm1, xmm0 ; movdqa xmm0, xmm1);
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; xorps xmm0, xmm1);
+                }
+            }
+            FromInt => {
+                check = false;
+                dynasm!(self.ops ; .arch x64 ; cvtdq2ps xmm0, xmm0);
+            }
+            ToInt => {
+                // cvttps2dq gives 0x80000000 for NaN and out-of-range lanes; A64 saturates.
+                check = false;
+                dynasm!(self.ops ; .arch x64 ; cvttps2dq xmm0, xmm0);
+                if !f.q {
+                    dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
+                }
+                self.bcast(1, 0x8000_0000_8000_0000);
+                dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm0 ; ptest xmm1, xmm1 ; jnz >slow);
+            }
+            _ => unreachable!("checked above"),
+        }
+        if !f.q {
+            dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
+        }
+        if check {
+            if dbl {
+                dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; cmpunordpd xmm2, xmm2 ; ptest xmm2, xmm2 ; jnz >slow);
+            } else {
+                dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; cmpunordps xmm2, xmm2 ; ptest xmm2, xmm2 ; jnz >slow);
+            }
+        }
+        dynasm!(self.ops ; .arch x64 ; movdqu [r15 + vd], xmm0 ; jmp >done ; slow:);
+        self.vec_helper_call(&f, d, n, m);
+        dynasm!(self.ops ; .arch x64 ; done:);
+        true
+    }
+}
