@@ -339,6 +339,9 @@ impl Vm {
             match reason {
                 ExitReason::Chain | ExitReason::Indirect => {}
                 ExitReason::Svc => {
+                    // Taking the exception clears the local exclusive monitor: a store-exclusive
+                    // after a syscall fails, as on hardware and qemu.
+                    self.cpu.excl_addr = u64::MAX;
                     let nr = self.cpu.x[8];
                     if let Some(exit) = self.signal_syscall(nr) {
                         return exit.map(Stop::from);

@@ -90,6 +90,8 @@ impl Vm {
     /// Push the frame for `sig` and point the guest at its handler (`setup_rt_frame`,
     /// `setup_return`, `signal_delivered`); false when the frame cannot be written.
     fn setup_frame(&mut self, sig: u32, info: &SigInfo, act: &GuestSigaction) -> bool {
+        // Exception entry clears the local exclusive monitor.
+        self.cpu.excl_addr = u64::MAX;
         let alt = self.sys.altstack();
         let sp_top = if act.flags & sa::ONSTACK != 0 && alt.is_enabled() && !on_alt_stack(&alt, self.cpu.sp) {
             alt.sp.wrapping_add(alt.size)
