@@ -43,6 +43,18 @@ pub struct Cli {
           value_parser = clap::value_parser!(u32).range(1..=512))]
     pub max_block_insns: u32,
 
+    /// Write /tmp/perf-PID.map naming every translated block after its guest function
+    /// (a64x:SYMBOL+OFF@PC), so that perf record/perf report attribute samples in translated code.
+    #[arg(long = "perfmap", env = "A64X_PERFMAP", value_parser = FalseyValueParser::new())]
+    pub perfmap: bool,
+
+    /// Sample where the CPU time goes (SIGPROF, up to 1 kHz) and write a report at exit to FILE (default
+    /// or `-`: stderr): hottest guest functions and blocks with their guest and host code. The
+    /// guest's own SIGPROF/ITIMER_PROF are then not available. A64X_PROFILE=FILE (1 or -: stderr).
+    #[arg(long = "profile", value_name = "FILE", env = "A64X_PROFILE", num_args = 0..=1,
+          require_equals = true, default_missing_value = "-")]
+    pub profile: Option<PathBuf>,
+
     /// Log translations to stderr: a comma-separated list of in_asm (guest instructions), ir
     /// (the IR after the passes), out_asm (host code).
     #[arg(short = 'd', value_name = "LIST", env = "A64X_DEBUG", value_delimiter = ',')]
@@ -167,6 +179,10 @@ impl Cli {
         if self.stats {
             v.push("--stats".into());
         }
+        if self.perfmap {
+            // The exec'd program keeps the pid: its map replaces this one's.
+            v.push("--perfmap".into());
+        }
         v.push(format!("--max-block-insns={}", self.max_block_insns).into());
         if !self.debug.is_empty() {
             let names: Vec<&str> = self
@@ -212,6 +228,17 @@ impl Cli {
             }
         }
         env
+    }
+
+    /// What `--perfmap` and `--profile` ask for.
+    pub fn profile_options(&self) -> crate::profile::Options {
+        crate::profile::Options {
+            perfmap: self.perfmap,
+            profile: self.profile.as_ref().map(|p| match p.to_str() {
+                Some("-" | "1") => None,
+                _ => Some(p.clone()),
+            }),
+        }
     }
 
     /// The AT_HWCAP and AT_HWCAP2 words the guest is given: `-cpu`'s features.

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod loader;
 pub mod memory;
 pub mod procfs;
+pub mod profile;
 pub mod run;
 pub mod signal;
 pub mod thread;

@@ -84,6 +84,8 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         ir: cli.debug.contains(&cli::DebugItem::ir),
         out_asm: cli.debug.contains(&cli::DebugItem::out_asm),
     };
+    // Before `Signals::new`, which must find the profiler's SIGPROF handler (see profile::start).
+    cache.hook = a64x::profile::start(&cli.profile_options(), image.symbols.clone())?;
     let mut cpu = Box::<CpuState>::default();
     cpu.pc = image.entry;
     cpu.sp = image.stack_pointer;
@@ -108,6 +110,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         signals,
     };
     let exit = vm.run();
+    a64x::profile::finish();
     if cli.stats {
         let s = vm.cache.stats;
         eprintln!(

@@ -176,6 +176,7 @@ pub fn main_thread_exit(code: i32) -> GuestExit {
 
 /// End the process from any guest thread: exit_group, or a signal's default action.
 pub fn exit_process(exit: GuestExit) -> ! {
+    crate::profile::finish();
     match exit {
         // SAFETY: _exit has no preconditions; exit_group ends every thread at once.
         GuestExit::Exited(code) => unsafe { libc::_exit(code & 0xff) },

@@ -193,6 +193,8 @@ const OPTIONS: &[(&str, Option<&str>)] = &[
     ("-U", Some("A64X_UNSET_ENV")),
     ("-s", Some("A64X_STACK_SIZE")),
     ("--cpu", Some("A64X_CPU")),
+    ("--perfmap", Some("A64X_PERFMAP")),
+    ("--profile", Some("A64X_PROFILE")),
     ("--install-binfmt", None),
     ("--uninstall-binfmt", None),
     ("--binfmt-status", None),
@@ -209,7 +211,7 @@ fn help_and_readme_list_every_option() {
     for (opt, var) in OPTIONS {
         let in_help = help
             .lines()
-            .any(|l| l.trim_start().split([',', ' ']).any(|w| w == *opt));
+            .any(|l| l.trim_start().split([',', ' ', '[']).any(|w| w == *opt));
         assert!(in_help, "--help does not list {opt}:\n{help}");
         assert!(readme.contains(&format!("`{opt}")), "README.md does not list {opt}");
         if let Some(var) = var {

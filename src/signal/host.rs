@@ -204,6 +204,10 @@ impl HostDispositions {
         if s == libc::SIGKILL || s == libc::SIGSTOP || !(1..=NSIG).contains(&sig) {
             return;
         }
+        if s == libc::SIGPROF && crate::profile::owns_sigprof() {
+            // `--profile`'s sampler owns the host's SIGPROF: the guest's stays recorded, unused.
+            return;
+        }
         // SAFETY: a zeroed sigaction is a valid starting point.
         let mut host: libc::sigaction = unsafe { std::mem::zeroed() };
         let catch = act.handler > SIG_IGN || (act.handler == SIG_IGN && is_fault_signal(s));

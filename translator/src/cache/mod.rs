@@ -31,7 +31,30 @@ pub struct CodeCache {
     pub log: DebugLog,
     /// Statistics: blocks translated and guest instructions translated.
     pub stats: Stats,
+    /// Called for every block translated (see [`TranslateHook`]); `None` costs nothing.
+    pub hook: Option<TranslateHook>,
 }
+
+/// A block just written to the code cache, as a profiler sees it (a64x's `--perfmap` and
+/// `--profile`). Host ranges are unique until the next [`CodeCache::flush`], which reuses them.
+#[derive(Debug, Clone, Copy)]
+pub struct Translated<'a> {
+    /// Guest address of the block's first instruction.
+    pub guest_pc: u64,
+    /// Guest ranges `[start, end)` the block was made from (several when it follows branches).
+    pub guest_ranges: &'a [(u64, u64)],
+    /// Number of guest instructions in it.
+    pub guest_insns: u32,
+    /// Host address of its code in the cache.
+    pub host: u64,
+    /// The host code as emitted (its exit jumps not yet chained).
+    pub code: &'a [u8],
+}
+
+/// Called by [`CodeCache::get`] after each translation, with the block and the guest instruction
+/// fetcher (guest memory may be unmapped later, so a hook that wants the guest words reads them
+/// now). A plain `fn` so that [`CodeCache::new_like`] can pass it on to new threads' caches.
+pub type TranslateHook = fn(&Translated, &dyn Fn(u64) -> Option<u32>);
 
 /// What to print to stderr about each block translated (`-d in_asm,ir,out_asm`).
 #[derive(Debug, Default, Clone, Copy)]
@@ -99,14 +122,16 @@ impl CodeCache {
             generation: 0,
             log: DebugLog::default(),
             stats: Stats::default(),
+            hook: None,
         })
     }
 
-    /// An empty cache of the same size, lift options and logging as this one: the cache of a new
+    /// An empty cache of the same size, lift options, logging and hook as this one: the cache of a new
     /// guest thread (each thread has its own, so chaining never races with another thread).
     pub fn new_like(&self) -> std::io::Result<Self> {
         let mut c = Self::new(self.size, self.opts)?;
         c.log = self.log;
+        c.hook = self.hook;
         Ok(c)
     }
 
@@ -144,6 +169,16 @@ impl CodeCache {
         self.used = (self.used + compiled.code.len() + 15) & !15;
         self.stats.blocks += 1;
         self.stats.insns += block.guest_len as u64;
+        if let Some(hook) = self.hook {
+            let t = Translated {
+                guest_pc: pc,
+                guest_ranges: &block.ranges,
+                guest_insns: block.guest_len,
+                host,
+                code: &compiled.code,
+            };
+            hook(&t, fetch);
+        }
         self.blocks.insert(
             pc,
             Entry {

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Builds a sysroot of real Debian arm64 programs for tests/debian.rs: each
+# package below is fetched with `apt-get download PKG:arm64` and unpacked with
+# `dpkg-deb -x` (nothing is installed on the host), into a cache outside the
+# repository, so that the test runs a64x and qemu-aarch64 with `-L SYSROOT` on
+# programs nobody wrote for a64x.
+#
+# Usage: scripts/fetch-debian-arm64.sh [SYSROOT]
+#   SYSROOT defaults to $A64X_DEBIAN_ROOT, else /var/cache/a64x/debian-arm64.
+#
+# Idempotent: a package already unpacked (its stamp SYSROOT/.a64x/PKG exists)
+# is skipped, so a second run does nothing and asks apt nothing; adding a name
+# to the list fetches just that package. The host's apt gets the arm64
+# architecture (`dpkg --add-architecture arm64`) and `apt-get update` runs only
+# when apt has no arm64 package lists. Needs root for those two steps (sudo is
+# used when not root) and a writable SYSROOT.
+#
+# The sysroot has the merged-/usr layout of Debian 12 (bin, sbin and lib are
+# symlinks into usr/): the packages still ship files under /bin and /lib, so
+# each is unpacked into a staging directory and its top-level bin, sbin and lib
+# are merged into usr/. The guest's loader is then
+# SYSROOT/lib/ld-linux-aarch64.so.1 and its libc
+# SYSROOT/lib/aarch64-linux-gnu/libc.so.6.
+set -euo pipefail
+
+root=${1:-${A64X_DEBIAN_ROOT:-/var/cache/a64x/debian-arm64}}
+
+# A fixed list per program rather than `apt-cache depends --recurse`, which
+# pulls in dpkg, perl, debconf and more that the tests never run. Each line:
+# the program's package, then the shared libraries its binaries load (checked
+# with `apt-cache depends` and readelf on Debian 12).
+packages=(
+    libc6 libgcc-s1                                       # glibc: ld.so, libc, libm
+    busybox-static                                        # static: no libraries
+    coreutils libacl1 libattr1 libgmp10 libselinux1 libpcre2-8-0
+    gzip
+    bzip2 libbz2-1.0
+    xz-utils liblzma5
+    lua5.4 libreadline8 libtinfo6                         # liblua is linked in statically
+    sqlite3 libsqlite3-0 zlib1g
+    jq libjq1 libonig5
+    file libmagic1 libmagic-mgc                           # libmagic-mgc: the magic database
+    python3.11-minimal libpython3.11-minimal libexpat1 libssl3
+)
+
+stamps=$root/.a64x
+missing=()
+for pkg in "${packages[@]}"; do
+    [[ -e $stamps/$pkg ]] || missing+=("$pkg")
+done
+if ((${#missing[@]} == 0)); then
+    echo "fetch-debian-arm64: $root is complete (${#packages[@]} packages)"
+    exit 0
+fi
+
+sudo=()
+if [[ $(id -u) != 0 ]]; then
+    sudo=(sudo)
+fi
+
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    echo "fetch-debian-arm64: adding the arm64 architecture to dpkg"
+    "${sudo[@]}" dpkg --add-architecture arm64
+fi
+# Refresh the package lists only when apt knows no arm64 package yet (an
+# update after --add-architecture); otherwise the lists apt has will do.
+if ! apt-cache show libc6:arm64 >/dev/null 2>&1; then
+    echo "fetch-debian-arm64: apt-get update (no arm64 package lists yet)"
+    "${sudo[@]}" apt-get update
+fi
+
+if ! mkdir -p "$root/usr/bin" "$root/usr/sbin" "$root/usr/lib" "$stamps"; then
+    echo "fetch-debian-arm64: cannot create $root: run as root, or choose another" \
+        "directory with A64X_DEBIAN_ROOT=DIR" >&2
+    exit 1
+fi
+for dir in bin sbin lib; do
+    if [[ ! -e $root/$dir && ! -L $root/$dir ]]; then
+        ln -s "usr/$dir" "$root/$dir"
+    fi
+done
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# apt-get download drops root to the _apt user: it must be able to write here,
+# or apt downloads unsandboxed and says so on every run.
+if [[ $(id -u) == 0 ]] && id _apt >/dev/null 2>&1; then
+    chown _apt "$work"
+fi
+
+echo "fetch-debian-arm64: downloading ${missing[*]}"
+(cd "$work" && apt-get download -q "${missing[@]/%/:arm64}")
+
+for pkg in "${missing[@]}"; do
+    debs=("$work/${pkg}"_*_arm64.deb)
+    if [[ ! -f ${debs[0]} ]]; then
+        echo "fetch-debian-arm64: apt-get download left no .deb for $pkg" >&2
+        exit 1
+    fi
+    deb=${debs[0]}
+    stage=$work/stage
+    rm -rf "$stage"
+    dpkg-deb -x "$deb" "$stage"
+    # Merge /bin, /sbin, /lib into /usr (merged /usr, as an installed Debian 12).
+    for dir in bin sbin lib; do
+        if [[ -d $stage/$dir && ! -L $stage/$dir ]]; then
+            mkdir -p "$stage/usr/$dir"
+            cp -a "$stage/$dir/." "$stage/usr/$dir/"
+            rm -rf "${stage:?}/$dir"
+        fi
+    done
+    cp -a "$stage/." "$root/"
+    # The stamp records the version, for whoever wonders what the tests ran.
+    dpkg-deb -f "$deb" Version >"$stamps/$pkg"
+    echo "fetch-debian-arm64: unpacked $pkg $(cat "$stamps/$pkg")"
+done
+
+for f in lib/ld-linux-aarch64.so.1 lib/aarch64-linux-gnu/libc.so.6; do
+    if [[ ! -e $root/$f ]]; then
+        echo "fetch-debian-arm64: $root/$f is missing after unpacking" >&2
+        exit 1
+    fi
+done
+echo "fetch-debian-arm64: $root is complete (${#packages[@]} packages, $(du -sh "$root" | cut -f1))"
