@@ -362,6 +362,8 @@ pub enum VecOp3 {
     Mul,
     Mla,
     Mls,
+    Sshl,
+    Ushl,
     Zip1,
     Zip2,
     Uzp1,
@@ -409,6 +411,10 @@ pub enum VecOpDiff {
     MlaL,
     MlsL,
     MulL,
+    /// ADDHN/RADDHN(2): the high halves of wide sums (U = rounding).
+    AddHn,
+    /// SUBHN/RSUBHN(2).
+    SubHn,
 }
 
 /// AdvSIMD shifts by immediate.
@@ -424,6 +430,10 @@ pub enum VecShiftOp {
     Sshll,
     Usra,
     Ssra,
+    /// Shift left and insert.
+    Sli,
+    /// Shift right and insert.
+    Sri,
 }
 
 /// A decoded A64 instruction.
@@ -779,6 +789,8 @@ pub enum Inst {
         op: VecFpOp,
         double: bool,
         q: bool,
+        /// The scalar form: element 0 only, the rest of the register zeroed.
+        scalar: bool,
         rd: VReg,
         rn: VReg,
         rm: VReg,

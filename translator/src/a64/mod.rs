@@ -90,6 +90,8 @@ pub static TABLE: &[Row] = &[
     row!("Data-processing (1 source)", 0x7fff_0000, 0x5ac0_0000, dp::dp1),
     row!("Data-processing (2 source)", 0x7fe0_0000, 0x1ac0_0000, dp::dp2),
     row!("Data-processing (3 source)", 0x1f00_0000, 0x1b00_0000, dp::dp3),
+    row!("AdvSIMD scalar shift by immediate", 0xdf80_0400, 0x5f00_0400, simd::scalar_shift_imm),
+    row!("AdvSIMD scalar three same", 0xdf20_0400, 0x5e20_0400, simd::scalar_three_same),
     row!("AdvSIMD scalar copy", 0xffe0_fc00, 0x5e00_0400, simd::scalar_copy),
     row!("AdvSIMD scalar pairwise ADDP", 0xffff_fc00, 0x5ef1_b800, simd::addp_scalar),
     row!("AdvSIMD modified immediate", 0x9ff8_0400, 0x0f00_0400, simd::modified_imm),

@@ -40,6 +40,8 @@ pub(super) fn three_same(w: u32) -> Inst {
         (0b10101, true) => Uminp,
         (0b10111, false) => Addp,
         (0b10011, false) => Mul,
+        (0b01000, false) => Sshl,
+        (0b01000, true) => Ushl,
         (0b10010, false) => Mla,
         (0b10010, true) => Mls,
         _ => return Inst::Undefined,
@@ -143,6 +145,8 @@ pub(super) fn shift_imm(w: u32) -> Inst {
         (0b00000, true) => (Ushr, 2 * ebits - immhb, esize),
         (0b01010, false) => (Shl, immhb - ebits, esize),
         (0b00010, false) => (Ssra, 2 * ebits - immhb, esize),
+        (0b01010, true) => (Sli, immhb - ebits, esize),
+        (0b01000, true) => (Sri, 2 * ebits - immhb, esize),
         (0b00010, true) => (Usra, 2 * ebits - immhb, esize),
         (0b10000, false) if esize < 3 => (Shrn, 2 * ebits - immhb, esize),
         (0b10100, false) if esize < 3 => (Sshll, immhb - ebits, esize),
@@ -429,6 +433,8 @@ pub(super) fn three_diff(w: u32) -> Inst {
         0b1000 => MlaL,
         0b1010 => MlsL,
         0b1100 => MulL,
+        0b0100 => AddHn,
+        0b0110 => SubHn,
         _ => return Inst::Undefined,
     };
     let a = arr(w);
@@ -490,12 +496,75 @@ fn vec_fp(w: u32, op: VecFpOp, round: FpRounding, signed: bool, index: u8) -> In
         op,
         double,
         q,
+        scalar: false,
         rd: vr(w, 0),
         rn: vr(w, 5),
         rm: vr(w, 16),
         round,
         signed,
         index,
+    }
+}
+
+/// AdvSIMD scalar three same: the D-element integer ops and the FP ops on one element.
+pub(super) fn scalar_three_same(w: u32) -> Inst {
+    if bits(w, 15, 14) == 0b11 {
+        // The same operations as the vector form, on element 0 only.
+        return match three_same_fp(w | (1 << 30)) {
+            Inst::VecFp {
+                op,
+                double,
+                round,
+                signed,
+                index,
+                rd,
+                rn,
+                rm,
+                ..
+            } if matches!(
+                op,
+                VecFpOp::Abd | VecFpOp::Cmeq | VecFpOp::Cmge | VecFpOp::Cmgt | VecFpOp::Acge | VecFpOp::Acgt
+            ) =>
+            {
+                Inst::VecFp {
+                    op,
+                    double,
+                    q: false,
+                    scalar: true,
+                    rd,
+                    rn,
+                    rm,
+                    round,
+                    signed,
+                    index,
+                }
+            }
+            _ => Inst::Undefined,
+        };
+    }
+    if bits(w, 23, 22) != 3 {
+        return Inst::Undefined;
+    }
+    use VecOp3::*;
+    let op = match (bits(w, 15, 11), bit(w, 29)) {
+        (0b10000, false) => Add,
+        (0b10000, true) => Sub,
+        (0b10001, false) => Cmtst,
+        (0b10001, true) => Cmeq,
+        (0b00110, false) => Cmgt,
+        (0b00110, true) => Cmhi,
+        (0b00111, false) => Cmge,
+        (0b00111, true) => Cmhs,
+        (0b01000, false) => Sshl,
+        (0b01000, true) => Ushl,
+        _ => return Inst::Undefined,
+    };
+    Inst::Vec3 {
+        op,
+        arr: Arrangement { esize: 3, q: false },
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 16),
     }
 }
 
@@ -604,5 +673,32 @@ pub(super) fn scalar_copy(w: u32) -> Inst {
         rd: vr(w, 0),
         rn: vr(w, 5),
         index,
+    }
+}
+
+/// AdvSIMD scalar shift by immediate (D elements): SSHR, USHR, SSRA, USRA, SHL.
+pub(super) fn scalar_shift_imm(w: u32) -> Inst {
+    let immh = bits(w, 22, 19);
+    if immh & 8 == 0 {
+        return Inst::Undefined;
+    }
+    let immhb = bits(w, 22, 16);
+    use VecShiftOp::*;
+    let (op, shift) = match (bits(w, 15, 11), bit(w, 29)) {
+        (0b00000, false) => (Sshr, 128 - immhb),
+        (0b00000, true) => (Ushr, 128 - immhb),
+        (0b00010, false) => (Ssra, 128 - immhb),
+        (0b00010, true) => (Usra, 128 - immhb),
+        (0b01010, false) => (Shl, immhb - 64),
+        (0b01010, true) => (Sli, immhb - 64),
+        (0b01000, true) => (Sri, 128 - immhb),
+        _ => return Inst::Undefined,
+    };
+    Inst::VecShift {
+        op,
+        arr: Arrangement { esize: 3, q: false },
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        shift: shift as u8,
     }
 }

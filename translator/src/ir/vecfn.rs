@@ -23,6 +23,10 @@ pub enum VecKind {
     /// MLA/MLS: d += n * m, d -= n * m.
     Mla,
     Mls,
+    /// SSHL/USHL: shift each element by the signed low byte of the other operand's element
+    /// (negative: right, arithmetic for SSHL).
+    Sshl,
+    Ushl,
     Cmeq,
     Cmtst,
     Cmhs,
@@ -70,6 +74,9 @@ pub enum VecKind {
     /// USRA/SSRA: accumulate a shifted-right source.
     Usra,
     Ssra,
+    /// SLI/SRI: shift and insert into the destination's kept bits.
+    Sli,
+    Sri,
     /// Three-different ops: `imm` = (signed as u64); esize is the narrow element size; q picks the
     /// upper halves ("2" forms).
     AddL,
@@ -81,6 +88,9 @@ pub enum VecKind {
     MlaL,
     MlsL,
     MulL,
+    /// ADDHN/SUBHN(2) (esize is the narrow size; `imm` bit 0 = RADDHN/RSUBHN rounding).
+    AddHn,
+    SubHn,
     /// MOVI/MVNI: replicate the 64-bit `imm`.
     Movi,
     OrrImm,
@@ -213,6 +223,27 @@ impl VecFn {
                     Add => lanewise(&|x, y| x.wrapping_add(y), &mut out),
                     Sub => lanewise(&|x, y| x.wrapping_sub(y), &mut out),
                     Mul => lanewise(&|x, y| x.wrapping_mul(y), &mut out),
+                    Sshl | Ushl => {
+                        let ebits = 8i64 << es;
+                        for i in 0..nl {
+                            let sh = b[i] as u8 as i8 as i64;
+                            out[i] = if sh >= 0 {
+                                if sh >= ebits {
+                                    0
+                                } else {
+                                    a[i] << sh
+                                }
+                            } else if self.kind == Ushl {
+                                if -sh >= ebits {
+                                    0
+                                } else {
+                                    a[i] >> -sh
+                                }
+                            } else {
+                                (sx(a[i], es) >> (-sh).min(ebits - 1)) as u64
+                            } & emask;
+                        }
+                    }
                     Mla | Mls => {
                         let dl = lanes(d, es);
                         for i in 0..nl {
@@ -361,6 +392,21 @@ impl VecFn {
                         return (r & rmask) as u128;
                     }
                     AddpScalar => return (a[0].wrapping_add(a[1])) as u128,
+                    Sli | Sri => {
+                        let sh = self.imm as u32;
+                        let dl = lanes(d, es);
+                        for i in 0..nl {
+                            out[i] = if self.kind == Sli {
+                                let keep = if sh == 0 { 0 } else { emask >> (bits - sh) };
+                                ((a[i] << sh) | (dl[i] & keep)) & emask
+                            } else if sh >= bits {
+                                dl[i]
+                            } else {
+                                let ins = emask >> sh;
+                                (a[i] >> sh) | (dl[i] & !ins & emask)
+                            };
+                        }
+                    }
                     Usra | Ssra => {
                         let sh = self.imm;
                         let dl = lanes(d, es);
@@ -376,6 +422,26 @@ impl VecFn {
                             };
                             out[i] = dl[i].wrapping_add(t) & emask;
                         }
+                    }
+                    AddHn | SubHn => {
+                        // Wide (2 * esize) sums or differences, rounded, high halves kept.
+                        let wn = lanes(n, es + 1);
+                        let wm = lanes(m, es + 1);
+                        let half = (64 >> (3 + es)) as usize;
+                        let wbits = 16u32 << es;
+                        let wmask = if wbits == 64 { u64::MAX } else { (1u64 << wbits) - 1 };
+                        let round = if self.imm & 1 == 1 { 1u64 << (wbits / 2 - 1) } else { 0 };
+                        let mut dl = if self.q { lanes(d, es) } else { [0u64; 16] };
+                        let base = if self.q { half } else { 0 };
+                        for i in 0..half {
+                            let s = if self.kind == AddHn {
+                                wn[i].wrapping_add(wm[i])
+                            } else {
+                                wn[i].wrapping_sub(wm[i])
+                            };
+                            dl[base + i] = ((s.wrapping_add(round) & wmask) >> (wbits / 2)) & emask;
+                        }
+                        return pack(&dl, es);
                     }
                     AddL | AddW | SubL | SubW | AbaL | AbdL | MlaL | MlsL | MulL => {
                         return self.long(n, m, d);

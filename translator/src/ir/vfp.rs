@@ -103,7 +103,14 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, fpcr: u64) -> u128 {
     let k = kind(f.imm);
     let es = f.esize;
     let ty = if es == 3 { FpTy::D } else { FpTy::S };
-    let lanes = if f.q { 16 >> es } else { 8 >> es } as usize;
+    // Bit 24: the scalar form (element 0 only, the rest of the register zeroed).
+    let lanes = if (f.imm >> 24) & 1 == 1 {
+        1
+    } else if f.q {
+        16 >> es
+    } else {
+        8 >> es
+    } as usize;
     let op = |kind: FpKind| FpOp::new(kind, ty);
     let ones = if es == 3 { u64::MAX } else { 0xffff_ffff };
     let nzcv = |a: u64, b: u64| lane(&op(FpKind::Cmp), a, b, 0, fpcr) >> 28;

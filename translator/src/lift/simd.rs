@@ -47,6 +47,8 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 O::Smin => VecKind::Smin,
                 O::Mul => VecKind::Mul,
                 O::Mla => VecKind::Mla,
+                O::Sshl => VecKind::Sshl,
+                O::Ushl => VecKind::Ushl,
                 O::Mls => VecKind::Mls,
                 O::Zip1 => VecKind::Zip1,
                 O::Zip2 => VecKind::Zip2,
@@ -91,6 +93,8 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 VecShiftOp::Sshll => VecKind::Sshll,
                 VecShiftOp::Usra => VecKind::Usra,
                 VecShiftOp::Ssra => VecKind::Ssra,
+                VecShiftOp::Sli => VecKind::Sli,
+                VecShiftOp::Sri => VecKind::Sri,
             };
             vop(cx, kind, arr.esize, arr.q, shift as u64, rd, rn, rn);
         }
@@ -228,6 +232,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             op,
             double,
             q,
+            scalar,
             rd,
             rn,
             rm,
@@ -290,7 +295,16 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             } else {
                 2
             };
-            vop(cx, VecKind::Fp, es, q, imm(kind, r, signed, index), rd, rn, rm);
+            vop(
+                cx,
+                VecKind::Fp,
+                es,
+                q,
+                imm(kind, r, signed, index) | (scalar as u64) << 24,
+                rd,
+                rn,
+                rm,
+            );
         }
         Inst::Vec3Diff {
             op,
@@ -310,8 +324,16 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 VecOpDiff::MlaL => VecKind::MlaL,
                 VecOpDiff::MlsL => VecKind::MlsL,
                 VecOpDiff::MulL => VecKind::MulL,
+                VecOpDiff::AddHn => VecKind::AddHn,
+                VecOpDiff::SubHn => VecKind::SubHn,
             };
-            vop(cx, kind, arr.esize, arr.q, signed as u64, rd, rn, rm);
+            // For the HN forms bit 0 is rounding (U), the inverse of `signed`.
+            let imm = if matches!(op, VecOpDiff::AddHn | VecOpDiff::SubHn) {
+                !signed as u64
+            } else {
+                signed as u64
+            };
+            vop(cx, kind, arr.esize, arr.q, imm, rd, rn, rm);
         }
         Inst::LdStSingle {
             load,

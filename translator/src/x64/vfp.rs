@@ -53,7 +53,7 @@ impl Lower<'_> {
             ToInt => !dbl && signed && (f.imm >> 8) & 0xf == 3,
             _ => false,
         };
-        if !ok {
+        if !ok || (f.imm >> 24) & 1 == 1 {
             return false;
         }
         // The slow path calls out (clobbering every xmm register): nothing stays cached.
