@@ -135,6 +135,7 @@ pub fn kind_of(row: &'static Row) -> Option<Kind> {
             | Inst::Casp { .. }
             | Inst::AtomicRmw { .. }
             | Inst::Ld1St1Multi { .. }
+            | Inst::LdStStruct { .. }
             | Inst::LdStSingle { .. } => Some(Kind::Memory),
             Inst::B { .. } | Inst::BCond { .. } | Inst::Cbz { .. } | Inst::Tbz { .. } => Some(Kind::Branch),
             Inst::LdLiteral { .. } => Some(Kind::Literal),
@@ -305,6 +306,14 @@ impl MemState {
                 (self.off, n, 0)
             }
             Inst::Ld1St1Multi {
+                arr,
+                count,
+                rn,
+                post,
+                post_imm,
+                ..
+            }
+            | Inst::LdStStruct {
                 arr,
                 count,
                 rn,
@@ -513,7 +522,9 @@ impl Generator {
                 }
                 if matches!(
                     decode(w),
-                    Inst::Ld1St1Multi { post: Some(_), .. } | Inst::LdStSingle { post: Some(_), .. }
+                    Inst::Ld1St1Multi { post: Some(_), .. }
+                        | Inst::LdStStruct { post: Some(_), .. }
+                        | Inst::LdStSingle { post: Some(_), .. }
                 ) {
                     w = set_bits(w, 20, 16, INDEX_REG);
                 }

@@ -364,6 +364,11 @@ pub enum VecOp3 {
     Mls,
     Sshl,
     Ushl,
+    /// SHADD/UHADD/SRHADD/URHADD: halving adds (R: rounding).
+    Shadd,
+    Uhadd,
+    Srhadd,
+    Urhadd,
     Zip1,
     Zip2,
     Uzp1,
@@ -767,6 +772,16 @@ pub enum Inst {
         esize: u8,
         index: u8,
         q: bool,
+        rt: VReg,
+        rn: Reg,
+        post: Option<Reg>,
+        post_imm: bool,
+    },
+    /// LD2-LD4/ST2-ST4 (multiple structures): element i of register r at (i * count + r) * esize.
+    LdStStruct {
+        load: bool,
+        arr: Arrangement,
+        count: u8,
         rt: VReg,
         rn: Reg,
         post: Option<Reg>,

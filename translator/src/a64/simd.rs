@@ -42,13 +42,24 @@ pub(super) fn three_same(w: u32) -> Inst {
         (0b10011, false) => Mul,
         (0b01000, false) => Sshl,
         (0b01000, true) => Ushl,
+        (0b00000, false) => Shadd,
+        (0b00000, true) => Uhadd,
+        (0b00010, false) => Srhadd,
+        (0b00010, true) => Urhadd,
         (0b10010, false) => Mla,
         (0b10010, true) => Mls,
         _ => return Inst::Undefined,
     };
     let logical = matches!(op, And | Bic | Orr | Orn | Eor | Bsl | Bit | Bif);
     let a = if logical { Arrangement { esize: 0, q: a.q } } else { a };
-    if !logical && a.esize == 3 && (!a.q || matches!(op, Smax | Umax | Smin | Umin | Umaxp | Uminp | Mul | Mla | Mls)) {
+    if !logical
+        && a.esize == 3
+        && (!a.q
+            || matches!(
+                op,
+                Smax | Umax | Smin | Umin | Umaxp | Uminp | Mul | Mla | Mls | Shadd | Uhadd | Srhadd | Urhadd
+            ))
+    {
         return Inst::Undefined;
     }
     if matches!(op, Mul | Mla | Mls) && a.esize == 3 {
@@ -360,6 +371,34 @@ fn post_index(w: u32) -> Option<(Option<Reg>, bool)> {
 
 /// LD1/ST1 (multiple structures), with or without post-index.
 pub(super) fn ld1_multi(w: u32) -> Inst {
+    // LD2/LD3/LD4 and ST2/ST3/ST4: interleaved structures.
+    let interleave = match bits(w, 15, 12) {
+        0b1000 => 2,
+        0b0100 => 3,
+        0b0000 => 4,
+        _ => 0,
+    };
+    if interleave != 0 {
+        let Some((post, post_imm)) = post_index(w) else {
+            return Inst::Undefined;
+        };
+        let arr = Arrangement {
+            esize: bits(w, 11, 10) as u8,
+            q: bit(w, 30),
+        };
+        if arr.esize == 3 && !arr.q {
+            return Inst::Undefined;
+        }
+        return Inst::LdStStruct {
+            load: bit(w, 22),
+            arr,
+            count: interleave,
+            rt: vr(w, 0),
+            rn: rsp(w, 5),
+            post,
+            post_imm,
+        };
+    }
     let count = match bits(w, 15, 12) {
         0b0111 => 1,
         0b1010 => 2,

@@ -27,6 +27,11 @@ pub enum VecKind {
     /// (negative: right, arithmetic for SSHL).
     Sshl,
     Ushl,
+    /// Halving adds: (a + b [+ 1]) >> 1 without overflow.
+    Shadd,
+    Uhadd,
+    Srhadd,
+    Urhadd,
     Cmeq,
     Cmtst,
     Cmhs,
@@ -223,6 +228,14 @@ impl VecFn {
                     Add => lanewise(&|x, y| x.wrapping_add(y), &mut out),
                     Sub => lanewise(&|x, y| x.wrapping_sub(y), &mut out),
                     Mul => lanewise(&|x, y| x.wrapping_mul(y), &mut out),
+                    Shadd | Srhadd => {
+                        let r = (self.kind == Srhadd) as i64;
+                        lanewise(&|x, y| ((sx(x, es) + sx(y, es) + r) >> 1) as u64, &mut out)
+                    }
+                    Uhadd | Urhadd => {
+                        let r = (self.kind == Urhadd) as u64;
+                        lanewise(&|x, y| (x + y + r) >> 1, &mut out)
+                    }
                     Sshl | Ushl => {
                         let ebits = 8i64 << es;
                         for i in 0..nl {

@@ -291,6 +291,7 @@ pub fn lift_inst(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
         | Vec3Diff { .. }
         | VecFp { .. }
         | DupScalar { .. }
+        | LdStStruct { .. }
         | LdStSingle { .. }
         | Ld1St1Multi { .. } => {
             simd::lift(cx, inst);

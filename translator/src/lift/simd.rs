@@ -48,6 +48,10 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 O::Mul => VecKind::Mul,
                 O::Mla => VecKind::Mla,
                 O::Sshl => VecKind::Sshl,
+                O::Shadd => VecKind::Shadd,
+                O::Uhadd => VecKind::Uhadd,
+                O::Srhadd => VecKind::Srhadd,
+                O::Urhadd => VecKind::Urhadd,
                 O::Ushl => VecKind::Ushl,
                 O::Mls => VecKind::Mls,
                 O::Zip1 => VecKind::Zip1,
@@ -379,6 +383,69 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             }
             let inc = if post_imm {
                 Some(cx.k(1u64 << esize))
+            } else {
+                post.map(|m| cx.read(m))
+            };
+            if let Some(inc) = inc {
+                let n = cx.bin(BinOp::Add, Sz::S64, base, inc);
+                cx.write(rn, Width::W64, n);
+            }
+        }
+        Inst::LdStStruct {
+            load,
+            arr,
+            count,
+            rt,
+            rn,
+            post,
+            post_imm,
+        } => {
+            // Element by element: (de)interleaving happens in the lane addressing.
+            let base = cx.read(rn);
+            let es = arr.esize;
+            let lanes = if arr.q { 16 >> es } else { 8 >> es };
+            let ty = [LoadTy::U8, LoadTy::U16, LoadTy::U32, LoadTy::U64][es as usize];
+            if load {
+                // Zero the upper halves first for 64-bit arrangements; the lanes overwrite the rest.
+                for r in 0..count {
+                    let v = (rt.0 + r) % 32;
+                    let z = cx.k(0);
+                    cx.b.push(Op::VSetLane {
+                        v,
+                        size: Log2(3),
+                        index: 0,
+                        val: z,
+                        zero_rest: true,
+                    });
+                }
+            }
+            for i in 0..lanes {
+                for r in 0..count {
+                    let v = (rt.0 + r) % 32;
+                    let off = ((i * count as u32 + r as u32) << es) as i32;
+                    if load {
+                        let x = cx.b.push(Op::Load(ty, base, off));
+                        cx.b.push(Op::VSetLane {
+                            v,
+                            size: Log2(es),
+                            index: i as u8,
+                            val: x,
+                            zero_rest: false,
+                        });
+                    } else {
+                        let x = cx.b.push(Op::VGetLane {
+                            v,
+                            size: Log2(es),
+                            index: i as u8,
+                            signed: false,
+                        });
+                        cx.b.push(Op::Store(Log2(es), base, off, x));
+                    }
+                }
+            }
+            let total = (count as u64) * if arr.q { 16 } else { 8 };
+            let inc = if post_imm {
+                Some(cx.k(total))
             } else {
                 post.map(|m| cx.read(m))
             };
