@@ -28,7 +28,7 @@ fn main() {
     }
     match run(cli) {
         Ok(GuestExit::Exited(code)) => std::process::exit(code & 0xff),
-        Ok(GuestExit::Signaled(sig)) => die_of_signal(sig),
+        Ok(GuestExit::Signaled(sig)) => a64x::thread::die_of_signal(sig),
         Err(msg) => {
             eprintln!("a64x: {msg}");
             std::process::exit(1);
@@ -119,24 +119,4 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         );
     }
     Ok(exit)
-}
-
-/// End this process by `sig`, so the parent sees what a native run would give.
-fn die_of_signal(sig: i32) -> ! {
-    // SAFETY: plain libc calls on our own process; no core file (the guest's memory is not
-    // what a core of a64x would show).
-    unsafe {
-        let lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        libc::setrlimit(libc::RLIMIT_CORE, &lim);
-        libc::signal(sig, libc::SIG_DFL);
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, sig);
-        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-        libc::raise(sig);
-    }
-    std::process::exit(128 + sig);
 }

@@ -16,6 +16,19 @@ fn vop(cx: &mut Ctx, kind: VecKind, esize: u8, q: bool, imm: u64, d: VReg, n: VR
     });
 }
 
+/// The post-index of structure loads/stores: by the transfer size (`post_imm`) or a register.
+fn post_increment(cx: &mut Ctx, rn: Reg, base: crate::ir::Val, size: u64, post: Option<Reg>, post_imm: bool) {
+    let inc = if post_imm {
+        Some(cx.k(size))
+    } else {
+        post.map(|m| cx.read(m))
+    };
+    if let Some(inc) = inc {
+        let n = cx.bin(BinOp::Add, Sz::S64, base, inc);
+        cx.write(rn, Width::W64, n);
+    }
+}
+
 /// Lift one AdvSIMD/FP instruction.
 pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
     match inst {
@@ -381,15 +394,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 });
                 cx.b.push(Op::Store(Log2(esize), base, 0, x));
             }
-            let inc = if post_imm {
-                Some(cx.k(1u64 << esize))
-            } else {
-                post.map(|m| cx.read(m))
-            };
-            if let Some(inc) = inc {
-                let n = cx.bin(BinOp::Add, Sz::S64, base, inc);
-                cx.write(rn, Width::W64, n);
-            }
+            post_increment(cx, rn, base, 1u64 << esize, post, post_imm);
         }
         Inst::LdStStruct {
             load,
@@ -444,15 +449,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 }
             }
             let total = (count as u64) * if arr.q { 16 } else { 8 };
-            let inc = if post_imm {
-                Some(cx.k(total))
-            } else {
-                post.map(|m| cx.read(m))
-            };
-            if let Some(inc) = inc {
-                let n = cx.bin(BinOp::Add, Sz::S64, base, inc);
-                cx.write(rn, Width::W64, n);
-            }
+            post_increment(cx, rn, base, total, post, post_imm);
         }
         Inst::Ld1St1Multi {
             load,
@@ -475,15 +472,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                     Op::VStore(l, r, base, off)
                 });
             }
-            let inc = if post_imm {
-                Some(cx.k((count as u64) * bytes as u64))
-            } else {
-                post.map(|m| cx.read(m))
-            };
-            if let Some(inc) = inc {
-                let n = cx.bin(BinOp::Add, Sz::S64, base, inc);
-                cx.write(rn, Width::W64, n);
-            }
+            post_increment(cx, rn, base, (count as u64) * bytes as u64, post, post_imm);
         }
         _ => unreachable!("not an AdvSIMD instruction: {inst:?}"),
     }
