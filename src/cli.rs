@@ -38,7 +38,7 @@ pub struct Cli {
     pub stats: bool,
 
     /// Maximum guest instructions per translated block (1 = one instruction per block, for
-    /// debugging the translator).
+    /// debugging the translator; qemu's -one-insn-per-tb means 1).
     #[arg(long = "max-block-insns", value_name = "N", default_value_t = 64, env = "A64X_MAX_BLOCK_INSNS",
           value_parser = clap::value_parser!(u32).range(1..=512))]
     pub max_block_insns: u32,
@@ -526,6 +526,7 @@ const QEMU_SPELLINGS: &[(&str, &str)] = &[
     ("-cpu", "--cpu"),
     ("-version", "--version"),
     ("-help", "--help"),
+    ("-one-insn-per-tb", "--max-block-insns=1"),
 ];
 
 /// Rewrites qemu's single-dash long options (`-strace` -> `--strace`) among a64x's own options,

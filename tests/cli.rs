@@ -181,6 +181,28 @@ fn version() {
     }
 }
 
+#[test]
+fn one_insn_per_tb() {
+    // One instruction per block: the translation counters show as many blocks as instructions.
+    let r = a64x_env(&["A64X_STATS=1"], &["-one-insn-per-tb", "prebuilt/hello"]);
+    let out = ok(&r);
+    assert!(out.contains("Hello"), "{}", describe(&r));
+    let err = String::from_utf8_lossy(&r.stderr).into_owned();
+    let stats = err
+        .lines()
+        .find(|l| l.contains("blocks"))
+        .unwrap_or_default()
+        .to_string();
+    let nums: Vec<u64> = stats
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    assert!(
+        nums.len() >= 2 && nums[0] == nums[1] && nums[0] > 100,
+        "stats line: {stats}"
+    );
+}
+
 /// Every option, as `--help` spells it, and its variable.
 const OPTIONS: &[(&str, Option<&str>)] = &[
     ("--sysroot", Some("A64X_LD_PREFIX")),
