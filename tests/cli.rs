@@ -193,7 +193,8 @@ fn one_insn_per_tb() {
         .find(|l| l.contains("blocks"))
         .unwrap_or_default()
         .to_string();
-    let nums: Vec<u64> = stats
+    let counters = stats.split_once(": ").map_or("", |(_, c)| c);
+    let nums: Vec<u64> = counters
         .split(|c: char| !c.is_ascii_digit())
         .filter_map(|t| t.parse().ok())
         .collect();
