@@ -99,12 +99,65 @@ pub fn execve(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysRes
             host.push(b"-0".to_vec());
             host.push(argv.first().cloned().unwrap_or_default());
             host.push(b"--".to_vec());
-            host.push(program.into_bytes());
-            host.extend(argv.into_iter().skip(1));
-            (c"/proc/self/exe".to_owned(), host)
+            host.push(program.clone().into_bytes());
+            host.extend(argv.iter().skip(1).cloned());
+            match self_exe() {
+                Some(fd) => return exec_fd(fd, host, envp),
+                // No handle on a64x (started where /proc is missing): exec the guest program
+                // itself, which binfmt_misc (the way a64x got here) routes back to a64x.
+                None => (program, argv),
+            }
         }
     };
     host_execve(&file, argv, envp)
+}
+
+static SELF_EXE: std::sync::OnceLock<Option<std::os::fd::OwnedFd>> = std::sync::OnceLock::new();
+
+/// Open a handle on a64x's own executable at startup, while /proc is reachable: a guest may
+/// chroot (debootstrap's second stage does) into a root without /proc, or a64x may have been
+/// started there by binfmt_misc's F flag.
+pub fn remember_self() {
+    SELF_EXE.get_or_init(|| {
+        use std::os::fd::FromRawFd;
+        // SAFETY: a NUL-terminated path; the descriptor returned is owned here.
+        let fd = unsafe { libc::open(c"/proc/self/exe".as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+        // SAFETY: `fd` was just opened and is not owned elsewhere.
+        if fd >= 0 {
+            crate::fd::reserve(fd);
+        }
+        (fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+    });
+}
+
+fn self_exe() -> Option<std::os::fd::RawFd> {
+    use std::os::fd::AsRawFd;
+    SELF_EXE.get().and_then(|f| f.as_ref()).map(|f| f.as_raw_fd())
+}
+
+/// execveat(fd, "", argv, envp, AT_EMPTY_PATH): runs a64x again without naming a path.
+fn exec_fd(fd: std::os::fd::RawFd, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SysResult {
+    let to_c = |v: Vec<Vec<u8>>| -> Vec<CString> { v.into_iter().filter_map(|s| CString::new(s).ok()).collect() };
+    let (argv, envp) = (to_c(argv), to_c(envp));
+    let ptrs = |v: &[CString]| -> Vec<*const libc::c_char> {
+        v.iter()
+            .map(|s| s.as_ptr())
+            .chain(std::iter::once(std::ptr::null()))
+            .collect()
+    };
+    let (argv_p, envp_p) = (ptrs(&argv), ptrs(&envp));
+    // SAFETY: NUL-terminated strings and NULL-terminated pointer arrays that outlive the call.
+    unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            fd,
+            c"".as_ptr(),
+            argv_p.as_ptr(),
+            envp_p.as_ptr(),
+            libc::AT_EMPTY_PATH,
+        )
+    };
+    Err(Errno::last())
 }
 
 /// Read a NULL-terminated array of guest string pointers (a NULL array is empty, as Linux takes it).

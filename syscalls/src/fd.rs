@@ -43,6 +43,50 @@ const FCNTL_SAME: &[u64] = &[
     1038, // F_SET_FILE_RW_HINT
 ];
 
+/// Descriptors the VM keeps for itself (e.g. its own executable, for exec): the guest cannot
+/// close them. Programs that close every descriptor before exec (dpkg running maintainer scripts)
+/// would otherwise close them, and the number could then name another file.
+static RESERVED: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
+
+/// Keep `fd` from being closed by the guest.
+pub fn reserve(fd: i32) {
+    if let Ok(mut r) = RESERVED.lock() {
+        r.push(fd);
+    }
+}
+
+fn reserved() -> Vec<i32> {
+    RESERVED.lock().map(|r| r.clone()).unwrap_or_default()
+}
+
+/// `close(fd)`: a reserved descriptor reports success and stays open, as if the guest had closed
+/// its own copy.
+pub fn close(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
+    if reserved().contains(&(a[0] as i32)) {
+        return Ok(0);
+    }
+    host_syscall(libc::SYS_close, &a)
+}
+
+/// `close_range(first, last, flags)`, skipping reserved descriptors.
+pub fn close_range(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let (first, last, flags) = (a[0] as u32, a[1] as u32, a[2]);
+    let mut cuts: Vec<u32> = reserved().into_iter().filter(|&f| f >= 0).map(|f| f as u32).collect();
+    cuts.retain(|&f| f >= first && f <= last);
+    cuts.sort_unstable();
+    let mut lo = first;
+    for f in cuts {
+        if f > lo {
+            host_syscall(libc::SYS_close_range, &[lo as u64, (f - 1) as u64, flags, 0, 0, 0])?;
+        }
+        lo = f + 1;
+    }
+    if lo <= last && lo >= first {
+        host_syscall(libc::SYS_close_range, &[lo as u64, last as u64, flags, 0, 0, 0])?;
+    }
+    Ok(0)
+}
+
 /// `fcntl(fd, cmd, arg)`.
 pub fn fcntl(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
     // Both are `unsigned int` in the kernel: the upper halves of x0 and x1 are ignored.

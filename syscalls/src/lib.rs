@@ -167,6 +167,7 @@ impl Default for Syscalls {
 impl Syscalls {
     /// Fresh state of a process that has just been exec'd: default dispositions, empty mask.
     pub fn new() -> Self {
+        exec::remember_self();
         Syscalls {
             strace: false,
             sigactions: Arc::new(Mutex::new([GuestSigaction::default(); signal::NSIG])),

@@ -147,7 +147,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(54, "fchownat", P(l::SYS_fchownat), &[DirFd, Path, Int, Int, AtFlags]),
     r(55, "fchown", P(l::SYS_fchown), &[Fd, Int, Int]),
     r(56, "openat", T(h!(fs::openat)), &[DirFd, Path, OpenFlags, Mode]),
-    r(57, "close", P(l::SYS_close), &[Fd]),
+    r(57, "close", T(h!(fd::close)), &[Fd]),
     r(58, "vhangup", P(l::SYS_vhangup), &[]),
     r(59, "pipe2", T(h!(fd::pipe2)), &[Ptr, OpenFlags]),
     r(60, "quotactl", P(l::SYS_quotactl), &[Hex, Path, Int, Ptr]),
@@ -390,7 +390,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(434, "pidfd_open", P(l::SYS_pidfd_open), &[Int, Hex]),
     // glibc falls back to clone on ENOSYS (fork, posix_spawn and pthread_create).
     r(435, "clone3", E(h!(process::enosys)), &[Ptr, Size]),
-    r(436, "close_range", P(l::SYS_close_range), &[Fd, Fd, Hex]),
+    r(436, "close_range", T(h!(fd::close_range)), &[Fd, Fd, Hex]),
     r(437, "openat2", T(h!(fs::openat2)), &[DirFd, Path, Ptr, Size]),
     r(438, "pidfd_getfd", P(l::SYS_pidfd_getfd), &[Fd, Fd, Hex]),
     r(439, "faccessat2", T(h!(fs::faccessat2)), &[DirFd, Path, Hex, AtFlags]),
