@@ -171,6 +171,7 @@ impl Vm {
     /// clean-up of `do_exit`) or the process ends (Err).
     pub fn run_thread(&mut self) -> Result<i32, GuestExit> {
         crate::signal::host::set_current_cpu(&mut *self.cpu);
+        crate::signal::host::set_current_cache(&self.cache);
         crate::thread::register(&mut *self.cpu);
         if crate::signal::host::has_pending(self.sys.signal_mask()) {
             // SAFETY: see `signal_work`.
@@ -183,6 +184,7 @@ impl Vm {
                 crate::signal::host::set_host_mask(!0);
                 crate::thread::unregister(&mut *self.cpu);
                 crate::signal::host::set_current_cpu(std::ptr::null_mut());
+                crate::signal::host::set_current_cache(std::ptr::null());
                 let tid_addr = self.sys.clear_child_tid();
                 if tid_addr != 0 && self.mem().is_accessible(tid_addr, 4, true) {
                     crate::thread::clear_child_tid(tid_addr);

@@ -38,6 +38,13 @@ thread_local! {
     /// without destructors (a `Cell` of a pointer, atomics) need no lazy initialisation, so
     /// using them in a handler is safe.
     static CPU: Cell<*mut CpuState> = const { Cell::new(std::ptr::null_mut()) };
+    /// The code cache of the guest thread running on this host thread (for faults).
+    static CACHE: Cell<*const a64x_translator::cache::CodeCache> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Register the code cache of the guest thread running on this host thread.
+pub fn set_current_cache(cache: *const a64x_translator::cache::CodeCache) {
+    CACHE.with(|c| c.set(cache));
 }
 
 /// Bit of signal `sig` in a mask.
@@ -57,16 +64,18 @@ fn is_fault_signal(sig: i32) -> bool {
 }
 
 /// The host handler of every signal the guest has a handler for.
-extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *mut libc::c_void) {
+extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo_t (SA_SIGINFO).
     let code = unsafe { (*info).si_code };
     if is_fault_signal(sig) && code > 0 {
-        // A fault of the VM itself (a guest load or store through a bad address): synchronous
-        // faults inside translated code cannot be delivered to the guest yet, so die of it as an
-        // unhandled guest fault does: back to the default action, and the instruction faults again.
-        // SAFETY: sigaction is async-signal-safe.
-        unsafe { libc::signal(sig, libc::SIG_DFL) };
-        return;
+        // A fault inside translated code (a guest load or store through a bad address) goes to
+        // the guest: leave translated code through the exit epilogue as an indirect exit, and let
+        // the run loop deliver the recorded signal. Any other fault is the VM's own: die of it.
+        if !redirect_fault(uc) {
+            // SAFETY: sigaction is async-signal-safe.
+            unsafe { libc::signal(sig, libc::SIG_DFL) };
+            return;
+        }
     }
     if !(1..=NSIG as i32).contains(&sig) {
         return;
@@ -85,6 +94,34 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *mut 
         // code only reads this field, and a volatile store is what it polls.
         unsafe { std::ptr::addr_of_mut!((*cpu).pending).write_volatile(1) };
     }
+}
+
+/// If the faulting host pc in `uc` is translated code of this thread: set the guest pc to the
+/// start of the faulting block (guest registers in CpuState are those at the block's start, since
+/// blocks write them back at their end; memory and V registers may be partly updated — the
+/// context a handler sees is that imprecise, which is enough for recovery with siglongjmp) and
+/// resume at the exit epilogue with an indirect exit.
+fn redirect_fault(uc: *mut libc::c_void) -> bool {
+    let cache = CACHE.with(|c| c.get());
+    let cpu = CPU.with(|c| c.get());
+    if cache.is_null() || cpu.is_null() || uc.is_null() {
+        return false;
+    }
+    let uc = uc as *mut libc::ucontext_t;
+    // SAFETY: the kernel passes the interrupted context; the cache and CpuState registered for
+    // this thread live while its run loop runs, and this thread is in translated code, not
+    // changing the cache.
+    unsafe {
+        let rip = (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] as u64;
+        let Some((guest_pc, epilogue)) = (*cache).fault_site(rip) else {
+            return false;
+        };
+        (*cpu).pc = guest_pc;
+        (*cpu).exit_site = 0;
+        (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] = epilogue as i64;
+        (*uc).uc_mcontext.gregs[libc::REG_RAX as usize] = a64x_translator::cpu::ExitReason::Indirect as i64;
+    }
+    true
 }
 
 /// The signals recorded for this thread and not yet delivered.

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 
 struct Entry {
     host: u64,
+    /// Bytes of host code.
+    host_len: u64,
     /// Guest ranges the translation was made from.
     ranges: Vec<(u64, u64)>,
     /// Chain sites in other blocks that jump straight here.
@@ -135,6 +137,16 @@ impl CodeCache {
         Ok(c)
     }
 
+    /// The guest pc of the block whose host code contains `host` (a faulting host pc), and the
+    /// address of the exit epilogue, if `host` is translated code. Reads the block map without
+    /// allocating, so a signal handler on this thread may call it while translated code runs.
+    pub fn fault_site(&self, host: u64) -> Option<(u64, u64)> {
+        self.blocks
+            .iter()
+            .find(|(_, e)| host >= e.host && host < e.host + e.host_len)
+            .map(|(&pc, _)| (pc, self.epilogue))
+    }
+
     /// Host code for guest `pc`, if translated.
     pub fn lookup(&self, pc: u64) -> Option<u64> {
         self.blocks.get(&pc).map(|e| e.host)
@@ -183,6 +195,7 @@ impl CodeCache {
             pc,
             Entry {
                 host,
+                host_len: compiled.code.len() as u64,
                 ranges: block.ranges.iter().chain(block.depends.iter()).copied().collect(),
                 incoming: Vec::new(),
             },
