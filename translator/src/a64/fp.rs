@@ -5,6 +5,7 @@
 
 use super::fields::*;
 use super::inst::*;
+use super::simd_types::*;
 
 /// Scalar FP precision (`ftype`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

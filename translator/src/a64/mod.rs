@@ -9,8 +9,10 @@ pub mod gen;
 pub mod inst;
 mod ldst;
 mod simd;
+pub mod simd_types;
 
 pub use inst::*;
+pub use simd_types::*;
 
 /// One row of the encoding table: a named encoding class, its fixed bits, and its field decoder.
 pub struct Row {

@@ -4,6 +4,7 @@
 use super::fields::*;
 use super::fp::FpRounding;
 use super::inst::*;
+use super::simd_types::*;
 
 fn arr(w: u32) -> Arrangement {
     Arrangement {

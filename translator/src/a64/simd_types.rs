@@ -1,0 +1,177 @@
+//! Typed operands of the AdvSIMD instructions (Arm ARM C7): arrangements and the operation
+//! kinds of each encoding group, split from `inst.rs` to keep each file to one subject.
+
+/// AdvSIMD arrangement: element size and register width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrangement {
+    /// log2 of the element size in bytes (0 = B, 1 = H, 2 = S, 3 = D).
+    pub esize: u8,
+    /// 128-bit (Q) or 64-bit register.
+    pub q: bool,
+}
+
+/// AdvSIMD two-register-same / three-register-same integer ops implemented so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum VecOp3 {
+    Add,
+    Sub,
+    And,
+    Bic,
+    Orr,
+    Orn,
+    Eor,
+    Bsl,
+    Bit,
+    Bif,
+    Cmeq,
+    Cmhs,
+    Cmhi,
+    Cmge,
+    Cmgt,
+    Cmtst,
+    Umaxp,
+    Uminp,
+    Addp,
+    Umax,
+    Umin,
+    Smax,
+    Smin,
+    Mul,
+    Mla,
+    Mls,
+    Sshl,
+    Ushl,
+    /// SHADD/UHADD/SRHADD/URHADD: halving adds (R: rounding).
+    Shadd,
+    Uhadd,
+    Srhadd,
+    Urhadd,
+    Zip1,
+    Zip2,
+    Uzp1,
+    Uzp2,
+    Trn1,
+    Trn2,
+}
+
+/// AdvSIMD ops with one vector source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum VecOp2 {
+    Cmeq0,
+    Cmgt0,
+    Cmge0,
+    Cmle0,
+    Cmlt0,
+    Not,
+    Cnt,
+    Rev64,
+    Rev32,
+    Rev16,
+    Abs,
+    Neg,
+    /// XTN/XTN2.
+    Xtn,
+    Uaddlv,
+    Umaxv,
+    Uminv,
+    Addv,
+    /// ADDP (scalar): D = V.d[0] + V.d[1].
+    AddpScalar,
+}
+
+/// AdvSIMD shifts by immediate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum VecShiftOp {
+    Shl,
+    Ushr,
+    Sshr,
+    /// SHRN/SHRN2: shift right and narrow.
+    Shrn,
+    Ushll,
+    Sshll,
+    Usra,
+    Ssra,
+    /// Shift left and insert.
+    Sli,
+    /// Shift right and insert.
+    Sri,
+}
+
+/// AdvSIMD three-different ops (the element size is the narrow one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum VecOpDiff {
+    AddL,
+    AddW,
+    SubL,
+    SubW,
+    AbaL,
+    AbdL,
+    MlaL,
+    MlsL,
+    MulL,
+    /// ADDHN/RADDHN(2): the high halves of wide sums (U = rounding).
+    AddHn,
+    /// SUBHN/RSUBHN(2).
+    SubHn,
+}
+
+/// AdvSIMD floating-point vector operations (C7.2: FADD (vector) etc.).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum VecFpOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Max,
+    Min,
+    MaxNm,
+    MinNm,
+    Mla,
+    Mls,
+    Abd,
+    Addp,
+    Maxp,
+    Minp,
+    MaxNmp,
+    MinNmp,
+    Cmeq,
+    Cmge,
+    Cmgt,
+    Acge,
+    Acgt,
+    CmeqZ,
+    CmgeZ,
+    CmgtZ,
+    CmleZ,
+    CmltZ,
+    Abs,
+    Neg,
+    Sqrt,
+    /// FRINT* with `round`.
+    Rint,
+    /// FCVT{N,M,P,Z,A}{S,U} with `round` and `signed`.
+    ToInt,
+    /// SCVTF/UCVTF with `signed`.
+    FromInt,
+    /// FCVTL/FCVTL2 (single to double).
+    Cvtl,
+    /// FCVTN/FCVTN2 (double to single).
+    Cvtn,
+    MulElem,
+    MlaElem,
+    MlsElem,
+}
+
+/// Vector-immediate operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum VecImmOp {
+    Movi,
+    Orr,
+    Bic,
+}
