@@ -418,24 +418,20 @@ pub(super) fn scalar_two_misc(w: u32) -> Inst {
 /// against zero, ABS, NEG.
 fn scalar_int_misc(w: u32) -> Inst {
     use VecOp2::*;
-    if bits(w, 23, 22) != 3 {
-        return Inst::Undefined;
-    }
-    let op = match (bits(w, 16, 12), bit(w, 29)) {
-        (0b01000, false) => Cmgt0,
-        (0b01000, true) => Cmge0,
-        (0b01001, false) => Cmeq0,
-        (0b01001, true) => Cmle0,
-        (0b01010, false) => Cmlt0,
-        (0b01011, false) => Abs,
-        (0b01011, true) => Neg,
-        _ => return Inst::Undefined,
-    };
-    Inst::Vec2 {
-        op,
-        arr: Arrangement { esize: 3, q: false },
-        rd: vr(w, 0),
-        rn: vr(w, 5),
+    // The vector decoder reads the same fields (Q aside); keep the D-element ops the scalar
+    // form has.
+    match super::simd::two_misc(w | (1 << 30)) {
+        Inst::Vec2 { op, arr, rd, rn }
+            if arr.esize == 3 && matches!(op, Cmgt0 | Cmge0 | Cmeq0 | Cmle0 | Cmlt0 | Abs | Neg) =>
+        {
+            Inst::Vec2 {
+                op,
+                arr: Arrangement { esize: 3, q: false },
+                rd,
+                rn,
+            }
+        }
+        _ => Inst::Undefined,
     }
 }
 

@@ -582,29 +582,22 @@ pub(super) fn scalar_three_same(w: u32) -> Inst {
             _ => Inst::Undefined,
         };
     }
-    if bits(w, 23, 22) != 3 {
-        return Inst::Undefined;
-    }
+    // The vector decoder reads the same fields (Q aside); keep the D-element ops the scalar
+    // form has.
     use VecOp3::*;
-    let op = match (bits(w, 15, 11), bit(w, 29)) {
-        (0b10000, false) => Add,
-        (0b10000, true) => Sub,
-        (0b10001, false) => Cmtst,
-        (0b10001, true) => Cmeq,
-        (0b00110, false) => Cmgt,
-        (0b00110, true) => Cmhi,
-        (0b00111, false) => Cmge,
-        (0b00111, true) => Cmhs,
-        (0b01000, false) => Sshl,
-        (0b01000, true) => Ushl,
-        _ => return Inst::Undefined,
-    };
-    Inst::Vec3 {
-        op,
-        arr: Arrangement { esize: 3, q: false },
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 16),
+    match three_same(w | (1 << 30)) {
+        Inst::Vec3 { op, arr, rd, rn, rm }
+            if arr.esize == 3 && matches!(op, Add | Sub | Cmtst | Cmeq | Cmgt | Cmhi | Cmge | Cmhs | Sshl | Ushl) =>
+        {
+            Inst::Vec3 {
+                op,
+                arr: Arrangement { esize: 3, q: false },
+                rd,
+                rn,
+                rm,
+            }
+        }
+        _ => Inst::Undefined,
     }
 }
 

@@ -22,7 +22,7 @@ fn lane(t: FpType) -> Log2 {
     }
 }
 
-fn round(r: FpRounding) -> FpRound {
+pub(super) fn round(r: FpRounding) -> FpRound {
     match r {
         FpRounding::TieEven => FpRound::N,
         FpRounding::PosInf => FpRound::P,

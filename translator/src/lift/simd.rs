@@ -2,7 +2,6 @@
 //! becomes a vector op on CpuState's V registers or a lane access.
 
 use super::Ctx;
-use crate::a64::fp::FpRounding;
 use crate::a64::*;
 use crate::ir::{BinOp, LoadTy, Log2, Op, Sz, VecFn, VecKind};
 
@@ -257,7 +256,6 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             signed,
             index,
         } => {
-            use crate::ir::fp::FpRound;
             use crate::ir::vfp::{imm, VfpKind as K};
             use VecFpOp as O;
             let kind = match op {
@@ -299,14 +297,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 O::MlaElem => K::MlaElem,
                 O::MlsElem => K::MlsElem,
             };
-            let r = match round {
-                FpRounding::TieEven => FpRound::N,
-                FpRounding::PosInf => FpRound::P,
-                FpRounding::NegInf => FpRound::M,
-                FpRounding::Zero => FpRound::Z,
-                FpRounding::TieAway => FpRound::A,
-                FpRounding::Fpcr => FpRound::Fpcr,
-            };
+            let r = super::fp::round(round);
             let es = if double || matches!(op, O::Cvtl | O::Cvtn) {
                 3
             } else {
