@@ -55,10 +55,22 @@ pub struct Cli {
           require_equals = true, default_missing_value = "-")]
     pub profile: Option<PathBuf>,
 
-    /// Log translations to stderr: a comma-separated list of in_asm (guest instructions), ir
-    /// (the IR after the passes), out_asm (host code).
+    /// Log to stderr (or -D FILE): a comma-separated list of in_asm (guest instructions of each
+    /// block translated), ir (its IR after the passes), out_asm (its host code), exec (each block
+    /// run), cpu (the registers before each block run), unimp (undefined instructions and
+    /// unimplemented syscalls the guest hits). exec and cpu turn block chaining off.
     #[arg(short = 'd', value_name = "LIST", env = "A64X_DEBUG", value_delimiter = ',')]
     pub debug: Vec<DebugItem>,
+
+    /// Write the -d log to FILE instead of stderr (like qemu's -D).
+    #[arg(short = 'D', value_name = "FILE", env = "A64X_LOG_FILE")]
+    pub log_file: Option<PathBuf>,
+
+    /// Log only blocks starting in these guest ranges (also -dfilter): comma-separated
+    /// START+SIZE, END-SIZE, START..END (inclusive) or ADDRESS.
+    #[arg(long = "dfilter", value_name = "RANGES", env = "A64X_DFILTER",
+          value_parser = AddrRanges::parse)]
+    pub dfilter: Option<AddrRanges>,
 
     /// argv[0] of the program (like qemu's -0); default: PROGRAM as given. A guest execve of an
     /// AArch64 program re-executes a64x with this, so the new program sees the argv[0] it was given.
@@ -185,17 +197,26 @@ impl Cli {
         }
         v.push(format!("--max-block-insns={}", self.max_block_insns).into());
         if !self.debug.is_empty() {
-            let names: Vec<&str> = self
+            let names: Vec<String> = self
                 .debug
                 .iter()
-                .map(|d| match d {
-                    DebugItem::in_asm => "in_asm",
-                    DebugItem::ir => "ir",
-                    DebugItem::out_asm => "out_asm",
-                })
+                .filter_map(|d| clap::ValueEnum::to_possible_value(d).map(|p| p.get_name().to_string()))
                 .collect();
             v.push("-d".into());
             v.push(names.join(",").into());
+        }
+        if let Some(file) = &self.log_file {
+            // Appended to by the new program: the same file, from wherever the guest now is.
+            v.push("-D".into());
+            v.push(
+                std::path::absolute(file)
+                    .unwrap_or_else(|_| file.clone())
+                    .into_os_string(),
+            );
+        }
+        if let Some(ranges) = &self.dfilter {
+            let text: Vec<String> = ranges.0.iter().map(|&(s, e)| format!("{s:#x}+{:#x}", e - s)).collect();
+            v.push(format!("--dfilter={}", text.join(",")).into());
         }
         v.push(format!("-s{}", self.stack_size).into());
         v.push(format!("--cpu={}", self.cpu).into());
@@ -250,6 +271,16 @@ impl Cli {
     }
 }
 
+/// The guest address ranges of `-dfilter`, `[start, end)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddrRanges(pub Vec<(u64, u64)>);
+
+impl AddrRanges {
+    fn parse(text: &str) -> Result<Self, String> {
+        a64x_translator::cache::debuglog::parse_filter(text).map(AddrRanges)
+    }
+}
+
 /// Items of `-d`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(non_camel_case_types)]
@@ -262,6 +293,12 @@ pub enum DebugItem {
     /// Host code emitted for each block.
     #[value(name = "out_asm")]
     out_asm,
+    /// Each block as it runs (chaining off).
+    exec,
+    /// The guest registers before each block runs (chaining off).
+    cpu,
+    /// Undefined instructions and unimplemented syscalls, every time.
+    unimp,
 }
 
 /// Which auxv word a feature bit is in.
@@ -527,6 +564,7 @@ const QEMU_SPELLINGS: &[(&str, &str)] = &[
     ("-version", "--version"),
     ("-help", "--help"),
     ("-one-insn-per-tb", "--max-block-insns=1"),
+    ("-dfilter", "--dfilter"),
 ];
 
 /// Rewrites qemu's single-dash long options (`-strace` -> `--strace`) among a64x's own options,

@@ -8,5 +8,6 @@ pub mod memory;
 pub mod procfs;
 pub mod profile;
 pub mod run;
+pub mod runlog;
 pub mod signal;
 pub mod thread;

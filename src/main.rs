@@ -79,6 +79,17 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     )
     .map_err(|e| format!("cannot allocate the code cache: {e}"))?;
     let mut cache = cache;
+    if let Some(path) = &cli.log_file {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))?;
+        a64x_translator::cache::debuglog::set_file(file);
+    }
+    if let Some(ranges) = &cli.dfilter {
+        a64x_translator::cache::debuglog::set_filter(ranges.0.clone());
+    }
     cache.log = DebugLog {
         in_asm: cli.debug.contains(&cli::DebugItem::in_asm),
         ir: cli.debug.contains(&cli::DebugItem::ir),
@@ -96,7 +107,14 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     sys.set_auxv(&a64x::procfs::initial_auxv(&mem, image.stack_pointer));
     let signals = a64x::signal::Signals::new(&mut mem, &mut sys)?;
     let interpret = std::env::var_os("A64X_INTERPRET").is_some();
-    let trace = std::env::var_os("A64X_TRACE").is_some();
+    let has = |d| cli.debug.contains(&d);
+    // A64X_TRACE: the old spelling of -d exec,cpu.
+    let old_trace = std::env::var_os("A64X_TRACE").is_some();
+    let trace = a64x::runlog::RunLog {
+        exec: has(cli::DebugItem::exec) || old_trace,
+        cpu: has(cli::DebugItem::cpu) || old_trace,
+        unimp: has(cli::DebugItem::unimp),
+    };
     let check = std::env::var_os("A64X_CHECK").is_some();
     let mut vm = Vm {
         cache,

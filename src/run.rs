@@ -60,8 +60,8 @@ pub struct Vm {
     pub exe: PathBuf,
     /// Run blocks through the IR interpreter instead of emitted code (debugging).
     pub interpret: bool,
-    /// Print the guest pc of every block entered (debugging).
-    pub trace: bool,
+    /// `-d exec,cpu,unimp`.
+    pub trace: crate::runlog::RunLog,
     /// Compare emitted code with the interpreter block by block (debugging).
     pub check: bool,
     /// Signal delivery state (sigreturn trampoline, host mirroring, pending sync signal).
@@ -77,7 +77,7 @@ struct Ctx<'a> {
     exe: &'a Path,
     cpu: &'a mut CpuState,
     signals: &'a Signals,
-    debug: (bool, bool, bool),
+    debug: (bool, crate::runlog::RunLog, bool),
 }
 
 impl GuestMemory for Ctx<'_> {
@@ -92,6 +92,9 @@ impl GuestMemory for Ctx<'_> {
     }
     fn mprotect(&mut self, addr: u64, len: u64, prot: i32) -> Result<(), i32> {
         lock(self.mem).mprotect(addr, len, prot)
+    }
+    fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: i32, new_addr: u64) -> Result<u64, i32> {
+        lock(self.mem).mremap(old, old_len, new_len, flags, new_addr)
     }
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool {
         lock(self.mem).is_accessible(addr, len, write)
@@ -222,12 +225,7 @@ impl Vm {
                 reason = ExitReason::Indirect;
             }
             let pc = self.cpu.pc;
-            if self.trace {
-                eprintln!(
-                    "a64x: block {pc:#x} sp={:#x} x0={:#x} x1={:#x} x30={:#x}",
-                    self.cpu.sp, self.cpu.x[0], self.cpu.x[1], self.cpu.x[30]
-                );
-            }
+            self.trace.block(&self.cpu);
             if self.interpret {
                 reason = match self.cache.interpret(&mut self.cpu, &fetch) {
                     Ok(Outcome::Next(_)) => continue,
@@ -261,11 +259,16 @@ impl Vm {
             };
             match reason {
                 ExitReason::Chain
-                    if self.cpu.exit_site != 0 && generation == self.cache.generation() && !self.check =>
+                    if self.cpu.exit_site != 0
+                        && generation == self.cache.generation()
+                        && !self.check
+                        && !self.trace.per_block() =>
                 {
                     self.cache.chain(self.cpu.exit_site, pc);
                 }
-                ExitReason::Indirect if !self.check => self.cache.remember_indirect(pc, host),
+                ExitReason::Indirect if !self.check && !self.trace.per_block() => {
+                    self.cache.remember_indirect(pc, host)
+                }
                 _ => {}
             }
             let rmw = fetch(pc).is_some_and(|w| matches!(decode(w), Inst::StoreExclusive { .. }));
@@ -345,6 +348,7 @@ impl Vm {
                     // after a syscall fails, as on hardware and qemu.
                     self.cpu.excl_addr = u64::MAX;
                     let nr = self.cpu.x[8];
+                    self.trace.syscall(nr, self.cpu.pc.wrapping_sub(4));
                     if let Some(exit) = self.signal_syscall(nr) {
                         return exit.map(Stop::from);
                     }
@@ -369,6 +373,7 @@ impl Vm {
                 }
                 ExitReason::Undefined => {
                     let pc = self.cpu.pc;
+                    self.trace.undefined(pc, fetch(pc));
                     if self.force_sync_signal(libc::SIGILL, crate::signal::deliver::ILL_ILLOPC, pc) {
                         return None;
                     }

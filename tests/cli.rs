@@ -204,6 +204,116 @@ fn one_insn_per_tb() {
     );
 }
 
+/// The entry point of the ELF file at `path` (e_entry).
+fn elf_entry(path: &str) -> u64 {
+    let bytes = std::fs::read(common::test_binaries().join(path)).expect("read test program");
+    u64::from_le_bytes(bytes[24..32].try_into().unwrap())
+}
+
+/// A fresh path for a `-D` log.
+fn log_path(name: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("a64x-cli-{}-{name}.log", std::process::id()));
+    let _ = std::fs::remove_file(&p);
+    p
+}
+
+#[test]
+fn debug_log_to_file_with_filter() {
+    let entry = elf_entry("prebuilt/hello_asm");
+    // -d in_asm,ir,out_asm -D FILE: the log goes to the file, the program's output is untouched.
+    let log = log_path("all");
+    let r = a64x(&[
+        "-d",
+        "in_asm,ir,out_asm",
+        "-D",
+        log.to_str().unwrap(),
+        "prebuilt/hello_asm",
+    ]);
+    assert!(ok(&r).contains("Hello"), "{}", describe(&r));
+    assert!(!String::from_utf8_lossy(&r.stderr).contains("IN:"), "{}", describe(&r));
+    let text = std::fs::read_to_string(&log).expect("-D wrote no file");
+    assert!(text.contains(&format!("IN: {entry:#x}")), "{text}");
+    assert!(text.contains(&format!("OUT: {entry:#x} -> ")), "{text}");
+    assert!(
+        text.contains("svc") || text.contains("Svc"),
+        "no guest svc in in_asm/ir:\n{text}"
+    );
+    let blocks = text.matches("IN: ").count();
+    assert!(blocks >= 2, "{text}");
+    // -dfilter (qemu's spelling) with the entry block only; the variable spelling for -D.
+    let log = log_path("filter");
+    let r = a64x_env(
+        &[&format!("A64X_LOG_FILE={}", log.display())],
+        &[
+            "-d",
+            "in_asm",
+            "-dfilter",
+            &format!("{entry:#x}+4"),
+            "prebuilt/hello_asm",
+        ],
+    );
+    ok(&r);
+    let text = std::fs::read_to_string(&log).expect("A64X_LOG_FILE wrote no file");
+    assert_eq!(text.matches("IN: ").count(), 1, "{text}");
+    assert!(text.starts_with(&format!("IN: {entry:#x}\n")), "{text}");
+    // A range that holds no block: nothing is logged.
+    let r = a64x_env(&["A64X_DFILTER=0x10..0x20"], &["-d", "in_asm", "prebuilt/hello_asm"]);
+    assert!(!String::from_utf8_lossy(&r.stderr).contains("IN:"), "{}", describe(&r));
+    usage_error(&a64x(&["-dfilter", "0x20..0x10", "prebuilt/hello_asm"]), "dfilter");
+    let _ = std::fs::remove_file(log);
+}
+
+#[test]
+fn debug_log_exec_and_cpu() {
+    // Every block run is logged (chaining is off), the first at the entry point with the
+    // registers the kernel starts a static program with: all zero, sp set.
+    let entry = elf_entry("prebuilt/hello_asm");
+    let r = a64x(&["-d", "exec,cpu", "prebuilt/hello_asm"]);
+    assert!(ok(&r).contains("Hello"), "{}", describe(&r));
+    let err = String::from_utf8_lossy(&r.stderr).into_owned();
+    let traces: Vec<&str> = err.lines().filter(|l| l.starts_with("Trace: ")).collect();
+    assert!(traces.len() >= 2, "{err}");
+    assert_eq!(traces[0], format!("Trace: {entry:#018x}"), "{err}");
+    assert!(err.contains(&format!(" PC={entry:016x} X00=0000000000000000")), "{err}");
+    assert_eq!(err.matches("PSTATE=").count(), traces.len(), "{err}");
+    // The same loop run chained and unchained: the trace sees every iteration.
+    let r = a64x(&["-d", "exec", "out/arith-O2"]);
+    let chained = a64x(&["out/arith-O2"]);
+    assert_eq!(r.stdout, chained.stdout, "{}", describe(&r));
+    let runs = String::from_utf8_lossy(&r.stderr)
+        .lines()
+        .filter(|l| l.starts_with("Trace: "))
+        .count();
+    assert!(runs > 100, "only {runs} blocks traced");
+}
+
+#[test]
+fn debug_log_unimp() {
+    // Each unimplemented syscall, every time (the plain note is once per number), with its pc.
+    let r = a64x(&["-d", "unimp", "out/enosys-O2"]);
+    let out = ok(&r);
+    assert!(out.contains("syscall(1000) = -1, errno ENOSYS"), "{}", describe(&r));
+    let err = String::from_utf8_lossy(&r.stderr).into_owned();
+    assert_eq!(err.matches("unimp: syscall 244 ").count(), 2, "{err}");
+    assert_eq!(err.matches("a64x: unsupported syscall 244 ").count(), 1, "{err}");
+    assert_eq!(err.matches("unimp: syscall ").count(), 5, "{err}");
+    // Undefined instructions: sig_ill.c executes 100 and skips each from its SIGILL handler.
+    let r = a64x_env(&["A64X_DEBUG=unimp"], &["out/sig_ill-O2"]);
+    let err = String::from_utf8_lossy(&r.stderr).into_owned();
+    assert!(
+        err.matches("unimp: undefined instruction 0x").count() >= 100,
+        "{}",
+        describe(&r)
+    );
+    // Without -d unimp, neither.
+    let r = a64x(&["out/sig_ill-O2"]);
+    assert!(
+        !String::from_utf8_lossy(&r.stderr).contains("unimp:"),
+        "{}",
+        describe(&r)
+    );
+}
+
 /// Every option, as `--help` spells it, and its variable.
 const OPTIONS: &[(&str, Option<&str>)] = &[
     ("--sysroot", Some("A64X_LD_PREFIX")),
@@ -211,6 +321,8 @@ const OPTIONS: &[(&str, Option<&str>)] = &[
     ("--stats", Some("A64X_STATS")),
     ("--max-block-insns", Some("A64X_MAX_BLOCK_INSNS")),
     ("-d", Some("A64X_DEBUG")),
+    ("-D", Some("A64X_LOG_FILE")),
+    ("--dfilter", Some("A64X_DFILTER")),
     ("-0", Some("A64X_ARGV0")),
     ("-E", Some("A64X_SET_ENV")),
     ("-U", Some("A64X_UNSET_ENV")),
@@ -242,7 +354,7 @@ fn help_and_readme_list_every_option() {
             assert!(readme.contains(var), "README.md does not name {var}");
         }
     }
-    for qemu in ["-strace", "-cpu", "-version"] {
+    for qemu in ["-strace", "-cpu", "-version", "-dfilter"] {
         assert!(help.contains(qemu), "--help does not mention {qemu}");
         assert!(readme.contains(qemu), "README.md does not mention {qemu}");
     }

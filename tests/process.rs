@@ -77,6 +77,18 @@ fn exec_of_the_guest_itself_keeps_argv() {
 }
 
 #[test]
+fn exec_after_the_guest_took_every_descriptor() {
+    // The guest dup2s over every descriptor number, the VM's own handle on a64x included: that
+    // one moves away and exec of an AArch64 program still works.
+    let (out, _) = a64x(&[], &["dupall", "/proc/self/exe", "x", "show", "after"]);
+    assert!(out.starts_with("dup2 onto "), "{out}");
+    assert!(
+        out.ends_with("argv[0] = x\nargv[1] = show\nargv[2] = after\ndupall: exited 0\n"),
+        "{out}"
+    );
+}
+
+#[test]
 fn exec_of_a_host_program() {
     let (out, _) = a64x(&[], &["run", "/bin/echo", "echo", "hello", "host"]);
     assert_eq!(out, "hello host\nrun: exited 0\n");

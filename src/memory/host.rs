@@ -110,10 +110,14 @@ pub fn mmap_replace(addr: u64, len: u64, prot: i32, flags: i32, fd: i32, off: i6
     mmap(addr, len, prot, flags | map::FIXED, fd, off).map(|_| ())
 }
 
+/// Host mmap flags of a reservation: inaccessible anonymous memory that costs nothing.
+pub fn reserve_flags() -> i32 {
+    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE
+}
+
 /// Reserves a free host range with an inaccessible mapping; EEXIST if anything is mapped there.
 pub fn reserve(addr: u64, len: u64) -> Result<(), i32> {
-    let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
-    mmap_noreplace(addr, len, libc::PROT_NONE, flags, -1, 0)
+    mmap_noreplace(addr, len, libc::PROT_NONE, reserve_flags(), -1, 0)
 }
 
 /// Whether nothing at all is mapped in the host in `[addr, addr+len)`.

@@ -9,6 +9,7 @@
 
 mod host;
 mod regions;
+mod remap;
 #[cfg(test)]
 mod tests;
 
@@ -308,6 +309,10 @@ impl GuestMemory for AddressSpace {
         host::mprotect(addr, end - addr, host_prot(prot))?;
         self.regions.set_prot(addr, end, prot);
         Ok(())
+    }
+
+    fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: i32, new_addr: u64) -> Result<u64, i32> {
+        self.remap(old, old_len, new_len, flags, new_addr)
     }
 
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool {

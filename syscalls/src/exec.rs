@@ -112,27 +112,21 @@ pub fn execve(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysRes
     host_execve(&file, argv, envp)
 }
 
-static SELF_EXE: std::sync::OnceLock<Option<std::os::fd::OwnedFd>> = std::sync::OnceLock::new();
+static SELF_EXE: std::sync::OnceLock<Option<crate::fd::Reserved>> = std::sync::OnceLock::new();
 
 /// Open a handle on a64x's own executable at startup, while /proc is reachable: a guest may
 /// chroot (debootstrap's second stage does) into a root without /proc, or a64x may have been
 /// started there by binfmt_misc's F flag.
 pub fn remember_self() {
     SELF_EXE.get_or_init(|| {
-        use std::os::fd::FromRawFd;
-        // SAFETY: a NUL-terminated path; the descriptor returned is owned here.
+        // SAFETY: a NUL-terminated path; the descriptor returned is kept for the process's life.
         let fd = unsafe { libc::open(c"/proc/self/exe".as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
-        // SAFETY: `fd` was just opened and is not owned elsewhere.
-        if fd >= 0 {
-            crate::fd::reserve(fd);
-        }
-        (fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+        (fd >= 0).then(|| crate::fd::reserve(fd))
     });
 }
 
 fn self_exe() -> Option<std::os::fd::RawFd> {
-    use std::os::fd::AsRawFd;
-    SELF_EXE.get().and_then(|f| f.as_ref()).map(|f| f.as_raw_fd())
+    SELF_EXE.get().copied().flatten().map(|r| r.fd())
 }
 
 /// execveat(fd, "", argv, envp, AT_EMPTY_PATH): runs a64x again without naming a path.

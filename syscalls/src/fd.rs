@@ -43,20 +43,78 @@ const FCNTL_SAME: &[u64] = &[
     1038, // F_SET_FILE_RW_HINT
 ];
 
-/// Descriptors the VM keeps for itself (e.g. its own executable, for exec): the guest cannot
-/// close them. Programs that close every descriptor before exec (dpkg running maintainer scripts)
-/// would otherwise close them, and the number could then name another file.
+/// Descriptors the VM keeps for itself (e.g. its own executable, for exec), by current number:
+/// the guest cannot close them. Programs that close every descriptor before exec (dpkg running
+/// maintainer scripts) would otherwise close them, and the number could then name another file.
 static RESERVED: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
 
-/// Keep `fd` from being closed by the guest.
-pub fn reserve(fd: i32) {
-    if let Ok(mut r) = RESERVED.lock() {
-        r.push(fd);
+/// A descriptor kept by the VM; its number changes when the guest `dup3`s onto it.
+#[derive(Debug, Clone, Copy)]
+pub struct Reserved(usize);
+
+impl Reserved {
+    /// The descriptor's current number.
+    pub fn fd(self) -> i32 {
+        RESERVED.lock().map(|r| r[self.0]).unwrap_or(-1)
     }
+}
+
+/// Where VM descriptors go: high, out of the way of shells that `exec 3>&1` (debconf's
+/// confmodule does), but below the soft RLIMIT_NOFILE, and not so high that the kernel grows
+/// a huge descriptor table.
+fn high_fd() -> i32 {
+    // SAFETY: all-zero is a valid rlimit; getrlimit writes only into it.
+    let mut rl: libc::rlimit = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let soft = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) } == 0 {
+        rl.rlim_cur
+    } else {
+        1024
+    };
+    (soft.min(1024) as i32 - 64).max(3)
+}
+
+/// Move `fd` (close-on-exec) to a free number at or above [`high_fd`] and return the new one,
+/// or `fd` itself when that fails.
+fn move_high(fd: i32) -> i32 {
+    // SAFETY: F_DUPFD_CLOEXEC takes no pointer.
+    let moved = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, high_fd()) };
+    if moved < 0 {
+        return fd;
+    }
+    // SAFETY: `fd` is ours and now has a copy.
+    unsafe { libc::close(fd) };
+    moved
+}
+
+/// Keep `fd` (owned by the caller from now on through the returned handle) from the guest.
+pub fn reserve(fd: i32) -> Reserved {
+    let fd = move_high(fd);
+    let mut r = RESERVED.lock().unwrap_or_else(|e| e.into_inner());
+    r.push(fd);
+    Reserved(r.len() - 1)
 }
 
 fn reserved() -> Vec<i32> {
     RESERVED.lock().map(|r| r.clone()).unwrap_or_default()
+}
+
+/// `dup3(old, new, flags)`: when `new` is a VM descriptor, that one moves out of the way first,
+/// so the guest gets the number it asked for and the VM keeps its file.
+pub fn dup3(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let new = a[1] as i32;
+    if a[0] as i32 != new {
+        let mut r = RESERVED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = r.iter_mut().find(|f| **f == new) {
+            // SAFETY: F_DUPFD_CLOEXEC takes no pointer; `new` stays open until dup3 replaces it.
+            let moved = unsafe { libc::fcntl(new, libc::F_DUPFD_CLOEXEC, high_fd()) };
+            if moved < 0 {
+                return Err(Errno::last());
+            }
+            *slot = moved;
+        }
+    }
+    host_syscall(libc::SYS_dup3, &a)
 }
 
 /// `close(fd)`: a reserved descriptor reports success and stays open, as if the guest had closed

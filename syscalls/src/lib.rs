@@ -19,6 +19,12 @@ pub trait GuestMemory {
     fn munmap(&mut self, addr: u64, len: u64) -> Result<(), i32>;
     /// Guest `mprotect`; refuses (ENOMEM) ranges that are not guest mappings.
     fn mprotect(&mut self, addr: u64, len: u64, prot: i32) -> Result<(), i32>;
+    /// Guest `mremap`: the new address or a positive errno. Never moves anything onto the VM's
+    /// own memory.
+    fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: i32, new_addr: u64) -> Result<u64, i32> {
+        let _ = (old, old_len, new_len, flags, new_addr);
+        Err(libc::ENOSYS)
+    }
     /// Whether `[addr, addr+len)` is mapped in the guest with read (and, if `write`, write) access.
     /// Handlers that copy translated structures into guest memory check this first (EFAULT).
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool;

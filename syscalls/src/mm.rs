@@ -55,9 +55,14 @@ pub fn mprotect(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysR
     Ok(0)
 }
 
-/// `mremap`: not offered yet; glibc's realloc falls back to malloc + copy + free.
-pub fn mremap(_: &mut Syscalls, _: &mut dyn SyscallContext, _: Args) -> SysResult {
-    Err(Errno(libc::ENOSYS))
+/// `mremap(old, old_len, new_len, flags, new_addr)`.
+pub fn mremap(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let new = ctx.mremap(a[0], a[1], a[2], a[3] as i32, a[4]).map_err(Errno)?;
+    // Code that moved or was cut off must be translated again where it now is.
+    if new != a[0] || a[2] < a[1] {
+        ctx.invalidate_code(a[0], a[1]);
+    }
+    Ok(new)
 }
 
 /// `madvise` hints that never change memory contents or mappings, safe on any range.

@@ -113,7 +113,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(21, "epoll_ctl", T(h!(fd::epoll_ctl)), &[Fd, Int, Fd, Ptr]),
     r(22, "epoll_pwait", T(h!(fd::epoll_pwait)), &[Fd, Ptr, Int, Int, Ptr, Size]),
     r(23, "dup", P(l::SYS_dup), &[Fd]),
-    r(24, "dup3", P(l::SYS_dup3), &[Fd, Fd, OpenFlags]),
+    r(24, "dup3", T(h!(fd::dup3)), &[Fd, Fd, OpenFlags]),
     r(25, "fcntl", T(h!(fd::fcntl)), &[Fd, Int, Hex]),
     r(26, "inotify_init1", P(l::SYS_inotify_init1), &[Hex]),
     r(27, "inotify_add_watch", P(l::SYS_inotify_add_watch), &[Fd, Path, Hex]),

@@ -3,6 +3,8 @@
 // ENOEXEC). Under qemu-aarch64 (no binfmt_misc) only host programs can be exec'd, so exec of an
 // AArch64 program is tested by tests/process.rs through the extra modes:
 //   proc_exec run PATH ARGV0 ARGS...   fork, execv(PATH, {ARGV0, ARGS...}), print how it ended
+//   proc_exec dupall PATH ARGV0 ARGS... the same after dup2(2, fd) onto every descriptor from 3
+//                                       to the limit (as `exec 3>&1` in a shell, debconf's way)
 //   proc_exec show ARGS...             print argv
 //   proc_exec cat FILE                 copy FILE to stdout
 #define _GNU_SOURCE
@@ -72,6 +74,15 @@ static char *temp_file(char *path, const char *content, mode_t mode) {
 int main(int argc, char **argv) {
     if (argc >= 4 && strcmp(argv[1], "run") == 0) {
         run("run", argv[2], argv + 3);
+        return 0;
+    }
+    if (argc >= 4 && strcmp(argv[1], "dupall") == 0) {
+        long max = sysconf(_SC_OPEN_MAX);
+        int taken = 0;
+        for (int fd = 3; fd < max && fd < 4096; fd++)
+            taken += dup2(2, fd) == fd;
+        printf("dup2 onto %d descriptors\n", taken);
+        run("dupall", argv[2], argv + 3);
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "show") == 0) {

@@ -7,6 +7,10 @@ use crate::lift::{lift_block, LiftOptions};
 use crate::x64::{self, Runtime};
 use std::collections::HashMap;
 
+pub mod debuglog;
+use debuglog::write as log;
+pub use debuglog::DebugLog;
+
 struct Entry {
     host: u64,
     /// Bytes of host code.
@@ -57,17 +61,6 @@ pub struct Translated<'a> {
 /// fetcher (guest memory may be unmapped later, so a hook that wants the guest words reads them
 /// now). A plain `fn` so that [`CodeCache::new_like`] can pass it on to new threads' caches.
 pub type TranslateHook = fn(&Translated, &dyn Fn(u64) -> Option<u32>);
-
-/// What to print to stderr about each block translated (`-d in_asm,ir,out_asm`).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct DebugLog {
-    /// The decoded guest instructions.
-    pub in_asm: bool,
-    /// The IR after the passes.
-    pub ir: bool,
-    /// The emitted host code.
-    pub out_asm: bool,
-}
 
 /// Translation counters.
 #[derive(Debug, Default, Clone, Copy)]
@@ -204,20 +197,28 @@ impl CodeCache {
     }
 
     fn log_block(&self, block: &crate::ir::Block, code: &[u8], host: u64, fetch: &dyn Fn(u64) -> Option<u32>) {
+        if !self.log.any() || !debuglog::wanted(block.guest_pc) {
+            return;
+        }
         if self.log.in_asm {
-            eprintln!("IN: {:#x}", block.guest_pc);
+            let mut text = format!("IN: {:#x}\n", block.guest_pc);
             for pc in block.ranges.iter().flat_map(|&(s, e)| (s..e).step_by(4)) {
                 if let Some(w) = fetch(pc) {
-                    eprintln!("  {pc:#x}: {w:08x}  {:?}", crate::a64::decode(w));
+                    text += &format!("  {pc:#x}: {w:08x}  {:?}\n", crate::a64::decode(w));
                 }
             }
+            log(format_args!("{text}"));
         }
         if self.log.ir {
-            eprint!("{block}");
+            log(format_args!("{block}"));
         }
         if self.log.out_asm {
-            eprintln!("OUT: {:#x} -> {host:#x} ({} bytes)", block.guest_pc, code.len());
-            eprint!("{}", crate::x64::disasm::disassemble(code, host));
+            log(format_args!(
+                "OUT: {:#x} -> {host:#x} ({} bytes)\n{}",
+                block.guest_pc,
+                code.len(),
+                crate::x64::disasm::disassemble(code, host)
+            ));
         }
     }
 
