@@ -13,7 +13,10 @@ ratios. Before timing, each program runs once under all three and the outputs (s
 status) are compared; an a64x run that disagrees, fails or times out is reported and left out
 of the timings and the means. This is a benchmark, not a test: it never fails on slowness.
 
-Usage: benches/compare.py [--runs N] [--quick] [--no-build] [NAME...]
+With --profile-overhead a fourth runner, a64x --profile (sampling and execution counters, the
+report thrown away), is timed in the same rounds, and the table gets its cost relative to a64x.
+
+Usage: benches/compare.py [--runs N] [--quick] [--no-build] [--profile-overhead] [NAME...]
 """
 
 import argparse
@@ -73,6 +76,8 @@ def main():
     ap.add_argument("--no-build", action="store_true",
                     help="do not run cargo build --release and test-binaries/build.sh")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per run (default 300)")
+    ap.add_argument("--profile-overhead", action="store_true",
+                    help="also time a64x --profile and print its cost")
     ap.add_argument("names", nargs="*", help="only these benchmarks (e.g. bench_sieve)")
     opts = ap.parse_args()
 
@@ -92,6 +97,8 @@ def main():
         "qemu": lambda n, a: [qemu, os.path.join("out", n + "-O2")] + a,
         "a64x": lambda n, a: [a64x, os.path.join("out", n + "-O2")] + a,
     }
+    if opts.profile_overhead:
+        runners["profiled"] = lambda n, a: [a64x, "--profile=" + os.devnull, os.path.join("out", n + "-O2")] + a
 
     # correctness first
     active = {}  # name -> list of runners whose output matches native
@@ -124,12 +131,15 @@ def main():
         t = times.get((n, r))
         return statistics.median(t) if t else None
 
+    prof = opts.profile_overhead
     hdr = f"{'program':<18} {'native s':>9} {'qemu s':>9} {'a64x s':>9} {'a64x/native':>12} {'a64x/qemu':>10}"
+    if prof:
+        hdr += f" {'--profile s':>11} {'profile cost':>12}"
     print(f"\n{opts.runs} runs each, medians of wall time"
           f"{' (quick: test iteration counts)' if opts.quick else ''}\n")
     print(hdr)
     print("-" * len(hdr))
-    r_native, r_qemu = [], []
+    r_native, r_qemu, r_prof = [], [], []
     for name in active:
         n, q, a = med(name, "native"), med(name, "qemu"), med(name, "a64x")
         fmt = lambda x: f"{x:9.3f}" if x is not None else f"{'-':>9}"
@@ -139,10 +149,19 @@ def main():
             ratios = f"{a / n:12.2f} {a / q:10.2f}"
         else:
             ratios = f"{'failed':>12} {'failed':>10}"
-        print(f"{name:<18} {fmt(n)} {fmt(q)} {fmt(a)} {ratios}")
+        extra = ""
+        if prof:
+            p = med(name, "profiled")
+            if p is not None and a:
+                r_prof.append(p / a)
+                extra = f" {p:11.3f} {100 * (p / a - 1):+11.1f}%"
+            else:
+                extra = f" {'-':>11} {'failed':>12}"
+        print(f"{name:<18} {fmt(n)} {fmt(q)} {fmt(a)} {ratios}{extra}")
     print("-" * len(hdr))
+    extra = f" {'':>11} {100 * (geomean(r_prof) - 1):+11.1f}%" if prof and r_prof else ""
     print(f"{'geometric mean':<18} {'':>9} {'':>9} {'':>9} {geomean(r_native):12.2f} {geomean(r_qemu):10.2f}"
-          f"   ({len(r_native)} of {len(active)} programs)")
+          f"{extra}   ({len(r_native)} of {len(active)} programs)")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,18 @@ pub struct Cli {
           require_equals = true, default_missing_value = "-")]
     pub profile: Option<PathBuf>,
 
+    /// Write DIR/jit-PID.dump (default DIR: the current directory), a jitdump file naming every
+    /// translated block with its host code: `perf record -k mono a64x --jitdump PROG`, then
+    /// `perf inject --jit` and `perf report` show guest functions. A64X_JITDUMP=DIR (1: .).
+    #[arg(long = "jitdump", value_name = "DIR", env = "A64X_JITDUMP", num_args = 0..=1,
+          require_equals = true, default_missing_value = ".")]
+    pub jitdump: Option<PathBuf>,
+
+    /// Sample where the CPU time goes, with the guest's call stacks (frame records), and write a
+    /// flame graph SVG of them to FILE at exit.
+    #[arg(long = "flamegraph", value_name = "FILE", env = "A64X_FLAMEGRAPH")]
+    pub flamegraph: Option<PathBuf>,
+
     /// Log to stderr (or -D FILE): a comma-separated list of in_asm (guest instructions of each
     /// block translated), ir (its IR after the passes), out_asm (its host code), exec (each block
     /// run), cpu (the registers before each block run), unimp (undefined instructions and
@@ -195,6 +207,11 @@ impl Cli {
             // The exec'd program keeps the pid: its map replaces this one's.
             v.push("--perfmap".into());
         }
+        if let Some(dir) = &self.jitdump {
+            // Likewise its jitdump file.
+            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
+            v.push(format!("--jitdump={}", dir.display()).into());
+        }
         v.push(format!("--max-block-insns={}", self.max_block_insns).into());
         if !self.debug.is_empty() {
             let names: Vec<String> = self
@@ -251,7 +268,15 @@ impl Cli {
         env
     }
 
-    /// What `--perfmap` and `--profile` ask for.
+    /// How blocks are built (`--max-block-insns`).
+    pub fn lift_options(&self) -> a64x_translator::lift::LiftOptions {
+        a64x_translator::lift::LiftOptions {
+            max_insns: self.max_block_insns,
+            follow_branches: self.max_block_insns > 1,
+        }
+    }
+
+    /// What `--perfmap`, `--jitdump`, `--profile` and `--flamegraph` ask for.
     pub fn profile_options(&self) -> crate::profile::Options {
         crate::profile::Options {
             perfmap: self.perfmap,
@@ -259,6 +284,12 @@ impl Cli {
                 Some("-" | "1") => None,
                 _ => Some(p.clone()),
             }),
+            jitdump: self.jitdump.as_ref().map(|d| match d.to_str() {
+                Some("1") => PathBuf::from("."),
+                _ => d.clone(),
+            }),
+            flamegraph: self.flamegraph.clone(),
+            lift: self.lift_options(),
         }
     }
 

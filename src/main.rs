@@ -6,7 +6,6 @@ use a64x::{binfmt, cli, loader, memory};
 use a64x_syscalls::Syscalls;
 use a64x_translator::cache::{CodeCache, DebugLog};
 use a64x_translator::cpu::CpuState;
-use a64x_translator::lift::LiftOptions;
 use std::ffi::OsString;
 
 /// Size of the code cache.
@@ -70,14 +69,8 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         cli.stack_size,
     )
     .map_err(|e| e.to_string())?;
-    let cache = CodeCache::new(
-        CODE_CACHE_BYTES,
-        LiftOptions {
-            max_insns: cli.max_block_insns,
-            follow_branches: cli.max_block_insns > 1,
-        },
-    )
-    .map_err(|e| format!("cannot allocate the code cache: {e}"))?;
+    let cache = CodeCache::new(CODE_CACHE_BYTES, cli.lift_options())
+        .map_err(|e| format!("cannot allocate the code cache: {e}"))?;
     let mut cache = cache;
     if let Some(path) = &cli.log_file {
         let file = std::fs::OpenOptions::new()
@@ -96,7 +89,11 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         out_asm: cli.debug.contains(&cli::DebugItem::out_asm),
     };
     // Before `Signals::new`, which must find the profiler's SIGPROF handler (see profile::start).
-    cache.hook = a64x::profile::start(&cli.profile_options(), image.symbols.clone())?;
+    let profiling = cli.profile_options();
+    cache.hook = a64x::profile::start(&profiling, image.symbols.clone())?;
+    if profiling.profile.is_some() && !cache.count_executions() {
+        eprintln!("a64x: no room for execution counters next to the code cache; the profile has no counts");
+    }
     let mut cpu = Box::<CpuState>::default();
     cpu.pc = image.entry;
     cpu.sp = image.stack_pointer;

@@ -330,6 +330,8 @@ const OPTIONS: &[(&str, Option<&str>)] = &[
     ("--cpu", Some("A64X_CPU")),
     ("--perfmap", Some("A64X_PERFMAP")),
     ("--profile", Some("A64X_PROFILE")),
+    ("--jitdump", Some("A64X_JITDUMP")),
+    ("--flamegraph", Some("A64X_FLAMEGRAPH")),
     ("--install-binfmt", None),
     ("--uninstall-binfmt", None),
     ("--binfmt-status", None),

@@ -1,6 +1,8 @@
-//! `--perfmap` and `--profile` (src/profile/) on test-binaries/src/hotloop.c, a program with one
-//! hot function: the perf map names the guest's functions, the report finds `hot_loop` hottest
-//! and shows its guest and host code. `sampling_overhead` (ignored: it times runs, which a busy
+//! `--perfmap`, `--jitdump`, `--profile` and `--flamegraph` (src/profile/) on
+//! test-binaries/src/hotloop.c, a program with one hot function: the perf map and the jitdump
+//! name the guest's functions (and `perf inject --jit` takes the jitdump, where perf works), the
+//! report finds `hot_loop` hottest, counts its loop's iterations and shows its guest code, IR and
+//! host code, the flame graph has it under `main`. `sampling_overhead` (ignored: it times runs, which a busy
 //! machine disturbs) checks that sampling costs under 5% on bench_sieve.
 
 mod common;
@@ -17,7 +19,9 @@ fn a64x(args: &[&str]) -> Command {
         .current_dir(common::test_binaries())
         .stdin(Stdio::null())
         .env_remove("A64X_PROFILE")
-        .env_remove("A64X_PERFMAP");
+        .env_remove("A64X_PERFMAP")
+        .env_remove("A64X_JITDUMP")
+        .env_remove("A64X_FLAMEGRAPH");
     c
 }
 
@@ -104,6 +108,178 @@ fn profile_finds_the_hot_function() {
         "no host code: {block}"
     );
     assert!(block.contains(" per guest instruction"), "{block}");
+    // It is the loop, run once per iteration: 400 million, less the first if the entry block
+    // holds it.
+    assert!(block.starts_with("loop at guest "), "{block}");
+    let runs: u64 = block
+        .split("executions: ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no execution count: {block}"));
+    assert!(
+        (399_999_990..=400_000_000).contains(&runs),
+        "{runs} executions:\n{block}"
+    );
+    assert!(
+        block.contains("IR after the passes:") && block.contains("Bin(Mul, S64"),
+        "{block}"
+    );
+}
+
+#[test]
+fn flamegraph_has_the_guest_call_stack() {
+    let svg = temp("flame.svg");
+    let out = ok(&mut a64x(&[
+        &format!("--flamegraph={}", svg.display()),
+        "out/hotloop-O2",
+        "200",
+    ]));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("hotloop 200: "));
+    let text = std::fs::read_to_string(&svg).expect("the SVG");
+    let _ = std::fs::remove_file(&svg);
+    assert!(text.starts_with("<?xml") && text.contains("<svg"), "not an SVG");
+    // Frame titles are "NAME (N samples, P%)"; hot_loop sits on main, which sits on libc's start.
+    let share = |name: &str| -> f64 {
+        let key = format!("<title>{name} (");
+        let rest = text.split(&key).nth(1).unwrap_or_else(|| panic!("no frame {name}"));
+        let pct = rest
+            .split(", ")
+            .nth(1)
+            .and_then(|p| p.split('%').next())
+            .expect("a share");
+        pct.parse().expect("a number")
+    };
+    for f in ["main", "hot_loop", "__libc_start_call_main"] {
+        assert!(share(f) > 50.0, "{f}: {}%", share(f));
+    }
+    // The frames nest: the leaf block of the loop is above hot_loop, which is above main.
+    let y = |name: &str| -> f64 {
+        let at = text.find(&format!("<title>{name} (")).unwrap();
+        let g = &text[at..];
+        let y = g.split("y=\"").nth(1).and_then(|s| s.split('"').next()).expect("y");
+        y.parse().expect("number")
+    };
+    assert!(y("hot_loop") < y("main"), "hot_loop not drawn above main");
+}
+
+/// The records of a jitdump file: (id, name, code size) per record, after checking the header.
+fn jitdump_records(bytes: &[u8], pid: u32) -> Vec<(u32, String, u64)> {
+    let u32_at = |o: usize| u32::from_ne_bytes(bytes[o..o + 4].try_into().unwrap());
+    let u64_at = |o: usize| u64::from_ne_bytes(bytes[o..o + 8].try_into().unwrap());
+    assert_eq!(u32_at(0), 0x4A69_5444, "magic");
+    assert_eq!(u32_at(4), 1, "version");
+    assert_eq!(u32_at(12), 62, "EM_X86_64");
+    assert_eq!(u32_at(20), pid, "pid");
+    let mut at = u32_at(8) as usize;
+    let mut out = Vec::new();
+    while at < bytes.len() {
+        let (id, size) = (u32_at(at), u32_at(at + 4) as usize);
+        assert!(size >= 16 && at + size <= bytes.len(), "record at {at}: size {size}");
+        if id == 0 {
+            assert_eq!(u32_at(at + 16), pid, "record pid");
+            let (vma, addr, code_size) = (u64_at(at + 24), u64_at(at + 32), u64_at(at + 40));
+            assert_eq!(vma, addr);
+            let name_end = bytes[at + 56..].iter().position(|&b| b == 0).unwrap() + at + 56;
+            let name = String::from_utf8_lossy(&bytes[at + 56..name_end]).into_owned();
+            assert_eq!(
+                name_end + 1 + code_size as usize,
+                at + size,
+                "record {name}: code bytes"
+            );
+            out.push((id, name, code_size));
+        } else {
+            out.push((id, String::new(), 0));
+        }
+        at += size;
+    }
+    out
+}
+
+#[test]
+fn jitdump_names_the_guest_functions() {
+    let dir = temp("jitdump");
+    std::fs::create_dir_all(&dir).unwrap();
+    let child = a64x(&[&format!("--jitdump={}", dir.display()), "out/hotloop-O2", "1"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run a64x");
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(dir.join(format!("jit-{pid}.dump"))).expect("jit-PID.dump");
+    let _ = std::fs::remove_dir_all(&dir);
+    let records = jitdump_records(&bytes, pid);
+    let loads: Vec<&(u32, String, u64)> = records.iter().filter(|r| r.0 == 0).collect();
+    assert!(loads.len() > 100, "{} blocks", loads.len());
+    assert!(loads.iter().all(|r| r.2 > 0 && r.1.starts_with("a64x:")));
+    assert!(
+        loads.iter().any(|r| r.1.starts_with("a64x:hot_loop")),
+        "no hot_loop block"
+    );
+    assert!(loads.iter().any(|r| r.1.starts_with("a64x:main")), "no main block");
+    assert_eq!(records.last().map(|r| r.0), Some(3), "no JIT_CODE_CLOSE at the end");
+}
+
+/// Whether `perf record` works here (installed, and perf_event_open allowed).
+fn perf_works(dir: &std::path::Path) -> bool {
+    Command::new("perf")
+        .args(["record", "-q", "-e", "cpu-clock", "-o"])
+        .arg(dir.join("probe.data"))
+        .arg("true")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn perf_inject_jit_attributes_samples_to_the_guest_function() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("perf-jit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    if !perf_works(&dir) {
+        eprintln!("skipped: perf record does not work here (not installed or not permitted)");
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+    // The jitdump must be on a file system that allows PROT_EXEC mappings (perf records only
+    // executable mmaps), so it goes to the target directory rather than /tmp.
+    let data = dir.join("perf.data");
+    let status = Command::new("perf")
+        .args(["record", "-q", "-k", "mono", "-e", "cpu-clock", "-o"])
+        .arg(&data)
+        .arg(env!("CARGO_BIN_EXE_a64x"))
+        .arg(format!("--jitdump={}", dir.display()))
+        .arg(common::test_binaries().join("out/hotloop-O2"))
+        .arg("200")
+        .stdout(Stdio::null())
+        .status()
+        .expect("perf record");
+    assert!(status.success());
+    let injected = dir.join("perf.jit.data");
+    let status = Command::new("perf")
+        .args(["inject", "--jit", "-i"])
+        .arg(&data)
+        .arg("-o")
+        .arg(&injected)
+        .status()
+        .expect("perf inject");
+    assert!(status.success());
+    let report = Command::new("perf")
+        .args(["report", "--stdio", "--sort", "sym", "-i"])
+        .arg(&injected)
+        .output()
+        .expect("perf report");
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8_lossy(&report.stdout);
+    let top = text
+        .lines()
+        .find(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .unwrap_or_default();
+    assert!(
+        top.contains("a64x:hot_loop"),
+        "top symbol is not hot_loop: {top}\n{text}"
+    );
 }
 
 #[test]

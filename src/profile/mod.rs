@@ -1,8 +1,10 @@
 //! Profiling of translated code: `--perfmap` (a perf map file naming every translated block
 //! after its guest function, so that `perf record`/`perf report` on a64x attribute samples in
-//! JIT code to guest functions) and `--profile` (a64x's own sampling profiler: a SIGPROF interval
-//! timer records the interrupted host pc, and at exit the samples are mapped back to translated
-//! blocks and guest functions in a text report).
+//! JIT code to guest functions), `--jitdump` (the same for `perf inject --jit`, with the host
+//! code), `--profile` (a64x's own sampling profiler: a SIGPROF interval timer records the
+//! interrupted host pc, and at exit the samples are mapped back to translated blocks and guest
+//! functions in a text report, with each block's execution count from counters the blocks
+//! increment) and `--flamegraph` (the samples' guest call stacks as an SVG).
 //!
 //! Both hang off one hook of the code cache ([`a64x_translator::cache::TranslateHook`]), called
 //! for every block translated by any guest thread's cache. The state is process-wide (`STATE`),
@@ -16,11 +18,14 @@
 //! environment (`--perfmap` is passed on to it, `--profile` is not). A code cache flush reuses host
 //! addresses: samples are then attributed to the newest block at that address.
 
+mod flame;
+mod jitdump;
 mod perfmap;
 mod report;
 mod sampler;
 
 use a64x_translator::cache::{TranslateHook, Translated};
+use a64x_translator::lift::LiftOptions;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -36,6 +41,19 @@ pub struct Options {
     pub perfmap: bool,
     /// Sample and write the report to this file (`None`: no sampling; `Some(None)`: stderr).
     pub profile: Option<Option<PathBuf>>,
+    /// Write `DIR/jit-PID.dump`.
+    pub jitdump: Option<PathBuf>,
+    /// Sample with guest call stacks and write a flame graph SVG to this file.
+    pub flamegraph: Option<PathBuf>,
+    /// How blocks are lifted (to show the IR of hot blocks as they were translated).
+    pub lift: LiftOptions,
+}
+
+impl Options {
+    /// Whether samples are taken.
+    pub fn samples(&self) -> bool {
+        self.profile.is_some() || self.flamegraph.is_some()
+    }
 }
 
 /// The guest executable's function symbols, for naming blocks.
@@ -85,6 +103,10 @@ pub(crate) struct BlockRecord {
     pub guest_pc: u64,
     /// Its guest instructions as (address, word), read when it was translated.
     pub guest: Vec<(u64, u32)>,
+    /// The other guest words its translation read (successors examined for liveness).
+    pub depends: Vec<(u64, u32)>,
+    /// Address of its execution counter.
+    pub counter: Option<u64>,
     /// Host address of its code.
     pub host: u64,
     /// Its host code as emitted.
@@ -97,8 +119,14 @@ struct State {
     symbols: Symbols,
     /// The perf map file, with `--perfmap`.
     perfmap: Option<Mutex<perfmap::PerfMap>>,
+    /// The jitdump file, with `--jitdump`.
+    jitdump: Option<Mutex<jitdump::JitDump>>,
     /// Where the report goes (`None`: stderr), with `--profile`.
     report: Option<Option<PathBuf>>,
+    /// Where the flame graph goes, with `--flamegraph`.
+    flamegraph: Option<PathBuf>,
+    /// How blocks were lifted.
+    lift: LiftOptions,
     /// Every block translated, with `--profile`.
     blocks: Mutex<Vec<BlockRecord>>,
     /// The process that started profiling: a forked child has another pid and reports nothing.
@@ -116,7 +144,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// dispositions found at start (ours for SIGPROF) as those a guest's `SIG_DFL` goes back to.
 /// Returns the hook to give the code cache (`None` when nothing is profiled).
 pub fn start(opts: &Options, symbols: Vec<(u64, u64, String)>) -> Result<Option<TranslateHook>, String> {
-    if !opts.perfmap && opts.profile.is_none() {
+    if !opts.perfmap && opts.jitdump.is_none() && !opts.samples() {
         return Ok(None);
     }
     // SAFETY: getpid has no preconditions.
@@ -126,18 +154,25 @@ pub fn start(opts: &Options, symbols: Vec<(u64, u64, String)>) -> Result<Option<
     } else {
         None
     };
+    let jitdump = match &opts.jitdump {
+        Some(dir) => Some(Mutex::new(jitdump::JitDump::create(dir, pid)?)),
+        None => None,
+    };
     let state = State {
         symbols: Symbols::new(symbols),
         perfmap,
+        jitdump,
         report: opts.profile.clone(),
+        flamegraph: opts.flamegraph.clone(),
+        lift: opts.lift,
         blocks: Mutex::new(Vec::new()),
         pid,
     };
     if STATE.set(state).is_err() {
         return Err("profiling started twice".into());
     }
-    if opts.profile.is_some() {
-        sampler::start(SAMPLE_HZ)?;
+    if opts.samples() {
+        sampler::start(SAMPLE_HZ, opts.flamegraph.is_some())?;
     }
     Ok(Some(on_translate))
 }
@@ -145,23 +180,31 @@ pub fn start(opts: &Options, symbols: Vec<(u64, u64, String)>) -> Result<Option<
 /// The code cache hook: name the block in the perf map, keep it for the report.
 fn on_translate(t: &Translated, fetch: &dyn Fn(u64) -> Option<u32>) {
     let Some(state) = STATE.get() else { return };
-    if let Some(map) = &state.perfmap {
+    if state.perfmap.is_some() || state.jitdump.is_some() {
         let name = match state.symbols.describe(t.guest_pc) {
             Some(s) => format!("a64x:{s}@{:#x}", t.guest_pc),
             None => format!("a64x:{:#x}", t.guest_pc),
         };
-        lock(map).add(t.host, t.code.len() as u64, &name);
+        if let Some(map) = &state.perfmap {
+            lock(map).add(t.host, t.code.len() as u64, &name);
+        }
+        if let Some(j) = &state.jitdump {
+            lock(j).add(t.host, t.code, &name);
+        }
     }
-    if state.report.is_some() {
-        let guest = t
-            .guest_ranges
-            .iter()
-            .flat_map(|&(s, e)| (s..e).step_by(4))
-            .filter_map(|pc| fetch(pc).map(|w| (pc, w)))
-            .collect();
+    if state.report.is_some() || state.flamegraph.is_some() {
+        let words = |ranges: &[(u64, u64)]| -> Vec<(u64, u32)> {
+            ranges
+                .iter()
+                .flat_map(|&(s, e)| (s..e).step_by(4))
+                .filter_map(|pc| fetch(pc).map(|w| (pc, w)))
+                .collect()
+        };
         lock(&state.blocks).push(BlockRecord {
             guest_pc: t.guest_pc,
-            guest,
+            guest: words(t.guest_ranges),
+            depends: words(t.guest_depends),
+            counter: t.counter,
             host: t.host,
             code: t.code.to_vec(),
         });
@@ -180,10 +223,24 @@ pub fn finish() {
     if let Some(map) = &state.perfmap {
         lock(map).flush();
     }
-    let Some(dest) = &state.report else { return };
+    if let Some(j) = &state.jitdump {
+        lock(j).close();
+    }
+    if state.report.is_none() && state.flamegraph.is_none() {
+        return;
+    }
     let samples = sampler::stop();
-    let blocks = std::mem::take(&mut *lock(&state.blocks));
-    let text = report::render(&samples, blocks, &state.symbols);
+    let blocks = index_blocks(std::mem::take(&mut *lock(&state.blocks)));
+    if let Some(path) = &state.flamegraph {
+        let lines = flame::folded(&samples, &blocks, &state.symbols);
+        let title = format!("a64x: guest call stacks ({} samples)", samples.pcs.len());
+        let written = flame::svg(&lines, &title).and_then(|svg| std::fs::write(path, svg).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            eprintln!("a64x: cannot write the flame graph to {}: {e}", path.display());
+        }
+    }
+    let Some(dest) = &state.report else { return };
+    let text = report::render(&samples, &blocks, &state.symbols, state.lift);
     match dest {
         None => eprint!("{text}"),
         Some(path) => {
@@ -192,6 +249,26 @@ pub fn finish() {
             }
         }
     }
+}
+
+/// The blocks sorted by host address, one per address: after a code cache flush the newest
+/// record of an address wins (the sort is stable, so it is the last of its equals).
+fn index_blocks(mut blocks: Vec<BlockRecord>) -> Vec<BlockRecord> {
+    blocks.sort_by_key(|b| b.host);
+    let mut dedup: Vec<BlockRecord> = Vec::with_capacity(blocks.len());
+    for b in blocks {
+        if dedup.last().is_some_and(|l| l.host == b.host) {
+            dedup.pop();
+        }
+        dedup.push(b);
+    }
+    dedup
+}
+
+/// The index of the block whose host code contains `pc`, in blocks from [`index_blocks`].
+fn block_of(blocks: &[BlockRecord], pc: u64) -> Option<usize> {
+    let k = blocks.partition_point(|b| b.host <= pc).checked_sub(1)?;
+    (pc < blocks[k].host + blocks[k].code.len() as u64).then_some(k)
 }
 
 #[cfg(test)]

@@ -6,8 +6,11 @@
 //! instructions and their host code, each host instruction with the samples that hit it.
 
 use super::sampler::Samples;
-use super::{BlockRecord, Symbols, SAMPLE_HZ};
+use super::{block_of, BlockRecord, Symbols, SAMPLE_HZ};
 use a64x_translator::a64::decode;
+use a64x_translator::cache::counters;
+use a64x_translator::ir::Exit;
+use a64x_translator::lift::{lift_block, LiftOptions};
 use a64x_translator::x64::disasm;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -33,26 +36,28 @@ fn pct(part: usize, whole: usize) -> f64 {
     }
 }
 
-/// The report of `samples` over `blocks`.
-pub(crate) fn render(samples: &Samples, mut blocks: Vec<BlockRecord>, symbols: &Symbols) -> String {
-    // Sorted by host address; after a flush the newest record of an address wins (the sort is
-    // stable, so it is the last of its equals).
-    blocks.sort_by_key(|b| b.host);
-    let mut dedup: Vec<BlockRecord> = Vec::with_capacity(blocks.len());
-    for b in blocks {
-        if dedup.last().is_some_and(|l| l.host == b.host) {
-            dedup.pop();
-        }
-        dedup.push(b);
-    }
-    let blocks = dedup;
+/// The IR of block `b` after the passes, lifted again from the guest words it was translated
+/// from (lifting is deterministic), and whether it is a loop (it branches back to its start).
+fn ir_of(b: &BlockRecord, lift: LiftOptions) -> Option<(String, bool)> {
+    let words: HashMap<u64, u32> = b.guest.iter().chain(&b.depends).copied().collect();
+    let mut block = lift_block(b.guest_pc, &|pc| words.get(&pc).copied(), lift)?;
+    a64x_translator::opt::optimize(&mut block);
+    let is_loop = match block.exit {
+        Exit::Jump(t) => t == b.guest_pc,
+        Exit::Branch { taken, not_taken, .. } => taken == b.guest_pc || not_taken == b.guest_pc,
+        _ => false,
+    };
+    Some((block.to_string(), is_loop))
+}
+
+/// The report of `samples` over `blocks` (from [`super::index_blocks`]).
+pub(crate) fn render(samples: &Samples, blocks: &[BlockRecord], symbols: &Symbols, lift: LiftOptions) -> String {
     let mut hits: HashMap<usize, Hits> = HashMap::new();
     let (mut in_code, mut in_vm) = (0usize, 0usize);
     let taken: Vec<u64> = samples.pcs.iter().copied().filter(|&pc| pc != 0).collect();
     for &pc in &taken {
-        let j = blocks.partition_point(|b| b.host <= pc);
-        match j.checked_sub(1) {
-            Some(k) if pc < blocks[k].host + blocks[k].code.len() as u64 => {
+        match block_of(blocks, pc) {
+            Some(k) => {
                 in_code += 1;
                 let h = hits.entry(k).or_default();
                 h.total += 1;
@@ -111,9 +116,15 @@ pub(crate) fn render(samples: &Samples, mut blocks: Vec<BlockRecord>, symbols: &
         let where_ = symbols.describe(b.guest_pc).unwrap_or_else(|| "(no symbol)".into());
         let host_insns = disasm::count(&b.code);
         let guest_insns = b.guest.len();
+        let ir = ir_of(b, lift);
+        let kind = if ir.as_ref().is_some_and(|i| i.1) {
+            "loop"
+        } else {
+            "block"
+        };
         let _ = writeln!(
             out,
-            "\n#{} guest {:#x} {where_}: {} samples ({:.1}%), {guest_insns} guest -> {host_insns} host \
+            "\n#{} {kind} at guest {:#x} {where_}: {} samples ({:.1}%), {guest_insns} guest -> {host_insns} host \
              instructions ({:.1} per guest instruction), {} bytes at host {:#x}",
             rank + 1,
             b.guest_pc,
@@ -123,9 +134,23 @@ pub(crate) fn render(samples: &Samples, mut blocks: Vec<BlockRecord>, symbols: &
             b.code.len(),
             b.host
         );
+        if let Some(c) = b.counter {
+            let n = counters::read(c);
+            let _ = writeln!(
+                out,
+                "  executions: {n}{}",
+                if kind == "loop" { " (iterations included)" } else { "" }
+            );
+        }
         let _ = writeln!(out, "  guest:");
         for &(pc, w) in &b.guest {
             let _ = writeln!(out, "    {pc:#x}: {w:08x}  {:?}", decode(w));
+        }
+        if let Some((text, _)) = &ir {
+            let _ = writeln!(out, "  IR after the passes:");
+            for line in text.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
         }
         let _ = writeln!(out, "  host (samples per instruction):");
         for line in disasm::disassemble(&b.code, b.host).lines() {

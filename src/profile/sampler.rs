@@ -4,6 +4,12 @@
 //! allocation, no lock, no errno change. It runs on whichever thread the kernel picks, which for a
 //! CPU-time timer is the one that was running, so every guest thread is sampled.
 //!
+//! With guest stacks asked for (`--flamegraph`), the handler also walks the guest's frame records
+//! (x29 -> {previous x29, return address}, as AAPCS64 lays them out) from the x29 the guest
+//! thread's CpuState holds: the value at the interrupted block's start, so the frame of a function
+//! whose prologue is in that very block is missed. Guest memory is read with process_vm_readv on
+//! the process itself, which fails with EFAULT instead of faulting on a bad frame pointer.
+//!
 //! The handler has `SA_RESTART`, so a sample landing in a blocking host system call restarts it
 //! (those the kernel restarts; a guest's `nanosleep` would still see EINTR, but a sleeping
 //! process uses no CPU time, so ITIMER_PROF rarely fires then).
@@ -16,6 +22,13 @@ const CAPACITY: usize = 1 << 20;
 
 /// The sample buffer (host pcs), [`CAPACITY`] entries; null before [`start`].
 static BUF: AtomicPtr<u64> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Return addresses kept per sample.
+pub const DEPTH: usize = 24;
+
+/// The guest stacks, [`DEPTH`] entries per sample: the guest's x30 (link register), then the
+/// return addresses of the frame chain, innermost first, 0-terminated; null when not asked for.
+static STACKS: AtomicPtr<u64> = AtomicPtr::new(std::ptr::null_mut());
 
 /// Index of the next sample (may run past [`CAPACITY`]: those are lost).
 static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -40,13 +53,67 @@ extern "C" fn on_sigprof(_sig: libc::c_int, _info: *mut libc::siginfo_t, uc: *mu
         // SAFETY: `buf` has CAPACITY aligned entries, is never freed, and is only accessed
         // atomically while the timer runs.
         unsafe { AtomicU64::from_ptr(buf.add(i)).store(rip, Ordering::Relaxed) };
+        let stacks = STACKS.load(Ordering::Acquire);
+        if !stacks.is_null() {
+            // SAFETY: `stacks` has DEPTH entries per sample, like `buf` one.
+            walk_guest_stack(unsafe { stacks.add(i * DEPTH) });
+        }
     }
 }
 
-/// Allocate the buffer, install the handler and start the timer at `hz` samples per second.
-pub fn start(hz: u32) -> Result<(), String> {
+/// Store the return addresses of the current guest thread's frame chain at `out` (DEPTH entries).
+fn walk_guest_stack(out: *mut u64) {
+    let cpu = crate::signal::host::current_cpu();
+    if cpu.is_null() {
+        return;
+    }
+    // SAFETY: errno is thread-local; the handler must leave it as it found it.
+    let errno = unsafe { *libc::__errno_location() };
+    // SAFETY: the CpuState of the thread this handler interrupted: nothing else writes it now.
+    let (mut fp, lr) = unsafe { ((*cpu).x[29], (*cpu).x[30]) };
+    // SAFETY: in bounds (DEPTH > 1); atomics as for the pcs.
+    unsafe { AtomicU64::from_ptr(out).store(lr, Ordering::Relaxed) };
+    // SAFETY: getpid is async-signal-safe.
+    let pid = unsafe { libc::getpid() };
+    for d in 1..DEPTH {
+        if fp == 0 || !fp.is_multiple_of(16) {
+            break;
+        }
+        let mut rec = [0u64; 2];
+        let local = libc::iovec {
+            iov_base: rec.as_mut_ptr().cast(),
+            iov_len: 16,
+        };
+        let remote = libc::iovec {
+            iov_base: fp as *mut libc::c_void,
+            iov_len: 16,
+        };
+        // SAFETY: reads 16 bytes of our own address space into `rec`, or fails (EFAULT).
+        let n = unsafe { libc::syscall(libc::SYS_process_vm_readv, pid, &local, 1, &remote, 1, 0) };
+        if n != 16 || rec[1] == 0 {
+            break;
+        }
+        // SAFETY: in bounds (d < DEPTH); atomics as for the pcs.
+        unsafe { AtomicU64::from_ptr(out.add(d)).store(rec[1], Ordering::Relaxed) };
+        // Callers' frames are higher on the stack: anything else ends the walk.
+        if rec[0] <= fp {
+            break;
+        }
+        fp = rec[0];
+    }
+    // SAFETY: as above.
+    unsafe { *libc::__errno_location() = errno };
+}
+
+/// Allocate the buffers, install the handler and start the timer at `hz` samples per second;
+/// with `stacks`, each sample also records the guest's call stack.
+pub fn start(hz: u32, stacks: bool) -> Result<(), String> {
     // Zeroed by calloc (fresh pages, touched only when written); never freed: a handler may run
     // on another thread until the process ends.
+    if stacks {
+        let s = vec![0u64; CAPACITY * DEPTH].into_boxed_slice();
+        STACKS.store(Box::leak(s).as_mut_ptr(), Ordering::Release);
+    }
     let buf = vec![0u64; CAPACITY].into_boxed_slice();
     BUF.store(Box::leak(buf).as_mut_ptr(), Ordering::Release);
     // SAFETY: a zeroed sigaction is valid; the handler has the SA_SIGINFO signature.
@@ -95,6 +162,9 @@ pub struct Samples {
     pub pcs: Vec<u64>,
     /// Samples beyond the buffer.
     pub lost: usize,
+    /// Per sample (same order as `pcs`), the guest's x30 then the return addresses of its frame
+    /// chain, innermost first; empty without stacks.
+    pub stacks: Vec<Vec<u64>>,
 }
 
 /// Stop the timer and take the samples.
@@ -111,6 +181,7 @@ pub fn stop() -> Samples {
             cpu_seconds,
             pcs: Vec::new(),
             lost: 0,
+            stacks: Vec::new(),
         };
     }
     let kept = n.min(CAPACITY);
@@ -118,9 +189,24 @@ pub fn stop() -> Samples {
     let pcs = (0..kept)
         .map(|i| unsafe { AtomicU64::from_ptr(buf.add(i)).load(Ordering::Relaxed) })
         .collect();
+    let stacks = STACKS.load(Ordering::Acquire);
+    let stacks = if stacks.is_null() {
+        Vec::new()
+    } else {
+        (0..kept)
+            .map(|i| {
+                (0..DEPTH)
+                    // SAFETY: in bounds; atomics as in the handler.
+                    .map(|d| unsafe { AtomicU64::from_ptr(stacks.add(i * DEPTH + d)).load(Ordering::Relaxed) })
+                    .take_while(|&a| a != 0)
+                    .collect()
+            })
+            .collect()
+    };
     Samples {
         cpu_seconds,
         pcs,
         lost: n - kept,
+        stacks,
     }
 }

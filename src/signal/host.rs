@@ -57,6 +57,11 @@ pub fn set_current_cpu(cpu: *mut CpuState) {
     CPU.with(|c| c.set(cpu));
 }
 
+/// The state of the guest thread running on this host thread (null if none); async-signal-safe.
+pub fn current_cpu() -> *mut CpuState {
+    CPU.with(|c| c.get())
+}
+
 /// Whether `sig` is one of the signals the VM's own faults raise: a host handler for those must
 /// tell a real fault (which kills the VM with that signal) from one sent with `kill`.
 fn is_fault_signal(sig: i32) -> bool {

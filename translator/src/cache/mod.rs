@@ -7,6 +7,7 @@ use crate::lift::{lift_block, LiftOptions};
 use crate::x64::{self, Runtime};
 use std::collections::HashMap;
 
+pub mod counters;
 pub mod debuglog;
 use debuglog::write as log;
 pub use debuglog::DebugLog;
@@ -39,6 +40,8 @@ pub struct CodeCache {
     pub stats: Stats,
     /// Called for every block translated (see [`TranslateHook`]); `None` costs nothing.
     pub hook: Option<TranslateHook>,
+    /// Execution counters for new blocks (see [`CodeCache::count_executions`]).
+    counters: Option<counters::Counters>,
 }
 
 /// A block just written to the code cache, as a profiler sees it (a64x's `--perfmap` and
@@ -49,12 +52,16 @@ pub struct Translated<'a> {
     pub guest_pc: u64,
     /// Guest ranges `[start, end)` the block was made from (several when it follows branches).
     pub guest_ranges: &'a [(u64, u64)],
+    /// Other guest code its translation read (successors examined for liveness).
+    pub guest_depends: &'a [(u64, u64)],
     /// Number of guest instructions in it.
     pub guest_insns: u32,
     /// Host address of its code in the cache.
     pub host: u64,
     /// The host code as emitted (its exit jumps not yet chained).
     pub code: &'a [u8],
+    /// Address of its execution counter ([`counters::read`]), with [`CodeCache::count_executions`].
+    pub counter: Option<u64>,
 }
 
 /// Called by [`CodeCache::get`] after each translation, with the block and the guest instruction
@@ -118,6 +125,7 @@ impl CodeCache {
             log: DebugLog::default(),
             stats: Stats::default(),
             hook: None,
+            counters: None,
         })
     }
 
@@ -127,7 +135,17 @@ impl CodeCache {
         let mut c = Self::new(self.size, self.opts)?;
         c.log = self.log;
         c.hook = self.hook;
+        if self.counters.is_some() {
+            c.count_executions();
+        }
         Ok(c)
+    }
+
+    /// Give every block translated from now on an execution counter ([`Translated::counter`]);
+    /// false when no counter array could be placed near the cache.
+    pub fn count_executions(&mut self) -> bool {
+        self.counters = counters::Counters::new_near(self.mem as u64, self.size);
+        self.counters.is_some()
     }
 
     /// The guest pc of the block whose host code contains `host` (a faulting host pc), and the
@@ -157,8 +175,10 @@ impl CodeCache {
         }
         let mut block = lift_block(pc, fetch, self.opts).ok_or(TranslateError::NotExecutable(pc))?;
         crate::opt::optimize(&mut block);
+        let counter = self.counters.as_mut().and_then(|c| c.take());
         let rt = Runtime {
             epilogue: self.epilogue,
+            counter,
         };
         let base = (self.mem as u64) + self.used as u64;
         let mut compiled = x64::compile(&block, base, rt);
@@ -178,9 +198,11 @@ impl CodeCache {
             let t = Translated {
                 guest_pc: pc,
                 guest_ranges: &block.ranges,
+                guest_depends: &block.depends,
                 guest_insns: block.guest_len,
                 host,
                 code: &compiled.code,
+                counter,
             };
             hook(&t, fetch);
         }

@@ -27,6 +27,9 @@ use regalloc::{Alloc, Loc};
 pub struct Runtime {
     /// Where exits go: restores host registers and returns eax to the run loop.
     pub epilogue: u64,
+    /// A u64 the block increments each time it runs (each iteration, for a self-loop), within
+    /// reach of a rip-relative displacement from the block's code.
+    pub counter: Option<u64>,
 }
 
 /// A chainable exit: the `jmp rel32` at `offset` goes to the stub after it until patched to
@@ -86,6 +89,14 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     };
     if self_loop {
         l.loop_header();
+    }
+    if let Some(c) = rt.counter {
+        // inc qword [rip + disp32]: no register, and EFLAGS hold nothing yet (nor at the loop
+        // header, which the back edge reaches with flags dead).
+        let end = base as i64 + l.ops.offset().0 as i64 + 7;
+        let disp = i32::try_from(c as i64 - end).expect("counter within rip-relative reach");
+        l.ops.extend([0x48, 0xff, 0x05]);
+        l.ops.extend(disp.to_le_bytes());
     }
     for i in 0..block.ops.len() {
         if l.header.is_some() && matches!(block.ops[i], Op::GetReg(_)) {

@@ -1,0 +1,81 @@
+//! Execution counters of translated blocks (for `--profile`): one u64 per block translated, in a
+//! read-write mapping placed right after the code cache so that emitted code reaches its counter
+//! with a rip-relative `inc` (7 bytes, no register), and on pages of its own: counters sharing
+//! cache lines with code would make every increment a self-modifying-code pipeline flush.
+//! Counters are never reused: after a code cache flush new blocks get new ones, so a record of
+//! a flushed block keeps its count; when all are taken, blocks are translated without one.
+
+/// The counter array of one code cache.
+#[derive(Debug)]
+pub struct Counters {
+    base: *mut u64,
+    capacity: usize,
+    next: usize,
+}
+
+// SAFETY: the array is owned by one code cache, which lives on one thread; the raw pointer is
+// only read (by the profiler, at exit) after the guest stops.
+unsafe impl Send for Counters {}
+
+/// Counters per code cache: 8 MiB of address space, only touched pages cost memory.
+const CAPACITY: usize = 1 << 20;
+
+impl Counters {
+    /// Map the array next to `[cache, cache + cache_len)`; None when no place within reach of a
+    /// rip-relative displacement from every byte of the cache is free.
+    pub fn new_near(cache: u64, cache_len: usize) -> Option<Counters> {
+        let len = CAPACITY * 8;
+        let end = cache + cache_len as u64;
+        let reach = |p: u64| p.abs_diff(end).max((p + len as u64).abs_diff(cache)) < (1 << 31) - (1 << 20);
+        // Right after the cache, right before it, or wherever the kernel puts it (mappings are
+        // placed top-down, next to the newest ones, so usually close by).
+        let tries = [
+            (end, libc::MAP_FIXED_NOREPLACE),
+            (cache.wrapping_sub(len as u64), libc::MAP_FIXED_NOREPLACE),
+            (0, 0),
+        ];
+        for (hint, fixed) in tries {
+            // SAFETY: a new anonymous mapping; MAP_FIXED_NOREPLACE never replaces anything.
+            let p = unsafe {
+                libc::mmap(
+                    hint as *mut libc::c_void,
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | fixed,
+                    -1,
+                    0,
+                )
+            };
+            if p == libc::MAP_FAILED {
+                continue;
+            }
+            if reach(p as u64) {
+                return Some(Counters {
+                    base: p as *mut u64,
+                    capacity: CAPACITY,
+                    next: 0,
+                });
+            }
+            // SAFETY: the mapping made just above.
+            unsafe { libc::munmap(p, len) };
+        }
+        None
+    }
+
+    /// The address of a fresh counter (zero), if any are left.
+    pub fn take(&mut self) -> Option<u64> {
+        if self.next == self.capacity {
+            return None;
+        }
+        self.next += 1;
+        // SAFETY: in bounds of the array.
+        Some(unsafe { self.base.add(self.next - 1) } as u64)
+    }
+}
+
+/// The count behind an address [`Counters::take`] returned (the arrays are never unmapped, so
+/// the address stays valid after its cache is dropped).
+pub fn read(addr: u64) -> u64 {
+    // SAFETY: `addr` came from `take`; the array lives until the process ends.
+    unsafe { std::ptr::read_volatile(addr as *const u64) }
+}
