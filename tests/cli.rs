@@ -120,7 +120,9 @@ fn cpu_help_lists_the_features() {
     for spelling in [&["-cpu", "help"][..], &["--cpu=help"], &["--cpu", "?"]] {
         let out = ok(&a64x(spelling));
         assert!(out.contains("max"), "{out}");
-        for f in ["fp", "asimd", "crc32", "atomics", "asimdrdm", "lrcpc", "flagm", "flagm2"] {
+        for f in [
+            "fp", "asimd", "crc32", "atomics", "asimdrdm", "lrcpc", "flagm", "flagm2",
+        ] {
             assert!(
                 out.lines().any(|l| l.trim_start().starts_with(&format!("{f} "))),
                 "{f}:\n{out}"

@@ -215,7 +215,7 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128) -> (u128, bool) {
                 out[base + i] = r;
                 qc |= s;
             }
-            return (pack(&out, es) & lane_mask(f.q, scalar, bits), qc);
+            (pack(&out, es) & lane_mask(f.q, scalar, bits), qc)
         }
         Sqdmull | Sqdmlal | Sqdmlsl => {
             // Elements of one half (the upper with Q) widened to 2 * bits.
@@ -234,7 +234,7 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128) -> (u128, bool) {
                 out[i] = p;
                 qc |= s1 | s2;
             }
-            return (pack(&out, es + 1) & lane_mask(true, scalar, wide), qc);
+            (pack(&out, es + 1) & lane_mask(true, scalar, wide), qc)
         }
         _ => {
             let (a, b, c) = (lanes(n, es), lanes(m, es), lanes(d, es));
