@@ -369,6 +369,7 @@ pub const CPU_FEATURES: &[CpuFeature] = &[
         false,
         "LSE atomics (LDADD, CAS, SWP, ...)",
     ),
+    feature("asimdrdm", HwcapWord::Hwcap, 12, false, "SQRDMLAH/SQRDMLSH (FEAT_RDM)"),
     feature("lrcpc", HwcapWord::Hwcap, 15, false, "LDAPR (load-acquire RCpc)"),
     feature("flagm", HwcapWord::Hwcap, 27, false, "FlagM (CFINV, RMIF, SETF8/16)"),
     feature("flagm2", HwcapWord::Hwcap2, 7, false, "FlagM2 (AXFLAG, XAFLAG)"),
@@ -753,7 +754,7 @@ mod tests {
     fn cpu_features_turn_off_and_on() {
         let max = CpuSpec::parse("max").unwrap();
         assert_eq!(max, CpuSpec::default());
-        assert_eq!(max.hwcap, 1 | 2 | 1 << 7 | 1 << 8 | 1 << 15 | 1 << 27);
+        assert_eq!(max.hwcap, 1 | 2 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 15 | 1 << 27);
         assert_eq!(max.hwcap2, 1 << 7);
         let s = CpuSpec::parse("max,-atomics,-crc32,flagm2=off").unwrap();
         assert_eq!(s.hwcap, max.hwcap & !(1 << 7 | 1 << 8));

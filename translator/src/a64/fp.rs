@@ -418,6 +418,9 @@ pub(super) fn scalar_two_misc(w: u32) -> Inst {
 /// against zero, ABS, NEG.
 fn scalar_int_misc(w: u32) -> Inst {
     use VecOp2::*;
+    if let Some(i) = super::simd_sat::two_misc(w, true) {
+        return i;
+    }
     // The vector decoder reads the same fields (Q aside); keep the D-element ops the scalar
     // form has.
     match super::simd::two_misc(w | (1 << 30)) {

@@ -697,6 +697,8 @@ pub enum Inst {
         signed: bool,
         index: u8,
     },
+    /// AdvSIMD saturating and rounding integer operations.
+    VecSat(VecSatInst),
     /// CRC32B/H/W/X and CRC32CB/H/W/X.
     Crc32 {
         castagnoli: bool,

@@ -9,6 +9,7 @@ pub mod gen;
 pub mod inst;
 mod ldst;
 mod simd;
+mod simd_sat;
 pub mod simd_types;
 
 pub use inst::*;
@@ -96,10 +97,14 @@ pub static TABLE: &[Row] = &[
     row!("AdvSIMD scalar three same", 0xdf20_0400, 0x5e20_0400, simd::scalar_three_same),
     row!("AdvSIMD scalar copy", 0xffe0_fc00, 0x5e00_0400, simd::scalar_copy),
     row!("AdvSIMD scalar pairwise ADDP", 0xffff_fc00, 0x5ef1_b800, simd::addp_scalar),
+    row!("AdvSIMD scalar three same extra", 0xdf20_8400, 0x5e00_8400, simd_sat::scalar_three_same_extra),
+    row!("AdvSIMD scalar three different", 0xdf20_0c00, 0x5e20_0000, simd_sat::scalar_three_diff),
+    row!("AdvSIMD scalar x indexed element", 0xdf00_0400, 0x5f00_0000, simd_sat::scalar_by_element),
     row!("AdvSIMD modified immediate", 0x9ff8_0400, 0x0f00_0400, simd::modified_imm),
     row!("AdvSIMD shift by immediate", 0x9f80_0400, 0x0f00_0400, simd::shift_imm),
     row!("AdvSIMD vector x indexed element", 0x9f00_0400, 0x0f00_0000, simd::by_element),
     row!("AdvSIMD three different", 0x9f20_0c00, 0x0e20_0000, simd::three_diff),
+    row!("AdvSIMD three same extra", 0x9f20_8400, 0x0e00_8400, simd_sat::vec_three_same_extra),
     row!("AdvSIMD three same", 0x9f20_0400, 0x0e20_0400, simd::three_same),
     row!("AdvSIMD two-register miscellaneous", 0x9f3e_0c00, 0x0e20_0800, simd::two_misc),
     row!("AdvSIMD across lanes", 0x9f3e_0c00, 0x0e30_0800, simd::across),

@@ -18,6 +18,9 @@ pub(super) fn three_same(w: u32) -> Inst {
     if bits(w, 15, 14) == 0b11 {
         return three_same_fp(w);
     }
+    if let Some(i) = super::simd_sat::three_same(w, false) {
+        return i;
+    }
     let u = bit(w, 29);
     let a = arr(w);
     let size = a.esize;
@@ -80,6 +83,9 @@ pub(super) fn two_misc(w: u32) -> Inst {
     let opcode = bits(w, 16, 12);
     if (0b01100..=0b01111).contains(&opcode) || opcode == 0b10110 || opcode == 0b10111 || opcode >= 0b11000 {
         return two_misc_fp(w);
+    }
+    if let Some(i) = super::simd_sat::two_misc(w, false) {
+        return i;
     }
     let u = bit(w, 29);
     let a = arr(w);
@@ -145,6 +151,9 @@ pub(super) fn addp_scalar(w: u32) -> Inst {
 
 /// AdvSIMD shift by immediate (immh != 0).
 pub(super) fn shift_imm(w: u32) -> Inst {
+    if let Some(i) = super::simd_sat::shift_imm(w, false) {
+        return i;
+    }
     let immh = bits(w, 22, 19);
     let immhb = bits(w, 22, 16);
     let esize = 31 - immh.leading_zeros(); // HighestSetBit(immh)
@@ -462,6 +471,9 @@ pub(super) fn fmov_reg(w: u32) -> Inst {
 
 /// AdvSIMD three different (long and wide forms).
 pub(super) fn three_diff(w: u32) -> Inst {
+    if let Some(i) = super::simd_sat::three_diff(w, false) {
+        return i;
+    }
     use VecOpDiff::*;
     let op = match bits(w, 15, 12) {
         0b0000 => AddL,
@@ -582,6 +594,9 @@ pub(super) fn scalar_three_same(w: u32) -> Inst {
             _ => Inst::Undefined,
         };
     }
+    if let Some(i) = super::simd_sat::three_same(w, true) {
+        return i;
+    }
     // The vector decoder reads the same fields (Q aside); keep the D-element ops the scalar
     // form has.
     use VecOp3::*;
@@ -677,6 +692,9 @@ fn two_misc_fp(w: u32) -> Inst {
 
 /// AdvSIMD vector x indexed element: FMUL, FMLA, FMLS (by element).
 pub(super) fn by_element(w: u32) -> Inst {
+    if let Some(i) = super::simd_sat::by_element(w, false) {
+        return i;
+    }
     use VecFpOp::*;
     let op = match (bit(w, 29), bits(w, 15, 12)) {
         (false, 0b0001) => MlaElem,
@@ -711,6 +729,9 @@ pub(super) fn scalar_copy(w: u32) -> Inst {
 
 /// AdvSIMD scalar shift by immediate (D elements): SSHR, USHR, SSRA, USRA, SHL.
 pub(super) fn scalar_shift_imm(w: u32) -> Inst {
+    if let Some(i) = super::simd_sat::shift_imm(w, true) {
+        return i;
+    }
     let immh = bits(w, 22, 19);
     if immh & 8 == 0 {
         return Inst::Undefined;

@@ -175,3 +175,79 @@ pub enum VecImmOp {
     Orr,
     Bic,
 }
+
+/// AdvSIMD saturating and rounding integer operations (C7.2: SQADD, SQRSHRN, SQDMULH, ...);
+/// the saturating ones set FPSR.QC when a result saturates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum VecSatOp {
+    // Three same: V[d] = f(V[n], V[m]).
+    Sqadd,
+    Uqadd,
+    Sqsub,
+    Uqsub,
+    /// SQSHL/UQSHL/SQRSHL/UQRSHL/SRSHL/URSHL (register): shift by the signed low byte of V[m].
+    Sqshl,
+    Uqshl,
+    Sqrshl,
+    Uqrshl,
+    Srshl,
+    Urshl,
+    Sqdmulh,
+    Sqrdmulh,
+    /// SQRDMLAH/SQRDMLSH (FEAT_RDM): accumulate into V[d].
+    Sqrdmlah,
+    Sqrdmlsh,
+    // Two-register miscellaneous.
+    /// SUQADD: signed V[d] += unsigned V[n]; USQADD: unsigned V[d] += signed V[n].
+    Suqadd,
+    Usqadd,
+    Sqabs,
+    Sqneg,
+    /// SQXTN/UQXTN/SQXTUN(2): `arr.esize` is the destination element size.
+    Sqxtn,
+    Uqxtn,
+    Sqxtun,
+    // Shift by immediate (`imm` = shift amount).
+    SqshlImm,
+    UqshlImm,
+    Sqshlu,
+    Srshr,
+    Urshr,
+    Srsra,
+    Ursra,
+    /// RSHRN and the saturating narrowing shifts(2): `arr.esize` is the destination size.
+    Rshrn,
+    Sqshrn,
+    Sqrshrn,
+    Uqshrn,
+    Uqrshrn,
+    Sqshrun,
+    Sqrshrun,
+    /// SQDMULL/SQDMLAL/SQDMLSL(2): `arr.esize` is the source (narrow) element size.
+    Sqdmull,
+    Sqdmlal,
+    Sqdmlsl,
+}
+
+/// One saturating/rounding AdvSIMD instruction: vector, scalar or by-element form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VecSatInst {
+    /// The operation.
+    pub op: VecSatOp,
+    /// Element size (see [`VecSatOp`] for the narrowing and long forms) and Q; for the narrowing
+    /// and long forms Q selects the "2" variant (upper half).
+    pub arr: Arrangement,
+    /// The scalar form: element 0 only, the rest of the register zeroed.
+    pub scalar: bool,
+    /// Destination.
+    pub rd: super::VReg,
+    /// First source.
+    pub rn: super::VReg,
+    /// Second source (the by-element forms: the register holding the element).
+    pub rm: super::VReg,
+    /// Shift amount (shift by immediate), or element index of V[m] (by element).
+    pub imm: u8,
+    /// The by-element form: the second operand is element `imm` of V[m].
+    pub elem: bool,
+}

@@ -6,6 +6,7 @@ pub mod fp;
 pub mod interp;
 pub mod print;
 pub mod vecfn;
+pub mod vecsat;
 pub mod vfp;
 
 pub use vecfn::{VecFn, VecKind};

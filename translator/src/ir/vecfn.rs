@@ -4,6 +4,9 @@
 
 use crate::cpu::CpuState;
 
+/// FPSR.QC, the cumulative saturation bit.
+pub const FPSR_QC: u64 = 1 << 27;
+
 /// Which vector operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -111,6 +114,9 @@ pub enum VecKind {
     Tbx,
     /// A floating-point vector op ([`super::vfp`]): `imm` holds its kind and options.
     Fp,
+    /// A saturating or rounding integer op ([`super::vecsat`]): `imm` holds its kind and
+    /// options; sets FPSR.QC when a lane saturates.
+    Sat,
 }
 
 /// A vector operation with its element size (log2 bytes), width and immediate.
@@ -127,7 +133,7 @@ pub struct VecFn {
 }
 
 /// Elements of a 128-bit value (the first 128 >> (3 + es) entries are meaningful).
-fn lanes(v: u128, es: u8) -> [u64; 16] {
+pub(super) fn lanes(v: u128, es: u8) -> [u64; 16] {
     let bits = 8u32 << es;
     let n = 128 / bits;
     let mask = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
@@ -138,7 +144,7 @@ fn lanes(v: u128, es: u8) -> [u64; 16] {
     out
 }
 
-fn pack(l: &[u64], es: u8) -> u128 {
+pub(super) fn pack(l: &[u64], es: u8) -> u128 {
     let bits = 8u32 << es;
     let mask: u128 = if bits == 64 {
         u64::MAX as u128
@@ -150,7 +156,7 @@ fn pack(l: &[u64], es: u8) -> u128 {
         .fold(0u128, |acc, (i, &x)| acc | (((x as u128) & mask) << (i as u32 * bits)))
 }
 
-fn sx(x: u64, es: u8) -> i64 {
+pub(super) fn sx(x: u64, es: u8) -> i64 {
     let sh = 64 - (8u32 << es);
     ((x << sh) as i64) >> sh
 }
@@ -545,6 +551,12 @@ pub fn apply(cpu: &mut CpuState, f: &VecFn, d: u8, n: u8, m: u8) {
     }
     let r = if f.kind == VecKind::Fp {
         super::vfp::eval(f, get(cpu, n), get(cpu, m), get(cpu, d), cpu.fpcr)
+    } else if f.kind == VecKind::Sat {
+        let (r, qc) = super::vecsat::eval(f, get(cpu, n), get(cpu, m), get(cpu, d));
+        if qc {
+            cpu.fpsr |= FPSR_QC;
+        }
+        r
     } else {
         f.eval(get(cpu, n), get(cpu, m), get(cpu, d), &table[..len])
     };

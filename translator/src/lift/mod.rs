@@ -290,6 +290,7 @@ pub fn lift_inst(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
         | Tbl { .. }
         | Vec3Diff { .. }
         | VecFp { .. }
+        | VecSat(_)
         | DupScalar { .. }
         | LdStStruct { .. }
         | LdStSingle { .. }

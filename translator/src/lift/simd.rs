@@ -314,6 +314,52 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 rm,
             );
         }
+        Inst::VecSat(s) => {
+            use crate::ir::vecsat::{imm, SatKind as K};
+            use VecSatOp as O;
+            let kind = match s.op {
+                O::Sqadd => K::Sqadd,
+                O::Uqadd => K::Uqadd,
+                O::Sqsub => K::Sqsub,
+                O::Uqsub => K::Uqsub,
+                O::Sqshl => K::Sqshl,
+                O::Uqshl => K::Uqshl,
+                O::Sqrshl => K::Sqrshl,
+                O::Uqrshl => K::Uqrshl,
+                O::Srshl => K::Srshl,
+                O::Urshl => K::Urshl,
+                O::Sqdmulh => K::Sqdmulh,
+                O::Sqrdmulh => K::Sqrdmulh,
+                O::Sqrdmlah => K::Sqrdmlah,
+                O::Sqrdmlsh => K::Sqrdmlsh,
+                O::Suqadd => K::Suqadd,
+                O::Usqadd => K::Usqadd,
+                O::Sqabs => K::Sqabs,
+                O::Sqneg => K::Sqneg,
+                O::Sqxtn => K::Sqxtn,
+                O::Uqxtn => K::Uqxtn,
+                O::Sqxtun => K::Sqxtun,
+                O::SqshlImm => K::SqshlImm,
+                O::UqshlImm => K::UqshlImm,
+                O::Sqshlu => K::Sqshlu,
+                O::Srshr => K::Srshr,
+                O::Urshr => K::Urshr,
+                O::Srsra => K::Srsra,
+                O::Ursra => K::Ursra,
+                O::Rshrn => K::Rshrn,
+                O::Sqshrn => K::Sqshrn,
+                O::Sqrshrn => K::Sqrshrn,
+                O::Uqshrn => K::Uqshrn,
+                O::Uqrshrn => K::Uqrshrn,
+                O::Sqshrun => K::Sqshrun,
+                O::Sqrshrun => K::Sqrshrun,
+                O::Sqdmull => K::Sqdmull,
+                O::Sqdmlal => K::Sqdmlal,
+                O::Sqdmlsl => K::Sqdmlsl,
+            };
+            let i = imm(kind, s.imm, s.scalar, s.elem);
+            vop(cx, VecKind::Sat, s.arr.esize, s.arr.q, i, s.rd, s.rn, s.rm);
+        }
         Inst::Vec3Diff {
             op,
             signed,

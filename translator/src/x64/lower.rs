@@ -570,7 +570,7 @@ impl Lower<'_> {
                     self.alloc.release_dead(&args, pos);
                     return;
                 }
-                if self.vec_fp_inline(f, d, n, m) {
+                if self.vec_fp_inline(f, d, n, m) || self.vec_sat_inline(f, d, n, m) {
                     self.eflags = None;
                     self.alloc.release_dead(&args, pos);
                     return;

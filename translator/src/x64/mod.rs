@@ -13,6 +13,7 @@ mod flags;
 mod fp;
 mod lower;
 pub mod regalloc;
+mod vecsat;
 mod vector;
 mod vfp;
 

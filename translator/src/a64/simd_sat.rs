@@ -1,0 +1,255 @@
+//! Decoders of the AdvSIMD saturating and rounding integer instructions (Arm ARM C4.1.96
+//! "Advanced SIMD", C7.2: SQADD ... SQRDMLSH), vector, scalar and by-element forms. The group
+//! decoders in `simd.rs` ask these first: `None` means "not one of these, decode as usual".
+
+use super::fields::*;
+use super::inst::*;
+use super::simd_types::*;
+
+fn inst(op: VecSatOp, esize: u32, q: bool, scalar: bool, w: u32, imm: u32, elem: bool) -> Inst {
+    Inst::VecSat(VecSatInst {
+        op,
+        arr: Arrangement {
+            esize: esize as u8,
+            q: q && !scalar,
+        },
+        scalar,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: if elem && esize == 1 {
+            VReg(bits(w, 19, 16) as u8)
+        } else {
+            vr(w, 16)
+        },
+        imm: imm as u8,
+        elem,
+    })
+}
+
+/// AdvSIMD (scalar) three same: SQADD, UQADD, SQSUB, UQSUB, [SU]Q[R]SHL, [SU]RSHL, SQ[R]DMULH.
+pub(super) fn three_same(w: u32, scalar: bool) -> Option<Inst> {
+    use VecSatOp::*;
+    let op = match (bits(w, 15, 11), bit(w, 29)) {
+        (0b00001, false) => Sqadd,
+        (0b00001, true) => Uqadd,
+        (0b00101, false) => Sqsub,
+        (0b00101, true) => Uqsub,
+        (0b01001, false) => Sqshl,
+        (0b01001, true) => Uqshl,
+        (0b01010, false) => Srshl,
+        (0b01010, true) => Urshl,
+        (0b01011, false) => Sqrshl,
+        (0b01011, true) => Uqrshl,
+        (0b10110, false) => Sqdmulh,
+        (0b10110, true) => Sqrdmulh,
+        _ => return None,
+    };
+    let size = bits(w, 23, 22);
+    let q = bit(w, 30);
+    let ok = match op {
+        Sqdmulh | Sqrdmulh => size == 1 || size == 2,
+        Srshl | Urshl if scalar => size == 3,
+        _ => scalar || size != 3 || q,
+    };
+    Some(if ok {
+        inst(op, size, q, scalar, w, 0, false)
+    } else {
+        Inst::Undefined
+    })
+}
+
+/// AdvSIMD (scalar) three same extra: SQRDMLAH, SQRDMLSH (FEAT_RDM); the rest is unallocated
+/// or not implemented.
+pub(super) fn three_same_extra(w: u32, scalar: bool) -> Inst {
+    let op = match (bit(w, 29), bits(w, 14, 11)) {
+        (true, 0b0000) => VecSatOp::Sqrdmlah,
+        (true, 0b0001) => VecSatOp::Sqrdmlsh,
+        _ => return Inst::Undefined,
+    };
+    let size = bits(w, 23, 22);
+    if size != 1 && size != 2 {
+        return Inst::Undefined;
+    }
+    inst(op, size, bit(w, 30), scalar, w, 0, false)
+}
+
+/// AdvSIMD vector three same extra.
+pub(super) fn vec_three_same_extra(w: u32) -> Inst {
+    three_same_extra(w, false)
+}
+
+/// AdvSIMD scalar three same extra.
+pub(super) fn scalar_three_same_extra(w: u32) -> Inst {
+    three_same_extra(w, true)
+}
+
+/// AdvSIMD (scalar) two-register miscellaneous: SUQADD, USQADD, SQABS, SQNEG, SQXTN, UQXTN,
+/// SQXTUN.
+pub(super) fn two_misc(w: u32, scalar: bool) -> Option<Inst> {
+    use VecSatOp::*;
+    let op = match (bits(w, 16, 12), bit(w, 29)) {
+        (0b00011, false) => Suqadd,
+        (0b00011, true) => Usqadd,
+        (0b00111, false) => Sqabs,
+        (0b00111, true) => Sqneg,
+        (0b10010, true) => Sqxtun,
+        (0b10100, false) => Sqxtn,
+        (0b10100, true) => Uqxtn,
+        _ => return None,
+    };
+    let size = bits(w, 23, 22);
+    let q = bit(w, 30);
+    let ok = match op {
+        Sqxtun | Sqxtn | Uqxtn => size != 3,
+        _ => scalar || size != 3 || q,
+    };
+    Some(if ok {
+        inst(op, size, q, scalar, w, 0, false)
+    } else {
+        Inst::Undefined
+    })
+}
+
+/// AdvSIMD (scalar) shift by immediate: the rounding and saturating shifts.
+pub(super) fn shift_imm(w: u32, scalar: bool) -> Option<Inst> {
+    use VecSatOp::*;
+    let op = match (bits(w, 15, 11), bit(w, 29)) {
+        (0b00100, false) => Srshr,
+        (0b00100, true) => Urshr,
+        (0b00110, false) => Srsra,
+        (0b00110, true) => Ursra,
+        (0b01100, true) => Sqshlu,
+        (0b01110, false) => SqshlImm,
+        (0b01110, true) => UqshlImm,
+        (0b10000, true) => Sqshrun,
+        (0b10001, true) => Sqrshrun,
+        (0b10001, false) if !scalar => Rshrn,
+        (0b10010, false) => Sqshrn,
+        (0b10010, true) => Uqshrn,
+        (0b10011, false) => Sqrshrn,
+        (0b10011, true) => Uqrshrn,
+        _ => return None,
+    };
+    let immh = bits(w, 22, 19);
+    if immh == 0 {
+        return Some(Inst::Undefined);
+    }
+    let immhb = bits(w, 22, 16);
+    let es = 31 - immh.leading_zeros(); // HighestSetBit(immh)
+    let ebits = 8u32 << es;
+    let q = bit(w, 30);
+    let (ok, shift) = match op {
+        Srshr | Urshr | Srsra | Ursra => (if scalar { es == 3 } else { es != 3 || q }, 2 * ebits - immhb),
+        Sqshlu | SqshlImm | UqshlImm => (scalar || es != 3 || q, immhb - ebits),
+        _ => (es != 3, 2 * ebits - immhb),
+    };
+    Some(if ok {
+        inst(op, es, q, scalar, w, shift, false)
+    } else {
+        Inst::Undefined
+    })
+}
+
+/// AdvSIMD (scalar) three different: SQDMULL, SQDMLAL, SQDMLSL(2).
+pub(super) fn three_diff(w: u32, scalar: bool) -> Option<Inst> {
+    use VecSatOp::*;
+    let op = match bits(w, 15, 12) {
+        0b1001 => Sqdmlal,
+        0b1011 => Sqdmlsl,
+        0b1101 => Sqdmull,
+        _ => return None,
+    };
+    let size = bits(w, 23, 22);
+    let ok = !bit(w, 29) && (size == 1 || size == 2);
+    Some(if ok {
+        inst(op, size, bit(w, 30), scalar, w, 0, false)
+    } else {
+        Inst::Undefined
+    })
+}
+
+/// AdvSIMD scalar three different.
+pub(super) fn scalar_three_diff(w: u32) -> Inst {
+    three_diff(w, true).unwrap_or(Inst::Undefined)
+}
+
+/// AdvSIMD (scalar) x indexed element: SQDMULL, SQDMLAL, SQDMLSL(2), SQDMULH, SQRDMULH,
+/// SQRDMLAH, SQRDMLSH.
+pub(super) fn by_element(w: u32, scalar: bool) -> Option<Inst> {
+    use VecSatOp::*;
+    let op = match (bit(w, 29), bits(w, 15, 12)) {
+        (false, 0b0011) => Sqdmlal,
+        (false, 0b0111) => Sqdmlsl,
+        (false, 0b1011) => Sqdmull,
+        (false, 0b1100) => Sqdmulh,
+        (false, 0b1101) => Sqrdmulh,
+        (true, 0b1101) => Sqrdmlah,
+        (true, 0b1111) => Sqrdmlsh,
+        _ => return None,
+    };
+    let (h, l, m) = (bits(w, 11, 11), bits(w, 21, 21), bits(w, 20, 20));
+    let size = bits(w, 23, 22);
+    let index = match size {
+        1 => (h << 2) | (l << 1) | m,
+        2 => (h << 1) | l,
+        _ => return Some(Inst::Undefined),
+    };
+    Some(inst(op, size, bit(w, 30), scalar, w, index, true))
+}
+
+/// AdvSIMD scalar x indexed element (the FP forms are not implemented).
+pub(super) fn scalar_by_element(w: u32) -> Inst {
+    by_element(w, true).unwrap_or(Inst::Undefined)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::decode;
+    use super::*;
+
+    fn sat(w: u32) -> VecSatInst {
+        match decode(w) {
+            Inst::VecSat(s) => s,
+            other => panic!("{w:#010x} decodes to {other:?}"),
+        }
+    }
+
+    #[test]
+    fn spot_checks() {
+        // sqadd v0.16b, v1.16b, v2.16b
+        let s = sat(0x4e22_0c20);
+        assert_eq!(
+            (s.op, s.arr.esize, s.arr.q, s.scalar),
+            (VecSatOp::Sqadd, 0, true, false)
+        );
+        // uqsub d0, d1, d2
+        let s = sat(0x7ee2_2c20);
+        assert_eq!((s.op, s.arr.esize, s.scalar), (VecSatOp::Uqsub, 3, true));
+        // sqrshrn2 v0.8h, v1.4s, #3
+        let s = sat(0x4f1d_9c20);
+        assert_eq!((s.op, s.arr.esize, s.arr.q, s.imm), (VecSatOp::Sqrshrn, 1, true, 3));
+        // sqdmulh v0.4s, v1.4s, v2.s[3]
+        let s = sat(0x4fa2_c820);
+        assert_eq!(
+            (s.op, s.arr.esize, s.imm, s.elem, s.rm),
+            (VecSatOp::Sqdmulh, 2, 3, true, VReg(2))
+        );
+        // sqdmlal s0, h1, v15.h[7]
+        let s = sat(0x5f7f_3820);
+        assert_eq!(
+            (s.op, s.arr.esize, s.imm, s.scalar, s.rm),
+            (VecSatOp::Sqdmlal, 1, 7, true, VReg(15))
+        );
+        // sqxtun b0, h1
+        let s = sat(0x7e21_2820);
+        assert_eq!((s.op, s.arr.esize, s.scalar), (VecSatOp::Sqxtun, 0, true));
+        // sqshlu v0.2d, v1.2d, #63
+        let s = sat(0x6f7f_6420);
+        assert_eq!((s.op, s.arr.esize, s.imm), (VecSatOp::Sqshlu, 3, 63));
+        // sqrdmlah v0.8h, v1.8h, v2.8h
+        let s = sat(0x6e42_8420);
+        assert_eq!((s.op, s.arr.esize), (VecSatOp::Sqrdmlah, 1));
+        // sqadd v0.1d, v1.1d, v2.1d is reserved
+        assert_eq!(decode(0x0ee2_0c20), Inst::Undefined);
+    }
+}

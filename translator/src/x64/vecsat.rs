@@ -1,0 +1,67 @@
+//! Inline SSE lowering of the AdvSIMD saturating adds and subtracts on bytes and halfwords
+//! (SQADD/UQADD/SQSUB/UQSUB, vector and scalar): `padds`/`paddus`/`psubs`/`psubus` give A64's
+//! results exactly; FPSR.QC is set when a lane of the saturating result differs from the
+//! wrapping one. Everything else of `VecKind::Sat` calls `helper_vec` (`ir/vecsat.rs`).
+
+use super::Lower;
+use crate::cpu::off;
+use crate::ir::vecfn::FPSR_QC;
+use crate::ir::vecsat::{parts, SatKind};
+use crate::ir::{VecFn, VecKind};
+use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+
+impl Lower<'_> {
+    /// Lower a saturating op inline; false if it must go to the helper. Clobbers EFLAGS.
+    pub(super) fn vec_sat_inline(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> bool {
+        use SatKind::*;
+        if f.kind != VecKind::Sat || f.esize > 1 {
+            return false;
+        }
+        let (kind, _, scalar, _) = parts(f.imm);
+        if !matches!(kind, Sqadd | Uqadd | Sqsub | Uqsub) {
+            return false;
+        }
+        self.load_v(0, n);
+        self.load_v(1, m);
+        // xmm0 = saturating result, xmm2 = wrapping result.
+        dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0);
+        match (kind, f.esize) {
+            (Sqadd, 0) => dynasm!(self.ops ; .arch x64 ; paddsb xmm0, xmm1 ; paddb xmm2, xmm1),
+            (Sqadd, _) => dynasm!(self.ops ; .arch x64 ; paddsw xmm0, xmm1 ; paddw xmm2, xmm1),
+            (Uqadd, 0) => dynasm!(self.ops ; .arch x64 ; paddusb xmm0, xmm1 ; paddb xmm2, xmm1),
+            (Uqadd, _) => dynasm!(self.ops ; .arch x64 ; paddusw xmm0, xmm1 ; paddw xmm2, xmm1),
+            (Sqsub, 0) => dynasm!(self.ops ; .arch x64 ; psubsb xmm0, xmm1 ; psubb xmm2, xmm1),
+            (Sqsub, _) => dynasm!(self.ops ; .arch x64 ; psubsw xmm0, xmm1 ; psubw xmm2, xmm1),
+            (Uqsub, 0) => dynasm!(self.ops ; .arch x64 ; psubusb xmm0, xmm1 ; psubb xmm2, xmm1),
+            (_, _) => dynasm!(self.ops ; .arch x64 ; psubusw xmm0, xmm1 ; psubw xmm2, xmm1),
+        }
+        // Bytes of the lanes that count: all 16, the low 8, or element 0.
+        let live: i32 = if scalar {
+            (1 << (1 << f.esize)) - 1
+        } else if f.q {
+            0xffff
+        } else {
+            0xff
+        };
+        let qc = FPSR_QC as i32;
+        let fpsr = off::FPSR;
+        dynasm!(self.ops ; .arch x64
+            ; pcmpeqb xmm2, xmm0
+            ; pmovmskb eax, xmm2
+            ; not eax
+            ; test eax, live
+            ; jz >same
+            ; or DWORD [r15 + fpsr], qc
+            ; same:
+        );
+        if scalar {
+            // Keep element 0 only.
+            let sh = (16 - (1 << f.esize)) as i8;
+            dynasm!(self.ops ; .arch x64 ; pslldq xmm0, sh ; psrldq xmm0, sh);
+        } else if !f.q {
+            dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
+        }
+        self.store_v(d);
+        true
+    }
+}
