@@ -73,6 +73,8 @@ fn programs(dir: &Path) -> Vec<Program> {
                 "bench" => {}
                 // No host build to compare with (test-binaries/build.sh); nothing to do here.
                 "aarch64-only" => {}
+                // Compiler flags of the AArch64 builds, used by test-binaries/build.sh.
+                "cflags" => {}
                 other => panic!("{}: unknown directive //@ {other}", source.display()),
             }
         }
