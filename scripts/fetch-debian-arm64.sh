@@ -41,6 +41,7 @@ packages=(
     jq libjq1 libonig5
     file libmagic1 libmagic-mgc                           # libmagic-mgc: the magic database
     python3.11-minimal libpython3.11-minimal libexpat1 libssl3
+    openssl                                               # libssl3 (libcrypto) above
 )
 
 stamps=$root/.a64x

@@ -361,6 +361,16 @@ pub struct CpuFeature {
 pub const CPU_FEATURES: &[CpuFeature] = &[
     feature("fp", HwcapWord::Hwcap, 0, true, "scalar floating point"),
     feature("asimd", HwcapWord::Hwcap, 1, true, "Advanced SIMD (NEON)"),
+    feature("aes", HwcapWord::Hwcap, 3, false, "AESE, AESD, AESMC, AESIMC"),
+    feature("pmull", HwcapWord::Hwcap, 4, false, "PMULL/PMULL2 of doublewords"),
+    feature(
+        "sha1",
+        HwcapWord::Hwcap,
+        5,
+        false,
+        "SHA1C, SHA1P, SHA1M, SHA1H, SHA1SU0/1",
+    ),
+    feature("sha2", HwcapWord::Hwcap, 6, false, "SHA256H, SHA256H2, SHA256SU0/1"),
     feature("crc32", HwcapWord::Hwcap, 7, false, "CRC32/CRC32C instructions"),
     feature(
         "atomics",
@@ -754,7 +764,10 @@ mod tests {
     fn cpu_features_turn_off_and_on() {
         let max = CpuSpec::parse("max").unwrap();
         assert_eq!(max, CpuSpec::default());
-        assert_eq!(max.hwcap, 1 | 2 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 15 | 1 << 27);
+        assert_eq!(
+            max.hwcap,
+            1 | 2 | 0b1111 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 15 | 1 << 27
+        );
         assert_eq!(max.hwcap2, 1 << 7);
         let s = CpuSpec::parse("max,-atomics,-crc32,flagm2=off").unwrap();
         assert_eq!(s.hwcap, max.hwcap & !(1 << 7 | 1 << 8));

@@ -177,14 +177,16 @@ for file in "$src"/*.c "$src"/*.S; do
         list+=("out/$name $rel")
         ;;
     *.c)
+        # Extra flags of the AArch64 builds: a line "//@ cflags: -march=armv8-a+crypto".
+        read -r -a extra <<<"$(sed -n 's|^//@ cflags: *||p' "$file" | head -n 1)"
         for opt in O0 O2 O3; do
-            job "$out/$name-$opt" "$file" "$cross_cc" -static "-$opt" "${cflags[@]}" "$file" -lm
+            job "$out/$name-$opt" "$file" "$cross_cc" -static "-$opt" "${cflags[@]}" ${extra[@]+"${extra[@]}"} "$file" -lm
             list+=("out/$name-$opt $rel")
         done
         if ((use_clang)); then
             for opt in O2 Os; do
                 job "$out/$name-clang-$opt" "$file" "$clang_cc" "${clang_flags[@]}" -static "-$opt" \
-                    "${cflags[@]}" "$file" -lm
+                    "${cflags[@]}" ${extra[@]+"${extra[@]}"} "$file" -lm
                 list+=("out/$name-clang-$opt $rel")
             done
         fi

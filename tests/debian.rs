@@ -18,7 +18,7 @@
 
 mod common;
 
-use common::RunResult;
+use common::{Ending, RunResult};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -99,6 +99,18 @@ fn make_inputs(work: &Path) {
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89",
     );
     write("empty", b"");
+    // 65,537 pseudo-random bytes (xorshift): for the ciphers and digests, with an odd tail.
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let noise: Vec<u8> = (0..65_537)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    write("rand.bin", &noise);
+    write("blocks.bin", &noise[..65_536]);
     write(
         "query.sql",
         b"create table t(id integer primary key, name text, v real);\n\
@@ -742,4 +754,181 @@ fn interpreters_and_tools_match_qemu() {
         case("python-error", "usr/bin/python3.11", &["-c", "def f(): return {}['k']\nf()"]),
     ];
     compare_all("interpreters and tools", &cases);
+}
+
+const OPENSSL: &str = "usr/bin/openssl";
+const KEY128: &str = "000102030405060708090a0b0c0d0e0f";
+const KEY256: &str = "000102030405060708090a0b0c0d0e0ff0e0d0c0b0a090807060504030201000";
+const IV: &str = "0f0e0d0c0b0a09080706050403020100";
+/// GMAC (GHASH: PMULL; AES-CTR for the tag) of rand.bin.
+const GMAC: &[&str] = &[
+    "mac",
+    "-cipher",
+    "AES-128-GCM",
+    "-macopt",
+    "hexkey:000102030405060708090a0b0c0d0e0f",
+    "-macopt",
+    "hexiv:000102030405060708090a0b",
+    "-in",
+    "rand.bin",
+    "GMAC",
+];
+
+/// OpenSSL's digests, ciphers and GMAC, which pick the AES, PMULL, SHA1 and SHA2 instructions
+/// from AT_HWCAP (OPENSSL_armcap is not set: the environment is cleared): compared with qemu,
+/// ciphertexts decrypted back. Then checks that those instructions did run (a64x's `-d in_asm`),
+/// that with the features turned off (`-cpu max,-aes,-pmull,-sha1,-sha2`) they do not and the
+/// results stay the same, and that `openssl speed` runs.
+#[test]
+fn openssl_matches_qemu() {
+    env();
+    common::require_tool(&common::qemu_command(), "--version");
+    let original = std::fs::read(env().work.join("rand.bin")).expect("read rand.bin");
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    let digests = [
+        case(
+            "openssl-sha256",
+            OPENSSL,
+            &["dgst", "-sha256", "in.txt", "rand.bin", "empty"],
+        ),
+        case(
+            "openssl-sha1",
+            OPENSSL,
+            &["dgst", "-sha1", "in.txt", "rand.bin", "empty"],
+        ),
+        case("openssl-sha224", OPENSSL, &["dgst", "-sha224", "-r", "rand.bin"]),
+        case("openssl-gmac", OPENSSL, GMAC),
+    ];
+    for c in digests.iter().filter(|c| selected(&c.name)) {
+        match compare(c) {
+            Ok(_) => passed += 1,
+            Err(e) => failures.push(e),
+        }
+    }
+    let ciphers = [
+        ("aes-128-cbc", KEY128),
+        ("aes-256-ctr", KEY256),
+        ("aes-192-ecb", &KEY256[..48]),
+    ];
+    for (cipher, key) in ciphers {
+        let name = format!("openssl-{cipher}");
+        if !selected(&name) {
+            continue;
+        }
+        let cipher = format!("-{cipher}");
+        let mut args = vec!["enc", &cipher, "-K", key];
+        if !cipher.ends_with("ecb") {
+            args.extend(["-iv", IV]);
+        }
+        let enc = [&args[..], &["-in", "rand.bin"]].concat();
+        let packed = match compare(&case(&format!("{name}-encrypt"), OPENSSL, &enc)) {
+            Ok(r) => {
+                passed += 1;
+                r.stdout
+            }
+            Err(e) => {
+                failures.push(e);
+                continue;
+            }
+        };
+        let file = format!("out.{name}");
+        std::fs::write(env().work.join(&file), &packed).expect("write the ciphertext");
+        let dec = [&args[..], &["-d", "-in", &file]].concat();
+        match compare(&case(&format!("{name}-decrypt"), OPENSSL, &dec)) {
+            Ok(r) if r.stdout == original => passed += 1,
+            Ok(r) => failures.push(format!(
+                "{name}-decrypt: the output ({} bytes) is not rand.bin ({} bytes)",
+                r.stdout.len(),
+                original.len()
+            )),
+            Err(e) => failures.push(e),
+        }
+    }
+    // The instructions OpenSSL runs, from a64x's translation log; and none of them once the
+    // features are turned off, with the same output.
+    let with_args = |extra: &[&str]| {
+        let (bin, mut args) = common::a64x_command();
+        args.extend(extra.iter().map(OsString::from));
+        (bin, args)
+    };
+    let checks: [(&str, &[&str], &[&str]); 4] = [
+        (
+            "sha256",
+            &["dgst", "-sha256", "rand.bin"],
+            &["Sha256h", "Sha256h2", "Sha256su0", "Sha256su1"],
+        ),
+        (
+            "sha1",
+            &["dgst", "-sha1", "rand.bin"],
+            &["Sha1c", "Sha1p", "Sha1m", "Sha1h", "Sha1su0", "Sha1su1"],
+        ),
+        (
+            "aes-ecb-decrypt",
+            &["enc", "-d", "-nopad", "-aes-128-ecb", "-K", KEY128, "-in", "blocks.bin"],
+            &["Aesd", "Aesimc"],
+        ),
+        ("gmac", GMAC, &["Aese", "Aesmc", "Pmull"]),
+    ];
+    for (name, args, ops) in checks {
+        let name = format!("openssl-{name}-hwcap");
+        if !selected(&name) {
+            continue;
+        }
+        let c = case(&name, OPENSSL, args);
+        let on = run(with_args(&["-d", "in_asm"]), &c);
+        let off = run(with_args(&["-d", "in_asm", "-cpu", "max,-aes,-pmull,-sha1,-sha2"]), &c);
+        let log = |r: &RunResult| String::from_utf8_lossy(&r.stderr).into_owned();
+        let (log_on, log_off) = (log(&on), log(&off));
+        let missing: Vec<&str> = ops
+            .iter()
+            .copied()
+            .filter(|op| !log_on.contains(&format!("op: {op},")))
+            .collect();
+        let present = ["Aese", "Aesd", "Pmull", "Sha1c", "Sha256h"]
+            .into_iter()
+            .filter(|op| log_off.contains(&format!("op: {op},")))
+            .collect::<Vec<_>>();
+        if on.ending != Ending::Exit(0) || on.stdout.is_empty() || on.stdout != off.stdout || off.ending != on.ending {
+            failures.push(format!(
+                "{name}: {} with the features, {} without; stdout {} vs {} bytes",
+                on.ending,
+                off.ending,
+                on.stdout.len(),
+                off.stdout.len()
+            ));
+        } else if !missing.is_empty() || !present.is_empty() {
+            failures.push(format!(
+                "{name}: OpenSSL did not run {missing:?} with the features advertised, or ran {present:?} without"
+            ));
+        } else {
+            passed += 1;
+        }
+    }
+    // `openssl speed` under a64x alone (its numbers are timings); the throughput goes to stderr.
+    for (name, args) in [
+        (
+            "openssl-speed-aes-128-gcm",
+            &["speed", "-seconds", "1", "-bytes", "16384", "-evp", "aes-128-gcm"][..],
+        ),
+        (
+            "openssl-speed-sha256",
+            &["speed", "-seconds", "1", "-bytes", "16384", "sha256"],
+        ),
+    ] {
+        if !selected(name) {
+            continue;
+        }
+        let r = run(common::a64x_command(), &case(name, OPENSSL, args));
+        let out = String::from_utf8_lossy(&r.stdout);
+        let label = if name.ends_with("gcm") { "AES-128-GCM" } else { "sha256" };
+        match out.lines().find(|l| l.starts_with(label)) {
+            Some(line) if r.ending == Ending::Exit(0) => {
+                eprintln!("{name} under a64x: {line}");
+                passed += 1;
+            }
+            _ => failures.push(format!("{name}: {}; stdout:\n{out}", r.ending)),
+        }
+    }
+    finish("openssl", passed, failures);
 }

@@ -78,6 +78,8 @@ fn programs(dir: &Path) -> Vec<Program> {
                 // No host build to compare with (test-binaries/build.sh); nothing to do here.
                 "aarch64-only" => {}
                 "a64x-notes" => p.a64x_notes = true,
+                // Compiler flags of the AArch64 builds, used by test-binaries/build.sh.
+                "cflags" => {}
                 other => panic!("{}: unknown directive //@ {other}", source.display()),
             }
         }

@@ -640,6 +640,14 @@ pub enum Inst {
         rn: VReg,
         rm: VReg,
     },
+    /// AES, SHA1 and SHA256 instructions: V`d` = f(V`d`, V`n`, V`m`) (`rm` = `rn` for the
+    /// two-register forms).
+    Crypto {
+        op: CryptoOp,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+    },
     /// AdvSIMD three different: long/wide/narrow ops on halves.
     Vec3Diff {
         op: VecOpDiff,

@@ -2,6 +2,7 @@
 //! generator draw (Arm ARM C4 "A64 Instruction Set Encoding").
 
 mod branch;
+mod crypto;
 mod dp;
 pub mod fields;
 pub mod fp;
@@ -93,6 +94,9 @@ pub static TABLE: &[Row] = &[
     row!("Data-processing (1 source)", 0x7fff_0000, 0x5ac0_0000, dp::dp1),
     row!("Data-processing (2 source)", 0x7fe0_0000, 0x1ac0_0000, dp::dp2),
     row!("Data-processing (3 source)", 0x1f00_0000, 0x1b00_0000, dp::dp3),
+    row!("Cryptographic AES", 0xff3e_0c00, 0x4e28_0800, crypto::aes),
+    row!("Cryptographic three-register SHA", 0xff20_8c00, 0x5e00_0000, crypto::sha3),
+    row!("Cryptographic two-register SHA", 0xff3e_0c00, 0x5e28_0800, crypto::sha2),
     row!("AdvSIMD scalar shift by immediate", 0xdf80_0400, 0x5f00_0400, simd::scalar_shift_imm),
     row!("AdvSIMD scalar three same", 0xdf20_0400, 0x5e20_0400, simd::scalar_three_same),
     row!("AdvSIMD scalar copy", 0xffe0_fc00, 0x5e00_0400, simd::scalar_copy),

@@ -44,6 +44,7 @@ pub(super) fn three_same(w: u32) -> Inst {
         (0b10101, true) => Uminp,
         (0b10111, false) => Addp,
         (0b10011, false) => Mul,
+        (0b10011, true) if size == 0 => Pmul,
         (0b01000, false) => Sshl,
         (0b01000, true) => Ushl,
         (0b00000, false) => Shadd,
@@ -487,10 +488,12 @@ pub(super) fn three_diff(w: u32) -> Inst {
         0b1100 => MulL,
         0b0100 => AddHn,
         0b0110 => SubHn,
+        0b1110 if !bit(w, 29) => Pmull,
         _ => return Inst::Undefined,
     };
     let a = arr(w);
-    if a.esize == 3 {
+    // PMULL exists for bytes and (FEAT_PMULL) doublewords only.
+    if (op == Pmull && (a.esize == 1 || a.esize == 2)) || (op != Pmull && a.esize == 3) {
         return Inst::Undefined;
     }
     Inst::Vec3Diff {

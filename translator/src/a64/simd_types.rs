@@ -40,6 +40,8 @@ pub enum VecOp3 {
     Mul,
     Mla,
     Mls,
+    /// PMUL: polynomial multiply of bytes, low 8 bits of each product.
+    Pmul,
     Sshl,
     Ushl,
     /// SHADD/UHADD/SRHADD/URHADD: halving adds (R: rounding).
@@ -113,6 +115,8 @@ pub enum VecOpDiff {
     MlaL,
     MlsL,
     MulL,
+    /// PMULL/PMULL2: polynomial multiply long (esize 0: 8 -> 16 bits; esize 3: 64 -> 128 bits).
+    Pmull,
     /// ADDHN/RADDHN(2): the high halves of wide sums (U = rounding).
     AddHn,
     /// SUBHN/RSUBHN(2).
@@ -250,4 +254,24 @@ pub struct VecSatInst {
     pub imm: u8,
     /// The by-element form: the second operand is element `imm` of V[m].
     pub elem: bool,
+}
+
+/// The cryptographic extension instructions (FEAT_AES, FEAT_SHA1, FEAT_SHA256).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum CryptoOp {
+    Aese,
+    Aesd,
+    Aesmc,
+    Aesimc,
+    Sha1c,
+    Sha1p,
+    Sha1m,
+    Sha1h,
+    Sha1su0,
+    Sha1su1,
+    Sha256h,
+    Sha256h2,
+    Sha256su0,
+    Sha256su1,
 }

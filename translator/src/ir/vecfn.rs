@@ -117,6 +117,12 @@ pub enum VecKind {
     /// A saturating or rounding integer op ([`super::vecsat`]): `imm` holds its kind and
     /// options; sets FPSR.QC when a lane saturates.
     Sat,
+    /// An AES/SHA op ([`super::crypto`]): `imm` is its [`super::crypto::CryptoKind`].
+    Crypto,
+    /// PMULL/PMULL2 (esize 0 or 3, the source element size; q picks the upper halves).
+    Pmull,
+    /// PMUL (bytes).
+    Pmul,
 }
 
 /// A vector operation with its element size (log2 bytes), width and immediate.
@@ -193,6 +199,9 @@ impl VecFn {
             OrrImm => d | ((self.imm as u128) | ((self.imm as u128) << 64)),
             BicImm => d & !((self.imm as u128) | ((self.imm as u128) << 64)),
             Not => !n,
+            Crypto => super::crypto::eval(super::crypto::CryptoKind::from_imm(self.imm), n, m, d),
+            Pmull => return super::crypto::pmull(es, self.q, n, m),
+            Pmul => super::crypto::pmul(n, m),
             Ext => {
                 let (lo, hi, len) = if self.q {
                     (n, m, 16)

@@ -2,6 +2,7 @@
 //! each instruction's encoding group. Written in the Arm ARM's vocabulary.
 
 mod branch;
+mod crypto;
 mod dp;
 mod fp;
 mod ldst;
@@ -300,6 +301,10 @@ pub fn lift_inst(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
         }
         Fp(_) => {
             fp::lift(cx, inst);
+            None
+        }
+        Crypto { op, rd, rn, rm } => {
+            crypto::lift(cx, op, rd, rn, rm);
             None
         }
         Undefined => Some(Exit::Undefined { pc: cx.pc }),

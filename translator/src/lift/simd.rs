@@ -6,7 +6,7 @@ use crate::a64::*;
 use crate::ir::{BinOp, LoadTy, Log2, Op, Sz, VecFn, VecKind};
 
 #[allow(clippy::too_many_arguments)]
-fn vop(cx: &mut Ctx, kind: VecKind, esize: u8, q: bool, imm: u64, d: VReg, n: VReg, m: VReg) {
+pub(super) fn vop(cx: &mut Ctx, kind: VecKind, esize: u8, q: bool, imm: u64, d: VReg, n: VReg, m: VReg) {
     cx.b.push(Op::VOp {
         f: VecFn { kind, esize, q, imm },
         d: d.0,
@@ -66,6 +66,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 O::Urhadd => VecKind::Urhadd,
                 O::Ushl => VecKind::Ushl,
                 O::Mls => VecKind::Mls,
+                O::Pmul => VecKind::Pmul,
                 O::Zip1 => VecKind::Zip1,
                 O::Zip2 => VecKind::Zip2,
                 O::Uzp1 => VecKind::Uzp1,
@@ -380,6 +381,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 VecOpDiff::MulL => VecKind::MulL,
                 VecOpDiff::AddHn => VecKind::AddHn,
                 VecOpDiff::SubHn => VecKind::SubHn,
+                VecOpDiff::Pmull => VecKind::Pmull,
             };
             // For the HN forms bit 0 is rounding (U), the inverse of `signed`.
             let imm = if matches!(op, VecOpDiff::AddHn | VecOpDiff::SubHn) {

@@ -570,6 +570,10 @@ impl Lower<'_> {
                     self.alloc.release_dead(&args, pos);
                     return;
                 }
+                if self.vec_crypto_inline(f, d, n, m) {
+                    self.alloc.release_dead(&args, pos);
+                    return;
+                }
                 if self.vec_fp_inline(f, d, n, m) || self.vec_sat_inline(f, d, n, m) {
                     self.eflags = None;
                     self.alloc.release_dead(&args, pos);

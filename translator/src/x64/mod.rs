@@ -8,6 +8,7 @@
 
 mod atomic;
 pub mod cond;
+mod crypto;
 pub mod disasm;
 mod flags;
 mod fp;

@@ -192,6 +192,7 @@ impl Lower<'_> {
             Ushll | Sshll | AddW | SubW | AddL | SubL => es < 3,
             MulL => es == 2,
             InsElem => true,
+            Rev64 | Rev32 | Rev16 => true,
             _ => false,
         };
         if !ok {
@@ -364,6 +365,23 @@ impl Lower<'_> {
                 _ => dynasm!(self.ops ; .arch x64 ; pminsd xmm0, xmm1),
             },
             Not => self.not0(),
+            Rev64 | Rev32 | Rev16 => {
+                // One pshufb: byte j of each group of `group` bytes comes from the mirrored element.
+                let group = match f.kind {
+                    Rev64 => 8,
+                    Rev32 => 4,
+                    _ => 2,
+                };
+                let e = 1u64 << es;
+                let idx = |j: u64| j / group * group + (group / e - 1 - j % group / e) * e + j % e;
+                let lo = (0..8).fold(0u64, |a, j| a | idx(j) << (8 * j));
+                let hi = (0..8).fold(0u64, |a, j| a | idx(j + 8) << (8 * j));
+                dynasm!(self.ops ; .arch x64
+                    ; mov rax, QWORD lo as i64 ; movq xmm1, rax
+                    ; mov rax, QWORD hi as i64 ; movq xmm2, rax
+                    ; punpcklqdq xmm1, xmm2 ; pshufb xmm0, xmm1
+                );
+            }
             Movi => self.bcast(0, f.imm),
             OrrImm => {
                 self.bcast(1, f.imm);
