@@ -118,15 +118,51 @@ fn redirect_fault(uc: *mut libc::c_void) -> bool {
     // changing the cache.
     unsafe {
         let rip = (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] as u64;
-        let Some((guest_pc, epilogue)) = (*cache).fault_site(rip) else {
+        let Some(at) = (*cache).fault_site(rip) else {
             return false;
         };
-        (*cpu).pc = guest_pc;
+        match at.site {
+            // The guest instruction's own state: its pc, registers and flags.
+            Some(site) => site.restore(&mut *cpu, at.offset, &UcRegs(&*uc)),
+            // Not a guest memory access of the block (should not fault): its start.
+            None => (*cpu).pc = at.block_pc,
+        }
         (*cpu).exit_site = 0;
-        (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] = epilogue as i64;
+        (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] = at.epilogue as i64;
         (*uc).uc_mcontext.gregs[libc::REG_RAX as usize] = a64x_translator::cpu::ExitReason::Indirect as i64;
     }
     true
+}
+
+/// The interrupted host registers of a ucontext, by x86-64 register number.
+struct UcRegs<'a>(&'a libc::ucontext_t);
+
+impl a64x_translator::x64::faultmap::HostRegs for UcRegs<'_> {
+    fn reg(&self, r: u8) -> u64 {
+        // Register number (rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8..r15) -> gregs index.
+        const INDEX: [libc::c_int; 16] = [
+            libc::REG_RAX,
+            libc::REG_RCX,
+            libc::REG_RDX,
+            libc::REG_RBX,
+            libc::REG_RSP,
+            libc::REG_RBP,
+            libc::REG_RSI,
+            libc::REG_RDI,
+            libc::REG_R8,
+            libc::REG_R9,
+            libc::REG_R10,
+            libc::REG_R11,
+            libc::REG_R12,
+            libc::REG_R13,
+            libc::REG_R14,
+            libc::REG_R15,
+        ];
+        self.0.uc_mcontext.gregs[INDEX[r as usize & 15] as usize] as u64
+    }
+    fn rsp(&self) -> u64 {
+        self.0.uc_mcontext.gregs[libc::REG_RSP as usize] as u64
+    }
 }
 
 /// The signals recorded for this thread and not yet delivered.

@@ -20,6 +20,20 @@ struct Entry {
     ranges: Vec<(u64, u64)>,
     /// Chain sites in other blocks that jump straight here.
     incoming: Vec<u64>,
+    /// Its guest memory accesses, for precise fault contexts.
+    faults: Vec<x64::faultmap::FaultSite>,
+}
+
+/// Where a fault in translated code happened.
+pub struct FaultAt<'a> {
+    /// The guest pc of the block.
+    pub block_pc: u64,
+    /// The exit epilogue (where to send the host to leave translated code).
+    pub epilogue: u64,
+    /// The faulting host pc's offset in the block's code.
+    pub offset: u32,
+    /// The guest instruction's memory access there, if the host pc is one.
+    pub site: Option<&'a x64::faultmap::FaultSite>,
 }
 
 /// Executable memory with the translations of guest blocks.
@@ -148,14 +162,22 @@ impl CodeCache {
         self.counters.is_some()
     }
 
-    /// The guest pc of the block whose host code contains `host` (a faulting host pc), and the
-    /// address of the exit epilogue, if `host` is translated code. Reads the block map without
-    /// allocating, so a signal handler on this thread may call it while translated code runs.
-    pub fn fault_site(&self, host: u64) -> Option<(u64, u64)> {
-        self.blocks
+    /// The block whose host code contains `host` (a faulting host pc), the exit epilogue, and
+    /// the guest instruction's fault site there, if `host` is translated code. Reads the block
+    /// map without allocating, so a signal handler on this thread may call it while translated
+    /// code runs.
+    pub fn fault_site(&self, host: u64) -> Option<FaultAt<'_>> {
+        let (&pc, e) = self
+            .blocks
             .iter()
-            .find(|(_, e)| host >= e.host && host < e.host + e.host_len)
-            .map(|(&pc, _)| (pc, self.epilogue))
+            .find(|(_, e)| host >= e.host && host < e.host + e.host_len)?;
+        let offset = (host - e.host) as u32;
+        Some(FaultAt {
+            block_pc: pc,
+            epilogue: self.epilogue,
+            offset,
+            site: e.faults.iter().find(|s| offset >= s.start && offset < s.end),
+        })
     }
 
     /// Host code for guest `pc`, if translated.
@@ -213,6 +235,7 @@ impl CodeCache {
                 host_len: compiled.code.len() as u64,
                 ranges: block.ranges.iter().chain(block.depends.iter()).copied().collect(),
                 incoming: Vec::new(),
+                faults: compiled.faults,
             },
         );
         Ok(host)

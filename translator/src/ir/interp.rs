@@ -307,7 +307,7 @@ pub unsafe fn run(block: &Block, cpu: &mut CpuState) -> Outcome {
                 0
             }
             Op::Fp(f) => super::fp::eval(cpu, &f, f.src.map_or(0, g)),
-            Op::Nop => 0,
+            Op::Nop | Op::InsnStart(_) | Op::Snapshot(..) => 0,
         };
         vals[i] = r;
     }

@@ -283,9 +283,19 @@ pub enum Op {
     /// A scalar floating-point operation (see [`fp`]); defines a value only for compares and
     /// conversions to integers.
     Fp(fp::FpOp),
+    /// A guest instruction that may fault on memory starts here, at this pc: a fault in the ops
+    /// up to its `Snapshot`s is reported at this pc, with the guest state the snapshots name.
+    InsnStart(u64),
+    /// After such an instruction: guest register `n` (31 = SP; [`SNAPSHOT_FLAGS`] = the flags)
+    /// held this value when the instruction began and CpuState may not have it yet. Keeps the
+    /// value live through the instruction, so a fault handler can find it.
+    Snapshot(u8, Val),
     /// Nothing (a removed op).
     Nop,
 }
+
+/// The `Snapshot` register number that stands for the flags.
+pub const SNAPSHOT_FLAGS: u8 = 32;
 
 /// How a block ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -361,6 +371,8 @@ impl Op {
             | VStore(..)
             | VSetLane { .. }
             | VOp { .. }
+            | InsnStart(_)
+            | Snapshot(..)
             | Nop => Ty::None,
             Fp(f) => {
                 if f.has_value() {
@@ -413,6 +425,8 @@ impl Op {
                 | VSetLane { .. }
                 | VOp { .. }
                 | Load(..)
+                | InsnStart(_)
+                | Snapshot(..)
         ) || matches!(self, Fp(f) if !f.has_value())
     }
 
@@ -428,9 +442,11 @@ impl Op {
             | ClearExcl
             | Fence(_)
             | Nop
+            | InsnStart(_)
             | VGetLane { .. }
             | PairHelper { .. }
             | VOp { .. } => vec![],
+            Snapshot(_, v) => vec![v],
             SetReg(_, v)
             | SetFlags(v)
             | SetSys(_, v)
@@ -501,6 +517,15 @@ pub struct Builder {
     flags: Option<Val>,
     flags_dirty: bool,
     consts: std::collections::HashMap<u64, Val>,
+}
+
+/// What [`Builder::insn_start`] noted: the marker op and the state to snapshot.
+#[derive(Debug)]
+pub struct InsnMark {
+    start: Val,
+    regs: [Option<Val>; 32],
+    dirty: [bool; 32],
+    flags: Option<Val>,
 }
 
 impl Default for Builder {
@@ -608,6 +633,51 @@ impl Builder {
     pub fn forget_regs(&mut self) {
         debug_assert!(!self.dirty.iter().any(|&d| d));
         self.regs = [None; 32];
+    }
+
+    /// Before lifting a guest instruction at `pc` that may access memory: mark its start and
+    /// note the guest state CpuState may lack (registers and flags not written back yet).
+    pub fn insn_start(&mut self, pc: u64) -> InsnMark {
+        let start = self.push(Op::InsnStart(pc));
+        InsnMark {
+            start,
+            regs: self.regs,
+            dirty: self.dirty,
+            flags: self.flags.filter(|_| self.flags_dirty),
+        }
+    }
+
+    /// After lifting the instruction of `mark`: its snapshots if it accessed memory, else
+    /// nothing (its start marker becomes a `Nop`).
+    pub fn insn_end(&mut self, mark: InsnMark) {
+        let first = mark.start.0 as usize + 1;
+        let touches_memory = self.ops[first..].iter().any(|o| {
+            matches!(
+                o,
+                Op::Load(..)
+                    | Op::Store(..)
+                    | Op::LoadExcl(..)
+                    | Op::StoreExcl(..)
+                    | Op::AtomicRmw(..)
+                    | Op::Cas(..)
+                    | Op::ZeroBlock(_)
+                    | Op::VLoad(..)
+                    | Op::VStore(..)
+            )
+        });
+        if !touches_memory {
+            self.ops[mark.start.0 as usize] = Op::Nop;
+            return;
+        }
+        for n in 0..32u8 {
+            if mark.dirty[n as usize] {
+                let v = mark.regs[n as usize].expect("dirty register has a value");
+                self.push(Op::Snapshot(n, v));
+            }
+        }
+        if let Some(f) = mark.flags {
+            self.push(Op::Snapshot(SNAPSHOT_FLAGS, f));
+        }
     }
 
     /// Number of ops so far.

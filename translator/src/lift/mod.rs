@@ -101,7 +101,10 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
                 continue;
             }
         }
-        if let Some(exit) = lift_inst(&mut cx, inst) {
+        let mark = cx.b.insn_start(cx.pc);
+        let exit = lift_inst(&mut cx, inst);
+        cx.b.insn_end(mark);
+        if let Some(exit) = exit {
             let live = flags_live_after(&exit, fetch);
             if analyze {
                 cx.b.drop_dead(dead_after(&exit, fetch, opts));

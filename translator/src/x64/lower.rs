@@ -182,6 +182,8 @@ impl Lower<'_> {
         let keeps_flags = matches!(
             op,
             Op::Const(_)
+                | Op::InsnStart(_)
+                | Op::Snapshot(..)
                 | Op::GetReg(_)
                 | Op::SetReg(..)
                 | Op::SetFlags(_)
@@ -211,7 +213,7 @@ impl Lower<'_> {
             _ => {}
         }
         match op {
-            Op::Nop | Op::Const(_) => {}
+            Op::Nop | Op::Const(_) | Op::InsnStart(_) | Op::Snapshot(..) => {}
             // Flags are computed where they are read.
             Op::FlagsSub(..) | Op::FlagsAdd(..) | Op::FlagsLogic(..) | Op::FlagsAdc(..) | Op::FlagsSbc(..) => {}
             Op::FlagsPacked(_) => {}

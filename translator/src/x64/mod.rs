@@ -10,6 +10,7 @@ mod atomic;
 pub mod cond;
 mod crypto;
 pub mod disasm;
+pub mod faultmap;
 mod flags;
 mod fp;
 mod lower;
@@ -51,6 +52,8 @@ pub struct Compiled {
     pub code: Vec<u8>,
     /// Its chainable exits.
     pub chain_sites: Vec<ChainSite>,
+    /// Where its guest memory accesses are, and how to rebuild the guest state at a fault there.
+    pub faults: Vec<faultmap::FaultSite>,
 }
 
 /// State of lowering one block.
@@ -69,6 +72,10 @@ pub struct Lower<'a> {
     header: Option<(dynasmrt::DynamicLabel, Vec<(u8, u8)>)>,
     /// Guest V registers cached in xmm registers.
     vcache: vector::VCache,
+    /// The guest instruction whose memory ops are being lowered (precise fault contexts).
+    insn: Option<faultmap::CurrentInsn>,
+    /// Fault sites recorded so far.
+    faults: Vec<faultmap::FaultSite>,
 }
 
 /// Compile `block` for placement at host address `base`.
@@ -88,6 +95,8 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         base,
         header: None,
         vcache: vector::VCache::default(),
+        insn: None,
+        faults: Vec::new(),
     };
     if self_loop {
         l.loop_header();
@@ -104,7 +113,20 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         if l.header.is_some() && matches!(block.ops[i], Op::GetReg(_)) {
             continue;
         }
+        match block.ops[i] {
+            Op::InsnStart(pc) => l.insn_begin(i, pc),
+            Op::Snapshot(..) => l.insn = None,
+            _ => {}
+        }
+        let site = if faultmap::is_memory_op(&block.ops[i]) {
+            l.site_before()
+        } else {
+            None
+        };
         l.lower_op(i as u32);
+        if let Some(before) = site {
+            l.site_after(before);
+        }
         l.alloc.unlock_all();
     }
     l.lower_exit(block.ops.len() as u32);
@@ -112,6 +134,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     Compiled {
         code,
         chain_sites: l.chain_sites,
+        faults: l.faults,
     }
 }
 

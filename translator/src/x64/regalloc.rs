@@ -43,6 +43,9 @@ pub struct Alloc {
     free_slots: Vec<u32>,
     next_slot: u32,
     locked: u16,
+    /// While a fault site is lowered: each value moved out of its register, with where it went
+    /// and the code offset from which that place holds it.
+    pub spill_log: Option<Vec<(Val, Loc, u32)>>,
 }
 
 /// Values whose registers a flags value keeps alive (flags are recomputed where used).
@@ -109,6 +112,7 @@ impl Alloc {
             free_slots: Vec::new(),
             next_slot: 0,
             locked: 0,
+            spill_log: None,
         }
     }
 
@@ -166,6 +170,10 @@ impl Alloc {
         }
         self.reg_of[v.0 as usize] = None;
         self.holder[r as usize] = None;
+        let loc = self.location(v);
+        if let Some(log) = &mut self.spill_log {
+            log.push((v, loc, ops.offset().0 as u32));
+        }
     }
 
     /// A free register, evicting the value whose next use is farthest away.

@@ -1,0 +1,248 @@
+//! Precise fault contexts: for each guest instruction that accesses memory, the host code range of
+//! its memory ops and where every guest register CpuState does not hold yet (values the block
+//! keeps in host registers, spill slots or as constants, written back only at its exit) is while
+//! that code runs. A fault in that range (a SIGSEGV/SIGBUS of a guest load or store) then
+//! rebuilds the guest state exactly as it was when the instruction began: the guest handler sees
+//! the faulting instruction's pc and every register right (see [`FaultSite::restore`]).
+//!
+//! The lifter marks such instructions (`Op::InsnStart`) and lists the state after them
+//! (`Op::Snapshot`, which also keeps those values alive through the instruction). Locations can
+//! change while an op is lowered: the allocator may spill a value and reuse its register; it logs
+//! where in the code that happened, and the site records both places and the switch point.
+
+use super::regalloc::Loc;
+use super::Lower;
+use crate::cpu::{materialize_nzcv, CpuState};
+use crate::ir::{Op, Sz, Val, SNAPSHOT_FLAGS};
+use dynasmrt::DynasmApi;
+
+/// Where a value is during a fault site's code: `before` until host offset `switch`, then
+/// `after` (a spill moved it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValSrc {
+    before: Loc,
+    after: Option<(u32, Loc)>,
+}
+
+/// How to recompute the flags an instruction started with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagsSrc {
+    /// The flags op (its operands are meaningless here; `args` stands for them).
+    op: Op,
+    args: Vec<ValSrc>,
+}
+
+/// One guest instruction's memory-access code and the state to restore on a fault there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultSite {
+    /// Host code offsets `[start, end)` of the instruction's memory ops.
+    pub start: u32,
+    /// See `start`.
+    pub end: u32,
+    /// The guest instruction.
+    pub pc: u64,
+    regs: Vec<(u8, ValSrc)>,
+    flags: Option<FlagsSrc>,
+}
+
+/// The host registers of a fault, as the kernel's ucontext has them.
+pub trait HostRegs {
+    /// General register `r` (x86-64 encoding number).
+    fn reg(&self, r: u8) -> u64;
+    /// The stack pointer (the block's frame).
+    fn rsp(&self) -> u64;
+}
+
+impl ValSrc {
+    fn value(&self, at: u32, host: &dyn HostRegs) -> u64 {
+        let loc = match self.after {
+            Some((switch, after)) if at >= switch => after,
+            _ => self.before,
+        };
+        match loc {
+            Loc::Reg(r) => host.reg(r),
+            // SAFETY: the block's frame on this thread's stack, which the fault left in place.
+            Loc::Stack(d) => unsafe { ((host.rsp() as i64 + d as i64) as *const u64).read() },
+            Loc::Const(c) => c,
+        }
+    }
+}
+
+impl FaultSite {
+    /// Put the guest state the faulting instruction began with into `cpu`; `at` is the faulting
+    /// host pc's offset in the block.
+    pub fn restore(&self, cpu: &mut CpuState, at: u32, host: &dyn HostRegs) {
+        cpu.pc = self.pc;
+        for &(n, src) in &self.regs {
+            let x = src.value(at, host);
+            if n == 31 {
+                cpu.sp = x;
+            } else {
+                cpu.x[n as usize] = x;
+            }
+        }
+        if let Some(f) = &self.flags {
+            let a: Vec<u64> = f.args.iter().map(|s| s.value(at, host)).collect();
+            cpu.set_nzcv(flags_value(&f.op, &a));
+        }
+    }
+}
+
+/// NZCV (bits 31:28) of flags op `op` with operand values `a`.
+fn flags_value(op: &Op, a: &[u64]) -> u64 {
+    let kind = |sz: &Sz, k32: u64| if matches!(sz, Sz::S32) { k32 } else { k32 + 1 };
+    match op {
+        Op::FlagsSub(sz, ..) => materialize_nzcv(kind(sz, 1), a[0], a[1]),
+        Op::FlagsAdd(sz, ..) => materialize_nzcv(kind(sz, 3), a[0], a[1]),
+        Op::FlagsLogic(sz, _) => materialize_nzcv(kind(sz, 5), a[0], 0),
+        Op::FlagsAdc(sz, ..) | Op::FlagsSbc(sz, ..) => {
+            let b = if matches!(op, Op::FlagsSbc(..)) { !a[1] } else { a[1] };
+            let c = a[2] & 1;
+            let pack = |n: bool, z: bool, c: bool, v: bool| {
+                ((n as u64) << 31) | ((z as u64) << 30) | ((c as u64) << 29) | ((v as u64) << 28)
+            };
+            if matches!(sz, Sz::S32) {
+                let (x, y) = (a[0] as u32 as u64, b as u32 as u64);
+                let r = x + y + c;
+                let r32 = r as u32;
+                let v = ((x as u32 ^ r32) & (y as u32 ^ r32)) >> 31 != 0;
+                pack((r32 as i32) < 0, r32 == 0, r >> 32 != 0, v)
+            } else {
+                let r = a[0] as u128 + b as u128 + c as u128;
+                let r64 = r as u64;
+                let v = ((a[0] ^ r64) & (b ^ r64)) >> 63 != 0;
+                pack((r64 as i64) < 0, r64 == 0, r >> 64 != 0, v)
+            }
+        }
+        _ => a.first().copied().unwrap_or(0) & 0xf000_0000,
+    }
+}
+
+/// A memory op of the IR (what can fault on a guest address).
+pub(super) fn is_memory_op(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Load(..)
+            | Op::Store(..)
+            | Op::LoadExcl(..)
+            | Op::StoreExcl(..)
+            | Op::AtomicRmw(..)
+            | Op::Cas(..)
+            | Op::ZeroBlock(_)
+            | Op::VLoad(..)
+            | Op::VStore(..)
+    )
+}
+
+/// The instruction being lowered: its pc and the snapshot values (register, value).
+pub(super) struct CurrentInsn {
+    pc: u64,
+    state: Vec<(u8, Val)>,
+}
+
+/// Locations before an op, to compare with the spill log after it.
+pub(super) struct Before {
+    start: u32,
+    locs: Vec<Loc>,
+}
+
+impl Lower<'_> {
+    /// At `Op::InsnStart(pc)` at `pos`: collect the instruction's snapshot list.
+    pub(super) fn insn_begin(&mut self, pos: usize, pc: u64) {
+        let state = self.block.ops[pos + 1..]
+            .iter()
+            .take_while(|o| !matches!(o, Op::InsnStart(_)))
+            .filter_map(|o| match *o {
+                Op::Snapshot(n, v) => Some((n, v)),
+                _ => None,
+            })
+            .collect();
+        self.insn = Some(CurrentInsn { pc, state });
+    }
+
+    /// The values whose locations a fault site records, in `state` order (a flags value stands
+    /// for its operands).
+    fn site_vals(&self, state: &[(u8, Val)]) -> Vec<Val> {
+        let mut vals = Vec::new();
+        for &(n, v) in state {
+            if n == SNAPSHOT_FLAGS {
+                vals.extend(super::regalloc::flag_operands(self.block, v));
+            } else {
+                vals.push(v);
+            }
+        }
+        vals
+    }
+
+    /// Before lowering a memory op of the current instruction.
+    pub(super) fn site_before(&mut self) -> Option<Before> {
+        let insn = self.insn.as_ref()?;
+        let locs = self
+            .site_vals(&insn.state)
+            .iter()
+            .map(|&v| self.alloc.location(v))
+            .collect();
+        self.alloc.spill_log = Some(Vec::new());
+        Some(Before {
+            start: self.ops.offset().0 as u32,
+            locs,
+        })
+    }
+
+    /// After lowering it: record the site.
+    pub(super) fn site_after(&mut self, before: Before) {
+        let log = self.alloc.spill_log.take().unwrap_or_default();
+        let Some(insn) = self.insn.as_ref() else { return };
+        let vals = self.site_vals(&insn.state);
+        let srcs: Vec<ValSrc> = vals
+            .iter()
+            .zip(&before.locs)
+            .map(|(&v, &loc)| ValSrc {
+                before: loc,
+                // A spill of a value in a register: from the store on, the slot has it.
+                after: log.iter().find(|e| e.0 == v && loc != e.1).map(|&(_, l, at)| (at, l)),
+            })
+            .collect();
+        let mut k = 0;
+        let mut regs = Vec::new();
+        let mut flags = None;
+        for &(n, v) in &insn.state {
+            if n == SNAPSHOT_FLAGS {
+                let count = super::regalloc::flag_operands(self.block, v).len();
+                flags = Some(FlagsSrc {
+                    op: *self.block.op(v),
+                    args: srcs[k..k + count].to_vec(),
+                });
+                k += count;
+            } else {
+                regs.push((n, srcs[k]));
+                k += 1;
+            }
+        }
+        self.faults.push(FaultSite {
+            start: before.start,
+            end: self.ops.offset().0 as u32,
+            pc: insn.pc,
+            regs,
+            flags,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adc_sbc_flags_match_the_architecture() {
+        // SBCS 0 - 1 with carry set (no borrow): result -1, N set, C clear.
+        let nzcv = flags_value(&Op::FlagsSbc(Sz::S64, Val(0), Val(0), Val(0)), &[0, 1, 1]);
+        assert_eq!(nzcv, 0x8000_0000);
+        // ADCS 0xffffffff + 0 + 1 (32-bit): 0, Z and C set.
+        let nzcv = flags_value(&Op::FlagsAdc(Sz::S32, Val(0), Val(0), Val(0)), &[0xffff_ffff, 0, 1]);
+        assert_eq!(nzcv, 0x6000_0000);
+        // ADDS 0x7fff_ffff + 1 (32-bit): N and V.
+        let nzcv = flags_value(&Op::FlagsAdd(Sz::S32, Val(0), Val(0)), &[0x7fff_ffff, 1]);
+        assert_eq!(nzcv, 0x9000_0000);
+    }
+}
