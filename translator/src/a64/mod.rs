@@ -10,6 +10,7 @@ pub mod gen;
 pub mod inst;
 mod ldst;
 mod simd;
+mod simd_int;
 mod simd_sat;
 pub mod simd_types;
 
@@ -74,8 +75,8 @@ pub static TABLE: &[Row] = &[
     row!("Unconditional branch (register)", 0xfe1f_fc1f, 0xd61f_0000, branch::branch_reg, nofuzz),
     row!("AdvSIMD load/store multiple structures", 0xbfbf_0000, 0x0c00_0000, simd::ld1_multi, nofuzz),
     row!("AdvSIMD load/store multiple structures (post-indexed)", 0xbfa0_0000, 0x0c80_0000, simd::ld1_multi, nofuzz),
-    row!("AdvSIMD load/store single structure", 0xbf9f_0000, 0x0d00_0000, simd::ldst_single, nofuzz),
-    row!("AdvSIMD load/store single structure (post-indexed)", 0xbf80_0000, 0x0d80_0000, simd::ldst_single, nofuzz),
+    row!("AdvSIMD load/store single structure", 0xbf9f_0000, 0x0d00_0000, simd_int::ldst_single, nofuzz),
+    row!("AdvSIMD load/store single structure (post-indexed)", 0xbf80_0000, 0x0d80_0000, simd_int::ldst_single, nofuzz),
     row!("Load/store exclusive and ordered", 0x3f00_0000, 0x0800_0000, ldst::exclusive, nofuzz),
     row!("Load register (literal)", 0x3b00_0000, 0x1800_0000, ldst::literal, nofuzz),
     row!("Load/store register pair", 0x3a00_0000, 0x2800_0000, ldst::pair, nofuzz),

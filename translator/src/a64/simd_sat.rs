@@ -75,6 +75,9 @@ pub(super) fn three_same_extra(w: u32, scalar: bool) -> Inst {
 
 /// AdvSIMD vector three same extra.
 pub(super) fn vec_three_same_extra(w: u32) -> Inst {
+    if bits(w, 14, 11) == 0b0010 {
+        return super::simd_int::dot(w);
+    }
     three_same_extra(w, false)
 }
 
