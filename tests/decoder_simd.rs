@@ -28,26 +28,12 @@ const NOT_YET: &[(&str, &str)] = &[
     ("fmulx", "FP multiply extended: other branch"),
     ("urecpe", "integer estimate: other branch (with FRECPE)"),
     ("ursqrte", "integer estimate: other branch (with FRSQRTE)"),
-    // FP forms left for an FP pass (issue 4): scalar pairwise, scalar compares with zero,
-    // across-lanes max/min, scalar by element, half-precision conversions, FCVTXN, and the
-    // fixed-point vector conversions.
-    ("faddp", "scalar pairwise FP"),
-    ("fmaxp", "scalar pairwise FP"),
-    ("fminp", "scalar pairwise FP"),
-    ("fmaxnmp", "scalar pairwise FP"),
-    ("fminnmp", "scalar pairwise FP"),
-    ("fcmeq", "scalar FP compare with zero"),
-    ("fcmge", "scalar FP compare with zero"),
-    ("fcmgt", "scalar FP compare with zero"),
-    ("fcmle", "scalar FP compare with zero"),
-    ("fcmlt", "scalar FP compare with zero"),
+    // FP forms left for an FP pass (issue 4): across-lanes max/min, half-precision
+    // conversions, FCVTXN, and the fixed-point vector conversions.
     ("fmaxv", "FP across lanes"),
     ("fminv", "FP across lanes"),
     ("fmaxnmv", "FP across lanes"),
     ("fminnmv", "FP across lanes"),
-    ("fmla", "scalar FP by element"),
-    ("fmls", "scalar FP by element"),
-    ("fmul", "scalar FP by element"),
     ("fcvt", "half-precision conversion"),
     ("fcvtl", "half-precision conversion"),
     ("fcvtl2", "half-precision conversion"),

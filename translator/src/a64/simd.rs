@@ -680,6 +680,75 @@ pub(super) fn by_element(w: u32) -> Inst {
     vec_fp(w, op, FpRounding::TieEven, false, index)
 }
 
+/// The scalar form of a vector FP instruction decoded with Q = 1: element 0 only.
+pub(super) fn scalar_fp(i: Inst) -> Inst {
+    match i {
+        Inst::VecFp {
+            op,
+            double,
+            rd,
+            rn,
+            rm,
+            round,
+            signed,
+            index,
+            ..
+        } => Inst::VecFp {
+            op,
+            double,
+            q: false,
+            scalar: true,
+            rd,
+            rn,
+            rm,
+            round,
+            signed,
+            index,
+        },
+        _ => Inst::Undefined,
+    }
+}
+
+/// AdvSIMD scalar x indexed element, FP: FMUL, FMLA, FMLS (by element, scalar).
+pub(super) fn scalar_by_element_fp(w: u32) -> Inst {
+    match by_element(w | (1 << 30)) {
+        i @ Inst::VecFp { op, .. } if matches!(op, VecFpOp::MulElem | VecFpOp::MlaElem | VecFpOp::MlsElem) => {
+            scalar_fp(i)
+        }
+        _ => Inst::Undefined,
+    }
+}
+
+/// AdvSIMD scalar pairwise, FP: FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP of the two elements of
+/// a .2s or .2d source (the U = 0 forms are half precision, not implemented).
+pub(super) fn pairwise_scalar_fp(w: u32) -> Inst {
+    use VecFpOp::*;
+    if !bit(w, 29) {
+        return Inst::Undefined;
+    }
+    let op = match (bits(w, 16, 12), bit(w, 23)) {
+        (0b01100, false) => MaxNmp,
+        (0b01100, true) => MinNmp,
+        (0b01101, false) => Addp,
+        (0b01111, false) => Maxp,
+        (0b01111, true) => Minp,
+        _ => return Inst::Undefined,
+    };
+    let double = bit(w, 22);
+    Inst::VecFp {
+        op,
+        double,
+        q: double,
+        scalar: true,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 5),
+        round: FpRounding::TieEven,
+        signed: false,
+        index: 0,
+    }
+}
+
 /// AdvSIMD scalar copy: DUP (element, scalar), alias MOV Vd, Vn.T[i].
 pub(super) fn scalar_copy(w: u32) -> Inst {
     let imm5 = bits(w, 20, 16);

@@ -200,9 +200,9 @@ pub(super) fn by_element(w: u32, scalar: bool) -> Option<Inst> {
     Some(inst(op, size, bit(w, 30), scalar, w, index, true))
 }
 
-/// AdvSIMD scalar x indexed element (the FP forms are not implemented).
+/// AdvSIMD scalar x indexed element (the FP forms: `simd.rs`).
 pub(super) fn scalar_by_element(w: u32) -> Inst {
-    by_element(w, true).unwrap_or(Inst::Undefined)
+    by_element(w, true).unwrap_or_else(|| super::simd::scalar_by_element_fp(w))
 }
 
 #[cfg(test)]
