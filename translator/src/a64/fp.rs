@@ -435,14 +435,10 @@ fn scalar_int_misc(w: u32) -> Inst {
             }
         }
         // FCMEQ/FCMGE/FCMGT/FCMLE/FCMLT (zero), scalar: element 0 only.
-        i @ Inst::VecFp { op, .. }
-            if matches!(
-                op,
-                VecFpOp::CmeqZ | VecFpOp::CmgeZ | VecFpOp::CmgtZ | VecFpOp::CmleZ | VecFpOp::CmltZ
-            ) =>
-        {
-            super::simd::scalar_fp(i)
-        }
+        i @ Inst::VecFp {
+            op: VecFpOp::CmeqZ | VecFpOp::CmgeZ | VecFpOp::CmgtZ | VecFpOp::CmleZ | VecFpOp::CmltZ,
+            ..
+        } => super::simd::scalar_fp(i),
         _ => Inst::Undefined,
     }
 }

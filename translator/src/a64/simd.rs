@@ -712,9 +712,10 @@ pub(super) fn scalar_fp(i: Inst) -> Inst {
 /// AdvSIMD scalar x indexed element, FP: FMUL, FMLA, FMLS (by element, scalar).
 pub(super) fn scalar_by_element_fp(w: u32) -> Inst {
     match by_element(w | (1 << 30)) {
-        i @ Inst::VecFp { op, .. } if matches!(op, VecFpOp::MulElem | VecFpOp::MlaElem | VecFpOp::MlsElem) => {
-            scalar_fp(i)
-        }
+        i @ Inst::VecFp {
+            op: VecFpOp::MulElem | VecFpOp::MlaElem | VecFpOp::MlsElem,
+            ..
+        } => scalar_fp(i),
         _ => Inst::Undefined,
     }
 }
