@@ -13,7 +13,7 @@ use std::time::Duration;
 
 /// `-cpu max`: FP, ASIMD, AES, PMULL, SHA1, SHA2, CRC32, ATOMICS, ASIMDRDM, LRCPC, FLAGM; AT_HWCAP2:
 /// FLAGM2.
-const MAX_HWCAP: u64 = 1 | 1 << 1 | 0b1111 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 15 | 1 << 27;
+const MAX_HWCAP: u64 = 1 | 1 << 1 | 0b1111 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 15 | 1 << 20 | 1 << 27;
 const MAX_HWCAP2: u64 = 1 << 7;
 
 /// Runs `env VARS... a64x ARGS...` in test-binaries/ (so `out/env-O2` names the test program).
@@ -122,7 +122,8 @@ fn cpu_help_lists_the_features() {
         let out = ok(&a64x(spelling));
         assert!(out.contains("max"), "{out}");
         for f in [
-            "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimdrdm", "lrcpc", "flagm", "flagm2",
+            "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimdrdm", "lrcpc", "asimddp", "flagm",
+            "flagm2",
         ] {
             assert!(
                 out.lines().any(|l| l.trim_start().starts_with(&format!("{f} "))),

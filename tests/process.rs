@@ -134,7 +134,9 @@ fn proc_cpuinfo_describes_an_aarch64_cpu() {
         .find_map(|l| l.strip_prefix("Features\t: "))
         .expect("a Features line");
     let features: Vec<&str> = features.split(' ').collect();
-    for f in ["fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics"] {
+    for f in [
+        "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimddp",
+    ] {
         assert!(features.contains(&f), "{f} missing from {features:?}");
     }
     // Nothing a64x does not implement (the kernel's names: sha3, sve, paca...).

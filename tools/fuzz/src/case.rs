@@ -328,16 +328,14 @@ impl MemState {
                 (self.off, n, self.post(n, post, post_imm)?)
             }
             Inst::LdStSingle {
-                replicate,
+                count,
                 esize,
-                q,
                 rn,
                 post,
                 post_imm,
                 ..
             } => {
-                let _ = (replicate, q);
-                let n = 1i64 << esize;
+                let n = (count as i64) << esize;
                 if rn != base {
                     return None;
                 }

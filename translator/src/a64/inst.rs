@@ -648,6 +648,15 @@ pub enum Inst {
         rn: VReg,
         rm: VReg,
     },
+    /// AdvSIMD integer op by element: V[d] = f(V[n], V[m].elem[index]) (and the old V[d]).
+    VecElem {
+        op: VecElemOp,
+        arr: Arrangement,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+        index: u8,
+    },
     /// AdvSIMD three different: long/wide/narrow ops on halves.
     Vec3Diff {
         op: VecOpDiff,
@@ -657,9 +666,11 @@ pub enum Inst {
         rn: VReg,
         rm: VReg,
     },
-    /// LD1/ST1 (single structure) of one lane, or LD1R (replicate to all lanes).
+    /// LD1-LD4/ST1-ST4 (single structure) of one lane of `count` consecutive registers, or
+    /// LD1R-LD4R (replicate to all lanes).
     LdStSingle {
         load: bool,
+        count: u8,
         replicate: bool,
         esize: u8,
         index: u8,

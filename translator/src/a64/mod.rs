@@ -10,6 +10,7 @@ pub mod gen;
 pub mod inst;
 mod ldst;
 mod simd;
+mod simd_int;
 mod simd_sat;
 pub mod simd_types;
 
@@ -74,8 +75,8 @@ pub static TABLE: &[Row] = &[
     row!("Unconditional branch (register)", 0xfe1f_fc1f, 0xd61f_0000, branch::branch_reg, nofuzz),
     row!("AdvSIMD load/store multiple structures", 0xbfbf_0000, 0x0c00_0000, simd::ld1_multi, nofuzz),
     row!("AdvSIMD load/store multiple structures (post-indexed)", 0xbfa0_0000, 0x0c80_0000, simd::ld1_multi, nofuzz),
-    row!("AdvSIMD load/store single structure", 0xbf9f_0000, 0x0d00_0000, simd::ldst_single, nofuzz),
-    row!("AdvSIMD load/store single structure (post-indexed)", 0xbf80_0000, 0x0d80_0000, simd::ldst_single, nofuzz),
+    row!("AdvSIMD load/store single structure", 0xbf9f_0000, 0x0d00_0000, simd_int::ldst_single, nofuzz),
+    row!("AdvSIMD load/store single structure (post-indexed)", 0xbf80_0000, 0x0d80_0000, simd_int::ldst_single, nofuzz),
     row!("Load/store exclusive and ordered", 0x3f00_0000, 0x0800_0000, ldst::exclusive, nofuzz),
     row!("Load register (literal)", 0x3b00_0000, 0x1800_0000, ldst::literal, nofuzz),
     row!("Load/store register pair", 0x3a00_0000, 0x2800_0000, ldst::pair, nofuzz),
@@ -101,6 +102,7 @@ pub static TABLE: &[Row] = &[
     row!("AdvSIMD scalar three same", 0xdf20_0400, 0x5e20_0400, simd::scalar_three_same),
     row!("AdvSIMD scalar copy", 0xffe0_fc00, 0x5e00_0400, simd::scalar_copy),
     row!("AdvSIMD scalar pairwise ADDP", 0xffff_fc00, 0x5ef1_b800, simd::addp_scalar),
+    row!("AdvSIMD scalar pairwise (FP)", 0xdf3e_0c00, 0x5e30_0800, simd::pairwise_scalar_fp),
     row!("AdvSIMD scalar three same extra", 0xdf20_8400, 0x5e00_8400, simd_sat::scalar_three_same_extra),
     row!("AdvSIMD scalar three different", 0xdf20_0c00, 0x5e20_0000, simd_sat::scalar_three_diff),
     row!("AdvSIMD scalar x indexed element", 0xdf00_0400, 0x5f00_0000, simd_sat::scalar_by_element),

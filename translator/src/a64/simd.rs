@@ -1,5 +1,6 @@
-//! Decoders of the AdvSIMD and FP groups implemented so far (Arm ARM C4.1.96, C4.1.97): what
-//! static glibc's string routines need. The rest decodes to `Undefined`.
+//! Decoders of the AdvSIMD and FP groups (Arm ARM C4.1.96, C4.1.97); the saturating and the
+//! rarer integer instructions are decoded by `simd_sat.rs` and `simd_int.rs`. What is not
+//! implemented decodes to `Undefined`.
 
 use super::fields::*;
 use super::fp::FpRounding;
@@ -19,6 +20,9 @@ pub(super) fn three_same(w: u32) -> Inst {
         return three_same_fp(w);
     }
     if let Some(i) = super::simd_sat::three_same(w, false) {
+        return i;
+    }
+    if let Some(i) = super::simd_int::three_same(w) {
         return i;
     }
     let u = bit(w, 29);
@@ -88,6 +92,9 @@ pub(super) fn two_misc(w: u32) -> Inst {
     if let Some(i) = super::simd_sat::two_misc(w, false) {
         return i;
     }
+    if let Some(i) = super::simd_int::two_misc(w) {
+        return i;
+    }
     let u = bit(w, 29);
     let a = arr(w);
     use VecOp2::*;
@@ -124,8 +131,11 @@ pub(super) fn across(w: u32) -> Inst {
     use VecOp2::*;
     let op = match (bits(w, 16, 12), bit(w, 29)) {
         (0b00011, true) => Uaddlv,
+        (0b00011, false) => Saddlv,
         (0b01010, true) => Umaxv,
+        (0b01010, false) => Smaxv,
         (0b11010, true) => Uminv,
+        (0b11010, false) => Sminv,
         (0b11011, false) => Addv,
         _ => return Inst::Undefined,
     };
@@ -368,18 +378,6 @@ pub(super) fn tbl(w: u32) -> Inst {
     }
 }
 
-/// The post-index of AdvSIMD structure loads/stores: (register increment, immediate increment),
-/// or None when the no-offset form has a non-zero Rm field.
-fn post_index(w: u32) -> Option<(Option<Reg>, bool)> {
-    if !bit(w, 23) {
-        return (bits(w, 20, 16) == 0).then_some((None, false));
-    }
-    Some(match bits(w, 20, 16) {
-        31 => (None, true),
-        n => (Some(Reg::X(n as u8)), false),
-    })
-}
-
 /// LD1/ST1 (multiple structures), with or without post-index.
 pub(super) fn ld1_multi(w: u32) -> Inst {
     // LD2/LD3/LD4 and ST2/ST3/ST4: interleaved structures.
@@ -390,7 +388,7 @@ pub(super) fn ld1_multi(w: u32) -> Inst {
         _ => 0,
     };
     if interleave != 0 {
-        let Some((post, post_imm)) = post_index(w) else {
+        let Some((post, post_imm)) = super::simd_int::post_index(w) else {
             return Inst::Undefined;
         };
         let arr = Arrangement {
@@ -417,7 +415,7 @@ pub(super) fn ld1_multi(w: u32) -> Inst {
         0b0010 => 4,
         _ => return Inst::Undefined,
     };
-    let Some((post_reg, post_imm)) = post_index(w) else {
+    let Some((post_reg, post_imm)) = super::simd_int::post_index(w) else {
         return Inst::Undefined;
     };
     let a = Arrangement {
@@ -503,41 +501,6 @@ pub(super) fn three_diff(w: u32) -> Inst {
         rd: vr(w, 0),
         rn: vr(w, 5),
         rm: vr(w, 16),
-    }
-}
-
-/// LD1/ST1 (single structure) and LD1R, with or without post-index.
-pub(super) fn ldst_single(w: u32) -> Inst {
-    let load = bit(w, 22);
-    if bit(w, 21) {
-        return Inst::Undefined; // LD2/LD4 single structure
-    }
-    let opcode = bits(w, 15, 13);
-    let s = bit(w, 12) as u8;
-    let size = bits(w, 11, 10) as u8;
-    let q = bit(w, 30);
-    let qb = q as u8;
-    let (replicate, esize, index) = match opcode {
-        0b110 if load && s == 0 => (true, size, 0),
-        0b000 => (false, 0, (qb << 3) | (s << 2) | size),
-        0b010 if size & 1 == 0 => (false, 1, (qb << 2) | (s << 1) | (size >> 1)),
-        0b100 if size == 0 => (false, 2, (qb << 1) | s),
-        0b100 if size == 1 && s == 0 => (false, 3, qb),
-        _ => return Inst::Undefined,
-    };
-    let Some((post_reg, post_imm)) = post_index(w) else {
-        return Inst::Undefined;
-    };
-    Inst::LdStSingle {
-        load,
-        replicate,
-        esize,
-        index,
-        q,
-        rt: vr(w, 0),
-        rn: rsp(w, 5),
-        post: post_reg,
-        post_imm,
     }
 }
 
@@ -698,6 +661,9 @@ pub(super) fn by_element(w: u32) -> Inst {
     if let Some(i) = super::simd_sat::by_element(w, false) {
         return i;
     }
+    if let Some(i) = super::simd_int::by_element(w) {
+        return i;
+    }
     use VecFpOp::*;
     let op = match (bit(w, 29), bits(w, 15, 12)) {
         (false, 0b0001) => MlaElem,
@@ -712,6 +678,76 @@ pub(super) fn by_element(w: u32) -> Inst {
         _ => return Inst::Undefined,
     } as u8;
     vec_fp(w, op, FpRounding::TieEven, false, index)
+}
+
+/// The scalar form of a vector FP instruction decoded with Q = 1: element 0 only.
+pub(super) fn scalar_fp(i: Inst) -> Inst {
+    match i {
+        Inst::VecFp {
+            op,
+            double,
+            rd,
+            rn,
+            rm,
+            round,
+            signed,
+            index,
+            ..
+        } => Inst::VecFp {
+            op,
+            double,
+            q: false,
+            scalar: true,
+            rd,
+            rn,
+            rm,
+            round,
+            signed,
+            index,
+        },
+        _ => Inst::Undefined,
+    }
+}
+
+/// AdvSIMD scalar x indexed element, FP: FMUL, FMLA, FMLS (by element, scalar).
+pub(super) fn scalar_by_element_fp(w: u32) -> Inst {
+    match by_element(w | (1 << 30)) {
+        i @ Inst::VecFp {
+            op: VecFpOp::MulElem | VecFpOp::MlaElem | VecFpOp::MlsElem,
+            ..
+        } => scalar_fp(i),
+        _ => Inst::Undefined,
+    }
+}
+
+/// AdvSIMD scalar pairwise, FP: FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP of the two elements of
+/// a .2s or .2d source (the U = 0 forms are half precision, not implemented).
+pub(super) fn pairwise_scalar_fp(w: u32) -> Inst {
+    use VecFpOp::*;
+    if !bit(w, 29) {
+        return Inst::Undefined;
+    }
+    let op = match (bits(w, 16, 12), bit(w, 23)) {
+        (0b01100, false) => MaxNmp,
+        (0b01100, true) => MinNmp,
+        (0b01101, false) => Addp,
+        (0b01111, false) => Maxp,
+        (0b01111, true) => Minp,
+        _ => return Inst::Undefined,
+    };
+    let double = bit(w, 22);
+    Inst::VecFp {
+        op,
+        double,
+        q: double,
+        scalar: true,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 5),
+        round: FpRounding::TieEven,
+        signed: false,
+        index: 0,
+    }
 }
 
 /// AdvSIMD scalar copy: DUP (element, scalar), alias MOV Vd, Vn.T[i].

@@ -75,6 +75,9 @@ pub(super) fn three_same_extra(w: u32, scalar: bool) -> Inst {
 
 /// AdvSIMD vector three same extra.
 pub(super) fn vec_three_same_extra(w: u32) -> Inst {
+    if bits(w, 14, 11) == 0b0010 {
+        return super::simd_int::dot(w);
+    }
     three_same_extra(w, false)
 }
 
@@ -197,9 +200,9 @@ pub(super) fn by_element(w: u32, scalar: bool) -> Option<Inst> {
     Some(inst(op, size, bit(w, 30), scalar, w, index, true))
 }
 
-/// AdvSIMD scalar x indexed element (the FP forms are not implemented).
+/// AdvSIMD scalar x indexed element (the FP forms: `simd.rs`).
 pub(super) fn scalar_by_element(w: u32) -> Inst {
-    by_element(w, true).unwrap_or(Inst::Undefined)
+    by_element(w, true).unwrap_or_else(|| super::simd::scalar_by_element_fp(w))
 }
 
 #[cfg(test)]

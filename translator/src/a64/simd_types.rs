@@ -49,6 +49,19 @@ pub enum VecOp3 {
     Uhadd,
     Srhadd,
     Urhadd,
+    /// SHSUB/UHSUB: halving subtracts.
+    Shsub,
+    Uhsub,
+    /// SABD/UABD: absolute differences; SABA/UABA accumulate them into V[d].
+    Sabd,
+    Uabd,
+    Saba,
+    Uaba,
+    Smaxp,
+    Sminp,
+    /// SDOT/UDOT (FEAT_DotProd): each S lane of V[d] += the dot product of four bytes.
+    Sdot,
+    Udot,
     Zip1,
     Zip2,
     Uzp1,
@@ -81,6 +94,40 @@ pub enum VecOp2 {
     Addv,
     /// ADDP (scalar): D = V.d[0] + V.d[1].
     AddpScalar,
+    Cls,
+    Clz,
+    /// RBIT (vector): reverse the bits of each byte.
+    Rbit,
+    /// SADDLP/UADDLP: add adjacent pairs into elements twice as wide (`arr` is the source).
+    Saddlp,
+    Uaddlp,
+    /// SADALP/UADALP: the same, accumulated into V[d].
+    Sadalp,
+    Uadalp,
+    Smaxv,
+    Sminv,
+    /// SADDLV: signed sum of all elements, twice as wide.
+    Saddlv,
+}
+
+/// AdvSIMD integer operations by element (C7.2 MUL (by element), SMLAL (by element), ...): the
+/// second operand is one element of V[m], the same for every lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum VecElemOp {
+    Mul,
+    Mla,
+    Mls,
+    /// SMULL/UMULL(2), SMLAL/UMLAL(2), SMLSL/UMLSL(2): `arr.esize` is the source (narrow) size.
+    Smull,
+    Umull,
+    Smlal,
+    Umlal,
+    Smlsl,
+    Umlsl,
+    /// SDOT/UDOT (by element): the element is a group of four bytes (an S lane of V[m]).
+    Sdot,
+    Udot,
 }
 
 /// AdvSIMD shifts by immediate.

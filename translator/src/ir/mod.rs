@@ -7,6 +7,7 @@ pub mod fp;
 pub mod interp;
 pub mod print;
 pub mod vecfn;
+pub mod vecint;
 pub mod vecsat;
 pub mod vfp;
 

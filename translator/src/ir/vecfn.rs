@@ -123,6 +123,33 @@ pub enum VecKind {
     Pmull,
     /// PMUL (bytes).
     Pmul,
+    // The rarer integer ops ([`super::vecint`]).
+    /// SHSUB/UHSUB: halving subtracts.
+    Shsub,
+    Uhsub,
+    /// SABD/UABD: absolute differences; SABA/UABA accumulate them.
+    Sabd,
+    Uabd,
+    Saba,
+    Uaba,
+    Smaxp,
+    Sminp,
+    Cls,
+    Clz,
+    /// RBIT (bytes).
+    Rbit,
+    /// SADDLP/UADDLP, SADALP/UADALP (esize is the source element size).
+    Saddlp,
+    Uaddlp,
+    Sadalp,
+    Uadalp,
+    Smaxv,
+    Sminv,
+    /// SADDLV (esize is the source element size).
+    Saddlv,
+    /// SDOT/UDOT (esize 2): S lanes += dot products of four bytes.
+    Sdot,
+    Udot,
 }
 
 /// A vector operation with its element size (log2 bytes), width and immediate.
@@ -173,6 +200,35 @@ impl VecFn {
     #[allow(clippy::needless_range_loop)] // lane index arithmetic reads better with indices
     pub fn eval(&self, n: u128, m: u128, d: u128, table: &[u128]) -> u128 {
         use VecKind::*;
+        let m = match super::vecint::elem_index(self) {
+            Some(i) => super::vecint::broadcast(m, self.esize, i),
+            None => m,
+        };
+        if matches!(
+            self.kind,
+            Shsub
+                | Uhsub
+                | Sabd
+                | Uabd
+                | Saba
+                | Uaba
+                | Smaxp
+                | Sminp
+                | Cls
+                | Clz
+                | Rbit
+                | Saddlp
+                | Uaddlp
+                | Sadalp
+                | Uadalp
+                | Smaxv
+                | Sminv
+                | Saddlv
+                | Sdot
+                | Udot
+        ) {
+            return super::vecint::eval(self, n, m, d);
+        }
         let es = self.esize;
         let nl = if self.q { 128 >> (3 + es) } else { 64 >> (3 + es) } as usize;
         let bits = 8u32 << es;

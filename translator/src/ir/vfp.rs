@@ -147,8 +147,10 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, fpcr: u64) -> u128 {
                 MaxNmp => FpKind::MaxNm,
                 _ => FpKind::MinNm,
             };
+            // The scalar forms (FADDP Sd, Vn.2S & co.) pair the two elements of V`n`.
+            let scalar = (f.imm >> 24) & 1 == 1;
             let cat = |j: usize| {
-                if j < lanes {
+                if j < lanes || scalar {
                     get(n, es, j)
                 } else {
                     get(m, es, j - lanes)

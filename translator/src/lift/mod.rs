@@ -293,6 +293,7 @@ pub fn lift_inst(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
         | Ext { .. }
         | Tbl { .. }
         | Vec3Diff { .. }
+        | VecElem { .. }
         | VecFp { .. }
         | VecSat(_)
         | DupScalar { .. }

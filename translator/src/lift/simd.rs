@@ -73,6 +73,16 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 O::Uzp2 => VecKind::Uzp2,
                 O::Trn1 => VecKind::Trn1,
                 O::Trn2 => VecKind::Trn2,
+                O::Shsub => VecKind::Shsub,
+                O::Uhsub => VecKind::Uhsub,
+                O::Sabd => VecKind::Sabd,
+                O::Uabd => VecKind::Uabd,
+                O::Saba => VecKind::Saba,
+                O::Uaba => VecKind::Uaba,
+                O::Smaxp => VecKind::Smaxp,
+                O::Sminp => VecKind::Sminp,
+                O::Sdot => VecKind::Sdot,
+                O::Udot => VecKind::Udot,
             };
             vop(cx, kind, arr.esize, arr.q, 0, rd, rn, rm);
         }
@@ -97,6 +107,16 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 O::Uminv => (VecKind::Uminv, 0),
                 O::Addv => (VecKind::Addv, 0),
                 O::AddpScalar => (VecKind::AddpScalar, 0),
+                O::Cls => (VecKind::Cls, 0),
+                O::Clz => (VecKind::Clz, 0),
+                O::Rbit => (VecKind::Rbit, 0),
+                O::Saddlp => (VecKind::Saddlp, 0),
+                O::Uaddlp => (VecKind::Uaddlp, 0),
+                O::Sadalp => (VecKind::Sadalp, 0),
+                O::Uadalp => (VecKind::Uadalp, 0),
+                O::Smaxv => (VecKind::Smaxv, 0),
+                O::Sminv => (VecKind::Sminv, 0),
+                O::Saddlv => (VecKind::Saddlv, 0),
             };
             vop(cx, kind, arr.esize, arr.q, imm, rd, rn, rn);
         }
@@ -361,6 +381,32 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             let i = imm(kind, s.imm, s.scalar, s.elem);
             vop(cx, VecKind::Sat, s.arr.esize, s.arr.q, i, s.rd, s.rn, s.rm);
         }
+        Inst::VecElem {
+            op,
+            arr,
+            rd,
+            rn,
+            rm,
+            index,
+        } => {
+            use crate::ir::vecint::elem_imm;
+            use VecElemOp as O;
+            let (kind, signed) = match op {
+                O::Mul => (VecKind::Mul, false),
+                O::Mla => (VecKind::Mla, false),
+                O::Mls => (VecKind::Mls, false),
+                O::Smull => (VecKind::MulL, true),
+                O::Umull => (VecKind::MulL, false),
+                O::Smlal => (VecKind::MlaL, true),
+                O::Umlal => (VecKind::MlaL, false),
+                O::Smlsl => (VecKind::MlsL, true),
+                O::Umlsl => (VecKind::MlsL, false),
+                O::Sdot => (VecKind::Sdot, true),
+                O::Udot => (VecKind::Udot, false),
+            };
+            let imm = elem_imm(signed as u64, index);
+            vop(cx, kind, arr.esize, arr.q, imm, rd, rn, rm);
+        }
         Inst::Vec3Diff {
             op,
             signed,
@@ -393,6 +439,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
         }
         Inst::LdStSingle {
             load,
+            count,
             replicate,
             esize,
             index,
@@ -402,38 +449,35 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             post,
             post_imm,
         } => {
+            // Structure r of the element is at base + r * size, in register rt + r.
             let base = cx.read(rn);
             let ty = [LoadTy::U8, LoadTy::U16, LoadTy::U32, LoadTy::U64][esize as usize];
-            if load {
-                let x = cx.b.push(Op::Load(ty, base, 0));
-                if replicate {
+            for r in 0..count {
+                let v = VReg((rt.0 + r) % 32);
+                let off = (r as i32) << esize;
+                if load {
+                    let x = cx.b.push(Op::Load(ty, base, off));
                     cx.b.push(Op::VSetLane {
-                        v: rt.0,
-                        size: Log2(esize),
-                        index: 0,
-                        val: x,
-                        zero_rest: true,
-                    });
-                    vop(cx, VecKind::DupElem, esize, q, 0, rt, rt, rt);
-                } else {
-                    cx.b.push(Op::VSetLane {
-                        v: rt.0,
+                        v: v.0,
                         size: Log2(esize),
                         index,
                         val: x,
-                        zero_rest: false,
+                        zero_rest: replicate,
                     });
+                    if replicate {
+                        vop(cx, VecKind::DupElem, esize, q, 0, v, v, v);
+                    }
+                } else {
+                    let x = cx.b.push(Op::VGetLane {
+                        v: v.0,
+                        size: Log2(esize),
+                        index,
+                        signed: false,
+                    });
+                    cx.b.push(Op::Store(Log2(esize), base, off, x));
                 }
-            } else {
-                let x = cx.b.push(Op::VGetLane {
-                    v: rt.0,
-                    size: Log2(esize),
-                    index,
-                    signed: false,
-                });
-                cx.b.push(Op::Store(Log2(esize), base, 0, x));
             }
-            post_increment(cx, rn, base, 1u64 << esize, post, post_imm);
+            post_increment(cx, rn, base, (count as u64) << esize, post, post_imm);
         }
         Inst::LdStStruct {
             load,

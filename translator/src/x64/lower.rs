@@ -568,7 +568,7 @@ impl Lower<'_> {
             Op::Fp(f) => self.lower_fp(f, v, pos),
             Op::VOp { f, d, n, m } => {
                 // SSE integer ops leave EFLAGS alone; the FP path's NaN check (ptest) does not.
-                if self.vec_inline(f, d, n, m) {
+                if self.vec_int_inline(f, d, n, m) || self.vec_inline(f, d, n, m) {
                     self.alloc.release_dead(&args, pos);
                     return;
                 }

@@ -15,6 +15,7 @@ mod flags;
 mod fp;
 mod lower;
 pub mod regalloc;
+mod vecint;
 mod vecsat;
 mod vector;
 mod vfp;

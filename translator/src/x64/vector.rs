@@ -62,7 +62,30 @@ impl Lower<'_> {
         );
     }
 
-    fn ones(&mut self, x: u8) {
+    /// Every element of xmm`x` = its element `i` of size `es` (clobbers xmm5).
+    pub(super) fn dup_lane(&mut self, x: u8, es: u8, i: u8) {
+        match es {
+            0 => {
+                self.bcast(5, 0x0101_0101_0101_0101u64 * i as u64);
+                dynasm!(self.ops ; .arch x64 ; pshufb Rx(x), xmm5);
+            }
+            1 => {
+                let pair = (2 * i as u64) | ((2 * i as u64 + 1) << 8);
+                self.bcast(5, pair * 0x0001_0001_0001_0001);
+                dynasm!(self.ops ; .arch x64 ; pshufb Rx(x), xmm5);
+            }
+            2 => {
+                let sel = (i * 0x55) as i8;
+                dynasm!(self.ops ; .arch x64 ; pshufd Rx(x), Rx(x), sel);
+            }
+            _ => {
+                let sel = if i == 0 { 0x44 } else { 0xeeu8 as i8 };
+                dynasm!(self.ops ; .arch x64 ; pshufd Rx(x), Rx(x), sel);
+            }
+        }
+    }
+
+    pub(super) fn ones(&mut self, x: u8) {
         dynasm!(self.ops ; .arch x64 ; pcmpeqd Rx(x), Rx(x));
     }
 
@@ -122,7 +145,7 @@ impl Lower<'_> {
     }
 
     /// Widen the low (or, with `upper`, high) 64 bits of xmm`x` from `es` to `es + 1` elements.
-    fn widen(&mut self, x: u8, es: u8, signed: bool, upper: bool) {
+    pub(super) fn widen(&mut self, x: u8, es: u8, signed: bool, upper: bool) {
         if upper {
             dynasm!(self.ops ; .arch x64 ; psrldq Rx(x), 8);
         }
@@ -137,7 +160,7 @@ impl Lower<'_> {
     }
 
     /// xmm0 += xmm1 (or -=) with elements of size `es`.
-    fn add_sub(&mut self, es: u8, sub: bool) {
+    pub(super) fn add_sub(&mut self, es: u8, sub: bool) {
         match (es, sub) {
             (0, false) => dynasm!(self.ops ; .arch x64 ; paddb xmm0, xmm1),
             (1, false) => dynasm!(self.ops ; .arch x64 ; paddw xmm0, xmm1),
@@ -174,6 +197,9 @@ impl Lower<'_> {
         let es = f.esize;
         let (vn, vd) = (off::vreg(n), off::vreg(d));
         // Decide first, so nothing is emitted for the helper path.
+        if crate::ir::vecint::elem_index(&f).is_some() {
+            return false; // x64/vecint.rs
+        }
         let ok = match f.kind {
             And | Bic | Orr | Orn | Eor | Bsl | Bit | Bif | Add | Sub | Cmeq | Cmgt | Cmge | Cmhi | Cmtst | Not
             | Movi | OrrImm | BicImm | DupElem | CmpZero | AddpScalar => true,
@@ -190,7 +216,6 @@ impl Lower<'_> {
             Addp => f.q && es >= 1,
             Xtn | Shrn => es < 3,
             Ushll | Sshll | AddW | SubW | AddL | SubL => es < 3,
-            MulL => es == 2,
             InsElem => true,
             Rev64 | Rev32 | Rev16 => true,
             _ => false,
@@ -234,18 +259,6 @@ impl Lower<'_> {
                 }
                 self.widen(1, es, signed, f.q);
                 self.add_sub(es + 1, matches!(f.kind, SubW | SubL));
-                self.store_v(d);
-                return true;
-            }
-            MulL => {
-                // pmul(u)dq multiplies elements 0 and 2: spread the half's two words there.
-                let sel = if f.q { 0xfau8 as i8 } else { 0x50 };
-                dynasm!(self.ops ; .arch x64 ; pshufd xmm0, xmm0, sel ; pshufd xmm1, xmm1, sel);
-                if f.imm & 1 == 1 {
-                    dynasm!(self.ops ; .arch x64 ; pmuldq xmm0, xmm1);
-                } else {
-                    dynasm!(self.ops ; .arch x64 ; pmuludq xmm0, xmm1);
-                }
                 self.store_v(d);
                 return true;
             }
@@ -393,28 +406,7 @@ impl Lower<'_> {
                 self.load_v(0, d);
                 dynasm!(self.ops ; .arch x64 ; pandn xmm1, xmm0 ; movdqa xmm0, xmm1);
             }
-            DupElem => {
-                let i = f.imm as u8;
-                match es {
-                    0 => {
-                        self.bcast(1, 0x0101_0101_0101_0101u64 * i as u64);
-                        dynasm!(self.ops ; .arch x64 ; pshufb xmm0, xmm1);
-                    }
-                    1 => {
-                        let pair = (2 * i as u64) | ((2 * i as u64 + 1) << 8);
-                        self.bcast(1, pair * 0x0001_0001_0001_0001);
-                        dynasm!(self.ops ; .arch x64 ; pshufb xmm0, xmm1);
-                    }
-                    2 => {
-                        let sel = (i * 0x55) as i8;
-                        dynasm!(self.ops ; .arch x64 ; pshufd xmm0, xmm0, sel);
-                    }
-                    _ => {
-                        let sel = if i == 0 { 0x44 } else { 0xeeu8 as i8 };
-                        dynasm!(self.ops ; .arch x64 ; pshufd xmm0, xmm0, sel);
-                    }
-                }
-            }
+            DupElem => self.dup_lane(0, es, f.imm as u8),
             Shl => {
                 let s = f.imm as i8;
                 match es {

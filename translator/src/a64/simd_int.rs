@@ -1,0 +1,269 @@
+//! Decoders of the AdvSIMD integer instructions beyond what glibc's string routines use (Arm ARM
+//! C4.1.96 "Advanced SIMD", C7.2): halving subtracts, absolute differences, signed pairwise
+//! max/min, CLS/CLZ/RBIT/SHLL, the pairwise long adds, the integer by-element forms, SDOT/UDOT
+//! (FEAT_DotProd), and LD1-LD4/ST1-ST4 (single structure). The group decoders in `simd.rs` ask
+//! these first: `None` means "not one of these, decode as usual".
+
+use super::fields::*;
+use super::inst::*;
+use super::simd_types::*;
+
+fn arr(w: u32) -> Arrangement {
+    Arrangement {
+        esize: bits(w, 23, 22) as u8,
+        q: bit(w, 30),
+    }
+}
+
+/// AdvSIMD three same: SHSUB/UHSUB, SABD/UABD, SABA/UABA, SMAXP/SMINP.
+pub(super) fn three_same(w: u32) -> Option<Inst> {
+    use VecOp3::*;
+    let op = match (bits(w, 15, 11), bit(w, 29)) {
+        (0b00100, false) => Shsub,
+        (0b00100, true) => Uhsub,
+        (0b01110, false) => Sabd,
+        (0b01110, true) => Uabd,
+        (0b01111, false) => Saba,
+        (0b01111, true) => Uaba,
+        (0b10100, false) => Smaxp,
+        (0b10101, false) => Sminp,
+        _ => return None,
+    };
+    let a = arr(w);
+    if a.esize == 3 {
+        return Some(Inst::Undefined);
+    }
+    Some(Inst::Vec3 {
+        op,
+        arr: a,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 16),
+    })
+}
+
+/// AdvSIMD two-register miscellaneous: CLS, CLZ, RBIT, SADDLP/UADDLP, SADALP/UADALP, SHLL.
+pub(super) fn two_misc(w: u32) -> Option<Inst> {
+    use VecOp2::*;
+    let a = arr(w);
+    let op = match (bits(w, 16, 12), bit(w, 29)) {
+        (0b00100, false) => Cls,
+        (0b00100, true) => Clz,
+        (0b00101, true) if a.esize == 1 => Rbit,
+        (0b00010, false) => Saddlp,
+        (0b00010, true) => Uaddlp,
+        (0b00110, false) => Sadalp,
+        (0b00110, true) => Uadalp,
+        (0b10011, true) => {
+            // SHLL(2): a left shift by the element size, i.e. USHLL with that amount.
+            if a.esize == 3 {
+                return Some(Inst::Undefined);
+            }
+            return Some(Inst::VecShift {
+                op: VecShiftOp::Ushll,
+                arr: a,
+                rd: vr(w, 0),
+                rn: vr(w, 5),
+                shift: 8 << a.esize,
+            });
+        }
+        _ => return None,
+    };
+    if a.esize == 3 {
+        return Some(Inst::Undefined);
+    }
+    // RBIT works on bytes (size is part of its opcode).
+    let a = if op == Rbit {
+        Arrangement { esize: 0, q: a.q }
+    } else {
+        a
+    };
+    Some(Inst::Vec2 {
+        op,
+        arr: a,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+    })
+}
+
+/// AdvSIMD three same extra: SDOT/UDOT (vector).
+pub(super) fn dot(w: u32) -> Inst {
+    if bits(w, 23, 22) != 2 {
+        return Inst::Undefined;
+    }
+    Inst::Vec3 {
+        op: if bit(w, 29) { VecOp3::Udot } else { VecOp3::Sdot },
+        arr: Arrangement {
+            esize: 2,
+            q: bit(w, 30),
+        },
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 16),
+    }
+}
+
+/// AdvSIMD vector x indexed element, integer: MUL, MLA, MLS, [SU]MULL, [SU]MLAL, [SU]MLSL(2),
+/// SDOT/UDOT.
+pub(super) fn by_element(w: u32) -> Option<Inst> {
+    use VecElemOp::*;
+    let op = match (bit(w, 29), bits(w, 15, 12)) {
+        (false, 0b1000) => Mul,
+        (true, 0b0000) => Mla,
+        (true, 0b0100) => Mls,
+        (false, 0b1010) => Smull,
+        (true, 0b1010) => Umull,
+        (false, 0b0010) => Smlal,
+        (true, 0b0010) => Umlal,
+        (false, 0b0110) => Smlsl,
+        (true, 0b0110) => Umlsl,
+        (false, 0b1110) => Sdot,
+        (true, 0b1110) => Udot,
+        _ => return None,
+    };
+    let (h, l, m) = (bits(w, 11, 11), bits(w, 21, 21), bits(w, 20, 20));
+    let size = bits(w, 23, 22);
+    let dot = matches!(op, Sdot | Udot);
+    let (index, rm) = match size {
+        1 if !dot => ((h << 2) | (l << 1) | m, VReg(bits(w, 19, 16) as u8)),
+        2 => ((h << 1) | l, vr(w, 16)),
+        _ => return Some(Inst::Undefined),
+    };
+    Some(Inst::VecElem {
+        op,
+        arr: Arrangement {
+            esize: size as u8,
+            q: bit(w, 30),
+        },
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm,
+        index: index as u8,
+    })
+}
+
+/// The post-index of AdvSIMD structure loads/stores: (register increment, immediate increment),
+/// or None when the no-offset form has a non-zero Rm field.
+pub(super) fn post_index(w: u32) -> Option<(Option<Reg>, bool)> {
+    if !bit(w, 23) {
+        return (bits(w, 20, 16) == 0).then_some((None, false));
+    }
+    Some(match bits(w, 20, 16) {
+        31 => (None, true),
+        n => (Some(Reg::X(n as u8)), false),
+    })
+}
+
+/// LD1-LD4/ST1-ST4 (single structure) and LD1R-LD4R, with or without post-index
+/// (C4.1.96.x "Advanced SIMD load/store single structure").
+pub(super) fn ldst_single(w: u32) -> Inst {
+    let load = bit(w, 22);
+    let opcode = bits(w, 15, 13);
+    let s = bit(w, 12) as u8;
+    let size = bits(w, 11, 10) as u8;
+    let q = bit(w, 30);
+    let qb = q as u8;
+    // selem = opcode<0>:R + 1; scale = opcode<2:1>.
+    let count = (((opcode & 1) << 1) | bits(w, 21, 21)) as u8 + 1;
+    let (replicate, esize, index) = match opcode >> 1 {
+        0b11 if load && s == 0 => (true, size, 0),
+        0b00 => (false, 0, (qb << 3) | (s << 2) | size),
+        0b01 if size & 1 == 0 => (false, 1, (qb << 2) | (s << 1) | (size >> 1)),
+        0b10 if size == 0 => (false, 2, (qb << 1) | s),
+        0b10 if size == 1 && s == 0 => (false, 3, qb),
+        _ => return Inst::Undefined,
+    };
+    let Some((post_reg, post_imm)) = post_index(w) else {
+        return Inst::Undefined;
+    };
+    Inst::LdStSingle {
+        load,
+        count,
+        replicate,
+        esize,
+        index,
+        q,
+        rt: vr(w, 0),
+        rn: rsp(w, 5),
+        post: post_reg,
+        post_imm,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::decode;
+    use super::*;
+
+    #[test]
+    fn spot_checks() {
+        // uabd v4.8b, v10.8b, v0.8b
+        assert!(matches!(
+            decode(0x2e20_7544),
+            Inst::Vec3 {
+                op: VecOp3::Uabd,
+                arr: Arrangement { esize: 0, q: false },
+                ..
+            }
+        ));
+        // umlal2 v24.4s, v24.8h, v0.h[0] with h:l:m = 0; smull v2.4s, v27.4h, v0.h[0]
+        assert!(matches!(
+            decode(0x6f40_2318),
+            Inst::VecElem {
+                op: VecElemOp::Umlal,
+                arr: Arrangement { esize: 1, q: true },
+                index: 0,
+                ..
+            }
+        ));
+        // mul v0.4s, v1.4s, v31.s[3]
+        assert!(matches!(
+            decode(0x4fbf_8820),
+            Inst::VecElem {
+                op: VecElemOp::Mul,
+                arr: Arrangement { esize: 2, q: true },
+                rm: VReg(31),
+                index: 3,
+                ..
+            }
+        ));
+        // ld4 {v29.b, v30.b, v31.b, v0.b}[0], [x7]
+        assert!(matches!(
+            decode(0x0d60_20fd),
+            Inst::LdStSingle {
+                count: 4,
+                esize: 0,
+                replicate: false,
+                ..
+            }
+        ));
+        // ld3r {v13.8b-v15.8b}, [x28]
+        assert!(matches!(
+            decode(0x0d40_e38d),
+            Inst::LdStSingle {
+                count: 3,
+                replicate: true,
+                ..
+            }
+        ));
+        // shll v1.8h, v25.8b, #8
+        assert!(matches!(
+            decode(0x2e21_3b21),
+            Inst::VecShift {
+                op: VecShiftOp::Ushll,
+                shift: 8,
+                ..
+            }
+        ));
+        // udot v0.4s, v1.16b, v2.4b[1] and sdot v0.2s, v1.8b, v2.8b
+        assert!(matches!(
+            decode(0x6fa2_e020),
+            Inst::VecElem {
+                op: VecElemOp::Udot,
+                index: 1,
+                ..
+            }
+        ));
+        assert!(matches!(decode(0x0e82_9420), Inst::Vec3 { op: VecOp3::Sdot, .. }));
+    }
+}
