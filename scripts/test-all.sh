@@ -27,6 +27,10 @@ command -v clang >/dev/null 2>&1 || need+=(clang)
 # The AArch64 glibc (dynamic loader and libraries) for the dynamically linked
 # tests, tests/dynamic.rs; gcc-aarch64-linux-gnu normally pulls it in.
 [[ -f /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ]] || need+=(libc6-arm64-cross)
+# The static glibc for scripts/build-static.sh (tests/cli.rs static_build), and perf for the
+# jitdump test (tests/profile.rs; it skips itself where perf_event_open is not allowed).
+[[ -f /usr/lib/x86_64-linux-gnu/libc.a ]] || need+=(libc6-dev)
+command -v perf >/dev/null 2>&1 || need+=(linux-perf)
 
 if ((${#need[@]})); then
     echo "test-all: installing ${need[*]}"
@@ -50,6 +54,10 @@ fi
 # Build the test programs here, so that a toolchain problem shows plainly
 # (the tests run this too; it is incremental).
 test-binaries/build.sh
+
+# The static a64x (binfmt_misc's F flag) is built and checked as a test, unless the caller says
+# A64X_TEST_STATIC=0.
+export A64X_TEST_STATIC=${A64X_TEST_STATIC:-1}
 
 status=0
 log=$(mktemp)

@@ -85,7 +85,11 @@ impl GuestMemory for Ctx<'_> {
         lock(self.mem).brk(new)
     }
     fn mmap(&mut self, addr: u64, len: u64, prot: i32, flags: i32, fd: i32, off: i64) -> Result<u64, i32> {
-        lock(self.mem).mmap(addr, len, prot, flags, fd, off)
+        let at = lock(self.mem).mmap(addr, len, prot, flags, fd, off)?;
+        if prot & libc::PROT_EXEC != 0 && flags & libc::MAP_ANONYMOUS == 0 && fd >= 0 {
+            crate::profile::note_exec_mapping(fd, at, off as u64);
+        }
+        Ok(at)
     }
     fn munmap(&mut self, addr: u64, len: u64) -> Result<(), i32> {
         lock(self.mem).munmap(addr, len)

@@ -42,9 +42,9 @@ fn temp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("a64x-profile-test-{}-{name}", std::process::id()))
 }
 
-#[test]
-fn perfmap_names_the_guest_functions() {
-    let child = a64x(&["--perfmap", "out/hotloop-O2"])
+/// The perf map of a64x running `args`: its text and the block names.
+fn perfmap_of(args: &[&str]) -> (String, Vec<String>) {
+    let child = a64x(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -64,7 +64,28 @@ fn perfmap_names_the_guest_functions() {
         assert!(name.starts_with("a64x:"), "bad name: {line}");
         names.push(name.to_string());
     }
+    (text, names)
+}
+
+#[test]
+fn perfmap_names_the_guest_functions() {
+    let (text, names) = perfmap_of(&["--perfmap", "out/hotloop-O2"]);
     for f in ["main", "hot_loop", "_start"] {
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with(&format!("a64x:{f}+")) || n.starts_with(&format!("a64x:{f}@"))),
+            "no block of {f} in the perf map:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn perfmap_names_functions_of_shared_libraries() {
+    // A dynamically linked program: the dynamic loader's symbols come from the loader, libc's
+    // from its .dynsym when the guest's loader maps it executable.
+    let (text, names) = perfmap_of(&["--perfmap", "-L", "/usr/aarch64-linux-gnu", "out/hello-dynamic"]);
+    for f in ["main", "puts", "__libc_start_main", "_dl_allocate_tls_init"] {
         assert!(
             names
                 .iter()

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use goblin::container::{Container, Ctx};
 use goblin::elf::program_header::{ProgramHeader, PT_INTERP, PT_LOAD};
-use goblin::elf::section_header::{SectionHeader, SHT_SYMTAB};
+use goblin::elf::section_header::{SectionHeader, SHT_DYNSYM, SHT_SYMTAB};
 use goblin::elf::sym::{Symtab, STT_FUNC};
 use goblin::elf64::header::{Header, ET_DYN, ET_EXEC, SIZEOF_EHDR};
 
@@ -196,8 +196,9 @@ pub(crate) fn segment_bytes<'a>(bytes: &'a [u8], ph: &ProgramHeader) -> &'a [u8]
     slice(bytes, ph.p_offset, ph.p_filesz).unwrap_or_default()
 }
 
-/// Function symbols (`STT_FUNC`, non-zero value) of every `SHT_SYMTAB`, as (address + `bias`, size,
-/// name), sorted by address. Anything malformed yields fewer symbols, never an error: symbols only
+/// Function symbols (`STT_FUNC`, non-zero value) of every `SHT_SYMTAB` and `SHT_DYNSYM` (a
+/// stripped shared library keeps only the latter), as (address + `bias`, size, name). Anything
+/// malformed yields fewer symbols, never an error: symbols only
 /// serve profiling.
 pub(crate) fn function_symbols(bytes: &[u8], header: &Header, bias: u64) -> Vec<(u64, u64, String)> {
     let mut out = Vec::new();
@@ -213,7 +214,10 @@ pub(crate) fn function_symbols(bytes: &[u8], header: &Header, bias: u64) -> Vec<
     let Ok(shdrs) = SectionHeader::parse(bytes, header.e_shoff as usize, shnum as usize, ctx) else {
         return out;
     };
-    for sh in shdrs.iter().filter(|s| s.sh_type == SHT_SYMTAB) {
+    for sh in shdrs
+        .iter()
+        .filter(|s| s.sh_type == SHT_SYMTAB || s.sh_type == SHT_DYNSYM)
+    {
         let Some(strsh) = shdrs.get(sh.sh_link as usize) else {
             continue;
         };

@@ -16,6 +16,25 @@ use std::path::{Path, PathBuf};
 use goblin::elf::program_header::{PT_LOAD, PT_PHDR};
 
 pub use error::LoadError;
+
+/// The function symbols of the AArch64 ELF file `bytes` (a shared library the guest's loader
+/// maps), placed as they are when file offset `off` is mapped at `addr`: (address, size, name).
+/// Empty for anything that is not such a file.
+pub fn mapped_symbols(path: &Path, bytes: &[u8], addr: u64, off: u64) -> Vec<(u64, u64, String)> {
+    let Ok(elf) = elf::parse(path, bytes) else {
+        return Vec::new();
+    };
+    // The PT_LOAD segment holding `off`: its virtual address at `off` is mapped at `addr`.
+    let Some(ph) = elf
+        .phdrs
+        .iter()
+        .find(|p| p.p_type == PT_LOAD && off >= p.p_offset & !0xfff && off < p.p_offset + p.p_filesz)
+    else {
+        return Vec::new();
+    };
+    let vaddr = ph.p_vaddr.wrapping_sub(ph.p_offset).wrapping_add(off);
+    elf::function_symbols(bytes, &elf.header, addr.wrapping_sub(vaddr))
+}
 pub use interp::DEFAULT_SYSROOT;
 pub use stack::{at, MINSIGSTKSZ, STACK_SIZE};
 
@@ -59,7 +78,8 @@ pub struct LoadedImage {
     pub phnum: u64,
     /// Canonical host path of the executable (for /proc/self/exe).
     pub exe_path: PathBuf,
-    /// Function symbols of .symtab as (guest address, size, name), sorted; empty if stripped.
+    /// Function symbols of the program's and the dynamic loader's symbol tables, as (guest
+    /// address, size, name); libraries the guest maps later are added by the profiler.
     pub symbols: Vec<(u64, u64, String)>,
 }
 
@@ -149,6 +169,10 @@ pub fn load_program_with_stack(
         }
     };
     mem.set_brk_base(placed.end);
+    let mut symbols = elf::function_symbols(&bytes, &elf.header, bias);
+    if let Some(ld) = &ld {
+        symbols.extend(elf::function_symbols(&ld.bytes, &ld.elf.header, interp_base));
+    }
     Ok(LoadedImage {
         entry,
         program_entry,
@@ -161,7 +185,7 @@ pub fn load_program_with_stack(
         phdr,
         phnum: aux.phnum,
         exe_path,
-        symbols: elf::function_symbols(&bytes, &elf.header, bias),
+        symbols,
     })
 }
 

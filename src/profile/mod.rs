@@ -115,8 +115,8 @@ pub(crate) struct BlockRecord {
 
 /// The profiler's process-wide state.
 struct State {
-    /// Guest function names.
-    symbols: Symbols,
+    /// Guest function names (the program's, then those of libraries as they are mapped).
+    symbols: Mutex<Symbols>,
     /// The perf map file, with `--perfmap`.
     perfmap: Option<Mutex<perfmap::PerfMap>>,
     /// The jitdump file, with `--jitdump`.
@@ -159,7 +159,7 @@ pub fn start(opts: &Options, symbols: Vec<(u64, u64, String)>) -> Result<Option<
         None => None,
     };
     let state = State {
-        symbols: Symbols::new(symbols),
+        symbols: Mutex::new(Symbols::new(symbols)),
         perfmap,
         jitdump,
         report: opts.profile.clone(),
@@ -181,7 +181,7 @@ pub fn start(opts: &Options, symbols: Vec<(u64, u64, String)>) -> Result<Option<
 fn on_translate(t: &Translated, fetch: &dyn Fn(u64) -> Option<u32>) {
     let Some(state) = STATE.get() else { return };
     if state.perfmap.is_some() || state.jitdump.is_some() {
-        let name = match state.symbols.describe(t.guest_pc) {
+        let name = match lock(&state.symbols).describe(t.guest_pc) {
             Some(s) => format!("a64x:{s}@{:#x}", t.guest_pc),
             None => format!("a64x:{:#x}", t.guest_pc),
         };
@@ -211,6 +211,22 @@ fn on_translate(t: &Translated, fetch: &dyn Fn(u64) -> Option<u32>) {
     }
 }
 
+/// The guest mapped file descriptor `fd` from offset `off` at `addr` executable (the dynamic
+/// loader mapping a library's code): name its functions too, when profiling.
+pub fn note_exec_mapping(fd: i32, addr: u64, off: u64) {
+    let Some(state) = STATE.get() else { return };
+    let path = PathBuf::from(format!("/proc/self/fd/{fd}"));
+    let Ok(bytes) = std::fs::read(&path) else { return };
+    let syms = crate::loader::mapped_symbols(&path, &bytes, addr, off);
+    if syms.is_empty() {
+        return;
+    }
+    let mut s = lock(&state.symbols);
+    let mut list = std::mem::take(&mut s.list);
+    list.extend(syms);
+    *s = Symbols::new(list);
+}
+
 /// Wrap up when the guest process exits (by any thread): stop sampling, write the report, flush
 /// the perf map. Does something once, and only in the process that started profiling.
 pub fn finish() {
@@ -232,7 +248,7 @@ pub fn finish() {
     let samples = sampler::stop();
     let blocks = index_blocks(std::mem::take(&mut *lock(&state.blocks)));
     if let Some(path) = &state.flamegraph {
-        let lines = flame::folded(&samples, &blocks, &state.symbols);
+        let lines = flame::folded(&samples, &blocks, &lock(&state.symbols));
         let title = format!("a64x: guest call stacks ({} samples)", samples.pcs.len());
         let written = flame::svg(&lines, &title).and_then(|svg| std::fs::write(path, svg).map_err(|e| e.to_string()));
         if let Err(e) = written {
@@ -240,7 +256,7 @@ pub fn finish() {
         }
     }
     let Some(dest) = &state.report else { return };
-    let text = report::render(&samples, &blocks, &state.symbols, state.lift);
+    let text = report::render(&samples, &blocks, &lock(&state.symbols), state.lift);
     match dest {
         None => eprint!("{text}"),
         Some(path) => {
