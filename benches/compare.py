@@ -13,8 +13,9 @@ ratios. Before timing, each program runs once under all three and the outputs (s
 status) are compared; an a64x run that disagrees, fails or times out is reported and left out
 of the timings and the means. This is a benchmark, not a test: it never fails on slowness.
 
-With --profile-overhead a fourth runner, a64x --profile (sampling and execution counters, the
-report thrown away), is timed in the same rounds, and the table gets its cost relative to a64x.
+With --profile-overhead two more runners, a64x --profile (sampling) and a64x --profile
+--profile-counts (sampling and execution counters), reports thrown away, are timed in the same
+rounds, and the table gets their cost relative to a64x.
 
 Usage: benches/compare.py [--runs N] [--quick] [--no-build] [--profile-overhead] [NAME...]
 """
@@ -99,6 +100,8 @@ def main():
     }
     if opts.profile_overhead:
         runners["profiled"] = lambda n, a: [a64x, "--profile=" + os.devnull, os.path.join("out", n + "-O2")] + a
+        runners["counted"] = lambda n, a: [a64x, "--profile=" + os.devnull, "--profile-counts",
+                                           os.path.join("out", n + "-O2")] + a
 
     # correctness first
     active = {}  # name -> list of runners whose output matches native
@@ -134,12 +137,12 @@ def main():
     prof = opts.profile_overhead
     hdr = f"{'program':<18} {'native s':>9} {'qemu s':>9} {'a64x s':>9} {'a64x/native':>12} {'a64x/qemu':>10}"
     if prof:
-        hdr += f" {'--profile s':>11} {'profile cost':>12}"
+        hdr += f" {'--profile s':>11} {'profile cost':>12} {'+counts cost':>12}"
     print(f"\n{opts.runs} runs each, medians of wall time"
           f"{' (quick: test iteration counts)' if opts.quick else ''}\n")
     print(hdr)
     print("-" * len(hdr))
-    r_native, r_qemu, r_prof = [], [], []
+    r_native, r_qemu, r_prof, r_count = [], [], [], []
     for name in active:
         n, q, a = med(name, "native"), med(name, "qemu"), med(name, "a64x")
         fmt = lambda x: f"{x:9.3f}" if x is not None else f"{'-':>9}"
@@ -151,15 +154,17 @@ def main():
             ratios = f"{'failed':>12} {'failed':>10}"
         extra = ""
         if prof:
-            p = med(name, "profiled")
-            if p is not None and a:
+            p, c = med(name, "profiled"), med(name, "counted")
+            if p is not None and c is not None and a:
                 r_prof.append(p / a)
-                extra = f" {p:11.3f} {100 * (p / a - 1):+11.1f}%"
+                r_count.append(c / a)
+                extra = f" {p:11.3f} {100 * (p / a - 1):+11.1f}% {100 * (c / a - 1):+11.1f}%"
             else:
-                extra = f" {'-':>11} {'failed':>12}"
+                extra = f" {'-':>11} {'failed':>12} {'failed':>12}"
         print(f"{name:<18} {fmt(n)} {fmt(q)} {fmt(a)} {ratios}{extra}")
     print("-" * len(hdr))
-    extra = f" {'':>11} {100 * (geomean(r_prof) - 1):+11.1f}%" if prof and r_prof else ""
+    extra = (f" {'':>11} {100 * (geomean(r_prof) - 1):+11.1f}% {100 * (geomean(r_count) - 1):+11.1f}%"
+             if prof and r_prof else "")
     print(f"{'geometric mean':<18} {'':>9} {'':>9} {'':>9} {geomean(r_native):12.2f} {geomean(r_qemu):10.2f}"
           f"{extra}   ({len(r_native)} of {len(active)} programs)")
 

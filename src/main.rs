@@ -91,7 +91,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     // Before `Signals::new`, which must find the profiler's SIGPROF handler (see profile::start).
     let profiling = cli.profile_options();
     cache.hook = a64x::profile::start(&profiling, image.symbols.clone())?;
-    if profiling.profile.is_some() && !cache.count_executions() {
+    if profiling.counts && !cache.count_executions() {
         eprintln!("a64x: no room for execution counters next to the code cache; the profile has no counts");
     }
     let mut cpu = Box::<CpuState>::default();

@@ -334,6 +334,7 @@ const OPTIONS: &[(&str, Option<&str>)] = &[
     ("--cpu", Some("A64X_CPU")),
     ("--perfmap", Some("A64X_PERFMAP")),
     ("--profile", Some("A64X_PROFILE")),
+    ("--profile-counts", Some("A64X_PROFILE_COUNTS")),
     ("--jitdump", Some("A64X_JITDUMP")),
     ("--flamegraph", Some("A64X_FLAMEGRAPH")),
     ("--install-binfmt", None),

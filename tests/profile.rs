@@ -100,6 +100,7 @@ fn profile_finds_the_hot_function() {
     let report = temp("report.txt");
     let out = ok(&mut a64x(&[
         &format!("--profile={}", report.display()),
+        "--profile-counts",
         "out/hotloop-O2",
         "400",
     ]));

@@ -45,6 +45,8 @@ pub struct Options {
     pub jitdump: Option<PathBuf>,
     /// Sample with guest call stacks and write a flame graph SVG to this file.
     pub flamegraph: Option<PathBuf>,
+    /// Count block executions for the report (`--profile-counts`).
+    pub counts: bool,
     /// How blocks are lifted (to show the IR of hot blocks as they were translated).
     pub lift: LiftOptions,
 }
