@@ -29,8 +29,10 @@ pub enum FpRounding {
     Zero,
     /// To nearest, ties away from zero (A).
     TieAway,
-    /// The mode FPCR.RMode selects (FRINTI, FRINTX).
+    /// The mode FPCR.RMode selects (FRINTI).
     Fpcr,
+    /// The mode FPCR.RMode selects, signalling inexact results (FRINTX).
+    FpcrExact,
 }
 
 /// FP data-processing (1 source).
@@ -197,7 +199,8 @@ pub(super) fn dp1(w: u32) -> Inst {
         0b001010 => Fp1Op::Rint(NegInf),
         0b001011 => Fp1Op::Rint(Zero),
         0b001100 => Fp1Op::Rint(TieAway),
-        0b001110 | 0b001111 => Fp1Op::Rint(Fpcr),
+        0b001110 => Fp1Op::Rint(FpcrExact),
+        0b001111 => Fp1Op::Rint(Fpcr),
         _ => return Inst::Undefined,
     };
     if op == Fp1Op::Cvt(ty) {

@@ -670,7 +670,7 @@ fn two_misc_fp(w: u32) -> Inst {
         (false, true, 0b11000) => (Rint, PosInf, false),
         (false, true, 0b11001) => (Rint, Zero, false),
         (true, false, 0b11000) => (Rint, TieAway, false),
-        (true, false, 0b11001) => (Rint, Fpcr, false),
+        (true, false, 0b11001) => (Rint, FpcrExact, false),
         (true, true, 0b11001) => (Rint, Fpcr, false),
         (false, false, 0b11010) => (ToInt, TieEven, true),
         (false, false, 0b11011) => (ToInt, NegInf, true),

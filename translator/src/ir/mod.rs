@@ -4,6 +4,8 @@
 
 pub mod crypto;
 pub mod fp;
+pub mod fpenv;
+mod fpsem;
 pub mod interp;
 pub mod print;
 pub mod vecfn;
@@ -413,7 +415,7 @@ impl Op {
                 | VSetLane { .. }
                 | VOp { .. }
                 | Load(..)
-        ) || matches!(self, Fp(f) if !f.has_value())
+        ) || matches!(self, Fp(_))
     }
 
     /// The values this op reads.
