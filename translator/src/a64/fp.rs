@@ -392,13 +392,36 @@ pub(super) fn conv_fixed(w: u32) -> Inst {
     }
 }
 
-/// AdvSIMD scalar two-register miscellaneous: the FP <-> integer conversions (the other
-/// operations of the class are not implemented).
+/// AdvSIMD scalar two-register miscellaneous: the FP <-> integer conversions, FRECPE,
+/// FRSQRTE, FRECPX and the FP compares with zero; the integer ops of the class.
 pub(super) fn scalar_two_misc(w: u32) -> Inst {
     use FpRounding::*;
     let ty = if bit(w, 22) { FpType::D } else { FpType::S };
     let unsigned = bit(w, 29);
     let (rd, rn) = (vr(w, 0), vr(w, 5));
+    let vec_fp = |op| Inst::VecFp {
+        op,
+        double: ty == FpType::D,
+        q: false,
+        scalar: true,
+        rd,
+        rn,
+        rm: rn,
+        round: TieEven,
+        signed: false,
+        index: 0,
+    };
+    match (unsigned, bit(w, 23), bits(w, 16, 12)) {
+        (false, true, 0b11101) => return vec_fp(VecFpOp::Recpe),
+        (true, true, 0b11101) => return vec_fp(VecFpOp::Rsqrte),
+        (false, true, 0b11111) => return vec_fp(VecFpOp::Recpx),
+        (false, true, 0b01100) => return vec_fp(VecFpOp::CmgtZ),
+        (false, true, 0b01101) => return vec_fp(VecFpOp::CmeqZ),
+        (false, true, 0b01110) => return vec_fp(VecFpOp::CmltZ),
+        (true, true, 0b01100) => return vec_fp(VecFpOp::CmgeZ),
+        (true, true, 0b01101) => return vec_fp(VecFpOp::CmleZ),
+        _ => {}
+    }
     let rounding = match (bit(w, 23), bits(w, 16, 12)) {
         (false, 0b11101) => return Inst::Fp(FpInst::FromIntV { ty, unsigned, rd, rn }),
         (false, 0b11010) => TieEven,

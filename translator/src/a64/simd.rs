@@ -578,7 +578,15 @@ pub(super) fn scalar_three_same(w: u32) -> Inst {
                 ..
             } if matches!(
                 op,
-                VecFpOp::Abd | VecFpOp::Cmeq | VecFpOp::Cmge | VecFpOp::Cmgt | VecFpOp::Acge | VecFpOp::Acgt
+                VecFpOp::Abd
+                    | VecFpOp::Cmeq
+                    | VecFpOp::Cmge
+                    | VecFpOp::Cmgt
+                    | VecFpOp::Acge
+                    | VecFpOp::Acgt
+                    | VecFpOp::Mulx
+                    | VecFpOp::Recps
+                    | VecFpOp::Rsqrts
             ) =>
             {
                 Inst::VecFp {
@@ -625,6 +633,9 @@ fn three_same_fp(w: u32) -> Inst {
     let op = match (bit(w, 29), bit(w, 23), bits(w, 15, 11)) {
         (false, false, 0b11000) => MaxNm,
         (false, false, 0b11001) => Mla,
+        (false, false, 0b11011) => Mulx,
+        (false, false, 0b11111) => Recps,
+        (false, true, 0b11111) => Rsqrts,
         (false, false, 0b11010) => Add,
         (false, false, 0b11100) => Cmeq,
         (false, false, 0b11110) => Max,
@@ -684,6 +695,11 @@ fn two_misc_fp(w: u32) -> Inst {
         (true, true, 0b11011) => (ToInt, Zero, false),
         (false, false, 0b11101) => (FromInt, TieEven, true),
         (true, false, 0b11101) => (FromInt, TieEven, false),
+        (false, true, 0b11101) => (Recpe, TieEven, false),
+        (true, true, 0b11101) => (Rsqrte, TieEven, false),
+        // URECPE/URSQRTE: 32-bit lanes only.
+        (false, true, 0b11100) if !bit(w, 22) => (Urecpe, TieEven, false),
+        (true, true, 0b11100) if !bit(w, 22) => (Ursqrte, TieEven, false),
         _ => return Inst::Undefined,
     };
     // FCVTN/FCVTL here handle single <-> double only (sz == 1).
@@ -703,6 +719,7 @@ pub(super) fn by_element(w: u32) -> Inst {
         (false, 0b0001) => MlaElem,
         (false, 0b0101) => MlsElem,
         (false, 0b1001) => MulElem,
+        (true, 0b1001) => MulxElem,
         _ => return Inst::Undefined,
     };
     let (h, l) = (bits(w, 11, 11), bits(w, 21, 21));

@@ -169,6 +169,19 @@ pub enum VecFpOp {
     MulElem,
     MlaElem,
     MlsElem,
+    /// FMULX, FMULX (by element).
+    Mulx,
+    MulxElem,
+    /// FRECPS, FRSQRTS.
+    Recps,
+    Rsqrts,
+    /// FRECPE, FRSQRTE, FRECPX (scalar only).
+    Recpe,
+    Rsqrte,
+    Recpx,
+    /// URECPE, URSQRTE (32-bit integer lanes).
+    Urecpe,
+    Ursqrte,
 }
 
 /// Vector-immediate operations.

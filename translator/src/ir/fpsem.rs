@@ -95,7 +95,7 @@ fn is_nan<F: Fmt>(x: u64) -> bool {
     F::from_u(x).nan()
 }
 
-fn is_snan<F: Fmt>(x: u64) -> bool {
+pub(super) fn is_snan<F: Fmt>(x: u64) -> bool {
     is_nan::<F>(x) && x & F::QUIET == 0
 }
 
@@ -104,7 +104,7 @@ fn is_qnan<F: Fmt>(x: u64) -> bool {
 }
 
 /// `FPUnpack`'s flush of a denormal operand under FPCR.FZ (IDC).
-fn unpack<F: Fmt>(env: &mut FpEnv, x: u64) -> u64 {
+pub(super) fn unpack<F: Fmt>(env: &mut FpEnv, x: u64) -> u64 {
     env.flush_in(x, F::SIGN, F::MIN_NORMAL)
 }
 
@@ -122,7 +122,7 @@ fn process_nan<F: Fmt>(x: u64, env: &mut FpEnv) -> u64 {
 
 /// `FPProcessNaNs3` over the operands in order (one to three): the first signalling NaN,
 /// else the first quiet NaN, processed; None if no operand is a NaN.
-fn process_nans<F: Fmt>(ops: &[u64], env: &mut FpEnv) -> Option<u64> {
+pub(super) fn process_nans<F: Fmt>(ops: &[u64], env: &mut FpEnv) -> Option<u64> {
     let x = ops
         .iter()
         .find(|x| is_snan::<F>(**x))
@@ -132,7 +132,7 @@ fn process_nans<F: Fmt>(ops: &[u64], env: &mut FpEnv) -> Option<u64> {
 
 /// `op` on non-NaN operands, computed by the host in FPCR's rounding mode and rounded as
 /// A64 rounds (`FPRound`); a NaN result is the default NaN.
-fn hw<F: Fmt>(env: &mut FpEnv, op: HwOp, n: u64, m: u64, a: u64) -> u64 {
+pub(super) fn hw<F: Fmt>(env: &mut FpEnv, op: HwOp, n: u64, m: u64, a: u64) -> u64 {
     let (r, fl) = hw_op(op, F::DOUBLE, n, m, a, env.mxcsr());
     if is_nan::<F>(r) {
         env.flags |= mxcsr_to_fpsr(fl);
@@ -157,7 +157,7 @@ fn max_min<F: Fmt>(a: u64, b: u64, max: bool) -> u64 {
     }
 }
 
-fn neg_bits<F: Fmt>(x: u64) -> u64 {
+pub(super) fn neg_bits<F: Fmt>(x: u64) -> u64 {
     x ^ F::SIGN
 }
 
@@ -237,7 +237,7 @@ fn compare<F: Fmt>(a: u64, b: u64, signal: bool, env: &mut FpEnv) -> u64 {
 }
 
 /// The rounding FPCR.RMode selects.
-fn fpcr_round(fpcr: u64) -> FpRound {
+pub(super) fn fpcr_round(fpcr: u64) -> FpRound {
     [FpRound::N, FpRound::P, FpRound::M, FpRound::Z][(fpcr >> 22 & 3) as usize]
 }
 

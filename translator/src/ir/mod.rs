@@ -5,6 +5,7 @@
 pub mod crypto;
 pub mod fp;
 pub mod fpenv;
+mod fprecip;
 mod fpsem;
 pub mod interp;
 pub mod print;

@@ -51,14 +51,23 @@ pub enum VfpKind {
     MulElem,
     MlaElem,
     MlsElem,
+    Mulx,
+    MulxElem,
+    Recps,
+    Rsqrts,
+    Recpe,
+    Rsqrte,
+    Recpx,
+    Urecpe,
+    Ursqrte,
 }
 
-const KINDS: [VfpKind; 37] = {
+const KINDS: [VfpKind; 46] = {
     use VfpKind::*;
     [
         Add, Sub, Mul, Div, Max, Min, MaxNm, MinNm, Mla, Mls, Abd, Addp, Maxp, Minp, MaxNmp, MinNmp, Cmeq, Cmge, Cmgt,
         Acge, Acgt, CmeqZ, CmgeZ, CmgtZ, CmleZ, CmltZ, Abs, Neg, Sqrt, Rint, ToInt, FromInt, Cvtl, Cvtn, MulElem,
-        MlaElem, MlsElem,
+        MlaElem, MlsElem, Mulx, MulxElem, Recps, Rsqrts, Recpe, Rsqrte, Recpx, Urecpe, Ursqrte,
     ]
 };
 
@@ -212,6 +221,8 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
                 o.w64 = es == 3;
                 lane(&o, a, 0, 0, env)
             }
+            Mulx | Recps | Rsqrts | Recpe | Rsqrte | Recpx | Urecpe | Ursqrte => super::fprecip::lane(k, ty, a, b, env),
+            MulxElem => super::fprecip::lane(Mulx, ty, a, get(m, es, index), env),
             Addp | Maxp | Minp | MaxNmp | MinNmp | Cvtl | Cvtn => unreachable!("handled above"),
         };
         put(&mut out, es, i, r);
