@@ -114,6 +114,19 @@ static void exceptions(void) {
     show_flags("min/3");
     r = one / 3.0;
     show_flags("1/3");
+    // Tiny before rounding, the smallest normal after: underflow on AArch64, not on x86.
+    volatile double above = DBL_MIN * (1.0 + DBL_EPSILON), below1 = 1.0 - DBL_EPSILON;
+    r = above * below1;
+    printf("  %a\n", r);
+    show_flags("tiny before rounding");
+    float64x2_t tv = vmulq_f64(vdupq_n_f64(above), vdupq_n_f64(below1));
+    printf("  %a\n", tv[1]);
+    show_flags("tiny before (neon)");
+    volatile float fabove = FLT_MIN * (1.0f + FLT_EPSILON), fbelow1 = 1.0f - FLT_EPSILON;
+    fr = fabove * fbelow1;
+    show_flags("tiny before (float)");
+    fr = (float)((double)FLT_MIN * (1.0 - 0x1p-30));
+    show_flags("tiny before (cvt)");
     r = sqrt(m1);
     show_flags("sqrt(-1)");
     r = zero / zero;

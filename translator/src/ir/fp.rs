@@ -374,3 +374,70 @@ mod sqrt_tests {
         assert_eq!(cpu.v[0][0], 0x7ff8_0000_0000_0000);
     }
 }
+
+#[cfg(test)]
+mod env_tests {
+    use super::*;
+    use crate::ir::fpenv::*;
+
+    fn run(fpcr: u64, kind: FpKind, ty: FpTy, a: u64, b: u64) -> (u64, u64) {
+        let mut cpu = CpuState::default();
+        cpu.set_fpcr(fpcr);
+        cpu.v[1] = [a, 0];
+        cpu.v[2] = [b, 0];
+        let mut f = FpOp::new(kind, ty);
+        (f.n, f.m) = (1, 2);
+        let r = eval(&mut cpu, &f, 0);
+        (if f.has_value() { r } else { cpu.v[0][0] }, cpu.fpsr_value())
+    }
+
+    #[test]
+    fn rounding_modes_and_flags() {
+        let (one, three) = (1.0f64.to_bits(), 3.0f64.to_bits());
+        let (n, fl) = run(0, FpKind::Div, FpTy::D, one, three);
+        let (p, _) = run(1 << 22, FpKind::Div, FpTy::D, one, three);
+        let (m, _) = run(2 << 22, FpKind::Div, FpTy::D, one, three);
+        let (z, _) = run(3 << 22, FpKind::Div, FpTy::D, one, three);
+        assert_eq!((n, fl), ((1.0f64 / 3.0).to_bits(), IXC));
+        assert_eq!((p, m, z), (n + 1, n, n));
+        assert_eq!(run(0, FpKind::Div, FpTy::D, one, 0).1, DZC);
+        assert_eq!(run(0, FpKind::Mul, FpTy::D, f64::MAX.to_bits(), three).1, OFC | IXC);
+        // FCMPE signals on a quiet NaN, FCMP does not.
+        let qnan = f64::NAN.to_bits();
+        assert_eq!(run(0, FpKind::Cmp, FpTy::D, qnan, one).1, 0);
+        let mut cpu = CpuState::default();
+        cpu.v[1] = [qnan, 0];
+        let mut f = FpOp::new(FpKind::Cmp, FpTy::D);
+        (f.n, f.m, f.signal) = (1, 1, true);
+        eval(&mut cpu, &f, 0);
+        assert_eq!(cpu.fpsr_value(), IOC);
+        // Out-of-range conversion: IOC alone; inexact in range: IXC.
+        let mut to_i32 = |x: f64| {
+            let mut cpu = CpuState::default();
+            cpu.v[1] = [x.to_bits(), 0];
+            let mut f = FpOp::new(FpKind::ToInt, FpTy::D);
+            (f.n, f.round, f.signed) = (1, FpRound::Z, true);
+            (eval(&mut cpu, &f, 0), cpu.fpsr_value())
+        };
+        assert_eq!(to_i32(3e9 + 0.5), (i32::MAX as u64, IOC));
+        assert_eq!(to_i32(-2.5), (-2i32 as u32 as u64, IXC));
+    }
+
+    #[test]
+    fn flush_to_zero_and_default_nan() {
+        let den = 1u64; // the smallest double denormal
+        let (r, fl) = run(FPCR_FZ, FpKind::Add, FpTy::D, den, den);
+        assert_eq!((r, fl), (0, IDC));
+        let min = f64::MIN_POSITIVE.to_bits();
+        let (r, fl) = run(FPCR_FZ, FpKind::Mul, FpTy::D, min, 0.5f64.to_bits());
+        assert_eq!((r, fl), (0, UFC));
+        let (r, fl) = run(0, FpKind::Mul, FpTy::D, min, 0.5f64.to_bits());
+        assert_eq!((r, fl), (min >> 1, 0));
+        let snan = 0x7ff0_0000_0000_0005;
+        assert_eq!(run(0, FpKind::Add, FpTy::D, snan, 0), (0x7ff8_0000_0000_0005, IOC));
+        assert_eq!(
+            run(FPCR_DN, FpKind::Add, FpTy::D, snan, 0),
+            (0x7ff8_0000_0000_0000, IOC)
+        );
+    }
+}

@@ -75,8 +75,13 @@ impl Lower<'_> {
                 FpTy::D => dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm1 ; psllq xmm1, 63 ; xorpd xmm0, xmm1),
             }
         }
-        // A tiny sum or difference is exact: FADD/FSUB need no tininess check.
-        let tiny_check = !matches!(f.kind, FpKind::Add | FpKind::Sub);
+        // Only products, quotients and narrowing conversions can round a tiny value up to the
+        // smallest normal: tiny sums and differences are exact, square roots and widening
+        // conversions are never tiny, FRINT* gives integers.
+        let tiny_check = matches!(
+            f.kind,
+            FpKind::Mul | FpKind::Nmul | FpKind::Div | FpKind::Madd | FpKind::Msub | FpKind::Nmadd | FpKind::Nmsub
+        ) || (f.kind == FpKind::Cvt && f.ty == FpTy::D);
         match (t, tiny_check) {
             (FpTy::S, true) => dynasm!(self.ops ; .arch x64
                 ; movd eax, xmm0 ; lea ecx, [rax + rax] ; cmp ecx, 0x0100_0000 ; je >slow),
