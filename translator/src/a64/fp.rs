@@ -392,6 +392,31 @@ pub(super) fn conv_fixed(w: u32) -> Inst {
     }
 }
 
+/// AdvSIMD scalar pairwise, floating point: FADDP, FMAXNMP, FMINNMP, FMAXP, FMINP (scalar) on
+/// the two elements of V`n`.
+pub(super) fn scalar_pairwise(w: u32) -> Inst {
+    let op = match (bit(w, 29), bits(w, 16, 12), bit(w, 23)) {
+        (true, 0b01100, false) => VecFpOp::MaxNmp,
+        (true, 0b01100, true) => VecFpOp::MinNmp,
+        (true, 0b01101, false) => VecFpOp::Addp,
+        (true, 0b01111, false) => VecFpOp::Maxp,
+        (true, 0b01111, true) => VecFpOp::Minp,
+        _ => return Inst::Undefined,
+    };
+    Inst::VecFp {
+        op,
+        double: bit(w, 22),
+        q: false,
+        scalar: true,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 5),
+        round: FpRounding::TieEven,
+        signed: false,
+        index: 0,
+    }
+}
+
 /// AdvSIMD scalar two-register miscellaneous: the FP <-> integer conversions, FRECPE,
 /// FRSQRTE, FRECPX and the FP compares with zero; the integer ops of the class.
 pub(super) fn scalar_two_misc(w: u32) -> Inst {
@@ -420,6 +445,7 @@ pub(super) fn scalar_two_misc(w: u32) -> Inst {
         (false, true, 0b01110) => return vec_fp(VecFpOp::CmltZ),
         (true, true, 0b01100) => return vec_fp(VecFpOp::CmgeZ),
         (true, true, 0b01101) => return vec_fp(VecFpOp::CmleZ),
+        (true, false, 0b10110) if ty == FpType::D => return vec_fp(VecFpOp::Cvtxn),
         _ => {}
     }
     let rounding = match (bit(w, 23), bits(w, 16, 12)) {

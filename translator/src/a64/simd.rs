@@ -120,6 +120,19 @@ pub(super) fn two_misc(w: u32) -> Inst {
 
 /// AdvSIMD across lanes.
 pub(super) fn across(w: u32) -> Inst {
+    if bit(w, 29) && matches!(bits(w, 16, 12), 0b01100 | 0b01111) {
+        // FMAXNMV, FMINNMV, FMAXV, FMINV: four singles only.
+        if bit(w, 22) || !bit(w, 30) {
+            return Inst::Undefined;
+        }
+        let op = match (bits(w, 16, 12), bit(w, 23)) {
+            (0b01100, false) => VecFpOp::MaxNmv,
+            (0b01100, true) => VecFpOp::MinNmv,
+            (_, false) => VecFpOp::Maxv,
+            (_, true) => VecFpOp::Minv,
+        };
+        return vec_fp(w, op, FpRounding::TieEven, false, 0);
+    }
     let a = arr(w);
     use VecOp2::*;
     let op = match (bits(w, 16, 12), bit(w, 29)) {
@@ -544,7 +557,7 @@ pub(super) fn ldst_single(w: u32) -> Inst {
 fn vec_fp(w: u32, op: VecFpOp, round: FpRounding, signed: bool, index: u8) -> Inst {
     let double = bit(w, 22);
     let q = bit(w, 30);
-    if double && !q && !matches!(op, VecFpOp::Cvtl | VecFpOp::Cvtn) {
+    if double && !q && !matches!(op, VecFpOp::Cvtl | VecFpOp::Cvtn | VecFpOp::Cvtxn) {
         return Inst::Undefined;
     }
     Inst::VecFp {
@@ -675,6 +688,7 @@ fn two_misc_fp(w: u32) -> Inst {
         (true, true, 0b01111) => (Neg, TieEven, false),
         (true, true, 0b11111) => (Sqrt, TieEven, false),
         (false, false, 0b10110) => (Cvtn, TieEven, false),
+        (true, false, 0b10110) => (Cvtxn, TieEven, false),
         (false, false, 0b10111) => (Cvtl, TieEven, false),
         (false, false, 0b11000) => (Rint, TieEven, false),
         (false, false, 0b11001) => (Rint, NegInf, false),
@@ -702,8 +716,8 @@ fn two_misc_fp(w: u32) -> Inst {
         (true, true, 0b11100) if !bit(w, 22) => (Ursqrte, TieEven, false),
         _ => return Inst::Undefined,
     };
-    // FCVTN/FCVTL here handle single <-> double only (sz == 1).
-    if matches!(op, Cvtn | Cvtl) && !bit(w, 22) {
+    // FCVTN/FCVTL/FCVTXN here handle single <-> double only (sz == 1).
+    if matches!(op, Cvtn | Cvtl | Cvtxn) && !bit(w, 22) {
         return Inst::Undefined;
     }
     vec_fp(w, op, round, signed, 0)
@@ -729,6 +743,37 @@ pub(super) fn by_element(w: u32) -> Inst {
         _ => return Inst::Undefined,
     } as u8;
     vec_fp(w, op, FpRounding::TieEven, false, index)
+}
+
+/// AdvSIMD scalar x indexed element, floating point: FMLA, FMLS, FMUL, FMULX (by element) on
+/// element 0.
+pub(super) fn scalar_by_element_fp(w: u32) -> Inst {
+    // The vector form's fields, Q = 1.
+    match by_element((w & !(1 << 28)) | (1 << 30)) {
+        Inst::VecFp {
+            op: op @ (VecFpOp::MulElem | VecFpOp::MlaElem | VecFpOp::MlsElem | VecFpOp::MulxElem),
+            double,
+            rd,
+            rn,
+            rm,
+            round,
+            signed,
+            index,
+            ..
+        } => Inst::VecFp {
+            op,
+            double,
+            q: false,
+            scalar: true,
+            rd,
+            rn,
+            rm,
+            round,
+            signed,
+            index,
+        },
+        _ => Inst::Undefined,
+    }
 }
 
 /// AdvSIMD scalar copy: DUP (element, scalar), alias MOV Vd, Vn.T[i].

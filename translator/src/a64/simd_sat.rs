@@ -199,7 +199,7 @@ pub(super) fn by_element(w: u32, scalar: bool) -> Option<Inst> {
 
 /// AdvSIMD scalar x indexed element (the FP forms are not implemented).
 pub(super) fn scalar_by_element(w: u32) -> Inst {
-    by_element(w, true).unwrap_or(Inst::Undefined)
+    by_element(w, true).unwrap_or_else(|| super::simd::scalar_by_element_fp(w))
 }
 
 #[cfg(test)]

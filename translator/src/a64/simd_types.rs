@@ -182,6 +182,13 @@ pub enum VecFpOp {
     /// URECPE, URSQRTE (32-bit integer lanes).
     Urecpe,
     Ursqrte,
+    /// FMAXNMV, FMINNMV, FMAXV, FMINV (4S).
+    MaxNmv,
+    MinNmv,
+    Maxv,
+    Minv,
+    /// FCVTXN/FCVTXN2 (double to single, round to odd).
+    Cvtxn,
 }
 
 /// Vector-immediate operations.

@@ -351,6 +351,25 @@ fn convert(x: u64, from: FpTy, env: &mut FpEnv) -> u64 {
     }
 }
 
+/// `FPConvert` of a double to single precision rounding to odd (FCVTXN): rounded toward zero,
+/// the lowest fraction bit set when inexact.
+pub(super) fn convert_odd(x: u64, env: &mut FpEnv) -> u64 {
+    let x = unpack::<f64>(env, x);
+    if is_nan::<f64>(x) {
+        return convert(x, FpTy::D, env);
+    }
+    let (r, fl) = hw_op(HwOp::CvtDS, true, x, 0, 0, mxcsr_for_fpcr(3 << 22));
+    let inexact = fl & super::fpenv::MXCSR_PE != 0;
+    let abs = r & !f32::SIGN;
+    let flushed = env.fz() && abs < f32::MIN_NORMAL && (abs != 0 || inexact);
+    let r = env.round(r, fl, f32::SIGN, f32::MIN_NORMAL, || r);
+    if inexact && !flushed {
+        r | 1
+    } else {
+        r
+    }
+}
+
 /// `FPRoundInt` (FRINT*): FRINTX (`X`) raises IXC when the value changes.
 fn round_int<F: Fmt>(x: u64, round: FpRound, env: &mut FpEnv) -> u64 {
     let x = unpack::<F>(env, x);

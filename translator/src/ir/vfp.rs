@@ -60,14 +60,22 @@ pub enum VfpKind {
     Recpx,
     Urecpe,
     Ursqrte,
+    /// FMAXNMV, FMINNMV, FMAXV, FMINV (four singles).
+    MaxNmv,
+    MinNmv,
+    Maxv,
+    Minv,
+    /// FCVTXN/FCVTXN2 (double to single, rounding to odd; esize is the source's).
+    Cvtxn,
 }
 
-const KINDS: [VfpKind; 46] = {
+const KINDS: [VfpKind; 51] = {
     use VfpKind::*;
     [
         Add, Sub, Mul, Div, Max, Min, MaxNm, MinNm, Mla, Mls, Abd, Addp, Maxp, Minp, MaxNmp, MinNmp, Cmeq, Cmge, Cmgt,
         Acge, Acgt, CmeqZ, CmgeZ, CmgtZ, CmleZ, CmltZ, Abs, Neg, Sqrt, Rint, ToInt, FromInt, Cvtl, Cvtn, MulElem,
-        MlaElem, MlsElem, Mulx, MulxElem, Recps, Rsqrts, Recpe, Rsqrte, Recpx, Urecpe, Ursqrte,
+        MlaElem, MlsElem, Mulx, MulxElem, Recps, Rsqrts, Recpe, Rsqrte, Recpx, Urecpe, Ursqrte, MaxNmv, MinNmv, Maxv,
+        Minv, Cvtxn,
     ]
 };
 
@@ -141,18 +149,37 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
             }
             return out;
         }
-        Cvtn => {
+        Cvtn | Cvtxn => {
+            let cvt = |x: u64, env: &mut FpEnv| {
+                if k == Cvtn {
+                    lane(&FpOp::new(FpKind::Cvt, FpTy::D), x, 0, 0, env)
+                } else {
+                    super::fpsem::convert_odd(x, env)
+                }
+            };
+            if (f.imm >> 24) & 1 == 1 {
+                // FCVTXN (scalar).
+                return cvt(get(n, 3, 0), env) as u128;
+            }
             let mut r = if f.q { d & u64::MAX as u128 } else { 0 };
             let base = if f.q { 2 } else { 0 };
             for i in 0..2 {
-                put(
-                    &mut r,
-                    2,
-                    base + i,
-                    lane(&FpOp::new(FpKind::Cvt, FpTy::D), get(n, 3, i), 0, 0, env),
-                );
+                let x = cvt(get(n, 3, i), env);
+                put(&mut r, 2, base + i, x);
             }
             return r;
+        }
+        MaxNmv | MinNmv | Maxv | Minv => {
+            // `Reduce`: op(op(e0, e1), op(e2, e3)).
+            let o = op(match k {
+                MaxNmv => FpKind::MaxNm,
+                MinNmv => FpKind::MinNm,
+                Maxv => FpKind::Max,
+                _ => FpKind::Min,
+            });
+            let lo = lane(&o, get(n, 2, 0), get(n, 2, 1), 0, env);
+            let hi = lane(&o, get(n, 2, 2), get(n, 2, 3), 0, env);
+            return lane(&o, lo, hi, 0, env) as u128;
         }
         Addp | Maxp | Minp | MaxNmp | MinNmp => {
             let kind = match k {
@@ -162,8 +189,10 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
                 MaxNmp => FpKind::MaxNm,
                 _ => FpKind::MinNm,
             };
+            // The scalar forms (FADDP d0, v1.2d) reduce the two elements of V`n`.
+            let scalar = (f.imm >> 24) & 1 == 1;
             let cat = |j: usize| {
-                if j < lanes {
+                if scalar || j < lanes {
                     get(n, es, j)
                 } else {
                     get(m, es, j - lanes)
@@ -223,7 +252,9 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
             }
             Mulx | Recps | Rsqrts | Recpe | Rsqrte | Recpx | Urecpe | Ursqrte => super::fprecip::lane(k, ty, a, b, env),
             MulxElem => super::fprecip::lane(Mulx, ty, a, get(m, es, index), env),
-            Addp | Maxp | Minp | MaxNmp | MinNmp | Cvtl | Cvtn => unreachable!("handled above"),
+            Addp | Maxp | Minp | MaxNmp | MinNmp | Cvtl | Cvtn | Cvtxn | MaxNmv | MinNmv | Maxv | Minv => {
+                unreachable!("handled above")
+            }
         };
         put(&mut out, es, i, r);
     }

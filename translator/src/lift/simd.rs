@@ -306,9 +306,14 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 O::Recpx => K::Recpx,
                 O::Urecpe => K::Urecpe,
                 O::Ursqrte => K::Ursqrte,
+                O::MaxNmv => K::MaxNmv,
+                O::MinNmv => K::MinNmv,
+                O::Maxv => K::Maxv,
+                O::Minv => K::Minv,
+                O::Cvtxn => K::Cvtxn,
             };
             let r = super::fp::round(round);
-            let es = if double || matches!(op, O::Cvtl | O::Cvtn) {
+            let es = if double || matches!(op, O::Cvtl | O::Cvtn | O::Cvtxn) {
                 3
             } else {
                 2
