@@ -33,6 +33,14 @@ pub enum FpRounding {
     Fpcr,
     /// The mode FPCR.RMode selects, signalling inexact results (FRINTX).
     FpcrExact,
+    /// FRINT32Z (FEAT_FRINTTS).
+    Int32Z,
+    /// FRINT32X.
+    Int32X,
+    /// FRINT64Z.
+    Int64Z,
+    /// FRINT64X.
+    Int64X,
 }
 
 /// FP data-processing (1 source).
@@ -200,6 +208,10 @@ pub(super) fn dp1(w: u32) -> Inst {
         0b001011 => Fp1Op::Rint(Zero),
         0b001100 => Fp1Op::Rint(TieAway),
         0b001110 => Fp1Op::Rint(FpcrExact),
+        0b010000 => Fp1Op::Rint(Int32Z),
+        0b010001 => Fp1Op::Rint(Int32X),
+        0b010010 => Fp1Op::Rint(Int64Z),
+        0b010011 => Fp1Op::Rint(Int64X),
         0b001111 => Fp1Op::Rint(Fpcr),
         _ => return Inst::Undefined,
     };

@@ -164,7 +164,44 @@ pub(super) fn addp_scalar(w: u32) -> Inst {
 }
 
 /// AdvSIMD shift by immediate (immh != 0).
+/// SCVTF/UCVTF/FCVTZS/FCVTZU (vector or scalar, fixed-point) of the shift-by-immediate classes:
+/// `index` carries the fraction bits.
+fn fixed_point_fp(w: u32, scalar: bool) -> Option<Inst> {
+    let op = match bits(w, 15, 11) {
+        0b11100 => VecFpOp::FromInt,
+        0b11111 => VecFpOp::ToInt,
+        _ => return None,
+    };
+    let (immh, immhb) = (bits(w, 22, 19), bits(w, 22, 16));
+    let (double, fbits) = if immh & 8 != 0 {
+        (true, 128 - immhb)
+    } else if immh & 4 != 0 {
+        (false, 64 - immhb)
+    } else {
+        return Some(Inst::Undefined);
+    };
+    let q = bit(w, 30) && !scalar;
+    if double && !q && !scalar {
+        return Some(Inst::Undefined);
+    }
+    Some(Inst::VecFp {
+        op,
+        double,
+        q,
+        scalar,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 5),
+        round: FpRounding::Zero,
+        signed: !bit(w, 29),
+        index: fbits as u8,
+    })
+}
+
 pub(super) fn shift_imm(w: u32) -> Inst {
+    if let Some(i) = fixed_point_fp(w, false) {
+        return i;
+    }
     if let Some(i) = super::simd_sat::shift_imm(w, false) {
         return i;
     }
@@ -697,6 +734,10 @@ fn two_misc_fp(w: u32) -> Inst {
         (true, false, 0b11000) => (Rint, TieAway, false),
         (true, false, 0b11001) => (Rint, FpcrExact, false),
         (true, true, 0b11001) => (Rint, Fpcr, false),
+        (false, false, 0b11110) => (Rint, Int32Z, false),
+        (true, false, 0b11110) => (Rint, Int32X, false),
+        (false, false, 0b11111) => (Rint, Int64Z, false),
+        (true, false, 0b11111) => (Rint, Int64X, false),
         (false, false, 0b11010) => (ToInt, TieEven, true),
         (false, false, 0b11011) => (ToInt, NegInf, true),
         (false, false, 0b11100) => (ToInt, TieAway, true),
@@ -794,6 +835,9 @@ pub(super) fn scalar_copy(w: u32) -> Inst {
 
 /// AdvSIMD scalar shift by immediate (D elements): SSHR, USHR, SSRA, USRA, SHL.
 pub(super) fn scalar_shift_imm(w: u32) -> Inst {
+    if let Some(i) = fixed_point_fp(w, true) {
+        return i;
+    }
     if let Some(i) = super::simd_sat::shift_imm(w, true) {
         return i;
     }

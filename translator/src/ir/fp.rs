@@ -39,6 +39,15 @@ pub enum FpRound {
     Fpcr = 5,
     /// FPCR.RMode, raising IXC when inexact (FRINTX).
     X = 6,
+    /// FRINT32Z: toward zero, to an integral value in the 32-bit integer range (else the most
+    /// negative one, raising IOC).
+    Z32 = 7,
+    /// FRINT32X: FPCR.RMode (raising IXC), 32-bit range.
+    X32 = 8,
+    /// FRINT64Z.
+    Z64 = 9,
+    /// FRINT64X.
+    X64 = 10,
 }
 
 /// Which scalar FP operation.
@@ -165,7 +174,7 @@ impl FpOp {
                 Cmp, ToInt, FromInt,
             ]
         };
-        const ROUNDS: [FpRound; 7] = [
+        const ROUNDS: [FpRound; 11] = [
             FpRound::N,
             FpRound::P,
             FpRound::M,
@@ -173,6 +182,10 @@ impl FpOp {
             FpRound::A,
             FpRound::Fpcr,
             FpRound::X,
+            FpRound::Z32,
+            FpRound::X32,
+            FpRound::Z64,
+            FpRound::X64,
         ];
         let ty = |b: u64| if b & 0xff == 0 { FpTy::S } else { FpTy::D };
         Self {

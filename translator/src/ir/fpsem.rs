@@ -57,11 +57,12 @@ macro_rules! fmt_impl {
             }
             fn round_with(self, r: FpRound) -> Self {
                 match r {
-                    FpRound::N | FpRound::Fpcr | FpRound::X => self.round_ties_even(),
                     FpRound::P => self.ceil(),
                     FpRound::M => self.floor(),
-                    FpRound::Z => self.trunc(),
+                    FpRound::Z | FpRound::Z32 | FpRound::Z64 => self.trunc(),
                     FpRound::A => self.round(),
+                    // Callers resolve the FPCR-dependent modes first.
+                    _ => self.round_ties_even(),
                 }
             }
             fn to_f64(self) -> f64 {
@@ -241,10 +242,10 @@ pub(super) fn fpcr_round(fpcr: u64) -> FpRound {
     [FpRound::N, FpRound::P, FpRound::M, FpRound::Z][(fpcr >> 22 & 3) as usize]
 }
 
-/// `round`, with `Fpcr` and `X` resolved to FPCR.RMode.
+/// `round`, with `Fpcr`, `X`, `X32` and `X64` resolved to FPCR.RMode.
 fn rounding(round: FpRound, env: &FpEnv) -> FpRound {
     match round {
-        FpRound::Fpcr | FpRound::X => fpcr_round(env.fpcr),
+        FpRound::Fpcr | FpRound::X | FpRound::X32 | FpRound::X64 => fpcr_round(env.fpcr),
         r => r,
     }
 }
@@ -373,6 +374,37 @@ pub(super) fn convert_odd(x: u64, env: &mut FpEnv) -> u64 {
 /// `FPRoundInt` (FRINT*): FRINTX (`X`) raises IXC when the value changes.
 fn round_int<F: Fmt>(x: u64, round: FpRound, env: &mut FpEnv) -> u64 {
     let x = unpack::<F>(env, x);
+    let bits = match round {
+        FpRound::Z32 | FpRound::X32 => 32,
+        FpRound::Z64 | FpRound::X64 => 64,
+        _ => 0,
+    };
+    if bits > 0 {
+        // `FPRoundIntN`: NaN, infinity and out-of-range values give the most negative integer.
+        let min = -(2f64.powi(bits - 1));
+        let v = F::from_u(x);
+        let r = if v.nan() || v.inf() {
+            None
+        } else {
+            Some(v.round_with(rounding(round, env)))
+        };
+        return match r {
+            Some(r) if r.to_f64() >= min && r.to_f64() < -min => {
+                if matches!(round, FpRound::X32 | FpRound::X64) && r != v {
+                    env.flags |= IXC;
+                }
+                r.u()
+            }
+            _ => {
+                env.flags |= IOC;
+                if F::DOUBLE {
+                    min.to_bits()
+                } else {
+                    (min as f32).to_bits() as u64
+                }
+            }
+        };
+    }
     if let Some(n) = process_nans::<F>(&[x], env) {
         return n;
     }

@@ -80,9 +80,10 @@ const KINDS: [VfpKind; 51] = {
 };
 
 /// The immediate of a vector FP op: kind, rounding (Rint/ToInt), signedness (ToInt/FromInt) and
-/// element index (by-element forms).
+/// element index (by-element forms) or fraction bits (ToInt/FromInt, fixed point). Bit 24 marks
+/// the scalar forms.
 pub fn imm(kind: VfpKind, round: FpRound, signed: bool, index: u8) -> u64 {
-    kind as u64 | (round as u64) << 8 | (signed as u64) << 12 | (index as u64) << 16
+    kind as u64 | (round as u64) << 8 | (signed as u64) << 12 | (index as u64) << 32
 }
 
 /// The kind of a vector FP immediate.
@@ -92,7 +93,7 @@ pub fn kind(imm: u64) -> VfpKind {
 
 fn round_of(imm: u64) -> FpRound {
     use FpRound::*;
-    [N, P, M, Z, A, Fpcr, X][((imm >> 8) & 0xf) as usize % 7]
+    [N, P, M, Z, A, Fpcr, X, Z32, X32, Z64, X64][((imm >> 8) & 0xf) as usize % 11]
 }
 
 fn get(v: u128, es: u8, i: usize) -> u64 {
@@ -205,7 +206,7 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
         }
         _ => {}
     }
-    let index = ((f.imm >> 16) & 0xf) as usize;
+    let index = ((f.imm >> 32) & 0xff) as usize;
     for i in 0..lanes {
         let (a, b, acc) = (get(n, es, i), get(m, es, i), get(d, es, i));
         let r = match k {
@@ -248,6 +249,7 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
                 o.round = round_of(f.imm);
                 o.signed = (f.imm >> 12) & 1 == 1;
                 o.w64 = es == 3;
+                o.fbits = index as u8;
                 lane(&o, a, 0, 0, env)
             }
             Mulx | Recps | Rsqrts | Recpe | Rsqrte | Recpx | Urecpe | Ursqrte => super::fprecip::lane(k, ty, a, b, env),

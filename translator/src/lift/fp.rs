@@ -31,6 +31,10 @@ pub(super) fn round(r: FpRounding) -> FpRound {
         FpRounding::TieAway => FpRound::A,
         FpRounding::Fpcr => FpRound::Fpcr,
         FpRounding::FpcrExact => FpRound::X,
+        FpRounding::Int32Z => FpRound::Z32,
+        FpRounding::Int32X => FpRound::X32,
+        FpRounding::Int64Z => FpRound::Z64,
+        FpRounding::Int64X => FpRound::X64,
     }
 }
 

@@ -18,7 +18,7 @@ fn round_imm(r: FpRound) -> Option<i8> {
         FpRound::M => Some(9),
         FpRound::P => Some(10),
         FpRound::Z => Some(11),
-        FpRound::A | FpRound::Fpcr | FpRound::X => None,
+        _ => None,
     }
 }
 

@@ -64,13 +64,14 @@ impl Lower<'_> {
         }
         let k = kind(f.imm);
         let dbl = f.esize == 3;
-        let index = ((f.imm >> 16) & 0xf) as i8;
+        let index = ((f.imm >> 32) & 0xff) as i8;
         let signed = (f.imm >> 12) & 1 == 1;
         let ok = match k {
             Add | Sub | Mul | Div | Mla | Mls | MulElem | MlaElem | Cmeq | Cmge | Cmgt | CmeqZ | CmgeZ | CmgtZ
             | CmleZ | CmltZ | Abs | Neg => true,
-            FromInt => !dbl && signed,
-            ToInt => !dbl && signed && (f.imm >> 8) & 0xf == 3,
+            // (`index` holds the fraction bits of the fixed-point forms.)
+            FromInt => !dbl && signed && index == 0,
+            ToInt => !dbl && signed && (f.imm >> 8) & 0xf == 3 && index == 0,
             _ => false,
         };
         if !ok || (f.imm >> 24) & 1 == 1 {
