@@ -40,9 +40,9 @@ pub enum FpRound {
     /// FPCR.RMode, raising IXC when inexact (FRINTX).
     X = 6,
     /// FRINT32Z: toward zero, to an integral value in the 32-bit integer range (else the most
-    /// negative one, raising IOC).
+    /// negative one, raising IOC; IXC when inexact).
     Z32 = 7,
-    /// FRINT32X: FPCR.RMode (raising IXC), 32-bit range.
+    /// FRINT32X: FPCR.RMode, 32-bit range.
     X32 = 8,
     /// FRINT64Z.
     Z64 = 9,

@@ -390,7 +390,8 @@ fn round_int<F: Fmt>(x: u64, round: FpRound, env: &mut FpEnv) -> u64 {
         };
         return match r {
             Some(r) if r.to_f64() >= min && r.to_f64() < -min => {
-                if matches!(round, FpRound::X32 | FpRound::X64) && r != v {
+                // Unlike FRINTZ, FRINT32Z and FRINT64Z raise IXC too.
+                if r != v {
                     env.flags |= IXC;
                 }
                 r.u()
