@@ -97,7 +97,7 @@ pub fn build(cpu: &CpuState, info: &SigInfo, mask: u64, altstack: &GuestStack) -
     let fp = MC_RESERVED;
     put32(&mut f, fp, FPSIMD_MAGIC);
     put32(&mut f, fp + 4, FPSIMD_SIZE as u32);
-    put32(&mut f, fp + 8, cpu.fpsr as u32);
+    put32(&mut f, fp + 8, cpu.fpsr_value() as u32);
     put32(&mut f, fp + 12, cpu.fpcr as u32);
     for (i, v) in cpu.v.iter().enumerate() {
         put64(&mut f, fp + 16 + 16 * i, v[0]);
@@ -134,8 +134,8 @@ pub fn restore(cpu: &mut CpuState, f: &[u8]) -> Option<Restored> {
     cpu.sp = get64(f, MC_SP);
     cpu.pc = get64(f, MC_PC);
     cpu.set_nzcv(pstate & PSTATE_NZCV);
-    cpu.fpsr = get32(f, fpsimd + 8) as u64;
-    cpu.fpcr = get32(f, fpsimd + 12) as u64;
+    cpu.set_fpsr(get32(f, fpsimd + 8) as u64);
+    cpu.set_fpcr(get32(f, fpsimd + 12) as u64);
     for (i, v) in cpu.v.iter_mut().enumerate() {
         *v = [get64(f, fpsimd + 16 + 16 * i), get64(f, fpsimd + 24 + 16 * i)];
     }

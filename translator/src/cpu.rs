@@ -96,6 +96,17 @@ pub struct CpuState {
     /// at the next block exit instead of following a chained jump, so that even a guest spinning
     /// in a chained loop sees the signal promptly. Written by host signal handlers.
     pub pending: u64,
+    /// The guest's host MXCSR: FPCR.RMode as rounding control, every exception masked, and the
+    /// exception flags the inline SSE code accumulated (live in the host register while
+    /// translated code runs; see `ir::fpenv`).
+    pub mxcsr: u32,
+    /// The VM's own MXCSR, saved by the entry trampoline and restored at the exit.
+    pub host_mxcsr: u32,
+    /// Constants of the inline vector FP code (16-byte aligned), in each lane: the single
+    /// precision absolute-value mask, the smallest normal single, the same for doubles.
+    pub fp_const: [[u64; 2]; 4],
+    /// Non-zero when FPCR.FZ is set: the inline FP code then leaves everything to the helpers.
+    pub fp_slow: u64,
 }
 
 impl Default for CpuState {
@@ -118,6 +129,15 @@ impl Default for CpuState {
             exit_arg: 0,
             jump_cache: std::ptr::null_mut(),
             pending: 0,
+            mxcsr: crate::ir::fpenv::MXCSR_DEFAULT,
+            host_mxcsr: crate::ir::fpenv::MXCSR_DEFAULT,
+            fp_const: [
+                [0x7fff_ffff_7fff_ffff; 2],
+                [0x0080_0000_0080_0000; 2],
+                [!(1 << 63); 2],
+                [1 << 52; 2],
+            ],
+            fp_slow: 0,
         }
     }
 }
@@ -126,6 +146,26 @@ impl CpuState {
     /// NZCV in bits 31:28, computed from the lazy representation.
     pub fn nzcv(&self) -> u64 {
         materialize_nzcv(self.nzcv_kind, self.nzcv_a, self.nzcv_b)
+    }
+
+    /// FPSR as the guest reads it: the flags raised by the helpers and the ones the inline
+    /// code left in [`CpuState::mxcsr`].
+    pub fn fpsr_value(&self) -> u64 {
+        self.fpsr | crate::ir::fpenv::mxcsr_to_fpsr(self.mxcsr)
+    }
+
+    /// Write FPSR (clearing the flags held in MXCSR).
+    pub fn set_fpsr(&mut self, v: u64) {
+        self.fpsr = v;
+        self.mxcsr &= !crate::ir::fpenv::MXCSR_FLAGS;
+    }
+
+    /// Write FPCR: the rounding mode goes to [`CpuState::mxcsr`], FZ to [`CpuState::fp_slow`].
+    pub fn set_fpcr(&mut self, v: u64) {
+        use crate::ir::fpenv::*;
+        self.fpcr = v;
+        self.mxcsr = (self.mxcsr & MXCSR_FLAGS) | mxcsr_for_fpcr(v);
+        self.fp_slow = (v & FPCR_FZ != 0) as u64;
     }
 
     /// Replace the flags with explicit NZCV bits (31:28).
@@ -218,6 +258,15 @@ pub mod off {
     pub const JUMP_CACHE: i32 = offset_of!(CpuState, jump_cache) as i32;
     /// Pending host signal flag.
     pub const PENDING: i32 = offset_of!(CpuState, pending) as i32;
+    /// The guest's MXCSR.
+    pub const MXCSR: i32 = offset_of!(CpuState, mxcsr) as i32;
+    /// The VM's MXCSR while translated code runs.
+    pub const HOST_MXCSR: i32 = offset_of!(CpuState, host_mxcsr) as i32;
+    /// [`CpuState::fp_const`].
+    pub const FP_CONST: i32 = offset_of!(CpuState, fp_const) as i32;
+    const _: () = assert!(FP_CONST % 16 == 0);
+    /// Non-zero: inline FP code takes its slow path.
+    pub const FP_SLOW: i32 = offset_of!(CpuState, fp_slow) as i32;
     const _: () = assert!(SP == 248 && PC == 256);
     const _: () = assert!(vreg(0) % 16 == 0);
 }

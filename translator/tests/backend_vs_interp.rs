@@ -106,6 +106,10 @@ fn gen_case(g: &mut Gen, rows: &[&'static Row]) -> Case {
             v[0] = interesting_fp(g);
         }
     }
+    if g.chance(1, 2) {
+        // FPCR: RMode (23:22), FZ (24), DN (25).
+        cpu.set_fpcr(g.below(16) << 22);
+    }
     cpu.tpidr_el0 = g.next_u64();
     Case {
         pc,
@@ -118,7 +122,13 @@ fn gen_case(g: &mut Gen, rows: &[&'static Row]) -> Case {
 /// A single (low 32 bits) or double precision value: small integers and halves, signed zeros,
 /// infinities, quiet and signalling NaNs, denormals, values near the integer conversion limits.
 fn interesting_fp(g: &mut Gen) -> u64 {
-    let d: f64 = match g.below(12) {
+    let d: f64 = match g.below(14) {
+        // Around the smallest normals (tininess, flush-to-zero).
+        12 => f64::MIN_POSITIVE * [1.0, 1.0 - f64::EPSILON, 0.5, 1.5, 3.0][g.below(5) as usize],
+        13 => {
+            let f = f32::MIN_POSITIVE * [1.0, 1.0 - f32::EPSILON, 0.5, 0.75, 3.0][g.below(5) as usize];
+            return f.to_bits() as u64 | g.below(2) << 31;
+        }
         0 => 0.0,
         1 => -0.0,
         2 => f64::INFINITY,
@@ -167,7 +177,7 @@ fn visible(cpu: &CpuState) -> Vec<(String, u64)> {
         r.push((format!("v{i}.hi"), v[1]));
     }
     r.push(("fpcr".into(), cpu.fpcr));
-    r.push(("fpsr".into(), cpu.fpsr));
+    r.push(("fpsr".into(), cpu.fpsr_value()));
     r.push(("tpidr_el0".into(), cpu.tpidr_el0));
     r
 }

@@ -389,7 +389,13 @@ impl Generator {
 
     /// A random 128-bit vector value.
     fn vec_value(&mut self) -> u128 {
-        ((self.gen.interesting_u64() as u128) << 64) | self.gen.interesting_u64() as u128
+        let g = &mut self.gen;
+        match g.below(4) {
+            // Two doubles, four singles, or integers.
+            0 => ((fp_corner64(g) as u128) << 64) | fp_corner64(g) as u128,
+            1 => (0..4).fold(0u128, |v, i| v | (fp_corner32(g) as u128) << (32 * i)),
+            _ => ((g.interesting_u64() as u128) << 64) | g.interesting_u64() as u128,
+        }
     }
 
     /// A case of 1..=`max_len` instructions.
@@ -404,9 +410,8 @@ impl Generator {
         x[INDEX_REG as usize] = idx;
         let sp = g.interesting_u64();
         let nzcv = g.below(16) << 28;
-        // Mostly the default FPCR; sometimes DN. FZ and the rounding mode are not drawn until a64x
-        // honours them (issue 4).
-        let fpcr = if g.chance(1, 4) { g.next_u64() & 0x0200_0000 } else { 0 };
+        // Half the time the default FPCR, else random RMode (23:22), FZ (24) and DN (25).
+        let fpcr = if g.chance(1, 2) { g.below(16) << 22 } else { 0 };
         let fpsr = if g.chance(1, 4) { g.next_u64() & 0x0800_009f } else { 0 };
         let tpidr = g.next_u64();
         let mut scratch = vec![0u8; SCRATCH_SIZE];
@@ -539,14 +544,9 @@ impl Generator {
             }
             Kind::Literal => w = set_bits(w, 23, 5, (g.range(0, 64) as i64 - 32) as u32),
             Kind::SysReg => {
-                // NZCV, FPCR, FPSR, TPIDR_EL0 (their MRS encodings' bits 19:5). Reading FPSR into
-                // a register would expose the exception flags a64x does not compute yet (see
-                // exec::FPSR_NOT_COMPARED), so FPSR is only written.
+                // NZCV, FPCR, FPSR, TPIDR_EL0 (their MRS encodings' bits 19:5).
                 let reg = *g.pick(&[0xd53b_4200u32, 0xd53b_4400, 0xd53b_4420, 0xd53b_d040]);
                 w = set_bits(w, 19, 5, reg >> 5);
-                if reg == 0xd53b_4420 && w & (1 << 21) != 0 {
-                    return None;
-                }
             }
             Kind::SysOp => w = set_bits(w, 4, 0, SCRATCH_REG),
             // BRK needs nothing: its immediate is free and it writes no register.
@@ -576,11 +576,6 @@ impl Generator {
                     _ => return None,
                 };
                 if !matches!(reg, SysReg::Nzcv | SysReg::Fpcr | SysReg::Fpsr | SysReg::TpidrEl0) {
-                    return None;
-                }
-                // Writing FPCR could turn on flush-to-zero or a rounding mode, which a64x does
-                // not honour for arithmetic yet (issue 4).
-                if matches!(inst, Inst::Msr { reg: SysReg::Fpcr, .. }) {
                     return None;
                 }
             }
@@ -650,5 +645,89 @@ mod tests {
         for row in TABLE {
             assert!(seen.contains(row.name), "never drawn: {}", row.name);
         }
+    }
+}
+
+/// A double: one of the values FP code has trouble with (signed zeros, infinities, quiet and
+/// signalling NaNs with payloads, denormals, the smallest and largest normals, halves and ties,
+/// values near the integer conversion limits), a small or a random value.
+fn fp_corner64(g: &mut Gen) -> u64 {
+    const C: &[f64] = &[
+        0.0,
+        1.0,
+        0.5,
+        1.5,
+        2.5,
+        3.0,
+        0.1,
+        f64::INFINITY,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        f64::MIN_POSITIVE * (1.0 - f64::EPSILON),
+        f64::MIN_POSITIVE * (1.0 + f64::EPSILON),
+        f64::MIN_POSITIVE * 0.5,
+        1.0 - f64::EPSILON / 2.0,
+        1.0 + f64::EPSILON,
+        2147483647.5,
+        2147483648.0,
+        2147483648.5,
+        4294967295.5,
+        4294967296.0,
+        9.223372036854775e18,
+        9.223372036854776e18,
+        1.8446744073709552e19,
+        1.1754943508222875e-38,
+        3.4028234663852886e38,
+        3.4028235677973366e38,
+    ];
+    let sign = g.below(2) << 63;
+    sign | match g.below(8) {
+        0 | 1 => C[g.below(C.len() as u64) as usize].to_bits(),
+        // NaNs: quiet or signalling, with a payload.
+        2 => 0x7ff0_0000_0000_0000 | g.below(2) << 51 | (g.next_u64() & 0x0007_ffff_ffff_ffff).max(1),
+        // Denormals.
+        3 => g.next_u64() & 0x000f_ffff_ffff_ffff,
+        4 => ((g.below(129) as f64 - 64.0) / 4.0).to_bits() & !(1 << 63),
+        // Exponents near the extremes.
+        5 => (g.next_u64() & 0x800f_ffff_ffff_ffff) | [1u64, 2, 0x7fe, 0x7fd, 0x3ff][g.below(5) as usize] << 52,
+        _ => g.next_u64() & !(1 << 63),
+    }
+}
+
+/// A single, drawn as [`fp_corner64`] draws doubles.
+fn fp_corner32(g: &mut Gen) -> u32 {
+    const C: &[f32] = &[
+        0.0,
+        1.0,
+        0.5,
+        1.5,
+        2.5,
+        3.0,
+        0.1,
+        f32::INFINITY,
+        f32::MAX,
+        f32::MIN_POSITIVE,
+        f32::MIN_POSITIVE * (1.0 - f32::EPSILON),
+        f32::MIN_POSITIVE * (1.0 + f32::EPSILON),
+        f32::MIN_POSITIVE * 0.5,
+        1.0 - f32::EPSILON / 2.0,
+        1.0 + f32::EPSILON,
+        2147483648.0,
+        2147483520.0,
+        4294967296.0,
+        4294967040.0,
+        9.223372e18,
+        1.8446744e19,
+        8388608.5,
+        16777215.0,
+    ];
+    let sign = (g.below(2) as u32) << 31;
+    sign | match g.below(8) {
+        0 | 1 => C[g.below(C.len() as u64) as usize].to_bits(),
+        2 => 0x7f80_0000 | (g.below(2) as u32) << 22 | (g.next_u64() as u32 & 0x003f_ffff).max(1),
+        3 => g.next_u64() as u32 & 0x007f_ffff,
+        4 => ((g.below(129) as f32 - 64.0) / 4.0).to_bits() & !(1 << 31),
+        5 => (g.next_u64() as u32 & 0x807f_ffff) | [1u32, 2, 0xfe, 0xfd, 0x7f][g.below(5) as usize] << 23,
+        _ => g.next_u64() as u32 & !(1 << 31),
     }
 }

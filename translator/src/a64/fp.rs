@@ -29,8 +29,18 @@ pub enum FpRounding {
     Zero,
     /// To nearest, ties away from zero (A).
     TieAway,
-    /// The mode FPCR.RMode selects (FRINTI, FRINTX).
+    /// The mode FPCR.RMode selects (FRINTI).
     Fpcr,
+    /// The mode FPCR.RMode selects, signalling inexact results (FRINTX).
+    FpcrExact,
+    /// FRINT32Z (FEAT_FRINTTS).
+    Int32Z,
+    /// FRINT32X.
+    Int32X,
+    /// FRINT64Z.
+    Int64Z,
+    /// FRINT64X.
+    Int64X,
 }
 
 /// FP data-processing (1 source).
@@ -197,7 +207,12 @@ pub(super) fn dp1(w: u32) -> Inst {
         0b001010 => Fp1Op::Rint(NegInf),
         0b001011 => Fp1Op::Rint(Zero),
         0b001100 => Fp1Op::Rint(TieAway),
-        0b001110 | 0b001111 => Fp1Op::Rint(Fpcr),
+        0b001110 => Fp1Op::Rint(FpcrExact),
+        0b010000 => Fp1Op::Rint(Int32Z),
+        0b010001 => Fp1Op::Rint(Int32X),
+        0b010010 => Fp1Op::Rint(Int64Z),
+        0b010011 => Fp1Op::Rint(Int64X),
+        0b001111 => Fp1Op::Rint(Fpcr),
         _ => return Inst::Undefined,
     };
     if op == Fp1Op::Cvt(ty) {
@@ -389,13 +404,62 @@ pub(super) fn conv_fixed(w: u32) -> Inst {
     }
 }
 
-/// AdvSIMD scalar two-register miscellaneous: the FP <-> integer conversions (the other
-/// operations of the class are not implemented).
+/// AdvSIMD scalar pairwise, floating point: FADDP, FMAXNMP, FMINNMP, FMAXP, FMINP (scalar) on
+/// the two elements of V`n`.
+pub(super) fn scalar_pairwise(w: u32) -> Inst {
+    let op = match (bit(w, 29), bits(w, 16, 12), bit(w, 23)) {
+        (true, 0b01100, false) => VecFpOp::MaxNmp,
+        (true, 0b01100, true) => VecFpOp::MinNmp,
+        (true, 0b01101, false) => VecFpOp::Addp,
+        (true, 0b01111, false) => VecFpOp::Maxp,
+        (true, 0b01111, true) => VecFpOp::Minp,
+        _ => return Inst::Undefined,
+    };
+    Inst::VecFp {
+        op,
+        double: bit(w, 22),
+        q: false,
+        scalar: true,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 5),
+        round: FpRounding::TieEven,
+        signed: false,
+        index: 0,
+    }
+}
+
+/// AdvSIMD scalar two-register miscellaneous: the FP <-> integer conversions, FRECPE,
+/// FRSQRTE, FRECPX and the FP compares with zero; the integer ops of the class.
 pub(super) fn scalar_two_misc(w: u32) -> Inst {
     use FpRounding::*;
     let ty = if bit(w, 22) { FpType::D } else { FpType::S };
     let unsigned = bit(w, 29);
     let (rd, rn) = (vr(w, 0), vr(w, 5));
+    let vec_fp = |op| Inst::VecFp {
+        op,
+        double: ty == FpType::D,
+        q: false,
+        scalar: true,
+        rd,
+        rn,
+        rm: rn,
+        round: TieEven,
+        signed: false,
+        index: 0,
+    };
+    match (unsigned, bit(w, 23), bits(w, 16, 12)) {
+        (false, true, 0b11101) => return vec_fp(VecFpOp::Recpe),
+        (true, true, 0b11101) => return vec_fp(VecFpOp::Rsqrte),
+        (false, true, 0b11111) => return vec_fp(VecFpOp::Recpx),
+        (false, true, 0b01100) => return vec_fp(VecFpOp::CmgtZ),
+        (false, true, 0b01101) => return vec_fp(VecFpOp::CmeqZ),
+        (false, true, 0b01110) => return vec_fp(VecFpOp::CmltZ),
+        (true, true, 0b01100) => return vec_fp(VecFpOp::CmgeZ),
+        (true, true, 0b01101) => return vec_fp(VecFpOp::CmleZ),
+        (true, false, 0b10110) if ty == FpType::D => return vec_fp(VecFpOp::Cvtxn),
+        _ => {}
+    }
     let rounding = match (bit(w, 23), bits(w, 16, 12)) {
         (false, 0b11101) => return Inst::Fp(FpInst::FromIntV { ty, unsigned, rd, rn }),
         (false, 0b11010) => TieEven,

@@ -102,7 +102,7 @@ pub static TABLE: &[Row] = &[
     row!("AdvSIMD scalar three same", 0xdf20_0400, 0x5e20_0400, simd::scalar_three_same),
     row!("AdvSIMD scalar copy", 0xffe0_fc00, 0x5e00_0400, simd::scalar_copy),
     row!("AdvSIMD scalar pairwise ADDP", 0xffff_fc00, 0x5ef1_b800, simd::addp_scalar),
-    row!("AdvSIMD scalar pairwise (FP)", 0xdf3e_0c00, 0x5e30_0800, simd::pairwise_scalar_fp),
+    row!("AdvSIMD scalar pairwise (FP)", 0xdf3e_0c00, 0x5e30_0800, fp::scalar_pairwise),
     row!("AdvSIMD scalar three same extra", 0xdf20_8400, 0x5e00_8400, simd_sat::scalar_three_same_extra),
     row!("AdvSIMD scalar three different", 0xdf20_0c00, 0x5e20_0000, simd_sat::scalar_three_diff),
     row!("AdvSIMD scalar x indexed element", 0xdf00_0400, 0x5f00_0000, simd_sat::scalar_by_element),

@@ -127,6 +127,19 @@ pub(super) fn two_misc(w: u32) -> Inst {
 
 /// AdvSIMD across lanes.
 pub(super) fn across(w: u32) -> Inst {
+    if bit(w, 29) && matches!(bits(w, 16, 12), 0b01100 | 0b01111) {
+        // FMAXNMV, FMINNMV, FMAXV, FMINV: four singles only.
+        if bit(w, 22) || !bit(w, 30) {
+            return Inst::Undefined;
+        }
+        let op = match (bits(w, 16, 12), bit(w, 23)) {
+            (0b01100, false) => VecFpOp::MaxNmv,
+            (0b01100, true) => VecFpOp::MinNmv,
+            (_, false) => VecFpOp::Maxv,
+            (_, true) => VecFpOp::Minv,
+        };
+        return vec_fp(w, op, FpRounding::TieEven, false, 0);
+    }
     let a = arr(w);
     use VecOp2::*;
     let op = match (bits(w, 16, 12), bit(w, 29)) {
@@ -161,7 +174,44 @@ pub(super) fn addp_scalar(w: u32) -> Inst {
 }
 
 /// AdvSIMD shift by immediate (immh != 0).
+/// SCVTF/UCVTF/FCVTZS/FCVTZU (vector or scalar, fixed-point) of the shift-by-immediate classes:
+/// `index` carries the fraction bits.
+fn fixed_point_fp(w: u32, scalar: bool) -> Option<Inst> {
+    let op = match bits(w, 15, 11) {
+        0b11100 => VecFpOp::FromInt,
+        0b11111 => VecFpOp::ToInt,
+        _ => return None,
+    };
+    let (immh, immhb) = (bits(w, 22, 19), bits(w, 22, 16));
+    let (double, fbits) = if immh & 8 != 0 {
+        (true, 128 - immhb)
+    } else if immh & 4 != 0 {
+        (false, 64 - immhb)
+    } else {
+        return Some(Inst::Undefined);
+    };
+    let q = bit(w, 30) && !scalar;
+    if double && !q && !scalar {
+        return Some(Inst::Undefined);
+    }
+    Some(Inst::VecFp {
+        op,
+        double,
+        q,
+        scalar,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 5),
+        round: FpRounding::Zero,
+        signed: !bit(w, 29),
+        index: fbits as u8,
+    })
+}
+
 pub(super) fn shift_imm(w: u32) -> Inst {
+    if let Some(i) = fixed_point_fp(w, false) {
+        return i;
+    }
     if let Some(i) = super::simd_sat::shift_imm(w, false) {
         return i;
     }
@@ -507,7 +557,7 @@ pub(super) fn three_diff(w: u32) -> Inst {
 fn vec_fp(w: u32, op: VecFpOp, round: FpRounding, signed: bool, index: u8) -> Inst {
     let double = bit(w, 22);
     let q = bit(w, 30);
-    if double && !q && !matches!(op, VecFpOp::Cvtl | VecFpOp::Cvtn) {
+    if double && !q && !matches!(op, VecFpOp::Cvtl | VecFpOp::Cvtn | VecFpOp::Cvtxn) {
         return Inst::Undefined;
     }
     Inst::VecFp {
@@ -541,7 +591,15 @@ pub(super) fn scalar_three_same(w: u32) -> Inst {
                 ..
             } if matches!(
                 op,
-                VecFpOp::Abd | VecFpOp::Cmeq | VecFpOp::Cmge | VecFpOp::Cmgt | VecFpOp::Acge | VecFpOp::Acgt
+                VecFpOp::Abd
+                    | VecFpOp::Cmeq
+                    | VecFpOp::Cmge
+                    | VecFpOp::Cmgt
+                    | VecFpOp::Acge
+                    | VecFpOp::Acgt
+                    | VecFpOp::Mulx
+                    | VecFpOp::Recps
+                    | VecFpOp::Rsqrts
             ) =>
             {
                 Inst::VecFp {
@@ -588,6 +646,9 @@ fn three_same_fp(w: u32) -> Inst {
     let op = match (bit(w, 29), bit(w, 23), bits(w, 15, 11)) {
         (false, false, 0b11000) => MaxNm,
         (false, false, 0b11001) => Mla,
+        (false, false, 0b11011) => Mulx,
+        (false, false, 0b11111) => Recps,
+        (false, true, 0b11111) => Rsqrts,
         (false, false, 0b11010) => Add,
         (false, false, 0b11100) => Cmeq,
         (false, false, 0b11110) => Max,
@@ -627,14 +688,19 @@ fn two_misc_fp(w: u32) -> Inst {
         (true, true, 0b01111) => (Neg, TieEven, false),
         (true, true, 0b11111) => (Sqrt, TieEven, false),
         (false, false, 0b10110) => (Cvtn, TieEven, false),
+        (true, false, 0b10110) => (Cvtxn, TieEven, false),
         (false, false, 0b10111) => (Cvtl, TieEven, false),
         (false, false, 0b11000) => (Rint, TieEven, false),
         (false, false, 0b11001) => (Rint, NegInf, false),
         (false, true, 0b11000) => (Rint, PosInf, false),
         (false, true, 0b11001) => (Rint, Zero, false),
         (true, false, 0b11000) => (Rint, TieAway, false),
-        (true, false, 0b11001) => (Rint, Fpcr, false),
+        (true, false, 0b11001) => (Rint, FpcrExact, false),
         (true, true, 0b11001) => (Rint, Fpcr, false),
+        (false, false, 0b11110) => (Rint, Int32Z, false),
+        (true, false, 0b11110) => (Rint, Int32X, false),
+        (false, false, 0b11111) => (Rint, Int64Z, false),
+        (true, false, 0b11111) => (Rint, Int64X, false),
         (false, false, 0b11010) => (ToInt, TieEven, true),
         (false, false, 0b11011) => (ToInt, NegInf, true),
         (false, false, 0b11100) => (ToInt, TieAway, true),
@@ -647,10 +713,15 @@ fn two_misc_fp(w: u32) -> Inst {
         (true, true, 0b11011) => (ToInt, Zero, false),
         (false, false, 0b11101) => (FromInt, TieEven, true),
         (true, false, 0b11101) => (FromInt, TieEven, false),
+        (false, true, 0b11101) => (Recpe, TieEven, false),
+        (true, true, 0b11101) => (Rsqrte, TieEven, false),
+        // URECPE/URSQRTE: 32-bit lanes only.
+        (false, true, 0b11100) if !bit(w, 22) => (Urecpe, TieEven, false),
+        (true, true, 0b11100) if !bit(w, 22) => (Ursqrte, TieEven, false),
         _ => return Inst::Undefined,
     };
-    // FCVTN/FCVTL here handle single <-> double only (sz == 1).
-    if matches!(op, Cvtn | Cvtl) && !bit(w, 22) {
+    // FCVTN/FCVTL/FCVTXN here handle single <-> double only (sz == 1).
+    if matches!(op, Cvtn | Cvtl | Cvtxn) && !bit(w, 22) {
         return Inst::Undefined;
     }
     vec_fp(w, op, round, signed, 0)
@@ -669,6 +740,7 @@ pub(super) fn by_element(w: u32) -> Inst {
         (false, 0b0001) => MlaElem,
         (false, 0b0101) => MlsElem,
         (false, 0b1001) => MulElem,
+        (true, 0b1001) => MulxElem,
         _ => return Inst::Undefined,
     };
     let (h, l) = (bits(w, 11, 11), bits(w, 21, 21));
@@ -709,44 +781,34 @@ pub(super) fn scalar_fp(i: Inst) -> Inst {
     }
 }
 
-/// AdvSIMD scalar x indexed element, FP: FMUL, FMLA, FMLS (by element, scalar).
+/// AdvSIMD scalar x indexed element, floating point: FMLA, FMLS, FMUL, FMULX (by element) on
+/// element 0.
 pub(super) fn scalar_by_element_fp(w: u32) -> Inst {
-    match by_element(w | (1 << 30)) {
-        i @ Inst::VecFp {
-            op: VecFpOp::MulElem | VecFpOp::MlaElem | VecFpOp::MlsElem,
+    // The vector form's fields, Q = 1.
+    match by_element((w & !(1 << 28)) | (1 << 30)) {
+        Inst::VecFp {
+            op: op @ (VecFpOp::MulElem | VecFpOp::MlaElem | VecFpOp::MlsElem | VecFpOp::MulxElem),
+            double,
+            rd,
+            rn,
+            rm,
+            round,
+            signed,
+            index,
             ..
-        } => scalar_fp(i),
+        } => Inst::VecFp {
+            op,
+            double,
+            q: false,
+            scalar: true,
+            rd,
+            rn,
+            rm,
+            round,
+            signed,
+            index,
+        },
         _ => Inst::Undefined,
-    }
-}
-
-/// AdvSIMD scalar pairwise, FP: FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP of the two elements of
-/// a .2s or .2d source (the U = 0 forms are half precision, not implemented).
-pub(super) fn pairwise_scalar_fp(w: u32) -> Inst {
-    use VecFpOp::*;
-    if !bit(w, 29) {
-        return Inst::Undefined;
-    }
-    let op = match (bits(w, 16, 12), bit(w, 23)) {
-        (0b01100, false) => MaxNmp,
-        (0b01100, true) => MinNmp,
-        (0b01101, false) => Addp,
-        (0b01111, false) => Maxp,
-        (0b01111, true) => Minp,
-        _ => return Inst::Undefined,
-    };
-    let double = bit(w, 22);
-    Inst::VecFp {
-        op,
-        double,
-        q: double,
-        scalar: true,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 5),
-        round: FpRounding::TieEven,
-        signed: false,
-        index: 0,
     }
 }
 
@@ -768,6 +830,9 @@ pub(super) fn scalar_copy(w: u32) -> Inst {
 
 /// AdvSIMD scalar shift by immediate (D elements): SSHR, USHR, SSRA, USRA, SHL.
 pub(super) fn scalar_shift_imm(w: u32) -> Inst {
+    if let Some(i) = fixed_point_fp(w, true) {
+        return i;
+    }
     if let Some(i) = super::simd_sat::shift_imm(w, true) {
         return i;
     }

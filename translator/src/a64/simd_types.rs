@@ -216,6 +216,26 @@ pub enum VecFpOp {
     MulElem,
     MlaElem,
     MlsElem,
+    /// FMULX, FMULX (by element).
+    Mulx,
+    MulxElem,
+    /// FRECPS, FRSQRTS.
+    Recps,
+    Rsqrts,
+    /// FRECPE, FRSQRTE, FRECPX (scalar only).
+    Recpe,
+    Rsqrte,
+    Recpx,
+    /// URECPE, URSQRTE (32-bit integer lanes).
+    Urecpe,
+    Ursqrte,
+    /// FMAXNMV, FMINNMV, FMAXV, FMINV (4S).
+    MaxNmv,
+    MinNmv,
+    Maxv,
+    Minv,
+    /// FCVTXN/FCVTXN2 (double to single, round to odd).
+    Cvtxn,
 }
 
 /// Vector-immediate operations.

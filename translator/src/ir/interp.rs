@@ -156,13 +156,13 @@ pub unsafe fn run(block: &Block, cpu: &mut CpuState) -> Outcome {
             Op::GetSys(f) => match f {
                 SysField::Tpidr => cpu.tpidr_el0,
                 SysField::Fpcr => cpu.fpcr,
-                SysField::Fpsr => cpu.fpsr,
+                SysField::Fpsr => cpu.fpsr_value(),
             },
             Op::SetSys(f, v) => {
                 match f {
                     SysField::Tpidr => cpu.tpidr_el0 = g(v),
-                    SysField::Fpcr => cpu.fpcr = g(v),
-                    SysField::Fpsr => cpu.fpsr = g(v),
+                    SysField::Fpcr => cpu.set_fpcr(g(v)),
+                    SysField::Fpsr => cpu.set_fpsr(g(v)),
                 }
                 0
             }

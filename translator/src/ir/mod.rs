@@ -4,6 +4,9 @@
 
 pub mod crypto;
 pub mod fp;
+pub mod fpenv;
+mod fprecip;
+mod fpsem;
 pub mod interp;
 pub mod print;
 pub mod vecfn;
@@ -428,7 +431,7 @@ impl Op {
                 | Load(..)
                 | InsnStart(_)
                 | Snapshot(..)
-        ) || matches!(self, Fp(f) if !f.has_value())
+        ) || matches!(self, Fp(_))
     }
 
     /// The values this op reads.

@@ -615,7 +615,10 @@ pub fn apply(cpu: &mut CpuState, f: &VecFn, d: u8, n: u8, m: u8) {
         *t = get(cpu, (n + i as u8) % 32);
     }
     let r = if f.kind == VecKind::Fp {
-        super::vfp::eval(f, get(cpu, n), get(cpu, m), get(cpu, d), cpu.fpcr)
+        let mut env = super::fpenv::FpEnv::new(cpu.fpcr);
+        let r = super::vfp::eval(f, get(cpu, n), get(cpu, m), get(cpu, d), &mut env);
+        cpu.fpsr |= env.flags;
+        r
     } else if f.kind == VecKind::Sat {
         let (r, qc) = super::vecsat::eval(f, get(cpu, n), get(cpu, m), get(cpu, d));
         if qc {
@@ -636,6 +639,8 @@ pub unsafe extern "C" fn helper_vec(cpu: *mut CpuState, code: u64, imm: u64, reg
     // SAFETY: emitted code passes its pinned CpuState pointer.
     let cpu = unsafe { &mut *cpu };
     let f = VecFn::decode(code, imm);
+    // FP semantics compute in Rust: under the VM's MXCSR, the guest's restored afterwards.
+    let _mx = (f.kind == VecKind::Fp).then(super::fpenv::HostMxcsr::enter);
     apply(
         cpu,
         &f,

@@ -4,6 +4,7 @@
 //! FMUL/FMLA/FMLS): lane by lane with the scalar semantics of [`super::fp`].
 
 use super::fp::{lane, FpKind, FpOp, FpRound, FpTy};
+use super::fpenv::FpEnv;
 use super::vecfn::VecFn;
 
 /// Which vector FP operation (carried in `VecFn::imm` bits 7:0 of a `VecKind::Fp` op).
@@ -50,21 +51,39 @@ pub enum VfpKind {
     MulElem,
     MlaElem,
     MlsElem,
+    Mulx,
+    MulxElem,
+    Recps,
+    Rsqrts,
+    Recpe,
+    Rsqrte,
+    Recpx,
+    Urecpe,
+    Ursqrte,
+    /// FMAXNMV, FMINNMV, FMAXV, FMINV (four singles).
+    MaxNmv,
+    MinNmv,
+    Maxv,
+    Minv,
+    /// FCVTXN/FCVTXN2 (double to single, rounding to odd; esize is the source's).
+    Cvtxn,
 }
 
-const KINDS: [VfpKind; 37] = {
+const KINDS: [VfpKind; 51] = {
     use VfpKind::*;
     [
         Add, Sub, Mul, Div, Max, Min, MaxNm, MinNm, Mla, Mls, Abd, Addp, Maxp, Minp, MaxNmp, MinNmp, Cmeq, Cmge, Cmgt,
         Acge, Acgt, CmeqZ, CmgeZ, CmgtZ, CmleZ, CmltZ, Abs, Neg, Sqrt, Rint, ToInt, FromInt, Cvtl, Cvtn, MulElem,
-        MlaElem, MlsElem,
+        MlaElem, MlsElem, Mulx, MulxElem, Recps, Rsqrts, Recpe, Rsqrte, Recpx, Urecpe, Ursqrte, MaxNmv, MinNmv, Maxv,
+        Minv, Cvtxn,
     ]
 };
 
 /// The immediate of a vector FP op: kind, rounding (Rint/ToInt), signedness (ToInt/FromInt) and
-/// element index (by-element forms).
+/// element index (by-element forms) or fraction bits (ToInt/FromInt, fixed point). Bit 24 marks
+/// the scalar forms.
 pub fn imm(kind: VfpKind, round: FpRound, signed: bool, index: u8) -> u64 {
-    kind as u64 | (round as u64) << 8 | (signed as u64) << 12 | (index as u64) << 16
+    kind as u64 | (round as u64) << 8 | (signed as u64) << 12 | (index as u64) << 32
 }
 
 /// The kind of a vector FP immediate.
@@ -74,7 +93,7 @@ pub fn kind(imm: u64) -> VfpKind {
 
 fn round_of(imm: u64) -> FpRound {
     use FpRound::*;
-    [N, P, M, Z, A, Fpcr][((imm >> 8) & 0xf) as usize % 6]
+    [N, P, M, Z, A, Fpcr, X, Z32, X32, Z64, X64][((imm >> 8) & 0xf) as usize % 11]
 }
 
 fn get(v: u128, es: u8, i: usize) -> u64 {
@@ -98,7 +117,7 @@ fn put(v: &mut u128, es: u8, i: usize, x: u64) {
 }
 
 /// Evaluate a vector FP op (`f.kind == VecKind::Fp`) on V`n`, V`m` and the old V`d`.
-pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, fpcr: u64) -> u128 {
+pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
     use VfpKind::*;
     let k = kind(f.imm);
     let es = f.esize;
@@ -113,31 +132,55 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, fpcr: u64) -> u128 {
     } as usize;
     let op = |kind: FpKind| FpOp::new(kind, ty);
     let ones = if es == 3 { u64::MAX } else { 0xffff_ffff };
-    let nzcv = |a: u64, b: u64| lane(&op(FpKind::Cmp), a, b, 0, fpcr) >> 28;
-    let abs = |x: u64| lane(&op(FpKind::Abs), x, 0, 0, fpcr);
+    // FCMEQ is a quiet compare; FCMGE, FCMGT, FACGE, FACGT (and the zero forms) signal.
+    let nzcv = |a: u64, b: u64, signal: bool, env: &mut FpEnv| {
+        let mut o = op(FpKind::Cmp);
+        o.signal = signal;
+        lane(&o, a, b, 0, env) >> 28
+    };
+    let abs = |x: u64| x & if es == 3 { !(1u64 << 63) } else { 0x7fff_ffff };
     let mut out = 0u128;
     match k {
         Cvtl => {
             // Two singles from the lower (or, for FCVTL2, upper) half become doubles.
             let base = if f.q { 2 } else { 0 };
             for i in 0..2 {
-                let r = lane(&FpOp::new(FpKind::Cvt, FpTy::S), get(n, 2, base + i), 0, 0, fpcr);
+                let r = lane(&FpOp::new(FpKind::Cvt, FpTy::S), get(n, 2, base + i), 0, 0, env);
                 put(&mut out, 3, i, r);
             }
             return out;
         }
-        Cvtn => {
+        Cvtn | Cvtxn => {
+            let cvt = |x: u64, env: &mut FpEnv| {
+                if k == Cvtn {
+                    lane(&FpOp::new(FpKind::Cvt, FpTy::D), x, 0, 0, env)
+                } else {
+                    super::fpsem::convert_odd(x, env)
+                }
+            };
+            if (f.imm >> 24) & 1 == 1 {
+                // FCVTXN (scalar).
+                return cvt(get(n, 3, 0), env) as u128;
+            }
             let mut r = if f.q { d & u64::MAX as u128 } else { 0 };
             let base = if f.q { 2 } else { 0 };
             for i in 0..2 {
-                put(
-                    &mut r,
-                    2,
-                    base + i,
-                    lane(&FpOp::new(FpKind::Cvt, FpTy::D), get(n, 3, i), 0, 0, fpcr),
-                );
+                let x = cvt(get(n, 3, i), env);
+                put(&mut r, 2, base + i, x);
             }
             return r;
+        }
+        MaxNmv | MinNmv | Maxv | Minv => {
+            // `Reduce`: op(op(e0, e1), op(e2, e3)).
+            let o = op(match k {
+                MaxNmv => FpKind::MaxNm,
+                MinNmv => FpKind::MinNm,
+                Maxv => FpKind::Max,
+                _ => FpKind::Min,
+            });
+            let lo = lane(&o, get(n, 2, 0), get(n, 2, 1), 0, env);
+            let hi = lane(&o, get(n, 2, 2), get(n, 2, 3), 0, env);
+            return lane(&o, lo, hi, 0, env) as u128;
         }
         Addp | Maxp | Minp | MaxNmp | MinNmp => {
             let kind = match k {
@@ -157,58 +200,63 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, fpcr: u64) -> u128 {
                 }
             };
             for i in 0..lanes {
-                put(&mut out, es, i, lane(&op(kind), cat(2 * i), cat(2 * i + 1), 0, fpcr));
+                put(&mut out, es, i, lane(&op(kind), cat(2 * i), cat(2 * i + 1), 0, env));
             }
             return out;
         }
         _ => {}
     }
-    let index = ((f.imm >> 16) & 0xf) as usize;
+    let index = ((f.imm >> 32) & 0xff) as usize;
     for i in 0..lanes {
         let (a, b, acc) = (get(n, es, i), get(m, es, i), get(d, es, i));
         let r = match k {
-            Add => lane(&op(FpKind::Add), a, b, 0, fpcr),
-            Sub => lane(&op(FpKind::Sub), a, b, 0, fpcr),
-            Mul => lane(&op(FpKind::Mul), a, b, 0, fpcr),
-            Div => lane(&op(FpKind::Div), a, b, 0, fpcr),
-            Max => lane(&op(FpKind::Max), a, b, 0, fpcr),
-            Min => lane(&op(FpKind::Min), a, b, 0, fpcr),
-            MaxNm => lane(&op(FpKind::MaxNm), a, b, 0, fpcr),
-            MinNm => lane(&op(FpKind::MinNm), a, b, 0, fpcr),
+            Add => lane(&op(FpKind::Add), a, b, 0, env),
+            Sub => lane(&op(FpKind::Sub), a, b, 0, env),
+            Mul => lane(&op(FpKind::Mul), a, b, 0, env),
+            Div => lane(&op(FpKind::Div), a, b, 0, env),
+            Max => lane(&op(FpKind::Max), a, b, 0, env),
+            Min => lane(&op(FpKind::Min), a, b, 0, env),
+            MaxNm => lane(&op(FpKind::MaxNm), a, b, 0, env),
+            MinNm => lane(&op(FpKind::MinNm), a, b, 0, env),
             // FMLA: d + n*m fused; FMLS: d - n*m (FPNeg of the first multiplicand).
-            Mla => lane(&op(FpKind::Madd), a, b, acc, fpcr),
-            Mls => lane(&op(FpKind::Msub), a, b, acc, fpcr),
-            MulElem => lane(&op(FpKind::Mul), a, get(m, es, index), 0, fpcr),
-            MlaElem => lane(&op(FpKind::Madd), a, get(m, es, index), acc, fpcr),
-            MlsElem => lane(&op(FpKind::Msub), a, get(m, es, index), acc, fpcr),
-            Abd => abs(lane(&op(FpKind::Sub), a, b, 0, fpcr)),
+            Mla => lane(&op(FpKind::Madd), a, b, acc, env),
+            Mls => lane(&op(FpKind::Msub), a, b, acc, env),
+            MulElem => lane(&op(FpKind::Mul), a, get(m, es, index), 0, env),
+            MlaElem => lane(&op(FpKind::Madd), a, get(m, es, index), acc, env),
+            MlsElem => lane(&op(FpKind::Msub), a, get(m, es, index), acc, env),
+            Abd => abs(lane(&op(FpKind::Sub), a, b, 0, env)),
             // Compares: all ones when true; unordered is false.
-            Cmeq => ones * (nzcv(a, b) == 0b0110) as u64,
-            Cmge => ones * matches!(nzcv(a, b), 0b0110 | 0b0010) as u64,
-            Cmgt => ones * (nzcv(a, b) == 0b0010) as u64,
-            Acge => ones * matches!(nzcv(abs(a), abs(b)), 0b0110 | 0b0010) as u64,
-            Acgt => ones * (nzcv(abs(a), abs(b)) == 0b0010) as u64,
-            CmeqZ => ones * (nzcv(a, 0) == 0b0110) as u64,
-            CmgeZ => ones * matches!(nzcv(a, 0), 0b0110 | 0b0010) as u64,
-            CmgtZ => ones * (nzcv(a, 0) == 0b0010) as u64,
-            CmleZ => ones * matches!(nzcv(a, 0), 0b0110 | 0b1000) as u64,
-            CmltZ => ones * (nzcv(a, 0) == 0b1000) as u64,
+            Cmeq => ones * (nzcv(a, b, false, env) == 0b0110) as u64,
+            Cmge => ones * matches!(nzcv(a, b, true, env), 0b0110 | 0b0010) as u64,
+            Cmgt => ones * (nzcv(a, b, true, env) == 0b0010) as u64,
+            Acge => ones * matches!(nzcv(abs(a), abs(b), true, env), 0b0110 | 0b0010) as u64,
+            Acgt => ones * (nzcv(abs(a), abs(b), true, env) == 0b0010) as u64,
+            CmeqZ => ones * (nzcv(a, 0, false, env) == 0b0110) as u64,
+            CmgeZ => ones * matches!(nzcv(a, 0, true, env), 0b0110 | 0b0010) as u64,
+            CmgtZ => ones * (nzcv(a, 0, true, env) == 0b0010) as u64,
+            CmleZ => ones * matches!(nzcv(a, 0, true, env), 0b0110 | 0b1000) as u64,
+            CmltZ => ones * (nzcv(a, 0, true, env) == 0b1000) as u64,
             Abs => abs(a),
-            Neg => lane(&op(FpKind::Neg), a, 0, 0, fpcr),
-            Sqrt => lane(&op(FpKind::Sqrt), a, 0, 0, fpcr),
+            Neg => lane(&op(FpKind::Neg), a, 0, 0, env),
+            Sqrt => lane(&op(FpKind::Sqrt), a, 0, 0, env),
             Rint => {
                 let mut o = op(FpKind::Rint);
                 o.round = round_of(f.imm);
-                lane(&o, a, 0, 0, fpcr)
+                lane(&o, a, 0, 0, env)
             }
             ToInt | FromInt => {
                 let mut o = op(if k == ToInt { FpKind::ToInt } else { FpKind::FromInt });
                 o.round = round_of(f.imm);
                 o.signed = (f.imm >> 12) & 1 == 1;
                 o.w64 = es == 3;
-                lane(&o, a, 0, 0, fpcr)
+                o.fbits = index as u8;
+                lane(&o, a, 0, 0, env)
             }
-            Addp | Maxp | Minp | MaxNmp | MinNmp | Cvtl | Cvtn => unreachable!("handled above"),
+            Mulx | Recps | Rsqrts | Recpe | Rsqrte | Recpx | Urecpe | Ursqrte => super::fprecip::lane(k, ty, a, b, env),
+            MulxElem => super::fprecip::lane(Mulx, ty, a, get(m, es, index), env),
+            Addp | Maxp | Minp | MaxNmp | MinNmp | Cvtl | Cvtn | Cvtxn | MaxNmv | MinNmv | Maxv | Minv => {
+                unreachable!("handled above")
+            }
         };
         put(&mut out, es, i, r);
     }

@@ -30,6 +30,11 @@ pub(super) fn round(r: FpRounding) -> FpRound {
         FpRounding::Zero => FpRound::Z,
         FpRounding::TieAway => FpRound::A,
         FpRounding::Fpcr => FpRound::Fpcr,
+        FpRounding::FpcrExact => FpRound::X,
+        FpRounding::Int32Z => FpRound::Z32,
+        FpRounding::Int32X => FpRound::X32,
+        FpRounding::Int64Z => FpRound::Z64,
+        FpRounding::Int64X => FpRound::X64,
     }
 }
 
@@ -108,9 +113,10 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             (f.d, f.n, f.m, f.a) = (rd.0, rn.0, rm.0, ra.0);
             cx.b.push(Op::Fp(f));
         }
-        FpInst::Cmp { ty: t, rn, rm, .. } => {
+        FpInst::Cmp { ty: t, rn, rm, signal } => {
             let mut f = FpOp::new(FpKind::Cmp, ty(t));
             f.n = rn.0;
+            f.signal = signal;
             match rm {
                 Some(m) => f.m = m.0,
                 None => f.zero = true,
@@ -125,15 +131,21 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             rm,
             cond,
             nzcv,
-            ..
+            signal,
         } => {
             let mut f = FpOp::new(FpKind::Cmp, ty(t));
-            (f.n, f.m) = (rn.0, rm.0);
+            (f.n, f.m, f.signal) = (rn.0, rm.0, signal);
+            let always = matches!(cond, Cond::Al | Cond::Nv);
+            let old = cx.b.flags();
+            if !always {
+                // The comparison (and the flags it may raise) happens only if `cond` holds.
+                f.cond = true;
+                f.src = Some(cx.b.push(Op::CondVal(cc(cond), old)));
+            }
             let v = cx.b.push(Op::Fp(f));
-            let nv = if matches!(cond, Cond::Al | Cond::Nv) {
+            let nv = if always {
                 v
             } else {
-                let old = cx.b.flags();
                 let alt = cx.k((nzcv as u64) << 28);
                 cx.b.push(Op::Select(cc(cond), old, v, alt))
             };

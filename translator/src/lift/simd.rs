@@ -317,9 +317,23 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 O::MulElem => K::MulElem,
                 O::MlaElem => K::MlaElem,
                 O::MlsElem => K::MlsElem,
+                O::Mulx => K::Mulx,
+                O::MulxElem => K::MulxElem,
+                O::Recps => K::Recps,
+                O::Rsqrts => K::Rsqrts,
+                O::Recpe => K::Recpe,
+                O::Rsqrte => K::Rsqrte,
+                O::Recpx => K::Recpx,
+                O::Urecpe => K::Urecpe,
+                O::Ursqrte => K::Ursqrte,
+                O::MaxNmv => K::MaxNmv,
+                O::MinNmv => K::MinNmv,
+                O::Maxv => K::Maxv,
+                O::Minv => K::Minv,
+                O::Cvtxn => K::Cvtxn,
             };
             let r = super::fp::round(round);
-            let es = if double || matches!(op, O::Cvtl | O::Cvtn) {
+            let es = if double || matches!(op, O::Cvtl | O::Cvtn | O::Cvtxn) {
                 3
             } else {
                 2

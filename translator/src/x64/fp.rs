@@ -18,7 +18,7 @@ fn round_imm(r: FpRound) -> Option<i8> {
         FpRound::M => Some(9),
         FpRound::P => Some(10),
         FpRound::Z => Some(11),
-        FpRound::A | FpRound::Fpcr => None,
+        _ => None,
     }
 }
 
@@ -55,8 +55,15 @@ impl Lower<'_> {
         dynasm!(self.ops ; .arch x64 ; mov [r15 + o], rax ; mov QWORD [r15 + o + 8], 0);
     }
 
-    /// After computing xmm0 (precision `t`): if it is a NaN, let the helper compute the result,
-    /// else store it (negated for FNMUL).
+    /// Jump to the slow path (the next `slow:` label) when FPCR.FZ is set: x86's FTZ/DAZ
+    /// differ from A64's flush-to-zero in results and flags, so the helpers do it all.
+    fn fp_slow_check(&mut self) {
+        dynasm!(self.ops ; .arch x64 ; cmp BYTE [r15 + off::FP_SLOW], 0 ; jne >slow);
+    }
+
+    /// After computing xmm0 (precision `t`): if it is a NaN or +-the smallest normal (which
+    /// A64 may call tiny where x86 does not: tininess before rounding), let the helper compute
+    /// the result, else store it (negated for FNMUL).
     fn fp_finish(&mut self, f: &FpOp, t: FpTy, negate: bool) {
         match t {
             FpTy::S => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm0 ; jp >slow),
@@ -68,7 +75,23 @@ impl Lower<'_> {
                 FpTy::D => dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm1 ; psllq xmm1, 63 ; xorpd xmm0, xmm1),
             }
         }
-        self.fp_store(t, f.d);
+        // Only products, quotients and narrowing conversions can round a tiny value up to the
+        // smallest normal: tiny sums and differences are exact, square roots and widening
+        // conversions are never tiny, FRINT* gives integers.
+        let tiny_check = matches!(
+            f.kind,
+            FpKind::Mul | FpKind::Nmul | FpKind::Div | FpKind::Madd | FpKind::Msub | FpKind::Nmadd | FpKind::Nmsub
+        ) || (f.kind == FpKind::Cvt && f.ty == FpTy::D);
+        match (t, tiny_check) {
+            (FpTy::S, true) => dynasm!(self.ops ; .arch x64
+                ; movd eax, xmm0 ; lea ecx, [rax + rax] ; cmp ecx, 0x0100_0000 ; je >slow),
+            (FpTy::D, true) => dynasm!(self.ops ; .arch x64
+                ; movq rax, xmm0 ; lea rcx, [rax + rax] ; ror rcx, 53 ; cmp rcx, 1 ; je >slow),
+            (FpTy::S, false) => dynasm!(self.ops ; .arch x64 ; movd eax, xmm0),
+            (FpTy::D, false) => dynasm!(self.ops ; .arch x64 ; movq rax, xmm0),
+        }
+        let o = off::vreg(f.d);
+        dynasm!(self.ops ; .arch x64 ; mov [r15 + o], rax ; mov QWORD [r15 + o + 8], 0);
         dynasm!(self.ops ; .arch x64 ; jmp >done ; slow:);
         self.fp_call(f, None);
         dynasm!(self.ops ; .arch x64 ; done:);
@@ -98,6 +121,13 @@ impl Lower<'_> {
                         ; $sd xmm0, xmm1, xmm2),
                 }
             };
+        }
+        if matches!(
+            f.kind,
+            Add | Sub | Mul | Nmul | Div | Sqrt | Madd | Msub | Nmadd | Nmsub | Cvt
+        ) || (f.kind == Rint && round_imm(f.round).is_some())
+        {
+            self.fp_slow_check();
         }
         match f.kind {
             Add => sd!(addss, addsd),
@@ -143,36 +173,70 @@ impl Lower<'_> {
                 return;
             }
             Cmp => {
+                let x = f.src.map(|s| self.alloc.get(&mut self.ops, s, pos));
                 let d = self.alloc.def(&mut self.ops, v, pos, None);
-                match (t, f.zero) {
-                    (FpTy::S, false) => {
-                        dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn] ; ucomiss xmm0, [r15 + vm])
+                dynasm!(self.ops ; .arch x64 ; xor eax, eax);
+                if let Some(x) = x {
+                    // FCCMP: no comparison when the condition fails (the value is then unused).
+                    dynasm!(self.ops ; .arch x64 ; test Rq(x), Rq(x) ; jz >done);
+                }
+                self.fp_slow_check();
+                match t {
+                    FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn]),
+                    FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn]),
+                }
+                if f.zero {
+                    dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1);
+                } else {
+                    match t {
+                        FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vm]),
+                        FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vm]),
                     }
-                    (FpTy::D, false) => {
-                        dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn] ; ucomisd xmm0, [r15 + vm])
-                    }
-                    (FpTy::S, true) => {
-                        dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1 ; movss xmm0, [r15 + vn] ; ucomiss xmm0, xmm1)
-                    }
-                    (FpTy::D, true) => {
-                        dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1 ; movsd xmm0, [r15 + vn] ; ucomisd xmm0, xmm1)
-                    }
+                }
+                // COMIS* raise IE on quiet NaNs too (FCMPE), UCOMIS* on signalling ones only.
+                match (t, f.signal) {
+                    (FpTy::S, false) => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm1),
+                    (FpTy::D, false) => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm1),
+                    (FpTy::S, true) => dynasm!(self.ops ; .arch x64 ; comiss xmm0, xmm1),
+                    (FpTy::D, true) => dynasm!(self.ops ; .arch x64 ; comisd xmm0, xmm1),
                 }
                 // greater 0010, less 1000 (CF), equal 0110 (ZF), unordered 0011 (ZF, PF, CF).
                 dynasm!(self.ops ; .arch x64
-                    ; mov Rd(d), 0x2000_0000
-                    ; mov eax, 0x8000_0000u32 as i32 ; cmovb Rd(d), eax
-                    ; mov eax, 0x6000_0000 ; cmove Rd(d), eax
-                    ; mov eax, 0x3000_0000 ; cmovp Rd(d), eax
+                    ; mov eax, 0x2000_0000
+                    ; mov ecx, 0x8000_0000u32 as i32 ; cmovb eax, ecx
+                    ; mov ecx, 0x6000_0000 ; cmove eax, ecx
+                    ; mov ecx, 0x3000_0000 ; cmovp eax, ecx
+                    ; jmp >done
+                    ; slow:
                 );
+                self.fp_call(&f, x);
+                dynasm!(self.ops ; .arch x64 ; done: ; mov Rd(d), eax);
                 return;
             }
             ToInt if f.fbits == 0 && round_imm(f.round).is_some() => {
                 let d = self.alloc.def(&mut self.ops, v, pos, None);
                 let i = round_imm(f.round).unwrap();
+                // CVTTS*2SI raises exactly A64's flags for signed conversions (IE when NaN or out
+                // of range, else PE when inexact). Otherwise ROUNDS* may raise PE for a value
+                // whose conversion then saturates (A64: IOC alone), so the slow path puts back
+                // the flags from before the operation (kept in CpuState::mxcsr, which is not
+                // read while translated code runs).
+                let direct = f.signed && f.round == FpRound::Z;
+                if !direct {
+                    dynasm!(self.ops ; .arch x64 ; stmxcsr [r15 + off::MXCSR]);
+                }
+                self.fp_slow_check();
                 match t {
-                    FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; roundss xmm0, xmm1, i),
-                    FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; roundsd xmm0, xmm1, i),
+                    FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn]),
+                    FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn]),
+                }
+                if f.round != FpRound::Z {
+                    // Static rounding (bit 2 clear), precision exception signalled (bit 3 clear).
+                    let i = i & 3;
+                    match t {
+                        FpTy::S => dynasm!(self.ops ; .arch x64 ; roundss xmm0, xmm0, i),
+                        FpTy::D => dynasm!(self.ops ; .arch x64 ; roundsd xmm0, xmm0, i),
+                    }
                 }
                 let w32 = f.signed && !f.w64;
                 match (t, w32) {
@@ -189,6 +253,9 @@ impl Lower<'_> {
                     (false, false) => dynasm!(self.ops ; .arch x64 ; mov rcx, rax ; shr rcx, 32 ; jnz >slow),
                 }
                 dynasm!(self.ops ; .arch x64 ; jmp >done ; slow:);
+                if !direct {
+                    dynasm!(self.ops ; .arch x64 ; ldmxcsr [r15 + off::MXCSR]);
+                }
                 self.fp_call(&f, None);
                 dynasm!(self.ops ; .arch x64 ; done: ; mov Rq(d), rax);
                 return;

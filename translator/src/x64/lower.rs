@@ -7,6 +7,7 @@ use super::regalloc::hreg;
 use super::Lower;
 use crate::cpu::{helper_read_nzcv, off};
 use crate::helpers::helper_counter;
+use crate::ir::fpenv::{helper_get_fpsr, helper_set_fpcr, helper_set_fpsr};
 use crate::ir::vecfn::helper_vec;
 use crate::ir::{BinOp, FenceKind, LoadTy, Op, SysField, Sz, UnOp, Val};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
@@ -187,8 +188,8 @@ impl Lower<'_> {
                 | Op::GetReg(_)
                 | Op::SetReg(..)
                 | Op::SetFlags(_)
-                | Op::GetSys(_)
-                | Op::SetSys(..)
+                | Op::GetSys(SysField::Tpidr | SysField::Fpcr)
+                | Op::SetSys(SysField::Tpidr, _)
                 | Op::Load(..)
                 | Op::Store(..)
                 | Op::VGetLane { .. }
@@ -232,10 +233,29 @@ impl Lower<'_> {
                 dynasm!(self.ops ; .arch x64 ; mov Rq(d), rax);
             }
             Op::SetFlags(f) => self.store_flags(f, pos),
+            Op::GetSys(SysField::Fpsr) => {
+                self.call(helper_get_fpsr as *const () as usize as u64, pos);
+                let d = self.def(v, pos, None);
+                dynasm!(self.ops ; .arch x64 ; mov Rq(d), rax);
+            }
             Op::GetSys(f) => {
                 let d = self.def(v, pos, None);
                 let o = sys_off(f);
                 dynasm!(self.ops ; .arch x64 ; mov Rq(d), [r15 + o]);
+            }
+            Op::SetSys(f @ (SysField::Fpsr | SysField::Fpcr), x) => {
+                // MXCSR follows: the helpers update the live register.
+                let r = self.alloc.get(&mut self.ops, x, pos);
+                dynasm!(self.ops ; .arch x64 ; mov rcx, Rq(r));
+                self.alloc.spill_caller_saved(&mut self.ops, pos);
+                self.vcache.clear();
+                let func = if f == SysField::Fpsr {
+                    helper_set_fpsr as *const () as usize as i64
+                } else {
+                    helper_set_fpcr as *const () as usize as i64
+                };
+                dynasm!(self.ops ; .arch x64 ; mov rdi, r15 ; mov rsi, rcx ; mov rax, QWORD func ; call rax);
+                self.eflags = None;
             }
             Op::SetSys(f, x) => self.store_val(x, sys_off(f), pos),
             Op::ReadCounter => {

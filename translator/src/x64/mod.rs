@@ -351,11 +351,15 @@ pub fn trampoline(base: u64) -> (Vec<u8>, usize) {
     dynasm!(ops ; .arch x64
         ; push rbx ; push rbp ; push r12 ; push r13 ; push r14 ; push r15
         ; sub rsp, frame
+        ; stmxcsr [rdi + off::HOST_MXCSR]
+        ; ldmxcsr [rdi + off::MXCSR]
         ; mov r15, rdi
         ; jmp rsi
     );
     let epi = ops.offset().0;
     dynasm!(ops ; .arch x64
+        ; stmxcsr [r15 + off::MXCSR]
+        ; ldmxcsr [r15 + off::HOST_MXCSR]
         ; add rsp, frame
         ; pop r15 ; pop r14 ; pop r13 ; pop r12 ; pop rbp ; pop rbx
         ; ret

@@ -1,7 +1,9 @@
-//! Inline SSE/FMA3 lowering of the common AdvSIMD floating-point vector operations. x86 and A64
-//! agree on every result that is not a NaN (round to nearest, no flush-to-zero), so a result
-//! with a NaN lane (or a saturated conversion) takes an out-of-line call to the same helper the
-//! interpreter's semantics come from.
+//! Inline SSE/FMA3 lowering of the common AdvSIMD floating-point vector operations, under the
+//! guest's rounding mode in MXCSR (which also accumulates the exception flags, see
+//! `ir::fpenv`). x86 and A64 agree on every result that is not a NaN or +-the smallest normal
+//! (tininess) without FPCR.FZ, so a result with such a lane (or a saturated conversion), or any
+//! operation under FZ, takes an out-of-line call to the same helper the interpreter's semantics
+//! come from.
 
 use super::Lower;
 use crate::cpu::off;
@@ -36,6 +38,24 @@ impl Lower<'_> {
         );
     }
 
+    /// `vcmpps`/`vcmppd xmm2, xmm2, [r15 + disp], 8` (EQ_UQ), written out because dynasm-rs 5.1
+    /// mis-encodes the memory operand of VCMPPS/VCMPPD with an immediate.
+    fn vcmp_eq_uq_xmm2_r15(&mut self, double: bool, disp: i32) {
+        // VEX.128.0F(.66).WIG C2 /r ib: R X = 1 (inverted 0), B = 0 (r15), vvvv = ~2.
+        let pp = if double { 0x69 } else { 0x68 };
+        self.ops.extend([0xc4, 0xc1, pp, 0xc2, 0x97]);
+        self.ops.extend(disp.to_le_bytes());
+        self.ops.push(8);
+    }
+
+    /// xmm2 = V`d` as an accumulator (upper half zero for 64-bit vectors).
+    fn load_acc(&mut self, q: bool, vd: i32) {
+        dynasm!(self.ops ; .arch x64 ; movdqu xmm2, [r15 + vd]);
+        if !q {
+            dynasm!(self.ops ; .arch x64 ; movq xmm2, xmm2);
+        }
+    }
+
     /// Lower a vector FP op inline with a NaN fallback; false if it must go to the helper.
     pub(super) fn vec_fp_inline(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> bool {
         use VfpKind::*;
@@ -44,13 +64,14 @@ impl Lower<'_> {
         }
         let k = kind(f.imm);
         let dbl = f.esize == 3;
-        let index = ((f.imm >> 16) & 0xf) as i8;
+        let index = ((f.imm >> 32) & 0xff) as i8;
         let signed = (f.imm >> 12) & 1 == 1;
         let ok = match k {
             Add | Sub | Mul | Div | Mla | Mls | MulElem | MlaElem | Cmeq | Cmge | Cmgt | CmeqZ | CmgeZ | CmgtZ
             | CmleZ | CmltZ | Abs | Neg => true,
-            FromInt => !dbl && signed,
-            ToInt => !dbl && signed && (f.imm >> 8) & 0xf == 3,
+            // (`index` holds the fraction bits of the fixed-point forms.)
+            FromInt => !dbl && signed && index == 0,
+            ToInt => !dbl && signed && (f.imm >> 8) & 0xf == 3 && index == 0,
             _ => false,
         };
         if !ok || (f.imm >> 24) & 1 == 1 {
@@ -59,7 +80,21 @@ impl Lower<'_> {
         // The slow path calls out (clobbering every xmm register): nothing stays cached.
         self.vcache.clear();
         let (vn, vm, vd) = (off::vreg(n), off::vreg(m), off::vreg(d));
+        if !matches!(k, Abs | Neg | FromInt) {
+            // FPCR.FZ: the helper flushes as A64 does (see `Lower::fp_slow_check`).
+            dynasm!(self.ops ; .arch x64 ; cmp BYTE [r15 + off::FP_SLOW], 0 ; jne >slow);
+        }
         dynasm!(self.ops ; .arch x64 ; movdqu xmm0, [r15 + vn] ; movdqu xmm1, [r15 + vm]);
+        if !f.q {
+            // 64-bit vectors: the upper lanes compute 1.0 op 1.0 (+ 0.0), which raises no
+            // exception flag, instead of whatever the registers' upper halves hold.
+            self.bcast(3, 0x3f80_0000_3f80_0000);
+            dynasm!(self.ops ; .arch x64 ; unpcklpd xmm0, xmm3);
+            if !matches!(k, MulElem | MlaElem) {
+                // (The by-element forms broadcast their element from all of V`m`.)
+                dynasm!(self.ops ; .arch x64 ; unpcklpd xmm1, xmm3);
+            }
+        }
         // Result in xmm0; `check` says whether a NaN lane needs the slow path.
         let mut check = true;
         macro_rules! ps_pd {
@@ -87,7 +122,7 @@ impl Lower<'_> {
                 if k == MulElem {
                     ps_pd!(mulps, mulpd);
                 } else {
-                    dynasm!(self.ops ; .arch x64 ; movdqu xmm2, [r15 + vd]);
+                    self.load_acc(f.q, vd);
                     if dbl {
                         self.ops.extend(VFMADD231PD_XMM2_XMM0_XMM1);
                     } else {
@@ -97,7 +132,7 @@ impl Lower<'_> {
                 }
             }
             Mla | Mls => {
-                dynasm!(self.ops ; .arch x64 ; movdqu xmm2, [r15 + vd]);
+                self.load_acc(f.q, vd);
                 match (k, dbl) {
                     (Mla, false) => dynasm!(self.ops ; .arch x64 ; vfmadd231ps xmm2, xmm0, xmm1),
                     (Mla, true) => self.ops.extend(VFMADD231PD_XMM2_XMM0_XMM1),
@@ -160,11 +195,24 @@ impl Lower<'_> {
             dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
         }
         if check {
-            if dbl {
-                dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; cmpunordpd xmm2, xmm2 ; ptest xmm2, xmm2 ; jnz >slow);
-            } else {
-                dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; cmpunordps xmm2, xmm2 ; ptest xmm2, xmm2 ; jnz >slow);
+            // NaN lanes, and lanes of +-the smallest normal (A64 may call them tiny where x86 does
+            // not: tininess before rounding): |x| == smallest normal or unordered (EQ_UQ, a
+            // quiet predicate; results are never signalling NaNs).
+            // A tiny sum or difference is exact, so FADD/FSUB need the NaN check only.
+            let c = off::FP_CONST;
+            match (matches!(k, Add | Sub), dbl) {
+                (true, true) => dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; cmpunordpd xmm2, xmm2),
+                (true, false) => dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; cmpunordps xmm2, xmm2),
+                (false, true) => {
+                    dynasm!(self.ops ; .arch x64 ; vandpd xmm2, xmm0, [r15 + c + 32]);
+                    self.vcmp_eq_uq_xmm2_r15(true, c + 48);
+                }
+                (false, false) => {
+                    dynasm!(self.ops ; .arch x64 ; vandps xmm2, xmm0, [r15 + c]);
+                    self.vcmp_eq_uq_xmm2_r15(false, c + 16);
+                }
             }
+            dynasm!(self.ops ; .arch x64 ; ptest xmm2, xmm2 ; jnz >slow);
         }
         dynasm!(self.ops ; .arch x64 ; movdqu [r15 + vd], xmm0 ; jmp >done ; slow:);
         self.vec_helper_call(&f, d, n, m);
