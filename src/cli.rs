@@ -390,6 +390,7 @@ pub const CPU_FEATURES: &[CpuFeature] = &[
     feature("asimddp", HwcapWord::Hwcap, 20, false, "SDOT/UDOT (FEAT_DotProd)"),
     feature("flagm", HwcapWord::Hwcap, 27, false, "FlagM (CFINV, RMIF, SETF8/16)"),
     feature("flagm2", HwcapWord::Hwcap2, 7, false, "FlagM2 (AXFLAG, XAFLAG)"),
+    feature("frint", HwcapWord::Hwcap2, 8, false, "FRINT32Z/X, FRINT64Z/X (FEAT_FRINTTS)"),
 ];
 
 const fn feature(name: &'static str, word: HwcapWord, bit: u32, required: bool, about: &'static str) -> CpuFeature {
@@ -775,10 +776,10 @@ mod tests {
             max.hwcap,
             1 | 2 | 0b1111 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 15 | 1 << 20 | 1 << 27
         );
-        assert_eq!(max.hwcap2, 1 << 7);
+        assert_eq!(max.hwcap2, 1 << 7 | 1 << 8);
         let s = CpuSpec::parse("max,-atomics,-crc32,flagm2=off").unwrap();
         assert_eq!(s.hwcap, max.hwcap & !(1 << 7 | 1 << 8));
-        assert_eq!(s.hwcap2, 0);
+        assert_eq!(s.hwcap2, 1 << 8);
         assert_eq!(s.to_string(), "max,-crc32,-atomics,-flagm2");
         assert_eq!(CpuSpec::parse(&s.to_string()).unwrap(), s);
         assert_eq!(CpuSpec::parse("max,-atomics,+atomics").unwrap(), max);
