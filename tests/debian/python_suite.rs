@@ -30,7 +30,51 @@ use std::time::Duration;
 const SHORT: &[&str] = &["test_json"];
 
 /// The long list (`A64X_PYTEST_MODULES=long`): the short one and the slower modules.
-const LONG: &[&str] = &["test_threading"];
+const LONG: &[&str] = &[
+    "test_threading",
+    "test_signal",
+    "test_subprocess",
+    "test_os",
+    "test_socket",
+    "test_select",
+    "test_mmap",
+    "test_time",
+    "test_re",
+    "test_zlib",
+    "test_hashlib",
+    "test_struct",
+    "test_math",
+    "test_float",
+    "test_string",
+    "test_list",
+    "test_dict",
+    "test_set",
+    "test_bytes",
+    "test_fcntl",
+    "test_tempfile",
+    "test_shutil",
+    "test_glob",
+    "test_posix",
+    "test_resource",
+    "test_errno",
+    "test_poll",
+    "test_epoll",
+    "test_selectors",
+    "test_threadsignals",
+    "test_queue",
+    "test_builtin",
+    "test_itertools",
+    "test_functools",
+    "test_collections",
+    "test_datetime",
+    "test_fork1",
+    "test_wait4",
+    "test_pty",
+    "test_decimal",
+    "test_pipes",
+    "test_thread",
+    "test_sched",
+];
 
 /// Per module and runner.
 const MODULE_TIMEOUT: Duration = Duration::from_secs(900);
@@ -110,6 +154,22 @@ fn module_case(module: &str, runner: &str) -> Case {
     c
 }
 
+/// Runs regrtest on `module` under `runner` (`a64x` or `qemu`), keeping its output in
+/// `target/tmp/debian/pysuite/RUNNER/MODULE.log` for a look afterwards.
+fn run_module(module: &str, runner: &str) -> RunResult {
+    let c = module_case(module, runner);
+    let r = if runner == "qemu" {
+        super::run((common::qemu_command(), Vec::new()), &c, true)
+    } else {
+        super::run(common::a64x_command(), &c, false)
+    };
+    let mut log = r.stdout.clone();
+    log.extend_from_slice(format!("\n---- stderr ({}, {:.1} s):\n", r.ending, r.elapsed.as_secs_f64()).as_bytes());
+    log.extend_from_slice(&r.stderr);
+    let _ = std::fs::write(env().work.join(format!("pysuite/{runner}/{module}.log")), log);
+    r
+}
+
 /// What regrtest said went wrong, for the report: its FAIL/ERROR lines and the output's end.
 fn summary(r: &RunResult) -> String {
     let out = String::from_utf8_lossy(&r.stdout);
@@ -161,11 +221,11 @@ fn python_suite_matches_qemu() {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(m) = modules.get(i) else { break };
-                let got = super::run(common::a64x_command(), &module_case(m, "a64x"), false);
+                let got = run_module(m, "a64x");
                 let (qemu, qemu_secs) = match expected.get(m) {
                     Some(e) if !live => e.clone(),
                     _ => {
-                        let q = super::run((common::qemu_command(), Vec::new()), &module_case(m, "qemu"), true);
+                        let q = run_module(m, "qemu");
                         (verdict(&q), q.elapsed.as_secs_f64())
                     }
                 };
