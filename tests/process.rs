@@ -143,3 +143,32 @@ fn proc_cpuinfo_describes_an_aarch64_cpu() {
     }
     assert!(out.contains("CPU architecture: 8\n"), "{out}");
 }
+
+/// Standard descriptors closed by the caller stay closed for the guest (Rust's runtime opens
+/// /dev/null on them for a64x itself): `test-binaries/src/stdfds.c` run with stdin and stderr
+/// closed, under a64x and qemu-aarch64.
+#[test]
+fn closed_standard_descriptors_stay_closed() {
+    common::build_test_binaries();
+    let run = |cmd: OsString, pre: Vec<OsString>| {
+        let mut args: Vec<OsString> = vec!["-c".into(), "exec \"$@\" 0<&- 2>&-".into(), "sh".into(), cmd];
+        args.extend(pre);
+        args.push("out/stdfds-O2".into());
+        let r = common::run_with_timeout(
+            std::ffi::OsStr::new("sh"),
+            &args,
+            &common::test_binaries(),
+            None,
+            Duration::from_secs(30),
+        );
+        (r.ending, String::from_utf8_lossy(&r.stdout).into_owned())
+    };
+    let (cmd, pre) = common::a64x_command();
+    let got = run(cmd, pre);
+    let want = run(common::qemu_command(), Vec::new());
+    assert_eq!(
+        want.1, "fd 0 closed, fd 1 open, fd 2 closed, next open() gets 0\n",
+        "qemu-aarch64"
+    );
+    assert_eq!(got, want, "a64x vs qemu-aarch64");
+}
