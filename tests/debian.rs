@@ -1,7 +1,9 @@
 //! Real Debian arm64 programs, nobody's test programs: busybox (static), coreutils, gzip, xz,
 //! bzip2, lua5.4, sqlite3, jq, file and python3.11 (dynamic, with Debian 12's own arm64 glibc),
 //! run under a64x and under qemu-aarch64 with `-L SYSROOT`; stdout, stderr and the exit status
-//! must be the same.
+//! must be the same. bash, perl and python scripts that exec AArch64 programs are in
+//! `debian/scripts.rs`, python's own regression tests in `debian/python_suite.rs`; both run in
+//! a private binfmt_misc namespace ([`binfmt_namespace`]).
 //!
 //! The sysroot is `scripts/fetch-debian-arm64.sh`'s cache (`$A64X_DEBIAN_ROOT`, default
 //! `/var/cache/a64x/debian-arm64`), outside the repository. Each test runs the script first: it

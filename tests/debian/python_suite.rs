@@ -27,7 +27,36 @@ use std::time::Duration;
 /// The default list: modules that take up to about 20 s each under a64x on the 2-core test
 /// machine, covering threads, signals, processes, files, sockets, select/poll/epoll, mmap and
 /// time as well as the interpreter's core types.
-const SHORT: &[&str] = &["test_json"];
+const SHORT: &[&str] = &[
+    "test_errno",
+    "test_glob",
+    "test_struct",
+    "test_string",
+    "test_fcntl",
+    "test_resource",
+    "test_poll",
+    "test_epoll",
+    "test_select",
+    "test_selectors",
+    "test_mmap",
+    "test_wait4",
+    "test_fork1",
+    "test_threadsignals",
+    "test_queue",
+    "test_json",
+    "test_posix",
+    "test_time",
+    "test_float",
+    "test_list",
+    "test_set",
+    "test_dict",
+    "test_bytes",
+    "test_zlib",
+    "test_hashlib",
+    "test_re",
+    "test_tempfile",
+    "test_pty",
+];
 
 /// The long list (`A64X_PYTEST_MODULES=long`): the short one and the slower modules.
 const LONG: &[&str] = &[
@@ -36,41 +65,14 @@ const LONG: &[&str] = &[
     "test_subprocess",
     "test_os",
     "test_socket",
-    "test_select",
-    "test_mmap",
-    "test_time",
-    "test_re",
-    "test_zlib",
-    "test_hashlib",
-    "test_struct",
-    "test_math",
-    "test_float",
-    "test_string",
-    "test_list",
-    "test_dict",
-    "test_set",
-    "test_bytes",
-    "test_fcntl",
-    "test_tempfile",
     "test_shutil",
-    "test_glob",
-    "test_posix",
-    "test_resource",
-    "test_errno",
-    "test_poll",
-    "test_epoll",
-    "test_selectors",
-    "test_threadsignals",
-    "test_queue",
+    "test_math",
+    "test_decimal",
     "test_builtin",
     "test_itertools",
     "test_functools",
     "test_collections",
     "test_datetime",
-    "test_fork1",
-    "test_wait4",
-    "test_pty",
-    "test_decimal",
     "test_pipes",
     "test_thread",
     "test_sched",
@@ -114,15 +116,18 @@ fn write_expectations(all: &BTreeMap<String, (String, f64)>) {
                 .to_string()
         })
         .unwrap_or_default();
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let modules = std::env::var("A64X_PYTEST_MODULES").map_or(String::new(), |m| format!("A64X_PYTEST_MODULES={m} "));
     let mut text = format!(
-        "# qemu-aarch64's verdicts for `python3.11 -m test MODULE` (tests/debian/python_suite.rs),\n\
+        "# qemu-aarch64's verdicts for `python3.11 -m test -v MODULE` (tests/debian/python_suite.rs),\n\
          # module<TAB>verdict<TAB>seconds. Written by:\n\
-         #   A64X_PYTEST_RECORD=1 A64X_PYTEST_MODULES=long cargo test --release --test debian python_suite\n\
-         # libpython3.11-testsuite {}, python3.11-minimal {}, libc6 {}; {}\n",
+         #   A64X_PYTEST_RECORD=1 {modules}cargo test --release --test debian python_suite\n\
+         # libpython3.11-testsuite {}, python3.11-minimal {}, libc6 {}; {}; Linux {}\n",
         version("libpython3.11-testsuite"),
         version("python3.11-minimal"),
         version("libc6"),
-        qemu
+        qemu,
+        kernel.trim()
     );
     for (m, (v, t)) in all {
         text.push_str(&format!("{m}\t{v}\t{t:.1}\n"));
@@ -146,7 +151,7 @@ fn module_case(module: &str, runner: &str) -> Case {
     let mut c = with_binfmt(case(
         &format!("pytest-{module}"),
         "usr/bin/python3.11",
-        &["-m", "test", module],
+        &["-m", "test", "-v", module],
     ));
     c.dir = format!("pysuite/{runner}/{module}");
     c.timeout = MODULE_TIMEOUT;
