@@ -61,7 +61,11 @@ fn main() {
         std::process::exit(code);
     }
     match run(cli) {
-        Ok(GuestExit::Exited(code)) => std::process::exit(code & 0xff),
+        // _exit, not process::exit: Rust's exit-time clean-up takes locks of its runtime that, in
+        // a forked child, may be held by a thread the child does not have (Rust's stdout, which
+        // it would flush, is not written while a guest runs).
+        // SAFETY: _exit has no preconditions.
+        Ok(GuestExit::Exited(code)) => unsafe { libc::_exit(code & 0xff) },
         Ok(GuestExit::Signaled(sig)) => a64x::thread::die_of_signal(sig),
         Err(msg) => {
             eprintln!("a64x: {msg}");
