@@ -165,8 +165,8 @@ pub fn fcntl(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult
     }
 }
 
-/// `ioctl` requests with the same number and argument layout on both (asm-generic `ioctls.h` and
-/// `termbits.h`; the kernel's `struct termios` is 36 bytes on both).
+/// `ioctl` requests with the same number and argument layout on both (asm-generic `ioctls.h`,
+/// `termbits.h` and `sockios.h`; the kernel's `struct termios` is 36 bytes on both).
 const IOCTL_SAME: &[u64] = &[
     0x5401,      // TCGETS
     0x5402,      // TCSETS
@@ -190,6 +190,20 @@ const IOCTL_SAME: &[u64] = &[
     0x5452,      // FIOASYNC
     0x8004_5430, // TIOCGPTN
     0x4004_5431, // TIOCSPTLCK
+    // Socket interface queries: `struct ifreq` (40 bytes) and `struct ifconf` (16) are the same
+    // on both 64-bit ABIs (python's socket.if_nametoindex, test_socket).
+    0x8905, // SIOCATMARK
+    0x8910, // SIOCGIFNAME
+    0x8912, // SIOCGIFCONF
+    0x8913, // SIOCGIFFLAGS
+    0x8915, // SIOCGIFADDR
+    0x8917, // SIOCGIFDSTADDR
+    0x8919, // SIOCGIFBRDADDR
+    0x891B, // SIOCGIFNETMASK
+    0x8921, // SIOCGIFMTU
+    0x8927, // SIOCGIFHWADDR
+    0x8933, // SIOCGIFINDEX
+    0x8942, // SIOCGIFTXQLEN
 ];
 
 /// `ioctl(fd, request, arg)`: unknown requests fail with ENOTTY rather than risk a request whose
