@@ -99,6 +99,14 @@ fn reserved() -> Vec<i32> {
     RESERVED.lock().map(|r| r.clone()).unwrap_or_default()
 }
 
+/// Whether `fd` is a VM descriptor: to the guest it is not open, so `fstat`, `fcntl` and the
+/// `*at` calls given it fail with EBADF (python's subprocess tests look for open descriptors
+/// with fstat).
+pub fn is_reserved(fd: u64) -> bool {
+    let fd = fd as i32;
+    fd >= 0 && reserved().contains(&fd)
+}
+
 /// `dup3(old, new, flags)`: when `new` is a VM descriptor, that one moves out of the way first,
 /// so the guest gets the number it asked for and the VM keeps its file.
 pub fn dup3(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
@@ -149,6 +157,9 @@ pub fn close_range(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> Sys
 pub fn fcntl(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
     // Both are `unsigned int` in the kernel: the upper halves of x0 and x1 are ignored.
     let (fd, cmd) = (a[0] as i32, a[1] & 0xffff_ffff);
+    if is_reserved(a[0]) {
+        return Err(Errno(libc::EBADF));
+    }
     match cmd as i32 {
         libc::F_GETFL => {
             // SAFETY: F_GETFL takes no pointer.
