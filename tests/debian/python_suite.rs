@@ -1,6 +1,7 @@
-//! Python's own regression tests (Debian's `libpython3.11-testsuite`): `python3.11 -m test
+//! Python's own regression tests (Debian's `libpython3.11-testsuite`): `python3.11 -m test -v
 //! MODULE`, one process per module, under a64x; the verdict regrtest prints (`Tests result:
-//! SUCCESS`, `FAILURE`, `ENV CHANGED`, ...) must be qemu-aarch64's for the same module.
+//! SUCCESS`, `FAILURE`, `ENV CHANGED`, ...) must be qemu-aarch64's for the same module, except
+//! where qemu fails for a bug of its own ([`QEMU_BUGS`]): there a64x must succeed.
 //!
 //! Both run in the binfmt_misc namespace (see `binfmt_namespace`): many tests start
 //! `sys.executable`, which qemu can run only through binfmt_misc.
@@ -24,10 +25,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// The default list: modules that take up to about 20 s each under a64x on the 2-core test
-/// machine, covering threads, signals, processes, files, sockets, select/poll/epoll, mmap and
-/// time as well as the interpreter's core types.
+/// The default list: modules that take up to about a minute each under a64x on the 2-core test
+/// machine (most a few seconds), covering threads, signals, processes, files, sockets,
+/// select/poll/epoll, mmap and time as well as the interpreter's core types.
 const SHORT: &[&str] = &[
+    "test_threading",
+    "test_signal",
+    "test_os",
+    "test_socket",
     "test_errno",
     "test_glob",
     "test_struct",
@@ -58,13 +63,10 @@ const SHORT: &[&str] = &[
     "test_pty",
 ];
 
-/// The long list (`A64X_PYTEST_MODULES=long`): the short one and the slower modules.
+/// The long list (`A64X_PYTEST_MODULES=long`): the short one and these, slower (test_subprocess
+/// takes 5 minutes) or less about the Linux environment.
 const LONG: &[&str] = &[
-    "test_threading",
-    "test_signal",
     "test_subprocess",
-    "test_os",
-    "test_socket",
     "test_shutil",
     "test_math",
     "test_decimal",
@@ -76,6 +78,21 @@ const LONG: &[&str] = &[
     "test_pipes",
     "test_thread",
     "test_sched",
+];
+
+/// Modules that fail under qemu-aarch64 7.2 for its own bugs, with the tests that show them
+/// (see their logs): a64x must pass them.
+const QEMU_BUGS: &[(&str, &str)] = &[
+    (
+        "test_socket",
+        "recvmsg with truncated ancillary data: testCmsgTruncLen0*, testSecondCmsgTrunc*, \
+         testSingleCmsgTrunc* (SCM_RIGHTS and IPv6 RFC 3542)",
+    ),
+    (
+        "test_signal",
+        "test_stress_modifying_handlers (signals to a thread changing handlers) kills qemu with \
+         SIGSEGV in some runs",
+    ),
 ];
 
 /// Per module and runner.
@@ -117,11 +134,11 @@ fn write_expectations(all: &BTreeMap<String, (String, f64)>) {
         })
         .unwrap_or_default();
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let modules = std::env::var("A64X_PYTEST_MODULES").map_or(String::new(), |m| format!("A64X_PYTEST_MODULES={m} "));
     let mut text = format!(
         "# qemu-aarch64's verdicts for `python3.11 -m test -v MODULE` (tests/debian/python_suite.rs),\n\
          # module<TAB>verdict<TAB>seconds. Written by:\n\
-         #   A64X_PYTEST_RECORD=1 {modules}cargo test --release --test debian python_suite\n\
+         #   A64X_PYTEST_RECORD=1 cargo test --release --test debian python_suite\n\
+         # (the default list; with A64X_PYTEST_MODULES=test_a,test_b just those, keeping the rest)\n\
          # libpython3.11-testsuite {}, python3.11-minimal {}, libc6 {}; {}; Linux {}\n",
         version("libpython3.11-testsuite"),
         version("python3.11-minimal"),
@@ -273,9 +290,10 @@ fn python_suite_matches_qemu() {
         }
         write_expectations(&all);
     }
+    let qemu_bug = |r: &Row| QEMU_BUGS.iter().any(|(m, _)| *m == r.module) && r.a64x == "SUCCESS";
     let failures: Vec<String> = rows
         .iter()
-        .filter(|r| r.qemu != r.a64x)
+        .filter(|r| r.qemu != r.a64x && !qemu_bug(r))
         .map(|r| format!("{}: qemu {}, a64x {}\n  {}", r.module, r.qemu, r.a64x, r.detail))
         .collect();
     super::finish("python suite", rows.len() - failures.len(), failures);
