@@ -28,7 +28,10 @@ root=${1:-${A64X_DEBIAN_ROOT:-/var/cache/a64x/debian-arm64}}
 # A fixed list per program rather than `apt-cache depends --recurse`, which
 # pulls in dpkg, perl, debconf and more that the tests never run. Each line:
 # the program's package, then the shared libraries its binaries load (checked
-# with `apt-cache depends` and readelf on Debian 12).
+# with `apt-cache depends` and readelf on Debian 12). Architecture-independent
+# packages are named PKG:all, the others get :arm64. Not fetched: libnsl2 and
+# libtirpc3 (only python's deprecated nis module loads them) and the Kerberos
+# libraries libtirpc3 pulls in.
 packages=(
     libc6 libgcc-s1                                       # glibc: ld.so, libc, libm
     busybox-static                                        # static: no libraries
@@ -42,12 +45,16 @@ packages=(
     file libmagic1 libmagic-mgc                           # libmagic-mgc: the magic database
     python3.11-minimal libpython3.11-minimal libexpat1 libssl3
     openssl                                               # libssl3 (libcrypto) above
+    bash dash                                             # dash: /bin/sh; libtinfo6 above
+    perl-base perl libperl5.36 perl-modules-5.36:all libcrypt1 libdb5.3 libgdbm6 libgdbm-compat4
+    python3.11 libpython3.11-stdlib libffi8 libncursesw6 libuuid1 media-types:all
+    libpython3.11-testsuite:all                           # python's own test suite (Lib/test)
 )
 
 stamps=$root/.a64x
 missing=()
 for pkg in "${packages[@]}"; do
-    [[ -e $stamps/$pkg ]] || missing+=("$pkg")
+    [[ -e $stamps/${pkg%:all} ]] || missing+=("$pkg")
 done
 if ((${#missing[@]} == 0)); then
     echo "fetch-debian-arm64: $root is complete (${#packages[@]} packages)"
@@ -89,12 +96,17 @@ if [[ $(id -u) == 0 ]] && id _apt >/dev/null 2>&1; then
     chown _apt "$work"
 fi
 
-echo "fetch-debian-arm64: downloading ${missing[*]}"
-(cd "$work" && apt-get download -q "${missing[@]/%/:arm64}")
+names=()
+for pkg in "${missing[@]}"; do
+    [[ $pkg == *:all ]] && names+=("$pkg") || names+=("$pkg:arm64")
+done
+echo "fetch-debian-arm64: downloading ${names[*]}"
+(cd "$work" && apt-get download -q "${names[@]}")
 
 for pkg in "${missing[@]}"; do
-    debs=("$work/${pkg}"_*_arm64.deb)
-    if [[ ! -f ${debs[0]} ]]; then
+    pkg=${pkg%:all}
+    debs=($(compgen -G "$work/${pkg}_*_arm64.deb" || compgen -G "$work/${pkg}_*_all.deb" || true))
+    if ((${#debs[@]} == 0)) || [[ ! -f ${debs[0]} ]]; then
         echo "fetch-debian-arm64: apt-get download left no .deb for $pkg" >&2
         exit 1
     fi

@@ -11,6 +11,40 @@ use std::ffi::OsString;
 /// Size of the code cache.
 const CODE_CACHE_BYTES: usize = 256 << 20;
 
+/// The standard descriptors (bit N: descriptor N, N < 3) that were closed when a64x started.
+/// Rust's runtime opens /dev/null on closed standard descriptors before `main`, for its own
+/// sake; the guest must find them closed, as natively (python's posix_spawn test closes stdin for
+/// a child that checks). Noted from `.init_array`, which runs before the runtime's start-up, and
+/// closed again by [`reclose_standard_fds`] just before the guest starts.
+static CLOSED_AT_START: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+extern "C" fn note_closed_standard_fds() {
+    let mut closed = 0u8;
+    for fd in 0..3 {
+        // SAFETY: F_GETFD only reads the descriptor's flags.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
+            closed |= 1 << fd;
+        }
+    }
+    CLOSED_AT_START.store(closed, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[used]
+#[link_section = ".init_array"]
+static NOTE_CLOSED_STANDARD_FDS: extern "C" fn() = note_closed_standard_fds;
+
+/// Closes the standard descriptors Rust's runtime opened on /dev/null (see [`CLOSED_AT_START`]).
+fn reclose_standard_fds() {
+    let closed = CLOSED_AT_START.load(std::sync::atomic::Ordering::Relaxed);
+    for fd in 0..3 {
+        if closed & (1 << fd) != 0 {
+            // SAFETY: the descriptor is the runtime's /dev/null placeholder, which nothing uses:
+            // a64x's own messages go to stderr, and Rust ignores EBADF on the standard streams.
+            unsafe { libc::close(fd) };
+        }
+    }
+}
+
 fn main() {
     // Rust ignores SIGPIPE for its own sake; guests expect the default action.
     // SAFETY: resetting a disposition to default at startup, before any thread exists.
@@ -26,7 +60,11 @@ fn main() {
         std::process::exit(code);
     }
     match run(cli) {
-        Ok(GuestExit::Exited(code)) => std::process::exit(code & 0xff),
+        // _exit, not process::exit: Rust's exit-time clean-up takes locks of its runtime that, in
+        // a forked child, may be held by a thread the child does not have (Rust's stdout, which
+        // it would flush, is not written while a guest runs).
+        // SAFETY: _exit has no preconditions.
+        Ok(GuestExit::Exited(code)) => unsafe { libc::_exit(code & 0xff) },
         Ok(GuestExit::Signaled(sig)) => a64x::thread::die_of_signal(sig),
         Err(msg) => {
             eprintln!("a64x: {msg}");
@@ -124,6 +162,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         check,
         signals,
     };
+    reclose_standard_fds();
     let exit = vm.run();
     a64x::profile::finish();
     if cli.stats {

@@ -144,6 +144,12 @@ impl SyscallContext for Ctx<'_> {
         };
         crate::thread::spawn(vm, parent_tid, child_tid)
     }
+    fn with_fork_locks(&mut self, clone: &mut dyn FnMut() -> i64) -> i64 {
+        // Lock order: the address space, then the thread module's (as invalidations take them).
+        let _mem = lock(self.mem);
+        let _threads = crate::thread::fork_locks();
+        clone()
+    }
     fn fork_child(&mut self, stack: u64, tls: Option<u64>) {
         if stack != 0 {
             self.cpu.sp = stack;

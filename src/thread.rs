@@ -59,6 +59,19 @@ pub fn unregister(cpu: *mut CpuState) -> usize {
     t.len()
 }
 
+/// The invalidation log and the thread list, held across a fork's host clone (see
+/// `SyscallContext::with_fork_locks`); released when dropped, in the parent and in the child.
+pub fn fork_locks() -> ForkLocks {
+    let log = lock(&LOG);
+    (log, lock(&THREADS))
+}
+
+/// The guards [`fork_locks`] returns.
+pub type ForkLocks = (
+    MutexGuard<'static, VecDeque<(u64, u64, u64)>>,
+    MutexGuard<'static, Vec<usize>>,
+);
+
 /// In the child of a fork: only the calling thread exists there.
 pub fn forked(cpu: *mut CpuState) {
     if let Ok(mut t) = THREADS.try_lock() {

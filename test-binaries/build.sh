@@ -3,6 +3,7 @@
 #
 #   out/<name>-O0, -O2, -O3     aarch64-linux-gnu-gcc -static, one per C source
 #   out/<name>                  assembly sources (.S): -nostdlib -static, once
+#   out/<name>-O2               C++ sources (.cc): aarch64-linux-gnu-g++ -static -O2
 #   out/<name>-clang-O2, -Os    clang --target=aarch64-linux-gnu -static (skipped
 #                               with a message when clang cannot link)
 #   out/native/<name>           the host (x86-64) build, gcc -O2, of every C
@@ -18,7 +19,8 @@
 # Usage: test-binaries/build.sh [-j JOBS] [--no-clang] [--clean] [NAME...]
 #   NAME...     build only these programs (e.g. `hello`); programs.list is not
 #               rewritten then
-# Environment: CROSS_CC (aarch64-linux-gnu-gcc), CLANG (clang), NATIVE_CC (gcc)
+# Environment: CROSS_CC (aarch64-linux-gnu-gcc), CROSS_CXX (aarch64-linux-gnu-g++),
+#              CLANG (clang), NATIVE_CC (gcc), NATIVE_CXX (g++)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,6 +31,8 @@ script=$here/build.sh
 cross_cc=${CROSS_CC:-aarch64-linux-gnu-gcc}
 clang_cc=${CLANG:-clang}
 native_cc=${NATIVE_CC:-gcc}
+cross_cxx=${CROSS_CXX:-aarch64-linux-gnu-g++}
+native_cxx=${NATIVE_CXX:-g++}
 jobs=$(nproc 2>/dev/null || echo 2)
 use_clang=1
 only=()
@@ -79,6 +83,7 @@ exec 9>"$out/.lock"
 flock 9
 
 cflags=(-Wall -Wextra -std=gnu11)
+cxxflags=(-Wall -Wextra -std=gnu++17 -pthread)
 
 # wanted NAME: is program NAME selected on the command line (or no selection)?
 wanted() {
@@ -166,7 +171,7 @@ fi
 
 list=()
 shopt -s nullglob
-for file in "$src"/*.c "$src"/*.S; do
+for file in "$src"/*.c "$src"/*.S "$src"/*.cc; do
     base=$(basename "$file")
     name=${base%.*}
     wanted "$name" || continue
@@ -196,6 +201,17 @@ for file in "$src"/*.c "$src"/*.S; do
         fi
         if [[ $name == hello ]]; then
             job "$out/hello-dynamic" "$file" "$cross_cc" -O2 "${cflags[@]}" "$file" -lm
+        fi
+        ;;
+    *.cc)
+        if ! command -v "$cross_cxx" >/dev/null 2>&1; then
+            echo "build.sh: $cross_cxx not found. Run scripts/test-all.sh, or: apt-get install -y g++-aarch64-linux-gnu" >&2
+            exit 2
+        fi
+        job "$out/$name-O2" "$file" "$cross_cxx" -static -O2 "${cxxflags[@]}" "$file"
+        list+=("out/$name-O2 $rel")
+        if ((have_native)) && command -v "$native_cxx" >/dev/null 2>&1; then
+            job "$out/native/$name" "$file" "$native_cxx" -O2 "${cxxflags[@]}" "$file"
         fi
         ;;
     esac

@@ -1,7 +1,9 @@
 //! Real Debian arm64 programs, nobody's test programs: busybox (static), coreutils, gzip, xz,
 //! bzip2, lua5.4, sqlite3, jq, file and python3.11 (dynamic, with Debian 12's own arm64 glibc),
 //! run under a64x and under qemu-aarch64 with `-L SYSROOT`; stdout, stderr and the exit status
-//! must be the same.
+//! must be the same. bash, perl and python scripts that exec AArch64 programs are in
+//! `debian/scripts.rs`, python's own regression tests in `debian/python_suite.rs`; both run in
+//! a private binfmt_misc namespace ([`binfmt_namespace`]).
 //!
 //! The sysroot is `scripts/fetch-debian-arm64.sh`'s cache (`$A64X_DEBIAN_ROOT`, default
 //! `/var/cache/a64x/debian-arm64`), outside the repository. Each test runs the script first: it
@@ -17,6 +19,10 @@
 //! it), `A64X_TEST_BIN` and `A64X_TEST_QEMU` (as in tests/programs.rs).
 
 mod common;
+#[path = "debian/python_suite.rs"]
+mod python_suite;
+#[path = "debian/scripts.rs"]
+mod scripts;
 
 use common::{Ending, RunResult};
 use std::ffi::OsString;
@@ -172,6 +178,13 @@ struct Case {
     prog: &'static str,
     args: Vec<String>,
     stdin: Option<&'static str>,
+    /// Run in a private user and mount namespace with its own binfmt_misc, where qemu-aarch64 is
+    /// registered for AArch64 programs (see [`binfmt_namespace`]), so that the guest can exec
+    /// AArch64 programs under qemu too.
+    binfmt: bool,
+    /// The working directory, relative to the scratch directory (empty: the scratch directory).
+    dir: String,
+    timeout: Duration,
 }
 
 fn case(name: &str, prog: &'static str, args: &[&str]) -> Case {
@@ -180,7 +193,105 @@ fn case(name: &str, prog: &'static str, args: &[&str]) -> Case {
         prog,
         args: args.iter().map(|s| s.to_string()).collect(),
         stdin: None,
+        binfmt: false,
+        dir: String::new(),
+        timeout: TIMEOUT,
     }
+}
+
+/// `c`, run in the binfmt_misc namespace (see [`binfmt_namespace`]).
+fn with_binfmt(mut c: Case) -> Case {
+    c.binfmt = true;
+    c
+}
+
+/// The shell script that runs in the new namespace: mounts a binfmt_misc instance of its own
+/// (Linux 6.7 and later give each user namespace one), registers `$1` when it is not empty,
+/// then execs the rest of its arguments.
+const NAMESPACE_SCRIPT: &str = "mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || exit 125; \
+     if [ -n \"$1\" ]; then printf %s \"$1\" > /proc/sys/fs/binfmt_misc/register || exit 125; fi; \
+     shift; exec \"$@\"";
+
+/// qemu-aarch64 without binfmt_misc cannot run an AArch64 program that its guest execs (a64x
+/// can: it starts itself again). Cases that exec AArch64 programs therefore run both a64x and
+/// qemu in a private user and mount namespace (`unshare --user --map-root-user --mount`) with
+/// its own binfmt_misc instance, nothing of the host's touched: for qemu it registers AArch64
+/// ELF files (qemu's magic and mask) with a wrapper script that runs `qemu-aarch64 -L SYSROOT`,
+/// for a64x nothing (a64x must not need binfmt_misc). Returns the command prefix for the runner.
+fn binfmt_namespace(oracle: bool) -> Vec<OsString> {
+    static WRAPPER: OnceLock<PathBuf> = OnceLock::new();
+    let wrapper = WRAPPER.get_or_init(|| {
+        let e = env();
+        let qemu = common::qemu_command();
+        // The wrapper runs with the guest's environment, which may have no PATH.
+        let qemu = if Path::new(&qemu).is_absolute() {
+            PathBuf::from(&qemu)
+        } else {
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+                .map(|d| d.join(&qemu))
+                .find(|p| p.is_file())
+                .unwrap_or_else(|| panic!("{} not found in PATH: run scripts/test-all.sh", qemu.to_string_lossy()))
+        };
+        let path = e.work.parent().expect("work has a parent").join("qemu-aarch64-binfmt");
+        std::fs::write(
+            &path,
+            format!(
+                "#!/bin/sh\n# binfmt_misc flag P: PROGRAM ARGV0 ARGS...\n\
+                 p=$1; a0=$2; shift 2; exec '{}' -L '{}' -0 \"$a0\" \"$p\" \"$@\"\n",
+                qemu.display(),
+                e.sysroot.display()
+            ),
+        )
+        .expect("write the qemu wrapper");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod the wrapper");
+        // Check once that the namespace works here, with a clear message when it does not.
+        let out = Command::new("unshare")
+            .args([
+                "--user",
+                "--map-root-user",
+                "--mount",
+                "sh",
+                "-c",
+                NAMESPACE_SCRIPT,
+                "sh",
+                "",
+                "true",
+            ])
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {}
+            o => panic!(
+                "cannot make a user and mount namespace with its own binfmt_misc \
+                 (`unshare --user --map-root-user --mount`, then `mount -t binfmt_misc`; needs \
+                 util-linux, unprivileged user namespaces or root, and Linux 6.7 or later): {o:?}"
+            ),
+        }
+        path
+    });
+    let register = if oracle {
+        format!(
+            ":a64x-test-qemu:M::{}:{}:{}:FP",
+            "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xb7\\x00",
+            "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff",
+            wrapper.display()
+        )
+    } else {
+        String::new()
+    };
+    [
+        "--user",
+        "--map-root-user",
+        "--mount",
+        "sh",
+        "-c",
+        NAMESPACE_SCRIPT,
+        "sh",
+    ]
+    .iter()
+    .map(OsString::from)
+    .chain([OsString::from(register)])
+    .collect()
 }
 
 fn with_stdin(mut c: Case, file: &'static str) -> Case {
@@ -190,9 +301,14 @@ fn with_stdin(mut c: Case, file: &'static str) -> Case {
 
 /// Runs `runner runner_args... -L SYSROOT -E TZ=UTC SYSROOT/PROG args...` (a64x and qemu-aarch64 take
 /// the same `-L` and `-E`; TZ is set for both so that `date` and friends need no zoneinfo).
-fn run(runner: (OsString, Vec<OsString>), c: &Case) -> RunResult {
+fn run(runner: (OsString, Vec<OsString>), c: &Case, oracle: bool) -> RunResult {
     let e = env();
-    let (bin, mut args) = runner;
+    let (mut bin, mut args) = runner;
+    if c.binfmt {
+        args.insert(0, bin);
+        args.splice(0..0, binfmt_namespace(oracle));
+        bin = OsString::from("unshare");
+    }
     args.extend([
         "-L".into(),
         e.sysroot.clone().into_os_string(),
@@ -201,7 +317,7 @@ fn run(runner: (OsString, Vec<OsString>), c: &Case) -> RunResult {
     ]);
     args.push(e.sysroot.join(c.prog).into_os_string());
     args.extend(c.args.iter().map(OsString::from));
-    common::run_with_timeout(&bin, &args, &e.work, c.stdin.map(Path::new), TIMEOUT)
+    common::run_with_timeout(&bin, &args, &e.work.join(&c.dir), c.stdin.map(Path::new), c.timeout)
 }
 
 fn selected(name: &str) -> bool {
@@ -239,8 +355,8 @@ fn shown_args(c: &Case) -> String {
 
 /// Compares a64x's run of `c` with qemu's; `Err` describes how they differ.
 fn compare(c: &Case) -> Result<RunResult, String> {
-    let oracle = run((common::qemu_command(), Vec::new()), c);
-    let got = run(common::a64x_command(), c);
+    let oracle = run((common::qemu_command(), Vec::new()), c, true);
+    let got = run(common::a64x_command(), c, false);
     let mut diffs = Vec::new();
     if oracle.ending != got.ending {
         diffs.push(format!("status: qemu {}, a64x {}", oracle.ending, got.ending));
@@ -423,7 +539,7 @@ fn busybox_shell_builtins_match_qemu() {
 /// Runs `c` under a64x alone and checks its output against `expected` (scripts that exec, which
 /// qemu cannot do; see the header).
 fn expect(c: &Case, expected: &str) -> Result<(), String> {
-    let got = run(common::a64x_command(), c);
+    let got = run(common::a64x_command(), c, false);
     if got.ending == common::Ending::Exit(0) && got.stdout == expected.as_bytes() && got.stderr.is_empty() {
         Ok(())
     } else {

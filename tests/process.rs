@@ -17,11 +17,24 @@ const GUEST: &str = "out/proc_exec-O2";
 /// Run a64x `options... GUEST args...` in `test-binaries/`; (stdout, stderr), after checking
 /// that a64x exited 0.
 fn a64x(options: &[&str], args: &[&str]) -> (String, String) {
+    let mut all: Vec<&str> = options.to_vec();
+    all.push(GUEST);
+    all.extend(args);
+    a64x_guest_args(&all)
+}
+
+/// a64x `guest args...` in `test-binaries/`, as [`a64x`] runs it.
+fn a64x_guest(guest: &str, args: &[&str]) -> (String, String) {
+    let mut all = vec![guest];
+    all.extend(args);
+    a64x_guest_args(&all)
+}
+
+/// a64x `args...` in `test-binaries/`; (stdout, stderr), after checking that a64x exited 0.
+fn a64x_guest_args(args: &[&str]) -> (String, String) {
     common::build_test_binaries();
     let (cmd, pre) = common::a64x_command();
     let mut full: Vec<OsString> = pre;
-    full.extend(options.iter().map(OsString::from));
-    full.push(GUEST.into());
     full.extend(args.iter().map(OsString::from));
     let r = common::run_with_timeout(&cmd, &full, &common::test_binaries(), None, Duration::from_secs(60));
     let (out, err) = (
@@ -144,4 +157,43 @@ fn proc_cpuinfo_describes_an_aarch64_cpu() {
         assert!(!features.contains(&f), "{f} advertised in {features:?}");
     }
     assert!(out.contains("CPU architecture: 8\n"), "{out}");
+}
+
+/// Standard descriptors closed by the caller stay closed for the guest (Rust's runtime opens
+/// /dev/null on them for a64x itself): `test-binaries/src/stdfds.c` run with stdin and stderr
+/// closed, under a64x and qemu-aarch64.
+#[test]
+fn closed_standard_descriptors_stay_closed() {
+    common::build_test_binaries();
+    let run = |cmd: OsString, pre: Vec<OsString>| {
+        let mut args: Vec<OsString> = vec!["-c".into(), "exec \"$@\" 0<&- 2>&-".into(), "sh".into(), cmd];
+        args.extend(pre);
+        args.push("out/stdfds-O2".into());
+        let r = common::run_with_timeout(
+            std::ffi::OsStr::new("sh"),
+            &args,
+            &common::test_binaries(),
+            None,
+            Duration::from_secs(30),
+        );
+        (r.ending, String::from_utf8_lossy(&r.stdout).into_owned())
+    };
+    let (cmd, pre) = common::a64x_command();
+    let got = run(cmd, pre);
+    let want = run(common::qemu_command(), Vec::new());
+    assert_eq!(
+        want.1, "fd 0 closed, fd 1 open, fd 2 closed, next open() gets 0\n",
+        "qemu-aarch64"
+    );
+    assert_eq!(got, want, "a64x vs qemu-aarch64");
+}
+
+/// fork while other threads start and exit, allocate and map memory: every child must run to its
+/// exit (a child used to hang on a lock of a64x's address space, malloc or runtime that a
+/// vanished thread held). `test-binaries/src/fork_threads.c`; a64x only, as qemu-aarch64 7.2
+/// deadlocks on it.
+#[test]
+fn fork_while_threads_churn() {
+    let (out, _) = a64x_guest("out/fork_threads-O2", &["300"]);
+    assert_eq!(out, "300 of 300 children exited 7\n");
 }

@@ -99,6 +99,14 @@ fn reserved() -> Vec<i32> {
     RESERVED.lock().map(|r| r.clone()).unwrap_or_default()
 }
 
+/// Whether `fd` is a VM descriptor: to the guest it is not open, so `fstat`, `fcntl` and the
+/// `*at` calls given it fail with EBADF (python's subprocess tests look for open descriptors
+/// with fstat).
+pub fn is_reserved(fd: u64) -> bool {
+    let fd = fd as i32;
+    fd >= 0 && reserved().contains(&fd)
+}
+
 /// `dup3(old, new, flags)`: when `new` is a VM descriptor, that one moves out of the way first,
 /// so the guest gets the number it asked for and the VM keeps its file.
 pub fn dup3(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
@@ -149,6 +157,9 @@ pub fn close_range(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> Sys
 pub fn fcntl(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
     // Both are `unsigned int` in the kernel: the upper halves of x0 and x1 are ignored.
     let (fd, cmd) = (a[0] as i32, a[1] & 0xffff_ffff);
+    if is_reserved(a[0]) {
+        return Err(Errno(libc::EBADF));
+    }
     match cmd as i32 {
         libc::F_GETFL => {
             // SAFETY: F_GETFL takes no pointer.
@@ -165,8 +176,8 @@ pub fn fcntl(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult
     }
 }
 
-/// `ioctl` requests with the same number and argument layout on both (asm-generic `ioctls.h` and
-/// `termbits.h`; the kernel's `struct termios` is 36 bytes on both).
+/// `ioctl` requests with the same number and argument layout on both (asm-generic `ioctls.h`,
+/// `termbits.h` and `sockios.h`; the kernel's `struct termios` is 36 bytes on both).
 const IOCTL_SAME: &[u64] = &[
     0x5401,      // TCGETS
     0x5402,      // TCSETS
@@ -190,6 +201,20 @@ const IOCTL_SAME: &[u64] = &[
     0x5452,      // FIOASYNC
     0x8004_5430, // TIOCGPTN
     0x4004_5431, // TIOCSPTLCK
+    // Socket interface queries: `struct ifreq` (40 bytes) and `struct ifconf` (16) are the same
+    // on both 64-bit ABIs (python's socket.if_nametoindex, test_socket).
+    0x8905, // SIOCATMARK
+    0x8910, // SIOCGIFNAME
+    0x8912, // SIOCGIFCONF
+    0x8913, // SIOCGIFFLAGS
+    0x8915, // SIOCGIFADDR
+    0x8917, // SIOCGIFDSTADDR
+    0x8919, // SIOCGIFBRDADDR
+    0x891B, // SIOCGIFNETMASK
+    0x8921, // SIOCGIFMTU
+    0x8927, // SIOCGIFHWADDR
+    0x8933, // SIOCGIFINDEX
+    0x8942, // SIOCGIFTXQLEN
 ];
 
 /// `ioctl(fd, request, arg)`: unknown requests fail with ENOTTY rather than risk a request whose
@@ -248,9 +273,10 @@ pub fn epoll_ctl(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> Sys
     host_syscall(libc::SYS_epoll_ctl, &[a[0], a[1], a[2], ptr, 0, 0])
 }
 
-/// Largest batch fetched per call: returning fewer events than `maxevents` is always allowed, and
-/// it bounds the host buffer whatever the guest asks for.
-const EPOLL_BATCH: usize = 1024;
+/// Events fetched per call when a buffer for all of `maxevents` cannot be had: returning fewer
+/// events than `maxevents` is allowed, though programs expect every ready one (python's
+/// test_selectors waits for 10,000 at once).
+const EPOLL_FALLBACK_BATCH: usize = 1024;
 
 /// Shared body of `epoll_pwait` and `epoll_pwait2`: `timeout` is the fourth host argument as given.
 fn epoll_wait_common(ctx: &mut dyn SyscallContext, a: &Args, host_nr: libc::c_long) -> SysResult {
@@ -262,13 +288,23 @@ fn epoll_wait_common(ctx: &mut dyn SyscallContext, a: &Args, host_nr: libc::c_lo
     if !ctx.is_accessible(a[1], guest_len, true) {
         return Err(Errno(libc::EFAULT));
     }
-    let n = (max as usize).min(EPOLL_BATCH);
-    let mut host = vec![HostEpollEvent::default(); n];
-    // SAFETY: `host` holds `n` host-layout events; the timeout argument is a guest value or pointer
-    // the kernel checks; the signal mask is dropped (null) on purpose.
+    // As many host events as the guest asked for, as the kernel returns up to `maxevents`. The
+    // buffer stays uninitialised: untouched capacity costs no memory, however large.
+    let mut host: Vec<HostEpollEvent> = Vec::new();
+    let n = if host.try_reserve_exact(max as usize).is_ok() {
+        max as usize
+    } else {
+        host.reserve_exact(EPOLL_FALLBACK_BATCH);
+        EPOLL_FALLBACK_BATCH
+    };
+    // SAFETY: `host` has room for `n` host-layout events, of which the kernel writes the first
+    // `got`; the timeout argument is a guest value or pointer the kernel checks; the signal mask is
+    // dropped (null) on purpose.
     let got = check(unsafe { libc::syscall(host_nr, a[0], host.as_mut_ptr(), n as i32, a[3], 0u64, 8u64) })?;
+    // SAFETY: the kernel initialised the first `got` (at most `n`) events.
+    unsafe { host.set_len(got as usize) };
     let mut out = Vec::with_capacity(got as usize * size_of::<GuestEpollEvent>());
-    for e in &host[..got as usize] {
+    for e in &host {
         let (events, data) = (e.events, e.data);
         out.extend_from_slice(&events.to_le_bytes());
         out.extend_from_slice(&0u32.to_le_bytes());

@@ -272,6 +272,9 @@ fn host_fstatat(dirfd: u64, path: u64, flags: u64) -> Result<libc::stat, Errno> 
 
 /// `fstat(fd, statbuf)`.
 pub fn fstat(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    if crate::fd::is_reserved(a[0]) {
+        return Err(Errno(libc::EBADF));
+    }
     // SAFETY: all-zero is a valid `struct stat`.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: `st` is a local of the host layout.
@@ -282,6 +285,9 @@ pub fn fstat(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResu
 
 /// `newfstatat(dirfd, path, statbuf, flags)`.
 pub fn newfstatat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    if crate::fd::is_reserved(a[0]) {
+        return Err(Errno(libc::EBADF));
+    }
     let repl = host_path(sys, ctx, a[1], nofollow(a[3]));
     let (dirfd, path) = at_args(a[0], a[1], &repl);
     let st = host_fstatat(dirfd, path, a[3])?;
@@ -292,6 +298,9 @@ pub fn newfstatat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> 
 /// `statx(dirfd, path, flags, mask, statxbuf)`: `struct statx` has one layout on every
 /// architecture, so only the path needs translating.
 pub fn statx(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    if crate::fd::is_reserved(a[0]) {
+        return Err(Errno(libc::EBADF));
+    }
     let repl = host_path(sys, ctx, a[1], nofollow(a[2]));
     let (dirfd, path) = at_args(a[0], a[1], &repl);
     uaccess::host_syscall(libc::SYS_statx, &[dirfd, path, a[2], a[3], a[4], 0])

@@ -58,6 +58,14 @@ pub trait SyscallContext: GuestMemory {
     fn fork_child(&mut self, stack: u64, tls: Option<u64>) {
         let _ = (stack, tls);
     }
+    /// Runs `clone`, the host clone of a fork, with the VM's process-wide locks held (the address
+    /// space, the invalidation log, the thread list), so that the child, in which only the calling
+    /// thread lives on, does not find one of them held by a thread it does not have (python's
+    /// test_threading forks while a thread exits); both sides release them when it returns. By
+    /// default it just runs `clone`.
+    fn with_fork_locks(&mut self, clone: &mut dyn FnMut() -> i64) -> i64 {
+        clone()
+    }
 }
 
 /// What a guest thread created by `clone` starts with (see [`SyscallContext::spawn_thread`]).

@@ -130,10 +130,37 @@ pub fn clone(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResu
     // exit signal, the tid writes) the host kernel carries out as the guest's would.
     let host_flags = flags & !(cf::VM | cf::VFORK | cf::SETTLS | if vfork { cf::SIGHAND } else { 0 });
     let waiter = if vfork { VforkPipe::new() } else { None };
-    // SAFETY: a fork-like clone (no CLONE_VM, no new stack): the child continues here on a copy of
-    // this thread's stack and memory, as after fork(2). The VM runs the guest on this one thread.
-    // The tid pointers are writable guest memory (checked above).
-    let r = unsafe { libc::syscall(libc::SYS_clone, host_flags, 0u64, ptid, ctid, 0u64) };
+    let tid_flags = cf::PARENT_SETTID | cf::CHILD_SETTID | cf::CHILD_CLEARTID;
+    let plain_fork = host_flags & !tid_flags == libc::SIGCHLD as u64;
+    // The VM's locks are held across the host clone (with_fork_locks), so that the child finds
+    // none of them taken by a thread it does not have. A plain fork (SIGCHLD and tid writes, what
+    // the guest's fork, vfork and posix_spawn ask for) is the host libc's fork(), which also takes
+    // and resets malloc's locks for the child; the tid writes are then done here, as
+    // copy_process does them. Anything else is a raw clone.
+    let r = ctx.with_fork_locks(&mut || {
+        if plain_fork {
+            // SAFETY: fork(2) of this process; the child goes on here with a copy of this thread.
+            let r = unsafe { libc::fork() } as i64;
+            // SAFETY: the tid pointers are writable guest memory (checked above), identity-mapped.
+            unsafe {
+                if r > 0 && flags & cf::PARENT_SETTID != 0 {
+                    (ptid as *mut u32).write_volatile(r as u32);
+                }
+                if r == 0 && flags & cf::CHILD_SETTID != 0 {
+                    (ctid as *mut u32).write_volatile(libc::syscall(libc::SYS_gettid) as u32);
+                }
+                if r == 0 && flags & cf::CHILD_CLEARTID != 0 {
+                    libc::syscall(libc::SYS_set_tid_address, ctid);
+                }
+            }
+            r
+        } else {
+            // SAFETY: a fork-like clone (no CLONE_VM, no new stack): the child continues here on a
+            // copy of this thread's stack and memory, as after fork(2). The tid pointers are
+            // writable guest memory (checked above).
+            unsafe { libc::syscall(libc::SYS_clone, host_flags, 0u64, ptid, ctid, 0u64) }
+        }
+    });
     if r == -1 {
         return Err(Errno::last());
     }

@@ -132,7 +132,8 @@ pub struct RunResult {
 }
 
 /// Runs `program args...` in `cwd` with a fixed environment (`env_clear` plus `LANG=C`,
-/// `HOME=/nonexistent`, `PATH=/usr/bin:/bin`, `A64X_TEST=1`, and `RUST_BACKTRACE` when set),
+/// `HOME=/nonexistent`, `PATH=/usr/bin:/bin`, `A64X_TEST=1`, and `RUST_BACKTRACE` when set;
+/// SIGINT and SIGQUIT at their default action, even when the tests run in the background),
 /// stdin from `stdin` (or `/dev/null`), capturing stdout and stderr; the child runs in its own
 /// process group, all of which is killed after `timeout`.
 pub fn run_with_timeout(
@@ -157,6 +158,15 @@ pub fn run_with_timeout(
         .stderr(Stdio::piped());
     if let Some(bt) = std::env::var_os("RUST_BACKTRACE") {
         cmd.env("RUST_BACKTRACE", bt);
+    }
+    // SAFETY: signal(2) between fork and exec, async-signal-safe. An ignored SIGINT or SIGQUIT
+    // (a shell's background job ignores them: `cargo test &`) would be inherited through exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+            Ok(())
+        });
     }
     match stdin {
         Some(path) => match File::open(cwd.join(path)) {

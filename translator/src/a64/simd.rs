@@ -97,6 +97,19 @@ pub(super) fn two_misc(w: u32) -> Inst {
     }
     let u = bit(w, 29);
     let a = arr(w);
+    if opcode == 0b10011 && u {
+        // SHLL{2}: USHLL with a shift of the element size, which USHLL's immediate cannot encode.
+        if a.esize == 3 {
+            return Inst::Undefined;
+        }
+        return Inst::VecShift {
+            op: VecShiftOp::Ushll,
+            arr: a,
+            rd: vr(w, 0),
+            rn: vr(w, 5),
+            shift: 8 << a.esize,
+        };
+    }
     use VecOp2::*;
     let op = match (bits(w, 16, 12), u) {
         (0b00000, false) if a.esize < 3 => Rev64,
