@@ -390,7 +390,13 @@ pub const CPU_FEATURES: &[CpuFeature] = &[
     feature("asimddp", HwcapWord::Hwcap, 20, false, "SDOT/UDOT (FEAT_DotProd)"),
     feature("flagm", HwcapWord::Hwcap, 27, false, "FlagM (CFINV, RMIF, SETF8/16)"),
     feature("flagm2", HwcapWord::Hwcap2, 7, false, "FlagM2 (AXFLAG, XAFLAG)"),
-    feature("frint", HwcapWord::Hwcap2, 8, false, "FRINT32Z/X, FRINT64Z/X (FEAT_FRINTTS)"),
+    feature(
+        "frint",
+        HwcapWord::Hwcap2,
+        8,
+        false,
+        "FRINT32Z/X, FRINT64Z/X (FEAT_FRINTTS)",
+    ),
 ];
 
 const fn feature(name: &'static str, word: HwcapWord, bit: u32, required: bool, about: &'static str) -> CpuFeature {

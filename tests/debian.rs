@@ -992,8 +992,12 @@ fn openssl_matches_qemu() {
             continue;
         }
         let c = case(&name, OPENSSL, args);
-        let on = run(with_args(&["-d", "in_asm"]), &c);
-        let off = run(with_args(&["-d", "in_asm", "-cpu", "max,-aes,-pmull,-sha1,-sha2"]), &c);
+        let on = run(with_args(&["-d", "in_asm"]), &c, false);
+        let off = run(
+            with_args(&["-d", "in_asm", "-cpu", "max,-aes,-pmull,-sha1,-sha2"]),
+            &c,
+            false,
+        );
         let log = |r: &RunResult| String::from_utf8_lossy(&r.stderr).into_owned();
         let (log_on, log_off) = (log(&on), log(&off));
         let missing: Vec<&str> = ops
@@ -1035,7 +1039,7 @@ fn openssl_matches_qemu() {
         if !selected(name) {
             continue;
         }
-        let r = run(common::a64x_command(), &case(name, OPENSSL, args));
+        let r = run(common::a64x_command(), &case(name, OPENSSL, args), false);
         let out = String::from_utf8_lossy(&r.stdout);
         let label = if name.ends_with("gcm") { "AES-128-GCM" } else { "sha256" };
         match out.lines().find(|l| l.starts_with(label)) {
