@@ -18,15 +18,7 @@ use std::process::Command;
 
 /// Gaps known and left for later, by mnemonic, each with the reason. The test fails only on
 /// gaps not listed here (and on listed mnemonics that are no longer gaps, so the list shrinks).
-const NOT_YET: &[(&str, &str)] = &[
-    // Half-precision conversions (ARMv8.0: FCVT to and from H, FCVTL/FCVTN with .4h/.8h): not
-    // implemented yet (issue 4).
-    ("fcvt", "half-precision conversion"),
-    ("fcvtl", "half-precision conversion"),
-    ("fcvtl2", "half-precision conversion"),
-    ("fcvtn", "half-precision conversion"),
-    ("fcvtn2", "half-precision conversion"),
-];
+const NOT_YET: &[(&str, &str)] = &[];
 
 /// The HWCAP name of the feature an instruction belongs to (arch/arm64/kernel/cpuinfo.c), or
 /// `None` for ARMv8.0 (FP and AdvSIMD, always there).

@@ -1,7 +1,8 @@
 //! Decoder of the scalar floating-point classes (Arm ARM C4.1.96 "Data Processing -- Scalar
 //! Floating-Point and Advanced SIMD": FP data-processing 1/2/3 source, compare, conditional
 //! compare, conditional select, immediate, and the conversions to and from integers).
-//! Half precision (ftype 11) is not implemented and decodes as unallocated.
+//! Half precision (ftype 11) only in FCVT (to and from S/D); its arithmetic (FEAT_FP16, not
+//! advertised) decodes as unallocated.
 
 use super::fields::*;
 use super::inst::*;
@@ -194,7 +195,21 @@ macro_rules! ty_or_undef {
 
 /// FP data-processing (1 source).
 pub(super) fn dp1(w: u32) -> Inst {
+    use crate::ir::vechalf::HalfCvt as H;
     use FpRounding::*;
+    // FCVT to and from half precision (ftype 11 is H; opc 0001_11 converts to H).
+    let half = |op| Inst::HalfCvt {
+        op,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+    };
+    match (bits(w, 23, 22), bits(w, 20, 15)) {
+        (3, 0b000100) => return half(H::ScalarFromHalf { double: false }),
+        (3, 0b000101) => return half(H::ScalarFromHalf { double: true }),
+        (0, 0b000111) => return half(H::ScalarToHalf { double: false }),
+        (1, 0b000111) => return half(H::ScalarToHalf { double: true }),
+        _ => {}
+    }
     let ty = ty_or_undef!(w);
     let op = match bits(w, 20, 15) {
         0b000001 => Fp1Op::Abs,

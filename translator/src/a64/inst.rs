@@ -718,6 +718,12 @@ pub enum Inst {
     },
     /// AdvSIMD saturating and rounding integer operations.
     VecSat(VecSatInst),
+    /// Half-precision conversions: FCVT to/from H, FCVTN/FCVTL(2) with 4H.
+    HalfCvt {
+        op: crate::ir::vechalf::HalfCvt,
+        rd: VReg,
+        rn: VReg,
+    },
     /// CRC32B/H/W/X and CRC32CB/H/W/X.
     Crc32 {
         castagnoli: bool,

@@ -733,8 +733,21 @@ fn two_misc_fp(w: u32) -> Inst {
         (true, true, 0b11100) if !bit(w, 22) => (Ursqrte, TieEven, false),
         _ => return Inst::Undefined,
     };
-    // FCVTN/FCVTL/FCVTXN here handle single <-> double only (sz == 1).
-    if matches!(op, Cvtn | Cvtl | Cvtxn) && !bit(w, 22) {
+    // FCVTN/FCVTL with sz == 0 convert between single and half precision.
+    if matches!(op, Cvtn | Cvtl) && !bit(w, 22) {
+        use crate::ir::vechalf::HalfCvt as H;
+        let upper = bit(w, 30);
+        return Inst::HalfCvt {
+            op: if op == Cvtn {
+                H::Narrow { upper }
+            } else {
+                H::Long { upper }
+            },
+            rd: vr(w, 0),
+            rn: vr(w, 5),
+        };
+    }
+    if op == Cvtxn && !bit(w, 22) {
         return Inst::Undefined;
     }
     vec_fp(w, op, round, signed, 0)

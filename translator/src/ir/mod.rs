@@ -10,6 +10,7 @@ mod fpsem;
 pub mod interp;
 pub mod print;
 pub mod vecfn;
+pub mod vechalf;
 pub mod vecint;
 pub mod vecsat;
 pub mod vfp;

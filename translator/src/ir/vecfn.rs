@@ -117,6 +117,8 @@ pub enum VecKind {
     /// A saturating or rounding integer op ([`super::vecsat`]): `imm` holds its kind and
     /// options; sets FPSR.QC when a lane saturates.
     Sat,
+    /// Half-precision conversions ([`super::vechalf`]): `imm` holds the form.
+    HalfCvt,
     /// An AES/SHA op ([`super::crypto`]): `imm` is its [`super::crypto::CryptoKind`].
     Crypto,
     /// PMULL/PMULL2 (esize 0 or 3, the source element size; q picks the upper halves).
@@ -618,6 +620,11 @@ pub fn apply(cpu: &mut CpuState, f: &VecFn, d: u8, n: u8, m: u8) {
         let mut env = super::fpenv::FpEnv::new(cpu.fpcr);
         let r = super::vfp::eval(f, get(cpu, n), get(cpu, m), get(cpu, d), &mut env);
         cpu.fpsr |= env.flags;
+        r
+    } else if f.kind == VecKind::HalfCvt {
+        let mut flags = 0;
+        let r = super::vechalf::eval(f.imm, get(cpu, n), get(cpu, d), cpu.fpcr, &mut flags);
+        cpu.fpsr |= flags;
         r
     } else if f.kind == VecKind::Sat {
         let (r, qc) = super::vecsat::eval(f, get(cpu, n), get(cpu, m), get(cpu, d));

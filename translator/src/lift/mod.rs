@@ -296,6 +296,7 @@ pub fn lift_inst(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
         | VecElem { .. }
         | VecFp { .. }
         | VecSat(_)
+        | HalfCvt { .. }
         | DupScalar { .. }
         | LdStStruct { .. }
         | LdStSingle { .. }

@@ -349,6 +349,9 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 rm,
             );
         }
+        Inst::HalfCvt { op, rd, rn } => {
+            vop(cx, VecKind::HalfCvt, 1, true, op.imm(), rd, rn, rn);
+        }
         Inst::VecSat(s) => {
             use crate::ir::vecsat::{imm, SatKind as K};
             use VecSatOp as O;
