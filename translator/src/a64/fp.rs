@@ -513,11 +513,6 @@ fn scalar_int_misc(w: u32) -> Inst {
                 rn,
             }
         }
-        // FCMEQ/FCMGE/FCMGT/FCMLE/FCMLT (zero), scalar: element 0 only.
-        i @ Inst::VecFp {
-            op: VecFpOp::CmeqZ | VecFpOp::CmgeZ | VecFpOp::CmgtZ | VecFpOp::CmleZ | VecFpOp::CmltZ,
-            ..
-        } => super::simd::scalar_fp(i),
         _ => Inst::Undefined,
     }
 }

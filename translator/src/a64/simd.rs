@@ -779,7 +779,7 @@ pub(super) fn by_element(w: u32) -> Inst {
 }
 
 /// The scalar form of a vector FP instruction decoded with Q = 1: element 0 only.
-pub(super) fn scalar_fp(i: Inst) -> Inst {
+fn scalar_fp(i: Inst) -> Inst {
     match i {
         Inst::VecFp {
             op,
@@ -812,28 +812,10 @@ pub(super) fn scalar_fp(i: Inst) -> Inst {
 pub(super) fn scalar_by_element_fp(w: u32) -> Inst {
     // The vector form's fields, Q = 1.
     match by_element((w & !(1 << 28)) | (1 << 30)) {
-        Inst::VecFp {
-            op: op @ (VecFpOp::MulElem | VecFpOp::MlaElem | VecFpOp::MlsElem | VecFpOp::MulxElem),
-            double,
-            rd,
-            rn,
-            rm,
-            round,
-            signed,
-            index,
+        i @ Inst::VecFp {
+            op: VecFpOp::MulElem | VecFpOp::MlaElem | VecFpOp::MlsElem | VecFpOp::MulxElem,
             ..
-        } => Inst::VecFp {
-            op,
-            double,
-            q: false,
-            scalar: true,
-            rd,
-            rn,
-            rm,
-            round,
-            signed,
-            index,
-        },
+        } => scalar_fp(i),
         _ => Inst::Undefined,
     }
 }

@@ -435,6 +435,23 @@ impl Op {
         ) || matches!(self, Fp(_))
     }
 
+    /// Whether the op loads or stores guest memory inline (what can fault on a guest address in
+    /// emitted code; helper calls such as `PairHelper` are not included).
+    pub fn accesses_memory(&self) -> bool {
+        matches!(
+            self,
+            Op::Load(..)
+                | Op::Store(..)
+                | Op::LoadExcl(..)
+                | Op::StoreExcl(..)
+                | Op::AtomicRmw(..)
+                | Op::Cas(..)
+                | Op::ZeroBlock(_)
+                | Op::VLoad(..)
+                | Op::VStore(..)
+        )
+    }
+
     /// The values this op reads.
     pub fn args(&self) -> Vec<Val> {
         use Op::*;
@@ -656,21 +673,7 @@ impl Builder {
     /// nothing (its start marker becomes a `Nop`).
     pub fn insn_end(&mut self, mark: InsnMark) {
         let first = mark.start.0 as usize + 1;
-        let touches_memory = self.ops[first..].iter().any(|o| {
-            matches!(
-                o,
-                Op::Load(..)
-                    | Op::Store(..)
-                    | Op::LoadExcl(..)
-                    | Op::StoreExcl(..)
-                    | Op::AtomicRmw(..)
-                    | Op::Cas(..)
-                    | Op::ZeroBlock(_)
-                    | Op::VLoad(..)
-                    | Op::VStore(..)
-            )
-        });
-        if !touches_memory {
+        if !self.ops[first..].iter().any(Op::accesses_memory) {
             self.ops[mark.start.0 as usize] = Op::Nop;
             return;
         }

@@ -118,22 +118,6 @@ fn flags_value(op: &Op, a: &[u64]) -> u64 {
     }
 }
 
-/// A memory op of the IR (what can fault on a guest address).
-pub(super) fn is_memory_op(op: &Op) -> bool {
-    matches!(
-        op,
-        Op::Load(..)
-            | Op::Store(..)
-            | Op::LoadExcl(..)
-            | Op::StoreExcl(..)
-            | Op::AtomicRmw(..)
-            | Op::Cas(..)
-            | Op::ZeroBlock(_)
-            | Op::VLoad(..)
-            | Op::VStore(..)
-    )
-}
-
 /// The instruction being lowered: its pc and the snapshot values (register, value).
 pub(super) struct CurrentInsn {
     pc: u64,

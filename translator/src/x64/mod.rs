@@ -119,7 +119,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
             Op::Snapshot(..) => l.insn = None,
             _ => {}
         }
-        let site = if faultmap::is_memory_op(&block.ops[i]) {
+        let site = if block.ops[i].accesses_memory() {
             l.site_before()
         } else {
             None

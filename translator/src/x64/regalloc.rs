@@ -170,9 +170,9 @@ impl Alloc {
         }
         self.reg_of[v.0 as usize] = None;
         self.holder[r as usize] = None;
-        let loc = self.location(v);
-        if let Some(log) = &mut self.spill_log {
-            log.push((v, loc, ops.offset().0 as u32));
+        if let Some(mut log) = self.spill_log.take() {
+            log.push((v, self.location(v), ops.offset().0 as u32));
+            self.spill_log = Some(log);
         }
     }
 
