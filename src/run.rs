@@ -150,6 +150,19 @@ impl SyscallContext for Ctx<'_> {
         let _threads = crate::thread::fork_locks();
         clone()
     }
+    fn wait_with_mask(
+        &mut self,
+        mask: u64,
+        wait: &mut dyn FnMut(&u64) -> a64x_syscalls::SysResult,
+    ) -> a64x_syscalls::SysResult {
+        let r = self.signals.wait_with_mask(mask, wait);
+        if r == Err(a64x_syscalls::Errno(libc::EINTR)) {
+            // Deliver the signal, then restore the mask the syscall layer saved.
+            // SAFETY: a plain write of the field host handlers write asynchronously (see signal_work).
+            unsafe { std::ptr::addr_of_mut!(self.cpu.pending).write_volatile(1) };
+        }
+        r
+    }
     fn fork_child(&mut self, stack: u64, tls: Option<u64>) {
         if stack != 0 {
             self.cpu.sp = stack;

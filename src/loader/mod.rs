@@ -120,7 +120,9 @@ pub fn load_program_with_stack(
     };
     let bytes = std::fs::read(path).map_err(io)?;
     let elf = elf::parse(path, &bytes)?;
-    let exe_path = std::fs::canonicalize(path).map_err(io)?;
+    // A program run through a descriptor's link (`/proc/self/fd/N` of a memfd, after fexecve)
+    // has no path to resolve to: it keeps the link, which opens it as long as the descriptor lives.
+    let exe_path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let name = exe_path.to_string_lossy().into_owned();
     let sysroot = interp::sysroot_for(sysroot, elf.interp.is_some());
     // Found and checked before anything is mapped: a missing loader is the usual mistake.

@@ -79,8 +79,9 @@ impl Vm {
                 }
             }
         }
-        if let Some(m) = self.signals.suspend_mask.take() {
-            // rt_sigsuspend ended without a handler to return through: its mask goes now.
+        if let Some(m) = self.sys.take_saved_mask() {
+            // A wait with a temporary mask ended without a handler to return through: its mask
+            // goes now.
             self.sys.set_signal_mask(m);
         }
         self.mask_changed();
@@ -104,7 +105,7 @@ impl Vm {
         if base > record || !self.mem().is_accessible(base, len, true) {
             return false;
         }
-        let old_mask = self.signals.suspend_mask.take().unwrap_or(self.sys.signal_mask());
+        let old_mask = self.sys.take_saved_mask().unwrap_or(self.sys.signal_mask());
         let bytes = frame::build(&self.cpu, info, old_mask, &alt);
         // SAFETY: the range is writable guest memory (checked above) and does not overlap `bytes`.
         unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), base as *mut u8, bytes.len()) };
@@ -132,7 +133,9 @@ impl Vm {
             self.sys.set_sigaction(sig, dfl);
             self.signals.host.mirror(sig, &dfl);
         }
-        let mut mask = old_mask | act.mask;
+        // The handler runs with the current mask (a wait's temporary one, if any) plus its own;
+        // the frame holds the mask to return to (`sigmask_to_save`, `signal_delivered`).
+        let mut mask = self.sys.signal_mask() | act.mask;
         if act.flags & sa::NODEFER == 0 {
             mask |= bit(sig);
         }
@@ -284,16 +287,12 @@ impl Vm {
             return neg_errno(libc::EFAULT);
         };
         let old = self.sys.signal_mask();
-        self.sys.set_signal_mask(new);
+        self.sys.set_temporary_mask(new, old);
         let new = self.sys.signal_mask();
-        // With every host signal blocked, look for one already recorded; sigsuspend then unblocks
-        // atomically, so none can slip in between the look and the wait.
-        host::set_host_mask(!0);
-        if !host::has_pending(new) {
-            host::suspend(new);
-        }
-        host::set_host_mask(self.signals.host_mask);
-        self.signals.suspend_mask = Some(old);
+        let _ = self.signals.wait_with_mask(new, &mut |set| {
+            host::suspend(*set);
+            Err(a64x_syscalls::Errno(libc::EINTR))
+        });
         // SAFETY: see `signal_work`; forces delivery (and the mask's restoration) next.
         unsafe { std::ptr::addr_of_mut!(self.cpu.pending).write_volatile(1) };
         neg_errno(libc::EINTR)

@@ -106,8 +106,6 @@ pub struct Signals {
     host_mask: u64,
     /// A synchronous signal (SIGILL, SIGTRAP) raised by the last instruction, to deliver first.
     sync: Option<(u32, SigInfo)>,
-    /// The mask `rt_sigsuspend` replaced, to save in the frame of the signal that ends it.
-    suspend_mask: Option<u64>,
 }
 
 impl Signals {
@@ -141,7 +139,6 @@ impl Signals {
             host,
             host_mask: mask,
             sync: None,
-            suspend_mask: None,
         })
     }
 
@@ -154,13 +151,33 @@ impl Signals {
             host: self.host.clone(),
             host_mask: self.host_mask,
             sync: None,
-            suspend_mask: None,
         }
     }
 
     /// Guest address of the sigreturn trampoline.
     pub fn trampoline(&self) -> u64 {
         self.trampoline
+    }
+
+    /// Run a host wait with the guest's temporary mask `mask` in force for exactly its duration
+    /// (see `SyscallContext::wait_with_mask`): with every host signal blocked, look for one
+    /// already recorded that `mask` lets through (then EINTR at once); otherwise the host call
+    /// swaps `mask` in atomically, so a signal pending in the host kernel ends the wait at once
+    /// and none slips in between the look and the wait. The host handler records a signal that
+    /// arrives during the wait, and the call ends with EINTR.
+    pub fn wait_with_mask(
+        &self,
+        mask: u64,
+        wait: &mut dyn FnMut(&u64) -> a64x_syscalls::SysResult,
+    ) -> a64x_syscalls::SysResult {
+        host::set_host_mask(!0);
+        let r = if host::has_pending(mask) {
+            Err(a64x_syscalls::Errno(libc::EINTR))
+        } else {
+            wait(&mask)
+        };
+        host::set_host_mask(self.host_mask);
+        r
     }
 
     /// Give the host the guest's blocked mask, if it changed.

@@ -12,6 +12,7 @@
 
 use std::ffi::{CString, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::MetadataExt;
 
 use crate::uaccess::{read_cstr, read_struct, PATH_MAX};
 use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
@@ -87,9 +88,96 @@ enum Plan {
 /// `execve(path, argv, envp)`. Returns only on failure.
 pub fn execve(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
     let path = read_cstr(ctx, a[0], PATH_MAX)?;
+    exec_path(s, ctx, path, a[1], a[2])
+}
+
+/// `execveat(dirfd, path, argv, envp, flags)`: `path` relative to `dirfd`, or with AT_EMPTY_PATH
+/// and an empty path the file `dirfd` itself (`fexecve`). The file is named by a host path
+/// that outlives the exec (see [`fd_file`]), since a64x re-executes itself on it.
+pub fn execveat(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let (dirfd, flags) = (a[0] as i32, a[4]);
+    // The kernel reads the path first (an empty one without AT_EMPTY_PATH is ENOENT), then
+    // checks the flags in do_open_execat.
+    let path = read_cstr(ctx, a[1], PATH_MAX)?;
+    if path.is_empty() && flags & libc::AT_EMPTY_PATH as u64 == 0 {
+        return Err(Errno(libc::ENOENT));
+    }
+    if flags & !((libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) as u64) != 0 {
+        return Err(Errno(libc::EINVAL));
+    }
+    let path = if path.is_empty() {
+        fd_file(dirfd)?
+    } else if path[0] == b'/' || dirfd == libc::AT_FDCWD {
+        path
+    } else {
+        let mut dir = fd_file(dirfd)?;
+        dir.push(b'/');
+        dir.extend_from_slice(&path);
+        dir
+    };
+    if flags & libc::AT_SYMLINK_NOFOLLOW as u64 != 0 {
+        let host = CString::new(path.clone()).map_err(|_| Errno(libc::ENOENT))?;
+        // SAFETY: all-zero is a valid `struct stat`; lstat writes only into it.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: a NUL-terminated path and a stat buffer we own.
+        if unsafe { libc::lstat(host.as_ptr(), &mut st) } == 0 && st.st_mode & libc::S_IFMT == libc::S_IFLNK {
+            return Err(Errno(libc::ELOOP));
+        }
+    }
+    exec_path(s, ctx, path, a[2], a[3])
+}
+
+/// A host path naming the file open as guest descriptor `fd` that stays valid across the exec of
+/// a64x: the file's own path when it still names the same file (fexecve of an installed program),
+/// else `/proc/self/fd/M` of a copy of the descriptor that survives exec (a memfd or deleted
+/// file; the new program inherits that copy). VM descriptors are closed to the guest (EBADF).
+fn fd_file(fd: i32) -> Result<Vec<u8>, Errno> {
+    if fd < 0 || crate::fd::is_reserved(fd as u64) {
+        return Err(Errno(libc::EBADF));
+    }
+    // SAFETY: all-zero is a valid `struct stat`; fstat writes only into it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::fstat(fd, &mut st) } != 0 {
+        return Err(Errno::last());
+    }
+    if let Ok(target) = std::fs::read_link(format!("/proc/self/fd/{fd}")) {
+        let bytes = target.as_os_str().as_bytes().to_vec();
+        let same = std::fs::metadata(&target).is_ok_and(|m| m.dev() == st.st_dev && m.ino() == st.st_ino);
+        if bytes.first() == Some(&b'/') && same {
+            return Ok(bytes);
+        }
+    }
+    // SAFETY: F_DUPFD takes no pointer; the copy has no close-on-exec flag.
+    let copy = unsafe { libc::fcntl(fd, libc::F_DUPFD, 0) };
+    if copy < 0 {
+        return Err(Errno::last());
+    }
+    Ok(format!("/proc/self/fd/{copy}").into_bytes())
+}
+
+/// The descriptor a guest path `/proc/self/fd/N`, `/proc/thread-self/fd/N`, `/proc/<pid>/fd/N`
+/// or `/dev/fd/N` names, if it is one.
+fn proc_fd(path: &[u8]) -> Option<i32> {
+    let path = std::str::from_utf8(path).ok()?;
+    // SAFETY: getpid has no preconditions.
+    let pid = unsafe { libc::getpid() };
+    let own = format!("/proc/{pid}/fd/");
+    let n = ["/proc/self/fd/", "/proc/thread-self/fd/", "/dev/fd/", own.as_str()]
+        .iter()
+        .find_map(|prefix| path.strip_prefix(prefix))?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n.parse().ok()
+}
+
+/// The rest of `execve` and `execveat` once the path is known.
+fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv: u64, envp: u64) -> SysResult {
+    let (a1, a2) = (argv, envp);
     let mut total = 0;
-    let argv = read_strings(ctx, a[1], &mut total)?;
-    let envp = read_strings(ctx, a[2], &mut total)?;
+    let argv = read_strings(ctx, a1, &mut total)?;
+    let envp = read_strings(ctx, a2, &mut total)?;
     let plan = plan(s, ctx, path, argv, 0)?;
     let (file, argv) = match plan {
         Plan::Host { file, argv } => (file, argv),
@@ -234,6 +322,12 @@ fn host_file(s: &Syscalls, ctx: &dyn SyscallContext, path: &[u8]) -> Result<(CSt
     if crate::fs::is_self_exe(path) {
         let exe = CString::new(ctx.exe_path().as_os_str().as_bytes()).map_err(|_| Errno(libc::ENOENT))?;
         return Ok((exe, true));
+    }
+    if let Some(fd) = proc_fd(path) {
+        // The descriptor's file under a name the re-executed a64x can still open (a
+        // close-on-exec descriptor is gone by then), never one of the VM's own.
+        let file = fd_file(fd).map_err(|e| if e.0 == libc::EBADF { Errno(libc::ENOENT) } else { e })?;
+        return Ok((CString::new(file).map_err(|_| Errno(libc::ENOENT))?, true));
     }
     if let Some(host) = s
         .sysroot

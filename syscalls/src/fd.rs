@@ -1,8 +1,8 @@
 //! File-descriptor syscalls whose ABI differs between AArch64 and x86-64: `fcntl` (`O_*` values in
 //! F_GETFL/F_SETFL), `ioctl` (only requests known to be identical), `pipe2` (`O_DIRECT`), and the
 //! epoll calls (`struct epoll_event` is packed on x86-64, `include/uapi/linux/eventpoll.h`).
-//! `ppoll`, `pselect6` and `epoll_pwait` drop the guest's signal mask: the guest mask lives in
-//! [`Syscalls`] and is never applied to host signals.
+//! `ppoll`, `pselect6` and `epoll_pwait(2)` hand the guest's temporary signal mask to the host
+//! call itself, so it is in force for exactly the wait (see [`crate::signal`]).
 
 use std::mem::size_of;
 
@@ -279,7 +279,7 @@ pub fn epoll_ctl(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> Sys
 const EPOLL_FALLBACK_BATCH: usize = 1024;
 
 /// Shared body of `epoll_pwait` and `epoll_pwait2`: `timeout` is the fourth host argument as given.
-fn epoll_wait_common(ctx: &mut dyn SyscallContext, a: &Args, host_nr: libc::c_long) -> SysResult {
+fn epoll_wait_common(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: &Args, host_nr: libc::c_long) -> SysResult {
     let max = a[2] as i32;
     if max <= 0 || max as usize > i32::MAX as usize / size_of::<GuestEpollEvent>() {
         return Err(Errno(libc::EINVAL));
@@ -297,10 +297,13 @@ fn epoll_wait_common(ctx: &mut dyn SyscallContext, a: &Args, host_nr: libc::c_lo
         host.reserve_exact(EPOLL_FALLBACK_BATCH);
         EPOLL_FALLBACK_BATCH
     };
-    // SAFETY: `host` has room for `n` host-layout events, of which the kernel writes the first
-    // `got`; the timeout argument is a guest value or pointer the kernel checks; the signal mask is
-    // dropped (null) on purpose.
-    let got = check(unsafe { libc::syscall(host_nr, a[0], host.as_mut_ptr(), n as i32, a[3], 0u64, 8u64) })?;
+    let buf = host.as_mut_ptr();
+    let got = crate::signal::with_wait_mask(s, ctx, a[4], a[5], &mut |set| {
+        // SAFETY: `buf` has room for `n` host-layout events, of which the kernel writes the first
+        // `got`; the timeout argument is a guest value or pointer the kernel checks; `set` is the
+        // host sigset of the wait, or none.
+        check(unsafe { libc::syscall(host_nr, a[0], buf, n as i32, a[3], sigset_ptr(set), 8u64) })
+    })?;
     // SAFETY: the kernel initialised the first `got` (at most `n`) events.
     unsafe { host.set_len(got as usize) };
     let mut out = Vec::with_capacity(got as usize * size_of::<GuestEpollEvent>());
@@ -314,22 +317,43 @@ fn epoll_wait_common(ctx: &mut dyn SyscallContext, a: &Args, host_nr: libc::c_lo
     Ok(got)
 }
 
+/// The sigset argument of a host wait: the set's address, or null.
+fn sigset_ptr(set: Option<&u64>) -> *const u64 {
+    set.map_or(std::ptr::null(), |m| m as *const u64)
+}
+
 /// `epoll_pwait(epfd, events, maxevents, timeout_ms, sigmask, sigsetsize)`.
-pub fn epoll_pwait(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    epoll_wait_common(ctx, &a, libc::SYS_epoll_pwait)
+pub fn epoll_pwait(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    epoll_wait_common(s, ctx, &a, libc::SYS_epoll_pwait)
 }
 
 /// `epoll_pwait2(epfd, events, maxevents, timeout_timespec, sigmask, sigsetsize)`.
-pub fn epoll_pwait2(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    epoll_wait_common(ctx, &a, libc::SYS_epoll_pwait2)
+pub fn epoll_pwait2(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    epoll_wait_common(s, ctx, &a, libc::SYS_epoll_pwait2)
 }
 
 /// `ppoll(fds, nfds, timeout, sigmask, sigsetsize)`: `struct pollfd` is the same on both.
-pub fn ppoll(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
-    host_syscall(libc::SYS_ppoll, &[a[0], a[1], a[2], 0, 8, 0])
+pub fn ppoll(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    crate::signal::with_wait_mask(s, ctx, a[3], a[4], &mut |set| {
+        // SAFETY: the pointers are guest pointers the kernel checks, and the host sigset or null.
+        check(unsafe { libc::syscall(libc::SYS_ppoll, a[0], a[1], a[2], sigset_ptr(set), 8u64) })
+    })
 }
 
-/// `pselect6(n, in, out, ex, timeout, sigmask_pack)`: `fd_set` is the same on both.
-pub fn pselect6(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
-    host_syscall(libc::SYS_pselect6, &[a[0], a[1], a[2], a[3], a[4], 0])
+/// `pselect6(n, in, out, ex, timeout, sigmask_pack)`: `fd_set` is the same on both; the last
+/// argument points to `{ const sigset_t *ss; size_t ss_len; }` (`get_sigset_argpack`).
+pub fn pselect6(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let (set, size) = if a[5] != 0 {
+        let pack: [u64; 2] = read_struct(ctx, a[5])?;
+        (pack[0], pack[1])
+    } else {
+        (0, 0)
+    };
+    crate::signal::with_wait_mask(s, ctx, set, size, &mut |set| {
+        let pack = [sigset_ptr(set) as u64, 8u64];
+        let pack = if set.is_some() { pack.as_ptr() } else { std::ptr::null() };
+        // SAFETY: the fd_set and timeout pointers are guest pointers the kernel checks; `pack` is
+        // a valid argument pack naming the host sigset, or null.
+        check(unsafe { libc::syscall(libc::SYS_pselect6, a[0], a[1], a[2], a[3], a[4], pack) })
+    })
 }

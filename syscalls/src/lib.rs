@@ -66,6 +66,15 @@ pub trait SyscallContext: GuestMemory {
     fn with_fork_locks(&mut self, clone: &mut dyn FnMut() -> i64) -> i64 {
         clone()
     }
+    /// Runs `wait`, a blocking host call that takes a host sigset (`pselect6`, `ppoll`,
+    /// `epoll_pwait`), with the guest's temporary blocked mask `mask` in force on the host for
+    /// exactly the duration of the call: `wait` gets the sigset to hand to the host kernel, which
+    /// swaps it in atomically. A VM that records signals itself first looks whether one that
+    /// `mask` lets through is already recorded, and then fails with EINTR without waiting, as
+    /// the kernel does for a pending signal. By default it just runs `wait`.
+    fn wait_with_mask(&mut self, mask: u64, wait: &mut dyn FnMut(&u64) -> SysResult) -> SysResult {
+        wait(&mask)
+    }
 }
 
 /// What a guest thread created by `clone` starts with (see [`SyscallContext::spawn_thread`]).
@@ -159,6 +168,10 @@ pub struct Syscalls {
     pub strace: bool,
     pub(crate) sigactions: Arc<Mutex<[GuestSigaction; signal::NSIG]>>,
     pub(crate) sigmask: u64,
+    /// The mask to restore once the signal that interrupted a wait with a temporary mask
+    /// (`rt_sigsuspend`, `pselect6`, `ppoll`, `epoll_pwait`) has been delivered: the kernel's
+    /// `saved_sigmask` with TIF_RESTORE_SIGMASK.
+    pub(crate) saved_sigmask: Option<u64>,
     pub(crate) altstack: GuestStack,
     reported: HashSet<u64>,
     pub(crate) clear_child_tid: u64,
@@ -186,6 +199,7 @@ impl Syscalls {
             strace: false,
             sigactions: Arc::new(Mutex::new([GuestSigaction::default(); signal::NSIG])),
             sigmask: 0,
+            saved_sigmask: None,
             altstack: GuestStack::disabled(),
             reported: HashSet::new(),
             clear_child_tid: 0,
@@ -204,6 +218,7 @@ impl Syscalls {
             strace: self.strace,
             sigactions: Arc::clone(&self.sigactions),
             sigmask: self.sigmask,
+            saved_sigmask: None,
             altstack: GuestStack::disabled(),
             reported: self.reported.clone(),
             clear_child_tid,
@@ -302,6 +317,20 @@ impl Syscalls {
     /// SIGKILL and SIGSTOP can never be blocked.
     pub fn set_signal_mask(&mut self, mask: u64) {
         self.sigmask = mask & !signal::UNBLOCKABLE;
+    }
+
+    /// Make `mask` the guest's blocked mask until the next signal delivery, which saves `old` in
+    /// its frame (so the handler's return restores it) or, if no handler runs, restores it then
+    /// (`rt_sigsuspend`, and the waits with a temporary mask that a signal interrupted).
+    pub fn set_temporary_mask(&mut self, mask: u64, old: u64) {
+        self.set_signal_mask(mask);
+        self.saved_sigmask = Some(old);
+    }
+
+    /// The mask [`Syscalls::set_temporary_mask`] saved, taken: signal delivery puts it in the
+    /// first frame it builds, or makes it the blocked mask again.
+    pub fn take_saved_mask(&mut self) -> Option<u64> {
+        self.saved_sigmask.take()
     }
 
     /// The guest's alternate signal stack, as last set by `sigaltstack`.

@@ -179,6 +179,56 @@ pub fn sigaltstack(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> S
     Ok(0)
 }
 
+/// Run `wait`, a blocking host call, with the guest's temporary mask from the sigset at guest
+/// address `set` (`sigsetsize` bytes; 0: no temporary mask) in force, as `pselect6`, `ppoll` and
+/// `epoll_pwait` do (`set_user_sigmask`, `restore_saved_sigmask_unless`, kernel/signal.c): when
+/// a signal interrupts the wait (EINTR), its handler still runs under the temporary mask and the
+/// old one comes back when the handler returns; otherwise the old mask is back at once.
+pub(crate) fn with_wait_mask(
+    s: &mut Syscalls,
+    ctx: &mut dyn SyscallContext,
+    set: u64,
+    sigsetsize: u64,
+    wait: &mut dyn FnMut(Option<&u64>) -> SysResult,
+) -> SysResult {
+    if set == 0 {
+        return wait(None);
+    }
+    if sigsetsize != SIGSET_SIZE {
+        return Err(Errno(libc::EINVAL));
+    }
+    let temp: u64 = read_struct(ctx, set)?;
+    let old = s.sigmask;
+    s.set_signal_mask(temp);
+    let r = ctx.wait_with_mask(s.sigmask, &mut |host_set| wait(Some(host_set)));
+    if r == Err(Errno(libc::EINTR)) {
+        s.saved_sigmask = Some(old);
+    } else {
+        s.sigmask = old;
+    }
+    r
+}
+
+/// `SFD_CLOEXEC` and `SFD_NONBLOCK` (`O_CLOEXEC`, `O_NONBLOCK`: the same values on both ABIs).
+const SFD_FLAGS: u64 = 0o2000000 | 0o4000;
+
+/// `signalfd4(fd, mask, sizemask, flags)`: the host's signalfd with the guest's mask read in
+/// (`struct signalfd_siginfo` is the same 128 bytes on both ABIs). The guest's blocked signals
+/// are blocked on the host too (see the VM's signal module), so they stay pending in the host
+/// kernel, where the signalfd reads them.
+pub fn signalfd4(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let (fd, set, size, flags) = (a[0] as i32, a[1], a[2], a[3]);
+    if size != SIGSET_SIZE || flags & !SFD_FLAGS != 0 {
+        return Err(Errno(libc::EINVAL));
+    }
+    if fd >= 0 && crate::fd::is_reserved(fd as u64) {
+        return Err(Errno(libc::EBADF));
+    }
+    let mask: u64 = read_struct(ctx, set)?;
+    // SAFETY: `mask` is a valid 8-byte sigset; the other arguments are plain values.
+    crate::uaccess::check(unsafe { libc::syscall(libc::SYS_signalfd4, fd, &mask as *const u64, 8usize, flags) })
+}
+
 /// What signal delivery and `rt_sigreturn` change in the recorded state (the kernel's
 /// `get_signal`/`signal_delivered`/`restore_altstack`, kernel/signal.c).
 impl Syscalls {

@@ -530,3 +530,71 @@ fn proc_files_are_emulated() {
         "O_RDWR"
     );
 }
+
+#[test]
+fn waits_take_a_temporary_signal_mask() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    s.set_signal_mask(1 << (libc::SIGCHLD - 1));
+    let set = c.alloc(8);
+    c.write(set, &(1u64 << (libc::SIGUSR1 - 1)).to_le_bytes());
+    let ts = c.alloc(16); // a zero timeout: the wait returns at once
+                          // ppoll, pselect6 (through its argument pack) and epoll_pwait: the mask is back afterwards.
+    assert_eq!(call(&mut s, &mut c, 73, &[0, 0, ts, set, 8]), 0);
+    let pack = c.alloc(16);
+    c.write(pack, &set.to_le_bytes());
+    c.write(pack + 8, &8u64.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 72, &[0, 0, 0, 0, ts, pack]), 0);
+    let ep = call(&mut s, &mut c, 20, &[0]);
+    let events = c.alloc(16);
+    assert_eq!(call(&mut s, &mut c, 22, &[ep, events, 1, 0, set, 8]), 0);
+    assert_eq!(s.signal_mask(), 1 << (libc::SIGCHLD - 1));
+    assert_eq!(s.take_saved_mask(), None);
+    // A sigset size other than the kernel's, an unmapped mask, a mask or pack in VM memory.
+    assert_eq!(call(&mut s, &mut c, 73, &[0, 0, ts, set, 4]), err(libc::EINVAL));
+    assert_eq!(call(&mut s, &mut c, 73, &[0, 0, ts, 0x1000, 8]), err(libc::EFAULT));
+    let vm = &s as *const Syscalls as u64;
+    assert_eq!(call(&mut s, &mut c, 22, &[ep, events, 1, 0, vm, 8]), err(libc::EFAULT));
+    assert_eq!(call(&mut s, &mut c, 72, &[0, 0, 0, 0, ts, vm]), err(libc::EFAULT));
+    c.write(pack + 8, &4u64.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 72, &[0, 0, 0, 0, ts, pack]), err(libc::EINVAL));
+    assert_eq!(s.signal_mask(), 1 << (libc::SIGCHLD - 1));
+    call(&mut s, &mut c, CLOSE, &[ep]);
+}
+
+#[test]
+fn signalfd_reads_the_guest_mask() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    let set = c.alloc(8);
+    c.write(set, &(1u64 << (libc::SIGUSR2 - 1)).to_le_bytes());
+    let fd = call(&mut s, &mut c, 74, &[u64::MAX, set, 8, libc::SFD_CLOEXEC as u64]);
+    assert!((fd as i64) >= 0, "signalfd4 failed: {}", fd as i64);
+    call(&mut s, &mut c, CLOSE, &[fd]);
+    assert_eq!(call(&mut s, &mut c, 74, &[u64::MAX, set, 4, 0]), err(libc::EINVAL));
+    assert_eq!(call(&mut s, &mut c, 74, &[u64::MAX, set, 8, 1]), err(libc::EINVAL));
+    let vm = &s as *const Syscalls as u64;
+    assert_eq!(call(&mut s, &mut c, 74, &[u64::MAX, vm, 8, 0]), err(libc::EFAULT));
+}
+
+#[test]
+fn execveat_errors() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    let empty = c.cstr("");
+    let argv = c.alloc(8);
+    // An empty path without AT_EMPTY_PATH, unknown flags, a closed descriptor, a VM path pointer.
+    assert_eq!(call(&mut s, &mut c, 281, &[0, empty, argv, argv, 0]), err(libc::ENOENT));
+    let p = c.cstr("/bin/true");
+    assert_eq!(
+        call(&mut s, &mut c, 281, &[AT_FDCWD, p, argv, argv, 0x40000]),
+        err(libc::EINVAL)
+    );
+    let at_empty = libc::AT_EMPTY_PATH as u64;
+    assert_eq!(
+        call(&mut s, &mut c, 281, &[999, empty, argv, argv, at_empty]),
+        err(libc::EBADF)
+    );
+    let vm = &s as *const Syscalls as u64;
+    assert_eq!(
+        call(&mut s, &mut c, 281, &[AT_FDCWD, vm, argv, argv, 0]),
+        err(libc::EFAULT)
+    );
+}
