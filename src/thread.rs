@@ -24,7 +24,7 @@ use std::sync::{Mutex, MutexGuard};
 const HOST_STACK: usize = 2 << 20;
 
 /// Invalidations kept for threads that have not caught up yet; one further behind flushes.
-const LOG_LEN: usize = 64;
+const LOG_LEN: usize = 4096;
 
 /// The invalidation log: (generation, start, end), oldest first.
 static LOG: Mutex<VecDeque<(u64, u64, u64)>> = Mutex::new(VecDeque::new());

@@ -5,7 +5,7 @@
 use crate::cpu::{CpuState, ExitReason, JumpCacheEntry, JUMP_CACHE_SIZE};
 use crate::lift::{lift_block, LiftOptions};
 use crate::x64::{self, Runtime};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub mod counters;
 pub mod debuglog;
@@ -45,6 +45,9 @@ pub struct CodeCache {
     enter_fn: extern "C" fn(*mut CpuState, u64) -> u32,
     epilogue: u64,
     blocks: HashMap<u64, Entry>,
+    /// Guest page number -> the blocks whose guest ranges touch that page, so that invalidating a
+    /// range costs what overlaps it, not a walk over every block (JITs flush line by line).
+    pages: HashMap<u64, Vec<u64>>,
     jump_cache: Box<[JumpCacheEntry]>,
     opts: LiftOptions,
     generation: u64,
@@ -133,6 +136,7 @@ impl CodeCache {
             enter_fn,
             epilogue: mem as u64 + epi as u64,
             blocks: HashMap::new(),
+            pages: HashMap::new(),
             jump_cache: vec![JumpCacheEntry::default(); JUMP_CACHE_SIZE].into_boxed_slice(),
             opts,
             generation: 0,
@@ -228,16 +232,24 @@ impl CodeCache {
             };
             hook(&t, fetch);
         }
-        self.blocks.insert(
+        let ranges: Vec<(u64, u64)> = block.ranges.iter().chain(block.depends.iter()).copied().collect();
+        let mut pages: Vec<u64> = pages_of(&ranges).collect();
+        pages.sort_unstable();
+        pages.dedup();
+        for page in pages {
+            self.pages.entry(page).or_default().push(pc);
+        }
+        let old = self.blocks.insert(
             pc,
             Entry {
                 host,
                 host_len: compiled.code.len() as u64,
-                ranges: block.ranges.iter().chain(block.depends.iter()).copied().collect(),
+                ranges,
                 incoming: Vec::new(),
                 faults: compiled.faults,
             },
         );
+        debug_assert!(old.is_none(), "a block is translated only on a miss");
         Ok(host)
     }
 
@@ -294,8 +306,7 @@ impl CodeCache {
 
     /// Remember `pc -> host` for indirect branches.
     pub fn remember_indirect(&mut self, pc: u64, host: u64) {
-        let i = ((pc >> 2) as usize) & (JUMP_CACHE_SIZE - 1);
-        self.jump_cache[i] = JumpCacheEntry { guest: pc, host };
+        self.jump_cache[jump_slot(pc)] = JumpCacheEntry { guest: pc, host };
     }
 
     /// Run translated code from `host` until it exits to the run loop.
@@ -312,29 +323,57 @@ impl CodeCache {
         }
     }
 
-    /// Drop translations of guest code overlapping `[start, end)`.
+    /// Drop translations of guest code overlapping `[start, end)`: the blocks found through the
+    /// page index, their incoming chain jumps and their jump-cache entries.
     pub fn invalidate(&mut self, start: u64, end: u64) {
-        let dead: Vec<u64> = self
-            .blocks
-            .iter()
-            .filter(|(_, e)| e.ranges.iter().any(|&(s, e)| s < end && e > start))
-            .map(|(&pc, _)| pc)
-            .collect();
-        for pc in dead {
-            if let Some(e) = self.blocks.remove(&pc) {
-                for site in e.incoming {
-                    // Back to the stub right after the jump.
-                    // SAFETY: as in `chain`.
-                    unsafe { ((site + 1) as *mut i32).write_unaligned(0) };
+        if start >= end {
+            return;
+        }
+        let (first, last) = (start >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT);
+        let mut dead = HashSet::new();
+        let mut look = |pcs: &Vec<u64>| {
+            for &pc in pcs {
+                let hit = self.blocks.get(&pc);
+                if hit.is_some_and(|b| b.ranges.iter().any(|&(s, e)| s < end && e > start)) {
+                    dead.insert(pc);
                 }
             }
+        };
+        if last - first < self.pages.len() as u64 {
+            (first..=last).filter_map(|p| self.pages.get(&p)).for_each(&mut look);
+        } else {
+            // A range wider than the index (munmap of a large mapping): walk the index instead.
+            self.pages
+                .iter()
+                .filter(|(&p, _)| p >= first && p <= last)
+                .for_each(|(_, pcs)| look(pcs));
         }
-        self.jump_cache.iter_mut().for_each(|e| *e = JumpCacheEntry::default());
+        for &pc in &dead {
+            let Some(e) = self.blocks.remove(&pc) else { continue };
+            for site in e.incoming {
+                // Back to the stub right after the jump.
+                // SAFETY: as in `chain`.
+                unsafe { ((site + 1) as *mut i32).write_unaligned(0) };
+            }
+            for page in pages_of(&e.ranges) {
+                if let Some(pcs) = self.pages.get_mut(&page) {
+                    pcs.retain(|p| !dead.contains(p));
+                    if pcs.is_empty() {
+                        self.pages.remove(&page);
+                    }
+                }
+            }
+            let slot = &mut self.jump_cache[jump_slot(pc)];
+            if slot.guest == pc {
+                *slot = JumpCacheEntry::default();
+            }
+        }
     }
 
     /// Drop every translation.
     pub fn flush(&mut self) {
         self.blocks.clear();
+        self.pages.clear();
         self.used = self.code_start;
         self.jump_cache.iter_mut().for_each(|e| *e = JumpCacheEntry::default());
         self.generation += 1;
@@ -342,9 +381,66 @@ impl CodeCache {
     }
 }
 
+/// Guest pages are indexed in units of 4 KiB.
+const PAGE_SHIFT: u32 = 12;
+
+/// The guest page numbers `ranges` touch (each page once per range; ranges are short).
+fn pages_of(ranges: &[(u64, u64)]) -> impl Iterator<Item = u64> + '_ {
+    ranges
+        .iter()
+        .filter(|&&(s, e)| s < e)
+        .flat_map(|&(s, e)| (s >> PAGE_SHIFT)..=((e - 1) >> PAGE_SHIFT))
+}
+
+/// The jump-cache slot of guest `pc` (the emitted lookup computes the same index).
+fn jump_slot(pc: u64) -> usize {
+    ((pc >> 2) as usize) & (JUMP_CACHE_SIZE - 1)
+}
+
 impl Drop for CodeCache {
     fn drop(&mut self) {
         // SAFETY: unmapping the region mapped in `new`.
         unsafe { libc::munmap(self.mem as *mut libc::c_void, self.size) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guest code: `add x0, x0, #1` then `ret` at every 16-byte step from 0x10000 for 3 pages.
+    fn fetch(pc: u64) -> Option<u32> {
+        if !(0x10000..0x13000).contains(&pc) {
+            return None;
+        }
+        Some(if pc % 16 == 0 { 0x9100_0400 } else { 0xd65f_03c0 })
+    }
+
+    #[test]
+    fn invalidation_drops_exactly_the_overlapping_blocks() {
+        let mut cache = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+        let pcs: Vec<u64> = (0x10000..0x13000).step_by(16).collect();
+        for &pc in &pcs {
+            let host = cache.get(pc, &fetch).expect("translated");
+            cache.remember_indirect(pc, host);
+        }
+        // One 64-byte line in the second page: the four blocks starting there go, nothing else.
+        cache.invalidate(0x11040, 0x11080);
+        for &pc in &pcs {
+            let inside = (0x11040..0x11080).contains(&pc);
+            assert_eq!(cache.lookup(pc).is_none(), inside, "block {pc:#x}");
+            let slot = cache.jump_cache[jump_slot(pc)];
+            assert_eq!(slot.guest == pc, !inside, "jump cache entry of {pc:#x}");
+        }
+        // A range wider than the index walks the index; an empty one does nothing.
+        cache.invalidate(0x11000, 0x11000);
+        assert!(cache.lookup(0x11000).is_some());
+        cache.invalidate(0, u64::MAX);
+        assert!(pcs.iter().all(|&pc| cache.lookup(pc).is_none()));
+        assert!(cache.pages.is_empty(), "the page index empties with the blocks");
+        // Translating again after invalidation works and re-indexes.
+        assert!(cache.get(0x11040, &fetch).is_ok());
+        cache.invalidate(0x11044, 0x11048);
+        assert!(cache.lookup(0x11040).is_none());
     }
 }
