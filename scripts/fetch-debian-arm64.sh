@@ -46,6 +46,7 @@ packages=(
     python3.11-minimal libpython3.11-minimal libexpat1 libssl3
     openssl                                               # libssl3 (libcrypto) above
     bash dash                                             # dash: /bin/sh; libtinfo6 above
+    make                                                  # GNU make -j (pselect with a signal mask)
     perl-base perl libperl5.36 perl-modules-5.36:all libcrypt1 libdb5.3 libgdbm6 libgdbm-compat4
     python3.11 libpython3.11-stdlib libffi8 libncursesw6 libuuid1 media-types:all
     libpython3.11-testsuite:all                           # python's own test suite (Lib/test)

@@ -99,6 +99,14 @@ fn make_inputs(work: &Path) {
             "text": "caf\u00e9 \"quoted\"", "nothing": null}"#,
     );
     write("script.sh", b"#!/bin/sh\necho hello\n");
+    // 240 phony targets, each a /bin/sh child: GNU make -j waits for them in pselect with SIGCHLD
+    // unblocked only by pselect's mask (the idiom a wait that dropped the mask hangs on).
+    let targets: Vec<String> = (1..=240).map(|i| format!("t{i}")).collect();
+    let makefile = format!(
+        "T := {}\n.PHONY: all $(T)\nall: $(T)\n\t@echo \"all $(words $(T)) jobs done\"\n$(T):\n\t@test -n \"$@\" && : $@\n",
+        targets.join(" ")
+    );
+    write("Makefile.jobs", makefile.as_bytes());
     // The smallest PNG header `file` recognises: signature, IHDR of a 1x1 RGBA image.
     write(
         "img.png",

@@ -1,5 +1,5 @@
 //! bash, perl and python3.11 (with its whole standard library) running scripts that fork, exec,
-//! pipe, use threads and signals: a64x against qemu-aarch64, both in the binfmt_misc namespace
+//! pipe, use threads and signals, and GNU make -j running shell jobs: a64x against qemu-aarch64, both in the binfmt_misc namespace
 //! (see `binfmt_namespace`), since the scripts start AArch64 programs (`$BASH -c`,
 //! `sys.executable`).
 
@@ -209,6 +209,7 @@ fn shells_and_interpreters_match_qemu() {
             ],
         )),
         with_binfmt(case("python3-stdlib", "usr/bin/python3.11", &["-c", PYTHON])),
+        with_binfmt(case("make-j4", "usr/bin/make", &["-j4", "-f", "Makefile.jobs"])),
     ];
     compare_all("shells and interpreters", &cases);
 }
