@@ -17,7 +17,12 @@ With --profile-overhead two more runners, a64x --profile (sampling) and a64x --p
 --profile-counts (sampling and execution counters), reports thrown away, are timed in the same
 rounds, and the table gets their cost relative to a64x.
 
-Usage: benches/compare.py [--runs N] [--quick] [--no-build] [--profile-overhead] [NAME...]
+With --confine-cost one more runner, a64x with A64X_NO_CONFINE=1 (guest accesses not masked into
+the guest region), is timed in the same rounds, and the table gets what confinement costs: a64x's
+time over the unconfined time, per program and as a geometric mean.
+
+Usage: benches/compare.py [--runs N] [--quick] [--no-build] [--profile-overhead] [--confine-cost]
+                          [NAME...]
 """
 
 import argparse
@@ -79,6 +84,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per run (default 300)")
     ap.add_argument("--profile-overhead", action="store_true",
                     help="also time a64x --profile and print its cost")
+    ap.add_argument("--confine-cost", action="store_true",
+                    help="also time a64x with A64X_NO_CONFINE=1 and print what confinement costs")
     ap.add_argument("names", nargs="*", help="only these benchmarks (e.g. bench_sieve)")
     opts = ap.parse_args()
 
@@ -98,6 +105,8 @@ def main():
         "qemu": lambda n, a: [qemu, os.path.join("out", n + "-O2")] + a,
         "a64x": lambda n, a: [a64x, os.path.join("out", n + "-O2")] + a,
     }
+    if opts.confine_cost:
+        runners["unconfined"] = lambda n, a: ["env", "A64X_NO_CONFINE=1", a64x, os.path.join("out", n + "-O2")] + a
     if opts.profile_overhead:
         runners["profiled"] = lambda n, a: [a64x, "--profile=" + os.devnull, os.path.join("out", n + "-O2")] + a
         runners["counted"] = lambda n, a: [a64x, "--profile=" + os.devnull, "--profile-counts",
@@ -146,9 +155,12 @@ def main():
         hdr += f" {'--profile s':>11} {'profile cost':>12} {'+counts cost':>12}"
     print(f"\n{opts.runs} runs each, medians of wall time"
           f"{' (quick: test iteration counts)' if opts.quick else ''}\n")
+    conf = opts.confine_cost
+    if conf:
+        hdr += f" {'unconfined s':>12} {'confine cost':>12}"
     print(hdr)
     print("-" * len(hdr))
-    r_native, r_qemu, r_prof, r_count = [], [], [], []
+    r_native, r_qemu, r_prof, r_count, r_conf = [], [], [], [], []
     for name in active:
         n, q, a = med(name, "native"), med(name, "qemu"), med(name, "a64x")
         fmt = lambda x: f"{x:9.3f}" if x is not None else f"{'-':>9}"
@@ -167,11 +179,21 @@ def main():
                 extra = f" {p:11.3f} {100 * (p / a - 1):+11.1f}% {100 * (c / a - 1):+11.1f}%"
             else:
                 extra = f" {'-':>11} {'failed':>12} {'failed':>12}"
+        if conf:
+            u = med(name, "unconfined")
+            if u and a:
+                r_conf.append(a / u)
+                extra += f" {u:12.3f} {100 * (a / u - 1):+11.1f}%"
+            else:
+                extra += f" {'-':>12} {'failed':>12}"
         mark = "  (qemu's output wrong)" if name in qemu_wrong else ""
         print(f"{name:<18} {fmt(n)} {fmt(q)} {fmt(a)} {ratios}{extra}{mark}")
     print("-" * len(hdr))
     extra = (f" {'':>11} {100 * (geomean(r_prof) - 1):+11.1f}% {100 * (geomean(r_count) - 1):+11.1f}%"
              if prof and r_prof else "")
+    if conf and r_conf:
+        worst = max(r_conf)
+        extra += f" {'':>12} {100 * (geomean(r_conf) - 1):+11.1f}%   (worst {100 * (worst - 1):+.1f}%)"
     print(f"{'geometric mean':<18} {'':>9} {'':>9} {'':>9} {geomean(r_native):12.2f} {geomean(r_qemu):10.2f}"
           f"{extra}   ({len(r_native)} of {len(active)} programs)")
 

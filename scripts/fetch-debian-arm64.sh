@@ -47,6 +47,7 @@ packages=(
     openssl                                               # libssl3 (libcrypto) above
     bash dash                                             # dash: /bin/sh; libtinfo6 above
     make                                                  # GNU make -j (pselect with a signal mask)
+    guile-3.0 guile-3.0-libs libgc1 libunistring2         # Guile 3 and its lightening JIT
     perl-base perl libperl5.36 perl-modules-5.36:all libcrypt1 libdb5.3 libgdbm6 libgdbm-compat4
     python3.11 libpython3.11-stdlib libffi8 libncursesw6 libuuid1 media-types:all
     libpython3.11-testsuite:all                           # python's own test suite (Lib/test)

@@ -33,6 +33,13 @@ pub struct Cli {
     #[arg(long = "strace", env = "A64X_STRACE", value_parser = FalseyValueParser::new())]
     pub strace: bool,
 
+    /// Make a guest execve of anything but an AArch64 program (a host binary, or a script whose
+    /// interpreter is one) fail with ENOEXEC, as on an arm64 machine without binfmt_misc. By
+    /// default host programs run natively, as under qemu-user. A variable that is not empty, 0,
+    /// false, no, off or n turns it on.
+    #[arg(long = "no-host-exec", env = "A64X_NO_HOST_EXEC", value_parser = FalseyValueParser::new())]
+    pub no_host_exec: bool,
+
     /// Print translation statistics to stderr when the guest exits.
     #[arg(long = "stats", env = "A64X_STATS", value_parser = FalseyValueParser::new())]
     pub stats: bool,
@@ -205,6 +212,9 @@ impl Cli {
         if self.strace {
             v.push("--strace".into());
         }
+        if self.no_host_exec {
+            v.push("--no-host-exec".into());
+        }
         if self.stats {
             v.push("--stats".into());
         }
@@ -273,11 +283,13 @@ impl Cli {
         env
     }
 
-    /// How blocks are built (`--max-block-insns`).
+    /// How blocks are built (`--max-block-insns`; `A64X_NO_CONFINE`, a measuring switch: guest
+    /// accesses unconfined, see DESIGN and `a64x_translator::confine`).
     pub fn lift_options(&self) -> a64x_translator::lift::LiftOptions {
         a64x_translator::lift::LiftOptions {
             max_insns: self.max_block_insns,
             follow_branches: self.max_block_insns > 1,
+            confine: std::env::var_os("A64X_NO_CONFINE").is_none(),
         }
     }
 

@@ -86,6 +86,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     if let Some((name, _)) = needed.iter().find(|(_, have)| !have) {
         return Err(format!("this host CPU lacks {name}, which the translator needs"));
     }
+    memory::claim_guest_region()?;
     let mut mem = memory::AddressSpace::new();
     // argv[0] is the program path unless `-0` says otherwise (a guest execve preserves it).
     let argv0 = cli
@@ -139,6 +140,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     sys.set_sysroot(image.sysroot.clone());
     sys.strace = cli.strace;
     sys.set_exec_options(cli.exec_options());
+    sys.set_no_host_exec(cli.no_host_exec);
     sys.set_auxv(&a64x::procfs::initial_auxv(&mem, image.stack_pointer));
     let signals = a64x::signal::Signals::new(&mut mem, &mut sys)?;
     let interpret = std::env::var_os("A64X_INTERPRET").is_some();

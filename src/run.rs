@@ -78,6 +78,9 @@ struct Ctx<'a> {
     cpu: &'a mut CpuState,
     signals: &'a Signals,
     debug: (bool, crate::runlog::RunLog, bool),
+    /// In a forked child until its code cache is its own: the write end of a pipe whose closing
+    /// lets the parent go on (see `with_fork_locks`).
+    fork_sync: Option<libc::c_int>,
 }
 
 impl GuestMemory for Ctx<'_> {
@@ -102,6 +105,9 @@ impl GuestMemory for Ctx<'_> {
     }
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool {
         lock(self.mem).is_accessible(addr, len, write)
+    }
+    fn guest_limit(&self) -> u64 {
+        crate::memory::GUEST_ADDR_LIMIT
     }
 }
 
@@ -145,10 +151,40 @@ impl SyscallContext for Ctx<'_> {
         crate::thread::spawn(vm, parent_tid, child_tid)
     }
     fn with_fork_locks(&mut self, clone: &mut dyn FnMut() -> i64) -> i64 {
-        // Lock order: the address space, then the thread module's (as invalidations take them).
-        let _mem = lock(self.mem);
-        let _threads = crate::thread::fork_locks();
-        clone()
+        // The child starts on the parent's code memory (shared mappings of one memfd) and copies
+        // it into its own before it runs guest code again (`fork_child`); until then this thread,
+        // the only one that writes to its cache, must not translate or patch: it waits for the
+        // child to close the pipe (which an exit or crash of the child does too).
+        let mut sync = [-1; 2];
+        // SAFETY: a valid array for the two descriptors.
+        let piped = unsafe { libc::pipe2(sync.as_mut_ptr(), libc::O_CLOEXEC) } == 0;
+        let r = {
+            // Lock order: the address space, then the thread module's (as invalidations take them).
+            let _mem = lock(self.mem);
+            let _threads = crate::thread::fork_locks();
+            clone()
+        };
+        if !piped {
+            return r;
+        }
+        if r == 0 {
+            // SAFETY: the child's copy of the read end, unused here.
+            unsafe { libc::close(sync[0]) };
+            self.fork_sync = Some(sync[1]);
+        } else {
+            // SAFETY: closing our write end, then reading until the child closes its copy.
+            unsafe {
+                libc::close(sync[1]);
+                if r > 0 {
+                    let mut b = 0u8;
+                    while libc::read(sync[0], (&mut b as *mut u8).cast(), 1) < 0
+                        && *libc::__errno_location() == libc::EINTR
+                    {}
+                }
+                libc::close(sync[0]);
+            }
+        }
+        r
     }
     fn wait_with_mask(
         &mut self,
@@ -164,6 +200,17 @@ impl SyscallContext for Ctx<'_> {
         r
     }
     fn fork_child(&mut self, stack: u64, tls: Option<u64>) {
+        if let Err(e) = self.cache.unshare_after_fork() {
+            // Running on would write into the parent's code: end the child instead.
+            eprintln!("a64x: cannot give the forked child a code cache of its own: {e}");
+            // SAFETY: _exit ends this (child) process at once, as the fork paths do.
+            unsafe { libc::_exit(127) };
+        }
+        if let Some(fd) = self.fork_sync.take() {
+            // The parent may go on.
+            // SAFETY: the pipe's write end, ours since `with_fork_locks`.
+            unsafe { libc::close(fd) };
+        }
         if stack != 0 {
             self.cpu.sp = stack;
         }
@@ -349,6 +396,7 @@ impl Vm {
             cpu: &mut self.cpu,
             signals: &self.signals,
             debug: (self.interpret, self.trace, self.check),
+            fork_sync: None,
         };
         self.sys.dispatch(&mut ctx, nr, args)
     }

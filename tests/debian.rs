@@ -192,6 +192,8 @@ struct Case {
     binfmt: bool,
     /// The working directory, relative to the scratch directory (empty: the scratch directory).
     dir: String,
+    /// Environment variables (`VAR=VALUE`) for the guest, given to a64x and qemu with `-E`.
+    env: Vec<String>,
     timeout: Duration,
 }
 
@@ -203,8 +205,15 @@ fn case(name: &str, prog: &'static str, args: &[&str]) -> Case {
         stdin: None,
         binfmt: false,
         dir: String::new(),
+        env: Vec::new(),
         timeout: TIMEOUT,
     }
+}
+
+/// `c` with `VAR=VALUE` in the guest's environment.
+fn with_env(mut c: Case, var: &str) -> Case {
+    c.env.push(var.to_string());
+    c
 }
 
 /// `c`, run in the binfmt_misc namespace (see [`binfmt_namespace`]).
@@ -323,6 +332,9 @@ fn run(runner: (OsString, Vec<OsString>), c: &Case, oracle: bool) -> RunResult {
         "-E".into(),
         "TZ=UTC".into(),
     ]);
+    for var in &c.env {
+        args.extend(["-E".into(), var.into()]);
+    }
     args.push(e.sysroot.join(c.prog).into_os_string());
     args.extend(c.args.iter().map(OsString::from));
     common::run_with_timeout(&bin, &args, &e.work.join(&c.dir), c.stdin.map(Path::new), c.timeout)

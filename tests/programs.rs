@@ -74,6 +74,7 @@ fn programs(dir: &Path) -> Vec<Program> {
             a64x_notes: false,
             native_oracle: false,
         };
+        let mut hostile = false;
         for (key, value) in directives(&dir.join(&source)) {
             match key.as_str() {
                 "args" => p.args = value.split_whitespace().map(String::from).collect(),
@@ -81,6 +82,8 @@ fn programs(dir: &Path) -> Vec<Program> {
                 "bench" => {}
                 // No host build to compare with (test-binaries/build.sh); nothing to do here.
                 "aarch64-only" => {}
+                // Attack programs: tests/hostile.rs runs them with the targets they need.
+                "hostile" => hostile = true,
                 "a64x-notes" => p.a64x_notes = true,
                 "oracle" if value == "native" => p.native_oracle = true,
                 // Compiler flags of the AArch64 builds, used by test-binaries/build.sh.
@@ -88,7 +91,9 @@ fn programs(dir: &Path) -> Vec<Program> {
                 other => panic!("{}: unknown directive //@ {other}", source.display()),
             }
         }
-        v.push(p);
+        if !hostile {
+            v.push(p);
+        }
     }
     v
 }

@@ -13,8 +13,17 @@ use std::time::{Duration, Instant};
 fn spawn(program: &str, args: &[&str]) -> Child {
     common::build_test_binaries();
     let (cmd, pre) = common::a64x_command();
-    Command::new(cmd)
-        .args(pre)
+    let mut cmd = Command::new(cmd);
+    // SAFETY: signal(2) between fork and exec, async-signal-safe: a background test run (a shell's
+    // `&` job) ignores SIGINT, which the guest would inherit, and SIGINT is what a test sends.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    cmd.args(pre)
         .arg(program)
         .args(args)
         .current_dir(common::test_binaries())

@@ -13,9 +13,9 @@ use super::elf::{segment_bytes, ElfFile};
 use super::error::LoadError;
 use crate::memory::{page_down, page_up, prot, AddressSpace, GUEST_ADDR_LIMIT, PAGE_SIZE};
 
-/// Preferred base of a PIE program: x86-64's `ELF_ET_DYN_BASE` (2/3 of the 47-bit space,
-/// page-aligned). AArch64's own (2/3 of 48 bits) is above what the host can map.
-pub(crate) const ET_DYN_BASE: u64 = 0x5555_5555_4000;
+/// Preferred base of a PIE program: 2/3 of the guest region, page-aligned, as the kernels'
+/// `ELF_ET_DYN_BASE` is 2/3 of theirs (AArch64's, of 48 bits, is outside the guest region).
+pub(crate) const ET_DYN_BASE: u64 = (crate::memory::GUEST_ADDR_LIMIT / 3 * 2) & !0xfff;
 
 /// Cap on the base alignment taken from p_align (the kernel uses any power of two; absurd values
 /// in a malformed file would only waste address space).

@@ -12,9 +12,9 @@ use crate::memory::{prot, AddressSpace};
 /// Default size of the guest stack mapping (the usual 8 MiB `RLIMIT_STACK`); `-s` changes it.
 pub const STACK_SIZE: u64 = 8 << 20;
 
-/// Preferred top of the guest stack: near the end of the 47-bit host user space, where the
-/// kernel would put it, leaving room above for the host's own stack.
-const STACK_TOP_HINT: u64 = 0x7ffe_0000_0000;
+/// Preferred top of the guest stack: near the end of the guest region, where the kernel would
+/// put it near the end of the address space (mappings the guest does not place go below).
+const STACK_TOP_HINT: u64 = crate::memory::GUEST_ADDR_LIMIT - (8 << 30);
 
 /// `AT_MINSIGSTKSZ` value: arm64's uapi `MINSIGSTKSZ` (arch/arm64/include/uapi/asm/signal.h); the
 /// kernel computes a smaller one without SVE, and a larger promise is safe.

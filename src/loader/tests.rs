@@ -216,7 +216,7 @@ fn static_pie_is_placed_at_an_aligned_base_without_relocation() {
     let mut mem = AddressSpace::new();
     let img = load_program(&path, &os(&["pie"]), &[], &mut mem, &HW, None).unwrap();
     let bias = img.load_bias;
-    assert!(bias != 0 && bias.is_multiple_of(PAGE_SIZE) && bias + 0x7000 <= 1 << 47);
+    assert!(bias != 0 && bias.is_multiple_of(PAGE_SIZE) && bias + 0x7000 <= crate::memory::GUEST_ADDR_LIMIT);
     assert_eq!(img.entry, bias + 0x1000);
     assert_eq!(img.phdr, bias + 64);
     assert_eq!(img.phnum, 3);
@@ -242,7 +242,7 @@ fn initial_stack_parses_back() {
     let stack = mem.region_at(sp).unwrap().clone();
     assert_eq!(stack.name, "[stack]");
     assert_eq!(stack.len(), STACK_SIZE);
-    assert!(stack.end <= 1 << 47);
+    assert!(stack.end <= crate::memory::GUEST_ADDR_LIMIT);
     assert!(mem.is_accessible(sp, stack.end - sp, true));
     let mut at = sp;
     let mut next = || {
@@ -541,7 +541,7 @@ fn dynamic_program_gets_its_interpreter_from_the_sysroot() {
     let mut mem = AddressSpace::new();
     let img = load_program(&path, &os(&["p"]), &[], &mut mem, &HW, Some(&root)).unwrap();
     let base = img.interp_base;
-    assert!(base != 0 && base.is_multiple_of(PAGE_SIZE) && base + 0x7000 <= 1 << 47);
+    assert!(base != 0 && base.is_multiple_of(PAGE_SIZE) && base + 0x7000 <= crate::memory::GUEST_ADDR_LIMIT);
     assert_ne!(base, img.load_bias);
     assert_eq!(img.entry, base + 0x1000, "execution starts in the interpreter");
     assert_eq!(img.program_entry, img.load_bias + 0x1040);

@@ -7,10 +7,18 @@ use std::ffi::c_void;
 /// Guest (and host) page size; the guest's `AT_PAGESZ` says the same.
 pub const PAGE_SIZE: u64 = 4096;
 
-/// First address guest mappings may not reach: x86-64 user space with 4-level paging ends at
-/// `TASK_SIZE_MAX = 2^47 - PAGE_SIZE` (arch/x86/include/asm/page_64_types.h). AArch64 would allow
-/// 48 bits; a guest asking for more gets ENOMEM, as its kernel would for a range above TASK_SIZE.
-pub const GUEST_ADDR_LIMIT: u64 = (1 << 47) - PAGE_SIZE;
+/// First address guest mappings may not reach: the end of the guest region, to which emitted
+/// code confines every guest access (`a64x_translator::confine`). AArch64 would allow 48 bits; a
+/// guest asking for more gets ENOMEM, as its kernel would for a range above TASK_SIZE.
+pub const GUEST_ADDR_LIMIT: u64 = a64x_translator::confine::GUEST_LIMIT;
+
+/// Top of the area where mappings the guest does not place go, top-down as the kernel's
+/// `get_unmapped_area`: below the stack (at most 4 GiB, under `STACK_TOP` of the loader) with
+/// room to spare.
+pub const MMAP_TOP: u64 = GUEST_ADDR_LIMIT - (16 << 30);
+
+/// Lowest address of a mapping the guest does not place (`vm.mmap_min_addr`'s usual value).
+pub const MMAP_MIN: u64 = 0x1_0000;
 
 /// Guest `PROT_*` bits (AArch64 values; the first four are shared with x86-64).
 pub mod prot {

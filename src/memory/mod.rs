@@ -24,6 +24,33 @@ use regions::RegionMap;
 /// limit for arguments of munmap, beyond which it says EINVAL rather than ENOMEM.
 const GUEST_TASK_SIZE: u64 = 1 << 48;
 
+/// Make the guest region the guest's alone, before anything is mapped for the guest: reserve
+/// the guard above it (which confined accesses can reach with their offsets; see
+/// `a64x_translator::confine`) inaccessible, and check that none of the VM's own memory (its
+/// binary, heap, libraries, stacks) lies in the region. The host kernel places the VM's memory
+/// near the top of the 47-bit space, far above; a host where it does not (a non-PIE a64x at a low
+/// address) cannot confine the guest, and a64x refuses to run there.
+pub fn claim_guest_region() -> Result<(), String> {
+    let guard = a64x_translator::confine::GUARD_BYTES;
+    host::reserve(GUEST_ADDR_LIMIT, guard)
+        .map_err(|e| format!("cannot reserve the guard above the guest region at {GUEST_ADDR_LIMIT:#x}: errno {e}"))?;
+    // Without /proc (a chroot) the reservation above is all that can be checked.
+    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+        return Ok(());
+    };
+    for line in maps.lines() {
+        let range = line.split_whitespace().next().unwrap_or("");
+        let start = range.split('-').next().and_then(|s| u64::from_str_radix(s, 16).ok());
+        if let Some(start) = start.filter(|&s| s < GUEST_ADDR_LIMIT) {
+            return Err(format!(
+                "the VM's own memory at {start:#x} lies in the guest region (below {GUEST_ADDR_LIMIT:#x}): \
+                 the guest cannot be confined on this host ({line})"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The guest's address space: its mappings and its program break.
 #[derive(Debug, Default)]
 pub struct AddressSpace {
@@ -130,7 +157,8 @@ impl AddressSpace {
     }
 
     /// Non-fixed placement, as the kernel's `get_unmapped_area`: the page-rounded hint if that range
-    /// is free, otherwise wherever the host kernel puts it, which must be below the guest limit.
+    /// is free, otherwise the highest free range below [`host::MMAP_TOP`] (the VM's own choice,
+    /// inside the guest region: the host kernel would place it among the VM's memory).
     fn place_anywhere(&mut self, hint: u64, len: u64, hprot: i32, hflags: i32, fd: i32, off: i64) -> Result<u64, i32> {
         if let Some(h) = page_up(hint).filter(|&h| h != 0) {
             let fits = h.checked_add(len).is_some_and(|e| e <= GUEST_ADDR_LIMIT);
@@ -143,12 +171,21 @@ impl AddressSpace {
                 }
             }
         }
-        let a = host::mmap(0, len, hprot, hflags, fd, off)?;
-        if a.checked_add(len).is_none_or(|e| e > GUEST_ADDR_LIMIT) {
-            host::munmap(a, len);
-            return Err(libc::ENOMEM);
+        let mut below = host::MMAP_TOP;
+        loop {
+            let gaps = self.regions.gaps(host::MMAP_MIN, below);
+            let Some(&(_, end)) = gaps.iter().rev().find(|&&(s, e)| e - s >= len) else {
+                return Err(libc::ENOMEM);
+            };
+            let at = end - len;
+            match host::mmap_noreplace(at, len, hprot, hflags, fd, off) {
+                Ok(()) => return Ok(at),
+                // Something of the host's is there after all (nothing of the VM's should be):
+                // look further down.
+                Err(libc::EEXIST) => below = at,
+                Err(e) => return Err(e),
+            }
         }
-        Ok(a)
     }
 
     /// `MAP_FIXED` over `[start, end)`: allowed where the range is free in the host or is guest

@@ -49,6 +49,14 @@ impl Vm {
         // Clear the flag first: a signal arriving from now on sets it again.
         // SAFETY: see `signal_work`.
         unsafe { std::ptr::addr_of_mut!(self.cpu.pending).write_volatile(0) };
+        if let Some(sig) = host::take_fault() {
+            // A fault the guest blocks or ignores kills it, as `force_sig_info_to_task` resets
+            // the action and unblocks the signal: retrying the access would fault forever.
+            let act = self.sys.sigaction(sig).unwrap_or_default();
+            if self.sys.signal_mask() & bit(sig) != 0 || act.handler == SIG_IGN {
+                return Some(GuestExit::Signaled(sig as i32));
+            }
+        }
         let mut result = None;
         loop {
             let next = match self.signals.sync.take() {

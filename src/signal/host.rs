@@ -40,6 +40,17 @@ thread_local! {
     static CPU: Cell<*mut CpuState> = const { Cell::new(std::ptr::null_mut()) };
     /// The code cache of the guest thread running on this host thread (for faults).
     static CACHE: Cell<*const a64x_translator::cache::CodeCache> = const { Cell::new(std::ptr::null()) };
+
+    /// The signal of a fault of translated code the handler sent to the guest and the run loop
+    /// has not looked at yet (0: none): it must be delivered whatever the guest's mask and
+    /// disposition say (`force_sig_fault`).
+    static FAULT: std::sync::atomic::AtomicU32 = const { std::sync::atomic::AtomicU32::new(0) };
+}
+
+/// Take the signal of a fault of translated code recorded since the last call, if any.
+pub fn take_fault() -> Option<u32> {
+    let sig = FAULT.with(|f| f.swap(0, Ordering::SeqCst));
+    (sig != 0).then_some(sig)
 }
 
 /// Register the code cache of the guest thread running on this host thread.
@@ -81,6 +92,7 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut l
             unsafe { libc::signal(sig, libc::SIG_DFL) };
             return;
         }
+        FAULT.with(|f| f.store(sig as u32, Ordering::SeqCst));
     }
     if !(1..=NSIG as i32).contains(&sig) {
         return;

@@ -180,6 +180,12 @@ fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv
     let envp = read_strings(ctx, a2, &mut total)?;
     let plan = plan(s, ctx, path, argv, 0)?;
     let (file, argv) = match plan {
+        Plan::Host { .. } if s.no_host_exec => return Err(Errno(libc::ENOEXEC)),
+        Plan::Host { file, .. } if is_a64x(&file) => {
+            // a64x itself, under whatever name: it would run natively with the guest's arguments
+            // (and could be told to run anything). Not a program of the guest's world.
+            return Err(Errno(libc::EACCES));
+        }
         Plan::Host { file, argv } => (file, argv),
         Plan::Guest { program, argv } => {
             let mut host: Vec<Vec<u8>> = vec![b"a64x".to_vec()];
@@ -211,6 +217,17 @@ pub fn remember_self() {
         let fd = unsafe { libc::open(c"/proc/self/exe".as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
         (fd >= 0).then(|| crate::fd::reserve(fd))
     });
+}
+
+/// Whether host file `file` is the a64x binary itself (the same file as the handle taken at
+/// start, compared by device and inode, so hard links, symlinks and copies by path all match).
+fn is_a64x(file: &CString) -> bool {
+    let Some(fd) = self_exe() else { return false };
+    // SAFETY: all-zero is a valid `struct stat`; the calls write only into them.
+    let (mut a, mut b): (libc::stat, libc::stat) = unsafe { (std::mem::zeroed(), std::mem::zeroed()) };
+    // SAFETY: a valid descriptor and path, and stat buffers we own.
+    let both = unsafe { libc::fstat(fd, &mut a) == 0 && libc::stat(file.as_ptr(), &mut b) == 0 };
+    both && a.st_dev == b.st_dev && a.st_ino == b.st_ino
 }
 
 fn self_exe() -> Option<std::os::fd::RawFd> {

@@ -153,12 +153,19 @@ pub fn close_range(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> Sys
     Ok(0)
 }
 
+/// `fcntl` commands whose argument is a pointer: the locks (`struct flock`), `f_owner_ex` and
+/// the read/write hints.
+const FCNTL_POINTER: &[u64] = &[5, 6, 7, 15, 16, 36, 37, 38, 1035, 1036, 1037, 1038];
+
 /// `fcntl(fd, cmd, arg)`.
-pub fn fcntl(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
+pub fn fcntl(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
     // Both are `unsigned int` in the kernel: the upper halves of x0 and x1 are ignored.
     let (fd, cmd) = (a[0] as i32, a[1] & 0xffff_ffff);
     if is_reserved(a[0]) {
         return Err(Errno(libc::EBADF));
+    }
+    if FCNTL_POINTER.contains(&cmd) && a[2] >= ctx.guest_limit() {
+        return Err(Errno(libc::EFAULT));
     }
     match cmd as i32 {
         libc::F_GETFL => {
@@ -219,10 +226,15 @@ const IOCTL_SAME: &[u64] = &[
 
 /// `ioctl(fd, request, arg)`: unknown requests fail with ENOTTY rather than risk a request whose
 /// structure differs reaching the host kernel untranslated.
-pub fn ioctl(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
+pub fn ioctl(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
     // The request is an `unsigned int` in the kernel; the upper half of x1 is ignored.
     let req = a[1] & 0xffff_ffff;
     if IOCTL_SAME.contains(&req) {
+        // Most of these take a pointer; the others a small number. Either way the host kernel
+        // must not be handed an address outside the guest region.
+        if a[2] >= ctx.guest_limit() {
+            return Err(Errno(libc::EFAULT));
+        }
         host_syscall(libc::SYS_ioctl, &[a[0], req, a[2], 0, 0, 0])
     } else {
         Err(Errno(libc::ENOTTY))

@@ -28,6 +28,13 @@ pub trait GuestMemory {
     /// Whether `[addr, addr+len)` is mapped in the guest with read (and, if `write`, write) access.
     /// Handlers that copy translated structures into guest memory check this first (EFAULT).
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool;
+    /// First address past the guest region: a pointer the host kernel is given must lie below it
+    /// (EFAULT otherwise). Nothing of the VM's is in the region, and the VM keeps the range above
+    /// it inaccessible, so the kernel's copies from or to such a pointer reach guest memory only.
+    /// Unbounded by default: a context without a guest region.
+    fn guest_limit(&self) -> u64 {
+        u64::MAX
+    }
 }
 
 /// The environment a syscall runs in: the address space plus process-wide facts.
@@ -106,6 +113,7 @@ pub enum SyscallOutcome {
 mod exec;
 mod fd;
 mod fs;
+mod iov;
 mod mm;
 pub mod path;
 mod process;
@@ -180,6 +188,8 @@ pub struct Syscalls {
     pub(crate) sysroot: Option<PathBuf>,
     /// The a64x options an `execve` of an AArch64 program passes to the a64x it re-executes.
     pub(crate) exec_options: Vec<OsString>,
+    /// `--no-host-exec`: an execve of anything but an AArch64 program is ENOEXEC.
+    pub(crate) no_host_exec: bool,
     /// The guest's auxiliary vector as `/proc/self/auxv` shows it (native-endian u64 pairs,
     /// AT_NULL included).
     pub(crate) auxv: Vec<u8>,
@@ -206,6 +216,7 @@ impl Syscalls {
             robust_list: (0, 0),
             sysroot: None,
             exec_options: Vec::new(),
+            no_host_exec: false,
             auxv: Vec::new(),
         }
     }
@@ -225,6 +236,7 @@ impl Syscalls {
             robust_list: (0, 0),
             sysroot: self.sysroot.clone(),
             exec_options: self.exec_options.clone(),
+            no_host_exec: self.no_host_exec,
             auxv: self.auxv.clone(),
         }
     }
@@ -246,6 +258,12 @@ impl Syscalls {
     /// AArch64 program gives to the a64x it re-executes, so the new program runs as this one does.
     pub fn set_exec_options(&mut self, options: Vec<OsString>) {
         self.exec_options = options;
+    }
+
+    /// Sets `--no-host-exec`: from now on a guest execve of anything but an AArch64 program (after
+    /// following `#!` interpreters) fails with ENOEXEC.
+    pub fn set_no_host_exec(&mut self, on: bool) {
+        self.no_host_exec = on;
     }
 
     /// Sets the guest's auxiliary vector (u64 pairs up to and including AT_NULL), which
@@ -272,6 +290,9 @@ impl Syscalls {
             None
         };
         let outcome = match def.map(|d| d.kind) {
+            Some(Kind::Passthrough(_) | Kind::Translate(_)) if !uaccess::pointers_in_region(&*ctx, def, &args) => {
+                SyscallOutcome::Return(Errno(libc::EFAULT).to_ret())
+            }
             Some(Kind::Passthrough(host_nr)) => uaccess::host_syscall(host_nr, &args).into(),
             Some(Kind::Translate(h)) | Some(Kind::Emulate(h)) => h(self, ctx, args),
             Some(Kind::Unsupported) | None => {

@@ -265,3 +265,52 @@ impl Syscalls {
         }
     }
 }
+
+/// The signals the VM's own faults raise: a host handler tells a real fault from a sent signal
+/// by its positive `si_code`, which only the kernel gives them.
+const FAULT_SIGNALS: [u64; 5] = [4, 5, 7, 8, 11]; // SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV
+
+/// Size of `siginfo_t` on both ABIs.
+const SIGINFO_SIZE: usize = 128;
+
+/// The siginfo a guest queues with `sig`, copied out of guest memory (so the kernel sends what
+/// was checked), refused (EPERM, what Linux answers for another process) when it would pass for
+/// a hardware fault of the VM's: a fault signal with a positive `si_code`. Linux lets a process
+/// send itself such a signal; here it would make the VM take it for a fault in translated code.
+fn queued_info(ctx: &dyn SyscallContext, sig: u64, info: u64) -> Result<[u8; SIGINFO_SIZE], Errno> {
+    let bytes = crate::uaccess::read_bytes(ctx, info, SIGINFO_SIZE)?;
+    let mut out = [0u8; SIGINFO_SIZE];
+    out.copy_from_slice(&bytes);
+    let code = i32::from_le_bytes(out[8..12].try_into().expect("4 bytes"));
+    if FAULT_SIGNALS.contains(&sig) && code > 0 {
+        return Err(Errno(libc::EPERM));
+    }
+    Ok(out)
+}
+
+/// `rt_sigqueueinfo(tgid, sig, info)`.
+pub fn rt_sigqueueinfo(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let info = queued_info(ctx, a[1], a[2])?;
+    crate::uaccess::host_syscall(libc::SYS_rt_sigqueueinfo, &[a[0], a[1], info.as_ptr() as u64, 0, 0, 0])
+}
+
+/// `rt_tgsigqueueinfo(tgid, tid, sig, info)`.
+pub fn rt_tgsigqueueinfo(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let info = queued_info(ctx, a[2], a[3])?;
+    crate::uaccess::host_syscall(
+        libc::SYS_rt_tgsigqueueinfo,
+        &[a[0], a[1], a[2], info.as_ptr() as u64, 0, 0],
+    )
+}
+
+/// `pidfd_send_signal(pidfd, sig, info, flags)`: a null info is `kill`'s.
+pub fn pidfd_send_signal(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    if a[2] == 0 {
+        return crate::uaccess::host_syscall(libc::SYS_pidfd_send_signal, &a);
+    }
+    let info = queued_info(ctx, a[1], a[2])?;
+    crate::uaccess::host_syscall(
+        libc::SYS_pidfd_send_signal,
+        &[a[0], a[1], info.as_ptr() as u64, a[3], 0, 0],
+    )
+}

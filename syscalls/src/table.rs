@@ -5,7 +5,7 @@
 //! Numbers 244..=259 are reserved for architecture-specific calls (arm64 defines none) and
 //! 295..=423 are the 32-bit time64 calls, which a 64-bit guest does not have: neither is listed.
 
-use crate::{exec, fd, fs, mm, process, signal, Args, SyscallContext, SyscallOutcome, Syscalls};
+use crate::{exec, fd, fs, iov, mm, process, signal, Args, SyscallContext, SyscallOutcome, Syscalls};
 
 /// A handler for a syscall a64x translates or emulates.
 pub type Handler = fn(&mut Syscalls, &mut dyn SyscallContext, Args) -> SyscallOutcome;
@@ -155,17 +155,17 @@ pub static TABLE: &[SyscallDef] = &[
     r(62, "lseek", P(l::SYS_lseek), &[Fd, Int, Int]),
     r(63, "read", P(l::SYS_read), &[Fd, Ptr, Size]),
     r(64, "write", P(l::SYS_write), &[Fd, Buf, Size]),
-    r(65, "readv", P(l::SYS_readv), &[Fd, Ptr, Int]),
-    r(66, "writev", P(l::SYS_writev), &[Fd, Ptr, Int]),
+    r(65, "readv", T(h!(iov::readv)), &[Fd, Ptr, Int]),
+    r(66, "writev", T(h!(iov::writev)), &[Fd, Ptr, Int]),
     r(67, "pread64", P(l::SYS_pread64), &[Fd, Ptr, Size, Int]),
     r(68, "pwrite64", P(l::SYS_pwrite64), &[Fd, Buf, Size, Int]),
-    r(69, "preadv", P(l::SYS_preadv), &[Fd, Ptr, Int, Int, Int]),
-    r(70, "pwritev", P(l::SYS_pwritev), &[Fd, Ptr, Int, Int, Int]),
+    r(69, "preadv", T(h!(iov::preadv)), &[Fd, Ptr, Int, Int, Int]),
+    r(70, "pwritev", T(h!(iov::pwritev)), &[Fd, Ptr, Int, Int, Int]),
     r(71, "sendfile", P(l::SYS_sendfile), &[Fd, Fd, Ptr, Size]),
     r(72, "pselect6", T(h!(fd::pselect6)), &[Int, Ptr, Ptr, Ptr, Ptr, Ptr]),
     r(73, "ppoll", T(h!(fd::ppoll)), &[Ptr, UInt, Ptr, Ptr, Size]),
     r(74, "signalfd4", T(h!(signal::signalfd4)), &[Fd, Ptr, Size, Hex]),
-    r(75, "vmsplice", P(l::SYS_vmsplice), &[Fd, Ptr, UInt, Hex]),
+    r(75, "vmsplice", T(h!(iov::vmsplice)), &[Fd, Ptr, UInt, Hex]),
     r(76, "splice", P(l::SYS_splice), &[Fd, Ptr, Fd, Ptr, Size, Hex]),
     r(77, "tee", P(l::SYS_tee), &[Fd, Fd, Size, Hex]),
     r(78, "readlinkat", E(h!(fs::readlinkat)), &[DirFd, Path, Ptr, Size]),
@@ -191,7 +191,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(96, "set_tid_address", E(h!(process::set_tid_address)), &[Ptr]),
     r(97, "unshare", U, &[Hex]),
     // Futex words are guest words at the same host address: enough for a single-threaded guest.
-    r(98, "futex", P(l::SYS_futex), &[Ptr, Int, Int, Ptr, Ptr, Int]),
+    r(98, "futex", T(h!(iov::futex)), &[Ptr, Int, Int, Hex, Hex, Int]),
     r(99, "set_robust_list", E(h!(process::set_robust_list)), &[Ptr, Size]),
     r(100, "get_robust_list", U, &[Int, Ptr, Ptr]),
     r(101, "nanosleep", P(l::SYS_nanosleep), &[Ptr, Ptr]),
@@ -231,7 +231,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(135, "rt_sigprocmask", E(h!(signal::rt_sigprocmask)), &[Int, Ptr, Ptr, Size]),
     r(136, "rt_sigpending", U, &[Ptr, Size]),
     r(137, "rt_sigtimedwait", U, &[Ptr, Ptr, Ptr, Size]),
-    r(138, "rt_sigqueueinfo", P(l::SYS_rt_sigqueueinfo), &[Int, Signal, Ptr]),
+    r(138, "rt_sigqueueinfo", T(h!(signal::rt_sigqueueinfo)), &[Int, Signal, Ptr]),
     // The run loop owns signal frames; it handles this before dispatch once signals are delivered.
     r(139, "rt_sigreturn", U, &[]),
     r(140, "setpriority", P(l::SYS_setpriority), &[Int, Int, Int]),
@@ -307,8 +307,8 @@ pub static TABLE: &[SyscallDef] = &[
     r(208, "setsockopt", P(l::SYS_setsockopt), &[Fd, Int, Int, Ptr, Size]),
     r(209, "getsockopt", P(l::SYS_getsockopt), &[Fd, Int, Int, Ptr, Ptr]),
     r(210, "shutdown", P(l::SYS_shutdown), &[Fd, Int]),
-    r(211, "sendmsg", P(l::SYS_sendmsg), &[Fd, Ptr, Hex]),
-    r(212, "recvmsg", P(l::SYS_recvmsg), &[Fd, Ptr, Hex]),
+    r(211, "sendmsg", T(h!(iov::sendmsg)), &[Fd, Ptr, Hex]),
+    r(212, "recvmsg", T(h!(iov::recvmsg)), &[Fd, Ptr, Hex]),
     r(213, "readahead", P(l::SYS_readahead), &[Fd, Int, Size]),
     r(214, "brk", E(h!(mm::brk)), &[Ptr]),
     r(215, "munmap", E(h!(mm::munmap)), &[Ptr, Size]),
@@ -336,10 +336,10 @@ pub static TABLE: &[SyscallDef] = &[
     r(237, "set_mempolicy", P(l::SYS_set_mempolicy), &[Int, Ptr, UInt]),
     r(238, "migrate_pages", P(l::SYS_migrate_pages), &[Int, UInt, Ptr, Ptr]),
     r(239, "move_pages", P(l::SYS_move_pages), &[Int, UInt, Ptr, Ptr, Ptr, Hex]),
-    r(240, "rt_tgsigqueueinfo", P(l::SYS_rt_tgsigqueueinfo), &[Int, Int, Signal, Ptr]),
+    r(240, "rt_tgsigqueueinfo", T(h!(signal::rt_tgsigqueueinfo)), &[Int, Int, Signal, Ptr]),
     r(241, "perf_event_open", U, &[Ptr, Int, Int, Fd, Hex]),
     r(242, "accept4", P(l::SYS_accept4), &[Fd, Ptr, Ptr, Hex]),
-    r(243, "recvmmsg", P(l::SYS_recvmmsg), &[Fd, Ptr, UInt, Hex, Ptr]),
+    r(243, "recvmmsg", T(h!(iov::recvmmsg)), &[Fd, Ptr, UInt, Hex, Ptr]),
     r(260, "wait4", P(l::SYS_wait4), &[Int, Ptr, Hex, Ptr]),
     r(261, "prlimit64", P(l::SYS_prlimit64), &[Int, Int, Ptr, Ptr]),
     r(262, "fanotify_init", P(l::SYS_fanotify_init), &[Hex, Hex]),
@@ -349,7 +349,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(266, "clock_adjtime", P(l::SYS_clock_adjtime), &[Int, Ptr]),
     r(267, "syncfs", P(l::SYS_syncfs), &[Fd]),
     r(268, "setns", U, &[Fd, Hex]),
-    r(269, "sendmmsg", P(l::SYS_sendmmsg), &[Fd, Ptr, UInt, Hex]),
+    r(269, "sendmmsg", T(h!(iov::sendmmsg)), &[Fd, Ptr, UInt, Hex]),
     r(270, "process_vm_readv", U, &[Int, Ptr, UInt, Ptr, UInt, Hex]),
     r(271, "process_vm_writev", U, &[Int, Ptr, UInt, Ptr, UInt, Hex]),
     r(272, "kcmp", P(l::SYS_kcmp), &[Int, Int, Int, Hex, Hex]),
@@ -366,8 +366,8 @@ pub static TABLE: &[SyscallDef] = &[
     r(283, "membarrier", E(h!(process::enosys)), &[Int, Hex, Int]),
     r(284, "mlock2", P(l::SYS_mlock2), &[Ptr, Size, Hex]),
     r(285, "copy_file_range", P(l::SYS_copy_file_range), &[Fd, Ptr, Fd, Ptr, Size, Hex]),
-    r(286, "preadv2", P(l::SYS_preadv2), &[Fd, Ptr, Int, Int, Int, Hex]),
-    r(287, "pwritev2", P(l::SYS_pwritev2), &[Fd, Ptr, Int, Int, Int, Hex]),
+    r(286, "preadv2", T(h!(iov::preadv2)), &[Fd, Ptr, Int, Int, Int, Hex]),
+    r(287, "pwritev2", T(h!(iov::pwritev2)), &[Fd, Ptr, Int, Int, Int, Hex]),
     r(288, "pkey_mprotect", U, &[Ptr, Size, Prot, Int]),
     r(289, "pkey_alloc", U, &[Hex, Hex]),
     r(290, "pkey_free", U, &[Int]),
@@ -376,7 +376,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(292, "io_pgetevents", U, &[Hex, Int, Int, Ptr, Ptr, Ptr]),
     r(293, "rseq", E(h!(process::enosys)), &[Ptr, UInt, Hex, Hex]),
     r(294, "kexec_file_load", U, &[Fd, Fd, UInt, Path, Hex]),
-    r(424, "pidfd_send_signal", P(l::SYS_pidfd_send_signal), &[Fd, Signal, Ptr, Hex]),
+    r(424, "pidfd_send_signal", T(h!(signal::pidfd_send_signal)), &[Fd, Signal, Ptr, Hex]),
     // io_uring maps its rings into the address space behind the VM's back.
     r(425, "io_uring_setup", U, &[UInt, Ptr]),
     r(426, "io_uring_enter", U, &[Fd, UInt, UInt, Hex, Ptr, Size]),

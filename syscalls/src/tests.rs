@@ -14,6 +14,8 @@ struct FakeCtx {
     next: u64,
     exe: PathBuf,
     invalidated: Vec<(u64, u64)>,
+    /// The end of the guest region ([`GuestMemory::guest_limit`]), when a test sets one.
+    limit: Option<u64>,
 }
 
 impl FakeCtx {
@@ -27,6 +29,7 @@ impl FakeCtx {
             next: base,
             exe: PathBuf::from("/opt/guest/bin/hello"),
             invalidated: Vec::new(),
+            limit: None,
         }
     }
 
@@ -86,6 +89,9 @@ impl GuestMemory for FakeCtx {
     }
     fn is_accessible(&self, addr: u64, len: u64, _write: bool) -> bool {
         addr >= self.base && addr.checked_add(len).is_some_and(|e| e <= self.end())
+    }
+    fn guest_limit(&self) -> u64 {
+        self.limit.unwrap_or(u64::MAX)
     }
 }
 
@@ -597,4 +603,73 @@ fn execveat_errors() {
         call(&mut s, &mut c, 281, &[AT_FDCWD, vm, argv, argv, 0]),
         err(libc::EFAULT)
     );
+}
+
+#[test]
+fn pointers_outside_the_guest_region_are_efault() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    c.limit = Some(c.end());
+    let outside = c.end() + 4096;
+    let fds = c.alloc(8);
+    assert_eq!(call(&mut s, &mut c, 59, &[fds, 0]), 0);
+    let (rd, wr) = (c.u32_at(fds) as u64, c.u32_at(fds + 4) as u64);
+    let msg = c.cstr("abcd");
+    call(&mut s, &mut c, WRITE, &[wr, msg, 4]);
+    // A plain pointer argument, an iovec naming a buffer outside, an iovec array outside.
+    assert_eq!(call(&mut s, &mut c, READ, &[rd, outside, 4]), err(libc::EFAULT));
+    let iov = c.alloc(16);
+    c.write(iov, &outside.to_le_bytes());
+    c.write(iov + 8, &4u64.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 65, &[rd, iov, 1]), err(libc::EFAULT));
+    assert_eq!(call(&mut s, &mut c, 65, &[rd, outside, 1]), err(libc::EFAULT));
+    assert_eq!(call(&mut s, &mut c, 65, &[rd, iov, 2000]), err(libc::EINVAL));
+    // An iovec inside still works.
+    let buf = c.alloc(4);
+    c.write(iov, &buf.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 65, &[rd, iov, 1]), 4);
+    assert_eq!(c.read(buf, 4), b"abcd");
+    // recvmsg: a msghdr whose iovec, name or control buffer is outside.
+    let hdr = c.alloc(56);
+    c.write(hdr + 16, &iov.to_le_bytes());
+    c.write(hdr + 24, &1u64.to_le_bytes());
+    c.write(iov, &outside.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 212, &[rd, hdr, 0]), err(libc::EFAULT));
+    c.write(iov, &buf.to_le_bytes());
+    c.write(hdr + 32, &outside.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 212, &[rd, hdr, 0]), err(libc::EFAULT));
+    // futex: FUTEX_WAKE_OP writes through uaddr2; FUTEX_WAIT's timeout is a pointer, CMP_REQUEUE's
+    // fourth argument a number.
+    let word = c.alloc(8);
+    assert_eq!(
+        call(&mut s, &mut c, 98, &[word, 5, 1, 1, outside, 0]),
+        err(libc::EFAULT)
+    );
+    assert_eq!(
+        call(&mut s, &mut c, 98, &[word, 0, 1, outside, 0, 0]),
+        err(libc::EFAULT)
+    );
+    assert_eq!(
+        call(&mut s, &mut c, 98, &[word, 4, 1, i32::MAX as u64, word, 7]),
+        err(libc::EAGAIN)
+    );
+    // FUTEX_WAIT ignores uaddr2, where glibc leaves garbage; the word differs from val: EAGAIN.
+    assert_eq!(
+        call(&mut s, &mut c, 98, &[word, 128, 1, 0, u64::MAX >> 1, 0]),
+        err(libc::EAGAIN)
+    );
+    call(&mut s, &mut c, CLOSE, &[rd]);
+    call(&mut s, &mut c, CLOSE, &[wr]);
+}
+
+#[test]
+fn forged_fault_signals_are_refused() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    let info = c.alloc(128);
+    c.write(info, &11i32.to_le_bytes());
+    c.write(info + 8, &1i32.to_le_bytes()); // SEGV_MAPERR
+    let pid = std::process::id() as u64;
+    assert_eq!(call(&mut s, &mut c, 138, &[pid, 11, info]), err(libc::EPERM));
+    assert_eq!(call(&mut s, &mut c, 240, &[pid, pid, 7, info]), err(libc::EPERM));
+    let vm = &s as *const Syscalls as u64;
+    assert_eq!(call(&mut s, &mut c, 138, &[pid, 11, vm]), err(libc::EFAULT));
 }

@@ -24,6 +24,43 @@ pub fn host_syscall(nr: libc::c_long, a: &Args) -> SysResult {
     }
 }
 
+/// Whether every pointer argument of a row the host kernel sees (pass-through and translated
+/// rows: their handlers hand pointers on) lies in the guest region, null included. Emulated rows
+/// treat their addresses themselves (mmap hints, munmap ranges, clone's stack). Pointers inside
+/// structures (iovecs, msghdrs) are checked by their rows' handlers.
+pub fn pointers_in_region(mem: &dyn GuestMemory, def: Option<&crate::SyscallDef>, a: &Args) -> bool {
+    use crate::ArgKind::{Buf, Path, Ptr};
+    let limit = mem.guest_limit();
+    def.is_none_or(|d| {
+        d.args
+            .iter()
+            .zip(a.iter())
+            .all(|(k, &v)| !matches!(k, Path | Buf | Ptr) || v < limit)
+    })
+}
+
+/// Whether the `count` iovecs at guest `addr` lie in readable guest memory and each buffer they
+/// name starts in the guest region (the kernel then reads or writes guest memory only; a bad
+/// buffer inside it gives EFAULT as in Linux). `count` above IOV_MAX is the caller's EINVAL.
+pub fn iovecs_in_region(mem: &dyn GuestMemory, addr: u64, count: u64) -> Result<(), Errno> {
+    if count == 0 {
+        return Ok(());
+    }
+    let len = count.checked_mul(16).ok_or(Errno(libc::EINVAL))?;
+    let bytes = read_bytes(mem, addr, len as usize)?;
+    let limit = mem.guest_limit();
+    let ok = bytes.chunks_exact(16).all(|iov| {
+        let base = u64::from_le_bytes(iov[..8].try_into().expect("8 bytes"));
+        let n = u64::from_le_bytes(iov[8..].try_into().expect("8 bytes"));
+        n == 0 || base < limit
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Errno(libc::EFAULT))
+    }
+}
+
 /// Turn a libc-style return (-1 and errno on failure) into a [`SysResult`].
 pub fn check(r: libc::c_long) -> SysResult {
     if r == -1 {

@@ -1,9 +1,9 @@
 //! bash, perl and python3.11 (with its whole standard library) running scripts that fork, exec,
-//! pipe, use threads and signals, and GNU make -j running shell jobs: a64x against qemu-aarch64, both in the binfmt_misc namespace
+//! pipe, use threads and signals, GNU make -j running shell jobs, and GNU Guile's JIT: a64x against qemu-aarch64, both in the binfmt_misc namespace
 //! (see `binfmt_namespace`), since the scripts start AArch64 programs (`$BASH -c`,
 //! `sys.executable`).
 
-use super::{case, compare_all, env, with_binfmt};
+use super::{case, compare_all, env, with_binfmt, with_env};
 
 /// Pipes, subshells, loops, functions, arithmetic, here-documents, `$(...)`, traps, background
 /// jobs and `wait`, coprocesses, process substitution, and a nested bash.
@@ -186,6 +186,21 @@ print(functools.reduce(lambda x, y: x * y, range(1, 30)), list(itertools.islice(
 sys.exit(6)
 "##;
 
+/// GNU Guile 3: its lightening JIT emits AArch64 code, flushes it line by line (IC IVAU) and runs
+/// it; recursion, flonums, bignums, strings, sorting, closures and a tail-recursive loop.
+const GUILE: &str = r##"
+(define (fib n) (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))
+(define (harmonic n) (let lp ((i 1) (s 0.0)) (if (> i n) s (lp (+ i 1) (+ s (/ 1.0 i))))))
+(define (compose . fs) (if (null? fs) (lambda (x) x) (lambda (x) ((car fs) ((apply compose (cdr fs)) x)))))
+(define v (make-vector 1000 0))
+(let lp ((i 0)) (when (< i 1000) (vector-set! v i (modulo (* i 7919) 1009)) (lp (+ i 1))))
+(display (list 'fib (fib 22) 'harmonic (harmonic 50000) 'big (expt 3 100)
+               'str (string-upcase "lightening") 'sorted (list-head (sort (vector->list v) <) 8)
+               'composed ((compose (lambda (x) (* x 2)) (lambda (x) (+ x 3))) 10)
+               'chars (map char->integer (string->list "a64x"))))
+(newline)
+"##;
+
 #[test]
 fn shells_and_interpreters_match_qemu() {
     env();
@@ -210,6 +225,17 @@ fn shells_and_interpreters_match_qemu() {
         )),
         with_binfmt(case("python3-stdlib", "usr/bin/python3.11", &["-c", PYTHON])),
         with_binfmt(case("make-j4", "usr/bin/make", &["-j4", "-f", "Makefile.jobs"])),
+        with_env(
+            case("guile", "usr/bin/guile-3.0", &["-c", GUILE]),
+            "GUILE_AUTO_COMPILE=0",
+        ),
+        with_env(
+            with_env(
+                case("guile-jit-all", "usr/bin/guile-3.0", &["-c", GUILE]),
+                "GUILE_AUTO_COMPILE=0",
+            ),
+            "GUILE_JIT_THRESHOLD=0",
+        ),
     ];
     compare_all("shells and interpreters", &cases);
 }

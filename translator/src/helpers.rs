@@ -90,9 +90,10 @@ unsafe fn cas128(p: *mut u128, old: u128, new: u128) -> u128 {
     unsafe {
         std::arch::asm!(
             "xchg rbx, {nlo}",
-            "lock cmpxchg16b [{p}]",
+            "lock cmpxchg16b [rdi]",
             "mov rbx, {nlo}",
-            p = in(reg) p,
+            // An explicit register: `reg` may pick rbx, which the xchg above just replaced.
+            in("rdi") p,
             nlo = inout(reg) new as u64 => _,
             in("rcx") (new >> 64) as u64,
             inout("rax") lo,
@@ -104,7 +105,7 @@ unsafe fn cas128(p: *mut u128, old: u128, new: u128) -> u128 {
 
 /// CASP, LDXP and STXP on CpuState's registers (see [`PairKind`]).
 pub fn pair_op(cpu: &mut CpuState, kind: PairKind, size: u8, a: u8, b: u8, c: u8, n: u8) {
-    let addr = if n == 31 { cpu.sp } else { cpu.x[n as usize] };
+    let addr = crate::confine::confine(if n == 31 { cpu.sp } else { cpu.x[n as usize] });
     let wide = size == 3;
     let join = |lo: u64, hi: u64| -> u128 {
         if wide {

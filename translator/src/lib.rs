@@ -5,6 +5,7 @@
 
 pub mod a64;
 pub mod cache;
+pub mod confine;
 pub mod cpu;
 pub mod helpers;
 pub mod ir;

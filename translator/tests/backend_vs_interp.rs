@@ -27,6 +27,7 @@ const MAX_SEQ: u64 = 12;
 const LIFT: LiftOptions = LiftOptions {
     max_insns: 64,
     follow_branches: true,
+    confine: true,
 };
 /// Failures described in full; the rest are only counted.
 const MAX_REPORTED: usize = 3;

@@ -38,7 +38,11 @@ pub struct FaultAt<'a> {
 
 /// Executable memory with the translations of guest blocks.
 pub struct CodeCache {
+    /// Where the code runs: a read+execute mapping (host addresses of blocks are in it).
     mem: *mut u8,
+    /// Where the code is written: a read+write mapping of the same pages (W^X), or `mem` itself
+    /// where the host cannot make two mappings of one memory (no memfd).
+    write: *mut u8,
     size: usize,
     used: usize,
     code_start: usize,
@@ -107,29 +111,16 @@ pub enum TranslateError {
 impl CodeCache {
     /// A cache of `size` bytes of executable memory (kept in one piece so rel32 jumps reach).
     pub fn new(size: usize, opts: LiftOptions) -> std::io::Result<Self> {
-        // SAFETY: anonymous private mapping; checked for MAP_FAILED.
-        let mem = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                size,
-                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if mem == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error());
-        }
-        let mem = mem as *mut u8;
+        let (mem, write) = map_code(size)?;
         let (code, epi) = x64::trampoline(mem as u64);
         // SAFETY: the mapping is `size` bytes, the trampoline is a few dozen.
-        unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), mem, code.len()) };
+        unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), write, code.len()) };
         let code_start = (code.len() + 63) & !63;
         // SAFETY: the trampoline was just written there and has this signature.
         let enter_fn = unsafe { std::mem::transmute::<*mut u8, extern "C" fn(*mut CpuState, u64) -> u32>(mem) };
         Ok(Self {
             mem,
+            write,
             size,
             used: code_start,
             code_start,
@@ -215,8 +206,10 @@ impl CodeCache {
         }
         let host = (self.mem as u64) + self.used as u64;
         self.log_block(&block, &compiled.code, host, fetch);
-        // SAFETY: bounds checked above; the cache memory is ours and RWX.
-        unsafe { std::ptr::copy_nonoverlapping(compiled.code.as_ptr(), self.mem.add(self.used), compiled.code.len()) };
+        // SAFETY: bounds checked above; the cache's write mapping is ours.
+        unsafe {
+            std::ptr::copy_nonoverlapping(compiled.code.as_ptr(), self.write.add(self.used), compiled.code.len())
+        };
         self.used = (self.used + compiled.code.len() + 15) & !15;
         self.stats.blocks += 1;
         self.stats.insns += block.guest_len as u64;
@@ -300,8 +293,9 @@ impl CodeCache {
         };
         let rel = e.host as i64 - (site as i64 + 5);
         e.incoming.push(site);
+        let at = self.writable(site + 1);
         // SAFETY: `site` is a 5-byte jmp rel32 inside the cache written by `x64::compile`.
-        unsafe { ((site + 1) as *mut i32).write_unaligned(rel as i32) };
+        unsafe { at.write_unaligned(rel as i32) };
     }
 
     /// Remember `pc -> host` for indirect branches.
@@ -352,8 +346,9 @@ impl CodeCache {
             let Some(e) = self.blocks.remove(&pc) else { continue };
             for site in e.incoming {
                 // Back to the stub right after the jump.
+                let at = self.writable(site + 1);
                 // SAFETY: as in `chain`.
-                unsafe { ((site + 1) as *mut i32).write_unaligned(0) };
+                unsafe { at.write_unaligned(0) };
             }
             for page in pages_of(&e.ranges) {
                 if let Some(pcs) = self.pages.get_mut(&page) {
@@ -370,6 +365,59 @@ impl CodeCache {
         }
     }
 
+    /// In the child of a fork: give this process code memory of its own. Both views of the cache
+    /// are shared mappings of one memfd, which the fork shared with the parent, so the child's
+    /// translations and chain patches would land in the parent's code. The code so far is copied
+    /// into a new memfd mapped at the same two addresses, so every host address stays valid.
+    pub fn unshare_after_fork(&mut self) -> std::io::Result<()> {
+        if self.write == self.mem {
+            // A private mapping: the fork copied it.
+            return Ok(());
+        }
+        let fail = |what: &str| std::io::Error::other(format!("{what}: {}", std::io::Error::last_os_error()));
+        // SAFETY: a NUL-terminated name; the descriptor is closed below.
+        let fd = unsafe { libc::memfd_create(c"a64x-code".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(fail("memfd_create"));
+        }
+        let remap = || -> std::io::Result<()> {
+            // SAFETY: `fd` is ours.
+            if unsafe { libc::ftruncate(fd, self.size as libc::off_t) } != 0 {
+                return Err(fail("ftruncate"));
+            }
+            let shared = libc::MAP_SHARED | libc::MAP_NORESERVE;
+            let rw = libc::PROT_READ | libc::PROT_WRITE;
+            // SAFETY: a new mapping of our memfd, checked; the copy stays within `used` bytes of
+            // both (the old write view is still mapped); the MAP_FIXED mappings replace exactly
+            // this cache's two views, which only this thread uses.
+            unsafe {
+                let tmp = libc::mmap(std::ptr::null_mut(), self.size, rw, shared, fd, 0);
+                if tmp == libc::MAP_FAILED {
+                    return Err(fail("mmap"));
+                }
+                std::ptr::copy_nonoverlapping(self.write, tmp as *mut u8, self.used);
+                libc::munmap(tmp, self.size);
+                let fixed = shared | libc::MAP_FIXED;
+                let x = libc::PROT_READ | libc::PROT_EXEC;
+                if libc::mmap(self.mem as *mut libc::c_void, self.size, x, fixed, fd, 0) == libc::MAP_FAILED
+                    || libc::mmap(self.write as *mut libc::c_void, self.size, rw, fixed, fd, 0) == libc::MAP_FAILED
+                {
+                    return Err(fail("mmap"));
+                }
+            }
+            Ok(())
+        };
+        let r = remap();
+        // SAFETY: ours; the mappings keep the memory.
+        unsafe { libc::close(fd) };
+        r
+    }
+
+    /// The address in the write mapping of host code address `host` (a chain site's rel32).
+    fn writable(&self, host: u64) -> *mut i32 {
+        (self.write as u64 + (host - self.mem as u64)) as *mut i32
+    }
+
     /// Drop every translation.
     pub fn flush(&mut self) {
         self.blocks.clear();
@@ -379,6 +427,38 @@ impl CodeCache {
         self.generation += 1;
         self.stats.flushes += 1;
     }
+}
+
+/// Map `size` bytes of code memory twice (W^X): read+execute for running it, read+write at an
+/// unrelated address for writing it, both views of one memfd, so no mapping is ever writable
+/// and executable. Where memfds are missing, one read+write+execute mapping serves as both.
+fn map_code(size: usize) -> std::io::Result<(*mut u8, *mut u8)> {
+    let map = |prot: i32, flags: i32, fd: i32| -> std::io::Result<*mut u8> {
+        // SAFETY: a new mapping chosen by the kernel; checked for MAP_FAILED.
+        let p = unsafe { libc::mmap(std::ptr::null_mut(), size, prot, flags | libc::MAP_NORESERVE, fd, 0) };
+        if p == libc::MAP_FAILED {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(p as *mut u8)
+        }
+    };
+    // SAFETY: a NUL-terminated name; the descriptor is closed below, the mappings keep the memory.
+    let fd = unsafe { libc::memfd_create(c"a64x-code".as_ptr(), libc::MFD_CLOEXEC) };
+    // SAFETY: `fd` is ours (when valid).
+    if fd < 0 || unsafe { libc::ftruncate(fd, size as libc::off_t) } != 0 {
+        if fd >= 0 {
+            // SAFETY: as above.
+            unsafe { libc::close(fd) };
+        }
+        let rwx = libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC;
+        let m = map(rwx, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1)?;
+        return Ok((m, m));
+    }
+    let views = map(libc::PROT_READ | libc::PROT_EXEC, libc::MAP_SHARED, fd)
+        .and_then(|x| map(libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd).map(|w| (x, w)));
+    // SAFETY: the mappings hold their own references to the memory.
+    unsafe { libc::close(fd) };
+    views
 }
 
 /// Guest pages are indexed in units of 4 KiB.
@@ -399,8 +479,13 @@ fn jump_slot(pc: u64) -> usize {
 
 impl Drop for CodeCache {
     fn drop(&mut self) {
-        // SAFETY: unmapping the region mapped in `new`.
-        unsafe { libc::munmap(self.mem as *mut libc::c_void, self.size) };
+        // SAFETY: unmapping the regions mapped in `new`.
+        unsafe {
+            libc::munmap(self.mem as *mut libc::c_void, self.size);
+            if self.write != self.mem {
+                libc::munmap(self.write as *mut libc::c_void, self.size);
+            }
+        }
     }
 }
 
@@ -442,5 +527,34 @@ mod tests {
         assert!(cache.get(0x11040, &fetch).is_ok());
         cache.invalidate(0x11044, 0x11048);
         assert!(cache.lookup(0x11040).is_none());
+    }
+}
+
+#[cfg(test)]
+mod wx_tests {
+    use super::*;
+
+    /// The permissions /proc/self/maps shows for the mapping containing `addr`.
+    fn perms(addr: u64) -> String {
+        let maps = std::fs::read_to_string("/proc/self/maps").expect("/proc/self/maps");
+        maps.lines()
+            .find_map(|l| {
+                let mut w = l.split_whitespace();
+                let (range, perms) = (w.next()?, w.next()?);
+                let (s, e) = range.split_once('-')?;
+                let (s, e) = (u64::from_str_radix(s, 16).ok()?, u64::from_str_radix(e, 16).ok()?);
+                (s <= addr && addr < e).then(|| perms.to_string())
+            })
+            .expect("a mapping")
+    }
+
+    #[test]
+    fn code_is_never_writable_where_it_runs() {
+        let mut cache = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+        let fetch = |pc: u64| (pc == 0x1000).then_some(0xd65f_03c0u32); // ret
+        let host = cache.get(0x1000, &fetch).expect("translated");
+        assert_eq!(perms(host), "r-xs", "the code runs from a read+execute mapping");
+        assert_eq!(perms(cache.write as u64), "rw-s", "and is written through another");
+        assert_ne!(cache.write, cache.mem);
     }
 }

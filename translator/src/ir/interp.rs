@@ -184,6 +184,7 @@ pub unsafe fn run(block: &Block, cpu: &mut CpuState) -> Outcome {
                     g(b)
                 }
             }
+            Op::Confine(a) => crate::confine::confine(g(a)),
             Op::Load(ty, base, off) => {
                 let p = g(base).wrapping_add(off as i64 as u64);
                 match ty {

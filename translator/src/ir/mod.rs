@@ -216,6 +216,9 @@ pub enum Op {
     CondVal(CondCode, Val),
     /// `if cond(flags) { a } else { b }`.
     Select(CondCode, Val, Val, Val),
+    /// The guest address `a` confined to the guest region (`a & GUEST_MASK`, see
+    /// [`crate::confine`]): the base of every memory access the lifter emits.
+    Confine(Val),
     /// Load from `base + off`.
     Load(LoadTy, Val, i32),
     /// Store the low bytes of `val` to `base + off`.
@@ -398,6 +401,7 @@ impl Op {
             | Nzcv(_)
             | CondVal(..)
             | Select(..)
+            | Confine(_)
             | Load(..)
             | LoadExcl(..)
             | StoreExcl(..)
@@ -452,6 +456,23 @@ impl Op {
         )
     }
 
+    /// The guest address operand of an op that [`Op::accesses_memory`], to be confined.
+    pub fn address_mut(&mut self) -> Option<&mut Val> {
+        use Op::*;
+        match self {
+            Load(_, a, _)
+            | Store(_, a, _, _)
+            | LoadExcl(_, a)
+            | StoreExcl(_, a, _)
+            | AtomicRmw(_, _, a, _)
+            | Cas(_, a, _, _)
+            | ZeroBlock(a)
+            | VLoad(_, _, a, _)
+            | VStore(_, _, a, _) => Some(a),
+            _ => None,
+        }
+    }
+
     /// The values this op reads.
     pub fn args(&self) -> Vec<Val> {
         use Op::*;
@@ -477,6 +498,7 @@ impl Op {
             | FlagsPacked(v)
             | Nzcv(v)
             | CondVal(_, v)
+            | Confine(v)
             | Load(_, v, _)
             | LoadExcl(_, v)
             | ZeroBlock(v)
@@ -539,6 +561,11 @@ pub struct Builder {
     flags: Option<Val>,
     flags_dirty: bool,
     consts: std::collections::HashMap<u64, Val>,
+    /// Confine the base of every memory access (see [`crate::confine`]); off only to measure
+    /// what confinement costs.
+    confine: bool,
+    /// Guest address value -> its confined value, so that accesses through one base share it.
+    confined: std::collections::HashMap<Val, Val>,
 }
 
 /// What [`Builder::insn_start`] noted: the marker op and the state to snapshot.
@@ -566,11 +593,35 @@ impl Builder {
             flags: None,
             flags_dirty: false,
             consts: Default::default(),
+            confine: true,
+            confined: Default::default(),
         }
     }
 
-    /// Append an op, returning the value it defines.
-    pub fn push(&mut self, op: Op) -> Val {
+    /// A builder that leaves guest addresses as they are (to measure what confinement costs).
+    pub fn unconfined() -> Self {
+        Self {
+            confine: false,
+            ..Self::new()
+        }
+    }
+
+    /// Append an op, returning the value it defines. The address of a memory access is replaced
+    /// by its confined form ([`Op::Confine`]).
+    pub fn push(&mut self, mut op: Op) -> Val {
+        if self.confine {
+            if let Some(a) = op.address_mut() {
+                *a = match self.confined.get(a) {
+                    Some(&c) => c,
+                    None => {
+                        let c = Val(self.ops.len() as u32);
+                        self.ops.push(Op::Confine(*a));
+                        self.confined.insert(*a, c);
+                        c
+                    }
+                };
+            }
+        }
         let v = Val(self.ops.len() as u32);
         self.ops.push(op);
         v

@@ -27,6 +27,9 @@ pub struct LiftOptions {
     pub max_insns: u32,
     /// Continue a block at the target of an unconditional direct branch or call.
     pub follow_branches: bool,
+    /// Confine guest memory accesses to the guest region (see [`crate::confine`]); off only to
+    /// measure what that costs.
+    pub confine: bool,
 }
 
 impl Default for LiftOptions {
@@ -34,6 +37,7 @@ impl Default for LiftOptions {
         Self {
             max_insns: 64,
             follow_branches: true,
+            confine: true,
         }
     }
 }
@@ -63,7 +67,12 @@ pub fn lift_block(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions
 
 /// Lift a block; with `analyze`, look at the successors to leave out dead write-backs.
 fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze: bool) -> Option<Block> {
-    let mut cx = Ctx { b: Builder::new(), pc };
+    let b = if opts.confine {
+        Builder::new()
+    } else {
+        Builder::unconfined()
+    };
+    let mut cx = Ctx { b, pc };
     let mut n = 0u32;
     let mut ranges: Vec<(u64, u64)> = Vec::new();
     let mut start = pc;

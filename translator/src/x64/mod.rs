@@ -8,6 +8,7 @@
 
 mod atomic;
 pub mod cond;
+pub mod confine;
 mod crypto;
 pub mod disasm;
 pub mod faultmap;
@@ -354,6 +355,7 @@ pub fn trampoline(base: u64) -> (Vec<u8>, usize) {
         ; stmxcsr [rdi + off::HOST_MXCSR]
         ; ldmxcsr [rdi + off::MXCSR]
         ; mov r15, rdi
+        ; mov r14, QWORD confine::pinned().value() as i64
         ; jmp rsi
     );
     let epi = ops.offset().0;

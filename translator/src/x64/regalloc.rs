@@ -16,10 +16,12 @@ pub mod hreg {
     pub const RDX: u8 = 2;
     /// Pinned: the CpuState pointer.
     pub const CPU: u8 = 15;
+    /// Pinned: what confining a guest address needs (see `x64::confine`).
+    pub const CONFINE: u8 = 14;
 }
 
 /// Registers handed out to values: callee-saved ones first (they survive helper calls).
-pub const ALLOCATABLE: [u8; 11] = [3, 5, 12, 13, 14, 6, 7, 8, 9, 10, 11];
+pub const ALLOCATABLE: [u8; 10] = [3, 5, 12, 13, 6, 7, 8, 9, 10, 11];
 
 /// Whether a host register is clobbered by a SysV call.
 pub fn caller_saved(r: u8) -> bool {

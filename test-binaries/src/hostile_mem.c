@@ -1,0 +1,123 @@
+// Hostile guest: reach the VM's memory. tests/hostile.rs runs a64x without address-space
+// randomisation, so the VM's own binary is at a known place, and passes two of its addresses:
+// RO, the first byte of a64x's ELF header, and RW, a byte of its writable data. The program tries
+// plain loads and stores, and system calls that make the host kernel read or write there. Each
+// attempt prints "contained (...)" or, only if it got through, "ESCAPED (...)".
+//   hostile_mem RO RW
+//@ aarch64-only
+//@ hostile
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+static sigjmp_buf back;
+static volatile int faulted;
+
+static void on_segv(int sig) {
+    (void)sig;
+    faulted = 1;
+    siglongjmp(back, 1);
+}
+
+static void verdict(const char *what, int escaped, const char *how) {
+    printf("%s: %s (%s)\n", what, escaped ? "ESCAPED" : "contained", how);
+}
+
+/// A plain load from `addr` in translated code.
+static void load(const char *what, uintptr_t addr) {
+    faulted = 0;
+    volatile uint32_t v = 0;
+    if (sigsetjmp(back, 1) == 0)
+        v = *(volatile uint32_t *)addr;
+    if (faulted)
+        verdict(what, 0, "SIGSEGV");
+    else
+        verdict(what, v == 0x464c457f, v == 0x464c457f ? "read the VM's ELF header" : "read guest memory");
+}
+
+/// A plain store to `addr`; `probe` is read back at the address the store would alias to.
+static void store(const char *what, uintptr_t addr) {
+    faulted = 0;
+    if (sigsetjmp(back, 1) == 0)
+        *(volatile uint8_t *)addr = 0x5a;
+    verdict(what, 0, faulted ? "SIGSEGV" : "the store stayed in guest memory");
+}
+
+/// The result of a system call given a VM pointer: success means the kernel touched VM memory.
+static void sys(const char *what, long r) {
+    int e = errno;
+    verdict(what, r >= 0, r >= 0 ? "the call succeeded" : strerror(e));
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3)
+        return 2;
+    uintptr_t ro = strtoull(argv[1], NULL, 0), rw = strtoull(argv[2], NULL, 0);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_segv;
+    sa.sa_flags = SA_NODEFER;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+
+    load("load from the VM's binary", ro);
+    load("load from the VM's data", rw);
+    store("store to the VM's data", rw);
+    // An address with a tag in the top byte reaches the guest's own memory (top-byte-ignore).
+    static uint32_t mine = 0x11223344;
+    uint32_t tagged = *(volatile uint32_t *)((uintptr_t)&mine | (0x5aull << 56));
+    printf("tagged pointer load: %s\n", tagged == 0x11223344 ? "reads the guest's word" : "wrong");
+
+    int p[2];
+    if (pipe(p) != 0)
+        return 1;
+    errno = 0;
+    sys("write() from the VM's binary", write(p[1], (void *)ro, 4));
+    sys("write() from the VM's data", write(p[1], (void *)rw, 4));
+    write(p[1], "AAAA", 4);
+    sys("read() into the VM's data", read(p[0], (void *)rw, 4));
+    struct iovec iov = {(void *)rw, 4};
+    write(p[1], "BBBB", 4);
+    sys("readv() into the VM's data", readv(p[0], &iov, 1));
+    sys("readv() with the iovec array in the VM", readv(p[0], (struct iovec *)rw, 1));
+    sys("writev() from the VM's binary", ({ struct iovec w = {(void *)ro, 4}; writev(p[1], &w, 1); }));
+    sys("clock_gettime() into the VM", clock_gettime(CLOCK_MONOTONIC, (struct timespec *)rw));
+    sys("getrandom() into the VM", getrandom((void *)rw, 8, 0));
+    sys("pipe2() into the VM", pipe2((int *)rw, 0));
+    sys("gettimeofday() into the VM", syscall(SYS_gettimeofday, rw, 0));
+    sys("uname() into the VM", syscall(SYS_uname, rw));
+    sys("fstat() into the VM", syscall(SYS_fstat, 0, rw));
+    sys("ppoll() with fds in the VM", syscall(SYS_ppoll, rw, 1, &(struct timespec){0, 0}, 0, 8));
+    sys("getcwd() into the VM", syscall(SYS_getcwd, rw, 64));
+    sys("futex(FUTEX_WAKE_OP) with uaddr2 in the VM",
+        syscall(SYS_futex, &mine, 5 /* FUTEX_WAKE_OP */, 1, 1, rw, 0x10000000 /* set bit 0 */));
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+    send(sv[0], "CCCC", 4, 0);
+    struct iovec riov = {(void *)rw, 4};
+    struct msghdr m = {.msg_iov = &riov, .msg_iovlen = 1};
+    sys("recvmsg() into the VM", recvmsg(sv[1], &m, MSG_DONTWAIT));
+    sys("sendmsg() from the VM's binary", ({
+            struct iovec siov = {(void *)ro, 4};
+            struct msghdr sm = {.msg_iov = &siov, .msg_iovlen = 1};
+            sendmsg(sv[0], &sm, 0);
+        }));
+    sys("rt_sigprocmask() old set into the VM", syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, rw, 8));
+    sys("openat() of a path in the VM", syscall(SYS_openat, AT_FDCWD, ro, O_RDONLY));
+    sys("fcntl(F_GETLK) into the VM", fcntl(p[0], F_GETLK, (void *)rw));
+    return 0;
+}

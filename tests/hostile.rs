@@ -1,0 +1,164 @@
+//! Hostile guests: attack programs (`test-binaries/src/hostile_*.c`, marked `//@ hostile`, which
+//! `tests/programs.rs` leaves to this file) that try to break out of the VM, one per class. Each
+//! prints "contained (...)" per attempt, or "ESCAPED (...)" when the attack got through; a test
+//! fails on any escape and when an expected attempt is missing. The VM runs without address-space
+//! randomisation (`setarch -R`), so its own binary is at a known address the attacks aim at.
+//!
+//! Each attack class also runs once with the defence it targets switched off where a switch
+//! exists (`A64X_NO_CONFINE`: emitted code unconfined), and must then escape: the marker is real.
+
+mod common;
+
+use goblin::elf::program_header::{PF_W, PT_LOAD};
+use std::ffi::OsString;
+use std::time::Duration;
+
+/// Where a PIE executable goes without randomisation (`ELF_ET_DYN_BASE` on x86-64).
+const PIE_BASE: u64 = 0x5555_5555_4000;
+
+/// The a64x binary's ELF header and a byte of its writable data, at their addresses under
+/// `setarch -R`.
+fn vm_targets(a64x: &OsString) -> (u64, u64) {
+    let bytes = std::fs::read(a64x).expect("read the a64x binary");
+    let elf = goblin::elf::Elf::parse(&bytes).expect("a64x is an ELF file");
+    assert_eq!(elf.header.e_type, goblin::elf::header::ET_DYN, "a64x is built as a PIE");
+    let data = elf
+        .program_headers
+        .iter()
+        .find(|p| p.p_type == PT_LOAD && p.p_flags & PF_W != 0)
+        .expect("a64x has a writable segment");
+    (PIE_BASE, PIE_BASE + data.p_vaddr + 64)
+}
+
+/// Runs test program `name` under a64x without randomisation, with `env` added; with `targets`,
+/// the addresses of [`vm_targets`] are its arguments.
+fn attack(name: &str, targets: bool, env: &[(&str, &str)]) -> (String, String) {
+    common::build_test_binaries();
+    let (a64x, a64x_args) = common::a64x_command();
+    let mut args: Vec<OsString> = vec!["x86_64".into(), "-R".into(), a64x.clone()];
+    args.extend(a64x_args);
+    args.push(format!("out/{name}-O2").into());
+    if targets {
+        let (ro, rw) = vm_targets(&a64x);
+        args.push(format!("{ro:#x}").into());
+        args.push(format!("{rw:#x}").into());
+    }
+    let mut cmd: Vec<OsString> = vec!["env".into()];
+    cmd.extend(env.iter().map(|(k, v)| OsString::from(format!("{k}={v}"))));
+    cmd.push("setarch".into());
+    cmd.extend(args);
+    let r = common::run_with_timeout(
+        &cmd[0],
+        &cmd[1..],
+        &common::test_binaries(),
+        None,
+        Duration::from_secs(60),
+    );
+    (
+        String::from_utf8_lossy(&r.stdout).into_owned(),
+        format!("{} / {}", r.ending, String::from_utf8_lossy(&r.stderr)),
+    )
+}
+
+/// Every attempt of `out`: (what, contained).
+fn verdicts(out: &str) -> Vec<(&str, bool)> {
+    out.lines()
+        .filter_map(|l| {
+            let (what, rest) = l.split_once(": ")?;
+            if rest.starts_with("contained") {
+                Some((what, true))
+            } else if rest.starts_with("ESCAPED") {
+                Some((what, false))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn vm_memory_is_out_of_reach() {
+    let (out, end) = attack("hostile_mem", true, &[]);
+    println!("{out}");
+    let v = verdicts(&out);
+    assert_eq!(
+        v.len(),
+        23,
+        "every attempt reports a verdict; the run ended {end}\n{out}"
+    );
+    let escaped: Vec<&str> = v.iter().filter(|(_, ok)| !ok).map(|(w, _)| *w).collect();
+    assert!(escaped.is_empty(), "escapes: {escaped:?}\n{out}");
+    assert!(out.contains("tagged pointer load: reads the guest's word"), "{out}");
+}
+
+#[test]
+fn unconfined_code_reaches_vm_memory() {
+    // The same attack with emitted code unconfined: the plain load reads a64x's ELF header,
+    // which shows the marker and the targets are real.
+    let (out, end) = attack("hostile_mem", true, &[("A64X_NO_CONFINE", "1")]);
+    assert!(
+        out.contains("load from the VM's binary: ESCAPED (read the VM's ELF header)"),
+        "the unconfined load did not reach the VM's binary (ended {end}):\n{out}"
+    );
+}
+
+#[test]
+fn vm_signal_handling_is_the_vms() {
+    let (out, end) = attack("hostile_signals", false, &[]);
+    println!("{out}");
+    let v = verdicts(&out);
+    assert_eq!(
+        v.len(),
+        4,
+        "every attempt reports a verdict; the run ended {end}\n{out}"
+    );
+    assert!(v.iter().all(|(_, ok)| *ok), "escapes:\n{out}");
+    assert!(
+        out.contains("forged SIGSEGV with a fault's si_code: Operation not permitted"),
+        "{out}"
+    );
+}
+
+/// Runs `hostile_exec` with the a64x binary's path (and `extra` arguments for a64x).
+fn exec_attack(a64x_flags: &[&str], host_program: Option<&str>) -> String {
+    common::build_test_binaries();
+    let (a64x, mut a64x_args) = common::a64x_command();
+    a64x_args.extend(a64x_flags.iter().map(OsString::from));
+    let real = std::fs::canonicalize(&a64x).expect("the a64x binary's path");
+    let mut args = a64x_args;
+    args.push("out/hostile_exec-O2".into());
+    args.push(real.into_os_string());
+    if let Some(p) = host_program {
+        args.push(p.into());
+    }
+    let r = common::run_with_timeout(&a64x, &args, &common::test_binaries(), None, Duration::from_secs(60));
+    let out = String::from_utf8_lossy(&r.stdout).into_owned();
+    println!("{out}{}", String::from_utf8_lossy(&r.stderr));
+    out
+}
+
+#[test]
+fn the_translator_never_runs_natively_for_the_guest() {
+    let out = exec_attack(&[], None);
+    assert!(
+        !out.contains("a64x 0."),
+        "a64x ran natively with the guest's arguments:\n{out}"
+    );
+    let v = verdicts(&out);
+    assert!(v.len() >= 3, "every attempt reports a verdict:\n{out}");
+    assert!(v.iter().all(|(_, ok)| *ok), "escapes:\n{out}");
+}
+
+#[test]
+fn no_host_exec_refuses_host_programs() {
+    let out = exec_attack(&["--no-host-exec"], Some("/bin/true"));
+    assert!(
+        out.contains("exec of a host program: contained (Exec format error)"),
+        "--no-host-exec let a host program run:\n{out}"
+    );
+    let out = exec_attack(&[], Some("/bin/true"));
+    assert!(
+        !out.contains("exec of a host program: contained"),
+        "host programs run by default:\n{out}"
+    );
+}
