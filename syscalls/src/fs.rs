@@ -188,9 +188,15 @@ fn nofollow(flags: u64) -> bool {
 }
 
 /// The emulated procfs file named by the guest path at `path_ptr`, if it names one ([`procfs`]).
-fn open_procfs(sys: &Syscalls, ctx: &dyn SyscallContext, path_ptr: u64, host_flags: i32) -> Option<SysResult> {
+fn open_procfs(
+    sys: &Syscalls,
+    ctx: &dyn SyscallContext,
+    dirfd: u64,
+    path_ptr: u64,
+    host_flags: i32,
+) -> Option<SysResult> {
     let path = read_cstr(ctx, path_ptr, PATH_MAX).ok()?;
-    procfs::open(sys, ctx, &path, host_flags)
+    procfs::open(sys, ctx, &procfs::resolve_at(dirfd as i32, &path), host_flags)
 }
 
 /// `openat(dirfd, path, flags, mode)`.
@@ -198,7 +204,7 @@ pub fn openat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysR
     let flags = GuestOFlags(a[2] as u32).to_host();
     // With O_NOFOLLOW, /proc/self/exe itself is a symlink: ELOOP, as on the host.
     let nofollow = flags.0 & libc::O_NOFOLLOW != 0;
-    if let Some(r) = open_procfs(sys, ctx, a[1], flags.0) {
+    if let Some(r) = open_procfs(sys, ctx, a[0], a[1], flags.0) {
         return r;
     }
     let repl = host_path(sys, ctx, a[1], nofollow);
@@ -240,7 +246,7 @@ pub fn openat2(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> Sys
     // RESOLVE_* flags confine the lookup relative to dirfd; an absolute path under them is the
     // guest's business (the kernel refuses or allows it), so only plain lookups use the sysroot.
     if how.resolve == 0 {
-        if let Some(r) = open_procfs(sys, ctx, a[1], low as i32) {
+        if let Some(r) = open_procfs(sys, ctx, a[0], a[1], low as i32) {
             return r;
         }
     }

@@ -6,7 +6,7 @@
 
 use crate::{Errno, SysResult, SyscallContext, Syscalls};
 
-/// An emulated procfs file.
+/// An emulated (or refused) procfs file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProcFile {
     /// `/proc/{self,thread-self,<own pid>}/maps`.
@@ -15,26 +15,45 @@ pub enum ProcFile {
     Auxv,
     /// `/proc/cpuinfo`.
     Cpuinfo,
+    /// `/proc/self/mem` and `/proc/self/map_files/`: the host's would reach the VM's memory
+    /// (a write to /proc/self/mem ignores page protections). Refused (EACCES).
+    Refused,
 }
 
-/// Which emulated file the absolute guest path `path` names, if any (`//` and `/./` allowed).
+/// Which emulated file the absolute guest path `path` names, if any. The path is resolved
+/// lexically first (`//`, `.`, `..`), and `self`, `thread-self`, our pid and `task/<tid>` all
+/// name this process, so no spelling reaches the host's file.
 pub fn which(path: &[u8]) -> Option<ProcFile> {
-    let parts: Vec<&[u8]> = path
-        .split(|&b| b == b'/')
-        .filter(|c| !c.is_empty() && *c != b".")
-        .collect();
     if path.first() != Some(&b'/') {
         return None;
     }
-    match parts.as_slice() {
-        [b"proc", b"cpuinfo"] => Some(ProcFile::Cpuinfo),
-        [b"proc", who, file] if is_self(who) => match *file {
-            b"maps" => Some(ProcFile::Maps),
-            b"auxv" => Some(ProcFile::Auxv),
-            _ => None,
-        },
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for c in path.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let rest = match parts.as_slice() {
+        [b"proc", b"cpuinfo"] => return Some(ProcFile::Cpuinfo),
+        [b"proc", who, b"task", tid, rest @ ..] if is_self(who) && is_number(tid) => rest,
+        [b"proc", who, rest @ ..] if is_self(who) => rest,
+        _ => return None,
+    };
+    match rest {
+        [b"maps"] => Some(ProcFile::Maps),
+        [b"auxv"] => Some(ProcFile::Auxv),
+        [b"mem"] | [b"map_files", ..] => Some(ProcFile::Refused),
         _ => None,
     }
+}
+
+/// Whether a path component is a decimal number (a tid under `task/`).
+fn is_number(c: &[u8]) -> bool {
+    !c.is_empty() && c.iter().all(u8::is_ascii_digit)
 }
 
 /// Whether a `/proc` directory name is this process: `self`, `thread-self` or our pid.
@@ -42,6 +61,23 @@ fn is_self(who: &[u8]) -> bool {
     // SAFETY: getpid has no preconditions.
     let pid = unsafe { libc::getpid() };
     who == b"self" || who == b"thread-self" || who == pid.to_string().as_bytes()
+}
+
+/// The absolute path a guest path names relative to `dirfd` (`openat`'s first argument), when
+/// `dirfd` is a directory under /proc; `path` itself otherwise.
+pub fn resolve_at(dirfd: i32, path: &[u8]) -> Vec<u8> {
+    if path.first() == Some(&b'/') || dirfd == libc::AT_FDCWD || dirfd < 0 {
+        return path.to_vec();
+    }
+    match std::fs::read_link(format!("/proc/self/fd/{dirfd}")) {
+        Ok(dir) if dir.starts_with("/proc/") => {
+            let mut full = std::os::unix::ffi::OsStrExt::as_bytes(dir.as_os_str()).to_vec();
+            full.push(b'/');
+            full.extend_from_slice(path);
+            full
+        }
+        _ => path.to_vec(),
+    }
 }
 
 /// `openat` of an emulated file: `Some` with the new descriptor (or the error) when `path` is
@@ -53,6 +89,7 @@ pub fn open(s: &Syscalls, ctx: &dyn SyscallContext, path: &[u8], host_flags: i32
         return Some(Err(Errno(libc::EACCES)));
     }
     let content = match file {
+        ProcFile::Refused => return Some(Err(Errno(libc::EACCES))),
         ProcFile::Maps => ctx.proc_maps().into_bytes(),
         ProcFile::Auxv => s.auxv.clone(),
         ProcFile::Cpuinfo => cpuinfo(&s.auxv, online_cpus()).into_bytes(),
@@ -216,6 +253,15 @@ mod tests {
         assert_eq!(which(b"/proc/self/status"), None);
         assert_eq!(which(b"proc/self/maps"), None);
         assert_eq!(which(b"/proc/self/maps/x"), None);
+        // Every spelling of this process's files, `..` resolved.
+        assert_eq!(which(b"/proc/self/../self/maps"), Some(ProcFile::Maps));
+        assert_eq!(which(b"/proc/thread-self/../self/./maps"), Some(ProcFile::Maps));
+        assert_eq!(which(b"/proc/self/task/123/maps"), Some(ProcFile::Maps));
+        assert_eq!(which(b"/proc/self/task/../maps"), Some(ProcFile::Maps));
+        assert_eq!(which(b"/proc/self/mem"), Some(ProcFile::Refused));
+        assert_eq!(which(b"/proc/self/task/7/mem"), Some(ProcFile::Refused));
+        assert_eq!(which(b"/proc/self/map_files/400000-401000"), Some(ProcFile::Refused));
+        assert_eq!(which(b"/proc/self/maps/../mem"), Some(ProcFile::Refused));
     }
 
     #[test]

@@ -44,6 +44,9 @@ static size_t emit(uint8_t *p, uint32_t a, uint32_t b) {
     w[n++] = 0xd65f03c0u;                        // ret
     return (size_t)n * 4;
 #elif defined(__x86_64__)
+    // The same 16-bit constants as the AArch64 code's movz.
+    a &= 0xffff;
+    b &= 0xffff;
     size_t n = 0;
     p[n++] = 0x69; p[n++] = 0xc7;                // imul eax, edi, imm32
     memcpy(p + n, &a, 4); n += 4;
@@ -67,6 +70,7 @@ static size_t patch(uint8_t *p, uint32_t b, uint8_t **at) {
     *at = p + 4;
     return 4;
 #else
+    b &= 0xffff;
     memcpy(p + 2 + 4 + 60 + 1, &b, 4);
     *at = p + 2 + 4 + 60 + 1;
     return 4;

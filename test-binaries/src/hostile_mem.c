@@ -3,7 +3,9 @@
 // RO, the first byte of a64x's ELF header, and RW, a byte of its writable data. The program tries
 // plain loads and stores, and system calls that make the host kernel read or write there. Each
 // attempt prints "contained (...)" or, only if it got through, "ESCAPED (...)".
-//   hostile_mem RO RW
+// With a third argument, A64X (the a64x binary's path), /proc is attacked too: /proc/self/mem
+// (which writes past page protections) and every spelling of /proc/self/maps must not show it.
+//   hostile_mem RO RW [A64X]
 //@ aarch64-only
 //@ hostile
 #define _GNU_SOURCE
@@ -60,6 +62,43 @@ static void store(const char *what, uintptr_t addr) {
 static void sys(const char *what, long r) {
     int e = errno;
     verdict(what, r >= 0, r >= 0 ? "the call succeeded" : strerror(e));
+}
+
+/// /proc: the VM's memory through /proc/self/mem, its mappings through /proc/self/maps.
+static void proc_attacks(const char *a64x, uintptr_t rw) {
+    char path[128];
+    snprintf(path, sizeof path, "/proc/self/task/%d/mem", (int)gettid());
+    const char *mems[] = {"/proc/self/mem", "/proc/self/../self/mem", path};
+    for (int i = 0; i < 3; i++) {
+        char what[160];
+        snprintf(what, sizeof what, "pwrite() to the VM through %s", mems[i]);
+        int fd = open(mems[i], O_RDWR);
+        sys(what, fd < 0 ? -1 : pwrite(fd, "X", 1, (off_t)rw));
+        if (fd >= 0)
+            close(fd);
+    }
+    snprintf(path, sizeof path, "/proc/self/task/%d/maps", (int)gettid());
+    const char *maps[] = {"/proc/self/maps", "/proc/self/../self/maps", "/proc/thread-self/../self/maps",
+                          "//proc//self/./maps", path};
+    for (int i = 0; i < 5; i++) {
+        char what[160], buf[65536];
+        snprintf(what, sizeof what, "the VM's mappings in %s", maps[i]);
+        int fd = open(maps[i], O_RDONLY);
+        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+        buf[n > 0 ? n : 0] = 0;
+        int shown = strstr(buf, a64x) != NULL;
+        verdict(what, shown, shown ? "the VM's binary is listed" : n > 0 ? "only the guest's" : "unreadable");
+        if (fd >= 0)
+            close(fd);
+    }
+    int dir = open("/proc/self", O_RDONLY | O_DIRECTORY);
+    int fd = openat(dir, "maps", O_RDONLY);
+    char buf[65536];
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    int shown = strstr(buf, a64x) != NULL;
+    verdict("the VM's mappings through openat(/proc/self, \"maps\")", shown,
+            shown ? "the VM's binary is listed" : "only the guest's");
 }
 
 int main(int argc, char **argv) {
@@ -119,5 +158,7 @@ int main(int argc, char **argv) {
     sys("rt_sigprocmask() old set into the VM", syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, rw, 8));
     sys("openat() of a path in the VM", syscall(SYS_openat, AT_FDCWD, ro, O_RDONLY));
     sys("fcntl(F_GETLK) into the VM", fcntl(p[0], F_GETLK, (void *)rw));
+    if (argc > 3)
+        proc_attacks(argv[3], rw);
     return 0;
 }
