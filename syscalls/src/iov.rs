@@ -4,8 +4,8 @@
 //! the call passes through. The structures are read again by the kernel, so another guest
 //! thread can change them in between; that only lets it name other guest memory: the check says
 //! that no pointer the guest could name at check time leaves the region, and changed ones are
-//! the guest's own race against itself, as under Linux (documented in DESIGN's hostile-guest
-//! section as a limit of checking without copying).
+//! the guest's own race against itself (a limit of checking without copying, listed in
+//! docs/confinement.md).
 
 use crate::uaccess::{host_syscall, iovecs_in_region, read_bytes};
 use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
@@ -51,46 +51,11 @@ fn check_mmsghdrs(ctx: &dyn SyscallContext, addr: u64, count: u64) -> Result<(),
     Ok(())
 }
 
-/// `readv(fd, iov, iovcnt)`.
-pub fn readv(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+/// The vectored reads and writes, `HOST_NR(fd, iov, iovcnt, ...)`: readv, writev, preadv, pwritev,
+/// preadv2, pwritev2 and vmsplice (whose iovec array is the second argument too).
+pub fn vectored<const HOST_NR: libc::c_long>(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
     check_iov(ctx, a[1], a[2])?;
-    host_syscall(libc::SYS_readv, &a)
-}
-
-/// `writev(fd, iov, iovcnt)`.
-pub fn writev(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    check_iov(ctx, a[1], a[2])?;
-    host_syscall(libc::SYS_writev, &a)
-}
-
-/// `preadv(fd, iov, iovcnt, pos_l, pos_h)`.
-pub fn preadv(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    check_iov(ctx, a[1], a[2])?;
-    host_syscall(libc::SYS_preadv, &a)
-}
-
-/// `pwritev(fd, iov, iovcnt, pos_l, pos_h)`.
-pub fn pwritev(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    check_iov(ctx, a[1], a[2])?;
-    host_syscall(libc::SYS_pwritev, &a)
-}
-
-/// `preadv2(fd, iov, iovcnt, pos_l, pos_h, flags)`.
-pub fn preadv2(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    check_iov(ctx, a[1], a[2])?;
-    host_syscall(libc::SYS_preadv2, &a)
-}
-
-/// `pwritev2(fd, iov, iovcnt, pos_l, pos_h, flags)`.
-pub fn pwritev2(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    check_iov(ctx, a[1], a[2])?;
-    host_syscall(libc::SYS_pwritev2, &a)
-}
-
-/// `vmsplice(fd, iov, nr_segs, flags)`.
-pub fn vmsplice(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    check_iov(ctx, a[1], a[2])?;
-    host_syscall(libc::SYS_vmsplice, &a)
+    host_syscall(HOST_NR, &a)
 }
 
 /// `sendmsg(fd, msg, flags)`.
