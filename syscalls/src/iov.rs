@@ -1,85 +1,106 @@
 //! Syscalls whose pointer arguments point to further pointers (`struct iovec` arrays, `struct
-//! msghdr`, `struct mmsghdr`; the same layout on both ABIs): every pointer the host kernel will
-//! follow is checked to lie in the guest region first (see [`SyscallContext::guest_limit`]), then
-//! the call passes through. The structures are read again by the kernel, so another guest
-//! thread can change them in between; that only lets it name other guest memory: the check says
-//! that no pointer the guest could name at check time leaves the region, and changed ones are
-//! the guest's own race against itself (a limit of checking without copying, listed in
-//! docs/confinement.md).
+//! msghdr`, `struct mmsghdr`; the same layout on both ABIs). The structures are copied into the
+//! VM, every pointer in the copy is checked to lie in the guest region (see
+//! [`SyscallContext::guest_limit`]), and the host kernel is given the copy: another guest thread
+//! rewriting the guest's structures between the check and the kernel's read changes nothing.
+//! What the kernel writes back into a msghdr (name and control lengths, flags) and an mmsghdr
+//! (the message length) is copied back to the guest's.
 
-use crate::uaccess::{host_syscall, iovecs_in_region, read_bytes};
+use crate::uaccess::{host_syscall, iovecs_in_region, read_bytes, write_bytes};
 use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
 
 /// The kernel's `UIO_MAXIOV`.
 const IOV_MAX: u64 = 1024;
 
 /// `struct msghdr` on both ABIs: name, namelen (+pad), iov, iovlen, control, controllen, flags.
-const MSGHDR_SIZE: u64 = 56;
+const MSGHDR_SIZE: usize = 56;
 
 /// `struct mmsghdr`: a msghdr and the message length, padded to 64 bytes.
-const MMSGHDR_SIZE: u64 = 64;
+const MMSGHDR_SIZE: usize = 64;
 
-/// Check the iovec array of a vectored read or write (`count` above IOV_MAX is EINVAL).
-fn check_iov(ctx: &dyn SyscallContext, addr: u64, count: u64) -> Result<(), Errno> {
+/// A copy of the `count` iovecs at guest `addr`, checked (`count` above IOV_MAX: `too_many`).
+fn copy_iov(ctx: &dyn SyscallContext, addr: u64, count: u64, too_many: i32) -> Result<Vec<u8>, Errno> {
     if count > IOV_MAX {
-        return Err(Errno(libc::EINVAL));
+        return Err(Errno(too_many));
     }
-    iovecs_in_region(ctx, addr, count)
+    let bytes = read_bytes(ctx, addr, count as usize * 16)?;
+    iovecs_in_region(ctx.guest_limit(), &bytes)?;
+    Ok(bytes)
 }
 
-/// Check a msghdr and what it points to: the address, the iovecs and the control buffer.
-fn check_msghdr(ctx: &dyn SyscallContext, addr: u64) -> Result<(), Errno> {
-    let b = read_bytes(ctx, addr, MSGHDR_SIZE as usize)?;
-    let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+/// A checked copy of the msghdr at guest `addr`, its `msg_iov` pointing to the checked copy of
+/// its iovecs (returned too, to keep alive while the kernel uses it).
+fn copy_msghdr(ctx: &dyn SyscallContext, addr: u64) -> Result<([u8; MSGHDR_SIZE], Vec<u8>), Errno> {
+    let mut h = [0u8; MSGHDR_SIZE];
+    h.copy_from_slice(&read_bytes(ctx, addr, MSGHDR_SIZE)?);
+    let word = |i: usize| u64::from_le_bytes(h[i..i + 8].try_into().expect("8 bytes"));
     let (name, iov, iovlen, control) = (word(0), word(16), word(24), word(32));
     let limit = ctx.guest_limit();
     if name >= limit || control >= limit {
         return Err(Errno(libc::EFAULT));
     }
     // Linux: EMSGSIZE for more than UIO_MAXIOV iovecs in a message.
-    if iovlen > IOV_MAX {
-        return Err(Errno(libc::EMSGSIZE));
-    }
-    iovecs_in_region(ctx, iov, iovlen)
+    let iovs = copy_iov(ctx, iov, iovlen, libc::EMSGSIZE)?;
+    h[16..24].copy_from_slice(&(iovs.as_ptr() as u64).to_le_bytes());
+    Ok((h, iovs))
 }
 
-/// Check `count` mmsghdrs at `addr` (the kernel handles at most UIO_MAXIOV of them).
-fn check_mmsghdrs(ctx: &dyn SyscallContext, addr: u64, count: u64) -> Result<(), Errno> {
-    for i in 0..count.min(IOV_MAX) {
-        check_msghdr(ctx, addr.wrapping_add(i * MMSGHDR_SIZE))?;
-    }
-    Ok(())
+/// What the kernel changes in a msghdr: `msg_namelen` (8..12), `msg_controllen` (40..48) and
+/// `msg_flags` (48..52); copied back into the guest's msghdr at `addr`.
+fn copy_back_msghdr(ctx: &dyn SyscallContext, addr: u64, h: &[u8]) -> Result<(), Errno> {
+    write_bytes(ctx, addr + 8, &h[8..12])?;
+    write_bytes(ctx, addr + 40, &h[40..52])
 }
 
 /// The vectored reads and writes, `HOST_NR(fd, iov, iovcnt, ...)`: readv, writev, preadv, pwritev,
 /// preadv2, pwritev2 and vmsplice (whose iovec array is the second argument too).
 pub fn vectored<const HOST_NR: libc::c_long>(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    check_iov(ctx, a[1], a[2])?;
-    host_syscall(HOST_NR, &a)
+    let iovs = copy_iov(ctx, a[1], a[2], libc::EINVAL)?;
+    host_syscall(HOST_NR, &[a[0], iovs.as_ptr() as u64, a[2], a[3], a[4], a[5]])
 }
 
 /// `sendmsg(fd, msg, flags)`.
 pub fn sendmsg(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    check_msghdr(ctx, a[1])?;
-    host_syscall(libc::SYS_sendmsg, &a)
+    let (h, _iovs) = copy_msghdr(ctx, a[1])?;
+    host_syscall(libc::SYS_sendmsg, &[a[0], h.as_ptr() as u64, a[2], 0, 0, 0])
 }
 
 /// `recvmsg(fd, msg, flags)`.
 pub fn recvmsg(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    check_msghdr(ctx, a[1])?;
-    host_syscall(libc::SYS_recvmsg, &a)
+    let (h, _iovs) = copy_msghdr(ctx, a[1])?;
+    let r = host_syscall(libc::SYS_recvmsg, &[a[0], h.as_ptr() as u64, a[2], 0, 0, 0])?;
+    copy_back_msghdr(ctx, a[1], &h)?;
+    Ok(r)
+}
+
+/// `HOST_NR(fd, msgvec, vlen, flags, ...)` on checked copies of the first `vlen` mmsghdrs (at
+/// most UIO_MAXIOV, as the kernel takes), copied back for the messages it handled.
+fn mmsg(ctx: &mut dyn SyscallContext, a: &Args, host_nr: libc::c_long) -> SysResult {
+    let n = (a[2] & 0xffff_ffff).min(IOV_MAX) as usize;
+    let mut vec = vec![0u8; n * MMSGHDR_SIZE];
+    let mut keep = Vec::with_capacity(n);
+    for (i, m) in vec.chunks_exact_mut(MMSGHDR_SIZE).enumerate() {
+        let (h, iovs) = copy_msghdr(ctx, a[1] + (i * MMSGHDR_SIZE) as u64)?;
+        m[..MSGHDR_SIZE].copy_from_slice(&h);
+        keep.push(iovs);
+    }
+    let r = host_syscall(host_nr, &[a[0], vec.as_ptr() as u64, n as u64, a[3], a[4], a[5]])?;
+    for (i, m) in vec.chunks_exact(MMSGHDR_SIZE).take(r as usize).enumerate() {
+        let at = a[1] + (i * MMSGHDR_SIZE) as u64;
+        copy_back_msghdr(ctx, at, m)?;
+        write_bytes(ctx, at + MSGHDR_SIZE as u64, &m[MSGHDR_SIZE..MSGHDR_SIZE + 4])?;
+    }
+    Ok(r)
 }
 
 /// `sendmmsg(fd, msgvec, vlen, flags)`.
 pub fn sendmmsg(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    check_mmsghdrs(ctx, a[1], a[2] & 0xffff_ffff)?;
-    host_syscall(libc::SYS_sendmmsg, &a)
+    mmsg(ctx, &a, libc::SYS_sendmmsg)
 }
 
 /// `recvmmsg(fd, msgvec, vlen, flags, timeout)`.
 pub fn recvmmsg(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    check_mmsghdrs(ctx, a[1], a[2] & 0xffff_ffff)?;
-    host_syscall(libc::SYS_recvmmsg, &a)
+    mmsg(ctx, &a, libc::SYS_recvmmsg)
 }
 
 /// `futex(uaddr, op, val, timeout_or_val2, uaddr2, val3)`: the fourth argument is a timeout

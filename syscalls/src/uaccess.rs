@@ -39,17 +39,11 @@ pub fn pointers_in_region(mem: &dyn GuestMemory, def: Option<&crate::SyscallDef>
     })
 }
 
-/// Whether the `count` iovecs at guest `addr` lie in readable guest memory and each buffer they
-/// name starts in the guest region (the kernel then reads or writes guest memory only; a bad
-/// buffer inside it gives EFAULT as in Linux). `count` above IOV_MAX is the caller's EINVAL.
-pub fn iovecs_in_region(mem: &dyn GuestMemory, addr: u64, count: u64) -> Result<(), Errno> {
-    if count == 0 {
-        return Ok(());
-    }
-    let len = count.checked_mul(16).ok_or(Errno(libc::EINVAL))?;
-    let bytes = read_bytes(mem, addr, len as usize)?;
-    let limit = mem.guest_limit();
-    let ok = bytes.chunks_exact(16).all(|iov| {
+/// Whether each buffer the iovecs in `iovs` (a copy of the guest's array) name starts in the
+/// guest region (below `limit`): the kernel then reads or writes guest memory only, a bad buffer
+/// inside the region giving EFAULT as in Linux.
+pub fn iovecs_in_region(limit: u64, iovs: &[u8]) -> Result<(), Errno> {
+    let ok = iovs.chunks_exact(16).all(|iov| {
         let base = u64::from_le_bytes(iov[..8].try_into().expect("8 bytes"));
         let n = u64::from_le_bytes(iov[8..].try_into().expect("8 bytes"));
         n == 0 || base < limit
