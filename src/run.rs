@@ -341,7 +341,14 @@ impl Vm {
                 }
                 _ => {}
             }
-            let rmw = fetch(pc).is_some_and(|w| matches!(decode(w), Inst::StoreExclusive { .. }));
+            // Read-modify-write instructions change shared memory when the emitted code runs on
+            // the copy of the state, so the interpreter would see the result: not checked.
+            let rmw = fetch(pc).is_some_and(|w| {
+                matches!(
+                    decode(w),
+                    Inst::StoreExclusive { .. } | Inst::AtomicRmw { .. } | Inst::Cas { .. } | Inst::Casp { .. }
+                )
+            });
             if self.check && !rmw {
                 // Differential check (use with --max-block-insns=1): emitted code on a copy of the
                 // state, then the interpreter on the real one; any difference is a backend bug.

@@ -462,3 +462,13 @@ fn static_build() {
     );
     assert!(ok(&r).starts_with("Hello"), "{}", describe(&r));
 }
+
+#[test]
+fn check_mode_passes_atomics() {
+    // A64X_CHECK runs each block as emitted code and through the interpreter: LSE atomics and CAS
+    // change shared memory on the first run, so checking them reported false mismatches.
+    common::build_test_binaries();
+    let checked = a64x_env(&["A64X_CHECK=1"], &["--max-block-insns=1", "out/lse-O2"]);
+    let plain = a64x(&["out/lse-O2"]);
+    assert_eq!(ok(&checked), ok(&plain), "{}", describe(&checked));
+}
