@@ -164,3 +164,21 @@ fn no_host_exec_refuses_host_programs() {
         "host programs run by default:\n{out}"
     );
 }
+
+#[test]
+fn racing_munmap_never_crashes_the_vms_copies() {
+    common::build_test_binaries();
+    let (a64x, mut args) = common::a64x_command();
+    args.push("out/hostile_race-O2".into());
+    args.push("50000".into());
+    let r = common::run_with_timeout(&a64x, &args, &common::test_binaries(), None, Duration::from_secs(60));
+    let out = String::from_utf8_lossy(&r.stdout);
+    assert_eq!(
+        r.ending,
+        common::Ending::Exit(0),
+        "the VM did not survive: {}\n{out}",
+        r.ending
+    );
+    assert!(out.starts_with("survived: 50000 calls"), "{out}");
+    assert!(out.contains("other errors: 0"), "{out}");
+}

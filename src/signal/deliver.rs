@@ -115,8 +115,10 @@ impl Vm {
         }
         let old_mask = self.sys.take_saved_mask().unwrap_or(self.sys.signal_mask());
         let bytes = frame::build(&self.cpu, info, old_mask, &alt);
-        // SAFETY: the range is writable guest memory (checked above) and does not overlap `bytes`.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), base as *mut u8, bytes.len()) };
+        if a64x_syscalls::copy_to_guest(base, &bytes).is_err() {
+            // Another guest thread unmapped the stack meanwhile.
+            return false;
+        }
 
         let cpu = &mut self.cpu;
         cpu.x[0] = sig as u64;
@@ -228,10 +230,10 @@ impl Vm {
                     if r == 0 && on && a[1] != 0 {
                         // The flags the syscall crate wrote lack SS_ONSTACK, which needs the sp.
                         let flags = a[1] + 8;
-                        // SAFETY: the syscall just wrote this stack_t, so the field is writable.
-                        unsafe {
-                            let p = flags as *mut i32;
-                            p.write_unaligned(p.read_unaligned() | SS_ONSTACK);
+                        let mut word = [0u8; 4];
+                        if a64x_syscalls::copy_from_guest(flags, &mut word).is_ok() {
+                            let v = i32::from_le_bytes(word) | SS_ONSTACK;
+                            let _ = a64x_syscalls::copy_to_guest(flags, &v.to_le_bytes());
                         }
                     }
                     r
@@ -272,9 +274,9 @@ impl Vm {
             eprintln!("a64x: rt_sigreturn with a bad frame at {sp:#x} (SIGSEGV)");
             return Some(GuestExit::Signaled(libc::SIGSEGV));
         }
-        // SAFETY: the range is readable guest memory, checked above.
-        let bytes = unsafe { std::slice::from_raw_parts(sp as *const u8, FRAME_SIZE) }.to_vec();
-        let Some(r) = frame::restore(&mut self.cpu, &bytes) else {
+        let mut bytes = vec![0u8; FRAME_SIZE];
+        let read = a64x_syscalls::copy_from_guest(sp, &mut bytes);
+        let Some(r) = read.ok().and_then(|()| frame::restore(&mut self.cpu, &bytes)) else {
             eprintln!("a64x: rt_sigreturn with a bad frame at {sp:#x} (SIGSEGV)");
             return Some(GuestExit::Signaled(libc::SIGSEGV));
         };
@@ -318,9 +320,10 @@ impl Vm {
         if size > 0 && !self.mem().is_accessible(set, size, true) {
             return neg_errno(libc::EFAULT);
         }
-        // SAFETY: the range is writable guest memory, checked above.
-        unsafe { std::ptr::copy_nonoverlapping(pending.to_le_bytes().as_ptr(), set as *mut u8, size as usize) };
-        0
+        match a64x_syscalls::copy_to_guest(set, &pending.to_le_bytes()[..size as usize]) {
+            Ok(()) => 0,
+            Err(_) => neg_errno(libc::EFAULT),
+        }
     }
 
     /// `rt_sigtimedwait(set, info, timeout, size)`: take a signal of `set`, one recorded here
@@ -339,9 +342,8 @@ impl Vm {
             return neg_errno(libc::EFAULT);
         }
         if let Some((sig, si)) = host::take(want) {
-            if info != 0 {
-                // SAFETY: writable guest memory, checked above.
-                unsafe { std::ptr::copy_nonoverlapping(si.as_ptr(), info as *mut u8, SIGINFO_SIZE) };
+            if info != 0 && a64x_syscalls::copy_to_guest(info, &si).is_err() {
+                return neg_errno(libc::EFAULT);
             }
             return sig as u64;
         }
@@ -358,7 +360,8 @@ impl Vm {
         if addr == 0 || !self.mem().is_accessible(addr, 8, false) {
             return None;
         }
-        // SAFETY: readable guest memory, checked above.
-        Some(unsafe { (addr as *const u64).read_unaligned() })
+        let mut b = [0u8; 8];
+        a64x_syscalls::copy_from_guest(addr, &mut b).ok()?;
+        Some(u64::from_le_bytes(b))
     }
 }

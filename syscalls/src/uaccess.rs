@@ -3,7 +3,9 @@
 //!
 //! Guest memory is identity-mapped, so a guest pointer is a host pointer; but the VM's own memory
 //! lives in the same address space, so every copy the syscall layer makes itself is checked against
-//! the guest's mappings first. A bad guest pointer gives EFAULT, never a crash of the VM.
+//! the guest's mappings first, and made through the kernel ([`copy_from_guest`]), so that a page
+//! another guest thread unmaps meanwhile gives EFAULT too. A bad guest pointer gives EFAULT, never
+//! a crash of the VM.
 
 use crate::{Args, Errno, GuestMemory, SysResult};
 
@@ -64,6 +66,47 @@ pub fn check(r: libc::c_long) -> SysResult {
     }
 }
 
+/// Copy guest memory at `addr` into `buf` without trusting that it stays mapped: another guest
+/// thread may unmap it between the caller's check and the copy. `process_vm_readv` on our own
+/// process copies through the kernel, which answers EFAULT where a plain copy would crash the VM.
+pub fn copy_from_guest(addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+    let local = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: addr as *mut libc::c_void,
+        iov_len: buf.len(),
+    };
+    // SAFETY: `local` is our buffer; the kernel checks `remote` (our own process's memory).
+    let n = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
+    if n == buf.len() as isize {
+        Ok(())
+    } else {
+        Err(Errno(libc::EFAULT))
+    }
+}
+
+/// Copy `bytes` to guest memory at `addr`, as [`copy_from_guest`]: EFAULT, not a crash, when a
+/// racing munmap or mprotect took the page away (process_vm_writev honours page protections).
+pub fn copy_to_guest(addr: u64, bytes: &[u8]) -> Result<(), Errno> {
+    let local = libc::iovec {
+        iov_base: bytes.as_ptr() as *mut libc::c_void,
+        iov_len: bytes.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: addr as *mut libc::c_void,
+        iov_len: bytes.len(),
+    };
+    // SAFETY: `local` is only read; the kernel checks `remote` (our own process's memory).
+    let n = unsafe { libc::process_vm_writev(libc::getpid(), &local, 1, &remote, 1, 0) };
+    if n == bytes.len() as isize {
+        Ok(())
+    } else {
+        Err(Errno(libc::EFAULT))
+    }
+}
+
 /// Copy the NUL-terminated string at guest `addr` (without its NUL), at most `max` bytes.
 /// Errors: EFAULT for an unreadable byte before the NUL, ENAMETOOLONG past `max`.
 pub fn read_cstr(mem: &dyn GuestMemory, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
@@ -75,8 +118,9 @@ pub fn read_cstr(mem: &dyn GuestMemory, addr: u64, max: usize) -> Result<Vec<u8>
         if p == 0 || p.checked_add(chunk).is_none() || !mem.is_accessible(p, chunk, false) {
             return Err(Errno(libc::EFAULT));
         }
-        // SAFETY: [p, p+chunk) is readable guest memory, checked just above.
-        let bytes = unsafe { std::slice::from_raw_parts(p as *const u8, chunk as usize) };
+        let mut page = [0u8; PAGE as usize];
+        let bytes = &mut page[..chunk as usize];
+        copy_from_guest(p, bytes)?;
         if let Some(n) = bytes.iter().position(|&b| b == 0) {
             out.extend_from_slice(&bytes[..n]);
             return Ok(out);
@@ -95,8 +139,11 @@ pub fn read_struct<T: Copy>(mem: &dyn GuestMemory, addr: u64) -> Result<T, Errno
     if addr == 0 || !mem.is_accessible(addr, len, false) {
         return Err(Errno(libc::EFAULT));
     }
-    // SAFETY: the range is readable guest memory; T is plain data (`Copy`, `repr(C)` ABI structs).
-    Ok(unsafe { std::ptr::read_unaligned(addr as *const T) })
+    let mut buf = vec![0u8; len as usize];
+    copy_from_guest(addr, &mut buf)?;
+    // SAFETY: `buf` holds size_of::<T>() bytes; T is plain data (`Copy`, `repr(C)` ABI structs
+    // of integers, for which any bytes are a value).
+    Ok(unsafe { std::ptr::read_unaligned(buf.as_ptr() as *const T) })
 }
 
 /// Copy a plain-data value into guest memory.
@@ -105,9 +152,9 @@ pub fn write_struct<T: Copy>(mem: &dyn GuestMemory, addr: u64, value: &T) -> Res
     if addr == 0 || !mem.is_accessible(addr, len, true) {
         return Err(Errno(libc::EFAULT));
     }
-    // SAFETY: the range is writable guest memory, checked just above.
-    unsafe { std::ptr::write_unaligned(addr as *mut T, *value) };
-    Ok(())
+    // SAFETY: a plain-data value viewed as its bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(value as *const T as *const u8, len as usize) };
+    copy_to_guest(addr, bytes)
 }
 
 /// Copy bytes into guest memory.
@@ -118,10 +165,7 @@ pub fn write_bytes(mem: &dyn GuestMemory, addr: u64, bytes: &[u8]) -> Result<(),
     if addr == 0 || !mem.is_accessible(addr, bytes.len() as u64, true) {
         return Err(Errno(libc::EFAULT));
     }
-    // SAFETY: the range is writable guest memory, checked just above; it cannot overlap `bytes`,
-    // which the syscall layer owns.
-    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), addr as *mut u8, bytes.len()) };
-    Ok(())
+    copy_to_guest(addr, bytes)
 }
 
 /// Copy `len` bytes out of guest memory (for strace's view of a write buffer).
@@ -132,6 +176,7 @@ pub fn read_bytes(mem: &dyn GuestMemory, addr: u64, len: usize) -> Result<Vec<u8
     if addr == 0 || !mem.is_accessible(addr, len as u64, false) {
         return Err(Errno(libc::EFAULT));
     }
-    // SAFETY: the range is readable guest memory, checked just above.
-    Ok(unsafe { std::slice::from_raw_parts(addr as *const u8, len) }.to_vec())
+    let mut buf = vec![0u8; len];
+    copy_from_guest(addr, &mut buf)?;
+    Ok(buf)
 }
