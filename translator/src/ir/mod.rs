@@ -22,7 +22,7 @@ pub use vecfn::{VecFn, VecKind};
 pub struct Val(pub u32);
 
 /// Operation size of integer ops: 32-bit results are zero-extended to 64 bits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sz {
     /// 32-bit.
     S32,
@@ -32,7 +32,7 @@ pub enum Sz {
 
 /// Two-operand integer operations. Shift amounts are taken modulo the size, as A64's
 /// variable shifts do; divisions follow A64 (x / 0 = 0, MIN / -1 = MIN).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
 pub enum BinOp {
     Add,
@@ -566,6 +566,9 @@ pub struct Builder {
     confine: bool,
     /// Guest address value -> its confined value, so that accesses through one base share it.
     confined: std::collections::HashMap<Val, Val>,
+    /// The binary operations computed so far: the same operation on the same values is the same
+    /// value (register-offset addresses are recomputed by each access that uses them).
+    bins: std::collections::HashMap<(BinOp, Sz, Val, Val), Val>,
 }
 
 /// What [`Builder::insn_start`] noted: the marker op and the state to snapshot.
@@ -595,6 +598,7 @@ impl Builder {
             consts: Default::default(),
             confine: true,
             confined: Default::default(),
+            bins: Default::default(),
         }
     }
 
@@ -609,6 +613,15 @@ impl Builder {
     /// Append an op, returning the value it defines. The address of a memory access is replaced
     /// by its confined form ([`Op::Confine`]).
     pub fn push(&mut self, mut op: Op) -> Val {
+        if let Op::Bin(o, sz, a, b) = op {
+            if let Some(&v) = self.bins.get(&(o, sz, a, b)) {
+                return v;
+            }
+            let v = Val(self.ops.len() as u32);
+            self.ops.push(op);
+            self.bins.insert((o, sz, a, b), v);
+            return v;
+        }
         if self.confine {
             if let Some(a) = op.address_mut() {
                 *a = match self.confined.get(a) {
