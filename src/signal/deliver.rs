@@ -293,7 +293,7 @@ impl Vm {
         if size != 8 {
             return neg_errno(libc::EINVAL);
         }
-        let Some(new) = self.read_u64(set) else {
+        let Ok(new) = a64x_syscalls::read_struct::<u64>(&*self.mem(), set) else {
             return neg_errno(libc::EFAULT);
         };
         let old = self.sys.signal_mask();
@@ -317,10 +317,7 @@ impl Vm {
         // SAFETY: a valid 8-byte buffer.
         unsafe { libc::syscall(libc::SYS_rt_sigpending, &mut pending as *mut u64, 8usize) };
         pending = (pending | host::pending_set()) & self.sys.signal_mask();
-        if size > 0 && !self.mem().is_accessible(set, size, true) {
-            return neg_errno(libc::EFAULT);
-        }
-        match a64x_syscalls::copy_to_guest(set, &pending.to_le_bytes()[..size as usize]) {
+        match a64x_syscalls::write_bytes(&*self.mem(), set, &pending.to_le_bytes()[..size as usize]) {
             Ok(()) => 0,
             Err(_) => neg_errno(libc::EFAULT),
         }
@@ -333,7 +330,7 @@ impl Vm {
         if size != 8 {
             return neg_errno(libc::EINVAL);
         }
-        let Some(want) = self.read_u64(set) else {
+        let Ok(want) = a64x_syscalls::read_struct::<u64>(&*self.mem(), set) else {
             return neg_errno(libc::EFAULT);
         };
         if info != 0 && !self.mem().is_accessible(info, SIGINFO_SIZE as u64, true)
@@ -354,14 +351,5 @@ impl Vm {
         } else {
             r as u64
         }
-    }
-
-    fn read_u64(&self, addr: u64) -> Option<u64> {
-        if addr == 0 || !self.mem().is_accessible(addr, 8, false) {
-            return None;
-        }
-        let mut b = [0u8; 8];
-        a64x_syscalls::copy_from_guest(addr, &mut b).ok()?;
-        Some(u64::from_le_bytes(b))
     }
 }

@@ -173,11 +173,10 @@ fn proc_fd(path: &[u8]) -> Option<i32> {
 }
 
 /// The rest of `execve` and `execveat` once the path is known.
-fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv: u64, envp: u64) -> SysResult {
-    let (a1, a2) = (argv, envp);
+fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv_at: u64, envp_at: u64) -> SysResult {
     let mut total = 0;
-    let argv = read_strings(ctx, a1, &mut total)?;
-    let envp = read_strings(ctx, a2, &mut total)?;
+    let argv = read_strings(ctx, argv_at, &mut total)?;
+    let envp = read_strings(ctx, envp_at, &mut total)?;
     let plan = plan(s, ctx, path, argv, 0)?;
     let (file, argv) = match plan {
         Plan::Host { .. } if s.no_host_exec => return Err(Errno(libc::ENOEXEC)),

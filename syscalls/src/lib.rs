@@ -128,7 +128,7 @@ mod tests;
 
 pub use signal::{GuestSigaction, GuestStack};
 pub use table::{syscall_name, ArgKind, Kind, SyscallDef};
-pub use uaccess::{copy_from_guest, copy_to_guest};
+pub use uaccess::{copy_from_guest, copy_to_guest, read_struct, write_bytes};
 
 use std::collections::HashSet;
 use std::ffi::OsString;

@@ -70,57 +70,52 @@ pub fn check(r: libc::c_long) -> SysResult {
 /// thread may unmap it between the caller's check and the copy. `process_vm_readv` on our own
 /// process copies through the kernel, which answers EFAULT where a plain copy would crash the VM.
 pub fn copy_from_guest(addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
-    let local = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
-    };
-    let remote = libc::iovec {
-        iov_base: addr as *mut libc::c_void,
-        iov_len: buf.len(),
-    };
-    // SAFETY: `local` is our buffer; the kernel checks `remote` (our own process's memory).
-    let n = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
-    if n == buf.len() as isize {
-        Ok(())
-    } else if n < 0 && unavailable() {
-        // SAFETY: a sandbox that forbids process_vm_readv: the caller checked the range, so
-        // this plain copy is as safe as the VM was without the kernel's help (not against a
-        // racing munmap).
-        unsafe { std::ptr::copy_nonoverlapping(addr as *const u8, buf.as_mut_ptr(), buf.len()) };
-        Ok(())
-    } else {
-        Err(Errno(libc::EFAULT))
-    }
-}
-
-/// Whether the last process_vm_* call failed because the host forbids it (a seccomp profile:
-/// EPERM or ENOSYS), not because of the address.
-fn unavailable() -> bool {
-    matches!(Errno::last().0, libc::EPERM | libc::ENOSYS)
+    through_kernel(addr, buf.as_mut_ptr(), buf.len(), false)
 }
 
 /// Copy `bytes` to guest memory at `addr`, as [`copy_from_guest`]: EFAULT, not a crash, when a
 /// racing munmap or mprotect took the page away (process_vm_writev honours page protections).
 pub fn copy_to_guest(addr: u64, bytes: &[u8]) -> Result<(), Errno> {
-    let local = libc::iovec {
-        iov_base: bytes.as_ptr() as *mut libc::c_void,
-        iov_len: bytes.len(),
+    through_kernel(addr, bytes.as_ptr() as *mut u8, bytes.len(), true)
+}
+
+/// `len` bytes between guest `addr` and the VM's buffer `local` (read from it when `to_guest`,
+/// else written), through process_vm_writev/readv on our own process. Where a seccomp profile
+/// forbids those (EPERM, ENOSYS), a plain copy: the caller checked the range against the
+/// guest's mappings, so that is as safe as the VM was without the kernel's help (not against a
+/// racing munmap).
+fn through_kernel(addr: u64, local: *mut u8, len: usize, to_guest: bool) -> Result<(), Errno> {
+    let mine = libc::iovec {
+        iov_base: local.cast(),
+        iov_len: len,
     };
-    let remote = libc::iovec {
+    let guest = libc::iovec {
         iov_base: addr as *mut libc::c_void,
-        iov_len: bytes.len(),
+        iov_len: len,
     };
-    // SAFETY: `local` is only read; the kernel checks `remote` (our own process's memory).
-    let n = unsafe { libc::process_vm_writev(libc::getpid(), &local, 1, &remote, 1, 0) };
-    if n == bytes.len() as isize {
-        Ok(())
-    } else if n < 0 && unavailable() {
-        // SAFETY: as in `copy_from_guest`: the caller checked that the range is writable.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), addr as *mut u8, bytes.len()) };
-        Ok(())
-    } else {
-        Err(Errno(libc::EFAULT))
+    // SAFETY: `mine` is the caller's buffer of `len` bytes (only read when `to_guest`); the kernel
+    // checks `guest`, in our own process.
+    let n = unsafe {
+        if to_guest {
+            libc::process_vm_writev(libc::getpid(), &mine, 1, &guest, 1, 0)
+        } else {
+            libc::process_vm_readv(libc::getpid(), &mine, 1, &guest, 1, 0)
+        }
+    };
+    if n == len as isize {
+        return Ok(());
     }
+    if n < 0 && matches!(Errno::last().0, libc::EPERM | libc::ENOSYS) {
+        let (src, dst) = if to_guest {
+            (local as *const u8, addr as *mut u8)
+        } else {
+            (addr as *const u8, local)
+        };
+        // SAFETY: see above: both ranges are `len` bytes, the guest's checked by the caller.
+        unsafe { std::ptr::copy_nonoverlapping(src, dst, len) };
+        return Ok(());
+    }
+    Err(Errno(libc::EFAULT))
 }
 
 /// Copy the NUL-terminated string at guest `addr` (without its NUL), at most `max` bytes.
@@ -155,11 +150,13 @@ pub fn read_struct<T: Copy>(mem: &dyn GuestMemory, addr: u64) -> Result<T, Errno
     if addr == 0 || !mem.is_accessible(addr, len, false) {
         return Err(Errno(libc::EFAULT));
     }
-    let mut buf = vec![0u8; len as usize];
-    copy_from_guest(addr, &mut buf)?;
-    // SAFETY: `buf` holds size_of::<T>() bytes; T is plain data (`Copy`, `repr(C)` ABI structs
-    // of integers, for which any bytes are a value).
-    Ok(unsafe { std::ptr::read_unaligned(buf.as_ptr() as *const T) })
+    let mut v = std::mem::MaybeUninit::<T>::zeroed();
+    // SAFETY: the zeroed value's `len` bytes, initialised, viewed as bytes to copy into.
+    let bytes = unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, len as usize) };
+    copy_from_guest(addr, bytes)?;
+    // SAFETY: T is plain data (`Copy`, `repr(C)` ABI structs of integers, for which any bytes are
+    // a value), all of whose bytes were just written.
+    Ok(unsafe { v.assume_init() })
 }
 
 /// Copy a plain-data value into guest memory.
