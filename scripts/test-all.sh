@@ -10,6 +10,7 @@
 # when not root; elsewhere install them yourself.
 #
 # Usage: scripts/test-all.sh [CARGO TEST ARGS...]
+#   (without arguments it first checks formatting and clippy and runs the debug unit tests)
 #   e.g. scripts/test-all.sh --test programs      (only the whole-program tests)
 # Release mode: the whole-program tests run every test program under a64x, and
 # an optimised a64x makes that part several times faster than the extra
@@ -59,6 +60,18 @@ test-binaries/build.sh
 # The static a64x (binfmt_misc's F flag) is built and checked as a test, unless the caller says
 # A64X_TEST_STATIC=0.
 export A64X_TEST_STATIC=${A64X_TEST_STATIC:-1}
+
+# The habits, checked before the tests when the whole suite runs (no arguments): formatting,
+# clippy with warnings as errors, and the unit tests in a debug build, whose overflow checks
+# the release tests do not have. A64X_TEST_HABITS=0 skips them.
+if (($# == 0)) && [[ ${A64X_TEST_HABITS:-1} != 0 ]]; then
+    echo "test-all: cargo fmt --check"
+    cargo fmt --all --check
+    echo "test-all: cargo clippy --all-targets -- -D warnings"
+    cargo clippy --workspace --all-targets --quiet -- -D warnings
+    echo "test-all: unit tests, debug build"
+    cargo test --workspace --lib --quiet
+fi
 
 status=0
 log=$(mktemp)

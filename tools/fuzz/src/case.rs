@@ -594,60 +594,6 @@ impl Generator {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use a64x_translator::a64::TABLE;
-
-    /// Where a branch at slot `i` of `case` lands (a slot index; `insns.len()` is the end).
-    fn target(case: &Case, i: usize) -> Option<usize> {
-        let off = match decode(case.insns[i].0) {
-            Inst::B { offset, .. } | Inst::BCond { offset, .. } => offset,
-            Inst::Cbz { offset, .. } | Inst::Tbz { offset, .. } => offset,
-            Inst::BranchReg { .. } => match decode(case.insns[i - 1].0) {
-                Inst::Adr { offset, .. } => offset - 4,
-                other => panic!("branch register without its ADR: {other:?}"),
-            },
-            _ => return None,
-        };
-        Some(i + (off / 4) as usize)
-    }
-
-    #[test]
-    fn setups_stay_with_their_instructions() {
-        let rows: Vec<_> = TABLE.iter().filter_map(|r| kind_of(r).map(|k| (r, k))).collect();
-        assert_eq!(rows.len(), TABLE.len(), "every row is generated");
-        let mut g = Generator::new(7, rows);
-        let mut seen = std::collections::BTreeSet::new();
-        for _ in 0..20_000 {
-            let c = g.case(8);
-            assert!(c.insns.len() <= 8);
-            for i in 0..c.insns.len() {
-                seen.insert(c.insns[i].1);
-                if c.needs_setup(i) {
-                    assert!(i > 0, "{:08x?}", c.words());
-                    match (decode(c.insns[i - 1].0), decode(c.insns[i].0)) {
-                        (Inst::Adr { rd, page: false, .. }, Inst::BranchReg { rn, .. }) => assert_eq!(rd, rn),
-                        (Inst::MoveWide { .. }, Inst::Svc { .. }) => assert_eq!(c.insns[i - 1].0 & 31, 8),
-                        other => panic!("bad pair {other:?}"),
-                    }
-                }
-                if let Some(t) = target(&c, i) {
-                    assert!(t > i && t <= c.insns.len(), "{:08x?}", c.words());
-                    assert!(
-                        t == c.insns.len() || !c.needs_setup(t),
-                        "branch skips a setup: {:08x?}",
-                        c.words()
-                    );
-                }
-            }
-        }
-        for row in TABLE {
-            assert!(seen.contains(row.name), "never drawn: {}", row.name);
-        }
-    }
-}
-
 /// A double: one of the values FP code has trouble with (signed zeros, infinities, quiet and
 /// signalling NaNs with payloads, denormals, the smallest and largest normals, halves and ties,
 /// values near the integer conversion limits), a small or a random value.
@@ -729,5 +675,59 @@ fn fp_corner32(g: &mut Gen) -> u32 {
         4 => ((g.below(129) as f32 - 64.0) / 4.0).to_bits() & !(1 << 31),
         5 => (g.next_u64() as u32 & 0x807f_ffff) | [1u32, 2, 0xfe, 0xfd, 0x7f][g.below(5) as usize] << 23,
         _ => g.next_u64() as u32 & !(1 << 31),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use a64x_translator::a64::TABLE;
+
+    /// Where a branch at slot `i` of `case` lands (a slot index; `insns.len()` is the end).
+    fn target(case: &Case, i: usize) -> Option<usize> {
+        let off = match decode(case.insns[i].0) {
+            Inst::B { offset, .. } | Inst::BCond { offset, .. } => offset,
+            Inst::Cbz { offset, .. } | Inst::Tbz { offset, .. } => offset,
+            Inst::BranchReg { .. } => match decode(case.insns[i - 1].0) {
+                Inst::Adr { offset, .. } => offset - 4,
+                other => panic!("branch register without its ADR: {other:?}"),
+            },
+            _ => return None,
+        };
+        Some(i + (off / 4) as usize)
+    }
+
+    #[test]
+    fn setups_stay_with_their_instructions() {
+        let rows: Vec<_> = TABLE.iter().filter_map(|r| kind_of(r).map(|k| (r, k))).collect();
+        assert_eq!(rows.len(), TABLE.len(), "every row is generated");
+        let mut g = Generator::new(7, rows);
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..20_000 {
+            let c = g.case(8);
+            assert!(c.insns.len() <= 8);
+            for i in 0..c.insns.len() {
+                seen.insert(c.insns[i].1);
+                if c.needs_setup(i) {
+                    assert!(i > 0, "{:08x?}", c.words());
+                    match (decode(c.insns[i - 1].0), decode(c.insns[i].0)) {
+                        (Inst::Adr { rd, page: false, .. }, Inst::BranchReg { rn, .. }) => assert_eq!(rd, rn),
+                        (Inst::MoveWide { .. }, Inst::Svc { .. }) => assert_eq!(c.insns[i - 1].0 & 31, 8),
+                        other => panic!("bad pair {other:?}"),
+                    }
+                }
+                if let Some(t) = target(&c, i) {
+                    assert!(t > i && t <= c.insns.len(), "{:08x?}", c.words());
+                    assert!(
+                        t == c.insns.len() || !c.needs_setup(t),
+                        "branch skips a setup: {:08x?}",
+                        c.words()
+                    );
+                }
+            }
+        }
+        for row in TABLE {
+            assert!(seen.contains(row.name), "never drawn: {}", row.name);
+        }
     }
 }

@@ -498,7 +498,11 @@ mod tests {
         if !(0x10000..0x13000).contains(&pc) {
             return None;
         }
-        Some(if pc % 16 == 0 { 0x9100_0400 } else { 0xd65f_03c0 })
+        Some(if pc.is_multiple_of(16) {
+            0x9100_0400
+        } else {
+            0xd65f_03c0
+        })
     }
 
     #[test]

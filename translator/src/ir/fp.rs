@@ -425,7 +425,7 @@ mod env_tests {
         eval(&mut cpu, &f, 0);
         assert_eq!(cpu.fpsr_value(), IOC);
         // Out-of-range conversion: IOC alone; inexact in range: IXC.
-        let mut to_i32 = |x: f64| {
+        let to_i32 = |x: f64| {
             let mut cpu = CpuState::default();
             cpu.v[1] = [x.to_bits(), 0];
             let mut f = FpOp::new(FpKind::ToInt, FpTy::D);

@@ -186,7 +186,9 @@ pub(super) fn pack(l: &[u64], es: u8) -> u128 {
     } else {
         (1u128 << bits) - 1
     };
+    // Only the lanes that fit in 128 bits: callers pass the whole 16-entry array.
     l.iter()
+        .take((128 / bits) as usize)
         .enumerate()
         .fold(0u128, |acc, (i, &x)| acc | (((x as u128) & mask) << (i as u32 * bits)))
 }

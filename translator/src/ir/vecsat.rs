@@ -273,6 +273,7 @@ mod tests {
     use super::*;
     use crate::ir::VecKind;
 
+    #[allow(clippy::too_many_arguments)] // one call per row of the table below
     fn run(kind: SatKind, esize: u8, q: bool, arg: u8, scalar: bool, n: u128, m: u128, d: u128) -> (u128, bool) {
         let f = VecFn {
             kind: VecKind::Sat,
