@@ -4,7 +4,7 @@
 
 use crate::memory::AddressSpace;
 use crate::signal::Signals;
-use a64x_syscalls::{GuestMemory, NewThread, SyscallContext, SyscallOutcome, Syscalls};
+use a64x_syscalls::{Args, GuestMemory, Kind, NewThread, SyscallContext, SyscallOutcome, Syscalls};
 use a64x_translator::a64::{decode, Inst};
 use a64x_translator::cache::{CodeCache, TranslateError};
 use a64x_translator::cpu::{CpuState, ExitReason};
@@ -392,10 +392,14 @@ impl Vm {
         }
     }
 
-    /// Carry out guest syscall `nr` with the arguments in x0..x5 through the syscall crate.
-    fn dispatch(&mut self, nr: u64) -> SyscallOutcome {
+    /// The guest's syscall arguments, x0..x5.
+    pub(crate) fn syscall_args(&self) -> Args {
         let c = &self.cpu;
-        let args = [c.x[0], c.x[1], c.x[2], c.x[3], c.x[4], c.x[5]];
+        [c.x[0], c.x[1], c.x[2], c.x[3], c.x[4], c.x[5]]
+    }
+
+    /// Run `f` with the syscall state and the context the syscall crate's handlers work in.
+    pub(crate) fn with_syscall_context<R>(&mut self, f: impl FnOnce(&mut Syscalls, &mut dyn SyscallContext) -> R) -> R {
         let mut ctx = Ctx {
             mem: &self.mem,
             cache: &mut self.cache,
@@ -405,14 +409,16 @@ impl Vm {
             debug: (self.interpret, self.trace, self.check),
             fork_sync: None,
         };
-        self.sys.dispatch(&mut ctx, nr, args)
+        f(&mut self.sys, &mut ctx)
     }
 
-    /// [`Vm::dispatch`] for a syscall that only returns (the signal-state ones).
-    pub(crate) fn dispatch_syscall(&mut self, nr: u64) -> u64 {
-        match self.dispatch(nr) {
-            SyscallOutcome::Return(v) => v,
-            SyscallOutcome::ExitGroup(_) | SyscallOutcome::ExitThread(_) => 0,
+    /// Carry out guest syscall `nr`: the run loop's own calls here, the rest through the syscall
+    /// crate, as the table says.
+    fn syscall(&mut self, nr: u64) -> SyscallOutcome {
+        let args = self.syscall_args();
+        match a64x_syscalls::table::lookup(nr).map(|d| d.kind) {
+            Some(Kind::Vm(call)) => self.vm_syscall(nr, call, args),
+            _ => self.with_syscall_context(|sys, ctx| sys.dispatch(ctx, nr, args)),
         }
     }
 
@@ -427,14 +433,12 @@ impl Vm {
                     self.cpu.excl_addr = u64::MAX;
                     let nr = self.cpu.x[8];
                     self.trace.syscall(nr, self.cpu.pc.wrapping_sub(4));
-                    if let Some(exit) = self.signal_syscall(nr) {
-                        return exit.map(Stop::from);
-                    }
                     let orig_x0 = self.cpu.x[0];
-                    match self.dispatch(nr) {
+                    match self.syscall(nr) {
                         SyscallOutcome::Return(v) => self.cpu.x[0] = v,
                         SyscallOutcome::ExitGroup(c) => return Some(GuestExit::Exited(c).into()),
                         SyscallOutcome::ExitThread(c) => return Some(Stop::Thread(c)),
+                        SyscallOutcome::Killed(sig) => return Some(GuestExit::Signaled(sig).into()),
                     }
                     self.restart_if_interrupted(nr, orig_x0);
                 }

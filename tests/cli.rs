@@ -178,6 +178,19 @@ fn strace_single_dash_and_guest_arguments_untouched() {
 }
 
 #[test]
+fn strace_prints_the_run_loops_signal_calls_from_the_table() {
+    // sig_ill.c installs handlers and returns from 101 of them: the signal syscalls the run loop
+    // carries out print like every other call, and none counts as unimplemented.
+    let r = a64x_env(&["A64X_DEBUG=unimp"], &["--strace", "out/sig_ill-O2"]);
+    let err = String::from_utf8_lossy(&r.stderr).into_owned();
+    assert!(err.contains("rt_sigaction(SIGILL, 0x"), "{}", describe(&r));
+    assert!(err.matches("rt_sigreturn() = ").count() >= 100, "{}", describe(&r));
+    assert!(err.contains("rt_sigprocmask(0, NULL, 0x"), "{}", describe(&r));
+    assert!(!err.contains("unimp: syscall 139"), "{}", describe(&r));
+    assert!(!err.contains("unsupported syscall"), "{}", describe(&r));
+}
+
+#[test]
 fn version() {
     for flag in ["-version", "--version", "-V"] {
         let out = ok(&a64x(&[flag]));

@@ -7,23 +7,8 @@ use super::frame::{self, FRAME_SIZE, RECORD_SIZE, UC};
 use super::host::{self, bit, SigInfo, SIGINFO_SIZE};
 use super::{default_action, is_ignored, on_alt_stack, sa, DefaultAction, SIG_DFL, SIG_IGN, SS_AUTODISARM, SS_ONSTACK};
 use crate::run::{GuestExit, Vm};
-use a64x_syscalls::{GuestMemory, GuestSigaction, SyscallOutcome};
-
-/// AArch64 syscall numbers the signal code handles or follows.
-mod nr {
-    pub const SIGALTSTACK: u64 = 132;
-    pub const RT_SIGSUSPEND: u64 = 133;
-    pub const RT_SIGACTION: u64 = 134;
-    pub const RT_SIGPROCMASK: u64 = 135;
-    pub const RT_SIGPENDING: u64 = 136;
-    pub const RT_SIGTIMEDWAIT: u64 = 137;
-    pub const RT_SIGRETURN: u64 = 139;
-}
-
-/// Syscalls that fail with EINTR after a handler even with SA_RESTART (signal(7)): epoll_pwait,
-/// pselect6, ppoll, nanosleep, clock_nanosleep, the SysV IPC waits, io_getevents, io_pgetevents,
-/// epoll_pwait2, and the signal waits themselves.
-const NEVER_RESTARTED: [u64; 14] = [22, 72, 73, 101, 115, 188, 189, 192, 193, 4, 292, 441, 133, 137];
+use a64x_syscalls::table::{self, Handler};
+use a64x_syscalls::{strace, Args, GuestMemory, GuestSigaction, Kind, SyscallOutcome, VmCall};
 
 /// si_code values of the synchronous signals.
 pub const ILL_ILLOPC: i32 = 1;
@@ -179,7 +164,12 @@ impl Vm {
     /// the guest run it again once the handler returns (pc back on the `svc`, x0 as it was), as
     /// the kernel does for `-ERESTARTSYS` when the handler has SA_RESTART or no handler runs.
     pub fn restart_if_interrupted(&mut self, nr: u64, orig_x0: u64) {
-        if self.cpu.x[0] != neg_errno(libc::EINTR) || NEVER_RESTARTED.contains(&nr) {
+        if self.cpu.x[0] != neg_errno(libc::EINTR) || !table::restarts_after_handler(nr) {
+            return;
+        }
+        if matches!(table::lookup(nr).map(|d| d.kind), Some(Kind::Vm(_))) {
+            // The run loop's own calls are never restarted: rt_sigreturn's x0 is the restored
+            // register (the kernel sets syscallno to ~0), the waits end with EINTR.
             return;
         }
         let Some(sig) = host::peek(self.sys.signal_mask()) else {
@@ -192,68 +182,73 @@ impl Vm {
         }
     }
 
-    /// Carry out the signal syscalls whose effect reaches beyond the recorded state; `None` when
-    /// `nr` is not one of them, `Some(exit)` otherwise (`exit` is `Some` when the guest is gone).
-    pub fn signal_syscall(&mut self, nr: u64) -> Option<Option<GuestExit>> {
-        let a = [self.cpu.x[0], self.cpu.x[1], self.cpu.x[2], self.cpu.x[3]];
-        let ret = match nr {
-            nr::RT_SIGRETURN => {
-                if self.sys.strace {
-                    eprintln!("rt_sigreturn() = ?");
-                }
-                return Some(self.sigreturn());
-            }
-            nr::RT_SIGACTION => {
-                let r = self.dispatch_syscall(nr);
-                if r == 0 && a[1] != 0 {
-                    if let Some(act) = self.sys.sigaction(a[0] as u32) {
-                        self.signals.host.mirror(a[0] as u32, &act);
-                        if is_ignored(a[0] as u32, &act) {
-                            // Setting SIG_IGN discards pending instances (`sigaction`).
-                            let _ = host::take(bit(a[0] as u32));
-                        }
-                    }
-                }
-                r
-            }
-            nr::RT_SIGPROCMASK => {
-                let r = self.dispatch_syscall(nr);
+    /// Carry out one of the run loop's own syscalls (a [`VmCall`] row of the table), with the
+    /// `--strace` line every syscall gets.
+    pub fn vm_syscall(&mut self, nr: u64, call: VmCall, args: Args) -> SyscallOutcome {
+        let text = self
+            .sys
+            .strace
+            .then(|| strace::format_call_in(Some(&*self.mem() as &dyn GuestMemory), nr, &args));
+        let outcome = match call {
+            VmCall::SigReturn => self.sigreturn(),
+            VmCall::SigSuspend => SyscallOutcome::Return(self.sigsuspend(args[0], args[1])),
+            VmCall::SigPending => SyscallOutcome::Return(self.sigpending(args[0], args[1])),
+            VmCall::SigTimedWait => SyscallOutcome::Return(self.sigtimedwait(args)),
+            VmCall::SigAction(h) => SyscallOutcome::Return(self.sigaction(h, args)),
+            VmCall::SigProcMask(h) => {
+                let r = self.recorded(h, args);
                 self.mask_changed();
-                r
+                SyscallOutcome::Return(r)
             }
-            nr::SIGALTSTACK => {
-                let on = on_alt_stack(&self.sys.altstack(), self.cpu.sp);
-                if on && a[0] != 0 {
-                    neg_errno(libc::EPERM)
-                } else {
-                    let r = self.dispatch_syscall(nr);
-                    if r == 0 && on && a[1] != 0 {
-                        // The flags the syscall crate wrote lack SS_ONSTACK, which needs the sp.
-                        let flags = a[1] + 8;
-                        let mut word = [0u8; 4];
-                        if a64x_syscalls::copy_from_guest(flags, &mut word).is_ok() {
-                            let v = i32::from_le_bytes(word) | SS_ONSTACK;
-                            let _ = a64x_syscalls::copy_to_guest(flags, &v.to_le_bytes());
-                        }
-                    }
-                    r
+            VmCall::SigAltStack(h) => SyscallOutcome::Return(self.sigaltstack(h, args)),
+        };
+        if let Some(text) = text {
+            eprintln!("{}", strace::format_result(&text, nr, outcome));
+        }
+        outcome
+    }
+
+    /// The part of a signal syscall the syscall crate does on the state it records.
+    fn recorded(&mut self, h: Handler, args: Args) -> u64 {
+        match self.with_syscall_context(|sys, ctx| h(sys, ctx, args)) {
+            SyscallOutcome::Return(v) => v,
+            // The signal-state handlers only return.
+            SyscallOutcome::ExitGroup(_) | SyscallOutcome::ExitThread(_) | SyscallOutcome::Killed(_) => 0,
+        }
+    }
+
+    /// `rt_sigaction`: record it, then give the host the matching handler.
+    fn sigaction(&mut self, h: Handler, a: Args) -> u64 {
+        let r = self.recorded(h, a);
+        if r == 0 && a[1] != 0 {
+            if let Some(act) = self.sys.sigaction(a[0] as u32) {
+                self.signals.host.mirror(a[0] as u32, &act);
+                if is_ignored(a[0] as u32, &act) {
+                    // Setting SIG_IGN discards pending instances (`sigaction`).
+                    let _ = host::take(bit(a[0] as u32));
                 }
             }
-            nr::RT_SIGSUSPEND => self.sigsuspend(a[0], a[1]),
-            nr::RT_SIGPENDING => self.sigpending(a[0], a[1]),
-            nr::RT_SIGTIMEDWAIT => self.sigtimedwait(a),
-            _ => return None,
-        };
-        if self.sys.strace && matches!(nr, nr::RT_SIGSUSPEND | nr::RT_SIGPENDING | nr::RT_SIGTIMEDWAIT) {
-            let args = [a[0], a[1], a[2], a[3], 0, 0];
-            let text = a64x_syscalls::strace::format_call_in(Some(&*self.mem() as &dyn GuestMemory), nr, &args);
-            eprintln!(
-                "{}",
-                a64x_syscalls::strace::format_result(&text, nr, SyscallOutcome::Return(ret))
-            );
         }
-        self.cpu.x[0] = ret;
-        Some(None)
+        r
+    }
+
+    /// `sigaltstack`: no change while running on the alternate stack (EPERM); the old stack's
+    /// flags get SS_ONSTACK, which the syscall crate cannot know without the sp.
+    fn sigaltstack(&mut self, h: Handler, a: Args) -> u64 {
+        let on = on_alt_stack(&self.sys.altstack(), self.cpu.sp);
+        if on && a[0] != 0 {
+            return neg_errno(libc::EPERM);
+        }
+        let r = self.recorded(h, a);
+        if r == 0 && on && a[1] != 0 {
+            let flags = a[1] + 8;
+            let mut word = [0u8; 4];
+            if a64x_syscalls::copy_from_guest(flags, &mut word).is_ok() {
+                let v = i32::from_le_bytes(word) | SS_ONSTACK;
+                let _ = a64x_syscalls::copy_to_guest(flags, &v.to_le_bytes());
+            }
+        }
+        r
     }
 
     /// The guest's mask may have changed: give it to the host, and look again for signals that
@@ -267,25 +262,27 @@ impl Vm {
         }
     }
 
-    /// `rt_sigreturn`: restore the state saved in the frame at sp; a bad frame is a SIGSEGV.
-    fn sigreturn(&mut self) -> Option<GuestExit> {
+    /// `rt_sigreturn`: restore the state saved in the frame at sp (x0 included, which is what
+    /// the call returns); a bad frame is a SIGSEGV.
+    fn sigreturn(&mut self) -> SyscallOutcome {
         let sp = self.cpu.sp;
-        if !sp.is_multiple_of(16) || !self.mem().is_accessible(sp, FRAME_SIZE as u64, false) {
-            eprintln!("a64x: rt_sigreturn with a bad frame at {sp:#x} (SIGSEGV)");
-            return Some(GuestExit::Signaled(libc::SIGSEGV));
-        }
         let mut bytes = vec![0u8; FRAME_SIZE];
-        let read = a64x_syscalls::copy_from_guest(sp, &mut bytes);
-        let Some(r) = read.ok().and_then(|()| frame::restore(&mut self.cpu, &bytes)) else {
+        let restored = if sp.is_multiple_of(16) && self.mem().is_accessible(sp, FRAME_SIZE as u64, false) {
+            let read = a64x_syscalls::copy_from_guest(sp, &mut bytes);
+            read.ok().and_then(|()| frame::restore(&mut self.cpu, &bytes))
+        } else {
+            None
+        };
+        let Some(r) = restored else {
             eprintln!("a64x: rt_sigreturn with a bad frame at {sp:#x} (SIGSEGV)");
-            return Some(GuestExit::Signaled(libc::SIGSEGV));
+            return SyscallOutcome::Killed(libc::SIGSEGV);
         };
         self.sys.set_signal_mask(r.mask);
         if !on_alt_stack(&self.sys.altstack(), self.cpu.sp) {
             self.sys.restore_altstack(r.altstack);
         }
         self.mask_changed();
-        None
+        SyscallOutcome::Return(self.cpu.x[0])
     }
 
     /// `rt_sigsuspend(mask, size)`: wait with `mask` blocked until a handled signal arrives.
@@ -325,7 +322,7 @@ impl Vm {
 
     /// `rt_sigtimedwait(set, info, timeout, size)`: take a signal of `set`, one recorded here
     /// first, else wait for it in the host kernel (siginfo_t and timespec are the same there).
-    fn sigtimedwait(&mut self, a: [u64; 4]) -> u64 {
+    fn sigtimedwait(&mut self, a: Args) -> u64 {
         let (set, info, timeout, size) = (a[0], a[1], a[2], a[3]);
         if size != 8 {
             return neg_errno(libc::EINVAL);

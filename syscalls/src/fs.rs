@@ -8,55 +8,10 @@ use std::ffi::CString;
 use std::mem::{offset_of, size_of};
 use std::os::unix::ffi::OsStrExt;
 
+pub use crate::oflags::{GuestOFlags, HostOFlags};
 use crate::procfs;
 use crate::uaccess::{self, check, read_cstr, write_bytes, write_struct, PATH_MAX};
 use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
-
-/// `O_*` flags as the AArch64 guest passes them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GuestOFlags(pub u32);
-
-/// `O_*` flags as the x86-64 host kernel takes them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HostOFlags(pub i32);
-
-/// The four `O_*` bits whose values differ, as (AArch64, x86-64) pairs. Every other bit is the
-/// same on both (both take the asm-generic values; arm64 overrides only these four).
-const OFLAG_PAIRS: [(u32, u32); 4] = [
-    (0o40000, 0o200000),  // O_DIRECTORY
-    (0o100000, 0o400000), // O_NOFOLLOW
-    (0o200000, 0o40000),  // O_DIRECT
-    (0o400000, 0o100000), // O_LARGEFILE
-];
-
-const OFLAG_DIFFERING: u32 = 0o740000;
-
-impl GuestOFlags {
-    /// The same flags in host values.
-    pub fn to_host(self) -> HostOFlags {
-        let mut out = self.0 & !OFLAG_DIFFERING;
-        for (guest, host) in OFLAG_PAIRS {
-            if self.0 & guest != 0 {
-                out |= host;
-            }
-        }
-        HostOFlags(out as i32)
-    }
-}
-
-impl HostOFlags {
-    /// The same flags in guest values.
-    pub fn to_guest(self) -> GuestOFlags {
-        let bits = self.0 as u32;
-        let mut out = bits & !OFLAG_DIFFERING;
-        for (guest, host) in OFLAG_PAIRS {
-            if bits & host != 0 {
-                out |= guest;
-            }
-        }
-        GuestOFlags(out)
-    }
-}
 
 /// AArch64's `struct stat` (asm-generic layout, 128 bytes).
 #[repr(C)]

@@ -3,16 +3,13 @@
 
 use std::fmt::Write;
 
+use crate::oflags::{O_CREAT, O_FLAGS, O_TMPFILE_BIT};
 use crate::table::{lookup, ArgKind};
 use crate::uaccess::{read_bytes, read_cstr, PATH_MAX};
 use crate::{GuestMemory, SyscallOutcome};
 
 /// How many bytes of a data buffer to show, as strace's default `-s 32`.
 const BUF_SHOWN: usize = 32;
-
-const OPENAT: u64 = 56;
-const O_CREAT: u64 = 0o100;
-const O_TMPFILE: u64 = 0o20000000;
 
 /// `name(args...)` without access to guest memory: strings are shown as addresses.
 pub fn format_call(nr: u64, args: [u64; 6]) -> String {
@@ -30,7 +27,7 @@ pub fn format_call_in(mem: Option<&dyn GuestMemory>, nr: u64, args: &[u64; 6]) -
     let mut out = format!("{}(", def.name);
     let mut kinds = def.args;
     // Like strace, show openat's mode only when the flags make the kernel read it.
-    if nr == OPENAT && args[2] & (O_CREAT | O_TMPFILE) == 0 {
+    if def.name == "openat" && args[2] & u64::from(O_CREAT | O_TMPFILE_BIT) == 0 {
         kinds = &kinds[..3];
     }
     for (i, kind) in kinds.iter().enumerate() {
@@ -54,14 +51,16 @@ pub fn format_result(call: &str, nr: u64, outcome: SyscallOutcome) -> String {
                 let msg = std::io::Error::from_raw_os_error(e).to_string();
                 let msg = msg.split(" (os error").next().unwrap_or("");
                 format!("{call} = -1 {} ({msg})", errno_name(e))
-            } else if matches!(nr, 214 | 216 | 222) {
-                // brk, mremap, mmap return addresses.
+            } else if lookup(nr).is_some_and(|d| matches!(d.name, "brk" | "mremap" | "mmap")) {
+                // These return addresses.
                 format!("{call} = {v:#x}")
             } else {
                 format!("{call} = {s}")
             }
         }
-        SyscallOutcome::ExitGroup(_) | SyscallOutcome::ExitThread(_) => format!("{call} = ?"),
+        SyscallOutcome::ExitGroup(_) | SyscallOutcome::ExitThread(_) | SyscallOutcome::Killed(_) => {
+            format!("{call} = ?")
+        }
     }
 }
 
@@ -140,27 +139,6 @@ fn flag_names(v: u64, names: &[(u64, &str)], zero: &str) -> String {
     parts.join("|")
 }
 
-/// AArch64 `O_*` values (arm64's own O_DIRECTORY/O_NOFOLLOW/O_DIRECT/O_LARGEFILE).
-const OPEN_FLAGS: &[(u64, &str)] = &[
-    (0o100, "O_CREAT"),
-    (0o200, "O_EXCL"),
-    (0o400, "O_NOCTTY"),
-    (0o1000, "O_TRUNC"),
-    (0o2000, "O_APPEND"),
-    (0o4000, "O_NONBLOCK"),
-    (0o4010000, "O_SYNC"),
-    (0o10000, "O_DSYNC"),
-    (0o20000, "O_ASYNC"),
-    (0o40000, "O_DIRECTORY"),
-    (0o100000, "O_NOFOLLOW"),
-    (0o200000, "O_DIRECT"),
-    (0o400000, "O_LARGEFILE"),
-    (0o1000000, "O_NOATIME"),
-    (0o2000000, "O_CLOEXEC"),
-    (0o10000000, "O_PATH"),
-    (0o20000000, "__O_TMPFILE"),
-];
-
 fn open_flags(v: u64) -> String {
     let access = match v & 3 {
         0 => "O_RDONLY",
@@ -168,7 +146,8 @@ fn open_flags(v: u64) -> String {
         2 => "O_RDWR",
         _ => "O_ACCMODE",
     };
-    let rest = flag_names(v & !3, OPEN_FLAGS, "");
+    let names: Vec<(u64, &str)> = O_FLAGS.iter().map(|f| (f.guest as u64, f.name)).collect();
+    let rest = flag_names(v & !3, &names, "");
     if rest.is_empty() {
         access.to_string()
     } else {

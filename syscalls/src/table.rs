@@ -19,8 +19,59 @@ pub enum Kind {
     Translate(Handler),
     /// Carried out by a64x itself (process state, the guest address space, exits).
     Emulate(Handler),
+    /// Carried out by the VM's run loop (see [`VmCall`]).
+    Vm(VmCall),
     /// Not implemented: -ENOSYS, reported once.
     Unsupported,
+}
+
+/// A syscall only the VM's run loop can carry out, because it touches what the run loop alone
+/// owns: the guest's registers as a whole (the signal frame), the delivery of signals, the host's
+/// signal mask and handlers. The run loop matches on this, so a new one must be handled there.
+/// Where a handler is given, it does the part on the state this crate records, and the run loop
+/// calls it before doing its own.
+#[derive(Clone, Copy)]
+pub enum VmCall {
+    /// `rt_sigreturn`: restore the registers and mask from the frame at sp.
+    SigReturn,
+    /// `rt_sigsuspend`: wait with a temporary mask for a signal that runs a handler.
+    SigSuspend,
+    /// `rt_sigpending`: the blocked signals waiting, in the host kernel or recorded by the VM.
+    SigPending,
+    /// `rt_sigtimedwait`: take a signal of a set, waiting for it.
+    SigTimedWait,
+    /// `rt_sigaction`: recorded, then mirrored into the host's handler.
+    SigAction(Handler),
+    /// `rt_sigprocmask`: recorded, then given to the host, with a look for signals it unblocks.
+    SigProcMask(Handler),
+    /// `sigaltstack`: recorded; refused (EPERM) on the alternate stack, and SS_ONSTACK, which
+    /// needs the guest's sp, added to the old stack's flags.
+    SigAltStack(Handler),
+}
+
+/// Syscalls that fail with EINTR after a signal handler ran even when it has SA_RESTART
+/// (signal(7), "Interruption of system calls and library functions by signal handlers").
+pub const NEVER_RESTARTED: [&str; 14] = [
+    "epoll_pwait",
+    "epoll_pwait2",
+    "pselect6",
+    "ppoll",
+    "nanosleep",
+    "clock_nanosleep",
+    "msgrcv",
+    "msgsnd",
+    "semtimedop",
+    "semop",
+    "io_getevents",
+    "io_pgetevents",
+    "rt_sigsuspend",
+    "rt_sigtimedwait",
+];
+
+/// Whether the kernel restarts syscall `nr` after a handler with SA_RESTART (see
+/// [`NEVER_RESTARTED`]).
+pub fn restarts_after_handler(nr: u64) -> bool {
+    lookup(nr).is_none_or(|d| !NEVER_RESTARTED.contains(&d.name))
 }
 
 /// What a syscall argument means, so `--strace` can print it the way strace does.
@@ -85,6 +136,9 @@ macro_rules! h {
 use libc as l;
 use ArgKind::*;
 use Kind::{Emulate as E, Passthrough as P, Translate as T, Unsupported as U};
+use VmCall::*;
+
+use Kind::Vm as V;
 
 /// The table, sorted by number (a test checks this).
 #[rustfmt::skip]
@@ -225,15 +279,15 @@ pub static TABLE: &[SyscallDef] = &[
     r(129, "kill", P(l::SYS_kill), &[Int, Signal]),
     r(130, "tkill", P(l::SYS_tkill), &[Int, Signal]),
     r(131, "tgkill", P(l::SYS_tgkill), &[Int, Int, Signal]),
-    r(132, "sigaltstack", E(h!(signal::sigaltstack)), &[Ptr, Ptr]),
-    r(133, "rt_sigsuspend", U, &[Ptr, Size]),
-    r(134, "rt_sigaction", E(h!(signal::rt_sigaction)), &[Signal, Ptr, Ptr, Size]),
-    r(135, "rt_sigprocmask", E(h!(signal::rt_sigprocmask)), &[Int, Ptr, Ptr, Size]),
-    r(136, "rt_sigpending", U, &[Ptr, Size]),
-    r(137, "rt_sigtimedwait", U, &[Ptr, Ptr, Ptr, Size]),
+    r(132, "sigaltstack", V(SigAltStack(h!(signal::sigaltstack))), &[Ptr, Ptr]),
+    r(133, "rt_sigsuspend", V(SigSuspend), &[Ptr, Size]),
+    r(134, "rt_sigaction", V(SigAction(h!(signal::rt_sigaction))), &[Signal, Ptr, Ptr, Size]),
+    r(135, "rt_sigprocmask", V(SigProcMask(h!(signal::rt_sigprocmask))), &[Int, Ptr, Ptr, Size]),
+    r(136, "rt_sigpending", V(SigPending), &[Ptr, Size]),
+    r(137, "rt_sigtimedwait", V(SigTimedWait), &[Ptr, Ptr, Ptr, Size]),
     r(138, "rt_sigqueueinfo", T(h!(signal::rt_sigqueueinfo)), &[Int, Signal, Ptr]),
     // The run loop owns signal frames; it handles this before dispatch once signals are delivered.
-    r(139, "rt_sigreturn", U, &[]),
+    r(139, "rt_sigreturn", V(SigReturn), &[]),
     r(140, "setpriority", P(l::SYS_setpriority), &[Int, Int, Int]),
     r(141, "getpriority", P(l::SYS_getpriority), &[Int, Int]),
     r(142, "reboot", U, &[Hex, Hex, Hex, Ptr]),

@@ -267,6 +267,17 @@ fn readlinkat_proc_self_exe_is_the_guest() {
 }
 
 #[test]
+fn names_the_run_loop_and_strace_look_up_exist() {
+    use crate::table::{restarts_after_handler, NEVER_RESTARTED};
+    for name in NEVER_RESTARTED.iter().chain(&["openat", "brk", "mremap", "mmap"]) {
+        assert!(TABLE.iter().any(|d| d.name == *name), "{name} is not in the table");
+    }
+    // epoll_pwait (22) and rt_sigsuspend (133) end with EINTR; read (63) restarts.
+    assert!(!restarts_after_handler(22) && !restarts_after_handler(133));
+    assert!(restarts_after_handler(63));
+}
+
+#[test]
 fn table_is_sorted_unique_and_named_right() {
     for w in TABLE.windows(2) {
         assert!(w[0].nr < w[1].nr, "{} then {}", w[0].name, w[1].name);
