@@ -220,6 +220,7 @@ fn run_case(cache: &mut CodeCache, case: &Case) -> Result<(), Failure> {
     let interp_side = catch_unwind(AssertUnwindSafe(|| {
         let mut block = lift_block(case.pc, &fetch, LIFT).expect("first word fetchable");
         opt::optimize(&mut block);
+        a64x_translator::ir::verify::assert_valid(&block, LIFT.confine);
         let mut cpu = case.init.clone();
         // SAFETY: fuzz rows never access memory.
         let out = unsafe { interp::run(&block, &mut cpu) };

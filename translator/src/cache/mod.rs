@@ -190,8 +190,7 @@ impl CodeCache {
         if let Some(h) = self.lookup(pc) {
             return Ok(h);
         }
-        let mut block = lift_block(pc, fetch, self.opts).ok_or(TranslateError::NotExecutable(pc))?;
-        crate::opt::optimize(&mut block);
+        let block = block_ir(pc, fetch, self.opts)?;
         let counter = self.counters.as_mut().and_then(|c| c.take());
         let rt = Runtime {
             epilogue: self.epilogue,
@@ -280,8 +279,7 @@ impl CodeCache {
         fetch: &dyn Fn(u64) -> Option<u32>,
     ) -> Result<crate::ir::interp::Outcome, TranslateError> {
         let pc = cpu.pc;
-        let mut block = lift_block(pc, fetch, self.opts).ok_or(TranslateError::NotExecutable(pc))?;
-        crate::opt::optimize(&mut block);
+        let block = block_ir(pc, fetch, self.opts)?;
         // SAFETY: guest memory is identity-mapped; the block accesses what the guest would.
         Ok(unsafe { crate::ir::interp::run(&block, cpu) })
     }
@@ -532,6 +530,20 @@ mod tests {
         cache.invalidate(0x11044, 0x11048);
         assert!(cache.lookup(0x11040).is_none());
     }
+}
+
+/// The optimised IR of the block at `pc`, verified in debug builds.
+fn block_ir(
+    pc: u64,
+    fetch: &dyn Fn(u64) -> Option<u32>,
+    opts: LiftOptions,
+) -> Result<crate::ir::Block, TranslateError> {
+    let mut block = lift_block(pc, fetch, opts).ok_or(TranslateError::NotExecutable(pc))?;
+    crate::opt::optimize(&mut block);
+    if cfg!(debug_assertions) {
+        crate::ir::verify::assert_valid(&block, opts.confine);
+    }
+    Ok(block)
 }
 
 #[cfg(test)]

@@ -8,11 +8,13 @@ pub mod fpenv;
 mod fprecip;
 mod fpsem;
 pub mod interp;
+pub mod opinfo;
 pub mod print;
 pub mod vecfn;
 pub mod vechalf;
 pub mod vecint;
 pub mod vecsat;
+pub mod verify;
 pub mod vfp;
 
 pub use vecfn::{VecFn, VecKind};
@@ -363,99 +365,6 @@ pub enum Ty {
 }
 
 impl Op {
-    /// The type of value this op defines.
-    pub fn ty(&self) -> Ty {
-        use Op::*;
-        match self {
-            SetReg(..)
-            | SetFlags(_)
-            | SetSys(..)
-            | Store(..)
-            | ClearExcl
-            | PairHelper { .. }
-            | Fence(_)
-            | ZeroBlock(_)
-            | VLoad(..)
-            | VStore(..)
-            | VSetLane { .. }
-            | VOp { .. }
-            | InsnStart(_)
-            | Snapshot(..)
-            | Nop => Ty::None,
-            Fp(f) => {
-                if f.has_value() {
-                    Ty::I64
-                } else {
-                    Ty::None
-                }
-            }
-            GetFlags | FlagsSub(..) | FlagsAdd(..) | FlagsLogic(..) | FlagsAdc(..) | FlagsSbc(..) | FlagsPacked(_) => {
-                Ty::Flags
-            }
-            Const(_)
-            | GetReg(_)
-            | GetSys(_)
-            | ReadCounter
-            | Bin(..)
-            | Un(..)
-            | Nzcv(_)
-            | CondVal(..)
-            | Select(..)
-            | Confine(_)
-            | Load(..)
-            | LoadExcl(..)
-            | StoreExcl(..)
-            | AtomicRmw(..)
-            | Cas(..)
-            | Crc32 { .. }
-            | VGetLane { .. } => Ty::I64,
-        }
-    }
-
-    /// Whether the op has an effect besides defining its value (cannot be removed when unused).
-    pub fn has_effect(&self) -> bool {
-        use Op::*;
-        matches!(
-            self,
-            SetReg(..)
-                | SetFlags(_)
-                | SetSys(..)
-                | Store(..)
-                | LoadExcl(..)
-                | StoreExcl(..)
-                | ClearExcl
-                | AtomicRmw(..)
-                | Cas(..)
-                | PairHelper { .. }
-                | Fence(_)
-                | ZeroBlock(_)
-                | VLoad(..)
-                | VStore(..)
-                | VSetLane { .. }
-                | VOp { .. }
-                | Load(..)
-                | InsnStart(_)
-                | Snapshot(..)
-        ) || matches!(self, Fp(_))
-    }
-
-    /// Whether the op loads or stores guest memory inline (what can fault on a guest address in
-    /// emitted code; helper calls such as `PairHelper` are not included).
-    pub fn accesses_memory(&self) -> bool {
-        matches!(
-            self,
-            Op::Load(..)
-                | Op::Store(..)
-                | Op::LoadExcl(..)
-                | Op::StoreExcl(..)
-                | Op::AtomicRmw(..)
-                | Op::Cas(..)
-                | Op::ZeroBlock(_)
-                | Op::VLoad(..)
-                | Op::VStore(..)
-        )
-    }
-
     /// The guest address operand of an op that [`Op::accesses_memory`], to be confined.
     pub fn address_mut(&mut self) -> Option<&mut Val> {
         use Op::*;

@@ -1,26 +1,299 @@
-//! Text form of the IR, for `-d ir`, code-quality snapshots and test failure messages.
+//! Text form of the IR, for `-d ir`, the snapshot tests and test failure messages:
+//!
+//! ```text
+//! block 0x400100 (2 guest insns)
+//!   %0 = get x1
+//!   %1 = const 0x10
+//!   %2 = add.64 %0, %1
+//!        set x0, %2
+//!   exit jump 0x400108
+//! ```
+//!
+//! `%n` is the value op n defines, `xN`/`sp` a guest register, `vN` a guest V register. Each op
+//! prints as its [`OpInfo::name`](super::opinfo::OpInfo) with the payload as suffixes and
+//! operands.
 
+use super::crypto::CryptoKind;
+use super::fp::FpKind;
 use super::*;
 use std::fmt;
 
 impl fmt::Display for Val {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "v{}", self.0)
+        write!(f, "%{}", self.0)
+    }
+}
+
+/// Guest register `n` where 31 is SP.
+struct Xsp(u8);
+
+impl fmt::Display for Xsp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            31 => write!(f, "sp"),
+            n => write!(f, "x{n}"),
+        }
+    }
+}
+
+/// Guest register `n` where 31 is XZR.
+struct Xzr(u8);
+
+impl fmt::Display for Xzr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            31 => write!(f, "xzr"),
+            n => write!(f, "x{n}"),
+        }
+    }
+}
+
+/// `[base+off]`.
+struct Addr(Val, i32);
+
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1 {
+            0 => write!(f, "[{}]", self.0),
+            o if o < 0 => write!(f, "[{}-{:#x}]", self.0, -(o as i64)),
+            o => write!(f, "[{}+{:#x}]", self.0, o),
+        }
+    }
+}
+
+fn lower(name: impl fmt::Debug) -> String {
+    format!("{name:?}").to_lowercase()
+}
+
+fn sz(s: Sz) -> u32 {
+    match s {
+        Sz::S32 => 32,
+        Sz::S64 => 64,
+    }
+}
+
+fn cond(c: CondCode) -> &'static str {
+    [
+        "eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", "al", "nv",
+    ][c.0 as usize & 15]
+}
+
+/// The arrangement of a vector op: `16b`, `4s`, `2d`, ...
+fn arrangement(esize: u8, q: bool) -> String {
+    let bits = 8u32 << esize.min(3);
+    let lanes = if q { 128 } else { 64 } / bits;
+    let letter = ["b", "h", "s", "d"][esize.min(3) as usize];
+    format!("{lanes}{letter}")
+}
+
+/// The operation a vector op's packed immediate names (until the vector operations carry typed
+/// payloads, the printer is where the packing is read back).
+fn vec_name(v: &VecFn) -> String {
+    match v.kind {
+        VecKind::Fp => format!("fp.{}", lower(vfp::kind(v.imm))),
+        VecKind::Sat => {
+            let (kind, arg, scalar, elem) = vecsat::parts(v.imm);
+            let form = if scalar {
+                ".scalar"
+            } else if elem {
+                ".elem"
+            } else {
+                ""
+            };
+            format!("{}{form} #{arg}", lower(kind))
+        }
+        VecKind::Crypto => lower(CryptoKind::from_imm(v.imm)),
+        VecKind::HalfCvt => format!("halfcvt #{}", v.imm),
+        k => format!("{} #{:#x}", lower(k), v.imm),
+    }
+}
+
+fn fp_op(f: &mut fmt::Formatter<'_>, o: &fp::FpOp) -> fmt::Result {
+    let ty = lower(o.ty);
+    write!(f, "fp.{}.{ty}", lower(o.kind))?;
+    match o.kind {
+        FpKind::Cvt => write!(f, " v{}.{}, v{}", o.d, lower(o.to), o.n),
+        FpKind::Cmp => {
+            let how = if o.signal { ".e" } else { "" };
+            write!(f, "{how} v{}, ", o.n)?;
+            if o.zero {
+                write!(f, "#0.0")?;
+            } else {
+                write!(f, "v{}", o.m)?;
+            }
+            match o.src {
+                Some(c) if o.cond => write!(f, " if {c}"),
+                _ => Ok(()),
+            }
+        }
+        FpKind::ToInt => {
+            let sign = if o.signed { "s" } else { "u" };
+            let bits = if o.w64 { 64 } else { 32 };
+            write!(f, ".{sign}{bits}.{} v{} #{}", lower(o.round), o.n, o.fbits)
+        }
+        FpKind::FromInt => {
+            let src = o.src.map_or("?".to_string(), |v| v.to_string());
+            let sign = if o.signed { "s" } else { "u" };
+            write!(f, ".{sign}{} v{}, {src} #{}", if o.w64 { 64 } else { 32 }, o.d, o.fbits)
+        }
+        FpKind::Rint => write!(f, ".{} v{}, v{}", lower(o.round), o.d, o.n),
+        FpKind::Abs | FpKind::Neg | FpKind::Sqrt => write!(f, " v{}, v{}", o.d, o.n),
+        FpKind::Madd | FpKind::Msub | FpKind::Nmadd | FpKind::Nmsub => {
+            write!(f, " v{}, v{}, v{}, v{}", o.d, o.n, o.m, o.a)
+        }
+        FpKind::Add
+        | FpKind::Sub
+        | FpKind::Mul
+        | FpKind::Div
+        | FpKind::Nmul
+        | FpKind::Max
+        | FpKind::Min
+        | FpKind::MaxNm
+        | FpKind::MinNm => write!(f, " v{}, v{}, v{}", o.d, o.n, o.m),
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.info().name;
+        match *self {
+            Op::Const(c) => write!(f, "{name} {c:#x}"),
+            Op::GetReg(n) => write!(f, "{name} {}", Xsp(n)),
+            Op::SetReg(n, v) => write!(f, "{name} {}, {v}", Xsp(n)),
+            Op::GetFlags | Op::ReadCounter | Op::ClearExcl | Op::Nop => write!(f, "{name}"),
+            Op::SetFlags(v) | Op::FlagsPacked(v) | Op::Nzcv(v) | Op::Confine(v) => write!(f, "{name} {v}"),
+            Op::GetSys(s) => write!(f, "{name} {}", lower(s)),
+            Op::SetSys(s, v) => write!(f, "{name} {}, {v}", lower(s)),
+            Op::Bin(o, s, a, b) => write!(f, "{}.{} {a}, {b}", lower(o), sz(s)),
+            Op::Un(o, s, a) => write!(f, "{}.{} {a}", lower(o), sz(s)),
+            Op::FlagsSub(s, a, b) | Op::FlagsAdd(s, a, b) => write!(f, "{name}.{} {a}, {b}", sz(s)),
+            Op::FlagsLogic(s, a) => write!(f, "{name}.{} {a}", sz(s)),
+            Op::FlagsAdc(s, a, b, c) | Op::FlagsSbc(s, a, b, c) => write!(f, "{name}.{} {a}, {b}, {c}", sz(s)),
+            Op::CondVal(c, fl) => write!(f, "{name}.{} {fl}", cond(c)),
+            Op::Select(c, fl, a, b) => write!(f, "{name}.{} {fl}, {a}, {b}", cond(c)),
+            Op::Load(t, a, o) => write!(f, "{name}.{} {}", lower(t), Addr(a, o)),
+            Op::Store(l, a, o, v) => write!(f, "{name}.{} {}, {v}", 1u32 << l.0, Addr(a, o)),
+            Op::LoadExcl(l, a) => write!(f, "{name}.{} {}", 1u32 << l.0, Addr(a, 0)),
+            Op::StoreExcl(l, a, v) => write!(f, "{name}.{} {}, {v}", 1u32 << l.0, Addr(a, 0)),
+            Op::AtomicRmw(k, l, a, v) => write!(f, "{name}.{}.{} {}, {v}", lower(k), 1u32 << l.0, Addr(a, 0)),
+            Op::Cas(l, a, e, n) => write!(f, "{name}.{} {}, {e}, {n}", 1u32 << l.0, Addr(a, 0)),
+            Op::Crc32 {
+                castagnoli,
+                size,
+                acc,
+                data,
+            } => {
+                let c = if castagnoli { "c" } else { "" };
+                write!(f, "{name}{c}.{} {acc}, {data}", 1u32 << size.0)
+            }
+            Op::PairHelper { kind, size, a, b, c, n } => write!(
+                f,
+                "{name}.{}.{} {}, {}, {}, [{}]",
+                lower(kind),
+                1u32 << size.0,
+                Xzr(a),
+                Xzr(b),
+                Xzr(c),
+                Xsp(n)
+            ),
+            Op::Fence(k) => write!(f, "{name}.{}", lower(k)),
+            Op::ZeroBlock(a) => write!(f, "{name} {}", Addr(a, 0)),
+            Op::VLoad(l, v, a, o) => write!(f, "{name}.{} v{v}, {}", 1u32 << l.0, Addr(a, o)),
+            Op::VStore(l, v, a, o) => write!(f, "{name}.{} v{v}, {}", 1u32 << l.0, Addr(a, o)),
+            Op::VGetLane { v, size, index, signed } => {
+                let s = if signed { "s" } else { "u" };
+                write!(f, "{name}.{s}{} v{v}[{index}]", 8u32 << size.0)
+            }
+            Op::VSetLane {
+                v,
+                size,
+                index,
+                val,
+                zero_rest,
+            } => {
+                let z = if zero_rest { ".zero" } else { "" };
+                write!(f, "{name}{z}.{} v{v}[{index}], {val}", 8u32 << size.0)
+            }
+            Op::VOp { f: vf, d, n, m } => {
+                write!(
+                    f,
+                    "{name}.{} v{d}, v{n}, v{m}: {}",
+                    arrangement(vf.esize, vf.q),
+                    vec_name(&vf)
+                )
+            }
+            Op::Fp(o) => fp_op(f, &o),
+            Op::InsnStart(pc) => write!(f, "{name} {pc:#x}"),
+            Op::Snapshot(SNAPSHOT_FLAGS, v) => write!(f, "{name} flags, {v}"),
+            Op::Snapshot(n, v) => write!(f, "{name} {}, {v}", Xsp(n)),
+        }
+    }
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Exit::Jump(t) => write!(f, "jump {t:#x}"),
+            Exit::Branch {
+                cond: c,
+                flags,
+                taken,
+                not_taken,
+            } => write!(f, "branch.{} {flags}, {taken:#x}, {not_taken:#x}", cond(c)),
+            Exit::Indirect(v) => write!(f, "indirect {v}"),
+            Exit::Svc { imm, next } => write!(f, "svc #{imm:#x}, {next:#x}"),
+            Exit::Brk { imm, pc } => write!(f, "brk #{imm:#x} at {pc:#x}"),
+            Exit::Undefined { pc } => write!(f, "undefined at {pc:#x}"),
+            Exit::InvalidateCode { addr, next } => write!(f, "ic.ivau {addr}, {next:#x}"),
+        }
     }
 }
 
 impl fmt::Display for Block {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "block {:#x} ({} guest insns):", self.guest_pc, self.guest_len)?;
+        writeln!(f, "block {:#x} ({} guest insns)", self.guest_pc, self.guest_len)?;
         for (i, op) in self.ops.iter().enumerate() {
             if matches!(op, Op::Nop) {
                 continue;
             }
             match op.ty() {
-                Ty::None => writeln!(f, "        {:?}", op)?,
-                _ => writeln!(f, "  v{:<4} = {:?}", i, op)?,
+                Ty::None => writeln!(f, "  {:6}{op}", "")?,
+                Ty::I64 | Ty::Flags => writeln!(f, "  {:<6}{op}", format!("%{i} ="))?,
             }
         }
-        writeln!(f, "  exit {:?}", self.exit)
+        writeln!(f, "  exit {}", self.exit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_form() {
+        let mut b = Builder::unconfined();
+        let x1 = b.reg(1);
+        let k = b.konst(16);
+        let s = b.push(Op::Bin(BinOp::Add, Sz::S64, x1, k));
+        let fl = b.push(Op::FlagsSub(Sz::S32, s, k));
+        let l = b.push(Op::Load(LoadTy::S16, s, -8));
+        b.set_reg(0, l);
+        let exit = Exit::Branch {
+            cond: CondCode(1),
+            flags: fl,
+            taken: 0x1000,
+            not_taken: 0x2000,
+        };
+        let text = b.finish(0x400100, 3, exit, false).to_string();
+        let want = "block 0x400100 (3 guest insns)
+  %0 =  get x1
+  %1 =  const 0x10
+  %2 =  add.64 %0, %1
+  %3 =  flags.sub.32 %2, %1
+  %4 =  load.s16 [%2-0x8]
+        set x0, %4
+  exit branch.ne %3, 0x1000, 0x2000
+";
+        assert_eq!(text, want);
     }
 }

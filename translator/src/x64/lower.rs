@@ -179,32 +179,7 @@ impl Lower<'_> {
         let v = Val(pos);
         let op = self.block.ops[pos as usize];
         let args = op.args();
-        // Ops built from movs leave EFLAGS alone; everything else is assumed to clobber them.
-        let keeps_flags = matches!(
-            op,
-            Op::Const(_)
-                | Op::InsnStart(_)
-                | Op::Snapshot(..)
-                | Op::GetReg(_)
-                | Op::SetReg(..)
-                | Op::SetFlags(_)
-                | Op::GetSys(SysField::Tpidr | SysField::Fpcr)
-                | Op::SetSys(SysField::Tpidr, _)
-                | Op::Load(..)
-                | Op::Store(..)
-                | Op::VGetLane { .. }
-                | Op::VSetLane { .. }
-                | Op::Nop
-                | Op::FlagsSub(..)
-                | Op::FlagsAdd(..)
-                | Op::FlagsLogic(..)
-                | Op::FlagsAdc(..)
-                | Op::FlagsSbc(..)
-                | Op::FlagsPacked(_)
-                | Op::Nzcv(_)
-                | Op::CondVal(..)
-                | Op::Select(..)
-        );
+        let keeps_flags = op.info().host_flags == crate::ir::opinfo::HostFlags::Kept;
         let saved = self.eflags;
         match op {
             Op::VLoad(_, v, ..) | Op::VSetLane { v, .. } => self.vcache.invalidate(v),
