@@ -54,6 +54,8 @@ pub struct CodeCache {
     pages: HashMap<u64, Vec<u64>>,
     jump_cache: Box<[JumpCacheEntry]>,
     opts: LiftOptions,
+    /// The optional host extensions emitted code uses (its entry trampoline's r14 follows them).
+    host: x64::host::HostFeatures,
     generation: u64,
     /// What to log about each translation (see [`DebugLog`]).
     pub log: DebugLog,
@@ -112,7 +114,8 @@ impl CodeCache {
     /// A cache of `size` bytes of executable memory (kept in one piece so rel32 jumps reach).
     pub fn new(size: usize, opts: LiftOptions) -> std::io::Result<Self> {
         let (mem, write) = map_code(size)?;
-        let (code, epi) = x64::trampoline(mem as u64);
+        let host = x64::host::HostFeatures::detect();
+        let (code, epi) = x64::trampoline(mem as u64, host);
         // SAFETY: the mapping is `size` bytes, the trampoline is a few dozen.
         unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), write, code.len()) };
         let code_start = (code.len() + 63) & !63;
@@ -126,6 +129,7 @@ impl CodeCache {
             code_start,
             enter_fn,
             epilogue: mem as u64 + epi as u64,
+            host,
             blocks: HashMap::new(),
             pages: HashMap::new(),
             jump_cache: vec![JumpCacheEntry::default(); JUMP_CACHE_SIZE].into_boxed_slice(),
@@ -195,6 +199,7 @@ impl CodeCache {
         let rt = Runtime {
             epilogue: self.epilogue,
             counter,
+            host: self.host,
         };
         let base = (self.mem as u64) + self.used as u64;
         let mut compiled = x64::compile(&block, base, rt);

@@ -7,9 +7,9 @@
 //! pointer-chasing benchmarks, while a comparison clobbered this way is only recomputed at its
 //! branch). Without BMI1 r14 holds `GUEST_MASK` and the address is `mov` + `and`.
 
+use super::host::HostFeatures;
 use crate::confine::GUEST_MASK;
 use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, VecAssembler};
-use std::sync::OnceLock;
 
 /// What the entry trampoline puts in r14 for the host it runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,21 +30,20 @@ impl Pinned {
     }
 }
 
-/// The form this host uses.
-pub fn pinned() -> Pinned {
-    static P: OnceLock<Pinned> = OnceLock::new();
-    *P.get_or_init(|| {
-        if std::arch::is_x86_feature_detected!("bmi1") {
+impl Pinned {
+    /// The form a host with `host`'s extensions uses.
+    pub fn of(host: HostFeatures) -> Pinned {
+        if host.bmi1 {
             Pinned::Complement
         } else {
             Pinned::Mask
         }
-    })
+    }
 }
 
-/// `d = a & GUEST_MASK`.
-pub fn emit(ops: &mut VecAssembler<X64Relocation>, d: u8, a: u8) {
-    match pinned() {
+/// `d = a & GUEST_MASK`, with r14 holding `pinned`'s value.
+pub fn emit(ops: &mut VecAssembler<X64Relocation>, pinned: Pinned, d: u8, a: u8) {
+    match pinned {
         Pinned::Complement => dynasm!(ops ; .arch x64 ; andn Rq(d), r14, Rq(a)),
         Pinned::Mask => {
             if d != a {

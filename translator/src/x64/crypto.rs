@@ -17,24 +17,6 @@ use super::Lower;
 use crate::ir::crypto::CryptoKind;
 use crate::ir::{VecFn, VecKind};
 use dynasmrt::{dynasm, DynasmApi};
-use std::sync::OnceLock;
-
-/// The host's crypto extensions.
-#[derive(Debug, Clone, Copy)]
-struct HostCrypto {
-    aes: bool,
-    pclmul: bool,
-    sha: bool,
-}
-
-fn host() -> HostCrypto {
-    static HOST: OnceLock<HostCrypto> = OnceLock::new();
-    *HOST.get_or_init(|| HostCrypto {
-        aes: std::arch::is_x86_feature_detected!("aes"),
-        pclmul: std::arch::is_x86_feature_detected!("pclmulqdq"),
-        sha: std::arch::is_x86_feature_detected!("sha"),
-    })
-}
 
 /// The SHA-1 round constant `sha1rnds4` adds for each function (imm8 0..3).
 const SHA1_K: [u32; 4] = [0x5a82_7999, 0x6ed9_eba1, 0x8f1b_bcdc, 0xca62_c1d6];
@@ -43,7 +25,7 @@ impl Lower<'_> {
     /// Lower a crypto op (or 64-bit PMULL) inline; false if it must go to the helper.
     pub(super) fn vec_crypto_inline(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> bool {
         use CryptoKind::*;
-        let h = host();
+        let h = self.rt.host;
         let kind = match f.kind {
             VecKind::Pmull if f.esize == 3 && h.pclmul => {
                 self.load_v(0, n);

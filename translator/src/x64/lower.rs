@@ -388,7 +388,7 @@ impl Lower<'_> {
                 let ra = self.alloc.get(&mut self.ops, a, pos);
                 self.alloc.release_dead(&args, pos);
                 let d = self.def(v, pos, Some(ra));
-                super::confine::emit(&mut self.ops, d, ra);
+                super::confine::emit(&mut self.ops, super::confine::Pinned::of(self.rt.host), d, ra);
             }
             Op::Load(ty, base, o) => {
                 let rb = self.alloc.get(&mut self.ops, base, pos);

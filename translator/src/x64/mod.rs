@@ -14,6 +14,7 @@ pub mod disasm;
 pub mod faultmap;
 mod flags;
 mod fp;
+pub mod host;
 mod lower;
 pub mod regalloc;
 mod vecint;
@@ -35,6 +36,8 @@ pub struct Runtime {
     /// A u64 the block increments each time it runs (each iteration, for a self-loop), within
     /// reach of a rip-relative displacement from the block's code.
     pub counter: Option<u64>,
+    /// The optional host extensions the code may use.
+    pub host: host::HostFeatures,
 }
 
 /// A chainable exit: the `jmp rel32` at `offset` goes to the stub after it until patched to
@@ -346,7 +349,7 @@ impl Lower<'_> {
 
 /// Host code of the entry trampoline `extern "C" fn(cpu: *mut CpuState, code: u64) -> u32` and,
 /// at the returned offset, the epilogue that exits jump to.
-pub fn trampoline(base: u64) -> (Vec<u8>, usize) {
+pub fn trampoline(base: u64, host: host::HostFeatures) -> (Vec<u8>, usize) {
     let mut ops: VecAssembler<X64Relocation> = VecAssembler::new(base as usize);
     let frame = regalloc::FRAME_BYTES;
     dynasm!(ops ; .arch x64
@@ -355,7 +358,7 @@ pub fn trampoline(base: u64) -> (Vec<u8>, usize) {
         ; stmxcsr [rdi + off::HOST_MXCSR]
         ; ldmxcsr [rdi + off::MXCSR]
         ; mov r15, rdi
-        ; mov r14, QWORD confine::pinned().value() as i64
+        ; mov r14, QWORD confine::Pinned::of(host).value() as i64
         ; jmp rsi
     );
     let epi = ops.offset().0;
