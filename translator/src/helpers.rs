@@ -13,7 +13,8 @@ pub extern "C" fn helper_counter() -> u64 {
 }
 
 use crate::cpu::CpuState;
-use crate::ir::{PairKind, RmwKind};
+use crate::ir::PairKind;
+use crate::ops::RmwKind;
 
 /// The new memory value of an LSE read-modify-write of `size` (log2 bytes).
 pub fn rmw(kind: RmwKind, size: crate::ir::Log2, old: u64, val: u64) -> u64 {

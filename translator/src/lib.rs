@@ -10,5 +10,6 @@ pub mod cpu;
 pub mod helpers;
 pub mod ir;
 pub mod lift;
+pub mod ops;
 pub mod opt;
 pub mod x64;

@@ -7,7 +7,7 @@ use super::fields::*;
 use super::inst::*;
 use super::simd_types::*;
 
-fn crypto(op: CryptoOp, w: u32, rm: bool) -> Inst {
+fn crypto(op: CryptoKind, w: u32, rm: bool) -> Inst {
     Inst::Crypto {
         op,
         rd: vr(w, 0),
@@ -18,7 +18,7 @@ fn crypto(op: CryptoOp, w: u32, rm: bool) -> Inst {
 
 /// Cryptographic AES: AESE, AESD, AESMC, AESIMC (size must be 00).
 pub(super) fn aes(w: u32) -> Inst {
-    use CryptoOp::*;
+    use CryptoKind::*;
     if bits(w, 23, 22) != 0 {
         return Inst::Undefined;
     }
@@ -34,7 +34,7 @@ pub(super) fn aes(w: u32) -> Inst {
 
 /// Cryptographic three-register SHA: SHA1C/P/M, SHA1SU0, SHA256H/H2, SHA256SU1.
 pub(super) fn sha3(w: u32) -> Inst {
-    use CryptoOp::*;
+    use CryptoKind::*;
     if bits(w, 23, 22) != 0 {
         return Inst::Undefined;
     }
@@ -53,7 +53,7 @@ pub(super) fn sha3(w: u32) -> Inst {
 
 /// Cryptographic two-register SHA: SHA1H, SHA1SU1, SHA256SU0.
 pub(super) fn sha2(w: u32) -> Inst {
-    use CryptoOp::*;
+    use CryptoKind::*;
     if bits(w, 23, 22) != 0 {
         return Inst::Undefined;
     }
@@ -80,17 +80,17 @@ mod tests {
             rm: VReg(m),
         };
         // aese v1.16b, v2.16b
-        assert_eq!(decode(0x4e28_4841), c(CryptoOp::Aese, 1, 2, 2));
+        assert_eq!(decode(0x4e28_4841), c(CryptoKind::Aese, 1, 2, 2));
         // aesimc v3.16b, v4.16b
-        assert_eq!(decode(0x4e28_7883), c(CryptoOp::Aesimc, 3, 4, 4));
+        assert_eq!(decode(0x4e28_7883), c(CryptoKind::Aesimc, 3, 4, 4));
         // sha1c q0, s1, v2.4s
-        assert_eq!(decode(0x5e02_0020), c(CryptoOp::Sha1c, 0, 1, 2));
+        assert_eq!(decode(0x5e02_0020), c(CryptoKind::Sha1c, 0, 1, 2));
         // sha256h2 q5, q6, v7.4s
-        assert_eq!(decode(0x5e07_50c5), c(CryptoOp::Sha256h2, 5, 6, 7));
+        assert_eq!(decode(0x5e07_50c5), c(CryptoKind::Sha256h2, 5, 6, 7));
         // sha1h s0, s1
-        assert_eq!(decode(0x5e28_0820), c(CryptoOp::Sha1h, 0, 1, 1));
+        assert_eq!(decode(0x5e28_0820), c(CryptoKind::Sha1h, 0, 1, 1));
         // sha256su0 v0.4s, v1.4s
-        assert_eq!(decode(0x5e28_2820), c(CryptoOp::Sha256su0, 0, 1, 1));
+        assert_eq!(decode(0x5e28_2820), c(CryptoKind::Sha256su0, 0, 1, 1));
         // size != 00 and opcode 111 are unallocated
         assert_eq!(decode(0x5e42_0020), Inst::Undefined);
         assert_eq!(decode(0x5e02_7020), Inst::Undefined);

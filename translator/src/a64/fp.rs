@@ -7,6 +7,7 @@
 use super::fields::*;
 use super::inst::*;
 use super::simd_types::*;
+use crate::ops::FpRound;
 
 /// Scalar FP precision (`ftype`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,33 +16,6 @@ pub enum FpType {
     S,
     /// Double precision (D registers).
     D,
-}
-
-/// Rounding of FRINT* and FCVT*.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FpRounding {
-    /// To nearest, ties to even (N).
-    TieEven,
-    /// Toward +infinity (P).
-    PosInf,
-    /// Toward -infinity (M).
-    NegInf,
-    /// Toward zero (Z).
-    Zero,
-    /// To nearest, ties away from zero (A).
-    TieAway,
-    /// The mode FPCR.RMode selects (FRINTI).
-    Fpcr,
-    /// The mode FPCR.RMode selects, signalling inexact results (FRINTX).
-    FpcrExact,
-    /// FRINT32Z (FEAT_FRINTTS).
-    Int32Z,
-    /// FRINT32X.
-    Int32X,
-    /// FRINT64Z.
-    Int64Z,
-    /// FRINT64X.
-    Int64X,
 }
 
 /// FP data-processing (1 source).
@@ -56,7 +30,7 @@ pub enum Fp1Op {
     /// FCVT to the given precision.
     Cvt(FpType),
     /// FRINT* with the given rounding.
-    Rint(FpRounding),
+    Rint(FpRound),
 }
 
 /// FP data-processing (2 source).
@@ -143,7 +117,7 @@ pub enum FpInst {
     /// FCVT{N,P,M,Z,A}{S,U}, fixed-point FCVTZ{S,U} (`fbits` > 0).
     ToInt {
         ty: FpType,
-        rounding: FpRounding,
+        rounding: FpRound,
         unsigned: bool,
         w: Width,
         fbits: u8,
@@ -153,7 +127,7 @@ pub enum FpInst {
     /// FCVT{N,P,M,Z,A}{S,U} (AdvSIMD scalar): the integer (as wide as the FP type) goes to V`rd`.
     ToIntV {
         ty: FpType,
-        rounding: FpRounding,
+        rounding: FpRound,
         unsigned: bool,
         rd: VReg,
         rn: VReg,
@@ -195,8 +169,8 @@ macro_rules! ty_or_undef {
 
 /// FP data-processing (1 source).
 pub(super) fn dp1(w: u32) -> Inst {
-    use crate::ir::vechalf::HalfCvt as H;
-    use FpRounding::*;
+    use crate::ops::HalfCvt as H;
+    use FpRound::*;
     // FCVT to and from half precision (ftype 11 is H; opc 0001_11 converts to H).
     let half = |op| Inst::HalfCvt {
         op,
@@ -217,16 +191,16 @@ pub(super) fn dp1(w: u32) -> Inst {
         0b000011 => Fp1Op::Sqrt,
         0b000100 => Fp1Op::Cvt(FpType::S),
         0b000101 => Fp1Op::Cvt(FpType::D),
-        0b001000 => Fp1Op::Rint(TieEven),
-        0b001001 => Fp1Op::Rint(PosInf),
-        0b001010 => Fp1Op::Rint(NegInf),
-        0b001011 => Fp1Op::Rint(Zero),
-        0b001100 => Fp1Op::Rint(TieAway),
-        0b001110 => Fp1Op::Rint(FpcrExact),
-        0b010000 => Fp1Op::Rint(Int32Z),
-        0b010001 => Fp1Op::Rint(Int32X),
-        0b010010 => Fp1Op::Rint(Int64Z),
-        0b010011 => Fp1Op::Rint(Int64X),
+        0b001000 => Fp1Op::Rint(N),
+        0b001001 => Fp1Op::Rint(P),
+        0b001010 => Fp1Op::Rint(M),
+        0b001011 => Fp1Op::Rint(Z),
+        0b001100 => Fp1Op::Rint(A),
+        0b001110 => Fp1Op::Rint(X),
+        0b010000 => Fp1Op::Rint(Z32),
+        0b010001 => Fp1Op::Rint(X32),
+        0b010010 => Fp1Op::Rint(Z64),
+        0b010011 => Fp1Op::Rint(X64),
         0b001111 => Fp1Op::Rint(Fpcr),
         _ => return Inst::Undefined,
     };
@@ -351,7 +325,7 @@ pub(super) fn imm(w: u32) -> Inst {
 
 /// Conversion between floating-point and integer (other than FMOV, which has its own row).
 pub(super) fn conv_int(w: u32) -> Inst {
-    use FpRounding::*;
+    use FpRound::*;
     let ty = ty_or_undef!(w);
     let width = width(w);
     let to_int = |rounding, unsigned| {
@@ -366,16 +340,16 @@ pub(super) fn conv_int(w: u32) -> Inst {
         })
     };
     match (bits(w, 20, 19), bits(w, 18, 16)) {
-        (0, 0) => to_int(TieEven, false),
-        (0, 1) => to_int(TieEven, true),
-        (0, 4) => to_int(TieAway, false),
-        (0, 5) => to_int(TieAway, true),
-        (1, 0) => to_int(PosInf, false),
-        (1, 1) => to_int(PosInf, true),
-        (2, 0) => to_int(NegInf, false),
-        (2, 1) => to_int(NegInf, true),
-        (3, 0) => to_int(Zero, false),
-        (3, 1) => to_int(Zero, true),
+        (0, 0) => to_int(N, false),
+        (0, 1) => to_int(N, true),
+        (0, 4) => to_int(A, false),
+        (0, 5) => to_int(A, true),
+        (1, 0) => to_int(P, false),
+        (1, 1) => to_int(P, true),
+        (2, 0) => to_int(M, false),
+        (2, 1) => to_int(M, true),
+        (3, 0) => to_int(Z, false),
+        (3, 1) => to_int(Z, true),
         (0, 2) | (0, 3) => Inst::Fp(FpInst::FromInt {
             ty,
             unsigned: bit(w, 16),
@@ -400,7 +374,7 @@ pub(super) fn conv_fixed(w: u32) -> Inst {
     match (bits(w, 20, 19), bits(w, 18, 16)) {
         (3, 0) | (3, 1) => Inst::Fp(FpInst::ToInt {
             ty,
-            rounding: FpRounding::Zero,
+            rounding: FpRound::Z,
             unsigned: bit(w, 16),
             w: width,
             fbits,
@@ -423,11 +397,11 @@ pub(super) fn conv_fixed(w: u32) -> Inst {
 /// the two elements of V`n`.
 pub(super) fn scalar_pairwise(w: u32) -> Inst {
     let op = match (bit(w, 29), bits(w, 16, 12), bit(w, 23)) {
-        (true, 0b01100, false) => VecFpOp::MaxNmp,
-        (true, 0b01100, true) => VecFpOp::MinNmp,
-        (true, 0b01101, false) => VecFpOp::Addp,
-        (true, 0b01111, false) => VecFpOp::Maxp,
-        (true, 0b01111, true) => VecFpOp::Minp,
+        (true, 0b01100, false) => VfpKind::MaxNmp,
+        (true, 0b01100, true) => VfpKind::MinNmp,
+        (true, 0b01101, false) => VfpKind::Addp,
+        (true, 0b01111, false) => VfpKind::Maxp,
+        (true, 0b01111, true) => VfpKind::Minp,
         _ => return Inst::Undefined,
     };
     Inst::VecFp {
@@ -438,7 +412,7 @@ pub(super) fn scalar_pairwise(w: u32) -> Inst {
         rd: vr(w, 0),
         rn: vr(w, 5),
         rm: vr(w, 5),
-        round: FpRounding::TieEven,
+        round: FpRound::N,
         signed: false,
         index: 0,
     }
@@ -447,7 +421,7 @@ pub(super) fn scalar_pairwise(w: u32) -> Inst {
 /// AdvSIMD scalar two-register miscellaneous: the FP <-> integer conversions, FRECPE,
 /// FRSQRTE, FRECPX and the FP compares with zero; the integer ops of the class.
 pub(super) fn scalar_two_misc(w: u32) -> Inst {
-    use FpRounding::*;
+    use FpRound::*;
     let ty = if bit(w, 22) { FpType::D } else { FpType::S };
     let unsigned = bit(w, 29);
     let (rd, rn) = (vr(w, 0), vr(w, 5));
@@ -459,29 +433,29 @@ pub(super) fn scalar_two_misc(w: u32) -> Inst {
         rd,
         rn,
         rm: rn,
-        round: TieEven,
+        round: N,
         signed: false,
         index: 0,
     };
     match (unsigned, bit(w, 23), bits(w, 16, 12)) {
-        (false, true, 0b11101) => return vec_fp(VecFpOp::Recpe),
-        (true, true, 0b11101) => return vec_fp(VecFpOp::Rsqrte),
-        (false, true, 0b11111) => return vec_fp(VecFpOp::Recpx),
-        (false, true, 0b01100) => return vec_fp(VecFpOp::CmgtZ),
-        (false, true, 0b01101) => return vec_fp(VecFpOp::CmeqZ),
-        (false, true, 0b01110) => return vec_fp(VecFpOp::CmltZ),
-        (true, true, 0b01100) => return vec_fp(VecFpOp::CmgeZ),
-        (true, true, 0b01101) => return vec_fp(VecFpOp::CmleZ),
-        (true, false, 0b10110) if ty == FpType::D => return vec_fp(VecFpOp::Cvtxn),
+        (false, true, 0b11101) => return vec_fp(VfpKind::Recpe),
+        (true, true, 0b11101) => return vec_fp(VfpKind::Rsqrte),
+        (false, true, 0b11111) => return vec_fp(VfpKind::Recpx),
+        (false, true, 0b01100) => return vec_fp(VfpKind::CmgtZ),
+        (false, true, 0b01101) => return vec_fp(VfpKind::CmeqZ),
+        (false, true, 0b01110) => return vec_fp(VfpKind::CmltZ),
+        (true, true, 0b01100) => return vec_fp(VfpKind::CmgeZ),
+        (true, true, 0b01101) => return vec_fp(VfpKind::CmleZ),
+        (true, false, 0b10110) if ty == FpType::D => return vec_fp(VfpKind::Cvtxn),
         _ => {}
     }
     let rounding = match (bit(w, 23), bits(w, 16, 12)) {
         (false, 0b11101) => return Inst::Fp(FpInst::FromIntV { ty, unsigned, rd, rn }),
-        (false, 0b11010) => TieEven,
-        (false, 0b11011) => NegInf,
-        (false, 0b11100) => TieAway,
-        (true, 0b11010) => PosInf,
-        (true, 0b11011) => Zero,
+        (false, 0b11010) => N,
+        (false, 0b11011) => M,
+        (false, 0b11100) => A,
+        (true, 0b11010) => P,
+        (true, 0b11011) => Z,
         _ => return scalar_int_misc(w),
     };
     Inst::Fp(FpInst::ToIntV {
@@ -553,7 +527,7 @@ mod tests {
         assert!(matches!(
             decode(0x1e78_0020),
             Inst::Fp(FpInst::ToInt {
-                rounding: FpRounding::Zero,
+                rounding: FpRound::Z,
                 unsigned: false,
                 w: Width::W32,
                 ..
@@ -578,7 +552,7 @@ mod tests {
             decode(0x5ee1_b800),
             Inst::Fp(FpInst::ToIntV {
                 ty: FpType::D,
-                rounding: FpRounding::Zero,
+                rounding: FpRound::Z,
                 unsigned: false,
                 ..
             })

@@ -3,6 +3,7 @@
 //! Register 31 is resolved here once: a [`Reg`] is X0..X30, XZR or SP, as its encoding declares.
 
 use super::simd_types::*;
+pub use crate::ops::RmwKind;
 
 /// A general-purpose register operand with register 31 already resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -539,7 +540,7 @@ pub enum Inst {
     },
     // AdvSIMD subset.
     Vec3 {
-        op: VecOp3,
+        op: VecKind,
         arr: Arrangement,
         rd: VReg,
         rn: VReg,
@@ -552,7 +553,7 @@ pub enum Inst {
         rn: VReg,
     },
     VecShift {
-        op: VecShiftOp,
+        op: VecKind,
         arr: Arrangement,
         rd: VReg,
         rn: VReg,
@@ -643,7 +644,7 @@ pub enum Inst {
     /// AES, SHA1 and SHA256 instructions: V`d` = f(V`d`, V`n`, V`m`) (`rm` = `rn` for the
     /// two-register forms).
     Crypto {
-        op: CryptoOp,
+        op: CryptoKind,
         rd: VReg,
         rn: VReg,
         rm: VReg,
@@ -659,7 +660,7 @@ pub enum Inst {
     },
     /// AdvSIMD three different: long/wide/narrow ops on halves.
     Vec3Diff {
-        op: VecOpDiff,
+        op: VecKind,
         signed: bool,
         arr: Arrangement,
         rd: VReg,
@@ -704,7 +705,7 @@ pub enum Inst {
     Fp(super::fp::FpInst),
     /// AdvSIMD floating-point vector operation on single (`double == false`) or double lanes.
     VecFp {
-        op: VecFpOp,
+        op: VfpKind,
         double: bool,
         q: bool,
         /// The scalar form: element 0 only, the rest of the register zeroed.
@@ -712,7 +713,7 @@ pub enum Inst {
         rd: VReg,
         rn: VReg,
         rm: VReg,
-        round: super::fp::FpRounding,
+        round: crate::ops::FpRound,
         signed: bool,
         index: u8,
     },
@@ -720,7 +721,7 @@ pub enum Inst {
     VecSat(VecSatInst),
     /// Half-precision conversions: FCVT to/from H, FCVTN/FCVTL(2) with 4H.
     HalfCvt {
-        op: crate::ir::vechalf::HalfCvt,
+        op: crate::ops::HalfCvt,
         rd: VReg,
         rn: VReg,
     },
@@ -736,7 +737,7 @@ pub enum Inst {
     FlagM(FlagMOp),
     /// LSE atomic read-modify-write (LDADD, LDCLR, LDEOR, LDSET, LD[SU]MAX/MIN, SWP): Rt = old.
     AtomicRmw {
-        op: RmwOp,
+        op: RmwKind,
         size: MemSize,
         rs: Reg,
         rt: Reg,
@@ -785,19 +786,4 @@ pub enum FlagMOp {
         /// Source.
         rn: Reg,
     },
-}
-
-/// LSE atomic operations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum RmwOp {
-    Add,
-    Clr,
-    Eor,
-    Set,
-    Smax,
-    Smin,
-    Umax,
-    Umin,
-    Swp,
 }

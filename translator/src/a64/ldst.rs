@@ -221,15 +221,15 @@ pub(super) fn atomic(w: u32) -> Inst {
     let size = MemSize::from_log2(bits(w, 31, 30));
     let (rs, rt, rn) = (rzr(w, 16), rzr(w, 0), rsp(w, 5));
     let op = match (bit(w, 15), bits(w, 14, 12)) {
-        (false, 0) => RmwOp::Add,
-        (false, 1) => RmwOp::Clr,
-        (false, 2) => RmwOp::Eor,
-        (false, 3) => RmwOp::Set,
-        (false, 4) => RmwOp::Smax,
-        (false, 5) => RmwOp::Smin,
-        (false, 6) => RmwOp::Umax,
-        (false, 7) => RmwOp::Umin,
-        (true, 0) => RmwOp::Swp,
+        (false, 0) => RmwKind::Add,
+        (false, 1) => RmwKind::Clr,
+        (false, 2) => RmwKind::Eor,
+        (false, 3) => RmwKind::Set,
+        (false, 4) => RmwKind::Smax,
+        (false, 5) => RmwKind::Smin,
+        (false, 6) => RmwKind::Umax,
+        (false, 7) => RmwKind::Umin,
+        (true, 0) => RmwKind::Swp,
         // LDAPR (RCpc): an ordinary load on x86.
         (true, 4) if bit(w, 23) && !bit(w, 22) && bits(w, 20, 16) == 31 => {
             return Inst::LoadAcquire { size, rt, rn };

@@ -3,9 +3,9 @@
 //! implemented decodes to `Undefined`.
 
 use super::fields::*;
-use super::fp::FpRounding;
 use super::inst::*;
 use super::simd_types::*;
+use crate::ops::FpRound;
 
 fn arr(w: u32) -> Arrangement {
     Arrangement {
@@ -28,7 +28,7 @@ pub(super) fn three_same(w: u32) -> Inst {
     let u = bit(w, 29);
     let a = arr(w);
     let size = a.esize;
-    use VecOp3::*;
+    use VecKind::*;
     let op = match (bits(w, 15, 11), u) {
         (0b00011, false) => [And, Bic, Orr, Orn][size as usize],
         (0b00011, true) => [Eor, Bsl, Bit, Bif][size as usize],
@@ -103,7 +103,7 @@ pub(super) fn two_misc(w: u32) -> Inst {
             return Inst::Undefined;
         }
         return Inst::VecShift {
-            op: VecShiftOp::Ushll,
+            op: VecKind::Ushll,
             arr: a,
             rd: vr(w, 0),
             rn: vr(w, 5),
@@ -146,12 +146,12 @@ pub(super) fn across(w: u32) -> Inst {
             return Inst::Undefined;
         }
         let op = match (bits(w, 16, 12), bit(w, 23)) {
-            (0b01100, false) => VecFpOp::MaxNmv,
-            (0b01100, true) => VecFpOp::MinNmv,
-            (_, false) => VecFpOp::Maxv,
-            (_, true) => VecFpOp::Minv,
+            (0b01100, false) => VfpKind::MaxNmv,
+            (0b01100, true) => VfpKind::MinNmv,
+            (_, false) => VfpKind::Maxv,
+            (_, true) => VfpKind::Minv,
         };
-        return vec_fp(w, op, FpRounding::TieEven, false, 0);
+        return vec_fp(w, op, FpRound::N, false, 0);
     }
     let a = arr(w);
     use VecOp2::*;
@@ -191,8 +191,8 @@ pub(super) fn addp_scalar(w: u32) -> Inst {
 /// `index` carries the fraction bits.
 fn fixed_point_fp(w: u32, scalar: bool) -> Option<Inst> {
     let op = match bits(w, 15, 11) {
-        0b11100 => VecFpOp::FromInt,
-        0b11111 => VecFpOp::ToInt,
+        0b11100 => VfpKind::FromInt,
+        0b11111 => VfpKind::ToInt,
         _ => return None,
     };
     let (immh, immhb) = (bits(w, 22, 19), bits(w, 22, 16));
@@ -215,7 +215,7 @@ fn fixed_point_fp(w: u32, scalar: bool) -> Option<Inst> {
         rd: vr(w, 0),
         rn: vr(w, 5),
         rm: vr(w, 5),
-        round: FpRounding::Zero,
+        round: FpRound::Z,
         signed: !bit(w, 29),
         index: fbits as u8,
     })
@@ -234,7 +234,7 @@ pub(super) fn shift_imm(w: u32) -> Inst {
     let q = bit(w, 30);
     let u = bit(w, 29);
     let ebits = 8u32 << esize;
-    use VecShiftOp::*;
+    use VecKind::*;
     let (op, shift, a) = match (bits(w, 15, 11), u) {
         (0b00000, false) => (Sshr, 2 * ebits - immhb, esize),
         (0b00000, true) => (Ushr, 2 * ebits - immhb, esize),
@@ -390,7 +390,7 @@ pub(super) fn copy(w: u32) -> Inst {
 
 /// ZIP/UZP/TRN.
 pub(super) fn permute(w: u32) -> Inst {
-    use VecOp3::*;
+    use VecKind::*;
     let op = match bits(w, 14, 12) {
         1 => Uzp1,
         2 => Trn1,
@@ -536,7 +536,7 @@ pub(super) fn three_diff(w: u32) -> Inst {
     if let Some(i) = super::simd_sat::three_diff(w, false) {
         return i;
     }
-    use VecOpDiff::*;
+    use VecKind::*;
     let op = match bits(w, 15, 12) {
         0b0000 => AddL,
         0b0001 => AddW,
@@ -567,10 +567,10 @@ pub(super) fn three_diff(w: u32) -> Inst {
     }
 }
 
-fn vec_fp(w: u32, op: VecFpOp, round: FpRounding, signed: bool, index: u8) -> Inst {
+fn vec_fp(w: u32, op: VfpKind, round: FpRound, signed: bool, index: u8) -> Inst {
     let double = bit(w, 22);
     let q = bit(w, 30);
-    if double && !q && !matches!(op, VecFpOp::Cvtl | VecFpOp::Cvtn | VecFpOp::Cvtxn) {
+    if double && !q && !matches!(op, VfpKind::Cvtl | VfpKind::Cvtn | VfpKind::Cvtxn) {
         return Inst::Undefined;
     }
     Inst::VecFp {
@@ -604,15 +604,15 @@ pub(super) fn scalar_three_same(w: u32) -> Inst {
                 ..
             } if matches!(
                 op,
-                VecFpOp::Abd
-                    | VecFpOp::Cmeq
-                    | VecFpOp::Cmge
-                    | VecFpOp::Cmgt
-                    | VecFpOp::Acge
-                    | VecFpOp::Acgt
-                    | VecFpOp::Mulx
-                    | VecFpOp::Recps
-                    | VecFpOp::Rsqrts
+                VfpKind::Abd
+                    | VfpKind::Cmeq
+                    | VfpKind::Cmge
+                    | VfpKind::Cmgt
+                    | VfpKind::Acge
+                    | VfpKind::Acgt
+                    | VfpKind::Mulx
+                    | VfpKind::Recps
+                    | VfpKind::Rsqrts
             ) =>
             {
                 Inst::VecFp {
@@ -636,7 +636,7 @@ pub(super) fn scalar_three_same(w: u32) -> Inst {
     }
     // The vector decoder reads the same fields (Q aside); keep the D-element ops the scalar
     // form has.
-    use VecOp3::*;
+    use VecKind::*;
     match three_same(w | (1 << 30)) {
         Inst::Vec3 { op, arr, rd, rn, rm }
             if arr.esize == 3 && matches!(op, Add | Sub | Cmtst | Cmeq | Cmgt | Cmhi | Cmge | Cmhs | Sshl | Ushl) =>
@@ -655,7 +655,7 @@ pub(super) fn scalar_three_same(w: u32) -> Inst {
 
 /// AdvSIMD three same, floating point (opcode 11xxx).
 fn three_same_fp(w: u32) -> Inst {
-    use VecFpOp::*;
+    use VfpKind::*;
     let op = match (bit(w, 29), bit(w, 23), bits(w, 15, 11)) {
         (false, false, 0b11000) => MaxNm,
         (false, false, 0b11001) => Mla,
@@ -683,59 +683,59 @@ fn three_same_fp(w: u32) -> Inst {
         (true, true, 0b11110) => Minp,
         _ => return Inst::Undefined,
     };
-    vec_fp(w, op, FpRounding::TieEven, false, 0)
+    vec_fp(w, op, FpRound::N, false, 0)
 }
 
 /// AdvSIMD two-register miscellaneous, floating point.
 fn two_misc_fp(w: u32) -> Inst {
-    use FpRounding::*;
-    use VecFpOp::*;
+    use FpRound::*;
+    use VfpKind::*;
     let (u, a) = (bit(w, 29), bit(w, 23));
     let (op, round, signed) = match (u, a, bits(w, 16, 12)) {
-        (false, true, 0b01100) => (CmgtZ, TieEven, false),
-        (false, true, 0b01101) => (CmeqZ, TieEven, false),
-        (false, true, 0b01110) => (CmltZ, TieEven, false),
-        (false, true, 0b01111) => (Abs, TieEven, false),
-        (true, true, 0b01100) => (CmgeZ, TieEven, false),
-        (true, true, 0b01101) => (CmleZ, TieEven, false),
-        (true, true, 0b01111) => (Neg, TieEven, false),
-        (true, true, 0b11111) => (Sqrt, TieEven, false),
-        (false, false, 0b10110) => (Cvtn, TieEven, false),
-        (true, false, 0b10110) => (Cvtxn, TieEven, false),
-        (false, false, 0b10111) => (Cvtl, TieEven, false),
-        (false, false, 0b11000) => (Rint, TieEven, false),
-        (false, false, 0b11001) => (Rint, NegInf, false),
-        (false, true, 0b11000) => (Rint, PosInf, false),
-        (false, true, 0b11001) => (Rint, Zero, false),
-        (true, false, 0b11000) => (Rint, TieAway, false),
-        (true, false, 0b11001) => (Rint, FpcrExact, false),
+        (false, true, 0b01100) => (CmgtZ, N, false),
+        (false, true, 0b01101) => (CmeqZ, N, false),
+        (false, true, 0b01110) => (CmltZ, N, false),
+        (false, true, 0b01111) => (Abs, N, false),
+        (true, true, 0b01100) => (CmgeZ, N, false),
+        (true, true, 0b01101) => (CmleZ, N, false),
+        (true, true, 0b01111) => (Neg, N, false),
+        (true, true, 0b11111) => (Sqrt, N, false),
+        (false, false, 0b10110) => (Cvtn, N, false),
+        (true, false, 0b10110) => (Cvtxn, N, false),
+        (false, false, 0b10111) => (Cvtl, N, false),
+        (false, false, 0b11000) => (Rint, N, false),
+        (false, false, 0b11001) => (Rint, M, false),
+        (false, true, 0b11000) => (Rint, P, false),
+        (false, true, 0b11001) => (Rint, Z, false),
+        (true, false, 0b11000) => (Rint, A, false),
+        (true, false, 0b11001) => (Rint, X, false),
         (true, true, 0b11001) => (Rint, Fpcr, false),
-        (false, false, 0b11110) => (Rint, Int32Z, false),
-        (true, false, 0b11110) => (Rint, Int32X, false),
-        (false, false, 0b11111) => (Rint, Int64Z, false),
-        (true, false, 0b11111) => (Rint, Int64X, false),
-        (false, false, 0b11010) => (ToInt, TieEven, true),
-        (false, false, 0b11011) => (ToInt, NegInf, true),
-        (false, false, 0b11100) => (ToInt, TieAway, true),
-        (false, true, 0b11010) => (ToInt, PosInf, true),
-        (false, true, 0b11011) => (ToInt, Zero, true),
-        (true, false, 0b11010) => (ToInt, TieEven, false),
-        (true, false, 0b11011) => (ToInt, NegInf, false),
-        (true, false, 0b11100) => (ToInt, TieAway, false),
-        (true, true, 0b11010) => (ToInt, PosInf, false),
-        (true, true, 0b11011) => (ToInt, Zero, false),
-        (false, false, 0b11101) => (FromInt, TieEven, true),
-        (true, false, 0b11101) => (FromInt, TieEven, false),
-        (false, true, 0b11101) => (Recpe, TieEven, false),
-        (true, true, 0b11101) => (Rsqrte, TieEven, false),
+        (false, false, 0b11110) => (Rint, Z32, false),
+        (true, false, 0b11110) => (Rint, X32, false),
+        (false, false, 0b11111) => (Rint, Z64, false),
+        (true, false, 0b11111) => (Rint, X64, false),
+        (false, false, 0b11010) => (ToInt, N, true),
+        (false, false, 0b11011) => (ToInt, M, true),
+        (false, false, 0b11100) => (ToInt, A, true),
+        (false, true, 0b11010) => (ToInt, P, true),
+        (false, true, 0b11011) => (ToInt, Z, true),
+        (true, false, 0b11010) => (ToInt, N, false),
+        (true, false, 0b11011) => (ToInt, M, false),
+        (true, false, 0b11100) => (ToInt, A, false),
+        (true, true, 0b11010) => (ToInt, P, false),
+        (true, true, 0b11011) => (ToInt, Z, false),
+        (false, false, 0b11101) => (FromInt, N, true),
+        (true, false, 0b11101) => (FromInt, N, false),
+        (false, true, 0b11101) => (Recpe, N, false),
+        (true, true, 0b11101) => (Rsqrte, N, false),
         // URECPE/URSQRTE: 32-bit lanes only.
-        (false, true, 0b11100) if !bit(w, 22) => (Urecpe, TieEven, false),
-        (true, true, 0b11100) if !bit(w, 22) => (Ursqrte, TieEven, false),
+        (false, true, 0b11100) if !bit(w, 22) => (Urecpe, N, false),
+        (true, true, 0b11100) if !bit(w, 22) => (Ursqrte, N, false),
         _ => return Inst::Undefined,
     };
     // FCVTN/FCVTL with sz == 0 convert between single and half precision.
     if matches!(op, Cvtn | Cvtl) && !bit(w, 22) {
-        use crate::ir::vechalf::HalfCvt as H;
+        use crate::ops::HalfCvt as H;
         let upper = bit(w, 30);
         return Inst::HalfCvt {
             op: if op == Cvtn {
@@ -761,7 +761,7 @@ pub(super) fn by_element(w: u32) -> Inst {
     if let Some(i) = super::simd_int::by_element(w) {
         return i;
     }
-    use VecFpOp::*;
+    use VfpKind::*;
     let op = match (bit(w, 29), bits(w, 15, 12)) {
         (false, 0b0001) => MlaElem,
         (false, 0b0101) => MlsElem,
@@ -775,7 +775,7 @@ pub(super) fn by_element(w: u32) -> Inst {
         0b11 if l == 0 => h,
         _ => return Inst::Undefined,
     } as u8;
-    vec_fp(w, op, FpRounding::TieEven, false, index)
+    vec_fp(w, op, FpRound::N, false, index)
 }
 
 /// The scalar form of a vector FP instruction decoded with Q = 1: element 0 only.
@@ -813,7 +813,7 @@ pub(super) fn scalar_by_element_fp(w: u32) -> Inst {
     // The vector form's fields, Q = 1.
     match by_element((w & !(1 << 28)) | (1 << 30)) {
         i @ Inst::VecFp {
-            op: VecFpOp::MulElem | VecFpOp::MlaElem | VecFpOp::MlsElem | VecFpOp::MulxElem,
+            op: VfpKind::MulElem | VfpKind::MlaElem | VfpKind::MlsElem | VfpKind::MulxElem,
             ..
         } => scalar_fp(i),
         _ => Inst::Undefined,
@@ -849,7 +849,7 @@ pub(super) fn scalar_shift_imm(w: u32) -> Inst {
         return Inst::Undefined;
     }
     let immhb = bits(w, 22, 16);
-    use VecShiftOp::*;
+    use VecKind::*;
     let (op, shift) = match (bits(w, 15, 11), bit(w, 29)) {
         (0b00000, false) => (Sshr, 128 - immhb),
         (0b00000, true) => (Ushr, 128 - immhb),

@@ -17,7 +17,7 @@ fn arr(w: u32) -> Arrangement {
 
 /// AdvSIMD three same: SHSUB/UHSUB, SABD/UABD, SABA/UABA, SMAXP/SMINP.
 pub(super) fn three_same(w: u32) -> Option<Inst> {
-    use VecOp3::*;
+    use VecKind::*;
     let op = match (bits(w, 15, 11), bit(w, 29)) {
         (0b00100, false) => Shsub,
         (0b00100, true) => Uhsub,
@@ -60,7 +60,7 @@ pub(super) fn two_misc(w: u32) -> Option<Inst> {
                 return Some(Inst::Undefined);
             }
             return Some(Inst::VecShift {
-                op: VecShiftOp::Ushll,
+                op: VecKind::Ushll,
                 arr: a,
                 rd: vr(w, 0),
                 rn: vr(w, 5),
@@ -92,7 +92,7 @@ pub(super) fn dot(w: u32) -> Inst {
         return Inst::Undefined;
     }
     Inst::Vec3 {
-        op: if bit(w, 29) { VecOp3::Udot } else { VecOp3::Sdot },
+        op: if bit(w, 29) { VecKind::Udot } else { VecKind::Sdot },
         arr: Arrangement {
             esize: 2,
             q: bit(w, 30),
@@ -201,7 +201,7 @@ mod tests {
         assert!(matches!(
             decode(0x2e20_7544),
             Inst::Vec3 {
-                op: VecOp3::Uabd,
+                op: VecKind::Uabd,
                 arr: Arrangement { esize: 0, q: false },
                 ..
             }
@@ -250,7 +250,7 @@ mod tests {
         assert!(matches!(
             decode(0x2e21_3b21),
             Inst::VecShift {
-                op: VecShiftOp::Ushll,
+                op: VecKind::Ushll,
                 shift: 8,
                 ..
             }
@@ -264,6 +264,6 @@ mod tests {
                 ..
             }
         ));
-        assert!(matches!(decode(0x0e82_9420), Inst::Vec3 { op: VecOp3::Sdot, .. }));
+        assert!(matches!(decode(0x0e82_9420), Inst::Vec3 { op: VecKind::Sdot, .. }));
     }
 }

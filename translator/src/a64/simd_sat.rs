@@ -6,7 +6,7 @@ use super::fields::*;
 use super::inst::*;
 use super::simd_types::*;
 
-fn inst(op: VecSatOp, esize: u32, q: bool, scalar: bool, w: u32, imm: u32, elem: bool) -> Inst {
+fn inst(op: SatKind, esize: u32, q: bool, scalar: bool, w: u32, imm: u32, elem: bool) -> Inst {
     Inst::VecSat(VecSatInst {
         op,
         arr: Arrangement {
@@ -28,7 +28,7 @@ fn inst(op: VecSatOp, esize: u32, q: bool, scalar: bool, w: u32, imm: u32, elem:
 
 /// AdvSIMD (scalar) three same: SQADD, UQADD, SQSUB, UQSUB, [SU]Q[R]SHL, [SU]RSHL, SQ[R]DMULH.
 pub(super) fn three_same(w: u32, scalar: bool) -> Option<Inst> {
-    use VecSatOp::*;
+    use SatKind::*;
     let op = match (bits(w, 15, 11), bit(w, 29)) {
         (0b00001, false) => Sqadd,
         (0b00001, true) => Uqadd,
@@ -62,8 +62,8 @@ pub(super) fn three_same(w: u32, scalar: bool) -> Option<Inst> {
 /// or not implemented.
 pub(super) fn three_same_extra(w: u32, scalar: bool) -> Inst {
     let op = match (bit(w, 29), bits(w, 14, 11)) {
-        (true, 0b0000) => VecSatOp::Sqrdmlah,
-        (true, 0b0001) => VecSatOp::Sqrdmlsh,
+        (true, 0b0000) => SatKind::Sqrdmlah,
+        (true, 0b0001) => SatKind::Sqrdmlsh,
         _ => return Inst::Undefined,
     };
     let size = bits(w, 23, 22);
@@ -89,7 +89,7 @@ pub(super) fn scalar_three_same_extra(w: u32) -> Inst {
 /// AdvSIMD (scalar) two-register miscellaneous: SUQADD, USQADD, SQABS, SQNEG, SQXTN, UQXTN,
 /// SQXTUN.
 pub(super) fn two_misc(w: u32, scalar: bool) -> Option<Inst> {
-    use VecSatOp::*;
+    use SatKind::*;
     let op = match (bits(w, 16, 12), bit(w, 29)) {
         (0b00011, false) => Suqadd,
         (0b00011, true) => Usqadd,
@@ -115,7 +115,7 @@ pub(super) fn two_misc(w: u32, scalar: bool) -> Option<Inst> {
 
 /// AdvSIMD (scalar) shift by immediate: the rounding and saturating shifts.
 pub(super) fn shift_imm(w: u32, scalar: bool) -> Option<Inst> {
-    use VecSatOp::*;
+    use SatKind::*;
     let op = match (bits(w, 15, 11), bit(w, 29)) {
         (0b00100, false) => Srshr,
         (0b00100, true) => Urshr,
@@ -155,7 +155,7 @@ pub(super) fn shift_imm(w: u32, scalar: bool) -> Option<Inst> {
 
 /// AdvSIMD (scalar) three different: SQDMULL, SQDMLAL, SQDMLSL(2).
 pub(super) fn three_diff(w: u32, scalar: bool) -> Option<Inst> {
-    use VecSatOp::*;
+    use SatKind::*;
     let op = match bits(w, 15, 12) {
         0b1001 => Sqdmlal,
         0b1011 => Sqdmlsl,
@@ -179,7 +179,7 @@ pub(super) fn scalar_three_diff(w: u32) -> Inst {
 /// AdvSIMD (scalar) x indexed element: SQDMULL, SQDMLAL, SQDMLSL(2), SQDMULH, SQRDMULH,
 /// SQRDMLAH, SQRDMLSH.
 pub(super) fn by_element(w: u32, scalar: bool) -> Option<Inst> {
-    use VecSatOp::*;
+    use SatKind::*;
     let op = match (bit(w, 29), bits(w, 15, 12)) {
         (false, 0b0011) => Sqdmlal,
         (false, 0b0111) => Sqdmlsl,
@@ -221,37 +221,34 @@ mod tests {
     fn spot_checks() {
         // sqadd v0.16b, v1.16b, v2.16b
         let s = sat(0x4e22_0c20);
-        assert_eq!(
-            (s.op, s.arr.esize, s.arr.q, s.scalar),
-            (VecSatOp::Sqadd, 0, true, false)
-        );
+        assert_eq!((s.op, s.arr.esize, s.arr.q, s.scalar), (SatKind::Sqadd, 0, true, false));
         // uqsub d0, d1, d2
         let s = sat(0x7ee2_2c20);
-        assert_eq!((s.op, s.arr.esize, s.scalar), (VecSatOp::Uqsub, 3, true));
+        assert_eq!((s.op, s.arr.esize, s.scalar), (SatKind::Uqsub, 3, true));
         // sqrshrn2 v0.8h, v1.4s, #3
         let s = sat(0x4f1d_9c20);
-        assert_eq!((s.op, s.arr.esize, s.arr.q, s.imm), (VecSatOp::Sqrshrn, 1, true, 3));
+        assert_eq!((s.op, s.arr.esize, s.arr.q, s.imm), (SatKind::Sqrshrn, 1, true, 3));
         // sqdmulh v0.4s, v1.4s, v2.s[3]
         let s = sat(0x4fa2_c820);
         assert_eq!(
             (s.op, s.arr.esize, s.imm, s.elem, s.rm),
-            (VecSatOp::Sqdmulh, 2, 3, true, VReg(2))
+            (SatKind::Sqdmulh, 2, 3, true, VReg(2))
         );
         // sqdmlal s0, h1, v15.h[7]
         let s = sat(0x5f7f_3820);
         assert_eq!(
             (s.op, s.arr.esize, s.imm, s.scalar, s.rm),
-            (VecSatOp::Sqdmlal, 1, 7, true, VReg(15))
+            (SatKind::Sqdmlal, 1, 7, true, VReg(15))
         );
         // sqxtun b0, h1
         let s = sat(0x7e21_2820);
-        assert_eq!((s.op, s.arr.esize, s.scalar), (VecSatOp::Sqxtun, 0, true));
+        assert_eq!((s.op, s.arr.esize, s.scalar), (SatKind::Sqxtun, 0, true));
         // sqshlu v0.2d, v1.2d, #63
         let s = sat(0x6f7f_6420);
-        assert_eq!((s.op, s.arr.esize, s.imm), (VecSatOp::Sqshlu, 3, 63));
+        assert_eq!((s.op, s.arr.esize, s.imm), (SatKind::Sqshlu, 3, 63));
         // sqrdmlah v0.8h, v1.8h, v2.8h
         let s = sat(0x6e42_8420);
-        assert_eq!((s.op, s.arr.esize), (VecSatOp::Sqrdmlah, 1));
+        assert_eq!((s.op, s.arr.esize), (SatKind::Sqrdmlah, 1));
         // sqadd v0.1d, v1.1d, v2.1d is reserved
         assert_eq!(decode(0x0ee2_0c20), Inst::Undefined);
     }

@@ -7,41 +7,7 @@
 //! Vectors are `u128` with element 0 (byte 0 of the AES state) in the low bits, as in
 //! CpuState.
 
-/// Which cryptographic operation (the `imm` of a [`super::VecKind::Crypto`] op).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-#[allow(missing_docs)]
-pub enum CryptoKind {
-    Aese,
-    Aesd,
-    Aesmc,
-    Aesimc,
-    Sha1c,
-    Sha1p,
-    Sha1m,
-    Sha1h,
-    Sha1su0,
-    Sha1su1,
-    Sha256h,
-    Sha256h2,
-    Sha256su0,
-    Sha256su1,
-}
-
-impl CryptoKind {
-    const ALL: [CryptoKind; 14] = {
-        use CryptoKind::*;
-        [
-            Aese, Aesd, Aesmc, Aesimc, Sha1c, Sha1p, Sha1m, Sha1h, Sha1su0, Sha1su1, Sha256h, Sha256h2, Sha256su0,
-            Sha256su1,
-        ]
-    };
-
-    /// The kind encoded as `imm` by `kind as u64`.
-    pub fn from_imm(imm: u64) -> CryptoKind {
-        Self::ALL[imm as usize]
-    }
-}
+use crate::ops::CryptoKind;
 
 /// Multiplication in GF(2^8) modulo x^8 + x^4 + x^3 + x + 1.
 const fn gmul(mut a: u8, mut b: u8) -> u8 {

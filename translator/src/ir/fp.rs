@@ -10,6 +10,7 @@
 use super::fpenv::{FpEnv, HostMxcsr};
 use super::Val;
 use crate::cpu::CpuState;
+use crate::ops::FpRound;
 
 /// Precision of a scalar FP op.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,35 +20,6 @@ pub enum FpTy {
     S = 0,
     /// 64-bit.
     D = 1,
-}
-
-/// Rounding modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum FpRound {
-    /// Nearest, ties to even.
-    N = 0,
-    /// Toward +infinity.
-    P = 1,
-    /// Toward -infinity.
-    M = 2,
-    /// Toward zero.
-    Z = 3,
-    /// Nearest, ties away from zero.
-    A = 4,
-    /// FPCR.RMode.
-    Fpcr = 5,
-    /// FPCR.RMode, raising IXC when inexact (FRINTX).
-    X = 6,
-    /// FRINT32Z: toward zero, to an integral value in the 32-bit integer range (else the most
-    /// negative one, raising IOC; IXC when inexact).
-    Z32 = 7,
-    /// FRINT32X: FPCR.RMode, 32-bit range.
-    X32 = 8,
-    /// FRINT64Z.
-    Z64 = 9,
-    /// FRINT64X.
-    X64 = 10,
 }
 
 /// Which scalar FP operation.

@@ -3,10 +3,11 @@
 //! (FRSQRTE), `FPRecipStepFused` (FRECPS), `FPRSqrtStepFused` (FRSQRTS), `FPRecpX` (FRECPX),
 //! `UnsignedRecipEstimate` (URECPE), `UnsignedRSqrtEstimate` (URSQRTE) and `FPMulX` (FMULX).
 
-use super::fp::{FpRound, FpTy};
+use super::fp::FpTy;
 use super::fpenv::{FpEnv, HwOp, DZC, IOC, IXC, OFC, UFC};
 use super::fpsem::{fpcr_round, hw, neg_bits, process_nans, unpack, Fmt};
-use super::vfp::VfpKind;
+use crate::ops::FpRound;
+use crate::ops::VfpKind;
 
 /// `RecipEstimate`: `a` in 256..512 (a fixed-point value in [0.5, 1)) to its reciprocal
 /// estimate in 256..512 (in [1, 2)).

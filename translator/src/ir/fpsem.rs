@@ -6,8 +6,9 @@
 //! MXCSR with the guest's rounding mode ([`hw_op`]); [`FpEnv::round`] turns x86's rounding
 //! flags into A64's. NaNs are handled as bit patterns: LLVM treats NaN payloads as unspecified.
 
-use super::fp::{FpKind, FpOp, FpRound, FpTy};
+use super::fp::{FpKind, FpOp, FpTy};
 use super::fpenv::{hw_op, mxcsr_for_fpcr, mxcsr_to_fpsr, FpEnv, HwOp, IOC, IXC};
+use crate::ops::FpRound;
 
 /// The IEEE formats as A64's pseudocode sees them.
 pub(super) trait Fmt: Copy + PartialOrd + std::ops::Neg<Output = Self> {

@@ -17,7 +17,8 @@ pub mod vecsat;
 pub mod verify;
 pub mod vfp;
 
-pub use vecfn::{VecFn, VecKind};
+pub use crate::ops::{RmwKind, VecKind};
+pub use vecfn::VecFn;
 
 /// An SSA value: the index of the op that defines it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -145,22 +146,6 @@ pub enum SysField {
     Tpidr,
     Fpcr,
     Fpsr,
-}
-
-/// Atomic read-modify-write operations (the old value is returned).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum RmwKind {
-    Add,
-    /// mem & !val
-    Clr,
-    Eor,
-    Set,
-    Smax,
-    Smin,
-    Umax,
-    Umin,
-    Swp,
 }
 
 /// Operations on register pairs carried out by a helper on CpuState's registers.

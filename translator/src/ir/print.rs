@@ -13,9 +13,9 @@
 //! prints as its [`OpInfo::name`](super::opinfo::OpInfo) with the payload as suffixes and
 //! operands.
 
-use super::crypto::CryptoKind;
 use super::fp::FpKind;
 use super::*;
+use crate::ops::CryptoKind;
 use std::fmt;
 
 impl fmt::Display for Val {

@@ -3,156 +3,10 @@
 //! not yet lower to SSE (Arm ARM C7, AdvSIMD).
 
 use crate::cpu::CpuState;
+use crate::ops::VecKind;
 
 /// FPSR.QC, the cumulative saturation bit.
 pub const FPSR_QC: u64 = 1 << 27;
-
-/// Which vector operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-#[allow(missing_docs)]
-pub enum VecKind {
-    And,
-    Bic,
-    Orr,
-    Orn,
-    Eor,
-    Bsl,
-    Bit,
-    Bif,
-    Add,
-    Sub,
-    Mul,
-    /// MLA/MLS: d += n * m, d -= n * m.
-    Mla,
-    Mls,
-    /// SSHL/USHL: shift each element by the signed low byte of the other operand's element
-    /// (negative: right, arithmetic for SSHL).
-    Sshl,
-    Ushl,
-    /// Halving adds: (a + b [+ 1]) >> 1 without overflow.
-    Shadd,
-    Uhadd,
-    Srhadd,
-    Urhadd,
-    Cmeq,
-    Cmtst,
-    Cmhs,
-    Cmhi,
-    Cmge,
-    Cmgt,
-    Umax,
-    Umin,
-    Smax,
-    Smin,
-    Umaxp,
-    Uminp,
-    Addp,
-    Zip1,
-    Zip2,
-    Uzp1,
-    Uzp2,
-    Trn1,
-    Trn2,
-    /// Compare against zero: `imm` selects 0 = EQ, 1 = GT, 2 = GE, 3 = LE, 4 = LT.
-    CmpZero,
-    Not,
-    Cnt,
-    Rev64,
-    Rev32,
-    Rev16,
-    Abs,
-    Neg,
-    /// XTN/XTN2 (esize is the destination element size).
-    Xtn,
-    Uaddlv,
-    Umaxv,
-    Uminv,
-    Addv,
-    AddpScalar,
-    Shl,
-    Ushr,
-    Sshr,
-    /// SHRN/SHRN2 (esize is the destination element size).
-    Shrn,
-    /// USHLL/USHLL2 (esize is the source element size).
-    Ushll,
-    /// SSHLL/SSHLL2.
-    Sshll,
-    /// USRA/SSRA: accumulate a shifted-right source.
-    Usra,
-    Ssra,
-    /// SLI/SRI: shift and insert into the destination's kept bits.
-    Sli,
-    Sri,
-    /// Three-different ops: `imm` = (signed as u64); esize is the narrow element size; q picks the
-    /// upper halves ("2" forms).
-    AddL,
-    AddW,
-    SubL,
-    SubW,
-    AbaL,
-    AbdL,
-    MlaL,
-    MlsL,
-    MulL,
-    /// ADDHN/SUBHN(2) (esize is the narrow size; `imm` bit 0 = RADDHN/RSUBHN rounding).
-    AddHn,
-    SubHn,
-    /// MOVI/MVNI: replicate the 64-bit `imm`.
-    Movi,
-    OrrImm,
-    BicImm,
-    /// DUP (element): `imm` = index.
-    DupElem,
-    /// INS (element): `imm` = dst_index | src_index << 8.
-    InsElem,
-    /// EXT: `imm` = byte index.
-    Ext,
-    /// TBL/TBX: `imm` = table length | (tbx << 8); the table is V`n`..V`n+len-1`.
-    Tbl,
-    Tbx,
-    /// A floating-point vector op ([`super::vfp`]): `imm` holds its kind and options.
-    Fp,
-    /// A saturating or rounding integer op ([`super::vecsat`]): `imm` holds its kind and
-    /// options; sets FPSR.QC when a lane saturates.
-    Sat,
-    /// Half-precision conversions ([`super::vechalf`]): `imm` holds the form.
-    HalfCvt,
-    /// An AES/SHA op ([`super::crypto`]): `imm` is its [`super::crypto::CryptoKind`].
-    Crypto,
-    /// PMULL/PMULL2 (esize 0 or 3, the source element size; q picks the upper halves).
-    Pmull,
-    /// PMUL (bytes).
-    Pmul,
-    // The rarer integer ops ([`super::vecint`]).
-    /// SHSUB/UHSUB: halving subtracts.
-    Shsub,
-    Uhsub,
-    /// SABD/UABD: absolute differences; SABA/UABA accumulate them.
-    Sabd,
-    Uabd,
-    Saba,
-    Uaba,
-    Smaxp,
-    Sminp,
-    Cls,
-    Clz,
-    /// RBIT (bytes).
-    Rbit,
-    /// SADDLP/UADDLP, SADALP/UADALP (esize is the source element size).
-    Saddlp,
-    Uaddlp,
-    Sadalp,
-    Uadalp,
-    Smaxv,
-    Sminv,
-    /// SADDLV (esize is the source element size).
-    Saddlv,
-    /// SDOT/UDOT (esize 2): S lanes += dot products of four bytes.
-    Sdot,
-    Udot,
-}
 
 /// A vector operation with its element size (log2 bytes), width and immediate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,7 +113,7 @@ impl VecFn {
             OrrImm => d | ((self.imm as u128) | ((self.imm as u128) << 64)),
             BicImm => d & !((self.imm as u128) | ((self.imm as u128) << 64)),
             Not => !n,
-            Crypto => super::crypto::eval(super::crypto::CryptoKind::from_imm(self.imm), n, m, d),
+            Crypto => super::crypto::eval(crate::ops::CryptoKind::from_imm(self.imm), n, m, d),
             Pmull => return super::crypto::pmull(es, self.q, n, m),
             Pmul => super::crypto::pmul(n, m),
             Ext => {

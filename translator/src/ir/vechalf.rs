@@ -7,6 +7,7 @@
 //! no host FP state is involved.
 
 use super::fpenv::{IDC, IOC, IXC, OFC, UFC};
+use crate::ops::HalfCvt;
 
 /// FPCR.AHP.
 const FPCR_AHP: u64 = 1 << 26;
@@ -14,42 +15,6 @@ const FPCR_AHP: u64 = 1 << 26;
 const FPCR_DN: u64 = 1 << 25;
 /// FPCR.FZ.
 const FPCR_FZ: u64 = 1 << 24;
-
-/// The operation, in [`super::vecfn::VecFn::imm`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum HalfCvt {
-    /// FCVT Hd, Sn / Hd, Dn (`double`: from D).
-    ScalarToHalf { double: bool },
-    /// FCVT Sd, Hn / Dd, Hn.
-    ScalarFromHalf { double: bool },
-    /// FCVTN/FCVTN2 4S -> 4H (`upper`: into the upper half, keeping the lower).
-    Narrow { upper: bool },
-    /// FCVTL/FCVTL2 4H -> 4S (`upper`: from the upper half).
-    Long { upper: bool },
-}
-
-impl HalfCvt {
-    /// The immediate encoding.
-    pub fn imm(self) -> u64 {
-        match self {
-            HalfCvt::ScalarToHalf { double } => double as u64,
-            HalfCvt::ScalarFromHalf { double } => 2 | double as u64,
-            HalfCvt::Narrow { upper } => 4 | upper as u64,
-            HalfCvt::Long { upper } => 6 | upper as u64,
-        }
-    }
-
-    fn from_imm(imm: u64) -> HalfCvt {
-        let b = imm & 1 == 1;
-        match imm >> 1 & 3 {
-            0 => HalfCvt::ScalarToHalf { double: b },
-            1 => HalfCvt::ScalarFromHalf { double: b },
-            2 => HalfCvt::Narrow { upper: b },
-            _ => HalfCvt::Long { upper: b },
-        }
-    }
-}
 
 /// Format parameters: exponent bits, fraction bits.
 #[derive(Clone, Copy)]

@@ -2,7 +2,8 @@
 //! CLS, CLZ, RBIT, SADDLP, SADALP, SMAXV, SADDLV, SDOT/UDOT) and of the by-element operand, in
 //! plain Rust, for the interpreter and `helper_vec`.
 
-use super::vecfn::{lanes, pack, sx, VecFn, VecKind};
+use super::vecfn::{lanes, pack, sx, VecFn};
+use crate::ops::VecKind;
 
 /// `VecFn::imm` flag of the by-element forms (MUL, MLA, MLS, the long multiplies, SDOT/UDOT):
 /// the second operand is element `(imm >> ELEM_SHIFT) & 15` of V`m`, in every lane.

@@ -5,51 +5,7 @@
 //! sets FPSR.QC when any lane saturated.
 
 use super::vecfn::{lanes, pack, sx, VecFn};
-
-/// Which saturating/rounding operation (the A64 mnemonic; see `a64::VecSatOp`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-#[allow(missing_docs)]
-pub enum SatKind {
-    Sqadd,
-    Uqadd,
-    Sqsub,
-    Uqsub,
-    Sqshl,
-    Uqshl,
-    Sqrshl,
-    Uqrshl,
-    Srshl,
-    Urshl,
-    Sqdmulh,
-    Sqrdmulh,
-    Sqrdmlah,
-    Sqrdmlsh,
-    Suqadd,
-    Usqadd,
-    Sqabs,
-    Sqneg,
-    Sqxtn,
-    Uqxtn,
-    Sqxtun,
-    SqshlImm,
-    UqshlImm,
-    Sqshlu,
-    Srshr,
-    Urshr,
-    Srsra,
-    Ursra,
-    Rshrn,
-    Sqshrn,
-    Sqrshrn,
-    Uqshrn,
-    Uqrshrn,
-    Sqshrun,
-    Sqrshrun,
-    Sqdmull,
-    Sqdmlal,
-    Sqdmlsl,
-}
+use crate::ops::SatKind;
 
 /// The last [`SatKind`], for decoding the immediate.
 const LAST: u8 = SatKind::Sqdmlsl as u8;

@@ -3,71 +3,10 @@
 //! FABS, FNEG, FSQRT, FRINT*, FCVT* to and from integers, FCVTL, FCVTN, and the by-element
 //! FMUL/FMLA/FMLS): lane by lane with the scalar semantics of [`super::fp`].
 
-use super::fp::{lane, FpKind, FpOp, FpRound, FpTy};
+use super::fp::{lane, FpKind, FpOp, FpTy};
 use super::fpenv::FpEnv;
 use super::vecfn::VecFn;
-
-/// Which vector FP operation (carried in `VecFn::imm` bits 7:0 of a `VecKind::Fp` op).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-#[allow(missing_docs)]
-pub enum VfpKind {
-    Add = 0,
-    Sub,
-    Mul,
-    Div,
-    Max,
-    Min,
-    MaxNm,
-    MinNm,
-    Mla,
-    Mls,
-    Abd,
-    Addp,
-    Maxp,
-    Minp,
-    MaxNmp,
-    MinNmp,
-    Cmeq,
-    Cmge,
-    Cmgt,
-    Acge,
-    Acgt,
-    CmeqZ,
-    CmgeZ,
-    CmgtZ,
-    CmleZ,
-    CmltZ,
-    Abs,
-    Neg,
-    Sqrt,
-    Rint,
-    ToInt,
-    FromInt,
-    /// FCVTL/FCVTL2: single to double (esize is the destination's).
-    Cvtl,
-    /// FCVTN/FCVTN2: double to single (esize is the source's).
-    Cvtn,
-    MulElem,
-    MlaElem,
-    MlsElem,
-    Mulx,
-    MulxElem,
-    Recps,
-    Rsqrts,
-    Recpe,
-    Rsqrte,
-    Recpx,
-    Urecpe,
-    Ursqrte,
-    /// FMAXNMV, FMINNMV, FMAXV, FMINV (four singles).
-    MaxNmv,
-    MinNmv,
-    Maxv,
-    Minv,
-    /// FCVTXN/FCVTXN2 (double to single, rounding to odd; esize is the source's).
-    Cvtxn,
-}
+use crate::ops::{FpRound, VfpKind};
 
 const KINDS: [VfpKind; 51] = {
     use VfpKind::*;

@@ -5,7 +5,7 @@
 use super::{cc, Ctx};
 use crate::a64::fp::*;
 use crate::a64::{Cond, Inst, Width};
-use crate::ir::fp::{FpKind, FpOp, FpRound, FpTy};
+use crate::ir::fp::{FpKind, FpOp, FpTy};
 use crate::ir::{Log2, Op};
 
 fn ty(t: FpType) -> FpTy {
@@ -19,22 +19,6 @@ fn lane(t: FpType) -> Log2 {
     match t {
         FpType::S => Log2(2),
         FpType::D => Log2(3),
-    }
-}
-
-pub(super) fn round(r: FpRounding) -> FpRound {
-    match r {
-        FpRounding::TieEven => FpRound::N,
-        FpRounding::PosInf => FpRound::P,
-        FpRounding::NegInf => FpRound::M,
-        FpRounding::Zero => FpRound::Z,
-        FpRounding::TieAway => FpRound::A,
-        FpRounding::Fpcr => FpRound::Fpcr,
-        FpRounding::FpcrExact => FpRound::X,
-        FpRounding::Int32Z => FpRound::Z32,
-        FpRounding::Int32X => FpRound::X32,
-        FpRounding::Int64Z => FpRound::Z64,
-        FpRounding::Int64X => FpRound::X64,
     }
 }
 
@@ -74,7 +58,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             (f.d, f.n) = (rd.0, rn.0);
             match op {
                 Fp1Op::Cvt(to) => f.to = ty(to),
-                Fp1Op::Rint(r) => f.round = round(r),
+                Fp1Op::Rint(r) => f.round = r,
                 _ => {}
             }
             cx.b.push(Op::Fp(f));
@@ -184,7 +168,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
         } => {
             let mut f = FpOp::new(FpKind::ToInt, ty(t));
             f.n = rn.0;
-            f.round = round(rounding);
+            f.round = rounding;
             f.signed = !unsigned;
             f.w64 = w == Width::W64;
             f.fbits = fbits;
@@ -200,7 +184,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
         } => {
             let mut f = FpOp::new(FpKind::ToInt, ty(t));
             f.n = rn.0;
-            f.round = round(rounding);
+            f.round = rounding;
             f.signed = !unsigned;
             f.w64 = t == FpType::D;
             let v = cx.b.push(Op::Fp(f));

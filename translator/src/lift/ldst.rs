@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::a64::*;
-use crate::ir::{BinOp, Exit, FenceKind, LoadTy, Log2, Op, PairKind, RmwKind, Sz, Val};
+use crate::ir::{BinOp, Exit, FenceKind, LoadTy, Log2, Op, PairKind, Sz, Val};
 
 fn load_ty(kind: LdStKind) -> LoadTy {
     match kind {
@@ -182,18 +182,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
         Inst::AtomicRmw { op, size, rs, rt, rn } => {
             let a = cx.read(rn);
             let v = cx.read(rs);
-            let kind = match op {
-                RmwOp::Add => RmwKind::Add,
-                RmwOp::Clr => RmwKind::Clr,
-                RmwOp::Eor => RmwKind::Eor,
-                RmwOp::Set => RmwKind::Set,
-                RmwOp::Smax => RmwKind::Smax,
-                RmwOp::Smin => RmwKind::Smin,
-                RmwOp::Umax => RmwKind::Umax,
-                RmwOp::Umin => RmwKind::Umin,
-                RmwOp::Swp => RmwKind::Swp,
-            };
-            let old = cx.b.push(Op::AtomicRmw(kind, log2(size), a, v));
+            let old = cx.b.push(Op::AtomicRmw(op, log2(size), a, v));
             cx.write(rt, Width::W64, old);
         }
         Inst::Cas { size, rs, rt, rn } => {

@@ -32,59 +32,7 @@ fn post_increment(cx: &mut Ctx, rn: Reg, base: crate::ir::Val, size: u64, post: 
 pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
     match inst {
         Inst::Vec3 { op, arr, rd, rn, rm } => {
-            use VecOp3 as O;
-            let kind = match op {
-                O::Add => VecKind::Add,
-                O::Sub => VecKind::Sub,
-                O::And => VecKind::And,
-                O::Bic => VecKind::Bic,
-                O::Orr => VecKind::Orr,
-                O::Orn => VecKind::Orn,
-                O::Eor => VecKind::Eor,
-                O::Bsl => VecKind::Bsl,
-                O::Bit => VecKind::Bit,
-                O::Bif => VecKind::Bif,
-                O::Cmeq => VecKind::Cmeq,
-                O::Cmhs => VecKind::Cmhs,
-                O::Cmhi => VecKind::Cmhi,
-                O::Cmge => VecKind::Cmge,
-                O::Cmgt => VecKind::Cmgt,
-                O::Cmtst => VecKind::Cmtst,
-                O::Umaxp => VecKind::Umaxp,
-                O::Uminp => VecKind::Uminp,
-                O::Addp => VecKind::Addp,
-                O::Umax => VecKind::Umax,
-                O::Umin => VecKind::Umin,
-                O::Smax => VecKind::Smax,
-                O::Smin => VecKind::Smin,
-                O::Mul => VecKind::Mul,
-                O::Mla => VecKind::Mla,
-                O::Sshl => VecKind::Sshl,
-                O::Shadd => VecKind::Shadd,
-                O::Uhadd => VecKind::Uhadd,
-                O::Srhadd => VecKind::Srhadd,
-                O::Urhadd => VecKind::Urhadd,
-                O::Ushl => VecKind::Ushl,
-                O::Mls => VecKind::Mls,
-                O::Pmul => VecKind::Pmul,
-                O::Zip1 => VecKind::Zip1,
-                O::Zip2 => VecKind::Zip2,
-                O::Uzp1 => VecKind::Uzp1,
-                O::Uzp2 => VecKind::Uzp2,
-                O::Trn1 => VecKind::Trn1,
-                O::Trn2 => VecKind::Trn2,
-                O::Shsub => VecKind::Shsub,
-                O::Uhsub => VecKind::Uhsub,
-                O::Sabd => VecKind::Sabd,
-                O::Uabd => VecKind::Uabd,
-                O::Saba => VecKind::Saba,
-                O::Uaba => VecKind::Uaba,
-                O::Smaxp => VecKind::Smaxp,
-                O::Sminp => VecKind::Sminp,
-                O::Sdot => VecKind::Sdot,
-                O::Udot => VecKind::Udot,
-            };
-            vop(cx, kind, arr.esize, arr.q, 0, rd, rn, rm);
+            vop(cx, op, arr.esize, arr.q, 0, rd, rn, rm);
         }
         Inst::Vec2 { op, arr, rd, rn } => {
             use VecOp2 as O;
@@ -121,19 +69,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             vop(cx, kind, arr.esize, arr.q, imm, rd, rn, rn);
         }
         Inst::VecShift { op, arr, rd, rn, shift } => {
-            let kind = match op {
-                VecShiftOp::Shl => VecKind::Shl,
-                VecShiftOp::Ushr => VecKind::Ushr,
-                VecShiftOp::Sshr => VecKind::Sshr,
-                VecShiftOp::Shrn => VecKind::Shrn,
-                VecShiftOp::Ushll => VecKind::Ushll,
-                VecShiftOp::Sshll => VecKind::Sshll,
-                VecShiftOp::Usra => VecKind::Usra,
-                VecShiftOp::Ssra => VecKind::Ssra,
-                VecShiftOp::Sli => VecKind::Sli,
-                VecShiftOp::Sri => VecKind::Sri,
-            };
-            vop(cx, kind, arr.esize, arr.q, shift as u64, rd, rn, rn);
+            vop(cx, op, arr.esize, arr.q, shift as u64, rd, rn, rn);
         }
         Inst::VecMoviImm { arr, rd, imm, op } => {
             let kind = match op {
@@ -277,63 +213,10 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             signed,
             index,
         } => {
-            use crate::ir::vfp::{imm, VfpKind as K};
-            use VecFpOp as O;
-            let kind = match op {
-                O::Add => K::Add,
-                O::Sub => K::Sub,
-                O::Mul => K::Mul,
-                O::Div => K::Div,
-                O::Max => K::Max,
-                O::Min => K::Min,
-                O::MaxNm => K::MaxNm,
-                O::MinNm => K::MinNm,
-                O::Mla => K::Mla,
-                O::Mls => K::Mls,
-                O::Abd => K::Abd,
-                O::Addp => K::Addp,
-                O::Maxp => K::Maxp,
-                O::Minp => K::Minp,
-                O::MaxNmp => K::MaxNmp,
-                O::MinNmp => K::MinNmp,
-                O::Cmeq => K::Cmeq,
-                O::Cmge => K::Cmge,
-                O::Cmgt => K::Cmgt,
-                O::Acge => K::Acge,
-                O::Acgt => K::Acgt,
-                O::CmeqZ => K::CmeqZ,
-                O::CmgeZ => K::CmgeZ,
-                O::CmgtZ => K::CmgtZ,
-                O::CmleZ => K::CmleZ,
-                O::CmltZ => K::CmltZ,
-                O::Abs => K::Abs,
-                O::Neg => K::Neg,
-                O::Sqrt => K::Sqrt,
-                O::Rint => K::Rint,
-                O::ToInt => K::ToInt,
-                O::FromInt => K::FromInt,
-                O::Cvtl => K::Cvtl,
-                O::Cvtn => K::Cvtn,
-                O::MulElem => K::MulElem,
-                O::MlaElem => K::MlaElem,
-                O::MlsElem => K::MlsElem,
-                O::Mulx => K::Mulx,
-                O::MulxElem => K::MulxElem,
-                O::Recps => K::Recps,
-                O::Rsqrts => K::Rsqrts,
-                O::Recpe => K::Recpe,
-                O::Rsqrte => K::Rsqrte,
-                O::Recpx => K::Recpx,
-                O::Urecpe => K::Urecpe,
-                O::Ursqrte => K::Ursqrte,
-                O::MaxNmv => K::MaxNmv,
-                O::MinNmv => K::MinNmv,
-                O::Maxv => K::Maxv,
-                O::Minv => K::Minv,
-                O::Cvtxn => K::Cvtxn,
-            };
-            let r = super::fp::round(round);
-            let es = if double || matches!(op, O::Cvtl | O::Cvtn | O::Cvtxn) {
+            use crate::ir::vfp::imm;
+            use crate::ops::VfpKind as K;
+            let r = round;
+            let es = if double || matches!(op, K::Cvtl | K::Cvtn | K::Cvtxn) {
                 3
             } else {
                 2
@@ -343,7 +226,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 VecKind::Fp,
                 es,
                 q,
-                imm(kind, r, signed, index) | (scalar as u64) << 24,
+                imm(op, r, signed, index) | (scalar as u64) << 24,
                 rd,
                 rn,
                 rm,
@@ -353,49 +236,8 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             vop(cx, VecKind::HalfCvt, 1, true, op.imm(), rd, rn, rn);
         }
         Inst::VecSat(s) => {
-            use crate::ir::vecsat::{imm, SatKind as K};
-            use VecSatOp as O;
-            let kind = match s.op {
-                O::Sqadd => K::Sqadd,
-                O::Uqadd => K::Uqadd,
-                O::Sqsub => K::Sqsub,
-                O::Uqsub => K::Uqsub,
-                O::Sqshl => K::Sqshl,
-                O::Uqshl => K::Uqshl,
-                O::Sqrshl => K::Sqrshl,
-                O::Uqrshl => K::Uqrshl,
-                O::Srshl => K::Srshl,
-                O::Urshl => K::Urshl,
-                O::Sqdmulh => K::Sqdmulh,
-                O::Sqrdmulh => K::Sqrdmulh,
-                O::Sqrdmlah => K::Sqrdmlah,
-                O::Sqrdmlsh => K::Sqrdmlsh,
-                O::Suqadd => K::Suqadd,
-                O::Usqadd => K::Usqadd,
-                O::Sqabs => K::Sqabs,
-                O::Sqneg => K::Sqneg,
-                O::Sqxtn => K::Sqxtn,
-                O::Uqxtn => K::Uqxtn,
-                O::Sqxtun => K::Sqxtun,
-                O::SqshlImm => K::SqshlImm,
-                O::UqshlImm => K::UqshlImm,
-                O::Sqshlu => K::Sqshlu,
-                O::Srshr => K::Srshr,
-                O::Urshr => K::Urshr,
-                O::Srsra => K::Srsra,
-                O::Ursra => K::Ursra,
-                O::Rshrn => K::Rshrn,
-                O::Sqshrn => K::Sqshrn,
-                O::Sqrshrn => K::Sqrshrn,
-                O::Uqshrn => K::Uqshrn,
-                O::Uqrshrn => K::Uqrshrn,
-                O::Sqshrun => K::Sqshrun,
-                O::Sqrshrun => K::Sqrshrun,
-                O::Sqdmull => K::Sqdmull,
-                O::Sqdmlal => K::Sqdmlal,
-                O::Sqdmlsl => K::Sqdmlsl,
-            };
-            let i = imm(kind, s.imm, s.scalar, s.elem);
+            use crate::ir::vecsat::imm;
+            let i = imm(s.op, s.imm, s.scalar, s.elem);
             vop(cx, VecKind::Sat, s.arr.esize, s.arr.q, i, s.rd, s.rn, s.rm);
         }
         Inst::VecElem {
@@ -432,27 +274,13 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             rn,
             rm,
         } => {
-            let kind = match op {
-                VecOpDiff::AddL => VecKind::AddL,
-                VecOpDiff::AddW => VecKind::AddW,
-                VecOpDiff::SubL => VecKind::SubL,
-                VecOpDiff::SubW => VecKind::SubW,
-                VecOpDiff::AbaL => VecKind::AbaL,
-                VecOpDiff::AbdL => VecKind::AbdL,
-                VecOpDiff::MlaL => VecKind::MlaL,
-                VecOpDiff::MlsL => VecKind::MlsL,
-                VecOpDiff::MulL => VecKind::MulL,
-                VecOpDiff::AddHn => VecKind::AddHn,
-                VecOpDiff::SubHn => VecKind::SubHn,
-                VecOpDiff::Pmull => VecKind::Pmull,
-            };
             // For the HN forms bit 0 is rounding (U), the inverse of `signed`.
-            let imm = if matches!(op, VecOpDiff::AddHn | VecOpDiff::SubHn) {
+            let imm = if matches!(op, VecKind::AddHn | VecKind::SubHn) {
                 !signed as u64
             } else {
                 signed as u64
             };
-            vop(cx, kind, arr.esize, arr.q, imm, rd, rn, rm);
+            vop(cx, op, arr.esize, arr.q, imm, rd, rn, rm);
         }
         Inst::LdStSingle {
             load,

@@ -3,7 +3,8 @@
 
 use super::Lower;
 use crate::helpers::{helper_crc32, helper_pair};
-use crate::ir::{Log2, Op, PairKind, RmwKind, Val};
+use crate::ir::{Log2, Op, PairKind, Val};
+use crate::ops::RmwKind;
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
 impl Lower<'_> {

@@ -14,8 +14,8 @@
 //! `sha256msg1`; SHA256SU1 is `sha256msg2` after adding W[t-7], which A64 does inside.
 
 use super::Lower;
-use crate::ir::crypto::CryptoKind;
 use crate::ir::{VecFn, VecKind};
+use crate::ops::CryptoKind;
 use dynasmrt::{dynasm, DynasmApi};
 
 /// The SHA-1 round constant `sha1rnds4` adds for each function (imm8 0..3).

@@ -7,8 +7,9 @@
 
 use super::Lower;
 use crate::cpu::off;
-use crate::ir::fp::{helper_fp, FpKind, FpOp, FpRound, FpTy};
+use crate::ir::fp::{helper_fp, FpKind, FpOp, FpTy};
 use crate::ir::Val;
+use crate::ops::FpRound;
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
 /// SSE rounding immediate (bit 3: suppress the precision exception) of a static mode.

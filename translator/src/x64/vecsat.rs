@@ -6,8 +6,9 @@
 use super::Lower;
 use crate::cpu::off;
 use crate::ir::vecfn::FPSR_QC;
-use crate::ir::vecsat::{parts, SatKind};
+use crate::ir::vecsat::parts;
 use crate::ir::{VecFn, VecKind};
+use crate::ops::SatKind;
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
 impl Lower<'_> {

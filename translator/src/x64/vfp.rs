@@ -8,8 +8,9 @@
 use super::Lower;
 use crate::cpu::off;
 use crate::ir::vecfn::helper_vec;
-use crate::ir::vfp::{kind, VfpKind};
+use crate::ir::vfp::kind;
 use crate::ir::{VecFn, VecKind};
+use crate::ops::VfpKind;
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
 /// `vfmadd231pd xmm2, xmm0, xmm1` (VEX.128.66.0F38.W1 B8 /r). Written out because dynasm-rs 5.1
