@@ -7,14 +7,14 @@ use super::fields::*;
 use super::inst::*;
 use super::simd_types::*;
 
+/// The whole-register forms: V`d` = op(V`d`, V`n`, V`m`), `rm` = `rn` for two registers.
 fn crypto(op: CryptoKind, w: u32, rm: bool) -> Inst {
-    Inst::Crypto {
-        op,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, if rm { 16 } else { 5 }),
-    }
+    let rm = vr(w, if rm { 16 } else { 5 });
+    vec(VecKind::Crypto(op), QUAD, vr(w, 0), vr(w, 5), rm)
 }
+
+/// The arrangement of the crypto instructions: whole registers (words, for the SHA ones).
+const QUAD: Arrangement = Arrangement { esize: 2, q: true };
 
 /// Cryptographic AES: AESE, AESD, AESMC, AESIMC (size must be 00).
 pub(super) fn aes(w: u32) -> Inst {
@@ -73,8 +73,9 @@ mod tests {
 
     #[test]
     fn spot_checks() {
-        let c = |op, d, n, m| Inst::Crypto {
-            op,
+        let c = |op, d, n, m| Inst::Vec {
+            op: VecKind::Crypto(op),
+            arr: QUAD,
             rd: VReg(d),
             rn: VReg(n),
             rm: VReg(m),

@@ -172,10 +172,9 @@ pub(super) fn dp1(w: u32) -> Inst {
     use crate::ops::HalfCvt as H;
     use FpRound::*;
     // FCVT to and from half precision (ftype 11 is H; opc 0001_11 converts to H).
-    let half = |op| Inst::HalfCvt {
-        op,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
+    let half = |op| {
+        let a = Arrangement { esize: 1, q: true };
+        vec(VecKind::HalfCvt(op), a, vr(w, 0), vr(w, 5), vr(w, 5))
     };
     match (bits(w, 23, 22), bits(w, 20, 15)) {
         (3, 0b000100) => return half(H::ScalarFromHalf { double: false }),
@@ -393,6 +392,22 @@ pub(super) fn conv_fixed(w: u32) -> Inst {
     }
 }
 
+/// A vector FP op in its scalar form (element 0 only) on one source.
+fn scalar_vec_fp(kind: VfpKind, double: bool, rd: VReg, rn: VReg) -> Inst {
+    let f = VfpOp {
+        kind,
+        round: FpRound::N,
+        signed: false,
+        index: 0,
+        scalar: true,
+    };
+    let a = Arrangement {
+        esize: if double { 3 } else { 2 },
+        q: false,
+    };
+    vec(VecKind::Fp(f), a, rd, rn, rn)
+}
+
 /// AdvSIMD scalar pairwise, floating point: FADDP, FMAXNMP, FMINNMP, FMAXP, FMINP (scalar) on
 /// the two elements of V`n`.
 pub(super) fn scalar_pairwise(w: u32) -> Inst {
@@ -404,18 +419,7 @@ pub(super) fn scalar_pairwise(w: u32) -> Inst {
         (true, 0b01111, true) => VfpKind::Minp,
         _ => return Inst::Undefined,
     };
-    Inst::VecFp {
-        op,
-        double: bit(w, 22),
-        q: false,
-        scalar: true,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 5),
-        round: FpRound::N,
-        signed: false,
-        index: 0,
-    }
+    scalar_vec_fp(op, bit(w, 22), vr(w, 0), vr(w, 5))
 }
 
 /// AdvSIMD scalar two-register miscellaneous: the FP <-> integer conversions, FRECPE,
@@ -425,18 +429,7 @@ pub(super) fn scalar_two_misc(w: u32) -> Inst {
     let ty = if bit(w, 22) { FpType::D } else { FpType::S };
     let unsigned = bit(w, 29);
     let (rd, rn) = (vr(w, 0), vr(w, 5));
-    let vec_fp = |op| Inst::VecFp {
-        op,
-        double: ty == FpType::D,
-        q: false,
-        scalar: true,
-        rd,
-        rn,
-        rm: rn,
-        round: N,
-        signed: false,
-        index: 0,
-    };
+    let vec_fp = |op| scalar_vec_fp(op, ty == FpType::D, rd, rn);
     match (unsigned, bit(w, 23), bits(w, 16, 12)) {
         (false, true, 0b11101) => return vec_fp(VfpKind::Recpe),
         (true, true, 0b11101) => return vec_fp(VfpKind::Rsqrte),
@@ -470,22 +463,15 @@ pub(super) fn scalar_two_misc(w: u32) -> Inst {
 /// The integer ops of AdvSIMD scalar two-register miscellaneous (D elements only): compares
 /// against zero, ABS, NEG.
 fn scalar_int_misc(w: u32) -> Inst {
-    use VecOp2::*;
+    use VecKind::*;
     if let Some(i) = super::simd_sat::two_misc(w, true) {
         return i;
     }
     // The vector decoder reads the same fields (Q aside); keep the D-element ops the scalar
     // form has.
     match super::simd::two_misc(w | (1 << 30)) {
-        Inst::Vec2 { op, arr, rd, rn }
-            if arr.esize == 3 && matches!(op, Cmgt0 | Cmge0 | Cmeq0 | Cmle0 | Cmlt0 | Abs | Neg) =>
-        {
-            Inst::Vec2 {
-                op,
-                arr: Arrangement { esize: 3, q: false },
-                rd,
-                rn,
-            }
+        Inst::Vec { op, arr, rd, rn, rm } if arr.esize == 3 && matches!(op, CmpZero(_) | Abs | Neg) => {
+            vec(op, Arrangement { esize: 3, q: false }, rd, rn, rm)
         }
         _ => Inst::Undefined,
     }

@@ -539,45 +539,20 @@ pub enum Inst {
         rn: Reg,
     },
     // AdvSIMD subset.
-    Vec3 {
+    /// An AdvSIMD operation on whole V registers: V`rd` = op(V`rn`, V`rm`, the old V`rd`) with
+    /// arrangement `arr` (`rm` is `rn` where there is one source).
+    Vec {
         op: VecKind,
         arr: Arrangement,
         rd: VReg,
         rn: VReg,
         rm: VReg,
     },
-    Vec2 {
-        op: VecOp2,
-        arr: Arrangement,
-        rd: VReg,
-        rn: VReg,
-    },
-    VecShift {
-        op: VecKind,
-        arr: Arrangement,
-        rd: VReg,
-        rn: VReg,
-        shift: u8,
-    },
-    /// MOVI/MVNI/ORR/BIC (vector, immediate) with the expanded 64-bit pattern.
-    VecMoviImm {
-        arr: Arrangement,
-        rd: VReg,
-        imm: u64,
-        op: VecImmOp,
-    },
     /// DUP (general): replicate a general register into every element.
     DupGeneral {
         arr: Arrangement,
         rd: VReg,
         rn: Reg,
-    },
-    /// DUP (element).
-    DupElement {
-        arr: Arrangement,
-        rd: VReg,
-        rn: VReg,
-        index: u8,
     },
     /// DUP (element, scalar): V[rd] = V[rn].elem[index], the rest zeroed.
     DupScalar {
@@ -592,14 +567,6 @@ pub enum Inst {
         rd: VReg,
         index: u8,
         rn: Reg,
-    },
-    /// INS (element).
-    InsElement {
-        esize: u8,
-        rd: VReg,
-        dst_index: u8,
-        rn: VReg,
-        src_index: u8,
     },
     /// UMOV/SMOV: general = V[rn].elem[index].
     MovToGeneral {
@@ -623,49 +590,6 @@ pub enum Inst {
         size: MemSize,
         rd: VReg,
         rn: VReg,
-    },
-    /// EXT: extract from a pair of vectors.
-    Ext {
-        q: bool,
-        rd: VReg,
-        rn: VReg,
-        rm: VReg,
-        index: u8,
-    },
-    /// TBL/TBX with `len` table registers.
-    Tbl {
-        q: bool,
-        tbx: bool,
-        len: u8,
-        rd: VReg,
-        rn: VReg,
-        rm: VReg,
-    },
-    /// AES, SHA1 and SHA256 instructions: V`d` = f(V`d`, V`n`, V`m`) (`rm` = `rn` for the
-    /// two-register forms).
-    Crypto {
-        op: CryptoKind,
-        rd: VReg,
-        rn: VReg,
-        rm: VReg,
-    },
-    /// AdvSIMD integer op by element: V[d] = f(V[n], V[m].elem[index]) (and the old V[d]).
-    VecElem {
-        op: VecElemOp,
-        arr: Arrangement,
-        rd: VReg,
-        rn: VReg,
-        rm: VReg,
-        index: u8,
-    },
-    /// AdvSIMD three different: long/wide/narrow ops on halves.
-    Vec3Diff {
-        op: VecKind,
-        signed: bool,
-        arr: Arrangement,
-        rd: VReg,
-        rn: VReg,
-        rm: VReg,
     },
     /// LD1-LD4/ST1-ST4 (single structure) of one lane of `count` consecutive registers, or
     /// LD1R-LD4R (replicate to all lanes).
@@ -703,28 +627,6 @@ pub enum Inst {
     },
     /// Scalar floating point (a64/fp.rs).
     Fp(super::fp::FpInst),
-    /// AdvSIMD floating-point vector operation on single (`double == false`) or double lanes.
-    VecFp {
-        op: VfpKind,
-        double: bool,
-        q: bool,
-        /// The scalar form: element 0 only, the rest of the register zeroed.
-        scalar: bool,
-        rd: VReg,
-        rn: VReg,
-        rm: VReg,
-        round: crate::ops::FpRound,
-        signed: bool,
-        index: u8,
-    },
-    /// AdvSIMD saturating and rounding integer operations.
-    VecSat(VecSatInst),
-    /// Half-precision conversions: FCVT to/from H, FCVTN/FCVTL(2) with 4H.
-    HalfCvt {
-        op: crate::ops::HalfCvt,
-        rd: VReg,
-        rn: VReg,
-    },
     /// CRC32B/H/W/X and CRC32CB/H/W/X.
     Crc32 {
         castagnoli: bool,

@@ -47,7 +47,7 @@ pub(super) fn three_same(w: u32) -> Inst {
         (0b10100, true) => Umaxp,
         (0b10101, true) => Uminp,
         (0b10111, false) => Addp,
-        (0b10011, false) => Mul,
+        (0b10011, false) => Mul(Second::Vector),
         (0b10011, true) if size == 0 => Pmul,
         (0b01000, false) => Sshl,
         (0b01000, true) => Ushl,
@@ -55,8 +55,8 @@ pub(super) fn three_same(w: u32) -> Inst {
         (0b00000, true) => Uhadd,
         (0b00010, false) => Srhadd,
         (0b00010, true) => Urhadd,
-        (0b10010, false) => Mla,
-        (0b10010, true) => Mls,
+        (0b10010, false) => Mla(Second::Vector),
+        (0b10010, true) => Mls(Second::Vector),
         _ => return Inst::Undefined,
     };
     let logical = matches!(op, And | Bic | Orr | Orn | Eor | Bsl | Bit | Bif);
@@ -66,21 +66,15 @@ pub(super) fn three_same(w: u32) -> Inst {
         && (!a.q
             || matches!(
                 op,
-                Smax | Umax | Smin | Umin | Umaxp | Uminp | Mul | Mla | Mls | Shadd | Uhadd | Srhadd | Urhadd
+                Smax | Umax | Smin | Umin | Umaxp | Uminp | Mul(_) | Mla(_) | Mls(_) | Shadd | Uhadd | Srhadd | Urhadd
             ))
     {
         return Inst::Undefined;
     }
-    if matches!(op, Mul | Mla | Mls) && a.esize == 3 {
+    if matches!(op, Mul(_) | Mla(_) | Mls(_)) && a.esize == 3 {
         return Inst::Undefined;
     }
-    Inst::Vec3 {
-        op,
-        arr: a,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 16),
-    }
+    vec(op, a, vr(w, 0), vr(w, 5), vr(w, 16))
 }
 
 /// AdvSIMD two-register miscellaneous.
@@ -102,26 +96,20 @@ pub(super) fn two_misc(w: u32) -> Inst {
         if a.esize == 3 {
             return Inst::Undefined;
         }
-        return Inst::VecShift {
-            op: VecKind::Ushll,
-            arr: a,
-            rd: vr(w, 0),
-            rn: vr(w, 5),
-            shift: 8 << a.esize,
-        };
+        return vec(VecKind::Ushll(8 << a.esize), a, vr(w, 0), vr(w, 5), vr(w, 5));
     }
-    use VecOp2::*;
+    use VecKind::*;
     let op = match (bits(w, 16, 12), u) {
         (0b00000, false) if a.esize < 3 => Rev64,
         (0b00000, true) if a.esize < 2 => Rev32,
         (0b00001, false) if a.esize < 1 => Rev16,
         (0b00101, false) if a.esize == 0 => Cnt,
         (0b00101, true) if a.esize == 0 => Not,
-        (0b01000, false) => Cmgt0,
-        (0b01000, true) => Cmge0,
-        (0b01001, false) => Cmeq0,
-        (0b01001, true) => Cmle0,
-        (0b01010, false) => Cmlt0,
+        (0b01000, false) => CmpZero(ZeroCmp::Gt),
+        (0b01000, true) => CmpZero(ZeroCmp::Ge),
+        (0b01001, false) => CmpZero(ZeroCmp::Eq),
+        (0b01001, true) => CmpZero(ZeroCmp::Le),
+        (0b01010, false) => CmpZero(ZeroCmp::Lt),
         (0b01011, false) => Abs,
         (0b01011, true) => Neg,
         (0b10010, false) if a.esize < 3 => Xtn,
@@ -130,12 +118,7 @@ pub(super) fn two_misc(w: u32) -> Inst {
     if a.esize == 3 && !a.q && !matches!(op, Xtn) {
         return Inst::Undefined;
     }
-    Inst::Vec2 {
-        op,
-        arr: a,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-    }
+    vec(op, a, vr(w, 0), vr(w, 5), vr(w, 5))
 }
 
 /// AdvSIMD across lanes.
@@ -154,7 +137,7 @@ pub(super) fn across(w: u32) -> Inst {
         return vec_fp(w, op, FpRound::N, false, 0);
     }
     let a = arr(w);
-    use VecOp2::*;
+    use VecKind::*;
     let op = match (bits(w, 16, 12), bit(w, 29)) {
         (0b00011, true) => Uaddlv,
         (0b00011, false) => Saddlv,
@@ -168,22 +151,13 @@ pub(super) fn across(w: u32) -> Inst {
     if a.esize == 3 || (a.esize == 2 && !a.q) {
         return Inst::Undefined;
     }
-    Inst::Vec2 {
-        op,
-        arr: a,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-    }
+    vec(op, a, vr(w, 0), vr(w, 5), vr(w, 5))
 }
 
 /// ADDP (scalar), D form.
 pub(super) fn addp_scalar(w: u32) -> Inst {
-    Inst::Vec2 {
-        op: VecOp2::AddpScalar,
-        arr: Arrangement { esize: 3, q: true },
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-    }
+    let a = Arrangement { esize: 3, q: true };
+    vec(VecKind::AddpScalar, a, vr(w, 0), vr(w, 5), vr(w, 5))
 }
 
 /// AdvSIMD shift by immediate (immh != 0).
@@ -207,18 +181,14 @@ fn fixed_point_fp(w: u32, scalar: bool) -> Option<Inst> {
     if double && !q && !scalar {
         return Some(Inst::Undefined);
     }
-    Some(Inst::VecFp {
-        op,
-        double,
-        q,
-        scalar,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 5),
+    let f = VfpOp {
+        kind: op,
         round: FpRound::Z,
         signed: !bit(w, 29),
         index: fbits as u8,
-    })
+        scalar,
+    };
+    Some(vec_fp_inst(f, double, q, vr(w, 0), vr(w, 5), vr(w, 5)))
 }
 
 pub(super) fn shift_imm(w: u32) -> Inst {
@@ -235,7 +205,7 @@ pub(super) fn shift_imm(w: u32) -> Inst {
     let u = bit(w, 29);
     let ebits = 8u32 << esize;
     use VecKind::*;
-    let (op, shift, a) = match (bits(w, 15, 11), u) {
+    let (op, shift, a): (fn(u8) -> VecKind, u32, u32) = match (bits(w, 15, 11), u) {
         (0b00000, false) => (Sshr, 2 * ebits - immhb, esize),
         (0b00000, true) => (Ushr, 2 * ebits - immhb, esize),
         (0b01010, false) => (Shl, immhb - ebits, esize),
@@ -248,16 +218,11 @@ pub(super) fn shift_imm(w: u32) -> Inst {
         (0b10100, true) if esize < 3 => (Ushll, immhb - ebits, esize),
         _ => return Inst::Undefined,
     };
-    if esize == 3 && !q && !matches!(op, Shrn | Sshll | Ushll) {
+    let op = op(shift as u8);
+    if esize == 3 && !q && !matches!(op, Shrn(_) | Sshll(_) | Ushll(_)) {
         return Inst::Undefined;
     }
-    Inst::VecShift {
-        op,
-        arr: Arrangement { esize: a as u8, q },
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        shift: shift as u8,
-    }
+    vec(op, Arrangement { esize: a as u8, q }, vr(w, 0), vr(w, 5), vr(w, 5))
 }
 
 /// AdvSIMD modified immediate (MOVI/MVNI/ORR/BIC; the FMOV forms are not implemented yet).
@@ -275,21 +240,11 @@ pub(super) fn modified_imm(w: u32) -> Inst {
         return match (op, q) {
             (false, _) => {
                 let s = super::fp::vfp_expand_imm(imm8, super::fp::FpType::S);
-                Inst::VecMoviImm {
-                    arr: Arrangement { esize: 0, q },
-                    rd,
-                    imm: s | (s << 32),
-                    op: VecImmOp::Movi,
-                }
+                vec(VecKind::Movi(s | (s << 32)), Arrangement { esize: 0, q }, rd, rd, rd)
             }
             (true, true) => {
                 let d = super::fp::vfp_expand_imm(imm8, super::fp::FpType::D);
-                Inst::VecMoviImm {
-                    arr: Arrangement { esize: 0, q },
-                    rd,
-                    imm: d,
-                    op: VecImmOp::Movi,
-                }
+                vec(VecKind::Movi(d), Arrangement { esize: 0, q }, rd, rd, rd)
             }
             (true, false) => Inst::Undefined,
         };
@@ -301,28 +256,15 @@ pub(super) fn modified_imm(w: u32) -> Inst {
     let rd = vr(w, 0);
     // cmode<0> == 1 and cmode < 0b1100 are ORR/BIC; the rest MOVI/MVNI.
     let orr_bic = cmode & 1 == 1 && cmode < 0b1100;
-    let (op_kind, imm) = match (orr_bic, op) {
-        (true, false) => (VecImmOp::Orr, imm),
-        (true, true) => (VecImmOp::Bic, imm),
-        (false, false) => (VecImmOp::Movi, imm),
-        (false, true) if cmode == 0b1110 => (VecImmOp::Movi, imm),
-        (false, true) => (VecImmOp::Movi, !imm),
+    // MOVI Dd, #imm (op, cmode 1110, no Q) is the scalar form: the same, 64 bits.
+    let kind = match (orr_bic, op) {
+        (true, false) => VecKind::OrrImm(imm),
+        (true, true) => VecKind::BicImm(imm),
+        (false, false) => VecKind::Movi(imm),
+        (false, true) if cmode == 0b1110 => VecKind::Movi(imm),
+        (false, true) => VecKind::Movi(!imm),
     };
-    if op && cmode == 0b1110 && !q {
-        // MOVI Dd, #imm: the scalar form.
-        return Inst::VecMoviImm {
-            arr: a,
-            rd,
-            imm,
-            op: op_kind,
-        };
-    }
-    Inst::VecMoviImm {
-        arr: a,
-        rd,
-        imm,
-        op: op_kind,
-    }
+    vec(kind, a, rd, rd, rd)
 }
 
 /// AdvSIMD copy: DUP, INS, UMOV, SMOV.
@@ -342,21 +284,20 @@ pub(super) fn copy(w: u32) -> Inst {
             return Inst::Undefined;
         }
         let src_index = (imm4 >> esize) as u8;
-        return Inst::InsElement {
-            esize: esz,
-            rd,
-            dst_index: index,
-            rn: vr(w, 5),
-            src_index,
+        let op = VecKind::InsElem {
+            dst: index,
+            src: src_index,
         };
+        return vec(op, Arrangement { esize: esz, q: true }, rd, vr(w, 5), vr(w, 5));
     }
     match imm4 {
-        0 if esize != 3 || q => Inst::DupElement {
-            arr: Arrangement { esize: esz, q },
+        0 if esize != 3 || q => vec(
+            VecKind::DupElem(index),
+            Arrangement { esize: esz, q },
             rd,
-            rn: vr(w, 5),
-            index,
-        },
+            vr(w, 5),
+            vr(w, 5),
+        ),
         1 if esize != 3 || q => Inst::DupGeneral {
             arr: Arrangement { esize: esz, q },
             rd,
@@ -404,13 +345,7 @@ pub(super) fn permute(w: u32) -> Inst {
     if a.esize == 3 && !a.q {
         return Inst::Undefined;
     }
-    Inst::Vec3 {
-        op,
-        arr: a,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 16),
-    }
+    vec(op, a, vr(w, 0), vr(w, 5), vr(w, 16))
 }
 
 /// EXT.
@@ -420,25 +355,33 @@ pub(super) fn ext(w: u32) -> Inst {
     if !q && index >= 8 {
         return Inst::Undefined;
     }
-    Inst::Ext {
-        q,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 16),
-        index,
-    }
+    vec(
+        VecKind::Ext(index),
+        Arrangement { esize: 0, q },
+        vr(w, 0),
+        vr(w, 5),
+        vr(w, 16),
+    )
 }
 
 /// TBL/TBX.
 pub(super) fn tbl(w: u32) -> Inst {
-    Inst::Tbl {
-        q: bit(w, 30),
-        tbx: bit(w, 12),
-        len: bits(w, 14, 13) as u8 + 1,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 16),
-    }
+    let len = bits(w, 14, 13) as u8 + 1;
+    let op = if bit(w, 12) {
+        VecKind::Tbx { len }
+    } else {
+        VecKind::Tbl { len }
+    };
+    vec(
+        op,
+        Arrangement {
+            esize: 0,
+            q: bit(w, 30),
+        },
+        vr(w, 0),
+        vr(w, 5),
+        vr(w, 16),
+    )
 }
 
 /// LD1/ST1 (multiple structures), with or without post-index.
@@ -537,19 +480,30 @@ pub(super) fn three_diff(w: u32) -> Inst {
         return i;
     }
     use VecKind::*;
+    let signed = !bit(w, 29);
     let op = match bits(w, 15, 12) {
-        0b0000 => AddL,
-        0b0001 => AddW,
-        0b0010 => SubL,
-        0b0011 => SubW,
-        0b0101 => AbaL,
-        0b0111 => AbdL,
-        0b1000 => MlaL,
-        0b1010 => MlsL,
-        0b1100 => MulL,
-        0b0100 => AddHn,
-        0b0110 => SubHn,
-        0b1110 if !bit(w, 29) => Pmull,
+        0b0000 => AddL { signed },
+        0b0001 => AddW { signed },
+        0b0010 => SubL { signed },
+        0b0011 => SubW { signed },
+        0b0101 => AbaL { signed },
+        0b0111 => AbdL { signed },
+        0b1000 => MlaL {
+            signed,
+            m: Second::Vector,
+        },
+        0b1010 => MlsL {
+            signed,
+            m: Second::Vector,
+        },
+        0b1100 => MulL {
+            signed,
+            m: Second::Vector,
+        },
+        // U is the rounding of RADDHN/RSUBHN.
+        0b0100 => AddHn { round: !signed },
+        0b0110 => SubHn { round: !signed },
+        0b1110 if signed => Pmull,
         _ => return Inst::Undefined,
     };
     let a = arr(w);
@@ -557,14 +511,7 @@ pub(super) fn three_diff(w: u32) -> Inst {
     if (op == Pmull && (a.esize == 1 || a.esize == 2)) || (op != Pmull && a.esize == 3) {
         return Inst::Undefined;
     }
-    Inst::Vec3Diff {
-        op,
-        signed: !bit(w, 29),
-        arr: a,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 16),
-    }
+    vec(op, a, vr(w, 0), vr(w, 5), vr(w, 16))
 }
 
 fn vec_fp(w: u32, op: VfpKind, round: FpRound, signed: bool, index: u8) -> Inst {
@@ -573,18 +520,22 @@ fn vec_fp(w: u32, op: VfpKind, round: FpRound, signed: bool, index: u8) -> Inst 
     if double && !q && !matches!(op, VfpKind::Cvtl | VfpKind::Cvtn | VfpKind::Cvtxn) {
         return Inst::Undefined;
     }
-    Inst::VecFp {
-        op,
-        double,
-        q,
-        scalar: false,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 16),
+    let f = VfpOp {
+        kind: op,
         round,
         signed,
         index,
-    }
+        scalar: false,
+    };
+    vec_fp_inst(f, double, q, vr(w, 0), vr(w, 5), vr(w, 16))
+}
+
+/// A vector FP instruction on doubles or singles (FCVTL, FCVTN, FCVTXN: esize is the double
+/// side's).
+fn vec_fp_inst(f: VfpOp, double: bool, q: bool, rd: VReg, rn: VReg, rm: VReg) -> Inst {
+    let wide = matches!(f.kind, VfpKind::Cvtl | VfpKind::Cvtn | VfpKind::Cvtxn);
+    let esize = if double || wide { 3 } else { 2 };
+    vec(VecKind::Fp(f), Arrangement { esize, q }, rd, rn, rm)
 }
 
 /// AdvSIMD scalar three same: the D-element integer ops and the FP ops on one element.
@@ -592,41 +543,21 @@ pub(super) fn scalar_three_same(w: u32) -> Inst {
     if bits(w, 15, 14) == 0b11 {
         // The same operations as the vector form, on element 0 only.
         return match three_same_fp(w | (1 << 30)) {
-            Inst::VecFp {
-                op,
-                double,
-                round,
-                signed,
-                index,
-                rd,
-                rn,
-                rm,
-                ..
-            } if matches!(
-                op,
-                VfpKind::Abd
-                    | VfpKind::Cmeq
-                    | VfpKind::Cmge
-                    | VfpKind::Cmgt
-                    | VfpKind::Acge
-                    | VfpKind::Acgt
-                    | VfpKind::Mulx
-                    | VfpKind::Recps
-                    | VfpKind::Rsqrts
-            ) =>
+            i @ Inst::Vec { op: VecKind::Fp(f), .. }
+                if matches!(
+                    f.kind,
+                    VfpKind::Abd
+                        | VfpKind::Cmeq
+                        | VfpKind::Cmge
+                        | VfpKind::Cmgt
+                        | VfpKind::Acge
+                        | VfpKind::Acgt
+                        | VfpKind::Mulx
+                        | VfpKind::Recps
+                        | VfpKind::Rsqrts
+                ) =>
             {
-                Inst::VecFp {
-                    op,
-                    double,
-                    q: false,
-                    scalar: true,
-                    rd,
-                    rn,
-                    rm,
-                    round,
-                    signed,
-                    index,
-                }
+                scalar_fp(i)
             }
             _ => Inst::Undefined,
         };
@@ -638,16 +569,10 @@ pub(super) fn scalar_three_same(w: u32) -> Inst {
     // form has.
     use VecKind::*;
     match three_same(w | (1 << 30)) {
-        Inst::Vec3 { op, arr, rd, rn, rm }
+        Inst::Vec { op, arr, rd, rn, rm }
             if arr.esize == 3 && matches!(op, Add | Sub | Cmtst | Cmeq | Cmgt | Cmhi | Cmge | Cmhs | Sshl | Ushl) =>
         {
-            Inst::Vec3 {
-                op,
-                arr: Arrangement { esize: 3, q: false },
-                rd,
-                rn,
-                rm,
-            }
+            vec(op, Arrangement { esize: 3, q: false }, rd, rn, rm)
         }
         _ => Inst::Undefined,
     }
@@ -737,15 +662,18 @@ fn two_misc_fp(w: u32) -> Inst {
     if matches!(op, Cvtn | Cvtl) && !bit(w, 22) {
         use crate::ops::HalfCvt as H;
         let upper = bit(w, 30);
-        return Inst::HalfCvt {
-            op: if op == Cvtn {
-                H::Narrow { upper }
-            } else {
-                H::Long { upper }
-            },
-            rd: vr(w, 0),
-            rn: vr(w, 5),
+        let h = if op == Cvtn {
+            H::Narrow { upper }
+        } else {
+            H::Long { upper }
         };
+        return vec(
+            VecKind::HalfCvt(h),
+            Arrangement { esize: 1, q: true },
+            vr(w, 0),
+            vr(w, 5),
+            vr(w, 5),
+        );
     }
     if op == Cvtxn && !bit(w, 22) {
         return Inst::Undefined;
@@ -781,28 +709,16 @@ pub(super) fn by_element(w: u32) -> Inst {
 /// The scalar form of a vector FP instruction decoded with Q = 1: element 0 only.
 fn scalar_fp(i: Inst) -> Inst {
     match i {
-        Inst::VecFp {
-            op,
-            double,
+        Inst::Vec {
+            op: VecKind::Fp(f),
+            arr,
             rd,
             rn,
             rm,
-            round,
-            signed,
-            index,
-            ..
-        } => Inst::VecFp {
-            op,
-            double,
-            q: false,
-            scalar: true,
-            rd,
-            rn,
-            rm,
-            round,
-            signed,
-            index,
-        },
+        } => {
+            let f = VfpOp { scalar: true, ..f };
+            vec(VecKind::Fp(f), Arrangement { q: false, ..arr }, rd, rn, rm)
+        }
         _ => Inst::Undefined,
     }
 }
@@ -812,10 +728,14 @@ fn scalar_fp(i: Inst) -> Inst {
 pub(super) fn scalar_by_element_fp(w: u32) -> Inst {
     // The vector form's fields, Q = 1.
     match by_element((w & !(1 << 28)) | (1 << 30)) {
-        i @ Inst::VecFp {
-            op: VfpKind::MulElem | VfpKind::MlaElem | VfpKind::MlsElem | VfpKind::MulxElem,
-            ..
-        } => scalar_fp(i),
+        i @ Inst::Vec { op: VecKind::Fp(f), .. }
+            if matches!(
+                f.kind,
+                VfpKind::MulElem | VfpKind::MlaElem | VfpKind::MlsElem | VfpKind::MulxElem
+            ) =>
+        {
+            scalar_fp(i)
+        }
         _ => Inst::Undefined,
     }
 }
@@ -850,7 +770,7 @@ pub(super) fn scalar_shift_imm(w: u32) -> Inst {
     }
     let immhb = bits(w, 22, 16);
     use VecKind::*;
-    let (op, shift) = match (bits(w, 15, 11), bit(w, 29)) {
+    let (op, shift): (fn(u8) -> VecKind, u32) = match (bits(w, 15, 11), bit(w, 29)) {
         (0b00000, false) => (Sshr, 128 - immhb),
         (0b00000, true) => (Ushr, 128 - immhb),
         (0b00010, false) => (Ssra, 128 - immhb),
@@ -860,11 +780,11 @@ pub(super) fn scalar_shift_imm(w: u32) -> Inst {
         (0b01000, true) => (Sri, 128 - immhb),
         _ => return Inst::Undefined,
     };
-    Inst::VecShift {
-        op,
-        arr: Arrangement { esize: 3, q: false },
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        shift: shift as u8,
-    }
+    vec(
+        op(shift as u8),
+        Arrangement { esize: 3, q: false },
+        vr(w, 0),
+        vr(w, 5),
+        vr(w, 5),
+    )
 }

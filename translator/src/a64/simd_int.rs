@@ -33,18 +33,12 @@ pub(super) fn three_same(w: u32) -> Option<Inst> {
     if a.esize == 3 {
         return Some(Inst::Undefined);
     }
-    Some(Inst::Vec3 {
-        op,
-        arr: a,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 16),
-    })
+    Some(vec(op, a, vr(w, 0), vr(w, 5), vr(w, 16)))
 }
 
 /// AdvSIMD two-register miscellaneous: CLS, CLZ, RBIT, SADDLP/UADDLP, SADALP/UADALP, SHLL.
 pub(super) fn two_misc(w: u32) -> Option<Inst> {
-    use VecOp2::*;
+    use VecKind::*;
     let a = arr(w);
     let op = match (bits(w, 16, 12), bit(w, 29)) {
         (0b00100, false) => Cls,
@@ -59,13 +53,7 @@ pub(super) fn two_misc(w: u32) -> Option<Inst> {
             if a.esize == 3 {
                 return Some(Inst::Undefined);
             }
-            return Some(Inst::VecShift {
-                op: VecKind::Ushll,
-                arr: a,
-                rd: vr(w, 0),
-                rn: vr(w, 5),
-                shift: 8 << a.esize,
-            });
+            return Some(vec(Ushll(8 << a.esize), a, vr(w, 0), vr(w, 5), vr(w, 5)));
         }
         _ => return None,
     };
@@ -78,12 +66,7 @@ pub(super) fn two_misc(w: u32) -> Option<Inst> {
     } else {
         a
     };
-    Some(Inst::Vec2 {
-        op,
-        arr: a,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-    })
+    Some(vec(op, a, vr(w, 0), vr(w, 5), vr(w, 5)))
 }
 
 /// AdvSIMD three same extra: SDOT/UDOT (vector).
@@ -91,55 +74,46 @@ pub(super) fn dot(w: u32) -> Inst {
     if bits(w, 23, 22) != 2 {
         return Inst::Undefined;
     }
-    Inst::Vec3 {
-        op: if bit(w, 29) { VecKind::Udot } else { VecKind::Sdot },
-        arr: Arrangement {
-            esize: 2,
-            q: bit(w, 30),
-        },
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 16),
-    }
+    let op = if bit(w, 29) { VecKind::Udot } else { VecKind::Sdot };
+    let a = Arrangement {
+        esize: 2,
+        q: bit(w, 30),
+    };
+    vec(op(Second::Vector), a, vr(w, 0), vr(w, 5), vr(w, 16))
 }
 
 /// AdvSIMD vector x indexed element, integer: MUL, MLA, MLS, [SU]MULL, [SU]MLAL, [SU]MLSL(2),
 /// SDOT/UDOT.
 pub(super) fn by_element(w: u32) -> Option<Inst> {
-    use VecElemOp::*;
-    let op = match (bit(w, 29), bits(w, 15, 12)) {
+    use VecKind::*;
+    let op: fn(Second) -> VecKind = match (bit(w, 29), bits(w, 15, 12)) {
         (false, 0b1000) => Mul,
         (true, 0b0000) => Mla,
         (true, 0b0100) => Mls,
-        (false, 0b1010) => Smull,
-        (true, 0b1010) => Umull,
-        (false, 0b0010) => Smlal,
-        (true, 0b0010) => Umlal,
-        (false, 0b0110) => Smlsl,
-        (true, 0b0110) => Umlsl,
+        (false, 0b1010) => |m| MulL { signed: true, m },
+        (true, 0b1010) => |m| MulL { signed: false, m },
+        (false, 0b0010) => |m| MlaL { signed: true, m },
+        (true, 0b0010) => |m| MlaL { signed: false, m },
+        (false, 0b0110) => |m| MlsL { signed: true, m },
+        (true, 0b0110) => |m| MlsL { signed: false, m },
         (false, 0b1110) => Sdot,
         (true, 0b1110) => Udot,
         _ => return None,
     };
     let (h, l, m) = (bits(w, 11, 11), bits(w, 21, 21), bits(w, 20, 20));
     let size = bits(w, 23, 22);
-    let dot = matches!(op, Sdot | Udot);
+    let dot = bits(w, 15, 12) == 0b1110;
     let (index, rm) = match size {
         1 if !dot => ((h << 2) | (l << 1) | m, VReg(bits(w, 19, 16) as u8)),
         2 => ((h << 1) | l, vr(w, 16)),
         _ => return Some(Inst::Undefined),
     };
-    Some(Inst::VecElem {
-        op,
-        arr: Arrangement {
-            esize: size as u8,
-            q: bit(w, 30),
-        },
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm,
-        index: index as u8,
-    })
+    let op = op(Second::Element(index as u8));
+    let a = Arrangement {
+        esize: size as u8,
+        q: bit(w, 30),
+    };
+    Some(vec(op, a, vr(w, 0), vr(w, 5), rm))
 }
 
 /// The post-index of AdvSIMD structure loads/stores: (register increment, immediate increment),
@@ -200,7 +174,7 @@ mod tests {
         // uabd v4.8b, v10.8b, v0.8b
         assert!(matches!(
             decode(0x2e20_7544),
-            Inst::Vec3 {
+            Inst::Vec {
                 op: VecKind::Uabd,
                 arr: Arrangement { esize: 0, q: false },
                 ..
@@ -209,21 +183,22 @@ mod tests {
         // umlal2 v24.4s, v24.8h, v0.h[0] with h:l:m = 0; smull v2.4s, v27.4h, v0.h[0]
         assert!(matches!(
             decode(0x6f40_2318),
-            Inst::VecElem {
-                op: VecElemOp::Umlal,
+            Inst::Vec {
+                op: VecKind::MlaL {
+                    signed: false,
+                    m: Second::Element(0)
+                },
                 arr: Arrangement { esize: 1, q: true },
-                index: 0,
                 ..
             }
         ));
         // mul v0.4s, v1.4s, v31.s[3]
         assert!(matches!(
             decode(0x4fbf_8820),
-            Inst::VecElem {
-                op: VecElemOp::Mul,
+            Inst::Vec {
+                op: VecKind::Mul(Second::Element(3)),
                 arr: Arrangement { esize: 2, q: true },
                 rm: VReg(31),
-                index: 3,
                 ..
             }
         ));
@@ -249,21 +224,25 @@ mod tests {
         // shll v1.8h, v25.8b, #8
         assert!(matches!(
             decode(0x2e21_3b21),
-            Inst::VecShift {
-                op: VecKind::Ushll,
-                shift: 8,
+            Inst::Vec {
+                op: VecKind::Ushll(8),
                 ..
             }
         ));
         // udot v0.4s, v1.16b, v2.4b[1] and sdot v0.2s, v1.8b, v2.8b
         assert!(matches!(
             decode(0x6fa2_e020),
-            Inst::VecElem {
-                op: VecElemOp::Udot,
-                index: 1,
+            Inst::Vec {
+                op: VecKind::Udot(Second::Element(1)),
                 ..
             }
         ));
-        assert!(matches!(decode(0x0e82_9420), Inst::Vec3 { op: VecKind::Sdot, .. }));
+        assert!(matches!(
+            decode(0x0e82_9420),
+            Inst::Vec {
+                op: VecKind::Sdot(Second::Vector),
+                ..
+            }
+        ));
     }
 }

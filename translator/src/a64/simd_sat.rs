@@ -6,24 +6,25 @@ use super::fields::*;
 use super::inst::*;
 use super::simd_types::*;
 
+/// The instruction: `esize` is the element size the operation names (the destination's for the
+/// narrowing forms, the source's for the long ones); `imm` the shift amount or element index.
 fn inst(op: SatKind, esize: u32, q: bool, scalar: bool, w: u32, imm: u32, elem: bool) -> Inst {
-    Inst::VecSat(VecSatInst {
-        op,
-        arr: Arrangement {
-            esize: esize as u8,
-            q: q && !scalar,
-        },
+    let f = SatOp {
+        kind: op,
+        arg: imm as u8,
         scalar,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: if elem && esize == 1 {
-            VReg(bits(w, 19, 16) as u8)
-        } else {
-            vr(w, 16)
-        },
-        imm: imm as u8,
         elem,
-    })
+    };
+    let arr = Arrangement {
+        esize: esize as u8,
+        q: q && !scalar,
+    };
+    let rm = if elem && esize == 1 {
+        VReg(bits(w, 19, 16) as u8)
+    } else {
+        vr(w, 16)
+    };
+    vec(VecKind::Sat(f), arr, vr(w, 0), vr(w, 5), rm)
 }
 
 /// AdvSIMD (scalar) three same: SQADD, UQADD, SQSUB, UQSUB, [SU]Q[R]SHL, [SU]RSHL, SQ[R]DMULH.
@@ -210,9 +211,31 @@ mod tests {
     use super::super::decode;
     use super::*;
 
-    fn sat(w: u32) -> VecSatInst {
+    /// The decoded fields the checks look at.
+    struct Sat {
+        op: SatKind,
+        arr: Arrangement,
+        scalar: bool,
+        imm: u8,
+        elem: bool,
+        rm: VReg,
+    }
+
+    fn sat(w: u32) -> Sat {
         match decode(w) {
-            Inst::VecSat(s) => s,
+            Inst::Vec {
+                op: VecKind::Sat(f),
+                arr,
+                rm,
+                ..
+            } => Sat {
+                op: f.kind,
+                arr,
+                scalar: f.scalar,
+                imm: f.arg,
+                elem: f.elem,
+                rm,
+            },
             other => panic!("{w:#010x} decodes to {other:?}"),
         }
     }

@@ -22,6 +22,9 @@ struct Entry {
     incoming: Vec<u64>,
     /// Its guest memory accesses, for precise fault contexts.
     faults: Vec<x64::faultmap::FaultSite>,
+    /// The vector operations its code passes to helpers by address (dropped with it).
+    #[allow(clippy::vec_box)] // the boxes' addresses are in the code
+    _calls: Vec<Box<crate::ir::vecfn::VecCall>>,
 }
 
 /// Where a fault in translated code happened.
@@ -244,6 +247,7 @@ impl CodeCache {
                 ranges,
                 incoming: Vec::new(),
                 faults: compiled.faults,
+                _calls: compiled.calls,
             },
         );
         debug_assert!(old.is_none(), "a block is translated only on a miss");

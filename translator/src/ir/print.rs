@@ -15,7 +15,7 @@
 
 use super::fp::FpKind;
 use super::*;
-use crate::ops::CryptoKind;
+use crate::ops::Second;
 use std::fmt;
 
 impl fmt::Display for Val {
@@ -86,25 +86,57 @@ fn arrangement(esize: u8, q: bool) -> String {
     format!("{lanes}{letter}")
 }
 
-/// The operation a vector op's packed immediate names (until the vector operations carry typed
-/// payloads, the printer is where the packing is read back).
+/// The by-element operand's suffix.
+fn second(m: Second) -> String {
+    match m {
+        Second::Vector => String::new(),
+        Second::Element(i) => format!(" [{i}]"),
+    }
+}
+
+/// The operation of a vector op with its immediate operands: `shl #3`, `fp.toint.z.s`,
+/// `mul [1]` (by element), `sqrshrn.scalar #3`.
 fn vec_name(v: &VecFn) -> String {
+    use VecKind::*;
+    let sign = |s: bool| if s { "s" } else { "u" };
     match v.kind {
-        VecKind::Fp => format!("fp.{}", lower(vfp::kind(v.imm))),
-        VecKind::Sat => {
-            let (kind, arg, scalar, elem) = vecsat::parts(v.imm);
-            let form = if scalar {
+        Fp(o) => {
+            let scalar = if o.scalar { ".scalar" } else { "" };
+            format!(
+                "fp.{}{scalar}.{}.{} #{}",
+                lower(o.kind),
+                lower(o.round),
+                sign(o.signed),
+                o.index
+            )
+        }
+        Sat(o) => {
+            let form = if o.scalar {
                 ".scalar"
-            } else if elem {
+            } else if o.elem {
                 ".elem"
             } else {
                 ""
             };
-            format!("{}{form} #{arg}", lower(kind))
+            format!("{}{form} #{}", lower(o.kind), o.arg)
         }
-        VecKind::Crypto => lower(CryptoKind::from_imm(v.imm)),
-        VecKind::HalfCvt => format!("halfcvt #{}", v.imm),
-        k => format!("{} #{:#x}", lower(k), v.imm),
+        Crypto(k) => lower(k),
+        HalfCvt(h) => format!("halfcvt {}", lower(h)),
+        Mul(m) | Mla(m) | Mls(m) | Sdot(m) | Udot(m) => {
+            format!("{}{}", lower(v.kind).split('(').next().unwrap_or(""), second(m))
+        }
+        MulL { signed, m } | MlaL { signed, m } | MlsL { signed, m } => {
+            let name = lower(v.kind);
+            format!("{}.{}{}", name.split(' ').next().unwrap_or(""), sign(signed), second(m))
+        }
+        AddL { signed } | AddW { signed } | SubL { signed } | SubW { signed } | AbaL { signed } | AbdL { signed } => {
+            let name = lower(v.kind);
+            format!("{}.{}", name.split(' ').next().unwrap_or(""), sign(signed))
+        }
+        Shl(n) | Ushr(n) | Sshr(n) | Shrn(n) | Ushll(n) | Sshll(n) | Usra(n) | Ssra(n) | Sli(n) | Sri(n)
+        | DupElem(n) | Ext(n) => format!("{} #{n}", lower(v.kind).split('(').next().unwrap_or("")),
+        Movi(x) | OrrImm(x) | BicImm(x) => format!("{} #{x:#x}", lower(v.kind).split('(').next().unwrap_or("")),
+        _ => lower(v.kind),
     }
 }
 

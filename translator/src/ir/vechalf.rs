@@ -192,8 +192,8 @@ fn from_half(h: u16, dst: Fmt, fpcr: u64, flags: &mut u64) -> u64 {
 }
 
 /// Evaluate on whole registers: `n` the source, `d` the destination's old value.
-pub fn eval(imm: u64, n: u128, d: u128, fpcr: u64, flags: &mut u64) -> u128 {
-    match HalfCvt::from_imm(imm) {
+pub fn eval(op: HalfCvt, n: u128, d: u128, fpcr: u64, flags: &mut u64) -> u128 {
+    match op {
         HalfCvt::ScalarToHalf { double } => {
             let src = if double { D } else { S };
             let x = if double { n as u64 } else { n as u32 as u64 };

@@ -5,24 +5,6 @@
 use super::vecfn::{lanes, pack, sx, VecFn};
 use crate::ops::VecKind;
 
-/// `VecFn::imm` flag of the by-element forms (MUL, MLA, MLS, the long multiplies, SDOT/UDOT):
-/// the second operand is element `(imm >> ELEM_SHIFT) & 15` of V`m`, in every lane.
-pub const ELEM: u64 = 1 << 32;
-const ELEM_SHIFT: u32 = 33;
-
-/// The immediate of a by-element op: `base` (e.g. the signedness of the long forms) with the
-/// element flag and index.
-pub fn elem_imm(base: u64, index: u8) -> u64 {
-    base | ELEM | (index as u64) << ELEM_SHIFT
-}
-
-/// Whether `f` takes its second operand from one element, and which.
-pub fn elem_index(f: &VecFn) -> Option<u8> {
-    use VecKind::*;
-    let by_elem = matches!(f.kind, Mul | Mla | Mls | MulL | MlaL | MlsL | Sdot | Udot);
-    (by_elem && f.imm & ELEM != 0).then_some(((f.imm >> ELEM_SHIFT) & 15) as u8)
-}
-
 /// V`m` with element `index` of size `es` copied to every lane.
 pub fn broadcast(m: u128, es: u8, index: u8) -> u128 {
     let x = lanes(m, es)[index as usize];
@@ -43,7 +25,7 @@ pub(super) fn eval(f: &VecFn, n: u128, m: u128, d: u128) -> u128 {
     let dl = lanes(d, es);
     let signed = matches!(
         f.kind,
-        Shsub | Sabd | Saba | Saddlp | Sadalp | Smaxv | Sminv | Saddlv | Sdot
+        Shsub | Sabd | Saba | Saddlp | Sadalp | Smaxv | Sminv | Saddlv | Sdot(_)
     );
     let ext = |x: u64| if signed { sx(x, es) } else { x as i64 };
     let mut out = [0u64; 16];
@@ -108,11 +90,11 @@ pub(super) fn eval(f: &VecFn, n: u128, m: u128, d: u128) -> u128 {
             };
             r as u128
         }
-        Sdot | Udot => {
+        Sdot(_) | Udot(_) => {
             // Four bytes of V[n] times four bytes of V[m] into each S lane.
             let nb = lanes(n, 0);
             let mb = lanes(m, 0);
-            let byte = |x: u64| if f.kind == Sdot { sx(x, 0) } else { x as i64 };
+            let byte = |x: u64| if matches!(f.kind, Sdot(_)) { sx(x, 0) } else { x as i64 };
             for i in 0..nl {
                 let dot: i64 = (0..4).map(|k| byte(nb[4 * i + k]) * byte(mb[4 * i + k])).sum();
                 out[i] = dl[i].wrapping_add(dot as u64) & emask;
@@ -133,7 +115,7 @@ mod tests {
     use super::*;
 
     fn f(kind: VecKind, esize: u8, q: bool) -> VecFn {
-        VecFn { kind, esize, q, imm: 0 }
+        VecFn { kind, esize, q }
     }
 
     #[test]
@@ -147,7 +129,12 @@ mod tests {
         assert_eq!(eval(&f(VecKind::Uadalp, 0, false), 0xffff, 0, 1) & 0xffff, 0x01ff);
         // SDOT: (-1 * 2) * 4 + 10.
         assert_eq!(
-            eval(&f(VecKind::Sdot, 2, false), 0xffff_ffff, 0x0202_0202, 10) & 0xffff_ffff,
+            eval(
+                &f(VecKind::Sdot(crate::ops::Second::Vector), 2, false),
+                0xffff_ffff,
+                0x0202_0202,
+                10
+            ) & 0xffff_ffff,
             2
         );
         assert_eq!(

@@ -1,35 +1,11 @@
 //! Semantics of the AdvSIMD saturating and rounding integer operations (Arm ARM C7.2: SQADD,
-//! SQRSHRN, SQDMULH, ...), in plain Rust: a [`VecKind::Sat`](super::VecKind::Sat) op whose
-//! immediate holds the [`SatKind`], the shift amount or element index, and the form. Lane values
+//! SQRSHRN, SQDMULH, ...), in plain Rust: a [`SatOp`] (the [`SatKind`], the shift amount or
+//! element index, and the form). Lane values
 //! are computed exactly in `i128` and then saturated (`SignedSatQ`/`UnsignedSatQ`); the caller
 //! sets FPSR.QC when any lane saturated.
 
-use super::vecfn::{lanes, pack, sx, VecFn};
-use crate::ops::SatKind;
-
-/// The last [`SatKind`], for decoding the immediate.
-const LAST: u8 = SatKind::Sqdmlsl as u8;
-
-/// The immediate of a `VecKind::Sat` op: the kind (bits 7:0), the shift amount or element index
-/// (15:8), the scalar form (bit 16: element 0 only, the rest zeroed) and the by-element form
-/// (bit 17: the second operand is element `arg` of V`m`, for every lane).
-pub fn imm(kind: SatKind, arg: u8, scalar: bool, elem: bool) -> u64 {
-    kind as u64 | (arg as u64) << 8 | (scalar as u64) << 16 | (elem as u64) << 17
-}
-
-/// The parts of [`imm`]'s value.
-pub fn parts(imm: u64) -> (SatKind, u32, bool, bool) {
-    let k = (imm & 0xff) as u8;
-    assert!(k <= LAST, "bad saturating-op kind {k}");
-    // SAFETY: SatKind is repr(u8) with discriminants 0..=LAST, checked above.
-    let kind: SatKind = unsafe { std::mem::transmute(k) };
-    (
-        kind,
-        ((imm >> 8) & 0xff) as u32,
-        imm & (1 << 16) != 0,
-        imm & (1 << 17) != 0,
-    )
-}
+use super::vecfn::{lanes, pack, sx};
+use crate::ops::{SatKind, SatOp};
 
 /// `SignedSatQ(x, bits)`: the value (as `bits` bits) and whether it saturated.
 fn sat_s(x: i128, bits: u32) -> (u64, bool) {
@@ -148,11 +124,11 @@ fn narrow_lane(kind: SatKind, bits: u32, arg: u32, x: u64) -> (u64, bool) {
     }
 }
 
-/// Evaluate a `VecKind::Sat` op: the new V`d` and whether any lane saturated (FPSR.QC).
-pub fn eval(f: &VecFn, n: u128, m: u128, d: u128) -> (u128, bool) {
+/// Evaluate a saturating op on elements of `es`, 128-bit when `q`: the new V`d` and whether any
+/// lane saturated (FPSR.QC).
+pub fn eval(f: &SatOp, es: u8, q: bool, n: u128, m: u128, d: u128) -> (u128, bool) {
     use SatKind::*;
-    let (kind, arg, scalar, elem) = parts(f.imm);
-    let es = f.esize;
+    let (kind, arg, scalar, elem) = (f.kind, u32::from(f.arg), f.scalar, f.elem);
     let bits = 8u32 << es;
     let mut out = [0u64; 16];
     let mut qc = false;
@@ -162,8 +138,8 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128) -> (u128, bool) {
             // keeping the lower), or into element 0 for the scalar form.
             let src = lanes(n, es + 1);
             let half = if scalar { 1 } else { 8 >> es };
-            let base = if f.q { half } else { 0 };
-            if f.q {
+            let base = if q { half } else { 0 };
+            if q {
                 out = lanes(d, es);
             }
             for i in 0..half {
@@ -171,13 +147,13 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128) -> (u128, bool) {
                 out[base + i] = r;
                 qc |= s;
             }
-            (pack(&out, es) & lane_mask(f.q, scalar, bits), qc)
+            (pack(&out, es) & lane_mask(q, scalar, bits), qc)
         }
         Sqdmull | Sqdmlal | Sqdmlsl => {
             // Elements of one half (the upper with Q) widened to 2 * bits.
             let (a, b, acc) = (lanes(n, es), lanes(m, es), lanes(d, es + 1));
             let count = if scalar { 1 } else { 8 >> es };
-            let base = if f.q { count } else { 0 };
+            let base = if q { count } else { 0 };
             let wide = 2 * bits;
             for i in 0..count {
                 let y = if elem { b[arg as usize] } else { b[base + i] };
@@ -196,7 +172,7 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128) -> (u128, bool) {
             let (a, b, c) = (lanes(n, es), lanes(m, es), lanes(d, es));
             let count = if scalar {
                 1
-            } else if f.q {
+            } else if q {
                 16 >> es
             } else {
                 8 >> es
@@ -207,7 +183,7 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128) -> (u128, bool) {
                 out[i] = r;
                 qc |= s;
             }
-            (pack(&out, es) & lane_mask(f.q, scalar, bits), qc)
+            (pack(&out, es) & lane_mask(q, scalar, bits), qc)
         }
     }
 }
@@ -227,17 +203,16 @@ fn lane_mask(q: bool, scalar: bool, bits: u32) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::VecKind;
 
     #[allow(clippy::too_many_arguments)] // one call per row of the table below
     fn run(kind: SatKind, esize: u8, q: bool, arg: u8, scalar: bool, n: u128, m: u128, d: u128) -> (u128, bool) {
-        let f = VecFn {
-            kind: VecKind::Sat,
-            esize,
-            q,
-            imm: imm(kind, arg, scalar, false),
+        let f = SatOp {
+            kind,
+            arg,
+            scalar,
+            elem: false,
         };
-        eval(&f, n, m, d)
+        eval(&f, esize, q, n, m, d)
     }
 
     #[test]

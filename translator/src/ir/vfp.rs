@@ -5,35 +5,7 @@
 
 use super::fp::{lane, FpKind, FpOp, FpTy};
 use super::fpenv::FpEnv;
-use super::vecfn::VecFn;
-use crate::ops::{FpRound, VfpKind};
-
-const KINDS: [VfpKind; 51] = {
-    use VfpKind::*;
-    [
-        Add, Sub, Mul, Div, Max, Min, MaxNm, MinNm, Mla, Mls, Abd, Addp, Maxp, Minp, MaxNmp, MinNmp, Cmeq, Cmge, Cmgt,
-        Acge, Acgt, CmeqZ, CmgeZ, CmgtZ, CmleZ, CmltZ, Abs, Neg, Sqrt, Rint, ToInt, FromInt, Cvtl, Cvtn, MulElem,
-        MlaElem, MlsElem, Mulx, MulxElem, Recps, Rsqrts, Recpe, Rsqrte, Recpx, Urecpe, Ursqrte, MaxNmv, MinNmv, Maxv,
-        Minv, Cvtxn,
-    ]
-};
-
-/// The immediate of a vector FP op: kind, rounding (Rint/ToInt), signedness (ToInt/FromInt) and
-/// element index (by-element forms) or fraction bits (ToInt/FromInt, fixed point). Bit 24 marks
-/// the scalar forms.
-pub fn imm(kind: VfpKind, round: FpRound, signed: bool, index: u8) -> u64 {
-    kind as u64 | (round as u64) << 8 | (signed as u64) << 12 | (index as u64) << 32
-}
-
-/// The kind of a vector FP immediate.
-pub fn kind(imm: u64) -> VfpKind {
-    KINDS[(imm & 0xff) as usize % KINDS.len()]
-}
-
-fn round_of(imm: u64) -> FpRound {
-    use FpRound::*;
-    [N, P, M, Z, A, Fpcr, X, Z32, X32, Z64, X64][((imm >> 8) & 0xf) as usize % 11]
-}
+use crate::ops::{VfpKind, VfpOp};
 
 fn get(v: u128, es: u8, i: usize) -> u64 {
     let bits = 8u32 << es;
@@ -55,16 +27,17 @@ fn put(v: &mut u128, es: u8, i: usize, x: u64) {
     *v = (*v & !(mask << (bits * i as u32))) | (((x as u128) & mask) << (bits * i as u32));
 }
 
-/// Evaluate a vector FP op (`f.kind == VecKind::Fp`) on V`n`, V`m` and the old V`d`.
-pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
+/// Evaluate a vector FP op on V`n`, V`m` and the old V`d`, elements of `es` (2: single, 3:
+/// double), 128-bit when `q`.
+#[allow(clippy::too_many_arguments)] // the operation, its shape and its operands
+pub fn eval(f: &VfpOp, es: u8, q: bool, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
     use VfpKind::*;
-    let k = kind(f.imm);
-    let es = f.esize;
+    let k = f.kind;
     let ty = if es == 3 { FpTy::D } else { FpTy::S };
     // Bit 24: the scalar form (element 0 only, the rest of the register zeroed).
-    let lanes = if (f.imm >> 24) & 1 == 1 {
+    let lanes = if f.scalar {
         1
-    } else if f.q {
+    } else if q {
         16 >> es
     } else {
         8 >> es
@@ -82,7 +55,7 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
     match k {
         Cvtl => {
             // Two singles from the lower (or, for FCVTL2, upper) half become doubles.
-            let base = if f.q { 2 } else { 0 };
+            let base = if q { 2 } else { 0 };
             for i in 0..2 {
                 let r = lane(&FpOp::new(FpKind::Cvt, FpTy::S), get(n, 2, base + i), 0, 0, env);
                 put(&mut out, 3, i, r);
@@ -97,12 +70,12 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
                     super::fpsem::convert_odd(x, env)
                 }
             };
-            if (f.imm >> 24) & 1 == 1 {
+            if f.scalar {
                 // FCVTXN (scalar).
                 return cvt(get(n, 3, 0), env) as u128;
             }
-            let mut r = if f.q { d & u64::MAX as u128 } else { 0 };
-            let base = if f.q { 2 } else { 0 };
+            let mut r = if q { d & u64::MAX as u128 } else { 0 };
+            let base = if q { 2 } else { 0 };
             for i in 0..2 {
                 let x = cvt(get(n, 3, i), env);
                 put(&mut r, 2, base + i, x);
@@ -130,7 +103,7 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
                 _ => FpKind::MinNm,
             };
             // The scalar forms (FADDP Sd, Vn.2S & co.) pair the two elements of V`n`.
-            let scalar = (f.imm >> 24) & 1 == 1;
+            let scalar = f.scalar;
             let cat = |j: usize| {
                 if j < lanes || scalar {
                     get(n, es, j)
@@ -145,7 +118,7 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
         }
         _ => {}
     }
-    let index = ((f.imm >> 32) & 0xff) as usize;
+    let index = f.index as usize;
     for i in 0..lanes {
         let (a, b, acc) = (get(n, es, i), get(m, es, i), get(d, es, i));
         let r = match k {
@@ -180,13 +153,13 @@ pub fn eval(f: &VecFn, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
             Sqrt => lane(&op(FpKind::Sqrt), a, 0, 0, env),
             Rint => {
                 let mut o = op(FpKind::Rint);
-                o.round = round_of(f.imm);
+                o.round = f.round;
                 lane(&o, a, 0, 0, env)
             }
             ToInt | FromInt => {
                 let mut o = op(if k == ToInt { FpKind::ToInt } else { FpKind::FromInt });
-                o.round = round_of(f.imm);
-                o.signed = (f.imm >> 12) & 1 == 1;
+                o.round = f.round;
+                o.signed = f.signed;
                 o.w64 = es == 3;
                 o.fbits = index as u8;
                 lane(&o, a, 0, 0, env)

@@ -2,7 +2,6 @@
 //! each instruction's encoding group. Written in the Arm ARM's vocabulary.
 
 mod branch;
-mod crypto;
 mod dp;
 mod fp;
 mod ldst;
@@ -288,24 +287,12 @@ pub fn lift_inst(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
             dp::lift(cx, inst);
             None
         }
-        Vec3 { .. }
-        | Vec2 { .. }
-        | VecShift { .. }
-        | VecMoviImm { .. }
+        Vec { .. }
         | DupGeneral { .. }
-        | DupElement { .. }
         | InsGeneral { .. }
-        | InsElement { .. }
         | MovToGeneral { .. }
         | FmovGeneral { .. }
         | FmovReg { .. }
-        | Ext { .. }
-        | Tbl { .. }
-        | Vec3Diff { .. }
-        | VecElem { .. }
-        | VecFp { .. }
-        | VecSat(_)
-        | HalfCvt { .. }
         | DupScalar { .. }
         | LdStStruct { .. }
         | LdStSingle { .. }
@@ -315,10 +302,6 @@ pub fn lift_inst(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
         }
         Fp(_) => {
             fp::lift(cx, inst);
-            None
-        }
-        Crypto { op, rd, rn, rm } => {
-            crypto::lift(cx, op, rd, rn, rm);
             None
         }
         Undefined => Some(Exit::Undefined { pc: cx.pc }),

@@ -5,10 +5,14 @@ use super::Ctx;
 use crate::a64::*;
 use crate::ir::{BinOp, LoadTy, Log2, Op, Sz, VecFn, VecKind};
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn vop(cx: &mut Ctx, kind: VecKind, esize: u8, q: bool, imm: u64, d: VReg, n: VReg, m: VReg) {
+/// V`d` = `kind`(V`n`, V`m`, V`d`) with arrangement `arr`.
+pub(super) fn vop(cx: &mut Ctx, kind: VecKind, arr: Arrangement, d: VReg, n: VReg, m: VReg) {
     cx.b.push(Op::VOp {
-        f: VecFn { kind, esize, q, imm },
+        f: VecFn {
+            kind,
+            esize: arr.esize,
+            q: arr.q,
+        },
         d: d.0,
         n: n.0,
         m: m.0,
@@ -31,54 +35,7 @@ fn post_increment(cx: &mut Ctx, rn: Reg, base: crate::ir::Val, size: u64, post: 
 /// Lift one AdvSIMD/FP instruction.
 pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
     match inst {
-        Inst::Vec3 { op, arr, rd, rn, rm } => {
-            vop(cx, op, arr.esize, arr.q, 0, rd, rn, rm);
-        }
-        Inst::Vec2 { op, arr, rd, rn } => {
-            use VecOp2 as O;
-            let (kind, imm) = match op {
-                O::Cmeq0 => (VecKind::CmpZero, 0),
-                O::Cmgt0 => (VecKind::CmpZero, 1),
-                O::Cmge0 => (VecKind::CmpZero, 2),
-                O::Cmle0 => (VecKind::CmpZero, 3),
-                O::Cmlt0 => (VecKind::CmpZero, 4),
-                O::Not => (VecKind::Not, 0),
-                O::Cnt => (VecKind::Cnt, 0),
-                O::Rev64 => (VecKind::Rev64, 0),
-                O::Rev32 => (VecKind::Rev32, 0),
-                O::Rev16 => (VecKind::Rev16, 0),
-                O::Abs => (VecKind::Abs, 0),
-                O::Neg => (VecKind::Neg, 0),
-                O::Xtn => (VecKind::Xtn, 0),
-                O::Uaddlv => (VecKind::Uaddlv, 0),
-                O::Umaxv => (VecKind::Umaxv, 0),
-                O::Uminv => (VecKind::Uminv, 0),
-                O::Addv => (VecKind::Addv, 0),
-                O::AddpScalar => (VecKind::AddpScalar, 0),
-                O::Cls => (VecKind::Cls, 0),
-                O::Clz => (VecKind::Clz, 0),
-                O::Rbit => (VecKind::Rbit, 0),
-                O::Saddlp => (VecKind::Saddlp, 0),
-                O::Uaddlp => (VecKind::Uaddlp, 0),
-                O::Sadalp => (VecKind::Sadalp, 0),
-                O::Uadalp => (VecKind::Uadalp, 0),
-                O::Smaxv => (VecKind::Smaxv, 0),
-                O::Sminv => (VecKind::Sminv, 0),
-                O::Saddlv => (VecKind::Saddlv, 0),
-            };
-            vop(cx, kind, arr.esize, arr.q, imm, rd, rn, rn);
-        }
-        Inst::VecShift { op, arr, rd, rn, shift } => {
-            vop(cx, op, arr.esize, arr.q, shift as u64, rd, rn, rn);
-        }
-        Inst::VecMoviImm { arr, rd, imm, op } => {
-            let kind = match op {
-                VecImmOp::Movi => VecKind::Movi,
-                VecImmOp::Orr => VecKind::OrrImm,
-                VecImmOp::Bic => VecKind::BicImm,
-            };
-            vop(cx, kind, 0, arr.q, imm, rd, rd, rd);
-        }
+        Inst::Vec { op, arr, rd, rn, rm } => vop(cx, op, arr, rd, rn, rm),
         Inst::DupGeneral { arr, rd, rn } => {
             let v = cx.read(rn);
             cx.b.push(Op::VSetLane {
@@ -88,10 +45,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 val: v,
                 zero_rest: true,
             });
-            vop(cx, VecKind::DupElem, arr.esize, arr.q, 0, rd, rd, rd);
-        }
-        Inst::DupElement { arr, rd, rn, index } => {
-            vop(cx, VecKind::DupElem, arr.esize, arr.q, index as u64, rd, rn, rn)
+            vop(cx, VecKind::DupElem(0), arr, rd, rd, rd);
         }
         Inst::DupScalar { esize, rd, rn, index } => {
             let x = cx.b.push(Op::VGetLane {
@@ -117,16 +71,6 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 val: v,
                 zero_rest: false,
             });
-        }
-        Inst::InsElement {
-            esize,
-            rd,
-            dst_index,
-            rn,
-            src_index,
-        } => {
-            let imm = dst_index as u64 | ((src_index as u64) << 8);
-            vop(cx, VecKind::InsElem, esize, true, imm, rd, rn, rn);
         }
         Inst::MovToGeneral {
             esize,
@@ -189,99 +133,6 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                 zero_rest: true,
             });
         }
-        Inst::Ext { q, rd, rn, rm, index } => vop(cx, VecKind::Ext, 0, q, index as u64, rd, rn, rm),
-        Inst::Tbl {
-            q,
-            tbx,
-            len,
-            rd,
-            rn,
-            rm,
-        } => {
-            let kind = if tbx { VecKind::Tbx } else { VecKind::Tbl };
-            vop(cx, kind, 0, q, len as u64, rd, rn, rm);
-        }
-        Inst::VecFp {
-            op,
-            double,
-            q,
-            scalar,
-            rd,
-            rn,
-            rm,
-            round,
-            signed,
-            index,
-        } => {
-            use crate::ir::vfp::imm;
-            use crate::ops::VfpKind as K;
-            let r = round;
-            let es = if double || matches!(op, K::Cvtl | K::Cvtn | K::Cvtxn) {
-                3
-            } else {
-                2
-            };
-            vop(
-                cx,
-                VecKind::Fp,
-                es,
-                q,
-                imm(op, r, signed, index) | (scalar as u64) << 24,
-                rd,
-                rn,
-                rm,
-            );
-        }
-        Inst::HalfCvt { op, rd, rn } => {
-            vop(cx, VecKind::HalfCvt, 1, true, op.imm(), rd, rn, rn);
-        }
-        Inst::VecSat(s) => {
-            use crate::ir::vecsat::imm;
-            let i = imm(s.op, s.imm, s.scalar, s.elem);
-            vop(cx, VecKind::Sat, s.arr.esize, s.arr.q, i, s.rd, s.rn, s.rm);
-        }
-        Inst::VecElem {
-            op,
-            arr,
-            rd,
-            rn,
-            rm,
-            index,
-        } => {
-            use crate::ir::vecint::elem_imm;
-            use VecElemOp as O;
-            let (kind, signed) = match op {
-                O::Mul => (VecKind::Mul, false),
-                O::Mla => (VecKind::Mla, false),
-                O::Mls => (VecKind::Mls, false),
-                O::Smull => (VecKind::MulL, true),
-                O::Umull => (VecKind::MulL, false),
-                O::Smlal => (VecKind::MlaL, true),
-                O::Umlal => (VecKind::MlaL, false),
-                O::Smlsl => (VecKind::MlsL, true),
-                O::Umlsl => (VecKind::MlsL, false),
-                O::Sdot => (VecKind::Sdot, true),
-                O::Udot => (VecKind::Udot, false),
-            };
-            let imm = elem_imm(signed as u64, index);
-            vop(cx, kind, arr.esize, arr.q, imm, rd, rn, rm);
-        }
-        Inst::Vec3Diff {
-            op,
-            signed,
-            arr,
-            rd,
-            rn,
-            rm,
-        } => {
-            // For the HN forms bit 0 is rounding (U), the inverse of `signed`.
-            let imm = if matches!(op, VecKind::AddHn | VecKind::SubHn) {
-                !signed as u64
-            } else {
-                signed as u64
-            };
-            vop(cx, op, arr.esize, arr.q, imm, rd, rn, rm);
-        }
         Inst::LdStSingle {
             load,
             count,
@@ -310,7 +161,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
                         zero_rest: replicate,
                     });
                     if replicate {
-                        vop(cx, VecKind::DupElem, esize, q, 0, v, v, v);
+                        vop(cx, VecKind::DupElem(0), Arrangement { esize, q }, v, v, v);
                     }
                 } else {
                     let x = cx.b.push(Op::VGetLane {

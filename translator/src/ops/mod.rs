@@ -6,7 +6,7 @@
 
 mod vector;
 
-pub use vector::{SatKind, VecKind, VfpKind};
+pub use vector::{SatKind, SatOp, Second, VecKind, VfpKind, VfpOp, ZeroCmp};
 
 /// Rounding of FRINT*, FCVT* and the conversions (the A64 mnemonic's letter where it has one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub enum RmwKind {
     Swp,
 }
 
-/// The operation, in `VecFn::imm`.
+/// A half-precision conversion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub enum HalfCvt {
@@ -67,30 +67,7 @@ pub enum HalfCvt {
     Long { upper: bool },
 }
 
-impl HalfCvt {
-    /// The immediate encoding.
-    pub fn imm(self) -> u64 {
-        match self {
-            HalfCvt::ScalarToHalf { double } => double as u64,
-            HalfCvt::ScalarFromHalf { double } => 2 | double as u64,
-            HalfCvt::Narrow { upper } => 4 | upper as u64,
-            HalfCvt::Long { upper } => 6 | upper as u64,
-        }
-    }
-
-    /// Inverse of [`HalfCvt::imm`].
-    pub fn from_imm(imm: u64) -> HalfCvt {
-        let b = imm & 1 == 1;
-        match imm >> 1 & 3 {
-            0 => HalfCvt::ScalarToHalf { double: b },
-            1 => HalfCvt::ScalarFromHalf { double: b },
-            2 => HalfCvt::Narrow { upper: b },
-            _ => HalfCvt::Long { upper: b },
-        }
-    }
-}
-
-/// Which cryptographic operation (the `imm` of a `VecKind::Crypto` op).
+/// Which cryptographic operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 #[allow(missing_docs)]
@@ -109,19 +86,4 @@ pub enum CryptoKind {
     Sha256h2,
     Sha256su0,
     Sha256su1,
-}
-
-impl CryptoKind {
-    const ALL: [CryptoKind; 14] = {
-        use CryptoKind::*;
-        [
-            Aese, Aesd, Aesmc, Aesimc, Sha1c, Sha1p, Sha1m, Sha1h, Sha1su0, Sha1su1, Sha256h, Sha256h2, Sha256su0,
-            Sha256su1,
-        ]
-    };
-
-    /// The kind encoded as `imm` by `kind as u64`.
-    pub fn from_imm(imm: u64) -> CryptoKind {
-        Self::ALL[imm as usize]
-    }
 }

@@ -1,9 +1,12 @@
 //! The vector operations: integer ([`VecKind`]), floating point ([`VfpKind`]) and saturating
 //! or rounding integer ([`SatKind`]).
 
-/// Which vector operation.
+use super::{CryptoKind, FpRound, HalfCvt};
+
+/// Which vector operation, with what it needs besides the element size and width: a shift
+/// amount, an element index, signedness, a replicated immediate, or the options of a family
+/// (floating point, saturating, half-precision conversion, crypto).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
 #[allow(missing_docs)]
 pub enum VecKind {
     And,
@@ -16,10 +19,10 @@ pub enum VecKind {
     Bif,
     Add,
     Sub,
-    Mul,
+    Mul(Second),
     /// MLA/MLS: d += n * m, d -= n * m.
-    Mla,
-    Mls,
+    Mla(Second),
+    Mls(Second),
     /// SSHL/USHL: shift each element by the signed low byte of the other operand's element
     /// (negative: right, arithmetic for SSHL).
     Sshl,
@@ -48,8 +51,8 @@ pub enum VecKind {
     Uzp2,
     Trn1,
     Trn2,
-    /// Compare against zero: `imm` selects 0 = EQ, 1 = GT, 2 = GE, 3 = LE, 4 = LT.
-    CmpZero,
+    /// CMEQ/CMGT/CMGE/CMLE/CMLT (zero).
+    CmpZero(ZeroCmp),
     Not,
     Cnt,
     Rev64,
@@ -63,63 +66,96 @@ pub enum VecKind {
     Umaxv,
     Uminv,
     Addv,
+    /// ADDP (scalar): D = V.d[0] + V.d[1].
     AddpScalar,
-    Shl,
-    Ushr,
-    Sshr,
+    /// Shifts by an immediate amount.
+    Shl(u8),
+    Ushr(u8),
+    Sshr(u8),
     /// SHRN/SHRN2 (esize is the destination element size).
-    Shrn,
+    Shrn(u8),
     /// USHLL/USHLL2 (esize is the source element size).
-    Ushll,
+    Ushll(u8),
     /// SSHLL/SSHLL2.
-    Sshll,
+    Sshll(u8),
     /// USRA/SSRA: accumulate a shifted-right source.
-    Usra,
-    Ssra,
+    Usra(u8),
+    Ssra(u8),
     /// SLI/SRI: shift and insert into the destination's kept bits.
-    Sli,
-    Sri,
-    /// Three-different ops: `imm` = (signed as u64); esize is the narrow element size; q picks the
-    /// upper halves ("2" forms).
-    AddL,
-    AddW,
-    SubL,
-    SubW,
-    AbaL,
-    AbdL,
-    MlaL,
-    MlsL,
-    MulL,
-    /// ADDHN/SUBHN(2) (esize is the narrow size; `imm` bit 0 = RADDHN/RSUBHN rounding).
-    AddHn,
-    SubHn,
-    /// MOVI/MVNI: replicate the 64-bit `imm`.
-    Movi,
-    OrrImm,
-    BicImm,
-    /// DUP (element): `imm` = index.
-    DupElem,
-    /// INS (element): `imm` = dst_index | src_index << 8.
-    InsElem,
-    /// EXT: `imm` = byte index.
-    Ext,
-    /// TBL/TBX: `imm` = table length | (tbx << 8); the table is V`n`..V`n+len-1`.
-    Tbl,
-    Tbx,
-    /// A floating-point vector op ([`super::vfp`]): `imm` holds its kind and options.
-    Fp,
-    /// A saturating or rounding integer op ([`super::vecsat`]): `imm` holds its kind and
-    /// options; sets FPSR.QC when a lane saturates.
-    Sat,
-    /// Half-precision conversions ([`super::vechalf`]): `imm` holds the form.
-    HalfCvt,
-    /// An AES/SHA op ([`super::crypto`]): `imm` is its [`super::crypto::CryptoKind`].
-    Crypto,
+    Sli(u8),
+    Sri(u8),
+    /// Three-different ops (esize is the narrow element size; q picks the upper halves, the "2"
+    /// forms).
+    AddL {
+        signed: bool,
+    },
+    AddW {
+        signed: bool,
+    },
+    SubL {
+        signed: bool,
+    },
+    SubW {
+        signed: bool,
+    },
+    AbaL {
+        signed: bool,
+    },
+    AbdL {
+        signed: bool,
+    },
+    MlaL {
+        signed: bool,
+        m: Second,
+    },
+    MlsL {
+        signed: bool,
+        m: Second,
+    },
+    MulL {
+        signed: bool,
+        m: Second,
+    },
+    /// ADDHN/SUBHN(2) (esize is the narrow size; `round`: RADDHN/RSUBHN).
+    AddHn {
+        round: bool,
+    },
+    SubHn {
+        round: bool,
+    },
+    /// MOVI/MVNI: the 64-bit pattern, replicated.
+    Movi(u64),
+    OrrImm(u64),
+    BicImm(u64),
+    /// DUP (element).
+    DupElem(u8),
+    /// INS (element): element `dst` of V`d` = element `src` of V`n`.
+    InsElem {
+        dst: u8,
+        src: u8,
+    },
+    /// EXT: from byte `0` of the pair V`m`:V`n`.
+    Ext(u8),
+    /// TBL/TBX: the table is V`n`..V`n+len-1`.
+    Tbl {
+        len: u8,
+    },
+    Tbx {
+        len: u8,
+    },
+    /// A floating-point vector op (`ir::vfp`).
+    Fp(VfpOp),
+    /// A saturating or rounding integer op (`ir::vecsat`); sets FPSR.QC when a lane saturates.
+    Sat(SatOp),
+    /// Half-precision conversions (`ir::vechalf`).
+    HalfCvt(HalfCvt),
+    /// An AES/SHA op (`ir::crypto`).
+    Crypto(CryptoKind),
     /// PMULL/PMULL2 (esize 0 or 3, the source element size; q picks the upper halves).
     Pmull,
     /// PMUL (bytes).
     Pmul,
-    // The rarer integer ops ([`super::vecint`]).
+    // The rarer integer ops (`ir::vecint`).
     /// SHSUB/UHSUB: halving subtracts.
     Shsub,
     Uhsub,
@@ -143,12 +179,73 @@ pub enum VecKind {
     Sminv,
     /// SADDLV (esize is the source element size).
     Saddlv,
-    /// SDOT/UDOT (esize 2): S lanes += dot products of four bytes.
-    Sdot,
-    Udot,
+    /// SDOT/UDOT (esize 2): S lanes += dot products of four bytes (by element: the element is
+    /// a group of four bytes, an S lane of V`m`).
+    Sdot(Second),
+    Udot(Second),
 }
 
-/// Which vector FP operation (carried in `VecFn::imm` bits 7:0 of a `VecKind::Fp` op).
+impl VecKind {
+    /// The second operand: one element of V`m` for the by-element forms, else V`m` itself.
+    pub fn second(self) -> Second {
+        use VecKind::*;
+        match self {
+            Mul(m) | Mla(m) | Mls(m) | Sdot(m) | Udot(m) => m,
+            MulL { m, .. } | MlaL { m, .. } | MlsL { m, .. } => m,
+            _ => Second::Vector,
+        }
+    }
+}
+
+/// The second operand of the operations that have a by-element form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Second {
+    /// V`m`, lane by lane.
+    Vector,
+    /// Element `i` of V`m`, for every lane.
+    Element(u8),
+}
+
+/// The comparison of the compare-with-zero forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum ZeroCmp {
+    Eq,
+    Gt,
+    Ge,
+    Le,
+    Lt,
+}
+
+/// A vector floating-point operation with its options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VfpOp {
+    /// Which.
+    pub kind: VfpKind,
+    /// Rounding (Rint, ToInt).
+    pub round: FpRound,
+    /// Signed integers (ToInt, FromInt).
+    pub signed: bool,
+    /// Element index (the by-element forms) or fraction bits (ToInt/FromInt, fixed point).
+    pub index: u8,
+    /// The scalar form: element 0 only, the rest of the register zeroed.
+    pub scalar: bool,
+}
+
+/// A saturating or rounding integer operation with its options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SatOp {
+    /// Which.
+    pub kind: SatKind,
+    /// The shift amount (shift by immediate) or element index (by element).
+    pub arg: u8,
+    /// The scalar form: element 0 only, the rest of the register zeroed.
+    pub scalar: bool,
+    /// The by-element form: the second operand is element `arg` of V`m`, for every lane.
+    pub elem: bool,
+}
+
+/// Which vector FP operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 #[allow(missing_docs)]

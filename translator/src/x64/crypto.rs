@@ -38,7 +38,7 @@ impl Lower<'_> {
                 self.store_v(d);
                 return true;
             }
-            VecKind::Crypto => CryptoKind::from_imm(f.imm),
+            VecKind::Crypto(k) => k,
             _ => return false,
         };
         let ok = match kind {

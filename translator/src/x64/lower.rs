@@ -8,7 +8,6 @@ use super::Lower;
 use crate::cpu::{helper_read_nzcv, off};
 use crate::helpers::helper_counter;
 use crate::ir::fpenv::{helper_get_fpsr, helper_set_fpcr, helper_set_fpsr};
-use crate::ir::vecfn::helper_vec;
 use crate::ir::{BinOp, FenceKind, LoadTy, Op, SysField, Sz, UnOp, Val};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
@@ -584,18 +583,7 @@ impl Lower<'_> {
                 }
                 self.alloc.spill_caller_saved(&mut self.ops, pos);
                 self.vcache.clear();
-                let code = f.encode() as i64;
-                let imm = f.imm as i64;
-                let regs = (d as i64) | ((n as i64) << 8) | ((m as i64) << 16);
-                let func = helper_vec as *const () as usize as i64;
-                dynasm!(self.ops ; .arch x64
-                    ; mov rdi, r15
-                    ; mov rsi, QWORD code
-                    ; mov rdx, QWORD imm
-                    ; mov rcx, QWORD regs
-                    ; mov rax, QWORD func
-                    ; call rax
-                );
+                self.call_helper_vec(f, d, n, m);
             }
         }
         // Storing ADCS/SBCS flags materialises them with host instructions.

@@ -23,7 +23,8 @@ mod vector;
 mod vfp;
 
 use crate::cpu::{off, ExitReason, JUMP_CACHE_SIZE};
-use crate::ir::{Block, Exit, Op, Sz, Val};
+use crate::ir::vecfn::{helper_vec, VecCall};
+use crate::ir::{Block, Exit, Op, Sz, Val, VecFn};
 use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, DynasmLabelApi, VecAssembler};
 use flags::CondAt;
 use regalloc::{Alloc, Loc};
@@ -59,6 +60,10 @@ pub struct Compiled {
     pub chain_sites: Vec<ChainSite>,
     /// Where its guest memory accesses are, and how to rebuild the guest state at a fault there.
     pub faults: Vec<faultmap::FaultSite>,
+    /// The vector operations its code hands to `helper_vec` by address: whoever places the code
+    /// keeps them as long as the code can run.
+    #[allow(clippy::vec_box)] // the boxes' addresses are in the code
+    pub calls: Vec<Box<VecCall>>,
 }
 
 /// State of lowering one block.
@@ -81,6 +86,10 @@ pub struct Lower<'a> {
     insn: Option<faultmap::CurrentInsn>,
     /// Fault sites recorded so far.
     faults: Vec<faultmap::FaultSite>,
+    /// The operations handed to `helper_vec` so far (see [`Compiled::calls`]). Boxed: their
+    /// addresses go into the code while this vector still grows.
+    #[allow(clippy::vec_box)]
+    calls: Vec<Box<VecCall>>,
 }
 
 /// Compile `block` for placement at host address `base`.
@@ -102,6 +111,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         vcache: vector::VCache::default(),
         insn: None,
         faults: Vec::new(),
+        calls: Vec::new(),
     };
     if self_loop {
         l.loop_header();
@@ -140,10 +150,26 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         code,
         chain_sites: l.chain_sites,
         faults: l.faults,
+        calls: l.calls,
     }
 }
 
 impl Lower<'_> {
+    /// Call `helper_vec` for V`d` = `f`(V`n`, V`m`): the operation is kept in a box whose
+    /// address the code passes (caller-saved registers are the caller's business).
+    fn call_helper_vec(&mut self, f: VecFn, d: u8, n: u8, m: u8) {
+        let call = Box::new(VecCall { f, d, n, m });
+        let arg = &*call as *const VecCall as i64;
+        self.calls.push(call);
+        let func = helper_vec as *const () as usize as i64;
+        dynasm!(self.ops ; .arch x64
+            ; mov rdi, r15
+            ; mov rsi, QWORD arg
+            ; mov rax, QWORD func
+            ; call rax
+        );
+    }
+
     /// A constant operand that fits an x86 imm32 (sign-extended).
     fn imm32(&self, v: Val) -> Option<i32> {
         let c = self.alloc.konst(v)?;

@@ -6,13 +6,13 @@
 //! The rest calls `helper_vec` (`ir/vecint.rs`, `ir/vecfn.rs`).
 
 use super::Lower;
-use crate::ir::vecint::elem_index;
 use crate::ir::{VecFn, VecKind};
+use crate::ops::Second;
 use dynasmrt::{dynasm, DynasmApi};
 
 impl Lower<'_> {
     /// xmm`a` = max (or min) of xmm`a` and xmm`b`, elements of size `es` (< 3).
-    fn max_min(&mut self, a: u8, b: u8, es: u8, signed: bool, max: bool) {
+    pub(super) fn max_min(&mut self, a: u8, b: u8, es: u8, signed: bool, max: bool) {
         match (es, signed, max) {
             (0, false, true) => dynasm!(self.ops ; .arch x64 ; pmaxub Rx(a), Rx(b)),
             (1, false, true) => dynasm!(self.ops ; .arch x64 ; pmaxuw Rx(a), Rx(b)),
@@ -106,161 +106,187 @@ impl Lower<'_> {
         }
     }
 
+    /// xmm0 = V`n`, xmm1 = V`m` (its element `e` in every lane for the by-element forms).
+    fn int_operands(&mut self, n: u8, m: u8, es: u8, e: Second) {
+        self.load_v(0, n);
+        self.load_v(1, m);
+        if let Second::Element(i) = e {
+            self.dup_lane(1, es, i);
+        }
+    }
+
     /// Lower one of the ops above inline; false if it must go to the helper.
     pub(super) fn vec_int_inline(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> bool {
         use VecKind::*;
         let es = f.esize;
-        let elem = elem_index(&f);
-        let signed = f.imm & 1 == 1;
-        let ok = match f.kind {
-            Mul | Mla | Mls => elem.is_some() && (es == 1 || es == 2),
-            MulL | MlaL | MlsL => es < 3,
-            AbdL | AbaL => es < 2,
-            Sabd | Uabd | Saba | Uaba | Smaxp | Sminp => es < 3,
-            Saddlp | Uaddlp | Sadalp | Uadalp | Clz | Cls => es < 3,
-            Sdot | Udot => true,
-            _ => false,
-        };
-        if !ok {
-            return false;
-        }
-        self.load_v(0, n);
-        self.load_v(1, m);
-        if let Some(i) = elem {
-            self.dup_lane(1, es, i);
-        }
-        match f.kind {
-            Mul | Mla | Mls => {
+        let (q, v) = (f.q, Second::Vector);
+        // Whether the result is already a whole register (the long forms write 128 bits).
+        let whole = match f.kind {
+            Mul(e @ Second::Element(_)) | Mla(e @ Second::Element(_)) | Mls(e @ Second::Element(_))
+                if es == 1 || es == 2 =>
+            {
+                self.int_operands(n, m, es, e);
                 match es {
                     1 => dynasm!(self.ops ; .arch x64 ; pmullw xmm0, xmm1),
                     _ => dynasm!(self.ops ; .arch x64 ; pmulld xmm0, xmm1),
                 }
-                if f.kind != Mul {
-                    self.accumulate(d, es, f.kind == Mls);
+                if !matches!(f.kind, Mul(_)) {
+                    self.accumulate(d, es, matches!(f.kind, Mls(_)));
                 }
+                false
             }
-            MulL | MlaL | MlsL => {
-                if es == 2 {
-                    // pmul(u)dq multiplies elements 0 and 2: spread the half's two words there.
-                    let sel = if f.q { 0xfau8 as i8 } else { 0x50 };
-                    dynasm!(self.ops ; .arch x64 ; pshufd xmm0, xmm0, sel ; pshufd xmm1, xmm1, sel);
-                    if signed {
-                        dynasm!(self.ops ; .arch x64 ; pmuldq xmm0, xmm1);
-                    } else {
-                        dynasm!(self.ops ; .arch x64 ; pmuludq xmm0, xmm1);
-                    }
-                } else {
-                    // The products of extended halves fit the wide element exactly.
-                    self.widen(0, es, signed, f.q);
-                    self.widen(1, es, signed, f.q);
-                    match es {
-                        0 => dynasm!(self.ops ; .arch x64 ; pmullw xmm0, xmm1),
-                        _ => dynasm!(self.ops ; .arch x64 ; pmulld xmm0, xmm1),
-                    }
+            MulL { signed, m: e } | MlaL { signed, m: e } | MlsL { signed, m: e } if es < 3 => {
+                self.int_operands(n, m, es, e);
+                self.mul_long(es, signed, q);
+                if !matches!(f.kind, MulL { .. }) {
+                    self.accumulate(d, es + 1, matches!(f.kind, MlsL { .. }));
                 }
-                if f.kind != MulL {
-                    self.accumulate(d, es + 1, f.kind == MlsL);
-                }
-                self.store_v(d);
-                return true;
+                true
             }
-            AbdL | AbaL => {
+            AbdL { signed } | AbaL { signed } if es < 2 => {
+                self.int_operands(n, m, es, v);
                 self.abd(es, signed);
-                self.widen(0, es, false, f.q);
-                if f.kind == AbaL {
+                self.widen(0, es, false, q);
+                if matches!(f.kind, AbaL { .. }) {
                     self.accumulate(d, es + 1, false);
                 }
-                self.store_v(d);
-                return true;
+                true
             }
-            Sabd | Uabd | Saba | Uaba => {
+            Sabd | Uabd | Saba | Uaba if es < 3 => {
+                self.int_operands(n, m, es, v);
                 self.abd(es, matches!(f.kind, Sabd | Saba));
                 if matches!(f.kind, Saba | Uaba) {
                     self.accumulate(d, es, false);
                 }
+                false
             }
-            Smaxp | Sminp => {
-                if !f.q {
+            Smaxp | Sminp if es < 3 => {
+                self.int_operands(n, m, es, v);
+                if !q {
                     // The pairs of V[n].lo:V[m].lo, in the low half.
                     dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm0, xmm1 ; movdqa xmm1, xmm0);
                 }
                 self.unzip(es);
                 self.max_min(0, 2, es, true, f.kind == Smaxp);
+                false
             }
-            Saddlp | Uaddlp | Sadalp | Uadalp => {
-                let s = matches!(f.kind, Saddlp | Sadalp);
-                match es {
-                    0 => {
-                        // pmaddubsw: unsigned bytes of the first operand times signed bytes.
-                        self.bcast(2, 0x0101_0101_0101_0101);
-                        if s {
-                            dynasm!(self.ops ; .arch x64 ; pmaddubsw xmm2, xmm0 ; movdqa xmm0, xmm2);
-                        } else {
-                            dynasm!(self.ops ; .arch x64 ; pmaddubsw xmm0, xmm2);
-                        }
-                    }
-                    1 => {
-                        self.bcast(2, 0x0001_0001_0001_0001);
-                        if s {
-                            dynasm!(self.ops ; .arch x64 ; pmaddwd xmm0, xmm2);
-                        } else {
-                            // Unsigned: (x - 0x8000) + (y - 0x8000) + 0x10000.
-                            self.bcast(3, 0x8000_8000_8000_8000);
-                            dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm3 ; pmaddwd xmm0, xmm2);
-                            self.bcast(3, 0x0001_0000_0001_0000);
-                            dynasm!(self.ops ; .arch x64 ; paddd xmm0, xmm3);
-                        }
-                    }
-                    _ => {
-                        dynasm!(self.ops ; .arch x64
-                            ; pshufd xmm1, xmm0, 0x0d ; pshufd xmm0, xmm0, 0x08
-                        );
-                        self.widen(0, 2, s, false);
-                        self.widen(1, 2, s, false);
-                        dynasm!(self.ops ; .arch x64 ; paddq xmm0, xmm1);
-                    }
-                }
+            Saddlp | Uaddlp | Sadalp | Uadalp if es < 3 => {
+                self.int_operands(n, m, es, v);
+                self.add_pairs_long(es, matches!(f.kind, Saddlp | Sadalp));
                 if matches!(f.kind, Sadalp | Uadalp) {
                     self.accumulate(d, es + 1, false);
                 }
+                false
             }
-            Clz | Cls => {
-                if f.kind == Cls {
-                    // CLS(x) = CLZ(x ^ (x < 0 ? ~0 : 0)) - 1.
-                    dynasm!(self.ops ; .arch x64 ; pxor xmm1, xmm1);
-                    match es {
-                        0 => dynasm!(self.ops ; .arch x64 ; pcmpgtb xmm1, xmm0),
-                        1 => dynasm!(self.ops ; .arch x64 ; pcmpgtw xmm1, xmm0),
-                        _ => dynasm!(self.ops ; .arch x64 ; pcmpgtd xmm1, xmm0),
-                    }
-                    dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm1);
-                }
-                self.clz(es);
-                if f.kind == Cls {
-                    self.ones(1);
-                    self.add_sub(es, false);
-                }
+            Clz | Cls if es < 3 => {
+                self.int_operands(n, m, es, v);
+                self.count_leading(es, f.kind == Cls);
+                false
             }
-            Sdot | Udot => {
-                // Bytes widened to halfwords (products and pair sums fit pmaddwd exactly), then
-                // the adjacent pair sums added: one dot product of four bytes per S lane.
-                dynasm!(self.ops ; .arch x64
-                    ; movdqa xmm2, xmm0 ; psrldq xmm2, 8 ; movdqa xmm3, xmm1 ; psrldq xmm3, 8
-                );
-                for x in 0..4 {
-                    self.widen(x, 0, f.kind == Sdot, false);
-                }
-                dynasm!(self.ops ; .arch x64
-                    ; pmaddwd xmm0, xmm1 ; pmaddwd xmm2, xmm3 ; phaddd xmm0, xmm2
-                );
-                self.accumulate(d, 2, false);
+            Sdot(e) | Udot(e) => {
+                self.int_operands(n, m, es, e);
+                self.dot(d, matches!(f.kind, Sdot(_)));
+                false
             }
-            _ => unreachable!("checked above"),
-        }
-        if !f.q {
+            _ => return false,
+        };
+        if !whole && !q {
             dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
         }
         self.store_v(d);
         true
+    }
+
+    /// xmm0 = the products of the elements of one half (the upper with `q`) of xmm0 and xmm1,
+    /// widened.
+    fn mul_long(&mut self, es: u8, signed: bool, q: bool) {
+        if es == 2 {
+            // pmul(u)dq multiplies elements 0 and 2: spread the half's two words there.
+            let sel = if q { 0xfau8 as i8 } else { 0x50 };
+            dynasm!(self.ops ; .arch x64 ; pshufd xmm0, xmm0, sel ; pshufd xmm1, xmm1, sel);
+            if signed {
+                dynasm!(self.ops ; .arch x64 ; pmuldq xmm0, xmm1);
+            } else {
+                dynasm!(self.ops ; .arch x64 ; pmuludq xmm0, xmm1);
+            }
+        } else {
+            // The products of extended halves fit the wide element exactly.
+            self.widen(0, es, signed, q);
+            self.widen(1, es, signed, q);
+            match es {
+                0 => dynasm!(self.ops ; .arch x64 ; pmullw xmm0, xmm1),
+                _ => dynasm!(self.ops ; .arch x64 ; pmulld xmm0, xmm1),
+            }
+        }
+    }
+
+    /// xmm0 = the sums of adjacent pairs of xmm0's elements, twice as wide.
+    fn add_pairs_long(&mut self, es: u8, signed: bool) {
+        match es {
+            0 => {
+                // pmaddubsw: unsigned bytes of the first operand times signed bytes.
+                self.bcast(2, 0x0101_0101_0101_0101);
+                if signed {
+                    dynasm!(self.ops ; .arch x64 ; pmaddubsw xmm2, xmm0 ; movdqa xmm0, xmm2);
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; pmaddubsw xmm0, xmm2);
+                }
+            }
+            1 => {
+                self.bcast(2, 0x0001_0001_0001_0001);
+                if signed {
+                    dynasm!(self.ops ; .arch x64 ; pmaddwd xmm0, xmm2);
+                } else {
+                    // Unsigned: (x - 0x8000) + (y - 0x8000) + 0x10000.
+                    self.bcast(3, 0x8000_8000_8000_8000);
+                    dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm3 ; pmaddwd xmm0, xmm2);
+                    self.bcast(3, 0x0001_0000_0001_0000);
+                    dynasm!(self.ops ; .arch x64 ; paddd xmm0, xmm3);
+                }
+            }
+            _ => {
+                dynasm!(self.ops ; .arch x64
+                    ; pshufd xmm1, xmm0, 0x0d ; pshufd xmm0, xmm0, 0x08
+                );
+                self.widen(0, 2, signed, false);
+                self.widen(1, 2, signed, false);
+                dynasm!(self.ops ; .arch x64 ; paddq xmm0, xmm1);
+            }
+        }
+    }
+
+    /// xmm0 = CLZ (or CLS) of each element of xmm0.
+    fn count_leading(&mut self, es: u8, cls: bool) {
+        if cls {
+            // CLS(x) = CLZ(x ^ (x < 0 ? ~0 : 0)) - 1.
+            dynasm!(self.ops ; .arch x64 ; pxor xmm1, xmm1);
+            match es {
+                0 => dynasm!(self.ops ; .arch x64 ; pcmpgtb xmm1, xmm0),
+                1 => dynasm!(self.ops ; .arch x64 ; pcmpgtw xmm1, xmm0),
+                _ => dynasm!(self.ops ; .arch x64 ; pcmpgtd xmm1, xmm0),
+            }
+            dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm1);
+        }
+        self.clz(es);
+        if cls {
+            self.ones(1);
+            self.add_sub(es, false);
+        }
+    }
+
+    /// xmm0 = V`d` + the dot products of four bytes of xmm0 and xmm1 per S lane.
+    fn dot(&mut self, d: u8, signed: bool) {
+        // Bytes widened to halfwords (products and pair sums fit pmaddwd exactly), then the
+        // adjacent pair sums added.
+        dynasm!(self.ops ; .arch x64
+            ; movdqa xmm2, xmm0 ; psrldq xmm2, 8 ; movdqa xmm3, xmm1 ; psrldq xmm3, 8
+        );
+        for x in 0..4 {
+            self.widen(x, 0, signed, false);
+        }
+        dynasm!(self.ops ; .arch x64
+            ; pmaddwd xmm0, xmm1 ; pmaddwd xmm2, xmm3 ; phaddd xmm0, xmm2
+        );
+        self.accumulate(d, 2, false);
     }
 }

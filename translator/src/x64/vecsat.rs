@@ -6,7 +6,6 @@
 use super::Lower;
 use crate::cpu::off;
 use crate::ir::vecfn::FPSR_QC;
-use crate::ir::vecsat::parts;
 use crate::ir::{VecFn, VecKind};
 use crate::ops::SatKind;
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
@@ -15,10 +14,13 @@ impl Lower<'_> {
     /// Lower a saturating op inline; false if it must go to the helper. Clobbers EFLAGS.
     pub(super) fn vec_sat_inline(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> bool {
         use SatKind::*;
-        if f.kind != VecKind::Sat || f.esize > 1 {
+        let VecKind::Sat(op) = f.kind else {
+            return false;
+        };
+        let (kind, scalar) = (op.kind, op.scalar);
+        if f.esize > 1 {
             return false;
         }
-        let (kind, _, scalar, _) = parts(f.imm);
         if !matches!(kind, Sqadd | Uqadd | Sqsub | Uqsub) {
             return false;
         }

@@ -5,6 +5,7 @@
 use super::Lower;
 use crate::cpu::off;
 use crate::ir::{VecFn, VecKind};
+use crate::ops::{Second, ZeroCmp};
 use dynasmrt::{dynasm, DynasmApi};
 
 /// A write-through cache of guest V registers in xmm6..xmm14 within one block: CpuState stays
@@ -191,362 +192,423 @@ impl Lower<'_> {
         dynasm!(self.ops ; .arch x64 ; movdqu [r15 + o], xmm0 ; movdqa Rx(k), xmm0);
     }
 
-    /// Lower a vector op inline; false if it must go to the helper.
-    pub(super) fn vec_inline(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> bool {
-        use VecKind::*;
-        let es = f.esize;
-        let (vn, vd) = (off::vreg(n), off::vreg(d));
-        // Decide first, so nothing is emitted for the helper path.
-        if crate::ir::vecint::elem_index(&f).is_some() {
-            return false; // x64/vecint.rs
-        }
-        let ok = match f.kind {
-            And | Bic | Orr | Orn | Eor | Bsl | Bit | Bif | Add | Sub | Cmeq | Cmgt | Cmge | Cmhi | Cmtst | Not
-            | Movi | OrrImm | BicImm | DupElem | CmpZero | AddpScalar => true,
-            Cmhs | Umax | Umin => true,
-            Smax | Smin => es < 3,
-            Mul | Mla | Mls => es == 1 || es == 2,
-            Shl | Ushr => es > 0,
-            Sshr => es == 1 || es == 2,
-            Zip1 | Zip2 => f.q,
-            Uzp1 | Uzp2 => f.q,
-            Ext => true,
-            Umaxp | Uminp => es == 0 && f.q,
-            Addp if es == 0 && f.q => true,
-            Addp => f.q && es >= 1,
-            Xtn | Shrn => es < 3,
-            Ushll | Sshll | AddW | SubW | AddL | SubL => es < 3,
-            InsElem => true,
-            Rev64 | Rev32 | Rev16 => true,
-            _ => false,
-        };
-        if !ok {
-            return false;
-        }
-        if f.kind == InsElem {
-            // One element moves through a general register.
-            let (di, si) = ((f.imm & 0xff) as i32, (f.imm >> 8) as i32);
-            let (dst, src) = (vd + (di << es), vn + (si << es));
-            self.vcache.invalidate(d);
-            match es {
-                0 => dynasm!(self.ops ; .arch x64 ; mov al, [r15 + src] ; mov [r15 + dst], al),
-                1 => dynasm!(self.ops ; .arch x64 ; mov ax, [r15 + src] ; mov [r15 + dst], ax),
-                2 => dynasm!(self.ops ; .arch x64 ; mov eax, [r15 + src] ; mov [r15 + dst], eax),
-                _ => dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + src] ; mov [r15 + dst], rax),
-            }
-            return true;
-        }
+    /// xmm0 = V`n`, xmm1 = V`m`.
+    fn load_nm(&mut self, n: u8, m: u8) {
         self.load_v(0, n);
         self.load_v(1, m);
-        match f.kind {
-            Ushll | Sshll => {
-                self.widen(0, es, f.kind == Sshll, f.q);
-                if f.imm > 0 {
-                    let sh = f.imm as i8;
-                    match es {
-                        0 => dynasm!(self.ops ; .arch x64 ; psllw xmm0, sh),
-                        1 => dynasm!(self.ops ; .arch x64 ; pslld xmm0, sh),
-                        _ => dynasm!(self.ops ; .arch x64 ; psllq xmm0, sh),
-                    }
-                }
+    }
+
+    /// Lower a vector op inline; false if it must go to the helper. Each arm loads its operands,
+    /// computes and either stores V`d` itself (`Fin::Stored`) or leaves the result in xmm0.
+    pub(super) fn vec_inline(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> bool {
+        use VecKind::*;
+        let (es, q, v) = (f.esize, f.q, Second::Vector);
+        let fin = match f.kind {
+            InsElem { dst, src } => {
+                self.ins_elem(d, n, es, dst, src);
+                Fin::Stored
+            }
+            Ushll(sh) | Sshll(sh) if es < 3 => {
+                self.load_nm(n, m);
+                self.widen_shift(es, sh, matches!(f.kind, Sshll(_)), q);
                 self.store_v(d);
-                return true;
+                Fin::Stored
             }
-            AddW | SubW | AddL | SubL => {
-                let signed = f.imm & 1 == 1;
-                if matches!(f.kind, AddL | SubL) {
-                    self.widen(0, es, signed, f.q);
+            AddW { signed } | SubW { signed } | AddL { signed } | SubL { signed } if es < 3 => {
+                self.load_nm(n, m);
+                if matches!(f.kind, AddL { .. } | SubL { .. }) {
+                    self.widen(0, es, signed, q);
                 }
-                self.widen(1, es, signed, f.q);
-                self.add_sub(es + 1, matches!(f.kind, SubW | SubL));
+                self.widen(1, es, signed, q);
+                self.add_sub(es + 1, matches!(f.kind, SubW { .. } | SubL { .. }));
                 self.store_v(d);
-                return true;
+                Fin::Stored
             }
-            And => dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm1),
-            Bic => dynasm!(self.ops ; .arch x64 ; pandn xmm1, xmm0 ; movdqa xmm0, xmm1),
-            Orr => dynasm!(self.ops ; .arch x64 ; por xmm0, xmm1),
-            Orn => {
-                self.ones(2);
-                dynasm!(self.ops ; .arch x64 ; pxor xmm1, xmm2 ; por xmm0, xmm1);
+            Xtn | Shrn(_) if es < 3 => {
+                self.load_nm(n, m);
+                self.narrow_to(d, es, q, if let Shrn(sh) = f.kind { sh } else { 0 });
+                Fin::Stored
             }
-            Eor => dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm1),
-            // BSL: d ? n : m == m ^ ((m ^ n) & d)
-            Bsl => {
-                self.load_v(2, d);
-                dynasm!(self.ops ; .arch x64
-                ; pxor xmm0, xmm1 ; pand xmm0, xmm2 ; pxor xmm0, xmm1)
+            And | Bic | Orr | Orn | Eor | Bsl | Bit | Bif | Not => {
+                self.load_nm(n, m);
+                self.bitwise(f.kind, d);
+                Fin::Low
             }
-            // BIT: m ? n : d == d ^ ((d ^ n) & m)
-            Bit => {
-                self.load_v(2, d);
-                dynasm!(self.ops ; .arch x64
-                ; pxor xmm0, xmm2 ; pand xmm0, xmm1 ; pxor xmm0, xmm2)
+            Add | Sub => {
+                self.load_nm(n, m);
+                self.add_sub(es, f.kind == Sub);
+                Fin::Low
             }
-            // BIF: m ? d : n == n ^ ((n ^ d) & m)
-            Bif => {
-                self.load_v(2, d);
-                dynasm!(self.ops ; .arch x64
-                ; pxor xmm2, xmm0 ; pand xmm2, xmm1 ; pxor xmm0, xmm2)
-            }
-            Add => match es {
-                0 => dynasm!(self.ops ; .arch x64 ; paddb xmm0, xmm1),
-                1 => dynasm!(self.ops ; .arch x64 ; paddw xmm0, xmm1),
-                2 => dynasm!(self.ops ; .arch x64 ; paddd xmm0, xmm1),
-                _ => dynasm!(self.ops ; .arch x64 ; paddq xmm0, xmm1),
-            },
-            Sub => match es {
-                0 => dynasm!(self.ops ; .arch x64 ; psubb xmm0, xmm1),
-                1 => dynasm!(self.ops ; .arch x64 ; psubw xmm0, xmm1),
-                2 => dynasm!(self.ops ; .arch x64 ; psubd xmm0, xmm1),
-                _ => dynasm!(self.ops ; .arch x64 ; psubq xmm0, xmm1),
-            },
-            Mul | Mla | Mls => {
+            Mul(s) | Mla(s) | Mls(s) if s == v && (es == 1 || es == 2) => {
+                self.load_nm(n, m);
                 match es {
                     1 => dynasm!(self.ops ; .arch x64 ; pmullw xmm0, xmm1),
                     _ => dynasm!(self.ops ; .arch x64 ; pmulld xmm0, xmm1),
                 }
-                if f.kind != Mul {
+                if !matches!(f.kind, Mul(_)) {
                     dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0);
                     self.load_v(0, d);
-                    self.add_sub(es, f.kind == Mls);
+                    self.add_sub(es, matches!(f.kind, Mls(_)));
                 }
+                Fin::Low
             }
-            Cmeq => self.cmpeq(es),
-            Cmgt => self.cmpgt(es),
-            Cmge => {
-                // n >= m == !(m > n)
-                dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; movdqa xmm0, xmm1 ; movdqa xmm1, xmm2);
-                self.cmpgt(es);
-                self.not0();
+            Cmeq | Cmgt | Cmge | Cmhi | Cmhs | Cmtst => {
+                self.load_nm(n, m);
+                self.compare(f.kind, es);
+                Fin::Low
             }
-            Cmhi => {
-                self.bias(es);
-                self.cmpgt(es);
+            CmpZero(c) => {
+                self.load_nm(n, m);
+                self.compare_zero(c, es);
+                Fin::Low
             }
-            Cmhs => {
-                self.bias(es);
-                dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; movdqa xmm0, xmm1 ; movdqa xmm1, xmm2);
-                self.cmpgt(es);
-                self.not0();
+            Umax | Umin | Smax | Smin if es < 3 => {
+                self.load_nm(n, m);
+                self.max_min(0, 1, es, matches!(f.kind, Smax | Smin), matches!(f.kind, Umax | Smax));
+                Fin::Low
             }
-            Cmtst => {
-                dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm1 ; pxor xmm1, xmm1);
-                self.cmpeq(es);
-                self.not0();
-            }
-            CmpZero => {
-                dynasm!(self.ops ; .arch x64 ; pxor xmm1, xmm1);
-                match f.imm {
-                    0 => self.cmpeq(es),
-                    1 => self.cmpgt(es),
-                    2 => {
-                        // n >= 0 == !(0 > n)
-                        dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0 ; pxor xmm0, xmm0);
-                        self.cmpgt(es);
-                        self.not0();
-                    }
-                    3 => {
-                        self.cmpgt(es);
-                        self.not0();
-                    }
-                    _ => {
-                        dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0 ; pxor xmm0, xmm0);
-                        self.cmpgt(es);
-                    }
-                }
-            }
-            Umax => match es {
-                0 => dynasm!(self.ops ; .arch x64 ; pmaxub xmm0, xmm1),
-                1 => dynasm!(self.ops ; .arch x64 ; pmaxuw xmm0, xmm1),
-                2 => dynasm!(self.ops ; .arch x64 ; pmaxud xmm0, xmm1),
-                _ => unreachable!("decoder rejects 64-bit UMAX"),
-            },
-            Umin => match es {
-                0 => dynasm!(self.ops ; .arch x64 ; pminub xmm0, xmm1),
-                1 => dynasm!(self.ops ; .arch x64 ; pminuw xmm0, xmm1),
-                2 => dynasm!(self.ops ; .arch x64 ; pminud xmm0, xmm1),
-                _ => unreachable!("decoder rejects 64-bit UMIN"),
-            },
-            Smax => match es {
-                0 => dynasm!(self.ops ; .arch x64 ; pmaxsb xmm0, xmm1),
-                1 => dynasm!(self.ops ; .arch x64 ; pmaxsw xmm0, xmm1),
-                _ => dynasm!(self.ops ; .arch x64 ; pmaxsd xmm0, xmm1),
-            },
-            Smin => match es {
-                0 => dynasm!(self.ops ; .arch x64 ; pminsb xmm0, xmm1),
-                1 => dynasm!(self.ops ; .arch x64 ; pminsw xmm0, xmm1),
-                _ => dynasm!(self.ops ; .arch x64 ; pminsd xmm0, xmm1),
-            },
-            Not => self.not0(),
             Rev64 | Rev32 | Rev16 => {
-                // One pshufb: byte j of each group of `group` bytes comes from the mirrored element.
+                self.load_nm(n, m);
                 let group = match f.kind {
                     Rev64 => 8,
                     Rev32 => 4,
                     _ => 2,
                 };
-                let e = 1u64 << es;
-                let idx = |j: u64| j / group * group + (group / e - 1 - j % group / e) * e + j % e;
-                let lo = (0..8).fold(0u64, |a, j| a | idx(j) << (8 * j));
-                let hi = (0..8).fold(0u64, |a, j| a | idx(j + 8) << (8 * j));
-                dynasm!(self.ops ; .arch x64
-                    ; mov rax, QWORD lo as i64 ; movq xmm1, rax
-                    ; mov rax, QWORD hi as i64 ; movq xmm2, rax
-                    ; punpcklqdq xmm1, xmm2 ; pshufb xmm0, xmm1
-                );
+                self.reverse(es, group);
+                Fin::Low
             }
-            Movi => self.bcast(0, f.imm),
-            OrrImm => {
-                self.bcast(1, f.imm);
+            Movi(imm) => {
+                self.load_nm(n, m);
+                self.bcast(0, imm);
+                Fin::Low
+            }
+            OrrImm(imm) | BicImm(imm) => {
+                self.load_nm(n, m);
+                self.bcast(1, imm);
                 self.load_v(0, d);
-                dynasm!(self.ops ; .arch x64 ; por xmm0, xmm1);
-            }
-            BicImm => {
-                self.bcast(1, f.imm);
-                self.load_v(0, d);
-                dynasm!(self.ops ; .arch x64 ; pandn xmm1, xmm0 ; movdqa xmm0, xmm1);
-            }
-            DupElem => self.dup_lane(0, es, f.imm as u8),
-            Shl => {
-                let s = f.imm as i8;
-                match es {
-                    1 => dynasm!(self.ops ; .arch x64 ; psllw xmm0, s),
-                    2 => dynasm!(self.ops ; .arch x64 ; pslld xmm0, s),
-                    _ => dynasm!(self.ops ; .arch x64 ; psllq xmm0, s),
+                if matches!(f.kind, OrrImm(_)) {
+                    dynasm!(self.ops ; .arch x64 ; por xmm0, xmm1);
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; pandn xmm1, xmm0 ; movdqa xmm0, xmm1);
                 }
+                Fin::Low
             }
-            Ushr => {
-                // Shifts by the full element size give 0 on both.
-                let s = f.imm.min(64) as i8;
-                match es {
-                    1 => dynasm!(self.ops ; .arch x64 ; psrlw xmm0, s),
-                    2 => dynasm!(self.ops ; .arch x64 ; psrld xmm0, s),
-                    _ => dynasm!(self.ops ; .arch x64 ; psrlq xmm0, s),
-                }
+            DupElem(i) => {
+                self.load_nm(n, m);
+                self.dup_lane(0, es, i);
+                Fin::Low
             }
-            Sshr => {
-                let s = f.imm as i8;
+            Shl(sh) | Ushr(sh) if es > 0 => {
+                self.load_nm(n, m);
+                self.shift_imm(es, sh, matches!(f.kind, Shl(_)));
+                Fin::Low
+            }
+            Sshr(sh) if es == 1 || es == 2 => {
+                self.load_nm(n, m);
+                let s = sh as i8;
                 match es {
                     1 => dynasm!(self.ops ; .arch x64 ; psraw xmm0, s),
                     _ => dynasm!(self.ops ; .arch x64 ; psrad xmm0, s),
                 }
+                Fin::Low
             }
-            Zip1 => match es {
-                0 => dynasm!(self.ops ; .arch x64 ; punpcklbw xmm0, xmm1),
-                1 => dynasm!(self.ops ; .arch x64 ; punpcklwd xmm0, xmm1),
-                2 => dynasm!(self.ops ; .arch x64 ; punpckldq xmm0, xmm1),
-                _ => dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm0, xmm1),
-            },
-            Zip2 => match es {
-                0 => dynasm!(self.ops ; .arch x64 ; punpckhbw xmm0, xmm1),
-                1 => dynasm!(self.ops ; .arch x64 ; punpckhwd xmm0, xmm1),
-                2 => dynasm!(self.ops ; .arch x64 ; punpckhdq xmm0, xmm1),
-                _ => dynasm!(self.ops ; .arch x64 ; punpckhqdq xmm0, xmm1),
-            },
-            Uzp1 | Uzp2 => {
-                let odd = f.kind == Uzp2;
-                match es {
-                    0 => {
-                        if odd {
-                            dynasm!(self.ops ; .arch x64 ; psrlw xmm0, 8 ; psrlw xmm1, 8);
-                        } else {
-                            self.bcast(2, 0x00ff_00ff_00ff_00ff);
-                            dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm2 ; pand xmm1, xmm2);
-                        }
-                        dynasm!(self.ops ; .arch x64 ; packuswb xmm0, xmm1);
-                    }
-                    1 => {
-                        if odd {
-                            dynasm!(self.ops ; .arch x64 ; psrld xmm0, 16 ; psrld xmm1, 16);
-                        } else {
-                            self.bcast(2, 0x0000_ffff_0000_ffff);
-                            dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm2 ; pand xmm1, xmm2);
-                        }
-                        dynasm!(self.ops ; .arch x64 ; packusdw xmm0, xmm1);
-                    }
-                    2 => {
-                        if odd {
-                            dynasm!(self.ops ; .arch x64 ; shufps xmm0, xmm1, 0xddu8 as i8);
-                        } else {
-                            dynasm!(self.ops ; .arch x64 ; shufps xmm0, xmm1, 0x88u8 as i8);
-                        }
-                    }
-                    _ => {
-                        if odd {
-                            dynasm!(self.ops ; .arch x64 ; punpckhqdq xmm0, xmm1);
-                        } else {
-                            dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm0, xmm1);
-                        }
-                    }
-                }
+            Zip1 | Zip2 if q => {
+                self.load_nm(n, m);
+                self.zip(es, f.kind == Zip2);
+                Fin::Low
             }
-            Ext => {
-                let i = f.imm as i8;
-                if f.q {
+            Uzp1 | Uzp2 if q => {
+                self.load_nm(n, m);
+                self.uzp(es, f.kind == Uzp2);
+                Fin::Low
+            }
+            Ext(i) => {
+                self.load_nm(n, m);
+                let i = i as i8;
+                if q {
                     // (m:n) >> 8*i
                     dynasm!(self.ops ; .arch x64 ; palignr xmm1, xmm0, i ; movdqa xmm0, xmm1);
                 } else {
                     dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm0, xmm1 ; psrldq xmm0, i);
                 }
+                Fin::Low
             }
-            Umaxp | Uminp => {
-                // Even bytes against odd bytes of each source, then pack n's results below m's.
-                self.bcast(2, 0x00ff_00ff_00ff_00ff);
-                dynasm!(self.ops ; .arch x64
-                    ; movdqa xmm3, xmm0 ; psrlw xmm3, 8 ; pand xmm0, xmm2
-                    ; movdqa xmm4, xmm1 ; psrlw xmm4, 8 ; pand xmm1, xmm2
-                );
-                if f.kind == Umaxp {
-                    dynasm!(self.ops ; .arch x64 ; pmaxub xmm0, xmm3 ; pmaxub xmm1, xmm4);
-                } else {
-                    dynasm!(self.ops ; .arch x64 ; pminub xmm0, xmm3 ; pminub xmm1, xmm4);
-                }
-                dynasm!(self.ops ; .arch x64 ; packuswb xmm0, xmm1);
+            Umaxp | Uminp if es == 0 && q => {
+                self.load_nm(n, m);
+                self.byte_pairs_max_min(f.kind == Umaxp);
+                Fin::Low
             }
-            Addp => match es {
-                0 => {
-                    // Byte pairs summed to words by pmaddubsw with ones, truncated back to bytes.
-                    self.bcast(2, 0x0101_0101_0101_0101);
-                    self.bcast(3, 0x00ff_00ff_00ff_00ff);
-                    dynasm!(self.ops ; .arch x64
-                        ; movdqa xmm4, xmm2 ; pmaddubsw xmm4, xmm0 ; pand xmm4, xmm3
-                        ; movdqa xmm5, xmm2 ; pmaddubsw xmm5, xmm1 ; pand xmm5, xmm3
-                        ; packuswb xmm4, xmm5 ; movdqa xmm0, xmm4
-                    );
-                }
-                1 => dynasm!(self.ops ; .arch x64 ; phaddw xmm0, xmm1),
-                2 => dynasm!(self.ops ; .arch x64 ; phaddd xmm0, xmm1),
-                _ => dynasm!(self.ops ; .arch x64
-                    ; movdqa xmm2, xmm0 ; punpcklqdq xmm0, xmm1 ; punpckhqdq xmm2, xmm1 ; paddq xmm0, xmm2),
-            },
-            AddpScalar => dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0 ; psrldq xmm1, 8 ; paddq xmm0, xmm1),
-            Xtn | Shrn => {
-                if f.kind == Shrn {
-                    let s = f.imm as i8;
-                    match es {
-                        0 => dynasm!(self.ops ; .arch x64 ; psrlw xmm0, s),
-                        1 => dynasm!(self.ops ; .arch x64 ; psrld xmm0, s),
-                        _ => dynasm!(self.ops ; .arch x64 ; psrlq xmm0, s),
-                    }
-                }
-                self.narrow(es);
-                if f.q {
-                    // The "2" forms write the upper half and keep the lower.
-                    self.load_v(1, d);
-                    dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm1, xmm0 ; movdqa xmm0, xmm1);
-                } else {
+            Addp if q => {
+                self.load_nm(n, m);
+                self.add_pairs(es);
+                Fin::Low
+            }
+            AddpScalar => {
+                self.load_nm(n, m);
+                dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0 ; psrldq xmm1, 8 ; paddq xmm0, xmm1);
+                Fin::Scalar
+            }
+            _ => return false,
+        };
+        match fin {
+            Fin::Stored => {}
+            Fin::Low | Fin::Scalar => {
+                if !q || fin == Fin::Scalar {
                     dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
                 }
                 self.store_v(d);
-                return true;
             }
-            _ => unreachable!("checked above"),
         }
-        let scalar = matches!(f.kind, AddpScalar);
-        if !f.q || scalar {
+        true
+    }
+
+    /// INS (element): one element moves through a general register.
+    fn ins_elem(&mut self, d: u8, n: u8, es: u8, dst: u8, src: u8) {
+        let (vn, vd) = (off::vreg(n), off::vreg(d));
+        let (dst, src) = (vd + ((dst as i32) << es), vn + ((src as i32) << es));
+        self.vcache.invalidate(d);
+        match es {
+            0 => dynasm!(self.ops ; .arch x64 ; mov al, [r15 + src] ; mov [r15 + dst], al),
+            1 => dynasm!(self.ops ; .arch x64 ; mov ax, [r15 + src] ; mov [r15 + dst], ax),
+            2 => dynasm!(self.ops ; .arch x64 ; mov eax, [r15 + src] ; mov [r15 + dst], eax),
+            _ => dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + src] ; mov [r15 + dst], rax),
+        }
+    }
+
+    /// USHLL/SSHLL: xmm0's half widened and shifted left.
+    fn widen_shift(&mut self, es: u8, sh: u8, signed: bool, q: bool) {
+        self.widen(0, es, signed, q);
+        if sh > 0 {
+            let sh = sh as i8;
+            match es {
+                0 => dynasm!(self.ops ; .arch x64 ; psllw xmm0, sh),
+                1 => dynasm!(self.ops ; .arch x64 ; pslld xmm0, sh),
+                _ => dynasm!(self.ops ; .arch x64 ; psllq xmm0, sh),
+            }
+        }
+    }
+
+    /// XTN/SHRN(2): xmm0's elements shifted right, narrowed into V`d`'s lower (upper) half.
+    fn narrow_to(&mut self, d: u8, es: u8, q: bool, sh: u8) {
+        if sh > 0 {
+            let s = sh as i8;
+            match es {
+                0 => dynasm!(self.ops ; .arch x64 ; psrlw xmm0, s),
+                1 => dynasm!(self.ops ; .arch x64 ; psrld xmm0, s),
+                _ => dynasm!(self.ops ; .arch x64 ; psrlq xmm0, s),
+            }
+        }
+        self.narrow(es);
+        if q {
+            // The "2" forms write the upper half and keep the lower.
+            self.load_v(1, d);
+            dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm1, xmm0 ; movdqa xmm0, xmm1);
+        } else {
             dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
         }
         self.store_v(d);
-        true
     }
+
+    /// The bitwise operations on xmm0 (n), xmm1 (m) and, for the selects, V`d`.
+    fn bitwise(&mut self, kind: VecKind, d: u8) {
+        match kind {
+            VecKind::And => dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm1),
+            VecKind::Bic => dynasm!(self.ops ; .arch x64 ; pandn xmm1, xmm0 ; movdqa xmm0, xmm1),
+            VecKind::Orr => dynasm!(self.ops ; .arch x64 ; por xmm0, xmm1),
+            VecKind::Orn => {
+                self.ones(2);
+                dynasm!(self.ops ; .arch x64 ; pxor xmm1, xmm2 ; por xmm0, xmm1);
+            }
+            VecKind::Eor => dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm1),
+            // BSL: d ? n : m == m ^ ((m ^ n) & d)
+            VecKind::Bsl => {
+                self.load_v(2, d);
+                dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm1 ; pand xmm0, xmm2 ; pxor xmm0, xmm1)
+            }
+            // BIT: m ? n : d == d ^ ((d ^ n) & m)
+            VecKind::Bit => {
+                self.load_v(2, d);
+                dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm2 ; pand xmm0, xmm1 ; pxor xmm0, xmm2)
+            }
+            // BIF: m ? d : n == n ^ ((n ^ d) & m)
+            VecKind::Bif => {
+                self.load_v(2, d);
+                dynasm!(self.ops ; .arch x64 ; pxor xmm2, xmm0 ; pand xmm2, xmm1 ; pxor xmm0, xmm2)
+            }
+            VecKind::Not => self.not0(),
+            other => unreachable!("{other:?} is not bitwise (see `vec_inline`)"),
+        }
+    }
+
+    /// The register compares of xmm0 with xmm1.
+    fn compare(&mut self, kind: VecKind, es: u8) {
+        let swap = |l: &mut Self| {
+            dynasm!(l.ops ; .arch x64 ; movdqa xmm2, xmm0 ; movdqa xmm0, xmm1 ; movdqa xmm1, xmm2);
+        };
+        match kind {
+            VecKind::Cmeq => self.cmpeq(es),
+            VecKind::Cmgt => self.cmpgt(es),
+            VecKind::Cmge => {
+                // n >= m == !(m > n)
+                swap(self);
+                self.cmpgt(es);
+                self.not0();
+            }
+            VecKind::Cmhi => {
+                self.bias(es);
+                self.cmpgt(es);
+            }
+            VecKind::Cmhs => {
+                self.bias(es);
+                swap(self);
+                self.cmpgt(es);
+                self.not0();
+            }
+            VecKind::Cmtst => {
+                dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm1 ; pxor xmm1, xmm1);
+                self.cmpeq(es);
+                self.not0();
+            }
+            other => unreachable!("{other:?} is not a register compare (see `vec_inline`)"),
+        }
+    }
+
+    /// The compares of xmm0 with zero.
+    fn compare_zero(&mut self, c: ZeroCmp, es: u8) {
+        dynasm!(self.ops ; .arch x64 ; pxor xmm1, xmm1);
+        match c {
+            ZeroCmp::Eq => self.cmpeq(es),
+            ZeroCmp::Gt => self.cmpgt(es),
+            ZeroCmp::Ge => {
+                // n >= 0 == !(0 > n)
+                dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0 ; pxor xmm0, xmm0);
+                self.cmpgt(es);
+                self.not0();
+            }
+            ZeroCmp::Le => {
+                self.cmpgt(es);
+                self.not0();
+            }
+            ZeroCmp::Lt => {
+                dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0 ; pxor xmm0, xmm0);
+                self.cmpgt(es);
+            }
+        }
+    }
+
+    /// REV64/REV32/REV16: one pshufb, byte j of each group of `group` bytes from the mirrored
+    /// element.
+    fn reverse(&mut self, es: u8, group: u64) {
+        let e = 1u64 << es;
+        let idx = |j: u64| j / group * group + (group / e - 1 - j % group / e) * e + j % e;
+        let lo = (0..8).fold(0u64, |a, j| a | idx(j) << (8 * j));
+        let hi = (0..8).fold(0u64, |a, j| a | idx(j + 8) << (8 * j));
+        dynasm!(self.ops ; .arch x64
+            ; mov rax, QWORD lo as i64 ; movq xmm1, rax
+            ; mov rax, QWORD hi as i64 ; movq xmm2, rax
+            ; punpcklqdq xmm1, xmm2 ; pshufb xmm0, xmm1
+        );
+    }
+
+    /// SHL (`left`) or USHR by an immediate; shifts by the full element size give 0 on both.
+    fn shift_imm(&mut self, es: u8, sh: u8, left: bool) {
+        let s = sh.min(64) as i8;
+        match (es, left) {
+            (1, true) => dynasm!(self.ops ; .arch x64 ; psllw xmm0, s),
+            (2, true) => dynasm!(self.ops ; .arch x64 ; pslld xmm0, s),
+            (_, true) => dynasm!(self.ops ; .arch x64 ; psllq xmm0, s),
+            (1, false) => dynasm!(self.ops ; .arch x64 ; psrlw xmm0, s),
+            (2, false) => dynasm!(self.ops ; .arch x64 ; psrld xmm0, s),
+            (_, false) => dynasm!(self.ops ; .arch x64 ; psrlq xmm0, s),
+        }
+    }
+
+    /// ZIP1/ZIP2 (`high`) of xmm0 and xmm1.
+    fn zip(&mut self, es: u8, high: bool) {
+        match (es, high) {
+            (0, false) => dynasm!(self.ops ; .arch x64 ; punpcklbw xmm0, xmm1),
+            (1, false) => dynasm!(self.ops ; .arch x64 ; punpcklwd xmm0, xmm1),
+            (2, false) => dynasm!(self.ops ; .arch x64 ; punpckldq xmm0, xmm1),
+            (_, false) => dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm0, xmm1),
+            (0, true) => dynasm!(self.ops ; .arch x64 ; punpckhbw xmm0, xmm1),
+            (1, true) => dynasm!(self.ops ; .arch x64 ; punpckhwd xmm0, xmm1),
+            (2, true) => dynasm!(self.ops ; .arch x64 ; punpckhdq xmm0, xmm1),
+            (_, true) => dynasm!(self.ops ; .arch x64 ; punpckhqdq xmm0, xmm1),
+        }
+    }
+
+    /// UZP1/UZP2 (`odd`) of xmm0 and xmm1.
+    fn uzp(&mut self, es: u8, odd: bool) {
+        match es {
+            0 => {
+                if odd {
+                    dynasm!(self.ops ; .arch x64 ; psrlw xmm0, 8 ; psrlw xmm1, 8);
+                } else {
+                    self.bcast(2, 0x00ff_00ff_00ff_00ff);
+                    dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm2 ; pand xmm1, xmm2);
+                }
+                dynasm!(self.ops ; .arch x64 ; packuswb xmm0, xmm1);
+            }
+            1 => {
+                if odd {
+                    dynasm!(self.ops ; .arch x64 ; psrld xmm0, 16 ; psrld xmm1, 16);
+                } else {
+                    self.bcast(2, 0x0000_ffff_0000_ffff);
+                    dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm2 ; pand xmm1, xmm2);
+                }
+                dynasm!(self.ops ; .arch x64 ; packusdw xmm0, xmm1);
+            }
+            2 if odd => dynasm!(self.ops ; .arch x64 ; shufps xmm0, xmm1, 0xddu8 as i8),
+            2 => dynasm!(self.ops ; .arch x64 ; shufps xmm0, xmm1, 0x88u8 as i8),
+            _ if odd => dynasm!(self.ops ; .arch x64 ; punpckhqdq xmm0, xmm1),
+            _ => dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm0, xmm1),
+        }
+    }
+
+    /// UMAXP/UMINP of bytes: even bytes against odd bytes of each source, then n's results
+    /// packed below m's.
+    fn byte_pairs_max_min(&mut self, max: bool) {
+        self.bcast(2, 0x00ff_00ff_00ff_00ff);
+        dynasm!(self.ops ; .arch x64
+            ; movdqa xmm3, xmm0 ; psrlw xmm3, 8 ; pand xmm0, xmm2
+            ; movdqa xmm4, xmm1 ; psrlw xmm4, 8 ; pand xmm1, xmm2
+        );
+        if max {
+            dynasm!(self.ops ; .arch x64 ; pmaxub xmm0, xmm3 ; pmaxub xmm1, xmm4);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; pminub xmm0, xmm3 ; pminub xmm1, xmm4);
+        }
+        dynasm!(self.ops ; .arch x64 ; packuswb xmm0, xmm1);
+    }
+
+    /// ADDP (vector) of xmm0 and xmm1.
+    fn add_pairs(&mut self, es: u8) {
+        match es {
+            0 => {
+                // Byte pairs summed to words by pmaddubsw with ones, truncated back to bytes.
+                self.bcast(2, 0x0101_0101_0101_0101);
+                self.bcast(3, 0x00ff_00ff_00ff_00ff);
+                dynasm!(self.ops ; .arch x64
+                    ; movdqa xmm4, xmm2 ; pmaddubsw xmm4, xmm0 ; pand xmm4, xmm3
+                    ; movdqa xmm5, xmm2 ; pmaddubsw xmm5, xmm1 ; pand xmm5, xmm3
+                    ; packuswb xmm4, xmm5 ; movdqa xmm0, xmm4
+                );
+            }
+            1 => dynasm!(self.ops ; .arch x64 ; phaddw xmm0, xmm1),
+            2 => dynasm!(self.ops ; .arch x64 ; phaddd xmm0, xmm1),
+            _ => dynasm!(self.ops ; .arch x64
+                ; movdqa xmm2, xmm0 ; punpcklqdq xmm0, xmm1 ; punpckhqdq xmm2, xmm1 ; paddq xmm0, xmm2),
+        }
+    }
+}
+
+/// How an inline vector op ends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fin {
+    /// It stored V`d` itself.
+    Stored,
+    /// Its result is in xmm0; the 64-bit forms keep the low half.
+    Low,
+    /// Its result is in xmm0's low 64 bits (a scalar).
+    Scalar,
 }

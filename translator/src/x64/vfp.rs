@@ -7,8 +7,6 @@
 
 use super::Lower;
 use crate::cpu::off;
-use crate::ir::vecfn::helper_vec;
-use crate::ir::vfp::kind;
 use crate::ir::{VecFn, VecKind};
 use crate::ops::VfpKind;
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
@@ -23,20 +21,9 @@ impl Lower<'_> {
     /// The helper call of the slow path, saving the caller-saved registers the allocator may be
     /// using so that both paths leave the allocation as it was.
     fn vec_helper_call(&mut self, f: &VecFn, d: u8, n: u8, m: u8) {
-        let code = f.encode() as i64;
-        let imm = f.imm as i64;
-        let regs = (d as i64) | ((n as i64) << 8) | ((m as i64) << 16);
-        let func = helper_vec as *const () as usize as i64;
-        dynasm!(self.ops ; .arch x64
-            ; push rsi ; push rdi ; push r8 ; push r9 ; push r10 ; push r11
-            ; mov rdi, r15
-            ; mov rsi, QWORD code
-            ; mov rdx, QWORD imm
-            ; mov rcx, QWORD regs
-            ; mov rax, QWORD func
-            ; call rax
-            ; pop r11 ; pop r10 ; pop r9 ; pop r8 ; pop rdi ; pop rsi
-        );
+        dynasm!(self.ops ; .arch x64 ; push rsi ; push rdi ; push r8 ; push r9 ; push r10 ; push r11);
+        self.call_helper_vec(*f, d, n, m);
+        dynasm!(self.ops ; .arch x64 ; pop r11 ; pop r10 ; pop r9 ; pop r8 ; pop rdi ; pop rsi);
     }
 
     /// `vcmpps`/`vcmppd xmm2, xmm2, [r15 + disp], 8` (EQ_UQ), written out because dynasm-rs 5.1
@@ -60,22 +47,21 @@ impl Lower<'_> {
     /// Lower a vector FP op inline with a NaN fallback; false if it must go to the helper.
     pub(super) fn vec_fp_inline(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> bool {
         use VfpKind::*;
-        if f.kind != VecKind::Fp {
+        let VecKind::Fp(op) = f.kind else {
             return false;
-        }
-        let k = kind(f.imm);
+        };
+        let k = op.kind;
         let dbl = f.esize == 3;
-        let index = ((f.imm >> 32) & 0xff) as i8;
-        let signed = (f.imm >> 12) & 1 == 1;
+        let (index, signed) = (op.index as i8, op.signed);
         let ok = match k {
             Add | Sub | Mul | Div | Mla | Mls | MulElem | MlaElem | Cmeq | Cmge | Cmgt | CmeqZ | CmgeZ | CmgtZ
             | CmleZ | CmltZ | Abs | Neg => true,
             // (`index` holds the fraction bits of the fixed-point forms.)
             FromInt => !dbl && signed && index == 0,
-            ToInt => !dbl && signed && (f.imm >> 8) & 0xf == 3 && index == 0,
+            ToInt => !dbl && signed && op.round == crate::ops::FpRound::Z && index == 0,
             _ => false,
         };
-        if !ok || (f.imm >> 24) & 1 == 1 {
+        if !ok || op.scalar {
             return false;
         }
         // The slow path calls out (clobbering every xmm register): nothing stays cached.
