@@ -24,7 +24,7 @@ struct Entry {
     faults: Vec<x64::faultmap::FaultSite>,
     /// The vector operations its code passes to helpers by address (dropped with it).
     #[allow(clippy::vec_box)] // the boxes' addresses are in the code
-    _calls: Vec<Box<crate::ir::vecfn::VecCall>>,
+    _calls: Vec<Box<x64::HelperArg>>,
 }
 
 /// Where a fault in translated code happened.

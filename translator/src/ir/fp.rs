@@ -120,64 +120,6 @@ impl FpOp {
     pub fn has_value(&self) -> bool {
         matches!(self.kind, FpKind::Cmp | FpKind::ToInt)
     }
-
-    /// Everything but `src` packed in two words, for [`helper_fp`]: (code, registers).
-    pub fn encode(&self) -> (u64, u64) {
-        let code = self.kind as u64
-            | (self.ty as u64) << 8
-            | (self.to as u64) << 16
-            | (self.round as u64) << 24
-            | (self.signed as u64) << 32
-            | (self.w64 as u64) << 33
-            | (self.zero as u64) << 34
-            | (self.signal as u64) << 35
-            | (self.cond as u64) << 36
-            | (self.fbits as u64) << 40;
-        let regs = self.d as u64 | (self.n as u64) << 8 | (self.m as u64) << 16 | (self.a as u64) << 24;
-        (code, regs)
-    }
-
-    /// Inverse of [`FpOp::encode`] (`src` is None).
-    pub fn decode(code: u64, regs: u64) -> Self {
-        const KINDS: [FpKind; 21] = {
-            use FpKind::*;
-            [
-                Add, Sub, Mul, Div, Nmul, Max, Min, MaxNm, MinNm, Abs, Neg, Sqrt, Rint, Cvt, Madd, Msub, Nmadd, Nmsub,
-                Cmp, ToInt, FromInt,
-            ]
-        };
-        const ROUNDS: [FpRound; 11] = [
-            FpRound::N,
-            FpRound::P,
-            FpRound::M,
-            FpRound::Z,
-            FpRound::A,
-            FpRound::Fpcr,
-            FpRound::X,
-            FpRound::Z32,
-            FpRound::X32,
-            FpRound::Z64,
-            FpRound::X64,
-        ];
-        let ty = |b: u64| if b & 0xff == 0 { FpTy::S } else { FpTy::D };
-        Self {
-            kind: KINDS[(code & 0xff) as usize],
-            ty: ty(code >> 8),
-            to: ty(code >> 16),
-            round: ROUNDS[((code >> 24) & 0xff) as usize],
-            signed: code >> 32 & 1 != 0,
-            w64: code >> 33 & 1 != 0,
-            zero: code >> 34 & 1 != 0,
-            signal: code >> 35 & 1 != 0,
-            cond: code >> 36 & 1 != 0,
-            fbits: (code >> 40) as u8,
-            d: regs as u8,
-            n: (regs >> 8) as u8,
-            m: (regs >> 16) as u8,
-            a: (regs >> 24) as u8,
-            src: None,
-        }
-    }
 }
 
 /// Write a scalar result: the rest of the V register is zeroed.
@@ -215,16 +157,16 @@ pub fn eval(cpu: &mut CpuState, f: &FpOp, x: u64) -> u64 {
     }
 }
 
-/// Helper called by emitted code: evaluates the op `FpOp::decode(code, regs)` with integer
-/// operand `x`, returning its value.
+/// Helper called by emitted code: evaluates `op` with integer operand `x`, returning its value.
 ///
 /// # Safety
-/// `cpu` must point to a live CpuState (the one emitted code runs on).
-pub unsafe extern "C" fn helper_fp(cpu: *mut CpuState, code: u64, regs: u64, x: u64) -> u64 {
-    // SAFETY: emitted code passes its pinned CpuState pointer.
-    let cpu = unsafe { &mut *cpu };
+/// `cpu` must point to a live CpuState (the one emitted code runs on), `op` to a live FpOp
+/// (the translation keeps it, see `x64::Compiled::calls`).
+pub unsafe extern "C" fn helper_fp(cpu: *mut CpuState, op: *const FpOp, x: u64) -> u64 {
+    // SAFETY: emitted code passes its pinned CpuState pointer and an op its block keeps alive.
+    let (cpu, op) = unsafe { (&mut *cpu, &*op) };
     let _mx = HostMxcsr::enter();
-    eval(cpu, &FpOp::decode(code, regs), x)
+    eval(cpu, op, x)
 }
 
 #[cfg(test)]
@@ -337,12 +279,6 @@ mod tests {
         cpu.v[3] = [d(-0.4), 0];
         eval(&mut cpu, &r, 0);
         assert_eq!(cpu.v[0][0], d(-0.0));
-        for f in [FpKind::Add, FpKind::Cmp, FpKind::ToInt, FpKind::Nmsub] {
-            let mut o = FpOp::new(f, FpTy::S);
-            (o.d, o.n, o.m, o.a, o.round, o.signed, o.fbits, o.to) = (1, 2, 3, 4, FpRound::A, true, 17, FpTy::D);
-            let (c, g) = o.encode();
-            assert_eq!(FpOp::decode(c, g), o);
-        }
     }
 }
 
@@ -354,8 +290,7 @@ mod sqrt_tests {
         let mut cpu = CpuState::default();
         cpu.v[0] = [(-1.0f64).to_bits(), 0];
         let f = FpOp::new(FpKind::Sqrt, FpTy::D);
-        let (c, r) = f.encode();
-        unsafe { helper_fp(&mut cpu, c, r, 0) };
+        unsafe { helper_fp(&mut cpu, &f, 0) };
         assert_eq!(cpu.v[0][0], 0x7ff8_0000_0000_0000);
     }
 }

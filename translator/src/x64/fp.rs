@@ -27,19 +27,18 @@ impl Lower<'_> {
     /// Call `helper_fp` for `f` (integer operand in `x`), keeping every allocatable register:
     /// usable on a slow path, since the allocator's state does not change. Result in rax.
     fn fp_call(&mut self, f: &FpOp, x: Option<u8>) {
-        let (code, regs) = f.encode();
+        let arg = self.keep(super::HelperArg::Fp(FpOp { src: None, ..*f }));
         let func = helper_fp as *const () as usize as i64;
         // Six pushes keep rsp 16-byte aligned at the call, as it is in block code.
         dynasm!(self.ops ; .arch x64
             ; push rsi ; push rdi ; push r8 ; push r9 ; push r10 ; push r11
         );
         if let Some(x) = x {
-            dynasm!(self.ops ; .arch x64 ; mov rcx, Rq(x));
+            dynasm!(self.ops ; .arch x64 ; mov rdx, Rq(x));
         }
         dynasm!(self.ops ; .arch x64
             ; mov rdi, r15
-            ; mov rsi, QWORD code as i64
-            ; mov rdx, QWORD regs as i64
+            ; mov rsi, QWORD arg
             ; mov rax, QWORD func
             ; call rax
             ; pop r11 ; pop r10 ; pop r9 ; pop r8 ; pop rdi ; pop rsi

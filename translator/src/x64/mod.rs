@@ -23,6 +23,7 @@ mod vector;
 mod vfp;
 
 use crate::cpu::{off, ExitReason, JUMP_CACHE_SIZE};
+use crate::ir::fp::FpOp;
 use crate::ir::vecfn::{helper_vec, VecCall};
 use crate::ir::{Block, Exit, Op, Sz, Val, VecFn};
 use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, DynasmLabelApi, VecAssembler};
@@ -41,6 +42,15 @@ pub struct Runtime {
     pub host: host::HostFeatures,
 }
 
+/// What emitted code hands a helper by address.
+#[derive(Debug)]
+pub enum HelperArg {
+    /// A vector operation, for `helper_vec`.
+    Vec(VecCall),
+    /// A scalar FP operation, for `helper_fp`.
+    Fp(FpOp),
+}
+
 /// A chainable exit: the `jmp rel32` at `offset` goes to the stub after it until patched to
 /// jump straight to the translation of `target`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,8 +61,9 @@ pub struct ChainSite {
     pub target: u64,
 }
 
-/// Host code of one block.
-#[derive(Debug, Clone)]
+/// Host code of one block. Not `Clone`: a copy of its code would point at the original's
+/// `calls`.
+#[derive(Debug)]
 pub struct Compiled {
     /// Machine code, to be placed at the base address given to [`compile`].
     pub code: Vec<u8>,
@@ -60,10 +71,10 @@ pub struct Compiled {
     pub chain_sites: Vec<ChainSite>,
     /// Where its guest memory accesses are, and how to rebuild the guest state at a fault there.
     pub faults: Vec<faultmap::FaultSite>,
-    /// The vector operations its code hands to `helper_vec` by address: whoever places the code
-    /// keeps them as long as the code can run.
+    /// The operations its code hands to helpers by address: whoever places the code keeps them
+    /// as long as the code can run.
     #[allow(clippy::vec_box)] // the boxes' addresses are in the code
-    pub calls: Vec<Box<VecCall>>,
+    pub calls: Vec<Box<HelperArg>>,
 }
 
 /// State of lowering one block.
@@ -86,10 +97,10 @@ pub struct Lower<'a> {
     insn: Option<faultmap::CurrentInsn>,
     /// Fault sites recorded so far.
     faults: Vec<faultmap::FaultSite>,
-    /// The operations handed to `helper_vec` so far (see [`Compiled::calls`]). Boxed: their
+    /// The operations handed to helpers so far (see [`Compiled::calls`]). Boxed: their
     /// addresses go into the code while this vector still grows.
     #[allow(clippy::vec_box)]
-    calls: Vec<Box<VecCall>>,
+    calls: Vec<Box<HelperArg>>,
 }
 
 /// Compile `block` for placement at host address `base`.
@@ -155,12 +166,21 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
 }
 
 impl Lower<'_> {
+    /// Keep `arg` for the block's lifetime; the address of what it holds.
+    fn keep(&mut self, arg: HelperArg) -> i64 {
+        let b = Box::new(arg);
+        let addr = match &*b {
+            HelperArg::Vec(c) => c as *const VecCall as i64,
+            HelperArg::Fp(f) => f as *const FpOp as i64,
+        };
+        self.calls.push(b);
+        addr
+    }
+
     /// Call `helper_vec` for V`d` = `f`(V`n`, V`m`): the operation is kept in a box whose
     /// address the code passes (caller-saved registers are the caller's business).
     fn call_helper_vec(&mut self, f: VecFn, d: u8, n: u8, m: u8) {
-        let call = Box::new(VecCall { f, d, n, m });
-        let arg = &*call as *const VecCall as i64;
-        self.calls.push(call);
+        let arg = self.keep(HelperArg::Vec(VecCall { f, d, n, m }));
         let func = helper_vec as *const () as usize as i64;
         dynasm!(self.ops ; .arch x64
             ; mov rdi, r15
