@@ -398,6 +398,7 @@ pub const CPU_FEATURES: &[CpuFeature] = &[
         "LSE atomics (LDADD, CAS, SWP, ...)",
     ),
     feature("asimdrdm", HwcapWord::Hwcap, 12, false, "SQRDMLAH/SQRDMLSH (FEAT_RDM)"),
+    feature("jscvt", HwcapWord::Hwcap, 13, false, "FJCVTZS (FEAT_JSCVT)"),
     feature("lrcpc", HwcapWord::Hwcap, 15, false, "LDAPR (load-acquire RCpc)"),
     feature("asimddp", HwcapWord::Hwcap, 20, false, "SDOT/UDOT (FEAT_DotProd)"),
     feature("flagm", HwcapWord::Hwcap, 27, false, "FlagM (CFINV, RMIF, SETF8/16)"),

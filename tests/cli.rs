@@ -123,7 +123,7 @@ fn cpu_help_lists_the_features() {
         assert!(out.contains("max"), "{out}");
         for f in [
             "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimdrdm", "lrcpc", "asimddp", "flagm",
-            "flagm2", "frint",
+            "flagm2", "frint", "jscvt",
         ] {
             assert!(
                 out.lines().any(|l| l.trim_start().starts_with(&format!("{f} "))),

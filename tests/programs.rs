@@ -35,6 +35,10 @@ struct Program {
     /// `//@ oracle: native`: the host build (`out/native/<name>`) is the oracle instead of qemu,
     /// for programs where qemu-aarch64 is wrong by the Arm ARM (listed in docs/testing.md).
     native_oracle: bool,
+    /// `//@ qemu-wrong: LINE => RIGHT`: lines of qemu's output that are wrong by the Arm ARM
+    /// (listed in docs/testing.md), with what the architecture gives. Each must occur exactly
+    /// once in qemu's output: a qemu that gets it right fails the test, so the list stays true.
+    qemu_wrong: Vec<(String, String)>,
     /// `//@ a64x-notes`: a64x's own `a64x: unsupported ...` lines on stderr are expected (the
     /// program uses what a64x reports as unimplemented) and left out of the comparison.
     a64x_notes: bool,
@@ -73,6 +77,7 @@ fn programs(dir: &Path) -> Vec<Program> {
             stdin: None,
             a64x_notes: false,
             native_oracle: false,
+            qemu_wrong: Vec::new(),
         };
         let mut hostile = false;
         for (key, value) in directives(&dir.join(&source)) {
@@ -86,6 +91,12 @@ fn programs(dir: &Path) -> Vec<Program> {
                 "hostile" => hostile = true,
                 "a64x-notes" => p.a64x_notes = true,
                 "oracle" if value == "native" => p.native_oracle = true,
+                "qemu-wrong" => {
+                    let (wrong, right) = value
+                        .split_once(" => ")
+                        .unwrap_or_else(|| panic!("{}: //@ qemu-wrong: LINE => RIGHT", source.display()));
+                    p.qemu_wrong.push((wrong.to_string(), right.to_string()));
+                }
                 // Compiler flags of the AArch64 builds, used by test-binaries/build.sh.
                 "cflags" => {}
                 other => panic!("{}: unknown directive //@ {other}", source.display()),
@@ -182,6 +193,28 @@ fn env_secs(name: &str) -> Option<f64> {
     })
 }
 
+/// qemu's output with the program's `qemu-wrong` lines replaced by the architecture's.
+fn correct_qemu(p: &Program, mut oracle: common::RunResult) -> Result<common::RunResult, String> {
+    if p.qemu_wrong.is_empty() {
+        return Ok(oracle);
+    }
+    let text = String::from_utf8_lossy(&oracle.stdout).into_owned();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    for (wrong, right) in &p.qemu_wrong {
+        let at: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == *wrong).collect();
+        if at.len() != 1 {
+            return Err(format!(
+                "qemu-wrong line {wrong:?} occurs {} times in qemu's output, not once",
+                at.len()
+            ));
+        }
+        lines[at[0]] = right.clone();
+    }
+    let trailing = if text.ends_with('\n') { "\n" } else { "" };
+    oracle.stdout = (lines.join("\n") + trailing).into_bytes();
+    Ok(oracle)
+}
+
 #[test]
 fn programs_match_qemu() {
     let qemu = common::qemu_command();
@@ -241,6 +274,16 @@ fn programs_match_qemu() {
                     )
                 } else {
                     common::run_with_timeout(&qemu, &args, &dir, p.stdin.as_deref(), Duration::from_secs(120))
+                };
+                let oracle = match correct_qemu(p, oracle) {
+                    Ok(o) => o,
+                    Err(msg) => {
+                        failures
+                            .lock()
+                            .unwrap()
+                            .push((i, format!("FAIL {}\n    {msg}\n", p.binary)));
+                        continue;
+                    }
                 };
                 if let Ending::Timeout(_) | Ending::SpawnError(_) = oracle.ending {
                     let msg = format!(

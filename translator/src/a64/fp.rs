@@ -139,6 +139,12 @@ pub enum FpInst {
         rd: VReg,
         rn: VReg,
     },
+    /// FJCVTZS (FEAT_JSCVT): D`rn` to a 32-bit integer as JavaScript's ToInt32 does (toward
+    /// zero, modulo 2^32), Z set when the conversion was exact.
+    Fjcvtzs {
+        rd: Reg,
+        rn: VReg,
+    },
     /// SCVTF/UCVTF, integer or fixed-point (`fbits` > 0) source.
     FromInt {
         ty: FpType,
@@ -356,6 +362,10 @@ pub(super) fn conv_int(w: u32) -> Inst {
             fbits: 0,
             rd: vr(w, 0),
             rn: rzr(w, 5),
+        }),
+        (3, 6) if ty == FpType::D && width == Width::W32 => Inst::Fp(FpInst::Fjcvtzs {
+            rd: rzr(w, 0),
+            rn: vr(w, 5),
         }),
         _ => Inst::Undefined,
     }

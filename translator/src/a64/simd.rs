@@ -441,6 +441,10 @@ pub(super) fn ld1_multi(w: u32) -> Inst {
 
 /// FMOV (general): between a general register and a SIMD&FP register.
 pub(super) fn fmov_general(w: u32) -> Inst {
+    // The row's mask (opcode 11x) also takes in FJCVTZS (rmode 11, opcode 110).
+    if bits(w, 20, 19) == 0b11 {
+        return super::fp::conv_int(w);
+    }
     let sf = bit(w, 31);
     let ftype = bits(w, 23, 22);
     let rmode = bits(w, 20, 19);

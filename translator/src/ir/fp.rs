@@ -54,6 +54,9 @@ pub enum FpKind {
     Cmp,
     /// Value: n converted to an integer (`round`, `signed`, `w64`, `fbits`).
     ToInt,
+    /// Value: the double n as FJCVTZS converts it (`FPToFixedJS`): the 32-bit integer in bits
+    /// 31:0, bit 32 set when the conversion was exact.
+    ToIntJs,
     /// d = the integer value `src` converted (`signed`, `w64`, `fbits`).
     FromInt,
 }
@@ -118,7 +121,7 @@ impl FpOp {
 
     /// Whether the op defines an integer value (else it writes V`d`).
     pub fn has_value(&self) -> bool {
-        matches!(self.kind, FpKind::Cmp | FpKind::ToInt)
+        matches!(self.kind, FpKind::Cmp | FpKind::ToInt | FpKind::ToIntJs)
     }
 }
 

@@ -282,6 +282,47 @@ fn to_int<F: Fmt>(x: u64, f: &FpOp, env: &mut FpEnv) -> u64 {
     }
 }
 
+/// `FPToFixedJS` of the double `op` whose value (after FPUnpack's flush) is `v`: toward zero,
+/// the low 32 bits of the integer, and bit 32 (Z) set only when the conversion was exact: not a
+/// NaN, an infinity, out of the 32-bit range, inexact, negative zero or a flushed denormal.
+fn to_int_js(op: u64, v: f64, env: &mut FpEnv) -> u64 {
+    if v.is_nan() {
+        env.flags |= IOC;
+        return 0;
+    }
+    if v.is_infinite() {
+        env.flags |= IOC;
+        return 0;
+    }
+    let t = v.trunc();
+    let low = if t.abs() < 2f64.powi(63) {
+        t as i64 as u32
+    } else {
+        // |t| = mantissa * 2^exp with exp >= 11: its low 32 bits, negated for negative t.
+        let bits = t.to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as i64 - 1075;
+        let mant = (bits & ((1 << 52) - 1)) | (1 << 52);
+        let mag = if exp >= 32 { 0 } else { (mant << exp) as u32 };
+        if t < 0.0 {
+            mag.wrapping_neg()
+        } else {
+            mag
+        }
+    };
+    let negative_zero = v == 0.0 && op >> 63 == 1;
+    let flushed = v == 0.0 && op >> 63 == 0 && op & ((1 << 52) - 1) != 0;
+    let exact = if !(-2147483648.0..=2147483647.0).contains(&t) {
+        env.flags |= IOC;
+        false
+    } else if t != v {
+        env.flags |= IXC;
+        false
+    } else {
+        !negative_zero && !flushed
+    };
+    low as u64 | (exact as u64) << 32
+}
+
 /// `FixedToFP`: the integer rounded once in FPCR's mode (IXC if inexact), then an exact scale
 /// by 2^-fbits. Zero is +0.
 fn from_int<F: Fmt>(x: u64, f: &FpOp, env: &mut FpEnv) -> u64 {
@@ -447,6 +488,7 @@ fn lane_ty<F: Fmt>(f: &FpOp, n: u64, m: u64, a: u64, env: &mut FpEnv) -> u64 {
         Madd | Msub | Nmadd | Nmsub => muladd::<F>(f.kind, a, n, m, env),
         Cmp => compare::<F>(n, m, f.signal, env),
         ToInt => to_int::<F>(n, f, env),
+        ToIntJs => to_int_js(n, F::from_u(unpack::<F>(env, n)).to_f64(), env),
         FromInt => from_int::<F>(n, f, env),
         Cvt => convert(n, f.ty, env),
     }

@@ -163,6 +163,7 @@ fn fp_op(f: &mut fmt::Formatter<'_>, o: &fp::FpOp) -> fmt::Result {
             let bits = if o.w64 { 64 } else { 32 };
             write!(f, ".{sign}{bits}.{} v{} #{}", lower(o.round), o.n, o.fbits)
         }
+        FpKind::ToIntJs => write!(f, ".js v{}", o.n),
         FpKind::FromInt => {
             let src = o.src.map_or("?".to_string(), |v| v.to_string());
             let sign = if o.signed { "s" } else { "u" };

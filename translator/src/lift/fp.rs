@@ -6,7 +6,7 @@ use super::{cc, Ctx};
 use crate::a64::fp::*;
 use crate::a64::{Cond, Inst, Width};
 use crate::ir::fp::{FpKind, FpOp, FpTy};
-use crate::ir::{Log2, Op};
+use crate::ir::{BinOp, Log2, Op, Sz};
 
 fn ty(t: FpType) -> FpTy {
     match t {
@@ -174,6 +174,18 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             f.fbits = fbits;
             let v = cx.b.push(Op::Fp(f));
             cx.write(rd, w, v);
+        }
+        FpInst::Fjcvtzs { rd, rn } => {
+            // The value: the integer in bits 31:0, Z in bit 32; N, C and V are cleared.
+            let mut f = FpOp::new(FpKind::ToIntJs, FpTy::D);
+            f.n = rn.0;
+            let v = cx.b.push(Op::Fp(f));
+            cx.write(rd, Width::W32, v);
+            let (k32, k30) = (cx.k(32), cx.k(30));
+            let z = cx.bin(BinOp::Lshr, Sz::S64, v, k32);
+            let nzcv = cx.bin(BinOp::Shl, Sz::S64, z, k30);
+            let flags = cx.b.push(Op::FlagsPacked(nzcv));
+            cx.b.set_flags(flags);
         }
         FpInst::ToIntV {
             ty: t,
