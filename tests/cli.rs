@@ -11,9 +11,9 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::time::Duration;
 
-/// `-cpu max`: FP, ASIMD, AES, PMULL, SHA1, SHA2, CRC32, ATOMICS, ASIMDRDM, LRCPC, FLAGM; AT_HWCAP2:
-/// FLAGM2.
-const MAX_HWCAP: u64 = 1 | 1 << 1 | 0b1111 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 15 | 1 << 20 | 1 << 27;
+/// `-cpu max`: FP, ASIMD, AES, PMULL, SHA1, SHA2, CRC32, ATOMICS, ASIMDRDM, JSCVT, LRCPC, ASIMDDP,
+/// FLAGM; AT_HWCAP2: FLAGM2, FRINT.
+const MAX_HWCAP: u64 = 1 | 1 << 1 | 0b1111 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 13 | 1 << 15 | 1 << 20 | 1 << 27;
 const MAX_HWCAP2: u64 = 1 << 7 | 1 << 8;
 
 /// Runs `env VARS... a64x ARGS...` in test-binaries/ (so `out/env-O2` names the test program).
