@@ -793,7 +793,7 @@ mod tests {
         assert_eq!(max, CpuSpec::default());
         assert_eq!(
             max.hwcap,
-            1 | 2 | 0b1111 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 15 | 1 << 20 | 1 << 27
+            1 | 2 | 0b1111 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 13 | 1 << 15 | 1 << 20 | 1 << 27
         );
         assert_eq!(max.hwcap2, 1 << 7 | 1 << 8);
         let s = CpuSpec::parse("max,-atomics,-crc32,flagm2=off").unwrap();
