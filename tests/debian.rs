@@ -1019,15 +1019,15 @@ fn openssl_matches_qemu() {
             false,
         );
         let log = |r: &RunResult| String::from_utf8_lossy(&r.stderr).into_owned();
+        // In the log an instruction is its decoded form: `Vec { op: Crypto(Aese), ...` or
+        // `Vec { op: Pmull, ...`.
+        let ran =
+            |log: &str, op: &str| log.contains(&format!("op: Crypto({op})")) || log.contains(&format!("op: {op},"));
         let (log_on, log_off) = (log(&on), log(&off));
-        let missing: Vec<&str> = ops
-            .iter()
-            .copied()
-            .filter(|op| !log_on.contains(&format!("op: {op},")))
-            .collect();
+        let missing: Vec<&str> = ops.iter().copied().filter(|op| !ran(&log_on, op)).collect();
         let present = ["Aese", "Aesd", "Pmull", "Sha1c", "Sha256h"]
             .into_iter()
-            .filter(|op| log_off.contains(&format!("op: {op},")))
+            .filter(|op| ran(&log_off, op))
             .collect::<Vec<_>>();
         if on.ending != Ending::Exit(0) || on.stdout.is_empty() || on.stdout != off.stdout || off.ending != on.ending {
             failures.push(format!(

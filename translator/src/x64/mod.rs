@@ -16,6 +16,8 @@ mod flags;
 mod fp;
 pub mod host;
 mod lower;
+mod lower_int;
+mod lower_mem;
 pub mod regalloc;
 mod vecint;
 mod vecsat;
@@ -28,6 +30,7 @@ use crate::ir::vecfn::{helper_vec, VecCall};
 use crate::ir::{Block, Exit, Op, Sz, Val, VecFn};
 use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, DynasmLabelApi, VecAssembler};
 use flags::CondAt;
+use lower::End;
 use regalloc::{Alloc, Loc};
 
 /// Addresses emitted code needs.

@@ -1,0 +1,197 @@
+//! Lowering of the ops that touch guest memory or V registers in CpuState: loads and stores
+//! (identity-mapped: one host access per guest access), exclusives as compare-and-swap, DC ZVA,
+//! vector loads and stores, and lane moves.
+
+use super::Lower;
+use crate::cpu::off;
+use crate::ir::{LoadTy, Log2, Val};
+use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+
+impl Lower<'_> {
+    /// `Op::Load`, zero- or sign-extended.
+    pub(super) fn load(&mut self, ty: LoadTy, base: Val, o: i32, pos: u32, args: &[Val]) {
+        let v = Val(pos);
+
+        let rb = self.alloc.get(&mut self.ops, base, pos);
+        self.alloc.release_dead(args, pos);
+        let d = self.def(v, pos, Some(rb));
+        match ty {
+            LoadTy::U8 => dynasm!(self.ops ; .arch x64 ; movzx Rd(d), BYTE [Rq(rb) + o]),
+            LoadTy::U16 => dynasm!(self.ops ; .arch x64 ; movzx Rd(d), WORD [Rq(rb) + o]),
+            LoadTy::U32 => dynasm!(self.ops ; .arch x64 ; mov Rd(d), DWORD [Rq(rb) + o]),
+            LoadTy::U64 => dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD [Rq(rb) + o]),
+            LoadTy::S8 => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), BYTE [Rq(rb) + o]),
+            LoadTy::S16 => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), WORD [Rq(rb) + o]),
+            LoadTy::S32 => dynasm!(self.ops ; .arch x64 ; movsxd Rq(d), DWORD [Rq(rb) + o]),
+        }
+    }
+
+    /// `Op::Store` of the low bytes of `x`.
+    pub(super) fn store(&mut self, sz: Log2, base: Val, o: i32, x: Val, pos: u32) {
+        let rb = self.alloc.get(&mut self.ops, base, pos);
+        match (self.imm32(x), sz.0) {
+            (Some(i), 0) => dynasm!(self.ops ; .arch x64 ; mov BYTE [Rq(rb) + o], i as i8),
+            (Some(i), 1) => dynasm!(self.ops ; .arch x64 ; mov WORD [Rq(rb) + o], i as i16),
+            (Some(i), 2) => dynasm!(self.ops ; .arch x64 ; mov DWORD [Rq(rb) + o], i),
+            (Some(i), _) => dynasm!(self.ops ; .arch x64 ; mov QWORD [Rq(rb) + o], i),
+            (None, n) => {
+                let rx = self.alloc.get(&mut self.ops, x, pos);
+                match n {
+                    0 => dynasm!(self.ops ; .arch x64 ; mov [Rq(rb) + o], Rb(rx)),
+                    1 => dynasm!(self.ops ; .arch x64 ; mov [Rq(rb) + o], Rw(rx)),
+                    2 => dynasm!(self.ops ; .arch x64 ; mov [Rq(rb) + o], Rd(rx)),
+                    _ => dynasm!(self.ops ; .arch x64 ; mov [Rq(rb) + o], Rq(rx)),
+                }
+            }
+        }
+    }
+
+    /// `Op::LoadExcl`: load and arm the monitor (address, value, size in CpuState).
+    pub(super) fn load_excl(&mut self, sz: Log2, a: Val, pos: u32, args: &[Val]) {
+        let v = Val(pos);
+
+        let ra = self.alloc.get(&mut self.ops, a, pos);
+        dynasm!(self.ops ; .arch x64 ; mov [r15 + off::EXCL_ADDR], Rq(ra));
+        match sz.0 {
+            0 => dynasm!(self.ops ; .arch x64 ; movzx eax, BYTE [Rq(ra)]),
+            1 => dynasm!(self.ops ; .arch x64 ; movzx eax, WORD [Rq(ra)]),
+            2 => dynasm!(self.ops ; .arch x64 ; mov eax, DWORD [Rq(ra)]),
+            _ => dynasm!(self.ops ; .arch x64 ; mov rax, QWORD [Rq(ra)]),
+        }
+        self.alloc.release_dead(args, pos);
+        let d = self.def(v, pos, None);
+        let size = 1i32 << sz.0;
+        dynasm!(self.ops ; .arch x64
+            ; mov [r15 + off::EXCL_VAL], rax
+            ; mov QWORD [r15 + off::EXCL_SIZE], size
+            ; mov Rq(d), rax
+        );
+    }
+
+    /// `Op::StoreExcl`: 0 when stored, 1 when the monitor failed; disarms it.
+    pub(super) fn store_excl(&mut self, sz: Log2, a: Val, x: Val, pos: u32, args: &[Val]) {
+        let v = Val(pos);
+
+        let ra = self.alloc.get(&mut self.ops, a, pos);
+        let rx = self.alloc.get(&mut self.ops, x, pos);
+        // The result register is allocated before any branch: allocation may spill, and
+        // a spill skipped on one path would leave a stale slot.
+        self.alloc.release_dead(args, pos);
+        let d = self.def(v, pos, None);
+        // The store happens when memory still holds (the low bytes of) what the
+        // load-exclusive saw. With a load and store of different sizes (CONSTRAINED
+        // UNPREDICTABLE) the status then reports failure unless the loaded value fit the
+        // store's size: what qemu does.
+        dynasm!(self.ops ; .arch x64
+            ; cmp [r15 + off::EXCL_ADDR], Rq(ra)
+            ; jne >fail
+            ; mov rax, [r15 + off::EXCL_VAL]
+        );
+        match sz.0 {
+            0 => dynasm!(self.ops ; .arch x64 ; lock cmpxchg [Rq(ra)], Rb(rx)),
+            1 => dynasm!(self.ops ; .arch x64 ; lock cmpxchg [Rq(ra)], Rw(rx)),
+            2 => dynasm!(self.ops ; .arch x64 ; lock cmpxchg [Rq(ra)], Rd(rx)),
+            _ => dynasm!(self.ops ; .arch x64 ; lock cmpxchg [Rq(ra)], Rq(rx)),
+        }
+
+        dynasm!(self.ops ; .arch x64 ; jne >fail);
+        if sz.0 < 3 {
+            let bits = 8i8 << sz.0;
+            dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + off::EXCL_VAL] ; shr rax, bits ; jnz >fail);
+        }
+        dynasm!(self.ops ; .arch x64
+            ; mov Rd(d), 0
+            ; jmp >done
+            ; fail:
+            ; mov Rd(d), 1
+            ; done:
+            ; mov QWORD [r15 + off::EXCL_ADDR], -1
+        );
+    }
+
+    /// `Op::ZeroBlock` (DC ZVA): the 64-byte block holding the address.
+    pub(super) fn zero_block(&mut self, a: Val, pos: u32) {
+        let ra = self.alloc.get(&mut self.ops, a, pos);
+        dynasm!(self.ops ; .arch x64
+            ; mov rax, Rq(ra)
+            ; and rax, -64
+            ; pxor xmm15, xmm15
+            ; movdqu [rax], xmm15
+            ; movdqu [rax + 16], xmm15
+            ; movdqu [rax + 32], xmm15
+            ; movdqu [rax + 48], xmm15
+        );
+    }
+
+    /// `Op::VLoad`: V`vr` from memory, zero-extended.
+    pub(super) fn vload(&mut self, sz: Log2, vr: u8, base: Val, o: i32, pos: u32) {
+        let rb = self.alloc.get(&mut self.ops, base, pos);
+        let vo = off::vreg(vr);
+        match sz.0 {
+            4 => {
+                dynasm!(self.ops ; .arch x64 ; movdqu xmm15, [Rq(rb) + o] ; movdqu [r15 + vo], xmm15)
+            }
+            n => {
+                match n {
+                    0 => dynasm!(self.ops ; .arch x64 ; movzx eax, BYTE [Rq(rb) + o]),
+                    1 => dynasm!(self.ops ; .arch x64 ; movzx eax, WORD [Rq(rb) + o]),
+                    2 => dynasm!(self.ops ; .arch x64 ; mov eax, DWORD [Rq(rb) + o]),
+                    _ => dynasm!(self.ops ; .arch x64 ; mov rax, QWORD [Rq(rb) + o]),
+                }
+                dynasm!(self.ops ; .arch x64 ; mov [r15 + vo], rax ; mov QWORD [r15 + vo + 8], 0);
+            }
+        }
+    }
+
+    /// `Op::VStore`: the low bytes of V`vr` to memory.
+    pub(super) fn vstore(&mut self, sz: Log2, vr: u8, base: Val, o: i32, pos: u32) {
+        let rb = self.alloc.get(&mut self.ops, base, pos);
+        let vo = off::vreg(vr);
+        match sz.0 {
+            4 => {
+                dynasm!(self.ops ; .arch x64 ; movdqu xmm15, [r15 + vo] ; movdqu [Rq(rb) + o], xmm15)
+            }
+            n => {
+                dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + vo]);
+                match n {
+                    0 => dynasm!(self.ops ; .arch x64 ; mov [Rq(rb) + o], al),
+                    1 => dynasm!(self.ops ; .arch x64 ; mov [Rq(rb) + o], ax),
+                    2 => dynasm!(self.ops ; .arch x64 ; mov [Rq(rb) + o], eax),
+                    _ => dynasm!(self.ops ; .arch x64 ; mov [Rq(rb) + o], rax),
+                }
+            }
+        }
+    }
+
+    /// `Op::VGetLane`.
+    pub(super) fn vget_lane(&mut self, vr: u8, size: Log2, index: u8, signed: bool, pos: u32) {
+        let v = Val(pos);
+        let d = self.def(v, pos, None);
+        let o = off::vreg(vr) + (index as i32) * (1 << size.0);
+        match (size.0, signed) {
+            (0, false) => dynasm!(self.ops ; .arch x64 ; movzx Rd(d), BYTE [r15 + o]),
+            (1, false) => dynasm!(self.ops ; .arch x64 ; movzx Rd(d), WORD [r15 + o]),
+            (2, false) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), DWORD [r15 + o]),
+            (0, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), BYTE [r15 + o]),
+            (1, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), WORD [r15 + o]),
+            (2, true) => dynasm!(self.ops ; .arch x64 ; movsxd Rq(d), DWORD [r15 + o]),
+            _ => dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD [r15 + o]),
+        }
+    }
+
+    /// `Op::VSetLane`.
+    pub(super) fn vset_lane(&mut self, vr: u8, size: Log2, index: u8, val: Val, zero_rest: bool, pos: u32) {
+        let vo = off::vreg(vr);
+        let rx = self.alloc.get(&mut self.ops, val, pos);
+        if zero_rest {
+            dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + vo], 0 ; mov QWORD [r15 + vo + 8], 0);
+        }
+        let o = vo + (index as i32) * (1 << size.0);
+        match size.0 {
+            0 => dynasm!(self.ops ; .arch x64 ; mov [r15 + o], Rb(rx)),
+            1 => dynasm!(self.ops ; .arch x64 ; mov [r15 + o], Rw(rx)),
+            2 => dynasm!(self.ops ; .arch x64 ; mov [r15 + o], Rd(rx)),
+            _ => dynasm!(self.ops ; .arch x64 ; mov [r15 + o], Rq(rx)),
+        }
+    }
+}
