@@ -10,6 +10,14 @@ use crate::ir::fpenv::{helper_get_fpsr, helper_set_fpcr, helper_set_fpsr};
 use crate::ir::{FenceKind, Op, SysField, Val};
 use dynasmrt::{dynasm, DynasmApi};
 
+/// An op's lowering that returns nothing, then the common bookkeeping ([`End::Common`]).
+macro_rules! common {
+    ($lowering:expr) => {{
+        $lowering;
+        End::Common
+    }};
+}
+
 impl Lower<'_> {
     /// Call a SysV helper at `pos`; its result is in rax.
     fn call(&mut self, f: u64, pos: u32) {
@@ -52,21 +60,11 @@ impl Lower<'_> {
                 }
                 End::Common
             }
-            Op::SetReg(n, x) => {
-                self.store_val(x, off::xreg(n), pos);
-                End::Common
-            }
-            Op::GetFlags => {
-                self.call_for_value(helper_read_nzcv as *const () as usize as u64, pos);
-                End::Common
-            }
-            Op::SetFlags(f) => {
-                self.store_flags(f, pos);
-                End::Common
-            }
+            Op::SetReg(n, x) => common!(self.store_val(x, off::xreg(n), pos)),
+            Op::GetFlags => common!(self.call_for_value(helper_read_nzcv as *const () as usize as u64, pos)),
+            Op::SetFlags(f) => common!(self.store_flags(f, pos)),
             Op::GetSys(SysField::Fpsr) => {
-                self.call_for_value(helper_get_fpsr as *const () as usize as u64, pos);
-                End::Common
+                common!(self.call_for_value(helper_get_fpsr as *const () as usize as u64, pos))
             }
             Op::GetSys(f) => {
                 let d = self.def(v, pos, None);
@@ -74,102 +72,41 @@ impl Lower<'_> {
                 dynasm!(self.ops ; .arch x64 ; mov Rq(d), [r15 + o]);
                 End::Common
             }
-            Op::SetSys(f @ (SysField::Fpsr | SysField::Fpcr), x) => {
-                self.set_fp_control(f, x, pos);
-                End::Common
-            }
-            Op::SetSys(f, x) => {
-                self.store_val(x, sys_off(f), pos);
-                End::Common
-            }
-            Op::ReadCounter => {
-                self.call_for_value(helper_counter as *const () as usize as u64, pos);
-                End::Common
-            }
+            Op::SetSys(f @ (SysField::Fpsr | SysField::Fpcr), x) => common!(self.set_fp_control(f, x, pos)),
+            Op::SetSys(f, x) => common!(self.store_val(x, sys_off(f), pos)),
+            Op::ReadCounter => common!(self.call_for_value(helper_counter as *const () as usize as u64, pos)),
             Op::Bin(bop, s, a, b) => self.lower_bin((bop, s, a, b), pos, &args),
-            Op::Un(uop, s, a) => {
-                self.lower_un(uop, s, a, pos, &args);
-                End::Common
-            }
-            Op::Nzcv(f) => {
-                self.lower_nzcv(f, pos, &args);
-                End::Common
-            }
-            Op::CondVal(c, f) => {
-                self.lower_cond_val(c, f, pos, &args);
-                End::Common
-            }
-            Op::Select(c, f, a, b) => {
-                self.lower_select((c, f, a, b), pos, &args);
-                End::Common
-            }
-            Op::Confine(a) => {
-                self.lower_confine(a, pos, &args);
-                End::Common
-            }
-            Op::Load(ty, base, o) => {
-                self.load(ty, base, o, pos, &args);
-                End::Common
-            }
-            Op::Store(sz, base, o, x) => {
-                self.store(sz, base, o, x, pos);
-                End::Common
-            }
-            Op::LoadExcl(sz, a) => {
-                self.load_excl(sz, a, pos, &args);
-                End::Common
-            }
-            Op::StoreExcl(sz, a, x) => {
-                self.store_excl(sz, a, x, pos, &args);
-                End::Common
-            }
+            Op::Un(uop, s, a) => common!(self.lower_un(uop, s, a, pos, &args)),
+            Op::Nzcv(f) => common!(self.lower_nzcv(f, pos, &args)),
+            Op::CondVal(c, f) => common!(self.lower_cond_val(c, f, pos, &args)),
+            Op::Select(c, f, a, b) => common!(self.lower_select((c, f, a, b), pos, &args)),
+            Op::Confine(a) => common!(self.lower_confine(a, pos, &args)),
+            Op::Load(ty, base, o) => common!(self.load(ty, base, o, pos, &args)),
+            Op::Store(sz, base, o, x) => common!(self.store(sz, base, o, x, pos)),
+            Op::LoadExcl(sz, a) => common!(self.load_excl(sz, a, pos, &args)),
+            Op::StoreExcl(sz, a, x) => common!(self.store_excl(sz, a, x, pos, &args)),
             Op::AtomicRmw(..) | Op::Cas(..) | Op::Crc32 { .. } | Op::PairHelper { .. } => {
-                self.lower_atomic(op, pos);
-                End::Common
+                common!(self.lower_atomic(op, pos))
             }
-            Op::ClearExcl => {
-                dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::EXCL_ADDR], -1);
-                End::Common
-            }
-            Op::Fence(FenceKind::StoreLoad) => {
-                dynasm!(self.ops ; .arch x64 ; mfence);
-                End::Common
-            }
-            Op::ZeroBlock(a) => {
-                self.zero_block(a, pos);
-                End::Common
-            }
-            Op::VLoad(sz, vr, base, o) => {
-                self.vload(sz, vr, base, o, pos);
-                End::Common
-            }
-            Op::VStore(sz, vr, base, o) => {
-                self.vstore(sz, vr, base, o, pos);
-                End::Common
-            }
+            Op::ClearExcl => common!(dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::EXCL_ADDR], -1)),
+            Op::Fence(FenceKind::StoreLoad) => common!(dynasm!(self.ops ; .arch x64 ; mfence)),
+            Op::ZeroBlock(a) => common!(self.zero_block(a, pos)),
+            Op::VLoad(sz, vr, base, o) => common!(self.vload(sz, vr, base, o, pos)),
+            Op::VStore(sz, vr, base, o) => common!(self.vstore(sz, vr, base, o, pos)),
             Op::VGetLane {
                 v: vr,
                 size,
                 index,
                 signed,
-            } => {
-                self.vget_lane(vr, size, index, signed, pos);
-                End::Common
-            }
+            } => common!(self.vget_lane(vr, size, index, signed, pos)),
             Op::VSetLane {
                 v: vr,
                 size,
                 index,
                 val,
                 zero_rest,
-            } => {
-                self.vset_lane(vr, size, index, val, zero_rest, pos);
-                End::Common
-            }
-            Op::Fp(f) => {
-                self.lower_fp(f, v, pos);
-                End::Common
-            }
+            } => common!(self.vset_lane(vr, size, index, val, zero_rest, pos)),
+            Op::Fp(f) => common!(self.lower_fp(f, v, pos)),
             Op::VOp { f, d, n, m } => self.lower_vop(f, (d, n, m), pos, &args),
         };
         if end == End::Done {
