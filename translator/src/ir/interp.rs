@@ -130,190 +130,159 @@ fn flags_kind(sz: Sz, sub: bool) -> u64 {
 pub unsafe fn run(block: &Block, cpu: &mut CpuState) -> Outcome {
     let mut vals = vec![0u64; block.ops.len()];
     for (i, op) in block.ops.iter().enumerate() {
-        let g = |v: Val| vals[v.0 as usize];
-        let r = match *op {
-            Op::Const(c) => c,
-            Op::GetReg(n) => {
-                if n == 31 {
-                    cpu.sp
-                } else {
-                    cpu.x[n as usize]
-                }
-            }
-            Op::SetReg(n, v) => {
-                if n == 31 {
-                    cpu.sp = g(v)
-                } else {
-                    cpu.x[n as usize] = g(v)
-                }
-                0
-            }
-            Op::GetFlags => cpu.nzcv(),
-            Op::SetFlags(f) => {
-                cpu.set_nzcv(g(f));
-                0
-            }
-            Op::GetSys(f) => match f {
-                SysField::Tpidr => cpu.tpidr_el0,
-                SysField::Fpcr => cpu.fpcr,
-                SysField::Fpsr => cpu.fpsr_value(),
-            },
-            Op::SetSys(f, v) => {
-                match f {
-                    SysField::Tpidr => cpu.tpidr_el0 = g(v),
-                    SysField::Fpcr => cpu.set_fpcr(g(v)),
-                    SysField::Fpsr => cpu.set_fpsr(g(v)),
-                }
-                0
-            }
-            Op::ReadCounter => crate::helpers::helper_counter(),
-            Op::Bin(o, sz, a, b) => bin(o, sz, g(a), g(b)),
-            Op::Un(o, sz, a) => un(o, sz, g(a)),
-            Op::FlagsSub(sz, a, b) => materialize_nzcv(flags_kind(sz, true), g(a), g(b)),
-            Op::FlagsAdd(sz, a, b) => materialize_nzcv(flags_kind(sz, false), g(a), g(b)),
-            Op::FlagsLogic(sz, a) => materialize_nzcv(if sz == Sz::S32 { 5 } else { 6 }, g(a), 0),
-            Op::FlagsAdc(sz, a, b, c) => add_with_carry(sz, g(a), g(b), g(c) & 1),
-            Op::FlagsSbc(sz, a, b, c) => add_with_carry(sz, g(a), !g(b), g(c) & 1),
-            Op::FlagsPacked(v) => g(v) & 0xf000_0000,
-            Op::Nzcv(f) => g(f),
-            Op::CondVal(c, f) => c.holds((g(f) >> 28) as u32) as u64,
-            Op::Select(c, f, a, b) => {
-                if c.holds((g(f) >> 28) as u32) {
-                    g(a)
-                } else {
-                    g(b)
-                }
-            }
-            Op::Confine(a) => crate::confine::confine(g(a)),
-            Op::Load(ty, base, off) => {
-                let p = g(base).wrapping_add(off as i64 as u64);
-                match ty {
-                    LoadTy::U8 => (p as *const u8).read_unaligned() as u64,
-                    LoadTy::U16 => (p as *const u16).read_unaligned() as u64,
-                    LoadTy::U32 => (p as *const u32).read_unaligned() as u64,
-                    LoadTy::U64 => (p as *const u64).read_unaligned(),
-                    LoadTy::S8 => (p as *const i8).read_unaligned() as i64 as u64,
-                    LoadTy::S16 => (p as *const i16).read_unaligned() as i64 as u64,
-                    LoadTy::S32 => (p as *const i32).read_unaligned() as i64 as u64,
-                }
-            }
-            Op::Store(sz, base, off, v) => {
-                let p = g(base).wrapping_add(off as i64 as u64);
-                store(p, sz, g(v));
-                0
-            }
-            Op::LoadExcl(sz, a) => {
-                let v = load_sized(g(a), sz);
-                cpu.excl_addr = g(a);
-                cpu.excl_val[0] = v;
-                cpu.excl_size = 1 << sz.0;
-                v
-            }
-            Op::StoreExcl(sz, a, v) => {
-                // As the backend (and qemu): store when the low bytes match, report success when the
-                // whole monitored value does.
-                let hit = cpu.excl_addr == g(a);
-                cpu.excl_addr = u64::MAX;
-                let old = if hit { load_sized(g(a), sz) } else { 0 };
-                let mask = if sz.0 >= 3 { u64::MAX } else { (1u64 << (8 << sz.0)) - 1 };
-                if hit && old == cpu.excl_val[0] & mask {
-                    store(g(a), sz, g(v));
-                }
-                (!(hit && old == cpu.excl_val[0])) as u64
-            }
-            Op::ClearExcl => {
-                cpu.excl_addr = u64::MAX;
-                0
-            }
-            Op::Fence(_) => 0,
-            Op::AtomicRmw(kind, sz, a, v) => {
-                let old = load_sized(g(a), sz);
-                store(g(a), sz, crate::helpers::rmw(kind, sz, old, g(v)));
-                old
-            }
-            Op::Cas(sz, a, e, n) => {
-                let old = load_sized(g(a), sz);
-                let mask = if sz.0 >= 3 { u64::MAX } else { (1u64 << (8 << sz.0)) - 1 };
-                if old == g(e) & mask {
-                    store(g(a), sz, g(n));
-                }
-                old
-            }
-            Op::Crc32 {
-                castagnoli,
-                size,
-                acc,
-                data,
-            } => crate::helpers::crc32(castagnoli, size.0, g(acc), g(data)),
-            Op::PairHelper { kind, size, a, b, c, n } => {
-                crate::helpers::pair_op(cpu, kind, size.0, a, b, c, n);
-                0
-            }
-            Op::ZeroBlock(a) => {
-                std::ptr::write_bytes((g(a) & !63) as *mut u8, 0, 64);
-                0
-            }
-            Op::VLoad(sz, v, base, off) => {
-                let p = g(base).wrapping_add(off as i64 as u64) as *const u8;
-                let mut b = [0u8; 16];
-                std::ptr::copy_nonoverlapping(p, b.as_mut_ptr(), 1 << sz.0);
-                let x = u128::from_le_bytes(b);
-                cpu.v[v as usize] = [x as u64, (x >> 64) as u64];
-                0
-            }
-            Op::VStore(sz, v, base, off) => {
-                let p = g(base).wrapping_add(off as i64 as u64) as *mut u8;
-                let x = cpu.v[v as usize];
-                let x = (x[0] as u128) | ((x[1] as u128) << 64);
-                std::ptr::copy_nonoverlapping(x.to_le_bytes().as_ptr(), p, 1 << sz.0);
-                0
-            }
-            Op::VGetLane { v, size, index, signed } => {
-                let x = cpu.v[v as usize];
-                let x = (x[0] as u128) | ((x[1] as u128) << 64);
-                let bits = 8u32 << size.0;
-                let e = (x >> (bits * index as u32)) as u64;
-                let e = if bits == 64 { e } else { e & ((1 << bits) - 1) };
-                if signed && bits < 64 {
-                    (((e << (64 - bits)) as i64) >> (64 - bits)) as u64
-                } else {
-                    e
-                }
-            }
-            Op::VSetLane {
-                v,
-                size,
-                index,
-                val,
-                zero_rest,
-            } => {
-                let x = cpu.v[v as usize];
-                let mut x = if zero_rest {
-                    0
-                } else {
-                    (x[0] as u128) | ((x[1] as u128) << 64)
-                };
-                let bits = 8u32 << size.0;
-                let mask: u128 = if bits == 128 {
-                    u128::MAX
-                } else {
-                    ((1u128 << bits) - 1) << (bits * index as u32)
-                };
-                x = (x & !mask) | (((g(val) as u128) << (bits * index as u32)) & mask);
-                cpu.v[v as usize] = [x as u64, (x >> 64) as u64];
-                0
-            }
-            Op::VOp { f, d, n, m } => {
-                super::vecfn::apply(cpu, &f, d, n, m);
-                0
-            }
-            Op::Fp(f) => super::fp::eval(cpu, &f, f.src.map_or(0, g)),
-            Op::Nop | Op::InsnStart(_) | Op::Snapshot(..) => 0,
-        };
-        vals[i] = r;
+        vals[i] = eval(op, &vals, cpu);
     }
+    exit(&block.exit, &vals, cpu)
+}
+
+/// The value of `op` (0 for ops without one), carrying out its effects on `cpu` and memory.
+///
+/// # Safety
+/// As [`run`].
+unsafe fn eval(op: &Op, vals: &[u64], cpu: &mut CpuState) -> u64 {
     let g = |v: Val| vals[v.0 as usize];
-    match block.exit {
+    match *op {
+        Op::Const(c) => c,
+        Op::GetReg(n) => {
+            if n == 31 {
+                cpu.sp
+            } else {
+                cpu.x[n as usize]
+            }
+        }
+        Op::SetReg(n, v) => {
+            if n == 31 {
+                cpu.sp = g(v)
+            } else {
+                cpu.x[n as usize] = g(v)
+            }
+            0
+        }
+        Op::GetFlags => cpu.nzcv(),
+        Op::SetFlags(f) => {
+            cpu.set_nzcv(g(f));
+            0
+        }
+        Op::GetSys(f) => match f {
+            SysField::Tpidr => cpu.tpidr_el0,
+            SysField::Fpcr => cpu.fpcr,
+            SysField::Fpsr => cpu.fpsr_value(),
+        },
+        Op::SetSys(f, v) => {
+            match f {
+                SysField::Tpidr => cpu.tpidr_el0 = g(v),
+                SysField::Fpcr => cpu.set_fpcr(g(v)),
+                SysField::Fpsr => cpu.set_fpsr(g(v)),
+            }
+            0
+        }
+        Op::ReadCounter => crate::helpers::helper_counter(),
+        Op::Bin(o, sz, a, b) => bin(o, sz, g(a), g(b)),
+        Op::Un(o, sz, a) => un(o, sz, g(a)),
+        Op::FlagsSub(sz, a, b) => materialize_nzcv(flags_kind(sz, true), g(a), g(b)),
+        Op::FlagsAdd(sz, a, b) => materialize_nzcv(flags_kind(sz, false), g(a), g(b)),
+        Op::FlagsLogic(sz, a) => materialize_nzcv(if sz == Sz::S32 { 5 } else { 6 }, g(a), 0),
+        Op::FlagsAdc(sz, a, b, c) => add_with_carry(sz, g(a), g(b), g(c) & 1),
+        Op::FlagsSbc(sz, a, b, c) => add_with_carry(sz, g(a), !g(b), g(c) & 1),
+        Op::FlagsPacked(v) => g(v) & 0xf000_0000,
+        Op::Nzcv(f) => g(f),
+        Op::CondVal(c, f) => c.holds((g(f) >> 28) as u32) as u64,
+        Op::Select(c, f, a, b) => {
+            if c.holds((g(f) >> 28) as u32) {
+                g(a)
+            } else {
+                g(b)
+            }
+        }
+        Op::Confine(a) => crate::confine::confine(g(a)),
+        Op::Load(ty, base, off) => {
+            let p = g(base).wrapping_add(off as i64 as u64);
+            match ty {
+                LoadTy::U8 => (p as *const u8).read_unaligned() as u64,
+                LoadTy::U16 => (p as *const u16).read_unaligned() as u64,
+                LoadTy::U32 => (p as *const u32).read_unaligned() as u64,
+                LoadTy::U64 => (p as *const u64).read_unaligned(),
+                LoadTy::S8 => (p as *const i8).read_unaligned() as i64 as u64,
+                LoadTy::S16 => (p as *const i16).read_unaligned() as i64 as u64,
+                LoadTy::S32 => (p as *const i32).read_unaligned() as i64 as u64,
+            }
+        }
+        Op::Store(sz, base, off, v) => {
+            let p = g(base).wrapping_add(off as i64 as u64);
+            store(p, sz, g(v));
+            0
+        }
+        Op::LoadExcl(sz, a) => load_excl(cpu, sz, g(a)),
+        Op::StoreExcl(sz, a, v) => store_excl(cpu, sz, g(a), g(v)),
+        Op::ClearExcl => {
+            cpu.excl_addr = u64::MAX;
+            0
+        }
+        Op::Fence(_) => 0,
+        Op::AtomicRmw(kind, sz, a, v) => {
+            let old = load_sized(g(a), sz);
+            store(g(a), sz, crate::helpers::rmw(kind, sz, old, g(v)));
+            old
+        }
+        Op::Cas(sz, a, e, n) => {
+            let old = load_sized(g(a), sz);
+            let mask = if sz.0 >= 3 { u64::MAX } else { (1u64 << (8 << sz.0)) - 1 };
+            if old == g(e) & mask {
+                store(g(a), sz, g(n));
+            }
+            old
+        }
+        Op::Crc32 {
+            castagnoli,
+            size,
+            acc,
+            data,
+        } => crate::helpers::crc32(castagnoli, size.0, g(acc), g(data)),
+        Op::PairHelper { kind, size, a, b, c, n } => {
+            crate::helpers::pair_op(cpu, kind, size.0, a, b, c, n);
+            0
+        }
+        Op::ZeroBlock(a) => {
+            std::ptr::write_bytes((g(a) & !63) as *mut u8, 0, 64);
+            0
+        }
+        Op::VLoad(sz, v, base, off) => {
+            let p = g(base).wrapping_add(off as i64 as u64) as *const u8;
+            let mut b = [0u8; 16];
+            std::ptr::copy_nonoverlapping(p, b.as_mut_ptr(), 1 << sz.0);
+            set_v(cpu, v, u128::from_le_bytes(b));
+            0
+        }
+        Op::VStore(sz, v, base, off) => {
+            let p = g(base).wrapping_add(off as i64 as u64) as *mut u8;
+            std::ptr::copy_nonoverlapping(get_v(cpu, v).to_le_bytes().as_ptr(), p, 1 << sz.0);
+            0
+        }
+        Op::VGetLane { v, size, index, signed } => get_lane(get_v(cpu, v), size, index, signed),
+        Op::VSetLane {
+            v,
+            size,
+            index,
+            val,
+            zero_rest,
+        } => {
+            let old = if zero_rest { 0 } else { get_v(cpu, v) };
+            set_v(cpu, v, set_lane(old, size, index, g(val)));
+            0
+        }
+        Op::VOp { f, d, n, m } => {
+            super::vecfn::apply(cpu, &f, d, n, m);
+            0
+        }
+        Op::Fp(f) => super::fp::eval(cpu, &f, f.src.map_or(0, g)),
+        Op::Nop | Op::InsnStart(_) | Op::Snapshot(..) => 0,
+    }
+}
+
+/// Take the block's exit: the next pc in `cpu`, and why the block ended.
+fn exit(exit: &Exit, vals: &[u64], cpu: &mut CpuState) -> Outcome {
+    let g = |v: Val| vals[v.0 as usize];
+    match *exit {
         Exit::Jump(t) => {
             cpu.pc = t;
             Outcome::Next(t)
@@ -353,6 +322,60 @@ pub unsafe fn run(block: &Block, cpu: &mut CpuState) -> Outcome {
             Outcome::Invalidate(g(addr))
         }
     }
+}
+
+/// LDXR: load and arm the monitor.
+unsafe fn load_excl(cpu: &mut CpuState, sz: Log2, a: u64) -> u64 {
+    let v = load_sized(a, sz);
+    cpu.excl_addr = a;
+    cpu.excl_val[0] = v;
+    cpu.excl_size = 1 << sz.0;
+    v
+}
+
+/// STXR: as the backend (and qemu), store when the low bytes match, report success (0) when the
+/// whole monitored value does; disarm the monitor.
+unsafe fn store_excl(cpu: &mut CpuState, sz: Log2, a: u64, v: u64) -> u64 {
+    let hit = cpu.excl_addr == a;
+    cpu.excl_addr = u64::MAX;
+    let old = if hit { load_sized(a, sz) } else { 0 };
+    let mask = if sz.0 >= 3 { u64::MAX } else { (1u64 << (8 << sz.0)) - 1 };
+    if hit && old == cpu.excl_val[0] & mask {
+        store(a, sz, v);
+    }
+    (!(hit && old == cpu.excl_val[0])) as u64
+}
+
+fn get_v(cpu: &CpuState, v: u8) -> u128 {
+    let x = cpu.v[v as usize];
+    (x[0] as u128) | ((x[1] as u128) << 64)
+}
+
+fn set_v(cpu: &mut CpuState, v: u8, x: u128) {
+    cpu.v[v as usize] = [x as u64, (x >> 64) as u64];
+}
+
+/// Element `index` of size `size` of `x`, zero- or sign-extended.
+fn get_lane(x: u128, size: Log2, index: u8, signed: bool) -> u64 {
+    let bits = 8u32 << size.0;
+    let e = (x >> (bits * index as u32)) as u64;
+    let e = if bits == 64 { e } else { e & ((1 << bits) - 1) };
+    if signed && bits < 64 {
+        (((e << (64 - bits)) as i64) >> (64 - bits)) as u64
+    } else {
+        e
+    }
+}
+
+/// `x` with element `index` of size `size` replaced by the low bits of `val`.
+fn set_lane(x: u128, size: Log2, index: u8, val: u64) -> u128 {
+    let bits = 8u32 << size.0;
+    let mask: u128 = if bits == 128 {
+        u128::MAX
+    } else {
+        ((1u128 << bits) - 1) << (bits * index as u32)
+    };
+    (x & !mask) | (((val as u128) << (bits * index as u32)) & mask)
 }
 
 unsafe fn load_sized(p: u64, sz: Log2) -> u64 {
