@@ -5,6 +5,7 @@ pub mod binfmt;
 pub mod cli;
 pub mod loader;
 pub mod memory;
+pub mod platform;
 pub mod procfs;
 pub mod profile;
 pub mod run;

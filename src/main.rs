@@ -108,6 +108,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         cli.stack_size,
     )
     .map_err(|e| e.to_string())?;
+    a64x::platform::install();
     let cache = CodeCache::new(CODE_CACHE_BYTES, cli.lift_options())
         .map_err(|e| format!("cannot allocate the code cache: {e}"))?;
     let mut cache = cache;

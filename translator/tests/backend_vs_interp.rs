@@ -7,6 +7,9 @@
 //! `A64X_FUZZ_CASE` (run only that case number, to reproduce a failure). Run with `--nocapture`
 //! to see the statistics.
 
+#[path = "support/platform.rs"]
+mod platform_support;
+
 use a64x_translator::a64::gen::{fuzz_rows, Gen};
 use a64x_translator::a64::{self, Row};
 use a64x_translator::cache::CodeCache;
@@ -321,6 +324,7 @@ fn backend_matches_interpreter() {
     let only = env_u64("A64X_FUZZ_CASE");
     let rows = fuzz_rows();
     assert!(!rows.is_empty(), "no fuzzable rows in the encoding table");
+    platform_support::install();
     let mut cache = CodeCache::new(16 << 20, LIFT).expect("code cache");
     let mut per_row: BTreeMap<&'static str, u64> = rows.iter().map(|r| (r.name, 0)).collect();
     let (mut ran, mut insns, mut failed) = (0u64, 0u64, Vec::new());

@@ -24,42 +24,14 @@ impl Counters {
     /// Map the array next to `[cache, cache + cache_len)`; None when no place within reach of a
     /// rip-relative displacement from every byte of the cache is free.
     pub fn new_near(cache: u64, cache_len: usize) -> Option<Counters> {
-        let len = CAPACITY * 8;
-        let end = cache + cache_len as u64;
-        let reach = |p: u64| p.abs_diff(end).max((p + len as u64).abs_diff(cache)) < (1 << 31) - (1 << 20);
-        // Right after the cache, right before it, or wherever the kernel puts it (mappings are
-        // placed top-down, next to the newest ones, so usually close by).
-        let tries = [
-            (end, libc::MAP_FIXED_NOREPLACE),
-            (cache.wrapping_sub(len as u64), libc::MAP_FIXED_NOREPLACE),
-            (0, 0),
-        ];
-        for (hint, fixed) in tries {
-            // SAFETY: a new anonymous mapping; MAP_FIXED_NOREPLACE never replaces anything.
-            let p = unsafe {
-                libc::mmap(
-                    hint as *mut libc::c_void,
-                    len,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | fixed,
-                    -1,
-                    0,
-                )
-            };
-            if p == libc::MAP_FAILED {
-                continue;
-            }
-            if reach(p as u64) {
-                return Some(Counters {
-                    base: p as *mut u64,
-                    capacity: CAPACITY,
-                    next: 0,
-                });
-            }
-            // SAFETY: the mapping made just above.
-            unsafe { libc::munmap(p, len) };
-        }
-        None
+        // rel32 reach, less a margin for the code's own length.
+        let reach = (1 << 31) - (1 << 20);
+        let p = crate::platform::get().map_near(cache, cache_len, CAPACITY * 8, reach)?;
+        Some(Counters {
+            base: p as *mut u64,
+            capacity: CAPACITY,
+            next: 0,
+        })
     }
 
     /// The address of a fresh counter (zero), if any are left.

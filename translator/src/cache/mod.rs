@@ -4,6 +4,7 @@
 
 use crate::cpu::{CpuState, ExitReason, JumpCacheEntry, JUMP_CACHE_SIZE};
 use crate::lift::{lift_block, LiftOptions};
+use crate::platform::CodeMemory;
 use crate::x64::{self, Runtime};
 use std::collections::{HashMap, HashSet};
 
@@ -116,7 +117,7 @@ pub enum TranslateError {
 impl CodeCache {
     /// A cache of `size` bytes of executable memory (kept in one piece so rel32 jumps reach).
     pub fn new(size: usize, opts: LiftOptions) -> std::io::Result<Self> {
-        let (mem, write) = map_code(size)?;
+        let CodeMemory { exec: mem, write, .. } = crate::platform::get().map_code(size)?;
         let host = x64::host::HostFeatures::detect();
         let (code, epi) = x64::trampoline(mem as u64, host);
         // SAFETY: the mapping is `size` bytes, the trampoline is a few dozen.
@@ -381,43 +382,16 @@ impl CodeCache {
             // A private mapping: the fork copied it.
             return Ok(());
         }
-        let fail = |what: &str| std::io::Error::other(format!("{what}: {}", std::io::Error::last_os_error()));
-        // SAFETY: a NUL-terminated name; the descriptor is closed below.
-        let fd = unsafe { libc::memfd_create(c"a64x-code".as_ptr(), libc::MFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(fail("memfd_create"));
+        crate::platform::get().unshare_code(self.code_memory(), self.used)
+    }
+
+    /// The code memory, as the platform mapped it.
+    fn code_memory(&self) -> CodeMemory {
+        CodeMemory {
+            exec: self.mem,
+            write: self.write,
+            size: self.size,
         }
-        let remap = || -> std::io::Result<()> {
-            // SAFETY: `fd` is ours.
-            if unsafe { libc::ftruncate(fd, self.size as libc::off_t) } != 0 {
-                return Err(fail("ftruncate"));
-            }
-            let shared = libc::MAP_SHARED | libc::MAP_NORESERVE;
-            let rw = libc::PROT_READ | libc::PROT_WRITE;
-            // SAFETY: a new mapping of our memfd, checked; the copy stays within `used` bytes of
-            // both (the old write view is still mapped); the MAP_FIXED mappings replace exactly
-            // this cache's two views, which only this thread uses.
-            unsafe {
-                let tmp = libc::mmap(std::ptr::null_mut(), self.size, rw, shared, fd, 0);
-                if tmp == libc::MAP_FAILED {
-                    return Err(fail("mmap"));
-                }
-                std::ptr::copy_nonoverlapping(self.write, tmp as *mut u8, self.used);
-                libc::munmap(tmp, self.size);
-                let fixed = shared | libc::MAP_FIXED;
-                let x = libc::PROT_READ | libc::PROT_EXEC;
-                if libc::mmap(self.mem as *mut libc::c_void, self.size, x, fixed, fd, 0) == libc::MAP_FAILED
-                    || libc::mmap(self.write as *mut libc::c_void, self.size, rw, fixed, fd, 0) == libc::MAP_FAILED
-                {
-                    return Err(fail("mmap"));
-                }
-            }
-            Ok(())
-        };
-        let r = remap();
-        // SAFETY: ours; the mappings keep the memory.
-        unsafe { libc::close(fd) };
-        r
     }
 
     /// The address in the write mapping of host code address `host` (a chain site's rel32).
@@ -434,38 +408,6 @@ impl CodeCache {
         self.generation += 1;
         self.stats.flushes += 1;
     }
-}
-
-/// Map `size` bytes of code memory twice (W^X): read+execute for running it, read+write at an
-/// unrelated address for writing it, both views of one memfd, so no mapping is ever writable
-/// and executable. Where memfds are missing, one read+write+execute mapping serves as both.
-fn map_code(size: usize) -> std::io::Result<(*mut u8, *mut u8)> {
-    let map = |prot: i32, flags: i32, fd: i32| -> std::io::Result<*mut u8> {
-        // SAFETY: a new mapping chosen by the kernel; checked for MAP_FAILED.
-        let p = unsafe { libc::mmap(std::ptr::null_mut(), size, prot, flags | libc::MAP_NORESERVE, fd, 0) };
-        if p == libc::MAP_FAILED {
-            Err(std::io::Error::last_os_error())
-        } else {
-            Ok(p as *mut u8)
-        }
-    };
-    // SAFETY: a NUL-terminated name; the descriptor is closed below, the mappings keep the memory.
-    let fd = unsafe { libc::memfd_create(c"a64x-code".as_ptr(), libc::MFD_CLOEXEC) };
-    // SAFETY: `fd` is ours (when valid).
-    if fd < 0 || unsafe { libc::ftruncate(fd, size as libc::off_t) } != 0 {
-        if fd >= 0 {
-            // SAFETY: as above.
-            unsafe { libc::close(fd) };
-        }
-        let rwx = libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC;
-        let m = map(rwx, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1)?;
-        return Ok((m, m));
-    }
-    let views = map(libc::PROT_READ | libc::PROT_EXEC, libc::MAP_SHARED, fd)
-        .and_then(|x| map(libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd).map(|w| (x, w)));
-    // SAFETY: the mappings hold their own references to the memory.
-    unsafe { libc::close(fd) };
-    views
 }
 
 /// Guest pages are indexed in units of 4 KiB.
@@ -486,15 +428,28 @@ fn jump_slot(pc: u64) -> usize {
 
 impl Drop for CodeCache {
     fn drop(&mut self) {
-        // SAFETY: unmapping the regions mapped in `new`.
-        unsafe {
-            libc::munmap(self.mem as *mut libc::c_void, self.size);
-            if self.write != self.mem {
-                libc::munmap(self.write as *mut libc::c_void, self.size);
-            }
-        }
+        crate::platform::get().unmap_code(self.code_memory());
     }
 }
+
+/// The optimised IR of the block at `pc`, verified in debug builds.
+fn block_ir(
+    pc: u64,
+    fetch: &dyn Fn(u64) -> Option<u32>,
+    opts: LiftOptions,
+) -> Result<crate::ir::Block, TranslateError> {
+    let mut block = lift_block(pc, fetch, opts).ok_or(TranslateError::NotExecutable(pc))?;
+    crate::opt::optimize(&mut block);
+    if cfg!(debug_assertions) {
+        crate::ir::verify::assert_valid(&block, opts.confine);
+    }
+    Ok(block)
+}
+
+/// The translator's tests run without the VM: its services come from this stand-in.
+#[cfg(test)]
+#[path = "../../tests/support/platform.rs"]
+mod test_platform;
 
 #[cfg(test)]
 mod tests {
@@ -514,6 +469,7 @@ mod tests {
 
     #[test]
     fn invalidation_drops_exactly_the_overlapping_blocks() {
+        super::test_platform::install();
         let mut cache = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
         let pcs: Vec<u64> = (0x10000..0x13000).step_by(16).collect();
         for &pc in &pcs {
@@ -538,48 +494,5 @@ mod tests {
         assert!(cache.get(0x11040, &fetch).is_ok());
         cache.invalidate(0x11044, 0x11048);
         assert!(cache.lookup(0x11040).is_none());
-    }
-}
-
-/// The optimised IR of the block at `pc`, verified in debug builds.
-fn block_ir(
-    pc: u64,
-    fetch: &dyn Fn(u64) -> Option<u32>,
-    opts: LiftOptions,
-) -> Result<crate::ir::Block, TranslateError> {
-    let mut block = lift_block(pc, fetch, opts).ok_or(TranslateError::NotExecutable(pc))?;
-    crate::opt::optimize(&mut block);
-    if cfg!(debug_assertions) {
-        crate::ir::verify::assert_valid(&block, opts.confine);
-    }
-    Ok(block)
-}
-
-#[cfg(test)]
-mod wx_tests {
-    use super::*;
-
-    /// The permissions /proc/self/maps shows for the mapping containing `addr`.
-    fn perms(addr: u64) -> String {
-        let maps = std::fs::read_to_string("/proc/self/maps").expect("/proc/self/maps");
-        maps.lines()
-            .find_map(|l| {
-                let mut w = l.split_whitespace();
-                let (range, perms) = (w.next()?, w.next()?);
-                let (s, e) = range.split_once('-')?;
-                let (s, e) = (u64::from_str_radix(s, 16).ok()?, u64::from_str_radix(e, 16).ok()?);
-                (s <= addr && addr < e).then(|| perms.to_string())
-            })
-            .expect("a mapping")
-    }
-
-    #[test]
-    fn code_is_never_writable_where_it_runs() {
-        let mut cache = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
-        let fetch = |pc: u64| (pc == 0x1000).then_some(0xd65f_03c0u32); // ret
-        let host = cache.get(0x1000, &fetch).expect("translated");
-        assert_eq!(perms(host), "r-xs", "the code runs from a read+execute mapping");
-        assert_eq!(perms(cache.write as u64), "rw-s", "and is written through another");
-        assert_ne!(cache.write, cache.mem);
     }
 }

@@ -1,0 +1,195 @@
+//! The services the translator asks of the VM (`a64x_translator::platform`), on Linux: code
+//! memory as two views of one memfd (read+execute to run, read+write elsewhere to write: no
+//! mapping is ever writable and executable), execution counters mapped next to the code, and
+//! CLOCK_MONOTONIC for CNTVCT_EL0. [`install`] hands them to the translator at start-up.
+
+use a64x_translator::platform::{CodeMemory, Platform};
+use std::io;
+
+/// The Linux implementation.
+pub struct Linux;
+
+/// The one instance.
+pub static LINUX: Linux = Linux;
+
+/// Give the translator the VM's services; before the first code cache.
+pub fn install() {
+    a64x_translator::platform::install(&LINUX);
+}
+
+fn last_error(what: &str) -> io::Error {
+    io::Error::other(format!("{what}: {}", io::Error::last_os_error()))
+}
+
+/// A new mapping of `size` bytes chosen by the kernel.
+fn map(size: usize, prot: i32, flags: i32, fd: i32) -> io::Result<*mut u8> {
+    // SAFETY: a new mapping chosen by the kernel; checked for MAP_FAILED.
+    let p = unsafe { libc::mmap(std::ptr::null_mut(), size, prot, flags | libc::MAP_NORESERVE, fd, 0) };
+    if p == libc::MAP_FAILED {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(p as *mut u8)
+    }
+}
+
+/// A memfd of `size` bytes, or None where memfds are missing.
+fn memfd(size: usize) -> Option<i32> {
+    // SAFETY: a NUL-terminated name.
+    let fd = unsafe { libc::memfd_create(c"a64x-code".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: `fd` is ours.
+    if unsafe { libc::ftruncate(fd, size as libc::off_t) } != 0 {
+        // SAFETY: as above.
+        unsafe { libc::close(fd) };
+        return None;
+    }
+    Some(fd)
+}
+
+impl Platform for Linux {
+    fn map_code(&self, size: usize) -> io::Result<CodeMemory> {
+        let Some(fd) = memfd(size) else {
+            let rwx = libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC;
+            let m = map(size, rwx, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1)?;
+            return Ok(CodeMemory {
+                exec: m,
+                write: m,
+                size,
+            });
+        };
+        let views = map(size, libc::PROT_READ | libc::PROT_EXEC, libc::MAP_SHARED, fd)
+            .and_then(|x| map(size, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd).map(|w| (x, w)));
+        // SAFETY: the mappings hold their own references to the memory.
+        unsafe { libc::close(fd) };
+        let (exec, write) = views?;
+        Ok(CodeMemory { exec, write, size })
+    }
+
+    fn unmap_code(&self, mem: CodeMemory) {
+        // SAFETY: the regions `map_code` mapped, no longer used.
+        unsafe {
+            libc::munmap(mem.exec as *mut libc::c_void, mem.size);
+            if mem.write != mem.exec {
+                libc::munmap(mem.write as *mut libc::c_void, mem.size);
+            }
+        }
+    }
+
+    fn unshare_code(&self, mem: CodeMemory, used: usize) -> io::Result<()> {
+        if mem.write == mem.exec {
+            return Ok(()); // a private mapping: the fork copied it
+        }
+        let fd = memfd(mem.size).ok_or_else(|| last_error("memfd_create"))?;
+        let shared = libc::MAP_SHARED | libc::MAP_NORESERVE;
+        let rw = libc::PROT_READ | libc::PROT_WRITE;
+        // SAFETY: a new mapping of our memfd, checked; the copy stays within `used` bytes of
+        // both (the old write view is still mapped); the MAP_FIXED mappings replace exactly the
+        // cache's two views, which only the calling thread uses.
+        let r = unsafe {
+            let tmp = map(mem.size, rw, libc::MAP_SHARED, fd);
+            match tmp {
+                Err(e) => Err(e),
+                Ok(tmp) => {
+                    std::ptr::copy_nonoverlapping(mem.write, tmp, used);
+                    libc::munmap(tmp as *mut libc::c_void, mem.size);
+                    let fixed = shared | libc::MAP_FIXED;
+                    let x = libc::PROT_READ | libc::PROT_EXEC;
+                    if libc::mmap(mem.exec as *mut libc::c_void, mem.size, x, fixed, fd, 0) == libc::MAP_FAILED
+                        || libc::mmap(mem.write as *mut libc::c_void, mem.size, rw, fixed, fd, 0) == libc::MAP_FAILED
+                    {
+                        Err(last_error("mmap"))
+                    } else {
+                        Ok(())
+                    }
+                }
+            }
+        };
+        // SAFETY: ours; the mappings keep the memory.
+        unsafe { libc::close(fd) };
+        r
+    }
+
+    fn map_near(&self, near: u64, near_len: usize, len: usize, reach: u64) -> Option<*mut u8> {
+        let end = near + near_len as u64;
+        let within = |p: u64| p.abs_diff(end).max((p + len as u64).abs_diff(near)) < reach;
+        // Right after, right before, or wherever the kernel puts it (mappings are placed
+        // top-down, next to the newest ones, so usually close by).
+        let tries = [
+            (end, libc::MAP_FIXED_NOREPLACE),
+            (near.wrapping_sub(len as u64), libc::MAP_FIXED_NOREPLACE),
+            (0, 0),
+        ];
+        for (hint, fixed) in tries {
+            // SAFETY: a new anonymous mapping; MAP_FIXED_NOREPLACE never replaces anything.
+            let p = unsafe {
+                libc::mmap(
+                    hint as *mut libc::c_void,
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | fixed,
+                    -1,
+                    0,
+                )
+            };
+            if p == libc::MAP_FAILED {
+                continue;
+            }
+            if within(p as u64) {
+                return Some(p as *mut u8);
+            }
+            // SAFETY: the mapping made just above.
+            unsafe { libc::munmap(p, len) };
+        }
+        None
+    }
+
+    fn now_ns(&self) -> u64 {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: clock_gettime writes the timespec we own.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+        ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The permissions /proc/self/maps shows for the mapping containing `addr`.
+    fn perms(addr: u64) -> String {
+        let maps = std::fs::read_to_string("/proc/self/maps").expect("/proc/self/maps");
+        maps.lines()
+            .find_map(|l| {
+                let mut w = l.split_whitespace();
+                let (range, perms) = (w.next()?, w.next()?);
+                let (s, e) = range.split_once('-')?;
+                let (s, e) = (u64::from_str_radix(s, 16).ok()?, u64::from_str_radix(e, 16).ok()?);
+                (s <= addr && addr < e).then(|| perms.to_string())
+            })
+            .expect("a mapping")
+    }
+
+    #[test]
+    fn code_is_never_writable_where_it_runs() {
+        let mem = LINUX.map_code(1 << 20).expect("code memory");
+        assert_eq!(perms(mem.exec as u64), "r-xs", "code runs from a read+execute mapping");
+        assert_eq!(perms(mem.write as u64), "rw-s", "and is written through another");
+        // SAFETY: the write view is ours; the byte shows through the other view.
+        unsafe { mem.write.add(100).write(0xc3) };
+        assert_eq!(unsafe { mem.exec.add(100).read() }, 0xc3);
+        LINUX.unmap_code(mem);
+    }
+
+    #[test]
+    fn counters_are_within_reach_of_the_code() {
+        let mem = LINUX.map_code(1 << 20).expect("code memory");
+        let reach = (1 << 31) - (1 << 20);
+        let p = LINUX
+            .map_near(mem.exec as u64, mem.size, 8 << 20, reach)
+            .expect("a place");
+        assert!((p as u64).abs_diff(mem.exec as u64) < reach);
+        LINUX.unmap_code(mem);
+    }
+}

@@ -1,0 +1,57 @@
+//! What the translator needs from the VM it runs in, and nothing it does itself: memory for
+//! translated code (two views of the same pages, one to run and one to write: W^X), memory
+//! for execution counters within reach of the code, and the clock behind CNTVCT_EL0. The VM
+//! installs its implementation once, before anything is translated ([`install`]); the
+//! translator crate makes no system call of its own.
+
+use std::sync::OnceLock;
+
+/// Code memory: `size` bytes seen at `exec` (read+execute) and at `write` (read+write). Where
+/// the host cannot map one memory twice, `write == exec` (one read+write+execute mapping).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeMemory {
+    /// Where the code runs.
+    pub exec: *mut u8,
+    /// Where it is written.
+    pub write: *mut u8,
+    /// Bytes.
+    pub size: usize,
+}
+
+// SAFETY: plain addresses of memory the owning code cache manages.
+unsafe impl Send for CodeMemory {}
+
+/// The services of the VM.
+pub trait Platform: Sync {
+    /// New code memory of `size` bytes, zeroed.
+    fn map_code(&self, size: usize) -> std::io::Result<CodeMemory>;
+    /// Release `mem`.
+    fn unmap_code(&self, mem: CodeMemory);
+    /// In the child of a fork: give this process its own copy of `mem` (its first `used` bytes
+    /// matter) at the same addresses; the fork shares the pages of a two-view mapping.
+    fn unshare_code(&self, mem: CodeMemory, used: usize) -> std::io::Result<()>;
+    /// `len` bytes of zeroed read+write memory all within `reach` bytes of every address of
+    /// `[near, near + near_len)` (rip-relative displacements from the code), if such a place is
+    /// free. Never released: what is counted there is read after the code is gone.
+    fn map_near(&self, near: u64, near_len: usize, len: usize, reach: u64) -> Option<*mut u8>;
+    /// Monotonic nanoseconds (CNTVCT_EL0 counts at 1 GHz).
+    fn now_ns(&self) -> u64;
+}
+
+static PLATFORM: OnceLock<&'static dyn Platform> = OnceLock::new();
+
+/// Install the VM's services (the first call wins; later ones are ignored, so tests may each
+/// install the same one).
+pub fn install(p: &'static dyn Platform) {
+    let _ = PLATFORM.set(p);
+}
+
+/// The installed services.
+///
+/// # Panics
+/// When none were installed: the VM installs them before it translates anything.
+pub fn get() -> &'static dyn Platform {
+    *PLATFORM
+        .get()
+        .expect("the VM installs its platform (a64x_translator::platform::install) first")
+}
