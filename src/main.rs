@@ -118,7 +118,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))?;
-        a64x_translator::cache::debuglog::set_file(file);
+        a64x::platform::set_log_file(file);
     }
     if let Some(ranges) = &cli.dfilter {
         a64x_translator::cache::debuglog::set_filter(ranges.0.clone());

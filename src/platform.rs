@@ -1,10 +1,20 @@
 //! The services the translator asks of the VM (`a64x_translator::platform`), on Linux: code
 //! memory as two views of one memfd (read+execute to run, read+write elsewhere to write: no
 //! mapping is ever writable and executable), execution counters mapped next to the code, and
-//! CLOCK_MONOTONIC for CNTVCT_EL0. [`install`] hands them to the translator at start-up.
+//! CLOCK_MONOTONIC for CNTVCT_EL0, and the debug log (stderr or `-D`'s file). [`install`] hands them to the translator at start-up.
 
 use a64x_translator::platform::{CodeMemory, Platform};
-use std::io;
+use std::fs::File;
+use std::io::{self, Write};
+use std::sync::{Mutex, OnceLock};
+
+/// The file of `-D`, if given; else the debug log goes to stderr.
+static LOG_FILE: OnceLock<Mutex<File>> = OnceLock::new();
+
+/// Send the debug log to `file` instead of stderr (once, at startup).
+pub fn set_log_file(file: File) {
+    let _ = LOG_FILE.set(Mutex::new(file));
+}
 
 /// The Linux implementation.
 pub struct Linux;
@@ -143,6 +153,18 @@ impl Platform for Linux {
             unsafe { libc::munmap(p, len) };
         }
         None
+    }
+
+    fn log(&self, text: &str) {
+        match LOG_FILE.get() {
+            Some(f) => {
+                let mut f = f.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = f.write_all(text.as_bytes());
+            }
+            None => {
+                let _ = io::stderr().lock().write_all(text.as_bytes());
+            }
+        }
     }
 
     fn now_ns(&self) -> u64 {

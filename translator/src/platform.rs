@@ -1,6 +1,7 @@
 //! What the translator needs from the VM it runs in, and nothing it does itself: memory for
 //! translated code (two views of the same pages, one to run and one to write: W^X), memory
-//! for execution counters within reach of the code, and the clock behind CNTVCT_EL0. The VM
+//! for execution counters within reach of the code, the clock behind CNTVCT_EL0 and the debug
+//! log. The VM
 //! installs its implementation once, before anything is translated ([`install`]); the
 //! translator crate makes no system call of its own.
 
@@ -36,6 +37,8 @@ pub trait Platform: Sync {
     fn map_near(&self, near: u64, near_len: usize, len: usize, reach: u64) -> Option<*mut u8>;
     /// Monotonic nanoseconds (CNTVCT_EL0 counts at 1 GHz).
     fn now_ns(&self) -> u64;
+    /// Append `text` to the debug log (`-d`), in one piece.
+    fn log(&self, text: &str);
 }
 
 static PLATFORM: OnceLock<&'static dyn Platform> = OnceLock::new();

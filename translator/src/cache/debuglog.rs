@@ -1,10 +1,9 @@
-//! Where `-d` output goes and which blocks it covers: stderr or the file of `-D`, and the guest
-//! address ranges of `-dfilter` (qemu's `addr+size`, `addr-size`, `addr..end` forms).
+//! What `-d` logs and which blocks it covers: the guest address ranges of `-dfilter` (qemu's
+//! `addr+size`, `addr-size`, `addr..end` forms). The text goes to the VM's log
+//! ([`Platform::log`](crate::platform::Platform::log): stderr or the file of `-D`).
 
 use std::fmt;
-use std::fs::File;
-use std::io::Write;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 /// What to print about each block translated (`-d in_asm,ir,out_asm`) and run (`-d exec,cpu`).
 #[derive(Debug, Default, Clone, Copy)]
@@ -24,13 +23,7 @@ impl DebugLog {
     }
 }
 
-static FILE: OnceLock<Mutex<File>> = OnceLock::new();
 static FILTER: OnceLock<Vec<(u64, u64)>> = OnceLock::new();
-
-/// Send the log to `file` instead of stderr (once, at startup).
-pub fn set_file(file: File) {
-    let _ = FILE.set(Mutex::new(file));
-}
 
 /// Log only blocks starting in `ranges` (`[start, end)` pairs; once, at startup).
 pub fn set_filter(ranges: Vec<(u64, u64)>) {
@@ -44,18 +37,9 @@ pub fn wanted(pc: u64) -> bool {
         .is_none_or(|r| r.is_empty() || r.iter().any(|&(s, e)| pc >= s && pc < e))
 }
 
-/// Write to the log; the whole text in one write, so threads' lines do not interleave.
+/// Write to the VM's log, the whole text at once (so threads' lines do not interleave).
 pub fn write(args: fmt::Arguments) {
-    let text = args.to_string();
-    match FILE.get() {
-        Some(f) => {
-            let mut f = f.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = f.write_all(text.as_bytes());
-        }
-        None => {
-            let _ = std::io::stderr().lock().write_all(text.as_bytes());
-        }
-    }
+    crate::platform::get().log(&args.to_string());
 }
 
 /// Parse `-dfilter`'s comma-separated ranges as qemu reads them: `START+SIZE`, `END-SIZE` (the

@@ -61,6 +61,10 @@ impl Platform for TestPlatform {
         }
     }
 
+    fn log(&self, text: &str) {
+        eprint!("{text}");
+    }
+
     fn now_ns(&self) -> u64 {
         static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
         START.get_or_init(std::time::Instant::now).elapsed().as_nanos() as u64
