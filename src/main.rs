@@ -143,6 +143,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     sys.set_exec_options(cli.exec_options());
     sys.set_no_host_exec(cli.no_host_exec);
     sys.set_auxv(&a64x::procfs::initial_auxv(&mem, image.stack_pointer));
+    sys.set_process_areas(a64x::procfs::initial_areas(&mem, image.stack_pointer));
     let signals = a64x::signal::Signals::new(&mut mem, &mut sys)?;
     let interpret = std::env::var_os("A64X_INTERPRET").is_some();
     let has = |d| cli.debug.contains(&d);

@@ -80,3 +80,51 @@ pub fn initial_auxv(mem: &AddressSpace, sp: u64) -> Vec<(u64, u64)> {
     };
     walk().unwrap_or_default()
 }
+
+/// Where the argument and environment strings of the freshly built initial stack at `sp` are
+/// (the kernel's `mm->arg_start..arg_end`, `env_start..env_end`): from the first string of
+/// each list to the NUL after its last. Empty areas where a list is empty or unreadable.
+pub fn initial_areas(mem: &AddressSpace, sp: u64) -> a64x_syscalls::procfs::ProcessAreas {
+    let word = |at: u64| -> Option<u64> {
+        // SAFETY: read only after checking that the 8 bytes are readable guest memory.
+        mem.is_accessible(at, 8, false)
+            .then(|| unsafe { (at as *const u64).read_unaligned() })
+    };
+    // The end of the NUL-terminated string at `p` (past its NUL).
+    let string_end = |p: u64| -> Option<u64> {
+        for at in p..p.checked_add(1 << 20)? {
+            if !mem.is_accessible(at, 1, false) {
+                return None;
+            }
+            // SAFETY: readable guest memory, checked above.
+            if unsafe { *(at as *const u8) } == 0 {
+                return Some(at + 1);
+            }
+        }
+        None
+    };
+    // The area of the pointer list starting at `at` (NULL-terminated), and the word after it.
+    let area = |mut at: u64| -> Option<((u64, u64), u64)> {
+        let (mut first, mut last) = (None, None);
+        for _ in 0..MAX_STACK_WORDS {
+            let p = word(at)?;
+            at += 8;
+            if p == 0 {
+                let area = match (first, last) {
+                    (Some(f), Some(l)) => (f, string_end(l)?),
+                    _ => (0, 0),
+                };
+                return Some((area, at));
+            }
+            first.get_or_insert(p);
+            last = Some(p);
+        }
+        None
+    };
+    let walk = || {
+        let (arg, after) = area(sp.checked_add(8)?)?;
+        let (env, _) = area(after)?;
+        Some(a64x_syscalls::procfs::ProcessAreas { arg, env })
+    };
+    walk().unwrap_or_default()
+}

@@ -198,6 +198,9 @@ pub struct Syscalls {
     /// The guest's auxiliary vector as `/proc/self/auxv` shows it (native-endian u64 pairs,
     /// AT_NULL included).
     pub(crate) auxv: Vec<u8>,
+    /// Where the guest's argument and environment strings are (`mm->arg_start..arg_end`,
+    /// `env_start..env_end`), for `/proc/self/cmdline`, `environ` and `stat`.
+    pub(crate) areas: procfs::ProcessAreas,
 }
 
 impl Default for Syscalls {
@@ -223,6 +226,7 @@ impl Syscalls {
             exec_options: Vec::new(),
             no_host_exec: false,
             auxv: Vec::new(),
+            areas: procfs::ProcessAreas::default(),
         }
     }
 
@@ -243,6 +247,7 @@ impl Syscalls {
             exec_options: self.exec_options.clone(),
             no_host_exec: self.no_host_exec,
             auxv: self.auxv.clone(),
+            areas: self.areas,
         }
     }
 
@@ -269,6 +274,11 @@ impl Syscalls {
     /// following `#!` interpreters) fails with ENOEXEC.
     pub fn set_no_host_exec(&mut self, on: bool) {
         self.no_host_exec = on;
+    }
+
+    /// Sets where the guest's argument and environment strings are (the loader's initial stack).
+    pub fn set_process_areas(&mut self, areas: procfs::ProcessAreas) {
+        self.areas = areas;
     }
 
     /// Sets the guest's auxiliary vector (u64 pairs up to and including AT_NULL), which

@@ -1,6 +1,8 @@
-//! The procfs files that must describe the guest rather than the VM: `/proc/self/maps`
-//! (fs/proc/task_mmu.c), `/proc/self/auxv` (fs/proc/base.c `proc_pid_auxv`) and `/proc/cpuinfo`
-//! (arch/arm64/kernel/cpuinfo.c `c_show`). `openat` of one of them gets a sealed memfd holding the
+//! The procfs files that must describe the guest rather than the VM: `/proc/self/maps`,
+//! `smaps` and `smaps_rollup` (fs/proc/task_mmu.c), `auxv`, `cmdline`, `environ` and `stat`
+//! (fs/proc/base.c, fs/proc/array.c `do_task_stat`) and `/proc/cpuinfo`
+//! (arch/arm64/kernel/cpuinfo.c `c_show`). The host's would show the VM: its command line, its
+//! mappings and addresses. `openat` of one of them gets a sealed memfd holding the
 //! text generated at open time (the kernel generates it at read time; a snapshot taken at open is
 //! what a program reading the file once sees either way). Every other `/proc` path is the host's.
 
@@ -15,6 +17,16 @@ pub enum ProcFile {
     Auxv,
     /// `/proc/cpuinfo`.
     Cpuinfo,
+    /// `/proc/self/cmdline`: the guest's argument strings.
+    Cmdline,
+    /// `/proc/self/environ`: the guest's environment strings.
+    Environ,
+    /// `/proc/self/stat`: the host's, with the guest's name and the guest's addresses.
+    Stat,
+    /// `/proc/self/smaps`: the host's entries of the guest region only.
+    Smaps,
+    /// `/proc/self/smaps_rollup`: the sums over those entries.
+    SmapsRollup,
     /// `/proc/self/mem` and `/proc/self/map_files/`: the host's would reach the VM's memory
     /// (a write to /proc/self/mem ignores page protections). Refused (EACCES).
     Refused,
@@ -46,9 +58,120 @@ pub fn which(path: &[u8]) -> Option<ProcFile> {
     match rest {
         [b"maps"] => Some(ProcFile::Maps),
         [b"auxv"] => Some(ProcFile::Auxv),
+        [b"cmdline"] => Some(ProcFile::Cmdline),
+        [b"environ"] => Some(ProcFile::Environ),
+        [b"stat"] => Some(ProcFile::Stat),
+        [b"smaps"] => Some(ProcFile::Smaps),
+        [b"smaps_rollup"] => Some(ProcFile::SmapsRollup),
         [b"mem"] | [b"map_files", ..] => Some(ProcFile::Refused),
         _ => None,
     }
+}
+
+/// Where a process's argument and environment strings are: `[start, end)` of each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProcessAreas {
+    /// `arg_start..arg_end`.
+    pub arg: (u64, u64),
+    /// `env_start..env_end`.
+    pub env: (u64, u64),
+}
+
+/// The guest bytes of `[start, end)` (nothing if they cannot be read: the guest unmapped them).
+fn guest_bytes(ctx: &dyn SyscallContext, (start, end): (u64, u64)) -> Vec<u8> {
+    let len = end.saturating_sub(start).min(1 << 20) as usize;
+    crate::uaccess::read_bytes(ctx, start, len).unwrap_or_default()
+}
+
+/// The host's `/proc/self/NAME`.
+fn host_text(name: &str) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/self/{name}")).ok()
+}
+
+/// `/proc/self/stat` from the host's `host`: the guest program's name instead of the VM's, the
+/// VM's code, data, stack and brk addresses (fields 26-30, 45-47) as 0 (what a reader without
+/// ptrace access sees), the guest's argument and environment areas (fields 48-51).
+pub fn stat(host: &str, areas: &ProcessAreas, exe: &std::path::Path) -> String {
+    let (Some(open), Some(close)) = (host.find('('), host.rfind(')')) else {
+        return host.to_string();
+    };
+    let name = exe
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let comm: String = name.chars().take(15).collect();
+    let mut fields: Vec<String> = host[close + 1..].split_whitespace().map(String::from).collect();
+    // fields[k] is field k + 3 of proc(5).
+    let mut set = |field: usize, v: u64| {
+        if let Some(f) = fields.get_mut(field - 3) {
+            *f = v.to_string();
+        }
+    };
+    for field in [26, 27, 28, 29, 30, 45, 46, 47] {
+        set(field, 0);
+    }
+    set(48, areas.arg.0);
+    set(49, areas.arg.1);
+    set(50, areas.env.0);
+    set(51, areas.env.1);
+    format!("{}({comm}) {}\n", &host[..open], fields.join(" "))
+}
+
+/// `/proc/self/smaps` from the host's `host`: the entries inside the guest region (below
+/// `limit`) only; the VM has nothing there and the guest nothing elsewhere.
+pub fn smaps(host: &str, limit: u64) -> String {
+    let mut out = String::new();
+    let mut keep = false;
+    for line in host.lines() {
+        if let Some((_, end)) = header_range(line) {
+            keep = end <= limit;
+        }
+        if keep {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The `[start, end)` of a maps/smaps header line (`00400000-0047e000 r--p ...`).
+fn header_range(line: &str) -> Option<(u64, u64)> {
+    let (s, e) = line.split_whitespace().next()?.split_once('-')?;
+    Some((u64::from_str_radix(s, 16).ok()?, u64::from_str_radix(e, 16).ok()?))
+}
+
+/// `/proc/self/smaps_rollup`: the host rollup's keys, in its order, with the sums of the guest's
+/// `smaps` entries, under a header spanning them.
+pub fn smaps_rollup(guest_smaps: &str, host_rollup: &str) -> String {
+    let mut sums: Vec<(String, u64)> = Vec::new();
+    let (mut first, mut last) = (None, 0u64);
+    for line in guest_smaps.lines() {
+        if let Some((s, e)) = header_range(line) {
+            first.get_or_insert(s);
+            last = e;
+        } else if let Some((key, rest)) = line.split_once(':') {
+            let kb = rest
+                .trim()
+                .strip_suffix("kB")
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            if let Some(kb) = kb {
+                match sums.iter_mut().find(|(k, _)| k == key) {
+                    Some((_, v)) => *v += kb,
+                    None => sums.push((key.to_string(), kb)),
+                }
+            }
+        }
+    }
+    let mut out = format!(
+        "{:08x}-{last:08x} ---p 00000000 00:00 0                          [rollup]\n",
+        first.unwrap_or(0)
+    );
+    for line in host_rollup.lines().skip(1) {
+        let Some((key, _)) = line.split_once(':') else { continue };
+        let v = sums.iter().find(|(k, _)| k == key).map_or(0, |&(_, v)| v);
+        out.push_str(&format!("{:<16}{v:>8} kB\n", format!("{key}:")));
+    }
+    out
 }
 
 /// Whether a path component is a decimal number (a tid under `task/`).
@@ -93,6 +216,14 @@ pub fn open(s: &Syscalls, ctx: &dyn SyscallContext, path: &[u8], host_flags: i32
         ProcFile::Maps => ctx.proc_maps().into_bytes(),
         ProcFile::Auxv => s.auxv.clone(),
         ProcFile::Cpuinfo => cpuinfo(&s.auxv, online_cpus()).into_bytes(),
+        ProcFile::Cmdline => guest_bytes(ctx, s.areas.arg),
+        ProcFile::Environ => guest_bytes(ctx, s.areas.env),
+        ProcFile::Stat => host_text("stat").map_or_else(Vec::new, |t| stat(&t, &s.areas, ctx.exe_path()).into_bytes()),
+        ProcFile::Smaps => host_text("smaps").map_or_else(Vec::new, |t| smaps(&t, ctx.guest_limit()).into_bytes()),
+        ProcFile::SmapsRollup => match (host_text("smaps"), host_text("smaps_rollup")) {
+            (Some(all), Some(rollup)) => smaps_rollup(&smaps(&all, ctx.guest_limit()), &rollup).into_bytes(),
+            _ => Vec::new(),
+        },
     };
     Some(memfd_with(&content, host_flags & libc::O_CLOEXEC != 0))
 }
@@ -262,6 +393,59 @@ mod tests {
         assert_eq!(which(b"/proc/self/task/7/mem"), Some(ProcFile::Refused));
         assert_eq!(which(b"/proc/self/map_files/400000-401000"), Some(ProcFile::Refused));
         assert_eq!(which(b"/proc/self/maps/../mem"), Some(ProcFile::Refused));
+        assert_eq!(which(b"/proc/self/cmdline"), Some(ProcFile::Cmdline));
+        assert_eq!(which(b"/proc/thread-self/../self/environ"), Some(ProcFile::Environ));
+        assert_eq!(which(b"/proc/self/task/9/stat"), Some(ProcFile::Stat));
+        assert_eq!(which(b"/proc/self/smaps"), Some(ProcFile::Smaps));
+        assert_eq!(which(b"/proc/self/smaps_rollup"), Some(ProcFile::SmapsRollup));
+    }
+
+    #[test]
+    fn stat_shows_the_guest() {
+        // A name with a space and a parenthesis, as the kernel prints it.
+        let mut host = String::from("42 (a64x (x) y) S 1 42 42 0 -1 4194560");
+        for f in 10..=52 {
+            host.push_str(&format!(" {}", 0x7f00_0000_0000u64 + f));
+        }
+        let areas = ProcessAreas {
+            arg: (0x1000, 0x1010),
+            env: (0x1010, 0x1020),
+        };
+        let text = stat(&host, &areas, std::path::Path::new("/usr/bin/some-long-program-name"));
+        let (head, rest) = text.split_once(") ").unwrap();
+        assert_eq!(head, "42 (some-long-progr");
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let field = |n: usize| f[n - 3];
+        assert_eq!(field(3), "S");
+        for n in [26, 27, 28, 29, 30, 45, 46, 47] {
+            assert_eq!(field(n), "0", "field {n}");
+        }
+        assert_eq!(
+            [field(48), field(49), field(50), field(51)],
+            ["4096", "4112", "4112", "4128"]
+        );
+        assert_eq!(field(52), (0x7f00_0000_0000u64 + 52).to_string());
+    }
+
+    #[test]
+    fn smaps_keeps_the_guest_region() {
+        let host = "00400000-00401000 r-xp 00000000 08:01 7 /guest/prog
+Size:                  4 kB
+Rss:                   4 kB
+7f0000000000-7f0000001000 rw-p 00000000 00:00 0 
+Size:                  4 kB
+Rss:                   4 kB
+00500000-00502000 rw-p 00000000 00:00 0 
+Size:                  8 kB
+Rss:                   8 kB
+";
+        let guest = smaps(host, 1 << 46);
+        assert!(guest.contains("00400000-00401000") && guest.contains("00500000-00502000"));
+        assert!(!guest.contains("7f0000000000"), "{guest}");
+        let rollup = smaps_rollup(&guest, "x-y ---p 0 0:0 0 [rollup]\nRss:    1 kB\nSwap: 0 kB\n");
+        assert!(rollup.starts_with("00400000-00502000 ---p"), "{rollup}");
+        assert!(rollup.contains("Rss:                  12 kB"), "{rollup}");
+        assert!(rollup.contains("Swap:                  0 kB"), "{rollup}");
     }
 
     #[test]

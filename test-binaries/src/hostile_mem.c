@@ -64,6 +64,24 @@ static void sys(const char *what, long r) {
     verdict(what, r >= 0, r >= 0 ? "the call succeeded" : strerror(e));
 }
 
+/// Whether `text` holds an address above the guest region (2^46): as hex map ranges (smaps),
+/// or, for /proc/self/stat (`decimal`), as decimal fields.
+static int vm_address_in(const char *text, int decimal) {
+    const unsigned long long limit = 1ULL << 46;
+    for (const char *p = text; *p; p++) {
+        if (decimal ? (*p >= '0' && *p <= '9' && (p == text || p[-1] == ' '))
+                    : (p == text || p[-1] == '\n')) {
+            char *end;
+            unsigned long long v = strtoull(p, &end, decimal ? 10 : 16);
+            if (end != p && v >= limit && v != ~0ULL)
+                return 1;
+            if (!decimal && *end == '-' && strtoull(end + 1, NULL, 16) > limit)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /// /proc: the VM's memory through /proc/self/mem, its mappings through /proc/self/maps.
 static void proc_attacks(const char *a64x, uintptr_t rw) {
     char path[128];
@@ -99,6 +117,27 @@ static void proc_attacks(const char *a64x, uintptr_t rw) {
     int shown = strstr(buf, a64x) != NULL;
     verdict("the VM's mappings through openat(/proc/self, \"maps\")", shown,
             shown ? "the VM's binary is listed" : "only the guest's");
+    /* The other files that describe the process: no VM mapping, no VM address, not its name. */
+    const char *more[] = {"/proc/self/smaps", "/proc/self/smaps_rollup", "/proc/self/stat", "/proc/self/cmdline"};
+    for (int i = 0; i < 4; i++) {
+        char what[160], big[1 << 18];
+        snprintf(what, sizeof what, "the VM in %s", more[i]);
+        fd = open(more[i], O_RDONLY);
+        n = fd < 0 ? -1 : 0;
+        for (ssize_t got = 1; fd >= 0 && got > 0 && n < (ssize_t)sizeof big - 1; n += got)
+            got = read(fd, big + n, sizeof big - 1 - n), got = got < 0 ? 0 : got;
+        if (fd >= 0)
+            close(fd);
+        for (ssize_t k = 0; k < n; k++)
+            big[k] = big[k] ? big[k] : ' ';
+        big[n > 0 ? n : 0] = 0;
+        const char *base = strrchr(a64x, '/') ? strrchr(a64x, '/') + 1 : a64x;
+        if (i == 3) /* the VM's path is one of the arguments here: it must not be the first */
+            shown = strncmp(big, a64x, strlen(a64x)) == 0;
+        else
+            shown = strstr(big, a64x) != NULL || (i == 2 && strstr(big, base) != NULL) || vm_address_in(big, i == 2);
+        verdict(what, shown, shown ? "the VM is shown" : n > 0 ? "only the guest's" : "unreadable");
+    }
 }
 
 int main(int argc, char **argv) {
