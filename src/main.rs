@@ -172,8 +172,15 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     if cli.stats {
         let s = vm.cache.stats;
         eprintln!(
-            "a64x: {} blocks, {} guest instructions translated, {} flushes",
-            s.blocks, s.insns, s.flushes
+            "a64x: {} blocks, {} guest instructions translated, {} flushes; translation {:.1} ms \
+             (lift {:.1} ms, emit {:.1} ms), {:.2} M guest instructions per second (main thread)",
+            s.blocks,
+            s.insns,
+            s.flushes,
+            (s.lift_ns + s.emit_ns) as f64 / 1e6,
+            s.lift_ns as f64 / 1e6,
+            s.emit_ns as f64 / 1e6,
+            s.insns_per_second() / 1e6
         );
     }
     Ok(exit)

@@ -3,10 +3,11 @@
 //! for indirect branches, and invalidation of guest ranges.
 
 use crate::cpu::{CpuState, ExitReason, JumpCacheEntry, JUMP_CACHE_SIZE};
+use crate::fasthash::FastMap;
 use crate::lift::{lift_block, LiftOptions};
 use crate::platform::CodeMemory;
 use crate::x64::{self, Runtime};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 pub mod counters;
 pub mod debuglog;
@@ -52,10 +53,10 @@ pub struct CodeCache {
     code_start: usize,
     enter_fn: extern "C" fn(*mut CpuState, u64) -> u32,
     epilogue: u64,
-    blocks: HashMap<u64, Entry>,
+    blocks: FastMap<u64, Entry>,
     /// Guest page number -> the blocks whose guest ranges touch that page, so that invalidating a
     /// range costs what overlaps it, not a walk over every block (JITs flush line by line).
-    pages: HashMap<u64, Vec<u64>>,
+    pages: FastMap<u64, Vec<u64>>,
     jump_cache: Box<[JumpCacheEntry]>,
     opts: LiftOptions,
     /// The optional host extensions emitted code uses (its entry trampoline's r14 follows them).
@@ -105,6 +106,20 @@ pub struct Stats {
     pub insns: u64,
     /// Full flushes.
     pub flushes: u64,
+    /// Nanoseconds spent lifting and optimising (decode, lift with its successor analysis, the
+    /// passes).
+    pub lift_ns: u64,
+    /// Nanoseconds spent emitting and placing code (register allocation, emission, copy into
+    /// the cache, bookkeeping).
+    pub emit_ns: u64,
+}
+
+impl Stats {
+    /// Guest instructions translated per second of translation, end to end.
+    pub fn insns_per_second(&self) -> f64 {
+        let ns = (self.lift_ns + self.emit_ns).max(1);
+        self.insns as f64 * 1e9 / ns as f64
+    }
 }
 
 /// Why a block could not be translated.
@@ -134,8 +149,8 @@ impl CodeCache {
             enter_fn,
             epilogue: mem as u64 + epi as u64,
             host,
-            blocks: HashMap::new(),
-            pages: HashMap::new(),
+            blocks: FastMap::default(),
+            pages: FastMap::default(),
             jump_cache: vec![JumpCacheEntry::default(); JUMP_CACHE_SIZE].into_boxed_slice(),
             opts,
             generation: 0,
@@ -198,7 +213,11 @@ impl CodeCache {
         if let Some(h) = self.lookup(pc) {
             return Ok(h);
         }
+        let clock = crate::platform::get();
+        let t0 = clock.now_ns();
         let block = block_ir(pc, fetch, self.opts)?;
+        let t1 = clock.now_ns();
+        self.stats.lift_ns += t1 - t0;
         let counter = self.counters.as_mut().and_then(|c| c.take());
         let rt = Runtime {
             epilogue: self.epilogue,
@@ -252,6 +271,7 @@ impl CodeCache {
             },
         );
         debug_assert!(old.is_none(), "a block is translated only on a miss");
+        self.stats.emit_ns += clock.now_ns() - t1;
         Ok(host)
     }
 

@@ -368,7 +368,7 @@ impl Op {
     }
 
     /// The values this op reads.
-    pub fn args(&self) -> Vec<Val> {
+    pub fn args(&self) -> Args {
         use Op::*;
         match *self {
             Const(_)
@@ -382,8 +382,8 @@ impl Op {
             | InsnStart(_)
             | VGetLane { .. }
             | PairHelper { .. }
-            | VOp { .. } => vec![],
-            Snapshot(_, v) => vec![v],
+            | VOp { .. } => Args::of(&[]),
+            Snapshot(_, v) => Args::of(&[v]),
             SetReg(_, v)
             | SetFlags(v)
             | SetSys(_, v)
@@ -397,26 +397,61 @@ impl Op {
             | LoadExcl(_, v)
             | ZeroBlock(v)
             | VLoad(_, _, v, _)
-            | VStore(_, _, v, _) => vec![v],
-            VSetLane { val, .. } => vec![val],
-            Fp(f) => f.src.into_iter().collect(),
+            | VStore(_, _, v, _) => Args::of(&[v]),
+            VSetLane { val, .. } => Args::of(&[val]),
+            Fp(f) => Args::of(f.src.as_slice()),
             Bin(_, _, a, b) | FlagsSub(_, a, b) | FlagsAdd(_, a, b) | Store(_, a, _, b) | StoreExcl(_, a, b) => {
-                vec![a, b]
+                Args::of(&[a, b])
             }
-            AtomicRmw(_, _, a, b) | Crc32 { acc: a, data: b, .. } => vec![a, b],
-            FlagsAdc(_, a, b, c) | FlagsSbc(_, a, b, c) | Select(_, a, b, c) | Cas(_, a, b, c) => vec![a, b, c],
+            AtomicRmw(_, _, a, b) | Crc32 { acc: a, data: b, .. } => Args::of(&[a, b]),
+            FlagsAdc(_, a, b, c) | FlagsSbc(_, a, b, c) | Select(_, a, b, c) | Cas(_, a, b, c) => Args::of(&[a, b, c]),
         }
     }
 }
 
 impl Exit {
     /// The values the exit reads.
-    pub fn args(&self) -> Vec<Val> {
+    pub fn args(&self) -> Args {
         match *self {
-            Exit::Branch { flags, .. } => vec![flags],
-            Exit::Indirect(v) | Exit::InvalidateCode { addr: v, .. } => vec![v],
-            _ => vec![],
+            Exit::Branch { flags, .. } => Args::of(&[flags]),
+            Exit::Indirect(v) | Exit::InvalidateCode { addr: v, .. } => Args::of(&[v]),
+            _ => Args::of(&[]),
         }
+    }
+}
+
+/// The values an op or exit reads: at most three, kept inline (translation asks for them
+/// several times per op; a `Vec` each time was a good part of its allocations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Args {
+    vals: [Val; 3],
+    len: u8,
+}
+
+impl Args {
+    /// The values `v` (at most three).
+    pub fn of(v: &[Val]) -> Args {
+        let mut vals = [Val(0); 3];
+        vals[..v.len()].copy_from_slice(v);
+        Args {
+            vals,
+            len: v.len() as u8,
+        }
+    }
+}
+
+impl std::ops::Deref for Args {
+    type Target = [Val];
+    fn deref(&self) -> &[Val] {
+        &self.vals[..self.len as usize]
+    }
+}
+
+impl IntoIterator for Args {
+    type Item = Val;
+    type IntoIter = std::iter::Take<std::array::IntoIter<Val, 3>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.vals.into_iter().take(self.len as usize)
     }
 }
 
@@ -454,15 +489,15 @@ pub struct Builder {
     dirty: [bool; 32],
     flags: Option<Val>,
     flags_dirty: bool,
-    consts: std::collections::HashMap<u64, Val>,
+    consts: crate::fasthash::FastMap<u64, Val>,
     /// Confine the base of every memory access (see [`crate::confine`]); off only to measure
     /// what confinement costs.
     confine: bool,
     /// Guest address value -> its confined value, so that accesses through one base share it.
-    confined: std::collections::HashMap<Val, Val>,
+    confined: crate::fasthash::FastMap<Val, Val>,
     /// The binary operations computed so far: the same operation on the same values is the same
     /// value (register-offset addresses are recomputed by each access that uses them).
-    bins: std::collections::HashMap<(BinOp, Sz, Val, Val), Val>,
+    bins: crate::fasthash::FastMap<(BinOp, Sz, Val, Val), Val>,
 }
 
 /// What [`Builder::insn_start`] noted: the marker op and the state to snapshot.
