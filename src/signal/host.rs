@@ -28,8 +28,8 @@ thread_local! {
     static PENDING: AtomicU64 = const { AtomicU64::new(0) };
 
     /// The `siginfo_t` of each pending signal, as 16 words. Standard signals do not queue, so one
-    /// slot per signal is what the kernel keeps too; real-time signals sent twice before delivery
-    /// are merged (a known difference).
+    /// slot per signal is what the kernel keeps too. Real-time signals queue: they are held in the
+    /// host kernel's queue instead ([`HELD`]).
     static INFO: [[AtomicU64; SIGINFO_SIZE / 8]; NSIG as usize] =
         const { [const { [const { AtomicU64::new(0) }; SIGINFO_SIZE / 8] }; NSIG as usize] };
 
@@ -38,6 +38,12 @@ thread_local! {
     /// without destructors (a `Cell` of a pointer, atomics) need no lazy initialisation, so
     /// using them in a handler is safe.
     static CPU: Cell<*mut CpuState> = const { Cell::new(std::ptr::null_mut()) };
+
+    /// Real-time signals (32 and up) that arrived at this host thread and wait in the host
+    /// kernel's queue of this thread, where the handler put them back, blocked on the host until
+    /// the run loop takes them one instance at a time (`rt_sigtimedwait`): the kernel keeps their
+    /// count and each instance's siginfo, so none is merged or lost.
+    static HELD: AtomicU64 = const { AtomicU64::new(0) };
     /// The code cache of the guest thread running on this host thread (for faults).
     static CACHE: Cell<*const a64x_translator::cache::CodeCache> = const { Cell::new(std::ptr::null()) };
 
@@ -97,6 +103,10 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut l
     if !(1..=NSIG as i32).contains(&sig) {
         return;
     }
+    if sig >= FIRST_QUEUED && hold(sig, info, uc) {
+        wake_run_loop();
+        return;
+    }
     INFO.with(|slots| {
         let words = info as *const u64;
         for (i, w) in slots[sig as usize - 1].iter().enumerate() {
@@ -105,12 +115,44 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut l
         }
     });
     PENDING.with(|p| p.fetch_or(bit(sig as u32), Ordering::SeqCst));
+    wake_run_loop();
+}
+
+/// The first signal the kernel queues rather than merges (its SIGRTMIN; glibc's is 34).
+const FIRST_QUEUED: i32 = 32;
+
+/// Make emitted code of this thread return to the run loop (async-signal-safe).
+fn wake_run_loop() {
     let cpu = CPU.with(|c| c.get());
     if !cpu.is_null() {
         // SAFETY: the CpuState registered for this thread lives as long as its run loop; emitted
         // code only reads this field, and a volatile store is what it polls.
         unsafe { std::ptr::addr_of_mut!((*cpu).pending).write_volatile(1) };
     }
+}
+
+/// In the handler of real-time signal `sig`: put this instance back into this thread's queue in
+/// the host kernel (rt_tgsigqueueinfo to ourselves, which may keep the sender's si_code) and
+/// keep `sig` blocked after the handler returns (in the ucontext's mask), so that it waits
+/// there, counted, until [`take`] dequeues it. False if it could not be queued again (the
+/// queue is full): the caller records it the merging way.
+fn hold(sig: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_void) -> bool {
+    if uc.is_null() || info.is_null() {
+        return false;
+    }
+    // SAFETY: raw syscalls and a sigset update on the ucontext the kernel handed us; all are
+    // async-signal-safe. `sig` is blocked while the handler runs (sa_mask is full), so the
+    // queued instance cannot come back before the handler returns.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid);
+        let r = libc::syscall(libc::SYS_rt_tgsigqueueinfo, libc::getpid(), tid, sig, info);
+        if r != 0 {
+            return false;
+        }
+        libc::sigaddset(&mut (*(uc as *mut libc::ucontext_t)).uc_sigmask, sig);
+    }
+    HELD.with(|h| h.fetch_or(bit(sig as u32), Ordering::SeqCst));
+    true
 }
 
 /// If the faulting host pc in `uc` is translated code of this thread: set the guest pc to the
@@ -177,9 +219,9 @@ impl a64x_translator::x64::faultmap::HostRegs for UcRegs<'_> {
     }
 }
 
-/// The signals recorded for this thread and not yet delivered.
+/// The signals recorded or held for this thread and not yet delivered.
 pub fn pending_set() -> u64 {
-    PENDING.with(|p| p.load(Ordering::SeqCst))
+    PENDING.with(|p| p.load(Ordering::SeqCst)) | HELD.with(|h| h.load(Ordering::SeqCst))
 }
 
 /// Whether a signal waits in [`PENDING`] that `mask` (the guest's blocked set) lets through.
@@ -193,30 +235,70 @@ pub fn peek(mask: u64) -> Option<u32> {
     (p != 0).then(|| p.trailing_zeros() + 1)
 }
 
-/// Take the lowest pending signal in `set` with its siginfo.
+/// Take the lowest pending signal in `set` with its siginfo: a recorded one, or one instance
+/// of a held real-time signal from the host kernel's queue.
 pub fn take(set: u64) -> Option<(u32, SigInfo)> {
     // Block every signal while taking one, so that the handler cannot rewrite the slot between
     // clearing the bit and copying the siginfo.
     let all = !0u64;
     let mut old = 0u64;
     set_host_mask_raw(&all, Some(&mut old));
-    let found = (|| {
+    let mut found = None;
+    loop {
         let p = pending_set() & set;
         if p == 0 {
-            return None;
+            break;
         }
         let sig = p.trailing_zeros() + 1;
-        PENDING.with(|p| p.fetch_and(!bit(sig), Ordering::SeqCst));
-        let mut info = [0u8; SIGINFO_SIZE];
-        INFO.with(|slots| {
-            for (i, w) in slots[sig as usize - 1].iter().enumerate() {
-                info[i * 8..i * 8 + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
-            }
-        });
-        Some((sig, info))
-    })();
+        if PENDING.with(|p| p.fetch_and(!bit(sig), Ordering::SeqCst)) & bit(sig) != 0 {
+            let mut info = [0u8; SIGINFO_SIZE];
+            INFO.with(|slots| {
+                for (i, w) in slots[sig as usize - 1].iter().enumerate() {
+                    info[i * 8..i * 8 + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
+                }
+            });
+            found = Some((sig, info));
+            break;
+        }
+        let taken = dequeue(sig);
+        if !still_queued(sig) {
+            // The last instance: the signal no longer needs holding on the host.
+            HELD.with(|h| h.fetch_and(!bit(sig), Ordering::SeqCst));
+            old &= !bit(sig);
+        }
+        if let Some(info) = taken {
+            found = Some((sig, info));
+            break;
+        }
+    }
     set_host_mask_raw(&old, None);
     found
+}
+
+/// One instance of `sig` from the host kernel's queues (none waiting: None).
+fn dequeue(sig: u32) -> Option<SigInfo> {
+    let set = bit(sig);
+    let mut info = [0u8; SIGINFO_SIZE];
+    let zero = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: an 8-byte sigset, a siginfo-sized buffer and a timespec, all ours.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigtimedwait,
+            &set as *const u64,
+            info.as_mut_ptr(),
+            &zero as *const libc::timespec,
+            8usize,
+        )
+    };
+    (r == sig as i64).then_some(info)
+}
+
+/// Whether an instance of `sig` is still queued for this thread or the process in the host.
+fn still_queued(sig: u32) -> bool {
+    let mut pending = 0u64;
+    // SAFETY: an 8-byte sigset we own.
+    unsafe { libc::syscall(libc::SYS_rt_sigpending, &mut pending as *mut u64, 8usize) };
+    pending & bit(sig) != 0
 }
 
 /// `rt_sigprocmask(SIG_SETMASK)` on the host with a kernel sigset (a plain 64-bit mask: glibc's
@@ -251,9 +333,10 @@ pub fn host_mask() -> u64 {
     old
 }
 
-/// Make the host's blocked mask the guest's.
+/// Make the host's blocked mask the guest's, plus the real-time signals held in the host
+/// kernel's queue (they stay there until taken).
 pub fn set_host_mask(mask: u64) {
-    set_host_mask_raw(&mask, None);
+    set_host_mask_raw(&(mask | HELD.with(|h| h.load(Ordering::SeqCst))), None);
 }
 
 /// Host `rt_sigsuspend` with a guest mask; returns when a handled signal has arrived.
