@@ -59,6 +59,10 @@ while read -r bin source; do
         skip=$((skip + 1)) # assembly: qemu-aarch64 is the only oracle
         continue
     fi
+    if [[ $(directive "$source" oracle) == native ]]; then
+        skip=$((skip + 1)) # qemu is known to differ (docs/testing.md): the host build is the oracle
+        continue
+    fi
     read -r -a args <<<"$(directive "$source" args)"
     stdin=$(directive "$source" stdin)
     run "$tmp/q" "$qemu" "$bin" "${args[@]}"
@@ -76,5 +80,5 @@ while read -r bin source; do
         printf 'ok  %-28s exit %s, %s stdout lines\n' "$bin" "$(cat "$tmp/q.status")" "$(wc -l <"$tmp/q.out")"
     fi
 done <out/programs.list
-echo "check-test-binaries: $pass agree, $fail differ, $skip without a host build"
+echo "check-test-binaries: $pass agree, $fail differ, $skip skipped (no host build, or qemu known to differ)"
 ((fail == 0))
