@@ -400,6 +400,7 @@ pub const CPU_FEATURES: &[CpuFeature] = &[
     feature("asimdrdm", HwcapWord::Hwcap, 12, false, "SQRDMLAH/SQRDMLSH (FEAT_RDM)"),
     feature("jscvt", HwcapWord::Hwcap, 13, false, "FJCVTZS (FEAT_JSCVT)"),
     feature("lrcpc", HwcapWord::Hwcap, 15, false, "LDAPR (load-acquire RCpc)"),
+    feature("ilrcpc", HwcapWord::Hwcap, 26, false, "LDAPUR, STLUR (FEAT_LRCPC2)"),
     feature("asimddp", HwcapWord::Hwcap, 20, false, "SDOT/UDOT (FEAT_DotProd)"),
     feature("flagm", HwcapWord::Hwcap, 27, false, "FlagM (CFINV, RMIF, SETF8/16)"),
     feature("flagm2", HwcapWord::Hwcap2, 7, false, "FlagM2 (AXFLAG, XAFLAG)"),
@@ -793,7 +794,7 @@ mod tests {
         assert_eq!(max, CpuSpec::default());
         assert_eq!(
             max.hwcap,
-            1 | 2 | 0b1111 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 13 | 1 << 15 | 1 << 20 | 1 << 27
+            1 | 2 | 0b1111 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 13 | 1 << 15 | 1 << 20 | 1 << 26 | 1 << 27
         );
         assert_eq!(max.hwcap2, 1 << 7 | 1 << 8);
         let s = CpuSpec::parse("max,-atomics,-crc32,flagm2=off").unwrap();

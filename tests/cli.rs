@@ -12,8 +12,9 @@ use std::io::Write;
 use std::time::Duration;
 
 /// `-cpu max`: FP, ASIMD, AES, PMULL, SHA1, SHA2, CRC32, ATOMICS, ASIMDRDM, JSCVT, LRCPC, ASIMDDP,
-/// FLAGM; AT_HWCAP2: FLAGM2, FRINT.
-const MAX_HWCAP: u64 = 1 | 1 << 1 | 0b1111 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 13 | 1 << 15 | 1 << 20 | 1 << 27;
+/// ILRCPC, FLAGM; AT_HWCAP2: FLAGM2, FRINT.
+const MAX_HWCAP: u64 =
+    1 | 1 << 1 | 0b1111 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 13 | 1 << 15 | 1 << 20 | 1 << 26 | 1 << 27;
 const MAX_HWCAP2: u64 = 1 << 7 | 1 << 8;
 
 /// Runs `env VARS... a64x ARGS...` in test-binaries/ (so `out/env-O2` names the test program).
@@ -123,7 +124,7 @@ fn cpu_help_lists_the_features() {
         assert!(out.contains("max"), "{out}");
         for f in [
             "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimdrdm", "lrcpc", "asimddp", "flagm",
-            "flagm2", "frint", "jscvt",
+            "flagm2", "frint", "jscvt", "ilrcpc",
         ] {
             assert!(
                 out.lines().any(|l| l.trim_start().starts_with(&format!("{f} "))),

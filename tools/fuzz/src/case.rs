@@ -282,7 +282,13 @@ impl MemState {
                 }
                 (self.off, n, 0)
             }
-            Inst::LoadAcquire { size, rt, rn } | Inst::StoreRelease { size, rt, rn } => {
+            Inst::LoadAcquire { size, rt, rn }
+            | Inst::StoreRelease {
+                size,
+                rt,
+                rn,
+                offset: 0,
+            } => {
                 let n = size.bytes() as i64;
                 if rn != base || is_reserved(rt) || !aligned(n) {
                     return None;

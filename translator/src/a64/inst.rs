@@ -533,10 +533,12 @@ pub enum Inst {
         rt: Reg,
         rn: Reg,
     },
+    /// STLR, STLLR, and STLUR (FEAT_LRCPC2) with its signed unscaled `offset`.
     StoreRelease {
         size: MemSize,
         rt: Reg,
         rn: Reg,
+        offset: i64,
     },
     // AdvSIMD subset.
     /// An AdvSIMD operation on whole V registers: V`rd` = op(V`rn`, V`rm`, the old V`rd`) with

@@ -200,7 +200,12 @@ pub(super) fn exclusive(w: u32) -> Inst {
             if l {
                 Inst::LoadAcquire { size, rt, rn }
             } else {
-                Inst::StoreRelease { size, rt, rn }
+                Inst::StoreRelease {
+                    size,
+                    rt,
+                    rn,
+                    offset: 0,
+                }
             }
         }
         // CAS family (LSE): o0 and L give release/acquire, both free on x86 (lock cmpxchg).
@@ -210,6 +215,35 @@ pub(super) fn exclusive(w: u32) -> Inst {
             }
             Inst::Cas { size, rs, rt, rn }
         }
+    }
+}
+
+/// LDAPR/STLR (unscaled immediate), FEAT_LRCPC2: STLUR (a store-release, as STLR) and LDAPUR,
+/// LDAPURS (load-acquire RCpc: an ordinary load on x86, as LDAPR), with a signed 9-bit offset.
+pub(super) fn rcpc_unscaled(w: u32) -> Inst {
+    let size = bits(w, 31, 30);
+    let m = MemSize::from_log2(size);
+    let (rt, rn) = (rzr(w, 0), rsp(w, 5));
+    let offset = sext(bits(w, 20, 12), 9);
+    let kind = match (bits(w, 23, 22), size) {
+        (0, _) => {
+            return Inst::StoreRelease {
+                size: m,
+                rt,
+                rn,
+                offset,
+            }
+        }
+        (1, _) => LdStKind::Load(m),
+        (2, 0..=2) => LdStKind::LoadSigned(m, Width::W64),
+        (3, 0 | 1) => LdStKind::LoadSigned(m, Width::W32),
+        _ => return Inst::Undefined,
+    };
+    Inst::LdSt {
+        kind,
+        rt: Rt::G(rt),
+        rn,
+        addr: AddrMode::Offset(offset),
     }
 }
 

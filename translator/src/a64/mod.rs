@@ -83,6 +83,7 @@ pub static TABLE: &[Row] = &[
     row!("Load/store register (unsigned immediate)", 0x3b00_0000, 0x3900_0000, ldst::unsigned_imm, nofuzz),
     row!("Load/store register (imm9)", 0x3b20_0000, 0x3800_0000, ldst::imm9, nofuzz),
     row!("Atomic memory operations", 0x3b20_0c00, 0x3820_0000, ldst::atomic, nofuzz),
+    row!("LDAPR/STLR (unscaled immediate)", 0x3f20_0c00, 0x1900_0000, ldst::rcpc_unscaled, nofuzz),
     row!("Load/store register (register offset)", 0x3b20_0c00, 0x3820_0800, ldst::reg_offset, nofuzz),
     row!("Logical (shifted register)", 0x1f00_0000, 0x0a00_0000, dp::logical_shifted),
     row!("Add/subtract (shifted register)", 0x1f20_0000, 0x0b00_0000, dp::add_sub_shifted),

@@ -210,9 +210,15 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
             let v = cx.b.push(Op::Load(ty, a, 0));
             cx.write(rt, Width::W64, v);
         }
-        Inst::StoreRelease { size, rt, rn } => {
+        Inst::StoreRelease { size, rt, rn, offset } => {
             // x86-64 stores are releases; the fence keeps a later LDAR after this STLR (RCsc).
-            let a = cx.read(rn);
+            let base = cx.read(rn);
+            let a = if offset == 0 {
+                base
+            } else {
+                let k = cx.k(offset as u64);
+                cx.bin(BinOp::Add, Sz::S64, base, k)
+            };
             let v = cx.read(rt);
             cx.b.push(Op::Store(log2(size), a, 0, v));
             cx.b.push(Op::Fence(FenceKind::StoreLoad));
