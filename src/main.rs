@@ -183,5 +183,11 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
             s.insns_per_second() / 1e6
         );
     }
+    // Other guest threads may still run until the process exits: they reach this thread's
+    // CpuState (registered in the thread list, which invalidations and host signal handlers
+    // write to) and share its memory. Freeing it here was a use-after-free that corrupted the
+    // heap when a thread unmapped memory during the exit (seen once, python's test_threading
+    // test_4_daemon_threads under load); the process's end frees everything.
+    std::mem::forget(vm);
     Ok(exit)
 }
