@@ -207,9 +207,11 @@ struct MemState {
 const REACH: i64 = SCRATCH_MID as i64;
 
 impl MemState {
-    /// Checks a memory instruction: accesses inside the scratch memory, no reserved register
-    /// written, nothing CONSTRAINED UNPREDICTABLE. Returns x28's offset afterwards.
-    fn check(&self, inst: &Inst) -> Option<i64> {
+    /// Checks a memory instruction (`w` decoded): accesses inside the scratch memory, no reserved
+    /// register written, nothing CONSTRAINED UNPREDICTABLE, the acquire/release ones aligned (a
+    /// misaligned one is an alignment fault without FEAT_LSE2, which a64x does not raise: a known
+    /// difference). Returns x28's offset afterwards.
+    fn check(&self, w: u32, inst: &Inst) -> Option<i64> {
         let inside = |a: i64, n: i64| a >= -REACH && a + n <= REACH;
         let aligned = |n: i64| self.off.rem_euclid(n) == 0 && inside(self.off, n);
         let base = Reg::X(SCRATCH_REG as u8);
@@ -219,6 +221,11 @@ impl MemState {
                     return None;
                 }
                 let n = size_of(kind);
+                // LDAPUR, LDAPURS (the LDAPR/STLR unscaled-immediate class): aligned only.
+                let rcpc = w & 0x3f20_0c00 == 0x1900_0000;
+                if rcpc && !matches!(addr, AddrMode::Offset(i) if (self.off + i).rem_euclid(n) == 0) {
+                    return None;
+                }
                 match addr {
                     AddrMode::Offset(i) => (self.off + i, n, 0),
                     AddrMode::PreIndex(i) => (self.off + i, n, i),
@@ -282,13 +289,15 @@ impl MemState {
                 }
                 (self.off, n, 0)
             }
-            Inst::LoadAcquire { size, rt, rn }
-            | Inst::StoreRelease {
-                size,
-                rt,
-                rn,
-                offset: 0,
-            } => {
+            Inst::StoreRelease { size, rt, rn, offset } if offset != 0 => {
+                let n = size.bytes() as i64;
+                let at = self.off + offset;
+                if rn != base || is_reserved(rt) || at.rem_euclid(n) != 0 || !inside(at, n) {
+                    return None;
+                }
+                (at, n, 0)
+            }
+            Inst::LoadAcquire { size, rt, rn } | Inst::StoreRelease { size, rt, rn, .. } => {
                 let n = size.bytes() as i64;
                 if rn != base || is_reserved(rt) || !aligned(n) {
                     return None;
@@ -570,7 +579,7 @@ impl Generator {
         }
         match kind {
             Kind::Memory => {
-                let off = mem.check(&inst)?;
+                let off = mem.check(w, &inst)?;
                 if off != mem.off && left > mem.skip_lo {
                     return None;
                 }
