@@ -43,6 +43,13 @@ pub fn maps(mem: &AddressSpace) -> String {
     out
 }
 
+/// The word at guest address `at`, if readable.
+fn stack_word(mem: &AddressSpace, at: u64) -> Option<u64> {
+    // SAFETY: read only after checking that the 8 bytes are readable guest memory.
+    mem.is_accessible(at, 8, false)
+        .then(|| unsafe { (at as *const u64).read_unaligned() })
+}
+
 /// Bound on the words read while walking the initial stack (argc, argv, envp, auxv).
 const MAX_STACK_WORDS: usize = 1 << 20;
 
@@ -50,11 +57,7 @@ const MAX_STACK_WORDS: usize = 1 << 20;
 /// envp..., NULL, then (key, value) pairs up to AT_NULL), AT_NULL included. Empty if the stack
 /// cannot be walked (it always can right after loading).
 pub fn initial_auxv(mem: &AddressSpace, sp: u64) -> Vec<(u64, u64)> {
-    let word = |at: u64| -> Option<u64> {
-        // SAFETY: read only after checking that the 8 bytes are readable guest memory.
-        mem.is_accessible(at, 8, false)
-            .then(|| unsafe { (at as *const u64).read_unaligned() })
-    };
+    let word = |at: u64| stack_word(mem, at);
     let walk = || -> Option<Vec<(u64, u64)>> {
         let argc = word(sp)?;
         // Past argc, argv[0..argc] and its NULL.
@@ -85,11 +88,7 @@ pub fn initial_auxv(mem: &AddressSpace, sp: u64) -> Vec<(u64, u64)> {
 /// (the kernel's `mm->arg_start..arg_end`, `env_start..env_end`): from the first string of
 /// each list to the NUL after its last. Empty areas where a list is empty or unreadable.
 pub fn initial_areas(mem: &AddressSpace, sp: u64) -> a64x_syscalls::procfs::ProcessAreas {
-    let word = |at: u64| -> Option<u64> {
-        // SAFETY: read only after checking that the 8 bytes are readable guest memory.
-        mem.is_accessible(at, 8, false)
-            .then(|| unsafe { (at as *const u64).read_unaligned() })
-    };
+    let word = |at: u64| stack_word(mem, at);
     // The end of the NUL-terminated string at `p` (past its NUL).
     let string_end = |p: u64| -> Option<u64> {
         for at in p..p.checked_add(1 << 20)? {

@@ -101,7 +101,10 @@ impl VecFn {
         let (a, b) = (lanes(n, self.esize), lanes(m, self.esize));
         let nl = self.count();
         let cat = |j: usize| if j < nl { a[j] } else { b[j - nl] };
-        let out: Vec<u64> = (0..nl).map(|i| cat(pick(i))).collect();
+        let mut out = [0u64; 16];
+        for (i, o) in out.iter_mut().enumerate().take(nl) {
+            *o = cat(pick(i));
+        }
         pack(&out, self.esize)
     }
 
@@ -110,7 +113,10 @@ impl VecFn {
         let (a, b) = (lanes(n, self.esize), lanes(m, self.esize));
         let nl = self.count();
         let cat = |j: usize| if j < nl { a[j] } else { b[j - nl] };
-        let out: Vec<u64> = (0..nl).map(|i| f(cat(2 * i), cat(2 * i + 1)) & self.emask()).collect();
+        let mut out = [0u64; 16];
+        for (i, o) in out.iter_mut().enumerate().take(nl) {
+            *o = f(cat(2 * i), cat(2 * i + 1)) & self.emask();
+        }
         pack(&out, self.esize)
     }
 
