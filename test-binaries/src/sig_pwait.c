@@ -72,8 +72,13 @@ static int run_mode(enum mode m, int total, int jobs) {
     while (reaped < total) {
         while (running < jobs && started < total) {
             pid_t p = fork();
-            if (p == 0)
+            if (p == 0) {
+                // The last child lingers so that the parent, with nothing left to reap, really
+                // waits: otherwise a slow fork can leave every wakeup to the WNOHANG reaping.
+                if (started == total - 1)
+                    usleep(100000);
                 _exit(started % 7);
+            }
             if (p < 0) {
                 perror("fork");
                 return 1;
