@@ -145,6 +145,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     sys.set_auxv(&a64x::procfs::initial_auxv(&mem, image.stack_pointer));
     sys.set_process_areas(a64x::procfs::initial_areas(&mem, image.stack_pointer));
     let signals = a64x::signal::Signals::new(&mut mem, &mut sys)?;
+    name_threads_after(&cli.program);
     let interpret = std::env::var_os("A64X_INTERPRET").is_some();
     let has = |d| cli.debug.contains(&d);
     // A64X_TRACE: the old spelling of -d exec,cpu.
@@ -190,4 +191,17 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     // test_4_daemon_threads under load); the process's end frees everything.
     std::mem::forget(vm);
     Ok(exit)
+}
+
+/// Give the process the name the kernel gives a program it executes (`comm`, the last component
+/// of the path it was run by, at most 15 bytes), instead of the VM's: /proc's `comm`, `status`
+/// and `stat` of every thread, `ps` and `top` then show the guest. Threads inherit it.
+fn name_threads_after(program: &std::path::Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let name = program.file_name().map(|n| n.as_bytes()).unwrap_or_default();
+    let mut comm = [0u8; 16];
+    let n = name.len().min(15);
+    comm[..n].copy_from_slice(&name[..n]);
+    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes from `comm`.
+    unsafe { libc::prctl(libc::PR_SET_NAME, comm.as_ptr()) };
 }

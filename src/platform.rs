@@ -42,10 +42,22 @@ fn map(size: usize, prot: i32, flags: i32, fd: i32) -> io::Result<*mut u8> {
     }
 }
 
+/// Seal the code memfd once both views are mapped: no new writable mapping, no `write()`, no
+/// size change, whoever holds it. The guest cannot name the descriptor (it is closed right
+/// after), but a privileged guest could reopen the file through `/proc/<pid>/map_files/` of a
+/// path that does not look like /proc (another mount of proc); with the seal, what it opens
+/// cannot change the code. The existing write view keeps working (F_SEAL_FUTURE_WRITE leaves
+/// mappings made before it alone). Best effort: kernels before 5.1 lack the seal.
+fn seal(fd: i32) {
+    let seals = libc::F_SEAL_FUTURE_WRITE | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
+    // SAFETY: F_ADD_SEALS takes no pointer.
+    unsafe { libc::fcntl(fd, libc::F_ADD_SEALS, seals) };
+}
+
 /// A memfd of `size` bytes, or None where memfds are missing.
 fn memfd(size: usize) -> Option<i32> {
     // SAFETY: a NUL-terminated name.
-    let fd = unsafe { libc::memfd_create(c"a64x-code".as_ptr(), libc::MFD_CLOEXEC) };
+    let fd = unsafe { libc::memfd_create(c"a64x-code".as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
     if fd < 0 {
         return None;
     }
@@ -71,6 +83,7 @@ impl Platform for Linux {
         };
         let views = map(size, libc::PROT_READ | libc::PROT_EXEC, libc::MAP_SHARED, fd)
             .and_then(|x| map(size, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd).map(|w| (x, w)));
+        seal(fd);
         // SAFETY: the mappings hold their own references to the memory.
         unsafe { libc::close(fd) };
         let (exec, write) = views?;
@@ -116,6 +129,7 @@ impl Platform for Linux {
                 }
             }
         };
+        seal(fd);
         // SAFETY: ours; the mappings keep the memory.
         unsafe { libc::close(fd) };
         r

@@ -152,6 +152,27 @@ fn the_translator_never_runs_natively_for_the_guest() {
 }
 
 #[test]
+fn vm_descriptors_and_process_files_are_the_guests() {
+    common::build_test_binaries();
+    let (a64x, mut args) = common::a64x_command();
+    let real = std::fs::canonicalize(&a64x).expect("the a64x binary's path");
+    args.push("out/hostile_proc-O2".into());
+    args.push(real.into_os_string());
+    let r = common::run_with_timeout(&a64x, &args, &common::test_binaries(), None, Duration::from_secs(60));
+    let out = String::from_utf8_lossy(&r.stdout).into_owned();
+    println!("{out}{}", String::from_utf8_lossy(&r.stderr));
+    let v = verdicts(&out);
+    assert_eq!(
+        v.len(),
+        26,
+        "every attempt reports a verdict; the run ended {}\n{out}",
+        r.ending
+    );
+    let escaped: Vec<&str> = v.iter().filter(|(_, ok)| !ok).map(|(w, _)| *w).collect();
+    assert!(escaped.is_empty(), "escapes: {escaped:?}\n{out}");
+}
+
+#[test]
 fn no_host_exec_refuses_host_programs() {
     let out = exec_attack(&["--no-host-exec"], Some("/bin/true"));
     assert!(

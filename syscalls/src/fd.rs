@@ -99,30 +99,43 @@ fn reserved() -> Vec<i32> {
     RESERVED.lock().map(|r| r.clone()).unwrap_or_default()
 }
 
-/// Whether `fd` is a VM descriptor: to the guest it is not open, so `fstat`, `fcntl` and the
-/// `*at` calls given it fail with EBADF (python's subprocess tests look for open descriptors
-/// with fstat).
+/// Whether `fd` is a VM descriptor (public for the fuzz targets' checks): to the guest it is not open, so every call given it as an
+/// `Fd` or `DirFd` argument fails with EBADF (`uaccess::check_args`; python's subprocess tests
+/// look for open descriptors with fstat), and /proc does not list it.
 pub fn is_reserved(fd: u64) -> bool {
     let fd = fd as i32;
-    fd >= 0 && reserved().contains(&fd)
+    fd >= 0 && RESERVED.lock().map(|r| r.contains(&fd)).unwrap_or(false)
 }
 
 /// `dup3(old, new, flags)`: when `new` is a VM descriptor, that one moves out of the way first,
-/// so the guest gets the number it asked for and the VM keeps its file.
+/// so the guest gets the number it asked for and the VM keeps its file. Should dup3 then fail
+/// (a bad `old` or bad flags), the move is undone: the VM's file must never stay open under a
+/// number the guest thinks its own. The list stays locked throughout, so no other thread sees
+/// the VM's descriptor half moved.
 pub fn dup3(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
     let new = a[1] as i32;
-    if a[0] as i32 != new {
-        let mut r = RESERVED.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(slot) = r.iter_mut().find(|f| **f == new) {
-            // SAFETY: F_DUPFD_CLOEXEC takes no pointer; `new` stays open until dup3 replaces it.
-            let moved = unsafe { libc::fcntl(new, libc::F_DUPFD_CLOEXEC, high_fd()) };
-            if moved < 0 {
-                return Err(Errno::last());
-            }
-            *slot = moved;
-        }
+    let mut r = RESERVED.lock().unwrap_or_else(|e| e.into_inner());
+    let slot = if a[0] as i32 == new {
+        None
+    } else {
+        r.iter().position(|f| *f == new)
+    };
+    let Some(i) = slot else {
+        return host_syscall(libc::SYS_dup3, &a);
+    };
+    // SAFETY: F_DUPFD_CLOEXEC takes no pointer; `new` stays open until dup3 replaces it.
+    let moved = unsafe { libc::fcntl(new, libc::F_DUPFD_CLOEXEC, high_fd()) };
+    if moved < 0 {
+        return Err(Errno::last());
     }
-    host_syscall(libc::SYS_dup3, &a)
+    r[i] = moved;
+    let result = host_syscall(libc::SYS_dup3, &a);
+    if result.is_err() {
+        // SAFETY: `moved` is the copy made above; `new` still holds the VM's file.
+        unsafe { libc::close(moved) };
+        r[i] = new;
+    }
+    result
 }
 
 /// `close(fd)`: a reserved descriptor reports success and stays open, as if the guest had closed
@@ -161,9 +174,6 @@ const FCNTL_POINTER: &[u64] = &[5, 6, 7, 15, 16, 36, 37, 38, 1035, 1036, 1037, 1
 pub fn fcntl(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
     // Both are `unsigned int` in the kernel: the upper halves of x0 and x1 are ignored.
     let (fd, cmd) = (a[0] as i32, a[1] & 0xffff_ffff);
-    if is_reserved(a[0]) {
-        return Err(Errno(libc::EBADF));
-    }
     if FCNTL_POINTER.contains(&cmd) && a[2] >= ctx.guest_limit() {
         return Err(Errno(libc::EFAULT));
     }

@@ -96,45 +96,67 @@ impl From<&libc::stat> for GuestStat {
     }
 }
 
-/// Whether `path` names the calling process's executable through procfs.
+/// Whether `path` names the calling process's executable through procfs (under any spelling:
+/// `/proc/self/../self/exe`, `/proc/<tid>/exe`, `task/<tid>/exe`, through a symlink to a /proc
+/// directory).
 pub(crate) fn is_self_exe(path: &[u8]) -> bool {
-    if path == b"/proc/self/exe" || path == b"/proc/thread-self/exe" {
-        return true;
-    }
-    // SAFETY: getpid has no preconditions.
-    let pid = unsafe { libc::getpid() };
-    path == format!("/proc/{pid}/exe").as_bytes()
+    procfs::lookup(libc::AT_FDCWD, path) == Some(procfs::ProcFile::Exe)
 }
 
-/// The guest's executable as a C string, when `path` names `/proc/self/exe`: procfs would show the
-/// VM's own binary instead.
-fn self_exe(ctx: &dyn SyscallContext, path: &[u8]) -> Option<CString> {
-    if !is_self_exe(path) {
-        return None;
-    }
-    CString::new(ctx.exe_path().as_os_str().as_bytes()).ok()
+/// A guest path as the host call is given it: the VM's copy, read once (never the guest's pointer: another
+/// guest thread could rewrite the string between the VM's look at it and the kernel's, to
+/// `/proc/self/mem`, say), with the directory it is relative to.
+struct HostPath {
+    /// The host call's `dirfd`.
+    dirfd: u64,
+    /// The host call's path: the guest's bytes, or what the VM looks up instead.
+    path: CString,
+    /// The emulated /proc file the path names, if any ([`procfs::lookup`]).
+    file: Option<procfs::ProcFile>,
 }
 
-/// The host path to use instead of the guest path at `path_ptr`, if any: the guest's executable
-/// for `/proc/self/exe` (unless `nofollow`: the link itself is then meant), else the sysroot's file
-/// for an absolute path that exists there. None: pass the guest pointer on unchanged (an
-/// unreadable path included, so that the host kernel gives the guest its EFAULT).
-fn host_path(sys: &Syscalls, ctx: &dyn SyscallContext, path_ptr: u64, nofollow: bool) -> Option<CString> {
-    let path = read_cstr(ctx, path_ptr, PATH_MAX).ok()?;
-    if !nofollow {
-        if let Some(exe) = self_exe(ctx, &path) {
-            return Some(exe);
+impl HostPath {
+    /// The host call's path argument (valid while `self` lives).
+    fn ptr(&self) -> u64 {
+        self.path.as_ptr() as u64
+    }
+}
+
+/// Reads the guest path at `path_ptr` (EFAULT, ENAMETOOLONG as Linux) and decides what the host
+/// looks up for it, relative to `dirfd`: the guest's executable for `/proc/self/exe` under any
+/// spelling (unless `nofollow`: the link itself is then meant), ENOENT for `fd/N` of a VM
+/// descriptor, with `sysroot` the sysroot's file for an absolute path that exists there, else
+/// the guest's path itself.
+fn host_path(
+    sys: &Syscalls,
+    ctx: &dyn SyscallContext,
+    dirfd: u64,
+    path_ptr: u64,
+    nofollow: bool,
+    sysroot: bool,
+) -> Result<HostPath, Errno> {
+    let guest = read_cstr(ctx, path_ptr, PATH_MAX)?;
+    let file = procfs::lookup(dirfd as i32, &guest);
+    let absolute = |path: CString| HostPath {
+        dirfd: libc::AT_FDCWD as u64,
+        path,
+        file,
+    };
+    match file {
+        Some(procfs::ProcFile::Hidden) => return Err(Errno(libc::ENOENT)),
+        Some(procfs::ProcFile::Exe) if !nofollow => {
+            let exe = CString::new(ctx.exe_path().as_os_str().as_bytes()).map_err(|_| Errno(libc::ENOENT))?;
+            return Ok(absolute(exe));
         }
+        _ => {}
     }
-    crate::path::in_sysroot(sys.sysroot.as_deref()?, &path)
-}
-
-/// `(dirfd, path)` for the host call: the guest's, or AT_FDCWD and `replacement` (absolute).
-fn at_args(dirfd: u64, path_ptr: u64, replacement: &Option<CString>) -> (u64, u64) {
-    match replacement {
-        Some(p) => (libc::AT_FDCWD as u64, p.as_ptr() as u64),
-        None => (dirfd, path_ptr),
+    let root = sys.sysroot.as_deref().filter(|_| sysroot);
+    if let Some(p) = root.and_then(|root| crate::path::in_sysroot(root, &guest)) {
+        return Ok(absolute(p));
     }
+    // read_cstr stops at the first NUL: the bytes hold none.
+    let path = CString::new(guest).map_err(|_| Errno(libc::EINVAL))?;
+    Ok(HostPath { dirfd, path, file })
 }
 
 /// Whether guest `AT_*` flags include `AT_SYMLINK_NOFOLLOW` (same value on both ABIs).
@@ -142,30 +164,30 @@ fn nofollow(flags: u64) -> bool {
     flags & libc::AT_SYMLINK_NOFOLLOW as u64 != 0
 }
 
-/// The emulated procfs file named by the guest path at `path_ptr`, if it names one ([`procfs`]).
-fn open_procfs(
-    sys: &Syscalls,
-    ctx: &dyn SyscallContext,
-    dirfd: u64,
-    path_ptr: u64,
-    host_flags: i32,
-) -> Option<SysResult> {
-    let path = read_cstr(ctx, path_ptr, PATH_MAX).ok()?;
-    procfs::open(sys, ctx, &procfs::resolve_at(dirfd as i32, &path), host_flags)
-}
-
 /// `openat(dirfd, path, flags, mode)`.
 pub fn openat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
     let flags = GuestOFlags(a[2] as u32).to_host();
     // With O_NOFOLLOW, /proc/self/exe itself is a symlink: ELOOP, as on the host.
     let nofollow = flags.0 & libc::O_NOFOLLOW != 0;
-    if let Some(r) = open_procfs(sys, ctx, a[0], a[1], flags.0) {
+    let p = host_path(sys, ctx, a[0], a[1], nofollow, true)?;
+    if let Some(r) = p.file.and_then(|f| procfs::open(sys, ctx, f, flags.0)) {
         return r;
     }
-    let repl = host_path(sys, ctx, a[1], nofollow);
-    let (dirfd, path) = at_args(a[0], a[1], &repl);
-    // SAFETY: `path` is either guest memory (the kernel checks it) or our own CString.
-    check(unsafe { libc::syscall(libc::SYS_openat, dirfd, path, flags.0, a[3]) })
+    // SAFETY: the path is our own CString.
+    let fd = check(unsafe { libc::syscall(libc::SYS_openat, p.dirfd, p.ptr(), flags.0, a[3]) })?;
+    emulated_instead(sys, ctx, fd, flags.0)
+}
+
+/// The descriptor the host just opened, `fd`, unless it is an emulated /proc file reached by a
+/// way the path lookup did not see (a symlink swapped in meanwhile, a mount of proc elsewhere, a
+/// reopened O_PATH descriptor): then it is closed and the emulation (or refusal) stands in.
+fn emulated_instead(sys: &Syscalls, ctx: &dyn SyscallContext, fd: u64, host_flags: i32) -> SysResult {
+    let Some(r) = procfs::identify(fd as i32).and_then(|f| procfs::open(sys, ctx, f, host_flags)) else {
+        return Ok(fd);
+    };
+    // SAFETY: the descriptor the host call just returned; the guest has not seen it.
+    unsafe { libc::close(fd as i32) };
+    r
 }
 
 /// `struct open_how` (`include/uapi/linux/openat2.h`): same layout on both, but `flags` holds
@@ -200,27 +222,25 @@ pub fn openat2(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> Sys
     how.flags = (how.flags & !0xffff_ffff) | low as u64;
     // RESOLVE_* flags confine the lookup relative to dirfd; an absolute path under them is the
     // guest's business (the kernel refuses or allows it), so only plain lookups use the sysroot.
-    if how.resolve == 0 {
-        if let Some(r) = open_procfs(sys, ctx, a[0], a[1], low as i32) {
-            return r;
-        }
+    // The emulated /proc files are emulated (or refused) under every flag: with
+    // RESOLVE_NO_MAGICLINKS or RESOLVE_NO_SYMLINKS, /proc/self/exe is a link not followed (ELOOP).
+    const NO_LINKS: u64 = 0x02 | 0x04;
+    let nofollow = low as i32 & libc::O_NOFOLLOW != 0 || how.resolve & NO_LINKS != 0;
+    let p = host_path(sys, ctx, a[0], a[1], nofollow, how.resolve == 0)?;
+    if let Some(r) = p.file.and_then(|f| procfs::open(sys, ctx, f, low as i32)) {
+        return r;
     }
-    let repl = if how.resolve == 0 {
-        host_path(sys, ctx, a[1], low as i32 & libc::O_NOFOLLOW != 0)
-    } else {
-        None
-    };
-    let (dirfd, path) = at_args(a[0], a[1], &repl);
-    // SAFETY: `how` is a local struct of the size passed; the path is a guest pointer or ours.
-    check(unsafe {
+    // SAFETY: `how` is a local struct of the size passed; the path is our own CString.
+    let fd = check(unsafe {
         libc::syscall(
             libc::SYS_openat2,
-            dirfd,
-            path,
+            p.dirfd,
+            p.ptr(),
             &how as *const OpenHow,
             size_of::<OpenHow>(),
         )
-    })
+    })?;
+    emulated_instead(sys, ctx, fd, low as i32)
 }
 
 fn host_fstatat(dirfd: u64, path: u64, flags: u64) -> Result<libc::stat, Errno> {
@@ -233,9 +253,6 @@ fn host_fstatat(dirfd: u64, path: u64, flags: u64) -> Result<libc::stat, Errno> 
 
 /// `fstat(fd, statbuf)`.
 pub fn fstat(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    if crate::fd::is_reserved(a[0]) {
-        return Err(Errno(libc::EBADF));
-    }
     // SAFETY: all-zero is a valid `struct stat`.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: `st` is a local of the host layout.
@@ -246,12 +263,8 @@ pub fn fstat(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResu
 
 /// `newfstatat(dirfd, path, statbuf, flags)`.
 pub fn newfstatat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    if crate::fd::is_reserved(a[0]) {
-        return Err(Errno(libc::EBADF));
-    }
-    let repl = host_path(sys, ctx, a[1], nofollow(a[3]));
-    let (dirfd, path) = at_args(a[0], a[1], &repl);
-    let st = host_fstatat(dirfd, path, a[3])?;
+    let p = host_path(sys, ctx, a[0], a[1], nofollow(a[3]), true)?;
+    let st = host_fstatat(p.dirfd, p.ptr(), a[3])?;
     write_struct(ctx, a[2], &GuestStat::from(&st))?;
     Ok(0)
 }
@@ -259,26 +272,20 @@ pub fn newfstatat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> 
 /// `statx(dirfd, path, flags, mask, statxbuf)`: `struct statx` has one layout on every
 /// architecture, so only the path needs translating.
 pub fn statx(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    if crate::fd::is_reserved(a[0]) {
-        return Err(Errno(libc::EBADF));
-    }
-    let repl = host_path(sys, ctx, a[1], nofollow(a[2]));
-    let (dirfd, path) = at_args(a[0], a[1], &repl);
-    uaccess::host_syscall(libc::SYS_statx, &[dirfd, path, a[2], a[3], a[4], 0])
+    let p = host_path(sys, ctx, a[0], a[1], nofollow(a[2]), true)?;
+    uaccess::host_syscall(libc::SYS_statx, &[p.dirfd, p.ptr(), a[2], a[3], a[4], 0])
 }
 
 /// `faccessat(dirfd, path, mode)`.
 pub fn faccessat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    let repl = host_path(sys, ctx, a[1], false);
-    let (dirfd, path) = at_args(a[0], a[1], &repl);
-    uaccess::host_syscall(libc::SYS_faccessat, &[dirfd, path, a[2], 0, 0, 0])
+    let p = host_path(sys, ctx, a[0], a[1], false, true)?;
+    uaccess::host_syscall(libc::SYS_faccessat, &[p.dirfd, p.ptr(), a[2], 0, 0, 0])
 }
 
 /// `faccessat2(dirfd, path, mode, flags)`.
 pub fn faccessat2(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    let repl = host_path(sys, ctx, a[1], nofollow(a[3]));
-    let (dirfd, path) = at_args(a[0], a[1], &repl);
-    uaccess::host_syscall(libc::SYS_faccessat2, &[dirfd, path, a[2], a[3], 0, 0])
+    let p = host_path(sys, ctx, a[0], a[1], nofollow(a[3]), true)?;
+    uaccess::host_syscall(libc::SYS_faccessat2, &[p.dirfd, p.ptr(), a[2], a[3], 0, 0])
 }
 
 /// `readlinkat(dirfd, path, buf, bufsiz)`.
@@ -287,20 +294,41 @@ pub fn readlinkat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> 
     if bufsiz <= 0 {
         return Err(Errno(libc::EINVAL));
     }
-    let Ok(path) = read_cstr(ctx, a[1], PATH_MAX) else {
-        return uaccess::host_syscall(libc::SYS_readlinkat, &a);
-    };
-    if is_self_exe(&path) {
+    // The link itself is meant: host_path does not follow /proc/self/exe, its target is the
+    // guest's program.
+    let p = host_path(sys, ctx, a[0], a[1], true, true)?;
+    if p.file == Some(procfs::ProcFile::Exe) {
         let target = ctx.exe_path().as_os_str().as_bytes().to_vec();
         // readlink truncates silently and never writes a NUL.
         let n = target.len().min(bufsiz as usize);
         write_bytes(ctx, a[2], &target[..n])?;
         return Ok(n as u64);
     }
-    let repl = sys
-        .sysroot
-        .as_deref()
-        .and_then(|root| crate::path::in_sysroot(root, &path));
-    let (dirfd, p) = at_args(a[0], a[1], &repl);
-    uaccess::host_syscall(libc::SYS_readlinkat, &[dirfd, p, a[2], a[3], 0, 0])
+    uaccess::host_syscall(libc::SYS_readlinkat, &[p.dirfd, p.ptr(), a[2], a[3], 0, 0])
+}
+
+/// Largest listing read at once for a /proc descriptor directory.
+const DENTS_MAX: usize = 1 << 18;
+
+/// `getdents64(fd, dirp, count)`: the host's, but a listing of this process's `fd/` or
+/// `fdinfo/` leaves out the VM's descriptors ([`procfs::without_vm_fds`]); it is read into the
+/// VM and copied to the guest, so the guest never sees the records left out.
+pub fn getdents64(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    if !procfs::lists_descriptors(a[0] as i32) {
+        return uaccess::host_syscall(libc::SYS_getdents64, &a);
+    }
+    let mut buf = vec![0u8; (a[2] as u32 as usize).min(DENTS_MAX)];
+    loop {
+        // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+        let n = check(unsafe { libc::syscall(libc::SYS_getdents64, a[0], buf.as_mut_ptr(), buf.len()) })?;
+        if n == 0 {
+            return Ok(0);
+        }
+        let kept = procfs::without_vm_fds(&buf[..n as usize]);
+        // A batch of VM descriptors only: read on, an empty read would end the listing.
+        if !kept.is_empty() {
+            write_bytes(ctx, a[1], &kept)?;
+            return Ok(kept.len() as u64);
+        }
+    }
 }

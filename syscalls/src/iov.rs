@@ -59,9 +59,57 @@ pub fn vectored<const HOST_NR: libc::c_long>(_: &mut Syscalls, ctx: &mut dyn Sys
     host_syscall(HOST_NR, &[a[0], iovs.as_ptr() as u64, a[2], a[3], a[4], a[5]])
 }
 
+/// Larger control data than any socket takes (the kernel's `optmem_max` is far below): ENOBUFS.
+const CONTROL_MAX: u64 = 1 << 20;
+
+/// For a message to send: a copy of the control data of msghdr `h`, which `h` is made to point
+/// to (the kernel reads the copy, so the descriptors checked are those it passes). Descriptors
+/// passed with SCM_RIGHTS must be the guest's: a VM descriptor is EBADF, as a closed one.
+fn copy_control(ctx: &dyn SyscallContext, h: &mut [u8; MSGHDR_SIZE]) -> Result<Vec<u8>, Errno> {
+    let word = |i: usize| u64::from_le_bytes(h[i..i + 8].try_into().expect("8 bytes"));
+    let (control, len) = (word(32), word(40));
+    if control == 0 || len == 0 {
+        return Ok(Vec::new());
+    }
+    if len > CONTROL_MAX {
+        return Err(Errno(libc::ENOBUFS));
+    }
+    let bytes = read_bytes(ctx, control, len as usize)?;
+    // struct cmsghdr on both ABIs: cmsg_len (u64), cmsg_level, cmsg_type (i32), data, each
+    // header at an 8-byte-aligned offset.
+    let mut at = 0usize;
+    while at + 16 <= bytes.len() {
+        let clen = u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        let level = i32::from_le_bytes(bytes[at + 8..at + 12].try_into().expect("4 bytes"));
+        let kind = i32::from_le_bytes(bytes[at + 12..at + 16].try_into().expect("4 bytes"));
+        if clen < 16 {
+            break; // the kernel refuses the message (EINVAL)
+        }
+        let end = at
+            .saturating_add(usize::try_from(clen).unwrap_or(usize::MAX))
+            .min(bytes.len());
+        if level == libc::SOL_SOCKET && kind == libc::SCM_RIGHTS {
+            let fds = bytes[at + 16..end].chunks_exact(4);
+            if fds
+                .into_iter()
+                .any(|f| crate::fd::is_reserved(i32::from_le_bytes(f.try_into().expect("4 bytes")) as u64))
+            {
+                return Err(Errno(libc::EBADF));
+            }
+        }
+        at = match at.checked_add(usize::try_from((clen + 7) & !7).unwrap_or(usize::MAX)) {
+            Some(next) => next,
+            None => break,
+        };
+    }
+    h[32..40].copy_from_slice(&(bytes.as_ptr() as u64).to_le_bytes());
+    Ok(bytes)
+}
+
 /// `sendmsg(fd, msg, flags)`.
 pub fn sendmsg(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    let (h, _iovs) = copy_msghdr(ctx, a[1])?;
+    let (mut h, _iovs) = copy_msghdr(ctx, a[1])?;
+    let _control = copy_control(ctx, &mut h)?;
     host_syscall(libc::SYS_sendmsg, &[a[0], h.as_ptr() as u64, a[2], 0, 0, 0])
 }
 
@@ -76,13 +124,19 @@ pub fn recvmsg(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysRe
 /// `HOST_NR(fd, msgvec, vlen, flags, ...)` on checked copies of the first `vlen` mmsghdrs (at
 /// most UIO_MAXIOV, as the kernel takes), copied back for the messages it handled.
 fn mmsg(ctx: &mut dyn SyscallContext, a: &Args, host_nr: libc::c_long) -> SysResult {
+    let sending = host_nr == libc::SYS_sendmmsg;
     let n = (a[2] & 0xffff_ffff).min(IOV_MAX) as usize;
     let mut vec = vec![0u8; n * MMSGHDR_SIZE];
     let mut keep = Vec::with_capacity(n);
     for (i, m) in vec.chunks_exact_mut(MMSGHDR_SIZE).enumerate() {
-        let (h, iovs) = copy_msghdr(ctx, a[1] + (i * MMSGHDR_SIZE) as u64)?;
+        let (mut h, iovs) = copy_msghdr(ctx, a[1] + (i * MMSGHDR_SIZE) as u64)?;
+        let control = if sending {
+            copy_control(ctx, &mut h)?
+        } else {
+            Vec::new()
+        };
         m[..MSGHDR_SIZE].copy_from_slice(&h);
-        keep.push(iovs);
+        keep.push((iovs, control));
     }
     let r = host_syscall(host_nr, &[a[0], vec.as_ptr() as u64, n as u64, a[3], a[4], a[5]])?;
     for (i, m) in vec.chunks_exact(MMSGHDR_SIZE).take(r as usize).enumerate() {

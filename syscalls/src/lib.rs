@@ -130,6 +130,7 @@ mod uaccess;
 #[cfg(test)]
 mod tests;
 
+pub use fd::is_reserved as is_vm_descriptor;
 pub use signal::{GuestSigaction, GuestStack};
 pub use table::{syscall_name, ArgKind, Kind, SyscallDef, VmCall};
 pub use uaccess::{copy_from_guest, copy_to_guest, read_struct, write_bytes};
@@ -304,10 +305,14 @@ impl Syscalls {
         } else {
             None
         };
-        let outcome = match def.map(|d| d.kind) {
-            Some(Kind::Passthrough(_) | Kind::Translate(_)) if !uaccess::pointers_in_region(&*ctx, def, &args) => {
-                SyscallOutcome::Return(Errno(libc::EFAULT).to_ret())
+        let refused = match def {
+            Some(d) if matches!(d.kind, Kind::Passthrough(_) | Kind::Translate(_) | Kind::Emulate(_)) => {
+                uaccess::check_args(&*ctx, d, &args).err()
             }
+            _ => None,
+        };
+        let outcome = match def.map(|d| d.kind) {
+            _ if refused.is_some() => SyscallOutcome::Return(refused.map_or(0, Errno::to_ret)),
             Some(Kind::Passthrough(host_nr)) => uaccess::host_syscall(host_nr, &args).into(),
             Some(Kind::Translate(h)) | Some(Kind::Emulate(h)) => h(self, ctx, args),
             // The run loop carries these out, calling the handlers itself; without a run loop (the

@@ -1,10 +1,13 @@
 //! The procfs files that must describe the guest rather than the VM: `/proc/self/maps`,
-//! `smaps` and `smaps_rollup` (fs/proc/task_mmu.c), `auxv`, `cmdline`, `environ` and `stat`
-//! (fs/proc/base.c, fs/proc/array.c `do_task_stat`) and `/proc/cpuinfo`
-//! (arch/arm64/kernel/cpuinfo.c `c_show`). The host's would show the VM: its command line, its
-//! mappings and addresses. `openat` of one of them gets a sealed memfd holding the
-//! text generated at open time (the kernel generates it at read time; a snapshot taken at open is
-//! what a program reading the file once sees either way). Every other `/proc` path is the host's.
+//! `smaps` and `smaps_rollup` (fs/proc/task_mmu.c), `auxv`, `cmdline`, `environ`, `stat`,
+//! `status` and `statm` (fs/proc/base.c, fs/proc/array.c `do_task_stat`, `proc_pid_status`,
+//! `proc_pid_statm`) and `/proc/cpuinfo` (arch/arm64/kernel/cpuinfo.c `c_show`). The host's would
+//! show the VM: its command line, its mappings, addresses, sizes and signal handlers. `openat`
+//! of one of them gets a sealed memfd holding the text generated at open time (the kernel
+//! generates it at read time; a snapshot taken at open is what a program reading the file once
+//! sees either way). `exe` is the guest's program under every spelling; `fd/N` and `fdinfo/N`
+//! of the VM's own descriptors do not exist, and listings of `fd/` and `fdinfo/` leave them out
+//! ([`lists_descriptors`], [`without_vm_fds`]). Every other `/proc` path is the host's.
 
 use crate::{Errno, SysResult, SyscallContext, Syscalls};
 
@@ -27,8 +30,17 @@ pub enum ProcFile {
     Smaps,
     /// `/proc/self/smaps_rollup`: the sums over those entries.
     SmapsRollup,
-    /// `/proc/self/mem` and `/proc/self/map_files/`: the host's would reach the VM's memory
-    /// (a write to /proc/self/mem ignores page protections). Refused (EACCES).
+    /// `/proc/self/status`: the host's, with the guest's sizes and signal state.
+    Status,
+    /// `/proc/self/statm`: the guest's sizes.
+    Statm,
+    /// `/proc/self/exe`: a link the path lookups follow to the guest's program.
+    Exe,
+    /// `/proc/self/fd/N` and `fdinfo/N` of a VM descriptor: no such file (ENOENT).
+    Hidden,
+    /// `/proc/self/mem`, `map_files/` and `syscall`: the host's would reach the VM's memory (a
+    /// write to /proc/self/mem ignores page protections) or show the VM's registers. Refused
+    /// (EACCES, as for a reader without ptrace access).
     Refused,
 }
 
@@ -36,26 +48,28 @@ pub enum ProcFile {
 /// lexically first (`//`, `.`, `..`), and `self`, `thread-self`, our pid and `task/<tid>` all
 /// name this process, so no spelling reaches the host's file.
 pub fn which(path: &[u8]) -> Option<ProcFile> {
-    if path.first() != Some(&b'/') {
-        return None;
-    }
-    let mut parts: Vec<&[u8]> = Vec::new();
-    for c in path.split(|&b| b == b'/') {
-        match c {
-            b"" | b"." => {}
-            b".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    let rest = match parts.as_slice() {
+    which_parts(&components(path)?)
+}
+
+/// [`which`] for a path already split into components (`/` first: `["proc", "self", "maps"]`).
+fn which_parts(parts: &[&[u8]]) -> Option<ProcFile> {
+    let rest = match parts {
         [b"proc", b"cpuinfo"] => return Some(ProcFile::Cpuinfo),
-        [b"proc", who, b"task", tid, rest @ ..] if is_self(who) && is_number(tid) => rest,
-        [b"proc", who, rest @ ..] if is_self(who) => rest,
+        // Another process's memory: as refused as ours (another a64x's, a child's, included:
+        // ptrace is refused too, and its memory is a VM's).
+        [b"proc", who, b"mem" | b"map_files", ..] if is_number(who) => return Some(ProcFile::Refused),
+        [b"proc", who, b"task", tid, b"mem" | b"map_files", ..] if is_number(who) && is_number(tid) => {
+            return Some(ProcFile::Refused)
+        }
+        [b"proc", rest @ ..] => own_entry(rest)?,
         _ => return None,
     };
     match rest {
+        [b"exe"] => Some(ProcFile::Exe),
+        [b"status"] => Some(ProcFile::Status),
+        [b"statm"] => Some(ProcFile::Statm),
+        [b"fd" | b"fdinfo", n, ..] if is_number(n) && is_vm_fd(n) => Some(ProcFile::Hidden),
+        [b"syscall"] => Some(ProcFile::Refused),
         [b"maps"] => Some(ProcFile::Maps),
         [b"auxv"] => Some(ProcFile::Auxv),
         [b"cmdline"] => Some(ProcFile::Cmdline),
@@ -174,25 +188,103 @@ pub fn smaps_rollup(guest_smaps: &str, host_rollup: &str) -> String {
     out
 }
 
+/// The components of absolute path `path`, resolved lexically (`//`, `.`, `..`); None for a
+/// relative path.
+fn components(path: &[u8]) -> Option<Vec<&[u8]>> {
+    if path.first() != Some(&b'/') {
+        return None;
+    }
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for c in path.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    Some(parts)
+}
+
+/// What follows this process's directory in the components after `/proc/`: after `self`,
+/// `thread-self`, our pid or one of our threads' tids, and after `task/<tid>` under those.
+fn own_entry<'a, 'p>(rest: &'a [&'p [u8]]) -> Option<&'a [&'p [u8]]> {
+    match rest {
+        [who, b"task", tid, rest @ ..] if is_self(who) && is_number(tid) => Some(rest),
+        [who, rest @ ..] if is_self(who) => Some(rest),
+        _ => None,
+    }
+}
+
 /// Whether a path component is a decimal number (a tid under `task/`).
 fn is_number(c: &[u8]) -> bool {
     !c.is_empty() && c.iter().all(u8::is_ascii_digit)
 }
 
-/// Whether a `/proc` directory name is this process: `self`, `thread-self` or our pid.
+/// Whether decimal component `n` is one of the VM's own descriptors.
+fn is_vm_fd(n: &[u8]) -> bool {
+    std::str::from_utf8(n)
+        .ok()
+        .and_then(|n| n.parse::<u64>().ok())
+        .is_some_and(crate::fd::is_reserved)
+}
+
+/// Whether a `/proc` directory name is this process: `self`, `thread-self`, our pid, or the tid
+/// of one of our threads (`/proc/<tid>` names a thread's process directory, though listings
+/// of /proc leave it out).
 fn is_self(who: &[u8]) -> bool {
     // SAFETY: getpid has no preconditions.
     let pid = unsafe { libc::getpid() };
-    who == b"self" || who == b"thread-self" || who == pid.to_string().as_bytes()
+    if who == b"self" || who == b"thread-self" || who == pid.to_string().as_bytes() {
+        return true;
+    }
+    is_number(who) && {
+        let tid = String::from_utf8_lossy(who);
+        std::fs::symlink_metadata(format!("/proc/self/task/{tid}")).is_ok()
+    }
 }
 
-/// The absolute path a guest path names relative to `dirfd` (`openat`'s first argument), when
-/// `dirfd` is a directory under /proc; `path` itself otherwise.
+/// Whether the last component of relative path `path` is one that [`which`] can match (a
+/// name of an emulated file, or a number under `fd/`): only then can `path` relative to a
+/// descriptor name one, and only then is the descriptor's path worth reading.
+fn could_be_emulated(path: &[u8]) -> bool {
+    const NAMES: [&[u8]; 16] = [
+        b"maps",
+        b"auxv",
+        b"cmdline",
+        b"environ",
+        b"stat",
+        b"status",
+        b"statm",
+        b"smaps",
+        b"smaps_rollup",
+        b"mem",
+        b"syscall",
+        b"exe",
+        b"cpuinfo",
+        b"map_files",
+        b".",
+        b"..",
+    ];
+    let last = path.rsplit(|&b| b == b'/').find(|c| !c.is_empty()).unwrap_or(b".");
+    let range = |c: &[u8]| c.contains(&b'-') && c.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
+    NAMES.contains(&last) || is_number(last) || range(last) || path.windows(9).any(|w| w == b"map_files")
+}
+
+/// The absolute path a guest path names relative to `dirfd` (`openat`'s first argument, or
+/// AT_FDCWD: the working directory), when that directory is under /proc; `path` itself
+/// otherwise.
 pub fn resolve_at(dirfd: i32, path: &[u8]) -> Vec<u8> {
-    if path.first() == Some(&b'/') || dirfd == libc::AT_FDCWD || dirfd < 0 {
+    if path.first() == Some(&b'/') || (dirfd < 0 && dirfd != libc::AT_FDCWD) || !could_be_emulated(path) {
         return path.to_vec();
     }
-    match std::fs::read_link(format!("/proc/self/fd/{dirfd}")) {
+    let dir = if dirfd == libc::AT_FDCWD {
+        std::env::current_dir()
+    } else {
+        std::fs::read_link(format!("/proc/self/fd/{dirfd}"))
+    };
+    match dir {
         Ok(dir) if dir.starts_with("/proc/") => {
             let mut full = std::os::unix::ffi::OsStrExt::as_bytes(dir.as_os_str()).to_vec();
             full.push(b'/');
@@ -203,15 +295,98 @@ pub fn resolve_at(dirfd: i32, path: &[u8]) -> Vec<u8> {
     }
 }
 
-/// `openat` of an emulated file: `Some` with the new descriptor (or the error) when `path` is
-/// one, None to let the host open `path`. `host_flags` are the open flags in host values.
-pub fn open(s: &Syscalls, ctx: &dyn SyscallContext, path: &[u8], host_flags: i32) -> Option<SysResult> {
-    let file = which(path)?;
-    // These files are read-only for everyone (mode 0444 / 0400).
-    if host_flags & libc::O_ACCMODE != libc::O_RDONLY || host_flags & libc::O_CREAT != 0 {
-        return Some(Err(Errno(libc::EACCES)));
+/// `statfs.f_type` of procfs (`PROC_SUPER_MAGIC`).
+const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+
+/// Which emulated file descriptor `fd` is, when it is a file of a procfs mount reached by any
+/// path (a symlink to /proc/self, another mount of proc, a reopened O_PATH descriptor), which
+/// lexical resolution cannot see: from its path as the kernel gives it, matched with the mount
+/// point left out (each tail of the path is tried as if it followed `/proc/`).
+pub fn identify(fd: i32) -> Option<ProcFile> {
+    // SAFETY: all-zero is a valid statfs; fstatfs writes only into it.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::fstatfs(fd, &mut st) } != 0 || st.f_type as i64 != PROC_SUPER_MAGIC {
+        return None;
     }
+    let path = std::fs::read_link(format!("/proc/self/fd/{fd}")).ok()?;
+    let parts = components(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()))?;
+    (0..parts.len()).find_map(|k| {
+        let mut tail: Vec<&[u8]> = vec![b"proc"];
+        tail.extend_from_slice(&parts[k..]);
+        which_parts(&tail)
+    })
+}
+
+/// Which emulated file the guest path `path` relative to `dirfd` names: lexically ([`which`]
+/// after [`resolve_at`]), or, when its last component could name one, as the kernel resolves
+/// it, symlinks included but the last (`O_PATH | O_NOFOLLOW`, then [`identify`]).
+pub fn lookup(dirfd: i32, path: &[u8]) -> Option<ProcFile> {
+    if let Some(file) = which(&resolve_at(dirfd, path)) {
+        return Some(file);
+    }
+    if !could_be_emulated(path) {
+        return None;
+    }
+    let c = std::ffi::CString::new(path).ok()?;
+    // SAFETY: a NUL-terminated path; the descriptor is closed below.
+    let fd = unsafe { libc::openat(dirfd, c.as_ptr(), libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return None;
+    }
+    let file = identify(fd);
+    // SAFETY: the descriptor opened above.
+    unsafe { libc::close(fd) };
+    file
+}
+
+/// Whether descriptor `fd` is open on a `fd/` or `fdinfo/` directory of this process, whose
+/// listing must leave out the VM's descriptors.
+pub fn lists_descriptors(fd: i32) -> bool {
+    let Ok(dir) = std::fs::read_link(format!("/proc/self/fd/{fd}")) else {
+        return false;
+    };
+    let dir = std::os::unix::ffi::OsStrExt::as_bytes(dir.as_os_str()).to_vec();
+    match components(&dir).as_deref() {
+        Some([b"proc", rest @ ..]) => matches!(own_entry(rest), Some([b"fd" | b"fdinfo"])),
+        _ => false,
+    }
+}
+
+/// A listing of `struct linux_dirent64` records (`getdents64`'s output) without the entries
+/// named by a VM descriptor's number. A record that does not fit ends the listing.
+pub fn without_vm_fds(records: &[u8]) -> Vec<u8> {
+    // d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name (NUL-terminated).
+    const NAME: usize = 19;
+    let mut out = Vec::with_capacity(records.len());
+    let mut at = 0;
+    while at + NAME <= records.len() {
+        let len = usize::from(u16::from_ne_bytes([records[at + 16], records[at + 17]]));
+        let Some(rec) = records.get(at..at + len).filter(|_| len > NAME) else {
+            break;
+        };
+        let name = &rec[NAME..];
+        let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+        if !(is_number(name) && is_vm_fd(name)) {
+            out.extend_from_slice(rec);
+        }
+        at += len;
+    }
+    out
+}
+
+/// `openat` of emulated file `file`: `Some` with the new descriptor (or the error), None to let
+/// the host open the path (`exe`: the path lookups give the guest's program for it).
+/// `host_flags` are the open flags in host values.
+pub fn open(s: &Syscalls, ctx: &dyn SyscallContext, file: ProcFile, host_flags: i32) -> Option<SysResult> {
+    let guest_smaps = || host_text("smaps").map(|t| smaps(&t, ctx.guest_limit()));
     let content = match file {
+        ProcFile::Exe => return None,
+        ProcFile::Hidden => return Some(Err(Errno(libc::ENOENT))),
+        // These files are read-only for everyone (mode 0444 / 0400).
+        _ if host_flags & libc::O_ACCMODE != libc::O_RDONLY || host_flags & libc::O_CREAT != 0 => {
+            return Some(Err(Errno(libc::EACCES)))
+        }
         ProcFile::Refused => return Some(Err(Errno(libc::EACCES))),
         ProcFile::Maps => ctx.proc_maps().into_bytes(),
         ProcFile::Auxv => s.auxv.clone(),
@@ -219,13 +394,150 @@ pub fn open(s: &Syscalls, ctx: &dyn SyscallContext, path: &[u8], host_flags: i32
         ProcFile::Cmdline => guest_bytes(ctx, s.areas.arg),
         ProcFile::Environ => guest_bytes(ctx, s.areas.env),
         ProcFile::Stat => host_text("stat").map_or_else(Vec::new, |t| stat(&t, &s.areas, ctx.exe_path()).into_bytes()),
-        ProcFile::Smaps => host_text("smaps").map_or_else(Vec::new, |t| smaps(&t, ctx.guest_limit()).into_bytes()),
-        ProcFile::SmapsRollup => match (host_text("smaps"), host_text("smaps_rollup")) {
-            (Some(all), Some(rollup)) => smaps_rollup(&smaps(&all, ctx.guest_limit()), &rollup).into_bytes(),
+        ProcFile::Smaps => guest_smaps().unwrap_or_default().into_bytes(),
+        ProcFile::SmapsRollup => match (guest_smaps(), host_text("smaps_rollup")) {
+            (Some(all), Some(rollup)) => smaps_rollup(&all, &rollup).into_bytes(),
             _ => Vec::new(),
         },
+        ProcFile::Status => match (host_text("status"), guest_smaps()) {
+            (Some(host), Some(all)) => {
+                let sizes = Sizes::of(&ctx.proc_maps(), &all, ctx.exe_path());
+                status(&host, &sizes, &signal_state(s)).into_bytes()
+            }
+            _ => Vec::new(),
+        },
+        ProcFile::Statm => guest_smaps().map_or_else(Vec::new, |all| {
+            statm(&Sizes::of(&ctx.proc_maps(), &all, ctx.exe_path())).into_bytes()
+        }),
     };
     Some(memfd_with(&content, host_flags & libc::O_CLOEXEC != 0))
+}
+
+/// The guest's memory sizes in kB, from its `smaps` entries, as `status` and `statm` count them
+/// (fs/proc/task_mmu.c `task_mem`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Sizes {
+    /// Every mapping (VmSize; also VmPeak: the VM does not track the peak).
+    pub total: u64,
+    /// Resident (VmRSS; also VmHWM).
+    pub rss: u64,
+    /// Resident anonymous memory (RssAnon).
+    pub anon: u64,
+    /// Private writable mappings but the stack (VmData).
+    pub data: u64,
+    /// The stack (VmStk).
+    pub stack: u64,
+    /// Executable mappings of the program (VmExe).
+    pub exe: u64,
+    /// Other executable file mappings (VmLib).
+    pub lib: u64,
+    /// Swapped out (VmSwap).
+    pub swap: u64,
+}
+
+impl Sizes {
+    /// The sizes of the guest's mappings as `maps` (the guest's, with its names) lists them,
+    /// and the resident and swapped amounts of `smaps` (the host's entries of the guest region,
+    /// which has no names for them); `exe` is the program.
+    pub fn of(maps: &str, smaps: &str, exe: &std::path::Path) -> Sizes {
+        let exe = exe.to_string_lossy();
+        let mut z = Sizes::default();
+        for line in maps.lines() {
+            let Some((start, end)) = header_range(line) else {
+                continue;
+            };
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let perms = f.get(1).copied().unwrap_or("");
+            let path = f.get(5..).map(|p| p.join(" ")).unwrap_or_default();
+            let kb = (end - start) / 1024;
+            z.total += kb;
+            match () {
+                _ if path == "[stack]" => z.stack += kb,
+                _ if perms.contains('x') && path == *exe => z.exe += kb,
+                _ if perms.contains('x') && path.starts_with('/') => z.lib += kb,
+                _ if perms.contains('w') && perms.ends_with('p') => z.data += kb,
+                _ => {}
+            }
+        }
+        for line in smaps.lines() {
+            let Some((key, rest)) = line.split_once(':') else {
+                continue;
+            };
+            let Some(kb) = rest
+                .trim()
+                .strip_suffix("kB")
+                .and_then(|v| v.trim().parse::<u64>().ok())
+            else {
+                continue;
+            };
+            match key {
+                "Rss" => z.rss += kb,
+                "Anonymous" => z.anon += kb,
+                "Swap" => z.swap += kb,
+                _ => {}
+            }
+        }
+        z
+    }
+}
+
+/// The guest's signal state as `status` shows it: blocked, ignored and caught signals (bit
+/// `n-1` for signal `n`).
+fn signal_state(s: &Syscalls) -> (u64, u64, u64) {
+    let acts = s.dispositions();
+    let (mut ign, mut cgt) = (0u64, 0u64);
+    for (i, a) in acts.iter().enumerate() {
+        match a.handler {
+            0 => {}
+            1 => ign |= 1 << i,
+            _ => cgt |= 1 << i,
+        }
+    }
+    (s.sigmask, ign, cgt)
+}
+
+/// `/proc/self/status` from the host's `host`: the guest's sizes for the `Vm*`/`Rss*` lines and
+/// its signal state `(blocked, ignored, caught)` for `SigBlk`, `SigIgn`, `SigCgt`; the rest (its
+/// name included: the VM gives its threads the guest's) is the host's.
+pub fn status(host: &str, z: &Sizes, (blk, ign, cgt): &(u64, u64, u64)) -> String {
+    let mut out = String::with_capacity(host.len());
+    for line in host.lines() {
+        let key = line.split_once(':').map_or("", |(k, _)| k);
+        let kb = |v: u64| format!("{key}:\t{v:>8} kB");
+        let text = match key {
+            "VmPeak" | "VmSize" => kb(z.total),
+            "VmHWM" | "VmRSS" => kb(z.rss),
+            "RssAnon" => kb(z.anon),
+            "RssFile" => kb(z.rss.saturating_sub(z.anon)),
+            "RssShmem" | "VmLck" | "VmPin" => kb(0),
+            "VmData" => kb(z.data),
+            "VmStk" => kb(z.stack),
+            "VmExe" => kb(z.exe),
+            "VmLib" => kb(z.lib),
+            "VmSwap" => kb(z.swap),
+            "SigBlk" => format!("SigBlk:\t{blk:016x}"),
+            "SigIgn" => format!("SigIgn:\t{ign:016x}"),
+            "SigCgt" => format!("SigCgt:\t{cgt:016x}"),
+            _ => line.to_string(),
+        };
+        out.push_str(&text);
+        out.push('\n');
+    }
+    out
+}
+
+/// `/proc/self/statm`: size, resident, shared, text, lib (always 0), data and dt (always 0), in
+/// pages.
+pub fn statm(z: &Sizes) -> String {
+    let pages = |kb: u64| kb / 4;
+    format!(
+        "{} {} {} {} 0 {} 0\n",
+        pages(z.total),
+        pages(z.rss),
+        pages(z.rss.saturating_sub(z.anon)),
+        pages(z.exe),
+        pages(z.data + z.stack)
+    )
 }
 
 /// A memfd holding `content`, positioned at its start and sealed against changes.
@@ -381,7 +693,16 @@ mod tests {
         assert_eq!(which(format!("/proc/{pid}/auxv").as_bytes()), Some(ProcFile::Auxv));
         assert_eq!(which(b"/proc/cpuinfo"), Some(ProcFile::Cpuinfo));
         assert_eq!(which(b"/proc/1/maps").filter(|_| pid != 1), None);
-        assert_eq!(which(b"/proc/self/status"), None);
+        assert_eq!(which(b"/proc/self/status"), Some(ProcFile::Status));
+        assert_eq!(which(b"/proc/self/statm"), Some(ProcFile::Statm));
+        assert_eq!(which(b"/proc/self/syscall"), Some(ProcFile::Refused));
+        assert_eq!(which(b"/proc/self/io"), None);
+        assert_eq!(which(b"/proc/self/../self/exe"), Some(ProcFile::Exe));
+        assert_eq!(
+            which(format!("/proc/{pid}/task/{pid}/exe").as_bytes()),
+            Some(ProcFile::Exe)
+        );
+        assert_eq!(which(b"/proc/self/fd/0"), None);
         assert_eq!(which(b"proc/self/maps"), None);
         assert_eq!(which(b"/proc/self/maps/x"), None);
         // Every spelling of this process's files, `..` resolved.
@@ -398,6 +719,79 @@ mod tests {
         assert_eq!(which(b"/proc/self/task/9/stat"), Some(ProcFile::Stat));
         assert_eq!(which(b"/proc/self/smaps"), Some(ProcFile::Smaps));
         assert_eq!(which(b"/proc/self/smaps_rollup"), Some(ProcFile::SmapsRollup));
+    }
+
+    #[test]
+    fn vm_descriptors_are_hidden() {
+        // SAFETY: a literal path; the descriptor goes to the reserved list.
+        let vm = crate::fd::reserve(unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) });
+        let n = vm.fd();
+        assert_eq!(which(format!("/proc/self/fd/{n}").as_bytes()), Some(ProcFile::Hidden));
+        assert_eq!(
+            which(format!("/proc/thread-self/fdinfo/{n}").as_bytes()),
+            Some(ProcFile::Hidden)
+        );
+        // Records of "0", the VM's number and "x", 24 bytes each.
+        let rec = |name: &str| {
+            let mut r = vec![0u8; 24];
+            r[16..18].copy_from_slice(&24u16.to_ne_bytes());
+            r[19..19 + name.len()].copy_from_slice(name.as_bytes());
+            r
+        };
+        let all = [rec("0"), rec(&n.to_string()), rec("x")].concat();
+        assert_eq!(without_vm_fds(&all), [rec("0"), rec("x")].concat());
+        // A record running past the end ends the listing.
+        assert_eq!(without_vm_fds(&all[..60]), rec("0"));
+        // SAFETY: a literal path.
+        let dir = unsafe { libc::open(c"/proc/self/fd".as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY) };
+        assert!(lists_descriptors(dir));
+        // SAFETY: closing the descriptor opened above.
+        unsafe { libc::close(dir) };
+        // SAFETY: a literal path.
+        let other = unsafe { libc::open(c"/proc/self/task".as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY) };
+        assert!(!lists_descriptors(other));
+        // SAFETY: closing the descriptor opened above.
+        unsafe { libc::close(other) };
+    }
+
+    #[test]
+    fn status_and_statm_show_the_guest() {
+        let maps = "00400000-00480000 r-xp 00000000 08:01 7 /guest/prog
+00490000-004a0000 rw-p 00000000 00:00 0 
+7ff000000-7ff800000 rw-p 00000000 00:00 0 [stack]
+10000000-10010000 r-xp 00000000 08:01 9 /lib/libc.so
+";
+        let smaps = "00400000-00480000 r-xp 00000000 08:01 7
+Rss:                  100 kB
+Anonymous:             0 kB
+00490000-004a0000 rw-p 00000000 00:00 0
+Rss:                   20 kB
+Anonymous:            20 kB
+Swap:                  4 kB
+";
+        let z = Sizes::of(maps, smaps, std::path::Path::new("/guest/prog"));
+        assert_eq!(
+            z,
+            Sizes {
+                total: 512 + 64 + 8192 + 64,
+                rss: 120,
+                anon: 20,
+                data: 64,
+                stack: 8192,
+                exe: 512,
+                lib: 64,
+                swap: 4,
+            }
+        );
+        let host = "Name:\tprog\nVmPeak:\t 2637308 kB\nVmRSS:\t    6532 kB\nRssFile:\t 1 kB\nThreads:\t1\n\
+                    SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000440\n";
+        let text = status(host, &z, &(1 << 9, 1 << 12, 1 << 1));
+        assert_eq!(
+            text,
+            "Name:\tprog\nVmPeak:\t    8832 kB\nVmRSS:\t     120 kB\nRssFile:\t     100 kB\nThreads:\t1\n\
+             SigBlk:\t0000000000000200\nSigIgn:\t0000000000001000\nSigCgt:\t0000000000000002\n"
+        );
+        assert_eq!(statm(&z), "2208 30 25 128 0 2064 0\n");
     }
 
     #[test]

@@ -221,9 +221,6 @@ pub fn signalfd4(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> Sys
     if size != SIGSET_SIZE || flags & !SFD_FLAGS != 0 {
         return Err(Errno(libc::EINVAL));
     }
-    if fd >= 0 && crate::fd::is_reserved(fd as u64) {
-        return Err(Errno(libc::EBADF));
-    }
     let mask: u64 = read_struct(ctx, set)?;
     // SAFETY: `mask` is a valid 8-byte sigset; the other arguments are plain values.
     crate::uaccess::check(unsafe { libc::syscall(libc::SYS_signalfd4, fd, &mask as *const u64, 8usize, flags) })

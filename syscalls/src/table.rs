@@ -83,8 +83,13 @@ pub enum ArgKind {
     UInt,
     /// Hexadecimal (addresses that are numbers, masks, opaque words).
     Hex,
-    /// A file descriptor.
+    /// A file descriptor. The VM's own descriptors are not open for the guest: a call given
+    /// one fails with EBADF before its handler runs.
     Fd,
+    /// A descriptor number the call closes or replaces (`close`, the new number of `dup3`,
+    /// `close_range`'s bounds): its handler treats the VM's descriptors (as if the guest had
+    /// closed its own copy, or moving the VM's out of the way).
+    FdSlot,
     /// A directory file descriptor for `*at` calls (prints `AT_FDCWD`).
     DirFd,
     /// A NUL-terminated path or other string in guest memory.
@@ -93,6 +98,10 @@ pub enum ArgKind {
     Buf,
     /// A guest pointer.
     Ptr,
+    /// The start of a guest address range whose length is the next argument (a [`Size`]),
+    /// which the kernel acts on as a whole (`mlock`, `msync`, `mincore`): all of it must lie
+    /// in the guest region.
+    Span,
     /// A byte count.
     Size,
     /// File permission bits (octal).
@@ -167,7 +176,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(21, "epoll_ctl", T(h!(fd::epoll_ctl)), &[Fd, Int, Fd, Ptr]),
     r(22, "epoll_pwait", T(h!(fd::epoll_pwait)), &[Fd, Ptr, Int, Int, Ptr, Size]),
     r(23, "dup", P(l::SYS_dup), &[Fd]),
-    r(24, "dup3", T(h!(fd::dup3)), &[Fd, Fd, OpenFlags]),
+    r(24, "dup3", T(h!(fd::dup3)), &[Fd, FdSlot, OpenFlags]),
     r(25, "fcntl", T(h!(fd::fcntl)), &[Fd, Int, Hex]),
     r(26, "inotify_init1", P(l::SYS_inotify_init1), &[Hex]),
     r(27, "inotify_add_watch", P(l::SYS_inotify_add_watch), &[Fd, Path, Hex]),
@@ -201,11 +210,11 @@ pub static TABLE: &[SyscallDef] = &[
     r(54, "fchownat", P(l::SYS_fchownat), &[DirFd, Path, Int, Int, AtFlags]),
     r(55, "fchown", P(l::SYS_fchown), &[Fd, Int, Int]),
     r(56, "openat", T(h!(fs::openat)), &[DirFd, Path, OpenFlags, Mode]),
-    r(57, "close", T(h!(fd::close)), &[Fd]),
+    r(57, "close", T(h!(fd::close)), &[FdSlot]),
     r(58, "vhangup", P(l::SYS_vhangup), &[]),
     r(59, "pipe2", T(h!(fd::pipe2)), &[Ptr, OpenFlags]),
     r(60, "quotactl", P(l::SYS_quotactl), &[Hex, Path, Int, Ptr]),
-    r(61, "getdents64", P(l::SYS_getdents64), &[Fd, Ptr, Size]),
+    r(61, "getdents64", T(h!(fs::getdents64)), &[Fd, Ptr, Size]),
     r(62, "lseek", P(l::SYS_lseek), &[Fd, Int, Int]),
     r(63, "read", P(l::SYS_read), &[Fd, Ptr, Size]),
     r(64, "write", P(l::SYS_write), &[Fd, Buf, Size]),
@@ -377,12 +386,12 @@ pub static TABLE: &[SyscallDef] = &[
     r(224, "swapon", P(l::SYS_swapon), &[Path, Hex]),
     r(225, "swapoff", P(l::SYS_swapoff), &[Path]),
     r(226, "mprotect", E(h!(mm::mprotect)), &[Ptr, Size, Prot]),
-    r(227, "msync", P(l::SYS_msync), &[Ptr, Size, Hex]),
-    r(228, "mlock", P(l::SYS_mlock), &[Ptr, Size]),
-    r(229, "munlock", P(l::SYS_munlock), &[Ptr, Size]),
+    r(227, "msync", P(l::SYS_msync), &[Span, Size, Hex]),
+    r(228, "mlock", P(l::SYS_mlock), &[Span, Size]),
+    r(229, "munlock", P(l::SYS_munlock), &[Span, Size]),
     r(230, "mlockall", P(l::SYS_mlockall), &[Hex]),
     r(231, "munlockall", P(l::SYS_munlockall), &[]),
-    r(232, "mincore", P(l::SYS_mincore), &[Ptr, Size, Ptr]),
+    r(232, "mincore", P(l::SYS_mincore), &[Span, Size, Ptr]),
     r(233, "madvise", T(h!(mm::madvise)), &[Ptr, Size, Int]),
     r(234, "remap_file_pages", U, &[Ptr, Size, Prot, Size, Hex]),
     r(235, "mbind", U, &[Ptr, Size, Int, Ptr, UInt, Hex]),
@@ -418,7 +427,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(281, "execveat", E(h!(exec::execveat)), &[DirFd, Path, Ptr, Ptr, AtFlags]),
     r(282, "userfaultfd", U, &[Hex]),
     r(283, "membarrier", E(h!(process::enosys)), &[Int, Hex, Int]),
-    r(284, "mlock2", P(l::SYS_mlock2), &[Ptr, Size, Hex]),
+    r(284, "mlock2", P(l::SYS_mlock2), &[Span, Size, Hex]),
     r(285, "copy_file_range", P(l::SYS_copy_file_range), &[Fd, Ptr, Fd, Ptr, Size, Hex]),
     r(286, "preadv2", T(h!(iov::vectored::<{ l::SYS_preadv2 }>)), &[Fd, Ptr, Int, Int, Int, Hex]),
     r(287, "pwritev2", T(h!(iov::vectored::<{ l::SYS_pwritev2 }>)), &[Fd, Ptr, Int, Int, Int, Hex]),
@@ -444,7 +453,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(434, "pidfd_open", P(l::SYS_pidfd_open), &[Int, Hex]),
     // glibc falls back to clone on ENOSYS (fork, posix_spawn and pthread_create).
     r(435, "clone3", E(h!(process::enosys)), &[Ptr, Size]),
-    r(436, "close_range", T(h!(fd::close_range)), &[Fd, Fd, Hex]),
+    r(436, "close_range", T(h!(fd::close_range)), &[FdSlot, FdSlot, Hex]),
     r(437, "openat2", T(h!(fs::openat2)), &[DirFd, Path, Ptr, Size]),
     r(438, "pidfd_getfd", P(l::SYS_pidfd_getfd), &[Fd, Fd, Hex]),
     r(439, "faccessat2", T(h!(fs::faccessat2)), &[DirFd, Path, Hex, AtFlags]),

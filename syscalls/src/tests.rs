@@ -684,3 +684,73 @@ fn forged_fault_signals_are_refused() {
     let vm = &s as *const Syscalls as u64;
     assert_eq!(call(&mut s, &mut c, 138, &[pid, 11, vm]), err(libc::EFAULT));
 }
+
+#[test]
+fn vm_descriptors_are_closed_to_the_guest() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    // SAFETY: a literal path; the descriptor is handed to the reserved list.
+    let vm = crate::fd::reserve(unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) });
+    let fd = vm.fd() as u64;
+    // dup, fstat, read, pidfd_getfd's target: as for a closed descriptor.
+    assert_eq!(call(&mut s, &mut c, 23, &[fd]), err(libc::EBADF));
+    let st = c.alloc(128);
+    assert_eq!(call(&mut s, &mut c, 80, &[fd, st]), err(libc::EBADF));
+    assert_eq!(call(&mut s, &mut c, READ, &[fd, st, 1]), err(libc::EBADF));
+    assert_eq!(call(&mut s, &mut c, 24, &[fd, 700, 0]), err(libc::EBADF));
+    // close reports success and leaves it open.
+    assert_eq!(call(&mut s, &mut c, CLOSE, &[fd]), 0);
+    // SAFETY: F_GETFD takes no pointer.
+    assert!(unsafe { libc::fcntl(vm.fd(), libc::F_GETFD) } >= 0);
+    // Passing it in SCM_RIGHTS: EBADF; the guest's own descriptor passes.
+    let pair = c.alloc(8);
+    assert_eq!(
+        call(
+            &mut s,
+            &mut c,
+            199,
+            &[libc::AF_UNIX as u64, libc::SOCK_DGRAM as u64, 0, pair]
+        ),
+        0
+    );
+    let (a, b) = (c.u32_at(pair) as u64, c.u32_at(pair + 4) as u64);
+    let byte = c.cstr("x");
+    let iov = c.alloc(16);
+    c.write(iov, &byte.to_le_bytes());
+    c.write(iov + 8, &1u64.to_le_bytes());
+    let control = c.alloc(24);
+    c.write(control, &20u64.to_le_bytes());
+    c.write(control + 8, &libc::SOL_SOCKET.to_le_bytes());
+    c.write(control + 12, &libc::SCM_RIGHTS.to_le_bytes());
+    c.write(control + 16, &(fd as i32).to_le_bytes());
+    let hdr = c.alloc(56);
+    c.write(hdr + 16, &iov.to_le_bytes());
+    c.write(hdr + 24, &1u64.to_le_bytes());
+    c.write(hdr + 32, &control.to_le_bytes());
+    c.write(hdr + 40, &24u64.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 211, &[a, hdr, 0]), err(libc::EBADF));
+    c.write(control + 16, &(a as i32).to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 211, &[a, hdr, 0]), 1);
+    call(&mut s, &mut c, CLOSE, &[a]);
+    call(&mut s, &mut c, CLOSE, &[b]);
+}
+
+#[test]
+fn address_ranges_must_lie_in_the_region() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    c.limit = Some(c.end());
+    let page = (c.base + 4095) & !4095;
+    // mincore, munlock, msync of a range that runs past the region: ENOMEM, as Linux beyond
+    // the task size; inside it, the host's answer.
+    let vec = c.alloc(16);
+    let end = c.end();
+    assert_eq!(
+        call(&mut s, &mut c, 232, &[page, end - page + 4096, vec]),
+        err(libc::ENOMEM)
+    );
+    assert_eq!(
+        call(&mut s, &mut c, 229, &[page, u64::MAX - page, 0]),
+        err(libc::ENOMEM)
+    );
+    assert_eq!(call(&mut s, &mut c, 227, &[page, end, 0]), err(libc::ENOMEM));
+    assert_eq!(call(&mut s, &mut c, 232, &[page, 4096, vec]), 0);
+}

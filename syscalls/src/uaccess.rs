@@ -26,19 +26,37 @@ pub fn host_syscall(nr: libc::c_long, a: &Args) -> SysResult {
     }
 }
 
-/// Whether every pointer argument of a row the host kernel sees (pass-through and translated
-/// rows: their handlers hand pointers on) lies in the guest region, null included. Emulated rows
-/// treat their addresses themselves (mmap hints, munmap ranges, clone's stack). Pointers inside
-/// structures (iovecs, msghdrs) are checked by their rows' handlers.
-pub fn pointers_in_region(mem: &dyn GuestMemory, def: Option<&crate::SyscallDef>, a: &Args) -> bool {
-    use crate::ArgKind::{Buf, Path, Ptr};
+/// Checks a call's arguments by their kinds before its handler or the host kernel sees them.
+/// For rows the host kernel sees (pass-through and translated: their handlers hand pointers on),
+/// every pointer lies in the guest region, null included (EFAULT otherwise: the kernel's copies
+/// are linear, so from there they reach guest memory or stop at the guard), and every address
+/// range the kernel acts on as a whole lies in it (ENOMEM, as Linux says for a range beyond the
+/// task size). Emulated rows treat their addresses themselves (mmap hints, munmap ranges,
+/// clone's stack); pointers inside structures (iovecs, msghdrs) are checked by their rows'
+/// handlers. For every row, a descriptor argument that is one of the VM's own is EBADF: to the
+/// guest it is not open.
+pub fn check_args(mem: &dyn GuestMemory, def: &crate::SyscallDef, a: &Args) -> Result<(), Errno> {
+    use crate::ArgKind::{Buf, DirFd, Fd, Path, Ptr, Size, Span};
+    use crate::Kind::{Passthrough, Translate};
+    let kernel_sees = matches!(def.kind, Passthrough(_) | Translate(_));
     let limit = mem.guest_limit();
-    def.is_none_or(|d| {
-        d.args
-            .iter()
-            .zip(a.iter())
-            .all(|(k, &v)| !matches!(k, Path | Buf | Ptr) || v < limit)
-    })
+    for (i, (k, &v)) in def.args.iter().zip(a.iter()).enumerate() {
+        match k {
+            Path | Buf | Ptr if kernel_sees && v >= limit => return Err(Errno(libc::EFAULT)),
+            Span if kernel_sees => {
+                let len = match def.args.get(i + 1) {
+                    Some(Size) => a[i + 1],
+                    _ => 0,
+                };
+                if v.checked_add(len).is_none_or(|end| end > limit) {
+                    return Err(Errno(libc::ENOMEM));
+                }
+            }
+            Fd | DirFd if crate::fd::is_reserved(v) => return Err(Errno(libc::EBADF)),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Whether each buffer the iovecs in `iovs` (a copy of the guest's array) name starts in the

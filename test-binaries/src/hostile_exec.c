@@ -2,7 +2,8 @@
 // its real path (given as argv[1] by tests/hostile.rs), through /proc paths the VM does not
 // emulate literally, and through the VM's own descriptors found in /proc/self/fd. Each attempt
 // runs in a child that prints "contained (...)" when the exec fails; an exec that succeeds
-// runs `a64x --version`, whose version line tests/hostile.rs counts as an escape.
+// runs `a64x --version`, whose version line tests/hostile.rs counts as an escape, or this
+// program again (the guest's /proc/self/exe), which says so.
 //   hostile_exec A64X_PATH [host-program]   (host-program: also exec it, for --no-host-exec)
 //@ aarch64-only
 //@ hostile
@@ -32,6 +33,12 @@ static void try_exec(const char *what, const char *path) {
 int main(int argc, char **argv) {
     if (argc < 2)
         return 2;
+    /* Run again by an exec of /proc/self/exe under some spelling: that is the guest's program,
+       as on Linux, not a64x (which would have printed its version). */
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("exec through a /proc/self/exe spelling: contained (the guest's own program ran)\n");
+        return 0;
+    }
     try_exec("exec of the a64x binary by its path", argv[1]);
     try_exec("exec through //proc/self/../self/exe", "//proc/self/../self/exe");
     try_exec("exec through /proc/self/task/../exe", "/proc/self/task/../exe");
