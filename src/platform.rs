@@ -8,12 +8,14 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::sync::{Mutex, OnceLock};
 
-/// The file of `-D`, if given; else the debug log goes to stderr.
-static LOG_FILE: OnceLock<Mutex<File>> = OnceLock::new();
+/// The file of `-D`, if given, kept from the guest (a descriptor it cannot see, close or write);
+/// else the debug log goes to stderr.
+static LOG_FILE: OnceLock<Mutex<a64x_syscalls::Reserved>> = OnceLock::new();
 
 /// Send the debug log to `file` instead of stderr (once, at startup).
 pub fn set_log_file(file: File) {
-    let _ = LOG_FILE.set(Mutex::new(file));
+    use std::os::fd::IntoRawFd;
+    let _ = LOG_FILE.set(Mutex::new(a64x_syscalls::keep_from_guest(file.into_raw_fd())));
 }
 
 /// The Linux implementation.
@@ -172,7 +174,7 @@ impl Platform for Linux {
     fn log(&self, text: &str) {
         match LOG_FILE.get() {
             Some(f) => {
-                let mut f = f.lock().unwrap_or_else(|e| e.into_inner());
+                let f = f.lock().unwrap_or_else(|e| e.into_inner());
                 let _ = f.write_all(text.as_bytes());
             }
             None => {

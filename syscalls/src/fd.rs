@@ -57,6 +57,23 @@ impl Reserved {
     pub fn fd(self) -> i32 {
         RESERVED.lock().map(|r| r[self.0]).unwrap_or(-1)
     }
+
+    /// Writes all of `bytes` to it (a file the VM writes, such as its log).
+    pub fn write_all(self, mut bytes: &[u8]) -> std::io::Result<()> {
+        while !bytes.is_empty() {
+            // SAFETY: writing from a live slice of its length.
+            let n = unsafe { libc::write(self.fd(), bytes.as_ptr().cast(), bytes.len()) };
+            if n < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            bytes = &bytes[n as usize..];
+        }
+        Ok(())
+    }
 }
 
 /// Where VM descriptors go: high, out of the way of shells that `exec 3>&1` (debconf's

@@ -130,7 +130,7 @@ mod uaccess;
 #[cfg(test)]
 mod tests;
 
-pub use fd::is_reserved as is_vm_descriptor;
+pub use fd::{is_reserved as is_vm_descriptor, reserve as keep_from_guest, Reserved};
 pub use signal::{GuestSigaction, GuestStack};
 pub use table::{syscall_name, ArgKind, Kind, SyscallDef, VmCall};
 pub use uaccess::{copy_from_guest, copy_to_guest, read_struct, write_bytes};
