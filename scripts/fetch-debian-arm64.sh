@@ -48,6 +48,11 @@ packages=(
     bash dash                                             # dash: /bin/sh; libtinfo6 above
     make                                                  # GNU make -j (pselect with a signal mask)
     guile-3.0 guile-3.0-libs libgc1 libunistring2         # Guile 3 and its lightening JIT
+    gcc-12 cpp-12 gcc-12-base libgcc-12-dev libstdc++6    # a C toolchain: the driver, cc1, collect2,
+    libisl23 libmpc3 libmpfr6 libzstd1                    #   crtbegin/libgcc.a and cc1's libraries,
+    binutils binutils-aarch64-linux-gnu binutils-common   #   as and ld,
+    libbinutils libctf0 libctf-nobfd0 libgprofng0 libjansson4
+    libc6-dev linux-libc-dev libcrypt-dev                 #   glibc's headers, crt1.o, libc.so
     perl-base perl libperl5.36 perl-modules-5.36:all libcrypt1 libdb5.3 libgdbm6 libgdbm-compat4
     python3.11 libpython3.11-stdlib libffi8 libncursesw6 libuuid1 media-types:all
     libpython3.11-testsuite:all                           # python's own test suite (Lib/test)

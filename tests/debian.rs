@@ -107,6 +107,27 @@ fn make_inputs(work: &Path) {
         targets.join(" ")
     );
     write("Makefile.jobs", makefile.as_bytes());
+    // A small C project for gcc-12 and make -j2 inside the guest (cc1, as, collect2 and ld are
+    // all AArch64 programs the build execs): objects built in parallel, linked, then run.
+    std::fs::create_dir_all(work.join("cc")).expect("create cc/");
+    write("cc/common.h", b"int f1(int), f2(int), f3(int), f4(int);\n");
+    for i in 1..=4 {
+        let src = format!(
+            "#include <stdio.h>\n#include <string.h>\n#include \"common.h\"\n\
+             int f{i}(int n) {{ char b[64]; snprintf(b, sizeof b, \"%d-%x\", n * {i}, n); return (int)strlen(b) + n; }}\n"
+        );
+        write(&format!("cc/m{i}.c"), src.as_bytes());
+    }
+    write(
+        "cc/main.c",
+        b"#include <stdio.h>\n#include \"common.h\"\nint main(void) { long s = 0; for (int i = 0; i < 1000; i++) \
+          s += f1(i) * f2(i) - f3(i) + f4(i); printf(\"sum %ld\\n\", s); return 0; }\n",
+    );
+    write(
+        "cc/Makefile",
+        b"CC = gcc-12\nOBJS = main.o m1.o m2.o m3.o m4.o\nrun: prog\n\t./prog\nprog: $(OBJS)\n\t$(CC) -o $@ $(OBJS)\n\
+          %.o: %.c common.h\n\t$(CC) -O2 -Wall -c $< -o $@\n",
+    );
     // The smallest PNG header `file` recognises: signature, IHDR of a 1x1 RGBA image.
     write(
         "img.png",

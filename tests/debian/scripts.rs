@@ -1,5 +1,6 @@
 //! bash, perl and python3.11 (with its whole standard library) running scripts that fork, exec,
-//! pipe, use threads and signals, GNU make -j running shell jobs, and GNU Guile's JIT: a64x against qemu-aarch64, both in the binfmt_misc namespace
+//! pipe, use threads and signals, GNU make -j running shell jobs, gcc-12 and make -j2 building a
+//! C program, and GNU Guile's JIT: a64x against qemu-aarch64, both in the binfmt_misc namespace
 //! (see `binfmt_namespace`), since the scripts start AArch64 programs (`$BASH -c`,
 //! `sys.executable`).
 
@@ -225,6 +226,13 @@ fn shells_and_interpreters_match_qemu() {
         )),
         with_binfmt(case("python3-stdlib", "usr/bin/python3.11", &["-c", PYTHON])),
         with_binfmt(case("make-j4", "usr/bin/make", &["-j4", "-f", "Makefile.jobs"])),
+        // gcc-12 (its driver, cc1, as, collect2, ld) building five objects two at a time, then
+        // the program run: `-B` rebuilds everything for each runner.
+        with_binfmt(case(
+            "gcc-make-j2",
+            "usr/bin/make",
+            &["-s", "-B", "-j2", "-C", "cc", "run"],
+        )),
         with_env(
             case("guile", "usr/bin/guile-3.0", &["-c", GUILE]),
             "GUILE_AUTO_COMPILE=0",
@@ -238,4 +246,13 @@ fn shells_and_interpreters_match_qemu() {
         ),
     ];
     compare_all("shells and interpreters", &cases);
+    // The build really ran (a failing gcc would fail alike under both): a64x's run, the last,
+    // left an AArch64 executable.
+    if super::selected("gcc-make-j2") {
+        let prog = std::fs::read(env().work.join("cc/prog")).unwrap_or_default();
+        assert!(
+            prog.starts_with(b"\x7fELF") && prog.get(18..20) == Some(&183u16.to_le_bytes()[..]),
+            "gcc-make-j2 built no AArch64 program"
+        );
+    }
 }
