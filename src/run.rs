@@ -5,7 +5,7 @@
 use crate::memory::AddressSpace;
 use crate::signal::Signals;
 use a64x_syscalls::{Args, GuestMemory, Kind, NewThread, SyscallContext, SyscallOutcome, Syscalls};
-use a64x_translator::a64::{decode, Inst};
+use a64x_translator::a64::{decode, Inst, MemInst};
 use a64x_translator::cache::{CodeCache, TranslateError};
 use a64x_translator::cpu::{CpuState, ExitReason};
 use a64x_translator::ir::interp::Outcome;
@@ -346,7 +346,12 @@ impl Vm {
             let rmw = fetch(pc).is_some_and(|w| {
                 matches!(
                     decode(w),
-                    Inst::StoreExclusive { .. } | Inst::AtomicRmw { .. } | Inst::Cas { .. } | Inst::Casp { .. }
+                    Inst::Mem(
+                        MemInst::StoreExclusive { .. }
+                            | MemInst::AtomicRmw { .. }
+                            | MemInst::Cas { .. }
+                            | MemInst::Casp { .. }
+                    )
                 )
             });
             if self.check && !rmw {

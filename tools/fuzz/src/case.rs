@@ -8,6 +8,7 @@ use crate::asm::{self, INDEX_REG, SCRATCH_MID, SCRATCH_REG, SCRATCH_SIZE};
 use a64x_translator::a64::gen::Gen;
 use a64x_translator::a64::{decode, decode_row, Extend, Inst, LdStKind, Reg, Row, SysOp, SysReg};
 use a64x_translator::a64::{AddrMode, BrOp, Rt};
+use a64x_translator::a64::{BranchInst, MemInst, SimdInst, SysInst};
 
 /// One generated test: initial state and instruction sequence.
 #[derive(Debug, Clone)]
@@ -63,12 +64,15 @@ impl Case {
     /// that loaded its register, an SVC on the `movz x8` that chose the system call. The
     /// generator always emits the two together (see [`Generator::case`]).
     pub fn needs_setup(&self, i: usize) -> bool {
-        matches!(decode(self.insns[i].0), Inst::BranchReg { .. } | Inst::Svc { .. })
+        matches!(
+            decode(self.insns[i].0),
+            Inst::Branch(BranchInst::BranchReg { .. } | BranchInst::Svc { .. })
+        )
     }
 
     /// Whether instruction `i` ends the program when reached (BRK: SIGTRAP on both sides).
     pub fn stops(&self, i: usize) -> bool {
-        matches!(decode(self.insns[i].0), Inst::Brk { .. })
+        matches!(decode(self.insns[i].0), Inst::Branch(BranchInst::Brk { .. }))
     }
 
     /// Replaces instruction `i` by a NOP, and the instruction it sets up with it: a BR or SVC
@@ -125,25 +129,29 @@ pub fn kind_of(row: &'static Row) -> Option<Kind> {
     for _ in 0..64 {
         let Some(w) = g.random_word_in(row) else { continue };
         return match decode(w) {
-            Inst::LdSt { .. }
-            | Inst::LdStPair { .. }
-            | Inst::LoadExclusive { .. }
-            | Inst::StoreExclusive { .. }
-            | Inst::LoadAcquire { .. }
-            | Inst::StoreRelease { .. }
-            | Inst::Cas { .. }
-            | Inst::Casp { .. }
-            | Inst::AtomicRmw { .. }
-            | Inst::Ld1St1Multi { .. }
-            | Inst::LdStStruct { .. }
-            | Inst::LdStSingle { .. } => Some(Kind::Memory),
-            Inst::B { .. } | Inst::BCond { .. } | Inst::Cbz { .. } | Inst::Tbz { .. } => Some(Kind::Branch),
-            Inst::LdLiteral { .. } => Some(Kind::Literal),
-            Inst::Mrs { .. } | Inst::Msr { .. } => Some(Kind::SysReg),
-            Inst::Sys { .. } => Some(Kind::SysOp),
-            Inst::BranchReg { .. } => Some(Kind::BranchReg),
-            Inst::Svc { .. } => Some(Kind::Svc),
-            Inst::Brk { .. } => Some(Kind::Brk),
+            Inst::Mem(
+                MemInst::LdSt { .. }
+                | MemInst::LdStPair { .. }
+                | MemInst::LoadExclusive { .. }
+                | MemInst::StoreExclusive { .. }
+                | MemInst::LoadAcquire { .. }
+                | MemInst::StoreRelease { .. }
+                | MemInst::Cas { .. }
+                | MemInst::Casp { .. }
+                | MemInst::AtomicRmw { .. },
+            )
+            | Inst::Simd(SimdInst::Ld1St1Multi { .. } | SimdInst::LdStStruct { .. } | SimdInst::LdStSingle { .. }) => {
+                Some(Kind::Memory)
+            }
+            Inst::Branch(
+                BranchInst::B { .. } | BranchInst::BCond { .. } | BranchInst::Cbz { .. } | BranchInst::Tbz { .. },
+            ) => Some(Kind::Branch),
+            Inst::Mem(MemInst::LdLiteral { .. }) => Some(Kind::Literal),
+            Inst::System(SysInst::Mrs { .. } | SysInst::Msr { .. }) => Some(Kind::SysReg),
+            Inst::System(SysInst::Sys { .. }) => Some(Kind::SysOp),
+            Inst::Branch(BranchInst::BranchReg { .. }) => Some(Kind::BranchReg),
+            Inst::Branch(BranchInst::Svc { .. }) => Some(Kind::Svc),
+            Inst::Branch(BranchInst::Brk { .. }) => Some(Kind::Brk),
             _ => None,
         };
     }
@@ -216,7 +224,7 @@ impl MemState {
         let aligned = |n: i64| self.off.rem_euclid(n) == 0 && inside(self.off, n);
         let base = Reg::X(SCRATCH_REG as u8);
         let (start, len, wb) = match *inst {
-            Inst::LdSt { kind, rt, rn, addr } => {
+            Inst::Mem(MemInst::LdSt { kind, rt, rn, addr }) => {
                 if rn != base || rt_reserved(rt) {
                     return None;
                 }
@@ -240,14 +248,14 @@ impl MemState {
                     }
                 }
             }
-            Inst::LdStPair {
+            Inst::Mem(MemInst::LdStPair {
                 load,
                 kind,
                 rt,
                 rt2,
                 rn,
                 addr,
-            } => {
+            }) => {
                 if rn != base || rt_reserved(rt) || rt_reserved(rt2) || (load && rt == rt2) {
                     return None;
                 }
@@ -259,21 +267,21 @@ impl MemState {
                     AddrMode::RegOffset { .. } => return None,
                 }
             }
-            Inst::LoadExclusive {
+            Inst::Mem(MemInst::LoadExclusive {
                 size,
                 pair,
                 rt,
                 rt2,
                 rn,
                 ..
-            } => {
+            }) => {
                 let n = size.bytes() as i64 * if pair { 2 } else { 1 };
                 if rn != base || is_reserved(rt) || (pair && (is_reserved(rt2) || rt == rt2)) || !aligned(n) {
                     return None;
                 }
                 (self.off, n, 0)
             }
-            Inst::StoreExclusive {
+            Inst::Mem(MemInst::StoreExclusive {
                 size,
                 pair,
                 rs,
@@ -281,7 +289,7 @@ impl MemState {
                 rt2,
                 rn,
                 ..
-            } => {
+            }) => {
                 let n = size.bytes() as i64 * if pair { 2 } else { 1 };
                 let clash = rs == rt || (pair && rs == rt2);
                 if rn != base || is_reserved(rs) || is_reserved(rt) || clash || !aligned(n) {
@@ -289,7 +297,7 @@ impl MemState {
                 }
                 (self.off, n, 0)
             }
-            Inst::StoreRelease { size, rt, rn, offset } if offset != 0 => {
+            Inst::Mem(MemInst::StoreRelease { size, rt, rn, offset }) if offset != 0 => {
                 let n = size.bytes() as i64;
                 let at = self.off + offset;
                 if rn != base || is_reserved(rt) || at.rem_euclid(n) != 0 || !inside(at, n) {
@@ -297,21 +305,21 @@ impl MemState {
                 }
                 (at, n, 0)
             }
-            Inst::LoadAcquire { size, rt, rn } | Inst::StoreRelease { size, rt, rn, .. } => {
+            Inst::Mem(MemInst::LoadAcquire { size, rt, rn } | MemInst::StoreRelease { size, rt, rn, .. }) => {
                 let n = size.bytes() as i64;
                 if rn != base || is_reserved(rt) || !aligned(n) {
                     return None;
                 }
                 (self.off, n, 0)
             }
-            Inst::Cas { size, rs, rt, rn } | Inst::AtomicRmw { size, rs, rt, rn, .. } => {
+            Inst::Mem(MemInst::Cas { size, rs, rt, rn } | MemInst::AtomicRmw { size, rs, rt, rn, .. }) => {
                 let n = size.bytes() as i64;
                 if rn != base || is_reserved(rs) || is_reserved(rt) || !aligned(n) {
                     return None;
                 }
                 (self.off, n, 0)
             }
-            Inst::Casp { size, rs, rt, rn } => {
+            Inst::Mem(MemInst::Casp { size, rs, rt, rn }) => {
                 let n = 2 * size.bytes() as i64;
                 let r = [SCRATCH_REG as u8, INDEX_REG as u8];
                 let bad = |p: u8| r.contains(&p) || r.contains(&(p + 1));
@@ -320,36 +328,38 @@ impl MemState {
                 }
                 (self.off, n, 0)
             }
-            Inst::Ld1St1Multi {
-                arr,
-                count,
-                rn,
-                post,
-                post_imm,
-                ..
-            }
-            | Inst::LdStStruct {
-                arr,
-                count,
-                rn,
-                post,
-                post_imm,
-                ..
-            } => {
+            Inst::Simd(
+                SimdInst::Ld1St1Multi {
+                    arr,
+                    count,
+                    rn,
+                    post,
+                    post_imm,
+                    ..
+                }
+                | SimdInst::LdStStruct {
+                    arr,
+                    count,
+                    rn,
+                    post,
+                    post_imm,
+                    ..
+                },
+            ) => {
                 let n = count as i64 * if arr.q { 16 } else { 8 };
                 if rn != base {
                     return None;
                 }
                 (self.off, n, self.post(n, post, post_imm)?)
             }
-            Inst::LdStSingle {
+            Inst::Simd(SimdInst::LdStSingle {
                 count,
                 esize,
                 rn,
                 post,
                 post_imm,
                 ..
-            } => {
+            }) => {
                 let n = (count as i64) << esize;
                 if rn != base {
                     return None;
@@ -495,7 +505,7 @@ impl Generator {
         let g = &mut self.gen;
         let w = g.random_word_in(row)?;
         match (kind, decode(w)) {
-            (Kind::BranchReg, Inst::BranchReg { op, .. }) => {
+            (Kind::BranchReg, Inst::Branch(BranchInst::BranchReg { op, .. })) => {
                 // Plain RET (x30) half the time; otherwise any register generated code may write.
                 let rn = if op == BrOp::Ret && g.chance(1, 2) {
                     30
@@ -515,7 +525,7 @@ impl Generator {
                 mem.skip_lo = mem.skip_lo.min(left - 1 - k);
                 Some([adr, set_bits(w, 9, 5, rn)])
             }
-            (Kind::Svc, Inst::Svc { .. }) => {
+            (Kind::Svc, Inst::Branch(BranchInst::Svc { .. })) => {
                 // The SVC's immediate is left random: Linux ignores it.
                 let nr = *g.pick(&SYSCALLS);
                 Some([0xd280_0000 | (nr << 5) | 8, w])
@@ -541,9 +551,9 @@ impl Generator {
                 }
                 if matches!(
                     decode(w),
-                    Inst::Ld1St1Multi { post: Some(_), .. }
-                        | Inst::LdStStruct { post: Some(_), .. }
-                        | Inst::LdStSingle { post: Some(_), .. }
+                    Inst::Simd(
+                        SimdInst::Ld1St1Multi { post: Some(_), .. } | SimdInst::LdStStruct { post: Some(_), .. }
+                    ) | Inst::Simd(SimdInst::LdStSingle { post: Some(_), .. })
                 ) {
                     w = set_bits(w, 20, 16, INDEX_REG);
                 }
@@ -552,9 +562,9 @@ impl Generator {
                 let k = g.range(1, left as u64) as u32;
                 branch_k = Some(k as usize);
                 w = match decode(w) {
-                    Inst::B { .. } => set_bits(w, 25, 0, k),
-                    Inst::BCond { .. } | Inst::Cbz { .. } => set_bits(w, 23, 5, k),
-                    Inst::Tbz { .. } => set_bits(w, 18, 5, k),
+                    Inst::Branch(BranchInst::B { .. }) => set_bits(w, 25, 0, k),
+                    Inst::Branch(BranchInst::BCond { .. } | BranchInst::Cbz { .. }) => set_bits(w, 23, 5, k),
+                    Inst::Branch(BranchInst::Tbz { .. }) => set_bits(w, 18, 5, k),
                     _ => return None,
                 };
             }
@@ -588,7 +598,7 @@ impl Generator {
             }
             Kind::SysReg => {
                 let reg = match inst {
-                    Inst::Mrs { reg, .. } | Inst::Msr { reg, .. } => reg,
+                    Inst::System(SysInst::Mrs { reg, .. } | SysInst::Msr { reg, .. }) => reg,
                     _ => return None,
                 };
                 if !matches!(reg, SysReg::Nzcv | SysReg::Fpcr | SysReg::Fpsr | SysReg::TpidrEl0) {
@@ -596,7 +606,7 @@ impl Generator {
                 }
             }
             // DC ZVA's block size is the implementation's (DCZID_EL0): not comparable.
-            Kind::SysOp => return (!matches!(inst, Inst::Sys { op: SysOp::DcZva, .. })).then_some(w),
+            Kind::SysOp => return (!matches!(inst, Inst::System(SysInst::Sys { op: SysOp::DcZva, .. }))).then_some(w),
             _ => {}
         }
         if writes_reserved_free(w, &inst) {
@@ -720,15 +730,15 @@ fn fp_corner32(g: &mut Gen) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use a64x_translator::a64::TABLE;
+    use a64x_translator::a64::{DpInst, TABLE};
 
     /// Where a branch at slot `i` of `case` lands (a slot index; `insns.len()` is the end).
     fn target(case: &Case, i: usize) -> Option<usize> {
         let off = match decode(case.insns[i].0) {
-            Inst::B { offset, .. } | Inst::BCond { offset, .. } => offset,
-            Inst::Cbz { offset, .. } | Inst::Tbz { offset, .. } => offset,
-            Inst::BranchReg { .. } => match decode(case.insns[i - 1].0) {
-                Inst::Adr { offset, .. } => offset - 4,
+            Inst::Branch(BranchInst::B { offset, .. } | BranchInst::BCond { offset, .. }) => offset,
+            Inst::Branch(BranchInst::Cbz { offset, .. } | BranchInst::Tbz { offset, .. }) => offset,
+            Inst::Branch(BranchInst::BranchReg { .. }) => match decode(case.insns[i - 1].0) {
+                Inst::Dp(DpInst::Adr { offset, .. }) => offset - 4,
                 other => panic!("branch register without its ADR: {other:?}"),
             },
             _ => return None,
@@ -750,8 +760,13 @@ mod tests {
                 if c.needs_setup(i) {
                     assert!(i > 0, "{:08x?}", c.words());
                     match (decode(c.insns[i - 1].0), decode(c.insns[i].0)) {
-                        (Inst::Adr { rd, page: false, .. }, Inst::BranchReg { rn, .. }) => assert_eq!(rd, rn),
-                        (Inst::MoveWide { .. }, Inst::Svc { .. }) => assert_eq!(c.insns[i - 1].0 & 31, 8),
+                        (
+                            Inst::Dp(DpInst::Adr { rd, page: false, .. }),
+                            Inst::Branch(BranchInst::BranchReg { rn, .. }),
+                        ) => assert_eq!(rd, rn),
+                        (Inst::Dp(DpInst::MoveWide { .. }), Inst::Branch(BranchInst::Svc { .. })) => {
+                            assert_eq!(c.insns[i - 1].0 & 31, 8)
+                        }
                         other => panic!("bad pair {other:?}"),
                     }
                 }

@@ -4,36 +4,36 @@ use super::fields::*;
 use super::inst::*;
 
 pub(super) fn b(w: u32) -> Inst {
-    Inst::B {
+    Inst::Branch(BranchInst::B {
         link: bit(w, 31),
         offset: sext(bits(w, 25, 0), 26) << 2,
-    }
+    })
 }
 
 pub(super) fn b_cond(w: u32) -> Inst {
-    Inst::BCond {
+    Inst::Branch(BranchInst::BCond {
         cond: Cond::from_bits(bits(w, 3, 0)),
         offset: sext(bits(w, 23, 5), 19) << 2,
-    }
+    })
 }
 
 pub(super) fn cbz(w: u32) -> Inst {
-    Inst::Cbz {
+    Inst::Branch(BranchInst::Cbz {
         nonzero: bit(w, 24),
         w: width(w),
         rt: rzr(w, 0),
         offset: sext(bits(w, 23, 5), 19) << 2,
-    }
+    })
 }
 
 pub(super) fn tbz(w: u32) -> Inst {
     let bitno = (bits(w, 31, 31) << 5) | bits(w, 23, 19);
-    Inst::Tbz {
+    Inst::Branch(BranchInst::Tbz {
         nonzero: bit(w, 24),
         rt: rzr(w, 0),
         bit: bitno as u8,
         offset: sext(bits(w, 18, 5), 14) << 2,
-    }
+    })
 }
 
 pub(super) fn branch_reg(w: u32) -> Inst {
@@ -43,34 +43,34 @@ pub(super) fn branch_reg(w: u32) -> Inst {
         2 => BrOp::Ret,
         _ => return Inst::Undefined,
     };
-    Inst::BranchReg { op, rn: rzr(w, 5) }
+    Inst::Branch(BranchInst::BranchReg { op, rn: rzr(w, 5) })
 }
 
 pub(super) fn svc(w: u32) -> Inst {
-    Inst::Svc {
+    Inst::Branch(BranchInst::Svc {
         imm: bits(w, 20, 5) as u16,
-    }
+    })
 }
 
 pub(super) fn brk(w: u32) -> Inst {
-    Inst::Brk {
+    Inst::Branch(BranchInst::Brk {
         imm: bits(w, 20, 5) as u16,
-    }
+    })
 }
 
 pub(super) fn hint(_w: u32) -> Inst {
-    Inst::Hint
+    Inst::System(SysInst::Hint)
 }
 
 pub(super) fn barrier(w: u32) -> Inst {
     let crm = bits(w, 11, 8) as u8;
     match bits(w, 7, 5) {
-        2 => Inst::Barrier(Barrier::Clrex),
-        4 => Inst::Barrier(Barrier::Dsb(crm)),
-        5 => Inst::Barrier(Barrier::Dmb(crm)),
-        6 => Inst::Barrier(Barrier::Isb),
+        2 => Inst::System(SysInst::Barrier(Barrier::Clrex)),
+        4 => Inst::System(SysInst::Barrier(Barrier::Dsb(crm))),
+        5 => Inst::System(SysInst::Barrier(Barrier::Dmb(crm))),
+        6 => Inst::System(SysInst::Barrier(Barrier::Isb)),
         // SB is a speculation barrier: no effect on results. Other CRm values are unallocated.
-        7 if crm == 0 => Inst::Hint,
+        7 if crm == 0 => Inst::System(SysInst::Hint),
         _ => Inst::Undefined,
     }
 }
@@ -102,10 +102,10 @@ pub(super) fn mrs_msr(w: u32) -> Inst {
     };
     let rt = rzr(w, 0);
     if bit(w, 21) {
-        Inst::Mrs { reg, rt }
+        Inst::System(SysInst::Mrs { reg, rt })
     } else {
         match reg {
-            SysReg::Nzcv | SysReg::Fpcr | SysReg::Fpsr | SysReg::TpidrEl0 => Inst::Msr { reg, rt },
+            SysReg::Nzcv | SysReg::Fpcr | SysReg::Fpsr | SysReg::TpidrEl0 => Inst::System(SysInst::Msr { reg, rt }),
             _ => Inst::Undefined,
         }
     }
@@ -121,5 +121,5 @@ pub(super) fn sys(w: u32) -> Inst {
         (3, 7, 5, 1) => SysOp::IcIvau,
         _ => return Inst::Undefined,
     };
-    Inst::Sys { op, rt: rzr(w, 0) }
+    Inst::System(SysInst::Sys { op, rt: rzr(w, 0) })
 }

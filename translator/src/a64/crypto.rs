@@ -73,12 +73,14 @@ mod tests {
 
     #[test]
     fn spot_checks() {
-        let c = |op, d, n, m| Inst::Vec {
-            op: VecKind::Crypto(op),
-            arr: QUAD,
-            rd: VReg(d),
-            rn: VReg(n),
-            rm: VReg(m),
+        let c = |op, d, n, m| {
+            Inst::Simd(SimdInst::Vec {
+                op: VecKind::Crypto(op),
+                arr: QUAD,
+                rd: VReg(d),
+                rn: VReg(n),
+                rm: VReg(m),
+            })
         };
         // aese v1.16b, v2.16b
         assert_eq!(decode(0x4e28_4841), c(CryptoKind::Aese, 1, 2, 2));

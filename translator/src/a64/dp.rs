@@ -6,14 +6,14 @@ use super::inst::*;
 pub(super) fn add_sub_imm(w: u32) -> Inst {
     let setflags = bit(w, 29);
     let shift = if bit(w, 22) { 12 } else { 0 };
-    Inst::AddSubImm {
+    Inst::Dp(DpInst::AddSubImm {
         sub: bit(w, 30),
         setflags,
         w: width(w),
         rd: if setflags { rzr(w, 0) } else { rsp(w, 0) },
         rn: rsp(w, 5),
         imm: (bits(w, 21, 10) as u64) << shift,
-    }
+    })
 }
 
 fn logic_op(opc: u32) -> LogicOp {
@@ -30,13 +30,13 @@ pub(super) fn logical_imm(w: u32) -> Inst {
         return Inst::Undefined;
     };
     let op = logic_op(bits(w, 30, 29));
-    Inst::LogicalImm {
+    Inst::Dp(DpInst::LogicalImm {
         op,
         w: wd,
         rd: if op == LogicOp::Ands { rzr(w, 0) } else { rsp(w, 0) },
         rn: rzr(w, 5),
         imm,
-    }
+    })
 }
 
 pub(super) fn move_wide(w: u32) -> Inst {
@@ -51,24 +51,24 @@ pub(super) fn move_wide(w: u32) -> Inst {
     if wd == Width::W32 && hw >= 2 {
         return Inst::Undefined;
     }
-    Inst::MoveWide {
+    Inst::Dp(DpInst::MoveWide {
         op,
         w: wd,
         rd: rzr(w, 0),
         imm16: bits(w, 20, 5) as u16,
         shift: (hw * 16) as u8,
-    }
+    })
 }
 
 pub(super) fn adr(w: u32) -> Inst {
     let imm = (bits(w, 23, 5) << 2) | bits(w, 30, 29);
     let page = bit(w, 31);
     let offset = sext(imm, 21);
-    Inst::Adr {
+    Inst::Dp(DpInst::Adr {
         rd: rzr(w, 0),
         page,
         offset: if page { offset << 12 } else { offset },
-    }
+    })
 }
 
 pub(super) fn bitfield(w: u32) -> Inst {
@@ -83,14 +83,14 @@ pub(super) fn bitfield(w: u32) -> Inst {
     if bit(w, 22) != (wd == Width::W64) || (wd == Width::W32 && (immr >= 32 || imms >= 32)) {
         return Inst::Undefined;
     }
-    Inst::Bitfield {
+    Inst::Dp(DpInst::Bitfield {
         op,
         w: wd,
         rd: rzr(w, 0),
         rn: rzr(w, 5),
         immr: immr as u8,
         imms: imms as u8,
-    }
+    })
 }
 
 pub(super) fn extr(w: u32) -> Inst {
@@ -99,13 +99,13 @@ pub(super) fn extr(w: u32) -> Inst {
     if bits(w, 30, 29) != 0 || bit(w, 21) || bit(w, 22) != (wd == Width::W64) || (wd == Width::W32 && lsb >= 32) {
         return Inst::Undefined;
     }
-    Inst::Extr {
+    Inst::Dp(DpInst::Extr {
         w: wd,
         rd: rzr(w, 0),
         rn: rzr(w, 5),
         rm: rzr(w, 16),
         lsb: lsb as u8,
-    }
+    })
 }
 
 pub(super) fn logical_shifted(w: u32) -> Inst {
@@ -114,7 +114,7 @@ pub(super) fn logical_shifted(w: u32) -> Inst {
     if wd == Width::W32 && amount >= 32 {
         return Inst::Undefined;
     }
-    Inst::LogicalShifted {
+    Inst::Dp(DpInst::LogicalShifted {
         op: logic_op(bits(w, 30, 29)),
         invert: bit(w, 21),
         w: wd,
@@ -123,7 +123,7 @@ pub(super) fn logical_shifted(w: u32) -> Inst {
         rm: rzr(w, 16),
         shift: shift_type(bits(w, 23, 22)),
         amount: amount as u8,
-    }
+    })
 }
 
 pub(super) fn add_sub_shifted(w: u32) -> Inst {
@@ -133,7 +133,7 @@ pub(super) fn add_sub_shifted(w: u32) -> Inst {
     if shift == 3 || (wd == Width::W32 && amount >= 32) {
         return Inst::Undefined;
     }
-    Inst::AddSubShifted {
+    Inst::Dp(DpInst::AddSubShifted {
         sub: bit(w, 30),
         setflags: bit(w, 29),
         w: wd,
@@ -142,7 +142,7 @@ pub(super) fn add_sub_shifted(w: u32) -> Inst {
         rm: rzr(w, 16),
         shift: shift_type(shift),
         amount: amount as u8,
-    }
+    })
 }
 
 pub(super) fn add_sub_extended(w: u32) -> Inst {
@@ -151,7 +151,7 @@ pub(super) fn add_sub_extended(w: u32) -> Inst {
         return Inst::Undefined;
     }
     let setflags = bit(w, 29);
-    Inst::AddSubExtended {
+    Inst::Dp(DpInst::AddSubExtended {
         sub: bit(w, 30),
         setflags,
         w: width(w),
@@ -160,18 +160,18 @@ pub(super) fn add_sub_extended(w: u32) -> Inst {
         rm: rzr(w, 16),
         extend: extend_type(bits(w, 15, 13)),
         amount: amount as u8,
-    }
+    })
 }
 
 pub(super) fn add_sub_carry(w: u32) -> Inst {
-    Inst::AddSubCarry {
+    Inst::Dp(DpInst::AddSubCarry {
         sub: bit(w, 30),
         setflags: bit(w, 29),
         w: width(w),
         rd: rzr(w, 0),
         rn: rzr(w, 5),
         rm: rzr(w, 16),
-    }
+    })
 }
 
 pub(super) fn cond_compare(w: u32) -> Inst {
@@ -183,14 +183,14 @@ pub(super) fn cond_compare(w: u32) -> Inst {
     } else {
         CcmpOperand::Reg(rzr(w, 16))
     };
-    Inst::CondCompare {
+    Inst::Dp(DpInst::CondCompare {
         negate: !bit(w, 30),
         w: width(w),
         cond: Cond::from_bits(bits(w, 15, 12)),
         rn: rzr(w, 5),
         operand,
         nzcv: bits(w, 3, 0) as u8,
-    }
+    })
 }
 
 pub(super) fn cond_select(w: u32) -> Inst {
@@ -203,14 +203,14 @@ pub(super) fn cond_select(w: u32) -> Inst {
         (true, false) => CselOp::Csinv,
         (true, true) => CselOp::Csneg,
     };
-    Inst::CondSelect {
+    Inst::Dp(DpInst::CondSelect {
         op,
         w: width(w),
         cond: Cond::from_bits(bits(w, 15, 12)),
         rd: rzr(w, 0),
         rn: rzr(w, 5),
         rm: rzr(w, 16),
-    }
+    })
 }
 
 pub(super) fn dp1(w: u32) -> Inst {
@@ -225,12 +225,12 @@ pub(super) fn dp1(w: u32) -> Inst {
         (5, _) => Dp1Op::Cls,
         _ => return Inst::Undefined,
     };
-    Inst::Dp1 {
+    Inst::Dp(DpInst::Dp1 {
         op,
         w: wd,
         rd: rzr(w, 0),
         rn: rzr(w, 5),
-    }
+    })
 }
 
 pub(super) fn dp2(w: u32) -> Inst {
@@ -240,13 +240,13 @@ pub(super) fn dp2(w: u32) -> Inst {
         if bit(w, 31) != (sz == 3) {
             return Inst::Undefined;
         }
-        return Inst::Crc32 {
+        return Inst::Dp(DpInst::Crc32 {
             castagnoli: bit(w, 12),
             size: MemSize::from_log2(sz),
             rd: rzr(w, 0),
             rn: rzr(w, 5),
             rm: rzr(w, 16),
-        };
+        });
     }
     let op = match bits(w, 15, 10) {
         2 => Dp2Op::Udiv,
@@ -257,13 +257,13 @@ pub(super) fn dp2(w: u32) -> Inst {
         11 => Dp2Op::Rorv,
         _ => return Inst::Undefined,
     };
-    Inst::Dp2 {
+    Inst::Dp(DpInst::Dp2 {
         op,
         w: width(w),
         rd: rzr(w, 0),
         rn: rzr(w, 5),
         rm: rzr(w, 16),
-    }
+    })
 }
 
 pub(super) fn dp3(w: u32) -> Inst {
@@ -282,39 +282,39 @@ pub(super) fn dp3(w: u32) -> Inst {
     if bits(w, 30, 29) != 0 || (wd == Width::W32 && !matches!(op, Dp3Op::Madd | Dp3Op::Msub)) {
         return Inst::Undefined;
     }
-    Inst::Dp3 {
+    Inst::Dp(DpInst::Dp3 {
         op,
         w: wd,
         rd: rzr(w, 0),
         rn: rzr(w, 5),
         rm: rzr(w, 16),
         ra: rzr(w, 10),
-    }
+    })
 }
 
 /// RMIF.
 pub(super) fn rmif(w: u32) -> Inst {
-    Inst::FlagM(FlagMOp::Rmif {
+    Inst::Dp(DpInst::FlagM(FlagMOp::Rmif {
         rn: rzr(w, 5),
         shift: bits(w, 20, 15) as u8,
         mask: bits(w, 3, 0) as u8,
-    })
+    }))
 }
 
 /// SETF8, SETF16.
 pub(super) fn setf(w: u32) -> Inst {
-    Inst::FlagM(FlagMOp::Setf {
+    Inst::Dp(DpInst::FlagM(FlagMOp::Setf {
         sixteen: bit(w, 14),
         rn: rzr(w, 5),
-    })
+    }))
 }
 
 /// CFINV, XAFLAG, AXFLAG (MSR immediate forms with Rt = 31).
 pub(super) fn flagm_pstate(w: u32) -> Inst {
     match bits(w, 7, 5) {
-        0 => Inst::FlagM(FlagMOp::Cfinv),
-        1 => Inst::FlagM(FlagMOp::Xaflag),
-        2 => Inst::FlagM(FlagMOp::Axflag),
+        0 => Inst::Dp(DpInst::FlagM(FlagMOp::Cfinv)),
+        1 => Inst::Dp(DpInst::FlagM(FlagMOp::Xaflag)),
+        2 => Inst::Dp(DpInst::FlagM(FlagMOp::Axflag)),
         _ => Inst::Undefined,
     }
 }

@@ -480,7 +480,7 @@ fn scalar_int_misc(w: u32) -> Inst {
     // The vector decoder reads the same fields (Q aside); keep the D-element ops the scalar
     // form has.
     match super::simd::two_misc(w | (1 << 30)) {
-        Inst::Vec { op, arr, rd, rn, rm } if arr.esize == 3 && matches!(op, CmpZero(_) | Abs | Neg) => {
+        Inst::Simd(SimdInst::Vec { op, arr, rd, rn, rm }) if arr.esize == 3 && matches!(op, CmpZero(_) | Abs | Neg) => {
             vec(op, Arrangement { esize: 3, q: false }, rd, rn, rm)
         }
         _ => Inst::Undefined,
@@ -562,6 +562,6 @@ mod tests {
             })
         ));
         // fmov d0, x1 still goes to the FMOV row
-        assert!(matches!(decode(0x9e67_0020), Inst::FmovGeneral { .. }));
+        assert!(matches!(decode(0x9e67_0020), Inst::Simd(SimdInst::FmovGeneral { .. })));
     }
 }

@@ -326,10 +326,31 @@ pub enum SysOp {
     IcIvau,
 }
 
-/// A decoded A64 instruction.
+/// A decoded A64 instruction: one variant per group, each group an enum of its own, so the
+/// group's lift matches it exhaustively and the compiler lists what a new instruction must touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inst {
+    /// Data processing on general registers.
+    Dp(DpInst),
+    /// Branches and exception generation.
+    Branch(BranchInst),
+    /// Hints, barriers, system registers and cache maintenance.
+    System(SysInst),
+    /// Loads and stores.
+    Mem(MemInst),
+    /// AdvSIMD.
+    Simd(SimdInst),
+    /// Scalar floating point (a64/fp.rs).
+    Fp(super::fp::FpInst),
+    /// Anything not implemented: SIGILL in the guest.
+    Undefined,
+}
+
+/// Data processing on general registers: arithmetic, logic, moves, bitfields, conditional
+/// selects and compares, CRC32, flag manipulation (lift/dp.rs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
-pub enum Inst {
+pub enum DpInst {
     AddSubImm {
         sub: bool,
         setflags: bool,
@@ -447,6 +468,22 @@ pub enum Inst {
         operand: CcmpOperand,
         nzcv: u8,
     },
+    /// CRC32B/H/W/X and CRC32CB/H/W/X.
+    Crc32 {
+        castagnoli: bool,
+        size: MemSize,
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+    },
+    /// Flag manipulation (FEAT_FlagM, FEAT_FlagM2).
+    FlagM(FlagMOp),
+}
+
+/// Branches and exception generation (lift/branch.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum BranchInst {
     B {
         link: bool,
         offset: i64,
@@ -477,6 +514,12 @@ pub enum Inst {
     Brk {
         imm: u16,
     },
+}
+
+/// Hints, barriers, system registers and cache maintenance (lift/system.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum SysInst {
     /// Hint space (NOP, YIELD, PACIASP, BTI, ...): no effect at EL0 without PAuth/BTI advertised.
     Hint,
     Barrier(Barrier),
@@ -492,6 +535,13 @@ pub enum Inst {
         op: SysOp,
         rt: Reg,
     },
+}
+
+/// Loads and stores of general registers, and of FP/SIMD registers through the same forms;
+/// exclusives, acquire/release, LSE atomics and CAS (lift/ldst.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum MemInst {
     LdSt {
         kind: LdStKind,
         rt: Rt,
@@ -541,6 +591,35 @@ pub enum Inst {
         offset: i64,
     },
     // AdvSIMD subset.
+    /// LSE atomic read-modify-write (LDADD, LDCLR, LDEOR, LDSET, LD[SU]MAX/MIN, SWP): Rt = old.
+    AtomicRmw {
+        op: RmwKind,
+        size: MemSize,
+        rs: Reg,
+        rt: Reg,
+        rn: Reg,
+    },
+    /// CAS: compare Rs with memory, store Rt if equal; Rs = old.
+    Cas {
+        size: MemSize,
+        rs: Reg,
+        rt: Reg,
+        rn: Reg,
+    },
+    /// CASP: the same on register pairs (Rs, Rs+1) and (Rt, Rt+1) of 32 or 64 bits.
+    Casp {
+        size: MemSize,
+        rs: u8,
+        rt: u8,
+        rn: Reg,
+    },
+}
+
+/// AdvSIMD: vector operations, moves between general and vector registers, structure loads and
+/// stores (lift/simd.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum SimdInst {
     /// An AdvSIMD operation on whole V registers: V`rd` = op(V`rn`, V`rm`, the old V`rd`) with
     /// arrangement `arr` (`rm` is `rn` where there is one source).
     Vec {
@@ -551,25 +630,11 @@ pub enum Inst {
         rm: VReg,
     },
     /// DUP (general): replicate a general register into every element.
-    DupGeneral {
-        arr: Arrangement,
-        rd: VReg,
-        rn: Reg,
-    },
+    DupGeneral { arr: Arrangement, rd: VReg, rn: Reg },
     /// DUP (element, scalar): V[rd] = V[rn].elem[index], the rest zeroed.
-    DupScalar {
-        esize: u8,
-        rd: VReg,
-        rn: VReg,
-        index: u8,
-    },
+    DupScalar { esize: u8, rd: VReg, rn: VReg, index: u8 },
     /// INS (general): V[rd].elem[index] = rn.
-    InsGeneral {
-        esize: u8,
-        rd: VReg,
-        index: u8,
-        rn: Reg,
-    },
+    InsGeneral { esize: u8, rd: VReg, index: u8, rn: Reg },
     /// UMOV/SMOV: general = V[rn].elem[index].
     MovToGeneral {
         esize: u8,
@@ -588,11 +653,7 @@ pub enum Inst {
         v: VReg,
     },
     /// FMOV (register) of S or D: copy and zero the rest.
-    FmovReg {
-        size: MemSize,
-        rd: VReg,
-        rn: VReg,
-    },
+    FmovReg { size: MemSize, rd: VReg, rn: VReg },
     /// LD1-LD4/ST1-ST4 (single structure) of one lane of `count` consecutive registers, or
     /// LD1R-LD4R (replicate to all lanes).
     LdStSingle {
@@ -627,42 +688,6 @@ pub enum Inst {
         post: Option<Reg>,
         post_imm: bool,
     },
-    /// Scalar floating point (a64/fp.rs).
-    Fp(super::fp::FpInst),
-    /// CRC32B/H/W/X and CRC32CB/H/W/X.
-    Crc32 {
-        castagnoli: bool,
-        size: MemSize,
-        rd: Reg,
-        rn: Reg,
-        rm: Reg,
-    },
-    /// Flag manipulation (FEAT_FlagM, FEAT_FlagM2).
-    FlagM(FlagMOp),
-    /// LSE atomic read-modify-write (LDADD, LDCLR, LDEOR, LDSET, LD[SU]MAX/MIN, SWP): Rt = old.
-    AtomicRmw {
-        op: RmwKind,
-        size: MemSize,
-        rs: Reg,
-        rt: Reg,
-        rn: Reg,
-    },
-    /// CAS: compare Rs with memory, store Rt if equal; Rs = old.
-    Cas {
-        size: MemSize,
-        rs: Reg,
-        rt: Reg,
-        rn: Reg,
-    },
-    /// CASP: the same on register pairs (Rs, Rs+1) and (Rt, Rt+1) of 32 or 64 bits.
-    Casp {
-        size: MemSize,
-        rs: u8,
-        rt: u8,
-        rn: Reg,
-    },
-    /// Anything not implemented: SIGILL in the guest.
-    Undefined,
 }
 
 /// Flag-manipulation instructions.

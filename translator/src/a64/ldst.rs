@@ -35,12 +35,12 @@ pub(super) fn unsigned_imm(w: u32) -> Inst {
         return Inst::Undefined;
     };
     let offset = (bits(w, 21, 10) as i64) << scale;
-    Inst::LdSt {
+    Inst::Mem(MemInst::LdSt {
         kind,
         rt,
         rn: rsp(w, 5),
         addr: AddrMode::Offset(offset),
-    }
+    })
 }
 
 /// LDUR/STUR, post-index, pre-index (imm9); unprivileged forms behave as plain ones at EL0.
@@ -60,12 +60,12 @@ pub(super) fn imm9(w: u32) -> Inst {
     if matches!(addr, AddrMode::PreIndex(_) | AddrMode::PostIndex(_)) && kind == LdStKind::Prefetch {
         return Inst::Undefined;
     }
-    Inst::LdSt {
+    Inst::Mem(MemInst::LdSt {
         kind,
         rt,
         rn: rsp(w, 5),
         addr,
-    }
+    })
 }
 
 /// LDR/STR (register offset).
@@ -83,12 +83,12 @@ pub(super) fn reg_offset(w: u32) -> Inst {
         extend: extend_type(option),
         shift,
     };
-    Inst::LdSt {
+    Inst::Mem(MemInst::LdSt {
         kind,
         rt,
         rn: rsp(w, 5),
         addr,
-    }
+    })
 }
 
 /// LDR (literal), LDRSW (literal), PRFM (literal).
@@ -105,7 +105,7 @@ pub(super) fn literal(w: u32) -> Inst {
         _ => return Inst::Undefined,
     };
     let rt = if bit(w, 26) { Rt::V(vr(w, 0)) } else { Rt::G(rzr(w, 0)) };
-    Inst::LdLiteral { kind, rt, offset }
+    Inst::Mem(MemInst::LdLiteral { kind, rt, offset })
 }
 
 /// LDP/STP/LDPSW/LDNP/STNP, general and SIMD&FP.
@@ -146,14 +146,14 @@ pub(super) fn pair(w: u32) -> Inst {
     } else {
         (Rt::G(rzr(w, 0)), Rt::G(rzr(w, 10)))
     };
-    Inst::LdStPair {
+    Inst::Mem(MemInst::LdStPair {
         load,
         kind,
         rt,
         rt2,
         rn: rsp(w, 5),
         addr,
-    }
+    })
 }
 
 /// Load/store exclusive and load-acquire/store-release (ordered) forms.
@@ -170,21 +170,21 @@ pub(super) fn exclusive(w: u32) -> Inst {
                     return Inst::Undefined;
                 }
                 let size = if bit(w, 30) { MemSize::B64 } else { MemSize::B32 };
-                return Inst::Casp { size, rs: s, rt: t, rn };
+                return Inst::Mem(MemInst::Casp { size, rs: s, rt: t, rn });
             }
             if l {
                 let order = if o0 { Ordering::Acquire } else { Ordering::Plain };
-                Inst::LoadExclusive {
+                Inst::Mem(MemInst::LoadExclusive {
                     size,
                     pair,
                     rt,
                     rt2,
                     rn,
                     order,
-                }
+                })
             } else {
                 let order = if o0 { Ordering::Release } else { Ordering::Plain };
-                Inst::StoreExclusive {
+                Inst::Mem(MemInst::StoreExclusive {
                     size,
                     pair,
                     rs,
@@ -192,20 +192,20 @@ pub(super) fn exclusive(w: u32) -> Inst {
                     rt2,
                     rn,
                     order,
-                }
+                })
             }
         }
         // LDAR/STLR and the LORegion forms LDLAR/STLLR (ordering at least as strong).
         (true, false) => {
             if l {
-                Inst::LoadAcquire { size, rt, rn }
+                Inst::Mem(MemInst::LoadAcquire { size, rt, rn })
             } else {
-                Inst::StoreRelease {
+                Inst::Mem(MemInst::StoreRelease {
                     size,
                     rt,
                     rn,
                     offset: 0,
-                }
+                })
             }
         }
         // CAS family (LSE): o0 and L give release/acquire, both free on x86 (lock cmpxchg).
@@ -213,7 +213,7 @@ pub(super) fn exclusive(w: u32) -> Inst {
             if bits(w, 14, 10) != 31 {
                 return Inst::Undefined;
             }
-            Inst::Cas { size, rs, rt, rn }
+            Inst::Mem(MemInst::Cas { size, rs, rt, rn })
         }
     }
 }
@@ -227,24 +227,24 @@ pub(super) fn rcpc_unscaled(w: u32) -> Inst {
     let offset = sext(bits(w, 20, 12), 9);
     let kind = match (bits(w, 23, 22), size) {
         (0, _) => {
-            return Inst::StoreRelease {
+            return Inst::Mem(MemInst::StoreRelease {
                 size: m,
                 rt,
                 rn,
                 offset,
-            }
+            })
         }
         (1, _) => LdStKind::Load(m),
         (2, 0..=2) => LdStKind::LoadSigned(m, Width::W64),
         (3, 0 | 1) => LdStKind::LoadSigned(m, Width::W32),
         _ => return Inst::Undefined,
     };
-    Inst::LdSt {
+    Inst::Mem(MemInst::LdSt {
         kind,
         rt: Rt::G(rt),
         rn,
         addr: AddrMode::Offset(offset),
-    }
+    })
 }
 
 /// Atomic memory operations (LSE) and LDAPR.
@@ -266,9 +266,9 @@ pub(super) fn atomic(w: u32) -> Inst {
         (true, 0) => RmwKind::Swp,
         // LDAPR (RCpc): an ordinary load on x86.
         (true, 4) if bit(w, 23) && !bit(w, 22) && bits(w, 20, 16) == 31 => {
-            return Inst::LoadAcquire { size, rt, rn };
+            return Inst::Mem(MemInst::LoadAcquire { size, rt, rn });
         }
         _ => return Inst::Undefined,
     };
-    Inst::AtomicRmw { op, size, rs, rt, rn }
+    Inst::Mem(MemInst::AtomicRmw { op, size, rs, rt, rn })
 }

@@ -298,33 +298,33 @@ pub(super) fn copy(w: u32) -> Inst {
             vr(w, 5),
             vr(w, 5),
         ),
-        1 if esize != 3 || q => Inst::DupGeneral {
+        1 if esize != 3 || q => Inst::Simd(SimdInst::DupGeneral {
             arr: Arrangement { esize: esz, q },
             rd,
             rn: rzr(w, 5),
-        },
-        3 if q => Inst::InsGeneral {
+        }),
+        3 if q => Inst::Simd(SimdInst::InsGeneral {
             esize: esz,
             rd,
             index,
             rn: rzr(w, 5),
-        },
-        5 if esize < 2 || (esize == 2 && q) => Inst::MovToGeneral {
+        }),
+        5 if esize < 2 || (esize == 2 && q) => Inst::Simd(SimdInst::MovToGeneral {
             esize: esz,
             signed: true,
             w: if q { Width::W64 } else { Width::W32 },
             rd: rzr(w, 0),
             rn: vr(w, 5),
             index,
-        },
-        7 if (esize < 3 && !q) || (esize == 3 && q) => Inst::MovToGeneral {
+        }),
+        7 if (esize < 3 && !q) || (esize == 3 && q) => Inst::Simd(SimdInst::MovToGeneral {
             esize: esz,
             signed: false,
             w: if q { Width::W64 } else { Width::W32 },
             rd: rzr(w, 0),
             rn: vr(w, 5),
             index,
-        },
+        }),
         _ => Inst::Undefined,
     }
 }
@@ -404,7 +404,7 @@ pub(super) fn ld1_multi(w: u32) -> Inst {
         if arr.esize == 3 && !arr.q {
             return Inst::Undefined;
         }
-        return Inst::LdStStruct {
+        return Inst::Simd(SimdInst::LdStStruct {
             load: bit(w, 22),
             arr,
             count: interleave,
@@ -412,7 +412,7 @@ pub(super) fn ld1_multi(w: u32) -> Inst {
             rn: rsp(w, 5),
             post,
             post_imm,
-        };
+        });
     }
     let count = match bits(w, 15, 12) {
         0b0111 => 1,
@@ -428,7 +428,7 @@ pub(super) fn ld1_multi(w: u32) -> Inst {
         esize: bits(w, 11, 10) as u8,
         q: bit(w, 30),
     };
-    Inst::Ld1St1Multi {
+    Inst::Simd(SimdInst::Ld1St1Multi {
         load: bit(w, 22),
         arr: a,
         count,
@@ -436,7 +436,7 @@ pub(super) fn ld1_multi(w: u32) -> Inst {
         rn: rsp(w, 5),
         post: post_reg,
         post_imm,
-    }
+    })
 }
 
 /// FMOV (general): between a general register and a SIMD&FP register.
@@ -455,13 +455,13 @@ pub(super) fn fmov_general(w: u32) -> Inst {
         (true, 2, 1) => (MemSize::B64, true),
         _ => return Inst::Undefined,
     };
-    Inst::FmovGeneral {
+    Inst::Simd(SimdInst::FmovGeneral {
         to_vec,
         size,
         top,
         rd_g: rzr(w, if to_vec { 5 } else { 0 }),
         v: vr(w, if to_vec { 0 } else { 5 }),
-    }
+    })
 }
 
 /// FMOV (register), single and double.
@@ -471,11 +471,11 @@ pub(super) fn fmov_reg(w: u32) -> Inst {
         1 => MemSize::B64,
         _ => return Inst::Undefined,
     };
-    Inst::FmovReg {
+    Inst::Simd(SimdInst::FmovReg {
         size,
         rd: vr(w, 0),
         rn: vr(w, 5),
-    }
+    })
 }
 
 /// AdvSIMD three different (long and wide forms).
@@ -547,7 +547,7 @@ pub(super) fn scalar_three_same(w: u32) -> Inst {
     if bits(w, 15, 14) == 0b11 {
         // The same operations as the vector form, on element 0 only.
         return match three_same_fp(w | (1 << 30)) {
-            i @ Inst::Vec { op: VecKind::Fp(f), .. }
+            i @ Inst::Simd(SimdInst::Vec { op: VecKind::Fp(f), .. })
                 if matches!(
                     f.kind,
                     VfpKind::Abd
@@ -573,7 +573,7 @@ pub(super) fn scalar_three_same(w: u32) -> Inst {
     // form has.
     use VecKind::*;
     match three_same(w | (1 << 30)) {
-        Inst::Vec { op, arr, rd, rn, rm }
+        Inst::Simd(SimdInst::Vec { op, arr, rd, rn, rm })
             if arr.esize == 3 && matches!(op, Add | Sub | Cmtst | Cmeq | Cmgt | Cmhi | Cmge | Cmhs | Sshl | Ushl) =>
         {
             vec(op, Arrangement { esize: 3, q: false }, rd, rn, rm)
@@ -713,13 +713,13 @@ pub(super) fn by_element(w: u32) -> Inst {
 /// The scalar form of a vector FP instruction decoded with Q = 1: element 0 only.
 fn scalar_fp(i: Inst) -> Inst {
     match i {
-        Inst::Vec {
+        Inst::Simd(SimdInst::Vec {
             op: VecKind::Fp(f),
             arr,
             rd,
             rn,
             rm,
-        } => {
+        }) => {
             let f = VfpOp { scalar: true, ..f };
             vec(VecKind::Fp(f), Arrangement { q: false, ..arr }, rd, rn, rm)
         }
@@ -732,7 +732,7 @@ fn scalar_fp(i: Inst) -> Inst {
 pub(super) fn scalar_by_element_fp(w: u32) -> Inst {
     // The vector form's fields, Q = 1.
     match by_element((w & !(1 << 28)) | (1 << 30)) {
-        i @ Inst::Vec { op: VecKind::Fp(f), .. }
+        i @ Inst::Simd(SimdInst::Vec { op: VecKind::Fp(f), .. })
             if matches!(
                 f.kind,
                 VfpKind::MulElem | VfpKind::MlaElem | VfpKind::MlsElem | VfpKind::MulxElem
@@ -752,12 +752,12 @@ pub(super) fn scalar_copy(w: u32) -> Inst {
     }
     let esize = imm5.trailing_zeros() as u8;
     let index = (imm5 >> (esize + 1)) as u8;
-    Inst::DupScalar {
+    Inst::Simd(SimdInst::DupScalar {
         esize,
         rd: vr(w, 0),
         rn: vr(w, 5),
         index,
-    }
+    })
 }
 
 /// AdvSIMD scalar shift by immediate (D elements): SSHR, USHR, SSRA, USRA, SHL.

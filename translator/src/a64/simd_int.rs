@@ -150,7 +150,7 @@ pub(super) fn ldst_single(w: u32) -> Inst {
     let Some((post_reg, post_imm)) = post_index(w) else {
         return Inst::Undefined;
     };
-    Inst::LdStSingle {
+    Inst::Simd(SimdInst::LdStSingle {
         load,
         count,
         replicate,
@@ -161,7 +161,7 @@ pub(super) fn ldst_single(w: u32) -> Inst {
         rn: rsp(w, 5),
         post: post_reg,
         post_imm,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -174,75 +174,75 @@ mod tests {
         // uabd v4.8b, v10.8b, v0.8b
         assert!(matches!(
             decode(0x2e20_7544),
-            Inst::Vec {
+            Inst::Simd(SimdInst::Vec {
                 op: VecKind::Uabd,
                 arr: Arrangement { esize: 0, q: false },
                 ..
-            }
+            })
         ));
         // umlal2 v24.4s, v24.8h, v0.h[0] with h:l:m = 0; smull v2.4s, v27.4h, v0.h[0]
         assert!(matches!(
             decode(0x6f40_2318),
-            Inst::Vec {
+            Inst::Simd(SimdInst::Vec {
                 op: VecKind::MlaL {
                     signed: false,
                     m: Second::Element(0)
                 },
                 arr: Arrangement { esize: 1, q: true },
                 ..
-            }
+            })
         ));
         // mul v0.4s, v1.4s, v31.s[3]
         assert!(matches!(
             decode(0x4fbf_8820),
-            Inst::Vec {
+            Inst::Simd(SimdInst::Vec {
                 op: VecKind::Mul(Second::Element(3)),
                 arr: Arrangement { esize: 2, q: true },
                 rm: VReg(31),
                 ..
-            }
+            })
         ));
         // ld4 {v29.b, v30.b, v31.b, v0.b}[0], [x7]
         assert!(matches!(
             decode(0x0d60_20fd),
-            Inst::LdStSingle {
+            Inst::Simd(SimdInst::LdStSingle {
                 count: 4,
                 esize: 0,
                 replicate: false,
                 ..
-            }
+            })
         ));
         // ld3r {v13.8b-v15.8b}, [x28]
         assert!(matches!(
             decode(0x0d40_e38d),
-            Inst::LdStSingle {
+            Inst::Simd(SimdInst::LdStSingle {
                 count: 3,
                 replicate: true,
                 ..
-            }
+            })
         ));
         // shll v1.8h, v25.8b, #8
         assert!(matches!(
             decode(0x2e21_3b21),
-            Inst::Vec {
+            Inst::Simd(SimdInst::Vec {
                 op: VecKind::Ushll(8),
                 ..
-            }
+            })
         ));
         // udot v0.4s, v1.16b, v2.4b[1] and sdot v0.2s, v1.8b, v2.8b
         assert!(matches!(
             decode(0x6fa2_e020),
-            Inst::Vec {
+            Inst::Simd(SimdInst::Vec {
                 op: VecKind::Udot(Second::Element(1)),
                 ..
-            }
+            })
         ));
         assert!(matches!(
             decode(0x0e82_9420),
-            Inst::Vec {
+            Inst::Simd(SimdInst::Vec {
                 op: VecKind::Sdot(Second::Vector),
                 ..
-            }
+            })
         ));
     }
 }

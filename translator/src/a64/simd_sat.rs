@@ -223,12 +223,12 @@ mod tests {
 
     fn sat(w: u32) -> Sat {
         match decode(w) {
-            Inst::Vec {
+            Inst::Simd(SimdInst::Vec {
                 op: VecKind::Sat(f),
                 arr,
                 rm,
                 ..
-            } => Sat {
+            }) => Sat {
                 op: f.kind,
                 arr,
                 scalar: f.scalar,

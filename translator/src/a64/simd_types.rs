@@ -12,7 +12,7 @@ pub struct Arrangement {
     pub q: bool,
 }
 
-/// An AdvSIMD operation on whole V registers (see [`Inst::Vec`](super::Inst::Vec)).
+/// An AdvSIMD operation on whole V registers (see [`SimdInst::Vec`](super::SimdInst::Vec)).
 pub(super) fn vec(op: VecKind, arr: Arrangement, rd: super::VReg, rn: super::VReg, rm: super::VReg) -> super::Inst {
-    super::Inst::Vec { op, arr, rd, rn, rm }
+    super::Inst::Simd(super::SimdInst::Vec { op, arr, rd, rn, rm })
 }

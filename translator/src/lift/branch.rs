@@ -18,18 +18,18 @@ fn zero_test(cx: &mut Ctx, nonzero: bool, s: Sz, v: Val, taken: u64, not_taken: 
 }
 
 /// Lift one branch; returns the block's exit.
-pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Exit {
+pub(super) fn lift(cx: &mut Ctx, inst: BranchInst) -> Exit {
     let pc = cx.pc;
     let next = pc.wrapping_add(4);
     match inst {
-        Inst::B { link, offset } => {
+        BranchInst::B { link, offset } => {
             if link {
                 let r = cx.k(next);
                 cx.b.set_reg(30, r);
             }
             Exit::Jump(pc.wrapping_add(offset as u64))
         }
-        Inst::BCond { cond, offset } => {
+        BranchInst::BCond { cond, offset } => {
             let taken = pc.wrapping_add(offset as u64);
             if matches!(cond, Cond::Al | Cond::Nv) {
                 return Exit::Jump(taken);
@@ -42,11 +42,11 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Exit {
                 not_taken: next,
             }
         }
-        Inst::Cbz { nonzero, w, rt, offset } => {
+        BranchInst::Cbz { nonzero, w, rt, offset } => {
             let v = cx.read(rt);
             zero_test(cx, nonzero, sz(w), v, pc.wrapping_add(offset as u64), next)
         }
-        Inst::Tbz {
+        BranchInst::Tbz {
             nonzero,
             rt,
             bit,
@@ -57,7 +57,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Exit {
             let t = cx.bin(BinOp::And, Sz::S64, v, m);
             zero_test(cx, nonzero, Sz::S64, t, pc.wrapping_add(offset as u64), next)
         }
-        Inst::BranchReg { op, rn } => {
+        BranchInst::BranchReg { op, rn } => {
             let target = cx.read(rn);
             if op == BrOp::Blr {
                 let r = cx.k(next);
@@ -65,8 +65,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Exit {
             }
             Exit::Indirect(target)
         }
-        Inst::Svc { imm } => Exit::Svc { imm, next },
-        Inst::Brk { imm } => Exit::Brk { imm, pc },
-        _ => unreachable!("not a branch: {inst:?}"),
+        BranchInst::Svc { imm } => Exit::Svc { imm, next },
+        BranchInst::Brk { imm } => Exit::Brk { imm, pc },
     }
 }

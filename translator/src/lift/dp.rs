@@ -125,9 +125,9 @@ fn bitfield(cx: &mut Ctx, op: BfmOp, w: Width, rd: Reg, rn: Reg, immr: u32, imms
 }
 
 /// Lift one data-processing instruction.
-pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
+pub(super) fn lift(cx: &mut Ctx, inst: DpInst) {
     match inst {
-        Inst::AddSubImm {
+        DpInst::AddSubImm {
             sub,
             setflags,
             w,
@@ -139,7 +139,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             let b = cx.k(imm);
             add_sub(cx, sub, setflags, w, rd, a, b);
         }
-        Inst::AddSubShifted {
+        DpInst::AddSubShifted {
             sub,
             setflags,
             w,
@@ -154,7 +154,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             let b = cx.shift(m, shift, amount, sz(w));
             add_sub(cx, sub, setflags, w, rd, a, b);
         }
-        Inst::AddSubExtended {
+        DpInst::AddSubExtended {
             sub,
             setflags,
             w,
@@ -169,39 +169,20 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             let b = cx.extend(m, extend, amount);
             add_sub(cx, sub, setflags, w, rd, a, b);
         }
-        Inst::AddSubCarry {
+        DpInst::AddSubCarry {
             sub,
             setflags,
             w,
             rd,
             rn,
             rm,
-        } => {
-            let s = sz(w);
-            let a = cx.read(rn);
-            let b = cx.read(rm);
-            let f = cx.b.flags();
-            let c = cx.b.push(Op::CondVal(cc(Cond::Cs), f));
-            // SBC is a + NOT(b) + C.
-            let bb = if sub { cx.un(UnOp::Not, s, b) } else { b };
-            let t = cx.bin(BinOp::Add, s, a, bb);
-            let r = cx.bin(BinOp::Add, s, t, c);
-            if setflags {
-                let nf = cx.b.push(if sub {
-                    Op::FlagsSbc(s, a, b, c)
-                } else {
-                    Op::FlagsAdc(s, a, b, c)
-                });
-                cx.b.set_flags(nf);
-            }
-            cx.write(rd, w, r);
-        }
-        Inst::LogicalImm { op, w, rd, rn, imm } => {
+        } => add_sub_carry(cx, sub, setflags, w, rd, rn, rm),
+        DpInst::LogicalImm { op, w, rd, rn, imm } => {
             let a = cx.read(rn);
             let b = cx.k(imm);
             logical(cx, op, w, rd, a, b);
         }
-        Inst::LogicalShifted {
+        DpInst::LogicalShifted {
             op,
             invert,
             w,
@@ -217,33 +198,19 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             let b = if invert { cx.un(UnOp::Not, sz(w), b) } else { b };
             logical(cx, op, w, rd, a, b);
         }
-        Inst::MoveWide {
+        DpInst::MoveWide {
             op,
             w,
             rd,
             imm16,
             shift,
-        } => {
-            let v = (imm16 as u64) << shift;
-            let r = match op {
-                MovOp::Movz => cx.k(v),
-                MovOp::Movn => cx.k(!v & ones(w.bits())),
-                MovOp::Movk => {
-                    let old = cx.read(rd);
-                    let keep = cx.k(!(0xffffu64 << shift));
-                    let t = cx.bin(BinOp::And, sz(w), old, keep);
-                    let nv = cx.k(v);
-                    cx.bin(BinOp::Or, sz(w), t, nv)
-                }
-            };
-            cx.write(rd, w, r);
-        }
-        Inst::Adr { rd, page, offset } => {
+        } => move_wide(cx, op, w, rd, imm16, shift),
+        DpInst::Adr { rd, page, offset } => {
             let base = if page { cx.pc & !0xfff } else { cx.pc };
             let v = cx.k(base.wrapping_add(offset as u64));
             cx.write(rd, Width::W64, v);
         }
-        Inst::Bitfield {
+        DpInst::Bitfield {
             op,
             w,
             rd,
@@ -251,55 +218,9 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             immr,
             imms,
         } => bitfield(cx, op, w, rd, rn, immr as u32, imms as u32),
-        Inst::Extr { w, rd, rn, rm, lsb } => {
-            let s = sz(w);
-            let lo = cx.read(rm);
-            let r = if lsb == 0 {
-                lo
-            } else {
-                let hi = cx.read(rn);
-                let l = cx.k(lsb as u64);
-                let a = cx.bin(BinOp::Lshr, s, lo, l);
-                let h = cx.k((w.bits() - lsb as u32) as u64);
-                let b = cx.bin(BinOp::Shl, s, hi, h);
-                cx.bin(BinOp::Or, s, a, b)
-            };
-            cx.write(rd, w, r);
-        }
-        Inst::Dp1 { op, w, rd, rn } => {
-            let s = sz(w);
-            let a = cx.read(rn);
-            let r = match op {
-                Dp1Op::Rbit => cx.un(UnOp::Rbit, s, a),
-                Dp1Op::Rev => cx.un(UnOp::Bswap, s, a),
-                Dp1Op::Clz => cx.un(UnOp::Clz, s, a),
-                Dp1Op::Rev32 => {
-                    // Byte-reverse each word: bswap64 then swap the words back.
-                    let t = cx.un(UnOp::Bswap, Sz::S64, a);
-                    let k = cx.k(32);
-                    cx.bin(BinOp::Ror, Sz::S64, t, k)
-                }
-                Dp1Op::Rev16 => {
-                    let m = cx.k(0x00ff_00ff_00ff_00ff & ones(w.bits()));
-                    let k8 = cx.k(8);
-                    let hi = cx.bin(BinOp::Lshr, s, a, k8);
-                    let hi = cx.bin(BinOp::And, s, hi, m);
-                    let lo = cx.bin(BinOp::And, s, a, m);
-                    let lo = cx.bin(BinOp::Shl, s, lo, k8);
-                    cx.bin(BinOp::Or, s, hi, lo)
-                }
-                Dp1Op::Cls => {
-                    // CLS(x) = CLZ(x EOR (x ASR 1)) - 1
-                    let one = cx.k(1);
-                    let t = cx.bin(BinOp::Ashr, s, a, one);
-                    let t = cx.bin(BinOp::Xor, s, a, t);
-                    let z = cx.un(UnOp::Clz, s, t);
-                    cx.bin(BinOp::Sub, s, z, one)
-                }
-            };
-            cx.write(rd, w, r);
-        }
-        Inst::Dp2 { op, w, rd, rn, rm } => {
+        DpInst::Extr { w, rd, rn, rm, lsb } => extr(cx, w, rd, rn, rm, lsb),
+        DpInst::Dp1 { op, w, rd, rn } => dp1(cx, op, w, rd, rn),
+        DpInst::Dp2 { op, w, rd, rn, rm } => {
             let a = cx.read(rn);
             let b = cx.read(rm);
             let bop = match op {
@@ -313,94 +234,24 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             let r = cx.bin(bop, sz(w), a, b);
             cx.write(rd, w, r);
         }
-        Inst::Dp3 { op, w, rd, rn, rm, ra } => {
-            let s = sz(w);
-            let a = cx.read(rn);
-            let b = cx.read(rm);
-            let r = match op {
-                Dp3Op::Smulh => cx.bin(BinOp::SMulH, Sz::S64, a, b),
-                Dp3Op::Umulh => cx.bin(BinOp::UMulH, Sz::S64, a, b),
-                _ => {
-                    let (a, b, s) = match op {
-                        Dp3Op::Smaddl | Dp3Op::Smsubl => (
-                            cx.un(UnOp::Sext32, Sz::S64, a),
-                            cx.un(UnOp::Sext32, Sz::S64, b),
-                            Sz::S64,
-                        ),
-                        Dp3Op::Umaddl | Dp3Op::Umsubl => (
-                            cx.un(UnOp::Zext32, Sz::S64, a),
-                            cx.un(UnOp::Zext32, Sz::S64, b),
-                            Sz::S64,
-                        ),
-                        _ => (a, b, s),
-                    };
-                    let p = cx.bin(BinOp::Mul, s, a, b);
-                    let acc = cx.read(ra);
-                    let sub = matches!(op, Dp3Op::Msub | Dp3Op::Smsubl | Dp3Op::Umsubl);
-                    cx.bin(if sub { BinOp::Sub } else { BinOp::Add }, s, acc, p)
-                }
-            };
-            cx.write(rd, w, r);
-        }
-        Inst::CondSelect {
+        DpInst::Dp3 { op, w, rd, rn, rm, ra } => dp3(cx, op, w, rd, rn, rm, ra),
+        DpInst::CondSelect {
             op,
             w,
             cond,
             rd,
             rn,
             rm,
-        } => {
-            let s = sz(w);
-            let a = cx.read(rn);
-            let m = cx.read(rm);
-            let b = match op {
-                CselOp::Csel => m,
-                CselOp::Csinc => {
-                    let one = cx.k(1);
-                    cx.bin(BinOp::Add, s, m, one)
-                }
-                CselOp::Csinv => cx.un(UnOp::Not, s, m),
-                CselOp::Csneg => cx.un(UnOp::Neg, s, m),
-            };
-            let r = if matches!(cond, Cond::Al | Cond::Nv) {
-                a
-            } else {
-                let f = cx.b.flags();
-                cx.b.push(Op::Select(cc(cond), f, a, b))
-            };
-            cx.write(rd, w, r);
-        }
-        Inst::CondCompare {
+        } => cond_select(cx, op, w, cond, rd, rn, rm),
+        DpInst::CondCompare {
             negate,
             w,
             cond,
             rn,
             operand,
             nzcv,
-        } => {
-            let s = sz(w);
-            let a = cx.read(rn);
-            let b = match operand {
-                CcmpOperand::Reg(r) => cx.read(r),
-                CcmpOperand::Imm(i) => cx.k(i),
-            };
-            let cmp = cx.b.push(if negate {
-                Op::FlagsAdd(s, a, b)
-            } else {
-                Op::FlagsSub(s, a, b)
-            });
-            let nf = if matches!(cond, Cond::Al | Cond::Nv) {
-                cmp
-            } else {
-                let old = cx.b.flags();
-                let p = cx.b.push(Op::Nzcv(cmp));
-                let alt = cx.k((nzcv as u64) << 28);
-                let sel = cx.b.push(Op::Select(cc(cond), old, p, alt));
-                cx.b.push(Op::FlagsPacked(sel))
-            };
-            cx.b.set_flags(nf);
-        }
-        Inst::Crc32 {
+        } => cond_compare(cx, negate, w, cond, rn, operand, nzcv),
+        DpInst::Crc32 {
             castagnoli,
             size,
             rd,
@@ -417,9 +268,178 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             });
             cx.write(rd, Width::W32, r);
         }
-        Inst::FlagM(op) => flagm(cx, op),
-        _ => unreachable!("not a data-processing instruction: {inst:?}"),
+        DpInst::FlagM(op) => flagm(cx, op),
     }
+}
+
+/// ADC, ADCS, SBC, SBCS: `a + b + C`, with NOT(b) for the subtractions.
+fn add_sub_carry(cx: &mut Ctx, sub: bool, setflags: bool, w: Width, rd: Reg, rn: Reg, rm: Reg) {
+    let s = sz(w);
+    let a = cx.read(rn);
+    let b = cx.read(rm);
+    let f = cx.b.flags();
+    let c = cx.b.push(Op::CondVal(cc(Cond::Cs), f));
+    // SBC is a + NOT(b) + C.
+    let bb = if sub { cx.un(UnOp::Not, s, b) } else { b };
+    let t = cx.bin(BinOp::Add, s, a, bb);
+    let r = cx.bin(BinOp::Add, s, t, c);
+    if setflags {
+        let nf = cx.b.push(if sub {
+            Op::FlagsSbc(s, a, b, c)
+        } else {
+            Op::FlagsAdc(s, a, b, c)
+        });
+        cx.b.set_flags(nf);
+    }
+    cx.write(rd, w, r);
+}
+
+/// MOVZ, MOVN, MOVK.
+fn move_wide(cx: &mut Ctx, op: MovOp, w: Width, rd: Reg, imm16: u16, shift: u8) {
+    let v = (imm16 as u64) << shift;
+    let r = match op {
+        MovOp::Movz => cx.k(v),
+        MovOp::Movn => cx.k(!v & ones(w.bits())),
+        MovOp::Movk => {
+            let old = cx.read(rd);
+            let keep = cx.k(!(0xffffu64 << shift));
+            let t = cx.bin(BinOp::And, sz(w), old, keep);
+            let nv = cx.k(v);
+            cx.bin(BinOp::Or, sz(w), t, nv)
+        }
+    };
+    cx.write(rd, w, r);
+}
+
+/// EXTR (and ROR immediate, its alias): the `w`-bit field at `lsb` of Rn:Rm.
+fn extr(cx: &mut Ctx, w: Width, rd: Reg, rn: Reg, rm: Reg, lsb: u8) {
+    let s = sz(w);
+    let lo = cx.read(rm);
+    let r = if lsb == 0 {
+        lo
+    } else {
+        let hi = cx.read(rn);
+        let l = cx.k(lsb as u64);
+        let a = cx.bin(BinOp::Lshr, s, lo, l);
+        let h = cx.k((w.bits() - lsb as u32) as u64);
+        let b = cx.bin(BinOp::Shl, s, hi, h);
+        cx.bin(BinOp::Or, s, a, b)
+    };
+    cx.write(rd, w, r);
+}
+
+/// The one-source operations: RBIT, REV, REV16, REV32, CLZ, CLS.
+fn dp1(cx: &mut Ctx, op: Dp1Op, w: Width, rd: Reg, rn: Reg) {
+    let s = sz(w);
+    let a = cx.read(rn);
+    let r = match op {
+        Dp1Op::Rbit => cx.un(UnOp::Rbit, s, a),
+        Dp1Op::Rev => cx.un(UnOp::Bswap, s, a),
+        Dp1Op::Clz => cx.un(UnOp::Clz, s, a),
+        Dp1Op::Rev32 => {
+            // Byte-reverse each word: bswap64 then swap the words back.
+            let t = cx.un(UnOp::Bswap, Sz::S64, a);
+            let k = cx.k(32);
+            cx.bin(BinOp::Ror, Sz::S64, t, k)
+        }
+        Dp1Op::Rev16 => {
+            let m = cx.k(0x00ff_00ff_00ff_00ff & ones(w.bits()));
+            let k8 = cx.k(8);
+            let hi = cx.bin(BinOp::Lshr, s, a, k8);
+            let hi = cx.bin(BinOp::And, s, hi, m);
+            let lo = cx.bin(BinOp::And, s, a, m);
+            let lo = cx.bin(BinOp::Shl, s, lo, k8);
+            cx.bin(BinOp::Or, s, hi, lo)
+        }
+        Dp1Op::Cls => {
+            // CLS(x) = CLZ(x EOR (x ASR 1)) - 1
+            let one = cx.k(1);
+            let t = cx.bin(BinOp::Ashr, s, a, one);
+            let t = cx.bin(BinOp::Xor, s, a, t);
+            let z = cx.un(UnOp::Clz, s, t);
+            cx.bin(BinOp::Sub, s, z, one)
+        }
+    };
+    cx.write(rd, w, r);
+}
+
+/// The three-source operations: MADD/MSUB, the long multiply-adds, SMULH/UMULH.
+fn dp3(cx: &mut Ctx, op: Dp3Op, w: Width, rd: Reg, rn: Reg, rm: Reg, ra: Reg) {
+    let s = sz(w);
+    let a = cx.read(rn);
+    let b = cx.read(rm);
+    let r = match op {
+        Dp3Op::Smulh => cx.bin(BinOp::SMulH, Sz::S64, a, b),
+        Dp3Op::Umulh => cx.bin(BinOp::UMulH, Sz::S64, a, b),
+        _ => {
+            let (a, b, s) = match op {
+                Dp3Op::Smaddl | Dp3Op::Smsubl => (
+                    cx.un(UnOp::Sext32, Sz::S64, a),
+                    cx.un(UnOp::Sext32, Sz::S64, b),
+                    Sz::S64,
+                ),
+                Dp3Op::Umaddl | Dp3Op::Umsubl => (
+                    cx.un(UnOp::Zext32, Sz::S64, a),
+                    cx.un(UnOp::Zext32, Sz::S64, b),
+                    Sz::S64,
+                ),
+                _ => (a, b, s),
+            };
+            let p = cx.bin(BinOp::Mul, s, a, b);
+            let acc = cx.read(ra);
+            let sub = matches!(op, Dp3Op::Msub | Dp3Op::Smsubl | Dp3Op::Umsubl);
+            cx.bin(if sub { BinOp::Sub } else { BinOp::Add }, s, acc, p)
+        }
+    };
+    cx.write(rd, w, r);
+}
+
+/// CSEL, CSINC, CSINV, CSNEG.
+fn cond_select(cx: &mut Ctx, op: CselOp, w: Width, cond: Cond, rd: Reg, rn: Reg, rm: Reg) {
+    let s = sz(w);
+    let a = cx.read(rn);
+    let m = cx.read(rm);
+    let b = match op {
+        CselOp::Csel => m,
+        CselOp::Csinc => {
+            let one = cx.k(1);
+            cx.bin(BinOp::Add, s, m, one)
+        }
+        CselOp::Csinv => cx.un(UnOp::Not, s, m),
+        CselOp::Csneg => cx.un(UnOp::Neg, s, m),
+    };
+    let r = if matches!(cond, Cond::Al | Cond::Nv) {
+        a
+    } else {
+        let f = cx.b.flags();
+        cx.b.push(Op::Select(cc(cond), f, a, b))
+    };
+    cx.write(rd, w, r);
+}
+
+/// CCMP, CCMN: the comparison's flags if `cond` holds, else `nzcv`.
+fn cond_compare(cx: &mut Ctx, negate: bool, w: Width, cond: Cond, rn: Reg, operand: CcmpOperand, nzcv: u8) {
+    let s = sz(w);
+    let a = cx.read(rn);
+    let b = match operand {
+        CcmpOperand::Reg(r) => cx.read(r),
+        CcmpOperand::Imm(i) => cx.k(i),
+    };
+    let cmp = cx.b.push(if negate {
+        Op::FlagsAdd(s, a, b)
+    } else {
+        Op::FlagsSub(s, a, b)
+    });
+    let nf = if matches!(cond, Cond::Al | Cond::Nv) {
+        cmp
+    } else {
+        let old = cx.b.flags();
+        let p = cx.b.push(Op::Nzcv(cmp));
+        let alt = cx.k((nzcv as u64) << 28);
+        let sel = cx.b.push(Op::Select(cc(cond), old, p, alt));
+        cx.b.push(Op::FlagsPacked(sel))
+    };
+    cx.b.set_flags(nf);
 }
 
 /// CFINV, AXFLAG, XAFLAG, RMIF, SETF8/16: the new NZCV computed from the old as integers.

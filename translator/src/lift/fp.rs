@@ -4,7 +4,7 @@
 
 use super::{cc, Ctx};
 use crate::a64::fp::*;
-use crate::a64::{Cond, Inst, Width};
+use crate::a64::{Cond, Reg, VReg, Width};
 use crate::ir::fp::{FpKind, FpOp, FpTy};
 use crate::ir::{BinOp, Log2, Op, Sz};
 
@@ -43,9 +43,8 @@ fn get_scalar(cx: &mut Ctx, t: FpType, n: u8) -> crate::ir::Val {
 }
 
 /// Lift one scalar FP instruction.
-pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
-    let Inst::Fp(fi) = inst else { unreachable!() };
-    match fi {
+pub(super) fn lift(cx: &mut Ctx, inst: FpInst) {
+    match inst {
         FpInst::Dp1 { op, ty: t, rd, rn } => {
             let kind = match op {
                 Fp1Op::Abs => FpKind::Abs,
@@ -116,43 +115,14 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             cond,
             nzcv,
             signal,
-        } => {
-            let mut f = FpOp::new(FpKind::Cmp, ty(t));
-            (f.n, f.m, f.signal) = (rn.0, rm.0, signal);
-            let always = matches!(cond, Cond::Al | Cond::Nv);
-            let old = cx.b.flags();
-            if !always {
-                // The comparison (and the flags it may raise) happens only if `cond` holds.
-                f.cond = true;
-                f.src = Some(cx.b.push(Op::CondVal(cc(cond), old)));
-            }
-            let v = cx.b.push(Op::Fp(f));
-            let nv = if always {
-                v
-            } else {
-                let alt = cx.k((nzcv as u64) << 28);
-                cx.b.push(Op::Select(cc(cond), old, v, alt))
-            };
-            let fl = cx.b.push(Op::FlagsPacked(nv));
-            cx.b.set_flags(fl);
-        }
+        } => ccmp(cx, t, rn, rm, cond, nzcv, signal),
         FpInst::Csel {
             ty: t,
             rd,
             rn,
             rm,
             cond,
-        } => {
-            let a = get_scalar(cx, t, rn.0);
-            let r = if matches!(cond, Cond::Al | Cond::Nv) {
-                a
-            } else {
-                let b = get_scalar(cx, t, rm.0);
-                let fl = cx.b.flags();
-                cx.b.push(Op::Select(cc(cond), fl, a, b))
-            };
-            set_scalar(cx, t, rd.0, r);
-        }
+        } => csel(cx, t, rd, rn, rm, cond),
         FpInst::MovImm { ty: t, rd, imm } => {
             let k = cx.k(imm);
             set_scalar(cx, t, rd.0, k);
@@ -175,18 +145,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             let v = cx.b.push(Op::Fp(f));
             cx.write(rd, w, v);
         }
-        FpInst::Fjcvtzs { rd, rn } => {
-            // The value: the integer in bits 31:0, Z in bit 32; N, C and V are cleared.
-            let mut f = FpOp::new(FpKind::ToIntJs, FpTy::D);
-            f.n = rn.0;
-            let v = cx.b.push(Op::Fp(f));
-            cx.write(rd, Width::W32, v);
-            let (k32, k30) = (cx.k(32), cx.k(30));
-            let z = cx.bin(BinOp::Lshr, Sz::S64, v, k32);
-            let nzcv = cx.bin(BinOp::Shl, Sz::S64, z, k30);
-            let flags = cx.b.push(Op::FlagsPacked(nzcv));
-            cx.b.set_flags(flags);
-        }
+        FpInst::Fjcvtzs { rd, rn } => fjcvtzs(cx, rd, rn),
         FpInst::ToIntV {
             ty: t,
             rounding,
@@ -223,15 +182,66 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             fbits,
             rd,
             rn,
-        } => {
-            let x = cx.read(rn);
-            let mut f = FpOp::new(FpKind::FromInt, ty(t));
-            f.d = rd.0;
-            f.signed = !unsigned;
-            f.w64 = w == Width::W64;
-            f.fbits = fbits;
-            f.src = Some(x);
-            cx.b.push(Op::Fp(f));
-        }
+        } => from_int(cx, t, unsigned, w, fbits, rd, rn),
     }
+}
+/// FCCMP, FCCMPE: the comparison's flags if `cond` holds, else `nzcv`.
+fn ccmp(cx: &mut Ctx, t: FpType, rn: VReg, rm: VReg, cond: Cond, nzcv: u8, signal: bool) {
+    let mut f = FpOp::new(FpKind::Cmp, ty(t));
+    (f.n, f.m, f.signal) = (rn.0, rm.0, signal);
+    let always = matches!(cond, Cond::Al | Cond::Nv);
+    let old = cx.b.flags();
+    if !always {
+        // The comparison (and the flags it may raise) happens only if `cond` holds.
+        f.cond = true;
+        f.src = Some(cx.b.push(Op::CondVal(cc(cond), old)));
+    }
+    let v = cx.b.push(Op::Fp(f));
+    let nv = if always {
+        v
+    } else {
+        let alt = cx.k((nzcv as u64) << 28);
+        cx.b.push(Op::Select(cc(cond), old, v, alt))
+    };
+    let fl = cx.b.push(Op::FlagsPacked(nv));
+    cx.b.set_flags(fl);
+}
+
+/// FJCVTZS: the JavaScript conversion, Z set when it was exact.
+fn fjcvtzs(cx: &mut Ctx, rd: Reg, rn: VReg) {
+    // The value: the integer in bits 31:0, Z in bit 32; N, C and V are cleared.
+    let mut f = FpOp::new(FpKind::ToIntJs, FpTy::D);
+    f.n = rn.0;
+    let v = cx.b.push(Op::Fp(f));
+    cx.write(rd, Width::W32, v);
+    let (k32, k30) = (cx.k(32), cx.k(30));
+    let z = cx.bin(BinOp::Lshr, Sz::S64, v, k32);
+    let nzcv = cx.bin(BinOp::Shl, Sz::S64, z, k30);
+    let flags = cx.b.push(Op::FlagsPacked(nzcv));
+    cx.b.set_flags(flags);
+}
+
+/// SCVTF, UCVTF (and their fixed-point forms) from a general register.
+fn from_int(cx: &mut Ctx, t: FpType, unsigned: bool, w: Width, fbits: u8, rd: VReg, rn: Reg) {
+    let x = cx.read(rn);
+    let mut f = FpOp::new(FpKind::FromInt, ty(t));
+    f.d = rd.0;
+    f.signed = !unsigned;
+    f.w64 = w == Width::W64;
+    f.fbits = fbits;
+    f.src = Some(x);
+    cx.b.push(Op::Fp(f));
+}
+
+/// FCSEL.
+fn csel(cx: &mut Ctx, t: FpType, rd: VReg, rn: VReg, rm: VReg, cond: Cond) {
+    let a = get_scalar(cx, t, rn.0);
+    let r = if matches!(cond, Cond::Al | Cond::Nv) {
+        a
+    } else {
+        let b = get_scalar(cx, t, rm.0);
+        let fl = cx.b.flags();
+        cx.b.push(Op::Select(cc(cond), fl, a, b))
+    };
+    set_scalar(cx, t, rd.0, r);
 }

@@ -98,9 +98,9 @@ fn pair_helper(cx: &mut Ctx, kind: PairKind, size: MemSize, a: u8, b: u8, c: u8,
 }
 
 /// Lift one load/store; `Some(exit)` for forms not implemented yet (SIGILL).
-pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
+pub(super) fn lift(cx: &mut Ctx, inst: MemInst) -> Option<Exit> {
     match inst {
-        Inst::LdSt { kind, rt, rn, addr } => {
+        MemInst::LdSt { kind, rt, rn, addr } => {
             let (base, off, wb) = address(cx, rn, addr);
             transfer(cx, kind, rt, base, off);
             if let Some(n) = wb {
@@ -114,11 +114,11 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
                 }
             }
         }
-        Inst::LdLiteral { kind, rt, offset } => {
+        MemInst::LdLiteral { kind, rt, offset } => {
             let a = cx.k(cx.pc.wrapping_add(offset as u64));
             transfer(cx, kind, rt, a, 0);
         }
-        Inst::LdStPair {
+        MemInst::LdStPair {
             load,
             kind,
             rt,
@@ -157,7 +157,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
                 cx.write(rn, Width::W64, n);
             }
         }
-        Inst::LoadExclusive {
+        MemInst::LoadExclusive {
             size,
             pair: true,
             rt,
@@ -167,7 +167,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
         } => {
             pair_helper(cx, PairKind::Ldxp, size, reg_num(rt), reg_num(rt2), 31, rn);
         }
-        Inst::StoreExclusive {
+        MemInst::StoreExclusive {
             size,
             pair: true,
             rs,
@@ -178,39 +178,39 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
         } => {
             pair_helper(cx, PairKind::Stxp, size, reg_num(rs), reg_num(rt), reg_num(rt2), rn);
         }
-        Inst::Casp { size, rs, rt, rn } => pair_helper(cx, PairKind::Casp, size, rs, rt, 31, rn),
-        Inst::AtomicRmw { op, size, rs, rt, rn } => {
+        MemInst::Casp { size, rs, rt, rn } => pair_helper(cx, PairKind::Casp, size, rs, rt, 31, rn),
+        MemInst::AtomicRmw { op, size, rs, rt, rn } => {
             let a = cx.read(rn);
             let v = cx.read(rs);
             let old = cx.b.push(Op::AtomicRmw(op, log2(size), a, v));
             cx.write(rt, Width::W64, old);
         }
-        Inst::Cas { size, rs, rt, rn } => {
+        MemInst::Cas { size, rs, rt, rn } => {
             let a = cx.read(rn);
             let e = cx.read(rs);
             let n = cx.read(rt);
             let old = cx.b.push(Op::Cas(log2(size), a, e, n));
             cx.write(rs, Width::W64, old);
         }
-        Inst::LoadExclusive { size, rt, rn, .. } => {
+        MemInst::LoadExclusive { size, rt, rn, .. } => {
             let a = cx.read(rn);
             let v = cx.b.push(Op::LoadExcl(log2(size), a));
             cx.write(rt, Width::W64, v);
         }
-        Inst::StoreExclusive { size, rs, rt, rn, .. } => {
+        MemInst::StoreExclusive { size, rs, rt, rn, .. } => {
             let a = cx.read(rn);
             let v = cx.read(rt);
             let st = cx.b.push(Op::StoreExcl(log2(size), a, v));
             cx.write(rs, Width::W32, st);
         }
-        Inst::LoadAcquire { size, rt, rn } => {
+        MemInst::LoadAcquire { size, rt, rn } => {
             // x86-64 loads already have acquire semantics.
             let a = cx.read(rn);
             let ty = load_ty(LdStKind::Load(size));
             let v = cx.b.push(Op::Load(ty, a, 0));
             cx.write(rt, Width::W64, v);
         }
-        Inst::StoreRelease { size, rt, rn, offset } => {
+        MemInst::StoreRelease { size, rt, rn, offset } => {
             // x86-64 stores are releases; the fence keeps a later LDAR after this STLR (RCsc).
             let base = cx.read(rn);
             let a = if offset == 0 {
@@ -223,7 +223,6 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
             cx.b.push(Op::Store(log2(size), a, 0, v));
             cx.b.push(Op::Fence(FenceKind::StoreLoad));
         }
-        _ => unreachable!("not a load/store: {inst:?}"),
     }
     None
 }

@@ -8,7 +8,7 @@ mod ldst;
 mod simd;
 mod system;
 
-use crate::a64::{self, Cond, Extend, Inst, Reg, Shift, Width};
+use crate::a64::{self, BranchInst, Cond, Extend, Inst, Reg, Shift, Width};
 use crate::ir::{BinOp, Block, Builder, CondCode, Exit, LoadTy, Op, Sz, UnOp, Val};
 
 /// Lifting state of one block.
@@ -94,7 +94,7 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
         // Follow unconditional direct branches (and calls) into one longer block: fewer
         // block transitions, so fewer guest-register loads and stores. Never into code this
         // block already covers, and never on the last instruction slot.
-        if let Inst::B { link, offset } = inst {
+        if let Inst::Branch(BranchInst::B { link, offset }) = inst {
             let target = cx.pc.wrapping_add(offset as u64);
             let covered =
                 |a: u64| a == pc || ranges.iter().any(|&(s, e)| a >= s && a < e) || (a >= start && a <= cx.pc);
@@ -173,27 +173,22 @@ enum FlagsUse {
 }
 
 fn flags_use(inst: &Inst) -> FlagsUse {
-    use Inst::*;
+    use a64::fp::FpInst;
+    use a64::{DpInst as D, LogicOp::Ands, SysInst, SysReg::Nzcv};
     match *inst {
-        BCond { cond, .. } if !matches!(cond, Cond::Al | Cond::Nv) => FlagsUse::Reads,
-        CondSelect { .. } | CondCompare { .. } | AddSubCarry { .. } => FlagsUse::Reads,
-        Mrs {
-            reg: a64::SysReg::Nzcv, ..
-        }
-        | FlagM(_) => FlagsUse::Reads,
-        AddSubImm { setflags: true, .. } | AddSubShifted { setflags: true, .. } => FlagsUse::Writes,
-        AddSubExtended { setflags: true, .. } => FlagsUse::Writes,
-        LogicalImm {
-            op: a64::LogicOp::Ands, ..
-        }
-        | LogicalShifted {
-            op: a64::LogicOp::Ands, ..
-        } => FlagsUse::Writes,
-        Msr {
-            reg: a64::SysReg::Nzcv, ..
-        } => FlagsUse::Writes,
-        Fp(a64::fp::FpInst::Cmp { .. }) => FlagsUse::Writes,
-        Fp(a64::fp::FpInst::Ccmp { .. } | a64::fp::FpInst::Csel { .. }) => FlagsUse::Reads,
+        Inst::Branch(BranchInst::BCond { cond, .. }) if !matches!(cond, Cond::Al | Cond::Nv) => FlagsUse::Reads,
+        Inst::Dp(D::CondSelect { .. } | D::CondCompare { .. } | D::AddSubCarry { .. } | D::FlagM(_)) => FlagsUse::Reads,
+        Inst::System(SysInst::Mrs { reg: Nzcv, .. }) => FlagsUse::Reads,
+        Inst::Dp(
+            D::AddSubImm { setflags: true, .. }
+            | D::AddSubShifted { setflags: true, .. }
+            | D::AddSubExtended { setflags: true, .. }
+            | D::LogicalImm { op: Ands, .. }
+            | D::LogicalShifted { op: Ands, .. },
+        ) => FlagsUse::Writes,
+        Inst::System(SysInst::Msr { reg: Nzcv, .. }) => FlagsUse::Writes,
+        Inst::Fp(FpInst::Cmp { .. }) => FlagsUse::Writes,
+        Inst::Fp(FpInst::Ccmp { .. } | FpInst::Csel { .. }) => FlagsUse::Reads,
         _ => FlagsUse::Neither,
     }
 }
@@ -228,12 +223,14 @@ fn flags_live_at(mut pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, budget: &mut u
         }
         match inst {
             // B.AL and B.NV branch unconditionally too (and read no flags).
-            Inst::B { offset, .. }
-            | Inst::BCond {
-                cond: Cond::Al | Cond::Nv,
-                offset,
-            } => pc = pc.wrapping_add(offset as u64),
-            Inst::Cbz { offset, .. } | Inst::Tbz { offset, .. } => {
+            Inst::Branch(
+                BranchInst::B { offset, .. }
+                | BranchInst::BCond {
+                    cond: Cond::Al | Cond::Nv,
+                    offset,
+                },
+            ) => pc = pc.wrapping_add(offset as u64),
+            Inst::Branch(BranchInst::Cbz { offset, .. } | BranchInst::Tbz { offset, .. }) => {
                 if depth == 0 {
                     return true;
                 }
@@ -241,7 +238,8 @@ fn flags_live_at(mut pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, budget: &mut u
                     || flags_live_at(pc + 4, fetch, budget, depth - 1);
             }
             // Indirect branches, exceptions (a signal frame shows NZCV), SIGILL.
-            Inst::BranchReg { .. } | Inst::Svc { .. } | Inst::Brk { .. } | Inst::Undefined => return true,
+            Inst::Branch(BranchInst::BranchReg { .. } | BranchInst::Svc { .. } | BranchInst::Brk { .. })
+            | Inst::Undefined => return true,
             _ => pc += 4,
         }
     }
@@ -249,62 +247,23 @@ fn flags_live_at(mut pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, budget: &mut u
 
 /// Lift one instruction; `Some(exit)` when it ends the block.
 pub fn lift_inst(cx: &mut Ctx, inst: Inst) -> Option<Exit> {
-    use Inst::*;
     match inst {
-        AddSubImm { .. }
-        | AddSubShifted { .. }
-        | AddSubExtended { .. }
-        | AddSubCarry { .. }
-        | LogicalImm { .. }
-        | LogicalShifted { .. }
-        | MoveWide { .. }
-        | Adr { .. }
-        | Bitfield { .. }
-        | Extr { .. }
-        | Dp1 { .. }
-        | Dp2 { .. }
-        | Dp3 { .. }
-        | CondSelect { .. }
-        | CondCompare { .. } => {
-            dp::lift(cx, inst);
+        Inst::Dp(i) => {
+            dp::lift(cx, i);
             None
         }
-        B { .. } | BCond { .. } | Cbz { .. } | Tbz { .. } | BranchReg { .. } | Svc { .. } | Brk { .. } => {
-            Some(branch::lift(cx, inst))
-        }
-        Hint | Barrier(_) | Mrs { .. } | Msr { .. } | Sys { .. } => system::lift(cx, inst),
-        LdSt { .. }
-        | LdLiteral { .. }
-        | LdStPair { .. }
-        | LoadExclusive { .. }
-        | StoreExclusive { .. }
-        | LoadAcquire { .. }
-        | StoreRelease { .. }
-        | AtomicRmw { .. }
-        | Cas { .. }
-        | Casp { .. } => ldst::lift(cx, inst),
-        Crc32 { .. } | FlagM(_) => {
-            dp::lift(cx, inst);
+        Inst::Branch(i) => Some(branch::lift(cx, i)),
+        Inst::System(i) => system::lift(cx, i),
+        Inst::Mem(i) => ldst::lift(cx, i),
+        Inst::Simd(i) => {
+            simd::lift(cx, i);
             None
         }
-        Vec { .. }
-        | DupGeneral { .. }
-        | InsGeneral { .. }
-        | MovToGeneral { .. }
-        | FmovGeneral { .. }
-        | FmovReg { .. }
-        | DupScalar { .. }
-        | LdStStruct { .. }
-        | LdStSingle { .. }
-        | Ld1St1Multi { .. } => {
-            simd::lift(cx, inst);
+        Inst::Fp(i) => {
+            fp::lift(cx, i);
             None
         }
-        Fp(_) => {
-            fp::lift(cx, inst);
-            None
-        }
-        Undefined => Some(Exit::Undefined { pc: cx.pc }),
+        Inst::Undefined => Some(Exit::Undefined { pc: cx.pc }),
     }
 }
 

@@ -33,107 +33,29 @@ fn post_increment(cx: &mut Ctx, rn: Reg, base: crate::ir::Val, size: u64, post: 
 }
 
 /// Lift one AdvSIMD/FP instruction.
-pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
+pub(super) fn lift(cx: &mut Ctx, inst: SimdInst) {
     match inst {
-        Inst::Vec { op, arr, rd, rn, rm } => vop(cx, op, arr, rd, rn, rm),
-        Inst::DupGeneral { arr, rd, rn } => {
-            let v = cx.read(rn);
-            cx.b.push(Op::VSetLane {
-                v: rd.0,
-                size: Log2(arr.esize),
-                index: 0,
-                val: v,
-                zero_rest: true,
-            });
-            vop(cx, VecKind::DupElem(0), arr, rd, rd, rd);
-        }
-        Inst::DupScalar { esize, rd, rn, index } => {
-            let x = cx.b.push(Op::VGetLane {
-                v: rn.0,
-                size: Log2(esize),
-                index,
-                signed: false,
-            });
-            cx.b.push(Op::VSetLane {
-                v: rd.0,
-                size: Log2(esize),
-                index: 0,
-                val: x,
-                zero_rest: true,
-            });
-        }
-        Inst::InsGeneral { esize, rd, index, rn } => {
-            let v = cx.read(rn);
-            cx.b.push(Op::VSetLane {
-                v: rd.0,
-                size: Log2(esize),
-                index,
-                val: v,
-                zero_rest: false,
-            });
-        }
-        Inst::MovToGeneral {
+        SimdInst::Vec { op, arr, rd, rn, rm } => vop(cx, op, arr, rd, rn, rm),
+        SimdInst::DupGeneral { arr, rd, rn } => dup_general(cx, arr, rd, rn),
+        SimdInst::DupScalar { esize, rd, rn, index } => dup_scalar(cx, esize, rd, rn, index),
+        SimdInst::InsGeneral { esize, rd, index, rn } => ins_general(cx, esize, rd, index, rn),
+        SimdInst::MovToGeneral {
             esize,
             signed,
             w,
             rd,
             rn,
             index,
-        } => {
-            let v = cx.b.push(Op::VGetLane {
-                v: rn.0,
-                size: Log2(esize),
-                index,
-                signed,
-            });
-            cx.write(rd, w, v);
-        }
-        Inst::FmovGeneral {
+        } => mov_to_general(cx, esize, signed, w, rd, rn, index),
+        SimdInst::FmovGeneral {
             to_vec,
             size,
             top,
             rd_g,
             v,
-        } => {
-            let l = Log2(size as u8);
-            let index = top as u8;
-            if to_vec {
-                let x = cx.read(rd_g);
-                cx.b.push(Op::VSetLane {
-                    v: v.0,
-                    size: l,
-                    index,
-                    val: x,
-                    zero_rest: !top,
-                });
-            } else {
-                let x = cx.b.push(Op::VGetLane {
-                    v: v.0,
-                    size: l,
-                    index,
-                    signed: false,
-                });
-                let w = if size == MemSize::B32 { Width::W32 } else { Width::W64 };
-                cx.write(rd_g, w, x);
-            }
-        }
-        Inst::FmovReg { size, rd, rn } => {
-            let l = Log2(size as u8);
-            let x = cx.b.push(Op::VGetLane {
-                v: rn.0,
-                size: l,
-                index: 0,
-                signed: false,
-            });
-            cx.b.push(Op::VSetLane {
-                v: rd.0,
-                size: l,
-                index: 0,
-                val: x,
-                zero_rest: true,
-            });
-        }
-        Inst::LdStSingle {
+        } => fmov_general(cx, to_vec, size, top, rd_g, v),
+        SimdInst::FmovReg { size, rd, rn } => fmov_reg(cx, size, rd, rn),
+        SimdInst::LdStSingle {
             load,
             count,
             replicate,
@@ -175,7 +97,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             }
             post_increment(cx, rn, base, (count as u64) << esize, post, post_imm);
         }
-        Inst::LdStStruct {
+        SimdInst::LdStStruct {
             load,
             arr,
             count,
@@ -230,7 +152,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             let total = (count as u64) * if arr.q { 16 } else { 8 };
             post_increment(cx, rn, base, total, post, post_imm);
         }
-        Inst::Ld1St1Multi {
+        SimdInst::Ld1St1Multi {
             load,
             arr,
             count,
@@ -253,6 +175,101 @@ pub(super) fn lift(cx: &mut Ctx, inst: Inst) {
             }
             post_increment(cx, rn, base, (count as u64) * bytes as u64, post, post_imm);
         }
-        _ => unreachable!("not an AdvSIMD instruction: {inst:?}"),
     }
+}
+
+/// DUP (general): every lane of Vd from Rn.
+fn dup_general(cx: &mut Ctx, arr: Arrangement, rd: VReg, rn: Reg) {
+    let v = cx.read(rn);
+    cx.b.push(Op::VSetLane {
+        v: rd.0,
+        size: Log2(arr.esize),
+        index: 0,
+        val: v,
+        zero_rest: true,
+    });
+    vop(cx, VecKind::DupElem(0), arr, rd, rd, rd);
+}
+
+/// DUP (element) to a scalar, MOV (scalar): lane `index` of Vn into lane 0 of Vd, the rest zeroed.
+fn dup_scalar(cx: &mut Ctx, esize: u8, rd: VReg, rn: VReg, index: u8) {
+    let x = cx.b.push(Op::VGetLane {
+        v: rn.0,
+        size: Log2(esize),
+        index,
+        signed: false,
+    });
+    cx.b.push(Op::VSetLane {
+        v: rd.0,
+        size: Log2(esize),
+        index: 0,
+        val: x,
+        zero_rest: true,
+    });
+}
+
+/// INS (general): lane `index` of Vd from Rn.
+fn ins_general(cx: &mut Ctx, esize: u8, rd: VReg, index: u8, rn: Reg) {
+    let v = cx.read(rn);
+    cx.b.push(Op::VSetLane {
+        v: rd.0,
+        size: Log2(esize),
+        index,
+        val: v,
+        zero_rest: false,
+    });
+}
+
+/// UMOV, SMOV: lane `index` of Vn into Rd, zero- or sign-extended.
+fn mov_to_general(cx: &mut Ctx, esize: u8, signed: bool, w: Width, rd: Reg, rn: VReg, index: u8) {
+    let v = cx.b.push(Op::VGetLane {
+        v: rn.0,
+        size: Log2(esize),
+        index,
+        signed,
+    });
+    cx.write(rd, w, v);
+}
+
+/// FMOV between a general register and the low (or, `top`, the upper) half of a V register.
+fn fmov_general(cx: &mut Ctx, to_vec: bool, size: MemSize, top: bool, rd_g: Reg, v: VReg) {
+    let l = Log2(size as u8);
+    let index = top as u8;
+    if to_vec {
+        let x = cx.read(rd_g);
+        cx.b.push(Op::VSetLane {
+            v: v.0,
+            size: l,
+            index,
+            val: x,
+            zero_rest: !top,
+        });
+    } else {
+        let x = cx.b.push(Op::VGetLane {
+            v: v.0,
+            size: l,
+            index,
+            signed: false,
+        });
+        let w = if size == MemSize::B32 { Width::W32 } else { Width::W64 };
+        cx.write(rd_g, w, x);
+    }
+}
+
+/// FMOV (register): the low element of Vn into Vd, the rest zeroed.
+fn fmov_reg(cx: &mut Ctx, size: MemSize, rd: VReg, rn: VReg) {
+    let l = Log2(size as u8);
+    let x = cx.b.push(Op::VGetLane {
+        v: rn.0,
+        size: l,
+        index: 0,
+        signed: false,
+    });
+    cx.b.push(Op::VSetLane {
+        v: rd.0,
+        size: l,
+        index: 0,
+        val: x,
+        zero_rest: true,
+    });
 }

@@ -172,94 +172,8 @@ impl Lower<'_> {
                 dynasm!(self.ops ; .arch x64 ; mov [r15 + o], rax ; mov QWORD [r15 + o + 8], 0);
                 return;
             }
-            Cmp => {
-                let x = f.src.map(|s| self.alloc.get(&mut self.ops, s, pos));
-                let d = self.alloc.def(&mut self.ops, v, pos, None);
-                dynasm!(self.ops ; .arch x64 ; xor eax, eax);
-                if let Some(x) = x {
-                    // FCCMP: no comparison when the condition fails (the value is then unused).
-                    dynasm!(self.ops ; .arch x64 ; test Rq(x), Rq(x) ; jz >done);
-                }
-                self.fp_slow_check();
-                match t {
-                    FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn]),
-                    FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn]),
-                }
-                if f.zero {
-                    dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1);
-                } else {
-                    match t {
-                        FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vm]),
-                        FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vm]),
-                    }
-                }
-                // COMIS* raise IE on quiet NaNs too (FCMPE), UCOMIS* on signalling ones only.
-                match (t, f.signal) {
-                    (FpTy::S, false) => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm1),
-                    (FpTy::D, false) => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm1),
-                    (FpTy::S, true) => dynasm!(self.ops ; .arch x64 ; comiss xmm0, xmm1),
-                    (FpTy::D, true) => dynasm!(self.ops ; .arch x64 ; comisd xmm0, xmm1),
-                }
-                // greater 0010, less 1000 (CF), equal 0110 (ZF), unordered 0011 (ZF, PF, CF).
-                dynasm!(self.ops ; .arch x64
-                    ; mov eax, 0x2000_0000
-                    ; mov ecx, 0x8000_0000u32 as i32 ; cmovb eax, ecx
-                    ; mov ecx, 0x6000_0000 ; cmove eax, ecx
-                    ; mov ecx, 0x3000_0000 ; cmovp eax, ecx
-                    ; jmp >done
-                    ; slow:
-                );
-                self.fp_call(&f, x);
-                dynasm!(self.ops ; .arch x64 ; done: ; mov Rd(d), eax);
-                return;
-            }
-            ToInt if f.fbits == 0 && round_imm(f.round).is_some() => {
-                let d = self.alloc.def(&mut self.ops, v, pos, None);
-                let i = round_imm(f.round).unwrap();
-                // CVTTS*2SI raises exactly A64's flags for signed conversions (IE when NaN or out
-                // of range, else PE when inexact). Otherwise ROUNDS* may raise PE for a value
-                // whose conversion then saturates (A64: IOC alone), so the slow path puts back
-                // the flags from before the operation (kept in CpuState::mxcsr, which is not
-                // read while translated code runs).
-                let direct = f.signed && f.round == FpRound::Z;
-                if !direct {
-                    dynasm!(self.ops ; .arch x64 ; stmxcsr [r15 + off::MXCSR]);
-                }
-                self.fp_slow_check();
-                match t {
-                    FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn]),
-                    FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn]),
-                }
-                if f.round != FpRound::Z {
-                    // Static rounding (bit 2 clear), precision exception signalled (bit 3 clear).
-                    let i = i & 3;
-                    match t {
-                        FpTy::S => dynasm!(self.ops ; .arch x64 ; roundss xmm0, xmm0, i),
-                        FpTy::D => dynasm!(self.ops ; .arch x64 ; roundsd xmm0, xmm0, i),
-                    }
-                }
-                let w32 = f.signed && !f.w64;
-                match (t, w32) {
-                    (FpTy::S, true) => dynasm!(self.ops ; .arch x64 ; cvttss2si eax, xmm0),
-                    (FpTy::S, false) => dynasm!(self.ops ; .arch x64 ; cvttss2si rax, xmm0),
-                    (FpTy::D, true) => dynasm!(self.ops ; .arch x64 ; cvttsd2si eax, xmm0),
-                    (FpTy::D, false) => dynasm!(self.ops ; .arch x64 ; cvttsd2si rax, xmm0),
-                }
-                // Out of range or NaN: x86 gives the "integer indefinite" (MIN); A64 saturates.
-                match (f.signed, f.w64) {
-                    (true, true) => dynasm!(self.ops ; .arch x64 ; cmp rax, 1 ; jo >slow),
-                    (true, false) => dynasm!(self.ops ; .arch x64 ; cmp eax, 1 ; jo >slow),
-                    (false, true) => dynasm!(self.ops ; .arch x64 ; test rax, rax ; js >slow),
-                    (false, false) => dynasm!(self.ops ; .arch x64 ; mov rcx, rax ; shr rcx, 32 ; jnz >slow),
-                }
-                dynasm!(self.ops ; .arch x64 ; jmp >done ; slow:);
-                if !direct {
-                    dynasm!(self.ops ; .arch x64 ; ldmxcsr [r15 + off::MXCSR]);
-                }
-                self.fp_call(&f, None);
-                dynasm!(self.ops ; .arch x64 ; done: ; mov Rq(d), rax);
-                return;
-            }
+            Cmp => return self.lower_fp_cmp(&f, v, pos),
+            ToInt if f.fbits == 0 && round_imm(f.round).is_some() => return self.lower_fp_to_int(&f, v, pos),
             FromInt if f.fbits == 0 && (f.signed || !f.w64) => {
                 let x = self.alloc.get(&mut self.ops, f.src.expect("FromInt has a source"), pos);
                 dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm0);
@@ -290,5 +204,99 @@ impl Lower<'_> {
             }
         }
         self.fp_finish(&f, t, f.kind == Nmul);
+    }
+
+    /// FCMP, FCMPE, FCCMP, FCCMPE (`Op::Fp` of kind `Cmp`): the packed NZCV of the comparison
+    /// in `v`, by UCOMIS*/COMIS*; the helper when the operands need it.
+    fn lower_fp_cmp(&mut self, f: &FpOp, v: Val, pos: u32) {
+        let (vn, vm, t) = (off::vreg(f.n), off::vreg(f.m), f.ty);
+        let x = f.src.map(|s| self.alloc.get(&mut self.ops, s, pos));
+        let d = self.alloc.def(&mut self.ops, v, pos, None);
+        dynasm!(self.ops ; .arch x64 ; xor eax, eax);
+        if let Some(x) = x {
+            // FCCMP: no comparison when the condition fails (the value is then unused).
+            dynasm!(self.ops ; .arch x64 ; test Rq(x), Rq(x) ; jz >done);
+        }
+        self.fp_slow_check();
+        match t {
+            FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn]),
+            FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn]),
+        }
+        if f.zero {
+            dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1);
+        } else {
+            match t {
+                FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vm]),
+                FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vm]),
+            }
+        }
+        // COMIS* raise IE on quiet NaNs too (FCMPE), UCOMIS* on signalling ones only.
+        match (t, f.signal) {
+            (FpTy::S, false) => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm1),
+            (FpTy::D, false) => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm1),
+            (FpTy::S, true) => dynasm!(self.ops ; .arch x64 ; comiss xmm0, xmm1),
+            (FpTy::D, true) => dynasm!(self.ops ; .arch x64 ; comisd xmm0, xmm1),
+        }
+        // greater 0010, less 1000 (CF), equal 0110 (ZF), unordered 0011 (ZF, PF, CF).
+        dynasm!(self.ops ; .arch x64
+            ; mov eax, 0x2000_0000
+            ; mov ecx, 0x8000_0000u32 as i32 ; cmovb eax, ecx
+            ; mov ecx, 0x6000_0000 ; cmove eax, ecx
+            ; mov ecx, 0x3000_0000 ; cmovp eax, ecx
+            ; jmp >done
+            ; slow:
+        );
+        self.fp_call(f, x);
+        dynasm!(self.ops ; .arch x64 ; done: ; mov Rd(d), eax);
+    }
+
+    /// FCVT*S/U to an integer register with a rounding SSE4.1 has (`Op::Fp` of kind `ToInt`,
+    /// no fraction bits): ROUNDS* then CVTTS*2SI, the helper when the value saturates.
+    fn lower_fp_to_int(&mut self, f: &FpOp, v: Val, pos: u32) {
+        let (vn, t) = (off::vreg(f.n), f.ty);
+        let d = self.alloc.def(&mut self.ops, v, pos, None);
+        let i = round_imm(f.round).unwrap();
+        // CVTTS*2SI raises exactly A64's flags for signed conversions (IE when NaN or out
+        // of range, else PE when inexact). Otherwise ROUNDS* may raise PE for a value
+        // whose conversion then saturates (A64: IOC alone), so the slow path puts back
+        // the flags from before the operation (kept in CpuState::mxcsr, which is not
+        // read while translated code runs).
+        let direct = f.signed && f.round == FpRound::Z;
+        if !direct {
+            dynasm!(self.ops ; .arch x64 ; stmxcsr [r15 + off::MXCSR]);
+        }
+        self.fp_slow_check();
+        match t {
+            FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn]),
+            FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn]),
+        }
+        if f.round != FpRound::Z {
+            // Static rounding (bit 2 clear), precision exception signalled (bit 3 clear).
+            let i = i & 3;
+            match t {
+                FpTy::S => dynasm!(self.ops ; .arch x64 ; roundss xmm0, xmm0, i),
+                FpTy::D => dynasm!(self.ops ; .arch x64 ; roundsd xmm0, xmm0, i),
+            }
+        }
+        let w32 = f.signed && !f.w64;
+        match (t, w32) {
+            (FpTy::S, true) => dynasm!(self.ops ; .arch x64 ; cvttss2si eax, xmm0),
+            (FpTy::S, false) => dynasm!(self.ops ; .arch x64 ; cvttss2si rax, xmm0),
+            (FpTy::D, true) => dynasm!(self.ops ; .arch x64 ; cvttsd2si eax, xmm0),
+            (FpTy::D, false) => dynasm!(self.ops ; .arch x64 ; cvttsd2si rax, xmm0),
+        }
+        // Out of range or NaN: x86 gives the "integer indefinite" (MIN); A64 saturates.
+        match (f.signed, f.w64) {
+            (true, true) => dynasm!(self.ops ; .arch x64 ; cmp rax, 1 ; jo >slow),
+            (true, false) => dynasm!(self.ops ; .arch x64 ; cmp eax, 1 ; jo >slow),
+            (false, true) => dynasm!(self.ops ; .arch x64 ; test rax, rax ; js >slow),
+            (false, false) => dynasm!(self.ops ; .arch x64 ; mov rcx, rax ; shr rcx, 32 ; jnz >slow),
+        }
+        dynasm!(self.ops ; .arch x64 ; jmp >done ; slow:);
+        if !direct {
+            dynasm!(self.ops ; .arch x64 ; ldmxcsr [r15 + off::MXCSR]);
+        }
+        self.fp_call(f, None);
+        dynasm!(self.ops ; .arch x64 ; done: ; mov Rq(d), rax);
     }
 }

@@ -201,18 +201,39 @@ impl Lower<'_> {
     /// Lower a vector op inline; false if it must go to the helper. Each arm loads its operands,
     /// computes and either stores V`d` itself (`Fin::Stored`) or leaves the result in xmm0.
     pub(super) fn vec_inline(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> bool {
+        let q = f.q;
+        let fin = self
+            .vec_widths(f, d, n, m)
+            .or_else(|| self.vec_arith(f, d, n, m))
+            .or_else(|| self.vec_lanes(f, d, n, m));
+        let Some(fin) = fin else { return false };
+        match fin {
+            Fin::Stored => {}
+            Fin::Low | Fin::Scalar => {
+                if !q || fin == Fin::Scalar {
+                    dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
+                }
+                self.store_v(d);
+            }
+        }
+        true
+    }
+
+    /// Inline SSE for the operations that widen, narrow or move single elements; they store
+    /// their result themselves.
+    fn vec_widths(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> Option<Fin> {
         use VecKind::*;
-        let (es, q, v) = (f.esize, f.q, Second::Vector);
-        let fin = match f.kind {
+        let (es, q) = (f.esize, f.q);
+        match f.kind {
             InsElem { dst, src } => {
                 self.ins_elem(d, n, es, dst, src);
-                Fin::Stored
+                Some(Fin::Stored)
             }
             Ushll(sh) | Sshll(sh) if es < 3 => {
                 self.load_nm(n, m);
                 self.widen_shift(es, sh, matches!(f.kind, Sshll(_)), q);
                 self.store_v(d);
-                Fin::Stored
+                Some(Fin::Stored)
             }
             AddW { signed } | SubW { signed } | AddL { signed } | SubL { signed } if es < 3 => {
                 self.load_nm(n, m);
@@ -222,22 +243,31 @@ impl Lower<'_> {
                 self.widen(1, es, signed, q);
                 self.add_sub(es + 1, matches!(f.kind, SubW { .. } | SubL { .. }));
                 self.store_v(d);
-                Fin::Stored
+                Some(Fin::Stored)
             }
             Xtn | Shrn(_) if es < 3 => {
                 self.load_nm(n, m);
                 self.narrow_to(d, es, q, if let Shrn(sh) = f.kind { sh } else { 0 });
-                Fin::Stored
+                Some(Fin::Stored)
             }
+            _ => None,
+        }
+    }
+
+    /// Inline SSE for lane-wise arithmetic, logic, compares and shifts, result in xmm0.
+    fn vec_arith(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> Option<Fin> {
+        use VecKind::*;
+        let (es, v) = (f.esize, Second::Vector);
+        match f.kind {
             And | Bic | Orr | Orn | Eor | Bsl | Bit | Bif | Not => {
                 self.load_nm(n, m);
                 self.bitwise(f.kind, d);
-                Fin::Low
+                Some(Fin::Low)
             }
             Add | Sub => {
                 self.load_nm(n, m);
                 self.add_sub(es, f.kind == Sub);
-                Fin::Low
+                Some(Fin::Low)
             }
             Mul(s) | Mla(s) | Mls(s) if s == v && (es == 1 || es == 2) => {
                 self.load_nm(n, m);
@@ -250,23 +280,46 @@ impl Lower<'_> {
                     self.load_v(0, d);
                     self.add_sub(es, matches!(f.kind, Mls(_)));
                 }
-                Fin::Low
+                Some(Fin::Low)
             }
             Cmeq | Cmgt | Cmge | Cmhi | Cmhs | Cmtst => {
                 self.load_nm(n, m);
                 self.compare(f.kind, es);
-                Fin::Low
+                Some(Fin::Low)
             }
             CmpZero(c) => {
                 self.load_nm(n, m);
                 self.compare_zero(c, es);
-                Fin::Low
+                Some(Fin::Low)
             }
             Umax | Umin | Smax | Smin if es < 3 => {
                 self.load_nm(n, m);
                 self.max_min(0, 1, es, matches!(f.kind, Smax | Smin), matches!(f.kind, Umax | Smax));
-                Fin::Low
+                Some(Fin::Low)
             }
+            Shl(sh) | Ushr(sh) if es > 0 => {
+                self.load_nm(n, m);
+                self.shift_imm(es, sh, matches!(f.kind, Shl(_)));
+                Some(Fin::Low)
+            }
+            Sshr(sh) if es == 1 || es == 2 => {
+                self.load_nm(n, m);
+                let s = sh as i8;
+                match es {
+                    1 => dynasm!(self.ops ; .arch x64 ; psraw xmm0, s),
+                    _ => dynasm!(self.ops ; .arch x64 ; psrad xmm0, s),
+                }
+                Some(Fin::Low)
+            }
+            _ => None,
+        }
+    }
+
+    /// Inline SSE for the operations that rearrange lanes or make constants, result in xmm0.
+    fn vec_lanes(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> Option<Fin> {
+        use VecKind::*;
+        let (es, q) = (f.esize, f.q);
+        match f.kind {
             Rev64 | Rev32 | Rev16 => {
                 self.load_nm(n, m);
                 let group = match f.kind {
@@ -275,12 +328,12 @@ impl Lower<'_> {
                     _ => 2,
                 };
                 self.reverse(es, group);
-                Fin::Low
+                Some(Fin::Low)
             }
             Movi(imm) => {
                 self.load_nm(n, m);
                 self.bcast(0, imm);
-                Fin::Low
+                Some(Fin::Low)
             }
             OrrImm(imm) | BicImm(imm) => {
                 self.load_nm(n, m);
@@ -291,36 +344,22 @@ impl Lower<'_> {
                 } else {
                     dynasm!(self.ops ; .arch x64 ; pandn xmm1, xmm0 ; movdqa xmm0, xmm1);
                 }
-                Fin::Low
+                Some(Fin::Low)
             }
             DupElem(i) => {
                 self.load_nm(n, m);
                 self.dup_lane(0, es, i);
-                Fin::Low
-            }
-            Shl(sh) | Ushr(sh) if es > 0 => {
-                self.load_nm(n, m);
-                self.shift_imm(es, sh, matches!(f.kind, Shl(_)));
-                Fin::Low
-            }
-            Sshr(sh) if es == 1 || es == 2 => {
-                self.load_nm(n, m);
-                let s = sh as i8;
-                match es {
-                    1 => dynasm!(self.ops ; .arch x64 ; psraw xmm0, s),
-                    _ => dynasm!(self.ops ; .arch x64 ; psrad xmm0, s),
-                }
-                Fin::Low
+                Some(Fin::Low)
             }
             Zip1 | Zip2 if q => {
                 self.load_nm(n, m);
                 self.zip(es, f.kind == Zip2);
-                Fin::Low
+                Some(Fin::Low)
             }
             Uzp1 | Uzp2 if q => {
                 self.load_nm(n, m);
                 self.uzp(es, f.kind == Uzp2);
-                Fin::Low
+                Some(Fin::Low)
             }
             Ext(i) => {
                 self.load_nm(n, m);
@@ -331,35 +370,26 @@ impl Lower<'_> {
                 } else {
                     dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm0, xmm1 ; psrldq xmm0, i);
                 }
-                Fin::Low
+                Some(Fin::Low)
             }
             Umaxp | Uminp if es == 0 && q => {
                 self.load_nm(n, m);
                 self.byte_pairs_max_min(f.kind == Umaxp);
-                Fin::Low
+                Some(Fin::Low)
             }
             Addp if q => {
                 self.load_nm(n, m);
                 self.add_pairs(es);
-                Fin::Low
+                Some(Fin::Low)
             }
             AddpScalar => {
                 self.load_nm(n, m);
                 dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0 ; psrldq xmm1, 8 ; paddq xmm0, xmm1);
-                Fin::Scalar
+                Some(Fin::Scalar)
             }
-            _ => return false,
-        };
-        match fin {
-            Fin::Stored => {}
-            Fin::Low | Fin::Scalar => {
-                if !q || fin == Fin::Scalar {
-                    dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
-                }
-                self.store_v(d);
-            }
+
+            _ => None,
         }
-        true
     }
 
     /// INS (element): one element moves through a general register.

@@ -8,7 +8,7 @@
 use super::Lower;
 use crate::cpu::off;
 use crate::ir::{VecFn, VecKind};
-use crate::ops::VfpKind;
+use crate::ops::{VfpKind, VfpOp};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
 /// `vfmadd231pd xmm2, xmm0, xmm1` (VEX.128.66.0F38.W1 B8 /r). Written out because dynasm-rs 5.1
@@ -46,28 +46,17 @@ impl Lower<'_> {
 
     /// Lower a vector FP op inline with a NaN fallback; false if it must go to the helper.
     pub(super) fn vec_fp_inline(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> bool {
-        use VfpKind::*;
         let VecKind::Fp(op) = f.kind else {
             return false;
         };
-        let k = op.kind;
         let dbl = f.esize == 3;
-        let (index, signed) = (op.index as i8, op.signed);
-        let ok = match k {
-            Add | Sub | Mul | Div | Mla | Mls | MulElem | MlaElem | Cmeq | Cmge | Cmgt | CmeqZ | CmgeZ | CmgtZ
-            | CmleZ | CmltZ | Abs | Neg => true,
-            // (`index` holds the fraction bits of the fixed-point forms.)
-            FromInt => !dbl && signed && index == 0,
-            ToInt => !dbl && signed && op.round == crate::ops::FpRound::Z && index == 0,
-            _ => false,
-        };
-        if !ok || op.scalar {
+        let Some(plan) = Inline::of(&op, dbl).filter(|_| !op.scalar) else {
             return false;
-        }
+        };
         // The slow path calls out (clobbering every xmm register): nothing stays cached.
         self.vcache.clear();
         let (vn, vm, vd) = (off::vreg(n), off::vreg(m), off::vreg(d));
-        if !matches!(k, Abs | Neg | FromInt) {
+        if !matches!(plan, Inline::Sign { .. } | Inline::FromInt) {
             // FPCR.FZ: the helper flushes as A64 does (see `Lower::fp_slow_check`).
             dynasm!(self.ops ; .arch x64 ; cmp BYTE [r15 + off::FP_SLOW], 0 ; jne >slow);
         }
@@ -77,13 +66,27 @@ impl Lower<'_> {
             // exception flag, instead of whatever the registers' upper halves hold.
             self.bcast(3, 0x3f80_0000_3f80_0000);
             dynasm!(self.ops ; .arch x64 ; unpcklpd xmm0, xmm3);
-            if !matches!(k, MulElem | MlaElem) {
+            if !matches!(plan, Inline::ByElem { .. }) {
                 // (The by-element forms broadcast their element from all of V`m`.)
                 dynasm!(self.ops ; .arch x64 ; unpcklpd xmm1, xmm3);
             }
         }
-        // Result in xmm0; `check` says whether a NaN lane needs the slow path.
-        let mut check = true;
+        let check = self.vfp_body(plan, dbl, f.q, vd);
+        if !f.q {
+            dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
+        }
+        if check {
+            self.vfp_nan_check(matches!(plan, Inline::Arith(Arith::Add | Arith::Sub)), dbl);
+        }
+        dynasm!(self.ops ; .arch x64 ; movdqu [r15 + vd], xmm0 ; jmp >done ; slow:);
+        self.vec_helper_call(&f, d, n, m);
+        dynasm!(self.ops ; .arch x64 ; done:);
+        true
+    }
+
+    /// The operation of `plan` on xmm0 and xmm1 (the accumulator V`vd`), result in xmm0;
+    /// whether NaN lanes need the slow path (a jump to `slow` where the result itself says so).
+    fn vfp_body(&mut self, plan: Inline, dbl: bool, q: bool, vd: i32) -> bool {
         macro_rules! ps_pd {
             ($ps:ident, $pd:ident) => {
                 if dbl {
@@ -93,23 +96,23 @@ impl Lower<'_> {
                 }
             };
         }
-        match k {
-            Add => ps_pd!(addps, addpd),
-            Sub => ps_pd!(subps, subpd),
-            Mul => ps_pd!(mulps, mulpd),
-            Div => ps_pd!(divps, divpd),
-            MulElem | MlaElem => {
+        match plan {
+            Inline::Arith(Arith::Add) => ps_pd!(addps, addpd),
+            Inline::Arith(Arith::Sub) => ps_pd!(subps, subpd),
+            Inline::Arith(Arith::Mul) => ps_pd!(mulps, mulpd),
+            Inline::Arith(Arith::Div) => ps_pd!(divps, divpd),
+            Inline::ByElem { index, accumulate } => {
                 if dbl {
                     let sel = if index == 0 { 0 } else { 3 };
                     dynasm!(self.ops ; .arch x64 ; shufpd xmm1, xmm1, sel);
                 } else {
-                    let sel = (index as u8 * 0x55) as i8;
+                    let sel = (index * 0x55) as i8;
                     dynasm!(self.ops ; .arch x64 ; shufps xmm1, xmm1, sel);
                 }
-                if k == MulElem {
+                if !accumulate {
                     ps_pd!(mulps, mulpd);
                 } else {
-                    self.load_acc(f.q, vd);
+                    self.load_acc(q, vd);
                     if dbl {
                         self.ops.extend(VFMADD231PD_XMM2_XMM0_XMM1);
                     } else {
@@ -118,30 +121,21 @@ impl Lower<'_> {
                     dynasm!(self.ops ; .arch x64 ; movdqa xmm0, xmm2);
                 }
             }
-            Mla | Mls => {
-                self.load_acc(f.q, vd);
-                match (k, dbl) {
-                    (Mla, false) => dynasm!(self.ops ; .arch x64 ; vfmadd231ps xmm2, xmm0, xmm1),
-                    (Mla, true) => self.ops.extend(VFMADD231PD_XMM2_XMM0_XMM1),
-                    (_, false) => dynasm!(self.ops ; .arch x64 ; vfnmadd231ps xmm2, xmm0, xmm1),
-                    (_, true) => self.ops.extend(VFNMADD231PD_XMM2_XMM0_XMM1),
+            Inline::Fma { negate } => {
+                self.load_acc(q, vd);
+                match (negate, dbl) {
+                    (false, false) => dynasm!(self.ops ; .arch x64 ; vfmadd231ps xmm2, xmm0, xmm1),
+                    (false, true) => self.ops.extend(VFMADD231PD_XMM2_XMM0_XMM1),
+                    (true, false) => dynasm!(self.ops ; .arch x64 ; vfnmadd231ps xmm2, xmm0, xmm1),
+                    (true, true) => self.ops.extend(VFNMADD231PD_XMM2_XMM0_XMM1),
                 }
                 dynasm!(self.ops ; .arch x64 ; movdqa xmm0, xmm2);
             }
             // Compares are false on unordered lanes on both sides: exact.
-            Cmeq | Cmge | Cmgt | CmeqZ | CmgeZ | CmgtZ | CmleZ | CmltZ => {
-                check = false;
-                if matches!(k, CmeqZ | CmgeZ | CmgtZ | CmleZ | CmltZ) {
+            Inline::Compare { zero, swap, pred } => {
+                if zero {
                     dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1);
                 }
-                // cmpps predicates: 0 eq, 1 lt, 2 le. a >= b is b <= a, a > b is b < a.
-                let (swap, pred) = match k {
-                    Cmeq | CmeqZ => (false, 0i8),
-                    Cmge | CmgeZ => (true, 2),
-                    Cmgt | CmgtZ => (true, 1),
-                    CmleZ => (false, 2),
-                    _ => (false, 1),
-                };
                 if swap {
                     dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; movdqa xmm0, xmm1 ; movdqa xmm1, xmm2);
                 }
@@ -150,60 +144,118 @@ impl Lower<'_> {
                 } else {
                     dynasm!(self.ops ; .arch x64 ; cmpps xmm0, xmm1, pred);
                 }
+                return false;
             }
             // Sign-bit operations, NaNs included: exact.
-            Abs | Neg => {
-                check = false;
+            Inline::Sign { abs } => {
                 let sign: u64 = if dbl { 1 << 63 } else { 0x8000_0000_8000_0000 };
                 dynasm!(self.ops ; .arch x64 ; mov rax, QWORD sign as i64 ; movq xmm1, rax ; punpcklqdq xmm1, xmm1);
-                if k == Abs {
+                if abs {
                     dynasm!(self.ops ; .arch x64 ; andnps xmm1, xmm0 ; movdqa xmm0, xmm1);
                 } else {
                     dynasm!(self.ops ; .arch x64 ; xorps xmm0, xmm1);
                 }
+                return false;
             }
-            FromInt => {
-                check = false;
+            Inline::FromInt => {
                 dynasm!(self.ops ; .arch x64 ; cvtdq2ps xmm0, xmm0);
+                return false;
             }
-            ToInt => {
+            Inline::ToInt => {
                 // cvttps2dq gives 0x80000000 for NaN and out-of-range lanes; A64 saturates.
-                check = false;
                 dynasm!(self.ops ; .arch x64 ; cvttps2dq xmm0, xmm0);
-                if !f.q {
+                if !q {
                     dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
                 }
                 self.bcast(1, 0x8000_0000_8000_0000);
                 dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm0 ; ptest xmm1, xmm1 ; jnz >slow);
+                return false;
             }
-            _ => unreachable!("checked above"),
         }
-        if !f.q {
-            dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
-        }
-        if check {
-            // NaN lanes, and lanes of +-the smallest normal (A64 may call them tiny where x86 does
-            // not: tininess before rounding): |x| == smallest normal or unordered (EQ_UQ, a
-            // quiet predicate; results are never signalling NaNs).
-            // A tiny sum or difference is exact, so FADD/FSUB need the NaN check only.
-            let c = off::FP_CONST;
-            match (matches!(k, Add | Sub), dbl) {
-                (true, true) => dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; cmpunordpd xmm2, xmm2),
-                (true, false) => dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; cmpunordps xmm2, xmm2),
-                (false, true) => {
-                    dynasm!(self.ops ; .arch x64 ; vandpd xmm2, xmm0, [r15 + c + 32]);
-                    self.vcmp_eq_uq_xmm2_r15(true, c + 48);
-                }
-                (false, false) => {
-                    dynasm!(self.ops ; .arch x64 ; vandps xmm2, xmm0, [r15 + c]);
-                    self.vcmp_eq_uq_xmm2_r15(false, c + 16);
-                }
-            }
-            dynasm!(self.ops ; .arch x64 ; ptest xmm2, xmm2 ; jnz >slow);
-        }
-        dynasm!(self.ops ; .arch x64 ; movdqu [r15 + vd], xmm0 ; jmp >done ; slow:);
-        self.vec_helper_call(&f, d, n, m);
-        dynasm!(self.ops ; .arch x64 ; done:);
         true
+    }
+
+    /// Jump to `slow` for NaN lanes of xmm0, and lanes of +-the smallest normal (A64 may call
+    /// them tiny where x86 does not: tininess before rounding): |x| == smallest normal or
+    /// unordered (EQ_UQ, a quiet predicate; results are never signalling NaNs). A tiny sum or
+    /// difference is exact, so FADD/FSUB (`add_sub`) need the NaN check only.
+    fn vfp_nan_check(&mut self, add_sub: bool, dbl: bool) {
+        let c = off::FP_CONST;
+        match (add_sub, dbl) {
+            (true, true) => dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; cmpunordpd xmm2, xmm2),
+            (true, false) => dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; cmpunordps xmm2, xmm2),
+            (false, true) => {
+                dynasm!(self.ops ; .arch x64 ; vandpd xmm2, xmm0, [r15 + c + 32]);
+                self.vcmp_eq_uq_xmm2_r15(true, c + 48);
+            }
+            (false, false) => {
+                dynasm!(self.ops ; .arch x64 ; vandps xmm2, xmm0, [r15 + c]);
+                self.vcmp_eq_uq_xmm2_r15(false, c + 16);
+            }
+        }
+        dynasm!(self.ops ; .arch x64 ; ptest xmm2, xmm2 ; jnz >slow);
+    }
+}
+
+/// A lane-wise FP arithmetic operation done inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// How a vector FP operation is done inline (SSE/FMA on xmm0, xmm1, the accumulator xmm2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inline {
+    /// FADD, FSUB, FMUL, FDIV.
+    Arith(Arith),
+    /// FMUL, FMLA (`accumulate`) by element `index` of V`m`.
+    ByElem { index: u8, accumulate: bool },
+    /// FMLA, FMLS (`negate`).
+    Fma { negate: bool },
+    /// FCMEQ/FCMGE/FCMGT, to zero too: cmpps predicate `pred` (0 eq, 1 lt, 2 le) with the
+    /// operands swapped (a >= b is b <= a) or the second zero.
+    Compare { zero: bool, swap: bool, pred: i8 },
+    /// FABS, FNEG.
+    Sign { abs: bool },
+    /// SCVTF of 32-bit lanes.
+    FromInt,
+    /// FCVTZS of 32-bit lanes.
+    ToInt,
+}
+
+impl Inline {
+    /// The inline form of `op` on `dbl` (64-bit) or 32-bit lanes, if it has one; the others go
+    /// to the helper.
+    fn of(op: &VfpOp, dbl: bool) -> Option<Inline> {
+        use VfpKind::*;
+        let cmp = |zero, swap, pred| Some(Inline::Compare { zero, swap, pred });
+        // (`index` holds the fraction bits of the fixed-point conversions.)
+        let plain_32 = !dbl && op.signed && op.index == 0;
+        match op.kind {
+            Add => Some(Inline::Arith(Arith::Add)),
+            Sub => Some(Inline::Arith(Arith::Sub)),
+            Mul => Some(Inline::Arith(Arith::Mul)),
+            Div => Some(Inline::Arith(Arith::Div)),
+            MulElem | MlaElem => Some(Inline::ByElem {
+                index: op.index,
+                accumulate: op.kind == MlaElem,
+            }),
+            Mla | Mls => Some(Inline::Fma { negate: op.kind == Mls }),
+            Cmeq => cmp(false, false, 0),
+            Cmge => cmp(false, true, 2),
+            Cmgt => cmp(false, true, 1),
+            CmeqZ => cmp(true, false, 0),
+            CmgeZ => cmp(true, true, 2),
+            CmgtZ => cmp(true, true, 1),
+            CmleZ => cmp(true, false, 2),
+            CmltZ => cmp(true, false, 1),
+            Abs | Neg => Some(Inline::Sign { abs: op.kind == Abs }),
+            FromInt if plain_32 => Some(Inline::FromInt),
+            ToInt if plain_32 && op.round == crate::ops::FpRound::Z => Some(Inline::ToInt),
+            _ => None,
+        }
     }
 }
