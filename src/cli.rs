@@ -390,6 +390,14 @@ pub const CPU_FEATURES: &[CpuFeature] = &[
     ),
     feature("sha2", HwcapWord::Hwcap, 6, false, "SHA256H, SHA256H2, SHA256SU0/1"),
     feature("crc32", HwcapWord::Hwcap, 7, false, "CRC32/CRC32C instructions"),
+    feature("sha3", HwcapWord::Hwcap, 17, false, "EOR3, BCAX, RAX1, XAR (FEAT_SHA3)"),
+    feature(
+        "sha512",
+        HwcapWord::Hwcap,
+        21,
+        false,
+        "SHA512H, SHA512H2, SHA512SU0/1 (FEAT_SHA512)",
+    ),
     feature(
         "atomics",
         HwcapWord::Hwcap,
@@ -794,7 +802,18 @@ mod tests {
         assert_eq!(max, CpuSpec::default());
         assert_eq!(
             max.hwcap,
-            1 | 2 | 0b1111 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 13 | 1 << 15 | 1 << 20 | 1 << 26 | 1 << 27
+            1 | 2
+                | 0b1111 << 3
+                | 1 << 7
+                | 1 << 8
+                | 1 << 12
+                | 1 << 13
+                | 1 << 15
+                | 1 << 17
+                | 1 << 20
+                | 1 << 21
+                | 1 << 26
+                | 1 << 27
         );
         assert_eq!(max.hwcap2, 1 << 7 | 1 << 8);
         let s = CpuSpec::parse("max,-atomics,-crc32,flagm2=off").unwrap();

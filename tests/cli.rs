@@ -13,8 +13,19 @@ use std::time::Duration;
 
 /// `-cpu max`: FP, ASIMD, AES, PMULL, SHA1, SHA2, CRC32, ATOMICS, ASIMDRDM, JSCVT, LRCPC, ASIMDDP,
 /// ILRCPC, FLAGM; AT_HWCAP2: FLAGM2, FRINT.
-const MAX_HWCAP: u64 =
-    1 | 1 << 1 | 0b1111 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 13 | 1 << 15 | 1 << 20 | 1 << 26 | 1 << 27;
+const MAX_HWCAP: u64 = 1
+    | 1 << 1
+    | 0b1111 << 3
+    | 1 << 7
+    | 1 << 8
+    | 1 << 12
+    | 1 << 13
+    | 1 << 15
+    | 1 << 17
+    | 1 << 20
+    | 1 << 21
+    | 1 << 26
+    | 1 << 27;
 const MAX_HWCAP2: u64 = 1 << 7 | 1 << 8;
 
 /// Runs `env VARS... a64x ARGS...` in test-binaries/ (so `out/env-O2` names the test program).
@@ -124,7 +135,7 @@ fn cpu_help_lists_the_features() {
         assert!(out.contains("max"), "{out}");
         for f in [
             "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimdrdm", "lrcpc", "asimddp", "flagm",
-            "flagm2", "frint", "jscvt", "ilrcpc",
+            "flagm2", "frint", "jscvt", "ilrcpc", "sha3", "sha512",
         ] {
             assert!(
                 out.lines().any(|l| l.trim_start().starts_with(&format!("{f} "))),

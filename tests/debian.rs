@@ -934,7 +934,7 @@ const GMAC: &[&str] = &[
 /// OpenSSL's digests, ciphers and GMAC, which pick the AES, PMULL, SHA1 and SHA2 instructions
 /// from AT_HWCAP (OPENSSL_armcap is not set: the environment is cleared): compared with qemu,
 /// ciphertexts decrypted back. Then checks that those instructions did run (a64x's `-d in_asm`),
-/// that with the features turned off (`-cpu max,-aes,-pmull,-sha1,-sha2`) they do not and the
+/// that with the features turned off (`-cpu max,-aes,-pmull,-sha1,-sha2,-sha512`) they do not and the
 /// results stay the same, and that `openssl speed` runs.
 #[test]
 fn openssl_matches_qemu() {
@@ -955,6 +955,12 @@ fn openssl_matches_qemu() {
             &["dgst", "-sha1", "in.txt", "rand.bin", "empty"],
         ),
         case("openssl-sha224", OPENSSL, &["dgst", "-sha224", "-r", "rand.bin"]),
+        case(
+            "openssl-sha512",
+            OPENSSL,
+            &["dgst", "-sha512", "in.txt", "rand.bin", "empty"],
+        ),
+        case("openssl-sha384", OPENSSL, &["dgst", "-sha384", "-r", "rand.bin"]),
         case("openssl-gmac", OPENSSL, GMAC),
     ];
     for c in digests.iter().filter(|c| selected(&c.name)) {
@@ -1009,7 +1015,12 @@ fn openssl_matches_qemu() {
         args.extend(extra.iter().map(OsString::from));
         (bin, args)
     };
-    let checks: [(&str, &[&str], &[&str]); 4] = [
+    let checks: [(&str, &[&str], &[&str]); 5] = [
+        (
+            "sha512",
+            &["dgst", "-sha512", "rand.bin"],
+            &["Sha512h", "Sha512h2", "Sha512su0", "Sha512su1"],
+        ),
         (
             "sha256",
             &["dgst", "-sha256", "rand.bin"],
@@ -1035,18 +1046,18 @@ fn openssl_matches_qemu() {
         let c = case(&name, OPENSSL, args);
         let on = run(with_args(&["-d", "in_asm"]), &c, false);
         let off = run(
-            with_args(&["-d", "in_asm", "-cpu", "max,-aes,-pmull,-sha1,-sha2"]),
+            with_args(&["-d", "in_asm", "-cpu", "max,-aes,-pmull,-sha1,-sha2,-sha512"]),
             &c,
             false,
         );
         let log = |r: &RunResult| String::from_utf8_lossy(&r.stderr).into_owned();
-        // In the log an instruction is its decoded form: `Vec { op: Crypto(Aese), ...` or
-        // `Vec { op: Pmull, ...`.
+        // In the log an instruction is its decoded form: `Vec { op: Crypto(Aese), ...`,
+        // `Vec { op: Pmull, ...` or `Crypto64 { op: Sha512h, ...`.
         let ran =
             |log: &str, op: &str| log.contains(&format!("op: Crypto({op})")) || log.contains(&format!("op: {op},"));
         let (log_on, log_off) = (log(&on), log(&off));
         let missing: Vec<&str> = ops.iter().copied().filter(|op| !ran(&log_on, op)).collect();
-        let present = ["Aese", "Aesd", "Pmull", "Sha1c", "Sha256h"]
+        let present = ["Aese", "Aesd", "Pmull", "Sha1c", "Sha256h", "Sha512h"]
             .into_iter()
             .filter(|op| ran(&log_off, op))
             .collect::<Vec<_>>();

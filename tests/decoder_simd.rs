@@ -103,7 +103,7 @@ impl Rng {
 
 /// The rows of the AdvSIMD/FP space.
 fn simd_row(name: &str) -> bool {
-    ["AdvSIMD", "FP", "FMOV", "Cryptographic"]
+    ["AdvSIMD", "FP", "FMOV", "Cryptographic", "XAR"]
         .iter()
         .any(|k| name.contains(k))
 }

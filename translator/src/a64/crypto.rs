@@ -1,6 +1,8 @@
 //! Decoders of the cryptographic extension groups (Arm ARM C4.1.96 "Cryptographic AES",
-//! "Cryptographic three-register SHA", "Cryptographic two-register SHA"): FEAT_AES and
-//! FEAT_SHA1/FEAT_SHA256. PMULL/PMULL2 (FEAT_PMULL for the 64-bit form) are in the AdvSIMD
+//! "Cryptographic three-register SHA", "Cryptographic two-register SHA", and the SHA512/SHA3
+//! groups "Cryptographic three-register SHA 512", "Cryptographic two-register SHA 512",
+//! "Cryptographic four-register", "XAR"): FEAT_AES, FEAT_SHA1/FEAT_SHA256, FEAT_SHA512 and
+//! FEAT_SHA3 (the SM3/SM4 encodings in those groups are not implemented: Undefined). PMULL/PMULL2 (FEAT_PMULL for the 64-bit form) are in the AdvSIMD
 //! three-different group (`simd.rs`).
 
 use super::fields::*;
@@ -66,6 +68,59 @@ pub(super) fn sha2(w: u32) -> Inst {
     crypto(op, w, false)
 }
 
+/// A SHA512/SHA3 operation on V`d`, V`n`, V`m`.
+fn crypto64(op: Crypto64Op, w: u32) -> Inst {
+    Inst::Simd(SimdInst::Crypto64 {
+        op,
+        rd: vr(w, 0),
+        rn: vr(w, 5),
+        rm: vr(w, 16),
+    })
+}
+
+/// Cryptographic three-register SHA 512: SHA512H, SHA512H2, SHA512SU1, RAX1 (O = 0; O = 1 is
+/// SM3PARTW1/2, SM4EKEY).
+pub(super) fn sha512_3(w: u32) -> Inst {
+    if bit(w, 14) {
+        return Inst::Undefined;
+    }
+    let op = match bits(w, 11, 10) {
+        0b00 => Crypto64Op::Sha512h,
+        0b01 => Crypto64Op::Sha512h2,
+        0b10 => Crypto64Op::Sha512su1,
+        _ => Crypto64Op::Rax1,
+    };
+    crypto64(op, w)
+}
+
+/// Cryptographic two-register SHA 512: SHA512SU0 (opcode 01 is SM4E).
+pub(super) fn sha512_2(w: u32) -> Inst {
+    match bits(w, 11, 10) {
+        0b00 => crypto64(Crypto64Op::Sha512su0, w),
+        _ => Inst::Undefined,
+    }
+}
+
+/// Cryptographic four-register: EOR3, BCAX (Op0 10 is SM3SS1).
+pub(super) fn four_reg(w: u32) -> Inst {
+    let ra = vr(w, 10);
+    match bits(w, 22, 21) {
+        0b00 => crypto64(Crypto64Op::Eor3 { ra }, w),
+        0b01 => crypto64(Crypto64Op::Bcax { ra }, w),
+        _ => Inst::Undefined,
+    }
+}
+
+/// XAR.
+pub(super) fn xar(w: u32) -> Inst {
+    crypto64(
+        Crypto64Op::Xar {
+            imm6: bits(w, 15, 10) as u8,
+        },
+        w,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::decode;
@@ -97,5 +152,37 @@ mod tests {
         // size != 00 and opcode 111 are unallocated
         assert_eq!(decode(0x5e42_0020), Inst::Undefined);
         assert_eq!(decode(0x5e02_7020), Inst::Undefined);
+    }
+
+    #[test]
+    fn sha512_and_sha3() {
+        let c = |op, d, n, m| {
+            Inst::Simd(SimdInst::Crypto64 {
+                op,
+                rd: VReg(d),
+                rn: VReg(n),
+                rm: VReg(m),
+            })
+        };
+        // sha512h q1, q2, v3.2d
+        assert_eq!(decode(0xce63_8041), c(Crypto64Op::Sha512h, 1, 2, 3));
+        // sha512h2 q4, q5, v6.2d
+        assert_eq!(decode(0xce66_84a4), c(Crypto64Op::Sha512h2, 4, 5, 6));
+        // sha512su0 v7.2d, v8.2d
+        assert_eq!(decode(0xcec0_8107), c(Crypto64Op::Sha512su0, 7, 8, 0));
+        // sha512su1 v9.2d, v10.2d, v11.2d
+        assert_eq!(decode(0xce6b_8949), c(Crypto64Op::Sha512su1, 9, 10, 11));
+        // rax1 v0.2d, v1.2d, v2.2d
+        assert_eq!(decode(0xce62_8c20), c(Crypto64Op::Rax1, 0, 1, 2));
+        // eor3 v0.16b, v1.16b, v2.16b, v3.16b
+        assert_eq!(decode(0xce02_0c20), c(Crypto64Op::Eor3 { ra: VReg(3) }, 0, 1, 2));
+        // bcax v4.16b, v5.16b, v6.16b, v7.16b
+        assert_eq!(decode(0xce26_1ca4), c(Crypto64Op::Bcax { ra: VReg(7) }, 4, 5, 6));
+        // xar v0.2d, v1.2d, v2.2d, #10
+        assert_eq!(decode(0xce82_2820), c(Crypto64Op::Xar { imm6: 10 }, 0, 1, 2));
+        // sm3partw1 v0.4s, v1.4s, v2.4s; sm4e v0.4s, v1.4s; sm3ss1: not implemented
+        assert_eq!(decode(0xce62_c020), Inst::Undefined);
+        assert_eq!(decode(0xcec0_8420), Inst::Undefined);
+        assert_eq!(decode(0xce42_0c20), Inst::Undefined);
     }
 }

@@ -620,6 +620,14 @@ pub enum MemInst {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub enum SimdInst {
+    /// SHA512H/H2/SU0/SU1 (FEAT_SHA512), EOR3, BCAX, RAX1, XAR (FEAT_SHA3): operations on the
+    /// two 64-bit lanes, lifted to integer operations.
+    Crypto64 {
+        op: Crypto64Op,
+        rd: VReg,
+        rn: VReg,
+        rm: VReg,
+    },
     /// An AdvSIMD operation on whole V registers: V`rd` = op(V`rn`, V`rm`, the old V`rd`) with
     /// arrangement `arr` (`rm` is `rn` where there is one source).
     Vec {
@@ -714,5 +722,36 @@ pub enum FlagMOp {
         sixteen: bool,
         /// Source.
         rn: Reg,
+    },
+}
+
+/// The operations of FEAT_SHA512 and FEAT_SHA3 (Arm ARM C7.2: SHA512H, SHA512H2, SHA512SU0,
+/// SHA512SU1, EOR3, BCAX, RAX1, XAR), on 64-bit lanes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Crypto64Op {
+    /// SHA512H Qd, Qn, Vm.2D: the first half of two rounds (Sigma1 and Ch).
+    Sha512h,
+    /// SHA512H2 Qd, Qn, Vm.2D: the second half (Sigma0 and Maj).
+    Sha512h2,
+    /// SHA512SU0 Vd.2D, Vn.2D: message schedule, sigma0.
+    Sha512su0,
+    /// SHA512SU1 Vd.2D, Vn.2D, Vm.2D: message schedule, sigma1.
+    Sha512su1,
+    /// RAX1 Vd.2D, Vn.2D, Vm.2D: Vn EOR (Vm ROL 1).
+    Rax1,
+    /// XAR Vd.2D, Vn.2D, Vm.2D, #imm6: (Vn EOR Vm) ROR imm6.
+    Xar {
+        /// Rotate amount.
+        imm6: u8,
+    },
+    /// EOR3 Vd.16B, Vn.16B, Vm.16B, Va.16B: Vn EOR Vm EOR Va.
+    Eor3 {
+        /// The third source.
+        ra: VReg,
+    },
+    /// BCAX Vd.16B, Vn.16B, Vm.16B, Va.16B: Vn EOR (Vm AND NOT Va).
+    Bcax {
+        /// The third source.
+        ra: VReg,
     },
 }

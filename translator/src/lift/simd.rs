@@ -36,6 +36,7 @@ fn post_increment(cx: &mut Ctx, rn: Reg, base: crate::ir::Val, size: u64, post: 
 pub(super) fn lift(cx: &mut Ctx, inst: SimdInst) {
     match inst {
         SimdInst::Vec { op, arr, rd, rn, rm } => vop(cx, op, arr, rd, rn, rm),
+        SimdInst::Crypto64 { op, rd, rn, rm } => super::crypto64::lift(cx, op, rd, rn, rm),
         SimdInst::DupGeneral { arr, rd, rn } => dup_general(cx, arr, rd, rn),
         SimdInst::DupScalar { esize, rd, rn, index } => dup_scalar(cx, esize, rd, rn, index),
         SimdInst::InsGeneral { esize, rd, index, rn } => ins_general(cx, esize, rd, index, rn),
