@@ -419,6 +419,7 @@ pub const CPU_FEATURES: &[CpuFeature] = &[
         false,
         "FRINT32Z/X, FRINT64Z/X (FEAT_FRINTTS)",
     ),
+    feature("rng", HwcapWord::Hwcap2, 16, false, "RNDR, RNDRRS (FEAT_RNG)"),
 ];
 
 const fn feature(name: &'static str, word: HwcapWord, bit: u32, required: bool, about: &'static str) -> CpuFeature {
@@ -815,10 +816,10 @@ mod tests {
                 | 1 << 26
                 | 1 << 27
         );
-        assert_eq!(max.hwcap2, 1 << 7 | 1 << 8);
+        assert_eq!(max.hwcap2, 1 << 7 | 1 << 8 | 1 << 16);
         let s = CpuSpec::parse("max,-atomics,-crc32,flagm2=off").unwrap();
         assert_eq!(s.hwcap, max.hwcap & !(1 << 7 | 1 << 8));
-        assert_eq!(s.hwcap2, 1 << 8);
+        assert_eq!(s.hwcap2, 1 << 8 | 1 << 16);
         assert_eq!(s.to_string(), "max,-crc32,-atomics,-flagm2");
         assert_eq!(CpuSpec::parse(&s.to_string()).unwrap(), s);
         assert_eq!(CpuSpec::parse("max,-atomics,+atomics").unwrap(), max);

@@ -183,6 +183,19 @@ impl Platform for Linux {
         }
     }
 
+    fn random(&self) -> u64 {
+        let mut v = [0u8; 8];
+        let mut got = 0;
+        while got < v.len() {
+            // SAFETY: getrandom writes at most the rest of `v`.
+            let n = unsafe { libc::getrandom(v[got..].as_mut_ptr().cast(), v.len() - got, 0) };
+            if n > 0 {
+                got += n as usize;
+            }
+        }
+        u64::from_ne_bytes(v)
+    }
+
     fn now_ns(&self) -> u64 {
         let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
         // SAFETY: clock_gettime writes the timespec we own.

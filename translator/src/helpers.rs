@@ -10,6 +10,11 @@ pub extern "C" fn helper_counter() -> u64 {
     crate::platform::get().now_ns()
 }
 
+/// RNDR, RNDRRS: 64 random bits from the VM's source.
+pub extern "C" fn helper_random() -> u64 {
+    crate::platform::get().random()
+}
+
 use crate::cpu::CpuState;
 use crate::ir::PairKind;
 use crate::ops::RmwKind;

@@ -37,6 +37,8 @@ pub trait Platform: Sync {
     fn map_near(&self, near: u64, near_len: usize, len: usize, reach: u64) -> Option<*mut u8>;
     /// Monotonic nanoseconds (CNTVCT_EL0 counts at 1 GHz).
     fn now_ns(&self) -> u64;
+    /// 64 random bits from the host's generator (RNDR, RNDRRS).
+    fn random(&self) -> u64;
     /// Append `text` to the debug log (`-d`), in one piece.
     fn log(&self, text: &str);
 }

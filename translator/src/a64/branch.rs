@@ -83,6 +83,8 @@ fn sysreg(w: u32) -> Option<SysReg> {
         (3, 3, 4, 4, 0) => SysReg::Fpcr,
         (3, 3, 4, 4, 1) => SysReg::Fpsr,
         (3, 3, 13, 0, 2) => SysReg::TpidrEl0,
+        (3, 3, 2, 4, 0) => SysReg::Rndr { reseed: false },
+        (3, 3, 2, 4, 1) => SysReg::Rndr { reseed: true },
         (3, 3, 13, 0, 3) => SysReg::TpidrroEl0,
         (3, 3, 14, 0, 2) => SysReg::CntvctEl0,
         (3, 3, 14, 0, 0) => SysReg::CntfrqEl0,

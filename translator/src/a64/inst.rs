@@ -311,6 +311,10 @@ pub enum SysReg {
     MidrEl1,
     MpidrEl1,
     RevidrEl1,
+    /// RNDR and RNDRRS (FEAT_RNG; `reseed`: RNDRRS), read-only.
+    Rndr {
+        reseed: bool,
+    },
     /// An ID register the kernel emulates as zero (ID_AA64*_EL1 and friends).
     IdReg(u16),
 }

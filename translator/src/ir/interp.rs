@@ -177,6 +177,7 @@ unsafe fn eval(op: &Op, vals: &[u64], cpu: &mut CpuState) -> u64 {
             0
         }
         Op::ReadCounter => crate::helpers::helper_counter(),
+        Op::Random => crate::helpers::helper_random(),
         Op::Bin(o, sz, a, b) => bin(o, sz, g(a), g(b)),
         Op::Un(o, sz, a) => un(o, sz, g(a)),
         Op::FlagsSub(sz, a, b) => materialize_nzcv(flags_kind(sz, true), g(a), g(b)),

@@ -183,6 +183,8 @@ pub enum Op {
     SetSys(SysField, Val),
     /// The virtual counter (CNTVCT_EL0).
     ReadCounter,
+    /// 64 random bits (RNDR, RNDRRS).
+    Random,
     Bin(BinOp, Sz, Val, Val),
     Un(UnOp, Sz, Val),
     /// Flags of `a - b`.
@@ -376,6 +378,7 @@ impl Op {
             | GetFlags
             | GetSys(_)
             | ReadCounter
+            | Random
             | ClearExcl
             | Fence(_)
             | Nop

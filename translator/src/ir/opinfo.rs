@@ -95,6 +95,8 @@ impl Op {
                 if f == SysField::Tpidr { K } else { C },
             ),
             Op::ReadCounter => i("cntvct", I64, ReadsState, N, C),
+            // Not pure: two reads must not become one.
+            Op::Random => i("random", I64, ReadsState, N, C),
             Op::Bin(..) => i("bin", I64, Pure, N, C),
             Op::Un(..) => i("un", I64, Pure, N, C),
             Op::FlagsSub(..) => i("flags.sub", F, Pure, N, K),

@@ -193,7 +193,7 @@ impl fmt::Display for Op {
             Op::Const(c) => write!(f, "{name} {c:#x}"),
             Op::GetReg(n) => write!(f, "{name} {}", Xsp(n)),
             Op::SetReg(n, v) => write!(f, "{name} {}, {v}", Xsp(n)),
-            Op::GetFlags | Op::ReadCounter | Op::ClearExcl | Op::Nop => write!(f, "{name}"),
+            Op::GetFlags | Op::ReadCounter | Op::Random | Op::ClearExcl | Op::Nop => write!(f, "{name}"),
             Op::SetFlags(v) | Op::FlagsPacked(v) | Op::Nzcv(v) | Op::Confine(v) => write!(f, "{name} {v}"),
             Op::GetSys(s) => write!(f, "{name} {}", lower(s)),
             Op::SetSys(s, v) => write!(f, "{name} {}, {v}", lower(s)),

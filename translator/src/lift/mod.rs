@@ -187,7 +187,13 @@ fn flags_use(inst: &Inst) -> FlagsUse {
             | D::LogicalImm { op: Ands, .. }
             | D::LogicalShifted { op: Ands, .. },
         ) => FlagsUse::Writes,
-        Inst::System(SysInst::Msr { reg: Nzcv, .. }) => FlagsUse::Writes,
+        Inst::System(
+            SysInst::Msr { reg: Nzcv, .. }
+            | SysInst::Mrs {
+                reg: a64::SysReg::Rndr { .. },
+                ..
+            },
+        ) => FlagsUse::Writes,
         Inst::Fp(FpInst::Cmp { .. }) => FlagsUse::Writes,
         Inst::Fp(FpInst::Ccmp { .. } | FpInst::Csel { .. }) => FlagsUse::Reads,
         _ => FlagsUse::Neither,

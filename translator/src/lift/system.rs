@@ -45,6 +45,15 @@ pub(super) fn lift(cx: &mut Ctx, inst: SysInst) -> Option<Exit> {
                 SysReg::Fpsr => cx.b.push(Op::GetSys(SysField::Fpsr)),
                 SysReg::TpidrEl0 => cx.b.push(Op::GetSys(SysField::Tpidr)),
                 SysReg::CntvctEl0 => cx.b.push(Op::ReadCounter),
+                // The host's generator does not fail: NZCV = 0000 (success) every time. A reseed
+                // (RNDRRS) is the same read: the source reseeds itself.
+                SysReg::Rndr { .. } => {
+                    let v = cx.b.push(Op::Random);
+                    let zero = cx.k(0);
+                    let f = cx.b.push(Op::FlagsPacked(zero));
+                    cx.b.set_flags(f);
+                    v
+                }
                 SysReg::CntfrqEl0 => cx.k(COUNTER_HZ),
                 SysReg::DczidEl0 => cx.k(DCZID),
                 SysReg::CtrEl0 => cx.k(CTR),

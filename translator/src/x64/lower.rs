@@ -5,7 +5,7 @@
 
 use super::Lower;
 use crate::cpu::{helper_read_nzcv, off};
-use crate::helpers::helper_counter;
+use crate::helpers::{helper_counter, helper_random};
 use crate::ir::fpenv::{helper_get_fpsr, helper_set_fpcr, helper_set_fpsr};
 use crate::ir::{FenceKind, Op, SysField, Val};
 use dynasmrt::{dynasm, DynasmApi};
@@ -75,6 +75,7 @@ impl Lower<'_> {
             Op::SetSys(f @ (SysField::Fpsr | SysField::Fpcr), x) => common!(self.set_fp_control(f, x, pos)),
             Op::SetSys(f, x) => common!(self.store_val(x, sys_off(f), pos)),
             Op::ReadCounter => common!(self.call_for_value(helper_counter as *const () as usize as u64, pos)),
+            Op::Random => common!(self.call_for_value(helper_random as *const () as usize as u64, pos)),
             Op::Bin(bop, s, a, b) => self.lower_bin((bop, s, a, b), pos, &args),
             Op::Un(uop, s, a) => common!(self.lower_un(uop, s, a, pos, &args)),
             Op::Nzcv(f) => common!(self.lower_nzcv(f, pos, &args)),

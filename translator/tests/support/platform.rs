@@ -65,6 +65,13 @@ impl Platform for TestPlatform {
         eprint!("{text}");
     }
 
+    fn random(&self) -> u64 {
+        let mut v = 0u64;
+        // SAFETY: getrandom writes at most 8 bytes into `v`.
+        unsafe { libc::getrandom((&mut v as *mut u64).cast(), 8, 0) };
+        v
+    }
+
     fn now_ns(&self) -> u64 {
         static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
         START.get_or_init(std::time::Instant::now).elapsed().as_nanos() as u64
