@@ -420,6 +420,13 @@ pub const CPU_FEATURES: &[CpuFeature] = &[
         "FRINT32Z/X, FRINT64Z/X (FEAT_FRINTTS)",
     ),
     feature("rng", HwcapWord::Hwcap2, 16, false, "RNDR, RNDRRS (FEAT_RNG)"),
+    feature(
+        "sb",
+        HwcapWord::Hwcap,
+        29,
+        false,
+        "SB, the speculation barrier (FEAT_SB)",
+    ),
 ];
 
 const fn feature(name: &'static str, word: HwcapWord, bit: u32, required: bool, about: &'static str) -> CpuFeature {
@@ -815,6 +822,7 @@ mod tests {
                 | 1 << 21
                 | 1 << 26
                 | 1 << 27
+                | 1 << 29
         );
         assert_eq!(max.hwcap2, 1 << 7 | 1 << 8 | 1 << 16);
         let s = CpuSpec::parse("max,-atomics,-crc32,flagm2=off").unwrap();

@@ -25,7 +25,8 @@ const MAX_HWCAP: u64 = 1
     | 1 << 20
     | 1 << 21
     | 1 << 26
-    | 1 << 27;
+    | 1 << 27
+    | 1 << 29;
 const MAX_HWCAP2: u64 = 1 << 7 | 1 << 8 | 1 << 16;
 
 /// Runs `env VARS... a64x ARGS...` in test-binaries/ (so `out/env-O2` names the test program).
@@ -135,7 +136,7 @@ fn cpu_help_lists_the_features() {
         assert!(out.contains("max"), "{out}");
         for f in [
             "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimdrdm", "lrcpc", "asimddp", "flagm",
-            "flagm2", "frint", "jscvt", "ilrcpc", "sha3", "sha512", "rng",
+            "flagm2", "frint", "jscvt", "ilrcpc", "sha3", "sha512", "rng", "sb",
         ] {
             assert!(
                 out.lines().any(|l| l.trim_start().starts_with(&format!("{f} "))),

@@ -1,13 +1,15 @@
 /* FEAT_RNG: RNDR and RNDRRS give 64 random bits and NZCV = 0000 (Z set would mean no value),
  * whatever NZCV was; values differ from read to read; the feature is advertised (HWCAP2_RNG).
- * Prints only what does not depend on the values. */
+ * Prints only what does not depend on the values. Also FEAT_SB, the other ARMv8.5 feature
+ * a64x advertises: SB runs (no effect a program can see) and HWCAP_SB says so. */
 //@ aarch64-only
-//@ cflags: -march=armv8.5-a+rng
+//@ cflags: -march=armv8.5-a+rng+sb
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/auxv.h>
 
 #define HWCAP2_RNG (1 << 16)
+#define HWCAP_SB (1 << 29)
 
 /* The value and NZCV after the read, with NZCV set to 1111 before it. */
 #define READ(reg, v, nzcv)                                                                                  \
@@ -15,6 +17,8 @@
 
 int main(void) {
     printf("HWCAP2_RNG %s\n", getauxval(AT_HWCAP2) & HWCAP2_RNG ? "yes" : "no");
+    asm volatile("sb" ::: "memory");
+    printf("SB ran, HWCAP_SB %s\n", getauxval(AT_HWCAP) & HWCAP_SB ? "yes" : "no");
     for (int reseed = 0; reseed < 2; reseed++) {
         uint64_t v[64], nzcv, bad = 0, ones = 0;
         for (int i = 0; i < 64; i++) {
