@@ -427,6 +427,8 @@ pub const CPU_FEATURES: &[CpuFeature] = &[
         false,
         "SB, the speculation barrier (FEAT_SB)",
     ),
+    feature("dit", HwcapWord::Hwcap, 24, false, "PSTATE.DIT (FEAT_DIT)"),
+    feature("ssbs", HwcapWord::Hwcap, 28, false, "PSTATE.SSBS (FEAT_SSBS)"),
 ];
 
 const fn feature(name: &'static str, word: HwcapWord, bit: u32, required: bool, about: &'static str) -> CpuFeature {
@@ -821,7 +823,9 @@ mod tests {
                 | 1 << 20
                 | 1 << 21
                 | 1 << 26
+                | 1 << 24
                 | 1 << 27
+                | 1 << 28
                 | 1 << 29
         );
         assert_eq!(max.hwcap2, 1 << 7 | 1 << 8 | 1 << 16);

@@ -148,7 +148,8 @@ fn proc_cpuinfo_describes_an_aarch64_cpu() {
         .expect("a Features line");
     let features: Vec<&str> = features.split(' ').collect();
     for f in [
-        "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimddp", "sha3", "sha512", "rng",
+        "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimddp", "sha3", "sha512", "rng", "dit",
+        "ssbs",
     ] {
         assert!(features.contains(&f), "{f} missing from {features:?}");
     }

@@ -49,6 +49,8 @@ const ESR_MAGIC: u32 = 0x4553_5201;
 const PSTATE_MUST_BE_ZERO: u64 = 0x3df;
 /// NZCV in pstate.
 const PSTATE_NZCV: u64 = 0xf000_0000;
+/// DIT (bit 24) and SSBS (bit 12) in pstate: kept across the handler like NZCV.
+const PSTATE_DIT_SSBS: u64 = 1 << 24 | 1 << 12;
 
 const _: () = assert!(MC_RESERVED + RESERVED_SIZE == FRAME_SIZE);
 const _: () = assert!(MC_RESERVED.is_multiple_of(16) && FRAME_SIZE.is_multiple_of(16));
@@ -93,7 +95,11 @@ pub fn build(cpu: &CpuState, info: &SigInfo, mask: u64, altstack: &GuestStack) -
     }
     put64(&mut f, MC_SP, cpu.sp);
     put64(&mut f, MC_PC, cpu.pc);
-    put64(&mut f, MC_PSTATE, cpu.nzcv() & PSTATE_NZCV);
+    put64(
+        &mut f,
+        MC_PSTATE,
+        cpu.nzcv() & PSTATE_NZCV | cpu.pstate & PSTATE_DIT_SSBS,
+    );
     let fp = MC_RESERVED;
     put32(&mut f, fp, FPSIMD_MAGIC);
     put32(&mut f, fp + 4, FPSIMD_SIZE as u32);
@@ -134,6 +140,7 @@ pub fn restore(cpu: &mut CpuState, f: &[u8]) -> Option<Restored> {
     cpu.sp = get64(f, MC_SP);
     cpu.pc = get64(f, MC_PC);
     cpu.set_nzcv(pstate & PSTATE_NZCV);
+    cpu.pstate = pstate & PSTATE_DIT_SSBS;
     cpu.set_fpsr(get32(f, fpsimd + 8) as u64);
     cpu.set_fpcr(get32(f, fpsimd + 12) as u64);
     for (i, v) in cpu.v.iter_mut().enumerate() {

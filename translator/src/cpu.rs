@@ -107,6 +107,9 @@ pub struct CpuState {
     pub fp_const: [[u64; 2]; 4],
     /// Non-zero when FPCR.FZ is set: the inline FP code then leaves everything to the helpers.
     pub fp_slow: u64,
+    /// The PSTATE bits EL0 can set besides NZCV, where SPSR has them: DIT (bit 24, FEAT_DIT)
+    /// and SSBS (bit 12, FEAT_SSBS). Neither changes what a program computes on a64x.
+    pub pstate: u64,
 }
 
 impl Default for CpuState {
@@ -138,6 +141,7 @@ impl Default for CpuState {
                 [1 << 52; 2],
             ],
             fp_slow: 0,
+            pstate: 0,
         }
     }
 }
@@ -244,6 +248,8 @@ pub mod off {
     pub const FPSR: i32 = offset_of!(CpuState, fpsr) as i32;
     /// TPIDR_EL0.
     pub const TPIDR: i32 = offset_of!(CpuState, tpidr_el0) as i32;
+    /// The DIT and SSBS bits.
+    pub const PSTATE: i32 = offset_of!(CpuState, pstate) as i32;
     /// Exclusive monitor address.
     pub const EXCL_ADDR: i32 = offset_of!(CpuState, excl_addr) as i32;
     /// Exclusive monitor value.

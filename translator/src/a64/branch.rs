@@ -83,6 +83,8 @@ fn sysreg(w: u32) -> Option<SysReg> {
         (3, 3, 4, 4, 0) => SysReg::Fpcr,
         (3, 3, 4, 4, 1) => SysReg::Fpsr,
         (3, 3, 13, 0, 2) => SysReg::TpidrEl0,
+        (3, 3, 4, 2, 5) => SysReg::Dit,
+        (3, 3, 4, 2, 6) => SysReg::Ssbs,
         (3, 3, 2, 4, 0) => SysReg::Rndr { reseed: false },
         (3, 3, 2, 4, 1) => SysReg::Rndr { reseed: true },
         (3, 3, 13, 0, 3) => SysReg::TpidrroEl0,
@@ -107,9 +109,23 @@ pub(super) fn mrs_msr(w: u32) -> Inst {
         Inst::System(SysInst::Mrs { reg, rt })
     } else {
         match reg {
-            SysReg::Nzcv | SysReg::Fpcr | SysReg::Fpsr | SysReg::TpidrEl0 => Inst::System(SysInst::Msr { reg, rt }),
+            SysReg::Nzcv | SysReg::Fpcr | SysReg::Fpsr | SysReg::TpidrEl0 | SysReg::Dit | SysReg::Ssbs => {
+                Inst::System(SysInst::Msr { reg, rt })
+            }
             _ => Inst::Undefined,
         }
+    }
+}
+
+/// MSR (immediate) outside the flag-manipulation forms: the PSTATE fields EL0 may write, SSBS
+/// (op1 011, op2 001) and DIT (op1 011, op2 010), from CRm<0>; the others (PAN, UAO, SPSel, DAIF,
+/// TCO, ...) are privileged or not implemented.
+pub(super) fn msr_imm(w: u32) -> Inst {
+    let on = bit(w, 8);
+    match (bits(w, 18, 16), bits(w, 7, 5)) {
+        (3, 1) => Inst::System(SysInst::SetPstate { reg: SysReg::Ssbs, on }),
+        (3, 2) => Inst::System(SysInst::SetPstate { reg: SysReg::Dit, on }),
+        _ => Inst::Undefined,
     }
 }
 

@@ -311,6 +311,10 @@ pub enum SysReg {
     MidrEl1,
     MpidrEl1,
     RevidrEl1,
+    /// PSTATE.DIT (FEAT_DIT).
+    Dit,
+    /// PSTATE.SSBS (FEAT_SSBS).
+    Ssbs,
     /// RNDR and RNDRRS (FEAT_RNG; `reseed`: RNDRRS), read-only.
     Rndr {
         reseed: bool,
@@ -527,6 +531,11 @@ pub enum SysInst {
     /// Hint space (NOP, YIELD, PACIASP, BTI, ...): no effect at EL0 without PAuth/BTI advertised.
     Hint,
     Barrier(Barrier),
+    /// MSR (immediate) of a PSTATE bit EL0 may set: DIT or SSBS (`reg`), to `on`.
+    SetPstate {
+        reg: SysReg,
+        on: bool,
+    },
     Mrs {
         reg: SysReg,
         rt: Reg,

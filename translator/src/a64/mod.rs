@@ -68,6 +68,7 @@ pub static TABLE: &[Row] = &[
     row!("SVC", 0xffe0_001f, 0xd400_0001, branch::svc, nofuzz),
     row!("BRK", 0xffe0_001f, 0xd420_0000, branch::brk, nofuzz),
     row!("Flag manipulation (PSTATE)", 0xffff_ff1f, 0xd500_401f, dp::flagm_pstate),
+    row!("MSR (immediate)", 0xfff8_f01f, 0xd500_401f, branch::msr_imm, nofuzz),
     row!("Hints", 0xffff_f01f, 0xd503_201f, branch::hint),
     row!("Barriers", 0xffff_f01f, 0xd503_301f, branch::barrier),
     row!("System register move", 0xffd0_0000, 0xd510_0000, branch::mrs_msr, nofuzz),

@@ -165,12 +165,14 @@ unsafe fn eval(op: &Op, vals: &[u64], cpu: &mut CpuState) -> u64 {
         }
         Op::GetSys(f) => match f {
             SysField::Tpidr => cpu.tpidr_el0,
+            SysField::Pstate => cpu.pstate,
             SysField::Fpcr => cpu.fpcr,
             SysField::Fpsr => cpu.fpsr_value(),
         },
         Op::SetSys(f, v) => {
             match f {
                 SysField::Tpidr => cpu.tpidr_el0 = g(v),
+                SysField::Pstate => cpu.pstate = g(v),
                 SysField::Fpcr => cpu.set_fpcr(g(v)),
                 SysField::Fpsr => cpu.set_fpsr(g(v)),
             }

@@ -146,6 +146,8 @@ pub enum SysField {
     Tpidr,
     Fpcr,
     Fpsr,
+    /// PSTATE.DIT and PSTATE.SSBS, at their SPSR positions (`CpuState::pstate`).
+    Pstate,
 }
 
 /// Operations on register pairs carried out by a helper on CpuState's registers.

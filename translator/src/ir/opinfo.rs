@@ -92,7 +92,11 @@ impl Op {
                 NoVal,
                 WritesState,
                 N,
-                if f == SysField::Tpidr { K } else { C },
+                if matches!(f, SysField::Tpidr | SysField::Pstate) {
+                    K
+                } else {
+                    C
+                },
             ),
             Op::ReadCounter => i("cntvct", I64, ReadsState, N, C),
             // Not pure: two reads must not become one.

@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::a64::*;
 use crate::helpers::COUNTER_HZ;
-use crate::ir::{BinOp, Exit, FenceKind, Op, SysField, Sz};
+use crate::ir::{BinOp, Exit, FenceKind, Op, SysField, Sz, Val};
 
 /// MIDR_EL1 reported to the guest: an Arm Cortex-A72 r0p3, a plain ARMv8.0 core.
 pub const MIDR: u64 = 0x410f_d083;
@@ -20,10 +20,33 @@ pub const FPCR_WRITABLE: u64 = 0x07ff_0000;
 /// exception flags IXC, UFC, OFC, DZC, IOC.
 pub const FPSR_WRITABLE: u64 = 0xf800_009f;
 
+/// Where `reg` (DIT or SSBS) is in PSTATE as SPSR and MRS show it.
+fn pstate_bit(reg: SysReg) -> u64 {
+    match reg {
+        SysReg::Ssbs => 1 << 12,
+        _ => 1 << 24,
+    }
+}
+
+/// PSTATE.`reg` (DIT or SSBS) = the bit of `v` at its position.
+fn set_pstate(cx: &mut Ctx, reg: SysReg, v: Val) {
+    let bit = pstate_bit(reg);
+    let old = cx.b.push(Op::GetSys(SysField::Pstate));
+    let (keep, take) = (cx.k(!bit), cx.k(bit));
+    let old = cx.bin(BinOp::And, Sz::S64, old, keep);
+    let new = cx.bin(BinOp::And, Sz::S64, v, take);
+    let p = cx.bin(BinOp::Or, Sz::S64, old, new);
+    cx.b.push(Op::SetSys(SysField::Pstate, p));
+}
+
 /// Lift one system instruction; `Some(exit)` if it ends the block.
 pub(super) fn lift(cx: &mut Ctx, inst: SysInst) -> Option<Exit> {
     match inst {
         SysInst::Hint => {}
+        SysInst::SetPstate { reg, on } => {
+            let v = cx.k(if on { pstate_bit(reg) } else { 0 });
+            set_pstate(cx, reg, v);
+        }
         SysInst::Barrier(b) => match b {
             // x86-64 keeps every order except store->load; only barriers ordering earlier
             // stores before later loads (CRm<1:0> == 0b11: full, reads and writes) need mfence.
@@ -45,6 +68,11 @@ pub(super) fn lift(cx: &mut Ctx, inst: SysInst) -> Option<Exit> {
                 SysReg::Fpsr => cx.b.push(Op::GetSys(SysField::Fpsr)),
                 SysReg::TpidrEl0 => cx.b.push(Op::GetSys(SysField::Tpidr)),
                 SysReg::CntvctEl0 => cx.b.push(Op::ReadCounter),
+                SysReg::Dit | SysReg::Ssbs => {
+                    let p = cx.b.push(Op::GetSys(SysField::Pstate));
+                    let m = cx.k(pstate_bit(reg));
+                    cx.bin(BinOp::And, Sz::S64, p, m)
+                }
                 // The host's generator does not fail: NZCV = 0000 (success) every time. A reseed
                 // (RNDRRS) is the same read: the source reseeds itself.
                 SysReg::Rndr { .. } => {
@@ -84,6 +112,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: SysInst) -> Option<Exit> {
                 SysReg::TpidrEl0 => {
                     cx.b.push(Op::SetSys(SysField::Tpidr, v));
                 }
+                SysReg::Dit | SysReg::Ssbs => set_pstate(cx, reg, v),
                 _ => return Some(Exit::Undefined { pc: cx.pc }),
             }
         }

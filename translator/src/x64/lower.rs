@@ -185,6 +185,7 @@ pub(super) enum End {
 fn sys_off(f: SysField) -> i32 {
     match f {
         SysField::Tpidr => off::TPIDR,
+        SysField::Pstate => off::PSTATE,
         SysField::Fpcr => off::FPCR,
         SysField::Fpsr => off::FPSR,
     }
