@@ -29,7 +29,7 @@ const MAX_HWCAP: u64 = 1
     | 1 << 27
     | 1 << 28
     | 1 << 29;
-const MAX_HWCAP2: u64 = 1 << 7 | 1 << 8 | 1 << 16;
+const MAX_HWCAP2: u64 = 1 << 7 | 1 << 8 | 1 << 13 | 1 << 16;
 
 /// Runs `env VARS... a64x ARGS...` in test-binaries/ (so `out/env-O2` names the test program).
 fn a64x_env(vars: &[&str], args: &[&str]) -> RunResult {
@@ -138,7 +138,7 @@ fn cpu_help_lists_the_features() {
         assert!(out.contains("max"), "{out}");
         for f in [
             "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimdrdm", "lrcpc", "asimddp", "flagm",
-            "flagm2", "frint", "jscvt", "ilrcpc", "sha3", "sha512", "rng", "sb", "dit", "ssbs",
+            "flagm2", "frint", "jscvt", "ilrcpc", "sha3", "sha512", "rng", "sb", "dit", "ssbs", "i8mm",
         ] {
             assert!(
                 out.lines().any(|l| l.trim_start().starts_with(&format!("{f} "))),

@@ -69,12 +69,17 @@ pub(super) fn two_misc(w: u32) -> Option<Inst> {
     Some(vec(op, a, vr(w, 0), vr(w, 5), vr(w, 5)))
 }
 
-/// AdvSIMD three same extra: SDOT/UDOT (vector).
+/// AdvSIMD three same extra: SDOT/UDOT (vector), USDOT (vector, opcode 0011, U = 0).
 pub(super) fn dot(w: u32) -> Inst {
     if bits(w, 23, 22) != 2 {
         return Inst::Undefined;
     }
-    let op = if bit(w, 29) { VecKind::Udot } else { VecKind::Sdot };
+    let op = match (bit(w, 29), bits(w, 14, 11)) {
+        (false, 0b0011) => VecKind::Usdot,
+        (true, 0b0011) => return Inst::Undefined,
+        (true, _) => VecKind::Udot,
+        (false, _) => VecKind::Sdot,
+    };
     let a = Arrangement {
         esize: 2,
         q: bit(w, 30),
@@ -82,10 +87,39 @@ pub(super) fn dot(w: u32) -> Inst {
     vec(op(Second::Vector), a, vr(w, 0), vr(w, 5), vr(w, 16))
 }
 
+/// AdvSIMD three same extra: SMMLA, UMMLA (opcode 0100), USMMLA (opcode 0101, U = 0), on whole
+/// registers only (Q = 1, size = 10).
+pub(super) fn mmla(w: u32) -> Inst {
+    let (u, usmmla) = (bit(w, 29), bits(w, 14, 11) == 0b0101);
+    if bits(w, 23, 22) != 2 || !bit(w, 30) || (u && usmmla) {
+        return Inst::Undefined;
+    }
+    let (n_signed, m_signed) = match (u, usmmla) {
+        (false, false) => (true, true),
+        (true, _) => (false, false),
+        (false, true) => (false, true),
+    };
+    let a = Arrangement { esize: 2, q: true };
+    vec(VecKind::Mmla { n_signed, m_signed }, a, vr(w, 0), vr(w, 5), vr(w, 16))
+}
+
 /// AdvSIMD vector x indexed element, integer: MUL, MLA, MLS, [SU]MULL, [SU]MLAL, [SU]MLSL(2),
-/// SDOT/UDOT.
+/// SDOT/UDOT, and USDOT (size 10) / SUDOT (size 00), opcode 1111.
 pub(super) fn by_element(w: u32) -> Option<Inst> {
     use VecKind::*;
+    if bits(w, 15, 12) == 0b1111 && !bit(w, 29) {
+        let op = match bits(w, 23, 22) {
+            0b10 => Usdot,
+            0b00 => Sudot,
+            _ => return Some(Inst::Undefined),
+        };
+        let index = (bits(w, 11, 11) << 1) | bits(w, 21, 21);
+        let a = Arrangement {
+            esize: 2,
+            q: bit(w, 30),
+        };
+        return Some(vec(op(Second::Element(index as u8)), a, vr(w, 0), vr(w, 5), vr(w, 16)));
+    }
     let op: fn(Second) -> VecKind = match (bit(w, 29), bits(w, 15, 12)) {
         (false, 0b1000) => Mul,
         (true, 0b0000) => Mla,

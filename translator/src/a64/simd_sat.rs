@@ -76,8 +76,10 @@ pub(super) fn three_same_extra(w: u32, scalar: bool) -> Inst {
 
 /// AdvSIMD vector three same extra.
 pub(super) fn vec_three_same_extra(w: u32) -> Inst {
-    if bits(w, 14, 11) == 0b0010 {
-        return super::simd_int::dot(w);
+    match bits(w, 14, 11) {
+        0b0010 | 0b0011 => return super::simd_int::dot(w),
+        0b0100 | 0b0101 => return super::simd_int::mmla(w),
+        _ => {}
     }
     three_same_extra(w, false)
 }

@@ -122,7 +122,7 @@ fn vec_name(v: &VecFn) -> String {
         }
         Crypto(k) => lower(k),
         HalfCvt(h) => format!("halfcvt {}", lower(h)),
-        Mul(m) | Mla(m) | Mls(m) | Sdot(m) | Udot(m) => {
+        Mul(m) | Mla(m) | Mls(m) | Sdot(m) | Udot(m) | Usdot(m) | Sudot(m) => {
             format!("{}{}", lower(v.kind).split('(').next().unwrap_or(""), second(m))
         }
         MulL { signed, m } | MlaL { signed, m } | MlsL { signed, m } => {

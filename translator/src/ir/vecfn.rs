@@ -218,9 +218,18 @@ impl VecFn {
             Shsub | Uhsub | Sabd | Uabd | Saba | Uaba | Smaxp | Sminp | Cls | Clz | Rbit => {
                 super::vecint::eval(self, n, m, d)
             }
-            Saddlp | Uaddlp | Sadalp | Uadalp | Smaxv | Sminv | Saddlv | Sdot(_) | Udot(_) => {
-                super::vecint::eval(self, n, m, d)
-            }
+            Saddlp
+            | Uaddlp
+            | Sadalp
+            | Uadalp
+            | Smaxv
+            | Sminv
+            | Saddlv
+            | Sdot(_)
+            | Udot(_)
+            | Usdot(_)
+            | Sudot(_)
+            | Mmla { .. } => super::vecint::eval(self, n, m, d),
             Crypto(k) => super::crypto::eval(k, n, m, d),
             Pmull => return super::crypto::pmull(es, self.q, n, m),
             Pmul => super::crypto::pmul(n, m),

@@ -90,14 +90,37 @@ pub(super) fn eval(f: &VecFn, n: u128, m: u128, d: u128) -> u128 {
             };
             r as u128
         }
-        Sdot(_) | Udot(_) => {
+        Sdot(_) | Udot(_) | Usdot(_) | Sudot(_) => {
             // Four bytes of V[n] times four bytes of V[m] into each S lane.
             let nb = lanes(n, 0);
             let mb = lanes(m, 0);
-            let byte = |x: u64| if matches!(f.kind, Sdot(_)) { sx(x, 0) } else { x as i64 };
+            let (n_signed, m_signed) = match f.kind {
+                Sdot(_) => (true, true),
+                Usdot(_) => (false, true),
+                Sudot(_) => (true, false),
+                _ => (false, false),
+            };
+            let byte = |x: u64, signed: bool| if signed { sx(x, 0) } else { x as i64 };
             for i in 0..nl {
-                let dot: i64 = (0..4).map(|k| byte(nb[4 * i + k]) * byte(mb[4 * i + k])).sum();
+                let dot: i64 = (0..4)
+                    .map(|k| byte(nb[4 * i + k], n_signed) * byte(mb[4 * i + k], m_signed))
+                    .sum();
                 out[i] = dl[i].wrapping_add(dot as u64) & emask;
+            }
+            pack(&out, es)
+        }
+        Mmla { n_signed, m_signed } => {
+            // MatMulAdd: result[2i + j] = addend[2i + j] + sum over k of n[8i + k] * m[8j + k].
+            let nb = lanes(n, 0);
+            let mb = lanes(m, 0);
+            let byte = |x: u64, signed: bool| if signed { sx(x, 0) } else { x as i64 };
+            for i in 0..2 {
+                for j in 0..2 {
+                    let dot: i64 = (0..8)
+                        .map(|k| byte(nb[8 * i + k], n_signed) * byte(mb[8 * j + k], m_signed))
+                        .sum();
+                    out[2 * i + j] = dl[2 * i + j].wrapping_add(dot as u64) & emask;
+                }
             }
             pack(&out, es)
         }

@@ -183,6 +183,18 @@ pub enum VecKind {
     /// a group of four bytes, an S lane of V`m`).
     Sdot(Second),
     Udot(Second),
+    /// USDOT (FEAT_I8MM): as SDOT with the bytes of V`n` unsigned and those of V`m` signed.
+    Usdot(Second),
+    /// SUDOT (FEAT_I8MM, by element only): the bytes of V`n` signed, those of V`m` unsigned.
+    Sudot(Second),
+    /// SMMLA, UMMLA, USMMLA (FEAT_I8MM): V`d` (a 2x2 matrix of S lanes) += V`n` (2x8 bytes) times
+    /// the transpose of V`m` (2x8 bytes).
+    Mmla {
+        /// The bytes of V`n` are signed.
+        n_signed: bool,
+        /// The bytes of V`m` are signed.
+        m_signed: bool,
+    },
 }
 
 impl VecKind {
@@ -190,7 +202,7 @@ impl VecKind {
     pub fn second(self) -> Second {
         use VecKind::*;
         match self {
-            Mul(m) | Mla(m) | Mls(m) | Sdot(m) | Udot(m) => m,
+            Mul(m) | Mla(m) | Mls(m) | Sdot(m) | Udot(m) | Usdot(m) | Sudot(m) => m,
             MulL { m, .. } | MlaL { m, .. } | MlsL { m, .. } => m,
             _ => Second::Vector,
         }
