@@ -99,7 +99,7 @@ pub(crate) fn map_image(
         }
         match mem.map_fixed_anon(lo, span, rw, name) {
             Ok(()) => lo,
-            Err(libc::EEXIST | libc::ENOMEM) => return Err(unavailable),
+            Err(libc::EEXIST | libc::ENOMEM | libc::EPERM) => return Err(unavailable),
             Err(errno) => {
                 return Err(LoadError::Memory {
                     path: path.to_path_buf(),

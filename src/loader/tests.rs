@@ -428,6 +428,36 @@ fn fixed_image_over_vm_memory_is_refused() {
 }
 
 #[test]
+fn image_at_page_zero_is_refused() {
+    // ET_EXEC at address 0 (the ELF fuzz target's find: as root the host lets page 0 be mapped,
+    // and the copy of the image to address 0 crashed the VM), and anywhere below 64 KiB.
+    for b in [0, 0x1000, 0xf000] {
+        let (e, _) = load_err("low", &static_exe(2, b));
+        assert!(matches!(e, LoadError::AddressUnavailable { .. }), "{e}");
+    }
+    let mut mem = AddressSpace::new();
+    use a64x_syscalls::GuestMemory;
+    let (rw, fixed) = (
+        crate::memory::prot::READ,
+        crate::memory::map::FIXED | crate::memory::map::PRIVATE,
+    );
+    let anon = fixed | crate::memory::map::ANONYMOUS;
+    assert_eq!(mem.mmap(0, 4096, rw, anon, -1, 0), Err(libc::EPERM));
+    assert_eq!(mem.mmap(0x8000, 4096, rw, anon, -1, 0), Err(libc::EPERM));
+    // A hint below it is moved, not honoured.
+    let p = mem.mmap(
+        0x1000,
+        4096,
+        rw,
+        crate::memory::map::PRIVATE | crate::memory::map::ANONYMOUS,
+        -1,
+        0,
+    );
+    assert!(p.is_ok_and(|p| p >= 0x1_0000), "{p:?}");
+    mem.unmap_all();
+}
+
+#[test]
 fn arbitrary_bytes_never_panic() {
     // Parsing only (no mapping, which could land anywhere): every truncation and byte flips.
     let good = static_exe(2, 0x40_0000);

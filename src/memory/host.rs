@@ -12,13 +12,20 @@ pub const PAGE_SIZE: u64 = 4096;
 /// guest asking for more gets ENOMEM, as its kernel would for a range above TASK_SIZE.
 pub const GUEST_ADDR_LIMIT: u64 = a64x_translator::confine::GUEST_LIMIT;
 
+/// The lowest address a guest mapping may start at: Linux's usual `vm.mmap_min_addr` (64 KiB),
+/// whatever the host's is and even for root (whom the host lets map page 0). The VM reads and
+/// writes guest memory through host pointers in places (the loader's copy of the image, the
+/// run loop's instruction fetch), and a pointer near 0 is not one Rust or libc may use: the
+/// loader's memcpy to address 0 faulted at 0xff..c0 (found by the ELF fuzz target).
+pub const GUEST_MIN_ADDR: u64 = 0x1_0000;
+
 /// Top of the area where mappings the guest does not place go, top-down as the kernel's
 /// `get_unmapped_area`: below the stack (at most 4 GiB, under `STACK_TOP` of the loader) with
 /// room to spare.
 pub const MMAP_TOP: u64 = GUEST_ADDR_LIMIT - (16 << 30);
 
-/// Lowest address of a mapping the guest does not place (`vm.mmap_min_addr`'s usual value).
-pub const MMAP_MIN: u64 = 0x1_0000;
+/// Lowest address of a mapping the guest does not place.
+pub const MMAP_MIN: u64 = GUEST_MIN_ADDR;
 
 /// Guest `PROT_*` bits (AArch64 values; the first four are shared with x86-64).
 pub mod prot {

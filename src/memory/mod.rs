@@ -13,7 +13,7 @@ mod remap;
 #[cfg(test)]
 mod tests;
 
-pub use host::{map, page_down, page_up, prot, GUEST_ADDR_LIMIT, PAGE_SIZE};
+pub use host::{map, page_down, page_up, prot, GUEST_ADDR_LIMIT, GUEST_MIN_ADDR, PAGE_SIZE};
 pub use regions::Region;
 
 use a64x_syscalls::GuestMemory;
@@ -129,6 +129,9 @@ impl AddressSpace {
         if end > GUEST_ADDR_LIMIT {
             return Err(libc::ENOMEM);
         }
+        if addr < GUEST_MIN_ADDR {
+            return Err(libc::EPERM);
+        }
         let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
         host::mmap_noreplace(addr, len, host_prot(prot), flags, -1, 0)?;
         self.regions.insert(Region::anon(addr, end, prot, name));
@@ -160,7 +163,7 @@ impl AddressSpace {
     /// is free, otherwise the highest free range below [`host::MMAP_TOP`] (the VM's own choice,
     /// inside the guest region: the host kernel would place it among the VM's memory).
     fn place_anywhere(&mut self, hint: u64, len: u64, hprot: i32, hflags: i32, fd: i32, off: i64) -> Result<u64, i32> {
-        if let Some(h) = page_up(hint).filter(|&h| h != 0) {
+        if let Some(h) = page_up(hint).filter(|&h| h >= GUEST_MIN_ADDR) {
             let fits = h.checked_add(len).is_some_and(|e| e <= GUEST_ADDR_LIMIT);
             if fits && !self.regions.overlaps(h, h + len) {
                 match host::mmap_noreplace(h, len, hprot, hflags, fd, off) {
@@ -275,6 +278,10 @@ impl GuestMemory for AddressSpace {
                 .checked_add(len)
                 .filter(|&e| e <= GUEST_ADDR_LIMIT)
                 .ok_or(libc::ENOMEM)?;
+            // As Linux for a process without CAP_SYS_RAWIO below vm.mmap_min_addr.
+            if addr < GUEST_MIN_ADDR {
+                return Err(libc::EPERM);
+            }
             if flags & map::FIXED_NOREPLACE != 0 {
                 // Linux gives EEXIST for any existing mapping, the guest's or (here) the VM's.
                 if self.regions.overlaps(addr, end) {
