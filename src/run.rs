@@ -320,7 +320,23 @@ impl Vm {
                 continue;
             }
             let generation = self.cache.generation();
-            let host = match self.cache.get(pc, &fetch) {
+            // A translation reads tens of words (the block, its successors' analysis): the
+            // address space is locked once for all of them, until the translation is placed.
+            let held = std::cell::RefCell::new(None);
+            let fetch_held = |pc: u64| -> Option<u32> {
+                let mut held = held.borrow_mut();
+                let mem = held.get_or_insert_with(|| lock(&self.mem));
+                if pc.is_multiple_of(4) && mem.is_executable(pc, 4) {
+                    // SAFETY: executable guest pages are host-readable, and stay mapped while
+                    // the address space is locked.
+                    Some(unsafe { (pc as *const u32).read() })
+                } else {
+                    None
+                }
+            };
+            let got = self.cache.get(pc, &fetch_held);
+            drop(held);
+            let host = match got {
                 Ok(h) => h,
                 Err(TranslateError::NotExecutable(a)) => {
                     eprintln!("a64x: guest jumped to non-executable address {a:#x} (SIGSEGV)");
