@@ -114,7 +114,9 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
         let exit = lift_inst(&mut cx, inst);
         cx.b.insn_end(mark);
         if let Some(exit) = exit {
-            let live = flags_live_after(&exit, fetch);
+            // A successor lifted for `dead_after` is only read for its register uses: its flags
+            // liveness is not worth the look ahead.
+            let live = !analyze || flags_live_after(&exit, fetch);
             if analyze {
                 cx.b.drop_dead(dead_after(&exit, fetch, opts));
             }
@@ -124,7 +126,7 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
         cx.pc += 4;
         if n >= opts.max_insns {
             let exit = Exit::Jump(cx.pc);
-            let live = flags_live_after(&exit, fetch);
+            let live = !analyze || flags_live_after(&exit, fetch);
             if analyze {
                 cx.b.drop_dead(dead_after(&exit, fetch, opts));
             }
