@@ -136,6 +136,9 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
     }
 }
 
+/// How much of each successor [`dead_after`] lifts.
+const SUCCESSOR_INSNS: u32 = 16;
+
 /// Guest registers (bit n = X`n`, bit 31 = SP) that every successor of a block writes before
 /// reading: their values at the exit are dead. Found by lifting the successors (without
 /// emitting them); any successor that hands registers to the outside (a syscall, a helper on
@@ -145,6 +148,12 @@ fn dead_after(exit: &Exit, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions
         Exit::Jump(t) => &[*t],
         Exit::Branch { taken, not_taken, .. } => &[*taken, *not_taken],
         _ => return 0,
+    };
+    // A register the first instructions of a successor write before reading is dead whatever
+    // the rest does, so a prefix is enough (and is most of what the rest would find).
+    let opts = LiftOptions {
+        max_insns: opts.max_insns.min(SUCCESSOR_INSNS),
+        ..opts
     };
     let mut dead = u32::MAX;
     for &t in targets {
