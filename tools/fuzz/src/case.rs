@@ -149,6 +149,8 @@ pub fn kind_of(row: &'static Row) -> Option<Kind> {
             Inst::Mem(MemInst::LdLiteral { .. }) => Some(Kind::Literal),
             Inst::System(SysInst::Mrs { .. } | SysInst::Msr { .. }) => Some(Kind::SysReg),
             Inst::System(SysInst::Sys { .. }) => Some(Kind::SysOp),
+            // MSR DIT/SSBS, #imm: no effect a later instruction of the case can read but MRS.
+            Inst::System(SysInst::SetPstate { .. }) => Some(Kind::Free),
             Inst::Branch(BranchInst::BranchReg { .. }) => Some(Kind::BranchReg),
             Inst::Branch(BranchInst::Svc { .. }) => Some(Kind::Svc),
             Inst::Branch(BranchInst::Brk { .. }) => Some(Kind::Brk),
