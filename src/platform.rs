@@ -185,14 +185,7 @@ impl Platform for Linux {
 
     fn random(&self) -> u64 {
         let mut v = [0u8; 8];
-        let mut got = 0;
-        while got < v.len() {
-            // SAFETY: getrandom writes at most the rest of `v`.
-            let n = unsafe { libc::getrandom(v[got..].as_mut_ptr().cast(), v.len() - got, 0) };
-            if n > 0 {
-                got += n as usize;
-            }
-        }
+        crate::loader::fill_random(&mut v);
         u64::from_ne_bytes(v)
     }
 

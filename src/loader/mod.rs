@@ -36,7 +36,7 @@ pub fn mapped_symbols(path: &Path, bytes: &[u8], addr: u64, off: u64) -> Vec<(u6
     elf::function_symbols(bytes, &elf.header, addr.wrapping_sub(vaddr))
 }
 pub use interp::DEFAULT_SYSROOT;
-pub use stack::{at, MINSIGSTKSZ, STACK_SIZE};
+pub use stack::{at, fill_random, MINSIGSTKSZ, STACK_SIZE};
 
 use crate::memory::AddressSpace;
 

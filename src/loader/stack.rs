@@ -112,9 +112,16 @@ impl Down {
     }
 }
 
-/// 16 bytes for AT_RANDOM from the host's getrandom (falling back to /dev/urandom).
+/// 16 bytes for AT_RANDOM.
 fn random16() -> [u8; 16] {
     let mut buf = [0u8; 16];
+    fill_random(&mut buf);
+    buf
+}
+
+/// Fills `buf` from the host's getrandom (falling back to /dev/urandom): AT_RANDOM, and the
+/// VM's RNDR/RNDRRS (`Platform::random`).
+pub fn fill_random(buf: &mut [u8]) {
     let mut got = 0;
     while got < buf.len() {
         // SAFETY: writes at most the remaining length into `buf`.
@@ -124,12 +131,11 @@ fn random16() -> [u8; 16] {
         } else if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
             use std::io::Read;
             if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-                let _ = f.read_exact(&mut buf);
+                let _ = f.read_exact(&mut buf[got..]);
             }
             break;
         }
     }
-    buf
 }
 
 /// Maps the guest stack ("[stack]", `stack_size` bytes, a multiple of the page size) and fills it;

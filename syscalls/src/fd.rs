@@ -48,6 +48,14 @@ const FCNTL_SAME: &[u64] = &[
 /// maintainer scripts) would otherwise close them, and the number could then name another file.
 static RESERVED: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
 
+/// No reserved descriptor is below this number (it only goes down): most descriptors the guest
+/// passes are told apart without the lock, on every call with a descriptor argument.
+static LOWEST: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(i32::MAX);
+
+fn note_lowest(fd: i32) {
+    LOWEST.fetch_min(fd, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// A descriptor kept by the VM; its number changes when the guest `dup3`s onto it.
 #[derive(Debug, Clone, Copy)]
 pub struct Reserved(usize);
@@ -108,6 +116,7 @@ fn move_high(fd: i32) -> i32 {
 pub fn reserve(fd: i32) -> Reserved {
     let fd = move_high(fd);
     let mut r = RESERVED.lock().unwrap_or_else(|e| e.into_inner());
+    note_lowest(fd);
     r.push(fd);
     Reserved(r.len() - 1)
 }
@@ -121,7 +130,7 @@ fn reserved() -> Vec<i32> {
 /// look for open descriptors with fstat), and /proc does not list it.
 pub fn is_reserved(fd: u64) -> bool {
     let fd = fd as i32;
-    fd >= 0 && RESERVED.lock().map(|r| r.contains(&fd)).unwrap_or(false)
+    fd >= LOWEST.load(std::sync::atomic::Ordering::Relaxed) && RESERVED.lock().map(|r| r.contains(&fd)).unwrap_or(false)
 }
 
 /// `dup3(old, new, flags)`: when `new` is a VM descriptor, that one moves out of the way first,
@@ -145,6 +154,7 @@ pub fn dup3(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult 
     if moved < 0 {
         return Err(Errno::last());
     }
+    note_lowest(moved);
     r[i] = moved;
     let result = host_syscall(libc::SYS_dup3, &a);
     if result.is_err() {
@@ -153,15 +163,6 @@ pub fn dup3(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult 
         r[i] = new;
     }
     result
-}
-
-/// `close(fd)`: a reserved descriptor reports success and stays open, as if the guest had closed
-/// its own copy.
-pub fn close(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
-    if reserved().contains(&(a[0] as i32)) {
-        return Ok(0);
-    }
-    host_syscall(libc::SYS_close, &a)
 }
 
 /// `close_range(first, last, flags)`, skipping reserved descriptors.

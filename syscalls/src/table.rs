@@ -86,9 +86,9 @@ pub enum ArgKind {
     /// A file descriptor. The VM's own descriptors are not open for the guest: a call given
     /// one fails with EBADF before its handler runs.
     Fd,
-    /// A descriptor number the call closes or replaces (`close`, the new number of `dup3`,
-    /// `close_range`'s bounds): its handler treats the VM's descriptors (as if the guest had
-    /// closed its own copy, or moving the VM's out of the way).
+    /// A descriptor number the call replaces or whose range it closes (the new number of
+    /// `dup3`, `close_range`'s bounds): its handler treats the VM's descriptors (moving the VM's
+    /// out of the way, or skipping it).
     FdSlot,
     /// A directory file descriptor for `*at` calls (prints `AT_FDCWD`).
     DirFd,
@@ -210,7 +210,7 @@ pub static TABLE: &[SyscallDef] = &[
     r(54, "fchownat", P(l::SYS_fchownat), &[DirFd, Path, Int, Int, AtFlags]),
     r(55, "fchown", P(l::SYS_fchown), &[Fd, Int, Int]),
     r(56, "openat", T(h!(fs::openat)), &[DirFd, Path, OpenFlags, Mode]),
-    r(57, "close", T(h!(fd::close)), &[FdSlot]),
+    r(57, "close", P(l::SYS_close), &[Fd]),
     r(58, "vhangup", P(l::SYS_vhangup), &[]),
     r(59, "pipe2", T(h!(fd::pipe2)), &[Ptr, OpenFlags]),
     r(60, "quotactl", P(l::SYS_quotactl), &[Hex, Path, Int, Ptr]),

@@ -697,8 +697,8 @@ fn vm_descriptors_are_closed_to_the_guest() {
     assert_eq!(call(&mut s, &mut c, 80, &[fd, st]), err(libc::EBADF));
     assert_eq!(call(&mut s, &mut c, READ, &[fd, st, 1]), err(libc::EBADF));
     assert_eq!(call(&mut s, &mut c, 24, &[fd, 700, 0]), err(libc::EBADF));
-    // close reports success and leaves it open.
-    assert_eq!(call(&mut s, &mut c, CLOSE, &[fd]), 0);
+    // close is EBADF too, and leaves it open.
+    assert_eq!(call(&mut s, &mut c, CLOSE, &[fd]), err(libc::EBADF));
     // SAFETY: F_GETFD takes no pointer.
     assert!(unsafe { libc::fcntl(vm.fd(), libc::F_GETFD) } >= 0);
     // Passing it in SCM_RIGHTS: EBADF; the guest's own descriptor passes.
