@@ -1,9 +1,11 @@
 /* Stress: a storm of signals into a thread spinning in a tight loop (chained translated code,
  * no system call): 20,000 real-time signals, queued (never merged), each must run the handler
- * exactly once; then standard signals, each acknowledged before the next, likewise. */
+ * exactly once; then standard signals, each acknowledged (through a semaphore) before the
+ * next, likewise. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,7 +19,10 @@ static volatile uint64_t handled_rt, handled_usr, spins;
 static volatile int stop, target_tid;
 
 static void on_rt(int sig) { (void)sig; handled_rt++; }
-static void on_usr(int sig) { (void)sig; handled_usr++; }
+/* The handler wakes the sender (sem_post is async-signal-safe): a sender spinning while it
+ * waits would take the core the spinner needs to run its handler. */
+static sem_t acknowledged;
+static void on_usr(int sig) { (void)sig; handled_usr++; sem_post(&acknowledged); }
 
 static void *spinner(void *arg) {
     (void)arg;
@@ -28,6 +33,7 @@ static void *spinner(void *arg) {
 }
 
 int main(void) {
+    sem_init(&acknowledged, 0, 0);
     signal(SIGRTMIN, on_rt);
     signal(SIGUSR1, on_usr);
     pthread_t t;
@@ -47,9 +53,8 @@ int main(void) {
     while (handled_rt < (uint64_t)sent)
         sched_yield();
     for (int i = 0; i < STD_SIGNALS; i++) {
-        uint64_t before = handled_usr;
         syscall(SYS_tgkill, pid, target_tid, SIGUSR1);
-        while (handled_usr == before)
+        while (sem_wait(&acknowledged) != 0 && errno == EINTR)
             ;
     }
     stop = 1;
