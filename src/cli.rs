@@ -10,6 +10,8 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
+pub use crate::cpuspec::{CpuFeature, CpuSpec, HwcapWord, CPU_FEATURES};
+
 /// a64x runs AArch64 (arm64) Linux programs on x86-64 Linux by translating their code.
 #[derive(Parser, Debug)]
 #[command(
@@ -19,7 +21,8 @@ use std::path::PathBuf;
     long_about = None,
     override_usage = "a64x [OPTIONS] PROGRAM [ARGS]...\n       a64x --install-binfmt | --uninstall-binfmt | --binfmt-status | --binfmt-conf [BINFMT OPTIONS]",
     after_help = "qemu's spellings are accepted too: -strace, -cpu, -version, -help.\n\
-                  Run through binfmt_misc, a64x takes its options from the A64X_* variables only."
+                  Run through binfmt_misc, a64x takes its options from the A64X_* variables only;\n\
+                  where one is unset, qemu-user's QEMU_* variable is read (QEMU_LD_PREFIX, QEMU_CPU, ...)."
 )]
 pub struct Cli {
     /// Sysroot for the guest's dynamic loader and libraries (like qemu's -L): absolute guest
@@ -350,228 +353,6 @@ pub enum DebugItem {
     unimp,
 }
 
-/// Which auxv word a feature bit is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HwcapWord {
-    /// `AT_HWCAP` (arch/arm64/include/uapi/asm/hwcap.h `HWCAP_*`).
-    Hwcap,
-    /// `AT_HWCAP2` (`HWCAP2_*`).
-    Hwcap2,
-}
-
-/// One CPU feature a64x implements and advertises.
-#[derive(Clone, Copy, Debug)]
-pub struct CpuFeature {
-    /// The name /proc/cpuinfo and `-cpu` use (arch/arm64/kernel/cpuinfo.c `hwcap_str`).
-    pub name: &'static str,
-    /// The auxv word of its bit.
-    pub word: HwcapWord,
-    /// Its bit number there.
-    pub bit: u32,
-    /// The A64 ABI assumes it (glibc does not check), so `-cpu` cannot turn it off.
-    pub required: bool,
-    /// What it is, for `-cpu help`.
-    pub about: &'static str,
-}
-
-/// The features of `-cpu max`: exactly those implemented, since glibc picks its atomics and string
-/// routines from AT_HWCAP; nothing is advertised before it works.
-pub const CPU_FEATURES: &[CpuFeature] = &[
-    feature("fp", HwcapWord::Hwcap, 0, true, "scalar floating point"),
-    feature("asimd", HwcapWord::Hwcap, 1, true, "Advanced SIMD (NEON)"),
-    feature("aes", HwcapWord::Hwcap, 3, false, "AESE, AESD, AESMC, AESIMC"),
-    feature("pmull", HwcapWord::Hwcap, 4, false, "PMULL/PMULL2 of doublewords"),
-    feature(
-        "sha1",
-        HwcapWord::Hwcap,
-        5,
-        false,
-        "SHA1C, SHA1P, SHA1M, SHA1H, SHA1SU0/1",
-    ),
-    feature("sha2", HwcapWord::Hwcap, 6, false, "SHA256H, SHA256H2, SHA256SU0/1"),
-    feature("crc32", HwcapWord::Hwcap, 7, false, "CRC32/CRC32C instructions"),
-    feature("sha3", HwcapWord::Hwcap, 17, false, "EOR3, BCAX, RAX1, XAR (FEAT_SHA3)"),
-    feature(
-        "sha512",
-        HwcapWord::Hwcap,
-        21,
-        false,
-        "SHA512H, SHA512H2, SHA512SU0/1 (FEAT_SHA512)",
-    ),
-    feature(
-        "atomics",
-        HwcapWord::Hwcap,
-        8,
-        false,
-        "LSE atomics (LDADD, CAS, SWP, ...)",
-    ),
-    feature("asimdrdm", HwcapWord::Hwcap, 12, false, "SQRDMLAH/SQRDMLSH (FEAT_RDM)"),
-    feature("jscvt", HwcapWord::Hwcap, 13, false, "FJCVTZS (FEAT_JSCVT)"),
-    feature("lrcpc", HwcapWord::Hwcap, 15, false, "LDAPR (load-acquire RCpc)"),
-    feature("ilrcpc", HwcapWord::Hwcap, 26, false, "LDAPUR, STLUR (FEAT_LRCPC2)"),
-    feature("asimddp", HwcapWord::Hwcap, 20, false, "SDOT/UDOT (FEAT_DotProd)"),
-    feature("flagm", HwcapWord::Hwcap, 27, false, "FlagM (CFINV, RMIF, SETF8/16)"),
-    feature("flagm2", HwcapWord::Hwcap2, 7, false, "FlagM2 (AXFLAG, XAFLAG)"),
-    feature(
-        "frint",
-        HwcapWord::Hwcap2,
-        8,
-        false,
-        "FRINT32Z/X, FRINT64Z/X (FEAT_FRINTTS)",
-    ),
-    feature("rng", HwcapWord::Hwcap2, 16, false, "RNDR, RNDRRS (FEAT_RNG)"),
-    feature(
-        "i8mm",
-        HwcapWord::Hwcap2,
-        13,
-        false,
-        "SMMLA, UMMLA, USMMLA, USDOT, SUDOT (FEAT_I8MM)",
-    ),
-    feature(
-        "sb",
-        HwcapWord::Hwcap,
-        29,
-        false,
-        "SB, the speculation barrier (FEAT_SB)",
-    ),
-    feature("dit", HwcapWord::Hwcap, 24, false, "PSTATE.DIT (FEAT_DIT)"),
-    feature("ssbs", HwcapWord::Hwcap, 28, false, "PSTATE.SSBS (FEAT_SSBS)"),
-];
-
-const fn feature(name: &'static str, word: HwcapWord, bit: u32, required: bool, about: &'static str) -> CpuFeature {
-    CpuFeature {
-        name,
-        word,
-        bit,
-        required,
-        about,
-    }
-}
-
-/// The value of `-cpu`: the features advertised, or a request for the list.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CpuSpec {
-    /// `-cpu help`: print the models and features and exit.
-    pub help: bool,
-    /// AT_HWCAP bits advertised.
-    pub hwcap: u64,
-    /// AT_HWCAP2 bits advertised.
-    pub hwcap2: u64,
-}
-
-impl Default for CpuSpec {
-    fn default() -> Self {
-        let mut s = CpuSpec {
-            help: false,
-            hwcap: 0,
-            hwcap2: 0,
-        };
-        for f in CPU_FEATURES {
-            s.set(f, true);
-        }
-        s
-    }
-}
-
-impl CpuSpec {
-    /// Parses `help`, `max`, or `max,` followed by comma-separated `-NAME`, `+NAME`, `NAME`,
-    /// `NAME=on|off` (qemu's forms), applied left to right.
-    pub fn parse(s: &str) -> Result<CpuSpec, String> {
-        let mut items = s.split(',');
-        match items.next().unwrap_or("") {
-            "help" | "?" => {
-                return Ok(CpuSpec {
-                    help: true,
-                    ..CpuSpec::default()
-                })
-            }
-            "max" => {}
-            other => {
-                return Err(format!(
-                    "unknown CPU model `{other}` (a64x has `max`; `-cpu help` lists it)"
-                ))
-            }
-        }
-        let mut spec = CpuSpec::default();
-        for item in items.filter(|i| !i.is_empty()) {
-            let (name, on) = if let Some(n) = item.strip_prefix('-') {
-                (n, false)
-            } else if let Some(n) = item.strip_prefix('+') {
-                (n, true)
-            } else if let Some((n, v)) = item.split_once('=') {
-                match v {
-                    "on" | "true" | "yes" => (n, true),
-                    "off" | "false" | "no" => (n, false),
-                    _ => return Err(format!("`{item}`: the value of a feature is on or off")),
-                }
-            } else {
-                (item, true)
-            };
-            let Some(f) = CPU_FEATURES.iter().find(|f| f.name == name) else {
-                let names: Vec<&str> = CPU_FEATURES.iter().map(|f| f.name).collect();
-                return Err(format!("unknown CPU feature `{name}` (features: {})", names.join(", ")));
-            };
-            if f.required && !on {
-                return Err(format!("`{name}` cannot be turned off: the AArch64 ABI assumes it"));
-            }
-            spec.set(f, on);
-        }
-        Ok(spec)
-    }
-
-    fn set(&mut self, f: &CpuFeature, on: bool) {
-        let word = match f.word {
-            HwcapWord::Hwcap => &mut self.hwcap,
-            HwcapWord::Hwcap2 => &mut self.hwcap2,
-        };
-        if on {
-            *word |= 1 << f.bit;
-        } else {
-            *word &= !(1 << f.bit);
-        }
-    }
-
-    /// Whether feature `f` is advertised.
-    pub fn has(&self, f: &CpuFeature) -> bool {
-        let word = match f.word {
-            HwcapWord::Hwcap => self.hwcap,
-            HwcapWord::Hwcap2 => self.hwcap2,
-        };
-        word & (1 << f.bit) != 0
-    }
-
-    /// The text of `-cpu help`.
-    pub fn help_text() -> String {
-        let mut s = String::from(
-            "Available CPUs:\n  max    every feature a64x implements (the default)\n\n\
-             Features of max (AT_HWCAP/AT_HWCAP2; turn one off with -cpu max,-NAME):\n",
-        );
-        for f in CPU_FEATURES {
-            let word = match f.word {
-                HwcapWord::Hwcap => "HWCAP",
-                HwcapWord::Hwcap2 => "HWCAP2",
-            };
-            let req = if f.required { " (required)" } else { "" };
-            s += &format!("  {:<8} {word:<6} bit {:<2}  {}{req}\n", f.name, f.bit, f.about);
-        }
-        s
-    }
-}
-
-impl std::fmt::Display for CpuSpec {
-    /// The canonical `-cpu` text: `max` and the features turned off, e.g. `max,-atomics`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.help {
-            return write!(f, "help");
-        }
-        write!(f, "max")?;
-        for feat in CPU_FEATURES.iter().filter(|feat| !self.has(feat)) {
-            write!(f, ",-{}", feat.name)?;
-        }
-        Ok(())
-    }
-}
-
 /// `-E`'s value: `VAR=VALUE` with a non-empty VAR.
 fn parse_assignment(s: &str) -> Result<OsString, String> {
     match s.split_once('=') {
@@ -733,6 +514,33 @@ fn split_env_list(matches: &clap::ArgMatches, id: &str, values: &mut Vec<OsStrin
     }
 }
 
+/// qemu-user's environment variables (linux-user/main.c `arg_table`), read where the `A64X_*`
+/// one is unset, so that scripts and container setups written for qemu-aarch64 work unchanged:
+/// (argument id, a64x's variable, qemu's). QEMU_LOG is not among them: its items are qemu's.
+pub const QEMU_ENV_ALIASES: &[(&str, &str, &str)] = &[
+    ("sysroot", "A64X_LD_PREFIX", "QEMU_LD_PREFIX"),
+    ("strace", "A64X_STRACE", "QEMU_STRACE"),
+    ("cpu", "A64X_CPU", "QEMU_CPU"),
+    ("set_env", "A64X_SET_ENV", "QEMU_SET_ENV"),
+    ("unset_env", "A64X_UNSET_ENV", "QEMU_UNSET_ENV"),
+    ("stack_size", "A64X_STACK_SIZE", "QEMU_STACK_SIZE"),
+    ("argv0", "A64X_ARGV0", "QEMU_ARGV0"),
+    ("log_file", "A64X_LOG_FILE", "QEMU_LOG_FILENAME"),
+    ("dfilter", "A64X_DFILTER", "QEMU_DFILTER"),
+];
+
+/// The command line's definition, each option reading qemu's variable instead of a64x's when
+/// only qemu's is set (`is_set` says which variables are).
+fn command_with_qemu_aliases(is_set: impl Fn(&str) -> bool) -> clap::Command {
+    let mut cmd = Cli::command();
+    for &(id, ours, qemus) in QEMU_ENV_ALIASES {
+        if !is_set(ours) && is_set(qemus) {
+            cmd = cmd.mut_arg(id, |a| a.env(qemus));
+        }
+    }
+    cmd
+}
+
 /// Parses a64x's command line (see [`parse_from`]); exits as clap does on `--help`,
 /// `--version`, `-cpu help` and errors.
 pub fn parse() -> Cli {
@@ -748,7 +556,11 @@ pub fn parse() -> Cli {
 /// PROGRAM or a binfmt action is given and splits the comma lists of `A64X_SET_ENV` and
 /// `A64X_UNSET_ENV`. `-cpu help` prints the feature list and exits.
 pub fn parse_from(args: Vec<OsString>) -> Result<Cli, clap::Error> {
-    let matches = Cli::command().try_get_matches_from(args)?;
+    let set = |name: &str| std::env::var_os(name).is_some();
+    if set("QEMU_GDB") && !set("A64X_GDB") {
+        eprintln!("a64x: QEMU_GDB is set, but a64x has no gdb stub yet: the program runs without one");
+    }
+    let matches = command_with_qemu_aliases(set).try_get_matches_from(args)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     split_env_list(&matches, "set_env", &mut cli.set_env);
     split_env_list(&matches, "unset_env", &mut cli.unset_env);
@@ -814,37 +626,20 @@ mod tests {
     }
 
     #[test]
-    fn cpu_features_turn_off_and_on() {
-        let max = CpuSpec::parse("max").unwrap();
-        assert_eq!(max, CpuSpec::default());
-        assert_eq!(
-            max.hwcap,
-            1 | 2
-                | 0b1111 << 3
-                | 1 << 7
-                | 1 << 8
-                | 1 << 12
-                | 1 << 13
-                | 1 << 15
-                | 1 << 17
-                | 1 << 20
-                | 1 << 21
-                | 1 << 26
-                | 1 << 24
-                | 1 << 27
-                | 1 << 28
-                | 1 << 29
-        );
-        assert_eq!(max.hwcap2, 1 << 7 | 1 << 8 | 1 << 13 | 1 << 16);
-        let s = CpuSpec::parse("max,-atomics,-crc32,flagm2=off").unwrap();
-        assert_eq!(s.hwcap, max.hwcap & !(1 << 7 | 1 << 8));
-        assert_eq!(s.hwcap2, 1 << 8 | 1 << 13 | 1 << 16);
-        assert_eq!(s.to_string(), "max,-crc32,-atomics,-flagm2");
-        assert_eq!(CpuSpec::parse(&s.to_string()).unwrap(), s);
-        assert_eq!(CpuSpec::parse("max,-atomics,+atomics").unwrap(), max);
-        assert!(CpuSpec::parse("max,-fp").is_err());
-        assert!(CpuSpec::parse("max,-sve").is_err());
-        assert!(CpuSpec::parse("cortex-a57").is_err());
+    fn qemu_variables_stand_in_for_unset_a64x_ones() {
+        let env_of = |cmd: &clap::Command, id: &str| {
+            let arg = cmd.get_arguments().find(|a| a.get_id() == id).expect("an argument");
+            arg.get_env().map(|e| e.to_string_lossy().into_owned())
+        };
+        let only_qemu = command_with_qemu_aliases(|v| v.starts_with("QEMU_"));
+        let both = command_with_qemu_aliases(|_| true);
+        let neither = command_with_qemu_aliases(|_| false);
+        for &(id, ours, qemus) in QEMU_ENV_ALIASES {
+            assert_eq!(env_of(&Cli::command(), id).as_deref(), Some(ours), "{id}");
+            assert_eq!(env_of(&only_qemu, id).as_deref(), Some(qemus), "{id}");
+            assert_eq!(env_of(&both, id).as_deref(), Some(ours), "{id}");
+            assert_eq!(env_of(&neither, id).as_deref(), Some(ours), "{id}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod binfmt;
 pub mod cli;
+pub mod cpuspec;
 pub mod loader;
 pub mod memory;
 pub mod platform;
