@@ -33,6 +33,8 @@ command -v clang >/dev/null 2>&1 || need+=(clang)
 # jitdump test (tests/profile.rs; it skips itself where perf_event_open is not allowed).
 [[ -f /usr/lib/x86_64-linux-gnu/libc.a ]] || need+=(libc6-dev)
 command -v perf >/dev/null 2>&1 || need+=(linux-perf)
+# man renders the package's generated man page (tests/package.rs).
+command -v man >/dev/null 2>&1 || need+=(man-db)
 
 if ((${#need[@]})); then
     echo "test-all: installing ${need[*]}"
