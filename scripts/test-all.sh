@@ -33,7 +33,8 @@ command -v clang >/dev/null 2>&1 || need+=(clang)
 # jitdump test (tests/profile.rs; it skips itself where perf_event_open is not allowed).
 [[ -f /usr/lib/x86_64-linux-gnu/libc.a ]] || need+=(libc6-dev)
 command -v perf >/dev/null 2>&1 || need+=(linux-perf)
-# man renders the package's generated man page (tests/package.rs).
+# gdb drives a64x -g in tests/gdb.rs; man renders the package's man page (tests/package.rs).
+command -v gdb-multiarch >/dev/null 2>&1 || need+=(gdb-multiarch)
 command -v man >/dev/null 2>&1 || need+=(man-db)
 
 if ((${#need[@]})); then

@@ -122,6 +122,11 @@ pub struct Cli {
           value_parser = parse_stack_size)]
     pub stack_size: u64,
 
+    /// Wait for gdb on this TCP port (loopback only) or Unix socket path before the first
+    /// instruction, as qemu's -g: `target remote :PORT` from gdb-multiarch.
+    #[arg(short = 'g', long = "gdb", value_name = "PORT|PATH", env = "A64X_GDB")]
+    pub gdb: Option<String>,
+
     /// CPU the guest is told about (AT_HWCAP, AT_HWCAP2, /proc/cpuinfo): `max` (every feature
     /// a64x implements), optionally with features turned off or on: `max,-atomics,-crc32`.
     /// `help` lists the features (also -cpu).
@@ -289,9 +294,12 @@ impl Cli {
     /// How blocks are built (`--max-block-insns`; `A64X_NO_CONFINE`, a measuring switch: guest
     /// accesses unconfined, see DESIGN and `a64x_translator::confine`).
     pub fn lift_options(&self) -> a64x_translator::lift::LiftOptions {
+        // Under gdb every instruction is a block of its own: breakpoints and steps are checked
+        // at block boundaries (src/gdbstub).
+        let max_insns = if self.gdb.is_some() { 1 } else { self.max_block_insns };
         a64x_translator::lift::LiftOptions {
-            max_insns: self.max_block_insns,
-            follow_branches: self.max_block_insns > 1,
+            max_insns,
+            follow_branches: max_insns > 1,
             confine: std::env::var_os("A64X_NO_CONFINE").is_none(),
         }
     }
@@ -527,6 +535,7 @@ pub const QEMU_ENV_ALIASES: &[(&str, &str, &str)] = &[
     ("argv0", "A64X_ARGV0", "QEMU_ARGV0"),
     ("log_file", "A64X_LOG_FILE", "QEMU_LOG_FILENAME"),
     ("dfilter", "A64X_DFILTER", "QEMU_DFILTER"),
+    ("gdb", "A64X_GDB", "QEMU_GDB"),
 ];
 
 /// The command line's definition, each option reading qemu's variable instead of a64x's when
@@ -557,9 +566,6 @@ pub fn parse() -> Cli {
 /// `A64X_UNSET_ENV`. `-cpu help` prints the feature list and exits.
 pub fn parse_from(args: Vec<OsString>) -> Result<Cli, clap::Error> {
     let set = |name: &str| std::env::var_os(name).is_some();
-    if set("QEMU_GDB") && !set("A64X_GDB") {
-        eprintln!("a64x: QEMU_GDB is set, but a64x has no gdb stub yet: the program runs without one");
-    }
     let matches = command_with_qemu_aliases(set).try_get_matches_from(args)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     split_env_list(&matches, "set_env", &mut cli.set_env);

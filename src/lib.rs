@@ -4,6 +4,7 @@
 pub mod binfmt;
 pub mod cli;
 pub mod cpuspec;
+pub mod gdbstub;
 pub mod loader;
 pub mod memory;
 pub mod platform;

@@ -168,7 +168,13 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         signals,
     };
     reclose_standard_fds();
+    if let Some(spec) = &cli.gdb {
+        let auxv = a64x::procfs::initial_auxv(&vm.mem(), image.stack_pointer);
+        a64x::gdbstub::listen(spec, &auxv, &image.exe_path)?;
+        a64x::signal::host::catch_faults_for_debugger();
+    }
     let exit = vm.run();
+    a64x::gdbstub::report_exit(exit);
     a64x::profile::finish();
     if cli.stats {
         let s = vm.cache.stats;

@@ -218,6 +218,7 @@ impl SyscallContext for Ctx<'_> {
             self.cpu.tpidr_el0 = tls;
         }
         crate::thread::forked(self.cpu);
+        crate::gdbstub::forget_after_fork();
         // Signals recorded for the parent are not the child's (copy_process clears them).
         while crate::signal::host::take(!0).is_some() {}
         // SAFETY: a plain write of the field host handlers write asynchronously (see signal_work).
@@ -246,6 +247,7 @@ impl Vm {
         crate::signal::host::set_current_cpu(&mut *self.cpu);
         crate::signal::host::set_current_cache(&self.cache);
         crate::thread::register(&mut *self.cpu);
+        crate::gdbstub::register_thread(&mut *self.cpu);
         if crate::signal::host::has_pending(self.sys.signal_mask()) {
             // SAFETY: see `signal_work`.
             unsafe { std::ptr::addr_of_mut!(self.cpu.pending).write_volatile(1) };
@@ -256,6 +258,7 @@ impl Vm {
                 // From now on the host kernel sends process-directed signals to other threads.
                 crate::signal::host::set_host_mask(!0);
                 crate::thread::unregister(&mut *self.cpu);
+                crate::gdbstub::unregister_thread();
                 crate::signal::host::set_current_cpu(std::ptr::null_mut());
                 crate::signal::host::set_current_cache(std::ptr::null());
                 let tid_addr = self.sys.clear_child_tid();
@@ -293,6 +296,11 @@ impl Vm {
                 // Another thread invalidated code (it set `pending` to get us here).
                 crate::thread::catch_up(&mut self.cache);
                 reason = ExitReason::Indirect;
+            }
+            if crate::gdbstub::active() {
+                if let Some(exit) = self.gdb_check() {
+                    return exit.into();
+                }
             }
             let pc = self.cpu.pc;
             self.trace.block(&self.cpu);
@@ -348,11 +356,12 @@ impl Vm {
                     if self.cpu.exit_site != 0
                         && generation == self.cache.generation()
                         && !self.check
-                        && !self.trace.per_block() =>
+                        && !self.trace.per_block()
+                        && !crate::gdbstub::active() =>
                 {
                     self.cache.chain(self.cpu.exit_site, pc);
                 }
-                ExitReason::Indirect if !self.check && !self.trace.per_block() => {
+                ExitReason::Indirect if !self.check && !self.trace.per_block() && !crate::gdbstub::active() => {
                     self.cache.remember_indirect(pc, host)
                 }
                 _ => {}
@@ -443,6 +452,22 @@ impl Vm {
         }
     }
 
+    /// A synchronous signal the guest has no handler for, shown to gdb first when it is
+    /// attached: `Some(None)` when gdb dropped it (the guest runs on), `Some(Some(..))` when the
+    /// guest ends; None without gdb.
+    fn gdb_fatal_signal(&mut self, sig: i32) -> Option<Option<Stop>> {
+        if !crate::gdbstub::active() {
+            return None;
+        }
+        use crate::gdbstub::{Resume, StopReason};
+        Some(match self.gdb_stop(StopReason::Signal(sig as u32)) {
+            Resume::Run(None) => None,
+            Resume::Run(Some(s)) => Some(GuestExit::Signaled(s as i32).into()),
+            Resume::Detach => Some(GuestExit::Signaled(sig).into()),
+            Resume::Kill => Some(GuestExit::Signaled(libc::SIGKILL).into()),
+        })
+    }
+
     /// Handle an exit that is not a plain branch; `Some` when the guest is gone.
     fn handle(&mut self, reason: ExitReason, fetch: &dyn Fn(u64) -> Option<u32>) -> Option<Stop> {
         {
@@ -468,6 +493,9 @@ impl Vm {
                     if self.force_sync_signal(libc::SIGTRAP, crate::signal::deliver::TRAP_BRKPT, pc) {
                         return None;
                     }
+                    if let Some(after) = self.gdb_fatal_signal(libc::SIGTRAP) {
+                        return after;
+                    }
                     eprintln!(
                         "a64x: guest BRK #{:#x} at {:#x} (SIGTRAP)",
                         self.cpu.exit_arg, self.cpu.pc
@@ -479,6 +507,9 @@ impl Vm {
                     self.trace.undefined(pc, fetch(pc));
                     if self.force_sync_signal(libc::SIGILL, crate::signal::deliver::ILL_ILLOPC, pc) {
                         return None;
+                    }
+                    if let Some(after) = self.gdb_fatal_signal(libc::SIGILL) {
+                        return after;
                     }
                     let word = fetch(pc).map_or("?".to_string(), |w| format!("{w:#010x}"));
                     eprintln!("a64x: undefined or unimplemented instruction {word} at {pc:#x} (SIGILL)");

@@ -107,6 +107,14 @@ pub fn invalidate_everywhere(cache: &mut CodeCache, own: *const CpuState, start:
     }
 }
 
+/// Make every guest thread leave emitted code for its run loop soon (gdb's all-stop).
+pub fn kick_all() {
+    for &c in lock(&THREADS).iter() {
+        // SAFETY: as in `invalidate_everywhere`.
+        unsafe { std::ptr::addr_of_mut!((*(c as *mut CpuState)).pending).write_volatile(1) };
+    }
+}
+
 /// Whether another thread invalidated code this thread's cache has not dropped yet.
 pub fn behind() -> bool {
     GENERATION.load(Ordering::SeqCst) != SEEN.with(|s| s.get())
@@ -190,6 +198,7 @@ pub fn main_thread_exit(code: i32) -> GuestExit {
 /// End the process from any guest thread: exit_group, or a signal's default action.
 pub fn exit_process(exit: GuestExit) -> ! {
     crate::profile::finish();
+    crate::gdbstub::report_exit(exit);
     match exit {
         // SAFETY: _exit has no preconditions; exit_group ends every thread at once.
         GuestExit::Exited(code) => unsafe { libc::_exit(code & 0xff) },

@@ -232,11 +232,7 @@ fn qemu_variables_are_read_when_a64x_ones_are_unset() {
     assert_eq!(r.ending, Ending::Exit(1), "{}", describe(&r));
     let err = String::from_utf8_lossy(&r.stderr);
     assert!(err.contains("/nonexistent-sysroot/lib/ld-linux-aarch64.so.1"), "{err}");
-    // QEMU_GDB: no stub yet; one a64x: line says so and the program runs.
-    let r = a64x_env(&["QEMU_GDB=1234"], &[p, "-a"]);
-    assert_eq!(ok(&r), format!("argc=2\nargv[0]={p}\nargv[1]=-a\n"));
-    let err = String::from_utf8_lossy(&r.stderr);
-    assert!(err.starts_with("a64x: QEMU_GDB") && err.lines().count() == 1, "{err}");
+    // QEMU_GDB is tests/gdb.rs's.
 }
 
 #[test]

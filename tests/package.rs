@@ -246,7 +246,17 @@ fn container_registration_then_package_install_and_removal() {
     let cmd = json_list("CMD");
     assert_eq!(entrypoint, ["/usr/bin/a64x"], "{containerfile}");
     let image = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("image-usr-bin-a64x");
-    std::fs::copy(extracted(deb_path, "deb-image").join("usr/bin/a64x"), &image).expect("copy the static a64x");
+    // Copied by cp: a file this process had open for writing could be inherited by a child the
+    // other test forks meanwhile, and executing it would then fail with ETXTBSY.
+    let from = extracted(deb_path, "deb-image").join("usr/bin/a64x");
+    ok(
+        "cp",
+        &run(
+            "cp",
+            &[&from.to_string_lossy(), &image.to_string_lossy()],
+            &common::root(),
+        ),
+    );
     let args: Vec<&str> = cmd.iter().map(String::as_str).collect();
     ok(
         "the container's CMD",

@@ -49,6 +49,17 @@ impl Vm {
                 None => host::take(!self.sys.signal_mask()),
             };
             let Some((sig, info)) = next else { break };
+            let sig = if crate::gdbstub::active() {
+                // gdb sees the signal first, and says whether (and which) to deliver.
+                match self.gdb_stop(crate::gdbstub::StopReason::Signal(sig)) {
+                    crate::gdbstub::Resume::Run(Some(s)) => s,
+                    crate::gdbstub::Resume::Run(None) => continue,
+                    crate::gdbstub::Resume::Detach => sig,
+                    crate::gdbstub::Resume::Kill => return Some(GuestExit::Signaled(libc::SIGKILL)),
+                }
+            } else {
+                sig
+            };
             let Some(act) = self.sys.sigaction(sig) else { continue };
             match act.handler {
                 SIG_IGN => {}

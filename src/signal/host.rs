@@ -345,6 +345,35 @@ pub fn suspend(mask: u64) {
     unsafe { libc::syscall(libc::SYS_rt_sigsuspend, &mask as *const u64, 8usize) };
 }
 
+/// The host disposition that hands signal `sig` to the run loop (`flags`: the guest's
+/// sa_flags, of which SIGCHLD keeps SA_NOCLDSTOP and SA_NOCLDWAIT).
+fn catching(sig: i32, flags: u64) -> libc::sigaction {
+    // SAFETY: a zeroed sigaction is a valid starting point.
+    let mut host: libc::sigaction = unsafe { std::mem::zeroed() };
+    host.sa_sigaction = on_signal as *const () as usize;
+    // No SA_RESTART: a blocking host syscall must return EINTR so that the guest's handler
+    // runs; the run loop restarts it when the guest asked for SA_RESTART.
+    host.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+    if sig == libc::SIGCHLD {
+        host.sa_flags |= (flags as i32) & (libc::SA_NOCLDSTOP | libc::SA_NOCLDWAIT);
+    }
+    // SAFETY: filling a sigset.
+    unsafe { libc::sigfillset(&mut host.sa_mask) };
+    host
+}
+
+/// gdb attached: the fault signals at their default action on the host (the guest has no
+/// handler) come to the run loop instead, which shows them to gdb before the guest dies of them.
+pub fn catch_faults_for_debugger() {
+    for sig in [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE] {
+        // The guest's handler, if any, is this one already; a fault of the VM's own still ends
+        // the VM (on_signal puts back SIG_DFL and returns into it), only without Rust's
+        // stack-overflow message.
+        // SAFETY: installing a valid disposition.
+        unsafe { libc::sigaction(sig, &catching(sig, 0), std::ptr::null_mut()) };
+    }
+}
+
 /// The host's own dispositions as the VM found them, so that a guest going back to SIG_DFL gets
 /// back what the VM had (e.g. Rust's stack-overflow handler for SIGSEGV).
 #[derive(Clone)]
@@ -383,17 +412,11 @@ impl HostDispositions {
         }
         // SAFETY: a zeroed sigaction is a valid starting point.
         let mut host: libc::sigaction = unsafe { std::mem::zeroed() };
-        let catch = act.handler > SIG_IGN || (act.handler == SIG_IGN && is_fault_signal(s));
+        // With gdb attached a fault stops for it before its default action.
+        let catch =
+            act.handler > SIG_IGN || (is_fault_signal(s) && (act.handler == SIG_IGN || crate::gdbstub::active()));
         if catch {
-            host.sa_sigaction = on_signal as *const () as usize;
-            // No SA_RESTART: a blocking host syscall must return EINTR so that the guest's handler
-            // runs; the run loop restarts it when the guest asked for SA_RESTART.
-            host.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
-            if s == libc::SIGCHLD {
-                host.sa_flags |= (act.flags as i32) & (libc::SA_NOCLDSTOP | libc::SA_NOCLDWAIT);
-            }
-            // SAFETY: filling a sigset.
-            unsafe { libc::sigfillset(&mut host.sa_mask) };
+            host = catching(s, act.flags);
         } else if act.handler == SIG_IGN {
             host.sa_sigaction = libc::SIG_IGN;
         } else {

@@ -133,7 +133,7 @@ mod tests;
 pub use fd::{is_reserved as is_vm_descriptor, reserve as keep_from_guest, Reserved};
 pub use signal::{GuestSigaction, GuestStack};
 pub use table::{syscall_name, ArgKind, Kind, SyscallDef, VmCall};
-pub use uaccess::{copy_from_guest, copy_to_guest, read_struct, write_bytes};
+pub use uaccess::{copy_from_guest, copy_to_guest, read_bytes, read_struct, write_bytes};
 
 use std::collections::HashSet;
 use std::ffi::OsString;

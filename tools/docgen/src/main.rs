@@ -70,7 +70,6 @@ fn environment_section(cmd: &clap::Command) -> String {
             .unwrap_or_default();
         s += &format!(".TP\n\\fB{var}\\fR{qemu}\nas {flag}\n");
     }
-    s += ".TP\n\\fBQEMU_GDB\\fR\na64x has no gdb stub yet: a note on stderr, and the program runs\n";
     s
 }
 
