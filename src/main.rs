@@ -170,7 +170,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     reclose_standard_fds();
     if let Some(spec) = &cli.gdb {
         let auxv = a64x::procfs::initial_auxv(&vm.mem(), image.stack_pointer);
-        a64x::gdbstub::listen(spec, &auxv, &image.exe_path)?;
+        a64x::gdbstub::listen(spec, &auxv, &image.exe_path, image.sysroot.as_deref())?;
         a64x::signal::host::catch_faults_for_debugger();
     }
     let exit = vm.run();

@@ -98,13 +98,11 @@ fn finish(mut child: Child) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// What is the same under both: stack addresses differ (a64x's guest stack is not qemu's), the
-/// inferior's name differs (qemu speaks gdb's multiprocess extension and is "process 1", a64x
-/// is "Remote target"), and gdb notes that a64x has no vFile (it reads the program from the
-/// local file system then, as with a qemu without it).
+/// What is the same under both: stack addresses differ (a64x's guest stack is not qemu's), and
+/// the inferior's name (qemu speaks gdb's multiprocess extension and is "process 1", a64x is
+/// "Remote target").
 fn normalise(out: &str) -> String {
     out.lines()
-        .filter(|l| !l.contains("does not support file transfer"))
         .map(|l| l.replace("(process 1) killed", "(Remote target) killed"))
         .map(|l| match l.find("argv=0x") {
             Some(i) => {
@@ -235,4 +233,114 @@ fn threads_watchpoint_step_and_a_fault_over_a_unix_socket() {
         "no one-instruction step in {pcs:x?}:\n{out}"
     );
     assert!(!Path::new(&sock).exists(), "the socket file is left behind");
+}
+
+/// A dynamically linked program: gdb reads the dynamic loader and libc through `vFile` from the
+/// sysroot the guest uses (the default /usr/aarch64-linux-gnu here), finds them from the auxiliary
+/// vector and the loader's list, and stops at `main` after they ran.
+#[test]
+fn dynamic_program_libraries_come_through_vfile() {
+    common::build_test_binaries();
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_a64x"));
+    cmd.args(["-g", &port.to_string(), "out/hello-dynamic"]);
+    let child = start(cmd, || listening(port));
+    let mut args: Vec<OsString> = ["-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off"]
+        .iter()
+        .map(OsString::from)
+        .collect();
+    for c in [
+        format!("target remote :{port}"),
+        "break main".into(),
+        "continue".into(),
+        "info sharedlibrary".into(),
+        "continue".into(),
+    ] {
+        args.push("-ex".into());
+        args.push(c.into());
+    }
+    args.push("out/hello-dynamic".into());
+    let r = common::run_with_timeout(
+        gdb().as_ref(),
+        &args,
+        &common::test_binaries(),
+        None,
+        Duration::from_secs(120),
+    );
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&r.stdout),
+        String::from_utf8_lossy(&r.stderr)
+    );
+    finish(child);
+    assert!(!out.contains("does not support file transfer"), "{out}");
+    assert!(out.contains("Breakpoint 1, ") && out.contains(" in main ()"), "{out}");
+    // The row of `info sharedlibrary`: From, To, Syms Read, Shared Object Library.
+    let libc = out
+        .lines()
+        .find(|l| l.starts_with("0x") && l.contains("libc.so.6"))
+        .unwrap_or_else(|| panic!("libc.so.6 not listed:\n{out}"));
+    assert!(libc.contains("Yes"), "libc's symbols not read: {libc}\n{out}");
+    assert!(out.contains("exited normally"), "{out}");
+}
+
+/// One packet of gdb's protocol, with its checksum.
+fn packet(data: &str) -> Vec<u8> {
+    let sum = data.bytes().fold(0u8, |s, b| s.wrapping_add(b));
+    format!("${data}#{sum:02x}").into_bytes()
+}
+
+/// Reads from `s` until `want` has arrived (or 20 s have passed); returns all read.
+fn read_until(s: &mut std::net::TcpStream, want: &str) -> String {
+    use std::io::Read;
+    let start = Instant::now();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&got).contains(want) && start.elapsed() < Duration::from_secs(20) {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// Ctrl-C (the byte 0x03 outside a packet) stops a guest that computes: the stop reply says
+/// SIGINT (2); `k` then ends it. Spoken at the protocol level, as gdb in batch mode cannot send it.
+#[test]
+fn ctrl_c_interrupts_a_running_guest() {
+    use std::io::Write;
+    common::build_test_binaries();
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_a64x"));
+    cmd.args(["-g", &port.to_string(), "out/bench_crc32-O2"]);
+    let child = start(cmd, || listening(port));
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to the stub");
+    s.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    s.write_all(&packet("?")).unwrap();
+    let first = read_until(&mut s, "thread:");
+    assert!(first.contains("$T05thread:"), "{first}");
+    s.write_all(b"+").unwrap();
+    s.write_all(&packet("c")).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    s.write_all(b"\x03").unwrap();
+    let stop = read_until(&mut s, "thread:");
+    assert!(stop.contains("$T02thread:"), "{stop}");
+    s.write_all(b"+").unwrap();
+    s.write_all(&packet("k")).unwrap();
+    drop(s);
+    let start = Instant::now();
+    let mut child = child;
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "the guest outlived `k`");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGKILL)
+    );
 }

@@ -16,6 +16,7 @@
 mod packet;
 pub mod regs;
 mod serve;
+mod vfile;
 
 pub use serve::Resume;
 
@@ -69,6 +70,10 @@ pub(crate) struct Session {
     auxv: Vec<u8>,
     /// The program's host path (`qXfer:exec-file:read`).
     exe: String,
+    /// The guest's sysroot (`-L`), where `vFile:open` looks first.
+    sysroot: Option<std::path::PathBuf>,
+    /// The files gdb opened with `vFile:open`.
+    files: vfile::Files,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -82,7 +87,12 @@ pub fn active() -> bool {
 
 /// `-g SPEC`: listen on TCP port SPEC (loopback) or Unix socket path SPEC, wait for gdb, and
 /// start the session; the guest then stops before its first instruction.
-pub fn listen(spec: &str, auxv: &[(u64, u64)], exe: &std::path::Path) -> Result<(), String> {
+pub fn listen(
+    spec: &str,
+    auxv: &[(u64, u64)],
+    exe: &std::path::Path,
+    sysroot: Option<&std::path::Path>,
+) -> Result<(), String> {
     use std::os::fd::{FromRawFd, IntoRawFd};
     // The guest must not reach the VM's socket: it moves to a high number the guest is refused.
     let keep = |fd: i32| a64x_syscalls::keep_from_guest(fd).fd();
@@ -111,6 +121,8 @@ pub fn listen(spec: &str, auxv: &[(u64, u64)], exe: &std::path::Path) -> Result<
             .flatten()
             .collect(),
         exe: exe.to_string_lossy().into_owned(),
+        sysroot: sysroot.map(|p| p.to_path_buf()),
+        files: vfile::Files::default(),
     });
     AT_START.store(true, Ordering::SeqCst);
     ACTIVE.store(true, Ordering::SeqCst);
@@ -168,7 +180,9 @@ pub fn report_exit(exit: crate::run::GuestExit) {
 /// Why a thread stops for gdb.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopReason {
-    /// Before the first instruction, or at a breakpoint, or at the end of a step: SIGTRAP.
+    /// Before the first instruction: SIGTRAP, told only when gdb asks (`?`).
+    Start,
+    /// At a breakpoint, or at the end of a step: SIGTRAP.
     Trap,
     /// Ctrl-C: SIGINT.
     Interrupt,
@@ -181,7 +195,7 @@ pub enum StopReason {
 impl StopReason {
     fn gdb_signal(self) -> u8 {
         match self {
-            StopReason::Trap | StopReason::Watch(_) => 5,
+            StopReason::Start | StopReason::Trap | StopReason::Watch(_) => 5,
             StopReason::Interrupt => 2,
             StopReason::Signal(s) => regs::to_gdb(s),
         }
@@ -196,7 +210,7 @@ pub fn check(pc: u64, mem: &crate::run::SharedMemory) -> Option<StopReason> {
         park();
     }
     if AT_START.swap(false, Ordering::SeqCst) {
-        return Some(StopReason::Trap);
+        return Some(StopReason::Start);
     }
     if JUST_RESUMED.with(|r| r.replace(false)) {
         return None;

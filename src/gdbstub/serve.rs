@@ -70,7 +70,8 @@ impl Vm {
             _ => String::new(),
         };
         let stop_reply = format!("T{:02x}{watch}thread:{tid:x};", reason.gdb_signal());
-        if session.ch.send(stop_reply.as_bytes()).is_err() {
+        // A stop gdb resumed from is reported when it happens; the first one when gdb asks.
+        if reason != StopReason::Start && session.ch.send(stop_reply.as_bytes()).is_err() {
             return self.end_session(guard);
         }
         loop {
@@ -150,7 +151,10 @@ impl Vm {
             b'D' => Reply::Resume(Resume::Detach, 0),
             b'k' => Reply::Resume(Resume::Kill, 0),
             b'q' | b'Q' => Reply::Send(self.query(s, &text)),
-            b'v' => self.v_packet(&text),
+            b'v' => match text.strip_prefix("vFile:") {
+                Some(rest) => Reply::Send(s.files.answer(rest, s.sysroot.as_deref())),
+                None => self.v_packet(&text),
+            },
             _ => send(""),
         }
     }
