@@ -344,3 +344,42 @@ fn ctrl_c_interrupts_a_running_guest() {
         Some(libc::SIGKILL)
     );
 }
+
+/// The stub's socket and the files gdb opened through `vFile` are the VM's: a guest that looks
+/// for open descriptors (fstat, fcntl, fstatat on every number) finds what it finds without gdb.
+#[test]
+fn the_stub_s_descriptors_are_hidden_from_the_guest() {
+    common::build_test_binaries();
+    let a64x = env!("CARGO_BIN_EXE_a64x");
+    let plain = common::run_with_timeout(
+        a64x.as_ref(),
+        &["out/fd_scan-O2".into()],
+        &common::test_binaries(),
+        None,
+        Duration::from_secs(60),
+    );
+    let port = free_port();
+    let out_file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("fd_scan-gdb-{}.out", std::process::id()));
+    let mut cmd = Command::new("sh");
+    cmd.env_clear()
+        .env("LANG", "C")
+        .env("HOME", "/nonexistent")
+        .env("PATH", "/usr/bin:/bin")
+        .env("A64X_TEST", "1");
+    cmd.arg("-c")
+        .arg(format!("exec {a64x} -g {port} out/fd_scan-O2 > {}", out_file.display()));
+    let child = start(cmd, || listening(port));
+    let out = run_gdb(
+        &format!(":{port}"),
+        &["break main", "continue", "info sharedlibrary", "continue"],
+    );
+    finish(child);
+    assert!(out.contains("exited normally"), "{out}");
+    let under_gdb = std::fs::read_to_string(&out_file).unwrap_or_default();
+    let _ = std::fs::remove_file(&out_file);
+    assert_eq!(
+        under_gdb,
+        String::from_utf8_lossy(&plain.stdout),
+        "gdb's session shows in the guest"
+    );
+}
