@@ -294,12 +294,11 @@ impl Cli {
     /// How blocks are built (`--max-block-insns`; `A64X_NO_CONFINE`, a measuring switch: guest
     /// accesses unconfined, see DESIGN and `a64x_translator::confine`).
     pub fn lift_options(&self) -> a64x_translator::lift::LiftOptions {
-        // Under gdb every instruction is a block of its own: breakpoints and steps are checked
-        // at block boundaries (src/gdbstub).
-        let max_insns = if self.gdb.is_some() { 1 } else { self.max_block_insns };
         a64x_translator::lift::LiftOptions {
-            max_insns,
-            follow_branches: max_insns > 1,
+            max_insns: self.max_block_insns,
+            follow_branches: self.max_block_insns > 1,
+            // gdb reads the registers wherever it stops: every block writes all of them back.
+            drop_dead_writebacks: self.gdb.is_none(),
             confine: std::env::var_os("A64X_NO_CONFINE").is_none(),
         }
     }

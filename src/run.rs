@@ -331,13 +331,18 @@ impl Vm {
             // A translation reads tens of words (the block, its successors' analysis): the
             // address space is locked once for all of them, until the translation is placed.
             let held = std::cell::RefCell::new(None);
-            let fetch_held = |pc: u64| -> Option<u32> {
+            // Under gdb, blocks end where it needs boundaries (src/gdbstub).
+            let limit = crate::gdbstub::block_limit().for_block(pc);
+            let fetch_held = |at: u64| -> Option<u32> {
+                if at != pc && limit.ends_before(at) {
+                    return None;
+                }
                 let mut held = held.borrow_mut();
                 let mem = held.get_or_insert_with(|| lock(&self.mem));
-                if pc.is_multiple_of(4) && mem.is_executable(pc, 4) {
+                if at.is_multiple_of(4) && mem.is_executable(at, 4) {
                     // SAFETY: executable guest pages are host-readable, and stay mapped while
                     // the address space is locked.
-                    Some(unsafe { (pc as *const u32).read() })
+                    Some(unsafe { (at as *const u32).read() })
                 } else {
                     None
                 }
@@ -357,28 +362,29 @@ impl Vm {
                         && generation == self.cache.generation()
                         && !self.check
                         && !self.trace.per_block()
-                        && !crate::gdbstub::active() =>
+                        && limit.may_link(pc) =>
                 {
                     self.cache.chain(self.cpu.exit_site, pc);
                 }
-                ExitReason::Indirect if !self.check && !self.trace.per_block() && !crate::gdbstub::active() => {
+                ExitReason::Indirect if !self.check && !self.trace.per_block() && limit.may_link(pc) => {
                     self.cache.remember_indirect(pc, host)
                 }
                 _ => {}
             }
             // Read-modify-write instructions change shared memory when the emitted code runs on
             // the copy of the state, so the interpreter would see the result: not checked.
-            let rmw = fetch(pc).is_some_and(|w| {
-                matches!(
-                    decode(w),
-                    Inst::Mem(
-                        MemInst::StoreExclusive { .. }
-                            | MemInst::AtomicRmw { .. }
-                            | MemInst::Cas { .. }
-                            | MemInst::Casp { .. }
+            let rmw = self.check
+                && fetch(pc).is_some_and(|w| {
+                    matches!(
+                        decode(w),
+                        Inst::Mem(
+                            MemInst::StoreExclusive { .. }
+                                | MemInst::AtomicRmw { .. }
+                                | MemInst::Cas { .. }
+                                | MemInst::Casp { .. }
+                        )
                     )
-                )
-            });
+                });
             if self.check && !rmw {
                 // Differential check (use with --max-block-insns=1): emitted code on a copy of the
                 // state, then the interpreter on the real one; any difference is a backend bug.

@@ -4,10 +4,15 @@
 //! guest's view only: what is not mapped for the guest is an error, never the VM's memory), sets
 //! breakpoints, steps, continues, interrupts with Ctrl-C, sees the guest's signals and threads.
 //!
-//! How it fits the translator: while gdb is attached every block is one guest instruction and
-//! blocks are not chained (`Cli::lift_options`, the run loop), so the run loop sees every
-//! instruction boundary: breakpoints and steps are checked there ([`crate::run::Vm`]'s
-//! `gdb_check`), without patching guest code, and translated code stays what it is.
+//! How it fits the translator: guest code is never patched. Stops happen in the run loop, at
+//! block boundaries ([`crate::run::Vm`]'s `gdb_check`), where every register is in CpuState
+//! (under gdb blocks write all of them back: `LiftOptions::drop_dead_writebacks`). So that the
+//! boundaries fall where gdb needs them ([`BlockLimit`]): a block ends before any breakpoint
+//! address and is never chained or jump-cached into one (inserting a breakpoint drops the
+//! translations that hold its address, in every thread); the thread being stepped, and every
+//! thread while a watchpoint is set, runs blocks of one instruction that return to the run loop.
+//! Otherwise translated code runs as fast as without gdb. Ctrl-C is noticed by a helper thread
+//! that polls the socket and kicks the guest threads back to their run loops.
 //!
 //! All-stop: when one thread stops for gdb, it becomes the one that talks to gdb and the others
 //! park at their next instruction boundary (a thread blocked in a system call parks when it
@@ -32,10 +37,14 @@ use std::time::{Duration, Instant};
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 /// The first instruction has not run yet: stop there for gdb.
 static AT_START: AtomicBool = AtomicBool::new(false);
+/// The socket has something to read while the guest runs (maybe Ctrl-C): look at the next
+/// boundary.
+static INTERRUPT_HINT: AtomicBool = AtomicBool::new(false);
 /// The connection and what gdb asked for; held by the thread serving gdb.
 static SESSION: Mutex<Option<Session>> = Mutex::new(None);
-/// Breakpoint addresses (read at every instruction boundary).
+/// Breakpoint addresses (read at every instruction boundary while [`BREAKPOINT_COUNT`] is not 0).
 static BREAKPOINTS: RwLock<Vec<u64>> = RwLock::new(Vec::new());
+static BREAKPOINT_COUNT: AtomicUsize = AtomicUsize::new(0);
 /// Write watchpoints: (address, length, the bytes last seen there).
 static WATCHPOINTS: Mutex<Vec<(u64, usize, Vec<u8>)>> = Mutex::new(Vec::new());
 /// Whether [`WATCHPOINTS`] has any (read at every instruction boundary).
@@ -59,6 +68,12 @@ thread_local! {
     static JUST_RESUMED: Cell<bool> = const { Cell::new(false) };
     /// Boundaries since the socket was last polled for Ctrl-C.
     static SINCE_POLL: Cell<u32> = const { Cell::new(0) };
+    /// This host thread's id (0: not asked yet): gettid is a system call, and the step check
+    /// runs at every boundary.
+    static TID: Cell<u64> = const { Cell::new(0) };
+    /// gdb just resumed this thread for a step: the translation at its pc must be dropped, so
+    /// that the step runs a block of one instruction.
+    static STEP_START: Cell<bool> = const { Cell::new(false) };
 }
 
 /// What gdb is connected with and has set up.
@@ -126,13 +141,120 @@ pub fn listen(
     });
     AT_START.store(true, Ordering::SeqCst);
     ACTIVE.store(true, Ordering::SeqCst);
+    watch_for_interrupts(lock(&SESSION).as_ref().map_or(-1, |s| s.ch.fd()));
     Ok(())
+}
+
+/// A host thread that waits for input on the socket while the guest runs and then kicks the
+/// guest threads to their run loops, where [`check`] reads it (a guest in a chained loop would
+/// otherwise never look). It blocks every signal, so that the host kernel never hands it one of
+/// the guest's.
+fn watch_for_interrupts(fd: i32) {
+    // SAFETY: sigset manipulation on our own sets; the new thread inherits the full mask.
+    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+    }
+    let _ = std::thread::Builder::new()
+        .name("a64x-gdb".into())
+        .stack_size(64 << 10)
+        .spawn(move || {
+            while active() {
+                if STOPPING.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(20));
+                    continue;
+                }
+                let mut p = libc::pollfd {
+                    fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: one pollfd of ours.
+                if unsafe { libc::poll(&mut p, 1, 100) } > 0 && !STOPPING.load(Ordering::SeqCst) {
+                    INTERRUPT_HINT.store(true, Ordering::SeqCst);
+                    crate::thread::kick_all();
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+        });
+    // SAFETY: restoring the mask saved above.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
+}
+
+/// Where the blocks translated now must end, and which exits may be linked to their targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockLimit {
+    /// No debugger, or nothing set: blocks as usual.
+    Free,
+    /// Before every breakpoint address (a block may start at one).
+    Breakpoints,
+    /// After every instruction (a step of this thread, or a watchpoint).
+    Single,
+}
+
+impl BlockLimit {
+    /// The limit for the block starting at `start`: one instruction if a breakpoint is there,
+    /// so that a loop whose head it is cannot run round inside the block past it.
+    pub fn for_block(self, start: u64) -> BlockLimit {
+        match self {
+            BlockLimit::Breakpoints if is_breakpoint(start) => BlockLimit::Single,
+            other => other,
+        }
+    }
+
+    /// Whether a block (starting elsewhere) must end before the instruction at `at`.
+    pub fn ends_before(self, at: u64) -> bool {
+        match self {
+            BlockLimit::Free => false,
+            BlockLimit::Breakpoints => is_breakpoint(at),
+            BlockLimit::Single => true,
+        }
+    }
+
+    /// Whether an exit may jump straight to the block at `target` (chaining, the jump cache),
+    /// bypassing the run loop.
+    pub fn may_link(self, target: u64) -> bool {
+        match self {
+            BlockLimit::Free => true,
+            BlockLimit::Breakpoints => !is_breakpoint(target),
+            BlockLimit::Single => false,
+        }
+    }
+}
+
+/// The limit for the calling thread's translations and links now.
+pub fn block_limit() -> BlockLimit {
+    if !active() {
+        BlockLimit::Free
+    } else if WATCHING.load(Ordering::Relaxed) || STEP_TID.load(Ordering::Relaxed) == gettid() {
+        BlockLimit::Single
+    } else if BREAKPOINT_COUNT.load(Ordering::Relaxed) != 0 {
+        BlockLimit::Breakpoints
+    } else {
+        BlockLimit::Free
+    }
+}
+
+fn is_breakpoint(at: u64) -> bool {
+    BREAKPOINT_COUNT.load(Ordering::Relaxed) != 0 && BREAKPOINTS.read().unwrap_or_else(|e| e.into_inner()).contains(&at)
+}
+
+/// Whether gdb just resumed this thread for a step (asked once).
+pub fn take_step_start() -> bool {
+    STEP_START.with(|s| s.replace(false))
 }
 
 /// The calling host thread's id (guest tids are host tids).
 fn gettid() -> u64 {
-    // SAFETY: gettid cannot fail.
-    unsafe { libc::syscall(libc::SYS_gettid) as u64 }
+    TID.with(|t| {
+        if t.get() == 0 {
+            // SAFETY: gettid cannot fail.
+            t.set(unsafe { libc::syscall(libc::SYS_gettid) as u64 });
+        }
+        t.get()
+    })
 }
 
 /// Record the running guest thread (its CpuState lives until [`unregister_thread`]).
@@ -209,7 +331,7 @@ pub fn check(pc: u64, mem: &crate::run::SharedMemory) -> Option<StopReason> {
     if STOPPING.load(Ordering::SeqCst) {
         park();
     }
-    if AT_START.swap(false, Ordering::SeqCst) {
+    if AT_START.load(Ordering::Relaxed) && AT_START.swap(false, Ordering::SeqCst) {
         return Some(StopReason::Start);
     }
     if JUST_RESUMED.with(|r| r.replace(false)) {
@@ -218,18 +340,17 @@ pub fn check(pc: u64, mem: &crate::run::SharedMemory) -> Option<StopReason> {
     if STEP_TID.load(Ordering::Relaxed) == gettid() {
         return Some(StopReason::Trap);
     }
-    let bps = BREAKPOINTS.read().unwrap_or_else(|e| e.into_inner());
-    if !bps.is_empty() && bps.contains(&pc) {
+    if is_breakpoint(pc) {
         return Some(StopReason::Trap);
     }
-    drop(bps);
     if WATCHING.load(Ordering::Relaxed) {
         if let Some(addr) = changed_watchpoint(&mem.lock().unwrap_or_else(|e| e.into_inner())) {
             return Some(StopReason::Watch(addr));
         }
     }
     let n = SINCE_POLL.with(|c| c.replace(c.get().wrapping_add(1)));
-    if n.is_multiple_of(1024) {
+    let hinted = INTERRUPT_HINT.load(Ordering::Relaxed) && INTERRUPT_HINT.swap(false, Ordering::SeqCst);
+    if hinted || n.is_multiple_of(1024) {
         if let Ok(mut s) = SESSION.try_lock() {
             if s.as_mut().is_some_and(|s| s.ch.poll_interrupt()) {
                 return Some(StopReason::Interrupt);
@@ -283,6 +404,7 @@ fn park() {
     PARKED.fetch_sub(1, Ordering::SeqCst);
     if STEP_TID.load(Ordering::SeqCst) == gettid() {
         JUST_RESUMED.with(|r| r.set(true));
+        STEP_START.with(|s| s.set(true));
     }
 }
 
@@ -302,6 +424,7 @@ fn resume_all(step: u64) {
     // The serving thread's own boundary check is behind it: it runs the instruction at its pc
     // next. A parked one is still inside its check (see `park`).
     STEP_TID.store(step, Ordering::SeqCst);
+    STEP_START.with(|s| s.set(step != 0 && step == gettid()));
     let mut resumes = lock(&RESUMES);
     *resumes += 1;
     STOPPING.store(false, Ordering::SeqCst);

@@ -29,8 +29,26 @@ impl Vm {
     /// At an instruction boundary with gdb attached: stop for it if a breakpoint, a step, Ctrl-C
     /// or the start says so. `Some` when gdb killed the guest.
     pub(crate) fn gdb_check(&mut self) -> Option<GuestExit> {
-        let reason = super::check(self.cpu.pc, &self.mem)?;
-        match self.gdb_stop(reason) {
+        let stop = super::check(self.cpu.pc, &self.mem);
+        let result = stop.and_then(|reason| {
+            let how = self.gdb_stop(reason);
+            self.after_resume(how)
+        });
+        if super::take_step_start() {
+            // The step runs a block of one instruction, translated now.
+            let pc = self.cpu.pc;
+            self.cache.invalidate(pc, pc + 4);
+        }
+        if crate::thread::behind() {
+            // Breakpoints inserted while this thread was parked split its translations.
+            crate::thread::catch_up(&mut self.cache);
+        }
+        result
+    }
+
+    /// What the run loop does after gdb resumed this thread.
+    fn after_resume(&mut self, how: Resume) -> Option<GuestExit> {
+        match how {
             Resume::Run(Some(sig)) => {
                 let pc = self.cpu.pc;
                 // SI_USER: sent by gdb's `signal SIG`, as kill(2) would.
@@ -104,6 +122,7 @@ impl Vm {
     fn end_session(&mut self, mut guard: std::sync::MutexGuard<'_, Option<Session>>) -> Resume {
         super::ACTIVE.store(false, std::sync::atomic::Ordering::SeqCst);
         BREAKPOINTS.write().unwrap_or_else(|e| e.into_inner()).clear();
+        super::BREAKPOINT_COUNT.store(0, std::sync::atomic::Ordering::SeqCst);
         *guard = None;
         drop(guard);
         super::resume_all(0);
@@ -133,8 +152,21 @@ impl Vm {
             }),
             b'm' => send(&self.read_memory(args).unwrap_or_else(|| "E14".into())),
             b'M' => send(if self.write_memory(args).is_some() { "OK" } else { "E14" }),
-            b'Z' | b'z' if args.starts_with('2') => send(self.watchpoint(first == b'Z', args)),
-            b'Z' | b'z' => send(breakpoint(first == b'Z', args)),
+            b'Z' | b'z' if args.starts_with('2') => {
+                let r = self.watchpoint(first == b'Z', args);
+                // Every thread's translations go: from now on (or no longer) blocks are single
+                // instructions.
+                crate::thread::invalidate_everywhere(&mut self.cache, &*self.cpu, 0, u64::MAX);
+                send(r)
+            }
+            b'Z' | b'z' => {
+                let r = breakpoint(first == b'Z', args);
+                if let Some(addr) = args.split(',').nth(1).and_then(|a| u64::from_str_radix(a, 16).ok()) {
+                    // Translations holding the address, in every thread, are split there.
+                    crate::thread::invalidate_everywhere(&mut self.cache, &*self.cpu, addr, addr.saturating_add(4));
+                }
+                send(r)
+            }
             b'H' => {
                 let tid = parse_tid(&args[1.min(args.len())..]);
                 if args.starts_with('g') && tid > 0 {
@@ -299,6 +331,7 @@ fn breakpoint(insert: bool, args: &str) -> &'static str {
     } else {
         bps.retain(|&b| b != addr);
     }
+    super::BREAKPOINT_COUNT.store(bps.len(), std::sync::atomic::Ordering::SeqCst);
     "OK"
 }
 

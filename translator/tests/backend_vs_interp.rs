@@ -31,6 +31,7 @@ const LIFT: LiftOptions = LiftOptions {
     max_insns: 64,
     follow_branches: true,
     confine: true,
+    drop_dead_writebacks: true,
 };
 /// Failures described in full; the rest are only counted.
 const MAX_REPORTED: usize = 3;

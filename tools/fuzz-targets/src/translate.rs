@@ -34,6 +34,7 @@ pub fn block(data: &[u8]) {
         max_insns: 1 + u32::from(flags & 0x3f),
         follow_branches: flags & 0x40 != 0,
         confine: true,
+        drop_dead_writebacks: true,
     };
     let Some(mut block) = lift_block(GUEST_PC, &fetch, opts) else {
         return;

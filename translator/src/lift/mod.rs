@@ -30,6 +30,9 @@ pub struct LiftOptions {
     /// Confine guest memory accesses to the guest region (see [`crate::confine`]); off only to
     /// measure what that costs.
     pub confine: bool,
+    /// Leave out the write-backs of registers (and the flags) that every successor overwrites
+    /// before reading. Off under a debugger, which reads the registers at block boundaries.
+    pub drop_dead_writebacks: bool,
 }
 
 impl Default for LiftOptions {
@@ -38,6 +41,7 @@ impl Default for LiftOptions {
             max_insns: 64,
             follow_branches: true,
             confine: true,
+            drop_dead_writebacks: true,
         }
     }
 }
@@ -52,7 +56,7 @@ pub fn lift_block(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions
         seen.borrow_mut().push(a);
         fetch(a)
     };
-    let mut block = lift(pc, &recording, opts, true)?;
+    let mut block = lift(pc, &recording, opts, opts.drop_dead_writebacks)?;
     let mut addrs = seen.into_inner();
     addrs.sort_unstable();
     addrs.dedup();
