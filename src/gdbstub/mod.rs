@@ -355,6 +355,13 @@ pub fn check(pc: u64, mem: &crate::run::SharedMemory) -> Option<StopReason> {
             if s.as_mut().is_some_and(|s| s.ch.poll_interrupt()) {
                 return Some(StopReason::Interrupt);
             }
+            if s.as_ref().is_some_and(|s| s.ch.closed) {
+                // gdb went away while the guest ran: it runs on undebugged.
+                *s = None;
+                ACTIVE.store(false, Ordering::SeqCst);
+                BREAKPOINT_COUNT.store(0, Ordering::SeqCst);
+                WATCHING.store(false, Ordering::SeqCst);
+            }
         }
     }
     None

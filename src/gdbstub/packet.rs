@@ -56,6 +56,8 @@ pub struct Channel {
     last_sent: Vec<u8>,
     /// A Ctrl-C seen while looking for something else.
     interrupted: bool,
+    /// gdb closed the connection (seen by [`Channel::poll_interrupt`]).
+    pub closed: bool,
 }
 
 impl Channel {
@@ -68,6 +70,7 @@ impl Channel {
             no_ack: false,
             last_sent: Vec::new(),
             interrupted: false,
+            closed: false,
         }
     }
 
@@ -187,6 +190,8 @@ impl Channel {
             self.input.drain(..self.at);
             self.at = 0;
             self.input.extend_from_slice(&buf[..n as usize]);
+        } else if n == 0 {
+            self.closed = true;
         }
         if let Some(i) = self.input[self.at..].iter().position(|&b| b == 0x03) {
             self.input.remove(self.at + i);
