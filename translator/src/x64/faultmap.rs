@@ -118,30 +118,41 @@ fn flags_value(op: &Op, a: &[u64]) -> u64 {
     }
 }
 
-/// The instruction being lowered: its pc and the snapshot values (register, value).
+/// The instruction being lowered: its pc and where its `InsnStart` is (its snapshot list is
+/// read from there when a memory op needs it: most instructions have none, and translation
+/// speed counts).
 pub(super) struct CurrentInsn {
     pc: u64,
-    state: Vec<(u8, Val)>,
+    pos: usize,
 }
 
-/// Locations before an op, to compare with the spill log after it.
+/// An instruction's snapshot values and their locations before a memory op, to compare with
+/// the spill log after it.
 pub(super) struct Before {
     start: u32,
+    /// (guest register or [`SNAPSHOT_FLAGS`], value).
+    state: Vec<(u8, Val)>,
+    /// [`Lower::site_vals`] of `state`.
+    vals: Vec<Val>,
     locs: Vec<Loc>,
 }
 
 impl Lower<'_> {
-    /// At `Op::InsnStart(pc)` at `pos`: collect the instruction's snapshot list.
+    /// At `Op::InsnStart(pc)` at `pos`.
     pub(super) fn insn_begin(&mut self, pos: usize, pc: u64) {
-        let state = self.block.ops[pos + 1..]
+        self.insn = Some(CurrentInsn { pc, pos });
+    }
+
+    /// The snapshot list of the instruction whose `InsnStart` is at `pos`.
+    fn insn_state(&self, pos: usize) -> Vec<(u8, Val)> {
+        self.block.ops[pos + 1..]
             .iter()
             .take_while(|o| !matches!(o, Op::InsnStart(_)))
             .filter_map(|o| match *o {
                 Op::Snapshot(n, v) => Some((n, v)),
                 _ => None,
             })
-            .collect();
-        self.insn = Some(CurrentInsn { pc, state });
+            .collect()
     }
 
     /// The values whose locations a fault site records, in `state` order (a flags value stands
@@ -161,14 +172,14 @@ impl Lower<'_> {
     /// Before lowering a memory op of the current instruction.
     pub(super) fn site_before(&mut self) -> Option<Before> {
         let insn = self.insn.as_ref()?;
-        let locs = self
-            .site_vals(&insn.state)
-            .iter()
-            .map(|&v| self.alloc.location(v))
-            .collect();
+        let state = self.insn_state(insn.pos);
+        let vals = self.site_vals(&state);
+        let locs = vals.iter().map(|&v| self.alloc.location(v)).collect();
         self.alloc.spill_log = Some(Vec::new());
         Some(Before {
             start: self.ops.offset().0 as u32,
+            state,
+            vals,
             locs,
         })
     }
@@ -177,29 +188,27 @@ impl Lower<'_> {
     pub(super) fn site_after(&mut self, before: Before) {
         let log = self.alloc.spill_log.take().unwrap_or_default();
         let Some(insn) = self.insn.as_ref() else { return };
-        let vals = self.site_vals(&insn.state);
-        let srcs: Vec<ValSrc> = vals
-            .iter()
-            .zip(&before.locs)
-            .map(|(&v, &loc)| ValSrc {
+        let src = |k: usize| {
+            let (v, loc) = (before.vals[k], before.locs[k]);
+            ValSrc {
                 before: loc,
                 // A spill of a value in a register: from the store on, the slot has it.
                 after: log.iter().find(|e| e.0 == v && loc != e.1).map(|&(_, l, at)| (at, l)),
-            })
-            .collect();
+            }
+        };
         let mut k = 0;
-        let mut regs = Vec::new();
+        let mut regs = Vec::with_capacity(before.state.len());
         let mut flags = None;
-        for &(n, v) in &insn.state {
+        for &(n, v) in &before.state {
             if n == SNAPSHOT_FLAGS {
                 let count = super::regalloc::flag_operands(self.block, v).len();
                 flags = Some(FlagsSrc {
                     op: *self.block.op(v),
-                    args: srcs[k..k + count].to_vec(),
+                    args: (k..k + count).map(src).collect(),
                 });
                 k += count;
             } else {
-                regs.push((n, srcs[k]));
+                regs.push((n, src(k)));
                 k += 1;
             }
         }
