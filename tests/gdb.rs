@@ -53,8 +53,14 @@ fn start(mut cmd: Command, ready: impl Fn() -> bool) -> Child {
     child
 }
 
-/// Runs gdb in batch mode on `target` with `commands`; returns what it printed.
+/// Runs gdb in batch mode on `target` with `commands`, gdb_target as the program; returns what
+/// it printed.
 fn run_gdb(target: &str, commands: &[&str]) -> String {
+    run_gdb_on(PROGRAM, target, commands)
+}
+
+/// [`run_gdb`] with `program` (relative to test-binaries/) on gdb's command line.
+fn run_gdb_on(program: &str, target: &str, commands: &[&str]) -> String {
     let mut args: Vec<OsString> = [
         "-batch",
         "-nx",
@@ -72,7 +78,7 @@ fn run_gdb(target: &str, commands: &[&str]) -> String {
         args.push("-ex".into());
         args.push(c.into());
     }
-    args.push(PROGRAM.into());
+    args.push(program.into());
     let r = common::run_with_timeout(
         gdb().as_ref(),
         &args,
@@ -129,6 +135,13 @@ const SINGLE_THREADED: &[&str] = &[
     "print/x $pc",
     "print $x0",
     "print counter",
+    // Writes: guest memory through the guest's view, a general and a vector register.
+    "set var counter = 1234",
+    "print counter",
+    "set $x1 = 77",
+    "print $x1",
+    "set $v0.d.u[1] = 5",
+    "print $v0.d.u",
     "info registers x1 cpsr",
     "stepi",
     "print/x $pc",
@@ -168,6 +181,16 @@ fn threads_watchpoint_step_and_a_fault_over_a_unix_socket() {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_a64x"));
     cmd.env("QEMU_GDB", &sock).args([PROGRAM, "crash"]);
     let child = start(cmd, || sock.exists());
+    // An address of the VM itself: the start of a64x's own code, from its maps.
+    let maps = std::fs::read_to_string(format!("/proc/{}/maps", child.id())).expect("a64x's maps");
+    let vm_code = maps
+        .lines()
+        .find(|l| l.contains("r-xp") && l.ends_with("/a64x"))
+        .and_then(|l| l.split('-').next())
+        .unwrap_or_else(|| panic!("no code mapping of a64x in:\n{maps}"))
+        .to_string();
+    let read_vm = format!("x/2xg 0x{vm_code}");
+    let refused_vm = format!("Cannot access memory at address 0x{}", vm_code.trim_start_matches('0'));
     let out = run_gdb(
         &sock.to_string_lossy(),
         &[
@@ -180,7 +203,7 @@ fn threads_watchpoint_step_and_a_fault_over_a_unix_socket() {
             "continue",
             "delete",
             "x/2xg 0x10",
-            "x/2xg 0x555555554000",
+            &read_vm,
             "break worker",
             "continue",
             "info threads",
@@ -199,7 +222,7 @@ fn threads_watchpoint_step_and_a_fault_over_a_unix_socket() {
         "Old value = 0\nNew value = 1",
         "Old value = 1\nNew value = 5",
         "Cannot access memory at address 0x10",
-        "Cannot access memory at address 0x555555554000",
+        &refused_vm,
         "hit Breakpoint 3, worker (arg=",
         "received signal SIGSEGV, Segmentation fault.",
         "in main (argc=2, argv=",
@@ -245,32 +268,10 @@ fn dynamic_program_libraries_come_through_vfile() {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_a64x"));
     cmd.args(["-g", &port.to_string(), "out/hello-dynamic"]);
     let child = start(cmd, || listening(port));
-    let mut args: Vec<OsString> = ["-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off"]
-        .iter()
-        .map(OsString::from)
-        .collect();
-    for c in [
-        format!("target remote :{port}"),
-        "break main".into(),
-        "continue".into(),
-        "info sharedlibrary".into(),
-        "continue".into(),
-    ] {
-        args.push("-ex".into());
-        args.push(c.into());
-    }
-    args.push("out/hello-dynamic".into());
-    let r = common::run_with_timeout(
-        gdb().as_ref(),
-        &args,
-        &common::test_binaries(),
-        None,
-        Duration::from_secs(120),
-    );
-    let out = format!(
-        "{}{}",
-        String::from_utf8_lossy(&r.stdout),
-        String::from_utf8_lossy(&r.stderr)
+    let out = run_gdb_on(
+        "out/hello-dynamic",
+        &format!(":{port}"),
+        &["break main", "continue", "info sharedlibrary", "continue"],
     );
     finish(child);
     assert!(!out.contains("does not support file transfer"), "{out}");

@@ -357,14 +357,22 @@ pub fn check(pc: u64, mem: &crate::run::SharedMemory) -> Option<StopReason> {
             }
             if s.as_ref().is_some_and(|s| s.ch.closed) {
                 // gdb went away while the guest ran: it runs on undebugged.
-                *s = None;
-                ACTIVE.store(false, Ordering::SeqCst);
-                BREAKPOINT_COUNT.store(0, Ordering::SeqCst);
-                WATCHING.store(false, Ordering::SeqCst);
+                end(&mut s);
             }
         }
     }
     None
+}
+
+/// End the session in `slot` (gdb detached or went away): the connection and gdb's files close,
+/// breakpoints and watchpoints go, and the guest runs on undebugged.
+fn end(slot: &mut Option<Session>) {
+    *slot = None;
+    ACTIVE.store(false, Ordering::SeqCst);
+    BREAKPOINTS.write().unwrap_or_else(|e| e.into_inner()).clear();
+    BREAKPOINT_COUNT.store(0, Ordering::SeqCst);
+    lock(&WATCHPOINTS).clear();
+    WATCHING.store(false, Ordering::SeqCst);
 }
 
 /// The first write watchpoint whose bytes differ from those last seen (now taken as seen).

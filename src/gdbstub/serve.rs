@@ -30,18 +30,26 @@ impl Vm {
     /// or the start says so. `Some` when gdb killed the guest.
     pub(crate) fn gdb_check(&mut self) -> Option<GuestExit> {
         let stop = super::check(self.cpu.pc, &self.mem);
+        let stopped = stop.is_some();
         let result = stop.and_then(|reason| {
             let how = self.gdb_stop(reason);
             self.after_resume(how)
         });
-        if super::take_step_start() {
+        let step = super::take_step_start();
+        if step {
             // The step runs a block of one instruction, translated now.
             let pc = self.cpu.pc;
             self.cache.invalidate(pc, pc + 4);
         }
-        if crate::thread::behind() {
+        let behind = crate::thread::behind();
+        if behind {
             // Breakpoints inserted while this thread was parked split its translations.
             crate::thread::catch_up(&mut self.cache);
+        }
+        if stopped || step || behind {
+            // The last exit's chaining site may be in a dropped translation, or gdb moved the
+            // pc: nothing to chain (as after a signal or a catch-up in the run loop).
+            self.cpu.exit_site = 0;
         }
         result
     }
@@ -90,23 +98,23 @@ impl Vm {
         let stop_reply = format!("T{:02x}{watch}thread:{tid:x};", reason.gdb_signal());
         // A stop gdb resumed from is reported when it happens; the first one when gdb asks.
         if reason != StopReason::Start && session.ch.send(stop_reply.as_bytes()).is_err() {
-            return self.end_session(guard);
+            return end_session(guard);
         }
         loop {
             let pkt = match session.ch.recv() {
                 Incoming::Packet(p) => p,
                 Incoming::Interrupt => continue,
-                Incoming::Closed => return self.end_session(guard),
+                Incoming::Closed => return end_session(guard),
             };
             match self.answer(session, &pkt, &stop_reply) {
                 Reply::Send(r) => {
                     if session.ch.send(&r).is_err() {
-                        return self.end_session(guard);
+                        return end_session(guard);
                     }
                 }
                 Reply::Resume(Resume::Detach, _) => {
                     let _ = session.ch.send(b"OK");
-                    return self.end_session(guard);
+                    return end_session(guard);
                 }
                 Reply::Resume(how, step) => {
                     drop(guard);
@@ -116,17 +124,6 @@ impl Vm {
                 }
             }
         }
-    }
-
-    /// gdb went away or detached: breakpoints go, the guest runs on.
-    fn end_session(&mut self, mut guard: std::sync::MutexGuard<'_, Option<Session>>) -> Resume {
-        super::ACTIVE.store(false, std::sync::atomic::Ordering::SeqCst);
-        BREAKPOINTS.write().unwrap_or_else(|e| e.into_inner()).clear();
-        super::BREAKPOINT_COUNT.store(0, std::sync::atomic::Ordering::SeqCst);
-        *guard = None;
-        drop(guard);
-        super::resume_all(0);
-        Resume::Detach
     }
 
     /// The answer to one packet.
@@ -297,6 +294,15 @@ impl Vm {
         }
         Reply::Resume(Resume::Run(signal), step)
     }
+}
+
+/// gdb went away or detached while this thread served it: the session ends and the parked
+/// threads run on.
+fn end_session(mut guard: std::sync::MutexGuard<'_, Option<Session>>) -> Resume {
+    super::end(&mut guard);
+    drop(guard);
+    super::resume_all(0);
+    Resume::Detach
 }
 
 /// `c`, `s`, `C SIG`, `S SIG` (a resume address is not supported: gdb does not send one).
