@@ -112,6 +112,11 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     let cache = CodeCache::new(CODE_CACHE_BYTES, cli.lift_options())
         .map_err(|e| format!("cannot allocate the code cache: {e}"))?;
     let mut cache = cache;
+    // Threads share translations, except under gdb (breakpoints and steps make per-thread
+    // translations) and with A64X_NO_SHARE=1 (to measure what sharing saves).
+    if cli.gdb.is_none() && std::env::var_os("A64X_NO_SHARE").is_none() {
+        cache.share_translations();
+    }
     if let Some(path) = &cli.log_file {
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -180,14 +185,16 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         let s = vm.cache.stats;
         eprintln!(
             "a64x: {} blocks, {} guest instructions translated, {} flushes; translation {:.1} ms \
-             (lift {:.1} ms, emit {:.1} ms), {:.2} M guest instructions per second (main thread)",
+             (lift {:.1} ms, emit {:.1} ms), {:.2} M guest instructions per second, {} blocks \
+             placed from other threads' translations (main thread)",
             s.blocks,
             s.insns,
             s.flushes,
             (s.lift_ns + s.emit_ns) as f64 / 1e6,
             s.lift_ns as f64 / 1e6,
             s.emit_ns as f64 / 1e6,
-            s.insns_per_second() / 1e6
+            s.insns_per_second() / 1e6,
+            s.shared
         );
     }
     // Other guest threads may still run until the process exits: they reach this thread's

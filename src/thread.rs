@@ -84,6 +84,7 @@ pub fn forked(cpu: *mut CpuState) {
 /// at its next return to the run loop.
 pub fn invalidate_everywhere(cache: &mut CodeCache, own: *const CpuState, start: u64, end: u64) {
     cache.invalidate(start, end);
+    cache.invalidate_shared(start, end);
     {
         let mut log = lock(&LOG);
         let generation = GENERATION.load(Ordering::SeqCst) + 1;

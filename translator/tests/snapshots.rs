@@ -99,6 +99,36 @@ fn snapshot(b: &GuestBlock, image: &BTreeMap<u64, u32>, counts: &mut Counts) -> 
         host: HostFeatures::all(),
     };
     let compiled = x64::compile(&block, HOST_BASE, rt);
+    // The code moved by its relocations is the code compiled for the other place (what a
+    // thread's cache does with a translation another thread made).
+    let (base2, epilogue2) = (HOST_BASE + 0x7654_3210, EPILOGUE ^ 0x0101_0101_0101);
+    let there = x64::compile(
+        &block,
+        base2,
+        Runtime {
+            epilogue: epilogue2,
+            ..rt
+        },
+    );
+    let mut moved = compiled.code.clone();
+    x64::relocate(&mut moved, &compiled.relocs, base2, epilogue2);
+    // The operations handed to helpers are boxed anew by each compilation: the second one's
+    // addresses are replaced by the first's.
+    let mut there_code = there.code.clone();
+    for (a, b) in compiled.calls.iter().zip(&there.calls) {
+        let (a, b) = (helper_arg_addr(a).to_le_bytes(), helper_arg_addr(b).to_le_bytes());
+        for i in 0..there_code.len().saturating_sub(7) {
+            if there_code[i..i + 8] == b {
+                there_code[i..i + 8].copy_from_slice(&a);
+            }
+        }
+    }
+    assert!(
+        moved == there_code,
+        "{}/{}: relocated code differs from code compiled there",
+        b.class,
+        b.name
+    );
     let host_insns = disasm::count(&compiled.code);
     let c = counts.entry(b.class.clone()).or_default();
     *c = (c.0 + 1, c.1 + block.guest_len as u64, c.2 + host_insns);
@@ -199,4 +229,12 @@ fn translation_snapshots() {
          cargo test -p a64x-translator --test snapshots\n\n{}",
         stale.join("\n\n")
     );
+}
+
+/// The address a block's code passes to a helper for `arg`.
+fn helper_arg_addr(arg: &x64::HelperArg) -> u64 {
+    match arg {
+        x64::HelperArg::Vec(c) => c as *const _ as u64,
+        x64::HelperArg::Fp(f) => f as *const _ as u64,
+    }
 }

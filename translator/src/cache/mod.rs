@@ -7,10 +7,13 @@ use crate::fasthash::FastMap;
 use crate::lift::{lift_block, LiftOptions};
 use crate::platform::CodeMemory;
 use crate::x64::{self, Runtime};
+use shared::{BlockInfo, Portable, SharedCode};
 use std::collections::HashSet;
+use std::sync::Arc;
 
 pub mod counters;
 pub mod debuglog;
+pub mod shared;
 use debuglog::write as log;
 pub use debuglog::DebugLog;
 
@@ -18,15 +21,11 @@ struct Entry {
     host: u64,
     /// Bytes of host code.
     host_len: u64,
-    /// Guest ranges the translation was made from.
-    ranges: Vec<(u64, u64)>,
     /// Chain sites in other blocks that jump straight here.
     incoming: Vec<u64>,
-    /// Its guest memory accesses, for precise fault contexts.
-    faults: Vec<x64::faultmap::FaultSite>,
-    /// The vector operations its code passes to helpers by address (dropped with it).
-    #[allow(clippy::vec_box)] // the boxes' addresses are in the code
-    _calls: Vec<Box<x64::HelperArg>>,
+    /// Guest ranges, fault sites and helper operations, shared with the translation's copies
+    /// in other threads' caches.
+    info: Arc<BlockInfo>,
 }
 
 /// Where a fault in translated code happened.
@@ -70,6 +69,10 @@ pub struct CodeCache {
     pub hook: Option<TranslateHook>,
     /// Execution counters for new blocks (see [`CodeCache::count_executions`]).
     counters: Option<counters::Counters>,
+    /// The translations of the process's other threads (see [`shared`]), once it has some.
+    shared: Option<Arc<SharedCode>>,
+    /// Whether caches made by [`CodeCache::new_like`] share translations with this one.
+    share: bool,
 }
 
 /// A block just written to the code cache, as a profiler sees it (a64x's `--perfmap` and
@@ -112,6 +115,9 @@ pub struct Stats {
     /// Nanoseconds spent emitting and placing code (register allocation, emission, copy into
     /// the cache, bookkeeping).
     pub emit_ns: u64,
+    /// Blocks placed from another thread's translation instead of translated (not counted in
+    /// `blocks`).
+    pub shared: u64,
 }
 
 impl Stats {
@@ -158,15 +164,31 @@ impl CodeCache {
             stats: Stats::default(),
             hook: None,
             counters: None,
+            shared: None,
+            share: false,
         })
+    }
+
+    /// Share translations with the caches made from this one by [`CodeCache::new_like`] (the
+    /// process's other threads): a block one thread translated, another places without
+    /// translating it again. Off under a debugger, whose breakpoints and single steps make
+    /// translations that differ between threads. Sharing starts with the second thread: a
+    /// process of one thread does not pay for copies nobody takes.
+    pub fn share_translations(&mut self) {
+        self.share = true;
     }
 
     /// An empty cache of the same size, lift options, logging and hook as this one: the cache of a new
     /// guest thread (each thread has its own, so chaining never races with another thread).
-    pub fn new_like(&self) -> std::io::Result<Self> {
+    pub fn new_like(&mut self) -> std::io::Result<Self> {
         let mut c = Self::new(self.size, self.opts)?;
         c.log = self.log;
         c.hook = self.hook;
+        if self.share && self.shared.is_none() {
+            self.shared = Some(SharedCode::new());
+        }
+        c.share = self.share;
+        c.shared = self.shared.clone();
         if self.counters.is_some() {
             c.count_executions();
         }
@@ -194,7 +216,7 @@ impl CodeCache {
             block_pc: pc,
             epilogue: self.epilogue,
             offset,
-            site: e.faults.iter().find(|s| offset >= s.start && offset < s.end),
+            site: e.info.faults.iter().find(|s| offset >= s.start && offset < s.end),
         })
     }
 
@@ -208,11 +230,19 @@ impl CodeCache {
         self.generation
     }
 
-    /// Host code for `pc`, translating it if needed. `fetch` reads executable guest memory.
+    /// Host code for `pc`, translating it if needed (or placing another thread's translation).
+    /// `fetch` reads executable guest memory.
     pub fn get(&mut self, pc: u64, fetch: &dyn Fn(u64) -> Option<u32>) -> Result<u64, TranslateError> {
         if let Some(h) = self.lookup(pc) {
             return Ok(h);
         }
+        // A block with an execution counter is this cache's alone (the counter is rip-relative).
+        let shared = self.shared.clone().filter(|_| self.counters.is_none());
+        if let Some(p) = shared.as_ref().and_then(|s| s.get(pc)) {
+            self.stats.shared += 1;
+            return Ok(self.place_shared(pc, &p, fetch));
+        }
+        let since = shared.as_ref().map(|s| s.generation());
         let clock = crate::platform::get();
         let t0 = clock.now_ns();
         let block = block_ir(pc, fetch, self.opts)?;
@@ -224,22 +254,23 @@ impl CodeCache {
             counter,
             host: self.host,
         };
-        let base = (self.mem as u64) + self.used as u64;
-        let mut compiled = x64::compile(&block, base, rt);
-        if self.used + compiled.code.len() > self.size {
-            self.flush();
-            let base = (self.mem as u64) + self.used as u64;
-            compiled = x64::compile(&block, base, rt);
+        let mut compiled = x64::compile(&block, self.next_base(), rt);
+        let host = self.reserve(compiled.code.len());
+        if host != self.next_base() {
+            // The cache was flushed to make room: move the code to the start.
+            x64::relocate(&mut compiled.code, &compiled.relocs, host, self.epilogue);
         }
-        let host = (self.mem as u64) + self.used as u64;
         self.log_block(&block, &compiled.code, host, fetch);
-        // SAFETY: bounds checked above; the cache's write mapping is ours.
-        unsafe {
-            std::ptr::copy_nonoverlapping(compiled.code.as_ptr(), self.write.add(self.used), compiled.code.len())
-        };
-        self.used = (self.used + compiled.code.len() + 15) & !15;
+        self.write_code(&compiled.code);
         self.stats.blocks += 1;
         self.stats.insns += block.guest_len as u64;
+        let info = Arc::new(BlockInfo {
+            ranges: block.ranges.iter().chain(block.depends.iter()).copied().collect(),
+            own_ranges: block.ranges.len(),
+            guest_insns: block.guest_len,
+            faults: compiled.faults,
+            calls: compiled.calls,
+        });
         if let Some(hook) = self.hook {
             let t = Translated {
                 guest_pc: pc,
@@ -252,8 +283,69 @@ impl CodeCache {
             };
             hook(&t, fetch);
         }
-        let ranges: Vec<(u64, u64)> = block.ranges.iter().chain(block.depends.iter()).copied().collect();
-        let mut pages: Vec<u64> = pages_of(&ranges).collect();
+        let len = compiled.code.len();
+        if let (Some(store), Some(since)) = (&shared, since) {
+            let p = Portable {
+                code: compiled.code.into(),
+                relocs: compiled.relocs.into(),
+                info: info.clone(),
+            };
+            store.publish(pc, p, since);
+        }
+        self.insert(pc, host, len, info);
+        self.stats.emit_ns += clock.now_ns() - t1;
+        Ok(host)
+    }
+
+    /// Place another thread's translation `p` of `pc` in this cache.
+    fn place_shared(&mut self, pc: u64, p: &Portable, fetch: &dyn Fn(u64) -> Option<u32>) -> u64 {
+        let host = self.reserve(p.code.len());
+        let code = shared::placed_code(p, host, self.epilogue);
+        self.write_code(&code);
+        if let Some(hook) = self.hook {
+            let i = &p.info;
+            let t = Translated {
+                guest_pc: pc,
+                guest_ranges: &i.ranges[..i.own_ranges],
+                guest_depends: &i.ranges[i.own_ranges..],
+                guest_insns: i.guest_insns,
+                host,
+                code: &code,
+                counter: None,
+            };
+            hook(&t, fetch);
+        }
+        self.insert(pc, host, code.len(), p.info.clone());
+        host
+    }
+
+    /// Where the next block's code goes.
+    fn next_base(&self) -> u64 {
+        self.mem as u64 + self.used as u64
+    }
+
+    /// The host address for `len` bytes of code, flushing the cache first when they do not fit.
+    fn reserve(&mut self, len: usize) -> u64 {
+        if self.used + len > self.size {
+            self.flush();
+        }
+        self.next_base()
+    }
+
+    /// Copy `code` to the reserved place ([`CodeCache::reserve`]) and advance past it.
+    fn write_code(&mut self, code: &[u8]) {
+        assert!(
+            self.used + code.len() <= self.size,
+            "a block larger than the code cache"
+        );
+        // SAFETY: bounds checked above; the cache's write mapping is ours.
+        unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), self.write.add(self.used), code.len()) };
+        self.used = (self.used + code.len() + 15) & !15;
+    }
+
+    /// Record the block of `pc` placed at `host`, and index its guest pages.
+    fn insert(&mut self, pc: u64, host: u64, len: usize, info: Arc<BlockInfo>) {
+        let mut pages: Vec<u64> = pages_of(&info.ranges).collect();
         pages.sort_unstable();
         pages.dedup();
         for page in pages {
@@ -263,16 +355,20 @@ impl CodeCache {
             pc,
             Entry {
                 host,
-                host_len: compiled.code.len() as u64,
-                ranges,
+                host_len: len as u64,
                 incoming: Vec::new(),
-                faults: compiled.faults,
-                _calls: compiled.calls,
+                info,
             },
         );
-        debug_assert!(old.is_none(), "a block is translated only on a miss");
-        self.stats.emit_ns += clock.now_ns() - t1;
-        Ok(host)
+        debug_assert!(old.is_none(), "a block is placed only on a miss");
+    }
+
+    /// Drop `[start, end)` from the translations shared with the process's other threads (their
+    /// own caches drop it when they catch up).
+    pub fn invalidate_shared(&self, start: u64, end: u64) {
+        if let Some(s) = &self.shared {
+            s.invalidate(start, end);
+        }
     }
 
     fn log_block(&self, block: &crate::ir::Block, code: &[u8], host: u64, fetch: &dyn Fn(u64) -> Option<u32>) {
@@ -356,7 +452,7 @@ impl CodeCache {
         let mut look = |pcs: &Vec<u64>| {
             for &pc in pcs {
                 let hit = self.blocks.get(&pc);
-                if hit.is_some_and(|b| b.ranges.iter().any(|&(s, e)| s < end && e > start)) {
+                if hit.is_some_and(|b| b.info.overlaps(start, end)) {
                     dead.insert(pc);
                 }
             }
@@ -378,7 +474,7 @@ impl CodeCache {
                 // SAFETY: as in `chain`.
                 unsafe { at.write_unaligned(0) };
             }
-            for page in pages_of(&e.ranges) {
+            for page in pages_of(&e.info.ranges) {
                 if let Some(pcs) = self.pages.get_mut(&page) {
                     pcs.retain(|p| !dead.contains(p));
                     if pcs.is_empty() {
@@ -398,6 +494,9 @@ impl CodeCache {
     /// translations and chain patches would land in the parent's code. The code so far is copied
     /// into a new memfd mapped at the same two addresses, so every host address stays valid.
     pub fn unshare_after_fork(&mut self) -> std::io::Result<()> {
+        // The parent's other threads are gone (one may have held the store's lock): the child
+        // shares again once it has threads of its own.
+        self.shared = None;
         if self.write == self.mem {
             // A private mapping: the fork copied it.
             return Ok(());
@@ -514,5 +613,92 @@ mod tests {
         assert!(cache.get(0x11040, &fetch).is_ok());
         cache.invalidate(0x11044, 0x11048);
         assert!(cache.lookup(0x11040).is_none());
+    }
+
+    /// The bytes of the block of `pc` in `cache`.
+    fn code_of(cache: &CodeCache, pc: u64) -> Vec<u8> {
+        let e = &cache.blocks[&pc];
+        let at = (e.host - cache.mem as u64) as usize;
+        // SAFETY: the block lies in the cache's mapping, readable through the write view.
+        unsafe { std::slice::from_raw_parts(cache.write.add(at), e.host_len as usize) }.to_vec()
+    }
+
+    #[test]
+    fn threads_place_each_others_translations_until_invalidated() {
+        super::test_platform::install();
+        let mut a = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+        a.share_translations();
+        let mut b = a.new_like().expect("second cache");
+        // Different places in the two caches: b holds one block more before.
+        b.get(0x12000, &fetch).expect("translated");
+        a.get(0x10000, &fetch).expect("translated");
+        b.get(0x10000, &fetch).expect("placed");
+        assert_eq!((b.stats.blocks, b.stats.shared), (1, 1), "b placed a's block");
+        let (ha, hb) = (a.lookup(0x10000).unwrap(), b.lookup(0x10000).unwrap());
+        assert_ne!(ha, hb);
+        // b's copy is what b would have made itself: moved to its address, exits to its epilogue.
+        let mut c = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+        c.get(0x12000, &fetch).expect("translated");
+        c.get(0x10000, &fetch).expect("translated");
+        let mut own = code_of(&c, 0x10000);
+        let e = c.blocks[&0x10000].host;
+        assert_eq!(e - c.mem as u64, hb - b.mem as u64, "same offset in both caches");
+        let relocs = lift_and_relocs(0x10000);
+        x64::relocate(&mut own, &relocs, hb, b.epilogue);
+        assert_eq!(code_of(&b, 0x10000), own);
+        // An invalidation drops the shared translation: a third thread translates anew.
+        a.invalidate_shared(0x10000, 0x10004);
+        let mut d = a.new_like().expect("third cache");
+        d.get(0x10000, &fetch).expect("translated");
+        assert_eq!((d.stats.blocks, d.stats.shared), (1, 0));
+        // And d's translation is shared again.
+        let mut e2 = a.new_like().expect("fourth cache");
+        e2.get(0x10000, &fetch).expect("placed");
+        assert_eq!((e2.stats.blocks, e2.stats.shared), (0, 1));
+    }
+
+    /// The relocations of the block at `pc`, compiled anywhere.
+    fn lift_and_relocs(pc: u64) -> Vec<x64::Reloc> {
+        let block = block_ir(pc, &fetch, LiftOptions::default()).expect("lifts");
+        let rt = Runtime {
+            epilogue: 0,
+            counter: None,
+            host: x64::host::HostFeatures::detect(),
+        };
+        x64::compile(&block, 0x1000, rt).relocs
+    }
+
+    #[test]
+    fn a_translation_older_than_an_overlapping_invalidation_is_not_published() {
+        let store = SharedCode::new();
+        let portable = |start: u64| Portable {
+            code: vec![0xc3].into(),
+            relocs: Vec::new().into(),
+            info: Arc::new(BlockInfo {
+                ranges: vec![(start, start + 8)],
+                own_ranges: 1,
+                guest_insns: 2,
+                faults: Vec::new(),
+                calls: Vec::new(),
+            }),
+        };
+        let since = store.generation();
+        store.invalidate(0x20004, 0x20008);
+        store.publish(0x20000, portable(0x20000), since);
+        assert!(store.get(0x20000).is_none(), "made from bytes invalidated since");
+        // An invalidation elsewhere does not stop it.
+        let since = store.generation();
+        store.invalidate(0x30000, 0x30040);
+        store.publish(0x20000, portable(0x20000), since);
+        assert!(store.get(0x20000).is_some());
+        store.invalidate(0x20000, 0x20001);
+        assert!(store.is_empty());
+        // Once the record of invalidations no longer reaches back, nothing old is published.
+        let since = store.generation();
+        for i in 0..=shared::RECENT as u64 {
+            store.invalidate(0x40000 + i * 64, 0x40040 + i * 64);
+        }
+        store.publish(0x20000, portable(0x20000), since);
+        assert!(store.is_empty());
     }
 }

@@ -64,12 +64,48 @@ pub struct ChainSite {
     pub target: u64,
 }
 
+/// A 64-bit immediate in a block's code that depends on where the code is placed: what
+/// [`relocate`] rewrites to move the code to another address or another code cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reloc {
+    /// The imm64 at code offset `at` is the exit epilogue's address ([`Runtime::epilogue`]).
+    Epilogue {
+        /// Offset of the immediate in the code.
+        at: usize,
+    },
+    /// The imm64 at code offset `at` is the host address of the block's own code offset
+    /// `offset` (a chain site the run loop patches).
+    Own {
+        /// Offset of the immediate in the code.
+        at: usize,
+        /// The code offset whose address it holds.
+        offset: usize,
+    },
+}
+
+/// Rewrite `code`'s position-dependent immediates for placement at `base` with exits to
+/// `epilogue`. Everything else in a block is position-independent (rel32 jumps stay inside
+/// it; helpers and the operations handed to them are absolute addresses in this process),
+/// except an execution counter's rip-relative increment, which a block to be moved must not
+/// have.
+pub fn relocate(code: &mut [u8], relocs: &[Reloc], base: u64, epilogue: u64) {
+    for r in relocs {
+        let (at, value) = match *r {
+            Reloc::Epilogue { at } => (at, epilogue),
+            Reloc::Own { at, offset } => (at, base + offset as u64),
+        };
+        code[at..at + 8].copy_from_slice(&value.to_le_bytes());
+    }
+}
+
 /// Host code of one block. Not `Clone`: a copy of its code would point at the original's
 /// `calls`.
 #[derive(Debug)]
 pub struct Compiled {
     /// Machine code, to be placed at the base address given to [`compile`].
     pub code: Vec<u8>,
+    /// Its position-dependent immediates (see [`relocate`]).
+    pub relocs: Vec<Reloc>,
     /// Its chainable exits.
     pub chain_sites: Vec<ChainSite>,
     /// Where its guest memory accesses are, and how to rebuild the guest state at a fault there.
@@ -89,6 +125,7 @@ pub struct Lower<'a> {
     eflags: Option<Op>,
     rt: Runtime,
     chain_sites: Vec<ChainSite>,
+    relocs: Vec<Reloc>,
     /// Host address the code will be placed at.
     base: u64,
     /// For a block that branches to itself: the label after the guest-register loads, and which
@@ -120,6 +157,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         eflags: None,
         rt,
         chain_sites: Vec::new(),
+        relocs: Vec::new(),
         base,
         header: None,
         vcache: vector::VCache::default(),
@@ -162,6 +200,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     let code = l.ops.finalize().expect("block labels resolve");
     Compiled {
         code,
+        relocs: l.relocs,
         chain_sites: l.chain_sites,
         faults: l.faults,
         calls: l.calls,
@@ -231,8 +270,10 @@ impl Lower<'_> {
         dynasm!(self.ops ; .arch x64
             ; mov eax, reason as i32
             ; mov rcx, QWORD epi
-            ; jmp rcx
         );
+        let at = self.ops.offset().0 - 8;
+        self.relocs.push(Reloc::Epilogue { at });
+        dynasm!(self.ops ; .arch x64 ; jmp rcx);
     }
 
     fn set_pc(&mut self, pc: u64) {
@@ -253,7 +294,10 @@ impl Lower<'_> {
         self.chain_sites.push(ChainSite { offset: site, target });
         let site_addr = (self.base + site as u64) as i64;
         self.set_pc(target);
-        dynasm!(self.ops ; .arch x64 ; mov rax, QWORD site_addr ; mov [r15 + off::EXIT_SITE], rax);
+        dynasm!(self.ops ; .arch x64 ; mov rax, QWORD site_addr);
+        let at = self.ops.offset().0 - 8;
+        self.relocs.push(Reloc::Own { at, offset: site });
+        dynasm!(self.ops ; .arch x64 ; mov [r15 + off::EXIT_SITE], rax);
         self.exit_to_loop(ExitReason::Chain);
     }
 

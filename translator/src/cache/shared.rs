@@ -1,0 +1,194 @@
+//! Translations shared by the threads of one process. Each guest thread has a code cache of its
+//! own (chaining patches code, which must not race with another thread running it), but the
+//! translation of a guest block is the same in every thread: a thread that misses in its cache
+//! copies the code another thread made (and moves it with its relocations) instead of decoding,
+//! lifting and emitting the block again. Runtimes start many threads that run the same code
+//! (V8's workers and its compiler threads, HotSpot's, Go's Ms, BEAM's schedulers).
+//!
+//! Invalidation keeps it honest: every range dropped from the caches (IC IVAU, munmap, mprotect,
+//! a gdb breakpoint) is dropped here at once, by the thread that invalidates, and a translation
+//! made from guest bytes read before an overlapping invalidation is not published.
+
+use super::{pages_of, PAGE_SHIFT};
+use crate::fasthash::FastMap;
+use crate::x64::{self, faultmap::FaultSite, HelperArg, Reloc};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// What every copy of one translation shares, in any thread's cache.
+pub struct BlockInfo {
+    /// The guest ranges the block was made from, then the ranges its successor analysis read.
+    pub ranges: Vec<(u64, u64)>,
+    /// How many of `ranges` are the block's own (the rest are dependencies).
+    pub own_ranges: usize,
+    /// Guest instructions in it.
+    pub guest_insns: u32,
+    /// Its fault sites (offsets in the code).
+    pub faults: Vec<FaultSite>,
+    /// The operations its code hands helpers by address: alive while any copy of the code is.
+    #[allow(clippy::vec_box)] // the boxes' addresses are in the code
+    pub calls: Vec<Box<HelperArg>>,
+}
+
+impl BlockInfo {
+    /// Whether the block was made from guest code overlapping `[start, end)`.
+    pub fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.ranges.iter().any(|&(s, e)| s < end && e > start)
+    }
+}
+
+/// A translation in a form any thread's cache can place: code as compiled for some address,
+/// with what moves it.
+pub struct Portable {
+    /// The host code, compiled for an address [`x64::relocate`] replaces.
+    pub code: Box<[u8]>,
+    /// Its position-dependent immediates.
+    pub relocs: Box<[Reloc]>,
+    /// What its copies share.
+    pub info: Arc<BlockInfo>,
+}
+
+/// The translations of one process, shared by its threads' caches.
+#[derive(Default)]
+pub struct SharedCode {
+    inner: Mutex<Inner>,
+    /// Incremented by every invalidation (read without the lock when a translation starts).
+    generation: AtomicU64,
+}
+
+#[derive(Default)]
+struct Inner {
+    blocks: FastMap<u64, Arc<Portable>>,
+    /// Guest page number -> the blocks whose ranges touch it.
+    pages: FastMap<u64, Vec<u64>>,
+    /// Bytes of host code held.
+    bytes: usize,
+    /// The most recent invalidations, `(generation, start, end)`, oldest first.
+    recent: VecDeque<(u64, u64, u64)>,
+}
+
+/// Host code bytes kept before the store starts over (the per-thread caches are 256 MiB).
+const MAX_BYTES: usize = 128 << 20;
+/// Invalidations remembered, so that a translation that overlaps none of those made while it
+/// was being made can still be published.
+pub(super) const RECENT: usize = 256;
+
+impl SharedCode {
+    /// An empty store.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves maps that are still consistent.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The invalidation count now: pass it to [`SharedCode::publish`] for a translation whose
+    /// guest bytes are read after this call.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// The translation of the block at guest `pc`, if a thread made one.
+    pub fn get(&self, pc: u64) -> Option<Arc<Portable>> {
+        self.lock().blocks.get(&pc).cloned()
+    }
+
+    /// Offer the translation of `pc` made from guest bytes read after [`SharedCode::generation`]
+    /// returned `since`; dropped if a range invalidated since then overlaps it (or the record
+    /// no longer reaches back that far).
+    pub fn publish(&self, pc: u64, p: Portable, since: u64) {
+        let mut inner = self.lock();
+        let now = self.generation.load(Ordering::SeqCst);
+        if now != since {
+            let reaches = inner.recent.front().is_some_and(|&(g, _, _)| g <= since + 1);
+            let overlaps = inner
+                .recent
+                .iter()
+                .filter(|&&(g, _, _)| g > since)
+                .any(|&(_, s, e)| p.info.overlaps(s, e));
+            if !reaches || overlaps {
+                return;
+            }
+        }
+        if inner.blocks.contains_key(&pc) {
+            // Another thread made it at the same time.
+            return;
+        }
+        if inner.bytes + p.code.len() > MAX_BYTES {
+            inner.blocks.clear();
+            inner.pages.clear();
+            inner.bytes = 0;
+        }
+        let mut pages: Vec<u64> = pages_of(&p.info.ranges).collect();
+        pages.sort_unstable();
+        pages.dedup();
+        for page in pages {
+            inner.pages.entry(page).or_default().push(pc);
+        }
+        inner.bytes += p.code.len();
+        inner.blocks.insert(pc, Arc::new(p));
+    }
+
+    /// Drop the translations made from guest code overlapping `[start, end)`.
+    pub fn invalidate(&self, start: u64, end: u64) {
+        if start >= end {
+            return;
+        }
+        let mut inner = self.lock();
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        inner.recent.push_back((generation, start, end));
+        if inner.recent.len() > RECENT {
+            inner.recent.pop_front();
+        }
+        let (first, last) = (start >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT);
+        let mut dead: Vec<u64> = if last - first < inner.pages.len() as u64 {
+            (first..=last)
+                .filter_map(|page| inner.pages.get(&page))
+                .flatten()
+                .copied()
+                .collect()
+        } else {
+            inner
+                .pages
+                .iter()
+                .filter(|(&page, _)| page >= first && page <= last)
+                .flat_map(|(_, pcs)| pcs.iter().copied())
+                .collect()
+        };
+        dead.sort_unstable();
+        dead.dedup();
+        dead.retain(|pc| inner.blocks.get(pc).is_some_and(|p| p.info.overlaps(start, end)));
+        for pc in &dead {
+            let Some(p) = inner.blocks.remove(pc) else { continue };
+            inner.bytes -= p.code.len();
+            for page in pages_of(&p.info.ranges) {
+                if let Some(pcs) = inner.pages.get_mut(&page) {
+                    pcs.retain(|x| x != pc);
+                    if pcs.is_empty() {
+                        inner.pages.remove(&page);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Blocks held (for tests and statistics).
+    pub fn len(&self) -> usize {
+        self.lock().blocks.len()
+    }
+
+    /// Whether it holds no block.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The code of `p` placed at `base` with exits to `epilogue`.
+pub fn placed_code(p: &Portable, base: u64, epilogue: u64) -> Vec<u8> {
+    let mut code = p.code.to_vec();
+    x64::relocate(&mut code, &p.relocs, base, epilogue);
+    code
+}
