@@ -56,7 +56,28 @@ packages=(
     perl-base perl libperl5.36 perl-modules-5.36:all libcrypt1 libdb5.3 libgdbm6 libgdbm-compat4
     python3.11 libpython3.11-stdlib libffi8 libncursesw6 libuuid1 media-types:all
     libpython3.11-testsuite:all                           # python's own test suite (Lib/test)
+    # JIT and managed runtimes, Go and Rust programs (tests/debian/runtimes.rs)
+    luajit libluajit-5.1-2 libluajit-5.1-common:all        # LuaJIT's trace compiler
+    tcc libtcc-dev                                        # tcc -run: compiles C into memory, runs it
+    sbcl                                                  # SBCL's native compiler (core in usr/lib/sbcl)
+    php8.2-cli php8.2-common php8.2-opcache php8.2-readline libedit2 libargon2-1 libsodium23
+    libxml2 libicu72                                      #   PHP 8.2 with opcache's tracing JIT
+    erlang-base libsystemd0 procps                        # Erlang/OTP 25: BEAM's JIT, SMP schedulers
+    nodejs libnode108 libbrotli1 libc-ares2 libnghttp2-14 libuv1   # Node 18 (V8) and the
+    node-cjs-module-lexer:all node-undici:all node-acorn:all        #   builtins Debian ships apart
+    pypy3 pypy3-lib                                       # PyPy's tracing JIT
+    gojq age shfmt                                        # Go programs (static)
+    ripgrep fd-find                                       # Rust programs
 )
+# The long mode (A64X_DEBIAN_LONG=1) adds what is too big to fetch on every CI run.
+if [[ ${A64X_DEBIAN_LONG:-} == 1 ]]; then
+    packages+=(
+        openjdk-17-jre-headless openjdk-17-jdk-headless    # HotSpot C1/C2, javac
+        libcups2 libfontconfig1 liblcms2-2 libjpeg62-turbo libnss3 libasound2 libfreetype6
+        libharfbuzz0b libpcsclite1 libnspr4 libpng16-16 libglib2.0-0 libgraphite2-3 libexpat1
+        libdbus-1-3 libavahi-client3 libavahi-common3 libgnutls30 libbrotli1 libmount1 libblkid1
+    )
+fi
 
 stamps=$root/.a64x
 missing=()

@@ -3,7 +3,8 @@
 //! run under a64x and under qemu-aarch64 with `-L SYSROOT`; stdout, stderr and the exit status
 //! must be the same. bash, perl and python scripts that exec AArch64 programs are in
 //! `debian/scripts.rs`, python's own regression tests in `debian/python_suite.rs`; both run in
-//! a private binfmt_misc namespace ([`binfmt_namespace`]).
+//! a private binfmt_misc namespace ([`binfmt_namespace`]). JIT and managed runtimes, Go and Rust
+//! programs are in `debian/runtimes.rs`.
 //!
 //! The sysroot is `scripts/fetch-debian-arm64.sh`'s cache (`$A64X_DEBIAN_ROOT`, default
 //! `/var/cache/a64x/debian-arm64`), outside the repository. Each test runs the script first: it
@@ -21,6 +22,8 @@
 mod common;
 #[path = "debian/python_suite.rs"]
 mod python_suite;
+#[path = "debian/runtimes.rs"]
+mod runtimes;
 #[path = "debian/scripts.rs"]
 mod scripts;
 
@@ -396,6 +399,11 @@ fn shown_args(c: &Case) -> String {
 
 /// Compares a64x's run of `c` with qemu's; `Err` describes how they differ.
 fn compare(c: &Case) -> Result<RunResult, String> {
+    compare_both(c).map(|(_, got)| got)
+}
+
+/// As [`compare`], with qemu's run and a64x's.
+fn compare_both(c: &Case) -> Result<(RunResult, RunResult), String> {
     let oracle = run((common::qemu_command(), Vec::new()), c, true);
     let got = run(common::a64x_command(), c, false);
     let mut diffs = Vec::new();
@@ -416,7 +424,7 @@ fn compare(c: &Case) -> Result<RunResult, String> {
         }
     }
     if diffs.is_empty() {
-        Ok(got)
+        Ok((oracle, got))
     } else {
         let tail = |v: &[u8]| String::from_utf8_lossy(&v[v.len().saturating_sub(600)..]).into_owned();
         Err(format!(

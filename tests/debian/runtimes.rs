@@ -1,0 +1,333 @@
+//! JIT and managed runtimes, Go and Rust programs: LuaJIT (trace compiler and FFI), tcc -run (C
+//! compiled into memory and run), SBCL (native compiler, threads, GC), PHP 8.2 with opcache's
+//! tracing JIT, Node 18 (V8's tiers, WebAssembly, worker threads), PyPy (tracing JIT), Erlang/OTP
+//! 25 (BEAM's JIT with its default dual-mapped W^X code memory, SMP schedulers, a module
+//! compiled at run time, a process ring, ETS, a port), gojq, shfmt and age (Go), ripgrep and fd
+//! (Rust). Each runs under a64x and qemu-aarch64 and must give the same output; the wall times of
+//! both are printed as a table (never asserted: speed is the benchmarks' business).
+//!
+//! Erlang is checked against its known output under a64x alone: Debian's qemu-aarch64 7.2 dies
+//! of SIGSEGV in beam.smp before the first line (with every emulator flag tried).
+
+use super::{case, compare_both, env, expect, finish, selected, with_env, Case};
+use std::path::Path;
+
+/// Traces (numeric loops, table fills, string building), a side exit per iteration, closures,
+/// and FFI calls into libc.
+const LUAJIT: &str = r#"
+local ffi = require("ffi")
+ffi.cdef[[ size_t strlen(const char *s); int snprintf(char *b, size_t n, const char *f, ...); ]]
+local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end
+local t = {} for i = 1, 200000 do t[i] = (i * 7919) % 100003 end
+local s, odd = 0, 0
+for i = 1, #t do s = s + t[i] * (i % 7); if t[i] % 2 == 1 then odd = odd + 1 end end
+local parts = {} for i = 1, 2000 do parts[#parts + 1] = string.format("%d:%x", i, i * i) end
+local adders = {} for k = 1, 10 do adders[k] = function(x) return x * k + 0.5 end end
+local f = 0 for i = 1, 100000 do f = f + adders[i % 10 + 1](i) / 3 end
+local buf = ffi.new("char[64]")
+ffi.C.snprintf(buf, 64, "%d-%s-%.3f", ffi.new("int", 42), "ffi", ffi.new("double", 2.5))
+print(fib(27), s, odd, #table.concat(parts, ","), string.format("%.6f", f), ffi.string(buf),
+      tonumber(ffi.C.strlen(buf)), jit.status())
+"#;
+
+/// What tcc compiles into memory and runs: qsort with a callback, doubles, printf.
+const TCC_PROGRAM: &str = r#"#include <stdio.h>
+#include <stdlib.h>
+static int cmp(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+int main(int argc, char **argv) {
+    int n = 100000, *v = malloc(n * sizeof *v);
+    unsigned x = 12345;
+    for (int i = 0; i < n; i++) { x = x * 1103515245u + 12345u; v[i] = x >> 8; }
+    qsort(v, n, sizeof *v, cmp);
+    long long s = 0;
+    for (int i = 0; i < n; i += 1000) s += v[i];
+    double d = 0;
+    for (int i = 1; i < 100000; i++) d += 1.0 / ((double)i * i);
+    printf("%lld %.12f %d %s\n", s, d, argc, argv[argc - 1]);
+    return 0;
+}
+"#;
+
+/// Native compilation of a function at run time, bignums, floats, four threads, a full GC.
+const SBCL: &str = r#"(progn
+  (defun fib (n) (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))
+  (compile 'fib)
+  (let ((threads (loop for k from 1 to 4
+                       collect (let ((k k)) (sb-thread:make-thread
+                                              (lambda () (loop for i below 200000 sum (mod (* i k) 7))))))))
+    (print (list (fib 25) (expt 3 100) (reduce #'+ (loop for i below 100000 collect (* i i)))
+                 (format nil "~,6F" (sqrt 2d0)) (length (make-list 1000000))
+                 (mapcar #'sb-thread:join-thread threads))))
+  (sb-ext:gc :full t)
+  (terpri))"#;
+
+/// Hot loops for the tracing JIT, sorting, hashing, and a check that the JIT is on and used.
+const PHP: &str = r#"
+function fib($n) { return $n < 2 ? $n : fib($n - 1) + fib($n - 2); }
+$a = []; for ($i = 0; $i < 200000; $i++) { $a[] = ($i * 7919) % 100003; } sort($a);
+$s = 0; foreach ($a as $i => $v) { $s += $v * ($i % 7); }
+$f = 0.0; for ($i = 1; $i < 100000; $i++) { $f += 1.0 / ($i * $i); }
+$st = opcache_get_status(false)["jit"];
+echo fib(25), " ", $s, " ", md5(implode(",", array_slice($a, 0, 1000))), " ", sprintf("%.12f", $f),
+     " jit=", json_encode($st["on"]), " used=", json_encode($st["buffer_free"] < $st["buffer_size"]), "\n";
+"#;
+
+/// V8: the interpreter, then Sparkplug/TurboFan for the hot functions; WebAssembly (Liftoff,
+/// then TurboFan) and worker threads (isolates of their own) in the same run.
+const NODE: &str = r#"const { Worker, isMainThread, parentPort, workerData } = require("worker_threads");
+function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+if (!isMainThread) {
+  let s = 0;
+  for (let i = 0; i < 2e6; i++) s = (s + i * workerData) % 1000003;
+  parentPort.postMessage(s);
+} else {
+  const a = [];
+  for (let i = 0; i < 200000; i++) a.push((i * 7919) % 100003);
+  a.sort((x, y) => x - y);
+  let s = 0;
+  a.forEach((v, i) => { s += v * (i % 7); });
+  const m = new Map();
+  for (let i = 0; i < 50000; i++) m.set("k" + (i % 977), i);
+  const f64 = new Float64Array(1000).map((_, i) => Math.sin(i) * 1e3);
+  console.log(fib(27), s, m.size, JSON.stringify({ x: [1.5, "y"], z: null }), f64.reduce((p, q) => p + q).toFixed(6),
+    Math.floor(Math.sqrt(2) * 1e9), (1e21).toString(36).slice(0, 8), (-2.5e9 | 0), 2 ** 53 + 1, BigInt(3) ** 50n);
+  // (func (export "sum") (param i32) (result i64): the sum of i * i for i < n, in i64.
+  const wasm = new Uint8Array([0,97,115,109,1,0,0,0,1,6,1,96,1,127,1,126,3,2,1,0,7,7,1,3,115,117,109,0,0,
+    10,40,1,38,1,1,126,3,64,32,0,69,4,64,32,1,15,11,32,0,65,1,107,33,0,32,1,32,0,172,32,0,172,126,124,33,1,12,0,11,0,11]);
+  const sum = new WebAssembly.Instance(new WebAssembly.Module(wasm)).exports.sum;
+  let w = 0n;
+  for (let k = 0; k < 200; k++) w += sum(10000);
+  console.log("wasm", w.toString());
+  const jobs = [3, 5, 7].map((k) => new Promise((res, rej) => {
+    const t = new Worker(__filename, { workerData: k });
+    t.on("message", res); t.on("error", rej);
+  }));
+  Promise.all(jobs).then((r) => console.log("workers", r.join(" ")));
+}
+"#;
+
+/// PyPy's tracing JIT on loops, generators, dicts and math.
+const PYPY: &str = r#"
+def fib(n): return n if n < 2 else fib(n - 1) + fib(n - 2)
+a = sorted((i * 7919) % 100003 for i in range(200000))
+s = sum(v * (i % 7) for i, v in enumerate(a))
+d = {}
+for i in range(100000): d["k%d" % (i % 977)] = i
+import math, sys, hashlib
+print(fib(25), s, len(d), "%.12f" % math.fsum(1.0 / (k * k) for k in range(1, 100000)),
+      hashlib.sha256(str(a[:1000]).encode()).hexdigest()[:16], sys.implementation.name)
+"#;
+
+/// An Erlang module compiled and loaded at run time: N processes in a ring pass a counter
+/// around M times.
+const RING_ERL: &str = r#"-module(ring).
+-export([run/2]).
+run(N, M) ->
+    Self = self(),
+    Last = spawn(fun() -> last(Self) end),
+    First = lists:foldl(fun(_, Next) -> spawn(fun() -> relay(Next) end) end, Last, lists:seq(2, N)),
+    Last ! {first, First},
+    First ! {token, 0, M * N},
+    receive {done, Hops} -> Hops end.
+relay(Next) ->
+    receive
+        {token, H, 0} -> Next ! {token, H, 0};
+        {token, H, K} -> Next ! {token, H + 1, K - 1}, relay(Next)
+    end.
+last(Report) -> receive {first, First} -> last(Report, First) end.
+last(Report, First) ->
+    receive
+        {token, H, 0} -> Report ! {done, H};
+        {token, H, K} -> First ! {token, H + 1, K - 1}, last(Report, First)
+    end.
+"#;
+
+/// Compile and load ring.erl, run the ring, fill an ETS table from four processes, run a
+/// shell command through a port (erl_child_setup, then dash).
+const ERLANG: &str = r#"{ok, M, Bin} = compile:file("ring.erl", [binary]),
+{module, M} = code:load_binary(M, "ring.erl", Bin),
+F = fun Fib(N) when N < 2 -> N; Fib(N) -> Fib(N - 1) + Fib(N - 2) end,
+T = ets:new(t, [set, public]),
+Ws = [spawn_monitor(fun() -> [ets:insert(T, {I, I * W}) || I <- lists:seq(W, 20000, 4)] end) || W <- lists:seq(1, 4)],
+[receive {'DOWN', R, process, P, normal} -> ok end || {P, R} <- Ws],
+io:format("fib ~p~nring ~p~nets ~p~nport ~p~nflavor ~p~nsqrt ~s~n",
+          [F(24), ring:run(500, 200), ets:info(T, size), os:cmd("echo port; echo $((6*7))"),
+           erlang:system_info(emu_flavor), float_to_list(math:sqrt(2), [{decimals, 10}])]),
+halt()."#;
+
+/// What ERLANG prints: fib(24); 500 processes times 200 rounds; keys 1..20000 from four
+/// interleaved writers; the port's output; the JIT flavour; sqrt(2) to ten places.
+const ERLANG_OUTPUT: &str = "fib 46368\nring 100000\nets 20000\nport \"port\\n42\\n\"\nflavor jit\nsqrt 1.4142135624\n";
+
+/// An age identity and a message encrypted to it (made once with age 1.1.1).
+const AGE_KEY: &str = "AGE-SECRET-KEY-1ZPCYL6J85P536XJY9HYGP38DAAJQXPNNZC63D7N8UN6CJ339SH7QZV2EXR\n";
+const AGE_MESSAGE: &str = "-----BEGIN AGE ENCRYPTED FILE-----
+YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSB1WGlNVW5Ta2NDd3hGYVhl
+ZkdSbzgycCtXTWc5WklmcG5uWDY5MDBsUFNNCjkxZUFxVlJPeWhGbTFnK1lLcnZ5
+Tjd6ZGh3aTVXN2pPTitiUW0xeVZtL2MKLS0tIG1TQ2JrWHM5dlNrcGh3d0N6S1dw
+aVBEaXFuV1hYa3dvU0grdk5rSXh0QjQK2awYRRaPw2SPacrZWoVJRGNuXL6tP+M5
+HSf8z7ijjJ1G8V+puT1IqV56sl37ylqe9gA3
+-----END AGE ENCRYPTED FILE-----
+";
+
+/// Writes the runtimes' input files into `dir` (anew).
+fn make_inputs(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+    for d in ["tree/a/b", "tree/c"] {
+        std::fs::create_dir_all(dir.join(d)).expect("make the input tree");
+    }
+    let lines: String = (1..=20000)
+        .map(|i| format!("line {i} value {}\n", (i * 7919) % 100003))
+        .collect();
+    let files = [
+        ("tccprog.c", TCC_PROGRAM.to_string()),
+        ("node.js", NODE.to_string()),
+        ("ring.erl", RING_ERL.to_string()),
+        ("key.txt", AGE_KEY.to_string()),
+        ("message.age", AGE_MESSAGE.to_string()),
+        ("big.txt", lines),
+        (
+            "messy.sh",
+            "if [ -n \"$x\" ];then\necho   \"a\"   ;fi\nfor i in 1 2; do echo $i; done\n".to_string(),
+        ),
+        (
+            "d.json",
+            r#"{"items":[{"n":1,"name":"a"},{"n":3,"name":"b"},{"n":2,"name":"c"}]}"#.to_string(),
+        ),
+        ("tree/a/x.rs", String::new()),
+        ("tree/a/b/y.rs", "fn main() {}\n".to_string()),
+        ("tree/c/z.txt", "z\n".to_string()),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("write a runtime input");
+    }
+}
+
+/// `c` run in the runtimes' input directory.
+fn in_dir(mut c: Case) -> Case {
+    c.dir = "runtimes".to_string();
+    c
+}
+
+/// The cases compared with qemu.
+fn compared(sysroot: &Path) -> Vec<Case> {
+    let tcc_lib = sysroot.join("usr/lib/aarch64-linux-gnu/tcc");
+    let tcc_b = format!("-B{}", tcc_lib.display());
+    let php_jit = [
+        "-n",
+        "-d",
+        "zend_extension=opcache",
+        "-d",
+        "opcache.enable_cli=1",
+        "-d",
+        "opcache.jit=tracing",
+        "-d",
+        "opcache.jit_buffer_size=32M",
+        "-r",
+        PHP,
+    ];
+    let sbcl = [
+        "--noinform",
+        "--non-interactive",
+        "--no-sysinit",
+        "--no-userinit",
+        "--eval",
+        SBCL,
+    ];
+    vec![
+        case("luajit", "usr/bin/luajit", &["-e", LUAJIT]),
+        case("tcc-run", "usr/bin/tcc", &[&tcc_b, "-run", "tccprog.c", "argument"]),
+        case("sbcl", "usr/bin/sbcl", &sbcl),
+        case("php-jit", "usr/bin/php8.2", &php_jit),
+        case("node", "usr/bin/node", &["node.js"]),
+        case("pypy3", "usr/bin/pypy3", &["-c", PYPY]),
+        case(
+            "gojq",
+            "usr/bin/gojq",
+            &["-c", ".items | sort_by(.n) | map(.name), (map(.n) | add)", "d.json"],
+        ),
+        case("shfmt", "usr/bin/shfmt", &["-i", "4", "messy.sh"]),
+        case("age-keygen", "usr/bin/age-keygen", &["-y", "key.txt"]),
+        case("age-decrypt", "usr/bin/age", &["-d", "-i", "key.txt", "message.age"]),
+        case(
+            "ripgrep",
+            "usr/bin/rg",
+            &["-n", "--sort", "path", "value 9[0-9]*7$", "big.txt"],
+        ),
+        case(
+            "ripgrep-count",
+            "usr/bin/rg",
+            &["-c", "-j", "2", "line 1[0-9]{3} ", "big.txt"],
+        ),
+        case(
+            "fd",
+            "usr/bin/fdfind",
+            &["-e", "rs", "--base-directory", "tree", "-j", "2"],
+        ),
+    ]
+    .into_iter()
+    .map(in_dir)
+    .collect()
+}
+
+#[test]
+fn jit_and_managed_runtimes_match_qemu() {
+    let e = env();
+    common_setup(e);
+    let mut failures = Vec::new();
+    let mut times = Vec::new();
+    for c in compared(&e.sysroot).iter().filter(|c| selected(&c.name)) {
+        match compare_both(c) {
+            Ok((q, a)) => times.push((c.name.clone(), q.elapsed, a.elapsed)),
+            Err(err) => failures.push(err),
+        }
+    }
+    let passed = times.len();
+    let erl = e.sysroot.join("usr/lib/erlang");
+    let bin = erl.join("erts-13.1.5/bin");
+    let erlang = [
+        format!("ROOTDIR={}", erl.display()),
+        format!("BINDIR={}", bin.display()),
+        "EMU=beam".to_string(),
+        "PROGNAME=erl".to_string(),
+    ]
+    .iter()
+    .fold(
+        in_dir(case(
+            "erlang",
+            "usr/lib/erlang/erts-13.1.5/bin/erlexec",
+            &["-noshell", "-eval", ERLANG],
+        )),
+        |c, v| with_env(c, v),
+    );
+    let mut erlang_ok = 0;
+    if selected(&erlang.name) {
+        let t = std::time::Instant::now();
+        match expect(&erlang, ERLANG_OUTPUT) {
+            Ok(()) => {
+                erlang_ok = 1;
+                eprintln!(
+                    "time erlang: a64x {:.2} s (qemu-aarch64 7.2 crashes)",
+                    t.elapsed().as_secs_f64()
+                );
+            }
+            Err(err) => failures.push(err),
+        }
+    }
+    eprintln!("runtime         qemu s   a64x s   qemu/a64x");
+    for (name, q, a) in &times {
+        eprintln!(
+            "{name:<15} {:>6.2}   {:>6.2}   {:>6.2}",
+            q.as_secs_f64(),
+            a.as_secs_f64(),
+            q.as_secs_f64() / a.as_secs_f64().max(1e-3)
+        );
+    }
+    finish("JIT and managed runtimes", passed + erlang_ok, failures);
+}
+
+/// The input directory, made once per test process.
+fn common_setup(e: &super::Env) {
+    static DONE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    DONE.get_or_init(|| make_inputs(&e.work.join("runtimes")));
+}
