@@ -3,7 +3,8 @@
 //! tracing JIT, Node 18 (V8's tiers, WebAssembly, worker threads), PyPy (tracing JIT), Erlang/OTP
 //! 25 (BEAM's JIT with its default dual-mapped W^X code memory, SMP schedulers, a module
 //! compiled at run time, a process ring, ETS, a port), gojq, shfmt and age (Go), ripgrep and fd
-//! (Rust). Each runs under a64x and qemu-aarch64 and must give the same output; the wall times of
+//! (Rust); with `A64X_DEBIAN_LONG=1`, OpenJDK 17 (javac and HotSpot's C1/C2, threads). Each runs
+//! under a64x and qemu-aarch64 and must give the same output; the wall times of
 //! both are printed as a table (never asserted: speed is the benchmarks' business).
 //!
 //! Erlang is checked against its known output under a64x alone: Debian's qemu-aarch64 7.2 dies
@@ -118,6 +119,28 @@ print(fib(25), s, len(d), "%.12f" % math.fsum(1.0 / (k * k) for k in range(1, 10
       hashlib.sha256(str(a[:1000]).encode()).hexdigest()[:16], sys.implementation.name)
 "#;
 
+/// HotSpot (long mode): the source launcher compiles this with javac in-process, then C1 and
+/// C2 compile the hot methods; a parallel stream (the fork-join pool) and four threads.
+const JAVA: &str = r#"import java.util.*;
+import java.util.stream.*;
+public class Hello {
+    static long fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+    public static void main(String[] a) throws Exception {
+        int[] v = new int[200000];
+        for (int i = 0; i < v.length; i++) v[i] = (i * 7919) % 100003;
+        Arrays.sort(v);
+        long s = 0; for (int i = 0; i < v.length; i++) s += (long) v[i] * (i % 7);
+        Map<String, Integer> m = new HashMap<>();
+        for (int i = 0; i < 50000; i++) m.put("k" + (i % 977), i);
+        long par = IntStream.range(0, 2_000_000).parallel().mapToLong(i -> (long) i * i % 1000003).sum();
+        Thread[] ts = new Thread[4]; long[] r = new long[4];
+        for (int k = 0; k < 4; k++) { final int kk = k; ts[k] = new Thread(() -> { long x = 0; for (int i = 0; i < 3_000_000; i++) x = (x + (long) i * (kk + 1)) % 1000003; r[kk] = x; }); ts[k].start(); }
+        for (Thread t : ts) t.join();
+        System.out.println(fib(30) + " " + s + " " + m.size() + " " + par + " " + Arrays.toString(r) + " " + String.format("%.10f", Math.sqrt(2)));
+    }
+}
+"#;
+
 /// An Erlang module compiled and loaded at run time: N processes in a ring pass a counter
 /// around M times.
 const RING_ERL: &str = r#"-module(ring).
@@ -183,6 +206,7 @@ fn make_inputs(dir: &Path) {
         ("tccprog.c", TCC_PROGRAM.to_string()),
         ("node.js", NODE.to_string()),
         ("ring.erl", RING_ERL.to_string()),
+        ("Hello.java", JAVA.to_string()),
         ("key.txt", AGE_KEY.to_string()),
         ("message.age", AGE_MESSAGE.to_string()),
         ("big.txt", lines),
@@ -234,7 +258,7 @@ fn compared(sysroot: &Path) -> Vec<Case> {
         "--eval",
         SBCL,
     ];
-    vec![
+    let mut cases = vec![
         case("luajit", "usr/bin/luajit", &["-e", LUAJIT]),
         case("tcc-run", "usr/bin/tcc", &[&tcc_b, "-run", "tccprog.c", "argument"]),
         case("sbcl", "usr/bin/sbcl", &sbcl),
@@ -264,10 +288,16 @@ fn compared(sysroot: &Path) -> Vec<Case> {
             "usr/bin/fdfind",
             &["-e", "rs", "--base-directory", "tree", "-j", "2"],
         ),
-    ]
-    .into_iter()
-    .map(in_dir)
-    .collect()
+    ];
+    if std::env::var("A64X_DEBIAN_LONG").is_ok_and(|v| v == "1") {
+        // Fetched by scripts/fetch-debian-arm64.sh in the long mode only (115 MB).
+        cases.push(case(
+            "java",
+            "usr/lib/jvm/java-17-openjdk-arm64/bin/java",
+            &["Hello.java"],
+        ));
+    }
+    cases.into_iter().map(in_dir).collect()
 }
 
 #[test]
