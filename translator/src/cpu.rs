@@ -44,7 +44,7 @@ pub enum ExitReason {
 }
 
 /// Number of entries of the indirect-branch jump cache (power of two).
-pub const JUMP_CACHE_SIZE: usize = 4096;
+pub const JUMP_CACHE_SIZE: usize = 32768;
 
 /// One jump-cache entry: guest pc and the host code translated for it.
 #[repr(C)]
