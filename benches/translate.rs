@@ -108,6 +108,8 @@ fn translate(c: &mut Criterion) {
             }
         })
     });
+    // The code cache takes its memory and clock from the VM's platform.
+    a64x::platform::install();
     // Generous: emitted code is several times the guest code's size, and a flush in the middle of
     // the loop would be measured as well.
     let mut cache = CodeCache::new(256 << 20, opts).expect("code cache");
