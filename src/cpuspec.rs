@@ -63,6 +63,13 @@ pub const CPU_FEATURES: &[CpuFeature] = &[
     feature("lrcpc", HwcapWord::Hwcap, 15, false, "LDAPR (load-acquire RCpc)"),
     feature("ilrcpc", HwcapWord::Hwcap, 26, false, "LDAPUR, STLUR (FEAT_LRCPC2)"),
     feature("asimddp", HwcapWord::Hwcap, 20, false, "SDOT/UDOT (FEAT_DotProd)"),
+    feature(
+        "asimdfhm",
+        HwcapWord::Hwcap,
+        23,
+        false,
+        "FMLAL, FMLSL, FMLAL2, FMLSL2 (FEAT_FHM)",
+    ),
     feature("flagm", HwcapWord::Hwcap, 27, false, "FlagM (CFINV, RMIF, SETF8/16)"),
     feature("flagm2", HwcapWord::Hwcap2, 7, false, "FlagM2 (AXFLAG, XAFLAG)"),
     feature(
@@ -322,6 +329,7 @@ mod tests {
                 | 1 << 17
                 | 1 << 20
                 | 1 << 21
+                | 1 << 23
                 | 1 << 26
                 | 1 << 24
                 | 1 << 27

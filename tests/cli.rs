@@ -12,7 +12,7 @@ use std::io::Write;
 use std::time::Duration;
 
 /// `-cpu max`: FP, ASIMD, AES, PMULL, SHA1, SHA2, CRC32, ATOMICS, ASIMDRDM, JSCVT, LRCPC, ASIMDDP,
-/// ILRCPC, FLAGM; AT_HWCAP2: FLAGM2, FRINT.
+/// ILRCPC, FLAGM, SHA3, SHA512, ASIMDFHM, DIT, SSBS, SB; AT_HWCAP2: FLAGM2, FRINT, I8MM, RNG.
 const MAX_HWCAP: u64 = 1
     | 1 << 1
     | 0b1111 << 3
@@ -24,6 +24,7 @@ const MAX_HWCAP: u64 = 1
     | 1 << 17
     | 1 << 20
     | 1 << 21
+    | 1 << 23
     | 1 << 26
     | 1 << 24
     | 1 << 27
@@ -138,7 +139,7 @@ fn cpu_help_lists_the_features() {
         assert!(out.contains("max"), "{out}");
         for f in [
             "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimdrdm", "lrcpc", "asimddp", "flagm",
-            "flagm2", "frint", "jscvt", "ilrcpc", "sha3", "sha512", "rng", "sb", "dit", "ssbs", "i8mm",
+            "flagm2", "frint", "jscvt", "ilrcpc", "sha3", "sha512", "rng", "sb", "dit", "ssbs", "i8mm", "asimdfhm",
         ] {
             assert!(
                 out.lines().any(|l| l.trim_start().starts_with(&format!("{f} "))),

@@ -610,7 +610,7 @@ fn three_same_fp(w: u32) -> Inst {
         (true, true, 0b11100) => Cmgt,
         (true, true, 0b11101) => Acgt,
         (true, true, 0b11110) => Minp,
-        _ => return Inst::Undefined,
+        _ => return super::simd_fhm::three_same(w).unwrap_or(Inst::Undefined),
     };
     vec_fp(w, op, FpRound::N, false, 0)
 }
@@ -687,6 +687,9 @@ fn two_misc_fp(w: u32) -> Inst {
 
 /// AdvSIMD vector x indexed element: FMUL, FMLA, FMLS (by element).
 pub(super) fn by_element(w: u32) -> Inst {
+    if let Some(i) = super::simd_fhm::by_element(w) {
+        return i;
+    }
     if let Some(i) = super::simd_sat::by_element(w, false) {
         return i;
     }

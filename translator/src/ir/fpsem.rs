@@ -218,6 +218,72 @@ fn muladd<F: Fmt>(k: FpKind, a: u64, n: u64, m: u64, env: &mut FpEnv) -> u64 {
     hw::<F>(env, HwOp::Fma, n, m, a)
 }
 
+/// FPCR.FZ16: half-precision denormal inputs read as zero (no IDC).
+const FPCR_FZ16: u64 = 1 << 19;
+
+/// A half-precision value, IEEE format whatever FPCR.AHP says (`FPUnpack` clears AHP),
+/// flushed under FPCR.FZ16.
+fn unpack_half(h: u64, env: &FpEnv) -> u64 {
+    if h & 0x7c00 == 0 && env.fpcr & FPCR_FZ16 != 0 {
+        h & 0x8000
+    } else {
+        h
+    }
+}
+
+/// A half that is not a NaN, as the single of the same value (exact: a half's significand and
+/// exponent range fit a single's).
+fn widen_half(h: u64) -> u64 {
+    let sign = (h & 0x8000) << 16;
+    let (exp, frac) = ((h >> 10) & 0x1f, h & 0x3ff);
+    match exp {
+        // A denormal: frac * 2^-24, a normal single.
+        0 => sign | (frac as f32 * f32::from_bits(0x3380_0000)).to_bits() as u64,
+        0x1f => sign | 0x7f80_0000,
+        _ => sign | (exp + 127 - 15) << 23 | frac << 13,
+    }
+}
+
+/// `FPMulAddH(addend, op1, op2)` (FMLAL and FMLSL, FEAT_FHM): single `addend` plus the product
+/// of halves `h1` and `h2`, rounded once. The product of two halves is exact in single
+/// precision, so this is the host's single FMA of their widenings. NaNs as `FPProcessNaNs3H`:
+/// the first signalling NaN, else the first quiet one, in the order addend, `h1`, `h2`, a half
+/// NaN processed and then widened (`FPConvertNaN`: sign and payload kept).
+pub(super) fn mul_add_h(addend: u64, h1: u64, h2: u64, env: &mut FpEnv) -> u64 {
+    let a = unpack::<f32>(env, addend);
+    let (h1, h2) = (unpack_half(h1, env), unpack_half(h2, env));
+    let nan = |h: u64| h & 0x7c00 == 0x7c00 && h & 0x3ff != 0;
+    let snan = |h: u64| nan(h) && h & 0x200 == 0;
+    let (inf, zero) = (|h: u64| h & 0x7fff == 0x7c00, |h: u64| h & 0x7fff == 0);
+    if is_qnan::<f32>(a) && ((inf(h1) && zero(h2)) || (zero(h1) && inf(h2))) {
+        env.flags |= IOC;
+        return f32::DEFAULT_NAN;
+    }
+    let half_nan = |h: u64, env: &mut FpEnv| {
+        if snan(h) {
+            env.flags |= IOC;
+        }
+        if env.dn() {
+            f32::DEFAULT_NAN
+        } else {
+            (h & 0x8000) << 16 | 0x7fc0_0000 | (h & 0x1ff) << 13
+        }
+    };
+    if is_snan::<f32>(a) {
+        return process_nan::<f32>(a, env);
+    }
+    if let Some(&h) = [h1, h2].iter().find(|&&h| snan(h)) {
+        return half_nan(h, env);
+    }
+    if is_qnan::<f32>(a) {
+        return process_nan::<f32>(a, env);
+    }
+    if let Some(&h) = [h1, h2].iter().find(|&&h| nan(h)) {
+        return half_nan(h, env);
+    }
+    hw::<f32>(env, HwOp::Fma, widen_half(h1), widen_half(h2), a)
+}
+
 /// `FPCompare` (`signal`: FCMPE, FCMGE & co., which raise IOC on quiet NaNs too): NZCV in
 /// bits 31:28.
 fn compare<F: Fmt>(a: u64, b: u64, signal: bool, env: &mut FpEnv) -> u64 {

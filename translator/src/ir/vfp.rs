@@ -5,7 +5,7 @@
 
 use super::fp::{lane, FpKind, FpOp, FpTy};
 use super::fpenv::FpEnv;
-use crate::ops::{VfpKind, VfpOp};
+use crate::ops::{Second, VfpKind, VfpOp};
 
 fn get(v: u128, es: u8, i: usize) -> u64 {
     let bits = 8u32 << es;
@@ -171,6 +171,36 @@ pub fn eval(f: &VfpOp, es: u8, q: bool, n: u128, m: u128, d: u128, env: &mut FpE
             }
         };
         put(&mut out, es, i, r);
+    }
+    out
+}
+
+/// FMLAL, FMLSL, FMLAL2, FMLSL2 (`VecKind::Fmlal`): S lane `i` of V`d` plus (minus, `sub`) the
+/// product of H lane `i` of the source half (the lower one, or the upper with `upper`) of V`n`
+/// and of V`m` (or H element `e` of V`m`), 2 lanes or (`q`) 4.
+#[allow(clippy::too_many_arguments)] // the operation's options, its shape and its operands
+pub fn mul_add_long(
+    sub: bool,
+    upper: bool,
+    second: Second,
+    q: bool,
+    n: u128,
+    m: u128,
+    d: u128,
+    env: &mut FpEnv,
+) -> u128 {
+    let lanes = if q { 4 } else { 2 };
+    // `Vpart[n, part]` of half the datasize: part 1 is bits 63:32 (2S) or 127:64 (4S).
+    let base = if upper { lanes } else { 0 };
+    let mut out = 0u128;
+    for i in 0..lanes {
+        // FPNeg of the first multiplicand (a NaN's sign too).
+        let a = get(n, 1, base + i) ^ if sub { 0x8000 } else { 0 };
+        let b = match second {
+            Second::Vector => get(m, 1, base + i),
+            Second::Element(e) => get(m, 1, e as usize),
+        };
+        put(&mut out, 2, i, super::fpsem::mul_add_h(get(d, 2, i), a, b, env));
     }
     out
 }

@@ -195,10 +195,24 @@ pub enum VecKind {
         /// The bytes of V`m` are signed.
         m_signed: bool,
     },
+    /// FMLAL, FMLSL, FMLAL2, FMLSL2 (FEAT_FHM; esize 2, the destination's): each S lane of
+    /// V`d` plus (or minus) the product of the H lanes of V`n` and V`m` (or of one H element
+    /// of V`m`) at its place in the lower (or, the "2" forms, upper) half of the source, fused,
+    /// after the Arm ARM's `FPMulAddH` (`ir::vfp::mul_add_long`).
+    Fmlal {
+        /// FMLSL: the product is subtracted (`FPNeg` of the V`n` element).
+        sub: bool,
+        /// FMLAL2/FMLSL2: the halves come from the upper half of the source.
+        upper: bool,
+        /// V`m`, or one H element of it.
+        m: Second,
+    },
 }
 
 impl VecKind {
-    /// The second operand: one element of V`m` for the by-element forms, else V`m` itself.
+    /// The second operand: one element of V`m` for the by-element forms, else V`m` itself
+    /// (an element of the operation's element size; `Fmlal`'s are halves of its source and
+    /// picked by its own semantics).
     pub fn second(self) -> Second {
         use VecKind::*;
         match self {
