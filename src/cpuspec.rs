@@ -81,6 +81,13 @@ pub const CPU_FEATURES: &[CpuFeature] = &[
     ),
     feature("rng", HwcapWord::Hwcap2, 16, false, "RNDR, RNDRRS (FEAT_RNG)"),
     feature(
+        "bf16",
+        HwcapWord::Hwcap2,
+        14,
+        false,
+        "BFCVT, BFCVTN(2), BFDOT, BFMMLA, BFMLALB/T (FEAT_BF16)",
+    ),
+    feature(
         "i8mm",
         HwcapWord::Hwcap2,
         13,
@@ -336,10 +343,10 @@ mod tests {
                 | 1 << 28
                 | 1 << 29
         );
-        assert_eq!(max.hwcap2, 1 << 7 | 1 << 8 | 1 << 13 | 1 << 16);
+        assert_eq!(max.hwcap2, 1 << 7 | 1 << 8 | 1 << 13 | 1 << 14 | 1 << 16);
         let s = CpuSpec::parse("max,-atomics,-crc32,flagm2=off").unwrap();
         assert_eq!(s.hwcap, max.hwcap & !(1 << 7 | 1 << 8));
-        assert_eq!(s.hwcap2, 1 << 8 | 1 << 13 | 1 << 16);
+        assert_eq!(s.hwcap2, 1 << 8 | 1 << 13 | 1 << 14 | 1 << 16);
         assert_eq!(s.to_string(), "max,-crc32,-atomics,-flagm2");
         assert_eq!(CpuSpec::parse(&s.to_string()).unwrap(), s);
         assert_eq!(CpuSpec::parse("max,-atomics,+atomics").unwrap(), max);

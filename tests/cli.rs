@@ -12,7 +12,7 @@ use std::io::Write;
 use std::time::Duration;
 
 /// `-cpu max`: FP, ASIMD, AES, PMULL, SHA1, SHA2, CRC32, ATOMICS, ASIMDRDM, JSCVT, LRCPC, ASIMDDP,
-/// ILRCPC, FLAGM, SHA3, SHA512, ASIMDFHM, DIT, SSBS, SB; AT_HWCAP2: FLAGM2, FRINT, I8MM, RNG.
+/// ILRCPC, FLAGM, SHA3, SHA512, ASIMDFHM, DIT, SSBS, SB; AT_HWCAP2: FLAGM2, FRINT, I8MM, BF16, RNG.
 const MAX_HWCAP: u64 = 1
     | 1 << 1
     | 0b1111 << 3
@@ -30,7 +30,7 @@ const MAX_HWCAP: u64 = 1
     | 1 << 27
     | 1 << 28
     | 1 << 29;
-const MAX_HWCAP2: u64 = 1 << 7 | 1 << 8 | 1 << 13 | 1 << 16;
+const MAX_HWCAP2: u64 = 1 << 7 | 1 << 8 | 1 << 13 | 1 << 14 | 1 << 16;
 
 /// Runs `env VARS... a64x ARGS...` in test-binaries/ (so `out/env-O2` names the test program).
 fn a64x_env(vars: &[&str], args: &[&str]) -> RunResult {
@@ -140,6 +140,7 @@ fn cpu_help_lists_the_features() {
         for f in [
             "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimdrdm", "lrcpc", "asimddp", "flagm",
             "flagm2", "frint", "jscvt", "ilrcpc", "sha3", "sha512", "rng", "sb", "dit", "ssbs", "i8mm", "asimdfhm",
+            "bf16",
         ] {
             assert!(
                 out.lines().any(|l| l.trim_start().starts_with(&format!("{f} "))),

@@ -12,23 +12,8 @@
 
 #define HWCAP_ASIMDFHM (1 << 23)
 
-typedef struct {
-    uint64_t lo, hi;
-} v128;
+#include "vec_forms.h"
 
-static uint64_t get_fpsr(void) { uint64_t v; asm volatile("mrs %0, fpsr" : "=r"(v)); return v; }
-static void set_fpsr(uint64_t v) { asm volatile("msr fpsr, %0" : : "r"(v)); }
-static void set_fpcr(uint64_t v) { asm volatile("msr fpcr, %0" : : "r"(v)); }
-
-/* V`d` = OP(V`d`, V`n`, V`m`) for each of the forms, FPSR cleared first. */
-#define FORM(name, insn)                                                                        \
-    static v128 name(v128 d, v128 n, v128 m, uint64_t *fpsr) {                                  \
-        set_fpsr(0);                                                                            \
-        asm volatile("ldr q0, [%0]\n ldr q1, [%1]\n ldr q2, [%2]\n " insn "\n str q0, [%0]"     \
-                     : : "r"(&d), "r"(&n), "r"(&m) : "v0", "v1", "v2", "memory");                \
-        *fpsr = get_fpsr();                                                                     \
-        return d;                                                                               \
-    }
 FORM(fmlal_4s, "fmlal v0.4s, v1.4h, v2.4h")
 FORM(fmlsl_4s, "fmlsl v0.4s, v1.4h, v2.4h")
 FORM(fmlal2_4s, "fmlal2 v0.4s, v1.4h, v2.4h")
@@ -40,11 +25,7 @@ FORM(fmlsl_e5, "fmlsl v0.4s, v1.4h, v2.h[5]")
 FORM(fmlal2_e7, "fmlal2 v0.4s, v1.4h, v2.h[7]")
 FORM(fmlsl2_e6, "fmlsl2 v0.2s, v1.2h, v2.h[6]")
 
-typedef v128 (*form_fn)(v128, v128, v128, uint64_t *);
-static const struct {
-    const char *name;
-    form_fn f;
-} forms[] = {
+static const struct form forms[] = {
     {"fmlal.4s", fmlal_4s},   {"fmlsl.4s", fmlsl_4s},     {"fmlal2.4s", fmlal2_4s},
     {"fmlsl2.2s", fmlsl2_2s}, {"fmlal.2s", fmlal_2s},     {"fmlal.e0", fmlal_e0},
     {"fmlal.e3", fmlal_e3},   {"fmlsl.e5", fmlsl_e5},     {"fmlal2.e7", fmlal2_e7},
@@ -90,14 +71,12 @@ int main(void) {
                               pack4(halves[i], halves[(j + 9) % NH], halves[j], halves[(i + 4) % NH])};
                     for (unsigned f = 0; f < sizeof forms / sizeof forms[0]; f++) {
                         uint64_t fpsr;
-                        v128 r = forms[f].f(d, n, m, &fpsr);
-                        digest = (digest ^ r.lo) * 0x100000001b3ull ^ r.hi;
-                        digest = digest * 31 + fpsr;
-                        flags |= fpsr;
-                        if (c == 0 && f < 2 && (a % 5 == 0 || i == j))
-                            printf("%s %08x %04x %04x -> %016llx %016llx fpsr %02llx\n", forms[f].name,
-                                   singles[a], halves[i], halves[j], (unsigned long long)r.hi,
-                                   (unsigned long long)r.lo, (unsigned long long)fpsr);
+                        v128 r = run_form(&forms[f], d, n, m, &fpsr, &digest, &flags);
+                        if (c == 0 && f < 2 && (a % 5 == 0 || i == j)) {
+                            char ops[32];
+                            snprintf(ops, sizeof ops, "%08x %04x %04x", singles[a], halves[i], halves[j]);
+                            show_form(&forms[f], ops, r, fpsr);
+                        }
                     }
                 }
         printf("fpcr %08llx: digest %016llx flags %02llx\n", (unsigned long long)fpcrs[c],

@@ -182,6 +182,9 @@ pub(super) fn dp1(w: u32) -> Inst {
         let a = Arrangement { esize: 1, q: true };
         vec(VecKind::HalfCvt(op), a, vr(w, 0), vr(w, 5), vr(w, 5))
     };
+    if let Some(i) = super::simd_bf16::bfcvt(w) {
+        return i;
+    }
     match (bits(w, 23, 22), bits(w, 20, 15)) {
         (3, 0b000100) => return half(H::ScalarFromHalf { double: false }),
         (3, 0b000101) => return half(H::ScalarFromHalf { double: true }),

@@ -10,6 +10,7 @@ pub mod gen;
 pub mod inst;
 mod ldst;
 mod simd;
+mod simd_bf16;
 mod simd_fhm;
 mod simd_int;
 mod simd_sat;

@@ -660,7 +660,7 @@ fn two_misc_fp(w: u32) -> Inst {
         // URECPE/URSQRTE: 32-bit lanes only.
         (false, true, 0b11100) if !bit(w, 22) => (Urecpe, N, false),
         (true, true, 0b11100) if !bit(w, 22) => (Ursqrte, N, false),
-        _ => return Inst::Undefined,
+        _ => return super::simd_bf16::bfcvtn(w).unwrap_or(Inst::Undefined),
     };
     // FCVTN/FCVTL with sz == 0 convert between single and half precision.
     if matches!(op, Cvtn | Cvtl) && !bit(w, 22) {
@@ -687,7 +687,7 @@ fn two_misc_fp(w: u32) -> Inst {
 
 /// AdvSIMD vector x indexed element: FMUL, FMLA, FMLS (by element).
 pub(super) fn by_element(w: u32) -> Inst {
-    if let Some(i) = super::simd_fhm::by_element(w) {
+    if let Some(i) = super::simd_fhm::by_element(w).or_else(|| super::simd_bf16::by_element(w)) {
         return i;
     }
     if let Some(i) = super::simd_sat::by_element(w, false) {

@@ -76,6 +76,9 @@ pub(super) fn three_same_extra(w: u32, scalar: bool) -> Inst {
 
 /// AdvSIMD vector three same extra.
 pub(super) fn vec_three_same_extra(w: u32) -> Inst {
+    if let Some(i) = super::simd_bf16::three_same_extra(w) {
+        return i;
+    }
     match bits(w, 14, 11) {
         0b0010 | 0b0011 => return super::simd_int::dot(w),
         0b0100 | 0b0101 => return super::simd_int::mmla(w),

@@ -1,7 +1,7 @@
 //! Typed operands of the AdvSIMD instructions (Arm ARM C7): arrangements and the operation
 //! kinds of each encoding group, split from `inst.rs` to keep each file to one subject.
 
-pub use crate::ops::{CryptoKind, SatKind, SatOp, Second, VecKind, VfpKind, VfpOp, ZeroCmp};
+pub use crate::ops::{Bf16Op, CryptoKind, SatKind, SatOp, Second, VecKind, VfpKind, VfpOp, ZeroCmp};
 
 /// AdvSIMD arrangement: element size and register width.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! values and (virtual) flags values, ending in one [`Exit`]. It knows the guest's state slots
 //! (registers by number, NZCV, V registers in CpuState) but not A64 encodings.
 
+pub mod bf16;
 pub mod crypto;
 pub mod fp;
 pub mod fpenv;

@@ -247,6 +247,12 @@ impl VecFn {
                 return r;
             }
             HalfCvt(h) => return super::vechalf::eval(h, n, d, fp.fpcr, &mut fp.fpsr),
+            Bf16(op) => {
+                let mut env = super::fpenv::FpEnv::new(fp.fpcr);
+                let r = super::bf16::eval(op, self.q, n, m, d, &mut env);
+                fp.fpsr |= env.flags;
+                return r;
+            }
             Fmlal { sub, upper, m: second } => {
                 let mut env = super::fpenv::FpEnv::new(fp.fpcr);
                 let r = super::vfp::mul_add_long(sub, upper, second, self.q, n, m, d, &mut env);

@@ -6,7 +6,7 @@
 
 mod vector;
 
-pub use vector::{SatKind, SatOp, Second, VecKind, VfpKind, VfpOp, ZeroCmp};
+pub use vector::{Bf16Op, SatKind, SatOp, Second, VecKind, VfpKind, VfpOp, ZeroCmp};
 
 /// Rounding of FRINT*, FCVT* and the conversions (the A64 mnemonic's letter where it has one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

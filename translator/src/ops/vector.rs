@@ -195,6 +195,8 @@ pub enum VecKind {
         /// The bytes of V`m` are signed.
         m_signed: bool,
     },
+    /// The BFloat16 operations (FEAT_BF16, `ir::bf16`).
+    Bf16(Bf16Op),
     /// FMLAL, FMLSL, FMLAL2, FMLSL2 (FEAT_FHM; esize 2, the destination's): each S lane of
     /// V`d` plus (or minus) the product of the H lanes of V`n` and V`m` (or of one H element
     /// of V`m`) at its place in the lower (or, the "2" forms, upper) half of the source, fused,
@@ -221,6 +223,32 @@ impl VecKind {
             _ => Second::Vector,
         }
     }
+}
+
+/// A BFloat16 operation (FEAT_BF16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bf16Op {
+    /// BFCVT: single S`n` to BFloat16 H`d` (the rest of the register zeroed), as FPCR says.
+    Cvt,
+    /// BFCVTN, BFCVTN2 (`upper`): the four singles of V`n` to BFloat16 in the lower half of
+    /// V`d` (the upper half zeroed), or in the upper half (the lower kept).
+    Cvtn {
+        /// BFCVTN2.
+        upper: bool,
+    },
+    /// BFDOT: each S lane plus the dot product of its BFloat16 pair in V`n` with the one in V`m`
+    /// (or with pair `i` of V`m`, by element).
+    Dot(Second),
+    /// BFMMLA: a 2x2 matrix of singles plus a 2x4 by 4x2 product of BFloat16 matrices.
+    Mmla,
+    /// BFMLALB, BFMLALT (`top`): each S lane plus the product of the even (odd) BFloat16
+    /// elements of V`n` and V`m` (or element `i` of V`m`), fused, under FPCR.
+    Mlal {
+        /// BFMLALT: the odd elements.
+        top: bool,
+        /// V`m`, or one of its elements.
+        m: Second,
+    },
 }
 
 /// The second operand of the operations that have a by-element form.
