@@ -165,11 +165,47 @@ pub fn spawn(vm: Vm, ptid: Option<u64>, ctid: Option<u64>) -> Result<u64, i32> {
             exit_process(exit);
         }
     };
-    if let Err(e) = std::thread::Builder::new().stack_size(HOST_STACK).spawn(body) {
+    if let Err(e) = spawn_host_thread(Box::new(body)) {
         unregister(cpu);
-        return Err(e.raw_os_error().unwrap_or(libc::EAGAIN));
+        return Err(e);
     }
     rx.recv().map_err(|_| libc::EAGAIN)
+}
+
+/// What a new host thread runs.
+type ThreadBody = Box<dyn FnOnce() + Send>;
+
+/// Run `body` on a new detached host thread with a stack of `HOST_STACK` bytes. A plain pthread,
+/// not `std::thread`: std's thread start and exit take a lock of its own (its stack-overflow
+/// handlers' registry), so a guest fork while another guest thread was starting or ending left
+/// the child's first new thread waiting for that lock forever (`fork_while_threads_churn`: 2
+/// runs in 30 hung with two copies beside a CPU hog). glibc's own thread locks are reset in a
+/// fork child. The VM's fault handlers run on the thread's own stack (no alternate stack).
+fn spawn_host_thread(body: ThreadBody) -> Result<(), i32> {
+    extern "C" fn start(arg: *mut libc::c_void) -> *mut libc::c_void {
+        // SAFETY: `arg` is the box leaked by `spawn_host_thread`, taken back once, here.
+        let body = unsafe { Box::from_raw(arg.cast::<ThreadBody>()) };
+        // A panic must not unwind into pthread's frames: the hook has reported it, the thread ends.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
+        std::ptr::null_mut()
+    }
+    let arg = Box::into_raw(Box::new(body));
+    // SAFETY: attr is initialised before use and destroyed after; `arg` goes to the new thread,
+    // or back into a box when there is none.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        libc::pthread_attr_init(&mut attr);
+        libc::pthread_attr_setstacksize(&mut attr, HOST_STACK);
+        libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
+        let mut thread: libc::pthread_t = std::mem::zeroed();
+        let r = libc::pthread_create(&mut thread, &attr, start, arg.cast());
+        libc::pthread_attr_destroy(&mut attr);
+        if r != 0 {
+            drop(Box::from_raw(arg));
+            return Err(r);
+        }
+    }
+    Ok(())
 }
 
 /// After the guest thread of this host thread ended (`exit`, with its CLEARTID done): clear the
