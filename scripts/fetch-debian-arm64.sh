@@ -68,6 +68,9 @@ packages=(
     pypy3 pypy3-lib                                       # PyPy's tracing JIT
     gojq age shfmt                                        # Go programs (static)
     ripgrep fd-find                                       # Rust programs
+    ruby3.1 libruby3.1 libyaml-0-2 libncurses6            # Ruby 3.1 (its interpreter)
+    tcl8.6 libtcl8.6                                      # Tcl 8.6 (bytecode compiler)
+    zstd lz4 liblz4-1                                     # zstd (threads) and lz4
 )
 # The long mode (A64X_DEBIAN_LONG=1) adds what is too big to fetch on every CI run.
 if [[ ${A64X_DEBIAN_LONG:-} == 1 ]]; then

@@ -2,8 +2,8 @@
 //! compiled into memory and run), SBCL (native compiler, threads, GC), PHP 8.2 with opcache's
 //! tracing JIT, Node 18 (V8's tiers, WebAssembly, worker threads), PyPy (tracing JIT), Erlang/OTP
 //! 25 (BEAM's JIT with its default dual-mapped W^X code memory, SMP schedulers, a module
-//! compiled at run time, a process ring, ETS, a port), gojq, shfmt and age (Go), ripgrep and fd
-//! (Rust); with `A64X_DEBIAN_LONG=1`, OpenJDK 17 (javac and HotSpot's C1/C2, threads). Each runs
+//! compiled at run time, a process ring, ETS, a port), Ruby 3.1 and Tcl 8.6 (interpreters),
+//! zstd (two threads) and lz4, gojq, shfmt and age (Go), ripgrep and fd (Rust); with `A64X_DEBIAN_LONG=1`, OpenJDK 17 (javac and HotSpot's C1/C2, threads). Each runs
 //! under a64x and qemu-aarch64 and must give the same output; the wall times of
 //! both are printed as a table (never asserted: speed is the benchmarks' business).
 //!
@@ -141,6 +141,37 @@ public class Hello {
 }
 "#;
 
+/// Ruby 3.1's interpreter: recursion, blocks, a sort, hashes, a fiber, four threads, json,
+/// digest, bignums.
+const RUBY: &str = r#"def fib(n) = n < 2 ? n : fib(n - 1) + fib(n - 2)
+a = (0...200_000).map { |i| (i * 7919) % 100_003 }.sort
+s = a.each_with_index.sum { |v, i| v * (i % 7) }
+h = Hash.new(0)
+"the quick brown fox jumps over the lazy dog the end".split.each { |w| h[w] += 1 }
+f = Fiber.new { 3.times { |i| Fiber.yield i * i }; :done }
+fibers = 4.times.map { f.resume }
+threads = 4.times.map { |k| Thread.new { (1..100_000).reduce(0) { |acc, i| (acc + i * (k + 1)) % 1_000_003 } } }
+require "json"
+require "digest"
+puts [fib(24), s, h.sort_by { |k, v| [-v, k] }.first(3).inspect, fibers.inspect, threads.map(&:value).inspect,
+      JSON.generate({ "x" => [1.5, nil, "y"] }), Digest::SHA256.hexdigest(a.first(100).join(","))[0, 16],
+      format("%.10f", Math.sqrt(2)), (2**100).to_s, RUBY_VERSION].join(" ")
+"#;
+
+/// Tcl 8.6's bytecode compiler: procs, lists, lsort, arrays, string map, regsub, bignums.
+const TCL: &str = r#"proc fib {n} { if {$n < 2} { return $n }; expr {[fib [expr {$n - 1}]] + [fib [expr {$n - 2}]]} }
+set l {}
+for {set i 0} {$i < 50000} {incr i} { lappend l [expr {($i * 7919) % 100003}] }
+set l [lsort -integer $l]
+set s 0
+set i 0
+foreach v $l { incr s [expr {$v * ($i % 7)}]; incr i }
+array set h {}
+foreach w {the quick brown fox jumps over the lazy dog the end} { incr h($w) }
+set str [string map {a A e E} "a tcl string here"]
+puts "[fib 20] $s $h(the) $str [format %.10f [expr {sqrt(2)}]] [expr {2**100}] [regsub -all {[0-9]+} abc123def45 N] [info patchlevel]"
+"#;
+
 /// An Erlang module compiled and loaded at run time: N processes in a ring pass a counter
 /// around M times.
 const RING_ERL: &str = r#"-module(ring).
@@ -207,6 +238,8 @@ fn make_inputs(dir: &Path) {
         ("node.js", NODE.to_string()),
         ("ring.erl", RING_ERL.to_string()),
         ("Hello.java", JAVA.to_string()),
+        ("t.rb", RUBY.to_string()),
+        ("t.tcl", TCL.to_string()),
         ("key.txt", AGE_KEY.to_string()),
         ("message.age", AGE_MESSAGE.to_string()),
         ("big.txt", lines),
@@ -273,6 +306,10 @@ fn compared(sysroot: &Path) -> Vec<Case> {
         case("shfmt", "usr/bin/shfmt", &["-i", "4", "messy.sh"]),
         case("age-keygen", "usr/bin/age-keygen", &["-y", "key.txt"]),
         case("age-decrypt", "usr/bin/age", &["-d", "-i", "key.txt", "message.age"]),
+        case("ruby", "usr/bin/ruby3.1", &["t.rb"]),
+        case("tcl", "usr/bin/tclsh8.6", &["t.tcl"]),
+        case("zstd-T2", "usr/bin/zstd", &["-q", "-19", "-T2", "-c", "big.txt"]),
+        case("lz4", "usr/bin/lz4", &["-q", "-9", "-c", "big.txt"]),
         case(
             "ripgrep",
             "usr/bin/rg",
