@@ -7,12 +7,13 @@ use crate::fasthash::FastMap;
 use crate::lift::{lift_block, LiftOptions};
 use crate::platform::CodeMemory;
 use crate::x64::{self, Runtime};
+use pages::PageIndex;
 use shared::{BlockInfo, Portable, SharedCode};
-use std::collections::HashSet;
 use std::sync::Arc;
 
 pub mod counters;
 pub mod debuglog;
+mod pages;
 pub mod shared;
 use debuglog::write as log;
 pub use debuglog::DebugLog;
@@ -53,9 +54,8 @@ pub struct CodeCache {
     enter_fn: extern "C" fn(*mut CpuState, u64) -> u32,
     epilogue: u64,
     blocks: FastMap<u64, Entry>,
-    /// Guest page number -> the blocks whose guest ranges touch that page, so that invalidating a
-    /// range costs what overlaps it, not a walk over every block (JITs flush line by line).
-    pages: FastMap<u64, Vec<u64>>,
+    /// The blocks by the guest pages they were made from.
+    pages: PageIndex,
     jump_cache: Box<[JumpCacheEntry]>,
     opts: LiftOptions,
     /// The optional host extensions emitted code uses (its entry trampoline's r14 follows them).
@@ -93,6 +93,21 @@ pub struct Translated<'a> {
     pub code: &'a [u8],
     /// Address of its execution counter ([`counters::read`]), with [`CodeCache::count_executions`].
     pub counter: Option<u64>,
+}
+
+impl BlockInfo {
+    /// The block of `pc` placed at `host` as a profiler sees it.
+    fn translated<'a>(&'a self, pc: u64, host: u64, code: &'a [u8], counter: Option<u64>) -> Translated<'a> {
+        Translated {
+            guest_pc: pc,
+            guest_ranges: &self.ranges[..self.own_ranges],
+            guest_depends: &self.ranges[self.own_ranges..],
+            guest_insns: self.guest_insns,
+            host,
+            code,
+            counter,
+        }
+    }
 }
 
 /// Called by [`CodeCache::get`] after each translation, with the block and the guest instruction
@@ -156,7 +171,7 @@ impl CodeCache {
             epilogue: mem as u64 + epi as u64,
             host,
             blocks: FastMap::default(),
-            pages: FastMap::default(),
+            pages: PageIndex::default(),
             jump_cache: vec![JumpCacheEntry::default(); JUMP_CACHE_SIZE].into_boxed_slice(),
             opts,
             generation: 0,
@@ -272,16 +287,7 @@ impl CodeCache {
             calls: compiled.calls,
         });
         if let Some(hook) = self.hook {
-            let t = Translated {
-                guest_pc: pc,
-                guest_ranges: &block.ranges,
-                guest_depends: &block.depends,
-                guest_insns: block.guest_len,
-                host,
-                code: &compiled.code,
-                counter,
-            };
-            hook(&t, fetch);
+            hook(&info.translated(pc, host, &compiled.code, counter), fetch);
         }
         let len = compiled.code.len();
         if let (Some(store), Some(since)) = (&shared, since) {
@@ -303,17 +309,7 @@ impl CodeCache {
         let code = shared::placed_code(p, host, self.epilogue);
         self.write_code(&code);
         if let Some(hook) = self.hook {
-            let i = &p.info;
-            let t = Translated {
-                guest_pc: pc,
-                guest_ranges: &i.ranges[..i.own_ranges],
-                guest_depends: &i.ranges[i.own_ranges..],
-                guest_insns: i.guest_insns,
-                host,
-                code: &code,
-                counter: None,
-            };
-            hook(&t, fetch);
+            hook(&p.info.translated(pc, host, &code, None), fetch);
         }
         self.insert(pc, host, code.len(), p.info.clone());
         host
@@ -345,12 +341,7 @@ impl CodeCache {
 
     /// Record the block of `pc` placed at `host`, and index its guest pages.
     fn insert(&mut self, pc: u64, host: u64, len: usize, info: Arc<BlockInfo>) {
-        let mut pages: Vec<u64> = pages_of(&info.ranges).collect();
-        pages.sort_unstable();
-        pages.dedup();
-        for page in pages {
-            self.pages.entry(page).or_default().push(pc);
-        }
+        self.pages.add(pc, &info.ranges);
         let old = self.blocks.insert(
             pc,
             Entry {
@@ -444,29 +435,10 @@ impl CodeCache {
     /// Drop translations of guest code overlapping `[start, end)`: the blocks found through the
     /// page index, their incoming chain jumps and their jump-cache entries.
     pub fn invalidate(&mut self, start: u64, end: u64) {
-        if start >= end {
-            return;
-        }
-        let (first, last) = (start >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT);
-        let mut dead = HashSet::new();
-        let mut look = |pcs: &Vec<u64>| {
-            for &pc in pcs {
-                let hit = self.blocks.get(&pc);
-                if hit.is_some_and(|b| b.info.overlaps(start, end)) {
-                    dead.insert(pc);
-                }
+        for pc in self.pages.candidates(start, end) {
+            if !self.blocks.get(&pc).is_some_and(|b| b.info.overlaps(start, end)) {
+                continue;
             }
-        };
-        if last - first < self.pages.len() as u64 {
-            (first..=last).filter_map(|p| self.pages.get(&p)).for_each(&mut look);
-        } else {
-            // A range wider than the index (munmap of a large mapping): walk the index instead.
-            self.pages
-                .iter()
-                .filter(|(&p, _)| p >= first && p <= last)
-                .for_each(|(_, pcs)| look(pcs));
-        }
-        for &pc in &dead {
             let Some(e) = self.blocks.remove(&pc) else { continue };
             for site in e.incoming {
                 // Back to the stub right after the jump.
@@ -474,14 +446,7 @@ impl CodeCache {
                 // SAFETY: as in `chain`.
                 unsafe { at.write_unaligned(0) };
             }
-            for page in pages_of(&e.info.ranges) {
-                if let Some(pcs) = self.pages.get_mut(&page) {
-                    pcs.retain(|p| !dead.contains(p));
-                    if pcs.is_empty() {
-                        self.pages.remove(&page);
-                    }
-                }
-            }
+            self.pages.remove(pc, &e.info.ranges);
             let slot = &mut self.jump_cache[jump_slot(pc)];
             if slot.guest == pc {
                 *slot = JumpCacheEntry::default();
@@ -527,17 +492,6 @@ impl CodeCache {
         self.generation += 1;
         self.stats.flushes += 1;
     }
-}
-
-/// Guest pages are indexed in units of 4 KiB.
-const PAGE_SHIFT: u32 = 12;
-
-/// The guest page numbers `ranges` touch (each page once per range; ranges are short).
-fn pages_of(ranges: &[(u64, u64)]) -> impl Iterator<Item = u64> + '_ {
-    ranges
-        .iter()
-        .filter(|&&(s, e)| s < e)
-        .flat_map(|&(s, e)| (s >> PAGE_SHIFT)..=((e - 1) >> PAGE_SHIFT))
 }
 
 /// The jump-cache slot of guest `pc` (the emitted lookup computes the same index).

@@ -9,7 +9,7 @@
 //! a gdb breakpoint) is dropped here at once, by the thread that invalidates, and a translation
 //! made from guest bytes read before an overlapping invalidation is not published.
 
-use super::{pages_of, PAGE_SHIFT};
+use super::pages::PageIndex;
 use crate::fasthash::FastMap;
 use crate::x64::{self, faultmap::FaultSite, HelperArg, Reloc};
 use std::collections::VecDeque;
@@ -60,8 +60,8 @@ pub struct SharedCode {
 #[derive(Default)]
 struct Inner {
     blocks: FastMap<u64, Arc<Portable>>,
-    /// Guest page number -> the blocks whose ranges touch it.
-    pages: FastMap<u64, Vec<u64>>,
+    /// The blocks by the guest pages they were made from.
+    pages: PageIndex,
     /// Bytes of host code held.
     bytes: usize,
     /// The most recent invalidations, `(generation, start, end)`, oldest first.
@@ -122,12 +122,7 @@ impl SharedCode {
             inner.pages.clear();
             inner.bytes = 0;
         }
-        let mut pages: Vec<u64> = pages_of(&p.info.ranges).collect();
-        pages.sort_unstable();
-        pages.dedup();
-        for page in pages {
-            inner.pages.entry(page).or_default().push(pc);
-        }
+        inner.pages.add(pc, &p.info.ranges);
         inner.bytes += p.code.len();
         inner.blocks.insert(pc, Arc::new(p));
     }
@@ -143,35 +138,13 @@ impl SharedCode {
         if inner.recent.len() > RECENT {
             inner.recent.pop_front();
         }
-        let (first, last) = (start >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT);
-        let mut dead: Vec<u64> = if last - first < inner.pages.len() as u64 {
-            (first..=last)
-                .filter_map(|page| inner.pages.get(&page))
-                .flatten()
-                .copied()
-                .collect()
-        } else {
-            inner
-                .pages
-                .iter()
-                .filter(|(&page, _)| page >= first && page <= last)
-                .flat_map(|(_, pcs)| pcs.iter().copied())
-                .collect()
-        };
-        dead.sort_unstable();
-        dead.dedup();
-        dead.retain(|pc| inner.blocks.get(pc).is_some_and(|p| p.info.overlaps(start, end)));
-        for pc in &dead {
-            let Some(p) = inner.blocks.remove(pc) else { continue };
-            inner.bytes -= p.code.len();
-            for page in pages_of(&p.info.ranges) {
-                if let Some(pcs) = inner.pages.get_mut(&page) {
-                    pcs.retain(|x| x != pc);
-                    if pcs.is_empty() {
-                        inner.pages.remove(&page);
-                    }
-                }
+        for pc in inner.pages.candidates(start, end) {
+            if !inner.blocks.get(&pc).is_some_and(|p| p.info.overlaps(start, end)) {
+                continue;
             }
+            let Some(p) = inner.blocks.remove(&pc) else { continue };
+            inner.bytes -= p.code.len();
+            inner.pages.remove(pc, &p.info.ranges);
         }
     }
 

@@ -6,30 +6,22 @@
 
 use super::fp::{lane, FpKind, FpOp, FpTy};
 use super::fpenv::{hw_op, mxcsr_for_fpcr, FpEnv, HwOp, IOC, IXC, MXCSR_PE, OFC, UFC};
+use super::vfp::{get, put};
 use crate::ops::{Bf16Op, Second};
 
 /// The default NaN, single precision.
 const DEFAULT_NAN: u32 = 0x7fc0_0000;
 
-fn get(v: u128, bits: u32, i: usize) -> u64 {
-    ((v >> (bits * i as u32)) as u64) & ((1u64 << bits) - 1)
-}
-
-fn put(v: &mut u128, bits: u32, i: usize, x: u64) {
-    let mask = ((1u128 << bits) - 1) << (bits * i as u32);
-    *v = (*v & !mask) | ((x as u128) << (bits * i as u32) & mask);
-}
-
 /// Evaluate `op` on V`n`, V`m` and the old V`d` (`q`: the 128-bit form), with FPCR and the
 /// FPSR flags in `env`.
 pub fn eval(op: Bf16Op, q: bool, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
     match op {
-        Bf16Op::Cvt => convert(get(n, 32, 0) as u32, env) as u128,
+        Bf16Op::Cvt => convert(get(n, 2, 0) as u32, env) as u128,
         Bf16Op::Cvtn { upper } => {
             let mut out = if upper { d & u64::MAX as u128 } else { 0 };
             let base = if upper { 4 } else { 0 };
             for i in 0..4 {
-                put(&mut out, 16, base + i, convert(get(n, 32, i) as u32, env) as u64);
+                put(&mut out, 1, base + i, convert(get(n, 2, i) as u32, env) as u64);
             }
             out
         }
@@ -40,8 +32,8 @@ pub fn eval(op: Bf16Op, q: bool, n: u128, m: u128, d: u128, env: &mut FpEnv) -> 
                     Second::Vector => e,
                     Second::Element(i) => i as usize,
                 };
-                let (a, b) = (get(n, 32, e) as u32, get(m, 32, pair) as u32);
-                put(&mut out, 32, e, dot_add(get(d, 32, e) as u32, a, b) as u64);
+                let (a, b) = (get(n, 2, e) as u32, get(m, 2, pair) as u32);
+                put(&mut out, 2, e, dot_add(get(d, 2, e) as u32, a, b) as u64);
             }
             out
         }
@@ -51,11 +43,11 @@ pub fn eval(op: Bf16Op, q: bool, n: u128, m: u128, d: u128, env: &mut FpEnv) -> 
             let mut out = 0u128;
             for i in 0..2 {
                 for j in 0..2 {
-                    let mut sum = get(d, 32, 2 * i + j) as u32;
+                    let mut sum = get(d, 2, 2 * i + j) as u32;
                     for k in 0..2 {
-                        sum = dot_add(sum, get(n, 32, 2 * i + k) as u32, get(m, 32, 2 * j + k) as u32);
+                        sum = dot_add(sum, get(n, 2, 2 * i + k) as u32, get(m, 2, 2 * j + k) as u32);
                     }
-                    put(&mut out, 32, 2 * i + j, sum as u64);
+                    put(&mut out, 2, 2 * i + j, sum as u64);
                 }
             }
             out
@@ -64,12 +56,12 @@ pub fn eval(op: Bf16Op, q: bool, n: u128, m: u128, d: u128, env: &mut FpEnv) -> 
             let mut out = 0u128;
             let fma = FpOp::new(FpKind::Madd, FpTy::S);
             for e in 0..4 {
-                let a = get(n, 16, 2 * e + top as usize) << 16;
+                let a = get(n, 1, 2 * e + top as usize) << 16;
                 let b = match second {
-                    Second::Vector => get(m, 16, 2 * e + top as usize),
-                    Second::Element(i) => get(m, 16, i as usize),
+                    Second::Vector => get(m, 1, 2 * e + top as usize),
+                    Second::Element(i) => get(m, 1, i as usize),
                 } << 16;
-                put(&mut out, 32, e, lane(&fma, a, b, get(d, 32, e), env));
+                put(&mut out, 2, e, lane(&fma, a, b, get(d, 2, e), env));
             }
             out
         }

@@ -7,7 +7,8 @@ use super::fp::{lane, FpKind, FpOp, FpTy};
 use super::fpenv::FpEnv;
 use crate::ops::{Second, VfpKind, VfpOp};
 
-fn get(v: u128, es: u8, i: usize) -> u64 {
+/// Element `i` of `v`, elements of 8 << `es` bits.
+pub(super) fn get(v: u128, es: u8, i: usize) -> u64 {
     let bits = 8u32 << es;
     let x = (v >> (bits * i as u32)) as u64;
     if bits == 64 {
@@ -17,7 +18,8 @@ fn get(v: u128, es: u8, i: usize) -> u64 {
     }
 }
 
-fn put(v: &mut u128, es: u8, i: usize, x: u64) {
+/// Set element `i` of `v` (elements of 8 << `es` bits) to `x`.
+pub(super) fn put(v: &mut u128, es: u8, i: usize, x: u64) {
     let bits = 8u32 << es;
     let mask: u128 = if bits == 64 {
         u64::MAX as u128

@@ -1,0 +1,82 @@
+//! Guest page number -> the blocks whose guest ranges touch that page, so that invalidating a
+//! range costs what overlaps it, not a walk over every block (JITs flush line by line). Each
+//! thread's code cache has one, and so do the translations the threads share.
+
+use crate::fasthash::FastMap;
+
+/// Guest pages are indexed in units of 4 KiB.
+const PAGE_SHIFT: u32 = 12;
+
+/// The guest page numbers `ranges` touch, each once.
+fn pages_of(ranges: &[(u64, u64)]) -> Vec<u64> {
+    let mut pages: Vec<u64> = ranges
+        .iter()
+        .filter(|&&(s, e)| s < e)
+        .flat_map(|&(s, e)| (s >> PAGE_SHIFT)..=((e - 1) >> PAGE_SHIFT))
+        .collect();
+    pages.sort_unstable();
+    pages.dedup();
+    pages
+}
+
+/// Blocks (by guest pc) under each guest page their ranges touch.
+#[derive(Default)]
+pub(super) struct PageIndex(FastMap<u64, Vec<u64>>);
+
+impl PageIndex {
+    /// Index block `pc`, made from guest `ranges`.
+    pub(super) fn add(&mut self, pc: u64, ranges: &[(u64, u64)]) {
+        for page in pages_of(ranges) {
+            self.0.entry(page).or_default().push(pc);
+        }
+    }
+
+    /// Drop block `pc`, made from guest `ranges`.
+    pub(super) fn remove(&mut self, pc: u64, ranges: &[(u64, u64)]) {
+        for page in pages_of(ranges) {
+            if let Some(pcs) = self.0.get_mut(&page) {
+                pcs.retain(|&p| p != pc);
+                if pcs.is_empty() {
+                    self.0.remove(&page);
+                }
+            }
+        }
+    }
+
+    /// The blocks indexed under the pages of `[start, end)`, each once: those that may overlap
+    /// it (the caller checks their ranges).
+    pub(super) fn candidates(&self, start: u64, end: u64) -> Vec<u64> {
+        if start >= end {
+            return Vec::new();
+        }
+        let (first, last) = (start >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT);
+        let mut pcs: Vec<u64> = if last - first < self.0.len() as u64 {
+            (first..=last)
+                .filter_map(|p| self.0.get(&p))
+                .flatten()
+                .copied()
+                .collect()
+        } else {
+            // A range wider than the index (munmap of a large mapping): walk the index instead.
+            self.0
+                .iter()
+                .filter(|(&p, _)| p >= first && p <= last)
+                .flat_map(|(_, pcs)| pcs.iter().copied())
+                .collect()
+        };
+        pcs.sort_unstable();
+        pcs.dedup();
+        pcs
+    }
+
+    /// Drop everything.
+    pub(super) fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Whether no block is indexed.
+    #[cfg(test)]
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
