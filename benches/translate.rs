@@ -2,7 +2,11 @@
 //! pipeline up to emitted x86-64 in the code cache, over the real AArch64 code in the `.text` of
 //! `test-binaries/prebuilt/hello` (static glibc), reported as guest instructions per second.
 //!
-//! Run: `cargo bench --bench translate` (add `-- --quick` for a fast rough number).
+//! Run: `cargo bench --bench translate` (add `-- --quick` for a fast rough number). On a shared
+//! machine the timings wander by 20%; for a repeatable figure run a fixed amount of work under
+//! callgrind and compare instruction counts: `TRANSLATE_PASSES=3 valgrind --tool=callgrind
+//! target/release/deps/translate-*` (the bench binary) translates the text 3 times and exits
+//! (quick tier; with `TRANSLATE_OPTIMISED=1` the optimised one).
 
 use a64x_translator::a64;
 use a64x_translator::cache::CodeCache;
@@ -73,10 +77,38 @@ impl Text {
     }
 }
 
+/// `TRANSLATE_PASSES=n`: the whole pipeline over the text `n` times, cold each time, then exit
+/// (criterion's own runs last a time, not an amount of work, so their instruction counts differ).
+fn fixed_passes(text: &Text, starts: &[u64], insns: u64, opts: LiftOptions) -> Option<()> {
+    let passes: u32 = std::env::var("TRANSLATE_PASSES").ok()?.parse().ok()?;
+    a64x::platform::install();
+    let mut cache = CodeCache::new(256 << 20, opts).expect("code cache");
+    if std::env::var_os("TRANSLATE_OPTIMISED").is_some() {
+        cache.optimise_at_once();
+    }
+    let fetch = text.fetch();
+    let t = std::time::Instant::now();
+    for _ in 0..passes {
+        for &pc in starts {
+            black_box(cache.get(pc, &fetch).unwrap());
+        }
+        cache.flush();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    eprintln!(
+        "translate: {passes} passes, {:.0} K guest instructions/s",
+        (insns * passes as u64) as f64 / secs / 1e3
+    );
+    Some(())
+}
+
 fn translate(c: &mut Criterion) {
     let text = Text::load(BINARY);
     let opts = LiftOptions::default();
     let (starts, insns) = text.block_starts(opts);
+    if fixed_passes(&text, &starts, insns, opts).is_some() {
+        std::process::exit(0);
+    }
     let fetch = text.fetch();
     eprintln!(
         "translate: {} .text at {:#x}: {} instructions in {} blocks",
@@ -99,7 +131,7 @@ fn translate(c: &mut Criterion) {
             }
         })
     });
-    g.bench_function("decode+lift+optimize", |b| {
+    g.bench_function("decode+lift+optimize (optimised tier)", |b| {
         b.iter(|| {
             for &pc in &starts {
                 let mut block = lift_block(pc, &fetch, opts).unwrap();
@@ -110,18 +142,28 @@ fn translate(c: &mut Criterion) {
     });
     // The code cache takes its memory and clock from the VM's platform.
     a64x::platform::install();
-    // Generous: emitted code is several times the guest code's size, and a flush in the middle of
-    // the loop would be measured as well.
-    let mut cache = CodeCache::new(256 << 20, opts).expect("code cache");
-    g.bench_function("decode+lift+optimize+emit", |b| {
-        b.iter(|| {
-            for &pc in &starts {
-                black_box(cache.get(pc, &fetch).unwrap());
-            }
-            // Every iteration starts cold; flushing is a map clear, negligible next to the above.
-            cache.flush();
-        })
-    });
+    // Caches are generous: emitted code is several times the guest code's size, and a flush in
+    // the middle of the loop would be measured as well. A first translation is the quick one (`cache::tiers`); blocks that prove hot get the
+    // optimised one, which analyses their successors too.
+    for (name, optimised) in [
+        ("whole pipeline, quick tier", false),
+        ("whole pipeline, optimised tier", true),
+    ] {
+        let mut cache = CodeCache::new(256 << 20, opts).expect("code cache");
+        if optimised {
+            cache.optimise_at_once();
+        }
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                for &pc in &starts {
+                    black_box(cache.get(pc, &fetch).unwrap());
+                }
+                // Every iteration starts cold; flushing is a map clear, negligible next to the
+                // above.
+                cache.flush();
+            })
+        });
+    }
     g.finish();
 }
 

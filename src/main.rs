@@ -117,6 +117,12 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     if cli.gdb.is_none() && std::env::var_os("A64X_NO_SHARE").is_none() {
         cache.share_translations();
     }
+    // Quick translations first, then optimised ones for hot blocks (translator cache::tiers),
+    // except with A64X_ONE_TIER=1 (to measure what the tiers save) and A64X_CHECK (whose
+    // differential run of each block would see a promotion exit as a mismatch).
+    if std::env::var_os("A64X_ONE_TIER").is_some() || std::env::var_os("A64X_CHECK").is_some() {
+        cache.optimise_at_once();
+    }
     if let Some(path) = &cli.log_file {
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -185,8 +191,9 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         let s = vm.cache.stats;
         eprintln!(
             "a64x: {} blocks, {} guest instructions translated, {} flushes; translation {:.1} ms \
-             (lift {:.1} ms, emit {:.1} ms), {:.2} M guest instructions per second, {} blocks \
-             placed from other threads' translations (main thread)",
+             (lift {:.1} ms, emit {:.1} ms), {:.2} M guest instructions per second, {} quick \
+             translations promoted, {} blocks placed from other threads' translations (main \
+             thread)",
             s.blocks,
             s.insns,
             s.flushes,
@@ -194,6 +201,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
             s.lift_ns as f64 / 1e6,
             s.emit_ns as f64 / 1e6,
             s.insns_per_second() / 1e6,
+            s.promoted,
             s.shared
         );
     }

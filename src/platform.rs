@@ -137,6 +137,11 @@ impl Platform for Linux {
         r
     }
 
+    fn unmap_near(&self, p: *mut u8, len: usize) {
+        // SAFETY: a mapping `map_near` made, which its owner no longer uses.
+        unsafe { libc::munmap(p as *mut libc::c_void, len) };
+    }
+
     fn map_near(&self, near: u64, near_len: usize, len: usize, reach: u64) -> Option<*mut u8> {
         let end = near + near_len as u64;
         let within = |p: u64| p.abs_diff(end).max((p + len as u64).abs_diff(near)) < reach;

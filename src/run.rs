@@ -347,7 +347,11 @@ impl Vm {
                     None
                 }
             };
-            let got = self.cache.get(pc, &fetch_held);
+            let got = if reason == ExitReason::Promote {
+                self.cache.promote(pc, &fetch_held)
+            } else {
+                self.cache.get(pc, &fetch_held)
+            };
             drop(held);
             let host = match got {
                 Ok(h) => h,
@@ -478,7 +482,8 @@ impl Vm {
     fn handle(&mut self, reason: ExitReason, fetch: &dyn Fn(u64) -> Option<u32>) -> Option<Stop> {
         {
             match reason {
-                ExitReason::Chain | ExitReason::Indirect => {}
+                // The loop translates the block again (`cache::tiers`).
+                ExitReason::Chain | ExitReason::Indirect | ExitReason::Promote => {}
                 ExitReason::Svc => {
                     // Taking the exception clears the local exclusive monitor: a store-exclusive
                     // after a syscall fails, as on hardware and qemu.

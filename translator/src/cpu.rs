@@ -41,6 +41,9 @@ pub enum ExitReason {
     /// `IC IVAU` / `DC CVAU` etc. asked for the translations around `exit_arg` to be dropped;
     /// execution continues at `pc`.
     InvalidateCode = 5,
+    /// A quick translation of the block at `pc` counted down to zero (see `cache::tiers`): the
+    /// run loop replaces it with the optimised one and goes on at `pc`.
+    Promote = 6,
 }
 
 /// Number of entries of the indirect-branch jump cache (power of two).

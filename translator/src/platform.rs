@@ -33,8 +33,11 @@ pub trait Platform: Sync {
     fn unshare_code(&self, mem: CodeMemory, used: usize) -> std::io::Result<()>;
     /// `len` bytes of zeroed read+write memory all within `reach` bytes of every address of
     /// `[near, near + near_len)` (rip-relative displacements from the code), if such a place is
-    /// free. Never released: what is counted there is read after the code is gone.
+    /// free. Released only by [`Platform::unmap_near`]: a profile's counts are read after the
+    /// code is gone.
     fn map_near(&self, near: u64, near_len: usize, len: usize, reach: u64) -> Option<*mut u8>;
+    /// Release the `len` bytes at `p` that [`Platform::map_near`] gave.
+    fn unmap_near(&self, p: *mut u8, len: usize);
     /// Monotonic nanoseconds (CNTVCT_EL0 counts at 1 GHz).
     fn now_ns(&self) -> u64;
     /// 64 random bits from the host's generator (RNDR, RNDRRS).

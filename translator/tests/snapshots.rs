@@ -100,8 +100,15 @@ fn snapshot(b: &GuestBlock, image: &BTreeMap<u64, u32>, counts: &mut Counts) -> 
     };
     let compiled = x64::compile(&block, HOST_BASE, rt);
     // The code moved by its relocations is the code compiled for the other place (what a
-    // thread's cache does with a translation another thread made).
+    // thread's cache does with a translation another thread made, and a cache with a block it
+    // made just before a flush), a quick translation's countdown included.
     let (base2, epilogue2) = (HOST_BASE + 0x7654_3210, EPILOGUE ^ 0x0101_0101_0101);
+    let countdown = HOST_BASE + 0x3b00_0000;
+    let rt = Runtime {
+        counter: Some(x64::Counter::Countdown(countdown)),
+        ..rt
+    };
+    let here = x64::compile(&block, HOST_BASE, rt);
     let there = x64::compile(
         &block,
         base2,
@@ -110,12 +117,12 @@ fn snapshot(b: &GuestBlock, image: &BTreeMap<u64, u32>, counts: &mut Counts) -> 
             ..rt
         },
     );
-    let mut moved = compiled.code.clone();
-    x64::relocate(&mut moved, &compiled.relocs, base2, epilogue2);
+    let mut moved = here.code.clone();
+    x64::relocate(&mut moved, &here.relocs, base2, epilogue2, Some(countdown));
     // The operations handed to helpers are boxed anew by each compilation: the second one's
     // addresses are replaced by the first's.
     let mut there_code = there.code.clone();
-    for (a, b) in compiled.calls.iter().zip(&there.calls) {
+    for (a, b) in here.calls.iter().zip(&there.calls) {
         let (a, b) = (helper_arg_addr(a).to_le_bytes(), helper_arg_addr(b).to_le_bytes());
         for i in 0..there_code.len().saturating_sub(7) {
             if there_code[i..i + 8] == b {

@@ -2,8 +2,10 @@
 //! read-write mapping placed right after the code cache so that emitted code reaches its counter
 //! with a rip-relative `inc` (7 bytes, no register), and on pages of its own: counters sharing
 //! cache lines with code would make every increment a self-modifying-code pipeline flush.
-//! Counters are never reused: after a code cache flush new blocks get new ones, so a record of
-//! a flushed block keeps its count; when all are taken, blocks are translated without one.
+//! Execution counters are never reused: after a code cache flush new blocks get new ones, so a
+//! record of a flushed block keeps its count; when all are taken, blocks are translated without
+//! one. The countdowns of quick translations (`cache::tiers`) live in an array of the same kind
+//! and are reused after each flush.
 
 /// The counter array of one code cache.
 #[derive(Debug)]
@@ -11,6 +13,8 @@ pub struct Counters {
     base: *mut u64,
     capacity: usize,
     next: usize,
+    /// Unmapped with its cache (countdowns); a profile's counts outlive it.
+    owned: bool,
 }
 
 // SAFETY: the array is owned by one code cache, which lives on one thread; the raw pointer is
@@ -31,7 +35,36 @@ impl Counters {
             base: p as *mut u64,
             capacity: CAPACITY,
             next: 0,
+            owned: false,
         })
+    }
+
+    /// Like [`Counters::new_near`], for counters that go with the cache (the countdowns of quick
+    /// translations): a process that starts and ends many threads must not keep a mapping for
+    /// each.
+    pub fn owned_near(cache: u64, cache_len: usize) -> Option<Counters> {
+        let mut c = Self::new_near(cache, cache_len)?;
+        c.owned = true;
+        Some(c)
+    }
+
+    /// Whether every counter is taken.
+    pub fn is_full(&self) -> bool {
+        self.next == self.capacity
+    }
+
+    /// Take them all back (for countdowns, after a flush dropped every block using one; an
+    /// execution count is kept for the profile instead).
+    pub fn reset(&mut self) {
+        self.next = 0;
+    }
+
+    /// A fresh counter set to `value`, if any are left.
+    pub fn take_set(&mut self, value: u64) -> Option<u64> {
+        let c = self.take()?;
+        // SAFETY: `c` is a counter of this array, which is mapped read-write.
+        unsafe { std::ptr::write_volatile(c as *mut u64, value) };
+        Some(c)
     }
 
     /// The address of a fresh counter (zero), if any are left.
@@ -42,6 +75,14 @@ impl Counters {
         self.next += 1;
         // SAFETY: in bounds of the array.
         Some(unsafe { self.base.add(self.next - 1) } as u64)
+    }
+}
+
+impl Drop for Counters {
+    fn drop(&mut self) {
+        if self.owned {
+            crate::platform::get().unmap_near(self.base as *mut u8, self.capacity * 8);
+        }
     }
 }
 

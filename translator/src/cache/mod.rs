@@ -4,7 +4,7 @@
 
 use crate::cpu::{CpuState, ExitReason, JumpCacheEntry, JUMP_CACHE_SIZE};
 use crate::fasthash::FastMap;
-use crate::lift::{lift_block, LiftOptions};
+use crate::lift::LiftOptions;
 use crate::platform::CodeMemory;
 use crate::x64::{self, Runtime};
 use pages::PageIndex;
@@ -15,8 +15,10 @@ pub mod counters;
 pub mod debuglog;
 mod pages;
 pub mod shared;
+mod tiers;
 use debuglog::write as log;
 pub use debuglog::DebugLog;
+pub use tiers::{Tier, HOT_VISITS};
 
 struct Entry {
     host: u64,
@@ -73,6 +75,8 @@ pub struct CodeCache {
     shared: Option<Arc<SharedCode>>,
     /// Whether caches made by [`CodeCache::new_like`] share translations with this one.
     share: bool,
+    /// The countdowns of quick translations, when new blocks get one first (see [`tiers`]).
+    countdowns: Option<counters::Counters>,
 }
 
 /// A block just written to the code cache, as a profiler sees it (a64x's `--perfmap` and
@@ -133,6 +137,8 @@ pub struct Stats {
     /// Blocks placed from another thread's translation instead of translated (not counted in
     /// `blocks`).
     pub shared: u64,
+    /// Quick translations replaced by optimised ones (also counted in `blocks`).
+    pub promoted: u64,
 }
 
 impl Stats {
@@ -181,6 +187,11 @@ impl CodeCache {
             counters: None,
             shared: None,
             share: false,
+            // Without the successor analysis a quick translation would be the same as the other.
+            countdowns: opts
+                .drop_dead_writebacks
+                .then(|| counters::Counters::owned_near(mem as u64, size))
+                .flatten(),
         })
     }
 
@@ -204,6 +215,9 @@ impl CodeCache {
         }
         c.share = self.share;
         c.shared = self.shared.clone();
+        if self.countdowns.is_none() {
+            c.countdowns = None;
+        }
         if self.counters.is_some() {
             c.count_executions();
         }
@@ -214,6 +228,8 @@ impl CodeCache {
     /// false when no counter array could be placed near the cache.
     pub fn count_executions(&mut self) -> bool {
         self.counters = counters::Counters::new_near(self.mem as u64, self.size);
+        // A profile counts the code that runs: one translation per block, the optimised one.
+        self.countdowns = None;
         self.counters.is_some()
     }
 
@@ -253,17 +269,41 @@ impl CodeCache {
         }
         // A block with an execution counter is this cache's alone (the counter is rip-relative).
         let shared = self.shared.clone().filter(|_| self.counters.is_none());
-        if let Some(p) = shared.as_ref().and_then(|s| s.get(pc)) {
+        let placeable = |p: &Arc<Portable>| p.info.tier == Tier::Optimised || self.countdowns.is_some();
+        if let Some(p) = shared.as_ref().and_then(|s| s.get(pc)).filter(placeable) {
             self.stats.shared += 1;
             return Ok(self.place_shared(pc, &p, fetch));
         }
+        let tier = if self.countdowns.is_some() {
+            Tier::Quick
+        } else {
+            Tier::Optimised
+        };
+        self.translate(pc, fetch, tier, shared)
+    }
+
+    /// Translate `pc` into this cache (and offer it to the other threads).
+    fn translate(
+        &mut self,
+        pc: u64,
+        fetch: &dyn Fn(u64) -> Option<u32>,
+        tier: Tier,
+        shared: Option<Arc<SharedCode>>,
+    ) -> Result<u64, TranslateError> {
         let since = shared.as_ref().map(|s| s.generation());
         let clock = crate::platform::get();
         let t0 = clock.now_ns();
-        let block = block_ir(pc, fetch, self.opts)?;
+        let (block, tier) = tiers::block_ir(pc, fetch, self.opts, tier)?;
         let t1 = clock.now_ns();
         self.stats.lift_ns += t1 - t0;
-        let counter = self.counters.as_mut().and_then(|c| c.take());
+        let counter = match tier {
+            Tier::Quick => self.countdown().map(x64::Counter::Countdown),
+            Tier::Optimised => self
+                .counters
+                .as_mut()
+                .and_then(|c| c.take())
+                .map(x64::Counter::Executions),
+        };
         let rt = Runtime {
             epilogue: self.epilogue,
             counter,
@@ -272,9 +312,18 @@ impl CodeCache {
         let mut compiled = x64::compile(&block, self.next_base(), rt);
         let host = self.reserve(compiled.code.len());
         if host != self.next_base() {
-            // The cache was flushed to make room: move the code to the start.
-            x64::relocate(&mut compiled.code, &compiled.relocs, host, self.epilogue);
+            // The cache was flushed to make room: move the code to the start, with a countdown
+            // taken after the flush (which freed every one).
+            let c = match counter {
+                Some(x64::Counter::Countdown(_)) => self.countdown(),
+                c => c.map(|c| c.addr()),
+            };
+            x64::relocate(&mut compiled.code, &compiled.relocs, host, self.epilogue, c);
         }
+        let counter = match counter {
+            Some(x64::Counter::Executions(c)) => Some(c),
+            _ => None,
+        };
         self.log_block(&block, &compiled.code, host, fetch);
         self.write_code(&compiled.code);
         self.stats.blocks += 1;
@@ -283,6 +332,7 @@ impl CodeCache {
             ranges: block.ranges.iter().chain(block.depends.iter()).copied().collect(),
             own_ranges: block.ranges.len(),
             guest_insns: block.guest_len,
+            tier,
             faults: compiled.faults,
             calls: compiled.calls,
         });
@@ -305,14 +355,31 @@ impl CodeCache {
 
     /// Place another thread's translation `p` of `pc` in this cache.
     fn place_shared(&mut self, pc: u64, p: &Portable, fetch: &dyn Fn(u64) -> Option<u32>) -> u64 {
+        let generation = self.generation;
+        let mut countdown = match p.info.tier {
+            Tier::Quick => self.countdown(),
+            Tier::Optimised => None,
+        };
         let host = self.reserve(p.code.len());
-        let code = shared::placed_code(p, host, self.epilogue);
+        if self.generation != generation && countdown.is_some() {
+            // A flush freed every countdown.
+            countdown = self.countdown();
+        }
+        let code = shared::placed_code(p, host, self.epilogue, countdown);
         self.write_code(&code);
         if let Some(hook) = self.hook {
             hook(&p.info.translated(pc, host, &code, None), fetch);
         }
         self.insert(pc, host, code.len(), p.info.clone());
         host
+    }
+
+    /// A countdown for a quick translation, flushing the cache when every one is taken.
+    fn countdown(&mut self) -> Option<u64> {
+        if self.countdowns.as_ref()?.is_full() {
+            self.flush();
+        }
+        self.countdowns.as_mut()?.take_set(u64::from(HOT_VISITS))
     }
 
     /// Where the next block's code goes.
@@ -396,7 +463,7 @@ impl CodeCache {
         fetch: &dyn Fn(u64) -> Option<u32>,
     ) -> Result<crate::ir::interp::Outcome, TranslateError> {
         let pc = cpu.pc;
-        let block = block_ir(pc, fetch, self.opts)?;
+        let (block, _) = tiers::block_ir(pc, fetch, self.opts, Tier::Optimised)?;
         // SAFETY: guest memory is identity-mapped; the block accesses what the guest would.
         Ok(unsafe { crate::ir::interp::run(&block, cpu) })
     }
@@ -406,8 +473,14 @@ impl CodeCache {
         let Some(e) = self.blocks.get_mut(&target) else {
             return;
         };
-        let rel = e.host as i64 - (site as i64 + 5);
         e.incoming.push(site);
+        let host = e.host;
+        self.patch_chain(site, host);
+    }
+
+    /// Point the chain jump at host address `site` to `host`.
+    fn patch_chain(&mut self, site: u64, host: u64) {
+        let rel = host as i64 - (site as i64 + 5);
         let at = self.writable(site + 1);
         // SAFETY: `site` is a 5-byte jmp rel32 inside the cache written by `x64::compile`.
         unsafe { at.write_unaligned(rel as i32) };
@@ -428,7 +501,8 @@ impl CodeCache {
             2 => ExitReason::Svc,
             3 => ExitReason::Brk,
             4 => ExitReason::Undefined,
-            _ => ExitReason::InvalidateCode,
+            5 => ExitReason::InvalidateCode,
+            _ => ExitReason::Promote,
         }
     }
 
@@ -485,6 +559,9 @@ impl CodeCache {
 
     /// Drop every translation.
     pub fn flush(&mut self) {
+        if let Some(c) = &mut self.countdowns {
+            c.reset();
+        }
         self.blocks.clear();
         self.pages.clear();
         self.used = self.code_start;
@@ -503,20 +580,6 @@ impl Drop for CodeCache {
     fn drop(&mut self) {
         crate::platform::get().unmap_code(self.code_memory());
     }
-}
-
-/// The optimised IR of the block at `pc`, verified in debug builds.
-fn block_ir(
-    pc: u64,
-    fetch: &dyn Fn(u64) -> Option<u32>,
-    opts: LiftOptions,
-) -> Result<crate::ir::Block, TranslateError> {
-    let mut block = lift_block(pc, fetch, opts).ok_or(TranslateError::NotExecutable(pc))?;
-    crate::opt::optimize(&mut block);
-    if cfg!(debug_assertions) {
-        crate::ir::verify::assert_valid(&block, opts.confine);
-    }
-    Ok(block)
 }
 
 /// The translator's tests run without the VM: its services come from this stand-in.
@@ -598,7 +661,7 @@ mod tests {
         let e = c.blocks[&0x10000].host;
         assert_eq!(e - c.mem as u64, hb - b.mem as u64, "same offset in both caches");
         let relocs = lift_and_relocs(0x10000);
-        x64::relocate(&mut own, &relocs, hb, b.epilogue);
+        x64::relocate(&mut own, &relocs, hb, b.epilogue, None);
         assert_eq!(code_of(&b, 0x10000), own);
         // An invalidation drops the shared translation: a third thread translates anew.
         a.invalidate_shared(0x10000, 0x10004);
@@ -613,7 +676,7 @@ mod tests {
 
     /// The relocations of the block at `pc`, compiled anywhere.
     fn lift_and_relocs(pc: u64) -> Vec<x64::Reloc> {
-        let block = block_ir(pc, &fetch, LiftOptions::default()).expect("lifts");
+        let (block, _) = tiers::block_ir(pc, &fetch, LiftOptions::default(), Tier::Quick).expect("lifts");
         let rt = Runtime {
             epilogue: 0,
             counter: None,
@@ -632,6 +695,7 @@ mod tests {
                 ranges: vec![(start, start + 8)],
                 own_ranges: 1,
                 guest_insns: 2,
+                tier: Tier::Optimised,
                 faults: Vec::new(),
                 calls: Vec::new(),
             }),

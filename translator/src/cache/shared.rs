@@ -10,6 +10,7 @@
 //! made from guest bytes read before an overlapping invalidation is not published.
 
 use super::pages::PageIndex;
+use super::tiers::Tier;
 use crate::fasthash::FastMap;
 use crate::x64::{self, faultmap::FaultSite, HelperArg, Reloc};
 use std::collections::VecDeque;
@@ -24,6 +25,8 @@ pub struct BlockInfo {
     pub own_ranges: usize,
     /// Guest instructions in it.
     pub guest_insns: u32,
+    /// Which translation of the block this is (see [`super::tiers`]).
+    pub tier: Tier,
     /// Its fault sites (offsets in the code).
     pub faults: Vec<FaultSite>,
     /// The operations its code hands helpers by address: alive while any copy of the code is.
@@ -113,9 +116,15 @@ impl SharedCode {
                 return;
             }
         }
-        if inner.blocks.contains_key(&pc) {
-            // Another thread made it at the same time.
-            return;
+        // Another thread made it at the same time; but the optimised translation of a block
+        // replaces its quick one.
+        if let Some(old) = inner.blocks.get(&pc) {
+            if !(old.info.tier == Tier::Quick && p.info.tier == Tier::Optimised) {
+                return;
+            }
+            let old = inner.blocks.remove(&pc).expect("just seen");
+            inner.bytes -= old.code.len();
+            inner.pages.remove(pc, &old.info.ranges);
         }
         if inner.bytes + p.code.len() > MAX_BYTES {
             inner.blocks.clear();
@@ -160,8 +169,8 @@ impl SharedCode {
 }
 
 /// The code of `p` placed at `base` with exits to `epilogue`.
-pub fn placed_code(p: &Portable, base: u64, epilogue: u64) -> Vec<u8> {
+pub fn placed_code(p: &Portable, base: u64, epilogue: u64, counter: Option<u64>) -> Vec<u8> {
     let mut code = p.code.to_vec();
-    x64::relocate(&mut code, &p.relocs, base, epilogue);
+    x64::relocate(&mut code, &p.relocs, base, epilogue, counter);
     code
 }

@@ -490,20 +490,70 @@ impl Block {
 /// Builds a block, caching guest registers and flags in values so that each guest register is
 /// read at most once and written back once, at the exit.
 pub struct Builder {
-    ops: Vec<Op>,
+    /// The ops, maps and their capacity, borrowed from this thread's pool (see [`Scratch`]).
+    s: Scratch,
     regs: [Option<Val>; 32],
     dirty: [bool; 32],
     flags: Option<Val>,
     flags_dirty: bool,
-    consts: crate::fasthash::FastMap<u64, Val>,
     /// Confine the base of every memory access (see [`crate::confine`]); off only to measure
     /// what confinement costs.
     confine: bool,
+}
+
+/// A builder's growing parts. Translating a block used to allocate and grow these afresh (and a
+/// block's successor analysis lifts two more blocks), which made the allocator a quarter of
+/// translation time; a thread keeps a few in a pool and builders clear and reuse them.
+#[derive(Default)]
+struct Scratch {
+    ops: Vec<Op>,
+    consts: crate::fasthash::FastMap<u64, Val>,
     /// Guest address value -> its confined value, so that accesses through one base share it.
     confined: crate::fasthash::FastMap<Val, Val>,
     /// The binary operations computed so far: the same operation on the same values is the same
     /// value (register-offset addresses are recomputed by each access that uses them).
     bins: crate::fasthash::FastMap<(BinOp, Sz, Val, Val), Val>,
+}
+
+/// At most this many scratches wait in a thread's pool: a block lift and its two successor
+/// lifts are the most that are alive at once.
+const SCRATCH_POOL: usize = 4;
+
+/// A scratch holding more ops than this goes back to the allocator instead of the pool, so one
+/// huge block does not pin its memory for the thread's life.
+const SCRATCH_KEEP_OPS: usize = 4096;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Vec<Scratch>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Scratch {
+    fn take() -> Scratch {
+        SCRATCH.with(|p| p.borrow_mut().pop()).unwrap_or_default()
+    }
+
+    fn give_back(mut self) {
+        if self.ops.capacity() > SCRATCH_KEEP_OPS {
+            return;
+        }
+        self.ops.clear();
+        self.consts.clear();
+        self.confined.clear();
+        self.bins.clear();
+        // A thread being torn down has no pool any more: the scratch is simply freed.
+        let _ = SCRATCH.try_with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < SCRATCH_POOL {
+                p.push(self);
+            }
+        });
+    }
+}
+
+impl Drop for Builder {
+    fn drop(&mut self) {
+        std::mem::take(&mut self.s).give_back();
+    }
 }
 
 /// What [`Builder::insn_start`] noted: the marker op and the state to snapshot.
@@ -525,68 +575,64 @@ impl Builder {
     /// An empty builder.
     pub fn new() -> Self {
         Self {
-            ops: Vec::new(),
+            s: Scratch::take(),
             regs: [None; 32],
             dirty: [false; 32],
             flags: None,
             flags_dirty: false,
-            consts: Default::default(),
             confine: true,
-            confined: Default::default(),
-            bins: Default::default(),
         }
     }
 
     /// A builder that leaves guest addresses as they are (to measure what confinement costs).
     pub fn unconfined() -> Self {
-        Self {
-            confine: false,
-            ..Self::new()
-        }
+        let mut b = Self::new();
+        b.confine = false;
+        b
     }
 
     /// Append an op, returning the value it defines. The address of a memory access is replaced
     /// by its confined form ([`Op::Confine`]).
     pub fn push(&mut self, mut op: Op) -> Val {
         if let Op::Bin(o, sz, a, b) = op {
-            if let Some(&v) = self.bins.get(&(o, sz, a, b)) {
+            if let Some(&v) = self.s.bins.get(&(o, sz, a, b)) {
                 return v;
             }
-            let v = Val(self.ops.len() as u32);
-            self.ops.push(op);
-            self.bins.insert((o, sz, a, b), v);
+            let v = Val(self.s.ops.len() as u32);
+            self.s.ops.push(op);
+            self.s.bins.insert((o, sz, a, b), v);
             return v;
         }
         if self.confine {
             if let Some(a) = op.address_mut() {
-                *a = match self.confined.get(a) {
+                *a = match self.s.confined.get(a) {
                     Some(&c) => c,
                     None => {
-                        let c = Val(self.ops.len() as u32);
-                        self.ops.push(Op::Confine(*a));
-                        self.confined.insert(*a, c);
+                        let c = Val(self.s.ops.len() as u32);
+                        self.s.ops.push(Op::Confine(*a));
+                        self.s.confined.insert(*a, c);
                         c
                     }
                 };
             }
         }
-        let v = Val(self.ops.len() as u32);
-        self.ops.push(op);
+        let v = Val(self.s.ops.len() as u32);
+        self.s.ops.push(op);
         v
     }
 
     /// The op defining `v`.
     pub fn op(&self, v: Val) -> &Op {
-        &self.ops[v.0 as usize]
+        &self.s.ops[v.0 as usize]
     }
 
     /// A constant.
     pub fn konst(&mut self, c: u64) -> Val {
-        if let Some(&v) = self.consts.get(&c) {
+        if let Some(&v) = self.s.consts.get(&c) {
             return v;
         }
         let v = self.push(Op::Const(c));
-        self.consts.insert(c, v);
+        self.s.consts.insert(c, v);
         v
     }
 
@@ -672,8 +718,8 @@ impl Builder {
     /// nothing (its start marker becomes a `Nop`).
     pub fn insn_end(&mut self, mark: InsnMark) {
         let first = mark.start.0 as usize + 1;
-        if !self.ops[first..].iter().any(Op::accesses_memory) {
-            self.ops[mark.start.0 as usize] = Op::Nop;
+        if !self.s.ops[first..].iter().any(Op::accesses_memory) {
+            self.s.ops[mark.start.0 as usize] = Op::Nop;
             return;
         }
         for n in 0..32u8 {
@@ -689,12 +735,12 @@ impl Builder {
 
     /// Number of ops so far.
     pub fn len(&self) -> usize {
-        self.ops.len()
+        self.s.ops.len()
     }
 
     /// Whether no op was pushed.
     pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
+        self.s.ops.is_empty()
     }
 
     /// Finish the block: write back dirty state and attach the exit. With `flags_live` false
@@ -707,7 +753,8 @@ impl Builder {
         Block {
             guest_pc,
             guest_len,
-            ops: self.ops,
+            // An exact-size copy: the scratch keeps its capacity for the next block.
+            ops: self.s.ops.as_slice().into(),
             exit,
             ranges: vec![(guest_pc, guest_pc + 4 * guest_len as u64)],
             depends: Vec::new(),

@@ -81,9 +81,13 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
     let mut ranges: Vec<(u64, u64)> = Vec::new();
     let mut start = pc;
     let finish = |cx: Ctx, n: u32, exit: Exit, live: bool, mut ranges: Vec<(u64, u64)>, start: u64, end: u64| {
-        ranges.push((start, end));
         let mut b = cx.b.finish(pc, n, exit, live);
-        b.ranges = ranges;
+        // Without a followed branch the block is the one range `finish` recorded.
+        if !ranges.is_empty() {
+            ranges.push((start, end));
+            b.ranges = ranges;
+        }
+        debug_assert_eq!(b.ranges.last(), Some(&(start, end)));
         b
     };
     loop {

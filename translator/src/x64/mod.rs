@@ -38,9 +38,8 @@ use regalloc::{Alloc, Loc};
 pub struct Runtime {
     /// Where exits go: restores host registers and returns eax to the run loop.
     pub epilogue: u64,
-    /// A u64 the block increments each time it runs (each iteration, for a self-loop), within
-    /// reach of a rip-relative displacement from the block's code.
-    pub counter: Option<u64>,
+    /// A u64 counter the block keeps, within reach of a rip-relative displacement from its code.
+    pub counter: Option<Counter>,
     /// The optional host extensions the code may use.
     pub host: host::HostFeatures,
 }
@@ -81,21 +80,56 @@ pub enum Reloc {
         /// The code offset whose address it holds.
         offset: usize,
     },
+    /// The disp32 at code offset `at` is the counter's displacement from code offset `end` (the
+    /// end of the instruction that reads it).
+    Counter {
+        /// Offset of the displacement in the code.
+        at: usize,
+        /// Where the instruction ends.
+        end: usize,
+    },
+}
+
+/// A block's counter (see [`Runtime::counter`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    /// Incremented each time the block runs (each iteration, for a self-loop): `--profile`.
+    Executions(u64),
+    /// Decremented each time the block runs; at zero or below the block exits with
+    /// [`ExitReason::Promote`] before doing anything (a quick translation, `cache::tiers`).
+    Countdown(u64),
+}
+
+impl Counter {
+    /// The counter's address.
+    pub fn addr(self) -> u64 {
+        match self {
+            Counter::Executions(a) | Counter::Countdown(a) => a,
+        }
+    }
 }
 
 /// Rewrite `code`'s position-dependent immediates for placement at `base` with exits to
-/// `epilogue`. Everything else in a block is position-independent (rel32 jumps stay inside
-/// it; helpers and the operations handed to them are absolute addresses in this process),
-/// except an execution counter's rip-relative increment, which a block to be moved must not
-/// have.
-pub fn relocate(code: &mut [u8], relocs: &[Reloc], base: u64, epilogue: u64) {
+/// `epilogue` and its counter at `counter` (which it must be given if it has one). Everything
+/// else in a block is position-independent (rel32 jumps stay inside it; helpers and the
+/// operations handed to them are absolute addresses in this process).
+pub fn relocate(code: &mut [u8], relocs: &[Reloc], base: u64, epilogue: u64, counter: Option<u64>) {
     for r in relocs {
-        let (at, value) = match *r {
-            Reloc::Epilogue { at } => (at, epilogue),
-            Reloc::Own { at, offset } => (at, base + offset as u64),
-        };
-        code[at..at + 8].copy_from_slice(&value.to_le_bytes());
+        match *r {
+            Reloc::Epilogue { at } => code[at..at + 8].copy_from_slice(&epilogue.to_le_bytes()),
+            Reloc::Own { at, offset } => code[at..at + 8].copy_from_slice(&(base + offset as u64).to_le_bytes()),
+            Reloc::Counter { at, end } => {
+                let c = counter.expect("a block with a counter is placed with one");
+                let disp = rip_disp(c, base + end as u64);
+                code[at..at + 4].copy_from_slice(&disp.to_le_bytes());
+            }
+        }
     }
+}
+
+/// The rip-relative displacement of `target` from an instruction ending at `end`.
+fn rip_disp(target: u64, end: u64) -> i32 {
+    i32::try_from(target as i64 - end as i64).expect("counter within rip-relative reach")
 }
 
 /// Host code of one block. Not `Clone`: a copy of its code would point at the original's
@@ -152,7 +186,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     } && !block.ops.iter().any(|o| matches!(o, Op::PairHelper { .. }));
     let mut l = Lower {
         block,
-        ops: VecAssembler::new(base as usize),
+        ops: assembler(block, base),
         alloc: Alloc::new(block, self_loop),
         eflags: None,
         rt,
@@ -168,14 +202,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     if self_loop {
         l.loop_header();
     }
-    if let Some(c) = rt.counter {
-        // inc qword [rip + disp32]: no register, and EFLAGS hold nothing yet (nor at the loop
-        // header, which the back edge reaches with flags dead).
-        let end = base as i64 + l.ops.offset().0 as i64 + 7;
-        let disp = i32::try_from(c as i64 - end).expect("counter within rip-relative reach");
-        l.ops.extend([0x48, 0xff, 0x05]);
-        l.ops.extend(disp.to_le_bytes());
-    }
+    let promote = rt.counter.and_then(|c| l.counter(c));
     for i in 0..block.ops.len() {
         if l.header.is_some() && matches!(block.ops[i], Op::GetReg(_)) {
             continue;
@@ -197,6 +224,11 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         l.alloc.unlock_all();
     }
     l.lower_exit(block.ops.len() as u32);
+    if let Some(label) = promote {
+        dynasm!(l.ops ; .arch x64 ; =>label);
+        l.set_pc(block.guest_pc);
+        l.exit_to_loop(ExitReason::Promote);
+    }
     let code = l.ops.finalize().expect("block labels resolve");
     Compiled {
         code,
@@ -207,7 +239,45 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     }
 }
 
+/// An assembler with room for the block's code: growing it from nothing cost several
+/// reallocations per block (translation speed, DESIGN "Performance").
+fn assembler(block: &Block, base: u64) -> VecAssembler<X64Relocation> {
+    /// Host bytes per IR op, generous for integer code (loads, stores and ALU ops of 3-8 bytes
+    /// with a register move now and then), plus the exit's chain sites and epilogue jumps.
+    const BYTES_PER_OP: usize = 8;
+    const EXIT_BYTES: usize = 64;
+    let bytes = block.ops.len() * BYTES_PER_OP + EXIT_BYTES;
+    VecAssembler::new_with_capacity(base as usize, bytes, 0, 0, 4, 0, 4)
+}
+
 impl Lower<'_> {
+    /// The block's counter, first thing in its code (EFLAGS hold nothing yet, nor at the loop
+    /// header, which the back edge reaches with flags dead); the label of the promotion exit a
+    /// countdown needs.
+    fn counter(&mut self, c: Counter) -> Option<dynasmrt::DynamicLabel> {
+        let at = self.ops.offset().0 + 3;
+        let end = at + 4 + usize::from(matches!(c, Counter::Countdown(_)));
+        let disp = rip_disp(c.addr(), self.base + end as u64).to_le_bytes();
+        self.relocs.push(Reloc::Counter { at, end });
+        match c {
+            // inc qword [rip + disp32]: no register.
+            Counter::Executions(_) => {
+                self.ops.extend([0x48, 0xff, 0x05]);
+                self.ops.extend(disp);
+                None
+            }
+            // sub qword [rip + disp32], 1 ; jle promote
+            Counter::Countdown(_) => {
+                self.ops.extend([0x48, 0x83, 0x2d]);
+                self.ops.extend(disp);
+                self.ops.push(1);
+                let l = self.ops.new_dynamic_label();
+                dynasm!(self.ops ; .arch x64 ; jle =>l);
+                Some(l)
+            }
+        }
+    }
+
     /// Keep `arg` for the block's lifetime; the address of what it holds.
     fn keep(&mut self, arg: HelperArg) -> i64 {
         let b = Box::new(arg);

@@ -3,7 +3,7 @@
 //! the block's stack frame (Belady). Guest registers are ordinary values here, so each is loaded
 //! once per block and stays in a host register while it is used.
 
-use crate::ir::{Block, Op, Ty, Val};
+use crate::ir::{Args, Block, Op, Ty, Val};
 use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, VecAssembler};
 
 /// Host register numbers (x86-64 encoding order).
@@ -51,12 +51,12 @@ pub struct Alloc {
 }
 
 /// Values whose registers a flags value keeps alive (flags are recomputed where used).
-pub fn flag_operands(block: &Block, f: Val) -> Vec<Val> {
+pub fn flag_operands(block: &Block, f: Val) -> Args {
     match *block.op(f) {
-        Op::FlagsSub(_, a, b) | Op::FlagsAdd(_, a, b) => vec![a, b],
-        Op::FlagsLogic(_, a) | Op::FlagsPacked(a) => vec![a],
-        Op::FlagsAdc(_, a, b, c) | Op::FlagsSbc(_, a, b, c) => vec![a, b, c],
-        Op::GetFlags => vec![f],
+        Op::FlagsSub(_, a, b) | Op::FlagsAdd(_, a, b) => Args::of(&[a, b]),
+        Op::FlagsLogic(_, a) | Op::FlagsPacked(a) => Args::of(&[a]),
+        Op::FlagsAdc(_, a, b, c) | Op::FlagsSbc(_, a, b, c) => Args::of(&[a, b, c]),
+        Op::GetFlags => Args::of(&[f]),
         ref o => unreachable!("not a flags op: {o:?}"),
     }
 }

@@ -51,14 +51,22 @@ impl Platform for TestPlatform {
     fn map_near(&self, near: u64, near_len: usize, len: usize, reach: u64) -> Option<*mut u8> {
         let end = near + near_len as u64;
         let rw = libc::PROT_READ | libc::PROT_WRITE;
-        let p = map(end, len, rw, libc::MAP_FIXED_NOREPLACE)?;
-        if (p as u64 + len as u64).abs_diff(near) < reach {
+        // Right after the code or right before it (tests run side by side, so one place may be
+        // another cache's).
+        let before = near.wrapping_sub(len as u64);
+        let p =
+            map(end, len, rw, libc::MAP_FIXED_NOREPLACE).or_else(|| map(before, len, rw, libc::MAP_FIXED_NOREPLACE))?;
+        if (p as u64).abs_diff(end).max((p as u64 + len as u64).abs_diff(near)) < reach {
             Some(p)
         } else {
-            // SAFETY: the mapping made just above.
-            unsafe { libc::munmap(p as *mut libc::c_void, len) };
+            self.unmap_near(p, len);
             None
         }
+    }
+
+    fn unmap_near(&self, p: *mut u8, len: usize) {
+        // SAFETY: a mapping `map_near` made.
+        unsafe { libc::munmap(p as *mut libc::c_void, len) };
     }
 
     fn log(&self, text: &str) {
