@@ -167,6 +167,17 @@ mod tests {
     /// Where the calls return to (not translated: the jump cache misses and the loop stops).
     const END: u64 = 0x30000;
 
+    /// A code cache of `size` bytes that gives new blocks quick translations.
+    fn tiered_cache(size: usize) -> CodeCache {
+        test_platform::install();
+        let cache = CodeCache::new(size, LiftOptions::default()).expect("code cache");
+        assert!(
+            cache.countdowns.is_some(),
+            "no room for the countdowns next to the cache"
+        );
+        cache
+    }
+
     /// A call of C, the way the run loop runs it; the run-loop trips it took and why.
     fn call(cache: &mut CodeCache, cpu: &mut CpuState) -> Vec<(u64, ExitReason)> {
         cpu.pc = C;
@@ -193,8 +204,7 @@ mod tests {
 
     #[test]
     fn hot_quick_translations_are_replaced_by_optimised_ones() {
-        test_platform::install();
-        let mut cache = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+        let mut cache = tiered_cache(1 << 20);
         let mut cpu = CpuState::default();
         use ExitReason::{Chain, Indirect, Promote};
         // The first call translates and chains: C (quick) -> A (quick) -> D (optimised at once:
@@ -227,8 +237,7 @@ mod tests {
 
     #[test]
     fn promotion_moves_chain_jumps_to_the_new_code() {
-        test_platform::install();
-        let mut cache = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+        let mut cache = tiered_cache(1 << 20);
         let mut cpu = CpuState::default();
         call(&mut cache, &mut cpu);
         let quick_a = cache.lookup(A).expect("A");
@@ -249,9 +258,8 @@ mod tests {
 
     #[test]
     fn quick_blocks_moved_by_a_flush_count_down_their_own_counter() {
-        test_platform::install();
         // Room for a few blocks only: translating D flushes and moves it; C and A come back after.
-        let mut cache = CodeCache::new(4096, LiftOptions::default()).expect("code cache");
+        let mut cache = tiered_cache(4096);
         let mut cpu = CpuState::default();
         for _ in 0..3 * HOT_VISITS {
             call(&mut cache, &mut cpu);

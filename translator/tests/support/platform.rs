@@ -51,17 +51,20 @@ impl Platform for TestPlatform {
     fn map_near(&self, near: u64, near_len: usize, len: usize, reach: u64) -> Option<*mut u8> {
         let end = near + near_len as u64;
         let rw = libc::PROT_READ | libc::PROT_WRITE;
-        // Right after the code or right before it (tests run side by side, so one place may be
-        // another cache's).
-        let before = near.wrapping_sub(len as u64);
-        let p =
-            map(end, len, rw, libc::MAP_FIXED_NOREPLACE).or_else(|| map(before, len, rw, libc::MAP_FIXED_NOREPLACE))?;
-        if (p as u64).abs_diff(end).max((p as u64 + len as u64).abs_diff(near)) < reach {
-            Some(p)
-        } else {
+        let within = |p: u64| p.abs_diff(end).max((p + len as u64).abs_diff(near)) < reach;
+        // Right after the code, right before it, then further along: tests run side by side, so
+        // the places next to one cache are often another's. Last, wherever the kernel puts it.
+        let fixed = (0..16u64)
+            .flat_map(|i| [end + i * len as u64, near.wrapping_sub((i + 1) * len as u64)])
+            .map(|hint| (hint, libc::MAP_FIXED_NOREPLACE));
+        for (hint, extra) in fixed.chain([(0, 0)]) {
+            let Some(p) = map(hint, len, rw, extra) else { continue };
+            if within(p as u64) {
+                return Some(p);
+            }
             self.unmap_near(p, len);
-            None
         }
+        None
     }
 
     fn unmap_near(&self, p: *mut u8, len: usize) {
