@@ -49,6 +49,11 @@ impl Default for LiftOptions {
 /// Lift the block starting at `pc`. `fetch` reads an instruction word, or None when the address
 /// is not executable. Returns None only if the first instruction cannot be fetched.
 pub fn lift_block(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions) -> Option<Block> {
+    if !opts.drop_dead_writebacks {
+        // Without the successor analysis a block reads only its own words (a followed branch's
+        // target starts its next range): its ranges are all it depends on.
+        return lift(pc, fetch, opts, false);
+    }
     // Record every word read, successors included, so the translation is dropped when any code
     // it was derived from changes.
     let seen = std::cell::RefCell::new(Vec::new());
