@@ -97,11 +97,13 @@ fn snapshot(b: &GuestBlock, image: &BTreeMap<u64, u32>, counts: &mut Counts) -> 
         epilogue: EPILOGUE,
         counter: None,
         host: HostFeatures::all(),
+        fault_map: false,
     };
     let compiled = x64::compile(&block, HOST_BASE, rt);
     // The code moved by its relocations is the code compiled for the other place (what a
     // thread's cache does with a translation another thread made, and a cache with a block it
-    // made just before a flush), a quick translation's countdown included.
+    // made just before a flush), a quick translation's countdown included; and the fault map,
+    // made when a block first faults by compiling it again (`cache::faults`), changes nothing.
     let (base2, epilogue2) = (HOST_BASE + 0x7654_3210, EPILOGUE ^ 0x0101_0101_0101);
     let countdown = HOST_BASE + 0x3b00_0000;
     let rt = Runtime {
@@ -114,6 +116,7 @@ fn snapshot(b: &GuestBlock, image: &BTreeMap<u64, u32>, counts: &mut Counts) -> 
         base2,
         Runtime {
             epilogue: epilogue2,
+            fault_map: true,
             ..rt
         },
     );

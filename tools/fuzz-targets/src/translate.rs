@@ -51,8 +51,17 @@ pub fn block(data: &[u8]) {
         epilogue: HOST_BASE - 0x1000,
         counter: None,
         host,
+        fault_map: true,
     };
     let compiled = x64::compile(&block, HOST_BASE, rt);
+    // A block's fault map is made by compiling it again when it first faults: the code (its
+    // length, where the sites are) must not depend on whether the map is recorded.
+    let unmapped = x64::compile(&block, HOST_BASE, Runtime { fault_map: false, ..rt });
+    assert_eq!(
+        compiled.code.len(),
+        unmapped.code.len(),
+        "fault map changes the code of {block}"
+    );
     assert!(!compiled.code.is_empty(), "no code for {block}");
     let mut decoder = Decoder::with_ip(64, &compiled.code, HOST_BASE, DecoderOptions::NONE);
     for insn in decoder.iter() {

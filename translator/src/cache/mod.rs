@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 pub mod counters;
 pub mod debuglog;
+mod faults;
 mod pages;
 pub mod shared;
 mod tiers;
@@ -235,8 +236,9 @@ impl CodeCache {
 
     /// The block whose host code contains `host` (a faulting host pc), the exit epilogue, and
     /// the guest instruction's fault site there, if `host` is translated code. Reads the block
-    /// map without allocating, so a signal handler on this thread may call it while translated
-    /// code runs.
+    /// map; at a block's first fault it makes the block's fault sites ([`faults`]). A signal
+    /// handler on this thread may call it while translated code runs (which holds no lock and is
+    /// never inside the allocator).
     pub fn fault_site(&self, host: u64) -> Option<FaultAt<'_>> {
         let (&pc, e) = self
             .blocks
@@ -247,7 +249,10 @@ impl CodeCache {
             block_pc: pc,
             epilogue: self.epilogue,
             offset,
-            site: e.info.faults.iter().find(|s| offset >= s.start && offset < s.end),
+            site: self
+                .fault_sites(pc, e.host, e.host_len, &e.info)
+                .iter()
+                .find(|s| offset >= s.start && offset < s.end),
         })
     }
 
@@ -293,7 +298,9 @@ impl CodeCache {
         let since = shared.as_ref().map(|s| s.generation());
         let clock = crate::platform::get();
         let t0 = clock.now_ns();
-        let (block, tier) = tiers::block_ir(pc, fetch, self.opts, tier)?;
+        let asked = tier;
+        let (made, words) = faults::GuestWords::record(fetch, |fetch| tiers::block_ir(pc, fetch, self.opts, asked));
+        let (block, tier) = made?;
         let t1 = clock.now_ns();
         self.stats.lift_ns += t1 - t0;
         let counter = match tier {
@@ -308,6 +315,7 @@ impl CodeCache {
             epilogue: self.epilogue,
             counter,
             host: self.host,
+            fault_map: false,
         };
         let mut compiled = x64::compile(&block, self.next_base(), rt);
         let host = self.reserve(compiled.code.len());
@@ -333,7 +341,12 @@ impl CodeCache {
             own_ranges: block.ranges.len(),
             guest_insns: block.guest_len,
             tier,
-            faults: compiled.faults,
+            faults: Default::default(),
+            words,
+            recipe: faults::Recipe {
+                asked,
+                counter: rt.counter,
+            },
             calls: compiled.calls,
         });
         if let Some(hook) = self.hook {
@@ -681,6 +694,7 @@ mod tests {
             epilogue: 0,
             counter: None,
             host: x64::host::HostFeatures::detect(),
+            fault_map: false,
         };
         x64::compile(&block, 0x1000, rt).relocs
     }
@@ -696,7 +710,12 @@ mod tests {
                 own_ranges: 1,
                 guest_insns: 2,
                 tier: Tier::Optimised,
-                faults: Vec::new(),
+                faults: Default::default(),
+                words: Default::default(),
+                recipe: faults::Recipe {
+                    asked: Tier::Optimised,
+                    counter: None,
+                },
                 calls: Vec::new(),
             }),
         };

@@ -9,13 +9,14 @@
 //! a gdb breakpoint) is dropped here at once, by the thread that invalidates, and a translation
 //! made from guest bytes read before an overlapping invalidation is not published.
 
+use super::faults::{GuestWords, Recipe};
 use super::pages::PageIndex;
 use super::tiers::Tier;
 use crate::fasthash::FastMap;
 use crate::x64::{self, faultmap::FaultSite, HelperArg, Reloc};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// What every copy of one translation shares, in any thread's cache.
 pub struct BlockInfo {
@@ -27,8 +28,12 @@ pub struct BlockInfo {
     pub guest_insns: u32,
     /// Which translation of the block this is (see [`super::tiers`]).
     pub tier: Tier,
-    /// Its fault sites (offsets in the code).
-    pub faults: Vec<FaultSite>,
+    /// Its fault sites (offsets in the code), made at its first fault (see [`super::faults`]).
+    pub faults: OnceLock<Box<[FaultSite]>>,
+    /// The guest words its lift read, and how it was made: what its fault sites are made from.
+    pub words: GuestWords,
+    /// See `words`.
+    pub recipe: Recipe,
     /// The operations its code hands helpers by address: alive while any copy of the code is.
     #[allow(clippy::vec_box)] // the boxes' addresses are in the code
     pub calls: Vec<Box<HelperArg>>,

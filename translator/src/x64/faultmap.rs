@@ -69,6 +69,11 @@ impl ValSrc {
 }
 
 impl FaultSite {
+    /// The guest registers (31: SP) it restores.
+    pub fn registers(&self) -> impl Iterator<Item = u8> + '_ {
+        self.regs.iter().map(|&(n, _)| n)
+    }
+
     /// Put the guest state the faulting instruction began with into `cpu`; `at` is the faulting
     /// host pc's offset in the block.
     pub fn restore(&self, cpu: &mut CpuState, at: u32, host: &dyn HostRegs) {

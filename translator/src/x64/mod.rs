@@ -42,6 +42,8 @@ pub struct Runtime {
     pub counter: Option<Counter>,
     /// The optional host extensions the code may use.
     pub host: host::HostFeatures,
+    /// Record the fault sites ([`Compiled::faults`]); the code is the same either way.
+    pub fault_map: bool,
 }
 
 /// What emitted code hands a helper by address.
@@ -107,6 +109,14 @@ impl Counter {
             Counter::Executions(a) | Counter::Countdown(a) => a,
         }
     }
+
+    /// The same kind of counter at `addr`.
+    pub fn at(self, addr: u64) -> Counter {
+        match self {
+            Counter::Executions(_) => Counter::Executions(addr),
+            Counter::Countdown(_) => Counter::Countdown(addr),
+        }
+    }
 }
 
 /// Rewrite `code`'s position-dependent immediates for placement at `base` with exits to
@@ -142,7 +152,8 @@ pub struct Compiled {
     pub relocs: Vec<Reloc>,
     /// Its chainable exits.
     pub chain_sites: Vec<ChainSite>,
-    /// Where its guest memory accesses are, and how to rebuild the guest state at a fault there.
+    /// Where its guest memory accesses are, and how to rebuild the guest state at a fault there
+    /// (with [`Runtime::fault_map`]; empty without).
     pub faults: Vec<faultmap::FaultSite>,
     /// The operations its code hands to helpers by address: whoever places the code keeps them
     /// as long as the code can run.
@@ -212,7 +223,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
             Op::Snapshot(..) => l.insn = None,
             _ => {}
         }
-        let site = if block.ops[i].accesses_memory() {
+        let site = if l.rt.fault_map && block.ops[i].accesses_memory() {
             l.site_before()
         } else {
             None
