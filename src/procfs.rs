@@ -45,9 +45,17 @@ pub fn maps(mem: &AddressSpace) -> String {
 
 /// The word at guest address `at`, if readable.
 fn stack_word(mem: &AddressSpace, at: u64) -> Option<u64> {
-    // SAFETY: read only after checking that the 8 bytes are readable guest memory.
-    mem.is_accessible(at, 8, false)
-        .then(|| unsafe { (at as *const u64).read_unaligned() })
+    // A probed read: a readable page may still fault (a truncated file's). Unaligned words are
+    // read as two, each within its page when the first is.
+    if !mem.is_accessible(at, 8, false) {
+        return None;
+    }
+    if at.is_multiple_of(8) {
+        return a64x_translator::probe::read_u64(at);
+    }
+    let (lo, hi) = (at & !7, (at & !7) + 8);
+    let shift = 8 * (at & 7) as u32;
+    Some((a64x_translator::probe::read_u64(lo)? >> shift) | (a64x_translator::probe::read_u64(hi)? << (64 - shift)))
 }
 
 /// Bound on the words read while walking the initial stack (argc, argv, envp, auxv).

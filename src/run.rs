@@ -275,10 +275,9 @@ impl Vm {
         let mem = Arc::clone(&self.mem);
         let fetch = move |pc: u64| -> Option<u32> {
             let mem = lock(&mem);
+            // A probed read: an executable page may still fault (a truncated file's).
             if pc.is_multiple_of(4) && mem.is_executable(pc, 4) {
-                // SAFETY: executable guest pages are host-readable, and stay mapped while the
-                // address space is locked.
-                Some(unsafe { (pc as *const u32).read() })
+                a64x_translator::probe::read_u32(pc)
             } else {
                 None
             }
@@ -317,10 +316,10 @@ impl Vm {
                         self.cpu.exit_arg = a;
                         ExitReason::InvalidateCode
                     }
-                    Err(TranslateError::NotExecutable(a)) => {
-                        eprintln!("a64x: guest jumped to non-executable address {a:#x} (SIGSEGV)");
-                        return GuestExit::Signaled(libc::SIGSEGV).into();
-                    }
+                    Err(TranslateError::NotExecutable(a)) => match self.fetch_fault(a) {
+                        Some(stop) => return stop,
+                        None => continue,
+                    },
                 };
                 if let Some(exit) = self.handle(reason, &fetch) {
                     return exit;
@@ -339,10 +338,9 @@ impl Vm {
                 }
                 let mut held = held.borrow_mut();
                 let mem = held.get_or_insert_with(|| lock(&self.mem));
+                // A probed read: an executable page may still fault (a truncated file's).
                 if at.is_multiple_of(4) && mem.is_executable(at, 4) {
-                    // SAFETY: executable guest pages are host-readable, and stay mapped while
-                    // the address space is locked.
-                    Some(unsafe { (at as *const u32).read() })
+                    a64x_translator::probe::read_u32(at)
                 } else {
                     None
                 }
@@ -355,10 +353,13 @@ impl Vm {
             drop(held);
             let host = match got {
                 Ok(h) => h,
-                Err(TranslateError::NotExecutable(a)) => {
-                    eprintln!("a64x: guest jumped to non-executable address {a:#x} (SIGSEGV)");
-                    return GuestExit::Signaled(libc::SIGSEGV).into();
-                }
+                Err(TranslateError::NotExecutable(a)) => match self.fetch_fault(a) {
+                    Some(stop) => return stop,
+                    None => {
+                        reason = ExitReason::Indirect;
+                        continue;
+                    }
+                },
             };
             match reason {
                 ExitReason::Chain
@@ -479,6 +480,35 @@ impl Vm {
     }
 
     /// Handle an exit that is not a plain branch; `Some` when the guest is gone.
+    /// The guest went to `pc`, whose instruction cannot be fetched: the signal Linux raises there
+    /// (SIGBUS for a misaligned pc or an executable page that cannot be read, a truncated file's;
+    /// SIGSEGV for an address not mapped or not executable) goes to the guest's handler (None:
+    /// run on), or ends the guest.
+    fn fetch_fault(&mut self, pc: u64) -> Option<Stop> {
+        use crate::signal::deliver::{BUS_ADRALN, BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR};
+        let (sig, code, name) = {
+            let mem = lock(&self.mem);
+            if !pc.is_multiple_of(4) {
+                (libc::SIGBUS, BUS_ADRALN, "SIGBUS")
+            } else if mem.region_at(pc).is_none() {
+                (libc::SIGSEGV, SEGV_MAPERR, "SIGSEGV")
+            } else if !mem.is_executable(pc, 4) {
+                (libc::SIGSEGV, SEGV_ACCERR, "SIGSEGV")
+            } else {
+                (libc::SIGBUS, BUS_ADRERR, "SIGBUS")
+            }
+        };
+        self.cpu.pc = pc;
+        if self.force_sync_signal(sig, code, pc) {
+            return None;
+        }
+        if let Some(after) = self.gdb_fatal_signal(sig) {
+            return after;
+        }
+        eprintln!("a64x: guest jumped to {pc:#x}, which cannot be fetched ({name})");
+        Some(GuestExit::Signaled(sig).into())
+    }
+
     fn handle(&mut self, reason: ExitReason, fetch: &dyn Fn(u64) -> Option<u32>) -> Option<Stop> {
         {
             match reason {

@@ -14,6 +14,14 @@ use a64x_syscalls::{strace, Args, GuestMemory, GuestSigaction, Kind, SyscallOutc
 pub const ILL_ILLOPC: i32 = 1;
 /// See [`ILL_ILLOPC`].
 pub const TRAP_BRKPT: i32 = 1;
+/// See [`ILL_ILLOPC`] (include/uapi/asm-generic/siginfo.h).
+pub const SEGV_MAPERR: i32 = 1;
+/// See [`SEGV_MAPERR`].
+pub const SEGV_ACCERR: i32 = 2;
+/// See [`SEGV_MAPERR`].
+pub const BUS_ADRALN: i32 = 1;
+/// See [`SEGV_MAPERR`].
+pub const BUS_ADRERR: i32 = 2;
 
 fn neg_errno(e: i32) -> u64 {
     (-(e as i64)) as u64

@@ -6,6 +6,7 @@
 
 use a64x_syscalls::GuestSigaction;
 use a64x_translator::cpu::CpuState;
+use a64x_translator::probe::{self, Fault};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -86,17 +87,31 @@ fn is_fault_signal(sig: i32) -> bool {
 }
 
 /// The host handler of every signal the guest has a handler for.
-extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+extern "C" fn on_signal(mut sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo_t (SA_SIGINFO).
     let code = unsafe { (*info).si_code };
     if is_fault_signal(sig) && code > 0 {
         // A fault inside translated code (a guest load or store through a bad address) goes to
         // the guest: leave translated code through the exit epilogue as an indirect exit, and let
-        // the run loop deliver the recorded signal. Any other fault is the VM's own: die of it.
-        if !redirect_fault(uc) {
-            // SAFETY: sigaction is async-signal-safe.
-            unsafe { libc::signal(sig, libc::SIG_DFL) };
-            return;
+        // the run loop deliver the recorded signal. A fault in one of the VM's probed accesses
+        // fails that access (and is the guest's when the access was its own). Any other fault
+        // is the VM's own: die of it.
+        match probe_fixup(uc) {
+            Some(Fault::Quiet) => return,
+            Some(Fault::Guest) => {
+                if sig == libc::SIGSEGV && code == libc::SI_KERNEL {
+                    // A general-protection fault: the 16-byte access was misaligned, which
+                    // AArch64 reports as an alignment fault (BUS_ADRALN) at the address.
+                    as_alignment_fault(info, uc);
+                    sig = libc::SIGBUS;
+                }
+            }
+            None if redirect_fault(uc) => {}
+            None => {
+                // SAFETY: sigaction is async-signal-safe.
+                unsafe { libc::signal(sig, libc::SIG_DFL) };
+                return;
+            }
         }
         FAULT.with(|f| f.store(sig as u32, Ordering::SeqCst));
     }
@@ -153,6 +168,35 @@ fn hold(sig: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_void) -> bool {
     }
     HELD.with(|h| h.fetch_or(bit(sig as u32), Ordering::SeqCst));
     true
+}
+
+/// Rewrite `info` as SIGBUS BUS_ADRALN at the address a probe was given (its first argument,
+/// rdi in `uc`).
+fn as_alignment_fault(info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    // SAFETY: the kernel's siginfo_t and ucontext for this handler, which we may change;
+    // si_addr is at offset 16 of siginfo_t for fault signals.
+    unsafe {
+        let addr = (*(uc as *mut libc::ucontext_t)).uc_mcontext.gregs[libc::REG_RDI as usize] as u64;
+        (*info).si_signo = libc::SIGBUS;
+        (*info).si_code = libc::BUS_ADRALN;
+        (info as *mut u8).add(16).cast::<u64>().write(addr);
+    }
+}
+
+/// If the faulting host pc in `uc` is a probed access of the VM's (`a64x_translator::probe`):
+/// resume at its failure path, and say whom the fault concerns.
+fn probe_fixup(uc: *mut libc::c_void) -> Option<Fault> {
+    if uc.is_null() {
+        return None;
+    }
+    let uc = uc as *mut libc::ucontext_t;
+    // SAFETY: the kernel passes the interrupted context, which we may change.
+    unsafe {
+        let rip = &mut (*uc).uc_mcontext.gregs[libc::REG_RIP as usize];
+        let (resume, whom) = probe::fixup(*rip as u64)?;
+        *rip = resume as i64;
+        Some(whom)
+    }
 }
 
 /// If the faulting host pc in `uc` is translated code of this thread: set the guest pc to the
@@ -412,9 +456,13 @@ impl HostDispositions {
         }
         // SAFETY: a zeroed sigaction is a valid starting point.
         let mut host: libc::sigaction = unsafe { std::mem::zeroed() };
-        // With gdb attached a fault stops for it before its default action.
-        let catch =
-            act.handler > SIG_IGN || (is_fault_signal(s) && (act.handler == SIG_IGN || crate::gdbstub::active()));
+        // With gdb attached a fault stops for it before its default action. SIGSEGV and SIGBUS
+        // are always the VM's: a fault in one of its probed accesses of guest memory must fail
+        // that access whatever the guest's disposition (any other fault still ends the process
+        // with the signal, through SIG_DFL).
+        let catch = act.handler > SIG_IGN
+            || (is_fault_signal(s) && (act.handler == SIG_IGN || crate::gdbstub::active()))
+            || matches!(s, libc::SIGSEGV | libc::SIGBUS);
         if catch {
             host = catching(s, act.flags);
         } else if act.handler == SIG_IGN {

@@ -123,6 +123,10 @@ impl Signals {
         mem.mprotect(trampoline, PAGE, libc::PROT_READ | libc::PROT_EXEC)
             .map_err(|e| format!("cannot protect the signal trampoline: errno {e}"))?;
         let (host, ignored) = HostDispositions::capture();
+        for sig in [libc::SIGSEGV, libc::SIGBUS] {
+            // Caught from the start (see `HostDispositions::mirror`).
+            host.mirror(sig as u32, &GuestSigaction::default());
+        }
         for sig in 1..=host::NSIG {
             if ignored & host::bit(sig) != 0 {
                 let act = GuestSigaction {

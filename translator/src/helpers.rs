@@ -83,32 +83,13 @@ fn set_xr(cpu: &mut CpuState, r: u8, v: u64) {
     }
 }
 
-/// 16-byte compare-and-swap (`lock cmpxchg16b`); returns the old value.
-///
-/// # Safety
-/// `p` must be a 16-byte aligned address the process may write.
-unsafe fn cas128(p: *mut u128, old: u128, new: u128) -> u128 {
-    let (mut lo, mut hi) = (old as u64, (old >> 64) as u64);
-    // rbx is reserved by the compiler: swap the new low half in and out around the instruction.
-    // SAFETY: per the contract above; rbx is restored before the block ends.
-    unsafe {
-        std::arch::asm!(
-            "xchg rbx, {nlo}",
-            "lock cmpxchg16b [rdi]",
-            "mov rbx, {nlo}",
-            // An explicit register: `reg` may pick rbx, which the xchg above just replaced.
-            in("rdi") p,
-            nlo = inout(reg) new as u64 => _,
-            in("rcx") (new >> 64) as u64,
-            inout("rax") lo,
-            inout("rdx") hi,
-        );
-    }
-    (lo as u128) | ((hi as u128) << 64)
-}
+/// A guest access that faulted (the host fault handler recorded the guest's signal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuestFault;
 
-/// CASP, LDXP and STXP on CpuState's registers (see [`PairKind`]).
-pub fn pair_op(cpu: &mut CpuState, kind: PairKind, size: u8, a: u8, b: u8, c: u8, n: u8) {
+/// CASP, LDXP and STXP on CpuState's registers (see [`PairKind`]); nothing changes when the
+/// access faults.
+pub fn pair_op(cpu: &mut CpuState, kind: PairKind, size: u8, a: u8, b: u8, c: u8, n: u8) -> Result<(), GuestFault> {
     let addr = crate::confine::confine(if n == 31 { cpu.sp } else { cpu.x[n as usize] });
     let wide = size == 3;
     let join = |lo: u64, hi: u64| -> u128 {
@@ -125,34 +106,27 @@ pub fn pair_op(cpu: &mut CpuState, kind: PairKind, size: u8, a: u8, b: u8, c: u8
             (v as u64 & 0xffff_ffff, (v as u64) >> 32)
         }
     };
-    // SAFETY (all arms): guest memory is identity-mapped; a bad address faults like the guest's.
-    let cas = |old: u128, new: u128| -> u128 {
-        if wide {
-            unsafe { cas128(addr as *mut u128, old, new) }
+    // Through probes: a fault (an unmapped page, a truncated file's page, a misaligned
+    // cmpxchg16b) fails the access instead of killing the VM.
+    let cas = |old: u128, new: u128| -> Result<u128, GuestFault> {
+        let found = if wide {
+            crate::probe::cas128(addr, old, new)
         } else {
-            let p = unsafe { &*(addr as *const std::sync::atomic::AtomicU64) };
-            let r = p.compare_exchange(
-                old as u64,
-                new as u64,
-                std::sync::atomic::Ordering::SeqCst,
-                std::sync::atomic::Ordering::SeqCst,
-            );
-            match r {
-                Ok(v) | Err(v) => v as u128,
-            }
-        }
+            crate::probe::cas64(addr, old as u64, new as u64).map(u128::from)
+        };
+        found.ok_or(GuestFault)
     };
     match kind {
         PairKind::Casp => {
             let old = join(xr(cpu, a), xr(cpu, a + 1));
             let new = join(xr(cpu, b), xr(cpu, b + 1));
-            let (lo, hi) = split(cas(old, new));
+            let (lo, hi) = split(cas(old, new)?);
             set_xr(cpu, a, lo);
             set_xr(cpu, a + 1, hi);
         }
         PairKind::Ldxp => {
             // A single-copy-atomic read of the pair: a CAS that stores what it finds.
-            let v = cas(0, 0);
+            let v = cas(0, 0)?;
             let (lo, hi) = split(v);
             cpu.excl_addr = addr;
             cpu.excl_val = [v as u64, (v >> 64) as u64];
@@ -164,19 +138,22 @@ pub fn pair_op(cpu: &mut CpuState, kind: PairKind, size: u8, a: u8, b: u8, c: u8
             let ok = cpu.excl_addr == addr && {
                 let old = (cpu.excl_val[0] as u128) | ((cpu.excl_val[1] as u128) << 64);
                 let old = if wide { old } else { old & u64::MAX as u128 };
-                cas(old, join(xr(cpu, b), xr(cpu, c))) == old
+                cas(old, join(xr(cpu, b), xr(cpu, c)))? == old
             };
             cpu.excl_addr = u64::MAX;
             set_xr(cpu, a, if ok { 0 } else { 1 });
         }
     }
+    Ok(())
 }
 
-/// Emitted code's pair helper: `code` = kind | size << 8 | a << 16 | b << 24 | c << 32 | n << 40.
+/// Emitted code's pair helper for the guest instruction at `pc`: `code` = kind | size << 8 |
+/// a << 16 | b << 24 | c << 32 | n << 40. 0 when done; 1 when the access faulted: the guest's
+/// signal is pending and its pc is `pc`, for the code to leave for the run loop.
 ///
 /// # Safety
 /// `cpu` must point to the live CpuState of the running guest thread.
-pub unsafe extern "C" fn helper_pair(cpu: *mut CpuState, code: u64) {
+pub unsafe extern "C" fn helper_pair(cpu: *mut CpuState, code: u64, pc: u64) -> u64 {
     let kind = match code & 0xff {
         0 => PairKind::Casp,
         1 => PairKind::Ldxp,
@@ -184,5 +161,12 @@ pub unsafe extern "C" fn helper_pair(cpu: *mut CpuState, code: u64) {
     };
     let f = |s: u32| ((code >> s) & 0xff) as u8;
     // SAFETY: per the contract above.
-    pair_op(unsafe { &mut *cpu }, kind, f(8), f(16), f(24), f(32), f(40));
+    let cpu = unsafe { &mut *cpu };
+    match pair_op(cpu, kind, f(8), f(16), f(24), f(32), f(40)) {
+        Ok(()) => 0,
+        Err(GuestFault) => {
+            cpu.pc = pc;
+            1
+        }
+    }
 }

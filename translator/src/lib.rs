@@ -18,4 +18,5 @@ pub mod lift;
 pub mod ops;
 pub mod opt;
 pub mod platform;
+pub mod probe;
 pub mod x64;

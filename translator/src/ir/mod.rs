@@ -250,6 +250,9 @@ pub enum Op {
         c: u8,
         /// Base register.
         n: u8,
+        /// The guest instruction: when its access faults, the code leaves for the run loop
+        /// with this pc and the guest signal pending.
+        pc: u64,
     },
     Fence(FenceKind),
     /// Zero the 64-byte block containing the address (DC ZVA).

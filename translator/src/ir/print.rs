@@ -219,7 +219,9 @@ impl fmt::Display for Op {
                 let c = if castagnoli { "c" } else { "" };
                 write!(f, "{name}{c}.{} {acc}, {data}", 1u32 << size.0)
             }
-            Op::PairHelper { kind, size, a, b, c, n } => write!(
+            Op::PairHelper {
+                kind, size, a, b, c, n, ..
+            } => write!(
                 f,
                 "{name}.{}.{} {}, {}, {}, [{}]",
                 lower(kind),

@@ -93,6 +93,7 @@ fn pair_helper(cx: &mut Ctx, kind: PairKind, size: MemSize, a: u8, b: u8, c: u8,
         b,
         c,
         n,
+        pc: cx.pc,
     });
     cx.b.forget_regs();
 }

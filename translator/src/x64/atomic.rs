@@ -2,6 +2,7 @@
 //! `lock cmpxchg` loops) and SSE4.2 `crc32`; pair operations go to a helper.
 
 use super::Lower;
+use crate::cpu::ExitReason;
 use crate::helpers::{helper_crc32, helper_pair};
 use crate::ir::{Log2, Op, PairKind, Val};
 use crate::ops::RmwKind;
@@ -153,7 +154,15 @@ impl Lower<'_> {
                 let d = self.def(v, pos, None);
                 dynasm!(self.ops ; .arch x64 ; mov Rd(d), eax);
             }
-            Op::PairHelper { kind, size, a, b, c, n } => {
+            Op::PairHelper {
+                kind,
+                size,
+                a,
+                b,
+                c,
+                n,
+                pc,
+            } => {
                 let k = match kind {
                     PairKind::Casp => 0u64,
                     PairKind::Ldxp => 1,
@@ -169,9 +178,14 @@ impl Lower<'_> {
                 self.vcache.clear();
                 let f = helper_pair as *const () as usize as i64;
                 dynasm!(self.ops ; .arch x64
-                    ; mov rdi, r15 ; mov rsi, QWORD code as i64
+                    ; mov rdi, r15 ; mov rsi, QWORD code as i64 ; mov rdx, QWORD pc as i64
                     ; mov rax, QWORD f ; call rax
+                    ; test eax, eax ; jz >done
                 );
+                // The access faulted: CpuState has the guest state (written back before the call,
+                // and the pc by the helper), the signal is pending.
+                self.exit_to_loop(ExitReason::Indirect);
+                dynasm!(self.ops ; .arch x64 ; done:);
                 self.eflags = None;
             }
             _ => unreachable!("not an atomic op: {op:?}"),

@@ -1,0 +1,212 @@
+//! Guest memory accesses the VM makes itself, which a fault makes fail instead of killing the VM.
+//!
+//! Checking a guest range against the address space is not enough: a page of a file mapping whose
+//! file was truncated is mapped and readable, yet any access to it raises SIGBUS, and another guest
+//! thread may unmap a page between the check and the access. So the few accesses the VM makes
+//! directly (instruction fetch for translation, the pair helpers' atomic accesses) are small
+//! assembly routines whose faulting instruction is known: the VM's host fault handler asks
+//! [`fixup`] whether the faulting pc is one, and resumes at the routine's failure path, as the
+//! kernel's exception tables do for user copies. Each routine returns 1 when the access happened,
+//! 0 when it faulted.
+
+/// Whom a probe's fault concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The VM only: the access fails quietly (instruction fetch, which may look ahead).
+    Quiet,
+    /// The guest: the access was the guest's own (a helper doing a guest instruction's access),
+    /// and the guest gets the signal.
+    Guest,
+}
+
+std::arch::global_asm!(
+    ".pushsection .text.a64x_probe, \"ax\", @progbits",
+    // u32 read(rdi: *const u32, rsi: *mut u32)
+    ".globl a64x_probe_read32",
+    ".hidden a64x_probe_read32",
+    "a64x_probe_read32:",
+    ".globl a64x_probe_read32_insn",
+    ".hidden a64x_probe_read32_insn",
+    "a64x_probe_read32_insn:",
+    "    mov eax, dword ptr [rdi]",
+    "    mov dword ptr [rsi], eax",
+    "    mov eax, 1",
+    "    ret",
+    ".globl a64x_probe_read32_fixup",
+    ".hidden a64x_probe_read32_fixup",
+    "a64x_probe_read32_fixup:",
+    "    xor eax, eax",
+    "    ret",
+    // u64 read(rdi: *const u64, rsi: *mut u64)
+    ".globl a64x_probe_read64",
+    ".hidden a64x_probe_read64",
+    "a64x_probe_read64:",
+    ".globl a64x_probe_read64_insn",
+    ".hidden a64x_probe_read64_insn",
+    "a64x_probe_read64_insn:",
+    "    mov rax, qword ptr [rdi]",
+    "    mov qword ptr [rsi], rax",
+    "    mov eax, 1",
+    "    ret",
+    ".globl a64x_probe_read64_fixup",
+    ".hidden a64x_probe_read64_fixup",
+    "a64x_probe_read64_fixup:",
+    "    xor eax, eax",
+    "    ret",
+    // u32 cas64(rdi: *mut u64, rsi: old, rdx: new, rcx: *mut u64 found)
+    ".globl a64x_probe_cas64",
+    ".hidden a64x_probe_cas64",
+    "a64x_probe_cas64:",
+    "    mov rax, rsi",
+    ".globl a64x_probe_cas64_insn",
+    ".hidden a64x_probe_cas64_insn",
+    "a64x_probe_cas64_insn:",
+    "    lock cmpxchg qword ptr [rdi], rdx",
+    "    mov qword ptr [rcx], rax",
+    "    mov eax, 1",
+    "    ret",
+    ".globl a64x_probe_cas64_fixup",
+    ".hidden a64x_probe_cas64_fixup",
+    "a64x_probe_cas64_fixup:",
+    "    xor eax, eax",
+    "    ret",
+    // u32 cas128(rdi: *mut u128 (16-aligned), rsi: *const [u64; 2] old, rdx: *const [u64; 2]
+    // new, rcx: *mut [u64; 2] found); rbx is callee-saved.
+    ".globl a64x_probe_cas128",
+    ".hidden a64x_probe_cas128",
+    "a64x_probe_cas128:",
+    "    push rbx",
+    "    mov r8, rcx",
+    "    mov r9, rdx",
+    "    mov rax, qword ptr [rsi]",
+    "    mov rdx, qword ptr [rsi + 8]",
+    "    mov rbx, qword ptr [r9]",
+    "    mov rcx, qword ptr [r9 + 8]",
+    ".globl a64x_probe_cas128_insn",
+    ".hidden a64x_probe_cas128_insn",
+    "a64x_probe_cas128_insn:",
+    "    lock cmpxchg16b xmmword ptr [rdi]",
+    "    mov qword ptr [r8], rax",
+    "    mov qword ptr [r8 + 8], rdx",
+    "    pop rbx",
+    "    mov eax, 1",
+    "    ret",
+    ".globl a64x_probe_cas128_fixup",
+    ".hidden a64x_probe_cas128_fixup",
+    "a64x_probe_cas128_fixup:",
+    "    pop rbx",
+    "    xor eax, eax",
+    "    ret",
+    ".popsection",
+);
+
+unsafe extern "C" {
+    fn a64x_probe_read32(p: *const u32, out: *mut u32) -> u32;
+    fn a64x_probe_read64(p: *const u64, out: *mut u64) -> u32;
+    fn a64x_probe_cas64(p: *mut u64, old: u64, new: u64, found: *mut u64) -> u32;
+    fn a64x_probe_cas128(p: *mut u128, old: *const [u64; 2], new: *const [u64; 2], found: *mut [u64; 2]) -> u32;
+    static a64x_probe_read32_insn: u8;
+    static a64x_probe_read32_fixup: u8;
+    static a64x_probe_read64_insn: u8;
+    static a64x_probe_read64_fixup: u8;
+    static a64x_probe_cas64_insn: u8;
+    static a64x_probe_cas64_fixup: u8;
+    static a64x_probe_cas128_insn: u8;
+    static a64x_probe_cas128_fixup: u8;
+}
+
+/// Where to resume after a fault at host pc `rip`, and whom the fault concerns, if `rip` is a
+/// probe's access. Async-signal-safe.
+pub fn fixup(rip: u64) -> Option<(u64, Fault)> {
+    let addr = |s: &u8| s as *const u8 as u64;
+    // SAFETY: only the labels' addresses are taken.
+    let table = unsafe {
+        [
+            (
+                addr(&a64x_probe_read32_insn),
+                addr(&a64x_probe_read32_fixup),
+                Fault::Quiet,
+            ),
+            (
+                addr(&a64x_probe_read64_insn),
+                addr(&a64x_probe_read64_fixup),
+                Fault::Quiet,
+            ),
+            (
+                addr(&a64x_probe_cas64_insn),
+                addr(&a64x_probe_cas64_fixup),
+                Fault::Guest,
+            ),
+            (
+                addr(&a64x_probe_cas128_insn),
+                addr(&a64x_probe_cas128_fixup),
+                Fault::Guest,
+            ),
+        ]
+    };
+    table.iter().find(|t| t.0 == rip).map(|t| (t.1, t.2))
+}
+
+/// The u32 at `addr`, or None if reading it faults. For the VM's own reads (a fault is not the
+/// guest's): instruction words.
+pub fn read_u32(addr: u64) -> Option<u32> {
+    let mut v = 0;
+    // SAFETY: the routine reads `addr` (a fault there is caught, see the module) and writes `v`.
+    (unsafe { a64x_probe_read32(addr as *const u32, &mut v) } == 1).then_some(v)
+}
+
+/// The u64 at `addr`, or None if reading it faults (like [`read_u32`]).
+pub fn read_u64(addr: u64) -> Option<u64> {
+    let mut v = 0;
+    // SAFETY: as in `read_u32`.
+    (unsafe { a64x_probe_read64(addr as *const u64, &mut v) } == 1).then_some(v)
+}
+
+/// A guest instruction's compare-and-swap of the u64 at `addr` (8-aligned): what it found, or
+/// None if the access faulted (the guest gets the signal).
+pub fn cas64(addr: u64, old: u64, new: u64) -> Option<u64> {
+    let mut found = 0;
+    // SAFETY: the routine accesses `addr` only (a fault there is caught) and writes `found`.
+    (unsafe { a64x_probe_cas64(addr as *mut u64, old, new, &mut found) } == 1).then_some(found)
+}
+
+/// As [`cas64`] for the u128 at `addr` (16-aligned).
+pub fn cas128(addr: u64, old: u128, new: u128) -> Option<u128> {
+    let split = |v: u128| [v as u64, (v >> 64) as u64];
+    let mut found = [0u64; 2];
+    // SAFETY: as in `cas64`; the pointers to `old`, `new` and `found` are to locals.
+    let ok = unsafe { a64x_probe_cas128(addr as *mut u128, &split(old), &split(new), &mut found) } == 1;
+    ok.then_some((found[0] as u128) | ((found[1] as u128) << 64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probes_access_memory_like_plain_code() {
+        let mut x = [0u64; 4];
+        let at = (x.as_mut_ptr() as u64).next_multiple_of(16);
+        assert_eq!(cas64(at, 0, 5), Some(0));
+        assert_eq!(read_u64(at), Some(5));
+        assert_eq!(read_u32(at), Some(5));
+        assert_eq!(cas64(at, 1, 6), Some(5), "a failed compare stores nothing");
+        let wide = (7u128 << 64) | 5;
+        assert_eq!(cas128(at, 5, wide), Some(5));
+        assert_eq!(cas128(at, 0, 1), Some(wide));
+        assert_eq!(read_u64(at + 8), Some(7));
+    }
+
+    #[test]
+    fn only_the_access_instructions_have_fixups() {
+        let rip = |f: &u8| f as *const u8 as u64;
+        // SAFETY: only the labels' addresses are taken.
+        let (insn, fix) = unsafe { (rip(&a64x_probe_cas128_insn), rip(&a64x_probe_cas128_fixup)) };
+        assert_eq!(fixup(insn), Some((fix, Fault::Guest)));
+        assert_eq!(fixup(insn + 1), None);
+        assert_eq!(
+            fixup(a64x_probe_read32 as *const () as u64).map(|f| f.1),
+            Some(Fault::Quiet)
+        );
+    }
+}
