@@ -141,7 +141,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     };
     // Before `Signals::new`, which must find the profiler's SIGPROF handler (see profile::start).
     let profiling = cli.profile_options();
-    cache.hook = a64x::profile::start(&profiling, image.symbols.clone())?;
+    cache.hook = a64x::profile::start(&profiling, || image.symbols())?;
     if profiling.counts && !cache.count_executions() {
         eprintln!("a64x: no room for execution counters next to the code cache; the profile has no counts");
     }

@@ -78,9 +78,25 @@ pub struct LoadedImage {
     pub phnum: u64,
     /// Canonical host path of the executable (for /proc/self/exe).
     pub exe_path: PathBuf,
+    /// The program's and the dynamic loader's files with their load biases: where
+    /// [`LoadedImage::symbols`] reads function names (only a profile needs them, and parsing
+    /// them was a tenth of a small program's start).
+    pub symbol_files: Vec<(PathBuf, u64)>,
+}
+
+impl LoadedImage {
     /// Function symbols of the program's and the dynamic loader's symbol tables, as (guest
-    /// address, size, name); libraries the guest maps later are added by the profiler.
-    pub symbols: Vec<(u64, u64, String)>,
+    /// address, size, name), read from their files now; libraries the guest maps later are
+    /// added by the profiler. A file that no longer reads as an AArch64 ELF gives none.
+    pub fn symbols(&self) -> Vec<(u64, u64, String)> {
+        let mut out = Vec::new();
+        for (path, bias) in &self.symbol_files {
+            let Ok(bytes) = std::fs::read(path) else { continue };
+            let Ok(elf) = elf::parse(path, &bytes) else { continue };
+            out.extend(elf::function_symbols(&bytes, &elf.header, *bias));
+        }
+        out
+    }
 }
 
 /// Loads the AArch64 executable at `path` into `mem` (ET_EXEC at its addresses, ET_DYN at a
@@ -171,9 +187,9 @@ pub fn load_program_with_stack(
         }
     };
     mem.set_brk_base(placed.end);
-    let mut symbols = elf::function_symbols(&bytes, &elf.header, bias);
+    let mut symbol_files = vec![(path.to_path_buf(), bias)];
     if let Some(ld) = &ld {
-        symbols.extend(elf::function_symbols(&ld.bytes, &ld.elf.header, interp_base));
+        symbol_files.push((ld.path.clone(), interp_base));
     }
     Ok(LoadedImage {
         entry,
@@ -187,7 +203,7 @@ pub fn load_program_with_stack(
         phdr,
         phnum: aux.phnum,
         exe_path,
-        symbols,
+        symbol_files,
     })
 }
 

@@ -145,10 +145,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// start the timer. Must come before [`crate::signal::Signals::new`], which takes the host's
 /// dispositions found at start (ours for SIGPROF) as those a guest's `SIG_DFL` goes back to.
 /// Returns the hook to give the code cache (`None` when nothing is profiled).
-pub fn start(opts: &Options, symbols: Vec<(u64, u64, String)>) -> Result<Option<TranslateHook>, String> {
+/// `symbols` gives the program's function symbols (read only when something is profiled).
+pub fn start(
+    opts: &Options,
+    symbols: impl FnOnce() -> Vec<(u64, u64, String)>,
+) -> Result<Option<TranslateHook>, String> {
     if !opts.perfmap && opts.jitdump.is_none() && !opts.samples() {
         return Ok(None);
     }
+    let symbols = symbols();
     // SAFETY: getpid has no preconditions.
     let pid = unsafe { libc::getpid() };
     let perfmap = if opts.perfmap {
