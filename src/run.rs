@@ -479,7 +479,6 @@ impl Vm {
         })
     }
 
-    /// Handle an exit that is not a plain branch; `Some` when the guest is gone.
     /// The guest went to `pc`, whose instruction cannot be fetched: the signal Linux raises there
     /// (SIGBUS for a misaligned pc or an executable page that cannot be read, a truncated file's;
     /// SIGSEGV for an address not mapped or not executable) goes to the guest's handler (None:
@@ -509,6 +508,7 @@ impl Vm {
         Some(GuestExit::Signaled(sig).into())
     }
 
+    /// Handle an exit that is not a plain branch; `Some` when the guest is gone.
     fn handle(&mut self, reason: ExitReason, fetch: &dyn Fn(u64) -> Option<u32>) -> Option<Stop> {
         {
             match reason {
