@@ -1,7 +1,11 @@
 //! Loader, ELF parsing: the header and program-header checks of fs/binfmt_elf.c `load_elf_binary`
 //! (read with goblin's ELF64 types after our own bounds checks, so no input can make it panic) and
-//! the function symbols of `.symtab`.
+//! the function symbols of `.symtab`. The loader reads only what it checks: the header, the program
+//! headers and PT_INTERP, from an open file ([`Source::File`]); the segments are mapped, not read.
 
+use std::borrow::Cow;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use goblin::container::{Container, Ctx};
@@ -48,6 +52,51 @@ impl ElfFile {
     }
 }
 
+/// Where an ELF file's bytes are read from.
+pub(crate) enum Source<'a> {
+    /// The whole file, in memory.
+    Bytes(&'a [u8]),
+    /// An open file of `len` bytes whose first bytes `head` are already read; the rest is read
+    /// when asked for (an executable's header and program headers are nearly always in `head`).
+    File {
+        /// The file.
+        file: &'a File,
+        /// Its first bytes.
+        head: &'a [u8],
+        /// Its size when opened.
+        len: u64,
+    },
+}
+
+impl Source<'_> {
+    /// The file's size.
+    pub fn len(&self) -> u64 {
+        match self {
+            Source::Bytes(b) => b.len() as u64,
+            Source::File { len, .. } => *len,
+        }
+    }
+
+    /// `len` bytes at `off`, or None if they are not all in the file (it may also have shrunk
+    /// since it was opened). Callers bound `len`: at most the program headers' 3.6 MB.
+    fn read(&self, off: u64, len: u64) -> Option<Cow<'_, [u8]>> {
+        match self {
+            Source::Bytes(b) => slice(b, off, len).map(Cow::Borrowed),
+            Source::File { file, head, len: size } => {
+                if off.checked_add(len)? > *size {
+                    return None;
+                }
+                if let Some(b) = slice(head, off, len) {
+                    return Some(Cow::Borrowed(b));
+                }
+                let mut buf = vec![0; usize::try_from(len).ok()?];
+                file.read_exact_at(&mut buf, off).ok()?;
+                Some(Cow::Owned(buf))
+            }
+        }
+    }
+}
+
 /// `bytes[off..off+len]`, or None if that is beyond the file.
 fn slice(bytes: &[u8], off: u64, len: u64) -> Option<&[u8]> {
     let start = usize::try_from(off).ok()?;
@@ -64,10 +113,17 @@ fn u16_at(bytes: &[u8], off: usize, big: bool) -> u16 {
     }
 }
 
-/// Checks that `bytes` is a loadable AArch64 executable, in the order that gives the most useful
-/// message: magic, class, byte order, machine, type, program headers, PT_INTERP, segments.
+/// Checks that `bytes`, a whole file, is a loadable AArch64 executable (see [`parse_from`]).
 pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<ElfFile, LoadError> {
+    parse_from(path, &Source::Bytes(bytes))
+}
+
+/// Checks that the file `src` is a loadable AArch64 executable, in the order that gives the most
+/// useful message: magic, class, byte order, machine, type, program headers, PT_INTERP, segments.
+pub(crate) fn parse_from(path: &Path, src: &Source) -> Result<ElfFile, LoadError> {
     let p = || path.to_path_buf();
+    let ehdr = src.read(0, src.len().min(SIZEOF_EHDR as u64)).unwrap_or_default();
+    let bytes: &[u8] = &ehdr;
     if bytes.get(..4) != Some(b"\x7fELF") {
         return Err(LoadError::NotElf { path: p() });
     }
@@ -112,19 +168,18 @@ pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<ElfFile, LoadError> {
         return malformed(path, format!("e_phnum {}", header.e_phnum));
     }
     let ph_len = PHDR_SIZE * u64::from(header.e_phnum);
-    if slice(bytes, header.e_phoff, ph_len).is_none() {
+    let Some(ph_bytes) = src.read(header.e_phoff, ph_len) else {
         return Err(LoadError::Truncated {
             path: p(),
             what: "program headers",
         });
-    }
+    };
     let ctx = Ctx::new(Container::Big, goblin::container::Endian::Little);
-    let phoff = header.e_phoff as usize; // fits: checked by slice() above
-    let phdrs = ProgramHeader::parse(bytes, phoff, usize::from(header.e_phnum), ctx)
+    let phdrs = ProgramHeader::parse(&ph_bytes, 0, usize::from(header.e_phnum), ctx)
         .or_else(|e| malformed(path, e.to_string()))?;
 
     let interp = match phdrs.iter().find(|ph| ph.p_type == PT_INTERP) {
-        Some(ph) => Some(interp_name(path, bytes, ph)?),
+        Some(ph) => Some(interp_name(path, src, ph)?),
         None => None,
     };
 
@@ -133,18 +188,18 @@ pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<ElfFile, LoadError> {
         return malformed(path, "no PT_LOAD segment".into());
     }
     for ph in elf.loads() {
-        check_segment(path, bytes, ph)?;
+        check_segment(path, src.len(), ph)?;
     }
     Ok(elf)
 }
 
 /// The interpreter path of a PT_INTERP segment, checked as `load_elf_binary` does: between 2 and
 /// PATH_MAX bytes, inside the file, NUL-terminated (ENOEXEC otherwise).
-fn interp_name(path: &Path, bytes: &[u8], ph: &ProgramHeader) -> Result<Vec<u8>, LoadError> {
+fn interp_name(path: &Path, src: &Source, ph: &ProgramHeader) -> Result<Vec<u8>, LoadError> {
     if ph.p_filesz < 2 || ph.p_filesz > INTERP_MAX {
         return malformed(path, format!("PT_INTERP of {} bytes", ph.p_filesz));
     }
-    let raw = slice(bytes, ph.p_offset, ph.p_filesz).ok_or(LoadError::Truncated {
+    let raw = src.read(ph.p_offset, ph.p_filesz).ok_or(LoadError::Truncated {
         path: path.to_path_buf(),
         what: "PT_INTERP contents",
     })?;
@@ -157,8 +212,8 @@ fn interp_name(path: &Path, bytes: &[u8], ph: &ProgramHeader) -> Result<Vec<u8>,
 
 /// The kernel's per-segment sanity: contents in the file, file part no bigger than the memory part,
 /// no wrap-around, and file offset congruent to the address modulo the page size (what lets
-/// `elf_map` mmap it; we copy, but a file that breaks this would not run on Linux either).
-fn check_segment(path: &Path, bytes: &[u8], ph: &ProgramHeader) -> Result<(), LoadError> {
+/// `elf_map`, and the loader's own mapping, mmap it).
+fn check_segment(path: &Path, file_len: u64, ph: &ProgramHeader) -> Result<(), LoadError> {
     if ph.p_filesz > ph.p_memsz {
         return malformed(path, format!("segment at {:#x} has p_filesz > p_memsz", ph.p_vaddr));
     }
@@ -174,7 +229,7 @@ fn check_segment(path: &Path, bytes: &[u8], ph: &ProgramHeader) -> Result<(), Lo
             ),
         );
     }
-    if slice(bytes, ph.p_offset, ph.p_filesz).is_none() {
+    if ph.p_offset.checked_add(ph.p_filesz).is_none_or(|end| end > file_len) {
         return Err(LoadError::Truncated {
             path: path.to_path_buf(),
             what: "segment contents",
@@ -189,11 +244,6 @@ fn malformed<T>(path: &Path, why: String) -> Result<T, LoadError> {
         path: path.to_path_buf(),
         why,
     })
-}
-
-/// The file bytes of a checked segment (empty if, against the checks, it is out of range).
-pub(crate) fn segment_bytes<'a>(bytes: &'a [u8], ph: &ProgramHeader) -> &'a [u8] {
-    slice(bytes, ph.p_offset, ph.p_filesz).unwrap_or_default()
 }
 
 /// Function symbols (`STT_FUNC`, non-zero value) of every `SHT_SYMTAB` and `SHT_DYNSYM` (a

@@ -1,17 +1,21 @@
 //! Loader, the program image: PT_LOAD segments placed in guest memory as fs/binfmt_elf.c
 //! `load_elf_binary`/`load_elf_interp`/`elf_map`/`padzero` do: ET_EXEC at its own addresses, a PIE
 //! program (ET_DYN) at an ELF_ET_DYN_BASE-like base and the dynamic loader wherever the host has
-//! room, both aligned to the largest p_align; bss zeroed, the end of the program's highest segment
-//! becoming the start of brk. No relocation: static-PIE and the dynamic loader relocate themselves.
+//! room, both aligned to the largest p_align; each segment's file part mapped private from the
+//! file, bss zeroed, the end of the program's highest segment becoming the start of brk. No
+//! relocation: static-PIE and the dynamic loader relocate themselves.
 
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use a64x_syscalls::GuestMemory;
 use goblin::elf::program_header::{ProgramHeader, PF_R, PF_W, PF_X};
 
-use super::elf::{segment_bytes, ElfFile};
+use super::elf::ElfFile;
 use super::error::LoadError;
-use crate::memory::{page_down, page_up, prot, AddressSpace, GUEST_ADDR_LIMIT, PAGE_SIZE};
+use crate::memory::{map, page_down, page_up, prot, AddressSpace, GUEST_ADDR_LIMIT, PAGE_SIZE};
 
 /// Preferred base of a PIE program: 2/3 of the guest region, page-aligned, as the kernels'
 /// `ELF_ET_DYN_BASE` is 2/3 of theirs (AArch64's, of 48 bits, is outside the guest region).
@@ -46,12 +50,12 @@ fn seg_prot(ph: &ProgramHeader) -> i32 {
     p
 }
 
-/// Maps every PT_LOAD of `elf` (contents from `bytes`), naming the regions `name`. An ET_DYN image
+/// Maps every PT_LOAD of `elf` (contents from `file`), naming the regions `name`. An ET_DYN image
 /// goes at `dyn_hint` (rounded down to its alignment) if that range is free, else where the host
 /// finds room (`dyn_hint` 0: always there, as the kernel's mmap places the interpreter).
 pub(crate) fn map_image(
     path: &Path,
-    bytes: &[u8],
+    file: &File,
     elf: &ElfFile,
     mem: &mut AddressSpace,
     name: &str,
@@ -113,11 +117,14 @@ pub(crate) fn map_image(
     let end = start + span;
 
     for ph in elf.loads() {
-        let src = segment_bytes(bytes, ph);
-        // SAFETY: [bias + p_vaddr, + p_filesz) lies inside the RW range just mapped for the
-        // guest (p_filesz <= p_memsz, checked), and `src` is a distinct host buffer. The rest of
-        // the segment, bss and the partial page after p_filesz included, is fresh zeroed memory.
-        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), (bias + ph.p_vaddr) as *mut u8, src.len()) };
+        if fill_segment(mem, file, elf, ph, bias).is_err() {
+            // The file shrank after it was checked.
+            let _ = mem.munmap(start, span);
+            return Err(LoadError::Truncated {
+                path: path.to_path_buf(),
+                what: "segment contents",
+            });
+        }
     }
     if let Err(errno) = protect(mem, elf, bias, start, end) {
         let _ = mem.munmap(start, span);
@@ -128,6 +135,68 @@ pub(crate) fn map_image(
         });
     }
     Ok(Placed { bias, start, end })
+}
+
+/// Puts the file part of segment `ph` at `bias + p_vaddr` in the image's range, which is mapped
+/// read-write and zeroed: its pages mapped private from `file` as `elf_map` does (no copy: the page
+/// cache's pages are shared until written). Read into place instead: the partial last page of a
+/// segment with bss (which leaves it zero after the file part, as `padzero` makes it, without a
+/// VM write to a file's page, which would fault if the file shrank), pages another segment also
+/// occupies (mapping would replace its bytes), and everything if the host cannot map the file.
+fn fill_segment(
+    mem: &mut AddressSpace,
+    file: &File,
+    elf: &ElfFile,
+    ph: &ProgramHeader,
+    bias: u64,
+) -> std::io::Result<()> {
+    if ph.p_filesz == 0 {
+        return Ok(());
+    }
+    let at = bias + ph.p_vaddr;
+    let data_end = at + ph.p_filesz; // inside the image: p_filesz <= p_memsz (checked)
+    let page = page_down(at);
+    let map_end = if ph.p_memsz > ph.p_filesz {
+        page_down(data_end)
+    } else {
+        page_up(data_end).unwrap_or(page)
+    };
+    let (lo, hi) = own_pages(elf, bias, ph, page, map_end);
+    let mut read = vec![(at, data_end)];
+    if lo < hi {
+        let (rw, fixed) = (prot::READ | prot::WRITE, map::FIXED | map::PRIVATE);
+        // The offset is congruent with the address (checked), and inside the file.
+        let off = (ph.p_offset - (at - lo)) as i64;
+        if mem.mmap(lo, hi - lo, rw, fixed, file.as_raw_fd(), off).is_ok() {
+            read = vec![(at, lo.max(at)), (hi.min(data_end), data_end)];
+        }
+    }
+    for (from, to) in read.into_iter().filter(|&(f, t)| f < t) {
+        // SAFETY: [from, to) lies in the image's range, in anonymous memory mapped read-write
+        // for the guest and not yet visible to it (only pages no other segment occupies are
+        // mapped from the file, and none of this segment's own file pages is read into).
+        let dst = unsafe { std::slice::from_raw_parts_mut(from as *mut u8, (to - from) as usize) };
+        file.read_exact_at(dst, ph.p_offset + (from - at))?;
+    }
+    Ok(())
+}
+
+/// The largest part of the pages `[lo, hi)` of segment `ph` that no other segment of `elf`
+/// (its memory part, in whole pages) occupies, from the start: empty if the first page is shared.
+/// Segments of a linked program do not share pages; a hand-made file's may.
+fn own_pages(elf: &ElfFile, bias: u64, ph: &ProgramHeader, lo: u64, hi: u64) -> (u64, u64) {
+    let mut hi = hi;
+    for other in elf.loads().filter(|o| !std::ptr::eq(*o, ph)) {
+        let start = page_down(bias + other.p_vaddr);
+        let end = page_up(bias + other.p_vaddr + other.p_memsz).unwrap_or(u64::MAX);
+        if start <= lo && lo < end {
+            return (lo, lo);
+        }
+        if lo < start {
+            hi = hi.min(start);
+        }
+    }
+    (lo, hi)
 }
 
 /// An ET_DYN base: `hint` rounded down to `align` if non-zero and free, else a host-chosen range

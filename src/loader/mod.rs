@@ -134,8 +134,15 @@ pub fn load_program_with_stack(
         path: path.to_path_buf(),
         err,
     };
-    let bytes = std::fs::read(path).map_err(io)?;
-    let elf = elf::parse(path, &bytes)?;
+    let (file, head, len) = open_elf(path).map_err(io)?;
+    let elf = elf::parse_from(
+        path,
+        &elf::Source::File {
+            file: &file,
+            head: &head,
+            len,
+        },
+    )?;
     // A program run through a descriptor's link (`/proc/self/fd/N` of a memfd, after fexecve)
     // has no path to resolve to: it keeps the link, which opens it as long as the descriptor lives.
     let exe_path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -147,7 +154,7 @@ pub fn load_program_with_stack(
         None => None,
     };
 
-    let placed = image::map_image(path, &bytes, &elf, mem, &name, image::ET_DYN_BASE)?;
+    let placed = image::map_image(path, &file, &elf, mem, &name, image::ET_DYN_BASE)?;
     let mut mapped = vec![(placed.start, placed.end)];
     let bias = placed.bias;
     let phdr = phdr_address(&elf, bias);
@@ -155,7 +162,7 @@ pub fn load_program_with_stack(
     let (entry, interp_base) = match &ld {
         Some(ld) => {
             let name = ld.path.to_string_lossy().into_owned();
-            match image::map_image(&ld.path, &ld.bytes, &ld.elf, mem, &name, 0) {
+            match image::map_image(&ld.path, &ld.file, &ld.elf, mem, &name, 0) {
                 Ok(p) => {
                     mapped.push((p.start, p.end));
                     (ld.elf.header.e_entry.wrapping_add(p.bias), p.bias)
@@ -211,8 +218,8 @@ pub fn load_program_with_stack(
 struct Interp {
     /// Its canonical host path.
     path: PathBuf,
-    /// The file.
-    bytes: Vec<u8>,
+    /// The open file.
+    file: std::fs::File,
     /// Its checked headers.
     elf: elf::ElfFile,
 }
@@ -234,11 +241,46 @@ fn read_interp(path: &Path, want: &[u8], sysroot: Option<&Path>) -> Result<Inter
             err,
         })
     };
-    let bytes = std::fs::read(&found).map_err(io)?;
+    let (file, head, len) = open_elf(&found).map_err(io)?;
     // Its own PT_INTERP, if any, is ignored, as load_elf_interp ignores it.
-    let elf = elf::parse(&found, &bytes).map_err(wrap)?;
+    let src = elf::Source::File {
+        file: &file,
+        head: &head,
+        len,
+    };
+    let elf = elf::parse_from(&found, &src).map_err(wrap)?;
     let path = std::fs::canonicalize(&found).map_err(io)?;
-    Ok(Interp { path, bytes, elf })
+    Ok(Interp { path, file, elf })
+}
+
+/// How much of an ELF file is read at once when it is opened: the header and, in every file a
+/// linker makes, the program headers and PT_INTERP.
+const ELF_HEAD: u64 = 4096;
+
+/// Opens the file at `path` and reads its first [`ELF_HEAD`] bytes: (file, those bytes, its size).
+/// The loader reads nothing else of it but what its checks need; the segments are mapped.
+fn open_elf(path: &Path) -> std::io::Result<(std::fs::File, Vec<u8>, u64)> {
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut head = vec![0; len.min(ELF_HEAD) as usize];
+    let got = read_full_at(&file, &mut head)?;
+    head.truncate(got);
+    Ok((file, head, len))
+}
+
+/// Reads from offset 0 until `buf` is full or the file ends; the number of bytes read.
+fn read_full_at(file: &std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut got = 0;
+    while got < buf.len() {
+        match file.read_at(&mut buf[got..], got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
 }
 
 /// Undoes the image mappings of a load that failed half-way.

@@ -2,6 +2,7 @@
 //! and the initial stack of create_elf_tables parsed back.
 
 use std::ffi::{CStr, OsString};
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
 use a64x_syscalls::GuestMemory;
@@ -156,19 +157,103 @@ fn static_segments_land_with_zeroed_bss() {
     assert_eq!(bytes_at(b + 0x3010, 0x20), DATA);
     // The file's 0xee after p_filesz must not show: the partial page and the bss are zero.
     assert!(bytes_at(b + 0x3030, 0x3000 - 0x20).iter().all(|&x| x == 0));
-    assert!(bytes_at(b + 0x1100, 0xf00).iter().all(|&x| x == 0));
     assert!(bytes_at(b + 0x3000, 0x10).iter().all(|&x| x == 0));
+    // The text has no bss: its pages are the file's, mapped (as Linux maps them: the rest of its
+    // last page shows the file's next bytes), and /proc/self/maps shows the file.
+    assert!(bytes_at(b + 0x1100, 0xf00).iter().all(|&x| x == 0xee));
     let text = mem.region_at(b).unwrap();
     assert_eq!(
-        (text.start, text.end, text.prot),
-        (b, b + 0x2000, prot::READ | prot::EXEC)
+        (text.start, text.end, text.prot, text.offset),
+        (b, b + 0x2000, prot::READ | prot::EXEC, 0)
     );
+    let meta = std::fs::metadata(&path).unwrap();
+    assert_eq!((text.dev, text.inode), (meta.dev(), meta.ino()));
+    assert_eq!(std::path::Path::new(&text.name), img.exe_path);
     assert!(mem.region_at(b + 0x2000).is_none());
     let data = mem.region_at(b + 0x3000).unwrap();
     assert_eq!((data.end, data.prot), (b + 0x7000, prot::READ | prot::WRITE));
     assert_eq!(std::path::Path::new(&data.name), img.exe_path);
     assert!(!mem.is_accessible(b, 1, true));
     mem.unmap_all();
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn segments_sharing_a_page_keep_both_and_their_bss() {
+    // Hand-made: data (with bss) starts on the text's last page, at a different file delta.
+    let b = 0x1000_0000_0000 + (24u64 << 32);
+    let phs = [
+        Ph {
+            p_type: PT_LOAD,
+            flags: PF_R | PF_X,
+            offset: 0,
+            vaddr: b,
+            filesz: 0x1100,
+            memsz: 0x1100,
+        },
+        Ph {
+            p_type: PT_LOAD,
+            flags: PF_R | PF_W,
+            offset: 0x2200,
+            vaddr: b + 0x1200,
+            filesz: 0x20,
+            memsz: 0x1000,
+        },
+    ];
+    let bytes = elf(
+        2,
+        1,
+        2,
+        183,
+        b + 0x1000,
+        &phs,
+        0x2300,
+        &[(0x1000, CODE), (0x2200, DATA)],
+    );
+    let path = file("shared", &bytes);
+    let mut mem = AddressSpace::new();
+    load_program(&path, &os(&["p"]), &[], &mut mem, &HW, None).unwrap();
+    assert_eq!(bytes_at(b, 4), b"\x7fELF");
+    assert_eq!(bytes_at(b + 0x1000, CODE.len()), CODE);
+    assert_eq!(bytes_at(b + 0x1200, 0x20), DATA);
+    assert!(bytes_at(b + 0x1220, 0x1000 - 0x20).iter().all(|&x| x == 0));
+    // The page only the text occupies is the file's; the shared one is not.
+    let meta = std::fs::metadata(&path).unwrap();
+    assert_eq!(
+        mem.region_at(b).map(|r| (r.end, r.inode)),
+        Some((b + 0x1000, meta.ino()))
+    );
+    assert_eq!(mem.region_at(b + 0x1000).map(|r| r.inode), Some(0));
+    mem.unmap_all();
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn a_file_that_shrinks_after_its_checks_is_refused_without_a_fault() {
+    // The VM writes no page mapped from the file: the data segment's contents are read, and the
+    // read finds the file shorter; the text's mapped pages beyond the end are never touched.
+    let b = 0x1000_0000_0000 + (26u64 << 32);
+    let path = file("shrinks", &static_exe(2, b));
+    let (f, head, len) = open_elf(&path).unwrap();
+    let parsed = elf::parse_from(
+        &path,
+        &elf::Source::File {
+            file: &f,
+            head: &head,
+            len,
+        },
+    )
+    .unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(0x800)
+        .unwrap();
+    let mut mem = AddressSpace::new();
+    let err = image::map_image(&path, &f, &parsed, &mut mem, "x", 0).err().unwrap();
+    assert!(err.to_string().contains("segment contents"), "{err}");
+    assert_eq!(mem.regions().count(), 0);
     let _ = std::fs::remove_file(path);
 }
 
