@@ -20,30 +20,18 @@
 
 use super::tiers::{self, Tier};
 use super::CodeCache;
+use crate::lift::WordsRead;
 use crate::x64::{self, faultmap::FaultSite, Counter, Runtime};
-use std::cell::RefCell;
 
 /// The guest words a lift read, by address (None: not executable then), sorted.
 #[derive(Debug, Default)]
-pub struct GuestWords(Box<[(u64, Option<u32>)]>);
+pub struct GuestWords(WordsRead);
 
 impl GuestWords {
-    /// Run `lift` with a fetch that records what `fetch` returns.
-    pub fn record<T>(
-        fetch: &dyn Fn(u64) -> Option<u32>,
-        lift: impl FnOnce(&dyn Fn(u64) -> Option<u32>) -> T,
-    ) -> (T, GuestWords) {
-        let seen = RefCell::new(Vec::new());
-        let recording = |a: u64| {
-            let w = fetch(a);
-            seen.borrow_mut().push((a, w));
-            w
-        };
-        let out = lift(&recording);
-        let mut seen = seen.into_inner();
-        seen.sort_unstable_by_key(|&(a, _)| a);
-        seen.dedup_by_key(|&mut (a, _)| a);
-        (out, GuestWords(seen.into()))
+    /// The words `lift::lift_block_reading` reported.
+    pub fn new(words: WordsRead) -> GuestWords {
+        debug_assert!(words.windows(2).all(|w| w[0].0 < w[1].0), "sorted, each once");
+        GuestWords(words)
     }
 
     /// What the recorded fetch returned for `a` (None for what it never read).
@@ -70,7 +58,7 @@ impl CodeCache {
     pub(super) fn fault_sites<'a>(&self, pc: u64, host: u64, len: u64, info: &'a super::BlockInfo) -> &'a [FaultSite] {
         info.faults.get_or_init(|| {
             let fetch = |a: u64| info.words.fetch(a);
-            let Ok((block, tier)) = tiers::block_ir(pc, &fetch, self.opts, info.recipe.asked) else {
+            let Ok((block, tier, _)) = tiers::block_ir(pc, &fetch, self.opts, info.recipe.asked) else {
                 debug_assert!(false, "a translated block lifts again");
                 return Box::default();
             };
@@ -116,7 +104,7 @@ mod tests {
             "not made before a fault"
         );
         // What lowering records when asked to, for the block as the cache made it.
-        let (block, _) = tiers::block_ir(0x10000, &fetch, LiftOptions::default(), tier).expect("lifts");
+        let (block, ..) = tiers::block_ir(0x10000, &fetch, LiftOptions::default(), tier).expect("lifts");
         let counter = cache.blocks[&0x10000].info.recipe.counter;
         let rt = Runtime {
             epilogue: cache.epilogue,
@@ -146,13 +134,24 @@ mod tests {
     }
 
     #[test]
-    fn recorded_words_are_what_the_fetch_returned() {
-        let reads = [0x10008, 0x10000, 0x10004, 0x10000, 0x20000];
-        let (n, words) = GuestWords::record(&fetch, |f| reads.iter().filter(|&&a| f(a).is_some()).count());
-        assert_eq!(n, 4);
-        assert_eq!(words.0.len(), 4, "each address once");
+    fn recorded_words_are_what_the_lift_read() {
+        // The block of `fetch` and, by the successor analysis, its return's unknown target: no
+        // other read. The words are what the fetch gave, each address once.
+        let reads = std::cell::RefCell::new(Vec::new());
+        let counting = |a: u64| {
+            reads.borrow_mut().push(a);
+            fetch(a)
+        };
+        let (_, tier, words) =
+            tiers::block_ir(0x10000, &counting, LiftOptions::default(), Tier::Optimised).expect("lifts");
+        assert_eq!(tier, Tier::Optimised);
+        let mut reads = reads.into_inner();
+        reads.sort_unstable();
+        reads.dedup();
+        assert_eq!(words.iter().map(|&(a, _)| a).collect::<Vec<_>>(), reads);
+        let words = GuestWords::new(words);
         assert_eq!(words.fetch(0x10004), fetch(0x10004));
-        assert_eq!(words.fetch(0x20000), None, "read, not executable");
-        assert_eq!(words.fetch(0x1000c), None, "never read");
+        assert_eq!(words.fetch(0x1000c), fetch(0x1000c));
+        assert_eq!(words.fetch(0x20000), None, "never read");
     }
 }

@@ -299,8 +299,7 @@ impl CodeCache {
         let clock = crate::platform::get();
         let t0 = clock.now_ns();
         let asked = tier;
-        let (made, words) = faults::GuestWords::record(fetch, |fetch| tiers::block_ir(pc, fetch, self.opts, asked));
-        let (block, tier) = made?;
+        let (block, tier, words) = tiers::block_ir(pc, fetch, self.opts, asked)?;
         let t1 = clock.now_ns();
         self.stats.lift_ns += t1 - t0;
         let counter = match tier {
@@ -342,7 +341,7 @@ impl CodeCache {
             guest_insns: block.guest_len,
             tier,
             faults: Default::default(),
-            words,
+            words: faults::GuestWords::new(words),
             recipe: faults::Recipe {
                 asked,
                 counter: rt.counter,
@@ -476,7 +475,7 @@ impl CodeCache {
         fetch: &dyn Fn(u64) -> Option<u32>,
     ) -> Result<crate::ir::interp::Outcome, TranslateError> {
         let pc = cpu.pc;
-        let (block, _) = tiers::block_ir(pc, fetch, self.opts, Tier::Optimised)?;
+        let (block, ..) = tiers::block_ir(pc, fetch, self.opts, Tier::Optimised)?;
         // SAFETY: guest memory is identity-mapped; the block accesses what the guest would.
         Ok(unsafe { crate::ir::interp::run(&block, cpu) })
     }
@@ -689,7 +688,7 @@ mod tests {
 
     /// The relocations of the block at `pc`, compiled anywhere.
     fn lift_and_relocs(pc: u64) -> Vec<x64::Reloc> {
-        let (block, _) = tiers::block_ir(pc, &fetch, LiftOptions::default(), Tier::Quick).expect("lifts");
+        let (block, ..) = tiers::block_ir(pc, &fetch, LiftOptions::default(), Tier::Quick).expect("lifts");
         let rt = Runtime {
             epilogue: 0,
             counter: None,

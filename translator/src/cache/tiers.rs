@@ -20,7 +20,7 @@
 
 use super::{CodeCache, TranslateError};
 use crate::ir::{Block, Exit};
-use crate::lift::{lift_block, LiftOptions};
+use crate::lift::{lift_block_reading, LiftOptions, WordsRead};
 
 /// Which translation of a block a piece of code is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,25 +37,28 @@ pub enum Tier {
 /// code, so a block that runs 512 times has paid back its second translation many times over.
 pub const HOT_VISITS: u32 = 512;
 
-/// The optimised IR of the block at `pc` in `tier` (verified in debug builds), and the tier the
-/// block gets: optimised when a quick translation would gain nothing.
+/// The optimised IR of the block at `pc` in `tier` (verified in debug builds), the tier the
+/// block gets (optimised when a quick translation would gain nothing) and the guest words its
+/// lift read.
 pub(super) fn block_ir(
     pc: u64,
     fetch: &dyn Fn(u64) -> Option<u32>,
     opts: LiftOptions,
     tier: Tier,
-) -> Result<(Block, Tier), TranslateError> {
+) -> Result<(Block, Tier, WordsRead), TranslateError> {
     let lift = |analyse: bool| {
         let opts = LiftOptions {
             drop_dead_writebacks: opts.drop_dead_writebacks && analyse,
             ..opts
         };
-        lift_block(pc, fetch, opts).ok_or(TranslateError::NotExecutable(pc))
+        lift_block_reading(pc, fetch, opts).ok_or(TranslateError::NotExecutable(pc))
     };
-    let (mut block, tier) = match tier {
+    // A quick lift's words are a subset of the optimised lift's (the block's own), so the words
+    // of the lift kept are all that lifting it again reads.
+    let ((mut block, words), tier) = match tier {
         Tier::Optimised => (lift(true)?, Tier::Optimised),
         Tier::Quick => {
-            let block = lift(false)?;
+            let (block, words) = lift(false)?;
             let self_loop = match block.exit {
                 Exit::Jump(t) => t == pc,
                 Exit::Branch { taken, not_taken, .. } => taken == pc || not_taken == pc,
@@ -63,11 +66,11 @@ pub(super) fn block_ir(
             };
             let direct = matches!(block.exit, Exit::Jump(_) | Exit::Branch { .. });
             if !opts.drop_dead_writebacks || !direct {
-                (block, Tier::Optimised)
+                ((block, words), Tier::Optimised)
             } else if self_loop {
                 (lift(true)?, Tier::Optimised)
             } else {
-                (block, Tier::Quick)
+                ((block, words), Tier::Quick)
             }
         }
     };
@@ -75,7 +78,7 @@ pub(super) fn block_ir(
     if cfg!(debug_assertions) {
         crate::ir::verify::assert_valid(&block, opts.confine);
     }
-    Ok((block, tier))
+    Ok((block, tier, words))
 }
 
 impl CodeCache {

@@ -54,24 +54,51 @@ pub fn lift_block(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions
         // target starts its next range): its ranges are all it depends on.
         return lift(pc, fetch, opts, false);
     }
-    // Record every word read, successors included, so the translation is dropped when any code
-    // it was derived from changes.
-    let seen = std::cell::RefCell::new(Vec::new());
+    lift_block_reading(pc, fetch, opts).map(|(block, _)| block)
+}
+
+/// The guest words a lift read: (address, word, or None where not executable), sorted by
+/// address, each address once.
+pub type WordsRead = Box<[(u64, Option<u32>)]>;
+
+thread_local! {
+    /// The words read by the lift under way, reused from block to block.
+    static READING: std::cell::Cell<Vec<(u64, Option<u32>)>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// [`lift_block`], and the words it read: what the translation depends on (with the successor
+/// analysis, the successors' words too: the translation is dropped when any of them changes, so
+/// they become [`Block::depends`]) and what lifting it again must see.
+pub fn lift_block_reading(
+    pc: u64,
+    fetch: &dyn Fn(u64) -> Option<u32>,
+    opts: LiftOptions,
+) -> Option<(Block, WordsRead)> {
+    let mut scratch = READING.take();
+    scratch.clear();
+    scratch.reserve(2 * opts.max_insns as usize);
+    let read = std::cell::RefCell::new(scratch);
     let recording = |a: u64| {
-        seen.borrow_mut().push(a);
-        fetch(a)
+        let w = fetch(a);
+        read.borrow_mut().push((a, w));
+        w
     };
-    let mut block = lift(pc, &recording, opts, opts.drop_dead_writebacks)?;
-    let mut addrs = seen.into_inner();
-    addrs.sort_unstable();
-    addrs.dedup();
-    for a in addrs {
-        match block.depends.last_mut() {
-            Some((_, end)) if *end == a => *end = a + 4,
-            _ => block.depends.push((a, a + 4)),
+    let block = lift(pc, &recording, opts, opts.drop_dead_writebacks);
+    let mut read = read.into_inner();
+    read.sort_unstable_by_key(|&(a, _)| a);
+    read.dedup_by_key(|&mut (a, _)| a);
+    let words = WordsRead::from(read.as_slice());
+    READING.set(read);
+    let mut block = block?;
+    if opts.drop_dead_writebacks {
+        for &(a, _) in words.iter() {
+            match block.depends.last_mut() {
+                Some((_, end)) if *end == a => *end = a + 4,
+                _ => block.depends.push((a, a + 4)),
+            }
         }
     }
-    Some(block)
+    Some((block, words))
 }
 
 /// Lift a block; with `analyze`, look at the successors to leave out dead write-backs.

@@ -62,7 +62,7 @@ pub fn flag_operands(block: &Block, f: Val) -> Args {
 }
 
 /// The positions where each value of a block is used, in order, without repeats.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Uses {
     /// Every value's positions, value after value (with room left by repeats dropped).
     positions: Vec<u32>,
@@ -104,9 +104,15 @@ impl Uses {
     /// The uses of `block`'s values, and `extra` more at the exit. Counted first, then filled in
     /// position order: no sorting (translation speed: sorting the (value, position) pairs was a
     /// tenth of a quick translation).
-    fn new(block: &Block, extra: &[Val]) -> Uses {
+    fn new(block: &Block, extra: &[Val], reuse: Uses) -> Uses {
         let n = block.ops.len();
-        let mut start = vec![0u32; n + 1];
+        let Uses {
+            mut positions,
+            mut start,
+            mut end,
+        } = reuse;
+        start.clear();
+        start.resize(n + 1, 0);
         Uses::each(block, |v, _| start[v as usize + 1] += 1);
         for v in extra {
             start[v.0 as usize + 1] += 1;
@@ -114,11 +120,11 @@ impl Uses {
         for i in 0..n {
             start[i + 1] += start[i];
         }
-        let mut uses = Uses {
-            positions: vec![0; start[n] as usize],
-            end: start.clone(),
-            start,
-        };
+        positions.clear();
+        positions.resize(start[n] as usize, 0);
+        end.clear();
+        end.extend_from_slice(&start);
+        let mut uses = Uses { positions, start, end };
         let mut put = |v: u32, pos: u32| {
             let (s, e) = (uses.start[v as usize], &mut uses.end[v as usize]);
             // One op using a value twice uses it once.
@@ -133,6 +139,38 @@ impl Uses {
             put(v.0, n as u32);
         }
         uses
+    }
+}
+
+/// An allocator's vectors, kept by the thread for its next block: allocating and zeroing them
+/// for every block was a twentieth of a quick translation.
+#[derive(Default)]
+struct Spare {
+    reg_of: Vec<Option<u8>>,
+    slot_of: Vec<Option<u32>>,
+    uses: Uses,
+    consts: Vec<Option<u64>>,
+    free_slots: Vec<u32>,
+}
+
+thread_local! {
+    /// This thread's [`Spare`] (taken, not borrowed: a fault handler lowering a block on the
+    /// thread finds it empty or whole, never half-used).
+    static SPARE: std::cell::Cell<Spare> = std::cell::Cell::new(Spare::default());
+}
+
+impl Drop for Alloc {
+    fn drop(&mut self) {
+        use std::mem::take;
+        let spare = Spare {
+            reg_of: take(&mut self.reg_of),
+            slot_of: take(&mut self.slot_of),
+            uses: take(&mut self.uses),
+            consts: take(&mut self.consts),
+            free_slots: take(&mut self.free_slots),
+        };
+        // A thread being torn down has no slot any more: the vectors are simply freed.
+        let _ = SPARE.try_with(|s| s.set(spare));
     }
 }
 
@@ -156,19 +194,27 @@ impl Alloc {
                 }
             }
         }
-        let uses = Uses::new(block, &extra);
-        let consts = block
-            .ops
-            .iter()
-            .map(|o| if let Op::Const(c) = o { Some(*c) } else { None })
-            .collect();
+        let mut spare = SPARE.take();
+        let uses = Uses::new(block, &extra, spare.uses);
+        spare.consts.clear();
+        spare.consts.extend(
+            block
+                .ops
+                .iter()
+                .map(|o| if let Op::Const(c) = o { Some(*c) } else { None }),
+        );
+        spare.reg_of.clear();
+        spare.reg_of.resize(n, None);
+        spare.slot_of.clear();
+        spare.slot_of.resize(n, None);
+        spare.free_slots.clear();
         Alloc {
-            reg_of: vec![None; n],
-            slot_of: vec![None; n],
+            reg_of: spare.reg_of,
+            slot_of: spare.slot_of,
             holder: [None; 16],
             uses,
-            consts,
-            free_slots: Vec::new(),
+            consts: spare.consts,
+            free_slots: spare.free_slots,
             next_slot: 0,
             locked: 0,
             spill_log: None,
