@@ -58,6 +58,59 @@ static void store(const char *what, uintptr_t addr) {
     verdict(what, 0, faulted ? "SIGSEGV" : "the store stayed in guest memory");
 }
 
+/// The first 16 bytes of an ELF64 little-endian header (a64x's own, at RO).
+#define ELF_WORD0 0x00010102464c457fULL
+#define ELF_WORD1 0ULL
+
+/// Whether a plain load (inline code, confined) of `addr` faults.
+static int plain_load_faults(uintptr_t addr) {
+    faulted = 0;
+    if (sigsetjmp(back, 1) == 0)
+        (void)*(volatile uint64_t *)addr;
+    return faulted;
+}
+
+/// The verdict on a pair helper's access of `addr` that did not fault and found `lo` there: it
+/// escaped if it read a64x's ELF header, or reached memory a plain load of the same address
+/// cannot (both are confined alike, and the helper's access needs more rights than a load).
+static void helper_verdict(const char *what, uintptr_t addr, uint64_t lo) {
+    if (lo == ELF_WORD0)
+        verdict(what, 1, "read the VM's ELF header");
+    else if (plain_load_faults(addr))
+        verdict(what, 1, "reached memory a plain load cannot");
+    else
+        verdict(what, 0, "acted on guest memory");
+}
+
+/// LDXP of the 16 bytes at `addr` (16-aligned): done by a VM helper, not by inline code, so it
+/// is the helper's confinement that is attacked.
+static void ldxp(const char *what, uintptr_t addr) {
+    faulted = 0;
+    uint64_t lo = 0, hi = 0;
+    if (sigsetjmp(back, 1) == 0)
+        asm volatile("ldxp %0, %1, [%2]\n\tclrex" : "=&r"(lo), "=&r"(hi) : "r"(addr) : "memory");
+    if (faulted)
+        verdict(what, 0, "SIGSEGV");
+    else
+        helper_verdict(what, addr, lo);
+}
+
+/// CASP at `addr` (16-aligned) expecting the ELF header and swapping in a marker.
+static void casp(const char *what, uintptr_t addr) {
+    faulted = 0;
+    register uint64_t x0 asm("x0") = ELF_WORD0, x1 asm("x1") = ELF_WORD1;
+    register uint64_t x2 asm("x2") = 0x5a5a5a5a5a5a5a5aULL, x3 asm("x3") = 0x5a5a5a5a5a5a5a5aULL;
+    if (sigsetjmp(back, 1) == 0)
+        asm volatile(".arch_extension lse\n\tcasp x0, x1, x2, x3, [%2]"
+                     : "+r"(x0), "+r"(x1)
+                     : "r"(addr), "r"(x2), "r"(x3)
+                     : "memory");
+    if (faulted)
+        verdict(what, 0, "SIGSEGV");
+    else
+        helper_verdict(what, addr, x0);
+}
+
 /// The result of a system call given a VM pointer: success means the kernel touched VM memory.
 static void sys(const char *what, long r) {
     int e = errno;
@@ -155,6 +208,10 @@ int main(int argc, char **argv) {
     load("load from the VM's binary", ro);
     load("load from the VM's data", rw);
     store("store to the VM's data", rw);
+    ldxp("ldxp from the VM's binary", ro);
+    casp("casp on the VM's binary", ro);
+    ldxp("ldxp from the VM's data", rw & ~(uintptr_t)15);
+    casp("casp on the VM's data", rw & ~(uintptr_t)15);
     // An address with a tag in the top byte reaches the guest's own memory (top-byte-ignore).
     static uint32_t mine = 0x11223344;
     uint32_t tagged = *(volatile uint32_t *)((uintptr_t)&mine | (0x5aull << 56));
