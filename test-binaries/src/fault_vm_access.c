@@ -1,7 +1,8 @@
 // Guest accesses the VM carries out itself must fault like the guest's, never kill the VM:
 // translating code from a page of a file truncated under its mapping (mapped and executable, yet
 // any access raises SIGBUS), the pair instructions the VM does in a helper (CASP, LDXP, STXP) on
-// unmapped, read-only and truncated-file pages and at a misaligned address, and branches to
+// unmapped, read-only and truncated-file pages and at a misaligned address (a load-exclusive from
+// a read-only page succeeds, as on hardware), and branches to
 // addresses that cannot be fetched (unmapped, not executable, misaligned). Each case prints the
 // signal and si_code the handler got, and whether si_addr is the address; compared with qemu.
 //@ aarch64-only
@@ -45,6 +46,15 @@ static void casp(uint64_t *p) {
 static void ldxp(uint64_t *p) {
     uint64_t a, b;
     asm volatile("ldxp %0, %1, [%2]" : "=&r"(a), "=&r"(b) : "r"(p) : "memory");
+}
+
+/// LDXP of a pair of words (32-bit registers) and of a pair of doublewords, printing both.
+static void ldxp_print(uint64_t *p) {
+    uint64_t a, b;
+    uint32_t c, d;
+    asm volatile("ldxp %0, %1, [%2]\n\tclrex" : "=&r"(a), "=&r"(b) : "r"(p) : "memory");
+    asm volatile("ldxp %w0, %w1, [%2]\n\tclrex" : "=&r"(c), "=&r"(d) : "r"(p) : "memory");
+    printf("  read %#lx %#lx, as words %#x %#x\n", (unsigned long)a, (unsigned long)b, c, d);
 }
 
 static void stxp(uint64_t *p) {
@@ -112,6 +122,13 @@ int main(void) {
     TRY("ldxp, unmapped", unmapped, ldxp(unmapped));
     TRY("ldxp, truncated file", data, ldxp(data));
     TRY("stxp, read-only", ro, stxp(ro));
+    // A load-exclusive only reads: a read-only page is fine, as on hardware.
+    uint64_t *ro_data = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ro_data[0] = 0x1111222233334444ULL;
+    ro_data[1] = 0x5555666677778888ULL;
+    mprotect(ro_data, 4096, PROT_READ);
+    TRY("ldxp, read-only", ro_data, ldxp_print(ro_data));
+    TRY("ldxp, misaligned", (char *)ok + 8, ldxp((uint64_t *)((char *)ok + 8)));
 
     void *rw = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     TRY("branch to unmapped", 0x1000, ((void (*)(void))0x1000)());

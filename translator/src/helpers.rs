@@ -125,8 +125,16 @@ pub fn pair_op(cpu: &mut CpuState, kind: PairKind, size: u8, a: u8, b: u8, c: u8
             set_xr(cpu, a + 1, hi);
         }
         PairKind::Ldxp => {
-            // A single-copy-atomic read of the pair: a CAS that stores what it finds.
-            let v = cas(0, 0)?;
+            // A single-copy-atomic read of the pair, which needs only read access (a read-only
+            // page is fine, as on hardware); without atomic 16-byte loads on the host, a CAS
+            // that stores what it finds (which faults on a read-only page).
+            let v = if !wide {
+                crate::probe::load64(addr).map(u128::from).ok_or(GuestFault)?
+            } else if crate::probe::atomic_load128() {
+                crate::probe::load128(addr).ok_or(GuestFault)?
+            } else {
+                cas(0, 0)?
+            };
             let (lo, hi) = split(v);
             cpu.excl_addr = addr;
             cpu.excl_val = [v as u64, (v >> 64) as u64];

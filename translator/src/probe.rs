@@ -53,6 +53,38 @@ std::arch::global_asm!(
     "a64x_probe_read64_fixup:",
     "    xor eax, eax",
     "    ret",
+    // u32 load64(rdi: *const u64, rsi: *mut u64): a guest instruction's load
+    ".globl a64x_probe_load64",
+    ".hidden a64x_probe_load64",
+    "a64x_probe_load64:",
+    ".globl a64x_probe_load64_insn",
+    ".hidden a64x_probe_load64_insn",
+    "a64x_probe_load64_insn:",
+    "    mov rax, qword ptr [rdi]",
+    "    mov qword ptr [rsi], rax",
+    "    mov eax, 1",
+    "    ret",
+    ".globl a64x_probe_load64_fixup",
+    ".hidden a64x_probe_load64_fixup",
+    "a64x_probe_load64_fixup:",
+    "    xor eax, eax",
+    "    ret",
+    // u32 load128(rdi: *const u128 (16-aligned, else #GP), rsi: *mut [u64; 2])
+    ".globl a64x_probe_load128",
+    ".hidden a64x_probe_load128",
+    "a64x_probe_load128:",
+    ".globl a64x_probe_load128_insn",
+    ".hidden a64x_probe_load128_insn",
+    "a64x_probe_load128_insn:",
+    "    movdqa xmm0, xmmword ptr [rdi]",
+    "    movdqu xmmword ptr [rsi], xmm0",
+    "    mov eax, 1",
+    "    ret",
+    ".globl a64x_probe_load128_fixup",
+    ".hidden a64x_probe_load128_fixup",
+    "a64x_probe_load128_fixup:",
+    "    xor eax, eax",
+    "    ret",
     // u32 cas64(rdi: *mut u64, rsi: old, rdx: new, rcx: *mut u64 found)
     ".globl a64x_probe_cas64",
     ".hidden a64x_probe_cas64",
@@ -103,12 +135,18 @@ std::arch::global_asm!(
 unsafe extern "C" {
     fn a64x_probe_read32(p: *const u32, out: *mut u32) -> u32;
     fn a64x_probe_read64(p: *const u64, out: *mut u64) -> u32;
+    fn a64x_probe_load64(p: *const u64, out: *mut u64) -> u32;
+    fn a64x_probe_load128(p: *const u128, out: *mut [u64; 2]) -> u32;
     fn a64x_probe_cas64(p: *mut u64, old: u64, new: u64, found: *mut u64) -> u32;
     fn a64x_probe_cas128(p: *mut u128, old: *const [u64; 2], new: *const [u64; 2], found: *mut [u64; 2]) -> u32;
     static a64x_probe_read32_insn: u8;
     static a64x_probe_read32_fixup: u8;
     static a64x_probe_read64_insn: u8;
     static a64x_probe_read64_fixup: u8;
+    static a64x_probe_load64_insn: u8;
+    static a64x_probe_load64_fixup: u8;
+    static a64x_probe_load128_insn: u8;
+    static a64x_probe_load128_fixup: u8;
     static a64x_probe_cas64_insn: u8;
     static a64x_probe_cas64_fixup: u8;
     static a64x_probe_cas128_insn: u8;
@@ -131,6 +169,16 @@ pub fn fixup(rip: u64) -> Option<(u64, Fault)> {
                 addr(&a64x_probe_read64_insn),
                 addr(&a64x_probe_read64_fixup),
                 Fault::Quiet,
+            ),
+            (
+                addr(&a64x_probe_load64_insn),
+                addr(&a64x_probe_load64_fixup),
+                Fault::Guest,
+            ),
+            (
+                addr(&a64x_probe_load128_insn),
+                addr(&a64x_probe_load128_fixup),
+                Fault::Guest,
             ),
             (
                 addr(&a64x_probe_cas64_insn),
@@ -160,6 +208,33 @@ pub fn read_u64(addr: u64) -> Option<u64> {
     let mut v = 0;
     // SAFETY: as in `read_u32`.
     (unsafe { a64x_probe_read64(addr as *const u64, &mut v) } == 1).then_some(v)
+}
+
+/// A guest instruction's load of the u64 at `addr`: None if the access faulted (the guest gets
+/// the signal).
+pub fn load64(addr: u64) -> Option<u64> {
+    let mut v = 0;
+    // SAFETY: the routine reads `addr` only (a fault there is caught) and writes `v`.
+    (unsafe { a64x_probe_load64(addr as *const u64, &mut v) } == 1).then_some(v)
+}
+
+/// A guest instruction's single-copy-atomic load of the u128 at `addr` (16-aligned; misaligned,
+/// the access faults as AArch64's alignment fault): None if it faulted. Only on a host with AVX,
+/// whose aligned 16-byte vector loads are atomic (Intel SDM vol. 3A 9.1.1, AMD APM vol. 2
+/// 7.3.2); elsewhere None without trying (see [`atomic_load128`]).
+pub fn load128(addr: u64) -> Option<u128> {
+    if !atomic_load128() {
+        return None;
+    }
+    let mut v = [0u64; 2];
+    // SAFETY: as in `load64`; `v` is a local.
+    let ok = unsafe { a64x_probe_load128(addr as *const u128, &mut v) } == 1;
+    ok.then_some((v[0] as u128) | ((v[1] as u128) << 64))
+}
+
+/// Whether this host's aligned 16-byte loads are single-copy atomic (it has AVX).
+pub fn atomic_load128() -> bool {
+    std::arch::is_x86_feature_detected!("avx")
 }
 
 /// A guest instruction's compare-and-swap of the u64 at `addr` (8-aligned): what it found, or
@@ -195,6 +270,10 @@ mod tests {
         assert_eq!(cas128(at, 5, wide), Some(5));
         assert_eq!(cas128(at, 0, 1), Some(wide));
         assert_eq!(read_u64(at + 8), Some(7));
+        assert_eq!(load64(at + 8), Some(7));
+        if atomic_load128() {
+            assert_eq!(load128(at), Some(wide), "the failed compare above stored nothing");
+        }
     }
 
     #[test]
