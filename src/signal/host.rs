@@ -102,15 +102,22 @@ extern "C" fn on_signal(mut sig: libc::c_int, info: *mut libc::siginfo_t, uc: *m
                 if sig == libc::SIGSEGV && code == libc::SI_KERNEL {
                     // A general-protection fault: the 16-byte access was misaligned, which
                     // AArch64 reports as an alignment fault (BUS_ADRALN) at the address.
-                    as_alignment_fault(info, uc);
+                    as_alignment_fault(info, uc, libc::REG_RDI);
                     sig = libc::SIGBUS;
                 }
             }
-            None if redirect_fault(uc) => {}
             None => {
-                // SAFETY: sigaction is async-signal-safe.
-                unsafe { libc::signal(sig, libc::SIG_DFL) };
-                return;
+                // Translated code's alignment check (`x64::ALIGN_TRAP`) faulted on purpose.
+                // Rewritten before the redirection moves rip and sets rax.
+                if sig == libc::SIGSEGV && code == libc::SI_KERNEL && at_align_trap(uc) {
+                    as_alignment_fault(info, uc, libc::REG_RAX);
+                    sig = libc::SIGBUS;
+                }
+                if !redirect_fault(uc) {
+                    // SAFETY: sigaction is async-signal-safe.
+                    unsafe { libc::signal(sig, libc::SIG_DFL) };
+                    return;
+                }
             }
         }
         FAULT.with(|f| f.store(sig as u32, Ordering::SeqCst));
@@ -170,13 +177,26 @@ fn hold(sig: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_void) -> bool {
     true
 }
 
-/// Rewrite `info` as SIGBUS BUS_ADRALN at the address a probe was given (its first argument,
-/// rdi in `uc`).
-fn as_alignment_fault(info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+/// Whether the faulting instruction in `uc` is translated code's alignment trap.
+fn at_align_trap(uc: *mut libc::c_void) -> bool {
+    if uc.is_null() {
+        return false;
+    }
+    // SAFETY: the kernel's ucontext; the faulting instruction's bytes are mapped and readable
+    // (x86-64 code is), and only compared.
+    unsafe {
+        let rip = (*(uc as *mut libc::ucontext_t)).uc_mcontext.gregs[libc::REG_RIP as usize] as *const u8;
+        std::slice::from_raw_parts(rip, a64x_translator::x64::ALIGN_TRAP.len()) == a64x_translator::x64::ALIGN_TRAP
+    }
+}
+
+/// Rewrite `info` as SIGBUS BUS_ADRALN at the address in host register `reg` of `uc` (a probe's
+/// first argument, rdi, or the alignment trap's rax).
+fn as_alignment_fault(info: *mut libc::siginfo_t, uc: *mut libc::c_void, reg: libc::c_int) {
     // SAFETY: the kernel's siginfo_t and ucontext for this handler, which we may change;
     // si_addr is at offset 16 of siginfo_t for fault signals.
     unsafe {
-        let addr = (*(uc as *mut libc::ucontext_t)).uc_mcontext.gregs[libc::REG_RDI as usize] as u64;
+        let addr = (*(uc as *mut libc::ucontext_t)).uc_mcontext.gregs[reg as usize] as u64;
         (*info).si_signo = libc::SIGBUS;
         (*info).si_code = libc::BUS_ADRALN;
         (info as *mut u8).add(16).cast::<u64>().write(addr);

@@ -211,6 +211,10 @@ pub enum Op {
     /// The guest address `a` confined to the guest region (`a & GUEST_MASK`, see
     /// [`crate::confine`]): the base of every memory access the lifter emits.
     Confine(Val),
+    /// An alignment fault (SIGBUS BUS_ADRALN at the address) unless the address is a multiple
+    /// of `1 << Log2` bytes: what exclusive, load-acquire/store-release and atomic accesses check
+    /// (the Arm ARM's `AArch64.CheckAlignment`, without FEAT_LSE2), before the access.
+    AlignCheck(Log2, Val),
     /// Load from `base + off`.
     Load(LoadTy, Val, i32),
     /// Store the low bytes of `val` to `base + off`.
@@ -363,6 +367,7 @@ impl Op {
         use Op::*;
         match self {
             Load(_, a, _)
+            | AlignCheck(_, a)
             | Store(_, a, _, _)
             | LoadExcl(_, a)
             | StoreExcl(_, a, _)
@@ -402,6 +407,7 @@ impl Op {
             | Nzcv(v)
             | CondVal(_, v)
             | Confine(v)
+            | AlignCheck(_, v)
             | Load(_, v, _)
             | LoadExcl(_, v)
             | ZeroBlock(v)

@@ -113,6 +113,8 @@ impl Op {
             Op::CondVal(..) => i("cond", I64, Pure, N, K),
             Op::Select(..) => i("select", I64, Pure, N, K),
             Op::Confine(_) => i("confine", I64, Pure, N, C),
+            // Checked where the access would be: a fault site of its own, like a load.
+            Op::AlignCheck(..) => i("align", NoVal, Memory, L, C),
             Op::Load(..) => i("load", I64, Memory, L, K),
             Op::Store(..) => i("store", NoVal, Memory, S, K),
             Op::LoadExcl(..) => i("load.excl", I64, Memory, L, C),

@@ -206,7 +206,7 @@ impl fmt::Display for Op {
             Op::Select(c, fl, a, b) => write!(f, "{name}.{} {fl}, {a}, {b}", cond(c)),
             Op::Load(t, a, o) => write!(f, "{name}.{} {}", lower(t), Addr(a, o)),
             Op::Store(l, a, o, v) => write!(f, "{name}.{} {}, {v}", 1u32 << l.0, Addr(a, o)),
-            Op::LoadExcl(l, a) => write!(f, "{name}.{} {}", 1u32 << l.0, Addr(a, 0)),
+            Op::LoadExcl(l, a) | Op::AlignCheck(l, a) => write!(f, "{name}.{} {}", 1u32 << l.0, Addr(a, 0)),
             Op::StoreExcl(l, a, v) => write!(f, "{name}.{} {}, {v}", 1u32 << l.0, Addr(a, 0)),
             Op::AtomicRmw(k, l, a, v) => write!(f, "{name}.{}.{} {}, {v}", lower(k), 1u32 << l.0, Addr(a, 0)),
             Op::Cas(l, a, e, n) => write!(f, "{name}.{} {}, {e}, {n}", 1u32 << l.0, Addr(a, 0)),

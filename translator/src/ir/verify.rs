@@ -51,6 +51,8 @@ fn payload_rule(op: &Op) -> Option<String> {
         {
             Some(format!("integer access of 2^{} bytes", l.0))
         }
+        // Up to a pair of doublewords (LDXP, CASP).
+        Op::AlignCheck(l, _) if l.0 > 4 => Some(format!("alignment to 2^{} bytes", l.0)),
         Op::VLoad(l, v, ..) | Op::VStore(l, v, ..) => (l.0 > 4)
             .then(|| format!("vector access of 2^{} bytes", l.0))
             .or(bad_reg(v, 31)),

@@ -78,6 +78,24 @@ fn reg_num(r: Reg) -> u8 {
     }
 }
 
+/// The address `rn + offset` of an exclusive, ordered or atomic access of `2^size` bytes, checked
+/// for alignment first (an alignment fault if it is not aligned, as `AArch64.CheckAlignment`
+/// gives these accesses without FEAT_LSE2; a64x does not advertise LSE2). A store-exclusive is
+/// not checked: its monitor, armed only by an aligned load-exclusive, fails first (as qemu does).
+fn align_check(cx: &mut Ctx, size: Log2, rn: Reg, offset: i64) -> Val {
+    let base = cx.read(rn);
+    let a = if offset == 0 {
+        base
+    } else {
+        let k = cx.k(offset as u64);
+        cx.bin(BinOp::Add, Sz::S64, base, k)
+    };
+    if size.0 > 0 {
+        cx.b.push(Op::AlignCheck(size, a));
+    }
+    a
+}
+
 /// A register-pair operation done by a helper on CpuState: write cached registers back first and
 /// reload them afterwards.
 fn pair_helper(cx: &mut Ctx, kind: PairKind, size: MemSize, a: u8, b: u8, c: u8, rn: Reg) {
@@ -166,6 +184,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: MemInst) -> Option<Exit> {
             rn,
             ..
         } => {
+            align_check(cx, Log2(log2(size).0 + 1), rn, 0);
             pair_helper(cx, PairKind::Ldxp, size, reg_num(rt), reg_num(rt2), 31, rn);
         }
         MemInst::StoreExclusive {
@@ -179,22 +198,25 @@ pub(super) fn lift(cx: &mut Ctx, inst: MemInst) -> Option<Exit> {
         } => {
             pair_helper(cx, PairKind::Stxp, size, reg_num(rs), reg_num(rt), reg_num(rt2), rn);
         }
-        MemInst::Casp { size, rs, rt, rn } => pair_helper(cx, PairKind::Casp, size, rs, rt, 31, rn),
+        MemInst::Casp { size, rs, rt, rn } => {
+            align_check(cx, Log2(log2(size).0 + 1), rn, 0);
+            pair_helper(cx, PairKind::Casp, size, rs, rt, 31, rn);
+        }
         MemInst::AtomicRmw { op, size, rs, rt, rn } => {
-            let a = cx.read(rn);
+            let a = align_check(cx, log2(size), rn, 0);
             let v = cx.read(rs);
             let old = cx.b.push(Op::AtomicRmw(op, log2(size), a, v));
             cx.write(rt, Width::W64, old);
         }
         MemInst::Cas { size, rs, rt, rn } => {
-            let a = cx.read(rn);
+            let a = align_check(cx, log2(size), rn, 0);
             let e = cx.read(rs);
             let n = cx.read(rt);
             let old = cx.b.push(Op::Cas(log2(size), a, e, n));
             cx.write(rs, Width::W64, old);
         }
         MemInst::LoadExclusive { size, rt, rn, .. } => {
-            let a = cx.read(rn);
+            let a = align_check(cx, log2(size), rn, 0);
             let v = cx.b.push(Op::LoadExcl(log2(size), a));
             cx.write(rt, Width::W64, v);
         }
@@ -206,20 +228,14 @@ pub(super) fn lift(cx: &mut Ctx, inst: MemInst) -> Option<Exit> {
         }
         MemInst::LoadAcquire { size, rt, rn } => {
             // x86-64 loads already have acquire semantics.
-            let a = cx.read(rn);
+            let a = align_check(cx, log2(size), rn, 0);
             let ty = load_ty(LdStKind::Load(size));
             let v = cx.b.push(Op::Load(ty, a, 0));
             cx.write(rt, Width::W64, v);
         }
         MemInst::StoreRelease { size, rt, rn, offset } => {
             // x86-64 stores are releases; the fence keeps a later LDAR after this STLR (RCsc).
-            let base = cx.read(rn);
-            let a = if offset == 0 {
-                base
-            } else {
-                let k = cx.k(offset as u64);
-                cx.bin(BinOp::Add, Sz::S64, base, k)
-            };
+            let a = align_check(cx, log2(size), rn, offset);
             let v = cx.read(rt);
             cx.b.push(Op::Store(log2(size), a, 0, v));
             cx.b.push(Op::Fence(FenceKind::StoreLoad));

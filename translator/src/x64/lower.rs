@@ -82,6 +82,7 @@ impl Lower<'_> {
             Op::CondVal(c, f) => common!(self.lower_cond_val(c, f, pos, &args)),
             Op::Select(c, f, a, b) => common!(self.lower_select((c, f, a, b), pos, &args)),
             Op::Confine(a) => common!(self.lower_confine(a, pos, &args)),
+            Op::AlignCheck(sz, a) => common!(self.align_check(sz, a, pos, &args)),
             Op::Load(ty, base, o) => common!(self.load(ty, base, o, pos, &args)),
             Op::Store(sz, base, o, x) => common!(self.store(sz, base, o, x, pos)),
             Op::LoadExcl(sz, a) => common!(self.load_excl(sz, a, pos, &args)),

@@ -7,6 +7,10 @@ use crate::cpu::off;
 use crate::ir::{LoadTy, Log2, Val};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
+/// `lock cmpxchg16b [rax]`: the instruction of translated code whose general-protection fault
+/// is a guest alignment fault at rax (see `align_check`).
+pub const ALIGN_TRAP: [u8; 5] = [0xf0, 0x48, 0x0f, 0xc7, 0x08];
+
 impl Lower<'_> {
     /// `Op::Load`, zero- or sign-extended.
     pub(super) fn load(&mut self, ty: LoadTy, base: Val, o: i32, pos: u32, args: &[Val]) {
@@ -24,6 +28,28 @@ impl Lower<'_> {
             LoadTy::S16 => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), WORD [Rq(rb) + o]),
             LoadTy::S32 => dynasm!(self.ops ; .arch x64 ; movsxd Rq(d), DWORD [Rq(rb) + o]),
         }
+    }
+
+    /// `Op::AlignCheck`: a misaligned address raises an alignment fault from this op's own
+    /// fault site. The fault is made by the host: `lock cmpxchg16b [rax]` at an address that is
+    /// not 16-aligned (a misaligned address of an access of 16 bytes or fewer never is) raises a
+    /// general-protection fault before touching memory, and the VM's fault handler turns a #GP
+    /// at exactly these bytes of translated code ([`ALIGN_TRAP`]) into the guest's SIGBUS
+    /// BUS_ADRALN at rax, with the instruction's state from the fault map like any fault.
+    pub(super) fn align_check(&mut self, sz: Log2, a: Val, pos: u32, args: &[Val]) {
+        let ra = self.alloc.get(&mut self.ops, a, pos);
+        self.alloc.release_dead(args, pos);
+        if sz.0 == 0 {
+            return;
+        }
+        let mask = (1i32 << sz.0) - 1;
+        dynasm!(self.ops ; .arch x64
+            ; test Rd(ra), mask
+            ; jz >aligned
+            ; mov rax, Rq(ra)
+        );
+        self.ops.extend(ALIGN_TRAP);
+        dynasm!(self.ops ; .arch x64 ; aligned:);
     }
 
     /// `Op::Store` of the low bytes of `x`.

@@ -18,6 +18,7 @@ pub mod host;
 mod lower;
 mod lower_int;
 mod lower_mem;
+pub use lower_mem::ALIGN_TRAP;
 pub mod regalloc;
 mod vecint;
 mod vecsat;
