@@ -1,4 +1,4 @@
-// Alignment of exclusive, load-acquire/store-release and atomic accesses: without FEAT_LSE2
+// Alignment of exclusive, load-acquire/store-release (LDAPUR/STLUR included) and atomic accesses: without FEAT_LSE2
 // (a64x does not advertise it) each raises an alignment fault (SIGBUS BUS_ADRALN at the
 // address) when not aligned to its size, pairs to their total size, whether or not it crosses a
 // 16-byte boundary (Arm ARM, AArch64.CheckAlignment: `check = atomic || ordered`); plain loads
@@ -6,7 +6,7 @@
 // fails its monitor first (status 1, no fault), as under qemu. Each case prints the signal,
 // si_code and whether si_addr is the address, or what the access gave.
 //@ aarch64-only
-//@ cflags: -march=armv8.3-a
+//@ cflags: -march=armv8.4-a
 // qemu 7.2 does not check LDAPR's alignment; the Arm ARM does (an ordered access, like LDAR).
 //@ qemu-wrong: = 0xc3b19f8d7b695745 => = signal 7 code 1 addr ok
 //@ qemu-wrong: = 0xe7d5c3b189abcdef => = signal 7 code 1 addr ok
@@ -81,6 +81,13 @@ int main(void) {
         TRY(what, p, ({ asm volatile("ldarh %w0, [%1]" : "=r"(st) : "r"(p) : "memory"); printf("= %#x\n", st); }));
         snprintf(what, sizeof what, "ldapr x at +%d", k);
         TRY(what, p, ({ asm volatile("ldapr %0, [%1]" : "=r"(o) : "r"(p) : "memory"); printf("= %#lx\n", (unsigned long)o); }));
+        // LDAPUR/LDAPURS/STLUR (FEAT_LRCPC2): the address with its offset is what is checked.
+        snprintf(what, sizeof what, "ldapur x at +%d", k);
+        TRY(what, p, ({ asm volatile("ldapur %0, [%1, #-16]" : "=r"(o) : "r"(p + 16) : "memory"); printf("= %#lx\n", (unsigned long)o); }));
+        snprintf(what, sizeof what, "ldapursh w at +%d", k);
+        TRY(what, p, ({ asm volatile("ldapursh %w0, [%1, #1]" : "=r"(st) : "r"(p - 1) : "memory"); printf("= %#x\n", st); }));
+        snprintf(what, sizeof what, "stlur x at +%d", k);
+        TRY(what, p, ({ asm volatile("stlur %0, [%1, #8]" ::"r"(v), "r"(p - 8) : "memory"); printf("= stored %#lx\n", (unsigned long)*(volatile uint64_t *)p); }));
         snprintf(what, sizeof what, "stlr w at +%d", k);
         TRY(what, p, ({ asm volatile("stlr %w0, [%1]" ::"r"(w), "r"(p) : "memory"); printf("= stored %#x\n", *(volatile uint32_t *)p); }));
         snprintf(what, sizeof what, "stlrb at +%d", k);

@@ -299,7 +299,12 @@ impl MemState {
                 }
                 (self.off, n, 0)
             }
-            Inst::Mem(MemInst::StoreRelease { size, rt, rn, offset }) if offset != 0 => {
+            Inst::Mem(
+                MemInst::StoreRelease { size, rt, rn, offset }
+                | MemInst::LoadAcquire {
+                    size, rt, rn, offset, ..
+                },
+            ) if offset != 0 => {
                 let n = size.bytes() as i64;
                 let at = self.off + offset;
                 if rn != base || is_reserved(rt) || at.rem_euclid(n) != 0 || !inside(at, n) {
@@ -307,7 +312,7 @@ impl MemState {
                 }
                 (at, n, 0)
             }
-            Inst::Mem(MemInst::LoadAcquire { size, rt, rn } | MemInst::StoreRelease { size, rt, rn, .. }) => {
+            Inst::Mem(MemInst::LoadAcquire { size, rt, rn, .. } | MemInst::StoreRelease { size, rt, rn, .. }) => {
                 let n = size.bytes() as i64;
                 if rn != base || is_reserved(rt) || !aligned(n) {
                     return None;

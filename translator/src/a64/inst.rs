@@ -591,10 +591,14 @@ pub enum MemInst {
         rn: Reg,
         order: Ordering,
     },
+    /// LDAR, LDLAR, LDAPR, and LDAPUR/LDAPURS (FEAT_LRCPC2) with its signed unscaled `offset`;
+    /// `signed`: sign-extended to that width (LDAPURS), else zero-extended.
     LoadAcquire {
         size: MemSize,
+        signed: Option<Width>,
         rt: Reg,
         rn: Reg,
+        offset: i64,
     },
     /// STLR, STLLR, and STLUR (FEAT_LRCPC2) with its signed unscaled `offset`.
     StoreRelease {

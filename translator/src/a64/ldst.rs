@@ -198,7 +198,13 @@ pub(super) fn exclusive(w: u32) -> Inst {
         // LDAR/STLR and the LORegion forms LDLAR/STLLR (ordering at least as strong).
         (true, false) => {
             if l {
-                Inst::Mem(MemInst::LoadAcquire { size, rt, rn })
+                Inst::Mem(MemInst::LoadAcquire {
+                    size,
+                    signed: None,
+                    rt,
+                    rn,
+                    offset: 0,
+                })
             } else {
                 Inst::Mem(MemInst::StoreRelease {
                     size,
@@ -219,13 +225,13 @@ pub(super) fn exclusive(w: u32) -> Inst {
 }
 
 /// LDAPR/STLR (unscaled immediate), FEAT_LRCPC2: STLUR (a store-release, as STLR) and LDAPUR,
-/// LDAPURS (load-acquire RCpc: an ordinary load on x86, as LDAPR), with a signed 9-bit offset.
+/// LDAPURS (load-acquire RCpc, as LDAPR), with a signed 9-bit offset.
 pub(super) fn rcpc_unscaled(w: u32) -> Inst {
     let size = bits(w, 31, 30);
     let m = MemSize::from_log2(size);
     let (rt, rn) = (rzr(w, 0), rsp(w, 5));
     let offset = sext(bits(w, 20, 12), 9);
-    let kind = match (bits(w, 23, 22), size) {
+    let signed = match (bits(w, 23, 22), size) {
         (0, _) => {
             return Inst::Mem(MemInst::StoreRelease {
                 size: m,
@@ -234,16 +240,17 @@ pub(super) fn rcpc_unscaled(w: u32) -> Inst {
                 offset,
             })
         }
-        (1, _) => LdStKind::Load(m),
-        (2, 0..=2) => LdStKind::LoadSigned(m, Width::W64),
-        (3, 0 | 1) => LdStKind::LoadSigned(m, Width::W32),
+        (1, _) => None,
+        (2, 0..=2) => Some(Width::W64),
+        (3, 0 | 1) => Some(Width::W32),
         _ => return Inst::Undefined,
     };
-    Inst::Mem(MemInst::LdSt {
-        kind,
-        rt: Rt::G(rt),
+    Inst::Mem(MemInst::LoadAcquire {
+        size: m,
+        signed,
+        rt,
         rn,
-        addr: AddrMode::Offset(offset),
+        offset,
     })
 }
 
@@ -266,7 +273,13 @@ pub(super) fn atomic(w: u32) -> Inst {
         (true, 0) => RmwKind::Swp,
         // LDAPR (RCpc): an ordinary load on x86.
         (true, 4) if bit(w, 23) && !bit(w, 22) && bits(w, 20, 16) == 31 => {
-            return Inst::Mem(MemInst::LoadAcquire { size, rt, rn });
+            return Inst::Mem(MemInst::LoadAcquire {
+                size,
+                signed: None,
+                rt,
+                rn,
+                offset: 0,
+            });
         }
         _ => return Inst::Undefined,
     };

@@ -226,12 +226,21 @@ pub(super) fn lift(cx: &mut Ctx, inst: MemInst) -> Option<Exit> {
             let st = cx.b.push(Op::StoreExcl(log2(size), a, v));
             cx.write(rs, Width::W32, st);
         }
-        MemInst::LoadAcquire { size, rt, rn } => {
+        MemInst::LoadAcquire {
+            size,
+            signed,
+            rt,
+            rn,
+            offset,
+        } => {
             // x86-64 loads already have acquire semantics.
-            let a = align_check(cx, log2(size), rn, 0);
-            let ty = load_ty(LdStKind::Load(size));
-            let v = cx.b.push(Op::Load(ty, a, 0));
-            cx.write(rt, Width::W64, v);
+            let a = align_check(cx, log2(size), rn, offset);
+            let (kind, width) = match signed {
+                Some(w) => (LdStKind::LoadSigned(size, w), w),
+                None => (LdStKind::Load(size), Width::W64),
+            };
+            let v = cx.b.push(Op::Load(load_ty(kind), a, 0));
+            cx.write(rt, width, v);
         }
         MemInst::StoreRelease { size, rt, rn, offset } => {
             // x86-64 stores are releases; the fence keeps a later LDAR after this STLR (RCsc).
