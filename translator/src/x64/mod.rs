@@ -367,12 +367,14 @@ impl Lower<'_> {
         // A pending host signal sends even chained code back to the run loop. Every cycle of
         // blocks has an edge to a lower or equal address, so checking those edges is enough.
         if target <= self.block.guest_pc {
-            dynasm!(self.ops ; .arch x64 ; cmp QWORD [r15 + off::PENDING], 0 ; jne >stub);
+            // `jne` over the 5-byte jump below to the stub, encoded directly: a dynasm label
+            // costs a hash-map entry, and this is in every block's exits.
+            dynasm!(self.ops ; .arch x64 ; cmp QWORD [r15 + off::PENDING], 0);
+            self.ops.extend([0x75u8, 5]);
         }
         let site = self.ops.offset().0;
         // jmp rel32 with displacement 0: falls through to the stub until patched.
         self.ops.extend([0xe9u8, 0, 0, 0, 0]);
-        dynasm!(self.ops ; .arch x64 ; stub:);
         self.chain_sites.push(ChainSite { offset: site, target });
         let site_addr = (self.base + site as u64) as i64;
         self.set_pc(target);
