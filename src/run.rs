@@ -273,15 +273,7 @@ impl Vm {
     /// The run loop proper.
     fn run_loop(&mut self) -> Stop {
         let mem = Arc::clone(&self.mem);
-        let fetch = move |pc: u64| -> Option<u32> {
-            let mem = lock(&mem);
-            // A probed read: an executable page may still fault (a truncated file's).
-            if pc.is_multiple_of(4) && mem.is_executable(pc, 4) {
-                a64x_translator::probe::read_u32(pc)
-            } else {
-                None
-            }
-        };
+        let fetch = move |pc: u64| lock(&mem).fetch_insn(pc);
         let mut reason = ExitReason::Indirect;
         loop {
             if self.signal_work() {
@@ -337,13 +329,7 @@ impl Vm {
                     return None;
                 }
                 let mut held = held.borrow_mut();
-                let mem = held.get_or_insert_with(|| lock(&self.mem));
-                // A probed read: an executable page may still fault (a truncated file's).
-                if at.is_multiple_of(4) && mem.is_executable(at, 4) {
-                    a64x_translator::probe::read_u32(at)
-                } else {
-                    None
-                }
+                held.get_or_insert_with(|| lock(&self.mem)).fetch_insn(at)
             };
             let got = if reason == ExitReason::Promote {
                 self.cache.promote(pc, &fetch_held)

@@ -80,6 +80,12 @@ const DATA: &[u8] = &[0xdd; 0x20];
 /// A static program at `b`: text R+X over the headers and code (offset 0, 0x1100 bytes), data
 /// RW at b+0x3010 from offset 0x2010 (0x20 bytes) with bss up to b+0x6010.
 fn static_exe(e_type: u16, b: u64) -> Vec<u8> {
+    text_and_data(e_type, b, 0x2010, b + 0x3010, 0x3000)
+}
+
+/// A program at `b`: text R+X over the headers and code (offset 0, 0x1100 bytes), and [`DATA`]
+/// R+W at `data_vaddr` from file offset `data_off`, `data_memsz` bytes in memory.
+fn text_and_data(e_type: u16, b: u64, data_off: u64, data_vaddr: u64, data_memsz: u64) -> Vec<u8> {
     let phs = [
         Ph {
             p_type: PT_LOAD,
@@ -92,12 +98,13 @@ fn static_exe(e_type: u16, b: u64) -> Vec<u8> {
         Ph {
             p_type: PT_LOAD,
             flags: PF_R | PF_W,
-            offset: 0x2010,
-            vaddr: b + 0x3010,
-            filesz: 0x20,
-            memsz: 0x3000,
+            offset: data_off,
+            vaddr: data_vaddr,
+            filesz: DATA.len() as u64,
+            memsz: data_memsz,
         },
     ];
+    let len = (data_off as usize + DATA.len()).next_multiple_of(0x100);
     elf(
         2,
         1,
@@ -105,8 +112,8 @@ fn static_exe(e_type: u16, b: u64) -> Vec<u8> {
         183,
         b + 0x1000,
         &phs,
-        0x2100,
-        &[(0x1000, CODE), (0x2010, DATA)],
+        len,
+        &[(0x1000, CODE), (data_off, DATA)],
     )
 }
 
@@ -182,34 +189,7 @@ fn static_segments_land_with_zeroed_bss() {
 fn segments_sharing_a_page_keep_both_and_their_bss() {
     // Hand-made: data (with bss) starts on the text's last page, at a different file delta.
     let b = 0x1000_0000_0000 + (24u64 << 32);
-    let phs = [
-        Ph {
-            p_type: PT_LOAD,
-            flags: PF_R | PF_X,
-            offset: 0,
-            vaddr: b,
-            filesz: 0x1100,
-            memsz: 0x1100,
-        },
-        Ph {
-            p_type: PT_LOAD,
-            flags: PF_R | PF_W,
-            offset: 0x2200,
-            vaddr: b + 0x1200,
-            filesz: 0x20,
-            memsz: 0x1000,
-        },
-    ];
-    let bytes = elf(
-        2,
-        1,
-        2,
-        183,
-        b + 0x1000,
-        &phs,
-        0x2300,
-        &[(0x1000, CODE), (0x2200, DATA)],
-    );
+    let bytes = text_and_data(2, b, 0x2200, b + 0x1200, 0x1000);
     let path = file("shared", &bytes);
     let mut mem = AddressSpace::new();
     load_program(&path, &os(&["p"]), &[], &mut mem, &HW, None).unwrap();

@@ -86,6 +86,17 @@ impl AddressSpace {
         self.has_prot(addr, len, prot::EXEC)
     }
 
+    /// The instruction word at `pc`, if the guest may fetch it: aligned, in an executable
+    /// mapping, and readable now (a probed read: an executable page may still fault, a truncated
+    /// file's). What translation reads guest code with.
+    pub fn fetch_insn(&self, pc: u64) -> Option<u32> {
+        if pc.is_multiple_of(4) && self.is_executable(pc, 4) {
+            a64x_translator::probe::read_u32(pc)
+        } else {
+            None
+        }
+    }
+
     /// Whether every byte of `[addr, addr+len)` is in a guest mapping whose prot includes `need`.
     fn has_prot(&self, addr: u64, len: u64, need: i32) -> bool {
         if len == 0 {
