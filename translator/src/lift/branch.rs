@@ -63,7 +63,12 @@ pub(super) fn lift(cx: &mut Ctx, inst: BranchInst) -> Exit {
                 let r = cx.k(next);
                 cx.b.set_reg(30, r);
             }
-            Exit::Indirect(target)
+            // A target the block computed (a followed BL's callee returning within the block,
+            // ADR then BR) is a direct branch: chained, no jump-cache lookup.
+            match *cx.b.op(target) {
+                Op::Const(t) => Exit::Jump(t),
+                _ => Exit::Indirect(target),
+            }
         }
         BranchInst::Svc { imm } => Exit::Svc { imm, next },
         BranchInst::Brk { imm } => Exit::Brk { imm, pc },
