@@ -4,7 +4,8 @@
 /// How the NZCV flags are held: lazily, as the operation that produced them.
 ///
 /// Re-executing that operation on the host reproduces the flags exactly, so storing them costs
-/// three stores and reading them in a later block costs one helper call.
+/// three stores and reading them in a later block costs a call of `a64x_read_nzcv`
+/// (`x64::flags`), which saves no registers.
 #[repr(u64)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlagsKind {
@@ -211,16 +212,6 @@ pub fn materialize_nzcv(kind: u64, a: u64, b: u64) -> u64 {
         6 => pack((a as i64) < 0, a == 0, false, false),
         _ => a & 0xf000_0000,
     }
-}
-
-/// Emitted code calls this (SysV ABI) to read flags held by an earlier block.
-///
-/// # Safety
-/// `cpu` must point to a live CpuState (the one emitted code runs on).
-pub unsafe extern "C" fn helper_read_nzcv(cpu: *const CpuState) -> u64 {
-    // SAFETY: emitted code passes its pinned CpuState pointer, valid for the whole run.
-    let cpu = unsafe { &*cpu };
-    cpu.nzcv()
 }
 
 /// Byte offsets of CpuState fields, for the backend.

@@ -183,3 +183,156 @@ impl Lower<'_> {
         }
     }
 }
+
+// The flags an earlier block left, as packed NZCV, without a helper call: `call`ed from emitted
+// code with r15 = CpuState, returns NZCV (bits 31:28) in eax and clobbers only rcx, rdx and
+// EFLAGS, none of them allocatable, so the caller spills nothing. Recomputes the flags of the
+// lazily held operation ([`FlagsKind`]) on the host and packs them as
+// [`crate::cpu::materialize_nzcv`] does (the unit test below compares the two); kinds in order of
+// how often perl, lua and python read them.
+std::arch::global_asm!(
+    ".pushsection .text.a64x_read_nzcv, \"ax\", @progbits",
+    ".globl a64x_read_nzcv",
+    ".hidden a64x_read_nzcv",
+    "a64x_read_nzcv:",
+    "    mov rcx, qword ptr [r15 + {a}]",
+    "    mov rdx, qword ptr [r15 + {b}]",
+    "    mov rax, qword ptr [r15 + {kind}]",
+    "    cmp rax, {sub64}",
+    "    je 2f",
+    "    cmp rax, {sub32}",
+    "    je 1f",
+    "    cmp rax, {add64}",
+    "    je 4f",
+    "    cmp rax, {add32}",
+    "    je 3f",
+    "    cmp rax, {logic64}",
+    "    je 6f",
+    "    cmp rax, {logic32}",
+    "    je 5f",
+    // Packed (and anything else, as materialize_nzcv reads it).
+    "    mov eax, ecx",
+    "    and eax, 0xf0000000",
+    "    ret",
+    "1:  cmp ecx, edx",
+    "    jmp 7f",
+    "2:  cmp rcx, rdx",
+    "    jmp 7f",
+    "3:  add ecx, edx",
+    "    jmp 8f",
+    "4:  add rcx, rdx",
+    "    jmp 8f",
+    "5:  test ecx, ecx",
+    "    jmp 8f",
+    "6:  test rcx, rcx",
+    "    jmp 8f",
+    // After a subtraction: AArch64's C is the inverse of x86's borrow.
+    "7:  seto dl",
+    "    lahf",
+    "    xor ah, 1",
+    "    jmp 9f",
+    // After an addition (and a logical op, whose CF and OF are 0).
+    "8:  seto dl",
+    "    lahf",
+    // AH = SF:ZF:0:AF:0:PF:1:CF -> N (31), Z (30), C (29); V (28) from dl.
+    "9:  movzx ecx, ah",
+    "    mov eax, ecx",
+    "    and eax, 0xc0",
+    "    shl eax, 24",
+    "    and ecx, 1",
+    "    shl ecx, 29",
+    "    or eax, ecx",
+    "    movzx edx, dl",
+    "    shl edx, 28",
+    "    or eax, edx",
+    "    ret",
+    ".popsection",
+    a = const off::NZCV_A,
+    b = const off::NZCV_B,
+    kind = const off::NZCV_KIND,
+    sub32 = const FlagsKind::Sub32 as u64,
+    sub64 = const FlagsKind::Sub64 as u64,
+    add32 = const FlagsKind::Add32 as u64,
+    add64 = const FlagsKind::Add64 as u64,
+    logic32 = const FlagsKind::Logic32 as u64,
+    logic64 = const FlagsKind::Logic64 as u64,
+);
+
+extern "C" {
+    // Not a C function: see the assembly above.
+    fn a64x_read_nzcv();
+}
+
+impl Lower<'_> {
+    /// `GetFlags`: the flags in CpuState as packed NZCV, through `a64x_read_nzcv`.
+    pub(super) fn read_flags(&mut self, pos: u32) {
+        let stub = a64x_read_nzcv as *const () as usize as i64;
+        dynasm!(self.ops ; .arch x64 ; mov rax, QWORD stub ; call rax);
+        let d = self.def(Val(pos), pos, None);
+        dynasm!(self.ops ; .arch x64 ; mov Rd(d), eax);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cpu::{materialize_nzcv, CpuState, FlagsKind};
+
+    /// `a64x_read_nzcv` on `cpu`, called as emitted code calls it.
+    fn read(cpu: &CpuState) -> u64 {
+        let out: u64;
+        // SAFETY: the routine reads three fields of `cpu` through r15 and clobbers what is
+        // declared; r15 is restored.
+        unsafe {
+            std::arch::asm!(
+                "push r15",
+                "mov r15, {cpu}",
+                "call {f}",
+                "pop r15",
+                cpu = in(reg) cpu as *const CpuState,
+                f = sym super::a64x_read_nzcv,
+                out("rax") out,
+                out("rcx") _,
+                out("rdx") _,
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn read_nzcv_matches_materialize() {
+        let edges = [
+            0u64,
+            1,
+            0x7fff_ffff,
+            0x8000_0000,
+            0xffff_ffff,
+            0x1_0000_0000,
+            0x7fff_ffff_ffff_ffff,
+            0x8000_0000_0000_0000,
+            u64::MAX,
+            0xf000_0000,
+            0x1234_5678_9abc_def0,
+        ];
+        let mut cpu = CpuState::default();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut values: Vec<u64> = edges.to_vec();
+        for _ in 0..64 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            values.push(seed);
+        }
+        for kind in 0..=FlagsKind::Logic64 as u64 + 1 {
+            for &a in &values {
+                for &b in &values {
+                    cpu.nzcv_kind = kind;
+                    cpu.nzcv_a = a;
+                    cpu.nzcv_b = b;
+                    assert_eq!(
+                        read(&cpu),
+                        materialize_nzcv(kind, a, b),
+                        "kind {kind} a {a:#x} b {b:#x}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! hold up to date.
 
 use super::Lower;
-use crate::cpu::{helper_read_nzcv, off};
+use crate::cpu::off;
 use crate::helpers::{helper_counter, helper_random};
 use crate::ir::fpenv::{helper_get_fpsr, helper_set_fpcr, helper_set_fpsr};
 use crate::ir::{FenceKind, Op, SysField, Val};
@@ -61,7 +61,7 @@ impl Lower<'_> {
                 End::Common
             }
             Op::SetReg(n, x) => common!(self.store_val(x, off::xreg(n), pos)),
-            Op::GetFlags => common!(self.call_for_value(helper_read_nzcv as *const () as usize as u64, pos)),
+            Op::GetFlags => common!(self.read_flags(pos)),
             Op::SetFlags(f) => common!(self.store_flags(f, pos)),
             Op::GetSys(SysField::Fpsr) => {
                 common!(self.call_for_value(helper_get_fpsr as *const () as usize as u64, pos))
