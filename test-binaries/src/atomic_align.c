@@ -2,9 +2,10 @@
 // (a64x does not advertise it) each raises an alignment fault (SIGBUS BUS_ADRALN at the
 // address) when not aligned to its size, pairs to their total size, whether or not it crosses a
 // 16-byte boundary (Arm ARM, AArch64.CheckAlignment: `check = atomic || ordered`); plain loads
-// and stores, and byte accesses, never do. A store-exclusive without a matching load-exclusive
-// fails its monitor first (status 1, no fault), as under qemu. Each case prints the signal,
-// si_code and whether si_addr is the address, or what the access gave.
+// and stores, and byte accesses, never do. A store-exclusive is checked before its monitor
+// (AArch64.ExclusiveMonitorsPass), also after a smaller load-exclusive armed the monitor at the
+// same address. Each case prints the signal, si_code and whether si_addr is the address, or what
+// the access gave.
 //@ aarch64-only
 //@ cflags: -march=armv8.4-a
 // qemu 7.2 does not check LDAPR's alignment; the Arm ARM does (an ordered access, like LDAR).
@@ -12,6 +13,17 @@
 //@ qemu-wrong: = 0xe7d5c3b189abcdef => = signal 7 code 1 addr ok
 //@ qemu-wrong: = 0x7866544289abcdef => = signal 7 code 1 addr ok
 //@ qemu-wrong: = 0xae9c8a7866544230 => = signal 7 code 1 addr ok
+// qemu 7.2 fails a misaligned store-exclusive's monitor (status 1) before checking alignment when
+// the monitor is clear; the Arm ARM checks alignment first.
+//@ qemu-wrong: = status 1 (stxr at +2) => = signal 7 code 1 addr ok
+//@ qemu-wrong: = status 1 (stxr at +4) => = signal 7 code 1 addr ok
+//@ qemu-wrong: = status 1 (stxr at +12) => = signal 7 code 1 addr ok
+//@ qemu-wrong: = status 1 (stxr at +15) => = signal 7 code 1 addr ok
+//@ qemu-wrong: = status 1 (stxp at +2) => = signal 7 code 1 addr ok
+//@ qemu-wrong: = status 1 (stxp at +4) => = signal 7 code 1 addr ok
+//@ qemu-wrong: = status 1 (stxp at +8) => = signal 7 code 1 addr ok
+//@ qemu-wrong: = status 1 (stxp at +12) => = signal 7 code 1 addr ok
+//@ qemu-wrong: = status 1 (stxp at +15) => = signal 7 code 1 addr ok
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
@@ -72,7 +84,14 @@ int main(void) {
         snprintf(what, sizeof what, "ldxrb at +%d", k);
         TRY(what, p, ({ asm volatile("ldxrb %w0, [%1]\n\tclrex" : "=r"(st) : "r"(p) : "memory"); printf("= %#x\n", st); }));
         snprintf(what, sizeof what, "stxr x at +%d", k);
-        TRY(what, p, ({ asm volatile("clrex\n\tstxr %w0, %1, [%2]" : "=&r"(st) : "r"(v), "r"(p) : "memory"); printf("= status %u\n", st); }));
+        TRY(what, p, ({ asm volatile("clrex\n\tstxr %w0, %1, [%2]" : "=&r"(st) : "r"(v), "r"(p) : "memory"); printf("= status %u (stxr at +%d)\n", st, k); }));
+        snprintf(what, sizeof what, "stxp x at +%d", k);
+        TRY(what, p, ({ asm volatile("clrex\n\tstxp %w0, %1, %1, [%2]" : "=&r"(st) : "r"(v), "r"(p) : "memory"); printf("= status %u (stxp at +%d)\n", st, k); }));
+        if (k % 8) {
+            // The monitor armed by a byte load-exclusive at the same address: still a fault.
+            snprintf(what, sizeof what, "ldxrb+stxr x at +%d", k);
+            TRY(what, p, ({ uint32_t b8; asm volatile("ldxrb %w0, [%2]\n\tstxr %w1, %3, [%2]" : "=&r"(b8), "=&r"(st) : "r"(p), "r"(v) : "memory"); printf("= status %u\n", st); }));
+        }
         snprintf(what, sizeof what, "ldxr+stxr w at +%d", k);
         TRY(what, p, ({ asm volatile("ldxr %w0, [%2]\n\tstxr %w1, %w3, [%2]" : "=&r"(o), "=&r"(st) : "r"(p), "r"(w) : "memory"); printf("= status %u\n", st); }));
         snprintf(what, sizeof what, "ldar x at +%d", k);

@@ -81,7 +81,8 @@ fn reg_num(r: Reg) -> u8 {
 /// The address `rn + offset` of an exclusive, ordered or atomic access of `2^size` bytes, checked
 /// for alignment first (an alignment fault if it is not aligned, as `AArch64.CheckAlignment`
 /// gives these accesses without FEAT_LSE2; a64x does not advertise LSE2). A store-exclusive is
-/// not checked: its monitor, armed only by an aligned load-exclusive, fails first (as qemu does).
+/// checked too, before its monitor (`AArch64.ExclusiveMonitorsPass`): a monitor armed by a
+/// smaller load-exclusive at the same address would otherwise let a misaligned store happen.
 fn align_check(cx: &mut Ctx, size: Log2, rn: Reg, offset: i64) -> Val {
     let base = cx.read(rn);
     let a = if offset == 0 {
@@ -196,6 +197,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: MemInst) -> Option<Exit> {
             rn,
             ..
         } => {
+            align_check(cx, Log2(log2(size).0 + 1), rn, 0);
             pair_helper(cx, PairKind::Stxp, size, reg_num(rs), reg_num(rt), reg_num(rt2), rn);
         }
         MemInst::Casp { size, rs, rt, rn } => {
@@ -221,7 +223,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: MemInst) -> Option<Exit> {
             cx.write(rt, Width::W64, v);
         }
         MemInst::StoreExclusive { size, rs, rt, rn, .. } => {
-            let a = cx.read(rn);
+            let a = align_check(cx, log2(size), rn, 0);
             let v = cx.read(rt);
             let st = cx.b.push(Op::StoreExcl(log2(size), a, v));
             cx.write(rs, Width::W32, st);
