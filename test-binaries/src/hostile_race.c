@@ -2,15 +2,20 @@
 // calls whose results the VM copies into that page itself (fstat, uname, rt_sigaction,
 // rt_sigprocmask, epoll_pwait, readlinkat, rt_sigpending) or reads from it (rt_sigaction's new
 // action, a select-style sigset). Linux answers EFAULT when the page is gone; the VM must too,
-// and never crash in its own copy. Prints "survived" and how the calls ended (counts vary, so
-// only whether both outcomes happened).
+// and never crash in its own copy. Then the same race against the pair instructions the VM
+// carries out in a helper (CASP, LDXP, STXP) on that page: a guest SIGSEGV when the page is gone,
+// never a fault in the VM. Prints "survived" and how the calls ended (counts vary, so only whether
+// both outcomes happened).
 //   hostile_race [ITERATIONS]
 //@ aarch64-only
 //@ hostile
+//@ cflags: -march=armv8.1-a
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,6 +28,42 @@
 
 static char *page;
 static atomic_int stop;
+static sigjmp_buf back;
+
+static void on_segv(int sig) {
+    (void)sig;
+    siglongjmp(back, 1);
+}
+
+/// The pair instructions on the page, `iters` times; how many completed and how many faulted.
+static void pairs(long iters, long *done, long *faulted) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_segv;
+    sa.sa_flags = SA_NODEFER;
+    sigaction(SIGSEGV, &sa, NULL);
+    for (volatile long i = 0; i < iters; i++) {
+        uint64_t *p = (uint64_t *)(page + 16 * (i % 64));
+        if (sigsetjmp(back, 1)) {
+            (*faulted)++;
+            continue;
+        }
+        if (i % 2) {
+            register uint64_t x0 asm("x0") = 0, x1 asm("x1") = 0;
+            register uint64_t x2 asm("x2") = (uint64_t)i, x3 asm("x3") = 2;
+            asm volatile("casp x0, x1, x2, x3, [%2]" : "+r"(x0), "+r"(x1) : "r"(p), "r"(x2), "r"(x3) : "memory");
+        } else {
+            uint64_t a, b;
+            uint32_t st;
+            asm volatile("ldxp %0, %1, [%3]\n\tstxp %w2, %0, %1, [%3]"
+                         : "=&r"(a), "=&r"(b), "=&r"(st)
+                         : "r"(p)
+                         : "memory");
+        }
+        (*done)++;
+    }
+    sigaction(SIGSEGV, &(struct sigaction){.sa_handler = SIG_DFL}, NULL);
+}
 
 static void *flipper(void *arg) {
     (void)arg;
@@ -58,9 +99,13 @@ int main(int argc, char **argv) {
         else
             other++;
     }
+    long done = 0, faulted = 0;
+    pairs(iters, &done, &faulted);
     atomic_store(&stop, 1);
     pthread_join(t, NULL);
     printf("survived: %ld calls, some succeeded: %s, some found the page gone (EFAULT): %s, other errors: %ld\n",
            iters, ok ? "yes" : "no", efault ? "yes" : "no", other);
+    printf("pair instructions survived: %ld, some done: %s, some faulted (SIGSEGV): %s\n", done + faulted,
+           done ? "yes" : "no", faulted ? "yes" : "no");
     return 0;
 }
