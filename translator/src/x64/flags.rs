@@ -2,7 +2,7 @@
 //! read (so `CMP` + `B.cond` becomes `cmp` + `jcc`), and materialised as packed NZCV only when
 //! something needs the bits.
 
-use super::cond::{map, setcc, Cc, HostFlags};
+use super::cond::{map, Cc, HostFlags};
 use super::Lower;
 use crate::cpu::off;
 use crate::cpu::FlagsKind;
@@ -97,17 +97,12 @@ impl Lower<'_> {
                 dynasm!(self.ops ; .arch x64 ; mov eax, Rd(r) ; and eax, 0xf000_0000u32 as i32);
             }
             Some(kind) => {
-                let c = if kind == HostFlags::SubLike { Cc::Ae } else { Cc::B };
-                setcc(&mut self.ops, Cc::S, 0);
-                setcc(&mut self.ops, Cc::E, 1);
-                setcc(&mut self.ops, c, 2);
-                dynasm!(self.ops ; .arch x64
-                    ; seto BYTE [rsp]
-                    ; movzx eax, al ; shl eax, 31
-                    ; movzx ecx, cl ; shl ecx, 30 ; or eax, ecx
-                    ; movzx ecx, dl ; shl ecx, 29 ; or eax, ecx
-                    ; movzx ecx, BYTE [rsp] ; shl ecx, 28 ; or eax, ecx
-                );
+                // EFLAGS hold the flags: `a64x_read_nzcv`'s packing tail (clobbers rcx, rdx).
+                let pack = match kind {
+                    HostFlags::SubLike => a64x_pack_nzcv_sub as *const (),
+                    HostFlags::AddLike => a64x_pack_nzcv_add as *const (),
+                };
+                dynasm!(self.ops ; .arch x64 ; mov rax, QWORD pack as usize as i64 ; call rax);
             }
         }
         self.eflags = None;
@@ -189,7 +184,9 @@ impl Lower<'_> {
 // EFLAGS, none of them allocatable, so the caller spills nothing. Recomputes the flags of the
 // lazily held operation ([`FlagsKind`]) on the host and packs them as
 // [`crate::cpu::materialize_nzcv`] does (the unit test below compares the two); kinds in order of
-// how often perl, lua and python read them.
+// how often perl, lua and python read them. Its packing tail is also entered directly
+// (`a64x_pack_nzcv_sub`, `a64x_pack_nzcv_add`) by code whose EFLAGS hold the flags of a
+// subtraction or an addition: NZCV in eax, rcx and rdx clobbered.
 std::arch::global_asm!(
     ".pushsection .text.a64x_read_nzcv, \"ax\", @progbits",
     ".globl a64x_read_nzcv",
@@ -227,11 +224,17 @@ std::arch::global_asm!(
     "6:  test rcx, rcx",
     "    jmp 8f",
     // After a subtraction: AArch64's C is the inverse of x86's borrow.
+    ".globl a64x_pack_nzcv_sub",
+    ".hidden a64x_pack_nzcv_sub",
+    "a64x_pack_nzcv_sub:",
     "7:  seto dl",
     "    lahf",
     "    xor ah, 1",
     "    jmp 9f",
     // After an addition (and a logical op, whose CF and OF are 0).
+    ".globl a64x_pack_nzcv_add",
+    ".hidden a64x_pack_nzcv_add",
+    "a64x_pack_nzcv_add:",
     "8:  seto dl",
     "    lahf",
     // AH = SF:ZF:0:AF:0:PF:1:CF -> N (31), Z (30), C (29); V (28) from dl.
@@ -259,8 +262,10 @@ std::arch::global_asm!(
 );
 
 extern "C" {
-    // Not a C function: see the assembly above.
+    // Not C functions: see the assembly above.
     fn a64x_read_nzcv();
+    fn a64x_pack_nzcv_sub();
+    fn a64x_pack_nzcv_add();
 }
 
 impl Lower<'_> {
@@ -294,6 +299,33 @@ mod tests {
                 out("rcx") _,
                 out("rdx") _,
             );
+        }
+        out
+    }
+
+    /// `a64x_pack_nzcv_sub` after `cmp a, b`, or `a64x_pack_nzcv_add` after `add a, b`, as
+    /// `nzcv_to_rax` calls them with EFLAGS live.
+    fn pack_after(sub: bool, a: u64, b: u64) -> u64 {
+        let out: u64;
+        // SAFETY: the routines read only EFLAGS and clobber what is declared.
+        unsafe {
+            if sub {
+                std::arch::asm!(
+                    "cmp {a}, {b}",
+                    "call {f}",
+                    a = in(reg) a, b = in(reg) b,
+                    f = sym super::a64x_pack_nzcv_sub,
+                    out("rax") out, out("rcx") _, out("rdx") _,
+                );
+            } else {
+                std::arch::asm!(
+                    "add {a}, {b}",
+                    "call {f}",
+                    a = inout(reg) a => _, b = in(reg) b,
+                    f = sym super::a64x_pack_nzcv_add,
+                    out("rax") out, out("rcx") _, out("rdx") _,
+                );
+            }
         }
         out
     }
@@ -332,6 +364,21 @@ mod tests {
                         "kind {kind} a {a:#x} b {b:#x}"
                     );
                 }
+            }
+        }
+        for &a in &values {
+            for &b in &values {
+                let (sub, add) = (FlagsKind::Sub64 as u64, FlagsKind::Add64 as u64);
+                assert_eq!(
+                    pack_after(true, a, b),
+                    materialize_nzcv(sub, a, b),
+                    "sub a {a:#x} b {b:#x}"
+                );
+                assert_eq!(
+                    pack_after(false, a, b),
+                    materialize_nzcv(add, a, b),
+                    "add a {a:#x} b {b:#x}"
+                );
             }
         }
     }

@@ -28,12 +28,10 @@ pub fn caller_saved(r: u8) -> bool {
     matches!(r, 0 | 1 | 2 | 6 | 7 | 8 | 9 | 10 | 11)
 }
 
-/// Bytes at the bottom of the frame for lowering scratch.
-pub const SCRATCH_BYTES: i32 = 16;
 /// Number of 8-byte spill slots.
 pub const SPILL_SLOTS: u32 = 512;
 /// Frame size set up by the entry trampoline (keeps rsp 16-byte aligned at helper calls).
-pub const FRAME_BYTES: i32 = SCRATCH_BYTES + 8 * SPILL_SLOTS as i32 + 8;
+pub const FRAME_BYTES: i32 = 8 * SPILL_SLOTS as i32 + 8;
 
 /// The allocator's state while lowering a block.
 pub struct Alloc {
@@ -251,7 +249,7 @@ impl Alloc {
     }
 
     fn slot_disp(slot: u32) -> i32 {
-        SCRATCH_BYTES + 8 * slot as i32
+        8 * slot as i32
     }
 
     fn spill(&mut self, ops: &mut VecAssembler<X64Relocation>, v: Val) {
