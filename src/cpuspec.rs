@@ -58,6 +58,20 @@ pub const CPU_FEATURES: &[CpuFeature] = &[
         false,
         "LSE atomics (LDADD, CAS, SWP, ...)",
     ),
+    feature(
+        "fphp",
+        HwcapWord::Hwcap,
+        9,
+        false,
+        "half-precision FP arithmetic (FEAT_FP16)",
+    ),
+    feature(
+        "asimdhp",
+        HwcapWord::Hwcap,
+        10,
+        false,
+        "half-precision AdvSIMD arithmetic (FEAT_FP16)",
+    ),
     feature("asimdrdm", HwcapWord::Hwcap, 12, false, "SQRDMLAH/SQRDMLSH (FEAT_RDM)"),
     feature("jscvt", HwcapWord::Hwcap, 13, false, "FJCVTZS (FEAT_JSCVT)"),
     feature("lrcpc", HwcapWord::Hwcap, 15, false, "LDAPR (load-acquire RCpc)"),
@@ -148,9 +162,10 @@ impl CpuModel {
 const ARMV8_0_CRYPTO: &[&str] = &["fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32"];
 
 /// A Cortex-A76 / Neoverse-N1 (Armv8.2: Graviton 2, Ampere Altra, Raspberry Pi 5), as far as
-/// a64x implements its features: `fphp`, `asimdhp` and `dcpop` are not advertised.
+/// a64x implements its features: `dcpop` is not advertised.
 const ARMV8_2_N1: &[&str] = &[
-    "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimdrdm", "lrcpc", "asimddp", "ssbs",
+    "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "fphp", "asimdhp", "asimdrdm", "lrcpc",
+    "asimddp", "ssbs",
 ];
 
 /// The models `-cpu` knows, `max` first.
@@ -177,7 +192,7 @@ pub const CPU_MODELS: &[CpuModel] = &[
     },
     CpuModel {
         name: "cortex-a76",
-        about: "Armv8.2: LSE atomics, RDM, LRCPC, dot product, SSBS (no FP16 yet)",
+        about: "Armv8.2: LSE atomics, FP16, RDM, LRCPC, dot product, SSBS",
         features: Some(ARMV8_2_N1),
     },
     CpuModel {
@@ -330,6 +345,8 @@ mod tests {
                 | 0b1111 << 3
                 | 1 << 7
                 | 1 << 8
+                | 1 << 9
+                | 1 << 10
                 | 1 << 12
                 | 1 << 13
                 | 1 << 15
@@ -362,11 +379,15 @@ mod tests {
                 assert!(CPU_FEATURES.iter().any(|f| f.name == *name), "{}: {name}", m.name);
             }
         }
-        // fp asimd aes pmull sha1 sha2 crc32: HWCAP bits 0, 1, 3..7 (hwcap.h).
+        // fp asimd aes pmull sha1 sha2 crc32: HWCAP bits 0, 1, 3..7 (hwcap.h); N1 adds atomics,
+        // fphp, asimdhp, asimdrdm, lrcpc, asimddp (8, 9, 10, 12, 15, 20).
         let a72 = CpuSpec::parse("cortex-a72").unwrap();
         assert_eq!((a72.hwcap, a72.hwcap2), (0xfb, 0));
         let n1 = CpuSpec::parse("neoverse-n1,-ssbs").unwrap();
-        assert_eq!((n1.hwcap, n1.hwcap2), (0xfb | 1 << 8 | 1 << 12 | 1 << 15 | 1 << 20, 0));
+        assert_eq!(
+            (n1.hwcap, n1.hwcap2),
+            (0xfb | 1 << 8 | 1 << 9 | 1 << 10 | 1 << 12 | 1 << 15 | 1 << 20, 0)
+        );
         assert_eq!(CpuSpec::parse("cortex-a72,+atomics").unwrap().hwcap, 0xfb | 1 << 8);
         // The canonical text names what is off against max, so an exec'd a64x gets the same set.
         assert_eq!(CpuSpec::parse(&a72.to_string()).unwrap(), a72);

@@ -18,6 +18,8 @@ const MAX_HWCAP: u64 = 1
     | 0b1111 << 3
     | 1 << 7
     | 1 << 8
+    | 1 << 9
+    | 1 << 10
     | 1 << 12
     | 1 << 13
     | 1 << 15
@@ -138,9 +140,9 @@ fn cpu_help_lists_the_features() {
         let out = ok(&a64x(spelling));
         assert!(out.contains("max"), "{out}");
         for f in [
-            "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimdrdm", "lrcpc", "asimddp", "flagm",
-            "flagm2", "frint", "jscvt", "ilrcpc", "sha3", "sha512", "rng", "sb", "dit", "ssbs", "i8mm", "asimdfhm",
-            "bf16",
+            "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "fphp", "asimdhp", "asimdrdm", "lrcpc",
+            "asimddp", "flagm", "flagm2", "frint", "jscvt", "ilrcpc", "sha3", "sha512", "rng", "sb", "dit", "ssbs",
+            "i8mm", "asimdfhm", "bf16",
         ] {
             assert!(
                 out.lines().any(|l| l.trim_start().starts_with(&format!("{f} "))),
@@ -181,9 +183,9 @@ fn cpu_models() {
     let p = env_prog();
     let out = ok(&a64x(&["-cpu", "cortex-a72", p, "-x"]));
     assert_eq!((hex(&out, "hwcap"), hex(&out, "hwcap2")), (0xfb, 0), "{out}");
-    // fp asimd aes pmull sha1 sha2 crc32 atomics asimdrdm lrcpc asimddp ssbs.
+    // fp asimd aes pmull sha1 sha2 crc32 atomics fphp asimdhp asimdrdm lrcpc asimddp ssbs.
     let out = ok(&a64x(&["-cpu", "neoverse-n1", p, "-x"]));
-    let n1 = 0xfb | 1 << 8 | 1 << 12 | 1 << 15 | 1 << 20 | 1 << 28;
+    let n1 = 0xfb | 1 << 8 | 1 << 9 | 1 << 10 | 1 << 12 | 1 << 15 | 1 << 20 | 1 << 28;
     assert_eq!((hex(&out, "hwcap"), hex(&out, "hwcap2")), (n1, 0), "{out}");
     // glibc takes its plain Armv8.0 routines then, and the program runs the same.
     let out = ok(&a64x(&["-cpu", "cortex-a53", "out/hello-O2"]));

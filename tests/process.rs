@@ -149,7 +149,7 @@ fn proc_cpuinfo_describes_an_aarch64_cpu() {
     let features: Vec<&str> = features.split(' ').collect();
     for f in [
         "fp", "asimd", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "asimddp", "sha3", "sha512", "rng", "dit",
-        "i8mm", "ssbs", "asimdfhm", "bf16",
+        "i8mm", "ssbs", "asimdfhm", "bf16", "fphp", "asimdhp",
     ] {
         assert!(features.contains(&f), "{f} missing from {features:?}");
     }

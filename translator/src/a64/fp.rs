@@ -1,8 +1,7 @@
 //! Decoder of the scalar floating-point classes (Arm ARM C4.1.96 "Data Processing -- Scalar
 //! Floating-Point and Advanced SIMD": FP data-processing 1/2/3 source, compare, conditional
 //! compare, conditional select, immediate, and the conversions to and from integers).
-//! Half precision (ftype 11) only in FCVT (to and from S/D); its arithmetic (FEAT_FP16, not
-//! advertised) decodes as unallocated.
+//! Half precision (ftype 11) is FEAT_FP16's, except FCVT to and from S/D (Armv8.0).
 
 use super::fields::*;
 use super::inst::*;
@@ -12,6 +11,8 @@ use crate::ops::FpRound;
 /// Scalar FP precision (`ftype`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FpType {
+    /// Half precision (H registers, FEAT_FP16).
+    H,
     /// Single precision (S registers).
     S,
     /// Double precision (D registers).
@@ -160,6 +161,7 @@ fn ftype(w: u32) -> Option<FpType> {
     match bits(w, 23, 22) {
         0 => Some(FpType::S),
         1 => Some(FpType::D),
+        3 => Some(FpType::H),
         _ => None,
     }
 }
@@ -212,7 +214,8 @@ pub(super) fn dp1(w: u32) -> Inst {
         0b001111 => Fp1Op::Rint(Fpcr),
         _ => return Inst::Undefined,
     };
-    if op == Fp1Op::Cvt(ty) {
+    // FCVT to the same precision, FRINT32*/FRINT64* of halves: unallocated.
+    if op == Fp1Op::Cvt(ty) || (ty == FpType::H && matches!(op, Fp1Op::Rint(Z32 | X32 | Z64 | X64))) {
         return Inst::Undefined;
     }
     Inst::Fp(FpInst::Dp1 {
@@ -303,13 +306,15 @@ pub(super) fn csel(w: u32) -> Inst {
     })
 }
 
-/// `VFPExpandImm(imm8)` for single (N = 32) or double (N = 64) precision.
+/// `VFPExpandImm(imm8)` for half (N = 16), single (N = 32) or double (N = 64) precision.
 pub fn vfp_expand_imm(imm8: u32, ty: FpType) -> u64 {
     let sign = (imm8 >> 7) as u64 & 1;
     let b6 = (imm8 >> 6) & 1 == 1;
     let e54 = (imm8 >> 4) as u64 & 3;
     let frac = imm8 as u64 & 15;
     match ty {
+        // sign : NOT(b6) : Replicate(b6, 2) : imm8<5:4> : imm8<3:0> : Zeros(6)
+        FpType::H => (sign << 15) | ((!b6 as u64) << 14) | (if b6 { 3 << 12 } else { 0 }) | (e54 << 10) | (frac << 6),
         // sign : NOT(b6) : Replicate(b6, 5) : imm8<5:4> : imm8<3:0> : Zeros(19)
         FpType::S => {
             (sign << 31) | ((!b6 as u64) << 30) | (if b6 { 0x1f << 25 } else { 0 }) | (e54 << 23) | (frac << 19)
@@ -406,7 +411,7 @@ pub(super) fn conv_fixed(w: u32) -> Inst {
 }
 
 /// A vector FP op in its scalar form (element 0 only) on one source.
-fn scalar_vec_fp(kind: VfpKind, double: bool, rd: VReg, rn: VReg) -> Inst {
+fn scalar_vec_fp(kind: VfpKind, ty: FpType, rd: VReg, rn: VReg) -> Inst {
     let f = VfpOp {
         kind,
         round: FpRound::N,
@@ -414,35 +419,48 @@ fn scalar_vec_fp(kind: VfpKind, double: bool, rd: VReg, rn: VReg) -> Inst {
         index: 0,
         scalar: true,
     };
-    let a = Arrangement {
-        esize: if double { 3 } else { 2 },
-        q: false,
+    let esize = match ty {
+        FpType::H => 1,
+        FpType::S => 2,
+        FpType::D => 3,
     };
-    vec(VecKind::Fp(f), a, rd, rn, rn)
+    vec(VecKind::Fp(f), Arrangement { esize, q: false }, rd, rn, rn)
 }
 
 /// AdvSIMD scalar pairwise, floating point: FADDP, FMAXNMP, FMINNMP, FMAXP, FMINP (scalar) on
-/// the two elements of V`n`.
+/// the two elements of V`n`: singles or doubles (U = 1), halves (U = 0, sz = 0; FEAT_FP16).
 pub(super) fn scalar_pairwise(w: u32) -> Inst {
-    let op = match (bit(w, 29), bits(w, 16, 12), bit(w, 23)) {
-        (true, 0b01100, false) => VfpKind::MaxNmp,
-        (true, 0b01100, true) => VfpKind::MinNmp,
-        (true, 0b01101, false) => VfpKind::Addp,
-        (true, 0b01111, false) => VfpKind::Maxp,
-        (true, 0b01111, true) => VfpKind::Minp,
+    let op = match (bits(w, 16, 12), bit(w, 23)) {
+        (0b01100, false) => VfpKind::MaxNmp,
+        (0b01100, true) => VfpKind::MinNmp,
+        (0b01101, false) => VfpKind::Addp,
+        (0b01111, false) => VfpKind::Maxp,
+        (0b01111, true) => VfpKind::Minp,
         _ => return Inst::Undefined,
     };
-    scalar_vec_fp(op, bit(w, 22), vr(w, 0), vr(w, 5))
+    let ty = match (bit(w, 29), bit(w, 22)) {
+        (true, false) => FpType::S,
+        (true, true) => FpType::D,
+        (false, false) => FpType::H,
+        (false, true) => return Inst::Undefined,
+    };
+    scalar_vec_fp(op, ty, vr(w, 0), vr(w, 5))
 }
 
 /// AdvSIMD scalar two-register miscellaneous: the FP <-> integer conversions, FRECPE,
 /// FRSQRTE, FRECPX and the FP compares with zero; the integer ops of the class.
 pub(super) fn scalar_two_misc(w: u32) -> Inst {
-    use FpRound::*;
     let ty = if bit(w, 22) { FpType::D } else { FpType::S };
+    scalar_two_misc_fp(w, ty).unwrap_or_else(|| scalar_int_misc(w))
+}
+
+/// The FP instructions of AdvSIMD scalar two-register miscellaneous and of its FP16 class
+/// (`ty` H), whose fields are the same.
+pub(super) fn scalar_two_misc_fp(w: u32, ty: FpType) -> Option<Inst> {
+    use FpRound::*;
     let unsigned = bit(w, 29);
     let (rd, rn) = (vr(w, 0), vr(w, 5));
-    let vec_fp = |op| scalar_vec_fp(op, ty == FpType::D, rd, rn);
+    let vec_fp = |op| Some(scalar_vec_fp(op, ty, rd, rn));
     match (unsigned, bit(w, 23), bits(w, 16, 12)) {
         (false, true, 0b11101) => return vec_fp(VfpKind::Recpe),
         (true, true, 0b11101) => return vec_fp(VfpKind::Rsqrte),
@@ -456,21 +474,21 @@ pub(super) fn scalar_two_misc(w: u32) -> Inst {
         _ => {}
     }
     let rounding = match (bit(w, 23), bits(w, 16, 12)) {
-        (false, 0b11101) => return Inst::Fp(FpInst::FromIntV { ty, unsigned, rd, rn }),
+        (false, 0b11101) => return Some(Inst::Fp(FpInst::FromIntV { ty, unsigned, rd, rn })),
         (false, 0b11010) => N,
         (false, 0b11011) => M,
         (false, 0b11100) => A,
         (true, 0b11010) => P,
         (true, 0b11011) => Z,
-        _ => return scalar_int_misc(w),
+        _ => return None,
     };
-    Inst::Fp(FpInst::ToIntV {
+    Some(Inst::Fp(FpInst::ToIntV {
         ty,
         rounding,
         unsigned,
         rd,
         rn,
-    })
+    }))
 }
 
 /// The integer ops of AdvSIMD scalar two-register miscellaneous (D elements only): compares
@@ -566,5 +584,66 @@ mod tests {
         ));
         // fmov d0, x1 still goes to the FMOV row
         assert!(matches!(decode(0x9e67_0020), Inst::Simd(SimdInst::FmovGeneral { .. })));
+    }
+
+    #[test]
+    fn half_precision() {
+        let fp = |w| match decode(w) {
+            Inst::Simd(SimdInst::Vec {
+                op: VecKind::Fp(f),
+                arr,
+                rm,
+                ..
+            }) => (f.kind, f.index, f.scalar, arr, rm.0),
+            i => panic!("{w:08x}: {i:?}"),
+        };
+        let (a4, a8) = (Arrangement { esize: 1, q: false }, Arrangement { esize: 1, q: true });
+        // fadd h0, h1, h2
+        assert!(matches!(
+            decode(0x1ee2_2820),
+            Inst::Fp(FpInst::Dp2 {
+                op: Fp2Op::Add,
+                ty: FpType::H,
+                ..
+            })
+        ));
+        // fmov h0, #1.0; fmov v3.8h, #-2.5
+        assert!(matches!(
+            decode(0x1eee_1000),
+            Inst::Fp(FpInst::MovImm {
+                ty: FpType::H,
+                imm: 0x3c00,
+                ..
+            })
+        ));
+        assert!(matches!(
+            decode(0x4f04_fc83),
+            Inst::Simd(SimdInst::Vec {
+                op: VecKind::Movi(0xc100_c100_c100_c100),
+                ..
+            })
+        ));
+        // fmla v0.8h, v1.8h, v15.h[7]: element 7 of V15 (Rm has four bits).
+        assert_eq!(fp(0x4f3f_1820), (VfpKind::MlaElem, 7, false, a8, 15));
+        // fmaxnmv h1, v2.4h; fcvtzs v1.8h, v2.8h, #3; faddp h0, v1.2h
+        assert_eq!(fp(0x0e30_c841).0, VfpKind::MaxNmv);
+        assert_eq!(fp(0x0e30_c841).3, a4);
+        assert_eq!(fp(0x4f1d_fc41), (VfpKind::ToInt, 3, false, a8, 2));
+        assert_eq!(fp(0x5e30_d820).0, VfpKind::Addp);
+        assert!(fp(0x5e30_d820).2);
+        // fcvtzs h1, h2: a 16-bit integer
+        assert!(matches!(
+            decode(0x5ef9_b841),
+            Inst::Fp(FpInst::ToIntV { ty: FpType::H, .. })
+        ));
+        // fmov w0, h1
+        assert!(matches!(
+            decode(0x1ee6_0020),
+            Inst::Simd(SimdInst::FmovGeneral {
+                size: MemSize::B16,
+                to_vec: false,
+                ..
+            })
+        ));
     }
 }

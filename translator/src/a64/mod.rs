@@ -12,6 +12,7 @@ mod ldst;
 mod simd;
 mod simd_bf16;
 mod simd_fhm;
+mod simd_fp16;
 mod simd_int;
 mod simd_sat;
 pub mod simd_types;
@@ -106,6 +107,10 @@ pub static TABLE: &[Row] = &[
     row!("Cryptographic two-register SHA 512", 0xffff_f000, 0xcec0_8000, crypto::sha512_2),
     row!("Cryptographic four-register", 0xff80_8000, 0xce00_0000, crypto::four_reg),
     row!("XAR", 0xffe0_0000, 0xce80_0000, crypto::xar),
+    row!("AdvSIMD scalar three same FP16", 0xdf60_c400, 0x5e40_0400, simd_fp16::scalar_three_same),
+    row!("AdvSIMD scalar two-register miscellaneous FP16", 0xdf7e_0c00, 0x5e78_0800, simd_fp16::scalar_two_misc),
+    row!("AdvSIMD three same (FP16)", 0x9f60_c400, 0x0e40_0400, simd_fp16::three_same),
+    row!("AdvSIMD two-register miscellaneous (FP16)", 0x9f7e_0c00, 0x0e78_0800, simd_fp16::two_misc),
     row!("AdvSIMD scalar shift by immediate", 0xdf80_0400, 0x5f00_0400, simd::scalar_shift_imm),
     row!("AdvSIMD scalar three same", 0xdf20_0400, 0x5e20_0400, simd::scalar_three_same),
     row!("AdvSIMD scalar copy", 0xffe0_fc00, 0x5e00_0400, simd::scalar_copy),

@@ -123,18 +123,30 @@ pub(super) fn two_misc(w: u32) -> Inst {
 
 /// AdvSIMD across lanes.
 pub(super) fn across(w: u32) -> Inst {
-    if bit(w, 29) && matches!(bits(w, 16, 12), 0b01100 | 0b01111) {
-        // FMAXNMV, FMINNMV, FMAXV, FMINV: four singles only.
-        if bit(w, 22) || !bit(w, 30) {
+    if matches!(bits(w, 16, 12), 0b01100 | 0b01111) {
+        // FMAXNMV, FMINNMV, FMAXV, FMINV: four singles (U = 1), or four or eight halves
+        // (U = 0, FEAT_FP16).
+        let (half, q) = (!bit(w, 29), bit(w, 30));
+        if bit(w, 22) || !(q || half) {
             return Inst::Undefined;
         }
-        let op = match (bits(w, 16, 12), bit(w, 23)) {
+        let kind = match (bits(w, 16, 12), bit(w, 23)) {
             (0b01100, false) => VfpKind::MaxNmv,
             (0b01100, true) => VfpKind::MinNmv,
             (_, false) => VfpKind::Maxv,
             (_, true) => VfpKind::Minv,
         };
-        return vec_fp(w, op, FpRound::N, false, 0);
+        if half {
+            let f = VfpOp {
+                kind,
+                round: FpRound::N,
+                signed: false,
+                index: 0,
+                scalar: false,
+            };
+            return vec_fp_half(f, q, vr(w, 0), vr(w, 5), vr(w, 5));
+        }
+        return vec_fp(w, kind, FpRound::N, false, 0);
     }
     let a = arr(w);
     use VecKind::*;
@@ -170,15 +182,15 @@ fn fixed_point_fp(w: u32, scalar: bool) -> Option<Inst> {
         _ => return None,
     };
     let (immh, immhb) = (bits(w, 22, 19), bits(w, 22, 16));
-    let (double, fbits) = if immh & 8 != 0 {
-        (true, 128 - immhb)
-    } else if immh & 4 != 0 {
-        (false, 64 - immhb)
-    } else {
-        return Some(Inst::Undefined);
+    // Elements of 64, 32 or (FEAT_FP16) 16 bits.
+    let (esize, fbits) = match immh {
+        8.. => (3, 128 - immhb),
+        4.. => (2, 64 - immhb),
+        2.. => (1, 32 - immhb),
+        _ => return Some(Inst::Undefined),
     };
     let q = bit(w, 30) && !scalar;
-    if double && !q && !scalar {
+    if esize == 3 && !q && !scalar {
         return Some(Inst::Undefined);
     }
     let f = VfpOp {
@@ -188,7 +200,11 @@ fn fixed_point_fp(w: u32, scalar: bool) -> Option<Inst> {
         index: fbits as u8,
         scalar,
     };
-    Some(vec_fp_inst(f, double, q, vr(w, 0), vr(w, 5), vr(w, 5)))
+    let (rd, rn) = (vr(w, 0), vr(w, 5));
+    Some(match esize {
+        1 => vec_fp_half(f, q, rd, rn, rn),
+        _ => vec_fp_inst(f, esize == 3, q, rd, rn, rn),
+    })
 }
 
 pub(super) fn shift_imm(w: u32) -> Inst {
@@ -225,14 +241,26 @@ pub(super) fn shift_imm(w: u32) -> Inst {
     vec(op, Arrangement { esize: a as u8, q }, vr(w, 0), vr(w, 5), vr(w, 5))
 }
 
-/// AdvSIMD modified immediate (MOVI/MVNI/ORR/BIC; the FMOV forms are not implemented yet).
+/// AdvSIMD modified immediate: MOVI, MVNI, ORR, BIC, FMOV (vector, immediate).
 pub(super) fn modified_imm(w: u32) -> Inst {
     let op = bit(w, 29);
     let cmode = bits(w, 15, 12);
     let imm8 = (bits(w, 18, 16) << 5) | bits(w, 9, 5);
     let q = bit(w, 30);
     if bit(w, 11) {
-        return Inst::Undefined;
+        // o2: FMOV (vector, immediate), half precision (FEAT_FP16).
+        if op || cmode != 0b1111 {
+            return Inst::Undefined;
+        }
+        let h = super::fp::vfp_expand_imm(imm8, super::fp::FpType::H);
+        let rd = vr(w, 0);
+        return vec(
+            VecKind::Movi(h * 0x0001_0001_0001_0001),
+            Arrangement { esize: 0, q },
+            rd,
+            rd,
+            rd,
+        );
     }
     if cmode == 0b1111 {
         // FMOV (vector, immediate): single (op == 0) or double (op == 1, Q only).
@@ -450,6 +478,7 @@ pub(super) fn fmov_general(w: u32) -> Inst {
     let rmode = bits(w, 20, 19);
     let to_vec = bit(w, 16);
     let (size, top) = match (sf, ftype, rmode) {
+        (_, 3, 0) => (MemSize::B16, false),
         (false, 0, 0) => (MemSize::B32, false),
         (true, 1, 0) => (MemSize::B64, false),
         (true, 2, 1) => (MemSize::B64, true),
@@ -464,11 +493,12 @@ pub(super) fn fmov_general(w: u32) -> Inst {
     })
 }
 
-/// FMOV (register), single and double.
+/// FMOV (register): single, double, half.
 pub(super) fn fmov_reg(w: u32) -> Inst {
     let size = match bits(w, 23, 22) {
         0 => MemSize::B32,
         1 => MemSize::B64,
+        3 => MemSize::B16,
         _ => return Inst::Undefined,
     };
     Inst::Simd(SimdInst::FmovReg {
@@ -542,27 +572,17 @@ fn vec_fp_inst(f: VfpOp, double: bool, q: bool, rd: VReg, rn: VReg, rm: VReg) ->
     vec(VecKind::Fp(f), Arrangement { esize, q }, rd, rn, rm)
 }
 
+/// A vector FP instruction on halves (FEAT_FP16).
+pub(super) fn vec_fp_half(f: VfpOp, q: bool, rd: VReg, rn: VReg, rm: VReg) -> Inst {
+    vec(VecKind::Fp(f), Arrangement { esize: 1, q }, rd, rn, rm)
+}
+
 /// AdvSIMD scalar three same: the D-element integer ops and the FP ops on one element.
 pub(super) fn scalar_three_same(w: u32) -> Inst {
     if bits(w, 15, 14) == 0b11 {
         // The same operations as the vector form, on element 0 only.
         return match three_same_fp(w | (1 << 30)) {
-            i @ Inst::Simd(SimdInst::Vec { op: VecKind::Fp(f), .. })
-                if matches!(
-                    f.kind,
-                    VfpKind::Abd
-                        | VfpKind::Cmeq
-                        | VfpKind::Cmge
-                        | VfpKind::Cmgt
-                        | VfpKind::Acge
-                        | VfpKind::Acgt
-                        | VfpKind::Mulx
-                        | VfpKind::Recps
-                        | VfpKind::Rsqrts
-                ) =>
-            {
-                scalar_fp(i)
-            }
+            i @ Inst::Simd(SimdInst::Vec { op: VecKind::Fp(f), .. }) if fp3_has_scalar(f.kind) => scalar_fp(i),
             _ => Inst::Undefined,
         };
     }
@@ -584,43 +604,92 @@ pub(super) fn scalar_three_same(w: u32) -> Inst {
 
 /// AdvSIMD three same, floating point (opcode 11xxx).
 fn three_same_fp(w: u32) -> Inst {
+    match fp3_kind(bit(w, 29), bit(w, 23), bits(w, 13, 11)) {
+        Some(op) => vec_fp(w, op, FpRound::N, false, 0),
+        None => super::simd_fhm::three_same(w).unwrap_or(Inst::Undefined),
+    }
+}
+
+/// The FP operation of AdvSIMD three same (opcode 11`opc`) and three same (FP16) (opcode
+/// `opc`): U, a (bit 23), the low three opcode bits.
+pub(super) fn fp3_kind(u: bool, a: bool, opc: u32) -> Option<VfpKind> {
     use VfpKind::*;
-    let op = match (bit(w, 29), bit(w, 23), bits(w, 15, 11)) {
-        (false, false, 0b11000) => MaxNm,
-        (false, false, 0b11001) => Mla,
-        (false, false, 0b11011) => Mulx,
-        (false, false, 0b11111) => Recps,
-        (false, true, 0b11111) => Rsqrts,
-        (false, false, 0b11010) => Add,
-        (false, false, 0b11100) => Cmeq,
-        (false, false, 0b11110) => Max,
-        (false, true, 0b11000) => MinNm,
-        (false, true, 0b11001) => Mls,
-        (false, true, 0b11010) => Sub,
-        (false, true, 0b11110) => Min,
-        (true, false, 0b11000) => MaxNmp,
-        (true, false, 0b11010) => Addp,
-        (true, false, 0b11011) => Mul,
-        (true, false, 0b11100) => Cmge,
-        (true, false, 0b11101) => Acge,
-        (true, false, 0b11110) => Maxp,
-        (true, false, 0b11111) => Div,
-        (true, true, 0b11000) => MinNmp,
-        (true, true, 0b11010) => Abd,
-        (true, true, 0b11100) => Cmgt,
-        (true, true, 0b11101) => Acgt,
-        (true, true, 0b11110) => Minp,
-        _ => return super::simd_fhm::three_same(w).unwrap_or(Inst::Undefined),
-    };
-    vec_fp(w, op, FpRound::N, false, 0)
+    Some(match (u, a, opc) {
+        (false, false, 0b000) => MaxNm,
+        (false, false, 0b001) => Mla,
+        (false, false, 0b011) => Mulx,
+        (false, false, 0b111) => Recps,
+        (false, true, 0b111) => Rsqrts,
+        (false, false, 0b010) => Add,
+        (false, false, 0b100) => Cmeq,
+        (false, false, 0b110) => Max,
+        (false, true, 0b000) => MinNm,
+        (false, true, 0b001) => Mls,
+        (false, true, 0b010) => Sub,
+        (false, true, 0b110) => Min,
+        (true, false, 0b000) => MaxNmp,
+        (true, false, 0b010) => Addp,
+        (true, false, 0b011) => Mul,
+        (true, false, 0b100) => Cmge,
+        (true, false, 0b101) => Acge,
+        (true, false, 0b110) => Maxp,
+        (true, false, 0b111) => Div,
+        (true, true, 0b000) => MinNmp,
+        (true, true, 0b010) => Abd,
+        (true, true, 0b100) => Cmgt,
+        (true, true, 0b101) => Acgt,
+        (true, true, 0b110) => Minp,
+        _ => return None,
+    })
+}
+
+/// The FP ops whose scalar form (AdvSIMD scalar three same) exists.
+pub(super) fn fp3_has_scalar(k: VfpKind) -> bool {
+    use VfpKind::*;
+    matches!(k, Abd | Cmeq | Cmge | Cmgt | Acge | Acgt | Mulx | Recps | Rsqrts)
 }
 
 /// AdvSIMD two-register miscellaneous, floating point.
 fn two_misc_fp(w: u32) -> Inst {
+    use VfpKind::*;
+    let (op, round, signed) = match fp2_kind(bit(w, 29), bit(w, 23), bits(w, 16, 12)) {
+        Some(k) => k,
+        // URECPE/URSQRTE: 32-bit lanes only.
+        None => match (bit(w, 29), bit(w, 23), bits(w, 16, 12)) {
+            (false, true, 0b11100) if !bit(w, 22) => (Urecpe, FpRound::N, false),
+            (true, true, 0b11100) if !bit(w, 22) => (Ursqrte, FpRound::N, false),
+            _ => return super::simd_bf16::bfcvtn(w).unwrap_or(Inst::Undefined),
+        },
+    };
+    // FCVTN/FCVTL with sz == 0 convert between single and half precision.
+    if matches!(op, Cvtn | Cvtl) && !bit(w, 22) {
+        use crate::ops::HalfCvt as H;
+        let upper = bit(w, 30);
+        let h = if op == Cvtn {
+            H::Narrow { upper }
+        } else {
+            H::Long { upper }
+        };
+        return vec(
+            VecKind::HalfCvt(h),
+            Arrangement { esize: 1, q: true },
+            vr(w, 0),
+            vr(w, 5),
+            vr(w, 5),
+        );
+    }
+    if op == Cvtxn && !bit(w, 22) {
+        return Inst::Undefined;
+    }
+    vec_fp(w, op, round, signed, 0)
+}
+
+/// The FP operation of AdvSIMD two-register miscellaneous (and its FP16 class): U, a (bit
+/// 23), opcode; with the rounding and signedness of the conversions.
+pub(super) fn fp2_kind(u: bool, a: bool, opcode: u32) -> Option<(VfpKind, FpRound, bool)> {
     use FpRound::*;
     use VfpKind::*;
-    let (u, a) = (bit(w, 29), bit(w, 23));
-    let (op, round, signed) = match (u, a, bits(w, 16, 12)) {
+    Some(match (u, a, opcode) {
         (false, true, 0b01100) => (CmgtZ, N, false),
         (false, true, 0b01101) => (CmeqZ, N, false),
         (false, true, 0b01110) => (CmltZ, N, false),
@@ -657,32 +726,8 @@ fn two_misc_fp(w: u32) -> Inst {
         (true, false, 0b11101) => (FromInt, N, false),
         (false, true, 0b11101) => (Recpe, N, false),
         (true, true, 0b11101) => (Rsqrte, N, false),
-        // URECPE/URSQRTE: 32-bit lanes only.
-        (false, true, 0b11100) if !bit(w, 22) => (Urecpe, N, false),
-        (true, true, 0b11100) if !bit(w, 22) => (Ursqrte, N, false),
-        _ => return super::simd_bf16::bfcvtn(w).unwrap_or(Inst::Undefined),
-    };
-    // FCVTN/FCVTL with sz == 0 convert between single and half precision.
-    if matches!(op, Cvtn | Cvtl) && !bit(w, 22) {
-        use crate::ops::HalfCvt as H;
-        let upper = bit(w, 30);
-        let h = if op == Cvtn {
-            H::Narrow { upper }
-        } else {
-            H::Long { upper }
-        };
-        return vec(
-            VecKind::HalfCvt(h),
-            Arrangement { esize: 1, q: true },
-            vr(w, 0),
-            vr(w, 5),
-            vr(w, 5),
-        );
-    }
-    if op == Cvtxn && !bit(w, 22) {
-        return Inst::Undefined;
-    }
-    vec_fp(w, op, round, signed, 0)
+        _ => return None,
+    })
 }
 
 /// AdvSIMD vector x indexed element: FMUL, FMLA, FMLS (by element).
@@ -704,8 +749,20 @@ pub(super) fn by_element(w: u32) -> Inst {
         (true, 0b1001) => MulxElem,
         _ => return Inst::Undefined,
     };
-    let (h, l) = (bits(w, 11, 11), bits(w, 21, 21));
+    let (h, l, m) = (bits(w, 11, 11), bits(w, 21, 21), bits(w, 20, 20));
     let index = match bits(w, 23, 22) {
+        0b00 => {
+            // Halves (FEAT_FP16): index H:L:M, V`m` one of V0-V15.
+            let index = (h << 2 | l << 1 | m) as u8;
+            let f = VfpOp {
+                kind: op,
+                round: FpRound::N,
+                signed: false,
+                index,
+                scalar: false,
+            };
+            return vec_fp_half(f, bit(w, 30), vr(w, 0), vr(w, 5), VReg(bits(w, 19, 16) as u8));
+        }
         0b10 => (h << 1) | l,
         0b11 if l == 0 => h,
         _ => return Inst::Undefined,

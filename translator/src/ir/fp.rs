@@ -20,6 +20,55 @@ pub enum FpTy {
     S = 0,
     /// 64-bit.
     D = 1,
+    /// 16-bit (FEAT_FP16).
+    H = 2,
+}
+
+impl FpTy {
+    /// The bits of a value of this precision.
+    pub fn mask(self) -> u64 {
+        match self {
+            FpTy::H => 0xffff,
+            FpTy::S => 0xffff_ffff,
+            FpTy::D => u64::MAX,
+        }
+    }
+}
+
+/// Width of the integer of a conversion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntW {
+    /// 16-bit (the AdvSIMD conversions of halves).
+    W16,
+    /// 32-bit.
+    W32,
+    /// 64-bit.
+    W64,
+}
+
+impl IntW {
+    /// Its width in bits.
+    pub fn bits(self) -> u32 {
+        match self {
+            IntW::W16 => 16,
+            IntW::W32 => 32,
+            IntW::W64 => 64,
+        }
+    }
+
+    /// The bits of an integer of this width.
+    pub fn mask(self) -> u64 {
+        u64::MAX >> (64 - self.bits())
+    }
+
+    /// The integer as wide as the elements of precision `t` (the AdvSIMD conversions).
+    pub fn of(t: FpTy) -> Self {
+        match t {
+            FpTy::H => IntW::W16,
+            FpTy::S => IntW::W32,
+            FpTy::D => IntW::W64,
+        }
+    }
 }
 
 /// Which scalar FP operation.
@@ -52,12 +101,12 @@ pub enum FpKind {
     Nmsub,
     /// Value: NZCV (bits 31:28) of comparing n with m (with +0.0 when `zero`).
     Cmp,
-    /// Value: n converted to an integer (`round`, `signed`, `w64`, `fbits`).
+    /// Value: n converted to an integer (`round`, `signed`, `int`, `fbits`).
     ToInt,
     /// Value: the double n as FJCVTZS converts it (`FPToFixedJS`): the 32-bit integer in bits
     /// 31:0, bit 32 set when the conversion was exact.
     ToIntJs,
-    /// d = the integer value `src` converted (`signed`, `w64`, `fbits`).
+    /// d = the integer value `src` converted (`signed`, `int`, `fbits`).
     FromInt,
 }
 
@@ -74,8 +123,8 @@ pub struct FpOp {
     pub round: FpRound,
     /// `ToInt`/`FromInt`: signed integer.
     pub signed: bool,
-    /// `ToInt`/`FromInt`: 64-bit integer (else 32-bit).
-    pub w64: bool,
+    /// `ToInt`/`FromInt`: the integer's width.
+    pub int: IntW,
     /// `Cmp`: compare with zero.
     pub zero: bool,
     /// `Cmp`: signalling compare (FCMPE, FCCMPE): IOC on quiet NaNs too.
@@ -106,7 +155,7 @@ impl FpOp {
             to: ty,
             round: FpRound::N,
             signed: false,
-            w64: false,
+            int: IntW::W32,
             zero: false,
             signal: false,
             cond: false,
@@ -144,7 +193,7 @@ pub fn eval(cpu: &mut CpuState, f: &FpOp, x: u64) -> u64 {
         // FCCMP whose condition failed: no comparison, no flags.
         return 0;
     }
-    let mask = if f.ty == FpTy::S { 0xffff_ffff } else { u64::MAX };
+    let mask = f.ty.mask();
     let rd = |r: u8| cpu.v[r as usize][0] & mask;
     let n = if f.kind == FpKind::FromInt { x } else { rd(f.n) };
     let m = if f.kind == FpKind::Cmp && f.zero { 0 } else { rd(f.m) };
@@ -242,7 +291,7 @@ mod tests {
         f.n = 1;
         f.round = round;
         f.signed = signed;
-        f.w64 = w64;
+        f.int = if w64 { IntW::W64 } else { IntW::W32 };
         eval(&mut cpu, &f, 0)
     }
 

@@ -5,7 +5,8 @@
 
 use super::fp::FpTy;
 use super::fpenv::{FpEnv, HwOp, DZC, IOC, IXC, OFC, UFC};
-use super::fpsem::{fpcr_round, hw, neg_bits, process_nans, unpack, Fmt};
+use super::fphalf::F16;
+use super::fpsem::{flushes, fpcr_round, hw, neg_bits, process_nans, unpack, Fmt};
 use crate::ops::FpRound;
 use crate::ops::VfpKind;
 
@@ -63,7 +64,7 @@ fn recpe<F: Fmt>(x: u64, env: &mut FpEnv) -> u64 {
         return sign | F::INF;
     }
     let e = exp_field::<F>(x);
-    // |value| < 2^-128 (single) or 2^-1024 (double): the reciprocal overflows.
+    // |value| < 2^-16 (half), 2^-128 (single) or 2^-1024 (double): the reciprocal overflows.
     if e == 0 && frac52::<F>(x) >> 50 == 0 {
         let to_inf = match fpcr_round(env.fpcr) {
             FpRound::N => true,
@@ -74,9 +75,9 @@ fn recpe<F: Fmt>(x: u64, env: &mut FpEnv) -> u64 {
         env.flags |= OFC | IXC;
         return sign | if to_inf { F::INF } else { F::INF - 1 };
     }
-    // Under FZ, a result that would be denormal is flushed: |value| >= 2^126 (2^1022).
-    let emax_flush = if F::DOUBLE { 1022 + 1023 } else { 126 + 127 };
-    if env.fz() && e >= emax_flush {
+    // Under FZ (FZ16), a result that would be denormal is flushed: |value| >= 2^14, 2^126,
+    // 2^1022 (a biased exponent of 2 * bias - 1).
+    if flushes::<F>(env) && e >= 2 * F::BIAS - 1 {
         env.flags |= UFC;
         return sign;
     }
@@ -90,7 +91,8 @@ fn recpe<F: Fmt>(x: u64, env: &mut FpEnv) -> u64 {
         }
     }
     let scaled = (1 << 8) | (frac >> 44) as u32;
-    let mut result_exp = if F::DOUBLE { 2045 - e } else { 253 - e };
+    // 29, 253 or 2045 - e.
+    let mut result_exp = 2 * F::BIAS - 1 - e;
     let est = recip_estimate(scaled) as u64;
     let mut frac = (est & 0xff) << 44;
     if result_exp == 0 {
@@ -135,7 +137,8 @@ fn rsqrte<F: Fmt>(x: u64, env: &mut FpEnv) -> u64 {
     } else {
         (1 << 7) | (frac >> 45) as u32
     };
-    let result_exp = if F::DOUBLE { (3068 - e) / 2 } else { (380 - e) / 2 };
+    // (44, 380 or 3068 - e) / 2.
+    let result_exp = (3 * F::BIAS - 1 - e) / 2;
     let est = recip_sqrt_estimate(scaled) as u64;
     let fb = frac_bits::<F>();
     (result_exp as u64) << fb | ((est & 0xff) << 44) >> (52 - fb)
@@ -164,13 +167,7 @@ fn step<F: Fmt>(kind: VfpKind, a: u64, b: u64, env: &mut FpEnv) -> u64 {
     let (abs_a, abs_b) = (a & !F::SIGN, b & !F::SIGN);
     let sign = (a ^ b) & F::SIGN;
     let (inf_a, inf_b) = (abs_a == F::INF, abs_b == F::INF);
-    let one = |v: f64| {
-        if F::DOUBLE {
-            v.to_bits()
-        } else {
-            (v as f32).to_bits() as u64
-        }
-    };
+    let one = F::bits_of;
     if (inf_a && abs_b == 0) || (abs_a == 0 && inf_b) {
         return match kind {
             VfpKind::Mulx => sign | one(2.0),
@@ -221,12 +218,16 @@ pub(super) fn lane(kind: VfpKind, ty: FpTy, a: u64, b: u64, env: &mut FpEnv) -> 
     match (kind, ty) {
         (Urecpe, _) => unsigned_estimate(a, false),
         (Ursqrte, _) => unsigned_estimate(a, true),
+        (Recpe, FpTy::H) => recpe::<F16>(a, env),
         (Recpe, FpTy::S) => recpe::<f32>(a, env),
         (Recpe, FpTy::D) => recpe::<f64>(a, env),
+        (Rsqrte, FpTy::H) => rsqrte::<F16>(a, env),
         (Rsqrte, FpTy::S) => rsqrte::<f32>(a, env),
         (Rsqrte, FpTy::D) => rsqrte::<f64>(a, env),
+        (Recpx, FpTy::H) => recpx::<F16>(a, env),
         (Recpx, FpTy::S) => recpx::<f32>(a, env),
         (Recpx, FpTy::D) => recpx::<f64>(a, env),
+        (_, FpTy::H) => step::<F16>(kind, a, b, env),
         (_, FpTy::S) => step::<f32>(kind, a, b, env),
         (_, FpTy::D) => step::<f64>(kind, a, b, env),
     }

@@ -6,8 +6,9 @@
 //! MXCSR with the guest's rounding mode ([`hw_op`]); [`FpEnv::round`] turns x86's rounding
 //! flags into A64's. NaNs are handled as bit patterns: LLVM treats NaN payloads as unspecified.
 
-use super::fp::{FpKind, FpOp, FpTy};
+use super::fp::{FpKind, FpOp, FpTy, IntW};
 use super::fpenv::{hw_op, mxcsr_for_fpcr, mxcsr_to_fpsr, FpEnv, HwOp, IOC, IXC};
+use super::fphalf::{self, F16};
 use crate::ops::FpRound;
 
 /// The IEEE formats as A64's pseudocode sees them.
@@ -19,7 +20,11 @@ pub(super) trait Fmt: Copy + PartialOrd + std::ops::Neg<Output = Self> {
     const MIN_NORMAL: u64;
     /// Significand bits, the hidden one included.
     const PREC: u32;
+    /// The exponent bias.
+    const BIAS: i64;
     const DOUBLE: bool;
+    /// Half precision, which the host has no arithmetic for ([`super::fphalf`]).
+    const HALF: bool;
     fn from_u(b: u64) -> Self;
     fn u(self) -> u64;
     fn nan(self) -> bool;
@@ -29,10 +34,12 @@ pub(super) trait Fmt: Copy + PartialOrd + std::ops::Neg<Output = Self> {
     fn to_f64(self) -> f64;
     fn from_u64(x: u64) -> Self;
     fn scale(self, e: i32) -> Self;
+    /// The bits of `v`, a value the format represents exactly.
+    fn bits_of(v: f64) -> u64;
 }
 
 macro_rules! fmt_impl {
-    ($t:ty, $sign:expr, $quiet:expr, $dn:expr, $inf:expr, $min:expr, $prec:expr, $double:expr) => {
+    ($t:ty, $sign:expr, $quiet:expr, $dn:expr, $inf:expr, $min:expr, $prec:expr, $bias:expr, $double:expr) => {
         impl Fmt for $t {
             const SIGN: u64 = $sign;
             const QUIET: u64 = $quiet;
@@ -40,7 +47,9 @@ macro_rules! fmt_impl {
             const INF: u64 = $inf;
             const MIN_NORMAL: u64 = $min;
             const PREC: u32 = $prec;
+            const BIAS: i64 = $bias;
             const DOUBLE: bool = $double;
+            const HALF: bool = false;
             fn from_u(b: u64) -> Self {
                 <$t>::from_bits(b as _)
             }
@@ -77,11 +86,24 @@ macro_rules! fmt_impl {
                 // Exact for the |e| <= 64 used here (no overflow or underflow of the scale).
                 self * (2.0 as $t).powi(e)
             }
+            fn bits_of(v: f64) -> u64 {
+                (v as $t).to_bits() as u64
+            }
         }
     };
 }
 
-fmt_impl!(f32, 1 << 31, 1 << 22, 0x7fc0_0000, 0x7f80_0000, 0x0080_0000, 24, false);
+fmt_impl!(
+    f32,
+    1 << 31,
+    1 << 22,
+    0x7fc0_0000,
+    0x7f80_0000,
+    0x0080_0000,
+    24,
+    127,
+    false
+);
 fmt_impl!(
     f64,
     1 << 63,
@@ -90,8 +112,51 @@ fmt_impl!(
     0x7ff0_0000_0000_0000,
     0x0010_0000_0000_0000,
     53,
+    1023,
     true
 );
+
+impl Fmt for F16 {
+    const SIGN: u64 = 0x8000;
+    const QUIET: u64 = 0x200;
+    const DEFAULT_NAN: u64 = 0x7e00;
+    const INF: u64 = 0x7c00;
+    const MIN_NORMAL: u64 = 0x0400;
+    const PREC: u32 = 11;
+    const BIAS: i64 = 15;
+    const DOUBLE: bool = false;
+    const HALF: bool = true;
+    fn from_u(b: u64) -> Self {
+        F16(b as u16)
+    }
+    fn u(self) -> u64 {
+        self.0 as u64
+    }
+    fn nan(self) -> bool {
+        self.is_nan()
+    }
+    fn zero(self) -> bool {
+        self.0 & 0x7fff == 0
+    }
+    fn inf(self) -> bool {
+        self.0 & 0x7fff == 0x7c00
+    }
+    fn round_with(self, r: FpRound) -> Self {
+        fphalf::round_with(self, r)
+    }
+    fn to_f64(self) -> f64 {
+        self.to_f32() as f64
+    }
+    fn from_u64(x: u64) -> Self {
+        F16::exact(x as f64)
+    }
+    fn scale(self, e: i32) -> Self {
+        F16::exact(self.to_f64() * 2f64.powi(e))
+    }
+    fn bits_of(v: f64) -> u64 {
+        F16::exact(v).0 as u64
+    }
+}
 
 fn is_nan<F: Fmt>(x: u64) -> bool {
     F::from_u(x).nan()
@@ -105,9 +170,23 @@ fn is_qnan<F: Fmt>(x: u64) -> bool {
     is_nan::<F>(x) && x & F::QUIET != 0
 }
 
-/// `FPUnpack`'s flush of a denormal operand under FPCR.FZ (IDC).
+/// `FPUnpack`'s flush of a denormal operand under FPCR.FZ (IDC), or of a half under FZ16.
 pub(super) fn unpack<F: Fmt>(env: &mut FpEnv, x: u64) -> u64 {
-    env.flush_in(x, F::SIGN, F::MIN_NORMAL)
+    if F::HALF {
+        fphalf::unpack(x, env)
+    } else {
+        env.flush_in(x, F::SIGN, F::MIN_NORMAL)
+    }
+}
+
+/// Whether results that are tiny before rounding are flushed to zero: FPCR.FZ, or FZ16 for
+/// halves.
+pub(super) fn flushes<F: Fmt>(env: &FpEnv) -> bool {
+    if F::HALF {
+        env.fpcr & fphalf::FPCR_FZ16 != 0
+    } else {
+        env.fz()
+    }
 }
 
 /// `FPProcessNaN`: the NaN quieted (IOC if it was signalling), or the default NaN with FPCR.DN.
@@ -135,6 +214,9 @@ pub(super) fn process_nans<F: Fmt>(ops: &[u64], env: &mut FpEnv) -> Option<u64> 
 /// `op` on non-NaN operands, computed by the host in FPCR's rounding mode and rounded as
 /// A64 rounds (`FPRound`); a NaN result is the default NaN.
 pub(super) fn hw<F: Fmt>(env: &mut FpEnv, op: HwOp, n: u64, m: u64, a: u64) -> u64 {
+    if F::HALF {
+        return fphalf::hw(env, op, n, m, a);
+    }
     let (r, fl) = hw_op(op, F::DOUBLE, n, m, a, env.mxcsr());
     if is_nan::<F>(r) {
         env.flags |= mxcsr_to_fpsr(fl);
@@ -218,30 +300,9 @@ fn muladd<F: Fmt>(k: FpKind, a: u64, n: u64, m: u64, env: &mut FpEnv) -> u64 {
     hw::<F>(env, HwOp::Fma, n, m, a)
 }
 
-/// FPCR.FZ16: half-precision denormal inputs read as zero (no IDC).
-const FPCR_FZ16: u64 = 1 << 19;
-
-/// A half-precision value, IEEE format whatever FPCR.AHP says (`FPUnpack` clears AHP),
-/// flushed under FPCR.FZ16.
-fn unpack_half(h: u64, env: &FpEnv) -> u64 {
-    if h & 0x7c00 == 0 && env.fpcr & FPCR_FZ16 != 0 {
-        h & 0x8000
-    } else {
-        h
-    }
-}
-
-/// A half that is not a NaN, as the single of the same value (exact: a half's significand and
-/// exponent range fit a single's).
+/// A half that is not a NaN, as the single of the same value (exact).
 fn widen_half(h: u64) -> u64 {
-    let sign = (h & 0x8000) << 16;
-    let (exp, frac) = ((h >> 10) & 0x1f, h & 0x3ff);
-    match exp {
-        // A denormal: frac * 2^-24, a normal single.
-        0 => sign | (frac as f32 * f32::from_bits(0x3380_0000)).to_bits() as u64,
-        0x1f => sign | 0x7f80_0000,
-        _ => sign | (exp + 127 - 15) << 23 | frac << 13,
-    }
+    F16(h as u16).to_f32().to_bits() as u64
 }
 
 /// `FPMulAddH(addend, op1, op2)` (FMLAL and FMLSL, FEAT_FHM): single `addend` plus the product
@@ -251,7 +312,7 @@ fn widen_half(h: u64) -> u64 {
 /// NaN processed and then widened (`FPConvertNaN`: sign and payload kept).
 pub(super) fn mul_add_h(addend: u64, h1: u64, h2: u64, env: &mut FpEnv) -> u64 {
     let a = unpack::<f32>(env, addend);
-    let (h1, h2) = (unpack_half(h1, env), unpack_half(h2, env));
+    let (h1, h2) = (fphalf::unpack(h1, env), fphalf::unpack(h2, env));
     let nan = |h: u64| h & 0x7c00 == 0x7c00 && h & 0x3ff != 0;
     let snan = |h: u64| nan(h) && h & 0x200 == 0;
     let (inf, zero) = (|h: u64| h & 0x7fff == 0x7c00, |h: u64| h & 0x7fff == 0);
@@ -328,11 +389,11 @@ fn to_int<F: Fmt>(x: u64, f: &FpOp, env: &mut FpEnv) -> u64 {
     // to infinity, which saturates the same way.
     let v = F::from_u(x).to_f64().scale(f.fbits as i32);
     let r = v.round_with(rounding(f.round, env));
-    let (lo, hi) = match (f.signed, f.w64) {
-        (true, true) => (-(2f64.powi(63)), 2f64.powi(63)),
-        (true, false) => (-2147483648.0, 2147483648.0),
-        (false, true) => (0.0, 2f64.powi(64)),
-        (false, false) => (0.0, 4294967296.0),
+    let (lo, hi) = if f.signed {
+        let h = 2f64.powi(f.int.bits() as i32 - 1);
+        (-h, h)
+    } else {
+        (0.0, 2f64.powi(f.int.bits() as i32))
     };
     if !(r >= lo && r < hi) {
         env.flags |= IOC;
@@ -340,11 +401,13 @@ fn to_int<F: Fmt>(x: u64, f: &FpOp, env: &mut FpEnv) -> u64 {
         env.flags |= IXC;
     }
     // Rust's float -> int casts saturate as FPToFixed does.
-    match (f.signed, f.w64) {
-        (true, true) => r as i64 as u64,
-        (true, false) => r as i32 as u32 as u64,
-        (false, true) => r as u64,
-        (false, false) => r as u32 as u64,
+    match (f.signed, f.int) {
+        (true, IntW::W64) => r as i64 as u64,
+        (true, IntW::W32) => r as i32 as u32 as u64,
+        (true, IntW::W16) => r as i16 as u16 as u64,
+        (false, IntW::W64) => r as u64,
+        (false, IntW::W32) => r as u32 as u64,
+        (false, IntW::W16) => r as u16 as u64,
     }
 }
 
@@ -392,12 +455,16 @@ fn to_int_js(op: u64, v: f64, env: &mut FpEnv) -> u64 {
 /// `FixedToFP`: the integer rounded once in FPCR's mode (IXC if inexact), then an exact scale
 /// by 2^-fbits. Zero is +0.
 fn from_int<F: Fmt>(x: u64, f: &FpOp, env: &mut FpEnv) -> u64 {
-    let (neg, mag) = match (f.signed, f.w64) {
-        (true, true) => ((x as i64) < 0, (x as i64).unsigned_abs()),
-        (true, false) => ((x as i32) < 0, (x as i32).unsigned_abs() as u64),
-        (false, true) => (false, x),
-        (false, false) => (false, x & 0xffff_ffff),
+    let (neg, mag) = match (f.signed, f.int) {
+        (true, IntW::W64) => ((x as i64) < 0, (x as i64).unsigned_abs()),
+        (true, IntW::W32) => ((x as i32) < 0, (x as i32).unsigned_abs() as u64),
+        (true, IntW::W16) => ((x as i16) < 0, (x as i16).unsigned_abs() as u64),
+        (false, w) => (false, x & w.mask()),
     };
+    if F::HALF {
+        // A half's range is so small that the scaled value can overflow or be denormal.
+        return fphalf::from_int(neg, mag, f.fbits, env);
+    }
     if mag == 0 {
         return 0;
     }
@@ -422,10 +489,16 @@ fn from_int<F: Fmt>(x: u64, f: &FpOp, env: &mut FpEnv) -> u64 {
     (if neg { -v } else { v }).u()
 }
 
-/// `FPConvert` between single and double precision.
-fn convert(x: u64, from: FpTy, env: &mut FpEnv) -> u64 {
-    match from {
-        FpTy::S => {
+/// `FPConvert` between precisions (FCVT); halves through [`super::vechalf`].
+fn convert(x: u64, from: FpTy, to: FpTy, env: &mut FpEnv) -> u64 {
+    use crate::ops::HalfCvt;
+    let half = |op, env: &mut FpEnv| super::vechalf::eval(op, x as u128, 0, env.fpcr, &mut env.flags) as u64;
+    match (from, to) {
+        // (FCVT to the same precision is unallocated.)
+        (FpTy::H, FpTy::H) | (FpTy::S, FpTy::S) | (FpTy::D, FpTy::D) => x,
+        (FpTy::H, t) => half(HalfCvt::ScalarFromHalf { double: t == FpTy::D }, env),
+        (f, FpTy::H) => half(HalfCvt::ScalarToHalf { double: f == FpTy::D }, env),
+        (FpTy::S, FpTy::D) => {
             let x = unpack::<f32>(env, x);
             if is_nan::<f32>(x) {
                 if is_snan::<f32>(x) {
@@ -440,7 +513,7 @@ fn convert(x: u64, from: FpTy, env: &mut FpEnv) -> u64 {
             }
             (f32::from_bits(x as u32) as f64).to_bits()
         }
-        FpTy::D => {
+        (FpTy::D, FpTy::S) => {
             let x = unpack::<f64>(env, x);
             if is_nan::<f64>(x) {
                 if is_snan::<f64>(x) {
@@ -465,7 +538,7 @@ fn convert(x: u64, from: FpTy, env: &mut FpEnv) -> u64 {
 pub(super) fn convert_odd(x: u64, env: &mut FpEnv) -> u64 {
     let x = unpack::<f64>(env, x);
     if is_nan::<f64>(x) {
-        return convert(x, FpTy::D, env);
+        return convert(x, FpTy::D, FpTy::S, env);
     }
     let (r, fl) = hw_op(HwOp::CvtDS, true, x, 0, 0, mxcsr_for_fpcr(3 << 22));
     let inexact = fl & super::fpenv::MXCSR_PE != 0;
@@ -506,11 +579,7 @@ fn round_int<F: Fmt>(x: u64, round: FpRound, env: &mut FpEnv) -> u64 {
             }
             _ => {
                 env.flags |= IOC;
-                if F::DOUBLE {
-                    min.to_bits()
-                } else {
-                    (min as f32).to_bits() as u64
-                }
+                F::bits_of(min)
             }
         };
     }
@@ -529,13 +598,12 @@ fn round_int<F: Fmt>(x: u64, round: FpRound, env: &mut FpEnv) -> u64 {
 /// (`n` is the integer of `FromInt`; `m` the second operand of `Cmp`).
 pub(super) fn lane(f: &FpOp, n: u64, m: u64, a: u64, env: &mut FpEnv) -> u64 {
     // The integer of FromInt keeps its width (SCVTF s0, x1).
-    let n = if f.kind == FpKind::FromInt || f.ty == FpTy::D {
-        n
-    } else {
-        n & 0xffff_ffff
-    };
+    let mask = f.ty.mask();
+    let n = if f.kind == FpKind::FromInt { n } else { n & mask };
+    let (m, a) = (m & mask, a & mask);
     match f.ty {
-        FpTy::S => lane_ty::<f32>(f, n, m & 0xffff_ffff, a & 0xffff_ffff, env),
+        FpTy::H => lane_ty::<F16>(f, n, m, a, env),
+        FpTy::S => lane_ty::<f32>(f, n, m, a, env),
         FpTy::D => lane_ty::<f64>(f, n, m, a, env),
     }
 }
@@ -556,6 +624,6 @@ fn lane_ty<F: Fmt>(f: &FpOp, n: u64, m: u64, a: u64, env: &mut FpEnv) -> u64 {
         ToInt => to_int::<F>(n, f, env),
         ToIntJs => to_int_js(n, F::from_u(unpack::<F>(env, n)).to_f64(), env),
         FromInt => from_int::<F>(n, f, env),
-        Cvt => convert(n, f.ty, env),
+        Cvt => convert(n, f.ty, f.to, env),
     }
 }

@@ -6,6 +6,7 @@ pub mod bf16;
 pub mod crypto;
 pub mod fp;
 pub mod fpenv;
+mod fphalf;
 mod fprecip;
 mod fpsem;
 pub mod interp;

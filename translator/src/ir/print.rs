@@ -160,14 +160,14 @@ fn fp_op(f: &mut fmt::Formatter<'_>, o: &fp::FpOp) -> fmt::Result {
         }
         FpKind::ToInt => {
             let sign = if o.signed { "s" } else { "u" };
-            let bits = if o.w64 { 64 } else { 32 };
+            let bits = o.int.bits();
             write!(f, ".{sign}{bits}.{} v{} #{}", lower(o.round), o.n, o.fbits)
         }
         FpKind::ToIntJs => write!(f, ".js v{}", o.n),
         FpKind::FromInt => {
             let src = o.src.map_or("?".to_string(), |v| v.to_string());
             let sign = if o.signed { "s" } else { "u" };
-            write!(f, ".{sign}{} v{}, {src} #{}", if o.w64 { 64 } else { 32 }, o.d, o.fbits)
+            write!(f, ".{sign}{} v{}, {src} #{}", o.int.bits(), o.d, o.fbits)
         }
         FpKind::Rint => write!(f, ".{} v{}, v{}", lower(o.round), o.d, o.n),
         FpKind::Abs | FpKind::Neg | FpKind::Sqrt => write!(f, " v{}, v{}", o.d, o.n),

@@ -72,8 +72,9 @@ fn to_half(x: u64, src: Fmt, fpcr: u64, flags: &mut u64) -> u16 {
     round_to_half(sign, mant, e2, fpcr, ahp, flags)
 }
 
-/// Round `(-1)^sign * mant * 2^e2` (mant > 0) to half precision.
-fn round_to_half(sign: u16, mant: u64, e2: i64, fpcr: u64, ahp: bool, flags: &mut u64) -> u16 {
+/// Round `(-1)^sign * mant * 2^e2` (mant > 0) to half precision (`FPRoundCV`: FPCR.FZ16 is
+/// not applied here; [`super::fphalf::round`] applies it for arithmetic).
+pub(super) fn round_to_half(sign: u16, mant: u64, e2: i64, fpcr: u64, ahp: bool, flags: &mut u64) -> u16 {
     // Normalise: the exponent of the leading bit.
     let top = 63 - mant.leading_zeros() as i64; // mant in [2^top, 2^(top+1))
     let exp_unb = top + e2; // value in [2^exp_unb, 2^(exp_unb+1))

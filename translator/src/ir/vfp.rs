@@ -3,7 +3,7 @@
 //! FABS, FNEG, FSQRT, FRINT*, FCVT* to and from integers, FCVTL, FCVTN, and the by-element
 //! FMUL/FMLA/FMLS): lane by lane with the scalar semantics of [`super::fp`].
 
-use super::fp::{lane, FpKind, FpOp, FpTy};
+use super::fp::{lane, FpKind, FpOp, FpTy, IntW};
 use super::fpenv::FpEnv;
 use crate::ops::{Second, VfpKind, VfpOp};
 
@@ -29,13 +29,17 @@ pub(super) fn put(v: &mut u128, es: u8, i: usize, x: u64) {
     *v = (*v & !(mask << (bits * i as u32))) | (((x as u128) & mask) << (bits * i as u32));
 }
 
-/// Evaluate a vector FP op on V`n`, V`m` and the old V`d`, elements of `es` (2: single, 3:
-/// double), 128-bit when `q`.
+/// Evaluate a vector FP op on V`n`, V`m` and the old V`d`, elements of `es` (1: half, 2:
+/// single, 3: double), 128-bit when `q`.
 #[allow(clippy::too_many_arguments)] // the operation, its shape and its operands
 pub fn eval(f: &VfpOp, es: u8, q: bool, n: u128, m: u128, d: u128, env: &mut FpEnv) -> u128 {
     use VfpKind::*;
     let k = f.kind;
-    let ty = if es == 3 { FpTy::D } else { FpTy::S };
+    let ty = match es {
+        3 => FpTy::D,
+        2 => FpTy::S,
+        _ => FpTy::H,
+    };
     // Bit 24: the scalar form (element 0 only, the rest of the register zeroed).
     let lanes = if f.scalar {
         1
@@ -45,21 +49,25 @@ pub fn eval(f: &VfpOp, es: u8, q: bool, n: u128, m: u128, d: u128, env: &mut FpE
         8 >> es
     } as usize;
     let op = |kind: FpKind| FpOp::new(kind, ty);
-    let ones = if es == 3 { u64::MAX } else { 0xffff_ffff };
+    let ones = ty.mask();
     // FCMEQ is a quiet compare; FCMGE, FCMGT, FACGE, FACGT (and the zero forms) signal.
     let nzcv = |a: u64, b: u64, signal: bool, env: &mut FpEnv| {
         let mut o = op(FpKind::Cmp);
         o.signal = signal;
         lane(&o, a, b, 0, env) >> 28
     };
-    let abs = |x: u64| x & if es == 3 { !(1u64 << 63) } else { 0x7fff_ffff };
+    let abs = |x: u64| x & ty.mask() >> 1;
     let mut out = 0u128;
     match k {
         Cvtl => {
             // Two singles from the lower (or, for FCVTL2, upper) half become doubles.
             let base = if q { 2 } else { 0 };
             for i in 0..2 {
-                let r = lane(&FpOp::new(FpKind::Cvt, FpTy::S), get(n, 2, base + i), 0, 0, env);
+                let to_double = FpOp {
+                    to: FpTy::D,
+                    ..FpOp::new(FpKind::Cvt, FpTy::S)
+                };
+                let r = lane(&to_double, get(n, 2, base + i), 0, 0, env);
                 put(&mut out, 3, i, r);
             }
             return out;
@@ -67,7 +75,11 @@ pub fn eval(f: &VfpOp, es: u8, q: bool, n: u128, m: u128, d: u128, env: &mut FpE
         Cvtn | Cvtxn => {
             let cvt = |x: u64, env: &mut FpEnv| {
                 if k == Cvtn {
-                    lane(&FpOp::new(FpKind::Cvt, FpTy::D), x, 0, 0, env)
+                    let to_single = FpOp {
+                        to: FpTy::S,
+                        ..FpOp::new(FpKind::Cvt, FpTy::D)
+                    };
+                    lane(&to_single, x, 0, 0, env)
                 } else {
                     super::fpsem::convert_odd(x, env)
                 }
@@ -85,16 +97,17 @@ pub fn eval(f: &VfpOp, es: u8, q: bool, n: u128, m: u128, d: u128, env: &mut FpE
             return r;
         }
         MaxNmv | MinNmv | Maxv | Minv => {
-            // `Reduce`: op(op(e0, e1), op(e2, e3)).
             let o = op(match k {
                 MaxNmv => FpKind::MaxNm,
                 MinNmv => FpKind::MinNm,
                 Maxv => FpKind::Max,
                 _ => FpKind::Min,
             });
-            let lo = lane(&o, get(n, 2, 0), get(n, 2, 1), 0, env);
-            let hi = lane(&o, get(n, 2, 2), get(n, 2, 3), 0, env);
-            return lane(&o, lo, hi, 0, env) as u128;
+            let mut elems = [0u64; 8];
+            for (i, e) in elems.iter_mut().enumerate().take(lanes) {
+                *e = get(n, es, i);
+            }
+            return reduce(&o, &elems[..lanes], env) as u128;
         }
         Addp | Maxp | Minp | MaxNmp | MinNmp => {
             let kind = match k {
@@ -162,7 +175,7 @@ pub fn eval(f: &VfpOp, es: u8, q: bool, n: u128, m: u128, d: u128, env: &mut FpE
                 let mut o = op(if k == ToInt { FpKind::ToInt } else { FpKind::FromInt });
                 o.round = f.round;
                 o.signed = f.signed;
-                o.w64 = es == 3;
+                o.int = IntW::of(ty);
                 o.fbits = index as u8;
                 lane(&o, a, 0, 0, env)
             }
@@ -175,6 +188,16 @@ pub fn eval(f: &VfpOp, es: u8, q: bool, n: u128, m: u128, d: u128, env: &mut FpE
         put(&mut out, es, i, r);
     }
     out
+}
+
+/// `Reduce`: `o` of the reductions of the lower and upper halves of `elems` (2^k elements).
+fn reduce(o: &FpOp, elems: &[u64], env: &mut FpEnv) -> u64 {
+    if let [x] = elems {
+        return *x;
+    }
+    let (lo, hi) = elems.split_at(elems.len() / 2);
+    let (lo, hi) = (reduce(o, lo, env), reduce(o, hi, env));
+    lane(o, lo, hi, 0, env)
 }
 
 /// FMLAL, FMLSL, FMLAL2, FMLSL2 (`VecKind::Fmlal`): S lane `i` of V`d` plus (minus, `sub`) the

@@ -5,11 +5,12 @@
 use super::{cc, Ctx};
 use crate::a64::fp::*;
 use crate::a64::{Cond, Reg, VReg, Width};
-use crate::ir::fp::{FpKind, FpOp, FpTy};
+use crate::ir::fp::{FpKind, FpOp, FpTy, IntW};
 use crate::ir::{BinOp, Log2, Op, Sz};
 
 fn ty(t: FpType) -> FpTy {
     match t {
+        FpType::H => FpTy::H,
         FpType::S => FpTy::S,
         FpType::D => FpTy::D,
     }
@@ -17,8 +18,17 @@ fn ty(t: FpType) -> FpTy {
 
 fn lane(t: FpType) -> Log2 {
     match t {
+        FpType::H => Log2(1),
         FpType::S => Log2(2),
         FpType::D => Log2(3),
+    }
+}
+
+/// The integer width of a general register.
+fn int_w(w: Width) -> IntW {
+    match w {
+        Width::W32 => IntW::W32,
+        Width::W64 => IntW::W64,
     }
 }
 
@@ -140,7 +150,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: FpInst) {
             f.n = rn.0;
             f.round = rounding;
             f.signed = !unsigned;
-            f.w64 = w == Width::W64;
+            f.int = int_w(w);
             f.fbits = fbits;
             let v = cx.b.push(Op::Fp(f));
             cx.write(rd, w, v);
@@ -157,7 +167,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: FpInst) {
             f.n = rn.0;
             f.round = rounding;
             f.signed = !unsigned;
-            f.w64 = t == FpType::D;
+            f.int = IntW::of(ty(t));
             let v = cx.b.push(Op::Fp(f));
             set_scalar(cx, t, rd.0, v);
         }
@@ -171,7 +181,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: FpInst) {
             let mut f = FpOp::new(FpKind::FromInt, ty(t));
             f.d = rd.0;
             f.signed = !unsigned;
-            f.w64 = t == FpType::D;
+            f.int = IntW::of(ty(t));
             f.src = Some(x);
             cx.b.push(Op::Fp(f));
         }
@@ -227,7 +237,7 @@ fn from_int(cx: &mut Ctx, t: FpType, unsigned: bool, w: Width, fbits: u8, rd: VR
     let mut f = FpOp::new(FpKind::FromInt, ty(t));
     f.d = rd.0;
     f.signed = !unsigned;
-    f.w64 = w == Width::W64;
+    f.int = int_w(w);
     f.fbits = fbits;
     f.src = Some(x);
     cx.b.push(Op::Fp(f));

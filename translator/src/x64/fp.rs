@@ -7,10 +7,27 @@
 
 use super::Lower;
 use crate::cpu::off;
-use crate::ir::fp::{helper_fp, FpKind, FpOp, FpTy};
+use crate::ir::fp::{helper_fp, FpKind, FpOp, FpTy, IntW};
 use crate::ir::Val;
 use crate::ops::FpRound;
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+
+/// The precisions SSE computes in (halves always go to the helper).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sd {
+    S,
+    D,
+}
+
+impl Sd {
+    fn of(t: FpTy) -> Option<Sd> {
+        match t {
+            FpTy::S => Some(Sd::S),
+            FpTy::D => Some(Sd::D),
+            FpTy::H => None,
+        }
+    }
+}
 
 /// SSE rounding immediate (bit 3: suppress the precision exception) of a static mode.
 fn round_imm(r: FpRound) -> Option<i8> {
@@ -46,11 +63,11 @@ impl Lower<'_> {
     }
 
     /// Store the scalar in xmm0 (precision `t`) to V`d`, zeroing the rest.
-    fn fp_store(&mut self, t: FpTy, d: u8) {
+    fn fp_store(&mut self, t: Sd, d: u8) {
         let o = off::vreg(d);
         match t {
-            FpTy::S => dynasm!(self.ops ; .arch x64 ; movd eax, xmm0),
-            FpTy::D => dynasm!(self.ops ; .arch x64 ; movq rax, xmm0),
+            Sd::S => dynasm!(self.ops ; .arch x64 ; movd eax, xmm0),
+            Sd::D => dynasm!(self.ops ; .arch x64 ; movq rax, xmm0),
         }
         dynasm!(self.ops ; .arch x64 ; mov [r15 + o], rax ; mov QWORD [r15 + o + 8], 0);
     }
@@ -64,15 +81,15 @@ impl Lower<'_> {
     /// After computing xmm0 (precision `t`): if it is a NaN or +-the smallest normal (which
     /// A64 may call tiny where x86 does not: tininess before rounding), let the helper compute
     /// the result, else store it (negated for FNMUL).
-    fn fp_finish(&mut self, f: &FpOp, t: FpTy, negate: bool) {
+    fn fp_finish(&mut self, f: &FpOp, t: Sd, negate: bool) {
         match t {
-            FpTy::S => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm0 ; jp >slow),
-            FpTy::D => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm0 ; jp >slow),
+            Sd::S => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm0 ; jp >slow),
+            Sd::D => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm0 ; jp >slow),
         }
         if negate {
             match t {
-                FpTy::S => dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm1 ; pslld xmm1, 31 ; xorps xmm0, xmm1),
-                FpTy::D => dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm1 ; psllq xmm1, 63 ; xorpd xmm0, xmm1),
+                Sd::S => dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm1 ; pslld xmm1, 31 ; xorps xmm0, xmm1),
+                Sd::D => dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm1 ; psllq xmm1, 63 ; xorpd xmm0, xmm1),
             }
         }
         // Only products, quotients and narrowing conversions can round a tiny value up to the
@@ -83,12 +100,12 @@ impl Lower<'_> {
             FpKind::Mul | FpKind::Nmul | FpKind::Div | FpKind::Madd | FpKind::Msub | FpKind::Nmadd | FpKind::Nmsub
         ) || (f.kind == FpKind::Cvt && f.ty == FpTy::D);
         match (t, tiny_check) {
-            (FpTy::S, true) => dynasm!(self.ops ; .arch x64
+            (Sd::S, true) => dynasm!(self.ops ; .arch x64
                 ; movd eax, xmm0 ; lea ecx, [rax + rax] ; cmp ecx, 0x0100_0000 ; je >slow),
-            (FpTy::D, true) => dynasm!(self.ops ; .arch x64
+            (Sd::D, true) => dynasm!(self.ops ; .arch x64
                 ; movq rax, xmm0 ; lea rcx, [rax + rax] ; ror rcx, 53 ; cmp rcx, 1 ; je >slow),
-            (FpTy::S, false) => dynasm!(self.ops ; .arch x64 ; movd eax, xmm0),
-            (FpTy::D, false) => dynasm!(self.ops ; .arch x64 ; movq rax, xmm0),
+            (Sd::S, false) => dynasm!(self.ops ; .arch x64 ; movd eax, xmm0),
+            (Sd::D, false) => dynasm!(self.ops ; .arch x64 ; movq rax, xmm0),
         }
         let o = off::vreg(f.d);
         dynasm!(self.ops ; .arch x64 ; mov [r15 + o], rax ; mov QWORD [r15 + o + 8], 0);
@@ -101,22 +118,24 @@ impl Lower<'_> {
     pub(super) fn lower_fp(&mut self, f: FpOp, v: Val, pos: u32) {
         use FpKind::*;
         let (vn, vm, va) = (off::vreg(f.n), off::vreg(f.m), off::vreg(f.a));
-        let t = f.ty;
+        let (Some(t), Some(to)) = (Sd::of(f.ty), Sd::of(f.to)) else {
+            return self.lower_fp_helper(&f, v, pos);
+        };
         macro_rules! sd {
             ($ss:ident, $sd:ident) => {
                 match t {
-                    FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn] ; $ss xmm0, [r15 + vm]),
-                    FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn] ; $sd xmm0, [r15 + vm]),
+                    Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn] ; $ss xmm0, [r15 + vm]),
+                    Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn] ; $sd xmm0, [r15 + vm]),
                 }
             };
         }
         macro_rules! fma {
             ($ss:ident, $sd:ident) => {
                 match t {
-                    FpTy::S => dynasm!(self.ops ; .arch x64
+                    Sd::S => dynasm!(self.ops ; .arch x64
                         ; movss xmm0, [r15 + va] ; movss xmm1, [r15 + vn] ; movss xmm2, [r15 + vm]
                         ; $ss xmm0, xmm1, xmm2),
-                    FpTy::D => dynasm!(self.ops ; .arch x64
+                    Sd::D => dynasm!(self.ops ; .arch x64
                         ; movsd xmm0, [r15 + va] ; movsd xmm1, [r15 + vn] ; movsd xmm2, [r15 + vm]
                         ; $sd xmm0, xmm1, xmm2),
                 }
@@ -135,8 +154,8 @@ impl Lower<'_> {
             Mul | Nmul => sd!(mulss, mulsd),
             Div => sd!(divss, divsd),
             Sqrt => match t {
-                FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; sqrtss xmm0, xmm1),
-                FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; sqrtsd xmm0, xmm1),
+                Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; sqrtss xmm0, xmm1),
+                Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; sqrtsd xmm0, xmm1),
             },
             // d = a + n*m: xmm0 = xmm1 * xmm2 + xmm0.
             Madd => fma!(vfmadd231ss, vfmadd231sd),
@@ -149,67 +168,68 @@ impl Lower<'_> {
             Rint if round_imm(f.round).is_some() => {
                 let i = round_imm(f.round).unwrap();
                 match t {
-                    FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; roundss xmm0, xmm1, i),
-                    FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; roundsd xmm0, xmm1, i),
+                    Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; roundss xmm0, xmm1, i),
+                    Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; roundsd xmm0, xmm1, i),
                 }
             }
             Cvt => {
                 match t {
-                    FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; cvtss2sd xmm0, xmm1),
-                    FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; cvtsd2ss xmm0, xmm1),
+                    Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; cvtss2sd xmm0, xmm1),
+                    Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; cvtsd2ss xmm0, xmm1),
                 }
-                self.fp_finish(&f, f.to, false);
+                self.fp_finish(&f, to, false);
                 return;
             }
             Abs | Neg => {
                 let o = off::vreg(f.d);
                 match (t, f.kind == Abs) {
-                    (FpTy::S, true) => dynasm!(self.ops ; .arch x64 ; mov eax, [r15 + vn] ; btr eax, 31),
-                    (FpTy::S, false) => dynasm!(self.ops ; .arch x64 ; mov eax, [r15 + vn] ; btc eax, 31),
-                    (FpTy::D, true) => dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + vn] ; btr rax, 63),
-                    (FpTy::D, false) => dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + vn] ; btc rax, 63),
+                    (Sd::S, true) => dynasm!(self.ops ; .arch x64 ; mov eax, [r15 + vn] ; btr eax, 31),
+                    (Sd::S, false) => dynasm!(self.ops ; .arch x64 ; mov eax, [r15 + vn] ; btc eax, 31),
+                    (Sd::D, true) => dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + vn] ; btr rax, 63),
+                    (Sd::D, false) => dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + vn] ; btc rax, 63),
                 }
                 dynasm!(self.ops ; .arch x64 ; mov [r15 + o], rax ; mov QWORD [r15 + o + 8], 0);
                 return;
             }
-            Cmp => return self.lower_fp_cmp(&f, v, pos),
-            ToInt if f.fbits == 0 && round_imm(f.round).is_some() => return self.lower_fp_to_int(&f, v, pos),
-            FromInt if f.fbits == 0 && (f.signed || !f.w64) => {
+            Cmp => return self.lower_fp_cmp(&f, t, v, pos),
+            ToInt if f.fbits == 0 && round_imm(f.round).is_some() => return self.lower_fp_to_int(&f, t, v, pos),
+            FromInt if f.fbits == 0 && (f.signed || f.int == IntW::W32) => {
                 let x = self.alloc.get(&mut self.ops, f.src.expect("FromInt has a source"), pos);
                 dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm0);
-                match (t, f.signed, f.w64) {
-                    (FpTy::S, true, true) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss xmm0, Rq(x)),
-                    (FpTy::S, true, false) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss xmm0, Rd(x)),
-                    (FpTy::S, false, _) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(x) ; cvtsi2ss xmm0, rax),
-                    (FpTy::D, true, true) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd xmm0, Rq(x)),
-                    (FpTy::D, true, false) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd xmm0, Rd(x)),
-                    (FpTy::D, false, _) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(x) ; cvtsi2sd xmm0, rax),
+                match (t, f.signed, f.int == IntW::W64) {
+                    (Sd::S, true, true) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss xmm0, Rq(x)),
+                    (Sd::S, true, false) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss xmm0, Rd(x)),
+                    (Sd::S, false, _) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(x) ; cvtsi2ss xmm0, rax),
+                    (Sd::D, true, true) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd xmm0, Rq(x)),
+                    (Sd::D, true, false) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd xmm0, Rd(x)),
+                    (Sd::D, false, _) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(x) ; cvtsi2sd xmm0, rax),
                 }
                 self.fp_store(t, f.d);
                 return;
             }
-            _ => {
-                // Everything else: the helper.
-                let x = f.src.map(|s| self.alloc.get(&mut self.ops, s, pos));
-                let d = if f.has_value() {
-                    Some(self.alloc.def(&mut self.ops, v, pos, None))
-                } else {
-                    None
-                };
-                self.fp_call(&f, x);
-                if let Some(d) = d {
-                    dynasm!(self.ops ; .arch x64 ; mov Rq(d), rax);
-                }
-                return;
-            }
+            _ => return self.lower_fp_helper(&f, v, pos),
         }
         self.fp_finish(&f, t, f.kind == Nmul);
     }
 
+    /// `Op::Fp(f)` by a call of the helper.
+    fn lower_fp_helper(&mut self, f: &FpOp, v: Val, pos: u32) {
+        let x = f.src.map(|s| self.alloc.get(&mut self.ops, s, pos));
+        let d = if f.has_value() {
+            Some(self.alloc.def(&mut self.ops, v, pos, None))
+        } else {
+            None
+        };
+        self.fp_call(f, x);
+        if let Some(d) = d {
+            dynasm!(self.ops ; .arch x64 ; mov Rq(d), rax);
+        }
+    }
+
     /// FCMP, FCMPE, FCCMP, FCCMPE (`Op::Fp` of kind `Cmp`): the packed NZCV of the comparison
     /// in `v`, by UCOMIS*/COMIS*; the helper when the operands need it.
-    fn lower_fp_cmp(&mut self, f: &FpOp, v: Val, pos: u32) {
-        let (vn, vm, t) = (off::vreg(f.n), off::vreg(f.m), f.ty);
+    fn lower_fp_cmp(&mut self, f: &FpOp, t: Sd, v: Val, pos: u32) {
+        let (vn, vm) = (off::vreg(f.n), off::vreg(f.m));
         let x = f.src.map(|s| self.alloc.get(&mut self.ops, s, pos));
         let d = self.alloc.def(&mut self.ops, v, pos, None);
         dynasm!(self.ops ; .arch x64 ; xor eax, eax);
@@ -219,23 +239,23 @@ impl Lower<'_> {
         }
         self.fp_slow_check();
         match t {
-            FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn]),
-            FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn]),
+            Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn]),
+            Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn]),
         }
         if f.zero {
             dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1);
         } else {
             match t {
-                FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vm]),
-                FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vm]),
+                Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vm]),
+                Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vm]),
             }
         }
         // COMIS* raise IE on quiet NaNs too (FCMPE), UCOMIS* on signalling ones only.
         match (t, f.signal) {
-            (FpTy::S, false) => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm1),
-            (FpTy::D, false) => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm1),
-            (FpTy::S, true) => dynasm!(self.ops ; .arch x64 ; comiss xmm0, xmm1),
-            (FpTy::D, true) => dynasm!(self.ops ; .arch x64 ; comisd xmm0, xmm1),
+            (Sd::S, false) => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm1),
+            (Sd::D, false) => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm1),
+            (Sd::S, true) => dynasm!(self.ops ; .arch x64 ; comiss xmm0, xmm1),
+            (Sd::D, true) => dynasm!(self.ops ; .arch x64 ; comisd xmm0, xmm1),
         }
         // greater 0010, less 1000 (CF), equal 0110 (ZF), unordered 0011 (ZF, PF, CF).
         dynasm!(self.ops ; .arch x64
@@ -252,8 +272,8 @@ impl Lower<'_> {
 
     /// FCVT*S/U to an integer register with a rounding SSE4.1 has (`Op::Fp` of kind `ToInt`,
     /// no fraction bits): ROUNDS* then CVTTS*2SI, the helper when the value saturates.
-    fn lower_fp_to_int(&mut self, f: &FpOp, v: Val, pos: u32) {
-        let (vn, t) = (off::vreg(f.n), f.ty);
+    fn lower_fp_to_int(&mut self, f: &FpOp, t: Sd, v: Val, pos: u32) {
+        let vn = off::vreg(f.n);
         let d = self.alloc.def(&mut self.ops, v, pos, None);
         let i = round_imm(f.round).unwrap();
         // CVTTS*2SI raises exactly A64's flags for signed conversions (IE when NaN or out
@@ -267,26 +287,26 @@ impl Lower<'_> {
         }
         self.fp_slow_check();
         match t {
-            FpTy::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn]),
-            FpTy::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn]),
+            Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn]),
+            Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn]),
         }
         if f.round != FpRound::Z {
             // Static rounding (bit 2 clear), precision exception signalled (bit 3 clear).
             let i = i & 3;
             match t {
-                FpTy::S => dynasm!(self.ops ; .arch x64 ; roundss xmm0, xmm0, i),
-                FpTy::D => dynasm!(self.ops ; .arch x64 ; roundsd xmm0, xmm0, i),
+                Sd::S => dynasm!(self.ops ; .arch x64 ; roundss xmm0, xmm0, i),
+                Sd::D => dynasm!(self.ops ; .arch x64 ; roundsd xmm0, xmm0, i),
             }
         }
-        let w32 = f.signed && !f.w64;
+        let w32 = f.signed && f.int == IntW::W32;
         match (t, w32) {
-            (FpTy::S, true) => dynasm!(self.ops ; .arch x64 ; cvttss2si eax, xmm0),
-            (FpTy::S, false) => dynasm!(self.ops ; .arch x64 ; cvttss2si rax, xmm0),
-            (FpTy::D, true) => dynasm!(self.ops ; .arch x64 ; cvttsd2si eax, xmm0),
-            (FpTy::D, false) => dynasm!(self.ops ; .arch x64 ; cvttsd2si rax, xmm0),
+            (Sd::S, true) => dynasm!(self.ops ; .arch x64 ; cvttss2si eax, xmm0),
+            (Sd::S, false) => dynasm!(self.ops ; .arch x64 ; cvttss2si rax, xmm0),
+            (Sd::D, true) => dynasm!(self.ops ; .arch x64 ; cvttsd2si eax, xmm0),
+            (Sd::D, false) => dynasm!(self.ops ; .arch x64 ; cvttsd2si rax, xmm0),
         }
         // Out of range or NaN: x86 gives the "integer indefinite" (MIN); A64 saturates.
-        match (f.signed, f.w64) {
+        match (f.signed, f.int == IntW::W64) {
             (true, true) => dynasm!(self.ops ; .arch x64 ; cmp rax, 1 ; jo >slow),
             (true, false) => dynasm!(self.ops ; .arch x64 ; cmp eax, 1 ; jo >slow),
             (false, true) => dynasm!(self.ops ; .arch x64 ; test rax, rax ; js >slow),

@@ -49,6 +49,10 @@ impl Lower<'_> {
         let VecKind::Fp(op) = f.kind else {
             return false;
         };
+        if f.esize < 2 {
+            // Halves: SSE has no half-precision arithmetic.
+            return false;
+        }
         let dbl = f.esize == 3;
         let Some(plan) = Inline::of(&op, dbl).filter(|_| !op.scalar) else {
             return false;

@@ -263,6 +263,11 @@ blk_fp_abs_neg:         fabs d0, d1
                         fmov x5, d6
                         fmov d7, x8
                         ret
+blk_fp_half:            fadd h0, h1, h2
+                        fmadd h3, h4, h5, h6
+                        fcmp h0, h3
+                        fcvtzs w7, h0
+                        ret
 blk_fp_fixed:           fcvtzs w0, d0, #16
                         scvtf s1, w1, #8
                         ret
@@ -379,6 +384,9 @@ blk_neon_pmull:         pmull v0.1q, v1.1d, v2.1d
 blk_neon_scalar_sat:    sqadd s0, s1, s2
                         uqshl d3, d4, #5
                         sqrshrn h5, s6, #3
+                        ret
+blk_neon_half_arith:    fmla v0.8h, v1.8h, v2.8h
+                        fmaxnmv h3, v0.8h
                         ret
 blk_neon_half_cvt:      fcvtl v0.4s, v1.4h
                         fcvtn v2.4h, v3.4s
