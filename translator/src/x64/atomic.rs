@@ -143,6 +143,7 @@ impl Lower<'_> {
                 dynasm!(self.ops ; .arch x64 ; mov rcx, Rq(racc) ; mov rdx, Rq(rd));
                 self.alloc.spill_caller_saved(&mut self.ops, pos);
                 self.vcache.clear();
+                self.main_path_calls.push(pos);
                 let f = helper_crc32 as *const () as usize as i64;
                 let sz = size.0 as i32;
                 dynasm!(self.ops ; .arch x64
@@ -176,6 +177,7 @@ impl Lower<'_> {
                     | (n as u64) << 40;
                 self.alloc.spill_caller_saved(&mut self.ops, pos);
                 self.vcache.clear();
+                self.main_path_calls.push(pos);
                 let f = helper_pair as *const () as usize as i64;
                 dynasm!(self.ops ; .arch x64
                     ; mov rdi, r15 ; mov rsi, QWORD code as i64 ; mov rdx, QWORD pc as i64

@@ -40,6 +40,16 @@ fn round_imm(r: FpRound) -> Option<i8> {
     }
 }
 
+/// The ROUNDS* immediate of FRINT* with `r`: the static modes, X (FPCR's mode, which MXCSR
+/// holds, inexact signalled) and I (FPCR's mode, quiet).
+pub(super) fn rint_imm(r: FpRound) -> Option<i8> {
+    match r {
+        FpRound::X => Some(4),
+        FpRound::Fpcr => Some(12),
+        r => round_imm(r),
+    }
+}
+
 impl Lower<'_> {
     /// Call `helper_fp` for `f` (integer operand in `x`), keeping every allocatable register:
     /// usable on a slow path, since the allocator's state does not change. Result in rax.
@@ -141,10 +151,12 @@ impl Lower<'_> {
                 }
             };
         }
+        // (Its jump goes to the `slow:` of `fp_finish`: only for the ops that end there.)
+        let rint_inline = f.kind == Rint && (rint_imm(f.round).is_some() || f.round == FpRound::A);
         if matches!(
             f.kind,
             Add | Sub | Mul | Nmul | Div | Sqrt | Madd | Msub | Nmadd | Nmsub | Cvt
-        ) || (f.kind == Rint && round_imm(f.round).is_some())
+        ) || rint_inline
         {
             self.fp_slow_check();
         }
@@ -165,13 +177,18 @@ impl Lower<'_> {
             Nmadd => fma!(vfnmsub231ss, vfnmsub231sd),
             // -a + n*m = n*m - a.
             Nmsub => fma!(vfmsub231ss, vfmsub231sd),
-            Rint if round_imm(f.round).is_some() => {
-                let i = round_imm(f.round).unwrap();
+            Rint if rint_imm(f.round).is_some() => {
+                let i = rint_imm(f.round).unwrap();
                 match t {
                     Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; roundss xmm0, xmm1, i),
                     Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; roundsd xmm0, xmm1, i),
                 }
             }
+            Rint if f.round == FpRound::A => {
+                self.fp_load(t, 0, vn);
+                self.round_away(t, false);
+            }
+            Max | Min | MaxNm | MinNm => return self.lower_fp_max_min(&f, t),
             Cvt => {
                 match t {
                     Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; cvtss2sd xmm0, xmm1),
@@ -192,21 +209,10 @@ impl Lower<'_> {
                 return;
             }
             Cmp => return self.lower_fp_cmp(&f, t, v, pos),
-            ToInt if f.fbits == 0 && round_imm(f.round).is_some() => return self.lower_fp_to_int(&f, t, v, pos),
-            FromInt if f.fbits == 0 && (f.signed || f.int == IntW::W32) => {
-                let x = self.alloc.get(&mut self.ops, f.src.expect("FromInt has a source"), pos);
-                dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm0);
-                match (t, f.signed, f.int == IntW::W64) {
-                    (Sd::S, true, true) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss xmm0, Rq(x)),
-                    (Sd::S, true, false) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss xmm0, Rd(x)),
-                    (Sd::S, false, _) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(x) ; cvtsi2ss xmm0, rax),
-                    (Sd::D, true, true) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd xmm0, Rq(x)),
-                    (Sd::D, true, false) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd xmm0, Rd(x)),
-                    (Sd::D, false, _) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(x) ; cvtsi2sd xmm0, rax),
-                }
-                self.fp_store(t, f.d);
-                return;
+            ToInt if f.fbits == 0 && (round_imm(f.round).is_some() || f.round == FpRound::A) => {
+                return self.lower_fp_to_int(&f, t, v, pos)
             }
+            FromInt if f.fbits == 0 => return self.lower_fp_from_int(&f, t, pos),
             _ => return self.lower_fp_helper(&f, v, pos),
         }
         self.fp_finish(&f, t, f.kind == Nmul);
@@ -214,6 +220,7 @@ impl Lower<'_> {
 
     /// `Op::Fp(f)` by a call of the helper.
     fn lower_fp_helper(&mut self, f: &FpOp, v: Val, pos: u32) {
+        self.main_path_calls.push(pos);
         let x = f.src.map(|s| self.alloc.get(&mut self.ops, s, pos));
         let d = if f.has_value() {
             Some(self.alloc.def(&mut self.ops, v, pos, None))
@@ -275,7 +282,6 @@ impl Lower<'_> {
     fn lower_fp_to_int(&mut self, f: &FpOp, t: Sd, v: Val, pos: u32) {
         let vn = off::vreg(f.n);
         let d = self.alloc.def(&mut self.ops, v, pos, None);
-        let i = round_imm(f.round).unwrap();
         // CVTTS*2SI raises exactly A64's flags for signed conversions (IE when NaN or out
         // of range, else PE when inexact). Otherwise ROUNDS* may raise PE for a value
         // whose conversion then saturates (A64: IOC alone), so the slow path puts back
@@ -290,13 +296,17 @@ impl Lower<'_> {
             Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn]),
             Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn]),
         }
-        if f.round != FpRound::Z {
+        match round_imm(f.round) {
+            _ if f.round == FpRound::Z => {}
             // Static rounding (bit 2 clear), precision exception signalled (bit 3 clear).
-            let i = i & 3;
-            match t {
-                Sd::S => dynasm!(self.ops ; .arch x64 ; roundss xmm0, xmm0, i),
-                Sd::D => dynasm!(self.ops ; .arch x64 ; roundsd xmm0, xmm0, i),
+            Some(i) => {
+                let i = i & 3;
+                match t {
+                    Sd::S => dynasm!(self.ops ; .arch x64 ; roundss xmm0, xmm0, i),
+                    Sd::D => dynasm!(self.ops ; .arch x64 ; roundsd xmm0, xmm0, i),
+                }
             }
+            None => self.round_away(t, true),
         }
         let w32 = f.signed && f.int == IntW::W32;
         match (t, w32) {
@@ -318,5 +328,104 @@ impl Lower<'_> {
         }
         self.fp_call(f, None);
         dynasm!(self.ops ; .arch x64 ; done: ; mov Rq(d), rax);
+    }
+
+    /// xmm`x` = the scalar at CpuState offset `o`.
+    fn fp_load(&mut self, t: Sd, x: u8, o: i32) {
+        match t {
+            Sd::S => dynasm!(self.ops ; .arch x64 ; movss Rx(x), [r15 + o]),
+            Sd::D => dynasm!(self.ops ; .arch x64 ; movsd Rx(x), [r15 + o]),
+        }
+    }
+
+    /// xmm0 = xmm0 rounded to an integral value, ties away from zero (FRINTA, FCVTA*): the
+    /// truncation, plus one of the value's sign where the part cut off is at least one half
+    /// (both exact). A value of 2^52 (2^23) or more is integral, an infinity or a NaN, and
+    /// stays. The truncation signals PE when `inexact` (the conversions raise IXC for a
+    /// fraction), else nothing is raised. Clobbers xmm1, xmm2, rax, rcx.
+    fn round_away(&mut self, t: Sd, inexact: bool) {
+        let i = if inexact { 3 } else { 11 };
+        match t {
+            Sd::D => dynasm!(self.ops ; .arch x64
+                ; movq rax, xmm0 ; btr rax, 63 ; mov rcx, QWORD 0x4330_0000_0000_0000 ; cmp rax, rcx ; jae >whole
+                ; movapd xmm1, xmm0 ; roundsd xmm0, xmm1, i ; movapd xmm2, xmm1 ; subsd xmm2, xmm0
+                ; movq rax, xmm2 ; btr rax, 63 ; mov rcx, QWORD 0x3fe0_0000_0000_0000 ; cmp rax, rcx ; jb >whole
+                ; movq rax, xmm1 ; shr rax, 63 ; shl rax, 63 ; mov rcx, QWORD 0x3ff0_0000_0000_0000
+                ; or rax, rcx ; movq xmm2, rax ; addsd xmm0, xmm2
+                ; whole:
+            ),
+            Sd::S => dynasm!(self.ops ; .arch x64
+                ; movd eax, xmm0 ; btr eax, 31 ; cmp eax, 0x4b00_0000 ; jae >whole
+                ; movaps xmm1, xmm0 ; roundss xmm0, xmm1, i ; movaps xmm2, xmm1 ; subss xmm2, xmm0
+                ; movd eax, xmm2 ; btr eax, 31 ; cmp eax, 0x3f00_0000 ; jb >whole
+                ; movd eax, xmm1 ; and eax, 0x8000_0000u32 as i32 ; or eax, 0x3f80_0000
+                ; movd xmm2, eax ; addss xmm0, xmm2
+                ; whole:
+            ),
+        }
+    }
+
+    /// FMAX, FMIN, FMAXNM, FMINNM: when neither operand is a NaN, all four give the larger
+    /// (smaller) operand, +0 over -0 for the max and -0 for the min. MAXS*/MINS* differ on
+    /// zeros and NaNs, so the comparison picks: equal values combine bitwise (AND for the
+    /// max, OR for the min: only +-0 differ), and a NaN goes to the helper.
+    fn lower_fp_max_min(&mut self, f: &FpOp, t: Sd) {
+        let max = matches!(f.kind, FpKind::Max | FpKind::MaxNm);
+        self.fp_slow_check();
+        self.fp_load(t, 0, off::vreg(f.n));
+        self.fp_load(t, 1, off::vreg(f.m));
+        match t {
+            Sd::S => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm1),
+            Sd::D => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm1),
+        }
+        dynasm!(self.ops ; .arch x64 ; jp >slow ; je >equal);
+        if max {
+            dynasm!(self.ops ; .arch x64 ; ja >pick);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; jb >pick);
+        }
+        dynasm!(self.ops ; .arch x64 ; movaps xmm0, xmm1 ; jmp >pick ; equal:);
+        if max {
+            dynasm!(self.ops ; .arch x64 ; andps xmm0, xmm1);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; orps xmm0, xmm1);
+        }
+        dynasm!(self.ops ; .arch x64 ; pick:);
+        self.fp_store(t, f.d);
+        dynasm!(self.ops ; .arch x64 ; jmp >done ; slow:);
+        self.fp_call(f, None);
+        dynasm!(self.ops ; .arch x64 ; done:);
+    }
+
+    /// SCVTF, UCVTF from a general register (no fraction bits). A 64-bit unsigned value with
+    /// its top bit set is halved first, its lowest bit kept as a sticky bit (so the one
+    /// rounding sees what it would have), converted signed and doubled (exact).
+    fn lower_fp_from_int(&mut self, f: &FpOp, t: Sd, pos: u32) {
+        let x = self.alloc.get(&mut self.ops, f.src.expect("FromInt has a source"), pos);
+        dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm0);
+        match (t, f.signed, f.int) {
+            (Sd::S, true, IntW::W64) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss xmm0, Rq(x)),
+            (Sd::S, true, _) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss xmm0, Rd(x)),
+            (Sd::D, true, IntW::W64) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd xmm0, Rq(x)),
+            (Sd::D, true, _) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd xmm0, Rd(x)),
+            (_, false, IntW::W64) => {
+                dynasm!(self.ops ; .arch x64
+                    ; mov rax, Rq(x) ; test rax, rax ; jns >small
+                    ; mov rcx, rax ; shr rax, 1 ; and ecx, 1 ; or rax, rcx
+                );
+                match t {
+                    Sd::S => {
+                        dynasm!(self.ops ; .arch x64 ; cvtsi2ss xmm0, rax ; addss xmm0, xmm0 ; jmp >converted ; small: ; cvtsi2ss xmm0, rax)
+                    }
+                    Sd::D => {
+                        dynasm!(self.ops ; .arch x64 ; cvtsi2sd xmm0, rax ; addsd xmm0, xmm0 ; jmp >converted ; small: ; cvtsi2sd xmm0, rax)
+                    }
+                }
+                dynasm!(self.ops ; .arch x64 ; converted:);
+            }
+            (Sd::S, false, _) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(x) ; cvtsi2ss xmm0, rax),
+            (Sd::D, false, _) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(x) ; cvtsi2sd xmm0, rax),
+        }
+        self.fp_store(t, f.d);
     }
 }

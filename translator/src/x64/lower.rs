@@ -134,6 +134,7 @@ impl Lower<'_> {
 
     /// Call the helper at `f` and put its result (rax) in the register of the value at `pos`.
     fn call_for_value(&mut self, f: u64, pos: u32) {
+        self.main_path_calls.push(pos);
         self.call(f, pos);
         let d = self.def(Val(pos), pos, None);
         dynasm!(self.ops ; .arch x64 ; mov Rq(d), rax);
@@ -141,6 +142,7 @@ impl Lower<'_> {
 
     /// MSR FPSR/FPCR: through the helpers, which update the live MXCSR too.
     fn set_fp_control(&mut self, f: SysField, x: Val, pos: u32) {
+        self.main_path_calls.push(pos);
         let r = self.alloc.get(&mut self.ops, x, pos);
         dynasm!(self.ops ; .arch x64 ; mov rcx, Rq(r));
         self.alloc.spill_caller_saved(&mut self.ops, pos);
@@ -158,7 +160,11 @@ impl Lower<'_> {
     /// `End::Done` when inline (the vector code keeps or sets `eflags` itself).
     fn lower_vop(&mut self, f: crate::ir::VecFn, (d, n, m): (u8, u8, u8), pos: u32, args: &[Val]) -> End {
         // SSE integer ops leave EFLAGS alone; the FP path's NaN check (ptest) does not.
-        if self.vec_int_inline(f, d, n, m) || self.vec_inline(f, d, n, m) || self.vec_crypto_inline(f, d, n, m) {
+        if self.vec_int_inline(f, d, n, m)
+            || self.vec_inline(f, d, n, m)
+            || self.vec_more_inline(f, d, n, m)
+            || self.vec_crypto_inline(f, d, n, m)
+        {
             self.alloc.release_dead(args, pos);
             return End::Done;
         }
@@ -167,6 +173,7 @@ impl Lower<'_> {
             self.alloc.release_dead(args, pos);
             return End::Done;
         }
+        self.main_path_calls.push(pos);
         self.alloc.spill_caller_saved(&mut self.ops, pos);
         self.vcache.clear();
         self.call_helper_vec(f, d, n, m);

@@ -21,6 +21,7 @@ mod lower_mem;
 pub use lower_mem::ALIGN_TRAP;
 pub mod regalloc;
 mod vecint;
+mod vecmore;
 mod vecsat;
 mod vector;
 mod vfp;
@@ -160,6 +161,10 @@ pub struct Compiled {
     /// as long as the code can run.
     #[allow(clippy::vec_box)] // the boxes' addresses are in the code
     pub calls: Vec<Box<HelperArg>>,
+    /// The positions (in the block's ops) of the operations whose main path calls a helper (a
+    /// call only on a slow path, for NaN lanes or FPCR.FZ say, is not counted): what the
+    /// inline-lowering test (`tests/inline.rs`) reads.
+    pub main_path_calls: Vec<u32>,
 }
 
 /// State of lowering one block.
@@ -187,6 +192,8 @@ pub struct Lower<'a> {
     /// addresses go into the code while this vector still grows.
     #[allow(clippy::vec_box)]
     calls: Vec<Box<HelperArg>>,
+    /// See [`Compiled::main_path_calls`].
+    main_path_calls: Vec<u32>,
 }
 
 /// Compile `block` for placement at host address `base`.
@@ -210,6 +217,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         insn: None,
         faults: Vec::new(),
         calls: Vec::new(),
+        main_path_calls: Vec::new(),
     };
     if self_loop {
         l.loop_header();
@@ -248,6 +256,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         chain_sites: l.chain_sites,
         faults: l.faults,
         calls: l.calls,
+        main_path_calls: l.main_path_calls,
     }
 }
 

@@ -419,7 +419,7 @@ impl Lower<'_> {
     }
 
     /// XTN/SHRN(2): xmm0's elements shifted right, narrowed into V`d`'s lower (upper) half.
-    fn narrow_to(&mut self, d: u8, es: u8, q: bool, sh: u8) {
+    pub(super) fn narrow_to(&mut self, d: u8, es: u8, q: bool, sh: u8) {
         if sh > 0 {
             let s = sh as i8;
             match es {

@@ -80,7 +80,9 @@ impl Lower<'_> {
             dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
         }
         if check {
-            self.vfp_nan_check(matches!(plan, Inline::Arith(Arith::Add | Arith::Sub)), dbl);
+            // Sums, differences and integral values are never tiny: a NaN is all to look for.
+            let nan_only = matches!(plan, Inline::Arith(Arith::Add | Arith::Sub) | Inline::Round(_));
+            self.vfp_nan_check(nan_only, dbl);
         }
         dynasm!(self.ops ; .arch x64 ; movdqu [r15 + vd], xmm0 ; jmp >done ; slow:);
         self.vec_helper_call(&f, d, n, m);
@@ -165,6 +167,17 @@ impl Lower<'_> {
                 dynasm!(self.ops ; .arch x64 ; cvtdq2ps xmm0, xmm0);
                 return false;
             }
+            Inline::Round(i) => {
+                if dbl {
+                    dynasm!(self.ops ; .arch x64 ; roundpd xmm0, xmm0, i);
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; roundps xmm0, xmm0, i);
+                }
+            }
+            Inline::MaxMin { max } => {
+                self.vfp_max_min(dbl, max);
+                return false;
+            }
             Inline::ToInt => {
                 // cvttps2dq gives 0x80000000 for NaN and out-of-range lanes; A64 saturates.
                 dynasm!(self.ops ; .arch x64 ; cvttps2dq xmm0, xmm0);
@@ -177,6 +190,26 @@ impl Lower<'_> {
             }
         }
         true
+    }
+
+    /// FMAX, FMIN, FMAXNM, FMINNM (`max`) of xmm0 and xmm1 without NaN lanes (else to `slow`):
+    /// MAXP*/MINP* but for equal lanes (+-0: A64's max is +0, its min -0), which take the
+    /// AND (max) or OR (min) of the two.
+    fn vfp_max_min(&mut self, dbl: bool, max: bool) {
+        if dbl {
+            dynasm!(self.ops ; .arch x64 ; movapd xmm2, xmm0 ; cmpunordpd xmm2, xmm1);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; movaps xmm2, xmm0 ; cmpunordps xmm2, xmm1);
+        }
+        dynasm!(self.ops ; .arch x64 ; ptest xmm2, xmm2 ; jnz >slow ; movaps xmm2, xmm0 ; movaps xmm3, xmm0);
+        // xmm2: the equal lanes, which take xmm3 (the AND or OR).
+        match (dbl, max) {
+            (false, true) => dynasm!(self.ops ; .arch x64 ; cmpeqps xmm2, xmm1 ; andps xmm3, xmm1 ; maxps xmm0, xmm1),
+            (false, false) => dynasm!(self.ops ; .arch x64 ; cmpeqps xmm2, xmm1 ; orps xmm3, xmm1 ; minps xmm0, xmm1),
+            (true, true) => dynasm!(self.ops ; .arch x64 ; cmpeqpd xmm2, xmm1 ; andpd xmm3, xmm1 ; maxpd xmm0, xmm1),
+            (true, false) => dynasm!(self.ops ; .arch x64 ; cmpeqpd xmm2, xmm1 ; orpd xmm3, xmm1 ; minpd xmm0, xmm1),
+        }
+        dynasm!(self.ops ; .arch x64 ; andps xmm3, xmm2 ; andnps xmm2, xmm0 ; orps xmm2, xmm3 ; movaps xmm0, xmm2);
     }
 
     /// Jump to `slow` for NaN lanes of xmm0, and lanes of +-the smallest normal (A64 may call
@@ -226,6 +259,10 @@ enum Inline {
     Sign { abs: bool },
     /// SCVTF of 32-bit lanes.
     FromInt,
+    /// FRINT* with ROUNDP* immediate.
+    Round(i8),
+    /// FMAX, FMIN, FMAXNM, FMINNM (`max`).
+    MaxMin { max: bool },
     /// FCVTZS of 32-bit lanes.
     ToInt,
 }
@@ -257,6 +294,9 @@ impl Inline {
             CmleZ => cmp(true, false, 2),
             CmltZ => cmp(true, false, 1),
             Abs | Neg => Some(Inline::Sign { abs: op.kind == Abs }),
+            Rint => super::fp::rint_imm(op.round).map(Inline::Round),
+            Max | MaxNm => Some(Inline::MaxMin { max: true }),
+            Min | MinNm => Some(Inline::MaxMin { max: false }),
             FromInt if plain_32 => Some(Inline::FromInt),
             ToInt if plain_32 && op.round == crate::ops::FpRound::Z => Some(Inline::ToInt),
             _ => None,
