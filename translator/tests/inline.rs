@@ -36,21 +36,14 @@ const STILL_HELPER: &[(&str, &str)] = &[
     ),
     ("ucvtf v0.2d, v0.2d", INT64_LANES),
     ("scvtf v2.2d, v2.2d", INT64_LANES),
-    (
-        "sqxtn v0.4h, v0.4s",
-        "saturating narrow, which sets FPSR.QC: not lowered yet",
-    ),
     ("fabd d2, d1, d8", SCALAR_FORM),
     ("fabd s15, s1, s14", SCALAR_FORM),
-    ("fcvtzs w2, s0, #16", FIXED_POINT),
-    ("fcvtzs w0, d1, #2", FIXED_POINT),
     ("fmaxnmv s0, v0.4s", "across-lanes FP reductions: not lowered yet"),
 ];
 
 const VAR_SHIFT: &str = "shifts by a register (signed per-lane counts, negative ones shift right): no SSE form";
 const INT64_LANES: &str = "64-bit integer lanes: SSE has no such conversion (AVX-512DQ's is not used)";
 const SCALAR_FORM: &str = "scalar forms of vector FP operations: the inline lowering takes whole vectors only";
-const FIXED_POINT: &str = "fixed-point conversion: not lowered yet (a scale by 2^fbits before CVTTS*2SI)";
 
 const GUEST_BASE: u64 = 0x40_0000;
 const RET: u32 = 0xd65f_03c0;

@@ -209,10 +209,10 @@ impl Lower<'_> {
                 return;
             }
             Cmp => return self.lower_fp_cmp(&f, t, v, pos),
-            ToInt if f.fbits == 0 && (round_imm(f.round).is_some() || f.round == FpRound::A) => {
+            ToInt if round_imm(f.round).is_some() || f.round == FpRound::A => {
                 return self.lower_fp_to_int(&f, t, v, pos)
             }
-            FromInt if f.fbits == 0 => return self.lower_fp_from_int(&f, t, pos),
+            FromInt => return self.lower_fp_from_int(&f, t, pos),
             _ => return self.lower_fp_helper(&f, v, pos),
         }
         self.fp_finish(&f, t, f.kind == Nmul);
@@ -287,7 +287,8 @@ impl Lower<'_> {
         // whose conversion then saturates (A64: IOC alone), so the slow path puts back
         // the flags from before the operation (kept in CpuState::mxcsr, which is not
         // read while translated code runs).
-        let direct = f.signed && f.round == FpRound::Z;
+        // (A fixed-point scale may overflow too.)
+        let direct = f.signed && f.round == FpRound::Z && f.fbits == 0;
         if !direct {
             dynasm!(self.ops ; .arch x64 ; stmxcsr [r15 + off::MXCSR]);
         }
@@ -296,6 +297,8 @@ impl Lower<'_> {
             Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn]),
             Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn]),
         }
+        // Fixed point: times 2^fbits, exact but for an overflow to infinity (which saturates).
+        self.fp_scale(t, f.fbits as i32);
         match round_imm(f.round) {
             _ if f.round == FpRound::Z => {}
             // Static rounding (bit 2 clear), precision exception signalled (bit 3 clear).
@@ -397,7 +400,7 @@ impl Lower<'_> {
         dynasm!(self.ops ; .arch x64 ; done:);
     }
 
-    /// SCVTF, UCVTF from a general register (no fraction bits). A 64-bit unsigned value with
+    /// SCVTF, UCVTF from a general register, fixed-point too. A 64-bit unsigned value with
     /// its top bit set is halved first, its lowest bit kept as a sticky bit (so the one
     /// rounding sees what it would have), converted signed and doubled (exact).
     fn lower_fp_from_int(&mut self, f: &FpOp, t: Sd, pos: u32) {
@@ -426,6 +429,26 @@ impl Lower<'_> {
             (Sd::S, false, _) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(x) ; cvtsi2ss xmm0, rax),
             (Sd::D, false, _) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(x) ; cvtsi2sd xmm0, rax),
         }
+        // Fixed point: the integer rounded once, then scaled by 2^-fbits (exact: an integer
+        // of at most 64 bits times 2^-64 is far from the denormals).
+        self.fp_scale(t, -(f.fbits as i32));
         self.fp_store(t, f.d);
+    }
+
+    /// xmm0 *= 2^`e` (nothing for 0). Clobbers xmm1, rax.
+    fn fp_scale(&mut self, t: Sd, e: i32) {
+        if e == 0 {
+            return;
+        }
+        match t {
+            Sd::S => {
+                let bits = ((127 + e) as u32) << 23;
+                dynasm!(self.ops ; .arch x64 ; mov eax, bits as i32 ; movd xmm1, eax ; mulss xmm0, xmm1);
+            }
+            Sd::D => {
+                let bits = ((1023 + e) as u64) << 52;
+                dynasm!(self.ops ; .arch x64 ; mov rax, QWORD bits as i64 ; movq xmm1, rax ; mulsd xmm0, xmm1);
+            }
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! Inline SSE lowering of the AdvSIMD saturating adds and subtracts on bytes and halfwords
 //! (SQADD/UQADD/SQSUB/UQSUB, vector and scalar): `padds`/`paddus`/`psubs`/`psubus` give A64's
 //! results exactly; FPSR.QC is set when a lane of the saturating result differs from the
-//! wrapping one. Everything else of `VecKind::Sat` calls `helper_vec` (`ir/vecsat.rs`).
+//! wrapping one. The saturating narrows SQXTN/UQXTN/SQXTUN of halfwords and words are the PACK
+//! instructions, QC where the result differs from the truncation. Everything else of
+//! `VecKind::Sat` calls `helper_vec` (`ir/vecsat.rs`).
 
 use super::Lower;
 use crate::cpu::off;
@@ -20,6 +22,10 @@ impl Lower<'_> {
         let (kind, scalar) = (op.kind, op.scalar);
         if f.esize > 1 {
             return false;
+        }
+        if matches!(kind, Sqxtn | Uqxtn | Sqxtun) {
+            self.sat_narrow(kind, f.esize, f.q, scalar, d, n);
+            return true;
         }
         if !matches!(kind, Sqadd | Uqadd | Sqsub | Uqsub) {
             return false;
@@ -66,5 +72,55 @@ impl Lower<'_> {
         }
         self.store_v(d);
         true
+    }
+
+    /// SQXTN, UQXTN, SQXTUN (`kind`) of halfwords or words into bytes or halfwords (`es`, the
+    /// narrow size): PACKSS*/PACKUS* saturate as A64 does (UQXTN's sources clamped first, since
+    /// PACKUS* reads them as signed). FPSR.QC when a lane saturated: when the result, widened
+    /// back, differs from its source. The result goes to V`d`'s lower half, its upper half
+    /// (`q`, keeping the lower), or its element 0 (`scalar`).
+    fn sat_narrow(&mut self, kind: SatKind, es: u8, q: bool, scalar: bool, d: u8, n: u8) {
+        use SatKind::*;
+        self.load_v(0, n);
+        dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0);
+        match (kind, es) {
+            (Sqxtn, 0) => dynasm!(self.ops ; .arch x64 ; packsswb xmm0, xmm0),
+            (Sqxtn, _) => dynasm!(self.ops ; .arch x64 ; packssdw xmm0, xmm0),
+            (Sqxtun, 0) => dynasm!(self.ops ; .arch x64 ; packuswb xmm0, xmm0),
+            (Sqxtun, _) => dynasm!(self.ops ; .arch x64 ; packusdw xmm0, xmm0),
+            (_, 0) => {
+                self.bcast(1, 0x00ff_00ff_00ff_00ff);
+                dynasm!(self.ops ; .arch x64 ; pminuw xmm0, xmm1 ; packuswb xmm0, xmm0);
+            }
+            (_, _) => {
+                self.bcast(1, 0x0000_ffff_0000_ffff);
+                dynasm!(self.ops ; .arch x64 ; pminud xmm0, xmm1 ; packusdw xmm0, xmm0);
+            }
+        }
+        match (kind == Sqxtn, es) {
+            (true, 0) => dynasm!(self.ops ; .arch x64 ; pmovsxbw xmm1, xmm0 ; pcmpeqw xmm1, xmm2),
+            (true, _) => dynasm!(self.ops ; .arch x64 ; pmovsxwd xmm1, xmm0 ; pcmpeqd xmm1, xmm2),
+            (false, 0) => dynasm!(self.ops ; .arch x64 ; pmovzxbw xmm1, xmm0 ; pcmpeqw xmm1, xmm2),
+            (false, _) => dynasm!(self.ops ; .arch x64 ; pmovzxwd xmm1, xmm0 ; pcmpeqd xmm1, xmm2),
+        }
+        // The source bytes that count: element 0's, or all.
+        let live: i32 = if scalar { (1 << (2 << es)) - 1 } else { 0xffff };
+        let (qc, fpsr) = (FPSR_QC as i32, off::FPSR);
+        dynasm!(self.ops ; .arch x64
+            ; pmovmskb eax, xmm1 ; not eax ; test eax, live ; jz >same
+            ; or DWORD [r15 + fpsr], qc
+            ; same:
+        );
+        if scalar {
+            let sh = (16 - (1 << es)) as i8;
+            dynasm!(self.ops ; .arch x64 ; pslldq xmm0, sh ; psrldq xmm0, sh);
+        } else if q {
+            // The "2" forms write the upper half and keep the lower.
+            self.load_v(1, d);
+            dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm1, xmm0 ; movdqa xmm0, xmm1);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
+        }
+        self.store_v(d);
     }
 }
