@@ -149,24 +149,20 @@ impl Lower<'_> {
         );
     }
 
-    /// `Op::VLoad`: V`vr` from memory, zero-extended.
+    /// `Op::VLoad`: V`vr` from memory, zero-extended, through xmm0 into CpuState and the V
+    /// register cache: a vector op reading V`vr` next takes it from a register. (Through a
+    /// general register, two 8-byte stores then a 16-byte reload by that op cost a
+    /// store-forwarding stall.)
     pub(super) fn vload(&mut self, sz: Log2, vr: u8, base: Val, o: i32, pos: u32) {
         let rb = self.alloc.get(&mut self.ops, base, pos);
-        let vo = off::vreg(vr);
         match sz.0 {
-            4 => {
-                dynasm!(self.ops ; .arch x64 ; movdqu xmm15, [Rq(rb) + o] ; movdqu [r15 + vo], xmm15)
-            }
-            n => {
-                match n {
-                    0 => dynasm!(self.ops ; .arch x64 ; movzx eax, BYTE [Rq(rb) + o]),
-                    1 => dynasm!(self.ops ; .arch x64 ; movzx eax, WORD [Rq(rb) + o]),
-                    2 => dynasm!(self.ops ; .arch x64 ; mov eax, DWORD [Rq(rb) + o]),
-                    _ => dynasm!(self.ops ; .arch x64 ; mov rax, QWORD [Rq(rb) + o]),
-                }
-                dynasm!(self.ops ; .arch x64 ; mov [r15 + vo], rax ; mov QWORD [r15 + vo + 8], 0);
-            }
+            0 => dynasm!(self.ops ; .arch x64 ; movzx eax, BYTE [Rq(rb) + o] ; movd xmm0, eax),
+            1 => dynasm!(self.ops ; .arch x64 ; movzx eax, WORD [Rq(rb) + o] ; movd xmm0, eax),
+            2 => dynasm!(self.ops ; .arch x64 ; movd xmm0, DWORD [Rq(rb) + o]),
+            3 => dynasm!(self.ops ; .arch x64 ; movq xmm0, QWORD [Rq(rb) + o]),
+            _ => dynasm!(self.ops ; .arch x64 ; movdqu xmm0, [Rq(rb) + o]),
         }
+        self.store_v(vr);
     }
 
     /// `Op::VStore`: the low bytes of V`vr` to memory.
