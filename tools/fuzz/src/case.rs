@@ -648,13 +648,18 @@ fn avoid_fjcvtzs_flush(insns: &mut [(u32, &'static str)], fpcr: u64) -> u64 {
     }
     // MSR FPCR, Xt: 1101 0101 0001 1011 0100 0100 000 Rt.
     if insns.iter().any(|&(w, _)| w & !31 == 0xd51b_4400) {
-        const NOP: u32 = 0xd503_201f;
-        let nop_row = decode_row(NOP).expect("NOP is in the table").name;
-        for slot in insns.iter_mut().filter(|(w, _)| fjcvtzs(*w)) {
-            *slot = (NOP, nop_row);
-        }
+        replace_with_nops(insns, fjcvtzs);
     }
     fpcr & !FPCR_FZ
+}
+
+/// Every instruction of `insns` that `which` picks becomes a NOP.
+fn replace_with_nops(insns: &mut [(u32, &'static str)], which: impl Fn(u32) -> bool) {
+    const NOP: u32 = 0xd503_201f;
+    let nop_row = decode_row(NOP).expect("NOP is in the table").name;
+    for slot in insns.iter_mut().filter(|(w, _)| which(*w)) {
+        *slot = (NOP, nop_row);
+    }
 }
 
 /// qemu 7.2 writes the result of the scalar FCVTZS/FCVTZU (fixed-point) of a half as a 32-bit
@@ -667,11 +672,7 @@ fn avoid_half_fixed_point(insns: &mut [(u32, &'static str)]) {
         matches!(decode(w), Inst::Simd(SimdInst::Vec { op: VecKind::Fp(f), arr, .. })
             if f.kind == VfpKind::ToInt && f.scalar && arr.esize == 1 && f.index > 0)
     };
-    const NOP: u32 = 0xd503_201f;
-    let nop_row = decode_row(NOP).expect("NOP is in the table").name;
-    for slot in insns.iter_mut().filter(|(w, _)| bad(*w)) {
-        *slot = (NOP, nop_row);
-    }
+    replace_with_nops(insns, bad);
 }
 
 /// A double: one of the values FP code has trouble with (signed zeros, infinities, quiet and

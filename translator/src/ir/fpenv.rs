@@ -18,6 +18,8 @@ use std::arch::asm;
 pub const FPCR_DN: u64 = 1 << 25;
 /// FPCR.FZ (flush to zero).
 pub const FPCR_FZ: u64 = 1 << 24;
+/// FPCR.FZ16 (flush to zero, half precision).
+pub const FPCR_FZ16: u64 = 1 << 19;
 /// FPSR.IOC (invalid operation).
 pub const IOC: u64 = 1;
 /// FPSR.DZC (division by zero).
@@ -224,6 +226,11 @@ impl FpEnv {
     /// FPCR.FZ.
     pub fn fz(&self) -> bool {
         self.fpcr & FPCR_FZ != 0
+    }
+
+    /// FPCR.FZ16 (flush-to-zero of half precision, FEAT_FP16).
+    pub fn fz16(&self) -> bool {
+        self.fpcr & FPCR_FZ16 != 0
     }
 
     /// FPCR.DN.

@@ -17,11 +17,7 @@
 //! half input under FZ16 raises no IDC (`FPUnpack`).
 
 use super::fpenv::{hw_op, mxcsr_for_fpcr, mxcsr_to_fpsr, FpEnv, HwOp, IOC, MXCSR_PE};
-use super::vechalf::round_to_half;
-use crate::ops::FpRound;
-
-/// FPCR.FZ16.
-pub const FPCR_FZ16: u64 = 1 << 19;
+use super::vechalf::{from_half, round_to_half, S};
 
 /// A half-precision value (its IEEE bit pattern); comparisons are by value, as the host's
 /// float types compare.
@@ -29,18 +25,9 @@ pub const FPCR_FZ16: u64 = 1 << 19;
 pub struct F16(pub u16);
 
 impl F16 {
-    /// The value as a single (exact: every half is a single).
+    /// The value as a single (exact: every half is a single; a NaN stays a NaN, quieted).
     pub fn to_f32(self) -> f32 {
-        let h = self.0 as u32;
-        let sign = (h & 0x8000) << 16;
-        let (exp, frac) = ((h >> 10) & 0x1f, h & 0x3ff);
-        let bits = match exp {
-            // A denormal: frac * 2^-24, a normal single.
-            0 => (frac as f32 * f32::from_bits(0x3380_0000)).to_bits(),
-            0x1f => 0x7f80_0000 | frac << 13,
-            _ => (exp + 127 - 15) << 23 | frac << 13,
-        };
-        f32::from_bits(sign | bits)
+        f32::from_bits(from_half(self.0, S, 0, &mut 0) as u32)
     }
 
     /// The half of `v`, a value halves represent exactly (integers up to 2^11 and below
@@ -97,7 +84,7 @@ fn decompose(x: f64) -> (u64, i64) {
 /// one rounded to odd with at least two bits more than a half's significand).
 pub fn round(sign: u16, mant: u64, e2: i64, env: &mut FpEnv) -> u64 {
     let top = 63 - mant.leading_zeros() as i64;
-    if env.fpcr & FPCR_FZ16 != 0 && top + e2 < -14 {
+    if env.fz16() && top + e2 < -14 {
         env.flags |= super::fpenv::UFC;
         return (sign as u64) << 15;
     }
@@ -150,29 +137,16 @@ pub fn from_int(neg: bool, mag: u64, fbits: u8, env: &mut FpEnv) -> u64 {
 
 /// `FPUnpack`'s flush of a denormal half under FPCR.FZ16 (no IDC).
 pub fn unpack(x: u64, env: &FpEnv) -> u64 {
-    if x & 0x7c00 == 0 && env.fpcr & FPCR_FZ16 != 0 {
+    if x & 0x7c00 == 0 && env.fz16() {
         x & 0x8000
     } else {
         x
     }
 }
 
-/// Rounding a half to an integral value, in single precision (exact both ways).
-pub fn round_with(x: F16, r: FpRound) -> F16 {
-    let v = x.to_f32();
-    let i = match r {
-        FpRound::P => v.ceil(),
-        FpRound::M => v.floor(),
-        FpRound::Z | FpRound::Z32 | FpRound::Z64 => v.trunc(),
-        FpRound::A => v.round(),
-        _ => v.round_ties_even(),
-    };
-    F16::exact(i as f64)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::fpenv::{DZC, IXC, OFC, UFC};
+    use super::super::fpenv::{DZC, FPCR_FZ16, IXC, OFC, UFC};
     use super::*;
 
     fn op(fpcr: u64, o: HwOp, n: u16, m: u16, a: u16) -> (u64, u64) {
@@ -218,6 +192,7 @@ mod tests {
         assert_eq!(from_int(false, 65520, 0, &mut env), 0x7c00);
         assert_eq!(env.flags, OFC | IXC);
         assert_eq!(F16::exact(2048.0).0, 0x6800);
-        assert_eq!(round_with(F16(0x3e00), FpRound::N).0, 0x4000);
+        assert_eq!(F16(0x7bff).to_f32(), 65504.0);
+        assert_eq!(F16(0x8001).to_f32(), -(2f32.powi(-24)));
     }
 }

@@ -142,7 +142,8 @@ impl Fmt for F16 {
         self.0 & 0x7fff == 0x7c00
     }
     fn round_with(self, r: FpRound) -> Self {
-        fphalf::round_with(self, r)
+        // Through the single of the same value: an integral half is exact there and back.
+        F16::exact(Fmt::round_with(self.to_f32(), r) as f64)
     }
     fn to_f64(self) -> f64 {
         self.to_f32() as f64
@@ -183,7 +184,7 @@ pub(super) fn unpack<F: Fmt>(env: &mut FpEnv, x: u64) -> u64 {
 /// halves.
 pub(super) fn flushes<F: Fmt>(env: &FpEnv) -> bool {
     if F::HALF {
-        env.fpcr & fphalf::FPCR_FZ16 != 0
+        env.fz16()
     } else {
         env.fz()
     }

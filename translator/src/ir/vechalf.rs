@@ -18,12 +18,13 @@ const FPCR_FZ: u64 = 1 << 24;
 
 /// Format parameters: exponent bits, fraction bits.
 #[derive(Clone, Copy)]
-struct Fmt {
+pub(super) struct Fmt {
     e: u32,
     f: u32,
 }
 
-const S: Fmt = Fmt { e: 8, f: 23 };
+/// Single precision.
+pub(super) const S: Fmt = Fmt { e: 8, f: 23 };
 const D: Fmt = Fmt { e: 11, f: 52 };
 
 /// Convert single or double `x` to half.
@@ -159,7 +160,7 @@ pub(super) fn round_to_half(sign: u16, mant: u64, e2: i64, fpcr: u64, ahp: bool,
 }
 
 /// Convert half `h` to single or double (exact).
-fn from_half(h: u16, dst: Fmt, fpcr: u64, flags: &mut u64) -> u64 {
+pub(super) fn from_half(h: u16, dst: Fmt, fpcr: u64, flags: &mut u64) -> u64 {
     let ahp = fpcr & FPCR_AHP != 0;
     let sign = (h >> 15) as u64;
     let exp = (h >> 10 & 0x1f) as u64;

@@ -245,17 +245,11 @@ impl Lower<'_> {
             dynasm!(self.ops ; .arch x64 ; test Rq(x), Rq(x) ; jz >done);
         }
         self.fp_slow_check();
-        match t {
-            Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn]),
-            Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn]),
-        }
+        self.fp_load(t, 0, vn);
         if f.zero {
             dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1);
         } else {
-            match t {
-                Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vm]),
-                Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vm]),
-            }
+            self.fp_load(t, 1, vm);
         }
         // COMIS* raise IE on quiet NaNs too (FCMPE), UCOMIS* on signalling ones only.
         match (t, f.signal) {
@@ -293,10 +287,7 @@ impl Lower<'_> {
             dynasm!(self.ops ; .arch x64 ; stmxcsr [r15 + off::MXCSR]);
         }
         self.fp_slow_check();
-        match t {
-            Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn]),
-            Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn]),
-        }
+        self.fp_load(t, 0, vn);
         // Fixed point: times 2^fbits, exact but for an overflow to infinity (which saturates).
         self.fp_scale(t, f.fbits as i32);
         match round_imm(f.round) {

@@ -6,19 +6,10 @@
 //! Each gives A64's result exactly: wrapping arithmetic, shifts by the element size, and a
 //! scalar result zero-extended to the whole register.
 
+use super::vector::sign_bits;
 use super::Lower;
 use crate::ir::{VecFn, VecKind};
 use dynasmrt::{dynasm, DynasmApi};
-
-/// The sign bit of every element of size `es`.
-fn sign_bits(es: u8) -> u64 {
-    match es {
-        0 => 0x8080_8080_8080_8080,
-        1 => 0x8000_8000_8000_8000,
-        2 => 0x8000_0000_8000_0000,
-        _ => 0x8000_0000_0000_0000,
-    }
-}
 
 impl Lower<'_> {
     /// Lower one of the operations above inline; false if it must go to the helper.
@@ -121,8 +112,7 @@ impl Lower<'_> {
     /// elements as unsigned ones with their sign bits flipped. Clobbers xmm1, xmm2.
     fn halving_add(&mut self, es: u8, signed: bool, round: bool) {
         if signed {
-            self.bcast(2, sign_bits(es));
-            dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm2 ; pxor xmm1, xmm2);
+            self.bias(es);
         }
         match (es, round) {
             (0, true) => dynasm!(self.ops ; .arch x64 ; pavgb xmm0, xmm1),

@@ -114,13 +114,9 @@ impl Lower<'_> {
         if scalar {
             let sh = (16 - (1 << es)) as i8;
             dynasm!(self.ops ; .arch x64 ; pslldq xmm0, sh ; psrldq xmm0, sh);
-        } else if q {
-            // The "2" forms write the upper half and keep the lower.
-            self.load_v(1, d);
-            dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm1, xmm0 ; movdqa xmm0, xmm1);
+            self.store_v(d);
         } else {
-            dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
+            self.store_narrow(d, q);
         }
-        self.store_v(d);
     }
 }

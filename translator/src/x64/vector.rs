@@ -53,6 +53,16 @@ impl VCache {
     }
 }
 
+/// The sign bit of every element of size `es`, as a 64-bit pattern.
+pub(super) fn sign_bits(es: u8) -> u64 {
+    match es {
+        0 => 0x8080_8080_8080_8080,
+        1 => 0x8000_8000_8000_8000,
+        2 => 0x8000_0000_8000_0000,
+        _ => 0x8000_0000_0000_0000,
+    }
+}
+
 impl Lower<'_> {
     /// xmm`x` = the 64-bit `pattern` in both halves.
     pub(super) fn bcast(&mut self, x: u8, pattern: u64) {
@@ -117,14 +127,9 @@ impl Lower<'_> {
     }
 
     /// Flip the sign bit of every element of xmm0 and xmm1 (unsigned -> signed order).
-    fn bias(&mut self, es: u8) {
-        let p = match es {
-            0 => 0x8080_8080_8080_8080u64,
-            1 => 0x8000_8000_8000_8000,
-            2 => 0x8000_0000_8000_0000,
-            _ => 0x8000_0000_0000_0000,
-        };
-        self.bcast(2, p);
+    /// Leaves the sign bits in xmm2.
+    pub(super) fn bias(&mut self, es: u8) {
+        self.bcast(2, sign_bits(es));
         dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm2 ; pxor xmm1, xmm2);
     }
 
@@ -429,8 +434,13 @@ impl Lower<'_> {
             }
         }
         self.narrow(es);
+        self.store_narrow(d, q);
+    }
+
+    /// V`d` = the narrow result in xmm0's low half: as its lower half, the upper zeroed, or
+    /// (`q`, the "2" forms) as its upper half, the lower kept.
+    pub(super) fn store_narrow(&mut self, d: u8, q: bool) {
         if q {
-            // The "2" forms write the upper half and keep the lower.
             self.load_v(1, d);
             dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm1, xmm0 ; movdqa xmm0, xmm1);
         } else {
