@@ -88,7 +88,7 @@ fn vm_memory_is_out_of_reach() {
     let v = verdicts(&out);
     assert_eq!(
         v.len(),
-        40,
+        43,
         "every attempt reports a verdict; the run ended {end}\n{out}"
     );
     let escaped: Vec<&str> = v.iter().filter(|(_, ok)| !ok).map(|(w, _)| *w).collect();
@@ -104,6 +104,10 @@ fn unconfined_code_reaches_vm_memory() {
     assert!(
         out.contains("load from the VM's binary: ESCAPED (read the VM's ELF header)"),
         "the unconfined load did not reach the VM's binary (ended {end}):\n{out}"
+    );
+    assert!(
+        out.contains("vector load from the VM's binary: ESCAPED (read the VM's ELF header)"),
+        "the unconfined vector load did not reach the VM's binary (ended {end}):\n{out}"
     );
 }
 

@@ -58,6 +58,29 @@ static void store(const char *what, uintptr_t addr) {
     verdict(what, 0, faulted ? "SIGSEGV" : "the store stayed in guest memory");
 }
 
+/// A 16-byte vector load (LDR Q) from `addr` in translated code.
+static void vload(const char *what, uintptr_t addr) {
+    faulted = 0;
+    volatile uint64_t lo = 0;
+    if (sigsetjmp(back, 1) == 0) {
+        uint64_t v;
+        asm volatile("ldr q0, [%1]\n\tfmov %0, d0" : "=r"(v) : "r"(addr) : "v0", "memory");
+        lo = v;
+    }
+    if (faulted)
+        verdict(what, 0, "SIGSEGV");
+    else
+        verdict(what, (uint32_t)lo == 0x464c457f, (uint32_t)lo == 0x464c457f ? "read the VM's ELF header" : "read guest memory");
+}
+
+/// A 16-byte vector store (STR Q) to `addr`.
+static void vstore(const char *what, uintptr_t addr) {
+    faulted = 0;
+    if (sigsetjmp(back, 1) == 0)
+        asm volatile("movi v0.16b, #0x5a\n\tstr q0, [%0]" : : "r"(addr) : "v0", "memory");
+    verdict(what, 0, faulted ? "SIGSEGV" : "the store stayed in guest memory");
+}
+
 /// The first 16 bytes of an ELF64 little-endian header (a64x's own, at RO).
 #define ELF_WORD0 0x00010102464c457fULL
 #define ELF_WORD1 0ULL
@@ -208,6 +231,9 @@ int main(int argc, char **argv) {
     load("load from the VM's binary", ro);
     load("load from the VM's data", rw);
     store("store to the VM's data", rw);
+    vload("vector load from the VM's binary", ro);
+    vload("vector load from the VM's data", rw);
+    vstore("vector store to the VM's data", rw);
     ldxp("ldxp from the VM's binary", ro);
     casp("casp on the VM's binary", ro);
     ldxp("ldxp from the VM's data", rw & ~(uintptr_t)15);
