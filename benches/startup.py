@@ -2,14 +2,17 @@
 """Start-up benchmark: what exec-heavy work (package installs, builds, scripts) pays, a64x
 against qemu-aarch64 and the host's own programs.
 
-Each workload runs under three runners, round-robin so that machine noise spreads evenly:
+Each workload runs under five runners, round-robin so that machine noise spreads evenly:
 
     native  the host's x86-64 program (the same Debian 12 version where there is one)
     qemu    qemu-aarch64 -L SYSROOT  the Debian arm64 program
-    a64x    target/release/a64x -L SYSROOT  the same
+    off     target/release/a64x --no-cache -L SYSROOT  the same, no persistent translation cache
+    cold    a64x with an empty persistent translation cache (a new directory each run; the
+            time includes writing the cache at exit)
+    warm    a64x with the cache a previous run of the workload filled
 
 and the table gives the median whole-process CPU time (user + system of the process and every
-child it waited for) and wall time of each, a64x/native and a64x/qemu. Workloads that exec
+child it waited for) and wall time of each, cold/qemu, warm/native and warm/qemu. Workloads that exec
 AArch64 programs run, for all three runners alike, in a private user and mount namespace with
 a binfmt_misc instance of its own, where qemu-aarch64 is registered for qemu's runs (as
 tests/debian.rs does); a64x starts AArch64 programs by itself.
@@ -68,14 +71,18 @@ def workloads(work):
     ]
 
 
-def command(runner, guest, native, binfmt, qemu_wrapper):
-    """The argv of one run."""
+RUNNERS = ("native", "qemu", "off", "cold", "warm")
+
+
+def command(runner, guest, native, binfmt, qemu_wrapper, cache):
+    """The argv of one run (`cache`: the a64x runners' cache directory)."""
     if runner == "native":
         argv = native
     elif runner == "qemu":
         argv = ["qemu-aarch64"] + guest
     else:
-        argv = [os.path.join(ROOT, "target", "release", "a64x")] + guest
+        option = ["--no-cache"] if runner == "off" else ["--cache-dir", cache]
+        argv = [os.path.join(ROOT, "target", "release", "a64x")] + option + guest
     if not binfmt:
         return argv
     register = f":a64x-bench-qemu:M::{MAGIC}:{MASK}:{qemu_wrapper}:FP" if runner == "qemu" else ""
@@ -114,33 +121,36 @@ def main():
         f.write(f"#!/bin/sh\np=$1; a0=$2; shift 2; exec '{shutil.which('qemu-aarch64')}' -L '{SYSROOT}' "
                 "-0 \"$a0\" \"$p\" \"$@\"\n")
     os.chmod(wrapper, 0o755)
-    runners = ("native", "qemu", "a64x")
     chosen = [w for w in workloads(work) if not args.names or any(n in w[0] for n in args.names)]
     results = {}
-    for name, guest, native, binfmt in chosen:
-        argvs = {r: command(r, guest, native, binfmt, wrapper) for r in runners}
-        outs = {r: timed(argvs[r], work) for r in runners}
-        bad = [r for r in runners if outs[r][2:] != outs["a64x"][2:]]
-        if bad or outs["a64x"][3] != 0:
+    for i, (name, guest, native, binfmt) in enumerate(chosen):
+        warm = os.path.join(work, f"warm-{i}")
+        argv = lambda r, cache=warm: command(r, guest, native, binfmt, wrapper, cache)
+        # The first runs check the outputs and fill the warm runner's cache.
+        outs = {r: timed(argv(r), work) for r in RUNNERS}
+        bad = [r for r in RUNNERS if outs[r][2:] != outs["off"][2:]]
+        if bad or outs["off"][3] != 0:
             print(f"{name}: output of {', '.join(bad) or 'a64x'} differs or failed:", file=sys.stderr)
-            for r in runners:
+            for r in RUNNERS:
                 print(f"  {r} (status {outs[r][3]}): {outs[r][2][-300:]!r}", file=sys.stderr)
             continue
-        samples = {r: [] for r in runners}
-        for _ in range(args.runs):
-            for r in runners:
-                cpu, wall, _, _ = timed(argvs[r], work)
+        samples = {r: [] for r in RUNNERS}
+        for n in range(args.runs):
+            for r in RUNNERS:
+                cold = os.path.join(work, f"cold-{i}-{n}")
+                cpu, wall, _, _ = timed(argv(r, cold if r == "cold" else warm), work)
+                shutil.rmtree(cold, ignore_errors=True)
                 samples[r].append((cpu, wall))
         results[name] = {r: (statistics.median(c for c, _ in v), statistics.median(w for _, w in v))
                          for r, v in samples.items()}
     shutil.rmtree(work, ignore_errors=True)
-    print(f"{'workload':<18} {'native s':>9} {'qemu s':>9} {'a64x s':>9} {'a64x/native':>12} {'a64x/qemu':>10}"
-          "   (CPU; wall below)")
+    print(f"{'workload':<18} {'native s':>9} {'qemu s':>9} {'off s':>8} {'cold s':>8} {'warm s':>8}"
+          f" {'cold/qemu':>10} {'warm/native':>12} {'warm/qemu':>10}   (CPU; wall below)")
     for metric, label in ((0, "cpu"), (1, "wall")):
         for name, r in results.items():
-            n, q, a = r["native"][metric], r["qemu"][metric], r["a64x"][metric]
-            print(f"{name:<18} {n:>9.3f} {q:>9.3f} {a:>9.3f} {a / max(n, 1e-4):>12.2f} {a / max(q, 1e-4):>10.2f}"
-                  f"   {label}")
+            n, q, o, c, w = (r[k][metric] for k in RUNNERS)
+            print(f"{name:<18} {n:>9.3f} {q:>9.3f} {o:>8.3f} {c:>8.3f} {w:>8.3f}"
+                  f" {c / max(q, 1e-4):>10.2f} {w / max(n, 1e-4):>12.2f} {w / max(q, 1e-4):>10.2f}   {label}")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,16 @@ pub struct Cli {
     #[arg(long = "no-host-exec", env = "A64X_NO_HOST_EXEC", value_parser = FalseyValueParser::new())]
     pub no_host_exec: bool,
 
+    /// Keep translations in DIR for later runs of the same program (the persistent translation
+    /// cache). Default: $XDG_CACHE_HOME/a64x, else ~/.cache/a64x.
+    #[arg(long = "cache-dir", env = "A64X_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Neither use nor write the persistent translation cache. A variable that is not empty, 0,
+    /// false, no, off or n turns it on.
+    #[arg(long = "no-cache", env = "A64X_NO_CACHE", value_parser = FalseyValueParser::new())]
+    pub no_cache: bool,
+
     /// Print translation statistics to stderr when the guest exits.
     #[arg(long = "stats", env = "A64X_STATS", value_parser = FalseyValueParser::new())]
     pub stats: bool,
@@ -225,6 +235,13 @@ impl Cli {
         }
         if self.stats {
             v.push("--stats".into());
+        }
+        if self.no_cache {
+            v.push("--no-cache".into());
+        } else if let Some(dir) = &self.cache_dir {
+            // The same directory from wherever the guest now is (a chroot keeps the path).
+            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
+            v.push(format!("--cache-dir={}", dir.display()).into());
         }
         if self.perfmap {
             // The exec'd program keeps the pid: its map replaces this one's.

@@ -13,4 +13,5 @@ pub mod profile;
 pub mod run;
 pub mod runlog;
 pub mod signal;
+pub mod tcache;
 pub mod thread;

@@ -145,6 +145,20 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     if profiling.counts && !cache.count_executions() {
         eprintln!("a64x: no room for execution counters next to the code cache; the profile has no counts");
     }
+    let check = std::env::var_os("A64X_CHECK").is_some();
+    let interpret = std::env::var_os("A64X_INTERPRET").is_some();
+    // The persistent translation cache, unless a debugger, a profile's counters or a debugging
+    // mode of the run loop makes translations of its own, or translations are to be logged.
+    let own_translations = cli.gdb.is_some() || profiling.counts || check || interpret || cache.log.any();
+    if !cli.no_cache && !own_translations {
+        if let Some(dir) = cli.cache_dir.clone().or_else(a64x::tcache::default_dir) {
+            match a64x::tcache::open(&dir, &image.exe_path, cli.lift_options()) {
+                Ok(store) => cache.use_store(store),
+                Err(e) if cli.stats => eprintln!("a64x: no persistent translation cache: {e}"),
+                Err(_) => {}
+            }
+        }
+    }
     let mut cpu = Box::<CpuState>::default();
     cpu.pc = image.entry;
     cpu.sp = image.stack_pointer;
@@ -157,7 +171,6 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     sys.set_process_areas(a64x::procfs::initial_areas(&mem, image.stack_pointer));
     let signals = a64x::signal::Signals::new(&mut mem, &mut sys)?;
     name_threads_after(&cli.program);
-    let interpret = std::env::var_os("A64X_INTERPRET").is_some();
     let has = |d| cli.debug.contains(&d);
     // A64X_TRACE: the old spelling of -d exec,cpu.
     let old_trace = std::env::var_os("A64X_TRACE").is_some();
@@ -166,7 +179,6 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         cpu: has(cli::DebugItem::cpu) || old_trace,
         unimp: has(cli::DebugItem::unimp),
     };
-    let check = std::env::var_os("A64X_CHECK").is_some();
     let mut vm = Vm {
         cache,
         cpu,
@@ -204,7 +216,15 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
             s.promoted,
             s.shared
         );
+        if let Some(p) = a64x::tcache::stats() {
+            eprintln!(
+                "a64x: persistent translation cache: {} saved blocks, {} placed (main thread {}), {} \
+                 rejected, {} new",
+                p.entries, p.placed, s.loaded, p.rejected, p.new
+            );
+        }
     }
+    a64x::tcache::save();
     // Other guest threads may still run until the process exits: they reach this thread's
     // CpuState (registered in the thread list, which invalidations and host signal handlers
     // write to) and share its memory. Freeing it here was a use-after-free that corrupted the

@@ -121,6 +121,9 @@ impl SyscallContext for Ctx<'_> {
     fn proc_maps(&self) -> String {
         crate::procfs::maps(&lock(self.mem))
     }
+    fn before_exec(&mut self) {
+        crate::tcache::save();
+    }
     fn spawn_thread(&mut self, t: NewThread) -> Result<u64, i32> {
         let cache = self.cache.new_like().map_err(|_| libc::ENOMEM)?;
         // copy_thread: the parent's registers, with x0 = 0, the new stack and the new TLS.
@@ -162,7 +165,7 @@ impl SyscallContext for Ctx<'_> {
             // Lock order: the address space, then the thread module's (as invalidations take them).
             let _mem = lock(self.mem);
             let _threads = crate::thread::fork_locks();
-            clone()
+            crate::tcache::fork(clone)
         };
         if !piped {
             return r;

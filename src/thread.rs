@@ -234,6 +234,7 @@ pub fn main_thread_exit(code: i32) -> GuestExit {
 
 /// End the process from any guest thread: exit_group, or a signal's default action.
 pub fn exit_process(exit: GuestExit) -> ! {
+    crate::tcache::save();
     crate::profile::finish();
     crate::gdbstub::report_exit(exit);
     match exit {

@@ -419,6 +419,8 @@ const OPTIONS: &[(&str, Option<&str>)] = &[
     ("--sysroot", Some("A64X_LD_PREFIX")),
     ("--strace", Some("A64X_STRACE")),
     ("--stats", Some("A64X_STATS")),
+    ("--cache-dir", Some("A64X_CACHE_DIR")),
+    ("--no-cache", Some("A64X_NO_CACHE")),
     ("--max-block-insns", Some("A64X_MAX_BLOCK_INSNS")),
     ("-d", Some("A64X_DEBUG")),
     ("-D", Some("A64X_LOG_FILE")),

@@ -195,13 +195,17 @@ fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv
             host.push(program.clone().into_bytes());
             host.extend(argv.iter().skip(1).cloned());
             match self_exe() {
-                Some(fd) => return exec_fd(fd, host, envp),
+                Some(fd) => {
+                    ctx.before_exec();
+                    return exec_fd(fd, host, envp);
+                }
                 // No handle on a64x (started where /proc is missing): exec the guest program
                 // itself, which binfmt_misc (the way a64x got here) routes back to a64x.
                 None => (program, argv),
             }
         }
     };
+    ctx.before_exec();
     host_execve(&file, argv, envp)
 }
 

@@ -182,12 +182,45 @@ pub fn openat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysR
 /// way the path lookup did not see (a symlink swapped in meanwhile, a mount of proc elsewhere, a
 /// reopened O_PATH descriptor): then it is closed and the emulation (or refusal) stands in.
 fn emulated_instead(sys: &Syscalls, ctx: &dyn SyscallContext, fd: u64, host_flags: i32) -> SysResult {
+    if is_private(fd as i32) {
+        // SAFETY: the descriptor the host call just returned; the guest has not seen it.
+        unsafe { libc::close(fd as i32) };
+        return Err(Errno(libc::EACCES));
+    }
     let Some(r) = procfs::identify(fd as i32).and_then(|f| procfs::open(sys, ctx, f, host_flags)) else {
         return Ok(fd);
     };
     // SAFETY: the descriptor the host call just returned; the guest has not seen it.
     unsafe { libc::close(fd as i32) };
     r
+}
+
+/// Files of the VM's that the guest may not open, by (device, inode): the persistent
+/// translation cache's key. Checked on the descriptor the host opened, so every path to the
+/// file (a link, a rename, a reopened O_PATH descriptor) ends the same way.
+static PRIVATE_FILES: std::sync::RwLock<Vec<(u64, u64)>> = std::sync::RwLock::new(Vec::new());
+
+/// Refuse the guest every open of the file with device `dev` and inode `ino` (EACCES).
+pub fn keep_private(dev: u64, ino: u64) {
+    PRIVATE_FILES
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((dev, ino));
+}
+
+/// Whether host descriptor `fd` is a file [`keep_private`] named.
+fn is_private(fd: i32) -> bool {
+    let files = PRIVATE_FILES.read().unwrap_or_else(|p| p.into_inner());
+    if files.is_empty() {
+        return false;
+    }
+    // SAFETY: all-zero is a valid `struct stat`; fstat writes only into it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: a descriptor and a stat buffer we own.
+    if unsafe { libc::fstat(fd, &mut st) } != 0 {
+        return false;
+    }
+    files.contains(&(st.st_dev, st.st_ino))
 }
 
 /// `struct open_how` (`include/uapi/linux/openat2.h`): same layout on both, but `flags` holds

@@ -58,6 +58,9 @@ pub trait SyscallContext: GuestMemory {
         let _ = t;
         Err(libc::ENOSYS)
     }
+    /// Called just before the process's image is replaced by an exec (which may still fail):
+    /// the VM saves what it wants to keep (its persistent translations).
+    fn before_exec(&mut self) {}
     /// Called in the child of a fork-like `clone` (no shared address space), before it runs guest
     /// code again: the child's sp becomes `stack` unless that is 0, its TPIDR_EL0 becomes `tls`
     /// when given (CLONE_SETTLS), and signals the parent had recorded but not yet delivered are
@@ -131,6 +134,7 @@ mod uaccess;
 mod tests;
 
 pub use fd::{is_reserved as is_vm_descriptor, reserve as keep_from_guest, Reserved};
+pub use fs::keep_private;
 pub use signal::{GuestSigaction, GuestStack};
 pub use table::{syscall_name, ArgKind, Kind, SyscallDef, VmCall};
 pub use uaccess::{copy_from_guest, copy_to_guest, read_bytes, read_struct, write_bytes};

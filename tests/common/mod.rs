@@ -132,7 +132,8 @@ pub struct RunResult {
 }
 
 /// Runs `program args...` in `cwd` with a fixed environment (`env_clear` plus `LANG=C`,
-/// `HOME=/nonexistent`, `PATH=/usr/bin:/bin`, `A64X_TEST=1`, and `RUST_BACKTRACE` when set;
+/// `HOME=/nonexistent`, `PATH=/usr/bin:/bin`, `A64X_TEST=1`, the suite's persistent
+/// translation cache (`A64X_CACHE_DIR`), and `RUST_BACKTRACE` when set;
 /// SIGINT and SIGQUIT at their default action, even when the tests run in the background),
 /// stdin from `stdin` (or `/dev/null`), capturing stdout and stderr; the child runs in its own
 /// process group, all of which is killed after `timeout`.
@@ -154,6 +155,8 @@ pub fn run_with_timeout(
         .env("HOME", "/nonexistent")
         .env("PATH", "/usr/bin:/bin")
         .env("A64X_TEST", "1")
+        // One persistent translation cache for the whole suite: programs run again find it warm.
+        .env("A64X_CACHE_DIR", concat!(env!("CARGO_TARGET_TMPDIR"), "/tcache"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if let Some(bt) = std::env::var_os("RUST_BACKTRACE") {

@@ -19,4 +19,5 @@ pub mod ops;
 pub mod opt;
 pub mod platform;
 pub mod probe;
+pub mod siphash;
 pub mod x64;

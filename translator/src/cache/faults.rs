@@ -34,6 +34,11 @@ impl GuestWords {
         GuestWords(words)
     }
 
+    /// Every word read, by address.
+    pub fn all(&self) -> &[(u64, Option<u32>)] {
+        &self.0
+    }
+
     /// What the recorded fetch returned for `a` (None for what it never read).
     pub fn fetch(&self, a: u64) -> Option<u32> {
         let i = self.0.binary_search_by_key(&a, |&(x, _)| x).ok()?;

@@ -15,6 +15,7 @@ pub mod counters;
 pub mod debuglog;
 mod faults;
 mod pages;
+pub mod persist;
 pub mod shared;
 mod tiers;
 use debuglog::write as log;
@@ -78,6 +79,8 @@ pub struct CodeCache {
     share: bool,
     /// The countdowns of quick translations, when new blocks get one first (see [`tiers`]).
     countdowns: Option<counters::Counters>,
+    /// Translations saved by earlier processes, and where this one's go (see [`persist`]).
+    persist: Option<Arc<persist::Store>>,
 }
 
 /// A block just written to the code cache, as a profiler sees it (a64x's `--perfmap` and
@@ -140,6 +143,8 @@ pub struct Stats {
     pub shared: u64,
     /// Quick translations replaced by optimised ones (also counted in `blocks`).
     pub promoted: u64,
+    /// Blocks placed from translations saved by earlier processes (not counted in `blocks`).
+    pub loaded: u64,
 }
 
 impl Stats {
@@ -193,7 +198,15 @@ impl CodeCache {
                 .drop_dead_writebacks
                 .then(|| counters::Counters::owned_near(mem as u64, size))
                 .flatten(),
+            persist: None,
         })
+    }
+
+    /// Place blocks from the translations in `store` where they still fit the guest's code,
+    /// and offer it this cache's new translations (see [`persist`]). Not with execution
+    /// counters (a profile's code is its own).
+    pub fn use_store(&mut self, store: Arc<persist::Store>) {
+        self.persist = Some(store);
     }
 
     /// Share translations with the caches made from this one by [`CodeCache::new_like`] (the
@@ -216,6 +229,7 @@ impl CodeCache {
         }
         c.share = self.share;
         c.shared = self.shared.clone();
+        c.persist = self.persist.clone();
         if self.countdowns.is_none() {
             c.countdowns = None;
         }
@@ -278,6 +292,16 @@ impl CodeCache {
         if let Some(p) = shared.as_ref().and_then(|s| s.get(pc)).filter(placeable) {
             self.stats.shared += 1;
             return Ok(self.place_shared(pc, &p, fetch));
+        }
+        if let Some(store) = self.persist.clone().filter(|_| self.counters.is_none()) {
+            let since = shared.as_ref().map(|s| s.generation());
+            if let Some(p) = store.get(pc, fetch).map(Arc::new).filter(placeable) {
+                self.stats.loaded += 1;
+                if let (Some(s), Some(since)) = (&shared, since) {
+                    s.publish(pc, p.clone(), since);
+                }
+                return Ok(self.place_shared(pc, &p, fetch));
+            }
         }
         let tier = if self.countdowns.is_some() {
             Tier::Quick
@@ -352,13 +376,16 @@ impl CodeCache {
             hook(&info.translated(pc, host, &compiled.code, counter), fetch);
         }
         let len = compiled.code.len();
+        if let Some(s) = &self.persist {
+            s.offer(pc, &compiled.code, &compiled.relocs, &info);
+        }
         if let (Some(store), Some(since)) = (&shared, since) {
             let p = Portable {
                 code: compiled.code.into(),
                 relocs: compiled.relocs.into(),
                 info: info.clone(),
             };
-            store.publish(pc, p, since);
+            store.publish(pc, Arc::new(p), since);
         }
         self.insert(pc, host, len, info);
         self.stats.emit_ns += clock.now_ns() - t1;
@@ -594,6 +621,17 @@ impl Drop for CodeCache {
     }
 }
 
+#[cfg(test)]
+impl CodeCache {
+    /// The bytes of the block of `pc` as placed (its chain jumps as patched).
+    fn code_of(&self, pc: u64) -> Vec<u8> {
+        let e = &self.blocks[&pc];
+        let at = (e.host - self.mem as u64) as usize;
+        // SAFETY: the block lies in the cache's mapping, readable through the write view.
+        unsafe { std::slice::from_raw_parts(self.write.add(at), e.host_len as usize) }.to_vec()
+    }
+}
+
 /// The translator's tests run without the VM: its services come from this stand-in.
 #[cfg(test)]
 #[path = "../../tests/support/platform.rs"]
@@ -644,12 +682,8 @@ mod tests {
         assert!(cache.lookup(0x11040).is_none());
     }
 
-    /// The bytes of the block of `pc` in `cache`.
     fn code_of(cache: &CodeCache, pc: u64) -> Vec<u8> {
-        let e = &cache.blocks[&pc];
-        let at = (e.host - cache.mem as u64) as usize;
-        // SAFETY: the block lies in the cache's mapping, readable through the write view.
-        unsafe { std::slice::from_raw_parts(cache.write.add(at), e.host_len as usize) }.to_vec()
+        cache.code_of(pc)
     }
 
     #[test]
@@ -701,22 +735,24 @@ mod tests {
     #[test]
     fn a_translation_older_than_an_overlapping_invalidation_is_not_published() {
         let store = SharedCode::new();
-        let portable = |start: u64| Portable {
-            code: vec![0xc3].into(),
-            relocs: Vec::new().into(),
-            info: Arc::new(BlockInfo {
-                ranges: vec![(start, start + 8)],
-                own_ranges: 1,
-                guest_insns: 2,
-                tier: Tier::Optimised,
-                faults: Default::default(),
-                words: Default::default(),
-                recipe: faults::Recipe {
-                    asked: Tier::Optimised,
-                    counter: None,
-                },
-                calls: Vec::new(),
-            }),
+        let portable = |start: u64| {
+            Arc::new(Portable {
+                code: vec![0xc3].into(),
+                relocs: Vec::new().into(),
+                info: Arc::new(BlockInfo {
+                    ranges: vec![(start, start + 8)],
+                    own_ranges: 1,
+                    guest_insns: 2,
+                    tier: Tier::Optimised,
+                    faults: Default::default(),
+                    words: Default::default(),
+                    recipe: faults::Recipe {
+                        asked: Tier::Optimised,
+                        counter: None,
+                    },
+                    calls: Vec::new(),
+                }),
+            })
         };
         let since = store.generation();
         store.invalidate(0x20004, 0x20008);

@@ -107,7 +107,7 @@ impl SharedCode {
     /// Offer the translation of `pc` made from guest bytes read after [`SharedCode::generation`]
     /// returned `since`; dropped if a range invalidated since then overlaps it (or the record
     /// no longer reaches back that far).
-    pub fn publish(&self, pc: u64, p: Portable, since: u64) {
+    pub fn publish(&self, pc: u64, p: Arc<Portable>, since: u64) {
         let mut inner = self.lock();
         let now = self.generation.load(Ordering::SeqCst);
         if now != since {
@@ -138,7 +138,7 @@ impl SharedCode {
         }
         inner.pages.add(pc, &p.info.ranges);
         inner.bytes += p.code.len();
-        inner.blocks.insert(pc, Arc::new(p));
+        inner.blocks.insert(pc, p);
     }
 
     /// Drop the translations made from guest code overlapping `[start, end)`.

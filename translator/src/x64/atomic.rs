@@ -146,10 +146,8 @@ impl Lower<'_> {
                 self.main_path_calls.push(pos);
                 let f = helper_crc32 as *const () as usize as i64;
                 let sz = size.0 as i32;
-                dynasm!(self.ops ; .arch x64
-                    ; mov rsi, rcx ; mov ecx, sz ; mov rdi, r15
-                    ; mov rax, QWORD f ; call rax
-                );
+                dynasm!(self.ops ; .arch x64 ; mov rsi, rcx ; mov ecx, sz ; mov rdi, r15);
+                self.call_host(f as u64);
                 self.eflags = None;
                 self.alloc.release_dead(&args, pos);
                 let d = self.def(v, pos, None);
@@ -181,9 +179,9 @@ impl Lower<'_> {
                 let f = helper_pair as *const () as usize as i64;
                 dynasm!(self.ops ; .arch x64
                     ; mov rdi, r15 ; mov rsi, QWORD code as i64 ; mov rdx, QWORD pc as i64
-                    ; mov rax, QWORD f ; call rax
-                    ; test eax, eax ; jz >done
                 );
+                self.call_host(f as u64);
+                dynasm!(self.ops ; .arch x64 ; test eax, eax ; jz >done);
                 // The access faulted: CpuState has the guest state (written back before the call,
                 // and the pc by the helper), the signal is pending.
                 self.exit_to_loop(ExitReason::Indirect);

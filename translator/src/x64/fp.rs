@@ -66,8 +66,9 @@ impl Lower<'_> {
         dynasm!(self.ops ; .arch x64
             ; mov rdi, r15
             ; mov rsi, QWORD arg
-            ; mov rax, QWORD func
-            ; call rax
+        );
+        self.call_host(func as u64);
+        dynasm!(self.ops ; .arch x64
             ; pop r11 ; pop r10 ; pop r9 ; pop r8 ; pop rdi ; pop rsi
         );
     }

@@ -23,7 +23,8 @@ impl Lower<'_> {
     fn call(&mut self, f: u64, pos: u32) {
         self.alloc.spill_caller_saved(&mut self.ops, pos);
         self.vcache.clear();
-        dynasm!(self.ops ; .arch x64 ; mov rdi, r15 ; mov rax, QWORD f as i64 ; call rax);
+        dynasm!(self.ops ; .arch x64 ; mov rdi, r15);
+        self.call_host(f);
         self.eflags = None;
     }
 
@@ -152,7 +153,8 @@ impl Lower<'_> {
         } else {
             helper_set_fpcr as *const () as usize as i64
         };
-        dynasm!(self.ops ; .arch x64 ; mov rdi, r15 ; mov rsi, rcx ; mov rax, QWORD func ; call rax);
+        dynasm!(self.ops ; .arch x64 ; mov rdi, r15 ; mov rsi, rcx);
+        self.call_host(func as u64);
         self.eflags = None;
     }
 

@@ -84,6 +84,13 @@ pub enum Reloc {
         /// The code offset whose address it holds.
         offset: usize,
     },
+    /// The imm64 at code offset `at` is the address of a function of a64x's own (a helper): the
+    /// same in every cache of a process, moved with a64x's image between processes
+    /// ([`rebase_host_fns`]).
+    HostFn {
+        /// Offset of the immediate in the code.
+        at: usize,
+    },
     /// The disp32 at code offset `at` is the counter's displacement from code offset `end` (the
     /// end of the instruction that reads it).
     Counter {
@@ -135,6 +142,24 @@ pub fn relocate(code: &mut [u8], relocs: &[Reloc], base: u64, epilogue: u64, cou
                 let disp = rip_disp(c, base + end as u64);
                 code[at..at + 4].copy_from_slice(&disp.to_le_bytes());
             }
+            Reloc::HostFn { .. } => {}
+        }
+    }
+}
+
+/// An address in a64x's image that the helpers' addresses are measured from: between two
+/// processes (address-space layout randomisation) the image moves as a whole.
+pub fn host_anchor() -> u64 {
+    helper_vec as *const () as usize as u64
+}
+
+/// Add `delta` to `code`'s helper addresses ([`Reloc::HostFn`]): with `-host_anchor()` they
+/// become offsets in a64x's image, with `host_anchor()` addresses again, in another process.
+pub fn rebase_host_fns(code: &mut [u8], relocs: &[Reloc], delta: u64) {
+    for r in relocs {
+        if let Reloc::HostFn { at } = *r {
+            let v = u64::from_le_bytes(code[at..at + 8].try_into().expect("8 bytes"));
+            code[at..at + 8].copy_from_slice(&v.wrapping_add(delta).to_le_bytes());
         }
     }
 }
@@ -318,9 +343,17 @@ impl Lower<'_> {
         dynasm!(self.ops ; .arch x64
             ; mov rdi, r15
             ; mov rsi, QWORD arg
-            ; mov rax, QWORD func
-            ; call rax
         );
+        self.call_host(func as u64);
+    }
+
+    /// `call` the function of a64x's at `f` (through rax), recording its address as a
+    /// [`Reloc::HostFn`].
+    fn call_host(&mut self, f: u64) {
+        dynasm!(self.ops ; .arch x64 ; mov rax, QWORD f as i64);
+        let at = self.ops.offset().0 - 8;
+        self.relocs.push(Reloc::HostFn { at });
+        dynasm!(self.ops ; .arch x64 ; call rax);
     }
 
     /// A constant operand that fits an x86 imm32 (sign-extended).

@@ -1,0 +1,253 @@
+//! The persistent translation cache's files (the translator's `cache::persist` holds their
+//! contents): translations of a program saved when its process ends or execs, placed by later
+//! runs of it wherever the guest code they were made from is unchanged.
+//!
+//! One file per program (by its path, device, inode, size and modification time) and context
+//! (a64x's binary, the lift options, the host's features), in a directory of the user's
+//! (`--cache-dir`, `A64X_CACHE_DIR`; by default `$XDG_CACHE_HOME/a64x` or `~/.cache/a64x`):
+//! private (mode 0700, owned by the user, not a symlink) or not used. Every entry carries a
+//! SipHash tag under the directory's key (`key`, 16 random bytes, mode 0600): a file written by
+//! anyone without the key, corrupted or cut short has its entries rejected and the blocks are
+//! translated as usual. The guest runs as the same user, so the VM refuses it every open of the
+//! key file (by device and inode, `a64x_syscalls::keep_private`). Files are written to a
+//! temporary name and renamed, so readers never see a torn file and the last of concurrent
+//! writers wins; the directory is bounded (the least recently used files go first).
+
+use a64x_translator::cache::persist::{Store, MAX_FILE_BYTES};
+use a64x_translator::lift::LiftOptions;
+use a64x_translator::siphash::siphash24;
+use std::ffi::OsString;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+/// Translations made by a process fewer than this are not worth rewriting its file for.
+const MIN_NEW: usize = 16;
+/// Bytes of cache files a directory keeps (`A64X_CACHE_SIZE` in MiB changes it).
+const MAX_DIR_BYTES: u64 = 1 << 30;
+
+struct Opened {
+    store: Arc<Store>,
+    dir: PathBuf,
+    /// The file's name in `dir`.
+    name: OsString,
+}
+
+static OPEN: OnceLock<Opened> = OnceLock::new();
+
+/// The default cache directory: `$XDG_CACHE_HOME/a64x`, else `$HOME/.cache/a64x`.
+pub fn default_dir() -> Option<PathBuf> {
+    let absolute = |v: OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").and_then(absolute) {
+        return Some(x.join("a64x"));
+    }
+    std::env::var_os("HOME")
+        .and_then(absolute)
+        .map(|h| h.join(".cache/a64x"))
+}
+
+/// Open the cache in `dir` for `program` translated with `lift`: the store to give the code
+/// cache, with the saved translations of earlier runs loaded. An error says why there is none.
+pub fn open(dir: &Path, program: &Path, lift: LiftOptions) -> Result<Arc<Store>, String> {
+    private_dir(dir)?;
+    let key = read_key(dir)?;
+    let context = context(lift)?;
+    let name = file_name(program, context)?;
+    let mut store = Store::new(key, context);
+    if let Some(bytes) = read_private(&dir.join(&name), MAX_FILE_BYTES as u64) {
+        // A file of another format or context is replaced at the next save.
+        let _ = store.load(bytes);
+        // Used now: the last the bound on the directory evicts (see `evict`).
+        let c = std::ffi::CString::new(dir.join(&name).as_os_str().as_bytes()).map_err(|e| e.to_string())?;
+        // SAFETY: a NUL-terminated path; a null `times` means now.
+        unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), std::ptr::null(), libc::AT_SYMLINK_NOFOLLOW) };
+    }
+    let store = Arc::new(store);
+    let opened = Opened {
+        store: store.clone(),
+        dir: dir.to_path_buf(),
+        name,
+    };
+    OPEN.set(opened).map_err(|_| "opened twice".to_string())?;
+    Ok(store)
+}
+
+/// Make `dir` (mode 0700) if needed; an error unless it is a directory, not a symlink, owned
+/// by this user and writable by nobody else.
+fn private_dir(dir: &Path) -> Result<(), String> {
+    let made = std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir);
+    made.map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+    let m = std::fs::symlink_metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    if !m.is_dir() || m.uid() != me || m.mode() & 0o022 != 0 {
+        return Err(format!("{} is not a private directory of this user", dir.display()));
+    }
+    Ok(())
+}
+
+/// The bytes of the file at `path` if it is a regular file (not a symlink) of this user that
+/// nobody else can write, of at most `max` bytes.
+fn read_private(path: &Path, max: u64) -> Option<Vec<u8>> {
+    let mut f = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+        .ok()?;
+    let m = f.metadata().ok()?;
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    if !m.is_file() || m.uid() != me || m.mode() & 0o022 != 0 || m.len() > max {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(m.len() as usize);
+    Read::by_ref(&mut f).take(max).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// The directory's key, made if it has none; the guest may not open it from now on.
+fn read_key(dir: &Path) -> Result<[u64; 2], String> {
+    let path = dir.join("key");
+    for _ in 0..2 {
+        if let Some(f) = open_key(&path) {
+            let m = f.metadata().map_err(|e| e.to_string())?;
+            // SAFETY: geteuid has no preconditions.
+            let me = unsafe { libc::geteuid() };
+            if !m.is_file() || m.uid() != me || m.mode() & 0o077 != 0 || m.len() != 16 {
+                return Err(format!("{} is not a private key file", path.display()));
+            }
+            a64x_syscalls::keep_private(m.dev(), m.ino());
+            let mut k = [0u8; 16];
+            (&f).read_exact(&mut k).map_err(|e| e.to_string())?;
+            let word = |i: usize| u64::from_le_bytes(k[i..i + 8].try_into().expect("8 bytes"));
+            return Ok([word(0), word(8)]);
+        }
+        make_key(dir, &path)?;
+    }
+    Err(format!("cannot read {}", path.display()))
+}
+
+fn open_key(path: &Path) -> Option<File> {
+    let flags = libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    OpenOptions::new().read(true).custom_flags(flags).open(path).ok()
+}
+
+/// Write 16 random bytes to a new file and link it as `path` (another process may win).
+fn make_key(dir: &Path, path: &Path) -> Result<(), String> {
+    let tmp = dir.join(format!(".key.{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let mut k = [0u8; 16];
+    crate::loader::fill_random(&mut k);
+    let written = new_private_file(&tmp).and_then(|mut f| f.write_all(&k));
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(format!("{}: {e}", path.display())),
+        _ => Ok(()),
+    }
+}
+
+fn new_private_file(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+}
+
+/// What the code depends on besides the guest's words: this a64x binary (by identity), the lift
+/// options and the host features the backend uses.
+fn context(lift: LiftOptions) -> Result<u64, String> {
+    let me = std::fs::metadata("/proc/self/exe").map_err(|e| format!("a64x's own binary: {e}"))?;
+    let host = a64x_translator::x64::host::HostFeatures::detect();
+    let text = format!(
+        "a64x {} {} {} {} {} {lift:?} {host:?}",
+        me.dev(),
+        me.ino(),
+        me.size(),
+        me.mtime(),
+        me.mtime_nsec()
+    );
+    Ok(siphash24(0, 0, text.as_bytes()))
+}
+
+/// The file of `program` in `context`: named by the program's path and identity.
+fn file_name(program: &Path, context: u64) -> Result<OsString, String> {
+    let path = std::fs::canonicalize(program).map_err(|e| format!("{}: {e}", program.display()))?;
+    let m = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut id = path.as_os_str().as_bytes().to_vec();
+    for v in [m.dev(), m.ino(), m.size(), m.mtime() as u64, m.mtime_nsec() as u64] {
+        id.extend_from_slice(&v.to_le_bytes());
+    }
+    Ok(format!("{:016x}.tc", siphash24(context, 1, &id)).into())
+}
+
+/// Save this process's new translations (with the file's entries) if there are enough of them:
+/// at exit and before an exec.
+pub fn save() {
+    let Some(o) = OPEN.get() else { return };
+    if o.store.new_count() < MIN_NEW {
+        return;
+    }
+    let bytes = o.store.encode();
+    o.store.forget_new();
+    let tmp = o
+        .dir
+        .join(format!(".{}.{}", o.name.to_string_lossy(), std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let written = new_private_file(&tmp).and_then(|mut f| f.write_all(&bytes));
+    if written
+        .and_then(|()| std::fs::rename(&tmp, o.dir.join(&o.name)))
+        .is_err()
+    {
+        let _ = std::fs::remove_file(&tmp);
+        return;
+    }
+    evict(&o.dir, &o.name);
+}
+
+/// Run a fork's `clone` (see `Store::fork`).
+pub fn fork(clone: &mut dyn FnMut() -> i64) -> i64 {
+    match OPEN.get() {
+        Some(o) => o.store.fork(clone),
+        None => clone(),
+    }
+}
+
+/// What the store did, for `--stats`.
+pub fn stats() -> Option<a64x_translator::cache::persist::StoreStats> {
+    OPEN.get().map(|o| o.store.stats())
+}
+
+/// Delete the least recently written cache files of `dir` (not `keep`) while they hold more than
+/// the directory's bound.
+fn evict(dir: &Path, keep: &OsString) {
+    let max = std::env::var("A64X_CACHE_SIZE")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(MAX_DIR_BYTES, |mib| mib << 20);
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut files: Vec<(i64, u64, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "tc") && &e.file_name() != keep)
+        .filter_map(|e| {
+            let m = e.metadata().ok()?;
+            Some((m.mtime(), m.len(), e.path()))
+        })
+        .collect();
+    let kept = std::fs::metadata(dir.join(keep)).map_or(0, |m| m.len());
+    let mut total = kept + files.iter().map(|f| f.1).sum::<u64>();
+    files.sort();
+    for (_, len, path) in files {
+        if total <= max {
+            break;
+        }
+        if std::fs::remove_file(path).is_ok() {
+            total -= len;
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! The persistent translation cache (`src/tcache.rs`, the translator's `cache::persist`): a
+//! later run of a program places the blocks an earlier run saved, with the same results as
+//! without the cache; code that changed since is translated again; damaged files, files of
+//! other users or with loose permissions are not used; concurrent processes share one cache;
+//! the guest cannot read the key that authenticates the cache's entries.
+//!
+//! Each test has a cache directory of its own under cargo's temporary directory, given with
+//! `--cache-dir` (which beats the suite's `A64X_CACHE_DIR`).
+
+mod common;
+
+use common::Ending;
+use std::ffi::OsString;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// An empty directory for test `tag`'s cache (its parent exists, it does not).
+fn fresh(tag: &str) -> PathBuf {
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("tcache-test-{tag}"));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).expect("make the test's directory");
+    base.join("cache")
+}
+
+/// What `--stats` said about a run.
+#[derive(Debug, Default)]
+struct Stats {
+    /// Blocks translated by the main thread.
+    translated: u64,
+    /// Entries in the file loaded; blocks placed from it; entries rejected; the cache's use.
+    entries: u64,
+    placed: u64,
+    rejected: u64,
+    used: bool,
+}
+
+fn numbers(line: &str) -> Vec<u64> {
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|t| t.parse().ok())
+        .collect()
+}
+
+fn stats(stderr: &str) -> Stats {
+    let mut s = Stats::default();
+    for line in stderr.lines() {
+        if let Some(rest) = line.strip_prefix("a64x: persistent translation cache: ") {
+            let n = numbers(rest);
+            (s.entries, s.placed, s.rejected, s.used) = (n[0], n[1], n[3], true);
+        } else if line.starts_with("a64x: ") && line.contains(" blocks, ") {
+            s.translated = numbers(line)[1];
+        }
+    }
+    s
+}
+
+/// Run a64x `--stats [--cache-dir dir] options... program args...` in `test-binaries/`: stdout
+/// and the statistics, after checking that it exited 0.
+fn run(dir: Option<&Path>, options: &[&str], program: &str, args: &[&str]) -> (String, Stats) {
+    common::build_test_binaries();
+    let (a64x, mut full) = common::a64x_command();
+    full.push("--stats".into());
+    if let Some(d) = dir {
+        full.push("--cache-dir".into());
+        full.push(d.into());
+    }
+    full.extend(options.iter().map(OsString::from));
+    full.push(program.into());
+    full.extend(args.iter().map(OsString::from));
+    let r = common::run_with_timeout(&a64x, &full, &common::test_binaries(), None, Duration::from_secs(120));
+    let (out, err) = (
+        String::from_utf8_lossy(&r.stdout).into_owned(),
+        String::from_utf8_lossy(&r.stderr).into_owned(),
+    );
+    assert_eq!(r.ending, Ending::Exit(0), "{full:?}\nstdout:\n{out}\nstderr:\n{err}");
+    (out, stats(&err))
+}
+
+/// Static, dynamic, threaded, forking, self-modifying and floating-point programs, and whether
+/// they rewrite code (whose saved translations, made from the last words there, a run that
+/// starts from the first words rejects).
+const PROGRAMS: &[(&str, &[&str], bool)] = &[
+    ("out/hello-O2", &[], false),
+    ("out/hello-dynamic", &[], false),
+    ("out/printf-O2", &[], false),
+    ("out/fork_threads-O2", &[], false),
+    ("out/smc-O2", &[], true),
+    ("out/thr_smc-O2", &[], true),
+    ("out/bench_nbody-O2", &[], false),
+    ("out/bench_interp-clang-O2", &["1"], false),
+];
+
+#[test]
+fn warm_runs_place_the_saved_blocks_with_the_same_results() {
+    let dir = fresh("warm");
+    for &(program, args, rewrites) in PROGRAMS {
+        let (off, s) = run(Some(&dir), &["--no-cache"], program, args);
+        assert!(!s.used, "{program}: --no-cache used the cache");
+        let (cold, c) = run(Some(&dir), &[], program, args);
+        let (warm, w) = run(Some(&dir), &[], program, args);
+        assert_eq!(cold, off, "{program}: cold run");
+        assert_eq!(warm, off, "{program}: warm run");
+        assert_eq!((c.entries, c.placed), (0, 0), "{program}: cold {c:?}");
+        assert!(c.translated > 50, "{program}: cold {c:?}");
+        assert!(
+            w.placed * 10 >= c.translated * 9,
+            "{program}: warm {w:?} after cold {c:?}"
+        );
+        assert!(
+            w.translated * 10 <= c.translated,
+            "{program}: warm {w:?} after cold {c:?}"
+        );
+        assert!(rewrites || w.rejected == 0, "{program}: warm {w:?}");
+    }
+    // --no-cache does not even make the directory.
+    let unused = fresh("unused");
+    run(Some(&unused), &["--no-cache"], "out/hello-O2", &[]);
+    assert!(!unused.exists());
+}
+
+#[test]
+fn code_that_changed_since_is_translated_again() {
+    let dir = fresh("changed");
+    let (out, _) = run(Some(&dir), &[], "out/tcache_jit-O2", &["1"]);
+    assert_eq!(out, "generated code returns 1\n");
+    // The same address, another operand: that block's saved translation is rejected.
+    let (out, s) = run(Some(&dir), &[], "out/tcache_jit-O2", &["2"]);
+    assert_eq!(out, "generated code returns 2\n");
+    assert!(s.placed > 50 && s.rejected >= 1, "{s:?}");
+}
+
+/// The one cache file in `dir`.
+fn cache_file(dir: &Path) -> PathBuf {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("the cache directory")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tc"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+#[test]
+fn damaged_files_are_not_trusted() {
+    let dir = fresh("damaged");
+    let (expected, cold) = run(Some(&dir), &[], "out/hello-dynamic", &[]);
+    let file = cache_file(&dir);
+    let good = std::fs::read(&file).expect("the cache file");
+    let mut flipped = good.clone();
+    for at in (100..flipped.len()).step_by(997) {
+        flipped[at] ^= 0x40;
+    }
+    let garbage: Vec<u8> = (0..good.len()).map(|i| (i * 7 + 3) as u8).collect();
+    let cases: [(&str, &[u8]); 4] = [
+        ("bits flipped", &flipped),
+        ("cut in half", &good[..good.len() / 2]),
+        ("cut to 10 bytes", &good[..10]),
+        ("garbage", &garbage),
+    ];
+    for (what, bytes) in cases {
+        std::fs::write(&file, bytes).expect("damage the file");
+        let (out, s) = run(Some(&dir), &["--no-cache"], "out/hello-dynamic", &[]);
+        assert_eq!(out, expected, "{what}: {s:?}");
+        let (out, s) = run(Some(&dir), &[], "out/hello-dynamic", &[]);
+        assert_eq!(out, expected, "{what}: {s:?}");
+        assert!(s.placed < cold.translated, "{what}: {s:?}");
+        match what {
+            "bits flipped" => assert!(s.rejected > 0, "{what}: {s:?}"),
+            "cut in half" => assert!(s.entries > 0 && s.entries < cold.translated, "{what}: {s:?}"),
+            _ => assert_eq!(s.entries, 0, "{what}: {s:?}"),
+        }
+        // The run saved a whole file again.
+        std::fs::write(&file, &good).expect("restore the file");
+    }
+}
+
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+#[test]
+fn files_others_can_write_are_not_used() {
+    let dir = fresh("others");
+    let (expected, _) = run(Some(&dir), &[], "out/hello-O2", &[]);
+    let file = cache_file(&dir);
+    // A file others may write.
+    chmod(&file, 0o666);
+    let (out, s) = run(Some(&dir), &[], "out/hello-O2", &[]);
+    assert_eq!(out, expected);
+    assert_eq!((s.used, s.entries, s.placed), (true, 0, 0), "{s:?}");
+    // Replaced by the save at that run's exit, private again.
+    let (_, s) = run(Some(&dir), &[], "out/hello-O2", &[]);
+    assert!(s.placed > 0, "{s:?}");
+    // Owned by another user (root can give it away; others cannot, and cannot test this).
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        std::os::unix::fs::chown(&file, Some(65534), Some(65534)).expect("chown to nobody");
+        let (out, s) = run(Some(&dir), &[], "out/hello-O2", &[]);
+        assert_eq!(out, expected);
+        assert_eq!((s.entries, s.placed), (0, 0), "{s:?}");
+    }
+    // A key others may read, or a directory others may write: no cache at all.
+    chmod(&dir.join("key"), 0o644);
+    let (out, s) = run(Some(&dir), &[], "out/hello-O2", &[]);
+    assert_eq!((out.as_str(), s.used), (expected.as_str(), false), "{s:?}");
+    chmod(&dir.join("key"), 0o600);
+    chmod(&dir, 0o777);
+    let (out, s) = run(Some(&dir), &[], "out/hello-O2", &[]);
+    assert_eq!((out.as_str(), s.used), (expected.as_str(), false), "{s:?}");
+}
+
+#[test]
+fn concurrent_processes_fill_one_cache() {
+    let dir = fresh("concurrent");
+    let (expected, _) = run(Some(&dir), &["--no-cache"], "out/fork_threads-O2", &[]);
+    let handles: Vec<_> = (0..6)
+        .map(|_| {
+            let dir = dir.clone();
+            std::thread::spawn(move || run(Some(&dir), &[], "out/fork_threads-O2", &[]).0)
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().expect("a run"), expected);
+    }
+    let (out, s) = run(Some(&dir), &[], "out/fork_threads-O2", &[]);
+    assert_eq!(out, expected);
+    assert!(s.placed > 50 && s.rejected == 0, "{s:?}");
+    // No temporary file left behind.
+    let names: Vec<OsString> = std::fs::read_dir(&dir)
+        .expect("the cache directory")
+        .map(|e| e.expect("an entry").file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "the key and one file: {names:?}");
+}
+
+/// Attempts `hostile_tcache` makes at the key.
+const KEY_ATTEMPTS: usize = 8;
+
+#[test]
+fn the_guest_cannot_read_the_key_and_what_it_writes_is_rejected() {
+    let dir = fresh("hostile");
+    let (expected, _) = run(Some(&dir), &[], "out/hello-dynamic", &[]);
+    let d = dir.to_str().expect("a UTF-8 path");
+    let (out, _) = run(Some(&dir), &[], "out/hostile_tcache-O2", &[d]);
+    let contained = out.lines().filter(|l| l.contains(": contained (")).count();
+    assert!(!out.contains("ESCAPED") && contained == KEY_ATTEMPTS, "{out}");
+    assert!(out.contains("forged 1 files"), "{out}");
+    let (again, s) = run(Some(&dir), &[], "out/hello-dynamic", &[]);
+    assert_eq!(again, expected);
+    assert!(s.rejected > 0 && s.placed < s.entries, "{s:?}");
+    // Without the VM's defence (qemu-aarch64 has none), the same attack reads the key.
+    let qemu = common::qemu_command();
+    common::require_tool(&qemu, "--version");
+    let r = common::run_with_timeout(
+        &qemu,
+        &["out/hostile_tcache-O2".into(), d.into()],
+        &common::test_binaries(),
+        None,
+        Duration::from_secs(60),
+    );
+    let out = String::from_utf8_lossy(&r.stdout);
+    assert!(out.contains("open: ESCAPED"), "{out}");
+}

@@ -1,0 +1,629 @@
+//! Translations kept for later processes: the persistent translation cache's contents, without
+//! its files (the VM reads and writes those, `src/tcache.rs`; the translator makes no system
+//! call).
+//!
+//! A translation is a function of the guest words its lift read (`faults::GuestWords`: the
+//! block's own and its successor analysis's), the lift options, the host features the backend
+//! used and a64x's own code. So a saved translation is reused exactly when the guest words at
+//! those addresses are the same now (and executable), under the same options, host and a64x
+//! build; the words, not a file's name or date, decide. Its code moves like a translation
+//! shared between threads ([`x64::relocate`]), plus its helpers' addresses, which move with
+//! a64x's image ([`x64::rebase_host_fns`]). Blocks that hand helpers an operation by address
+//! (`BlockInfo::calls`, heap addresses of the process that made them) are not saved.
+//!
+//! Every entry carries a SipHash-2-4 tag under a key only the VM holds, derived with the
+//! [context](Store::new) (a64x's build, options, host): an entry that was changed, truncated or
+//! made elsewhere is rejected when first looked at, and the block is translated as if it had
+//! never been saved. Entries are checked one by one when used, so a file costs its reading, not
+//! a hash of all of it.
+//!
+//! Layout (little-endian): `MAGIC`, the context (u64), then entries, each `len: u32, tag: u64`
+//! and `len` bytes of body: `pc: u64, tier: u8, asked: u8, counter: u8, guest_insns: u32,
+//! own_ranges: u32, ranges: n (u32) x (start, end: u64), words: n (u32) x (addr: u64, word: u32,
+//! executable: u8), relocs: n (u32) x (kind: u8, at: u32, aux: u32), code: n (u32) bytes`.
+
+use super::faults::{GuestWords, Recipe};
+use super::shared::{BlockInfo, Portable};
+use super::tiers::Tier;
+use crate::fasthash::FastMap;
+use crate::siphash::siphash24;
+use crate::x64::{self, Counter, Reloc};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// What a cache file starts with (the last byte is the format's version).
+pub const MAGIC: [u8; 8] = *b"A64XTC\0\x01";
+
+/// Bytes of a file a64x writes at most: the blocks this process used or made come first, then
+/// the file's others, until this much.
+pub const MAX_FILE_BYTES: usize = 64 << 20;
+
+/// The translations of one program saved by earlier processes, and those this process adds.
+pub struct Store {
+    /// The key, with the context folded in.
+    key: (u64, u64),
+    context: u64,
+    /// The file's bytes as loaded, and where each pc's entry starts.
+    image: Vec<u8>,
+    index: FastMap<u64, usize>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Translations made by this process since its start (or its fork), to save: their entries,
+    /// made when the translation was (its data is then in the processor's caches).
+    new: FastMap<u64, Box<[u8]>>,
+    /// Entries of the image that this process placed.
+    used: FastMap<u64, ()>,
+    /// What the lookups found: (placed, rejected).
+    placed: u64,
+    rejected: u64,
+}
+
+/// Why a file was not loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejected {
+    /// Not an a64x cache file of this format.
+    NotACacheFile,
+    /// Made for another a64x build, host or set of options.
+    OtherContext,
+}
+
+/// Counts of what the store did (`--stats`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StoreStats {
+    /// Entries in the loaded file.
+    pub entries: usize,
+    /// Blocks placed from it.
+    pub placed: u64,
+    /// Entries looked at and rejected (a bad tag or body, or guest words that changed).
+    pub rejected: u64,
+    /// Translations made by this process, to be saved.
+    pub new: usize,
+}
+
+impl Store {
+    /// An empty store whose entries are tagged with `key` and bound to `context` (a hash of
+    /// what, besides the guest words, the code depends on: a64x's build, the lift options, the
+    /// host features).
+    pub fn new(key: [u64; 2], context: u64) -> Store {
+        Store {
+            key: (key[0] ^ context, key[1]),
+            context,
+            image: Vec::new(),
+            index: FastMap::default(),
+            inner: Mutex::default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Take the bytes of a cache file: its entries become available to [`Store::get`] (each
+    /// checked when first looked up). A trailing partial entry is ignored.
+    pub fn load(&mut self, bytes: Vec<u8>) -> Result<usize, Rejected> {
+        if bytes.len() < 16 || bytes[..8] != MAGIC {
+            return Err(Rejected::NotACacheFile);
+        }
+        if u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes")) != self.context {
+            return Err(Rejected::OtherContext);
+        }
+        let mut index = FastMap::default();
+        let mut at = 16;
+        while let Some((body, next)) = entry_at(&bytes, at) {
+            if body.len() >= 8 {
+                index.insert(u64::from_le_bytes(body[..8].try_into().expect("8 bytes")), at);
+            }
+            at = next;
+        }
+        let n = index.len();
+        self.image = bytes;
+        self.index = index;
+        Ok(n)
+    }
+
+    /// The saved translation of the block at `pc`, if there is one, its tag is right and every
+    /// guest word it was made from reads the same through `fetch` now.
+    pub(super) fn get(&self, pc: u64, fetch: &dyn Fn(u64) -> Option<u32>) -> Option<Portable> {
+        let &at = self.index.get(&pc)?;
+        let p = self.check(at).and_then(|p| {
+            let same = p.info.words.all().iter().all(|&(a, w)| fetch(a) == w);
+            same.then_some(p)
+        });
+        let mut inner = self.lock();
+        match p {
+            Some(_) => {
+                inner.placed += 1;
+                inner.used.insert(pc, ());
+            }
+            None => inner.rejected += 1,
+        }
+        p
+    }
+
+    /// The entry at `at`, if its tag and body are right.
+    fn check(&self, at: usize) -> Option<Portable> {
+        let (body, _) = entry_at(&self.image, at)?;
+        let tag = u64::from_le_bytes(self.image[at + 4..at + 12].try_into().expect("8 bytes"));
+        if siphash24(self.key.0, self.key.1, body) != tag {
+            return None;
+        }
+        decode(body)
+    }
+
+    /// Keep the translation of `pc` made by this process (`code` with `relocs`, and `info`) for
+    /// [`Store::encode`]. Not kept: one that hands helpers operations by address, or counts
+    /// executions (a profile's).
+    pub(super) fn offer(&self, pc: u64, code: &[u8], relocs: &[Reloc], info: &BlockInfo) {
+        let counted = matches!(info.recipe.counter, Some(Counter::Executions(_)));
+        if !info.calls.is_empty() || counted {
+            return;
+        }
+        let body = encode_body(pc, code, relocs, info, x64::host_anchor());
+        let mut entry = Vec::with_capacity(12 + body.len());
+        entry.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        entry.extend_from_slice(&siphash24(self.key.0, self.key.1, &body).to_le_bytes());
+        entry.extend_from_slice(&body);
+        self.lock().new.insert(pc, entry.into());
+    }
+
+    /// Translations made since the start (or [`Store::forget_new`]).
+    pub fn new_count(&self) -> usize {
+        self.lock().new.len()
+    }
+
+    /// Forget the translations made so far: after a save, they are in the file.
+    pub fn forget_new(&self) {
+        self.lock().new.clear();
+    }
+
+    /// Run `clone` (a fork) with the store's lock held, so that the child does not inherit it
+    /// held by a thread it does not have. In the child (`clone` returned 0) the translations
+    /// made so far are forgotten: they are the parent's to save.
+    pub fn fork(&self, clone: &mut dyn FnMut() -> i64) -> i64 {
+        let mut inner = self.lock();
+        let r = clone();
+        if r == 0 {
+            inner.new.clear();
+        }
+        r
+    }
+
+    /// What the store did.
+    pub fn stats(&self) -> StoreStats {
+        let inner = self.lock();
+        StoreStats {
+            entries: self.index.len(),
+            placed: inner.placed,
+            rejected: inner.rejected,
+            new: inner.new.len(),
+        }
+    }
+
+    /// The bytes of a cache file with this process's translations, then the entries of the
+    /// loaded file it used, then its others (not checked again: a bad one is rejected when
+    /// read), up to [`MAX_FILE_BYTES`]. An entry of the file is left out where this process
+    /// made the block again.
+    pub fn encode(&self) -> Vec<u8> {
+        let inner = self.lock();
+        let mut out = Vec::with_capacity(self.image.len() + inner.new.len() * 512);
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&self.context.to_le_bytes());
+        for entry in inner.new.values() {
+            if out.len() + entry.len() > MAX_FILE_BYTES {
+                return out;
+            }
+            out.extend_from_slice(entry);
+        }
+        let inner = &*inner;
+        let old = |used: bool| {
+            self.index
+                .iter()
+                .filter(move |(pc, _)| !inner.new.contains_key(pc) && inner.used.contains_key(pc) == used)
+        };
+        for (_, &at) in old(true).chain(old(false)) {
+            let (_, next) = entry_at(&self.image, at).expect("indexed at load");
+            if out.len() + (next - at) > MAX_FILE_BYTES {
+                break;
+            }
+            out.extend_from_slice(&self.image[at..next]);
+        }
+        out
+    }
+}
+
+/// The body of the entry at `at` of `bytes` and where the next entry starts, if it is whole.
+fn entry_at(bytes: &[u8], at: usize) -> Option<(&[u8], usize)> {
+    let len = u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize;
+    let start = at + 12;
+    let end = start.checked_add(len)?;
+    Some((bytes.get(start..end)?, end))
+}
+
+fn tier_code(t: Tier) -> u8 {
+    match t {
+        Tier::Quick => 0,
+        Tier::Optimised => 1,
+    }
+}
+
+fn tier_of(c: u8) -> Option<Tier> {
+    match c {
+        0 => Some(Tier::Quick),
+        1 => Some(Tier::Optimised),
+        _ => None,
+    }
+}
+
+/// The body of the entry of the translation of `pc`, `code` with `relocs` and `info` (helper
+/// addresses made offsets from `anchor`).
+fn encode_body(pc: u64, code: &[u8], relocs: &[Reloc], info: &BlockInfo, anchor: u64) -> Vec<u8> {
+    let mut b = Vec::with_capacity(64 + code.len() + info.ranges.len() * 16 + info.words.all().len() * 4);
+    b.extend_from_slice(&pc.to_le_bytes());
+    b.push(tier_code(info.tier));
+    b.push(tier_code(info.recipe.asked));
+    b.push(u8::from(matches!(info.recipe.counter, Some(Counter::Countdown(_)))));
+    b.extend_from_slice(&info.guest_insns.to_le_bytes());
+    b.extend_from_slice(&(info.own_ranges as u32).to_le_bytes());
+    b.extend_from_slice(&(info.ranges.len() as u32).to_le_bytes());
+    for &(s, e) in &info.ranges {
+        b.extend_from_slice(&s.to_le_bytes());
+        b.extend_from_slice(&e.to_le_bytes());
+    }
+    let runs = word_runs(info.words.all());
+    b.extend_from_slice(&(runs.len() as u32).to_le_bytes());
+    for run in runs {
+        b.extend_from_slice(&run[0].0.to_le_bytes());
+        b.extend_from_slice(&(run.len() as u32).to_le_bytes());
+        let executable = run[0].1.is_some();
+        b.push(u8::from(executable));
+        for &(_, w) in run.iter().filter(|_| executable) {
+            b.extend_from_slice(&w.unwrap_or(0).to_le_bytes());
+        }
+    }
+    b.extend_from_slice(&(relocs.len() as u32).to_le_bytes());
+    for r in relocs {
+        let (kind, at, aux) = match *r {
+            Reloc::Epilogue { at } => (0u8, at, 0),
+            Reloc::Own { at, offset } => (1, at, offset),
+            Reloc::Counter { at, end } => (2, at, end),
+            Reloc::HostFn { at } => (3, at, 0),
+        };
+        b.push(kind);
+        b.extend_from_slice(&(at as u32).to_le_bytes());
+        b.extend_from_slice(&(aux as u32).to_le_bytes());
+    }
+    b.extend_from_slice(&(code.len() as u32).to_le_bytes());
+    let at = b.len();
+    b.extend_from_slice(code);
+    x64::rebase_host_fns(&mut b[at..], relocs, anchor.wrapping_neg());
+    b
+}
+
+/// `words` (sorted) cut where the addresses stop following each other or executability changes.
+fn word_runs(words: &[(u64, Option<u32>)]) -> Vec<&[(u64, Option<u32>)]> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for i in 1..=words.len() {
+        let ends = i == words.len()
+            || words[i].0 != words[i - 1].0.wrapping_add(4)
+            || words[i].1.is_some() != words[i - 1].1.is_some();
+        if ends {
+            runs.push(&words[start..i]);
+            start = i;
+        }
+    }
+    runs
+}
+
+/// Reads a body, every length checked.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.0.len() {
+            return None;
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Some(a)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    /// A count of items of `size` bytes that the rest of the body can hold.
+    fn count(&mut self, size: usize) -> Option<usize> {
+        let n = self.u32()? as usize;
+        (n.checked_mul(size)? <= self.0.len()).then_some(n)
+    }
+}
+
+/// The translation an entry's body describes, its helper addresses made this process's; None if
+/// the body is malformed (wrong lengths, a relocation outside the code, an unknown kind).
+fn decode(body: &[u8]) -> Option<Portable> {
+    let mut r = Reader(body);
+    let _pc = r.u64()?;
+    let tier = tier_of(r.u8()?)?;
+    let asked = tier_of(r.u8()?)?;
+    let counter = match r.u8()? {
+        0 => None,
+        1 => Some(Counter::Countdown(0)),
+        _ => return None,
+    };
+    if (tier == Tier::Quick) != counter.is_some() {
+        return None;
+    }
+    let guest_insns = r.u32()?;
+    let own_ranges = r.u32()? as usize;
+    let n = r.count(16)?;
+    let ranges: Vec<(u64, u64)> = (0..n).map(|_| Some((r.u64()?, r.u64()?))).collect::<Option<_>>()?;
+    if own_ranges > ranges.len() {
+        return None;
+    }
+    let words = decode_words(&mut r)?;
+    let n = r.count(9)?;
+    let raw: Vec<(u8, usize, usize)> = (0..n)
+        .map(|_| Some((r.u8()?, r.u32()? as usize, r.u32()? as usize)))
+        .collect::<Option<_>>()?;
+    let len = r.u32()? as usize;
+    let mut code = r.take(len)?.to_vec();
+    if !r.0.is_empty() {
+        return None;
+    }
+    let relocs = raw
+        .into_iter()
+        .map(|(kind, at, aux)| reloc(kind, at, aux, len))
+        .collect::<Option<Vec<_>>>()?;
+    x64::rebase_host_fns(&mut code, &relocs, x64::host_anchor());
+    Some(Portable {
+        code: code.into(),
+        relocs: relocs.into(),
+        info: Arc::new(BlockInfo {
+            ranges,
+            own_ranges,
+            guest_insns,
+            tier,
+            faults: Default::default(),
+            words: GuestWords::new(words.into()),
+            recipe: Recipe { asked, counter },
+            calls: Vec::new(),
+        }),
+    })
+}
+
+/// The words of a body's runs (see [`word_runs`]), if their addresses increase.
+fn decode_words(r: &mut Reader) -> Option<Vec<(u64, Option<u32>)>> {
+    let runs = r.count(13)?;
+    let mut words: Vec<(u64, Option<u32>)> = Vec::new();
+    for _ in 0..runs {
+        let (start, n, executable) = (r.u64()?, r.u32()? as usize, r.u8()? != 0);
+        let bytes = if executable { r.take(n.checked_mul(4)?)? } else { &[] };
+        if words.last().is_some_and(|&(a, _)| a >= start) || start.checked_add(4 * n as u64).is_none() {
+            return None;
+        }
+        if n > 1 << 16 {
+            return None;
+        }
+        words.extend((0..n).map(|i| {
+            let a = start + 4 * i as u64;
+            let w = bytes
+                .get(4 * i..4 * i + 4)
+                .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")));
+            (a, w)
+        }));
+    }
+    Some(words)
+}
+
+/// A relocation of a body, if it lies inside code of `len` bytes.
+fn reloc(kind: u8, at: usize, aux: usize, len: usize) -> Option<Reloc> {
+    let fits = |n: usize| at.checked_add(n).is_some_and(|e| e <= len);
+    match kind {
+        0 if fits(8) => Some(Reloc::Epilogue { at }),
+        1 if fits(8) && aux + 5 <= len => Some(Reloc::Own { at, offset: aux }),
+        2 if fits(4) && aux <= len && aux >= at + 4 => Some(Reloc::Counter { at, end: aux }),
+        3 if fits(8) => Some(Reloc::HostFn { at }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{test_platform, CodeCache};
+    use super::*;
+    use crate::lift::LiftOptions;
+
+    const KEY: [u64; 2] = [0x1234_5678_9abc_def0, 0x0fed_cba9_8765_4321];
+    const CONTEXT: u64 = 0xc0de;
+
+    /// Guest code: at every 16 bytes from 0x10000 for a page, `add x0, x0, #1 ; ldr x1, [x0] ;
+    /// cbz x0, +8 ; ret` (a memory access and a chained exit to the next block's `ret`).
+    fn code(pc: u64) -> Option<u32> {
+        if !(0x10000..0x11000).contains(&pc) {
+            return None;
+        }
+        Some(match pc % 16 {
+            0 => 0x9100_0400, // add x0, x0, #1
+            4 => 0xf940_0001, // ldr x1, [x0]
+            8 => 0xb400_0040, // cbz x0, +8
+            _ => 0xd65f_03c0, // ret
+        })
+    }
+
+    fn cache_with(store: &Arc<Store>) -> CodeCache {
+        test_platform::install();
+        let mut c = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+        c.use_store(store.clone());
+        c
+    }
+
+    /// A process that translates every block of `code` and saves: the file's bytes.
+    fn first_process() -> Vec<u8> {
+        let store = Arc::new(Store::new(KEY, CONTEXT));
+        let mut c = cache_with(&store);
+        for pc in (0x10000..0x11000).step_by(16) {
+            c.get(pc, &code).expect("translates");
+        }
+        assert_eq!(store.new_count(), 256);
+        store.encode()
+    }
+
+    #[test]
+    fn a_later_process_places_the_saved_blocks_as_it_would_have_made_them() {
+        let file = first_process();
+        let mut store = Store::new(KEY, CONTEXT);
+        assert_eq!(store.load(file), Ok(256));
+        let store = Arc::new(store);
+        let later = same_as_fresh(&store);
+        assert_eq!((later.stats.loaded, later.stats.blocks), (256, 0));
+        assert_eq!(store.stats().placed, 256);
+        assert_eq!(store.new_count(), 0, "nothing new to save");
+    }
+
+    /// A cache that got every block of `code` (last first) through `store`, after checking that
+    /// each block's code is what a cache without the store made at the same place.
+    fn same_as_fresh(store: &Arc<Store>) -> CodeCache {
+        let mut later = cache_with(store);
+        test_platform::install();
+        let mut fresh = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+        for pc in (0x10000..0x11000u64).step_by(16).collect::<Vec<_>>().into_iter().rev() {
+            later.get(pc, &code).expect("placed or translated");
+            fresh.get(pc, &code).expect("translated");
+            let host = later.blocks[&pc].host;
+            assert_eq!(host - later.mem as u64, fresh.blocks[&pc].host - fresh.mem as u64);
+            let mut own = fresh.code_of(pc);
+            let relocs = relocs_of(pc);
+            x64::relocate(&mut own, &relocs, host, later.epilogue, countdown(&later, pc));
+            assert_eq!(later.code_of(pc), own, "block {pc:#x}");
+        }
+        later
+    }
+
+    /// The relocations of the (quick) translation of the block at `pc`, as any cache makes it.
+    fn relocs_of(pc: u64) -> Vec<Reloc> {
+        let (block, ..) = super::super::tiers::block_ir(pc, &code, LiftOptions::default(), Tier::Quick).expect("lifts");
+        let rt = x64::Runtime {
+            epilogue: 0,
+            counter: Some(Counter::Countdown(0x1000)),
+            host: x64::host::HostFeatures::detect(),
+            fault_map: false,
+        };
+        x64::compile(&block, 0x1000, rt).relocs
+    }
+
+    /// The countdown the block of `pc` in `c` decrements, if it is a quick translation.
+    fn countdown(c: &CodeCache, pc: u64) -> Option<u64> {
+        let e = &c.blocks[&pc];
+        (e.info.tier == Tier::Quick).then(|| {
+            // sub qword [rip + disp32], 1: the displacement at byte 3, the instruction 8 long.
+            let code = c.code_of(pc);
+            let disp = i32::from_le_bytes(code[3..7].try_into().expect("4 bytes"));
+            (e.host as i64 + 8 + disp as i64) as u64
+        })
+    }
+
+    #[test]
+    fn changed_guest_code_is_translated_again() {
+        let mut store = Store::new(KEY, CONTEXT);
+        store.load(first_process()).expect("loads");
+        let store = Arc::new(store);
+        let mut later = cache_with(&store);
+        // The block at 0x10020 now adds 2; the one at 0x10010 reads it in its successor
+        // analysis only if it branches there (it does not), so only 0x10020 changes.
+        let changed = |pc: u64| if pc == 0x10020 { Some(0x9100_0800) } else { code(pc) };
+        later.get(0x10020, &changed).expect("translated");
+        later.get(0x10030, &changed).expect("placed");
+        assert_eq!((later.stats.blocks, later.stats.loaded), (1, 1));
+        assert_eq!(store.stats().rejected, 1);
+        // Code no longer executable is not placed either.
+        let gone = |pc: u64| if pc >= 0x10040 { None } else { code(pc) };
+        assert!(later.get(0x10040, &gone).is_err());
+        // The new translation is saved in place of the old one.
+        assert_eq!(store.new_count(), 1);
+        let mut next = Store::new(KEY, CONTEXT);
+        assert_eq!(next.load(store.encode()), Ok(256));
+        let next = Arc::new(next);
+        let mut third = cache_with(&next);
+        third.get(0x10020, &changed).expect("placed");
+        assert_eq!(third.stats.loaded, 1);
+    }
+
+    #[test]
+    fn a_changed_byte_anywhere_rejects_that_entry_alone() {
+        let file = first_process();
+        // Flip one bit in every 97th byte after the header, one file each.
+        for at in (16..file.len()).step_by(97) {
+            let mut bad = file.clone();
+            bad[at] ^= 0x10;
+            let mut store = Store::new(KEY, CONTEXT);
+            let Ok(_) = store.load(bad) else { continue };
+            let store = Arc::new(store);
+            let c = same_as_fresh(&store);
+            // A changed length loses the entries after it from the index; anything else
+            // fails that entry's tag.
+            let s = store.stats();
+            assert!(s.rejected <= 1, "byte {at}: {s:?}");
+            assert_eq!(c.stats.loaded + c.stats.blocks, 256);
+        }
+    }
+
+    #[test]
+    fn files_of_another_context_key_or_format_are_not_used() {
+        let file = first_process();
+        assert_eq!(
+            Store::new(KEY, CONTEXT + 1).load(file.clone()),
+            Err(Rejected::OtherContext)
+        );
+        assert_eq!(
+            Store::new(KEY, CONTEXT).load(file[..15].to_vec()),
+            Err(Rejected::NotACacheFile)
+        );
+        let mut other_magic = file.clone();
+        other_magic[7] = 2;
+        assert_eq!(Store::new(KEY, CONTEXT).load(other_magic), Err(Rejected::NotACacheFile));
+        // Another key: every entry rejected, every block translated.
+        let mut store = Store::new([KEY[0], KEY[1] ^ 1], CONTEXT);
+        store.load(file.clone()).expect("same context");
+        let store = Arc::new(store);
+        let mut c = cache_with(&store);
+        for pc in (0x10000..0x11000).step_by(16) {
+            c.get(pc, &code).expect("translated");
+        }
+        assert_eq!((c.stats.loaded, c.stats.blocks, store.stats().rejected), (0, 256, 256));
+        // A truncated file keeps its whole entries.
+        let mut store = Store::new(KEY, CONTEXT);
+        let n = store.load(file[..file.len() / 2].to_vec()).expect("loads");
+        assert!(n > 100 && n < 256, "{n} entries");
+    }
+
+    #[test]
+    fn malformed_bodies_decode_to_nothing() {
+        let store = Arc::new(Store::new(KEY, CONTEXT));
+        let mut c = cache_with(&store);
+        c.get(0x10000, &code).expect("translates");
+        let entry = store.lock().new[&0x10000].clone();
+        let body = &entry[12..];
+        assert!(decode(body).is_some());
+        for len in 0..body.len() {
+            assert!(decode(&body[..len]).is_none(), "cut at {len}");
+        }
+        let mut longer = body.to_vec();
+        longer.push(0);
+        assert!(decode(&longer).is_none(), "trailing byte");
+        // Huge counts do not allocate or read past the end.
+        // The counts of ranges and of words (pc, three bytes, guest_insns, own_ranges before).
+        let ranges = u32::from_le_bytes(body[19..23].try_into().unwrap()) as usize;
+        for at in [19, 23 + 16 * ranges] {
+            let mut huge = body.to_vec();
+            huge[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+            assert!(decode(&huge).is_none());
+        }
+    }
+}
