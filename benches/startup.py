@@ -7,8 +7,9 @@ Each workload runs under five runners, round-robin so that machine noise spreads
     native  the host's x86-64 program (the same Debian 12 version where there is one)
     qemu    qemu-aarch64 -L SYSROOT  the Debian arm64 program
     off     target/release/a64x --no-cache -L SYSROOT  the same, no persistent translation cache
-    cold    a64x with an empty persistent translation cache (a new directory each run; the
-            time includes writing the cache at exit)
+    cold    a64x with an empty persistent translation cache (its files deleted after each run,
+            its directory and key kept: the first run of a program; the time includes writing
+            the cache at exit)
     warm    a64x with the cache a previous run of the workload filled
 
 and the table gives the median whole-process CPU time (user + system of the process and every
@@ -135,11 +136,13 @@ def main():
                 print(f"  {r} (status {outs[r][3]}): {outs[r][2][-300:]!r}", file=sys.stderr)
             continue
         samples = {r: [] for r in RUNNERS}
-        for n in range(args.runs):
+        cold = os.path.join(work, f"cold-{i}")
+        for _ in range(args.runs):
             for r in RUNNERS:
-                cold = os.path.join(work, f"cold-{i}-{n}")
                 cpu, wall, _, _ = timed(argv(r, cold if r == "cold" else warm), work)
-                shutil.rmtree(cold, ignore_errors=True)
+                for f in os.listdir(cold) if os.path.isdir(cold) else []:
+                    if f.endswith(".tc"):
+                        os.remove(os.path.join(cold, f))
                 samples[r].append((cpu, wall))
         results[name] = {r: (statistics.median(c for c, _ in v), statistics.median(w for _, w in v))
                          for r, v in samples.items()}

@@ -147,18 +147,6 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     }
     let check = std::env::var_os("A64X_CHECK").is_some();
     let interpret = std::env::var_os("A64X_INTERPRET").is_some();
-    // The persistent translation cache, unless a debugger, a profile's counters or a debugging
-    // mode of the run loop makes translations of its own, or translations are to be logged.
-    let own_translations = cli.gdb.is_some() || profiling.counts || check || interpret || cache.log.any();
-    if !cli.no_cache && !own_translations {
-        if let Some(dir) = cli.cache_dir.clone().or_else(a64x::tcache::default_dir) {
-            match a64x::tcache::open(&dir, &image.exe_path, cli.lift_options()) {
-                Ok(store) => cache.use_store(store),
-                Err(e) if cli.stats => eprintln!("a64x: no persistent translation cache: {e}"),
-                Err(_) => {}
-            }
-        }
-    }
     let mut cpu = Box::<CpuState>::default();
     cpu.pc = image.entry;
     cpu.sp = image.stack_pointer;
@@ -170,6 +158,19 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     sys.set_auxv(&a64x::procfs::initial_auxv(&mem, image.stack_pointer));
     sys.set_process_areas(a64x::procfs::initial_areas(&mem, image.stack_pointer));
     let signals = a64x::signal::Signals::new(&mut mem, &mut sys)?;
+    // The persistent translation cache (after `Signals::new`: its file is read through probes,
+    // whose faults the VM's handlers catch), unless a debugger, a profile's counters or a debugging
+    // mode of the run loop makes translations of its own, or translations are to be logged.
+    let own_translations = cli.gdb.is_some() || profiling.counts || check || interpret || cache.log.any();
+    if !cli.no_cache && !own_translations {
+        if let Some(dir) = cli.cache_dir.clone().or_else(a64x::tcache::default_dir) {
+            match a64x::tcache::open(&dir, &image.exe_path, cli.lift_options()) {
+                Ok(store) => cache.use_store(store),
+                Err(e) if cli.stats => eprintln!("a64x: no persistent translation cache: {e}"),
+                Err(_) => {}
+            }
+        }
+    }
     name_threads_after(&cli.program);
     let has = |d| cli.debug.contains(&d);
     // A64X_TRACE: the old spelling of -d exec,cpu.

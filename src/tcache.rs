@@ -24,8 +24,11 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-/// Translations made by a process fewer than this are not worth rewriting its file for.
+/// Translations made by a process fewer than this, or than the file's entries over
+/// `NEW_FRACTION`, are not worth rewriting its file for (a warm run promotes a few dozen blocks
+/// that its next run promotes again at the cost of those few translations).
 const MIN_NEW: usize = 16;
+const NEW_FRACTION: usize = 32;
 /// Bytes of cache files a directory keeps (`A64X_CACHE_SIZE` in MiB changes it).
 const MAX_DIR_BYTES: u64 = 1 << 30;
 
@@ -57,9 +60,10 @@ pub fn open(dir: &Path, program: &Path, lift: LiftOptions) -> Result<Arc<Store>,
     let context = context(lift)?;
     let name = file_name(program, context)?;
     let mut store = Store::new(key, context);
-    if let Some(bytes) = read_private(&dir.join(&name), MAX_FILE_BYTES as u64) {
+    if let Some((at, len)) = map_private(&dir.join(&name), MAX_FILE_BYTES as u64) {
+        // SAFETY: the mapping is never unmapped; the store reads it through probes only.
         // A file of another format or context is replaced at the next save.
-        let _ = store.load(bytes);
+        let _ = unsafe { store.load(at, len) };
         // Used now: the last the bound on the directory evicts (see `evict`).
         let c = std::ffi::CString::new(dir.join(&name).as_os_str().as_bytes()).map_err(|e| e.to_string())?;
         // SAFETY: a NUL-terminated path; a null `times` means now.
@@ -89,10 +93,12 @@ fn private_dir(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The bytes of the file at `path` if it is a regular file (not a symlink) of this user that
-/// nobody else can write, of at most `max` bytes.
-fn read_private(path: &Path, max: u64) -> Option<Vec<u8>> {
-    let mut f = OpenOptions::new()
+/// The file at `path` mapped read-only (where, how long), if it is a regular file (not a
+/// symlink) of this user that nobody else can write, of at most `max` bytes. Mapped, its pages
+/// are those of every process reading it; whoever can write it may still cut it short under the
+/// mapping, which is why the store reads it through probes.
+fn map_private(path: &Path, max: u64) -> Option<(*const u8, usize)> {
+    let f = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(path)
@@ -100,12 +106,23 @@ fn read_private(path: &Path, max: u64) -> Option<Vec<u8>> {
     let m = f.metadata().ok()?;
     // SAFETY: geteuid has no preconditions.
     let me = unsafe { libc::geteuid() };
-    if !m.is_file() || m.uid() != me || m.mode() & 0o022 != 0 || m.len() > max {
+    if !m.is_file() || m.uid() != me || m.mode() & 0o022 != 0 || m.len() > max || m.len() == 0 {
         return None;
     }
-    let mut bytes = Vec::with_capacity(m.len() as usize);
-    Read::by_ref(&mut f).take(max).read_to_end(&mut bytes).ok()?;
-    Some(bytes)
+    let len = m.len() as usize;
+    // SAFETY: a new read-only mapping of our descriptor, at an address the kernel picks (outside
+    // the guest region, which a64x has claimed).
+    let at = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ,
+            libc::MAP_PRIVATE,
+            std::os::fd::AsRawFd::as_raw_fd(&f),
+            0,
+        )
+    };
+    (at != libc::MAP_FAILED).then_some((at as *const u8, len))
 }
 
 /// The directory's key, made if it has none; the guest may not open it from now on.
@@ -190,7 +207,8 @@ fn file_name(program: &Path, context: u64) -> Result<OsString, String> {
 /// at exit and before an exec.
 pub fn save() {
     let Some(o) = OPEN.get() else { return };
-    if o.store.new_count() < MIN_NEW {
+    let s = o.store.stats();
+    if s.new < MIN_NEW || s.new * NEW_FRACTION < s.entries {
         return;
     }
     let bytes = o.store.encode();

@@ -1,6 +1,8 @@
 // Hostile guest: read the persistent translation cache's key (which would let it forge
 // translations that a later a64x runs as host code) and overwrite the cache's files.
-//   hostile_tcache CACHE_DIR
+//   hostile_tcache CACHE_DIR [truncate]
+// With "truncate", it first cuts every cache file short (its own included, which the VM has
+// mapped and reads the rest of this run's saved translations from): the VM must go on.
 // Each attempt to read the key prints "contained (...)" when it fails and "ESCAPED (...)" when
 // it read the key's 16 bytes. Overwriting the cache files is allowed (they are the user's files)
 // and prints "forged N files": tests/tcache.rs checks that the next run rejects what it wrote.
@@ -38,10 +40,31 @@ static void verdict(const char *what, int fd) {
         printf("%s: contained (read %zd: %s)\n", what, n, strerror(e));
 }
 
+/* Cut every cache file in the directory to 100 bytes: how many. */
+static int truncate_all(void) {
+    int n = 0;
+    DIR *dd = opendir(dir);
+    struct dirent *e;
+    char p[4096];
+    while (dd && (e = readdir(dd))) {
+        size_t l = strlen(e->d_name);
+        if (l < 3 || strcmp(e->d_name + l - 3, ".tc") != 0)
+            continue;
+        path(p, e->d_name);
+        if (truncate(p, 100) == 0)
+            n++;
+    }
+    if (dd)
+        closedir(dd);
+    return n;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2)
         return 2;
     snprintf(dir, sizeof dir, "%s", argv[1]);
+    if (argc > 2 && strcmp(argv[2], "truncate") == 0)
+        printf("truncated %d files\n", truncate_all());
     char key[4096], other[4096], fdpath[64];
     path(key, "key");
     verdict("open", open(key, O_RDONLY));

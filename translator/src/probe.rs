@@ -129,6 +129,23 @@ std::arch::global_asm!(
     "    pop rbx",
     "    xor eax, eax",
     "    ret",
+    // u32 copy(rdi: *mut u8 dst, rsi: *const u8 src, rdx: len): a file the VM mapped, which
+    // may be cut short under the mapping (SIGBUS) while it reads.
+    ".globl a64x_probe_copy",
+    ".hidden a64x_probe_copy",
+    "a64x_probe_copy:",
+    "    mov rcx, rdx",
+    ".globl a64x_probe_copy_insn",
+    ".hidden a64x_probe_copy_insn",
+    "a64x_probe_copy_insn:",
+    "    rep movsb",
+    "    mov eax, 1",
+    "    ret",
+    ".globl a64x_probe_copy_fixup",
+    ".hidden a64x_probe_copy_fixup",
+    "a64x_probe_copy_fixup:",
+    "    xor eax, eax",
+    "    ret",
     ".popsection",
 );
 
@@ -139,6 +156,7 @@ unsafe extern "C" {
     fn a64x_probe_load128(p: *const u128, out: *mut [u64; 2]) -> u32;
     fn a64x_probe_cas64(p: *mut u64, old: u64, new: u64, found: *mut u64) -> u32;
     fn a64x_probe_cas128(p: *mut u128, old: *const [u64; 2], new: *const [u64; 2], found: *mut [u64; 2]) -> u32;
+    fn a64x_probe_copy(dst: *mut u8, src: *const u8, len: usize) -> u32;
     static a64x_probe_read32_insn: u8;
     static a64x_probe_read32_fixup: u8;
     static a64x_probe_read64_insn: u8;
@@ -151,6 +169,8 @@ unsafe extern "C" {
     static a64x_probe_cas64_fixup: u8;
     static a64x_probe_cas128_insn: u8;
     static a64x_probe_cas128_fixup: u8;
+    static a64x_probe_copy_insn: u8;
+    static a64x_probe_copy_fixup: u8;
 }
 
 /// Where to resume after a fault at host pc `rip`, and whom the fault concerns, if `rip` is a
@@ -190,6 +210,7 @@ pub fn fixup(rip: u64) -> Option<(u64, Fault)> {
                 addr(&a64x_probe_cas128_fixup),
                 Fault::Guest,
             ),
+            (addr(&a64x_probe_copy_insn), addr(&a64x_probe_copy_fixup), Fault::Quiet),
         ]
     };
     table.iter().find(|t| t.0 == rip).map(|t| (t.1, t.2))
@@ -208,6 +229,14 @@ pub fn read_u64(addr: u64) -> Option<u64> {
     let mut v = 0;
     // SAFETY: as in `read_u32`.
     (unsafe { a64x_probe_read64(addr as *const u64, &mut v) } == 1).then_some(v)
+}
+
+/// Fill `dst` from the bytes at `src`; false if reading them faults (then `dst` is partly
+/// written). For the VM's reads of what may be cut short under it: a mapped file.
+pub fn copy(dst: &mut [u8], src: u64) -> bool {
+    // SAFETY: the routine writes `dst.len()` bytes to `dst` and reads as many at `src` (a fault
+    // there is caught, see the module).
+    unsafe { a64x_probe_copy(dst.as_mut_ptr(), src as *const u8, dst.len()) == 1 }
 }
 
 /// A guest instruction's load of the u64 at `addr`: None if the access faulted (the guest gets
@@ -269,6 +298,9 @@ mod tests {
         assert_eq!(read_u64(at + 8), Some(7));
         assert_eq!(load64(at + 8), Some(7));
         assert_eq!(load128(at), Some(wide), "the failed compare above stored nothing");
+        let mut out = [0u8; 12];
+        assert!(copy(&mut out, at + 4));
+        assert_eq!(out, [0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0]);
     }
 
     #[test]

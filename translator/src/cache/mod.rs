@@ -288,19 +288,20 @@ impl CodeCache {
         }
         // A block with an execution counter is this cache's alone (the counter is rip-relative).
         let shared = self.shared.clone().filter(|_| self.counters.is_none());
-        let placeable = |p: &Arc<Portable>| p.info.tier == Tier::Optimised || self.countdowns.is_some();
-        if let Some(p) = shared.as_ref().and_then(|s| s.get(pc)).filter(placeable) {
+        let placeable = |p: &Portable| p.info.tier == Tier::Optimised || self.countdowns.is_some();
+        if let Some(p) = shared.as_ref().and_then(|s| s.get(pc)).filter(|p| placeable(p)) {
             self.stats.shared += 1;
             return Ok(self.place_shared(pc, &p, fetch));
         }
         if let Some(store) = self.persist.clone().filter(|_| self.counters.is_none()) {
             let since = shared.as_ref().map(|s| s.generation());
-            if let Some(p) = store.get(pc, fetch).map(Arc::new).filter(placeable) {
+            if let Some(p) = store.get(pc, fetch).filter(placeable) {
                 self.stats.loaded += 1;
+                let (host, p) = self.place_owned(pc, p, fetch);
                 if let (Some(s), Some(since)) = (&shared, since) {
-                    s.publish(pc, p.clone(), since);
+                    s.publish(pc, Arc::new(p), since);
                 }
-                return Ok(self.place_shared(pc, &p, fetch));
+                return Ok(host);
             }
         }
         let tier = if self.countdowns.is_some() {
@@ -394,6 +395,23 @@ impl CodeCache {
 
     /// Place another thread's translation `p` of `pc` in this cache.
     fn place_shared(&mut self, pc: u64, p: &Portable, fetch: &dyn Fn(u64) -> Option<u32>) -> u64 {
+        let (host, countdown) = self.room_for(p);
+        let code = shared::placed_code(p, host, self.epilogue, countdown);
+        self.place_code(pc, host, &code, &p.info, fetch);
+        host
+    }
+
+    /// Place translation `p` of `pc`, which no one else holds, in this cache: moved where it is
+    /// (its code, relocated in place, is still a translation any cache can move).
+    fn place_owned(&mut self, pc: u64, mut p: Portable, fetch: &dyn Fn(u64) -> Option<u32>) -> (u64, Portable) {
+        let (host, countdown) = self.room_for(&p);
+        x64::relocate(&mut p.code, &p.relocs, host, self.epilogue, countdown);
+        self.place_code(pc, host, &p.code, &p.info, fetch);
+        (host, p)
+    }
+
+    /// Where translation `p` goes, and its countdown if it is a quick one.
+    fn room_for(&mut self, p: &Portable) -> (u64, Option<u64>) {
         let generation = self.generation;
         let mut countdown = match p.info.tier {
             Tier::Quick => self.countdown(),
@@ -404,13 +422,23 @@ impl CodeCache {
             // A flush freed every countdown.
             countdown = self.countdown();
         }
-        let code = shared::placed_code(p, host, self.epilogue, countdown);
-        self.write_code(&code);
+        (host, countdown)
+    }
+
+    /// Write `code` (of the block of `pc`, made as `info` says) at `host`, reserved for it.
+    fn place_code(
+        &mut self,
+        pc: u64,
+        host: u64,
+        code: &[u8],
+        info: &Arc<BlockInfo>,
+        fetch: &dyn Fn(u64) -> Option<u32>,
+    ) {
+        self.write_code(code);
         if let Some(hook) = self.hook {
-            hook(&p.info.translated(pc, host, &code, None), fetch);
+            hook(&info.translated(pc, host, code, None), fetch);
         }
-        self.insert(pc, host, code.len(), p.info.clone());
-        host
+        self.insert(pc, host, code.len(), info.clone());
     }
 
     /// A countdown for a quick translation, flushing the cache when every one is taken.

@@ -42,10 +42,40 @@ pub struct Store {
     /// The key, with the context folded in.
     key: (u64, u64),
     context: u64,
-    /// The file's bytes as loaded, and where each pc's entry starts.
-    image: Vec<u8>,
-    index: FastMap<u64, usize>,
+    /// The file as loaded, and where each pc's entry is (its start and length).
+    image: Image,
+    index: FastMap<u64, (usize, usize)>,
     inner: Mutex<Inner>,
+}
+
+/// A cache file mapped into memory (shared with the other processes that read it): read only by
+/// copies through a probe ([`crate::probe::copy`]), since the file may be cut short under the
+/// mapping (SIGBUS) or rewritten in place while this process runs, by anyone who can write it.
+struct Image {
+    at: *const u8,
+    len: usize,
+}
+
+// SAFETY: the mapping is only read, through probes, and lives as long as the process.
+unsafe impl Send for Image {}
+// SAFETY: as above.
+unsafe impl Sync for Image {}
+
+impl Image {
+    /// Fill `out` from offset `at`, if it lies in the image and reading it does not fault.
+    fn read(&self, at: usize, out: &mut [u8]) -> bool {
+        let inside = at.checked_add(out.len()).is_some_and(|end| end <= self.len);
+        inside && crate::probe::copy(out, self.at as u64 + at as u64)
+    }
+
+    /// The u32 and u64 at `at` (an entry's length and tag, or the header's words).
+    fn words(&self, at: usize) -> Option<(u32, u64)> {
+        let mut b = [0u8; 12];
+        self.read(at, &mut b).then(|| {
+            let len = u32::from_le_bytes(b[..4].try_into().expect("4 bytes"));
+            (len, u64::from_le_bytes(b[4..].try_into().expect("8 bytes")))
+        })
+    }
 }
 
 #[derive(Default)]
@@ -90,7 +120,10 @@ impl Store {
         Store {
             key: (key[0] ^ context, key[1]),
             context,
-            image: Vec::new(),
+            image: Image {
+                at: std::ptr::null(),
+                len: 0,
+            },
             index: FastMap::default(),
             inner: Mutex::default(),
         }
@@ -100,34 +133,42 @@ impl Store {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Take the bytes of a cache file: its entries become available to [`Store::get`] (each
-    /// checked when first looked up). A trailing partial entry is ignored.
-    pub fn load(&mut self, bytes: Vec<u8>) -> Result<usize, Rejected> {
-        if bytes.len() < 16 || bytes[..8] != MAGIC {
+    /// Take the cache file mapped at `at`, `len` bytes: its entries become available to
+    /// [`Store::get`] (each checked when first looked up). A trailing partial entry is ignored.
+    ///
+    /// # Safety
+    /// The mapping must stay (readable or not: reads are probed) as long as the store.
+    pub unsafe fn load(&mut self, at: *const u8, len: usize) -> Result<usize, Rejected> {
+        let image = Image { at, len };
+        let mut magic = [0u8; 8];
+        if len < 16 || !image.read(0, &mut magic) || magic != MAGIC {
             return Err(Rejected::NotACacheFile);
         }
-        if u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes")) != self.context {
+        let mut context = [0u8; 8];
+        if !image.read(8, &mut context) || u64::from_le_bytes(context) != self.context {
             return Err(Rejected::OtherContext);
         }
         let mut index = FastMap::default();
         let mut at = 16;
-        while let Some((body, next)) = entry_at(&bytes, at) {
-            if body.len() >= 8 {
-                index.insert(u64::from_le_bytes(body[..8].try_into().expect("8 bytes")), at);
+        // Each entry: its length, its tag, then its body, which starts with the pc.
+        while let (Some((len, _)), Some((_, pc))) = (image.words(at), image.words(at + 8)) {
+            let end = at + 12 + len as usize;
+            if len < 8 || end > image.len {
+                break;
             }
-            at = next;
+            index.insert(pc, (at, end - at));
+            at = end;
         }
-        let n = index.len();
-        self.image = bytes;
+        self.image = image;
         self.index = index;
-        Ok(n)
+        Ok(self.index.len())
     }
 
     /// The saved translation of the block at `pc`, if there is one, its tag is right and every
     /// guest word it was made from reads the same through `fetch` now.
     pub(super) fn get(&self, pc: u64, fetch: &dyn Fn(u64) -> Option<u32>) -> Option<Portable> {
-        let &at = self.index.get(&pc)?;
-        let p = self.check(at).and_then(|p| {
+        let &entry = self.index.get(&pc)?;
+        let p = self.check(entry).and_then(|p| {
             let same = p.info.words.all().iter().all(|&(a, w)| fetch(a) == w);
             same.then_some(p)
         });
@@ -142,10 +183,15 @@ impl Store {
         p
     }
 
-    /// The entry at `at`, if its tag and body are right.
-    fn check(&self, at: usize) -> Option<Portable> {
-        let (body, _) = entry_at(&self.image, at)?;
-        let tag = u64::from_le_bytes(self.image[at + 4..at + 12].try_into().expect("8 bytes"));
+    /// The entry at `at`, `len` bytes, if its tag and body are right (checked on a copy, so
+    /// that what is checked is what is used).
+    fn check(&self, (at, len): (usize, usize)) -> Option<Portable> {
+        let mut entry = vec![0u8; len];
+        if !self.image.read(at, &mut entry) {
+            return None;
+        }
+        let tag = u64::from_le_bytes(entry[4..12].try_into().expect("8 bytes"));
+        let body = &entry[12..];
         if siphash24(self.key.0, self.key.1, body) != tag {
             return None;
         }
@@ -207,7 +253,7 @@ impl Store {
     /// made the block again.
     pub fn encode(&self) -> Vec<u8> {
         let inner = self.lock();
-        let mut out = Vec::with_capacity(self.image.len() + inner.new.len() * 512);
+        let mut out = Vec::with_capacity(self.image.len + inner.new.values().map(|e| e.len()).sum::<usize>());
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&self.context.to_le_bytes());
         for entry in inner.new.values() {
@@ -222,23 +268,18 @@ impl Store {
                 .iter()
                 .filter(move |(pc, _)| !inner.new.contains_key(pc) && inner.used.contains_key(pc) == used)
         };
-        for (_, &at) in old(true).chain(old(false)) {
-            let (_, next) = entry_at(&self.image, at).expect("indexed at load");
-            if out.len() + (next - at) > MAX_FILE_BYTES {
+        for (_, &(at, len)) in old(true).chain(old(false)) {
+            if out.len() + len > MAX_FILE_BYTES {
                 break;
             }
-            out.extend_from_slice(&self.image[at..next]);
+            let start = out.len();
+            out.resize(start + len, 0);
+            if !self.image.read(at, &mut out[start..]) {
+                out.truncate(start);
+            }
         }
         out
     }
-}
-
-/// The body of the entry at `at` of `bytes` and where the next entry starts, if it is whole.
-fn entry_at(bytes: &[u8], at: usize) -> Option<(&[u8], usize)> {
-    let len = u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize;
-    let start = at + 12;
-    let end = start.checked_add(len)?;
-    Some((bytes.get(start..end)?, end))
 }
 
 fn tier_code(t: Tier) -> u8 {
@@ -363,24 +404,31 @@ fn decode(body: &[u8]) -> Option<Portable> {
     let guest_insns = r.u32()?;
     let own_ranges = r.u32()? as usize;
     let n = r.count(16)?;
-    let ranges: Vec<(u64, u64)> = (0..n).map(|_| Some((r.u64()?, r.u64()?))).collect::<Option<_>>()?;
+    let mut ranges = Vec::with_capacity(n);
+    for _ in 0..n {
+        ranges.push((r.u64()?, r.u64()?));
+    }
     if own_ranges > ranges.len() {
         return None;
     }
     let words = decode_words(&mut r)?;
     let n = r.count(9)?;
-    let raw: Vec<(u8, usize, usize)> = (0..n)
-        .map(|_| Some((r.u8()?, r.u32()? as usize, r.u32()? as usize)))
-        .collect::<Option<_>>()?;
+    let mut relocs = Reader(r.take(n * 9)?);
     let len = r.u32()? as usize;
     let mut code = r.take(len)?.to_vec();
     if !r.0.is_empty() {
         return None;
     }
-    let relocs = raw
-        .into_iter()
-        .map(|(kind, at, aux)| reloc(kind, at, aux, len))
-        .collect::<Option<Vec<_>>>()?;
+    let mut rs = Vec::with_capacity(n);
+    for _ in 0..n {
+        rs.push(reloc(
+            relocs.u8()?,
+            relocs.u32()? as usize,
+            relocs.u32()? as usize,
+            len,
+        )?);
+    }
+    let relocs = rs;
     x64::rebase_host_fns(&mut code, &relocs, x64::host_anchor());
     Some(Portable {
         code: code.into(),
@@ -401,7 +449,8 @@ fn decode(body: &[u8]) -> Option<Portable> {
 /// The words of a body's runs (see [`word_runs`]), if their addresses increase.
 fn decode_words(r: &mut Reader) -> Option<Vec<(u64, Option<u32>)>> {
     let runs = r.count(13)?;
-    let mut words: Vec<(u64, Option<u32>)> = Vec::new();
+    // Most blocks' words are one or two runs of a few words.
+    let mut words: Vec<(u64, Option<u32>)> = Vec::with_capacity(runs * 8);
     for _ in 0..runs {
         let (start, n, executable) = (r.u64()?, r.u32()? as usize, r.u8()? != 0);
         let bytes = if executable { r.take(n.checked_mul(4)?)? } else { &[] };
@@ -439,6 +488,15 @@ mod tests {
     use super::super::{test_platform, CodeCache};
     use super::*;
     use crate::lift::LiftOptions;
+
+    impl Store {
+        /// [`Store::load`] of `bytes`, kept for the rest of the test run.
+        fn load_bytes(&mut self, bytes: Vec<u8>) -> Result<usize, Rejected> {
+            let bytes = Vec::leak(bytes);
+            // SAFETY: leaked, so it stays.
+            unsafe { self.load(bytes.as_ptr(), bytes.len()) }
+        }
+    }
 
     const KEY: [u64; 2] = [0x1234_5678_9abc_def0, 0x0fed_cba9_8765_4321];
     const CONTEXT: u64 = 0xc0de;
@@ -479,7 +537,7 @@ mod tests {
     fn a_later_process_places_the_saved_blocks_as_it_would_have_made_them() {
         let file = first_process();
         let mut store = Store::new(KEY, CONTEXT);
-        assert_eq!(store.load(file), Ok(256));
+        assert_eq!(store.load_bytes(file), Ok(256));
         let store = Arc::new(store);
         let later = same_as_fresh(&store);
         assert_eq!((later.stats.loaded, later.stats.blocks), (256, 0));
@@ -532,7 +590,7 @@ mod tests {
     #[test]
     fn changed_guest_code_is_translated_again() {
         let mut store = Store::new(KEY, CONTEXT);
-        store.load(first_process()).expect("loads");
+        store.load_bytes(first_process()).expect("loads");
         let store = Arc::new(store);
         let mut later = cache_with(&store);
         // The block at 0x10020 now adds 2; the one at 0x10010 reads it in its successor
@@ -548,7 +606,7 @@ mod tests {
         // The new translation is saved in place of the old one.
         assert_eq!(store.new_count(), 1);
         let mut next = Store::new(KEY, CONTEXT);
-        assert_eq!(next.load(store.encode()), Ok(256));
+        assert_eq!(next.load_bytes(store.encode()), Ok(256));
         let next = Arc::new(next);
         let mut third = cache_with(&next);
         third.get(0x10020, &changed).expect("placed");
@@ -563,7 +621,7 @@ mod tests {
             let mut bad = file.clone();
             bad[at] ^= 0x10;
             let mut store = Store::new(KEY, CONTEXT);
-            let Ok(_) = store.load(bad) else { continue };
+            let Ok(_) = store.load_bytes(bad) else { continue };
             let store = Arc::new(store);
             let c = same_as_fresh(&store);
             // A changed length loses the entries after it from the index; anything else
@@ -578,19 +636,22 @@ mod tests {
     fn files_of_another_context_key_or_format_are_not_used() {
         let file = first_process();
         assert_eq!(
-            Store::new(KEY, CONTEXT + 1).load(file.clone()),
+            Store::new(KEY, CONTEXT + 1).load_bytes(file.clone()),
             Err(Rejected::OtherContext)
         );
         assert_eq!(
-            Store::new(KEY, CONTEXT).load(file[..15].to_vec()),
+            Store::new(KEY, CONTEXT).load_bytes(file[..15].to_vec()),
             Err(Rejected::NotACacheFile)
         );
         let mut other_magic = file.clone();
         other_magic[7] = 2;
-        assert_eq!(Store::new(KEY, CONTEXT).load(other_magic), Err(Rejected::NotACacheFile));
+        assert_eq!(
+            Store::new(KEY, CONTEXT).load_bytes(other_magic),
+            Err(Rejected::NotACacheFile)
+        );
         // Another key: every entry rejected, every block translated.
         let mut store = Store::new([KEY[0], KEY[1] ^ 1], CONTEXT);
-        store.load(file.clone()).expect("same context");
+        store.load_bytes(file.clone()).expect("same context");
         let store = Arc::new(store);
         let mut c = cache_with(&store);
         for pc in (0x10000..0x11000).step_by(16) {
@@ -599,7 +660,7 @@ mod tests {
         assert_eq!((c.stats.loaded, c.stats.blocks, store.stats().rejected), (0, 256, 256));
         // A truncated file keeps its whole entries.
         let mut store = Store::new(KEY, CONTEXT);
-        let n = store.load(file[..file.len() / 2].to_vec()).expect("loads");
+        let n = store.load_bytes(file[..file.len() / 2].to_vec()).expect("loads");
         assert!(n > 100 && n < 256, "{n} entries");
     }
 
