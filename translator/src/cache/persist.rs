@@ -186,16 +186,22 @@ impl Store {
     /// The entry at `at`, `len` bytes, if its tag and body are right (checked on a copy, so
     /// that what is checked is what is used).
     fn check(&self, (at, len): (usize, usize)) -> Option<Portable> {
-        let mut entry = vec![0u8; len];
-        if !self.image.read(at, &mut entry) {
-            return None;
+        thread_local! {
+            /// The copy of the entry being checked, kept for the next one.
+            static ENTRY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        let tag = u64::from_le_bytes(entry[4..12].try_into().expect("8 bytes"));
-        let body = &entry[12..];
-        if siphash24(self.key.0, self.key.1, body) != tag {
-            return None;
-        }
-        decode(body)
+        ENTRY.with_borrow_mut(|entry| {
+            entry.resize(len, 0);
+            if !self.image.read(at, entry) {
+                return None;
+            }
+            let tag = u64::from_le_bytes(entry[4..12].try_into().expect("8 bytes"));
+            let body = &entry[12..];
+            if siphash24(self.key.0, self.key.1, body) != tag {
+                return None;
+            }
+            decode(body)
+        })
     }
 
     /// Keep the translation of `pc` made by this process (`code` with `relocs`, and `info`) for
