@@ -169,11 +169,15 @@ impl Lower<'_> {
     pub(super) fn vstore(&mut self, sz: Log2, vr: u8, base: Val, o: i32, pos: u32) {
         let rb = self.alloc.get(&mut self.ops, base, pos);
         let vo = off::vreg(vr);
-        match sz.0 {
-            4 => {
+        match (sz.0, self.vcache.get(vr)) {
+            // From the V register cache where it holds V`vr`.
+            (4, Some(k)) => dynasm!(self.ops ; .arch x64 ; movdqu [Rq(rb) + o], Rx(k)),
+            (3, Some(k)) => dynasm!(self.ops ; .arch x64 ; movq QWORD [Rq(rb) + o], Rx(k)),
+            (2, Some(k)) => dynasm!(self.ops ; .arch x64 ; movd DWORD [Rq(rb) + o], Rx(k)),
+            (4, None) => {
                 dynasm!(self.ops ; .arch x64 ; movdqu xmm15, [r15 + vo] ; movdqu [Rq(rb) + o], xmm15)
             }
-            n => {
+            (n, _) => {
                 dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + vo]);
                 match n {
                     0 => dynasm!(self.ops ; .arch x64 ; mov [Rq(rb) + o], al),

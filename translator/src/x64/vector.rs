@@ -51,6 +51,13 @@ impl VCache {
     pub fn clear(&mut self) {
         self.holder = [None; 9];
     }
+
+    /// The xmm registers in use and the V register each holds.
+    pub fn held(&self) -> impl Iterator<Item = (u8, u8)> + '_ {
+        (Self::FIRST..)
+            .zip(self.holder.iter())
+            .filter_map(|(x, h)| h.map(|v| (x, v)))
+    }
 }
 
 /// The sign bit of every element of size `es`, as a 64-bit pattern.
@@ -187,6 +194,17 @@ impl Lower<'_> {
             let o = off::vreg(v);
             let k = self.vcache.put(v);
             dynasm!(self.ops ; .arch x64 ; movdqu Rx(x), [r15 + o] ; movdqa Rx(k), Rx(x));
+        }
+    }
+
+    /// Load every cached V register into its xmm register again from CpuState (which the cache
+    /// writes through to): after a helper call on a slow path, which clobbered them, so that
+    /// both paths leave the cache as it was.
+    pub(super) fn reload_vcache(&mut self) {
+        let held: Vec<(u8, u8)> = self.vcache.held().collect();
+        for (x, v) in held {
+            let o = off::vreg(v);
+            dynasm!(self.ops ; .arch x64 ; movdqu Rx(x), [r15 + o]);
         }
     }
 

@@ -37,8 +37,8 @@ impl Lower<'_> {
     }
 
     /// xmm2 = V`d` as an accumulator (upper half zero for 64-bit vectors).
-    fn load_acc(&mut self, q: bool, vd: i32) {
-        dynasm!(self.ops ; .arch x64 ; movdqu xmm2, [r15 + vd]);
+    fn load_acc(&mut self, q: bool, d: u8) {
+        self.load_v(2, d);
         if !q {
             dynasm!(self.ops ; .arch x64 ; movq xmm2, xmm2);
         }
@@ -57,14 +57,14 @@ impl Lower<'_> {
         let Some(plan) = Inline::of(&op, dbl).filter(|_| !op.scalar) else {
             return false;
         };
-        // The slow path calls out (clobbering every xmm register): nothing stays cached.
-        self.vcache.clear();
-        let (vn, vm, vd) = (off::vreg(n), off::vreg(m), off::vreg(d));
         if !matches!(plan, Inline::Sign { .. } | Inline::FromInt) {
             // FPCR.FZ: the helper flushes as A64 does (see `Lower::fp_slow_check`).
             dynasm!(self.ops ; .arch x64 ; cmp BYTE [r15 + off::FP_SLOW], 0 ; jne >slow);
         }
-        dynasm!(self.ops ; .arch x64 ; movdqu xmm0, [r15 + vn] ; movdqu xmm1, [r15 + vm]);
+        // Operands from the V register cache (the main path uses xmm0-xmm5 only); the slow
+        // path's helper call clobbers the cache's registers, and loads them again after.
+        self.load_v(0, n);
+        self.load_v(1, m);
         if !f.q {
             // 64-bit vectors: the upper lanes compute 1.0 op 1.0 (+ 0.0), which raises no
             // exception flag, instead of whatever the registers' upper halves hold.
@@ -75,7 +75,7 @@ impl Lower<'_> {
                 dynasm!(self.ops ; .arch x64 ; unpcklpd xmm1, xmm3);
             }
         }
-        let check = self.vfp_body(plan, dbl, f.q, vd);
+        let check = self.vfp_body(plan, dbl, f.q, d);
         if !f.q {
             dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
         }
@@ -84,15 +84,17 @@ impl Lower<'_> {
             let nan_only = matches!(plan, Inline::Arith(Arith::Add | Arith::Sub) | Inline::Round(_));
             self.vfp_nan_check(nan_only, dbl);
         }
-        dynasm!(self.ops ; .arch x64 ; movdqu [r15 + vd], xmm0 ; jmp >done ; slow:);
+        self.store_v(d);
+        dynasm!(self.ops ; .arch x64 ; jmp >done ; slow:);
         self.vec_helper_call(&f, d, n, m);
+        self.reload_vcache();
         dynasm!(self.ops ; .arch x64 ; done:);
         true
     }
 
-    /// The operation of `plan` on xmm0 and xmm1 (the accumulator V`vd`), result in xmm0;
+    /// The operation of `plan` on xmm0 and xmm1 (the accumulator V`d`), result in xmm0;
     /// whether NaN lanes need the slow path (a jump to `slow` where the result itself says so).
-    fn vfp_body(&mut self, plan: Inline, dbl: bool, q: bool, vd: i32) -> bool {
+    fn vfp_body(&mut self, plan: Inline, dbl: bool, q: bool, d: u8) -> bool {
         macro_rules! ps_pd {
             ($ps:ident, $pd:ident) => {
                 if dbl {
@@ -118,7 +120,7 @@ impl Lower<'_> {
                 if !accumulate {
                     ps_pd!(mulps, mulpd);
                 } else {
-                    self.load_acc(q, vd);
+                    self.load_acc(q, d);
                     if dbl {
                         self.ops.extend(VFMADD231PD_XMM2_XMM0_XMM1);
                     } else {
@@ -128,7 +130,7 @@ impl Lower<'_> {
                 }
             }
             Inline::Fma { negate } => {
-                self.load_acc(q, vd);
+                self.load_acc(q, d);
                 match (negate, dbl) {
                     (false, false) => dynasm!(self.ops ; .arch x64 ; vfmadd231ps xmm2, xmm0, xmm1),
                     (false, true) => self.ops.extend(VFMADD231PD_XMM2_XMM0_XMM1),
