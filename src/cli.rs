@@ -43,6 +43,12 @@ pub struct Cli {
     #[arg(long = "no-host-exec", env = "A64X_NO_HOST_EXEC", value_parser = FalseyValueParser::new())]
     pub no_host_exec: bool,
 
+    /// Set by a64x itself when it re-executes for a guest's execve (always the first argument):
+    /// this a64x takes no configuration from its environment, which is the guest's (see
+    /// [`from_guest_exec`]).
+    #[arg(long = "exec-by-guest", hide = true)]
+    pub exec_by_guest: bool,
+
     /// Keep translations in DIR for later runs of the same program (the persistent translation
     /// cache). Default: $XDG_CACHE_HOME/a64x, else ~/.cache/a64x.
     #[arg(long = "cache-dir", env = "A64X_CACHE_DIR", value_name = "DIR")]
@@ -236,12 +242,14 @@ impl Cli {
         if self.stats {
             v.push("--stats".into());
         }
-        if self.no_cache {
-            v.push("--no-cache".into());
-        } else if let Some(dir) = &self.cache_dir {
-            // The same directory from wherever the guest now is (a chroot keeps the path).
-            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
-            v.push(format!("--cache-dir={}", dir.display()).into());
+        // The same cache directory as this process's, named: the new a64x must not derive it
+        // from HOME or XDG_CACHE_HOME, which the guest sets (the path stays the same in a chroot).
+        match self.cache_dir.clone().or_else(crate::tcache::default_dir) {
+            Some(dir) if !self.no_cache => {
+                let dir = std::path::absolute(&dir).unwrap_or(dir);
+                v.push(format!("--cache-dir={}", dir.display()).into());
+            }
+            _ => v.push("--no-cache".into()),
         }
         if self.perfmap {
             // The exec'd program keeps the pid: its map replaces this one's.
@@ -536,6 +544,23 @@ fn split_env_list(matches: &clap::ArgMatches, id: &str, values: &mut Vec<OsStrin
             .filter(|s| !s.is_empty())
             .collect();
     }
+}
+
+/// The hidden first argument of an a64x started for a guest's execve.
+pub const EXEC_BY_GUEST: &str = "--exec-by-guest";
+
+/// Whether this a64x was started for a guest's execve: its first argument is
+/// [`EXEC_BY_GUEST`], which a guest cannot pass (it may not exec a64x itself).
+pub fn from_guest_exec() -> bool {
+    std::env::args_os().nth(1).is_some_and(|a| a == EXEC_BY_GUEST)
+}
+
+/// Whether environment variable `name` configures a64x (its own `A64X_*` and qemu-user's
+/// `QEMU_*`): in the environment of an a64x started for a guest's execve those are the guest's,
+/// and only the guest program sees them.
+pub fn is_config_variable(name: &std::ffi::OsStr) -> bool {
+    let b = name.as_bytes();
+    b.starts_with(b"A64X_") || b.starts_with(b"QEMU_")
 }
 
 /// qemu-user's environment variables (linux-user/main.c `arg_table`), read where the `A64X_*`

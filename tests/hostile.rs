@@ -111,17 +111,45 @@ fn unconfined_code_reaches_vm_memory() {
     );
 }
 
-#[test]
-fn vm_signal_handling_is_the_vms() {
-    let (out, end) = attack("hostile_signals", false, &[]);
+/// Runs attack `name` (see [`attack`]): its output, after checking that it made `attempts`
+/// attempts and all were contained.
+fn all_contained(name: &str, targets: bool, attempts: usize) -> String {
+    let (out, end) = attack(name, targets, &[]);
     println!("{out}");
     let v = verdicts(&out);
     assert_eq!(
         v.len(),
-        4,
+        attempts,
         "every attempt reports a verdict; the run ended {end}\n{out}"
     );
     assert!(v.iter().all(|(_, ok)| *ok), "escapes:\n{out}");
+    out
+}
+
+/// The cache directories `hostile_env` plants through the variables it execs with.
+const PLANTED: [&str; 3] = [
+    "/tmp/a64x-hostile-env-cache",
+    "/tmp/a64x-hostile-env-home",
+    "/tmp/a64x-hostile-env-xdg",
+];
+
+#[test]
+fn a_guest_exec_does_not_configure_the_vm() {
+    // (The a64x before this was checked let the exec'd program read the VM's ELF header with
+    // A64X_NO_CONFINE=1 in its environment.)
+    for d in PLANTED {
+        let _ = std::fs::remove_dir_all(d);
+    }
+    let out = all_contained("hostile_env", true, 4);
+    assert!(
+        out.contains("environment kept: yes"),
+        "the guest's environment is its own:\n{out}"
+    );
+}
+
+#[test]
+fn vm_signal_handling_is_the_vms() {
+    let out = all_contained("hostile_signals", false, 4);
     assert!(
         out.contains("forged SIGSEGV with a fault's si_code: Operation not permitted"),
         "{out}"

@@ -176,7 +176,7 @@ fn proc_fd(path: &[u8]) -> Option<i32> {
 fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv_at: u64, envp_at: u64) -> SysResult {
     let mut total = 0;
     let argv = read_strings(ctx, argv_at, &mut total)?;
-    let envp = read_strings(ctx, envp_at, &mut total)?;
+    let mut envp = read_strings(ctx, envp_at, &mut total)?;
     let plan = plan(s, ctx, path, argv, 0)?;
     let (file, argv) = match plan {
         Plan::Host { .. } if s.no_host_exec => return Err(Errno(libc::ENOEXEC)),
@@ -187,7 +187,9 @@ fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv
         }
         Plan::Host { file, argv } => (file, argv),
         Plan::Guest { program, argv } => {
-            let mut host: Vec<Vec<u8>> = vec![b"a64x".to_vec()];
+            // The new a64x takes its configuration from these options only: its environment
+            // is the guest's (a64x's `--exec-by-guest`).
+            let mut host: Vec<Vec<u8>> = vec![b"a64x".to_vec(), b"--exec-by-guest".to_vec()];
             host.extend(s.exec_options.iter().map(|o| o.clone().into_vec()));
             host.push(b"-0".to_vec());
             host.push(argv.first().cloned().unwrap_or_default());
@@ -200,13 +202,22 @@ fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv
                     return exec_fd(fd, host, envp);
                 }
                 // No handle on a64x (started where /proc is missing): exec the guest program
-                // itself, which binfmt_misc (the way a64x got here) routes back to a64x.
-                None => (program, argv),
+                // itself, which binfmt_misc (the way a64x got here) routes back to a64x. That
+                // a64x reads its environment: the variables that configure it are left out.
+                None => {
+                    envp.retain(|e| !is_config_assignment(e));
+                    (program, argv)
+                }
             }
         }
     };
     ctx.before_exec();
     host_execve(&file, argv, envp)
+}
+
+/// Whether `NAME=VALUE` sets a variable that configures a64x (`A64X_*`, qemu-user's `QEMU_*`).
+fn is_config_assignment(e: &[u8]) -> bool {
+    e.starts_with(b"A64X_") || e.starts_with(b"QEMU_")
 }
 
 static SELF_EXE: std::sync::OnceLock<Option<crate::fd::Reserved>> = std::sync::OnceLock::new();
