@@ -43,11 +43,16 @@ pub struct Cli {
     #[arg(long = "no-host-exec", env = "A64X_NO_HOST_EXEC", value_parser = FalseyValueParser::new())]
     pub no_host_exec: bool,
 
-    /// Set by a64x itself when it re-executes for a guest's execve (always the first argument):
-    /// this a64x takes no configuration from its environment, which is the guest's (see
-    /// [`from_guest_exec`]).
+    /// Set by a64x itself when it re-executes for a guest's execve: the guest program's
+    /// environment is the `--genv` entries, not this process's (which is empty: see
+    /// `a64x_syscalls` exec).
     #[arg(long = "exec-by-guest", hide = true)]
     pub exec_by_guest: bool,
+
+    /// With `--exec-by-guest`: one entry of the guest program's environment (`NAME=VALUE` or any
+    /// bytes the guest gave), in order.
+    #[arg(long = "genv", hide = true, value_name = "ENTRY", action = ArgAction::Append, allow_hyphen_values = true)]
+    pub guest_environment: Vec<OsString>,
 
     /// Keep translations in DIR for later runs of the same program (the persistent translation
     /// cache). Default: $XDG_CACHE_HOME/a64x, else ~/.cache/a64x.
@@ -544,23 +549,6 @@ fn split_env_list(matches: &clap::ArgMatches, id: &str, values: &mut Vec<OsStrin
             .filter(|s| !s.is_empty())
             .collect();
     }
-}
-
-/// The hidden first argument of an a64x started for a guest's execve.
-pub const EXEC_BY_GUEST: &str = "--exec-by-guest";
-
-/// Whether this a64x was started for a guest's execve: its first argument is
-/// [`EXEC_BY_GUEST`], which a guest cannot pass (it may not exec a64x itself).
-pub fn from_guest_exec() -> bool {
-    std::env::args_os().nth(1).is_some_and(|a| a == EXEC_BY_GUEST)
-}
-
-/// Whether environment variable `name` configures a64x (its own `A64X_*` and qemu-user's
-/// `QEMU_*`): in the environment of an a64x started for a guest's execve those are the guest's,
-/// and only the guest program sees them.
-pub fn is_config_variable(name: &std::ffi::OsStr) -> bool {
-    let b = name.as_bytes();
-    b.starts_with(b"A64X_") || b.starts_with(b"QEMU_")
 }
 
 /// qemu-user's environment variables (linux-user/main.c `arg_table`), read where the `A64X_*`

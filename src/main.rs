@@ -55,22 +55,11 @@ fn main() {
             std::env::remove_var(k);
         }
     }
-    // Started for a guest's execve: the environment is the guest's, so a64x's own variables in
-    // it (A64X_NO_CONFINE, A64X_CACHE_DIR, QEMU_LD_PREFIX, ...) are for the guest program only;
-    // this a64x is configured by its command line, which the VM wrote.
-    let environment: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-    if cli::from_guest_exec() {
-        for (k, _) in &environment {
-            if cli::is_config_variable(k) {
-                std::env::remove_var(k);
-            }
-        }
-    }
     let cli = cli::parse();
     if let Some(code) = binfmt::handle(&cli) {
         std::process::exit(code);
     }
-    match run(cli, environment) {
+    match run(cli) {
         // _exit, not process::exit: Rust's exit-time clean-up takes locks of its runtime that, in
         // a forked child, may be held by a thread the child does not have (Rust's stdout, which
         // it would flush, is not written while a guest runs).
@@ -84,9 +73,7 @@ fn main() {
     }
 }
 
-/// Run the guest program of `cli` with `environment` (a64x's own, before it dropped what only the
-/// guest may see; `-U` and `-E` applied to it).
-fn run(cli: cli::Cli, environment: Vec<(OsString, OsString)>) -> Result<GuestExit, String> {
+fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     // The backend emits these unconditionally (x86-64-v3 less AVX): refuse clearly, not with SIGILL.
     let needed = [
         ("lzcnt", std::arch::is_x86_feature_detected!("lzcnt")),
@@ -109,7 +96,13 @@ fn run(cli: cli::Cli, environment: Vec<(OsString, OsString)>) -> Result<GuestExi
     let mut argv: Vec<OsString> = vec![argv0];
     argv.extend(cli.args.iter().cloned());
     // -U and -E applied to a64x's environment; -cpu's features in AT_HWCAP/AT_HWCAP2; -s.
-    let envp: Vec<OsString> = cli.guest_env(environment);
+    // Started for a guest's execve, the guest's environment came as arguments (this process's
+    // own is empty); else it is a64x's, with -U and -E applied.
+    let envp: Vec<OsString> = if cli.exec_by_guest {
+        cli.guest_environment.clone()
+    } else {
+        cli.guest_env(std::env::vars_os())
+    };
     let hw = cli.hwcaps();
     let image = loader::load_program_with_stack(
         &cli.program,

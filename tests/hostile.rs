@@ -11,6 +11,7 @@ mod common;
 
 use goblin::elf::program_header::{PF_W, PT_LOAD};
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Where a PIE executable goes without randomisation (`ELF_ET_DYN_BASE` on x86-64).
@@ -111,10 +112,10 @@ fn unconfined_code_reaches_vm_memory() {
     );
 }
 
-/// Runs attack `name` (see [`attack`]): its output, after checking that it made `attempts`
-/// attempts and all were contained.
-fn all_contained(name: &str, targets: bool, attempts: usize) -> String {
-    let (out, end) = attack(name, targets, &[]);
+/// Runs attack `name` (see [`attack`]) with `env`: its output, after checking that it made
+/// `attempts` attempts and all were contained.
+fn all_contained(name: &str, targets: bool, env: &[(&str, &str)], attempts: usize) -> String {
+    let (out, end) = attack(name, targets, env);
     println!("{out}");
     let v = verdicts(&out);
     assert_eq!(
@@ -136,11 +137,31 @@ const PLANTED: [&str; 3] = [
 #[test]
 fn a_guest_exec_does_not_configure_the_vm() {
     // (The a64x before this was checked let the exec'd program read the VM's ELF header with
-    // A64X_NO_CONFINE=1 in its environment.)
+    // A64X_NO_CONFINE=1 in its environment, and ran the library LD_PRELOAD named.)
     for d in PLANTED {
         let _ = std::fs::remove_dir_all(d);
     }
-    let out = all_contained("hostile_env", true, 4);
+    // A host library whose constructor leaves the file hostile_env looks for.
+    let _ = std::fs::remove_file("/tmp/a64x-hostile-env-preloaded");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile-env");
+    std::fs::create_dir_all(&dir).expect("a directory for the library");
+    let src = dir.join("preload.c");
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\n__attribute__((constructor)) static void ran(void) {\n\
+         FILE *f = fopen(\"/tmp/a64x-hostile-env-preloaded\", \"w\"); if (f) fclose(f); }\n",
+    )
+    .expect("write the library's source");
+    let so = dir.join("preload.so");
+    let built = std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&so)
+        .arg(&src)
+        .status()
+        .expect("run cc");
+    assert!(built.success(), "cc could not build {}", so.display());
+    let so = so.to_str().expect("a UTF-8 path");
+    let out = all_contained("hostile_env", true, &[("HOSTILE_PRELOAD", so)], 5);
     assert!(
         out.contains("environment kept: yes"),
         "the guest's environment is its own:\n{out}"
@@ -149,7 +170,7 @@ fn a_guest_exec_does_not_configure_the_vm() {
 
 #[test]
 fn vm_signal_handling_is_the_vms() {
-    let out = all_contained("hostile_signals", false, 4);
+    let out = all_contained("hostile_signals", false, &[], 4);
     assert!(
         out.contains("forged SIGSEGV with a fault's si_code: Operation not permitted"),
         "{out}"

@@ -187,10 +187,13 @@ fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv
         }
         Plan::Host { file, argv } => (file, argv),
         Plan::Guest { program, argv } => {
-            // The new a64x takes its configuration from these options only: its environment
-            // is the guest's (a64x's `--exec-by-guest`).
+            // The new a64x runs with an empty environment and takes the guest's as arguments
+            // (`--genv`, in order): nothing the guest sets configures it (A64X_NO_CONFINE, its
+            // cache directory through HOME) or the host's dynamic loader that starts it
+            // (LD_PRELOAD, LD_LIBRARY_PATH, GLIBC_TUNABLES would run host code of the guest's).
             let mut host: Vec<Vec<u8>> = vec![b"a64x".to_vec(), b"--exec-by-guest".to_vec()];
             host.extend(s.exec_options.iter().map(|o| o.clone().into_vec()));
+            host.extend(envp.iter().map(|e| [b"--genv=".as_slice(), e].concat()));
             host.push(b"-0".to_vec());
             host.push(argv.first().cloned().unwrap_or_default());
             host.push(b"--".to_vec());
@@ -199,13 +202,14 @@ fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv
             match self_exe() {
                 Some(fd) => {
                     ctx.before_exec();
-                    return exec_fd(fd, host, envp);
+                    return exec_fd(fd, host, Vec::new());
                 }
                 // No handle on a64x (started where /proc is missing): exec the guest program
                 // itself, which binfmt_misc (the way a64x got here) routes back to a64x. That
-                // a64x reads its environment: the variables that configure it are left out.
+                // a64x starts with the environment: what configures it or the host's loader is
+                // left out.
                 None => {
-                    envp.retain(|e| !is_config_assignment(e));
+                    envp.retain(|e| !configures_the_vm(e));
                     (program, argv)
                 }
             }
@@ -215,9 +219,12 @@ fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv
     host_execve(&file, argv, envp)
 }
 
-/// Whether `NAME=VALUE` sets a variable that configures a64x (`A64X_*`, qemu-user's `QEMU_*`).
-fn is_config_assignment(e: &[u8]) -> bool {
-    e.starts_with(b"A64X_") || e.starts_with(b"QEMU_")
+/// Whether `NAME=VALUE` sets a variable that configures a64x (`A64X_*`, qemu-user's `QEMU_*`)
+/// or the host's dynamic loader and C library that start it (`LD_*`, `GLIBC_TUNABLES`).
+fn configures_the_vm(e: &[u8]) -> bool {
+    [b"A64X_".as_slice(), b"QEMU_", b"LD_", b"GLIBC_TUNABLES="]
+        .iter()
+        .any(|p| e.starts_with(p))
 }
 
 static SELF_EXE: std::sync::OnceLock<Option<crate::fd::Reserved>> = std::sync::OnceLock::new();
