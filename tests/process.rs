@@ -81,9 +81,14 @@ fn exec_of_the_guest_itself_keeps_argv() {
         out,
         "argv[0] = custom-name\nargv[1] = show\nargv[2] = a\nargv[3] = -b\nargv[4] = --strace\nrun: exited 0\n"
     );
-    // By a relative path, and with an empty argv[0].
+    // By a relative path, and with an empty argv[0]; and a login shell's argv[0], "-bash", and
+    // others a64x's own option parsing must not take for options.
     let (out, _) = a64x(&[], &["run", GUEST, "", "show"]);
     assert_eq!(out, "argv[0] = \nargv[1] = show\nrun: exited 0\n");
+    for name in ["-bash", "--strace", "=x", "-"] {
+        let (out, _) = a64x(&[], &["run", GUEST, name, "show"]);
+        assert_eq!(out, format!("argv[0] = {name}\nargv[1] = show\nrun: exited 0\n"));
+    }
     // The exec'd program's exit status is the child's.
     let (out, _) = a64x(&[], &["run", "/proc/self/exe", "x", "cat", "/nonexistent"]);
     assert!(out.ends_with("run: exited 1\n"), "{out}");

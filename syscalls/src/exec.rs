@@ -194,8 +194,9 @@ fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv
             let mut host: Vec<Vec<u8>> = vec![b"a64x".to_vec(), b"--exec-by-guest".to_vec()];
             host.extend(s.exec_options.iter().map(|o| o.clone().into_vec()));
             host.extend(envp.iter().map(|e| [b"--genv=".as_slice(), e].concat()));
-            host.push(b"-0".to_vec());
-            host.push(argv.first().cloned().unwrap_or_default());
+            // Attached with `=`: an argv[0] starting with '-' (a login shell's "-bash") is the
+            // option's value, not another option.
+            host.push([b"-0=".as_slice(), argv.first().map_or(&[][..], |a| a)].concat());
             host.push(b"--".to_vec());
             host.push(program.clone().into_bytes());
             host.extend(argv.iter().skip(1).cloned());
