@@ -64,10 +64,6 @@ pub fn open(dir: &Path, program: &Path, lift: LiftOptions) -> Result<Arc<Store>,
         // SAFETY: the mapping is never unmapped; the store reads it through probes only.
         // A file of another format or context is replaced at the next save.
         let _ = unsafe { store.load(at, len) };
-        // Used now: the last the bound on the directory evicts (see `evict`).
-        let c = std::ffi::CString::new(dir.join(&name).as_os_str().as_bytes()).map_err(|e| e.to_string())?;
-        // SAFETY: a NUL-terminated path; a null `times` means now.
-        unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), std::ptr::null(), libc::AT_SYMLINK_NOFOLLOW) };
     }
     let store = Arc::new(store);
     let opened = Opened {
@@ -85,9 +81,7 @@ fn private_dir(dir: &Path) -> Result<(), String> {
     let made = std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir);
     made.map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
     let m = std::fs::symlink_metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    // SAFETY: geteuid has no preconditions.
-    let me = unsafe { libc::geteuid() };
-    if !m.is_dir() || m.uid() != me || m.mode() & 0o022 != 0 {
+    if !m.is_dir() || !ours(&m, 0o022) {
         return Err(format!("{} is not a private directory of this user", dir.display()));
     }
     Ok(())
@@ -104,11 +98,13 @@ fn map_private(path: &Path, max: u64) -> Option<(*const u8, usize)> {
         .open(path)
         .ok()?;
     let m = f.metadata().ok()?;
-    // SAFETY: geteuid has no preconditions.
-    let me = unsafe { libc::geteuid() };
-    if !m.is_file() || m.uid() != me || m.mode() & 0o022 != 0 || m.len() > max || m.len() == 0 {
+    if !m.is_file() || !ours(&m, 0o022) || m.len() > max || m.len() == 0 {
         return None;
     }
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&f);
+    // Used now: the last the bound on the directory evicts (see `evict`).
+    // SAFETY: our descriptor; a null `times` means now.
+    unsafe { libc::futimens(fd, std::ptr::null()) };
     let len = m.len() as usize;
     // SAFETY: a new read-only mapping of our descriptor, at an address the kernel picks (outside
     // the guest region, which a64x has claimed).
@@ -120,7 +116,7 @@ fn map_private(path: &Path, max: u64) -> Option<(*const u8, usize)> {
             // Populated at once: a run uses most of its program's entries, and one call maps
             // them for less than a fault every few pages.
             libc::MAP_PRIVATE | libc::MAP_POPULATE,
-            std::os::fd::AsRawFd::as_raw_fd(&f),
+            fd,
             0,
         )
     };
@@ -133,9 +129,7 @@ fn read_key(dir: &Path) -> Result<[u64; 2], String> {
     for _ in 0..2 {
         if let Some(f) = open_key(&path) {
             let m = f.metadata().map_err(|e| e.to_string())?;
-            // SAFETY: geteuid has no preconditions.
-            let me = unsafe { libc::geteuid() };
-            if !m.is_file() || m.uid() != me || m.mode() & 0o077 != 0 || m.len() != 16 {
+            if !m.is_file() || !ours(&m, 0o077) || m.len() != 16 {
                 return Err(format!("{} is not a private key file", path.display()));
             }
             a64x_syscalls::keep_private(m.dev(), m.ino());
@@ -147,6 +141,13 @@ fn read_key(dir: &Path) -> Result<[u64; 2], String> {
         make_key(dir, &path)?;
     }
     Err(format!("cannot read {}", path.display()))
+}
+
+/// Whether what `m` describes belongs to this user and has none of the permission bits `others`
+/// (0o022: nobody else may write it; 0o077: nobody else may use it at all).
+fn ours(m: &std::fs::Metadata, others: u32) -> bool {
+    // SAFETY: geteuid has no preconditions.
+    m.uid() == unsafe { libc::geteuid() } && m.mode() & others == 0
 }
 
 fn open_key(path: &Path) -> Option<File> {

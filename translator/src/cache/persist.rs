@@ -25,7 +25,7 @@
 use super::faults::{GuestWords, Recipe};
 use super::shared::{BlockInfo, Portable};
 use super::tiers::Tier;
-use crate::fasthash::FastMap;
+use crate::fasthash::{FastMap, FastSet};
 use crate::siphash::siphash24;
 use crate::x64::{self, Counter, Reloc};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -84,7 +84,7 @@ struct Inner {
     /// made when the translation was (its data is then in the processor's caches).
     new: FastMap<u64, Box<[u8]>>,
     /// Entries of the image that this process placed.
-    used: FastMap<u64, ()>,
+    used: FastSet<u64>,
     /// What the lookups found: (placed, rejected).
     placed: u64,
     rejected: u64,
@@ -176,7 +176,7 @@ impl Store {
         match p {
             Some(_) => {
                 inner.placed += 1;
-                inner.used.insert(pc, ());
+                inner.used.insert(pc);
             }
             None => inner.rejected += 1,
         }
@@ -218,11 +218,6 @@ impl Store {
         entry.extend_from_slice(&siphash24(self.key.0, self.key.1, &body).to_le_bytes());
         entry.extend_from_slice(&body);
         self.lock().new.insert(pc, entry.into());
-    }
-
-    /// Translations made since the start (or [`Store::forget_new`]).
-    pub fn new_count(&self) -> usize {
-        self.lock().new.len()
     }
 
     /// Forget the translations made so far: after a save, they are in the file.
@@ -272,7 +267,7 @@ impl Store {
         let old = |used: bool| {
             self.index
                 .iter()
-                .filter(move |(pc, _)| !inner.new.contains_key(pc) && inner.used.contains_key(pc) == used)
+                .filter(move |(pc, _)| !inner.new.contains_key(pc) && inner.used.contains(pc) == used)
         };
         for (_, &(at, len)) in old(true).chain(old(false)) {
             if out.len() + len > MAX_FILE_BYTES {
@@ -535,7 +530,7 @@ mod tests {
         for pc in (0x10000..0x11000).step_by(16) {
             c.get(pc, &code).expect("translates");
         }
-        assert_eq!(store.new_count(), 256);
+        assert_eq!(store.stats().new, 256);
         store.encode()
     }
 
@@ -548,7 +543,7 @@ mod tests {
         let later = same_as_fresh(&store);
         assert_eq!((later.stats.loaded, later.stats.blocks), (256, 0));
         assert_eq!(store.stats().placed, 256);
-        assert_eq!(store.new_count(), 0, "nothing new to save");
+        assert_eq!(store.stats().new, 0, "nothing new to save");
     }
 
     /// A cache that got every block of `code` (last first) through `store`, after checking that
@@ -610,7 +605,7 @@ mod tests {
         let gone = |pc: u64| if pc >= 0x10040 { None } else { code(pc) };
         assert!(later.get(0x10040, &gone).is_err());
         // The new translation is saved in place of the old one.
-        assert_eq!(store.new_count(), 1);
+        assert_eq!(store.stats().new, 1);
         let mut next = Store::new(KEY, CONTEXT);
         assert_eq!(next.load_bytes(store.encode()), Ok(256));
         let next = Arc::new(next);

@@ -201,8 +201,8 @@ impl Lower<'_> {
     /// writes through to): after a helper call on a slow path, which clobbered them, so that
     /// both paths leave the cache as it was.
     pub(super) fn reload_vcache(&mut self) {
-        let held: Vec<(u8, u8)> = self.vcache.held().collect();
-        for (x, v) in held {
+        let cache = self.vcache.clone();
+        for (x, v) in cache.held() {
             let o = off::vreg(v);
             dynasm!(self.ops ; .arch x64 ; movdqu Rx(x), [r15 + o]);
         }
