@@ -290,7 +290,7 @@ unsafe fn eval(op: &Op, vals: &[u64], cpu: &mut CpuState) -> u64 {
             0
         }
         Op::Fp(f) => super::fp::eval(cpu, &f, f.src.map_or(0, g)),
-        Op::Nop | Op::InsnStart(_) | Op::Snapshot(..) => 0,
+        Op::Nop | Op::InsnStart(_) | Op::Snapshots(_) => 0,
     }
 }
 

@@ -291,19 +291,39 @@ pub enum Op {
     /// A scalar floating-point operation (see [`fp`]); defines a value only for compares and
     /// conversions to integers.
     Fp(fp::FpOp),
-    /// A guest instruction that may fault on memory starts here, at this pc: a fault in the ops
-    /// up to its `Snapshot`s is reported at this pc, with the guest state the snapshots name.
+    /// A guest instruction that may fault on memory accesses from here (placed before its first
+    /// memory op), at this pc: a fault in the ops up to its `Snapshots` is reported at this pc,
+    /// with the guest state the snapshots name.
     InsnStart(u64),
-    /// After such an instruction: guest register `n` (31 = SP; [`SNAPSHOT_FLAGS`] = the flags)
-    /// held this value when the instruction began and CpuState may not have it yet. Keeps the
-    /// value live through the instruction, so a fault handler can find it.
-    Snapshot(u8, Val),
+    /// After such an instruction: the guest registers CpuState may not have yet and the values
+    /// they held when the instruction began ([`Block::snapshots`]). Keeps those values live
+    /// through the instruction, so a fault handler can find them. One op per instruction, not
+    /// one per register: a list of ops was a fifth of translation time.
+    Snapshots(SnapList),
     /// Nothing (a removed op).
     Nop,
 }
 
-/// The `Snapshot` register number that stands for the flags.
+/// The snapshot register number that stands for the flags.
 pub const SNAPSHOT_FLAGS: u8 = 32;
+
+/// Where an instruction's snapshots are in [`Block::snapshots`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SnapList {
+    /// Index of the first.
+    pub first: u32,
+    /// How many (at most the 31 registers, SP and the flags).
+    pub len: u32,
+}
+
+/// One snapshot: guest register `reg` (31 = SP; [`SNAPSHOT_FLAGS`] = the flags) held `val`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Snap {
+    /// The register.
+    pub reg: u8,
+    /// Its value.
+    pub val: Val,
+}
 
 /// How a block ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -395,10 +415,10 @@ impl Op {
             | Fence(_)
             | Nop
             | InsnStart(_)
+            | Snapshots(_)
             | VGetLane { .. }
             | PairHelper { .. }
             | VOp { .. } => Args::of(&[]),
-            Snapshot(_, v) => Args::of(&[v]),
             SetReg(_, v)
             | SetFlags(v)
             | SetSys(_, v)
@@ -486,6 +506,8 @@ pub struct Block {
     pub depends: Vec<(u64, u64)>,
     /// The operations.
     pub ops: Vec<Op>,
+    /// The snapshots of every `Op::Snapshots`, instruction after instruction.
+    pub snapshots: Vec<Snap>,
     /// How it ends.
     pub exit: Exit,
 }
@@ -494,6 +516,21 @@ impl Block {
     /// The op defining `v`.
     pub fn op(&self, v: Val) -> &Op {
         &self.ops[v.0 as usize]
+    }
+
+    /// The snapshots a `Op::Snapshots` lists.
+    pub fn snaps(&self, list: SnapList) -> &[Snap] {
+        &self.snapshots[list.first as usize..(list.first + list.len) as usize]
+    }
+
+    /// Call `f` with every value the op at `pos` reads: its arguments, or a snapshot list's
+    /// values.
+    #[inline]
+    pub fn each_use(&self, pos: usize, mut f: impl FnMut(Val)) {
+        match self.ops[pos] {
+            Op::Snapshots(list) => self.snaps(list).iter().for_each(|s| f(s.val)),
+            op => op.args().into_iter().for_each(f),
+        }
     }
 }
 
@@ -506,6 +543,9 @@ pub struct Builder {
     dirty: [bool; 32],
     flags: Option<Val>,
     flags_dirty: bool,
+    /// The pc of the instruction being lifted while it has pushed no memory op yet (its
+    /// `InsnStart` goes before the first; most instructions have none, and need no marker).
+    pending_insn: Option<u64>,
     /// Confine the base of every memory access (see [`crate::confine`]); off only to measure
     /// what confinement costs.
     confine: bool,
@@ -517,6 +557,7 @@ pub struct Builder {
 #[derive(Default)]
 struct Scratch {
     ops: Vec<Op>,
+    snapshots: Vec<Snap>,
     consts: crate::fasthash::FastMap<u64, Val>,
     /// Guest address value -> its confined value, so that accesses through one base share it.
     confined: crate::fasthash::FastMap<Val, Val>,
@@ -547,6 +588,7 @@ impl Scratch {
             return;
         }
         self.ops.clear();
+        self.snapshots.clear();
         self.consts.clear();
         self.confined.clear();
         self.bins.clear();
@@ -566,10 +608,9 @@ impl Drop for Builder {
     }
 }
 
-/// What [`Builder::insn_start`] noted: the marker op and the state to snapshot.
+/// What [`Builder::insn_start`] noted: the state to snapshot.
 #[derive(Debug)]
 pub struct InsnMark {
-    start: Val,
     regs: [Option<Val>; 32],
     dirty: [bool; 32],
     flags: Option<Val>,
@@ -590,6 +631,7 @@ impl Builder {
             dirty: [false; 32],
             flags: None,
             flags_dirty: false,
+            pending_insn: None,
             confine: true,
         }
     }
@@ -604,6 +646,10 @@ impl Builder {
     /// Append an op, returning the value it defines. The address of a memory access is replaced
     /// by its confined form ([`Op::Confine`]).
     pub fn push(&mut self, mut op: Op) -> Val {
+        if self.pending_insn.is_some() && op.accesses_memory() {
+            let pc = self.pending_insn.take().expect("just seen");
+            self.s.ops.push(Op::InsnStart(pc));
+        }
         if let Op::Bin(o, sz, a, b) = op {
             if let Some(&v) = self.s.bins.get(&(o, sz, a, b)) {
                 return v;
@@ -712,12 +758,11 @@ impl Builder {
         self.regs = [None; 32];
     }
 
-    /// Before lifting a guest instruction at `pc` that may access memory: mark its start and
-    /// note the guest state CpuState may lack (registers and flags not written back yet).
+    /// Before lifting a guest instruction at `pc`: note the guest state CpuState may lack
+    /// (registers and flags not written back yet), for the case it accesses memory.
     pub fn insn_start(&mut self, pc: u64) -> InsnMark {
-        let start = self.push(Op::InsnStart(pc));
+        self.pending_insn = Some(pc);
         InsnMark {
-            start,
             regs: self.regs,
             dirty: self.dirty,
             flags: self.flags.filter(|_| self.flags_dirty),
@@ -725,22 +770,26 @@ impl Builder {
     }
 
     /// After lifting the instruction of `mark`: its snapshots if it accessed memory, else
-    /// nothing (its start marker becomes a `Nop`).
+    /// nothing.
     pub fn insn_end(&mut self, mark: InsnMark) {
-        let first = mark.start.0 as usize + 1;
-        if !self.s.ops[first..].iter().any(Op::accesses_memory) {
-            self.s.ops[mark.start.0 as usize] = Op::Nop;
+        if self.pending_insn.take().is_some() {
             return;
         }
+        let first = self.s.snapshots.len() as u32;
         for n in 0..32u8 {
             if mark.dirty[n as usize] {
-                let v = mark.regs[n as usize].expect("dirty register has a value");
-                self.push(Op::Snapshot(n, v));
+                let val = mark.regs[n as usize].expect("dirty register has a value");
+                self.s.snapshots.push(Snap { reg: n, val });
             }
         }
-        if let Some(f) = mark.flags {
-            self.push(Op::Snapshot(SNAPSHOT_FLAGS, f));
+        if let Some(val) = mark.flags {
+            self.s.snapshots.push(Snap {
+                reg: SNAPSHOT_FLAGS,
+                val,
+            });
         }
+        let len = self.s.snapshots.len() as u32 - first;
+        self.push(Op::Snapshots(SnapList { first, len }));
     }
 
     /// Number of ops so far.
@@ -765,6 +814,7 @@ impl Builder {
             guest_len,
             // An exact-size copy: the scratch keeps its capacity for the next block.
             ops: self.s.ops.as_slice().into(),
+            snapshots: self.s.snapshots.as_slice().into(),
             exit,
             ranges: vec![(guest_pc, guest_pc + 4 * guest_len as u64)],
             depends: Vec::new(),

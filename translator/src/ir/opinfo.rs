@@ -133,7 +133,7 @@ impl Op {
             Op::VOp { .. } => i("vec", NoVal, WritesState, N, C),
             Op::Fp(f) => i("fp", if f.has_value() { I64 } else { NoVal }, WritesState, N, C),
             Op::InsnStart(_) => i("insn", NoVal, Marker, N, K),
-            Op::Snapshot(..) => i("snapshot", NoVal, Marker, N, K),
+            Op::Snapshots(_) => i("snapshot", NoVal, Marker, N, K),
             Op::Nop => i("nop", NoVal, Pure, N, K),
         }
     }

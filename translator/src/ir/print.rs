@@ -259,8 +259,8 @@ impl fmt::Display for Op {
             }
             Op::Fp(o) => fp_op(f, &o),
             Op::InsnStart(pc) => write!(f, "{name} {pc:#x}"),
-            Op::Snapshot(SNAPSHOT_FLAGS, v) => write!(f, "{name} flags, {v}"),
-            Op::Snapshot(n, v) => write!(f, "{name} {}, {v}", Xsp(n)),
+            // A block prints each snapshot (see `Snap`'s form); alone, the op shows where.
+            Op::Snapshots(l) => write!(f, "{name} #{}..#{}", l.first, l.first + l.len),
         }
     }
 }
@@ -284,12 +284,28 @@ impl fmt::Display for Exit {
     }
 }
 
+impl fmt::Display for Snap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.reg {
+            SNAPSHOT_FLAGS => write!(f, "snapshot flags, {}", self.val),
+            n => write!(f, "snapshot {}, {}", Xsp(n), self.val),
+        }
+    }
+}
+
 impl fmt::Display for Block {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "block {:#x} ({} guest insns)", self.guest_pc, self.guest_len)?;
         for (i, op) in self.ops.iter().enumerate() {
-            if matches!(op, Op::Nop) {
-                continue;
+            match op {
+                Op::Nop => continue,
+                Op::Snapshots(l) => {
+                    for s in self.snaps(*l) {
+                        writeln!(f, "  {:6}{s}", "")?;
+                    }
+                    continue;
+                }
+                _ => {}
             }
             match op.ty() {
                 Ty::None => writeln!(f, "  {:6}{op}", "")?,

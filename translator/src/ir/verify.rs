@@ -30,7 +30,6 @@ enum Want {
 fn operand_kinds(op: &Op) -> Vec<(Val, Want)> {
     let flags_at = |i: usize| match op {
         Op::SetFlags(_) | Op::Nzcv(_) | Op::CondVal(..) | Op::Select(..) => i == 0,
-        Op::Snapshot(n, _) => *n == SNAPSHOT_FLAGS,
         _ => false,
     };
     op.args()
@@ -45,7 +44,6 @@ fn payload_rule(op: &Op) -> Option<String> {
     let bad_reg = |n: u8, max: u8| (n > max).then(|| format!("register {n} out of range"));
     match *op {
         Op::GetReg(n) | Op::SetReg(n, _) => bad_reg(n, 31),
-        Op::Snapshot(n, _) => bad_reg(n, SNAPSHOT_FLAGS),
         Op::Store(l, ..) | Op::LoadExcl(l, _) | Op::StoreExcl(l, ..) | Op::AtomicRmw(_, l, ..) | Op::Cas(l, ..)
             if l.0 > 3 =>
         {
@@ -108,11 +106,31 @@ pub fn verify(block: &Block, confined: bool) -> Result<(), Vec<Violation>> {
         }
         match op {
             Op::InsnStart(_) => in_insn = true,
-            Op::Snapshot(..) if !in_insn => bad.push(Violation {
+            Op::Snapshots(_) if !in_insn => bad.push(Violation {
                 at: Some(i),
                 what: "snapshot without an instruction start".into(),
             }),
             _ => {}
+        }
+        if let Op::Snapshots(l) = op {
+            in_insn = false;
+            if (l.first + l.len) as usize > block.snapshots.len() {
+                bad.push(Violation {
+                    at: Some(i),
+                    what: format!("snapshots #{}..#{} past the list", l.first, l.first + l.len),
+                });
+                continue;
+            }
+            for s in block.snaps(l) {
+                let want = if s.reg == SNAPSHOT_FLAGS { Want::Flags } else { Want::Int };
+                operand(Some(i), s.val, want, &mut bad);
+                if s.reg > SNAPSHOT_FLAGS {
+                    bad.push(Violation {
+                        at: Some(i),
+                        what: format!("register {} out of range", s.reg),
+                    });
+                }
+            }
         }
     }
     let exit_flags = matches!(block.exit, Exit::Branch { .. });
@@ -143,7 +161,7 @@ pub fn assert_valid(block: &Block, confined: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{Builder, CondCode, LoadTy, Sz};
+    use crate::ir::{Builder, CondCode, LoadTy, Snap, SnapList, Sz};
 
     fn block(ops: Vec<Op>, exit: Exit) -> Block {
         Block {
@@ -152,6 +170,7 @@ mod tests {
             ranges: vec![],
             depends: vec![],
             ops,
+            snapshots: vec![Snap { reg: 3, val: Val(0) }],
             exit,
         }
     }
@@ -201,8 +220,14 @@ mod tests {
         assert_eq!(whats(&b, false), Vec::<String>::new());
         let b = block(vec![Op::Const(0), Op::SetReg(32, Val(0))], Exit::Jump(0));
         assert_eq!(whats(&b, false), ["register 32 out of range"]);
-        let b = block(vec![Op::Const(0), Op::Snapshot(3, Val(0))], Exit::Jump(0));
+        let one = SnapList { first: 0, len: 1 };
+        let b = block(vec![Op::Const(0), Op::Snapshots(one)], Exit::Jump(0));
         assert_eq!(whats(&b, false), ["snapshot without an instruction start"]);
+        let b = block(vec![Op::InsnStart(0), Op::Snapshots(one)], Exit::Jump(0));
+        assert_eq!(whats(&b, false), ["%0 defines no value"]);
+        let two = SnapList { first: 0, len: 2 };
+        let b = block(vec![Op::Const(0), Op::InsnStart(0), Op::Snapshots(two)], Exit::Jump(0));
+        assert_eq!(whats(&b, false), ["snapshots #0..#2 past the list"]);
         let b = block(vec![Op::ClearExcl, Op::SetReg(0, Val(0))], Exit::Jump(0));
         assert_eq!(whats(&b, false), ["%0 defines no value"]);
     }

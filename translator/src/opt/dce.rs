@@ -16,9 +16,7 @@ pub fn run(block: &mut Block) {
             live[i] = true;
         }
         if live[i] {
-            for a in op.args() {
-                live[a.0 as usize] = true;
-            }
+            block.each_use(i, |a| live[a.0 as usize] = true);
         } else {
             block.ops[i] = Op::Nop;
         }

@@ -6,7 +6,7 @@
 //! the faulting instruction's pc and every register right (see [`FaultSite::restore`]).
 //!
 //! The lifter marks such instructions (`Op::InsnStart`) and lists the state after them
-//! (`Op::Snapshot`, which also keeps those values alive through the instruction). Locations can
+//! (`Op::Snapshots`, which also keeps those values alive through the instruction). Locations can
 //! change while an op is lowered: the allocator may spill a value and reuse its register; it logs
 //! where in the code that happened, and the site records both places and the switch point.
 
@@ -150,14 +150,11 @@ impl Lower<'_> {
 
     /// The snapshot list of the instruction whose `InsnStart` is at `pos`.
     fn insn_state(&self, pos: usize) -> Vec<(u8, Val)> {
-        self.block.ops[pos + 1..]
-            .iter()
-            .take_while(|o| !matches!(o, Op::InsnStart(_)))
-            .filter_map(|o| match *o {
-                Op::Snapshot(n, v) => Some((n, v)),
-                _ => None,
-            })
-            .collect()
+        let list = self.block.ops[pos + 1..].iter().find_map(|o| match *o {
+            Op::Snapshots(l) => Some(l),
+            _ => None,
+        });
+        list.map_or_else(Vec::new, |l| self.block.snaps(l).iter().map(|s| (s.reg, s.val)).collect())
     }
 
     /// The values whose locations a fault site records, in `state` order (a flags value stands

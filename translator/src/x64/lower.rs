@@ -47,7 +47,7 @@ impl Lower<'_> {
             _ => {}
         }
         let end = match op {
-            Op::Nop | Op::Const(_) | Op::InsnStart(_) | Op::Snapshot(..) => End::Common,
+            Op::Nop | Op::Const(_) | Op::InsnStart(_) | Op::Snapshots(_) => End::Common,
             // Flags are computed where they are read.
             Op::FlagsSub(..) | Op::FlagsAdd(..) | Op::FlagsLogic(..) | Op::FlagsAdc(..) | Op::FlagsSbc(..) => {
                 End::Common
@@ -127,7 +127,14 @@ impl Lower<'_> {
             // divides clobber EFLAGS.
             self.eflags = None;
         }
-        self.alloc.release_dead(&args, pos);
+        match op {
+            Op::Snapshots(l) => {
+                for s in self.block.snaps(l) {
+                    self.alloc.release_dead(&[s.val], pos);
+                }
+            }
+            _ => self.alloc.release_dead(&args, pos),
+        }
         if op.ty() != crate::ir::Ty::None && !matches!(op.ty(), crate::ir::Ty::Flags) || matches!(op, Op::GetFlags) {
             self.alloc.drop_if_unused(v);
         }

@@ -254,7 +254,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         }
         match block.ops[i] {
             Op::InsnStart(pc) => l.insn_begin(i, pc),
-            Op::Snapshot(..) => l.insn = None,
+            Op::Snapshots(_) => l.insn = None,
             _ => {}
         }
         let site = if l.rt.fault_map && block.ops[i].accesses_memory() {

@@ -89,10 +89,8 @@ impl Uses {
                 f(v.0, pos);
             }
         };
-        for (i, op) in block.ops.iter().enumerate() {
-            for a in op.args() {
-                add(i as u32, a);
-            }
+        for i in 0..block.ops.len() {
+            block.each_use(i, |a| add(i as u32, a));
         }
         for a in block.exit.args() {
             add(block.ops.len() as u32, a);
