@@ -247,6 +247,8 @@ impl Vm {
     /// Run this guest thread until it calls `exit` (Ok, with its status, after the CLEARTID
     /// clean-up of `do_exit`) or the process ends (Err).
     pub fn run_thread(&mut self) -> Result<i32, GuestExit> {
+        // Faults of translated code are handled on it (see `signal::altstack`).
+        let _alt_stack = crate::signal::altstack::AltStack::install();
         crate::signal::host::set_current_cpu(&mut *self.cpu);
         crate::signal::host::set_current_cache(&self.cache);
         crate::thread::register(&mut *self.cpu);

@@ -16,6 +16,7 @@
 //! guest has a handler); real-time signals sent several times before delivery are delivered once;
 //! the dispositions of signals 32 and 33 (reserved by the host's glibc) are not mirrored.
 
+pub mod altstack;
 pub mod deliver;
 pub mod frame;
 pub mod host;
