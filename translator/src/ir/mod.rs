@@ -323,6 +323,10 @@ pub struct Snap {
     pub reg: u8,
     /// Its value.
     pub val: Val,
+    /// Whether this snapshot is what keeps `val` live through its instruction. Not when the
+    /// block's exit writes `val` back to `reg` anyway: most snapshots are of registers that
+    /// stay dirty to the exit, and counting them as uses was a tenth of translation time.
+    pub keeps_live: bool,
 }
 
 /// How a block ends.
@@ -528,7 +532,11 @@ impl Block {
     #[inline]
     pub fn each_use(&self, pos: usize, mut f: impl FnMut(Val)) {
         match self.ops[pos] {
-            Op::Snapshots(list) => self.snaps(list).iter().for_each(|s| f(s.val)),
+            Op::Snapshots(list) => {
+                for s in self.snaps(list).iter().filter(|s| s.keeps_live) {
+                    f(s.val)
+                }
+            }
             op => op.args().into_iter().for_each(f),
         }
     }
@@ -779,13 +787,18 @@ impl Builder {
         for n in 0..32u8 {
             if mark.dirty[n as usize] {
                 let val = mark.regs[n as usize].expect("dirty register has a value");
-                self.s.snapshots.push(Snap { reg: n, val });
+                self.s.snapshots.push(Snap {
+                    reg: n,
+                    val,
+                    keeps_live: true,
+                });
             }
         }
         if let Some(val) = mark.flags {
             self.s.snapshots.push(Snap {
                 reg: SNAPSHOT_FLAGS,
                 val,
+                keeps_live: true,
             });
         }
         let len = self.s.snapshots.len() as u32 - first;
@@ -802,12 +815,30 @@ impl Builder {
         self.s.ops.is_empty()
     }
 
+    /// Before the exit's write-backs: snapshots of the values they write to the same register
+    /// need not keep those values live (see [`Snap::keeps_live`]).
+    fn keep_live_only_if_needed(&mut self) {
+        let mut written = [None; 33];
+        for (w, (&dirty, &reg)) in written.iter_mut().zip(self.dirty.iter().zip(&self.regs)) {
+            if dirty {
+                *w = reg;
+            }
+        }
+        if self.flags_dirty {
+            written[SNAPSHOT_FLAGS as usize] = self.flags;
+        }
+        for s in &mut self.s.snapshots {
+            s.keeps_live = written[s.reg as usize] != Some(s.val);
+        }
+    }
+
     /// Finish the block: write back dirty state and attach the exit. With `flags_live` false
     /// the flags are known to be overwritten before any later read, and are not written back.
     pub fn finish(mut self, guest_pc: u64, guest_len: u32, exit: Exit, flags_live: bool) -> Block {
         if !flags_live {
             self.flags_dirty = false;
         }
+        self.keep_live_only_if_needed();
         self.sync();
         Block {
             guest_pc,

@@ -122,7 +122,11 @@ pub fn verify(block: &Block, confined: bool) -> Result<(), Vec<Violation>> {
                 continue;
             }
             for s in block.snaps(l) {
-                let want = if s.reg == SNAPSHOT_FLAGS { Want::Flags } else { Want::Int };
+                let want = if s.reg == SNAPSHOT_FLAGS {
+                    Want::Flags
+                } else {
+                    Want::Int
+                };
                 operand(Some(i), s.val, want, &mut bad);
                 if s.reg > SNAPSHOT_FLAGS {
                     bad.push(Violation {
@@ -170,7 +174,11 @@ mod tests {
             ranges: vec![],
             depends: vec![],
             ops,
-            snapshots: vec![Snap { reg: 3, val: Val(0) }],
+            snapshots: vec![Snap {
+                reg: 3,
+                val: Val(0),
+                keeps_live: true,
+            }],
             exit,
         }
     }

@@ -154,7 +154,9 @@ impl Lower<'_> {
             Op::Snapshots(l) => Some(l),
             _ => None,
         });
-        list.map_or_else(Vec::new, |l| self.block.snaps(l).iter().map(|s| (s.reg, s.val)).collect())
+        list.map_or_else(Vec::new, |l| {
+            self.block.snaps(l).iter().map(|s| (s.reg, s.val)).collect()
+        })
     }
 
     /// The values whose locations a fault site records, in `state` order (a flags value stands

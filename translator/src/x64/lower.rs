@@ -129,7 +129,7 @@ impl Lower<'_> {
         }
         match op {
             Op::Snapshots(l) => {
-                for s in self.block.snaps(l) {
+                for s in self.block.snaps(l).iter().filter(|s| s.keeps_live) {
                     self.alloc.release_dead(&[s.val], pos);
                 }
             }
