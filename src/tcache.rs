@@ -2,7 +2,7 @@
 //! contents): translations of a program saved when its process ends or execs, placed by later
 //! runs of it wherever the guest code they were made from is unchanged.
 //!
-//! One file per program (by its path, device, inode, size and modification time) and context
+//! One file per program (by its path, size and modification time) and context
 //! (a64x's binary, the lift options, the host's features), in a directory of the user's
 //! (`--cache-dir`, `A64X_CACHE_DIR`; by default `$XDG_CACHE_HOME/a64x` or `~/.cache/a64x`):
 //! private (mode 0700, owned by the user, not a symlink) or not used. Every entry carries a
@@ -195,12 +195,16 @@ fn context(lift: LiftOptions) -> Result<u64, String> {
     Ok(siphash24(0, 0, text.as_bytes()))
 }
 
-/// The file of `program` in `context`: named by the program's path and identity.
+/// The file of `program` in `context`: named by the program's path, size and modification time.
+/// Not by device and inode: a root made again from the same packages (a fresh chroot or container
+/// of each CI job) has the same paths, sizes and times on new inodes, and should find its
+/// translations. A different program that matches all three only has its entries rejected: they
+/// are checked against the guest words they were made from.
 fn file_name(program: &Path, context: u64) -> Result<OsString, String> {
     let path = std::fs::canonicalize(program).map_err(|e| format!("{}: {e}", program.display()))?;
     let m = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut id = path.as_os_str().as_bytes().to_vec();
-    for v in [m.dev(), m.ino(), m.size(), m.mtime() as u64, m.mtime_nsec() as u64] {
+    for v in [m.size(), m.mtime() as u64, m.mtime_nsec() as u64] {
         id.extend_from_slice(&v.to_le_bytes());
     }
     Ok(format!("{:016x}.tc", siphash24(context, 1, &id)).into())

@@ -1,7 +1,8 @@
 //! The persistent translation cache (`src/tcache.rs`, the translator's `cache::persist`): a
 //! later run of a program places the blocks an earlier run saved, with the same results as
 //! without the cache; code that changed since is translated again; damaged files, files of
-//! other users or with loose permissions are not used; concurrent processes share one cache;
+//! other users or with loose permissions are not used; a program installed again (a new file
+//! with the same contents and time) finds its translations; concurrent processes share one cache;
 //! the guest cannot read the key that authenticates the cache's entries.
 //!
 //! Each test has a cache directory of its own under cargo's temporary directory, given with
@@ -127,6 +128,34 @@ fn code_that_changed_since_is_translated_again() {
     let (out, s) = run(Some(&dir), &[], "out/tcache_jit-O2", &["2"]);
     assert_eq!(out, "generated code returns 2\n");
     assert!(s.placed > 50 && s.rejected >= 1, "{s:?}");
+}
+
+#[test]
+fn a_program_installed_again_in_a_new_file_finds_its_translations() {
+    let dir = fresh("reinstalled");
+    let program = dir.with_file_name("hello");
+    let source = common::test_binaries().join("out/hello-O2");
+    // As a package manager (or a root made again from the same packages) does: a new file, so a
+    // new inode, renamed over the old, with the package's modification time.
+    let install = || {
+        let new = program.with_extension("new");
+        std::fs::copy(&source, &new).expect("copy the program");
+        let time = std::fs::metadata(&source).and_then(|m| m.modified()).expect("its time");
+        std::fs::File::options()
+            .write(true)
+            .open(&new)
+            .and_then(|f| f.set_modified(time))
+            .expect("set the copy's time");
+        std::fs::rename(&new, &program).expect("rename over the program");
+        std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&program).expect("the program"))
+    };
+    let first = install();
+    let path = program.to_str().expect("a UTF-8 path");
+    let (cold, c) = run(Some(&dir), &[], path, &[]);
+    assert_ne!(install(), first, "the copy has the same inode");
+    let (warm, w) = run(Some(&dir), &[], path, &[]);
+    assert_eq!(warm, cold);
+    assert!(w.placed * 10 >= c.translated * 9, "warm {w:?} after cold {c:?}");
 }
 
 /// The one cache file in `dir`.
