@@ -176,6 +176,18 @@ impl Platform for Linux {
         None
     }
 
+    fn prepare_code(&self, mem: CodeMemory, offset: usize, len: usize) {
+        let populate = |view: *mut u8, advice: libc::c_int| {
+            // SAFETY: a range inside a mapping of the code cache's; MADV_POPULATE_* only fault
+            // pages in (an error, e.g. on a kernel older than 5.14, leaves them to fault later).
+            unsafe { libc::madvise(view.add(offset) as *mut libc::c_void, len, advice) };
+        };
+        populate(mem.write, libc::MADV_POPULATE_WRITE);
+        if mem.exec != mem.write {
+            populate(mem.exec, libc::MADV_POPULATE_READ);
+        }
+    }
+
     fn log(&self, text: &str) {
         match LOG_FILE.get() {
             Some(f) => {

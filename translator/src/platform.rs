@@ -44,6 +44,10 @@ pub trait Platform: Sync {
     fn random(&self) -> u64;
     /// Append `text` to the debug log (`-d`), in one piece.
     fn log(&self, text: &str);
+    /// Back bytes `[offset, offset + len)` of `mem` with memory now, in both views: the code
+    /// cache writes its next translations there. A hint (nothing if the host cannot): one call
+    /// instead of a page fault per page in each view.
+    fn prepare_code(&self, _mem: CodeMemory, _offset: usize, _len: usize) {}
 }
 
 static PLATFORM: OnceLock<&'static dyn Platform> = OnceLock::new();
