@@ -202,8 +202,11 @@ impl SyscallContext for Ctx<'_> {
         }
         r
     }
-    fn fork_child(&mut self, stack: u64, tls: Option<u64>) {
-        if let Err(e) = self.cache.unshare_after_fork() {
+    fn fork_child(&mut self, stack: u64, tls: Option<u64>, kind: a64x_syscalls::ForkKind) {
+        // A vfork child runs a few blocks before its exec: it translates them again rather than
+        // copy the parent's code (tens of MiB for python, most of a subprocess's start).
+        let drop_code = kind == a64x_syscalls::ForkKind::Vfork;
+        if let Err(e) = self.cache.unshare_after_fork(drop_code) {
             // Running on would write into the parent's code: end the child instead.
             eprintln!("a64x: cannot give the forked child a code cache of its own: {e}");
             // SAFETY: _exit ends this (child) process at once, as the fork paths do.

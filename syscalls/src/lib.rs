@@ -37,6 +37,16 @@ pub trait GuestMemory {
     }
 }
 
+/// What the child of a fork-like `clone` runs before it execs, as the VM may plan for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForkKind {
+    /// A fork: anything, for as long as it likes.
+    Fork,
+    /// A vfork (CLONE_VFORK: glibc's vfork and posix_spawn, CPython's subprocess): by its
+    /// contract a few instructions, then exec or _exit.
+    Vfork,
+}
+
 /// The environment a syscall runs in: the address space plus process-wide facts.
 pub trait SyscallContext: GuestMemory {
     /// Host path of the guest executable, for `readlinkat("/proc/self/exe")`.
@@ -64,9 +74,9 @@ pub trait SyscallContext: GuestMemory {
     /// Called in the child of a fork-like `clone` (no shared address space), before it runs guest
     /// code again: the child's sp becomes `stack` unless that is 0, its TPIDR_EL0 becomes `tls`
     /// when given (CLONE_SETTLS), and signals the parent had recorded but not yet delivered are
-    /// forgotten (a child starts with no pending signals).
-    fn fork_child(&mut self, stack: u64, tls: Option<u64>) {
-        let _ = (stack, tls);
+    /// forgotten (a child starts with no pending signals). `kind` says what the child will run.
+    fn fork_child(&mut self, stack: u64, tls: Option<u64>, kind: ForkKind) {
+        let _ = (stack, tls, kind);
     }
     /// Runs `clone`, the host clone of a fork, with the VM's process-wide locks held (the address
     /// space, the invalidation log, the thread list), so that the child, in which only the calling

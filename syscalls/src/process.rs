@@ -5,7 +5,7 @@
 use std::mem::size_of;
 
 use crate::uaccess::{host_syscall, write_struct};
-use crate::{Args, Errno, NewThread, SysResult, SyscallContext, SyscallOutcome, Syscalls};
+use crate::{Args, Errno, ForkKind, NewThread, SysResult, SyscallContext, SyscallOutcome, Syscalls};
 
 /// `exit(status)`: only the calling thread ends.
 pub fn exit(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SyscallOutcome {
@@ -171,7 +171,8 @@ pub fn clone(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResu
         // copy_process: the child has its own clear_child_tid, and no robust list.
         s.clear_child_tid = if flags & cf::CHILD_CLEARTID != 0 { ctid } else { 0 };
         s.robust_list = (0, 0);
-        ctx.fork_child(stack, (flags & cf::SETTLS != 0).then_some(tls));
+        let kind = if vfork { ForkKind::Vfork } else { ForkKind::Fork };
+        ctx.fork_child(stack, (flags & cf::SETTLS != 0).then_some(tls), kind);
         return Ok(0);
     }
     if let Some(w) = waiter {

@@ -613,10 +613,15 @@ impl CodeCache {
     /// are shared mappings of one memfd, which the fork shared with the parent, so the child's
     /// translations and chain patches would land in the parent's code. The code so far is copied
     /// into a new memfd mapped at the same two addresses, so every host address stays valid.
-    pub fn unshare_after_fork(&mut self) -> std::io::Result<()> {
+    /// With `drop_code`, the child starts with no translations instead (only the entry
+    /// trampoline is copied).
+    pub fn unshare_after_fork(&mut self, drop_code: bool) -> std::io::Result<()> {
         // The parent's other threads are gone (one may have held the store's lock): the child
         // shares again once it has threads of its own.
         self.shared = None;
+        if drop_code {
+            self.forget_translations();
+        }
         if self.write == self.mem {
             // A private mapping: the fork copied it.
             return Ok(());
@@ -642,6 +647,29 @@ impl CodeCache {
 
     /// Drop every translation.
     pub fn flush(&mut self) {
+        self.drop_translations();
+        self.stats.flushes += 1;
+    }
+
+    /// In a vfork child: no translations, without touching the parent's bookkeeping. Freeing
+    /// the block map and the page index would write to every heap page they use, each a
+    /// copy-on-write fault (most of a python subprocess's start); the child execs soon, and its
+    /// memory goes with it.
+    fn forget_translations(&mut self) {
+        std::mem::forget(std::mem::take(&mut self.blocks));
+        std::mem::forget(std::mem::take(&mut self.pages));
+        let empty = Box::<[JumpCacheEntry]>::new_zeroed_slice(JUMP_CACHE_SIZE);
+        // SAFETY: all-zero bytes are a valid JumpCacheEntry (two u64s): the empty one.
+        std::mem::forget(std::mem::replace(&mut self.jump_cache, unsafe { empty.assume_init() }));
+        if let Some(c) = &mut self.countdowns {
+            c.reset();
+        }
+        self.used = self.code_start;
+        self.generation += 1;
+    }
+
+    /// Forget every translation and reuse the code memory from its start.
+    fn drop_translations(&mut self) {
         if let Some(c) = &mut self.countdowns {
             c.reset();
         }
@@ -650,7 +678,6 @@ impl CodeCache {
         self.used = self.code_start;
         self.jump_cache.iter_mut().for_each(|e| *e = JumpCacheEntry::default());
         self.generation += 1;
-        self.stats.flushes += 1;
     }
 }
 
