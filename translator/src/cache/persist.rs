@@ -227,12 +227,15 @@ impl Store {
 
     /// Run `clone` (a fork) with the store's lock held, so that the child does not inherit it
     /// held by a thread it does not have. In the child (`clone` returned 0) the translations
-    /// made so far are forgotten: they are the parent's to save.
+    /// made so far are forgotten: they are the parent's to save. Forgotten, not freed: freeing
+    /// tens of thousands of entries would write to every heap page they lie in, each a
+    /// copy-on-write fault in the child (a subprocess of a python that ran for a while paid tens
+    /// of milliseconds for it); left alone, they stay the parent's pages.
     pub fn fork(&self, clone: &mut dyn FnMut() -> i64) -> i64 {
         let mut inner = self.lock();
         let r = clone();
         if r == 0 {
-            inner.new.clear();
+            std::mem::forget(std::mem::take(&mut inner.new));
         }
         r
     }
