@@ -66,9 +66,7 @@ impl Drop for AltStack {
         // thread is not in a handler: the run loop it served has returned).
         unsafe {
             let mut old = self.old;
-            if old.ss_flags & libc::SS_ONSTACK != 0 {
-                old.ss_flags &= !libc::SS_ONSTACK;
-            }
+            old.ss_flags &= !libc::SS_ONSTACK;
             libc::sigaltstack(&old, std::ptr::null_mut());
             libc::munmap(self.map, BYTES + PAGE);
         }

@@ -647,7 +647,10 @@ impl CodeCache {
 
     /// Drop every translation.
     pub fn flush(&mut self) {
-        self.drop_translations();
+        self.blocks.clear();
+        self.pages.clear();
+        self.jump_cache.iter_mut().for_each(|e| *e = JumpCacheEntry::default());
+        self.restart();
         self.stats.flushes += 1;
     }
 
@@ -661,22 +664,16 @@ impl CodeCache {
         let empty = Box::<[JumpCacheEntry]>::new_zeroed_slice(JUMP_CACHE_SIZE);
         // SAFETY: all-zero bytes are a valid JumpCacheEntry (two u64s): the empty one.
         std::mem::forget(std::mem::replace(&mut self.jump_cache, unsafe { empty.assume_init() }));
-        if let Some(c) = &mut self.countdowns {
-            c.reset();
-        }
-        self.used = self.code_start;
-        self.generation += 1;
+        self.restart();
     }
 
-    /// Forget every translation and reuse the code memory from its start.
-    fn drop_translations(&mut self) {
+    /// With no translations left: take the countdowns back, write code from the start again,
+    /// and make pending chain patches stale.
+    fn restart(&mut self) {
         if let Some(c) = &mut self.countdowns {
             c.reset();
         }
-        self.blocks.clear();
-        self.pages.clear();
         self.used = self.code_start;
-        self.jump_cache.iter_mut().for_each(|e| *e = JumpCacheEntry::default());
         self.generation += 1;
     }
 }

@@ -128,10 +128,9 @@ impl Lower<'_> {
             self.eflags = None;
         }
         match op {
-            Op::Snapshots(l) => {
-                for s in self.block.snaps(l).iter().filter(|s| s.keeps_live) {
-                    self.alloc.release_dead(&[s.val], pos);
-                }
+            Op::Snapshots(_) => {
+                let block = self.block;
+                block.each_use(pos as usize, |v| self.alloc.release_dead(&[v], pos));
             }
             _ => self.alloc.release_dead(&args, pos),
         }
