@@ -330,6 +330,7 @@ impl Cli {
             // gdb reads the registers wherever it stops: every block writes all of them back.
             drop_dead_writebacks: self.gdb.is_none(),
             confine: std::env::var_os("A64X_NO_CONFINE").is_none(),
+            features: self.cpu.features(),
         }
     }
 

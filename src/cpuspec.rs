@@ -1,133 +1,12 @@
-//! The CPU the guest is told about (`-cpu`): the features a64x implements, by the names Linux's
-//! /proc/cpuinfo gives them and their AT_HWCAP/AT_HWCAP2 bits, the models qemu's users name
+//! The CPU the guest is told about (`-cpu`): the features a64x implements (declared in the
+//! decoder's specification, `translator/src/a64/instructions.spec`, by the names Linux's
+//! /proc/cpuinfo gives them and their AT_HWCAP/AT_HWCAP2 bits), the models qemu's users name
 //! (`max`, and the cores of common arm64 machines with the features they have), and the
-//! feature list `-cpu help` prints.
+//! feature list `-cpu help` prints. The decoder makes the instructions of a feature turned off
+//! unallocated, as on a core without it.
 
-/// Which auxv word a feature bit is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HwcapWord {
-    /// `AT_HWCAP` (arch/arm64/include/uapi/asm/hwcap.h `HWCAP_*`).
-    Hwcap,
-    /// `AT_HWCAP2` (`HWCAP2_*`).
-    Hwcap2,
-}
-
-/// One CPU feature a64x implements and advertises.
-#[derive(Clone, Copy, Debug)]
-pub struct CpuFeature {
-    /// The name /proc/cpuinfo and `-cpu` use (arch/arm64/kernel/cpuinfo.c `hwcap_str`).
-    pub name: &'static str,
-    /// The auxv word of its bit.
-    pub word: HwcapWord,
-    /// Its bit number there.
-    pub bit: u32,
-    /// The A64 ABI assumes it (glibc does not check), so `-cpu` cannot turn it off.
-    pub required: bool,
-    /// What it is, for `-cpu help`.
-    pub about: &'static str,
-}
-
-/// The features of `-cpu max`: exactly those implemented, since glibc picks its atomics and string
-/// routines from AT_HWCAP; nothing is advertised before it works.
-pub const CPU_FEATURES: &[CpuFeature] = &[
-    feature("fp", HwcapWord::Hwcap, 0, true, "scalar floating point"),
-    feature("asimd", HwcapWord::Hwcap, 1, true, "Advanced SIMD (NEON)"),
-    feature("aes", HwcapWord::Hwcap, 3, false, "AESE, AESD, AESMC, AESIMC"),
-    feature("pmull", HwcapWord::Hwcap, 4, false, "PMULL/PMULL2 of doublewords"),
-    feature(
-        "sha1",
-        HwcapWord::Hwcap,
-        5,
-        false,
-        "SHA1C, SHA1P, SHA1M, SHA1H, SHA1SU0/1",
-    ),
-    feature("sha2", HwcapWord::Hwcap, 6, false, "SHA256H, SHA256H2, SHA256SU0/1"),
-    feature("crc32", HwcapWord::Hwcap, 7, false, "CRC32/CRC32C instructions"),
-    feature("sha3", HwcapWord::Hwcap, 17, false, "EOR3, BCAX, RAX1, XAR (FEAT_SHA3)"),
-    feature(
-        "sha512",
-        HwcapWord::Hwcap,
-        21,
-        false,
-        "SHA512H, SHA512H2, SHA512SU0/1 (FEAT_SHA512)",
-    ),
-    feature(
-        "atomics",
-        HwcapWord::Hwcap,
-        8,
-        false,
-        "LSE atomics (LDADD, CAS, SWP, ...)",
-    ),
-    feature(
-        "fphp",
-        HwcapWord::Hwcap,
-        9,
-        false,
-        "half-precision FP arithmetic (FEAT_FP16)",
-    ),
-    feature(
-        "asimdhp",
-        HwcapWord::Hwcap,
-        10,
-        false,
-        "half-precision AdvSIMD arithmetic (FEAT_FP16)",
-    ),
-    feature("asimdrdm", HwcapWord::Hwcap, 12, false, "SQRDMLAH/SQRDMLSH (FEAT_RDM)"),
-    feature("jscvt", HwcapWord::Hwcap, 13, false, "FJCVTZS (FEAT_JSCVT)"),
-    feature("lrcpc", HwcapWord::Hwcap, 15, false, "LDAPR (load-acquire RCpc)"),
-    feature("ilrcpc", HwcapWord::Hwcap, 26, false, "LDAPUR, STLUR (FEAT_LRCPC2)"),
-    feature("asimddp", HwcapWord::Hwcap, 20, false, "SDOT/UDOT (FEAT_DotProd)"),
-    feature(
-        "asimdfhm",
-        HwcapWord::Hwcap,
-        23,
-        false,
-        "FMLAL, FMLSL, FMLAL2, FMLSL2 (FEAT_FHM)",
-    ),
-    feature("flagm", HwcapWord::Hwcap, 27, false, "FlagM (CFINV, RMIF, SETF8/16)"),
-    feature("flagm2", HwcapWord::Hwcap2, 7, false, "FlagM2 (AXFLAG, XAFLAG)"),
-    feature(
-        "frint",
-        HwcapWord::Hwcap2,
-        8,
-        false,
-        "FRINT32Z/X, FRINT64Z/X (FEAT_FRINTTS)",
-    ),
-    feature("rng", HwcapWord::Hwcap2, 16, false, "RNDR, RNDRRS (FEAT_RNG)"),
-    feature(
-        "bf16",
-        HwcapWord::Hwcap2,
-        14,
-        false,
-        "BFCVT, BFCVTN(2), BFDOT, BFMMLA, BFMLALB/T (FEAT_BF16)",
-    ),
-    feature(
-        "i8mm",
-        HwcapWord::Hwcap2,
-        13,
-        false,
-        "SMMLA, UMMLA, USMMLA, USDOT, SUDOT (FEAT_I8MM)",
-    ),
-    feature(
-        "sb",
-        HwcapWord::Hwcap,
-        29,
-        false,
-        "SB, the speculation barrier (FEAT_SB)",
-    ),
-    feature("dit", HwcapWord::Hwcap, 24, false, "PSTATE.DIT (FEAT_DIT)"),
-    feature("ssbs", HwcapWord::Hwcap, 28, false, "PSTATE.SSBS (FEAT_SSBS)"),
-];
-
-const fn feature(name: &'static str, word: HwcapWord, bit: u32, required: bool, about: &'static str) -> CpuFeature {
-    CpuFeature {
-        name,
-        word,
-        bit,
-        required,
-        about,
-    }
-}
+use a64x_translator::a64::FeatureSet;
+pub use a64x_translator::a64::{FeatureDef as CpuFeature, HwcapWord, FEATURES as CPU_FEATURES};
 
 /// A CPU model `-cpu` (and QEMU_CPU) may name: a set of [`CPU_FEATURES`].
 pub struct CpuModel {
@@ -287,6 +166,14 @@ impl CpuSpec {
         } else {
             *word &= !(1 << f.bit);
         }
+    }
+
+    /// The features the translator decodes: those advertised.
+    pub fn features(&self) -> FeatureSet {
+        CPU_FEATURES
+            .iter()
+            .filter(|f| !self.has(f))
+            .fold(FeatureSet::ALL, |set, f| set.without(f.feature))
     }
 
     /// Whether feature `f` is advertised.

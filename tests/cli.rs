@@ -175,6 +175,38 @@ fn cpu_features_turned_off_leave_hwcap() {
     usage_error(&a64x(&["-cpu", "cortex-a99", p]), "cortex-a99");
 }
 
+/// A feature turned off is gone from the CPU, not only from HWCAP: its instructions are
+/// unallocated and raise SIGILL, as on a core without it (the decoder's rows carry their
+/// feature), while the rest run. Checked against qemu-aarch64 for the models both know, and for
+/// single features turned off against what the Arm ARM says of a core without them.
+#[test]
+fn features_turned_off_raise_sigill() {
+    common::build_test_binaries();
+    let p = "out/cpu_features-O2";
+    for model in ["cortex-a53", "cortex-a72"] {
+        let ours = ok(&a64x(&["-cpu", model, p]));
+        let theirs = common::run_with_timeout(
+            &common::qemu_command(),
+            &["-cpu".into(), model.into(), p.into()],
+            &common::test_binaries(),
+            None,
+            Duration::from_secs(30),
+        );
+        assert_eq!(ours, ok(&theirs), "-cpu {model}");
+        assert!(ours.contains("cfinv trapped 1"), "{ours}");
+    }
+    let out = ok(&a64x(&["-cpu", "max,-crc32,-flagm2", p]));
+    assert_eq!(
+        out,
+        "crc32 advertised 0: crc32b trapped 1, crc32cx trapped 1\n\
+         flagm advertised 1: cfinv trapped 0, rmif trapped 0, setf8 trapped 0\n\
+         flagm2 advertised 0: axflag trapped 1, xaflag trapped 1\n\
+         base: madd trapped 0\n"
+    );
+    let out = ok(&a64x(&[p]));
+    assert!(!out.contains("trapped 1"), "{out}");
+}
+
 /// The models qemu's users name: an Armv8.0 core with crypto and CRC32 (a Raspberry Pi 4's
 /// Cortex-A72: /proc/cpuinfo `fp asimd evtstrm aes pmull sha1 sha2 crc32 cpuid`, less the two
 /// a64x does not advertise), and a Neoverse-N1 as far as a64x has its features.

@@ -14,7 +14,6 @@ use a64x::cli::CPU_FEATURES;
 use a64x_translator::a64::{decode, decode_row, Inst, TABLE};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::process::Command;
 
 /// Gaps known and left for later, by mnemonic, each with the reason. The test fails only on
 /// gaps not listed here (and on listed mnemonics that are no longer gaps, so the list shrinks).
@@ -96,18 +95,6 @@ fn objdump_lax(mnem: &str, w: u32) -> bool {
     matches!(mnem, "fmlal" | "fmlal2" | "fmlsl" | "fmlsl2") && three_same && w & (1 << 22) != 0
 }
 
-/// splitmix64.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
-
 /// The rows of the AdvSIMD/FP space.
 fn simd_row(name: &str) -> bool {
     ["AdvSIMD", "FP", "FMOV", "Cryptographic", "XAR"]
@@ -116,7 +103,7 @@ fn simd_row(name: &str) -> bool {
 }
 
 fn words() -> Vec<u32> {
-    let mut rng = Rng(0x0a64_513d);
+    let mut rng = common::SplitMix(0x0a64_513d);
     let mut out = Vec::new();
     // Bits 31..29, 28 and 24..10 enumerated; bits 27..25 select the space.
     for space in [0b111u32, 0b110] {
@@ -125,7 +112,7 @@ fn words() -> Vec<u32> {
             out.push(((hi >> 16) << 29) | (((hi >> 15) & 1) << 28) | (space << 25) | ((hi & 0x7fff) << 10) | low);
         }
     }
-    for row in TABLE.iter().filter(|r| simd_row(r.name)) {
+    for row in TABLE.iter().filter(|r| simd_row(r.group)) {
         for _ in 0..16384 {
             out.push((rng.next() as u32 & !row.mask) | row.bits);
         }
@@ -142,20 +129,8 @@ struct Finding {
 
 #[test]
 fn simd_decoder_is_complete() {
-    common::require_tool("aarch64-linux-gnu-objdump".as_ref(), "--version");
     let words = words();
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("decoder_simd");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let bin = dir.join("words.bin");
-    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    std::fs::write(&bin, bytes).expect("write words");
-    let out = Command::new("aarch64-linux-gnu-objdump")
-        .args(["-D", "-b", "binary", "-m", "aarch64"])
-        .arg(&bin)
-        .output()
-        .expect("objdump runs");
-    assert!(out.status.success(), "objdump failed");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = common::objdump_words(&words, "decoder_simd");
     let advertised = |f: &str| CPU_FEATURES.iter().any(|c| c.name == f);
 
     let mut gaps: BTreeMap<String, Finding> = BTreeMap::new();

@@ -233,3 +233,36 @@ pub fn run_with_timeout(
         elapsed: start.elapsed(),
     }
 }
+
+/// splitmix64: the decoder tests' fixed-seed words.
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    /// The next 64 bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// `aarch64-linux-gnu-objdump`'s listing of `words` (little-endian, from address 0), written
+/// through `CARGO_TARGET_TMPDIR/<name>/words.bin`.
+#[allow(dead_code)]
+pub fn objdump_words(words: &[u32], name: &str) -> String {
+    require_tool("aarch64-linux-gnu-objdump".as_ref(), "--version");
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let bin = dir.join("words.bin");
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    std::fs::write(&bin, bytes).expect("write words");
+    let out = Command::new("aarch64-linux-gnu-objdump")
+        .args(["-D", "-b", "binary", "-m", "aarch64"])
+        .arg(&bin)
+        .output()
+        .expect("objdump runs");
+    assert!(out.status.success(), "objdump failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

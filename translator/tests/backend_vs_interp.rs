@@ -32,6 +32,7 @@ const LIFT: LiftOptions = LiftOptions {
     follow_branches: true,
     confine: true,
     drop_dead_writebacks: true,
+    features: a64x_translator::a64::FeatureSet::ALL,
 };
 /// Failures described in full; the rest are only counted.
 const MAX_REPORTED: usize = 3;

@@ -35,6 +35,7 @@ pub fn block(data: &[u8]) {
         follow_branches: flags & 0x40 != 0,
         confine: true,
         drop_dead_writebacks: true,
+        features: a64x_translator::a64::FeatureSet::ALL,
     };
     let Some(mut block) = lift_block(GUEST_PC, &fetch, opts) else {
         return;

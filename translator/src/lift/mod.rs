@@ -9,7 +9,7 @@ mod ldst;
 mod simd;
 mod system;
 
-use crate::a64::{self, BranchInst, Cond, Extend, Inst, Reg, Shift, Width};
+use crate::a64::{self, BranchInst, Cond, Extend, FeatureSet, Inst, Reg, Shift, Width};
 use crate::ir::{BinOp, Block, Builder, CondCode, Exit, LoadTy, Op, Sz, UnOp, Val};
 
 /// Lifting state of one block.
@@ -33,6 +33,8 @@ pub struct LiftOptions {
     /// Leave out the write-backs of registers (and the flags) that every successor overwrites
     /// before reading. Off under a debugger, which reads the registers at block boundaries.
     pub drop_dead_writebacks: bool,
+    /// The CPU's features (`-cpu`): an instruction of a feature it lacks is unallocated.
+    pub features: FeatureSet,
 }
 
 impl Default for LiftOptions {
@@ -42,6 +44,7 @@ impl Default for LiftOptions {
             follow_branches: true,
             confine: true,
             drop_dead_writebacks: true,
+            features: FeatureSet::ALL,
         }
     }
 }
@@ -130,7 +133,7 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
             let end = cx.pc;
             return Some(finish(cx, n, Exit::Jump(end), true, ranges, start, end));
         };
-        let inst = a64::decode(word);
+        let inst = a64::decode_for(word, opts.features);
         n += 1;
         // Follow unconditional direct branches (and calls) into one longer block: fewer
         // block transitions, so fewer guest-register loads and stores. Never into code this
@@ -156,7 +159,7 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
         if let Some(exit) = exit {
             // A successor lifted for `dead_after` is only read for its register uses: its flags
             // liveness is not worth the look ahead.
-            let live = !analyze || flags_live_after(&exit, fetch);
+            let live = !analyze || flags_live_after(&exit, fetch, opts.features);
             if analyze {
                 cx.b.drop_dead(dead_after(&exit, fetch, opts));
             }
@@ -166,7 +169,7 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
         cx.pc += 4;
         if n >= opts.max_insns {
             let exit = Exit::Jump(cx.pc);
-            let live = !analyze || flags_live_after(&exit, fetch);
+            let live = !analyze || flags_live_after(&exit, fetch, opts.features);
             if analyze {
                 cx.b.drop_dead(dead_after(&exit, fetch, opts));
             }
@@ -254,26 +257,34 @@ fn flags_use(inst: &Inst) -> FlagsUse {
 /// Whether the guest may read the flags a block leaves before overwriting them: looks at the
 /// straight-line code at each successor (a few instructions, stopping at the first branch or
 /// anything that could leave the VM's view, e.g. SVC — the kernel preserves NZCV).
-fn flags_live_after(exit: &Exit, fetch: &dyn Fn(u64) -> Option<u32>) -> bool {
+fn flags_live_after(exit: &Exit, fetch: &dyn Fn(u64) -> Option<u32>, features: FeatureSet) -> bool {
     let targets: &[u64] = match exit {
         Exit::Jump(t) => &[*t],
         Exit::Branch { taken, not_taken, .. } => &[*taken, *not_taken],
         _ => return true,
     };
     let mut budget = 32;
-    targets.iter().any(|&t| flags_live_at(t, fetch, &mut budget, 2))
+    targets
+        .iter()
+        .any(|&t| flags_live_at(t, fetch, features, &mut budget, 2))
 }
 
 /// Whether code at `pc` may read NZCV before writing it: follows unconditional direct branches
 /// and calls, and both ways of CBZ/TBZ up to `depth` times, within a budget of instructions.
-fn flags_live_at(mut pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, budget: &mut u32, depth: u32) -> bool {
+fn flags_live_at(
+    mut pc: u64,
+    fetch: &dyn Fn(u64) -> Option<u32>,
+    features: FeatureSet,
+    budget: &mut u32,
+    depth: u32,
+) -> bool {
     loop {
         if *budget == 0 {
             return true;
         }
         *budget -= 1;
         let Some(w) = fetch(pc) else { return true };
-        let inst = a64::decode(w);
+        let inst = a64::decode_for(w, features);
         match flags_use(&inst) {
             FlagsUse::Reads => return true,
             FlagsUse::Writes => return false,
@@ -292,8 +303,8 @@ fn flags_live_at(mut pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, budget: &mut u
                 if depth == 0 {
                     return true;
                 }
-                return flags_live_at(pc.wrapping_add(offset as u64), fetch, budget, depth - 1)
-                    || flags_live_at(pc + 4, fetch, budget, depth - 1);
+                return flags_live_at(pc.wrapping_add(offset as u64), fetch, features, budget, depth - 1)
+                    || flags_live_at(pc + 4, fetch, features, budget, depth - 1);
             }
             // Indirect branches, exceptions (a signal frame shows NZCV), SIGILL.
             Inst::Branch(BranchInst::BranchReg { .. } | BranchInst::Svc { .. } | BranchInst::Brk { .. })
