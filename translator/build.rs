@@ -38,6 +38,8 @@ struct Row {
     fuzz: bool,
     aliases: Vec<String>,
     class: bool,
+    /// Carves an encoding out of a wider row after it in its group (which it must precede).
+    narrow: bool,
     /// `when COND`: the fields' combinations the row allocates (others are unallocated).
     when: Vec<String>,
     expr: String,
@@ -140,6 +142,7 @@ fn parse_row(line: usize, head: &str) -> Row {
         fuzz: true,
         aliases: Vec::new(),
         class: false,
+        narrow: false,
         when: Vec::new(),
         expr: String::new(),
     };
@@ -147,6 +150,7 @@ fn parse_row(line: usize, head: &str) -> Row {
         match opt {
             "nofuzz" => row.fuzz = false,
             "class" => row.class = true,
+            "narrow" => row.narrow = true,
             _ => match opt.strip_prefix("alias=") {
                 Some(a) => row.aliases = a.split(',').map(str::to_string).collect(),
                 None => fail(line, &format!("unknown option `{opt}`")),
@@ -263,7 +267,8 @@ fn parse(text: &str) -> (Vec<FeatureDef>, Vec<Row>, Vec<Group>) {
             .map_or(rows.len(), |p| start + p);
         for (i, a) in rows[first..g.end].iter().enumerate() {
             for b in &rows[first + i + 1..g.end] {
-                if (a.bits ^ b.bits) & a.mask & b.mask == 0 {
+                let carved = a.narrow && a.mask & b.mask == b.mask;
+                if (a.bits ^ b.bits) & a.mask & b.mask == 0 && !carved {
                     fail(b.line, &format!("overlaps `{}` (line {})", a.name, a.line));
                 }
             }

@@ -1,83 +1,22 @@
-//! Decoders of branches, exception generation and system instructions (Arm ARM C4.1.93).
+//! What the branch, exception-generating and system rows of `instructions.spec` build from their
+//! fields (Arm ARM C4.1.93): TBZ's bit number, and the system registers MRS and MSR name.
 
 use super::fields::*;
 use super::inst::*;
 
-pub(super) fn b(w: u32) -> Inst {
-    Inst::Branch(BranchInst::B {
-        link: bit(w, 31),
-        offset: sext(bits(w, 25, 0), 26) << 2,
-    })
-}
-
-pub(super) fn b_cond(w: u32) -> Inst {
-    Inst::Branch(BranchInst::BCond {
-        cond: Cond::from_bits(bits(w, 3, 0)),
-        offset: sext(bits(w, 23, 5), 19) << 2,
-    })
-}
-
-pub(super) fn cbz(w: u32) -> Inst {
-    Inst::Branch(BranchInst::Cbz {
-        nonzero: bit(w, 24),
-        w: width(w),
-        rt: rzr(w, 0),
-        offset: sext(bits(w, 23, 5), 19) << 2,
-    })
-}
-
-pub(super) fn tbz(w: u32) -> Inst {
-    let bitno = (bits(w, 31, 31) << 5) | bits(w, 23, 19);
+/// TBZ, TBNZ: bit `bitno` of `rt`, `imm14` words away.
+pub(super) fn tbz(nonzero: bool, bitno: u32, imm14: u32, rt: Reg) -> Inst {
     Inst::Branch(BranchInst::Tbz {
-        nonzero: bit(w, 24),
-        rt: rzr(w, 0),
+        nonzero,
+        rt,
         bit: bitno as u8,
-        offset: sext(bits(w, 18, 5), 14) << 2,
+        offset: sext(imm14, 14) << 2,
     })
 }
 
-pub(super) fn branch_reg(w: u32) -> Inst {
-    let op = match bits(w, 24, 21) {
-        0 => BrOp::Br,
-        1 => BrOp::Blr,
-        2 => BrOp::Ret,
-        _ => return Inst::Undefined,
-    };
-    Inst::Branch(BranchInst::BranchReg { op, rn: rzr(w, 5) })
-}
-
-pub(super) fn svc(w: u32) -> Inst {
-    Inst::Branch(BranchInst::Svc {
-        imm: bits(w, 20, 5) as u16,
-    })
-}
-
-pub(super) fn brk(w: u32) -> Inst {
-    Inst::Branch(BranchInst::Brk {
-        imm: bits(w, 20, 5) as u16,
-    })
-}
-
-pub(super) fn hint(_w: u32) -> Inst {
-    Inst::System(SysInst::Hint)
-}
-
-pub(super) fn barrier(w: u32) -> Inst {
-    let crm = bits(w, 11, 8) as u8;
-    match bits(w, 7, 5) {
-        2 => Inst::System(SysInst::Barrier(Barrier::Clrex)),
-        4 => Inst::System(SysInst::Barrier(Barrier::Dsb(crm))),
-        5 => Inst::System(SysInst::Barrier(Barrier::Dmb(crm))),
-        6 => Inst::System(SysInst::Barrier(Barrier::Isb)),
-        // SB is a speculation barrier: no effect on results. Other CRm values are unallocated.
-        7 if crm == 0 => Inst::System(SysInst::Hint),
-        _ => Inst::Undefined,
-    }
-}
-
-fn sysreg(w: u32) -> Option<SysReg> {
-    let op0 = 2 + bits(w, 19, 19);
-    let (op1, crn, crm, op2) = (bits(w, 18, 16), bits(w, 15, 12), bits(w, 11, 8), bits(w, 7, 5));
+/// The system register MRS and MSR (register) name (op0 is 2 + `o0`), if EL0 may access it here.
+pub(super) fn sysreg(o0: u32, op1: u32, crn: u32, crm: u32, op2: u32) -> Option<SysReg> {
+    let op0 = 2 + o0;
     Some(match (op0, op1, crn, crm, op2) {
         (3, 3, 4, 2, 0) => SysReg::Nzcv,
         (3, 3, 4, 4, 0) => SysReg::Fpcr,
@@ -95,49 +34,25 @@ fn sysreg(w: u32) -> Option<SysReg> {
         (3, 0, 0, 0, 0) => SysReg::MidrEl1,
         (3, 0, 0, 0, 5) => SysReg::MpidrEl1,
         (3, 0, 0, 0, 6) => SysReg::RevidrEl1,
-        (3, 0, 0, 4..=7, _) => SysReg::IdReg(bits(w, 19, 5) as u16),
+        (3, 0, 0, 4..=7, _) => SysReg::IdReg((o0 << 14 | op1 << 11 | crn << 7 | crm << 3 | op2) as u16),
         _ => return None,
     })
 }
 
-pub(super) fn mrs_msr(w: u32) -> Inst {
-    let Some(reg) = sysreg(w) else {
-        return Inst::Undefined;
-    };
-    let rt = rzr(w, 0);
-    if bit(w, 21) {
-        Inst::System(SysInst::Mrs { reg, rt })
-    } else {
-        match reg {
-            SysReg::Nzcv | SysReg::Fpcr | SysReg::Fpsr | SysReg::TpidrEl0 | SysReg::Dit | SysReg::Ssbs => {
-                Inst::System(SysInst::Msr { reg, rt })
-            }
-            _ => Inst::Undefined,
-        }
+/// MRS: any register [`sysreg`] knows.
+pub(super) fn mrs(reg: Option<SysReg>, rt: Reg) -> Inst {
+    match reg {
+        Some(reg) => Inst::System(SysInst::Mrs { reg, rt }),
+        None => Inst::Undefined,
     }
 }
 
-/// MSR (immediate) outside the flag-manipulation forms: the PSTATE fields EL0 may write, SSBS
-/// (op1 011, op2 001) and DIT (op1 011, op2 010), from CRm<0>; the others (PAN, UAO, SPSel, DAIF,
-/// TCO, ...) are privileged or not implemented.
-pub(super) fn msr_imm(w: u32) -> Inst {
-    let on = bit(w, 8);
-    match (bits(w, 18, 16), bits(w, 7, 5)) {
-        (3, 1) => Inst::System(SysInst::SetPstate { reg: SysReg::Ssbs, on }),
-        (3, 2) => Inst::System(SysInst::SetPstate { reg: SysReg::Dit, on }),
+/// MSR (register): the registers EL0 may write.
+pub(super) fn msr(reg: Option<SysReg>, rt: Reg) -> Inst {
+    match reg {
+        Some(reg @ (SysReg::Nzcv | SysReg::Fpcr | SysReg::Fpsr | SysReg::TpidrEl0 | SysReg::Dit | SysReg::Ssbs)) => {
+            Inst::System(SysInst::Msr { reg, rt })
+        }
         _ => Inst::Undefined,
     }
-}
-
-pub(super) fn sys(w: u32) -> Inst {
-    let op = match (bits(w, 18, 16), bits(w, 15, 12), bits(w, 11, 8), bits(w, 7, 5)) {
-        (3, 7, 4, 1) => SysOp::DcZva,
-        (3, 7, 11, 1) => SysOp::DcCvau,
-        (3, 7, 10, 1) => SysOp::DcCvac,
-        (3, 7, 14, 1) => SysOp::DcCivac,
-        // DC CVAP (FEAT_DPB) is not advertised (no HWCAP_DCPOP), so it is unallocated here.
-        (3, 7, 5, 1) => SysOp::IcIvau,
-        _ => return Inst::Undefined,
-    };
-    Inst::System(SysInst::Sys { op, rt: rzr(w, 0) })
 }
