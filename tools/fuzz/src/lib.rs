@@ -82,7 +82,10 @@ pub fn select_rows(config: &Config) -> (Vec<(&'static Row, Kind)>, Vec<Skipped>)
         }
         match case::kind_of(row) {
             Some(k) => used.push((row, k)),
-            None => skipped.push((row.name, "not generated (leaves the sequence or the sandbox)")),
+            None => skipped.push((
+                row.name,
+                "not generated (leaves the sequence or the sandbox, or its result is not comparable)",
+            )),
         }
     }
     (used, skipped)
