@@ -183,7 +183,7 @@ fn cpu_features_turned_off_leave_hwcap() {
 fn features_turned_off_raise_sigill() {
     common::build_test_binaries();
     let p = "out/cpu_features-O2";
-    for model in ["cortex-a53", "cortex-a72"] {
+    for model in ["cortex-a53", "cortex-a72", "neoverse-n1"] {
         let ours = ok(&a64x(&["-cpu", model, p]));
         let theirs = common::run_with_timeout(
             &common::qemu_command(),
@@ -193,14 +193,21 @@ fn features_turned_off_raise_sigill() {
             Duration::from_secs(30),
         );
         assert_eq!(ours, ok(&theirs), "-cpu {model}");
-        assert!(ours.contains("cfinv trapped 1"), "{ours}");
+        assert!(
+            ours.contains("cfinv trapped 1") && ours.contains("fjcvtzs trapped 1"),
+            "{ours}"
+        );
     }
-    let out = ok(&a64x(&["-cpu", "max,-crc32,-flagm2", p]));
+    let out = ok(&a64x(&["-cpu", "max,-crc32,-flagm2,-fphp,-jscvt", p]));
     assert_eq!(
         out,
         "crc32 advertised 0: crc32b trapped 1, crc32cx trapped 1\n\
          flagm advertised 1: cfinv trapped 0, rmif trapped 0, setf8 trapped 0\n\
          flagm2 advertised 0: axflag trapped 1, xaflag trapped 1\n\
+         fphp advertised 0: fadd h trapped 1\n\
+         frint advertised 1: frint32z trapped 0\n\
+         jscvt advertised 0: fjcvtzs trapped 1\n\
+         lrcpc advertised 1: ldapr trapped 0\n\
          base: madd trapped 0\n"
     );
     let out = ok(&a64x(&[p]));

@@ -97,7 +97,7 @@ fn objdump_lax(mnem: &str, w: u32) -> bool {
 
 /// The rows of the AdvSIMD/FP space.
 fn simd_row(name: &str) -> bool {
-    ["AdvSIMD", "FP", "FMOV", "Cryptographic", "XAR"]
+    ["AdvSIMD", "FP", "FMOV", "floating-point", "Cryptographic", "XAR"]
         .iter()
         .any(|k| name.contains(k))
 }

@@ -20,12 +20,12 @@ static void on_ill(int sig, siginfo_t *si, void *ctx) {
     uc->uc_mcontext.pc += 4;
 }
 
-// Each probe is one instruction word (so no -march is needed) and reads or writes only x0, x1
-// and the flags.
+// Each probe is one instruction word (so no -march is needed) and reads or writes only x0, x1,
+// v0 and the flags (LDAPR reads the stack).
 #define PROBE(name, word)                                                                \
     static int name(void) {                                                              \
         trapped = 0;                                                                     \
-        __asm__ volatile("mov x0, #7\n mov x1, #9\n .inst " #word "\n" ::: "x0", "x1", "cc", \
+        __asm__ volatile("mov x0, #7\n mov x1, #9\n .inst " #word "\n" ::: "x0", "x1", "v0", "cc", \
                          "memory");                                                      \
         return trapped;                                                                  \
     }
@@ -37,6 +37,10 @@ PROBE(rmif, 0xba000400)     // rmif x0, #0, #0
 PROBE(setf8, 0x3a00080d)    // setf8 w0
 PROBE(axflag, 0xd500405f)   // axflag
 PROBE(xaflag, 0xd500403f)   // xaflag
+PROBE(fadd_h, 0x1ee02800)   // fadd h0, h0, h0
+PROBE(frint32z, 0x1e284000) // frint32z s0, s0
+PROBE(fjcvtzs, 0x1e7e0000)  // fjcvtzs w0, d0
+PROBE(ldapr, 0xf8bfc3e0)    // ldapr x0, [sp]
 PROBE(madd, 0x9b010000)     // madd x0, x0, x1, x0 (always there)
 
 int main(void) {
@@ -52,6 +56,10 @@ int main(void) {
            cfinv(), rmif(), setf8());
     printf("flagm2 advertised %d: axflag trapped %d, xaflag trapped %d\n", !!(hwcap2 & (1 << 7)), axflag(),
            xaflag());
+    printf("fphp advertised %d: fadd h trapped %d\n", !!(hwcap & (1 << 9)), fadd_h());
+    printf("frint advertised %d: frint32z trapped %d\n", !!(hwcap2 & (1 << 8)), frint32z());
+    printf("jscvt advertised %d: fjcvtzs trapped %d\n", !!(hwcap & (1 << 13)), fjcvtzs());
+    printf("lrcpc advertised %d: ldapr trapped %d\n", !!(hwcap & (1 << 15)), ldapr());
     printf("base: madd trapped %d\n", madd());
     return 0;
 }

@@ -1,6 +1,6 @@
-//! Decoder of the scalar floating-point classes (Arm ARM C4.1.96 "Data Processing -- Scalar
-//! Floating-Point and Advanced SIMD": FP data-processing 1/2/3 source, compare, conditional
-//! compare, conditional select, immediate, and the conversions to and from integers).
+//! Scalar floating point (Arm ARM C4.1.96 "Data Processing -- Scalar Floating-Point and
+//! Advanced SIMD"): the `FpInst` the scalar FP rows of `instructions.spec` build and what they
+//! share (`VFPExpandImm`); the AdvSIMD scalar classes with FP conversions, still decoded here.
 //! Half precision (ftype 11) is FEAT_FP16's, except FCVT to and from S/D (Armv8.0).
 
 use super::fields::*;
@@ -157,152 +157,67 @@ pub enum FpInst {
     },
 }
 
-fn ftype(w: u32) -> Option<FpType> {
-    match bits(w, 23, 22) {
-        0 => Some(FpType::S),
-        1 => Some(FpType::D),
-        3 => Some(FpType::H),
-        _ => None,
+/// `ftype` 00 or 01 (`sz`): single or double.
+pub(super) fn sd(sz: u32) -> FpType {
+    if sz == 1 {
+        FpType::D
+    } else {
+        FpType::S
     }
 }
 
-macro_rules! ty_or_undef {
-    ($w:expr) => {
-        match ftype($w) {
-            Some(t) => t,
-            None => return Inst::Undefined,
-        }
-    };
-}
-
-/// FP data-processing (1 source).
-pub(super) fn dp1(w: u32) -> Inst {
-    use crate::ops::HalfCvt as H;
-    use FpRound::*;
-    // FCVT to and from half precision (ftype 11 is H; opc 0001_11 converts to H).
-    let half = |op| {
-        let a = Arrangement { esize: 1, q: true };
-        vec(VecKind::HalfCvt(op), a, vr(w, 0), vr(w, 5), vr(w, 5))
-    };
-    if let Some(i) = super::simd_bf16::bfcvt(w) {
-        return i;
+/// The register size of an FP type.
+pub(super) fn size(ty: FpType) -> MemSize {
+    match ty {
+        FpType::H => MemSize::B16,
+        FpType::S => MemSize::B32,
+        FpType::D => MemSize::B64,
     }
-    match (bits(w, 23, 22), bits(w, 20, 15)) {
-        (3, 0b000100) => return half(H::ScalarFromHalf { double: false }),
-        (3, 0b000101) => return half(H::ScalarFromHalf { double: true }),
-        (0, 0b000111) => return half(H::ScalarToHalf { double: false }),
-        (1, 0b000111) => return half(H::ScalarToHalf { double: true }),
-        _ => {}
-    }
-    let ty = ty_or_undef!(w);
-    let op = match bits(w, 20, 15) {
-        0b000001 => Fp1Op::Abs,
-        0b000010 => Fp1Op::Neg,
-        0b000011 => Fp1Op::Sqrt,
-        0b000100 => Fp1Op::Cvt(FpType::S),
-        0b000101 => Fp1Op::Cvt(FpType::D),
-        0b001000 => Fp1Op::Rint(N),
-        0b001001 => Fp1Op::Rint(P),
-        0b001010 => Fp1Op::Rint(M),
-        0b001011 => Fp1Op::Rint(Z),
-        0b001100 => Fp1Op::Rint(A),
-        0b001110 => Fp1Op::Rint(X),
-        0b010000 => Fp1Op::Rint(Z32),
-        0b010001 => Fp1Op::Rint(X32),
-        0b010010 => Fp1Op::Rint(Z64),
-        0b010011 => Fp1Op::Rint(X64),
-        0b001111 => Fp1Op::Rint(Fpcr),
-        _ => return Inst::Undefined,
-    };
-    // FCVT to the same precision, FRINT32*/FRINT64* of halves: unallocated.
-    if op == Fp1Op::Cvt(ty) || (ty == FpType::H && matches!(op, Fp1Op::Rint(Z32 | X32 | Z64 | X64))) {
-        return Inst::Undefined;
-    }
-    Inst::Fp(FpInst::Dp1 {
-        op,
+}
+
+/// FP data-processing (1 source): FABS, FNEG, FSQRT, FCVT between S and D, FRINT*.
+pub(super) fn dp1(op: Fp1Op, ty: FpType, rd: VReg, rn: VReg) -> Inst {
+    Inst::Fp(FpInst::Dp1 { op, ty, rd, rn })
+}
+
+/// FCVT to or from half precision: element 0 of the vector conversion.
+pub(super) fn half_cvt(op: crate::ops::HalfCvt, rd: VReg, rn: VReg) -> Inst {
+    vec(VecKind::HalfCvt(op), Arrangement { esize: 1, q: true }, rd, rn, rn)
+}
+
+/// FCVT{N,P,M,Z,A}{S,U} to a general register, fixed-point when `fbits` > 0.
+pub(super) fn to_int(ty: FpType, rounding: FpRound, unsigned: bool, sf: u32, fbits: u32, rd: Reg, rn: VReg) -> Inst {
+    Inst::Fp(FpInst::ToInt {
         ty,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
+        rounding,
+        unsigned,
+        w: super::spec::sf_width(sf),
+        fbits: fbits as u8,
+        rd,
+        rn,
     })
 }
 
-/// FP data-processing (2 source).
-pub(super) fn dp2(w: u32) -> Inst {
-    use Fp2Op::*;
-    let ty = ty_or_undef!(w);
-    let op = match bits(w, 15, 12) {
-        0 => Mul,
-        1 => Div,
-        2 => Add,
-        3 => Sub,
-        4 => Max,
-        5 => Min,
-        6 => MaxNm,
-        7 => MinNm,
-        8 => Nmul,
-        _ => return Inst::Undefined,
-    };
-    Inst::Fp(FpInst::Dp2 {
-        op,
+/// SCVTF/UCVTF from a general register, fixed-point when `fbits` > 0.
+pub(super) fn from_int(ty: FpType, unsigned: bool, sf: u32, fbits: u32, rd: VReg, rn: Reg) -> Inst {
+    Inst::Fp(FpInst::FromInt {
         ty,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 16),
+        unsigned,
+        w: super::spec::sf_width(sf),
+        fbits: fbits as u8,
+        rd,
+        rn,
     })
 }
 
-/// FP data-processing (3 source).
-pub(super) fn dp3(w: u32) -> Inst {
-    let ty = ty_or_undef!(w);
-    let op = match (bit(w, 21), bit(w, 15)) {
-        (false, false) => Fp3Op::Madd,
-        (false, true) => Fp3Op::Msub,
-        (true, false) => Fp3Op::Nmadd,
-        (true, true) => Fp3Op::Nmsub,
-    };
-    Inst::Fp(FpInst::Dp3 {
-        op,
-        ty,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 16),
-        ra: vr(w, 10),
-    })
-}
-
-/// FP compare.
-pub(super) fn cmp(w: u32) -> Inst {
-    let ty = ty_or_undef!(w);
-    Inst::Fp(FpInst::Cmp {
-        ty,
-        rn: vr(w, 5),
-        rm: if bit(w, 3) { None } else { Some(vr(w, 16)) },
-        signal: bit(w, 4),
-    })
-}
-
-/// FP conditional compare.
-pub(super) fn ccmp(w: u32) -> Inst {
-    let ty = ty_or_undef!(w);
-    Inst::Fp(FpInst::Ccmp {
-        ty,
-        rn: vr(w, 5),
-        rm: vr(w, 16),
-        cond: Cond::from_bits(bits(w, 15, 12)),
-        nzcv: bits(w, 3, 0) as u8,
-        signal: bit(w, 4),
-    })
-}
-
-/// FP conditional select.
-pub(super) fn csel(w: u32) -> Inst {
-    let ty = ty_or_undef!(w);
-    Inst::Fp(FpInst::Csel {
-        ty,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 16),
-        cond: Cond::from_bits(bits(w, 15, 12)),
+/// FMOV (general): between general register `g` and V`v` (`top`: its upper doubleword).
+pub(super) fn fmov_general(to_vec: bool, size: MemSize, top: bool, g: Reg, v: VReg) -> Inst {
+    Inst::Simd(SimdInst::FmovGeneral {
+        to_vec,
+        size,
+        top,
+        rd_g: g,
+        v,
     })
 }
 
@@ -323,90 +238,6 @@ pub fn vfp_expand_imm(imm8: u32, ty: FpType) -> u64 {
         FpType::D => {
             (sign << 63) | ((!b6 as u64) << 62) | (if b6 { 0xff << 54 } else { 0 }) | (e54 << 52) | (frac << 48)
         }
-    }
-}
-
-/// FP immediate (FMOV).
-pub(super) fn imm(w: u32) -> Inst {
-    let ty = ty_or_undef!(w);
-    Inst::Fp(FpInst::MovImm {
-        ty,
-        rd: vr(w, 0),
-        imm: vfp_expand_imm(bits(w, 20, 13), ty),
-    })
-}
-
-/// Conversion between floating-point and integer (other than FMOV, which has its own row).
-pub(super) fn conv_int(w: u32) -> Inst {
-    use FpRound::*;
-    let ty = ty_or_undef!(w);
-    let width = width(w);
-    let to_int = |rounding, unsigned| {
-        Inst::Fp(FpInst::ToInt {
-            ty,
-            rounding,
-            unsigned,
-            w: width,
-            fbits: 0,
-            rd: rzr(w, 0),
-            rn: vr(w, 5),
-        })
-    };
-    match (bits(w, 20, 19), bits(w, 18, 16)) {
-        (0, 0) => to_int(N, false),
-        (0, 1) => to_int(N, true),
-        (0, 4) => to_int(A, false),
-        (0, 5) => to_int(A, true),
-        (1, 0) => to_int(P, false),
-        (1, 1) => to_int(P, true),
-        (2, 0) => to_int(M, false),
-        (2, 1) => to_int(M, true),
-        (3, 0) => to_int(Z, false),
-        (3, 1) => to_int(Z, true),
-        (0, 2) | (0, 3) => Inst::Fp(FpInst::FromInt {
-            ty,
-            unsigned: bit(w, 16),
-            w: width,
-            fbits: 0,
-            rd: vr(w, 0),
-            rn: rzr(w, 5),
-        }),
-        (3, 6) if ty == FpType::D && width == Width::W32 => Inst::Fp(FpInst::Fjcvtzs {
-            rd: rzr(w, 0),
-            rn: vr(w, 5),
-        }),
-        _ => Inst::Undefined,
-    }
-}
-
-/// Conversion between floating-point and fixed-point.
-pub(super) fn conv_fixed(w: u32) -> Inst {
-    let ty = ty_or_undef!(w);
-    let width = width(w);
-    let scale = bits(w, 15, 10);
-    if width == Width::W32 && scale < 32 {
-        return Inst::Undefined;
-    }
-    let fbits = (64 - scale) as u8;
-    match (bits(w, 20, 19), bits(w, 18, 16)) {
-        (3, 0) | (3, 1) => Inst::Fp(FpInst::ToInt {
-            ty,
-            rounding: FpRound::Z,
-            unsigned: bit(w, 16),
-            w: width,
-            fbits,
-            rd: rzr(w, 0),
-            rn: vr(w, 5),
-        }),
-        (0, 2) | (0, 3) => Inst::Fp(FpInst::FromInt {
-            ty,
-            unsigned: bit(w, 16),
-            w: width,
-            fbits,
-            rd: vr(w, 0),
-            rn: rzr(w, 5),
-        }),
-        _ => Inst::Undefined,
     }
 }
 

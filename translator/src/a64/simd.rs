@@ -467,47 +467,6 @@ pub(super) fn ld1_multi(w: u32) -> Inst {
     })
 }
 
-/// FMOV (general): between a general register and a SIMD&FP register.
-pub(super) fn fmov_general(w: u32) -> Inst {
-    // The row's mask (opcode 11x) also takes in FJCVTZS (rmode 11, opcode 110).
-    if bits(w, 20, 19) == 0b11 {
-        return super::fp::conv_int(w);
-    }
-    let sf = bit(w, 31);
-    let ftype = bits(w, 23, 22);
-    let rmode = bits(w, 20, 19);
-    let to_vec = bit(w, 16);
-    let (size, top) = match (sf, ftype, rmode) {
-        (_, 3, 0) => (MemSize::B16, false),
-        (false, 0, 0) => (MemSize::B32, false),
-        (true, 1, 0) => (MemSize::B64, false),
-        (true, 2, 1) => (MemSize::B64, true),
-        _ => return Inst::Undefined,
-    };
-    Inst::Simd(SimdInst::FmovGeneral {
-        to_vec,
-        size,
-        top,
-        rd_g: rzr(w, if to_vec { 5 } else { 0 }),
-        v: vr(w, if to_vec { 0 } else { 5 }),
-    })
-}
-
-/// FMOV (register): single, double, half.
-pub(super) fn fmov_reg(w: u32) -> Inst {
-    let size = match bits(w, 23, 22) {
-        0 => MemSize::B32,
-        1 => MemSize::B64,
-        3 => MemSize::B16,
-        _ => return Inst::Undefined,
-    };
-    Inst::Simd(SimdInst::FmovReg {
-        size,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-    })
-}
-
 /// AdvSIMD three different (long and wide forms).
 pub(super) fn three_diff(w: u32) -> Inst {
     if let Some(i) = super::simd_sat::three_diff(w, false) {

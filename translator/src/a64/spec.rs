@@ -4,8 +4,10 @@
 //! decoding with a set of features turned off.
 
 use super::fields::*;
+use super::fp::{Fp1Op, Fp2Op, Fp3Op, FpInst, FpType};
 use super::inst::*;
-use super::{branch, crypto, dp, fp, ldst, simd, simd_fp16, simd_int, simd_sat};
+use super::{branch, crypto, dp, fp, ldst, simd, simd_bf16, simd_fp16, simd_int, simd_sat};
+use crate::ops::{FpRound, HalfCvt};
 
 /// Which auxv word a feature bit is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
