@@ -15,10 +15,40 @@ use std::collections::BTreeMap;
 /// Instructions of extensions a64x does not implement that objdump knows in the groups written
 /// out so far: FEAT_CSSC (ABS, CNT, CTZ, SMAX...), FEAT_MTE (IRG, GMI, SUBP, SUBPS, ADDG, SUBG),
 /// FEAT_PAuth (PACGA), FEAT_TME (TCOMMIT, TCANCEL), FEAT_SME (SMSTART, SMSTOP), FEAT_SPECRES
-/// (CFP, DVP, CPP), FEAT_MTE's STGP, FEAT_LS64 (LD64B, ST64B, ST64BV, ST64BV0).
+/// (CFP, DVP, CPP), FEAT_MTE's STGP, FEAT_LS64 (LD64B, ST64B, ST64BV, ST64BV0), FEAT_SM3 and
+/// FEAT_SM4.
 const NOT_IMPLEMENTED: &[&str] = &[
-    "abs", "cnt", "ctz", "smax", "smin", "umax", "umin", "irg", "gmi", "subp", "subps", "addg", "subg", "pacga",
-    "tcommit", "tcancel", "smstart", "smstop", "cfp", "dvp", "cpp", "stgp", "ld64b", "st64b", "st64bv", "st64bv0",
+    "abs",
+    "cnt",
+    "ctz",
+    "smax",
+    "smin",
+    "umax",
+    "umin",
+    "irg",
+    "gmi",
+    "subp",
+    "subps",
+    "addg",
+    "subg",
+    "pacga",
+    "tcommit",
+    "tcancel",
+    "smstart",
+    "smstop",
+    "cfp",
+    "dvp",
+    "cpp",
+    "stgp",
+    "ld64b",
+    "st64b",
+    "st64bv",
+    "st64bv0",
+    "sm3ss1",
+    "sm3partw1",
+    "sm3partw2",
+    "sm4ekey",
+    "sm4e",
 ];
 
 /// Instructions objdump names in a group that are unallocated where guests run (EL0, Linux's

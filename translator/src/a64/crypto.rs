@@ -1,124 +1,24 @@
-//! Decoders of the cryptographic extension groups (Arm ARM C4.1.96 "Cryptographic AES",
-//! "Cryptographic three-register SHA", "Cryptographic two-register SHA", and the SHA512/SHA3
+//! What the cryptographic rows of `instructions.spec` build (Arm ARM C4.1.96 "Cryptographic
+//! AES", "Cryptographic three-register SHA", "Cryptographic two-register SHA", and the SHA512/SHA3
 //! groups "Cryptographic three-register SHA 512", "Cryptographic two-register SHA 512",
 //! "Cryptographic four-register", "XAR"): FEAT_AES, FEAT_SHA1/FEAT_SHA256, FEAT_SHA512 and
-//! FEAT_SHA3 (the SM3/SM4 encodings in those groups are not implemented: Undefined). PMULL/PMULL2 (FEAT_PMULL for the 64-bit form) are in the AdvSIMD
-//! three-different group (`simd.rs`).
+//! FEAT_SHA3 (the SM3/SM4 encodings in those groups are not implemented: unallocated).
+//! PMULL/PMULL2 (FEAT_PMULL for the 64-bit form) are in the AdvSIMD three-different group.
 
-use super::fields::*;
 use super::inst::*;
 use super::simd_types::*;
 
 /// The whole-register forms: V`d` = op(V`d`, V`n`, V`m`), `rm` = `rn` for two registers.
-fn crypto(op: CryptoKind, w: u32, rm: bool) -> Inst {
-    let rm = vr(w, if rm { 16 } else { 5 });
-    vec(VecKind::Crypto(op), QUAD, vr(w, 0), vr(w, 5), rm)
+pub(super) fn whole(op: CryptoKind, rd: VReg, rn: VReg, rm: VReg) -> Inst {
+    vec(VecKind::Crypto(op), QUAD, rd, rn, rm)
 }
 
 /// The arrangement of the crypto instructions: whole registers (words, for the SHA ones).
 const QUAD: Arrangement = Arrangement { esize: 2, q: true };
 
-/// Cryptographic AES: AESE, AESD, AESMC, AESIMC (size must be 00).
-pub(super) fn aes(w: u32) -> Inst {
-    use CryptoKind::*;
-    if bits(w, 23, 22) != 0 {
-        return Inst::Undefined;
-    }
-    let op = match bits(w, 16, 12) {
-        0b00100 => Aese,
-        0b00101 => Aesd,
-        0b00110 => Aesmc,
-        0b00111 => Aesimc,
-        _ => return Inst::Undefined,
-    };
-    crypto(op, w, false)
-}
-
-/// Cryptographic three-register SHA: SHA1C/P/M, SHA1SU0, SHA256H/H2, SHA256SU1.
-pub(super) fn sha3(w: u32) -> Inst {
-    use CryptoKind::*;
-    if bits(w, 23, 22) != 0 {
-        return Inst::Undefined;
-    }
-    let op = match bits(w, 14, 12) {
-        0b000 => Sha1c,
-        0b001 => Sha1p,
-        0b010 => Sha1m,
-        0b011 => Sha1su0,
-        0b100 => Sha256h,
-        0b101 => Sha256h2,
-        0b110 => Sha256su1,
-        _ => return Inst::Undefined,
-    };
-    crypto(op, w, true)
-}
-
-/// Cryptographic two-register SHA: SHA1H, SHA1SU1, SHA256SU0.
-pub(super) fn sha2(w: u32) -> Inst {
-    use CryptoKind::*;
-    if bits(w, 23, 22) != 0 {
-        return Inst::Undefined;
-    }
-    let op = match bits(w, 16, 12) {
-        0b00000 => Sha1h,
-        0b00001 => Sha1su1,
-        0b00010 => Sha256su0,
-        _ => return Inst::Undefined,
-    };
-    crypto(op, w, false)
-}
-
-/// A SHA512/SHA3 operation on V`d`, V`n`, V`m`.
-fn crypto64(op: Crypto64Op, w: u32) -> Inst {
-    Inst::Simd(SimdInst::Crypto64 {
-        op,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        rm: vr(w, 16),
-    })
-}
-
-/// Cryptographic three-register SHA 512: SHA512H, SHA512H2, SHA512SU1, RAX1 (O = 0; O = 1 is
-/// SM3PARTW1/2, SM4EKEY).
-pub(super) fn sha512_3(w: u32) -> Inst {
-    if bit(w, 14) {
-        return Inst::Undefined;
-    }
-    let op = match bits(w, 11, 10) {
-        0b00 => Crypto64Op::Sha512h,
-        0b01 => Crypto64Op::Sha512h2,
-        0b10 => Crypto64Op::Sha512su1,
-        _ => Crypto64Op::Rax1,
-    };
-    crypto64(op, w)
-}
-
-/// Cryptographic two-register SHA 512: SHA512SU0 (opcode 01 is SM4E).
-pub(super) fn sha512_2(w: u32) -> Inst {
-    match bits(w, 11, 10) {
-        0b00 => crypto64(Crypto64Op::Sha512su0, w),
-        _ => Inst::Undefined,
-    }
-}
-
-/// Cryptographic four-register: EOR3, BCAX (Op0 10 is SM3SS1).
-pub(super) fn four_reg(w: u32) -> Inst {
-    let ra = vr(w, 10);
-    match bits(w, 22, 21) {
-        0b00 => crypto64(Crypto64Op::Eor3 { ra }, w),
-        0b01 => crypto64(Crypto64Op::Bcax { ra }, w),
-        _ => Inst::Undefined,
-    }
-}
-
-/// XAR.
-pub(super) fn xar(w: u32) -> Inst {
-    crypto64(
-        Crypto64Op::Xar {
-            imm6: bits(w, 15, 10) as u8,
-        },
-        w,
-    )
+/// A SHA512/SHA3 operation on V`d`, V`n`, V`m` (two 64-bit lanes).
+pub(super) fn wide(op: Crypto64Op, rd: VReg, rn: VReg, rm: VReg) -> Inst {
+    Inst::Simd(SimdInst::Crypto64 { op, rd, rn, rm })
 }
 
 #[cfg(test)]
