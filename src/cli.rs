@@ -148,9 +148,9 @@ pub struct Cli {
     #[arg(short = 'g', long = "gdb", value_name = "PORT|PATH", env = "A64X_GDB")]
     pub gdb: Option<String>,
 
-    /// CPU the guest is told about (AT_HWCAP, AT_HWCAP2, /proc/cpuinfo): `max` (every feature
-    /// a64x implements), optionally with features turned off or on: `max,-atomics,-crc32`.
-    /// `help` lists the features (also -cpu).
+    /// CPU the guest runs on (AT_HWCAP, AT_HWCAP2, /proc/cpuinfo, and the instructions it
+    /// decodes): `max` (every feature a64x implements), optionally with features turned off or
+    /// on: `max,-atomics,-crc32`. `help` lists the features (also -cpu).
     #[arg(long = "cpu", value_name = "MODEL[,-FEATURE...]", env = "A64X_CPU", default_value = "max",
           value_parser = CpuSpec::parse)]
     pub cpu: CpuSpec,

@@ -372,19 +372,12 @@ fn emit_tree(out: &mut String, rows: &[Entry], idx: &[usize], decided: u32, dept
         }
         let _ = writeln!(out, "{ind}None");
     };
-    if idx.len() <= 2 || depth > 12 {
+    if idx.len() <= 2 || depth > 64 {
         return linear(out);
     }
-    // Up to 6 bits to switch on, highest first.
-    let mut pick: Vec<u32> = (0..32).rev().filter(|b| common & (1 << b) != 0).take(6).collect();
+    let pick = split_bits(rows, idx, decided, common);
     if pick.is_empty() {
-        let best = (0..32u32)
-            .filter(|b| decided & (1 << b) == 0)
-            .max_by_key(|b| idx.iter().filter(|&&i| rows[i].mask & (1 << b) != 0).count());
-        match best {
-            Some(b) if idx.iter().filter(|&&i| rows[i].mask & (1 << b) != 0).count() * 2 > idx.len() => pick.push(b),
-            _ => return linear(out),
-        }
+        return linear(out);
     }
     let mut key = String::new();
     for (k, b) in pick.iter().enumerate() {
@@ -412,6 +405,40 @@ fn emit_tree(out: &mut String, rows: &[Entry], idx: &[usize], decided: u32, dept
         let _ = writeln!(out, "{ind}    }}");
     }
     let _ = writeln!(out, "{ind}    _ => None,\n{ind}}}");
+}
+
+/// The bits to switch on at a node: up to five that every row fixes and that tell rows apart
+/// (the most even splits first); else the one bit that leaves the largest side smallest, rows
+/// that leave it free going to both sides; none when no bit shrinks the search.
+fn split_bits(rows: &[Entry], idx: &[usize], decided: u32, common: u32) -> Vec<u32> {
+    let ones = |b: u32| {
+        idx.iter()
+            .filter(|&&i| rows[i].mask >> b & 1 == 1 && rows[i].bits >> b & 1 == 1)
+            .count()
+    };
+    let fixed = |b: u32| idx.iter().filter(|&&i| rows[i].mask >> b & 1 == 1).count();
+    let mut informative: Vec<(usize, u32)> = (0..32u32)
+        .filter(|&b| common >> b & 1 == 1)
+        .map(|b| (ones(b).min(idx.len() - ones(b)), b))
+        .filter(|&(even, _)| even > 0)
+        .collect();
+    informative.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+    let mut pick: Vec<u32> = informative.iter().take(5).map(|&(_, b)| b).collect();
+    if pick.is_empty() {
+        let cost = |b: u32| {
+            let (f, o) = (fixed(b), ones(b));
+            (f - o).max(o) + (idx.len() - f)
+        };
+        if let Some(b) = (0..32u32)
+            .filter(|&b| decided >> b & 1 == 0 && fixed(b) > 0)
+            .min_by_key(|&b| cost(b))
+            .filter(|&b| cost(b) < idx.len())
+        {
+            pick.push(b);
+        }
+    }
+    pick.sort_by(|a, b| b.cmp(a));
+    pick
 }
 
 /// What the decision tree searches: the rows, and after each group's rows its end (a word of
