@@ -415,16 +415,26 @@ fn writes_reserved_free(w: u32, inst: &Inst) -> bool {
 pub struct Generator {
     /// The PRNG.
     pub gen: Gen,
-    rows: Vec<(&'static Row, Kind)>,
+    /// The rows by encoding group (a class row is a group of its own), in table order: a group
+    /// is drawn first, then one of its rows, so the dozens of load/store rows weigh as much
+    /// as one AdvSIMD class.
+    groups: Vec<Vec<(&'static Row, Kind)>>,
 }
 
 impl Generator {
     /// A generator over `rows`, seeded with `seed`.
     pub fn new(seed: u64, rows: Vec<(&'static Row, Kind)>) -> Self {
         assert!(!rows.is_empty(), "no rows to draw from");
+        let mut groups: Vec<Vec<(&'static Row, Kind)>> = Vec::new();
+        for (row, kind) in rows {
+            match groups.iter_mut().find(|g| g[0].0.group == row.group) {
+                Some(g) => g.push((row, kind)),
+                None => groups.push(vec![(row, kind)]),
+            }
+        }
         Self {
             gen: Gen::new(seed),
-            rows,
+            groups,
         }
     }
 
@@ -502,7 +512,8 @@ impl Generator {
     /// number of slots from this one to the end of the sequence.
     fn insn(&mut self, mem: &mut MemState, left: usize) -> Vec<(u32, &'static str)> {
         loop {
-            let (row, kind) = *self.gen.pick(&self.rows);
+            let group = self.gen.pick(&self.groups);
+            let (row, kind) = *self.gen.pick(group);
             if kind == Kind::Brk && !self.gen.chance(1, BRK_ODDS) {
                 continue;
             }
