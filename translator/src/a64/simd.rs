@@ -295,121 +295,95 @@ pub(super) fn modified_imm(w: u32) -> Inst {
     vec(kind, a, rd, rd, rd)
 }
 
-/// AdvSIMD copy: DUP, INS, UMOV, SMOV.
-pub(super) fn copy(w: u32) -> Inst {
-    let imm5 = bits(w, 20, 16);
-    if imm5 & 0xf == 0 {
-        return Inst::Undefined;
+/// An operation on whole V registers with element size `esize` (log2 bytes), 64 or 128 bits
+/// (`q`).
+pub(super) fn vec_q(op: VecKind, esize: u32, q: u32, [rd, rn, rm]: [VReg; 3]) -> Inst {
+    vec(
+        op,
+        Arrangement {
+            esize: esize as u8,
+            q: q == 1,
+        },
+        rd,
+        rn,
+        rm,
+    )
+}
+
+/// The element size (log2 bytes) and index `imm5` of the copy instructions names; None for
+/// imm5 = x0000 (unallocated).
+fn element(imm5: u32) -> Option<(u8, u8)> {
+    (imm5 & 0xf != 0).then(|| {
+        let esize = imm5.trailing_zeros();
+        (esize as u8, (imm5 >> (esize + 1)) as u8)
+    })
+}
+
+/// DUP (element): a 64-bit vector of doublewords does not exist.
+pub(super) fn dup_element(q: u32, imm5: u32, rd: VReg, rn: VReg) -> Inst {
+    match element(imm5) {
+        Some((esize, index)) if esize != 3 || q == 1 => vec_q(VecKind::DupElem(index), esize as u32, q, [rd, rn, rn]),
+        _ => Inst::Undefined,
     }
-    let esize = imm5.trailing_zeros();
-    let index = (imm5 >> (esize + 1)) as u8;
-    let q = bit(w, 30);
-    let imm4 = bits(w, 14, 11);
-    let rd = vr(w, 0);
-    let esz = esize as u8;
-    if bit(w, 29) {
-        if !q {
-            return Inst::Undefined;
-        }
-        let src_index = (imm4 >> esize) as u8;
-        let op = VecKind::InsElem {
-            dst: index,
-            src: src_index,
-        };
-        return vec(op, Arrangement { esize: esz, q: true }, rd, vr(w, 5), vr(w, 5));
-    }
-    match imm4 {
-        0 if esize != 3 || q => vec(
-            VecKind::DupElem(index),
-            Arrangement { esize: esz, q },
+}
+
+/// DUP (general).
+pub(super) fn dup_general(q: u32, imm5: u32, rd: VReg, rn: Reg) -> Inst {
+    match element(imm5) {
+        Some((esize, _)) if esize != 3 || q == 1 => Inst::Simd(SimdInst::DupGeneral {
+            arr: Arrangement { esize, q: q == 1 },
             rd,
-            vr(w, 5),
-            vr(w, 5),
-        ),
-        1 if esize != 3 || q => Inst::Simd(SimdInst::DupGeneral {
-            arr: Arrangement { esize: esz, q },
-            rd,
-            rn: rzr(w, 5),
-        }),
-        3 if q => Inst::Simd(SimdInst::InsGeneral {
-            esize: esz,
-            rd,
-            index,
-            rn: rzr(w, 5),
-        }),
-        5 if esize < 2 || (esize == 2 && q) => Inst::Simd(SimdInst::MovToGeneral {
-            esize: esz,
-            signed: true,
-            w: if q { Width::W64 } else { Width::W32 },
-            rd: rzr(w, 0),
-            rn: vr(w, 5),
-            index,
-        }),
-        7 if (esize < 3 && !q) || (esize == 3 && q) => Inst::Simd(SimdInst::MovToGeneral {
-            esize: esz,
-            signed: false,
-            w: if q { Width::W64 } else { Width::W32 },
-            rd: rzr(w, 0),
-            rn: vr(w, 5),
-            index,
+            rn,
         }),
         _ => Inst::Undefined,
     }
 }
 
-/// ZIP/UZP/TRN.
-pub(super) fn permute(w: u32) -> Inst {
-    use VecKind::*;
-    let op = match bits(w, 14, 12) {
-        1 => Uzp1,
-        2 => Trn1,
-        3 => Zip1,
-        5 => Uzp2,
-        6 => Trn2,
-        7 => Zip2,
-        _ => return Inst::Undefined,
+/// INS (general).
+pub(super) fn ins_general(imm5: u32, rd: VReg, rn: Reg) -> Inst {
+    match element(imm5) {
+        Some((esize, index)) => Inst::Simd(SimdInst::InsGeneral { esize, rd, index, rn }),
+        None => Inst::Undefined,
+    }
+}
+
+/// SMOV and UMOV: a signed byte, halfword or (to X) word; an unsigned byte, halfword or word
+/// to W, or doubleword to X.
+pub(super) fn mov_to_general(signed: bool, q: u32, imm5: u32, rd: Reg, rn: VReg) -> Inst {
+    let Some((esize, index)) = element(imm5) else {
+        return Inst::Undefined;
     };
-    let a = arr(w);
-    if a.esize == 3 && !a.q {
-        return Inst::Undefined;
-    }
-    vec(op, a, vr(w, 0), vr(w, 5), vr(w, 16))
-}
-
-/// EXT.
-pub(super) fn ext(w: u32) -> Inst {
-    let q = bit(w, 30);
-    let index = bits(w, 14, 11) as u8;
-    if !q && index >= 8 {
-        return Inst::Undefined;
-    }
-    vec(
-        VecKind::Ext(index),
-        Arrangement { esize: 0, q },
-        vr(w, 0),
-        vr(w, 5),
-        vr(w, 16),
-    )
-}
-
-/// TBL/TBX.
-pub(super) fn tbl(w: u32) -> Inst {
-    let len = bits(w, 14, 13) as u8 + 1;
-    let op = if bit(w, 12) {
-        VecKind::Tbx { len }
+    let q = q == 1;
+    let ok = if signed {
+        esize < 2 || (esize == 2 && q)
     } else {
-        VecKind::Tbl { len }
+        (esize < 3 && !q) || (esize == 3 && q)
     };
-    vec(
-        op,
-        Arrangement {
-            esize: 0,
-            q: bit(w, 30),
-        },
-        vr(w, 0),
-        vr(w, 5),
-        vr(w, 16),
-    )
+    if !ok {
+        return Inst::Undefined;
+    }
+    Inst::Simd(SimdInst::MovToGeneral {
+        esize,
+        signed,
+        w: if q { Width::W64 } else { Width::W32 },
+        rd,
+        rn,
+        index,
+    })
+}
+
+/// INS (element): element `imm4 >> esize` of V`n` into element `imm5`'s index of V`d`.
+pub(super) fn ins_element(imm5: u32, imm4: u32, rd: VReg, rn: VReg) -> Inst {
+    match element(imm5) {
+        Some((esize, dst)) => {
+            let op = VecKind::InsElem {
+                dst,
+                src: (imm4 >> esize) as u8,
+            };
+            vec_q(op, esize as u32, 1, [rd, rn, rn])
+        }
+        None => Inst::Undefined,
+    }
 }
 
 /// LD1/ST1 (multiple structures), with or without post-index.
