@@ -121,51 +121,6 @@ pub(super) fn two_misc(w: u32) -> Inst {
     vec(op, a, vr(w, 0), vr(w, 5), vr(w, 5))
 }
 
-/// AdvSIMD across lanes.
-pub(super) fn across(w: u32) -> Inst {
-    if matches!(bits(w, 16, 12), 0b01100 | 0b01111) {
-        // FMAXNMV, FMINNMV, FMAXV, FMINV: four singles (U = 1), or four or eight halves
-        // (U = 0, FEAT_FP16).
-        let (half, q) = (!bit(w, 29), bit(w, 30));
-        if bit(w, 22) || !(q || half) {
-            return Inst::Undefined;
-        }
-        let kind = match (bits(w, 16, 12), bit(w, 23)) {
-            (0b01100, false) => VfpKind::MaxNmv,
-            (0b01100, true) => VfpKind::MinNmv,
-            (_, false) => VfpKind::Maxv,
-            (_, true) => VfpKind::Minv,
-        };
-        if half {
-            let f = VfpOp {
-                kind,
-                round: FpRound::N,
-                signed: false,
-                index: 0,
-                scalar: false,
-            };
-            return vec_fp_half(f, q, vr(w, 0), vr(w, 5), vr(w, 5));
-        }
-        return vec_fp(w, kind, FpRound::N, false, 0);
-    }
-    let a = arr(w);
-    use VecKind::*;
-    let op = match (bits(w, 16, 12), bit(w, 29)) {
-        (0b00011, true) => Uaddlv,
-        (0b00011, false) => Saddlv,
-        (0b01010, true) => Umaxv,
-        (0b01010, false) => Smaxv,
-        (0b11010, true) => Uminv,
-        (0b11010, false) => Sminv,
-        (0b11011, false) => Addv,
-        _ => return Inst::Undefined,
-    };
-    if a.esize == 3 || (a.esize == 2 && !a.q) {
-        return Inst::Undefined;
-    }
-    vec(op, a, vr(w, 0), vr(w, 5), vr(w, 5))
-}
-
 /// ADDP (scalar), D form.
 pub(super) fn addp_scalar(w: u32) -> Inst {
     let a = Arrangement { esize: 3, q: true };
@@ -241,58 +196,37 @@ pub(super) fn shift_imm(w: u32) -> Inst {
     vec(op, Arrangement { esize: a as u8, q }, vr(w, 0), vr(w, 5), vr(w, 5))
 }
 
-/// AdvSIMD modified immediate: MOVI, MVNI, ORR, BIC, FMOV (vector, immediate).
-pub(super) fn modified_imm(w: u32) -> Inst {
-    let op = bit(w, 29);
-    let cmode = bits(w, 15, 12);
-    let imm8 = (bits(w, 18, 16) << 5) | bits(w, 9, 5);
-    let q = bit(w, 30);
-    if bit(w, 11) {
-        // o2: FMOV (vector, immediate), half precision (FEAT_FP16).
-        if op || cmode != 0b1111 {
-            return Inst::Undefined;
-        }
-        let h = super::fp::vfp_expand_imm(imm8, super::fp::FpType::H);
-        let rd = vr(w, 0);
-        return vec(
-            VecKind::Movi(h * 0x0001_0001_0001_0001),
-            Arrangement { esize: 0, q },
-            rd,
-            rd,
-            rd,
-        );
+/// The modified-immediate forms (MOVI, MVNI, ORR, BIC): `AdvSIMDExpandImm(op, cmode, imm8)` made
+/// into the operation by `kind`.
+pub(super) fn modified_imm(kind: fn(u64) -> VecKind, q: u32, op: u32, cmode: u32, imm8: u32, rd: VReg) -> Inst {
+    match advsimd_expand_imm(op == 1, cmode, imm8) {
+        Some(imm) => vec_q(kind(imm), 0, q, [rd, rd, rd]),
+        None => Inst::Undefined,
     }
-    if cmode == 0b1111 {
-        // FMOV (vector, immediate): single (op == 0) or double (op == 1, Q only).
-        let rd = vr(w, 0);
-        return match (op, q) {
-            (false, _) => {
-                let s = super::fp::vfp_expand_imm(imm8, super::fp::FpType::S);
-                vec(VecKind::Movi(s | (s << 32)), Arrangement { esize: 0, q }, rd, rd, rd)
-            }
-            (true, true) => {
-                let d = super::fp::vfp_expand_imm(imm8, super::fp::FpType::D);
-                vec(VecKind::Movi(d), Arrangement { esize: 0, q }, rd, rd, rd)
-            }
-            (true, false) => Inst::Undefined,
-        };
-    }
-    let Some(imm) = advsimd_expand_imm(op, cmode, imm8) else {
-        return Inst::Undefined;
+}
+
+/// FMOV (vector, immediate): `VFPExpandImm(imm8)` in every element.
+pub(super) fn fmov_imm(ty: super::fp::FpType, q: u32, imm8: u32, rd: VReg) -> Inst {
+    use super::fp::FpType;
+    let v = super::fp::vfp_expand_imm(imm8, ty);
+    let all = match ty {
+        FpType::H => v * 0x0001_0001_0001_0001,
+        FpType::S => v | (v << 32),
+        FpType::D => v,
     };
-    let a = Arrangement { esize: 0, q };
-    let rd = vr(w, 0);
-    // cmode<0> == 1 and cmode < 0b1100 are ORR/BIC; the rest MOVI/MVNI.
-    let orr_bic = cmode & 1 == 1 && cmode < 0b1100;
-    // MOVI Dd, #imm (op, cmode 1110, no Q) is the scalar form: the same, 64 bits.
-    let kind = match (orr_bic, op) {
-        (true, false) => VecKind::OrrImm(imm),
-        (true, true) => VecKind::BicImm(imm),
-        (false, false) => VecKind::Movi(imm),
-        (false, true) if cmode == 0b1110 => VecKind::Movi(imm),
-        (false, true) => VecKind::Movi(!imm),
+    vec_q(VecKind::Movi(all), 0, q, [rd, rd, rd])
+}
+
+/// FMAXNMV, FMINNMV, FMAXV, FMINV: four singles, or four or eight halves (`esize` 1).
+pub(super) fn fp_across(kind: VfpKind, esize: u32, q: u32, rd: VReg, rn: VReg) -> Inst {
+    let f = VfpOp {
+        kind,
+        round: FpRound::N,
+        signed: false,
+        index: 0,
+        scalar: false,
     };
-    vec(kind, a, rd, rd, rd)
+    vec_q(VecKind::Fp(f), esize, q, [rd, rn, rn])
 }
 
 /// An operation on whole V registers with element size `esize` (log2 bytes), 64 or 128 bits
