@@ -2,7 +2,8 @@
 //! "How it is tested", layer 1; Arm ARM C4.1 "Data Processing -- Scalar Floating-Point and
 //! Advanced SIMD" and the SIMD&FP loads and stores). Every encoding class of the space is
 //! enumerated (bits 31..10 of the data-processing space `x111` and of the load/store space with
-//! V = 1) with random low bits, and every AdvSIMD/FP row of the decoder table is sampled densely;
+//! V = 1) with random low bits, and the space of every AdvSIMD/FP class row and encoding group
+//! of the decoder's specification is sampled densely;
 //! objdump disassembles the words in one batch. A word objdump calls an instruction of ARMv8.0
 //! or of a feature `-cpu max` advertises must decode to a defined `Inst` (else: a gap, listed by
 //! mnemonic); a word objdump calls undefined, or an instruction of a feature a64x does not
@@ -11,7 +12,7 @@
 mod common;
 
 use a64x::cli::CPU_FEATURES;
-use a64x_translator::a64::{decode, decode_row, Inst, TABLE};
+use a64x_translator::a64::{decode, decode_row, Inst, GROUPS, TABLE};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -112,9 +113,16 @@ fn words() -> Vec<u32> {
             out.push(((hi >> 16) << 29) | (((hi >> 15) & 1) << 28) | (space << 25) | ((hi & 0x7fff) << 10) | low);
         }
     }
-    for row in TABLE.iter().filter(|r| simd_row(r.group)) {
+    // Each class row's space, and each encoding group's written out per instruction (whose
+    // rows tests/decoder_spec.rs samples one by one).
+    let classes = TABLE
+        .iter()
+        .filter(|r| r.class && simd_row(r.name))
+        .map(|r| (r.mask, r.bits));
+    let groups = GROUPS.iter().filter(|g| simd_row(g.name)).map(|g| (g.mask, g.bits));
+    for (mask, bits) in classes.chain(groups) {
         for _ in 0..16384 {
-            out.push((rng.next() as u32 & !row.mask) | row.bits);
+            out.push((rng.next() as u32 & !mask) | bits);
         }
     }
     out

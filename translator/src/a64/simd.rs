@@ -320,57 +320,87 @@ pub(super) fn ins_element(imm5: u32, imm4: u32, rd: VReg, rn: VReg) -> Inst {
     }
 }
 
-/// LD1/ST1 (multiple structures), with or without post-index.
-pub(super) fn ld1_multi(w: u32) -> Inst {
-    // LD2/LD3/LD4 and ST2/ST3/ST4: interleaved structures.
-    let interleave = match bits(w, 15, 12) {
-        0b1000 => 2,
-        0b0100 => 3,
-        0b0000 => 4,
-        _ => 0,
-    };
-    if interleave != 0 {
-        let Some((post, post_imm)) = super::simd_int::post_index(w) else {
-            return Inst::Undefined;
-        };
-        let arr = Arrangement {
-            esize: bits(w, 11, 10) as u8,
-            q: bit(w, 30),
-        };
-        if arr.esize == 3 && !arr.q {
-            return Inst::Undefined;
-        }
-        return Inst::Simd(SimdInst::LdStStruct {
-            load: bit(w, 22),
-            arr,
-            count: interleave,
-            rt: vr(w, 0),
-            rn: rsp(w, 5),
-            post,
-            post_imm,
-        });
+/// The address update of a post-indexed structure load or store: by register X`rm`, or (31)
+/// by the bytes transferred.
+pub(super) fn post_index(rm: u32) -> (Option<Reg>, bool) {
+    if rm == 31 {
+        (None, true)
+    } else {
+        (Some(Reg::X(rm as u8)), false)
     }
-    let count = match bits(w, 15, 12) {
-        0b0111 => 1,
-        0b1010 => 2,
-        0b0110 => 3,
-        0b0010 => 4,
-        _ => return Inst::Undefined,
-    };
-    let Some((post_reg, post_imm)) = super::simd_int::post_index(w) else {
-        return Inst::Undefined;
-    };
-    let a = Arrangement {
-        esize: bits(w, 11, 10) as u8,
-        q: bit(w, 30),
+}
+
+/// LD1/ST1 (multiple structures): `count` consecutive registers.
+pub(super) fn ld1_multi(
+    load: bool,
+    count: u8,
+    q: u32,
+    size: u32,
+    rt: VReg,
+    rn: Reg,
+    (post, post_imm): (Option<Reg>, bool),
+) -> Inst {
+    let arr = Arrangement {
+        esize: size as u8,
+        q: q == 1,
     };
     Inst::Simd(SimdInst::Ld1St1Multi {
-        load: bit(w, 22),
-        arr: a,
+        load,
+        arr,
         count,
-        rt: vr(w, 0),
-        rn: rsp(w, 5),
-        post: post_reg,
+        rt,
+        rn,
+        post,
+        post_imm,
+    })
+}
+
+/// LD2-LD4/ST2-ST4 (multiple structures): interleaved.
+pub(super) fn ld_struct(
+    load: bool,
+    count: u8,
+    q: u32,
+    size: u32,
+    rt: VReg,
+    rn: Reg,
+    (post, post_imm): (Option<Reg>, bool),
+) -> Inst {
+    let arr = Arrangement {
+        esize: size as u8,
+        q: q == 1,
+    };
+    Inst::Simd(SimdInst::LdStStruct {
+        load,
+        arr,
+        count,
+        rt,
+        rn,
+        post,
+        post_imm,
+    })
+}
+
+/// LD1-LD4/ST1-ST4 (single structure) of element `index` of size `esize`, and LD1R-LD4R
+/// (`replicate`).
+pub(super) fn ld_single(
+    load: bool,
+    count: u8,
+    replicate: bool,
+    [esize, index, q]: [u32; 3],
+    rt: VReg,
+    rn: Reg,
+    (post, post_imm): (Option<Reg>, bool),
+) -> Inst {
+    Inst::Simd(SimdInst::LdStSingle {
+        load,
+        count,
+        replicate,
+        esize: esize as u8,
+        index: index as u8,
+        q: q == 1,
+        rt,
+        rn,
+        post,
         post_imm,
     })
 }

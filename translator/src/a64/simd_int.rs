@@ -150,54 +150,6 @@ pub(super) fn by_element(w: u32) -> Option<Inst> {
     Some(vec(op, a, vr(w, 0), vr(w, 5), rm))
 }
 
-/// The post-index of AdvSIMD structure loads/stores: (register increment, immediate increment),
-/// or None when the no-offset form has a non-zero Rm field.
-pub(super) fn post_index(w: u32) -> Option<(Option<Reg>, bool)> {
-    if !bit(w, 23) {
-        return (bits(w, 20, 16) == 0).then_some((None, false));
-    }
-    Some(match bits(w, 20, 16) {
-        31 => (None, true),
-        n => (Some(Reg::X(n as u8)), false),
-    })
-}
-
-/// LD1-LD4/ST1-ST4 (single structure) and LD1R-LD4R, with or without post-index
-/// (C4.1.96.x "Advanced SIMD load/store single structure").
-pub(super) fn ldst_single(w: u32) -> Inst {
-    let load = bit(w, 22);
-    let opcode = bits(w, 15, 13);
-    let s = bit(w, 12) as u8;
-    let size = bits(w, 11, 10) as u8;
-    let q = bit(w, 30);
-    let qb = q as u8;
-    // selem = opcode<0>:R + 1; scale = opcode<2:1>.
-    let count = (((opcode & 1) << 1) | bits(w, 21, 21)) as u8 + 1;
-    let (replicate, esize, index) = match opcode >> 1 {
-        0b11 if load && s == 0 => (true, size, 0),
-        0b00 => (false, 0, (qb << 3) | (s << 2) | size),
-        0b01 if size & 1 == 0 => (false, 1, (qb << 2) | (s << 1) | (size >> 1)),
-        0b10 if size == 0 => (false, 2, (qb << 1) | s),
-        0b10 if size == 1 && s == 0 => (false, 3, qb),
-        _ => return Inst::Undefined,
-    };
-    let Some((post_reg, post_imm)) = post_index(w) else {
-        return Inst::Undefined;
-    };
-    Inst::Simd(SimdInst::LdStSingle {
-        load,
-        count,
-        replicate,
-        esize,
-        index,
-        q,
-        rt: vr(w, 0),
-        rn: rsp(w, 5),
-        post: post_reg,
-        post_imm,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::decode;
