@@ -198,7 +198,7 @@ fn features_turned_off_raise_sigill() {
             "{ours}"
         );
     }
-    let out = ok(&a64x(&["-cpu", "max,-crc32,-flagm2,-fphp,-jscvt", p]));
+    let out = ok(&a64x(&["-cpu", "max,-crc32,-flagm2,-fphp,-jscvt,-pmull", p]));
     assert_eq!(
         out,
         "crc32 advertised 0: crc32b trapped 1, crc32cx trapped 1\n\
@@ -208,6 +208,7 @@ fn features_turned_off_raise_sigill() {
          frint advertised 1: frint32z trapped 0\n\
          jscvt advertised 0: fjcvtzs trapped 1\n\
          lrcpc advertised 1: ldapr trapped 0\n\
+         pmull advertised 0: pmull 1q trapped 1\n\
          base: madd trapped 0\n"
     );
     let out = ok(&a64x(&[p]));

@@ -41,6 +41,7 @@ PROBE(fadd_h, 0x1ee02800)   // fadd h0, h0, h0
 PROBE(frint32z, 0x1e284000) // frint32z s0, s0
 PROBE(fjcvtzs, 0x1e7e0000)  // fjcvtzs w0, d0
 PROBE(ldapr, 0xf8bfc3e0)    // ldapr x0, [sp]
+PROBE(pmull_q, 0x0ee0e000)  // pmull v0.1q, v0.1d, v0.1d
 PROBE(madd, 0x9b010000)     // madd x0, x0, x1, x0 (always there)
 
 int main(void) {
@@ -60,6 +61,7 @@ int main(void) {
     printf("frint advertised %d: frint32z trapped %d\n", !!(hwcap2 & (1 << 8)), frint32z());
     printf("jscvt advertised %d: fjcvtzs trapped %d\n", !!(hwcap & (1 << 13)), fjcvtzs());
     printf("lrcpc advertised %d: ldapr trapped %d\n", !!(hwcap & (1 << 15)), ldapr());
+    printf("pmull advertised %d: pmull 1q trapped %d\n", !!(hwcap & (1 << 4)), pmull_q());
     printf("base: madd trapped %d\n", madd());
     return 0;
 }

@@ -405,46 +405,6 @@ pub(super) fn ld_single(
     })
 }
 
-/// AdvSIMD three different (long and wide forms).
-pub(super) fn three_diff(w: u32) -> Inst {
-    if let Some(i) = super::simd_sat::three_diff(w, false) {
-        return i;
-    }
-    use VecKind::*;
-    let signed = !bit(w, 29);
-    let op = match bits(w, 15, 12) {
-        0b0000 => AddL { signed },
-        0b0001 => AddW { signed },
-        0b0010 => SubL { signed },
-        0b0011 => SubW { signed },
-        0b0101 => AbaL { signed },
-        0b0111 => AbdL { signed },
-        0b1000 => MlaL {
-            signed,
-            m: Second::Vector,
-        },
-        0b1010 => MlsL {
-            signed,
-            m: Second::Vector,
-        },
-        0b1100 => MulL {
-            signed,
-            m: Second::Vector,
-        },
-        // U is the rounding of RADDHN/RSUBHN.
-        0b0100 => AddHn { round: !signed },
-        0b0110 => SubHn { round: !signed },
-        0b1110 if signed => Pmull,
-        _ => return Inst::Undefined,
-    };
-    let a = arr(w);
-    // PMULL exists for bytes and (FEAT_PMULL) doublewords only.
-    if (op == Pmull && (a.esize == 1 || a.esize == 2)) || (op != Pmull && a.esize == 3) {
-        return Inst::Undefined;
-    }
-    vec(op, a, vr(w, 0), vr(w, 5), vr(w, 16))
-}
-
 fn vec_fp(w: u32, op: VfpKind, round: FpRound, signed: bool, index: u8) -> Inst {
     let double = bit(w, 22);
     let q = bit(w, 30);

@@ -27,6 +27,26 @@ fn inst(op: SatKind, esize: u32, q: bool, scalar: bool, w: u32, imm: u32, elem: 
     vec(VecKind::Sat(f), arr, vr(w, 0), vr(w, 5), rm)
 }
 
+/// A vector saturating operation on V`n` and V`m` (no shift, no element).
+pub(super) fn vector(op: SatKind, size: u32, q: u32, [rd, rn, rm]: [VReg; 3]) -> Inst {
+    let f = SatOp {
+        kind: op,
+        arg: 0,
+        scalar: false,
+        elem: false,
+    };
+    vec(
+        VecKind::Sat(f),
+        Arrangement {
+            esize: size as u8,
+            q: q == 1,
+        },
+        rd,
+        rn,
+        rm,
+    )
+}
+
 /// AdvSIMD (scalar) three same: SQADD, UQADD, SQSUB, UQSUB, [SU]Q[R]SHL, [SU]RSHL, SQ[R]DMULH.
 pub(super) fn three_same(w: u32, scalar: bool) -> Option<Inst> {
     use SatKind::*;
