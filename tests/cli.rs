@@ -198,7 +198,11 @@ fn features_turned_off_raise_sigill() {
             "{ours}"
         );
     }
-    let out = ok(&a64x(&["-cpu", "max,-crc32,-flagm2,-fphp,-jscvt,-pmull", p]));
+    let out = ok(&a64x(&[
+        "-cpu",
+        "max,-crc32,-flagm2,-fphp,-jscvt,-pmull,-asimddp,-i8mm",
+        p,
+    ]));
     assert_eq!(
         out,
         "crc32 advertised 0: crc32b trapped 1, crc32cx trapped 1\n\
@@ -209,6 +213,10 @@ fn features_turned_off_raise_sigill() {
          jscvt advertised 0: fjcvtzs trapped 1\n\
          lrcpc advertised 1: ldapr trapped 0\n\
          pmull advertised 0: pmull 1q trapped 1\n\
+         asimddp advertised 0: sdot trapped 1\n\
+         asimdrdm advertised 1: sqrdmlah trapped 0\n\
+         i8mm advertised 0: usdot trapped 1\n\
+         bf16 advertised 1: bfdot trapped 0\n\
          base: madd trapped 0\n"
     );
     let out = ok(&a64x(&[p]));

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 /// Instructions of extensions a64x does not implement that objdump knows in the groups written
 /// out so far: FEAT_CSSC (ABS, CNT, CTZ, SMAX...), FEAT_MTE (IRG, GMI, SUBP, SUBPS, ADDG, SUBG),
 /// FEAT_PAuth (PACGA), FEAT_TME (TCOMMIT, TCANCEL), FEAT_SME (SMSTART, SMSTOP), FEAT_SPECRES
-/// (CFP, DVP, CPP), FEAT_MTE's STGP, FEAT_LS64 (LD64B, ST64B, ST64BV, ST64BV0), FEAT_SM3 and
-/// FEAT_SM4.
+/// (CFP, DVP, CPP), FEAT_MTE's STGP, FEAT_LS64 (LD64B, ST64B, ST64BV, ST64BV0), FEAT_SM3,
+/// FEAT_SM4 and FEAT_FCMA (FCADD, FCMLA).
 const NOT_IMPLEMENTED: &[&str] = &[
     "abs",
     "cnt",
@@ -49,6 +49,8 @@ const NOT_IMPLEMENTED: &[&str] = &[
     "sm3partw2",
     "sm4ekey",
     "sm4e",
+    "fcadd",
+    "fcmla",
 ];
 
 /// Instructions objdump names in a group that are unallocated where guests run (EL0, Linux's

@@ -42,6 +42,10 @@ PROBE(frint32z, 0x1e284000) // frint32z s0, s0
 PROBE(fjcvtzs, 0x1e7e0000)  // fjcvtzs w0, d0
 PROBE(ldapr, 0xf8bfc3e0)    // ldapr x0, [sp]
 PROBE(pmull_q, 0x0ee0e000)  // pmull v0.1q, v0.1d, v0.1d
+PROBE(sdot, 0x4e809400)     // sdot v0.4s, v0.16b, v0.16b
+PROBE(sqrdmlah, 0x6e808400) // sqrdmlah v0.4s, v0.4s, v0.4s
+PROBE(usdot, 0x4e809c00)    // usdot v0.4s, v0.16b, v0.16b
+PROBE(bfdot, 0x6e40fc00)    // bfdot v0.4s, v0.8h, v0.8h
 PROBE(madd, 0x9b010000)     // madd x0, x0, x1, x0 (always there)
 
 int main(void) {
@@ -62,6 +66,10 @@ int main(void) {
     printf("jscvt advertised %d: fjcvtzs trapped %d\n", !!(hwcap & (1 << 13)), fjcvtzs());
     printf("lrcpc advertised %d: ldapr trapped %d\n", !!(hwcap & (1 << 15)), ldapr());
     printf("pmull advertised %d: pmull 1q trapped %d\n", !!(hwcap & (1 << 4)), pmull_q());
+    printf("asimddp advertised %d: sdot trapped %d\n", !!(hwcap & (1 << 20)), sdot());
+    printf("asimdrdm advertised %d: sqrdmlah trapped %d\n", !!(hwcap & (1 << 12)), sqrdmlah());
+    printf("i8mm advertised %d: usdot trapped %d\n", !!(hwcap2 & (1 << 13)), usdot());
+    printf("bf16 advertised %d: bfdot trapped %d\n", !!(hwcap2 & (1 << 14)), bfdot());
     printf("base: madd trapped %d\n", madd());
     return 0;
 }

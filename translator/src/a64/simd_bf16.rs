@@ -1,6 +1,7 @@
-//! Decoders of FEAT_BF16 (Arm ARM C7.2): BFCVT (FP data-processing, 1 source), BFCVTN/BFCVTN2
-//! (two-register miscellaneous), BFDOT, BFMMLA, BFMLALB/BFMLALT (three same extra, and by
-//! element). The group decoders ask these first: `None` means "not one of these".
+//! Decoders of FEAT_BF16 (Arm ARM C7.2) in the classes not yet written out per instruction:
+//! BFCVT (for its scalar FP row), BFCVTN/BFCVTN2 (two-register miscellaneous), BFDOT and
+//! BFMLALB/BFMLALT by element. The class decoders ask these first: `None` means "not one of
+//! these".
 
 use super::fields::*;
 use super::inst::*;
@@ -20,26 +21,6 @@ pub(super) fn bfcvtn(w: u32) -> Option<Inst> {
     let hit = !bit(w, 29) && bits(w, 23, 22) == 0b10 && bits(w, 16, 12) == 0b10110;
     let upper = bit(w, 30);
     hit.then(|| bf16(Bf16Op::Cvtn { upper }, upper, w, vr(w, 5)))
-}
-
-/// Three same extra, U = 1: BFDOT (size 01, opcode 1111), BFMMLA (size 01, opcode 1101, Q = 1
-/// only) and BFMLALB/BFMLALT (size 11, opcode 1111; Q picks the odd elements).
-pub(super) fn three_same_extra(w: u32) -> Option<Inst> {
-    if !bit(w, 29) {
-        return None;
-    }
-    let q = bit(w, 30);
-    let op = match (bits(w, 23, 22), bits(w, 14, 11)) {
-        (0b01, 0b1111) => Bf16Op::Dot(Second::Vector),
-        (0b01, 0b1101) if q => Bf16Op::Mmla,
-        (0b01, 0b1101) => return Some(Inst::Undefined),
-        (0b11, 0b1111) => Bf16Op::Mlal {
-            top: q,
-            m: Second::Vector,
-        },
-        _ => return None,
-    };
-    Some(bf16(op, q || matches!(op, Bf16Op::Mlal { .. }), w, vr(w, 16)))
 }
 
 /// Vector x indexed element, U = 0, opcode 1111: BFDOT (size 01; pair H:L of V0-V31, M:Rm)

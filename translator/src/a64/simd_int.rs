@@ -1,8 +1,8 @@
 //! Decoders of the AdvSIMD integer instructions beyond what glibc's string routines use (Arm ARM
 //! C4.1.96 "Advanced SIMD", C7.2): halving subtracts, absolute differences, signed pairwise
-//! max/min, CLS/CLZ/RBIT/SHLL, the pairwise long adds, the integer by-element forms, SDOT/UDOT
-//! (FEAT_DotProd), and LD1-LD4/ST1-ST4 (single structure). The group decoders in `simd.rs` ask
-//! these first: `None` means "not one of these, decode as usual".
+//! max/min, CLS/CLZ/RBIT/SHLL, the pairwise long adds, and the integer by-element forms with
+//! SDOT/UDOT (FEAT_DotProd) by element. The class decoders in `simd.rs` ask these first: `None`
+//! means "not one of these, decode as usual".
 
 use super::fields::*;
 use super::inst::*;
@@ -67,40 +67,6 @@ pub(super) fn two_misc(w: u32) -> Option<Inst> {
         a
     };
     Some(vec(op, a, vr(w, 0), vr(w, 5), vr(w, 5)))
-}
-
-/// AdvSIMD three same extra: SDOT/UDOT (vector), USDOT (vector, opcode 0011, U = 0).
-pub(super) fn dot(w: u32) -> Inst {
-    if bits(w, 23, 22) != 2 {
-        return Inst::Undefined;
-    }
-    let op = match (bit(w, 29), bits(w, 14, 11)) {
-        (false, 0b0011) => VecKind::Usdot,
-        (true, 0b0011) => return Inst::Undefined,
-        (true, _) => VecKind::Udot,
-        (false, _) => VecKind::Sdot,
-    };
-    let a = Arrangement {
-        esize: 2,
-        q: bit(w, 30),
-    };
-    vec(op(Second::Vector), a, vr(w, 0), vr(w, 5), vr(w, 16))
-}
-
-/// AdvSIMD three same extra: SMMLA, UMMLA (opcode 0100), USMMLA (opcode 0101, U = 0), on whole
-/// registers only (Q = 1, size = 10).
-pub(super) fn mmla(w: u32) -> Inst {
-    let (u, usmmla) = (bit(w, 29), bits(w, 14, 11) == 0b0101);
-    if bits(w, 23, 22) != 2 || !bit(w, 30) || (u && usmmla) {
-        return Inst::Undefined;
-    }
-    let (n_signed, m_signed) = match (u, usmmla) {
-        (false, false) => (true, true),
-        (true, _) => (false, false),
-        (false, true) => (false, true),
-    };
-    let a = Arrangement { esize: 2, q: true };
-    vec(VecKind::Mmla { n_signed, m_signed }, a, vr(w, 0), vr(w, 5), vr(w, 16))
 }
 
 /// AdvSIMD vector x indexed element, integer: MUL, MLA, MLS, [SU]MULL, [SU]MLAL, [SU]MLSL(2),

@@ -94,19 +94,6 @@ pub(super) fn three_same_extra(w: u32, scalar: bool) -> Inst {
     inst(op, size, bit(w, 30), scalar, w, 0, false)
 }
 
-/// AdvSIMD vector three same extra.
-pub(super) fn vec_three_same_extra(w: u32) -> Inst {
-    if let Some(i) = super::simd_bf16::three_same_extra(w) {
-        return i;
-    }
-    match bits(w, 14, 11) {
-        0b0010 | 0b0011 => return super::simd_int::dot(w),
-        0b0100 | 0b0101 => return super::simd_int::mmla(w),
-        _ => {}
-    }
-    three_same_extra(w, false)
-}
-
 /// AdvSIMD scalar three same extra.
 pub(super) fn scalar_three_same_extra(w: u32) -> Inst {
     three_same_extra(w, true)
