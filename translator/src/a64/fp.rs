@@ -242,7 +242,7 @@ pub fn vfp_expand_imm(imm8: u32, ty: FpType) -> u64 {
 }
 
 /// A vector FP op in its scalar form (element 0 only) on one source.
-fn scalar_vec_fp(kind: VfpKind, ty: FpType, rd: VReg, rn: VReg) -> Inst {
+pub(super) fn scalar_vec_fp(kind: VfpKind, ty: FpType, rd: VReg, rn: VReg) -> Inst {
     let f = VfpOp {
         kind,
         round: FpRound::N,
@@ -256,26 +256,6 @@ fn scalar_vec_fp(kind: VfpKind, ty: FpType, rd: VReg, rn: VReg) -> Inst {
         FpType::D => 3,
     };
     vec(VecKind::Fp(f), Arrangement { esize, q: false }, rd, rn, rn)
-}
-
-/// AdvSIMD scalar pairwise, floating point: FADDP, FMAXNMP, FMINNMP, FMAXP, FMINP (scalar) on
-/// the two elements of V`n`: singles or doubles (U = 1), halves (U = 0, sz = 0; FEAT_FP16).
-pub(super) fn scalar_pairwise(w: u32) -> Inst {
-    let op = match (bits(w, 16, 12), bit(w, 23)) {
-        (0b01100, false) => VfpKind::MaxNmp,
-        (0b01100, true) => VfpKind::MinNmp,
-        (0b01101, false) => VfpKind::Addp,
-        (0b01111, false) => VfpKind::Maxp,
-        (0b01111, true) => VfpKind::Minp,
-        _ => return Inst::Undefined,
-    };
-    let ty = match (bit(w, 29), bit(w, 22)) {
-        (true, false) => FpType::S,
-        (true, true) => FpType::D,
-        (false, false) => FpType::H,
-        (false, true) => return Inst::Undefined,
-    };
-    scalar_vec_fp(op, ty, vr(w, 0), vr(w, 5))
 }
 
 /// AdvSIMD scalar two-register miscellaneous: the FP <-> integer conversions, FRECPE,

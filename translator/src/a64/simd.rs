@@ -121,12 +121,6 @@ pub(super) fn two_misc(w: u32) -> Inst {
     vec(op, a, vr(w, 0), vr(w, 5), vr(w, 5))
 }
 
-/// ADDP (scalar), D form.
-pub(super) fn addp_scalar(w: u32) -> Inst {
-    let a = Arrangement { esize: 3, q: true };
-    vec(VecKind::AddpScalar, a, vr(w, 0), vr(w, 5), vr(w, 5))
-}
-
 /// AdvSIMD shift by immediate (immh != 0).
 /// SCVTF/UCVTF/FCVTZS/FCVTZU (vector or scalar, fixed-point) of the shift-by-immediate classes:
 /// `index` carries the fraction bits.
@@ -251,6 +245,14 @@ fn element(imm5: u32) -> Option<(u8, u8)> {
         let esize = imm5.trailing_zeros();
         (esize as u8, (imm5 >> (esize + 1)) as u8)
     })
+}
+
+/// DUP (element, scalar): element `imm5` names of V`n` into a scalar.
+pub(super) fn dup_scalar(imm5: u32, rd: VReg, rn: VReg) -> Inst {
+    match element(imm5) {
+        Some((esize, index)) => Inst::Simd(SimdInst::DupScalar { esize, rd, rn, index }),
+        None => Inst::Undefined,
+    }
 }
 
 /// DUP (element): a 64-bit vector of doublewords does not exist.
@@ -659,22 +661,6 @@ pub(super) fn scalar_by_element_fp(w: u32) -> Inst {
         }
         _ => Inst::Undefined,
     }
-}
-
-/// AdvSIMD scalar copy: DUP (element, scalar), alias MOV Vd, Vn.T[i].
-pub(super) fn scalar_copy(w: u32) -> Inst {
-    let imm5 = bits(w, 20, 16);
-    if imm5 & 0xf == 0 {
-        return Inst::Undefined;
-    }
-    let esize = imm5.trailing_zeros() as u8;
-    let index = (imm5 >> (esize + 1)) as u8;
-    Inst::Simd(SimdInst::DupScalar {
-        esize,
-        rd: vr(w, 0),
-        rn: vr(w, 5),
-        index,
-    })
 }
 
 /// AdvSIMD scalar shift by immediate (D elements): SSHR, USHR, SSRA, USRA, SHL.

@@ -47,6 +47,26 @@ pub(super) fn vector(op: SatKind, size: u32, q: u32, [rd, rn, rm]: [VReg; 3]) ->
     )
 }
 
+/// A scalar saturating operation on element 0 of V`n` and V`m`.
+pub(super) fn scalar(op: SatKind, size: u32, [rd, rn, rm]: [VReg; 3]) -> Inst {
+    let f = SatOp {
+        kind: op,
+        arg: 0,
+        scalar: true,
+        elem: false,
+    };
+    vec(
+        VecKind::Sat(f),
+        Arrangement {
+            esize: size as u8,
+            q: false,
+        },
+        rd,
+        rn,
+        rm,
+    )
+}
+
 /// AdvSIMD (scalar) three same: SQADD, UQADD, SQSUB, UQSUB, [SU]Q[R]SHL, [SU]RSHL, SQ[R]DMULH.
 pub(super) fn three_same(w: u32, scalar: bool) -> Option<Inst> {
     use SatKind::*;
@@ -77,26 +97,6 @@ pub(super) fn three_same(w: u32, scalar: bool) -> Option<Inst> {
     } else {
         Inst::Undefined
     })
-}
-
-/// AdvSIMD (scalar) three same extra: SQRDMLAH, SQRDMLSH (FEAT_RDM); the rest is unallocated
-/// or not implemented.
-pub(super) fn three_same_extra(w: u32, scalar: bool) -> Inst {
-    let op = match (bit(w, 29), bits(w, 14, 11)) {
-        (true, 0b0000) => SatKind::Sqrdmlah,
-        (true, 0b0001) => SatKind::Sqrdmlsh,
-        _ => return Inst::Undefined,
-    };
-    let size = bits(w, 23, 22);
-    if size != 1 && size != 2 {
-        return Inst::Undefined;
-    }
-    inst(op, size, bit(w, 30), scalar, w, 0, false)
-}
-
-/// AdvSIMD scalar three same extra.
-pub(super) fn scalar_three_same_extra(w: u32) -> Inst {
-    three_same_extra(w, true)
 }
 
 /// AdvSIMD (scalar) two-register miscellaneous: SUQADD, USQADD, SQABS, SQNEG, SQXTN, UQXTN,
@@ -164,29 +164,6 @@ pub(super) fn shift_imm(w: u32, scalar: bool) -> Option<Inst> {
     } else {
         Inst::Undefined
     })
-}
-
-/// AdvSIMD (scalar) three different: SQDMULL, SQDMLAL, SQDMLSL(2).
-pub(super) fn three_diff(w: u32, scalar: bool) -> Option<Inst> {
-    use SatKind::*;
-    let op = match bits(w, 15, 12) {
-        0b1001 => Sqdmlal,
-        0b1011 => Sqdmlsl,
-        0b1101 => Sqdmull,
-        _ => return None,
-    };
-    let size = bits(w, 23, 22);
-    let ok = !bit(w, 29) && (size == 1 || size == 2);
-    Some(if ok {
-        inst(op, size, bit(w, 30), scalar, w, 0, false)
-    } else {
-        Inst::Undefined
-    })
-}
-
-/// AdvSIMD scalar three different.
-pub(super) fn scalar_three_diff(w: u32) -> Inst {
-    three_diff(w, true).unwrap_or(Inst::Undefined)
 }
 
 /// AdvSIMD (scalar) x indexed element: SQDMULL, SQDMLAL, SQDMLSL(2), SQDMULH, SQRDMULH,
