@@ -146,7 +146,15 @@ fn instruction_rows_agree_with_objdump() {
         match src {
             Source::Row(r) => {
                 let Some(found) = row else {
-                    note(format!("{}: its own word is in no row", r.name), example);
+                    // An earlier group's space may take it (an immh of 0000 is a modified
+                    // immediate, not a shift), and leave it unallocated.
+                    let earlier = GROUPS
+                        .iter()
+                        .take_while(|g| g.name != r.group)
+                        .any(|g| w & g.mask == g.bits);
+                    if !earlier {
+                        note(format!("{}: its own word is in no row", r.name), example);
+                    }
                     continue;
                 };
                 if !std::ptr::eq(found, r) {

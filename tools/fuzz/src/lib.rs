@@ -84,7 +84,7 @@ pub fn select_rows(config: &Config) -> (Vec<(&'static Row, Kind)>, Vec<Skipped>)
             Some(k) => used.push((row, k)),
             None => skipped.push((
                 row.name,
-                "not generated (leaves the sequence or the sandbox, or its result is not comparable)",
+                "not generated (leaves the sequence or the sandbox, or its result is not comparable with qemu)",
             )),
         }
     }

@@ -121,73 +121,74 @@ pub(super) fn two_misc(w: u32) -> Inst {
     vec(op, a, vr(w, 0), vr(w, 5), vr(w, 5))
 }
 
-/// AdvSIMD shift by immediate (immh != 0).
-/// SCVTF/UCVTF/FCVTZS/FCVTZU (vector or scalar, fixed-point) of the shift-by-immediate classes:
-/// `index` carries the fraction bits.
-fn fixed_point_fp(w: u32, scalar: bool) -> Option<Inst> {
-    let op = match bits(w, 15, 11) {
-        0b11100 => VfpKind::FromInt,
-        0b11111 => VfpKind::ToInt,
-        _ => return None,
-    };
-    let (immh, immhb) = (bits(w, 22, 19), bits(w, 22, 16));
-    // Elements of 64, 32 or (FEAT_FP16) 16 bits.
-    let (esize, fbits) = match immh {
-        8.. => (3, 128 - immhb),
-        4.. => (2, 64 - immhb),
-        2.. => (1, 32 - immhb),
-        _ => return Some(Inst::Undefined),
-    };
-    let q = bit(w, 30) && !scalar;
-    if esize == 3 && !q && !scalar {
-        return Some(Inst::Undefined);
-    }
-    let f = VfpOp {
-        kind: op,
-        round: FpRound::Z,
-        signed: !bit(w, 29),
-        index: fbits as u8,
-        scalar,
-    };
-    let (rd, rn) = (vr(w, 0), vr(w, 5));
-    Some(match esize {
-        1 => vec_fp_half(f, q, rd, rn, rn),
-        _ => vec_fp_inst(f, esize == 3, q, rd, rn, rn),
-    })
+/// How a shift by immediate reads its amount from immh:immb.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum ImmShift {
+    /// Right: twice the element's bits less immh:immb; doublewords only in 128 bits.
+    Right,
+    /// Left: immh:immb less the element's bits; doublewords only in 128 bits.
+    Left,
+    /// A right shift narrowing to half-width elements (not of doublewords).
+    Narrow,
+    /// A left shift widening to double-width elements (not of doublewords).
+    Long,
 }
 
-pub(super) fn shift_imm(w: u32) -> Inst {
-    if let Some(i) = fixed_point_fp(w, false) {
-        return i;
-    }
-    if let Some(i) = super::simd_sat::shift_imm(w, false) {
-        return i;
-    }
-    let immh = bits(w, 22, 19);
-    let immhb = bits(w, 22, 16);
-    let esize = 31 - immh.leading_zeros(); // HighestSetBit(immh)
-    let q = bit(w, 30);
-    let u = bit(w, 29);
-    let ebits = 8u32 << esize;
-    use VecKind::*;
-    let (op, shift, a): (fn(u8) -> VecKind, u32, u32) = match (bits(w, 15, 11), u) {
-        (0b00000, false) => (Sshr, 2 * ebits - immhb, esize),
-        (0b00000, true) => (Ushr, 2 * ebits - immhb, esize),
-        (0b01010, false) => (Shl, immhb - ebits, esize),
-        (0b00010, false) => (Ssra, 2 * ebits - immhb, esize),
-        (0b01010, true) => (Sli, immhb - ebits, esize),
-        (0b01000, true) => (Sri, 2 * ebits - immhb, esize),
-        (0b00010, true) => (Usra, 2 * ebits - immhb, esize),
-        (0b10000, false) if esize < 3 => (Shrn, 2 * ebits - immhb, esize),
-        (0b10100, false) if esize < 3 => (Sshll, immhb - ebits, esize),
-        (0b10100, true) if esize < 3 => (Ushll, immhb - ebits, esize),
-        _ => return Inst::Undefined,
+/// The element size (log2 bytes) immh names (its highest set bit; immh is not 0), its bits,
+/// and immh:immb.
+fn imm_shift_fields(immh: u32, immb: u32) -> (u32, u32, u32) {
+    let es = 31 - immh.leading_zeros();
+    (es, 8 << es, immh << 3 | immb)
+}
+
+/// The vector shifts by immediate that do not saturate (SSHR... SLI, SHRN, SSHLL, USHLL).
+pub(super) fn shift(op: fn(u8) -> VecKind, how: ImmShift, q: u32, [immh, immb]: [u32; 2], [rd, rn]: [VReg; 2]) -> Inst {
+    let (es, ebits, immhb) = imm_shift_fields(immh, immb);
+    let (amount, ok) = match how {
+        ImmShift::Right => (2 * ebits - immhb, es != 3 || q == 1),
+        ImmShift::Left => (immhb - ebits, es != 3 || q == 1),
+        ImmShift::Narrow => (2 * ebits - immhb, es < 3),
+        ImmShift::Long => (immhb - ebits, es < 3),
     };
-    let op = op(shift as u8);
-    if esize == 3 && !q && !matches!(op, Shrn(_) | Sshll(_) | Ushll(_)) {
+    if !ok {
         return Inst::Undefined;
     }
-    vec(op, Arrangement { esize: a as u8, q }, vr(w, 0), vr(w, 5), vr(w, 5))
+    vec_q(op(amount as u8), es, q, [rd, rn, rn])
+}
+
+/// Their scalar forms, on doublewords (immh is 1xxx).
+pub(super) fn scalar_shift(op: fn(u8) -> VecKind, how: ImmShift, [immh, immb]: [u32; 2], [rd, rn]: [VReg; 2]) -> Inst {
+    let (_, _, immhb) = imm_shift_fields(immh, immb);
+    let amount = match how {
+        ImmShift::Left | ImmShift::Long => immhb - 64,
+        ImmShift::Right | ImmShift::Narrow => 128 - immhb,
+    };
+    vec_q(op(amount as u8), 3, 0, [rd, rn, rn])
+}
+
+/// SCVTF, UCVTF, FCVTZS, FCVTZU (vector or scalar, fixed-point): elements of 16 (immh 001x),
+/// 32 (01xx) or 64 (1xxx) bits with 2 * size - immh:immb fraction bits.
+pub(super) fn fixed_point(
+    kind: VfpKind,
+    signed: bool,
+    scalar: bool,
+    q: u32,
+    [immh, immb]: [u32; 2],
+    [rd, rn]: [VReg; 2],
+) -> Inst {
+    let (es, ebits, immhb) = imm_shift_fields(immh, immb);
+    let f = VfpOp {
+        kind,
+        round: FpRound::Z,
+        signed,
+        index: (2 * ebits - immhb) as u8,
+        scalar,
+    };
+    let q = q == 1 && !scalar;
+    match es {
+        1 => vec_fp_half(f, q, rd, rn, rn),
+        _ => vec_fp_inst(f, es == 3, q, rd, rn, rn),
+    }
 }
 
 /// The modified-immediate forms (MOVI, MVNI, ORR, BIC): `AdvSIMDExpandImm(op, cmode, imm8)` made
@@ -661,37 +662,4 @@ pub(super) fn scalar_by_element_fp(w: u32) -> Inst {
         }
         _ => Inst::Undefined,
     }
-}
-
-/// AdvSIMD scalar shift by immediate (D elements): SSHR, USHR, SSRA, USRA, SHL.
-pub(super) fn scalar_shift_imm(w: u32) -> Inst {
-    if let Some(i) = fixed_point_fp(w, true) {
-        return i;
-    }
-    if let Some(i) = super::simd_sat::shift_imm(w, true) {
-        return i;
-    }
-    let immh = bits(w, 22, 19);
-    if immh & 8 == 0 {
-        return Inst::Undefined;
-    }
-    let immhb = bits(w, 22, 16);
-    use VecKind::*;
-    let (op, shift): (fn(u8) -> VecKind, u32) = match (bits(w, 15, 11), bit(w, 29)) {
-        (0b00000, false) => (Sshr, 128 - immhb),
-        (0b00000, true) => (Ushr, 128 - immhb),
-        (0b00010, false) => (Ssra, 128 - immhb),
-        (0b00010, true) => (Usra, 128 - immhb),
-        (0b01010, false) => (Shl, immhb - 64),
-        (0b01010, true) => (Sli, immhb - 64),
-        (0b01000, true) => (Sri, 128 - immhb),
-        _ => return Inst::Undefined,
-    };
-    vec(
-        op(shift as u8),
-        Arrangement { esize: 3, q: false },
-        vr(w, 0),
-        vr(w, 5),
-        vr(w, 5),
-    )
 }

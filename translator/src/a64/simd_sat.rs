@@ -126,44 +126,38 @@ pub(super) fn two_misc(w: u32, scalar: bool) -> Option<Inst> {
     })
 }
 
-/// AdvSIMD (scalar) shift by immediate: the rounding and saturating shifts.
-pub(super) fn shift_imm(w: u32, scalar: bool) -> Option<Inst> {
+/// The saturating and rounding shifts by immediate (SRSHR... SQRSHRUN, RSHRN), vector or
+/// scalar: the element size from immh (not 0), the amount from immh:immb.
+pub(super) fn shift(op: SatKind, scalar: bool, q: u32, [immh, immb]: [u32; 2], [rd, rn]: [VReg; 2]) -> Inst {
     use SatKind::*;
-    let op = match (bits(w, 15, 11), bit(w, 29)) {
-        (0b00100, false) => Srshr,
-        (0b00100, true) => Urshr,
-        (0b00110, false) => Srsra,
-        (0b00110, true) => Ursra,
-        (0b01100, true) => Sqshlu,
-        (0b01110, false) => SqshlImm,
-        (0b01110, true) => UqshlImm,
-        (0b10000, true) => Sqshrun,
-        (0b10001, true) => Sqrshrun,
-        (0b10001, false) if !scalar => Rshrn,
-        (0b10010, false) => Sqshrn,
-        (0b10010, true) => Uqshrn,
-        (0b10011, false) => Sqrshrn,
-        (0b10011, true) => Uqrshrn,
-        _ => return None,
-    };
-    let immh = bits(w, 22, 19);
-    if immh == 0 {
-        return Some(Inst::Undefined);
-    }
-    let immhb = bits(w, 22, 16);
     let es = 31 - immh.leading_zeros(); // HighestSetBit(immh)
     let ebits = 8u32 << es;
-    let q = bit(w, 30);
+    let immhb = immh << 3 | immb;
+    let q = q == 1;
     let (ok, shift) = match op {
         Srshr | Urshr | Srsra | Ursra => (if scalar { es == 3 } else { es != 3 || q }, 2 * ebits - immhb),
         Sqshlu | SqshlImm | UqshlImm => (scalar || es != 3 || q, immhb - ebits),
         _ => (es != 3, 2 * ebits - immhb),
     };
-    Some(if ok {
-        inst(op, es, q, scalar, w, shift, false)
-    } else {
-        Inst::Undefined
-    })
+    if !ok {
+        return Inst::Undefined;
+    }
+    let f = SatOp {
+        kind: op,
+        arg: shift as u8,
+        scalar,
+        elem: false,
+    };
+    vec(
+        VecKind::Sat(f),
+        Arrangement {
+            esize: es as u8,
+            q: q && !scalar,
+        },
+        rd,
+        rn,
+        rn,
+    )
 }
 
 /// AdvSIMD (scalar) x indexed element: SQDMULL, SQDMLAL, SQDMLSL(2), SQDMULH, SQRDMULH,
