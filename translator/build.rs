@@ -275,6 +275,10 @@ fn parse(text: &str) -> (Vec<FeatureDef>, Vec<Row>, Vec<Group>) {
         }
         start = g.end;
     }
+    // `FeatureSet` is a u64 with bit 0 for `Base`.
+    if feats.len() > 63 {
+        fail(text.lines().count(), "more than 63 features do not fit a FeatureSet");
+    }
     for r in &rows {
         if r.expr.is_empty() {
             fail(r.line, "row without `=> EXPR`");
