@@ -350,9 +350,9 @@ fn emit_row_fn(out: &mut String, i: usize, r: &Row) {
     let _ = writeln!(out, "    {{\n{}    }}\n}}\n", r.expr);
 }
 
-/// The decision tree: switch on bits every remaining row fixes; where none is common to all,
-/// on the bit most rows fix, copying rows that leave it free to both sides (order kept, so the
-/// first row in file order that matches still wins).
+/// The decision tree: switch on the bits [`split_bits`] picks, recursively, until a few rows
+/// are left to test in order (rows are kept in file order on every side, so the first row that
+/// matches still wins).
 fn emit_tree(out: &mut String, rows: &[Entry], idx: &[usize], decided: u32, depth: usize) {
     let ind = "    ".repeat(depth + 1);
     let common = idx.iter().fold(!decided, |m, &i| m & rows[i].mask);
