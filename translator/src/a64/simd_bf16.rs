@@ -1,7 +1,6 @@
 //! Decoders of FEAT_BF16 (Arm ARM C7.2) in the classes not yet written out per instruction:
-//! BFCVT (for its scalar FP row), BFCVTN/BFCVTN2 (two-register miscellaneous), BFDOT and
-//! BFMLALB/BFMLALT by element. The class decoders ask these first: `None` means "not one of
-//! these".
+//! BFCVTN/BFCVTN2 (two-register miscellaneous), BFDOT and BFMLALB/BFMLALT by element. The class
+//! decoders ask these first: `None` means "not one of these".
 
 use super::fields::*;
 use super::inst::*;
@@ -9,11 +8,6 @@ use super::simd_types::*;
 
 fn bf16(op: Bf16Op, q: bool, w: u32, rm: VReg) -> Inst {
     vec(VecKind::Bf16(op), Arrangement { esize: 2, q }, vr(w, 0), vr(w, 5), rm)
-}
-
-/// BFCVT Hd, Sn: FP data-processing (1 source) with ftype 01, opcode 000110.
-pub(super) fn bfcvt(w: u32) -> Option<Inst> {
-    (bits(w, 23, 22) == 0b01 && bits(w, 20, 15) == 0b000110).then(|| bf16(Bf16Op::Cvt, false, w, vr(w, 5)))
 }
 
 /// BFCVTN/BFCVTN2: two-register miscellaneous with U = 0, size = 10, opcode 10110.

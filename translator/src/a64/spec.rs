@@ -8,7 +8,7 @@ use super::fp::{Fp1Op, Fp2Op, Fp3Op, FpInst, FpType};
 use super::inst::*;
 use super::simd::ImmShift;
 use super::simd_types::*;
-use super::{branch, crypto, dp, fp, ldst, simd, simd_bf16, simd_fp16, simd_sat};
+use super::{branch, crypto, dp, fp, ldst, simd, simd_fp16, simd_sat};
 use crate::ops::{FpRound, HalfCvt};
 
 /// Which auxv word a feature bit is in.
