@@ -12,10 +12,6 @@ use std::process::Command;
 /// Mnemonics of extensions that are not advertised in AT_HWCAP (SVE, MTE, pointer
 /// authentication outside the hint space, ...): glibc only runs them on cores that have them.
 fn unadvertised(mnemonic: &str, operands: &str) -> bool {
-    const MTE: &[&str] = &[
-        "irg", "gmi", "subp", "subps", "addg", "subg", "ldg", "stg", "stzg", "st2g", "stz2g", "stgp", "ldgm", "stgm",
-        "stzgm",
-    ];
     const PAUTH: &[&str] = &[
         "retaa", "retab", "braa", "brab", "blraa", "blrab", "ldraa", "ldrab", "xpaci", "xpacd", "pacia", "pacib",
         "autia", "autib",
@@ -29,7 +25,11 @@ fn unadvertised(mnemonic: &str, operands: &str) -> bool {
         (t.starts_with('z') || t.starts_with('p')) && t.len() > 1 && t[1..].chars().all(|c| c.is_ascii_digit())
     });
     let mte_dc = mnemonic == "dc" && (operands.starts_with("gva") || operands.starts_with("gzva"));
-    MTE.contains(&mnemonic) || mte_dc || PAUTH.contains(&mnemonic) || SVE.contains(&mnemonic) || sve_regs
+    common::MTE_MNEMONICS.contains(&mnemonic)
+        || mte_dc
+        || PAUTH.contains(&mnemonic)
+        || SVE.contains(&mnemonic)
+        || sve_regs
 }
 
 #[test]

@@ -266,3 +266,9 @@ pub fn objdump_words(words: &[u32], name: &str) -> String {
     assert!(out.status.success(), "objdump failed");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The FEAT_MTE mnemonics objdump knows (a64x does not implement MTE).
+pub const MTE_MNEMONICS: &[&str] = &[
+    "irg", "gmi", "subp", "subps", "addg", "subg", "ldg", "stg", "stzg", "st2g", "stz2g", "stgp", "ldgm", "stgm",
+    "stzgm",
+];

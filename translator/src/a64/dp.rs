@@ -5,7 +5,6 @@
 
 use super::fields::*;
 use super::inst::*;
-use super::spec::sf_width;
 
 /// ADD, ADDS, SUB, SUBS (immediate): `imm12`, shifted left by 12 when `sh` is set.
 pub(super) fn add_sub_imm(sub: bool, setflags: bool, sf: u32, sh: u32, imm12: u32, rd: Reg, rn: Reg) -> Inst {

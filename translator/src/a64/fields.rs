@@ -45,10 +45,10 @@ pub fn vr(w: u32, lo: u32) -> VReg {
     VReg(bits(w, lo + 4, lo) as u8)
 }
 
-/// `sf` bit 31.
+/// The width an `sf` field (1: the 64-bit form) names.
 #[inline]
-pub fn width(w: u32) -> Width {
-    if bit(w, 31) {
+pub fn sf_width(sf: u32) -> Width {
+    if sf == 1 {
         Width::W64
     } else {
         Width::W32

@@ -191,7 +191,7 @@ pub(super) fn to_int(ty: FpType, rounding: FpRound, unsigned: bool, sf: u32, fbi
         ty,
         rounding,
         unsigned,
-        w: super::spec::sf_width(sf),
+        w: sf_width(sf),
         fbits: fbits as u8,
         rd,
         rn,
@@ -203,7 +203,7 @@ pub(super) fn from_int(ty: FpType, unsigned: bool, sf: u32, fbits: u32, rd: VReg
     Inst::Fp(FpInst::FromInt {
         ty,
         unsigned,
-        w: super::spec::sf_width(sf),
+        w: sf_width(sf),
         fbits: fbits as u8,
         rd,
         rn,

@@ -333,12 +333,13 @@ pub(super) fn post_index(rm: u32) -> (Option<Reg>, bool) {
     }
 }
 
-/// LD1/ST1 (multiple structures): `count` consecutive registers.
-pub(super) fn ld1_multi(
+/// LD1-LD4/ST1-ST4 (multiple structures): `count` registers, consecutive for LD1/ST1,
+/// `interleaved` elements for LD2-LD4/ST2-ST4.
+pub(super) fn multiple(
     load: bool,
     count: u8,
-    q: u32,
-    size: u32,
+    interleaved: bool,
+    [q, size]: [u32; 2],
     rt: VReg,
     rn: Reg,
     (post, post_imm): (Option<Reg>, bool),
@@ -347,39 +348,26 @@ pub(super) fn ld1_multi(
         esize: size as u8,
         q: q == 1,
     };
-    Inst::Simd(SimdInst::Ld1St1Multi {
-        load,
-        arr,
-        count,
-        rt,
-        rn,
-        post,
-        post_imm,
-    })
-}
-
-/// LD2-LD4/ST2-ST4 (multiple structures): interleaved.
-pub(super) fn ld_struct(
-    load: bool,
-    count: u8,
-    q: u32,
-    size: u32,
-    rt: VReg,
-    rn: Reg,
-    (post, post_imm): (Option<Reg>, bool),
-) -> Inst {
-    let arr = Arrangement {
-        esize: size as u8,
-        q: q == 1,
-    };
-    Inst::Simd(SimdInst::LdStStruct {
-        load,
-        arr,
-        count,
-        rt,
-        rn,
-        post,
-        post_imm,
+    Inst::Simd(if interleaved {
+        SimdInst::LdStStruct {
+            load,
+            arr,
+            count,
+            rt,
+            rn,
+            post,
+            post_imm,
+        }
+    } else {
+        SimdInst::Ld1St1Multi {
+            load,
+            arr,
+            count,
+            rt,
+            rn,
+            post,
+            post_imm,
+        }
     })
 }
 
@@ -530,13 +518,7 @@ fn two_misc_fp(w: u32) -> Inst {
         } else {
             H::Long { upper }
         };
-        return vec(
-            VecKind::HalfCvt(h),
-            Arrangement { esize: 1, q: true },
-            vr(w, 0),
-            vr(w, 5),
-            vr(w, 5),
-        );
+        return super::fp::half_cvt(h, vr(w, 0), vr(w, 5));
     }
     if op == Cvtxn && !bit(w, 22) {
         return Inst::Undefined;

@@ -7,64 +7,49 @@ use super::inst::*;
 use super::simd_types::*;
 
 /// The instruction: `esize` is the element size the operation names (the destination's for the
-/// narrowing forms, the source's for the long ones); `imm` the shift amount or element index.
-fn inst(op: SatKind, esize: u32, q: bool, scalar: bool, w: u32, imm: u32, elem: bool) -> Inst {
-    let f = SatOp {
-        kind: op,
-        arg: imm as u8,
-        scalar,
-        elem,
-    };
+/// narrowing forms, the source's for the long ones); `f.arg` the shift amount or element index.
+fn sat(f: SatOp, esize: u32, q: bool, [rd, rn, rm]: [VReg; 3]) -> Inst {
     let arr = Arrangement {
         esize: esize as u8,
-        q: q && !scalar,
+        q: q && !f.scalar,
+    };
+    vec(VecKind::Sat(f), arr, rd, rn, rm)
+}
+
+/// [`sat`] with the registers of word `w` (a by-element H operand names V0-V15).
+fn inst(kind: SatKind, esize: u32, q: bool, scalar: bool, w: u32, arg: u32, elem: bool) -> Inst {
+    let f = SatOp {
+        kind,
+        arg: arg as u8,
+        scalar,
+        elem,
     };
     let rm = if elem && esize == 1 {
         VReg(bits(w, 19, 16) as u8)
     } else {
         vr(w, 16)
     };
-    vec(VecKind::Sat(f), arr, vr(w, 0), vr(w, 5), rm)
+    sat(f, esize, q, [vr(w, 0), vr(w, 5), rm])
 }
 
-/// A vector saturating operation on V`n` and V`m` (no shift, no element).
-pub(super) fn vector(op: SatKind, size: u32, q: u32, [rd, rn, rm]: [VReg; 3]) -> Inst {
-    let f = SatOp {
-        kind: op,
+/// The plain form of `kind`: no shift, no element.
+fn plain(kind: SatKind, scalar: bool) -> SatOp {
+    SatOp {
+        kind,
         arg: 0,
-        scalar: false,
+        scalar,
         elem: false,
-    };
-    vec(
-        VecKind::Sat(f),
-        Arrangement {
-            esize: size as u8,
-            q: q == 1,
-        },
-        rd,
-        rn,
-        rm,
-    )
+    }
+}
+
+/// A vector saturating operation on V`n` and V`m`.
+pub(super) fn vector(op: SatKind, size: u32, q: u32, regs: [VReg; 3]) -> Inst {
+    sat(plain(op, false), size, q == 1, regs)
 }
 
 /// A scalar saturating operation on element 0 of V`n` and V`m`.
-pub(super) fn scalar(op: SatKind, size: u32, [rd, rn, rm]: [VReg; 3]) -> Inst {
-    let f = SatOp {
-        kind: op,
-        arg: 0,
-        scalar: true,
-        elem: false,
-    };
-    vec(
-        VecKind::Sat(f),
-        Arrangement {
-            esize: size as u8,
-            q: false,
-        },
-        rd,
-        rn,
-        rm,
-    )
+pub(super) fn scalar(op: SatKind, size: u32, regs: [VReg; 3]) -> Inst {
+    sat(plain(op, true), size, false, regs)
 }
 
 /// AdvSIMD (scalar) three same: SQADD, UQADD, SQSUB, UQSUB, [SU]Q[R]SHL, [SU]RSHL, SQ[R]DMULH.
@@ -143,21 +128,10 @@ pub(super) fn shift(op: SatKind, scalar: bool, q: u32, [immh, immb]: [u32; 2], [
         return Inst::Undefined;
     }
     let f = SatOp {
-        kind: op,
         arg: shift as u8,
-        scalar,
-        elem: false,
+        ..plain(op, scalar)
     };
-    vec(
-        VecKind::Sat(f),
-        Arrangement {
-            esize: es as u8,
-            q: q && !scalar,
-        },
-        rd,
-        rn,
-        rn,
-    )
+    sat(f, es, q, [rd, rn, rn])
 }
 
 /// AdvSIMD (scalar) x indexed element: SQDMULL, SQDMLAL, SQDMLSL(2), SQDMULH, SQRDMULH,

@@ -125,12 +125,3 @@ pub fn decode_for(word: u32, features: FeatureSet) -> Inst {
 pub fn decode_row(word: u32) -> Option<&'static Row> {
     row_index(word).map(|i| &TABLE[i])
 }
-
-/// `sf`: 1 for the 64-bit form.
-pub fn sf_width(sf: u32) -> Width {
-    if sf == 1 {
-        Width::W64
-    } else {
-        Width::W32
-    }
-}
