@@ -200,7 +200,7 @@ fn features_turned_off_raise_sigill() {
     }
     let out = ok(&a64x(&[
         "-cpu",
-        "max,-crc32,-flagm2,-fphp,-jscvt,-pmull,-asimddp,-i8mm",
+        "max,-crc32,-flagm2,-fphp,-asimdhp,-asimdfhm,-jscvt,-pmull,-asimddp,-i8mm,-bf16",
         p,
     ]));
     assert_eq!(
@@ -209,14 +209,16 @@ fn features_turned_off_raise_sigill() {
          flagm advertised 1: cfinv trapped 0, rmif trapped 0, setf8 trapped 0\n\
          flagm2 advertised 0: axflag trapped 1, xaflag trapped 1\n\
          fphp advertised 0: fadd h trapped 1\n\
-         frint advertised 1: frint32z trapped 0\n\
+         asimdhp advertised 0: fadd 8h trapped 1, fmla h[0] trapped 1\n\
+         asimdfhm advertised 0: fmlal trapped 1\n\
+         frint advertised 1: frint32z trapped 0, frint32z 4s trapped 0\n\
          jscvt advertised 0: fjcvtzs trapped 1\n\
          lrcpc advertised 1: ldapr trapped 0\n\
          pmull advertised 0: pmull 1q trapped 1\n\
-         asimddp advertised 0: sdot trapped 1\n\
-         asimdrdm advertised 1: sqrdmlah trapped 0\n\
-         i8mm advertised 0: usdot trapped 1\n\
-         bf16 advertised 1: bfdot trapped 0\n\
+         asimddp advertised 0: sdot trapped 1, sdot b[0] trapped 1\n\
+         asimdrdm advertised 1: sqrdmlah trapped 0, sqrdmlah s[0] trapped 0\n\
+         i8mm advertised 0: usdot trapped 1, sudot b[0] trapped 1\n\
+         bf16 advertised 0: bfdot trapped 1, bfdot h[0] trapped 1\n\
          base: madd trapped 0\n"
     );
     let out = ok(&a64x(&[p]));

@@ -2,9 +2,8 @@
 //! "How it is tested", layer 1; Arm ARM C4.1 "Data Processing -- Scalar Floating-Point and
 //! Advanced SIMD" and the SIMD&FP loads and stores). Every encoding class of the space is
 //! enumerated (bits 31..10 of the data-processing space `x111` and of the load/store space with
-//! V = 1) with random low bits, and the space of every AdvSIMD/FP class row and encoding group
-//! of the decoder's specification is sampled densely;
-//! objdump disassembles the words in one batch. A word objdump calls an instruction of ARMv8.0
+//! V = 1) with random low bits, and the space of every AdvSIMD/FP encoding group of the
+//! decoder's specification is sampled densely; objdump disassembles the words in one batch. A word objdump calls an instruction of ARMv8.0
 //! or of a feature `-cpu max` advertises must decode to a defined `Inst` (else: a gap, listed by
 //! mnemonic); a word objdump calls undefined, or an instruction of a feature a64x does not
 //! advertise, must decode to `Undefined`. Fixed seed: the same words every run.
@@ -12,7 +11,7 @@
 mod common;
 
 use a64x::cli::CPU_FEATURES;
-use a64x_translator::a64::{decode, decode_row, Inst, GROUPS, TABLE};
+use a64x_translator::a64::{decode, decode_row, Inst, GROUPS};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -89,13 +88,6 @@ fn feature(mnem: &str, ops: &str) -> Option<&'static str> {
     None
 }
 
-/// Words objdump names that the Arm ARM leaves unallocated: FMLAL/FMLSL(2) (vector) with sz
-/// (bit 22) set ("if sz == '1' then UNDEFINED", C7.2.144 and C7.2.148; qemu agrees).
-fn objdump_lax(mnem: &str, w: u32) -> bool {
-    let three_same = w & (1 << 21) != 0 && w & (1 << 10) != 0;
-    matches!(mnem, "fmlal" | "fmlal2" | "fmlsl" | "fmlsl2") && three_same && w & (1 << 22) != 0
-}
-
 /// The rows of the AdvSIMD/FP space.
 fn simd_row(name: &str) -> bool {
     ["AdvSIMD", "FP", "FMOV", "floating-point", "Cryptographic", "XAR"]
@@ -113,14 +105,8 @@ fn words() -> Vec<u32> {
             out.push(((hi >> 16) << 29) | (((hi >> 15) & 1) << 28) | (space << 25) | ((hi & 0x7fff) << 10) | low);
         }
     }
-    // Each class row's space, and each encoding group's written out per instruction (whose
-    // rows tests/decoder_spec.rs samples one by one).
-    let classes = TABLE
-        .iter()
-        .filter(|r| r.class && simd_row(r.name))
-        .map(|r| (r.mask, r.bits));
-    let groups = GROUPS.iter().filter(|g| simd_row(g.name)).map(|g| (g.mask, g.bits));
-    for (mask, bits) in classes.chain(groups) {
+    // Each encoding group's space (tests/decoder_spec.rs samples its rows one by one).
+    for (mask, bits) in GROUPS.iter().filter(|g| simd_row(g.name)).map(|g| (g.mask, g.bits)) {
         for _ in 0..16384 {
             out.push((rng.next() as u32 & !mask) | bits);
         }
@@ -171,7 +157,7 @@ fn simd_decoder_is_complete() {
                 e.example = example.clone();
             }
         };
-        if mnem == ".inst" || mnem == "udf" || mnem.starts_with("undefined") || objdump_lax(mnem, w) {
+        if mnem == ".inst" || mnem == "udf" || mnem.starts_with("undefined") || common::objdump_lax(mnem, w) {
             if defined {
                 note(&mut wrong, "objdump: undefined".into());
             }

@@ -19,6 +19,8 @@ enum Kind {
     Zr,
     /// A SIMD&FP register.
     V,
+    /// A SIMD&FP register of V0-V15 in a 4-bit field (the by-element forms on halves).
+    V16,
 }
 
 struct Field {
@@ -37,7 +39,6 @@ struct Row {
     feature: String,
     fuzz: bool,
     aliases: Vec<String>,
-    class: bool,
     /// Carves an encoding out of a wider row after it in its group (which it must precede).
     narrow: bool,
     /// `when COND`: the fields' combinations the row allocates (others are unallocated).
@@ -46,7 +47,7 @@ struct Row {
 }
 
 /// An encoding group of the Arm ARM's index: its rows' words lie in its space, and a word of the
-/// space no row takes is unallocated (its search ends there, as with a class row).
+/// space no row takes is unallocated (its search ends there).
 struct Group {
     line: usize,
     name: String,
@@ -82,9 +83,10 @@ fn parse_pattern(line: usize, pat: &str) -> (u32, u32, Vec<Field>) {
                 "sp" => Kind::Sp,
                 "zr" => Kind::Zr,
                 "v" => Kind::V,
+                "v16" => Kind::V16,
                 _ => fail(line, &format!("unknown register kind in `{tok}`")),
             };
-            (5, Some((name, kind)))
+            (if kind == Kind::V16 { 4 } else { 5 }, Some((name, kind)))
         } else if tok.chars().all(|c| matches!(c, '0' | '1' | 'x')) {
             (tok.len() as u32, None)
         } else {
@@ -123,7 +125,7 @@ fn parse_pattern(line: usize, pat: &str) -> (u32, u32, Vec<Field>) {
     (mask, bits, fields)
 }
 
-/// `NAME | PATTERN | FEATURE [OPTION...]`; options: `nofuzz`, `class`, `alias=a,b`.
+/// `NAME | PATTERN | FEATURE [OPTION...]`; options: `nofuzz`, `narrow`, `alias=a,b`.
 fn parse_row(line: usize, head: &str) -> Row {
     let cols: Vec<&str> = head.split('|').map(str::trim).collect();
     let [name, pat, rest] = cols[..] else {
@@ -141,7 +143,6 @@ fn parse_row(line: usize, head: &str) -> Row {
         feature,
         fuzz: true,
         aliases: Vec::new(),
-        class: false,
         narrow: false,
         when: Vec::new(),
         expr: String::new(),
@@ -149,7 +150,6 @@ fn parse_row(line: usize, head: &str) -> Row {
     for opt in words {
         match opt {
             "nofuzz" => row.fuzz = false,
-            "class" => row.class = true,
             "narrow" => row.narrow = true,
             _ => match opt.strip_prefix("alias=") {
                 Some(a) => row.aliases = a.split(',').map(str::to_string).collect(),
@@ -242,15 +242,11 @@ fn parse(text: &str) -> (Vec<FeatureDef>, Vec<Row>, Vec<Group>) {
             groups.push(g);
         } else {
             let row = parse_row(line, t);
-            if let Some(g) = &open {
-                if row.class {
-                    fail(line, "a class row inside a group");
-                }
-                if row.mask & g.mask != g.mask || row.bits & g.mask != g.bits {
-                    fail(line, &format!("the row's pattern is outside group `{}`", g.name));
-                }
-            } else if !row.class {
-                fail(line, "an instruction row outside a group");
+            let Some(g) = &open else {
+                fail(line, "an instruction row outside a group")
+            };
+            if row.mask & g.mask != g.mask || row.bits & g.mask != g.bits {
+                fail(line, &format!("the row's pattern is outside group `{}`", g.name));
             }
             rows.push(row);
         }
@@ -341,6 +337,7 @@ fn emit_row_fn(out: &mut String, i: usize, r: &Row) {
             Kind::Sp => format!("rsp(w, {lo})"),
             Kind::Zr => format!("rzr(w, {lo})"),
             Kind::V => format!("vr(w, {lo})"),
+            Kind::V16 => format!("VReg(bits(w, {hi}, {lo}) as u8)"),
         };
         let _ = writeln!(out, "    let {} = {get};", f.name);
     }
@@ -489,17 +486,16 @@ fn main() {
         let group = groups
             .iter()
             .find(|g| g.end > i && g.line < r.line)
-            .map_or(&r.name, |g| &g.name);
+            .map_or_else(|| fail(r.line, "a row outside a group"), |g| &g.name);
         let _ = writeln!(
             out,
-            "    Row {{ name: {:?}, group: {:?}, mask: {:#010x}, bits: {:#010x}, decode: row_{i}, fuzz: {}, feature: Feature::{}, class: {}, aliases: &[{}] }},",
+            "    Row {{ name: {:?}, group: {:?}, mask: {:#010x}, bits: {:#010x}, decode: row_{i}, fuzz: {}, feature: Feature::{}, aliases: &[{}] }},",
             r.name,
             group,
             r.mask,
             r.bits,
             r.fuzz,
             if r.feature == "base" { "Base".to_string() } else { camel(&r.feature) },
-            r.class,
             aliases.join(", ")
         );
     }

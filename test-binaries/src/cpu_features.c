@@ -46,6 +46,14 @@ PROBE(sdot, 0x4e809400)     // sdot v0.4s, v0.16b, v0.16b
 PROBE(sqrdmlah, 0x6e808400) // sqrdmlah v0.4s, v0.4s, v0.4s
 PROBE(usdot, 0x4e809c00)    // usdot v0.4s, v0.16b, v0.16b
 PROBE(bfdot, 0x6e40fc00)    // bfdot v0.4s, v0.8h, v0.8h
+PROBE(fmlal, 0x4e20ec00)    // fmlal v0.4s, v0.4h, v0.4h
+PROBE(fadd_8h, 0x4e401400)  // fadd v0.8h, v0.8h, v0.8h
+PROBE(fmla_he, 0x4f001000)  // fmla v0.8h, v0.8h, v0.h[0]
+PROBE(frint32z_v, 0x4e21e800) // frint32z v0.4s, v0.4s
+PROBE(sdot_e, 0x4f80e000)   // sdot v0.4s, v0.16b, v0.4b[0]
+PROBE(sqrdmlah_e, 0x6f80d000) // sqrdmlah v0.4s, v0.4s, v0.s[0]
+PROBE(sudot_e, 0x4f00f000)  // sudot v0.4s, v0.16b, v0.4b[0]
+PROBE(bfdot_e, 0x4f40f000)  // bfdot v0.4s, v0.8h, v0.2h[0]
 PROBE(madd, 0x9b010000)     // madd x0, x0, x1, x0 (always there)
 
 int main(void) {
@@ -62,14 +70,19 @@ int main(void) {
     printf("flagm2 advertised %d: axflag trapped %d, xaflag trapped %d\n", !!(hwcap2 & (1 << 7)), axflag(),
            xaflag());
     printf("fphp advertised %d: fadd h trapped %d\n", !!(hwcap & (1 << 9)), fadd_h());
-    printf("frint advertised %d: frint32z trapped %d\n", !!(hwcap2 & (1 << 8)), frint32z());
+    printf("asimdhp advertised %d: fadd 8h trapped %d, fmla h[0] trapped %d\n", !!(hwcap & (1 << 10)), fadd_8h(),
+           fmla_he());
+    printf("asimdfhm advertised %d: fmlal trapped %d\n", !!(hwcap & (1 << 23)), fmlal());
+    printf("frint advertised %d: frint32z trapped %d, frint32z 4s trapped %d\n", !!(hwcap2 & (1 << 8)), frint32z(),
+           frint32z_v());
     printf("jscvt advertised %d: fjcvtzs trapped %d\n", !!(hwcap & (1 << 13)), fjcvtzs());
     printf("lrcpc advertised %d: ldapr trapped %d\n", !!(hwcap & (1 << 15)), ldapr());
     printf("pmull advertised %d: pmull 1q trapped %d\n", !!(hwcap & (1 << 4)), pmull_q());
-    printf("asimddp advertised %d: sdot trapped %d\n", !!(hwcap & (1 << 20)), sdot());
-    printf("asimdrdm advertised %d: sqrdmlah trapped %d\n", !!(hwcap & (1 << 12)), sqrdmlah());
-    printf("i8mm advertised %d: usdot trapped %d\n", !!(hwcap2 & (1 << 13)), usdot());
-    printf("bf16 advertised %d: bfdot trapped %d\n", !!(hwcap2 & (1 << 14)), bfdot());
+    printf("asimddp advertised %d: sdot trapped %d, sdot b[0] trapped %d\n", !!(hwcap & (1 << 20)), sdot(), sdot_e());
+    printf("asimdrdm advertised %d: sqrdmlah trapped %d, sqrdmlah s[0] trapped %d\n", !!(hwcap & (1 << 12)),
+           sqrdmlah(), sqrdmlah_e());
+    printf("i8mm advertised %d: usdot trapped %d, sudot b[0] trapped %d\n", !!(hwcap2 & (1 << 13)), usdot(), sudot_e());
+    printf("bf16 advertised %d: bfdot trapped %d, bfdot h[0] trapped %d\n", !!(hwcap2 & (1 << 14)), bfdot(), bfdot_e());
     printf("base: madd trapped %d\n", madd());
     return 0;
 }

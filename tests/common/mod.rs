@@ -267,6 +267,13 @@ pub fn objdump_words(words: &[u32], name: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Words objdump names that the Arm ARM leaves unallocated: FMLAL/FMLSL(2) (vector) with sz
+/// (bit 22) set ("if sz == '1' then UNDEFINED", C7.2.144 and C7.2.148; qemu agrees).
+pub fn objdump_lax(mnem: &str, w: u32) -> bool {
+    let three_same = w & (1 << 21) != 0 && w & (1 << 10) != 0;
+    matches!(mnem, "fmlal" | "fmlal2" | "fmlsl" | "fmlsl2") && three_same && w & (1 << 22) != 0
+}
+
 /// The FEAT_MTE mnemonics objdump knows (a64x does not implement MTE).
 pub const MTE_MNEMONICS: &[&str] = &[
     "irg", "gmi", "subp", "subps", "addg", "subg", "ldg", "stg", "stzg", "st2g", "stz2g", "stgp", "ldgm", "stgm",

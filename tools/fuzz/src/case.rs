@@ -420,9 +420,8 @@ fn writes_reserved_free(w: u32, inst: &Inst) -> bool {
 pub struct Generator {
     /// The PRNG.
     pub gen: Gen,
-    /// The rows by encoding group (a class row is a group of its own), in table order: a group
-    /// is drawn first, then one of its rows, so the dozens of load/store rows weigh as much
-    /// as one AdvSIMD class.
+    /// The rows by encoding group, in table order: a group is drawn first, then one of its
+    /// rows, so the dozens of load/store rows of a group weigh as much as one AdvSIMD group.
     groups: Vec<Vec<(&'static Row, Kind)>>,
 }
 

@@ -210,6 +210,22 @@ pub(super) fn from_int(ty: FpType, unsigned: bool, sf: u32, fbits: u32, rd: VReg
     })
 }
 
+/// FCVT{N,P,M,Z,A}{S,U} (vector, scalar): element 0 of V`n` to an integer of its size in V`d`.
+pub(super) fn to_int_in_v(ty: FpType, rounding: FpRound, unsigned: bool, rd: VReg, rn: VReg) -> Inst {
+    Inst::Fp(FpInst::ToIntV {
+        ty,
+        rounding,
+        unsigned,
+        rd,
+        rn,
+    })
+}
+
+/// SCVTF/UCVTF (vector, integer, scalar): element 0 of V`n` as an integer of its size.
+pub(super) fn from_int_in_v(ty: FpType, unsigned: bool, rd: VReg, rn: VReg) -> Inst {
+    Inst::Fp(FpInst::FromIntV { ty, unsigned, rd, rn })
+}
+
 /// FMOV (general): between general register `g` and V`v` (`top`: its upper doubleword).
 pub(super) fn fmov_general(to_vec: bool, size: MemSize, top: bool, g: Reg, v: VReg) -> Inst {
     Inst::Simd(SimdInst::FmovGeneral {
@@ -238,84 +254,6 @@ pub fn vfp_expand_imm(imm8: u32, ty: FpType) -> u64 {
         FpType::D => {
             (sign << 63) | ((!b6 as u64) << 62) | (if b6 { 0xff << 54 } else { 0 }) | (e54 << 52) | (frac << 48)
         }
-    }
-}
-
-/// A vector FP op in its scalar form (element 0 only) on one source.
-pub(super) fn scalar_vec_fp(kind: VfpKind, ty: FpType, rd: VReg, rn: VReg) -> Inst {
-    let f = VfpOp {
-        kind,
-        round: FpRound::N,
-        signed: false,
-        index: 0,
-        scalar: true,
-    };
-    let esize = match ty {
-        FpType::H => 1,
-        FpType::S => 2,
-        FpType::D => 3,
-    };
-    vec(VecKind::Fp(f), Arrangement { esize, q: false }, rd, rn, rn)
-}
-
-/// AdvSIMD scalar two-register miscellaneous: the FP <-> integer conversions, FRECPE,
-/// FRSQRTE, FRECPX and the FP compares with zero; the integer ops of the class.
-pub(super) fn scalar_two_misc(w: u32) -> Inst {
-    let ty = if bit(w, 22) { FpType::D } else { FpType::S };
-    scalar_two_misc_fp(w, ty).unwrap_or_else(|| scalar_int_misc(w))
-}
-
-/// The FP instructions of AdvSIMD scalar two-register miscellaneous and of its FP16 class
-/// (`ty` H), whose fields are the same.
-pub(super) fn scalar_two_misc_fp(w: u32, ty: FpType) -> Option<Inst> {
-    use FpRound::*;
-    let unsigned = bit(w, 29);
-    let (rd, rn) = (vr(w, 0), vr(w, 5));
-    let vec_fp = |op| Some(scalar_vec_fp(op, ty, rd, rn));
-    match (unsigned, bit(w, 23), bits(w, 16, 12)) {
-        (false, true, 0b11101) => return vec_fp(VfpKind::Recpe),
-        (true, true, 0b11101) => return vec_fp(VfpKind::Rsqrte),
-        (false, true, 0b11111) => return vec_fp(VfpKind::Recpx),
-        (false, true, 0b01100) => return vec_fp(VfpKind::CmgtZ),
-        (false, true, 0b01101) => return vec_fp(VfpKind::CmeqZ),
-        (false, true, 0b01110) => return vec_fp(VfpKind::CmltZ),
-        (true, true, 0b01100) => return vec_fp(VfpKind::CmgeZ),
-        (true, true, 0b01101) => return vec_fp(VfpKind::CmleZ),
-        (true, false, 0b10110) if ty == FpType::D => return vec_fp(VfpKind::Cvtxn),
-        _ => {}
-    }
-    let rounding = match (bit(w, 23), bits(w, 16, 12)) {
-        (false, 0b11101) => return Some(Inst::Fp(FpInst::FromIntV { ty, unsigned, rd, rn })),
-        (false, 0b11010) => N,
-        (false, 0b11011) => M,
-        (false, 0b11100) => A,
-        (true, 0b11010) => P,
-        (true, 0b11011) => Z,
-        _ => return None,
-    };
-    Some(Inst::Fp(FpInst::ToIntV {
-        ty,
-        rounding,
-        unsigned,
-        rd,
-        rn,
-    }))
-}
-
-/// The integer ops of AdvSIMD scalar two-register miscellaneous (D elements only): compares
-/// against zero, ABS, NEG.
-fn scalar_int_misc(w: u32) -> Inst {
-    use VecKind::*;
-    if let Some(i) = super::simd_sat::two_misc(w, true) {
-        return i;
-    }
-    // The vector decoder reads the same fields (Q aside); keep the D-element ops the scalar
-    // form has.
-    match super::simd::two_misc(w | (1 << 30)) {
-        Inst::Simd(SimdInst::Vec { op, arr, rd, rn, rm }) if arr.esize == 3 && matches!(op, CmpZero(_) | Abs | Neg) => {
-            vec(op, Arrangement { esize: 3, q: false }, rd, rn, rm)
-        }
-        _ => Inst::Undefined,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The A64 decoder: the specification `instructions.spec` (one row per instruction, Arm ARM C4
 //! "A64 Instruction Set Encoding"), from which the build makes decoding, the random-instruction
-//! generator's table and the feature list ([`spec`]), and the field decoders of the encoding
-//! classes not yet written out there per instruction.
+//! generator's table and the feature list ([`spec`]), and the builders its rows call to make
+//! an [`Inst`] from their fields.
 
 mod branch;
 mod crypto;
@@ -12,12 +12,11 @@ pub mod gen;
 pub mod inst;
 mod ldst;
 mod simd;
-mod simd_bf16;
-mod simd_fhm;
-mod simd_fp16;
-mod simd_int;
+mod simd_fp;
 mod simd_sat;
 pub mod simd_types;
+#[cfg(test)]
+mod simd_words;
 pub mod spec;
 
 pub use inst::*;

@@ -1,8 +1,6 @@
-//! Decoders of the AdvSIMD saturating and rounding integer instructions (Arm ARM C4.1.96
-//! "Advanced SIMD", C7.2: SQADD ... SQRDMLSH), vector, scalar and by-element forms. The group
-//! decoders in `simd.rs` ask these first: `None` means "not one of these, decode as usual".
+//! Builders of the AdvSIMD saturating and rounding integer instructions (Arm ARM C7.2: SQADD ...
+//! SQRDMLSH) for the rows of `instructions.spec`: vector, scalar, by-element and shift forms.
 
-use super::fields::*;
 use super::inst::*;
 use super::simd_types::*;
 
@@ -14,22 +12,6 @@ fn sat(f: SatOp, esize: u32, q: bool, [rd, rn, rm]: [VReg; 3]) -> Inst {
         q: q && !f.scalar,
     };
     vec(VecKind::Sat(f), arr, rd, rn, rm)
-}
-
-/// [`sat`] with the registers of word `w` (a by-element H operand names V0-V15).
-fn inst(kind: SatKind, esize: u32, q: bool, scalar: bool, w: u32, arg: u32, elem: bool) -> Inst {
-    let f = SatOp {
-        kind,
-        arg: arg as u8,
-        scalar,
-        elem,
-    };
-    let rm = if elem && esize == 1 {
-        VReg(bits(w, 19, 16) as u8)
-    } else {
-        vr(w, 16)
-    };
-    sat(f, esize, q, [vr(w, 0), vr(w, 5), rm])
 }
 
 /// The plain form of `kind`: no shift, no element.
@@ -52,63 +34,24 @@ pub(super) fn scalar(op: SatKind, size: u32, regs: [VReg; 3]) -> Inst {
     sat(plain(op, true), size, false, regs)
 }
 
-/// AdvSIMD (scalar) three same: SQADD, UQADD, SQSUB, UQSUB, [SU]Q[R]SHL, [SU]RSHL, SQ[R]DMULH.
-pub(super) fn three_same(w: u32, scalar: bool) -> Option<Inst> {
-    use SatKind::*;
-    let op = match (bits(w, 15, 11), bit(w, 29)) {
-        (0b00001, false) => Sqadd,
-        (0b00001, true) => Uqadd,
-        (0b00101, false) => Sqsub,
-        (0b00101, true) => Uqsub,
-        (0b01001, false) => Sqshl,
-        (0b01001, true) => Uqshl,
-        (0b01010, false) => Srshl,
-        (0b01010, true) => Urshl,
-        (0b01011, false) => Sqrshl,
-        (0b01011, true) => Uqrshl,
-        (0b10110, false) => Sqdmulh,
-        (0b10110, true) => Sqrdmulh,
-        _ => return None,
+/// A vector saturating operation whose second operand is element `index` of V`m`.
+pub(super) fn element(op: SatKind, size: u32, q: u32, index: u32, regs: [VReg; 3]) -> Inst {
+    let f = SatOp {
+        arg: index as u8,
+        elem: true,
+        ..plain(op, false)
     };
-    let size = bits(w, 23, 22);
-    let q = bit(w, 30);
-    let ok = match op {
-        Sqdmulh | Sqrdmulh => size == 1 || size == 2,
-        Srshl | Urshl if scalar => size == 3,
-        _ => scalar || size != 3 || q,
-    };
-    Some(if ok {
-        inst(op, size, q, scalar, w, 0, false)
-    } else {
-        Inst::Undefined
-    })
+    sat(f, size, q == 1, regs)
 }
 
-/// AdvSIMD (scalar) two-register miscellaneous: SUQADD, USQADD, SQABS, SQNEG, SQXTN, UQXTN,
-/// SQXTUN.
-pub(super) fn two_misc(w: u32, scalar: bool) -> Option<Inst> {
-    use SatKind::*;
-    let op = match (bits(w, 16, 12), bit(w, 29)) {
-        (0b00011, false) => Suqadd,
-        (0b00011, true) => Usqadd,
-        (0b00111, false) => Sqabs,
-        (0b00111, true) => Sqneg,
-        (0b10010, true) => Sqxtun,
-        (0b10100, false) => Sqxtn,
-        (0b10100, true) => Uqxtn,
-        _ => return None,
+/// Its scalar form, on element 0 of V`n`.
+pub(super) fn scalar_element(op: SatKind, size: u32, index: u32, regs: [VReg; 3]) -> Inst {
+    let f = SatOp {
+        arg: index as u8,
+        elem: true,
+        ..plain(op, true)
     };
-    let size = bits(w, 23, 22);
-    let q = bit(w, 30);
-    let ok = match op {
-        Sqxtun | Sqxtn | Uqxtn => size != 3,
-        _ => scalar || size != 3 || q,
-    };
-    Some(if ok {
-        inst(op, size, q, scalar, w, 0, false)
-    } else {
-        Inst::Undefined
-    })
+    sat(f, size, false, regs)
 }
 
 /// The saturating and rounding shifts by immediate (SRSHR... SQRSHRUN, RSHRN), vector or
@@ -132,35 +75,6 @@ pub(super) fn shift(op: SatKind, scalar: bool, q: u32, [immh, immb]: [u32; 2], [
         ..plain(op, scalar)
     };
     sat(f, es, q, [rd, rn, rn])
-}
-
-/// AdvSIMD (scalar) x indexed element: SQDMULL, SQDMLAL, SQDMLSL(2), SQDMULH, SQRDMULH,
-/// SQRDMLAH, SQRDMLSH.
-pub(super) fn by_element(w: u32, scalar: bool) -> Option<Inst> {
-    use SatKind::*;
-    let op = match (bit(w, 29), bits(w, 15, 12)) {
-        (false, 0b0011) => Sqdmlal,
-        (false, 0b0111) => Sqdmlsl,
-        (false, 0b1011) => Sqdmull,
-        (false, 0b1100) => Sqdmulh,
-        (false, 0b1101) => Sqrdmulh,
-        (true, 0b1101) => Sqrdmlah,
-        (true, 0b1111) => Sqrdmlsh,
-        _ => return None,
-    };
-    let (h, l, m) = (bits(w, 11, 11), bits(w, 21, 21), bits(w, 20, 20));
-    let size = bits(w, 23, 22);
-    let index = match size {
-        1 => (h << 2) | (l << 1) | m,
-        2 => (h << 1) | l,
-        _ => return Some(Inst::Undefined),
-    };
-    Some(inst(op, size, bit(w, 30), scalar, w, index, true))
-}
-
-/// AdvSIMD scalar x indexed element (the FP forms: `simd.rs`).
-pub(super) fn scalar_by_element(w: u32) -> Inst {
-    by_element(w, true).unwrap_or_else(|| super::simd::scalar_by_element_fp(w))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::fp::{Fp1Op, Fp2Op, Fp3Op, FpInst, FpType};
 use super::inst::*;
 use super::simd::ImmShift;
 use super::simd_types::*;
-use super::{branch, crypto, dp, fp, ldst, simd, simd_fp16, simd_sat};
+use super::{branch, crypto, dp, fp, ldst, simd, simd_fp, simd_sat};
 use crate::ops::{FpRound, HalfCvt};
 
 /// Which auxv word a feature bit is in.
@@ -37,12 +37,11 @@ pub struct FeatureDef {
     pub about: &'static str,
 }
 
-/// One row of the specification: an instruction (or, until its class is written out per
-/// instruction, a whole encoding class with a hand-written field decoder).
+/// One row of the specification: an instruction.
 pub struct Row {
-    /// The instruction's name as in the Arm ARM ("ADD (immediate)"), or the class's.
+    /// The instruction's name as in the Arm ARM ("ADD (immediate)").
     pub name: &'static str,
-    /// The encoding group it is in (the Arm ARM's index); a class row's own name.
+    /// The encoding group it is in (the Arm ARM's index).
     pub group: &'static str,
     /// Which bits are fixed.
     pub mask: u32,
@@ -56,8 +55,6 @@ pub struct Row {
     pub fuzz: bool,
     /// The feature that provides it.
     pub feature: Feature,
-    /// A whole encoding class (decoded by hand in `a64/`) rather than one instruction.
-    pub class: bool,
     /// Mnemonics a disassembler prints for it besides the first word of `name` (its aliases).
     pub aliases: &'static [&'static str],
 }
@@ -74,9 +71,9 @@ pub struct Group {
 }
 
 impl Row {
-    /// The mnemonic (lower case), for an instruction row.
-    pub fn mnemonic(&self) -> Option<String> {
-        (!self.class).then(|| self.name.split_whitespace().next().unwrap_or("").to_ascii_lowercase())
+    /// The mnemonic (lower case): the first word of the name.
+    pub fn mnemonic(&self) -> String {
+        self.name.split_whitespace().next().unwrap_or("").to_ascii_lowercase()
     }
 }
 
