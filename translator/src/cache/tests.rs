@@ -1,0 +1,147 @@
+//! The code cache's tests: translation, chaining, invalidation and placement, run without the VM
+//! (its services come from `tests/support/platform.rs`).
+
+use super::*;
+
+/// Guest code: `add x0, x0, #1` then `ret` at every 16-byte step from 0x10000 for 3 pages.
+fn fetch(pc: u64) -> Option<u32> {
+    if !(0x10000..0x13000).contains(&pc) {
+        return None;
+    }
+    Some(if pc.is_multiple_of(16) {
+        0x9100_0400
+    } else {
+        0xd65f_03c0
+    })
+}
+
+#[test]
+fn invalidation_drops_exactly_the_overlapping_blocks() {
+    super::test_platform::install();
+    let mut cache = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+    let pcs: Vec<u64> = (0x10000..0x13000).step_by(16).collect();
+    for &pc in &pcs {
+        let host = cache.get(pc, &fetch).expect("translated");
+        cache.remember_indirect(pc, host);
+    }
+    // One 64-byte line in the second page: the four blocks starting there go, nothing else.
+    cache.invalidate(0x11040, 0x11080);
+    for &pc in &pcs {
+        let inside = (0x11040..0x11080).contains(&pc);
+        assert_eq!(cache.lookup(pc).is_none(), inside, "block {pc:#x}");
+        let slot = cache.jump_cache[jump_slot(pc)];
+        assert_eq!(slot.guest == pc, !inside, "jump cache entry of {pc:#x}");
+    }
+    // A range wider than the index walks the index; an empty one does nothing.
+    cache.invalidate(0x11000, 0x11000);
+    assert!(cache.lookup(0x11000).is_some());
+    cache.invalidate(0, u64::MAX);
+    assert!(pcs.iter().all(|&pc| cache.lookup(pc).is_none()));
+    assert!(cache.pages.is_empty(), "the page index empties with the blocks");
+    // Translating again after invalidation works and re-indexes.
+    assert!(cache.get(0x11040, &fetch).is_ok());
+    cache.invalidate(0x11044, 0x11048);
+    assert!(cache.lookup(0x11040).is_none());
+}
+
+fn code_of(cache: &CodeCache, pc: u64) -> Vec<u8> {
+    cache.code_of(pc)
+}
+
+#[test]
+fn threads_place_each_others_translations_until_invalidated() {
+    super::test_platform::install();
+    let mut a = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+    a.share_translations();
+    let mut b = a.new_like().expect("second cache");
+    // Different places in the two caches: b holds one block more before.
+    b.get(0x12000, &fetch).expect("translated");
+    a.get(0x10000, &fetch).expect("translated");
+    b.get(0x10000, &fetch).expect("placed");
+    assert_eq!((b.stats.blocks, b.stats.shared), (1, 1), "b placed a's block");
+    let (ha, hb) = (a.lookup(0x10000).unwrap(), b.lookup(0x10000).unwrap());
+    assert_ne!(ha, hb);
+    // b's copy is what b would have made itself: moved to its address, exits to its epilogue.
+    let mut c = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+    c.get(0x12000, &fetch).expect("translated");
+    c.get(0x10000, &fetch).expect("translated");
+    let mut own = code_of(&c, 0x10000);
+    let e = c.blocks[&0x10000].host;
+    assert_eq!(e - c.mem as u64, hb - b.mem as u64, "same offset in both caches");
+    let relocs = lift_and_relocs(0x10000);
+    x64::relocate(&mut own, &relocs, hb, b.epilogue, None);
+    assert_eq!(code_of(&b, 0x10000), own);
+    // An invalidation drops the shared translation: a third thread translates anew.
+    a.invalidate_shared(0x10000, 0x10004);
+    let mut d = a.new_like().expect("third cache");
+    d.get(0x10000, &fetch).expect("translated");
+    assert_eq!((d.stats.blocks, d.stats.shared), (1, 0));
+    // And d's translation is shared again.
+    let mut e2 = a.new_like().expect("fourth cache");
+    e2.get(0x10000, &fetch).expect("placed");
+    assert_eq!((e2.stats.blocks, e2.stats.shared), (0, 1));
+}
+
+/// The relocations of the block at `pc`, compiled anywhere.
+fn lift_and_relocs(pc: u64) -> Vec<x64::Reloc> {
+    let (block, ..) = tiers::block_ir(pc, &fetch, LiftOptions::default(), Tier::Quick).expect("lifts");
+    let rt = Runtime {
+        epilogue: 0,
+        counter: None,
+        host: x64::host::HostFeatures::detect(),
+        fault_map: false,
+    };
+    x64::compile(&block, 0x1000, rt).relocs
+}
+
+#[test]
+fn a_translation_older_than_an_overlapping_invalidation_is_not_published() {
+    let store = SharedCode::new();
+    let portable = |start: u64| {
+        Arc::new(Portable {
+            code: vec![0xc3].into(),
+            relocs: Vec::new().into(),
+            info: Arc::new(BlockInfo {
+                ranges: vec![(start, start + 8)],
+                own_ranges: 1,
+                guest_insns: 2,
+                tier: Tier::Optimised,
+                faults: Default::default(),
+                words: Default::default(),
+                recipe: faults::Recipe {
+                    asked: Tier::Optimised,
+                    counter: None,
+                },
+                calls: Vec::new(),
+            }),
+        })
+    };
+    let since = store.generation();
+    store.invalidate(0x20004, 0x20008);
+    store.publish(0x20000, portable(0x20000), since);
+    assert!(store.get(0x20000).is_none(), "made from bytes invalidated since");
+    // An invalidation elsewhere does not stop it.
+    let since = store.generation();
+    store.invalidate(0x30000, 0x30040);
+    store.publish(0x20000, portable(0x20000), since);
+    assert!(store.get(0x20000).is_some());
+    store.invalidate(0x20000, 0x20001);
+    assert!(store.is_empty());
+    // Once the record of invalidations no longer reaches back, nothing old is published.
+    let since = store.generation();
+    for i in 0..=shared::RECENT as u64 {
+        store.invalidate(0x40000 + i * 64, 0x40040 + i * 64);
+    }
+    store.publish(0x20000, portable(0x20000), since);
+    assert!(store.is_empty());
+}
+
+impl CodeCache {
+    /// The bytes of the block of `pc` as placed (its chain jumps as patched).
+    pub(super) fn code_of(&self, pc: u64) -> Vec<u8> {
+        let e = &self.blocks[&pc];
+        let at = (e.host - self.mem as u64) as usize;
+        // SAFETY: the block lies in the cache's mapping, readable through the write view.
+        unsafe { std::slice::from_raw_parts(self.write.add(at), e.host_len as usize) }.to_vec()
+    }
+}

@@ -1,0 +1,316 @@
+//! The block builder the lifter writes IR through: it caches guest registers and flags in SSA
+//! values (each register read at most once, written back once at the exit), folds constants and
+//! shares repeated operations, and notes the state each instruction's faults restore.
+
+use super::*;
+
+/// Builds a block, caching guest registers and flags in values so that each guest register is
+/// read at most once and written back once, at the exit.
+pub struct Builder {
+    /// The ops, maps and their capacity, borrowed from this thread's pool (see [`Scratch`]).
+    s: Scratch,
+    regs: [Option<Val>; 32],
+    dirty: [bool; 32],
+    flags: Option<Val>,
+    flags_dirty: bool,
+    /// The pc of the instruction being lifted while it has pushed no memory op yet (its
+    /// `InsnStart` goes before the first; most instructions have none, and need no marker).
+    pending_insn: Option<u64>,
+    /// Confine the base of every memory access (see [`crate::confine`]); off only to measure
+    /// what confinement costs.
+    confine: bool,
+}
+
+/// A builder's growing parts. Translating a block used to allocate and grow these afresh (and a
+/// block's successor analysis lifts two more blocks), which made the allocator a quarter of
+/// translation time; a thread keeps a few in a pool and builders clear and reuse them.
+#[derive(Default)]
+struct Scratch {
+    ops: Vec<Op>,
+    snapshots: Vec<Snap>,
+    consts: crate::fasthash::FastMap<u64, Val>,
+    /// Guest address value -> its confined value, so that accesses through one base share it.
+    confined: crate::fasthash::FastMap<Val, Val>,
+    /// The binary operations computed so far: the same operation on the same values is the same
+    /// value (register-offset addresses are recomputed by each access that uses them).
+    bins: crate::fasthash::FastMap<(BinOp, Sz, Val, Val), Val>,
+}
+
+/// At most this many scratches wait in a thread's pool: a block lift and its two successor
+/// lifts are the most that are alive at once.
+const SCRATCH_POOL: usize = 4;
+
+/// A scratch holding more ops than this goes back to the allocator instead of the pool, so one
+/// huge block does not pin its memory for the thread's life.
+const SCRATCH_KEEP_OPS: usize = 4096;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Vec<Scratch>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Scratch {
+    fn take() -> Scratch {
+        SCRATCH.with(|p| p.borrow_mut().pop()).unwrap_or_default()
+    }
+
+    fn give_back(mut self) {
+        if self.ops.capacity() > SCRATCH_KEEP_OPS {
+            return;
+        }
+        self.ops.clear();
+        self.snapshots.clear();
+        self.consts.clear();
+        self.confined.clear();
+        self.bins.clear();
+        // A thread being torn down has no pool any more: the scratch is simply freed.
+        let _ = SCRATCH.try_with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < SCRATCH_POOL {
+                p.push(self);
+            }
+        });
+    }
+}
+
+impl Drop for Builder {
+    fn drop(&mut self) {
+        std::mem::take(&mut self.s).give_back();
+    }
+}
+
+/// What [`Builder::insn_start`] noted: the state to snapshot.
+#[derive(Debug)]
+pub struct InsnMark {
+    regs: [Option<Val>; 32],
+    dirty: [bool; 32],
+    flags: Option<Val>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self {
+            s: Scratch::take(),
+            regs: [None; 32],
+            dirty: [false; 32],
+            flags: None,
+            flags_dirty: false,
+            pending_insn: None,
+            confine: true,
+        }
+    }
+
+    /// A builder that leaves guest addresses as they are (to measure what confinement costs).
+    pub fn unconfined() -> Self {
+        let mut b = Self::new();
+        b.confine = false;
+        b
+    }
+
+    /// Append an op, returning the value it defines. The address of a memory access is replaced
+    /// by its confined form ([`Op::Confine`]).
+    pub fn push(&mut self, mut op: Op) -> Val {
+        if self.pending_insn.is_some() && op.accesses_memory() {
+            let pc = self.pending_insn.take().expect("just seen");
+            self.s.ops.push(Op::InsnStart(pc));
+        }
+        if let Op::Bin(o, sz, a, b) = op {
+            if let Some(&v) = self.s.bins.get(&(o, sz, a, b)) {
+                return v;
+            }
+            let v = Val(self.s.ops.len() as u32);
+            self.s.ops.push(op);
+            self.s.bins.insert((o, sz, a, b), v);
+            return v;
+        }
+        if self.confine {
+            if let Some(a) = op.address_mut() {
+                *a = match self.s.confined.get(a) {
+                    Some(&c) => c,
+                    None => {
+                        let c = Val(self.s.ops.len() as u32);
+                        self.s.ops.push(Op::Confine(*a));
+                        self.s.confined.insert(*a, c);
+                        c
+                    }
+                };
+            }
+        }
+        let v = Val(self.s.ops.len() as u32);
+        self.s.ops.push(op);
+        v
+    }
+
+    /// The op defining `v`.
+    pub fn op(&self, v: Val) -> &Op {
+        &self.s.ops[v.0 as usize]
+    }
+
+    /// A constant.
+    pub fn konst(&mut self, c: u64) -> Val {
+        if let Some(&v) = self.s.consts.get(&c) {
+            return v;
+        }
+        let v = self.push(Op::Const(c));
+        self.s.consts.insert(c, v);
+        v
+    }
+
+    /// Current value of guest register `n` (31 = SP).
+    pub fn reg(&mut self, n: u8) -> Val {
+        if let Some(v) = self.regs[n as usize] {
+            return v;
+        }
+        let v = self.push(Op::GetReg(n));
+        self.regs[n as usize] = Some(v);
+        v
+    }
+
+    /// Set guest register `n` (31 = SP); written back at the exit.
+    pub fn set_reg(&mut self, n: u8, v: Val) {
+        self.regs[n as usize] = Some(v);
+        self.dirty[n as usize] = true;
+    }
+
+    /// Current flags.
+    pub fn flags(&mut self) -> Val {
+        if let Some(f) = self.flags {
+            return f;
+        }
+        let f = self.push(Op::GetFlags);
+        self.flags = Some(f);
+        f
+    }
+
+    /// Set the flags; written back at the exit.
+    pub fn set_flags(&mut self, f: Val) {
+        self.flags = Some(f);
+        self.flags_dirty = true;
+    }
+
+    /// Write cached state back before an op that reads or writes CpuState behind the cache's back
+    /// (helper calls see CpuState), without forgetting the cached values.
+    pub fn sync(&mut self) {
+        for n in 0..32 {
+            if self.dirty[n] {
+                let v = self.regs[n].expect("dirty register has a value");
+                self.push(Op::SetReg(n as u8, v));
+                self.dirty[n] = false;
+            }
+        }
+        if self.flags_dirty {
+            let f = self.flags.expect("dirty flags have a value");
+            self.push(Op::SetFlags(f));
+            self.flags_dirty = false;
+        }
+    }
+
+    /// Registers in `mask` (bit n = X`n`, bit 31 = SP) are overwritten before being read by
+    /// every successor: do not write them back at the exit.
+    pub fn drop_dead(&mut self, mask: u32) {
+        for n in 0..32 {
+            if mask & (1 << n) != 0 {
+                self.dirty[n] = false;
+            }
+        }
+    }
+
+    /// Forget cached register values (after a helper changed registers in CpuState). Call
+    /// [`Builder::sync`] before the helper so that nothing dirty is lost.
+    pub fn forget_regs(&mut self) {
+        debug_assert!(!self.dirty.iter().any(|&d| d));
+        self.regs = [None; 32];
+    }
+
+    /// Before lifting a guest instruction at `pc`: note the guest state CpuState may lack
+    /// (registers and flags not written back yet), for the case it accesses memory.
+    pub fn insn_start(&mut self, pc: u64) -> InsnMark {
+        self.pending_insn = Some(pc);
+        InsnMark {
+            regs: self.regs,
+            dirty: self.dirty,
+            flags: self.flags.filter(|_| self.flags_dirty),
+        }
+    }
+
+    /// After lifting the instruction of `mark`: its snapshots if it accessed memory, else
+    /// nothing.
+    pub fn insn_end(&mut self, mark: InsnMark) {
+        if self.pending_insn.take().is_some() {
+            return;
+        }
+        let first = self.s.snapshots.len() as u32;
+        for n in 0..32u8 {
+            if mark.dirty[n as usize] {
+                let val = mark.regs[n as usize].expect("dirty register has a value");
+                self.s.snapshots.push(Snap {
+                    reg: n,
+                    val,
+                    keeps_live: true,
+                });
+            }
+        }
+        if let Some(val) = mark.flags {
+            self.s.snapshots.push(Snap {
+                reg: SNAPSHOT_FLAGS,
+                val,
+                keeps_live: true,
+            });
+        }
+        let len = self.s.snapshots.len() as u32 - first;
+        self.push(Op::Snapshots(SnapList { first, len }));
+    }
+
+    /// Number of ops so far.
+    pub fn len(&self) -> usize {
+        self.s.ops.len()
+    }
+
+    /// Whether no op was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.s.ops.is_empty()
+    }
+
+    /// Before the exit's write-backs: snapshots of the values they write to the same register
+    /// need not keep those values live (see [`Snap::keeps_live`]).
+    fn keep_live_only_if_needed(&mut self) {
+        let mut written = [None; 33];
+        for (w, (&dirty, &reg)) in written.iter_mut().zip(self.dirty.iter().zip(&self.regs)) {
+            if dirty {
+                *w = reg;
+            }
+        }
+        if self.flags_dirty {
+            written[SNAPSHOT_FLAGS as usize] = self.flags;
+        }
+        for s in &mut self.s.snapshots {
+            s.keeps_live = written[s.reg as usize] != Some(s.val);
+        }
+    }
+
+    /// Finish the block: write back dirty state and attach the exit. With `flags_live` false
+    /// the flags are known to be overwritten before any later read, and are not written back.
+    pub fn finish(mut self, guest_pc: u64, guest_len: u32, exit: Exit, flags_live: bool) -> Block {
+        if !flags_live {
+            self.flags_dirty = false;
+        }
+        self.keep_live_only_if_needed();
+        self.sync();
+        Block {
+            guest_pc,
+            guest_len,
+            // An exact-size copy: the scratch keeps its capacity for the next block.
+            ops: self.s.ops.as_slice().into(),
+            snapshots: self.s.snapshots.as_slice().into(),
+            exit,
+            ranges: vec![(guest_pc, guest_pc + 4 * guest_len as u64)],
+            depends: Vec::new(),
+        }
+    }
+}
