@@ -218,13 +218,16 @@ pub fn save() {
     if s.new < MIN_NEW || s.new * NEW_FRACTION < s.entries {
         return;
     }
-    let bytes = o.store.encode();
-    o.store.forget_new();
     let tmp = o
         .dir
         .join(format!(".{}.{}", o.name.to_string_lossy(), std::process::id()));
     let _ = std::fs::remove_file(&tmp);
-    let written = new_private_file(&tmp).and_then(|mut f| f.write_all(&bytes));
+    let written = new_private_file(&tmp).and_then(|f| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        o.store.write_to(&mut w)?;
+        w.flush()
+    });
+    o.store.forget_new();
     if written
         .and_then(|()| std::fs::rename(&tmp, o.dir.join(&o.name)))
         .is_err()

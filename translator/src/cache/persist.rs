@@ -212,12 +212,8 @@ impl Store {
         if !info.calls.is_empty() || counted {
             return;
         }
-        let body = encode_body(pc, code, relocs, info, x64::host_anchor());
-        let mut entry = Vec::with_capacity(12 + body.len());
-        entry.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        entry.extend_from_slice(&siphash24(self.key.0, self.key.1, &body).to_le_bytes());
-        entry.extend_from_slice(&body);
-        self.lock().new.insert(pc, entry.into());
+        let entry = encode_entry(self.key, pc, code, relocs, info, x64::host_anchor());
+        self.lock().new.insert(pc, entry);
     }
 
     /// Forget the translations made so far: after a save, they are in the file.
@@ -251,20 +247,22 @@ impl Store {
         }
     }
 
-    /// The bytes of a cache file with this process's translations, then the entries of the
-    /// loaded file it used, then its others (not checked again: a bad one is rejected when
-    /// read), up to [`MAX_FILE_BYTES`]. An entry of the file is left out where this process
-    /// made the block again.
-    pub fn encode(&self) -> Vec<u8> {
+    /// Write a cache file with this process's translations, then the entries of the loaded
+    /// file it used, then its others (not checked again: a bad one is rejected when read), up to
+    /// [`MAX_FILE_BYTES`], to `out` (the VM's file, through a buffer: the entries are written
+    /// where they lie, not gathered into one more copy of the file). An entry of the file is
+    /// left out where this process made the block again.
+    pub fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let inner = self.lock();
-        let mut out = Vec::with_capacity(self.image.len + inner.new.values().map(|e| e.len()).sum::<usize>());
-        out.extend_from_slice(&MAGIC);
-        out.extend_from_slice(&self.context.to_le_bytes());
+        out.write_all(&MAGIC)?;
+        out.write_all(&self.context.to_le_bytes())?;
+        let mut written = MAGIC.len() + 8;
         for entry in inner.new.values() {
-            if out.len() + entry.len() > MAX_FILE_BYTES {
-                return out;
+            if written + entry.len() > MAX_FILE_BYTES {
+                return Ok(());
             }
-            out.extend_from_slice(entry);
+            out.write_all(entry)?;
+            written += entry.len();
         }
         let inner = &*inner;
         let old = |used: bool| {
@@ -272,16 +270,24 @@ impl Store {
                 .iter()
                 .filter(move |(pc, _)| !inner.new.contains_key(pc) && inner.used.contains(pc) == used)
         };
+        let mut copy = Vec::new();
         for (_, &(at, len)) in old(true).chain(old(false)) {
-            if out.len() + len > MAX_FILE_BYTES {
+            if written + len > MAX_FILE_BYTES {
                 break;
             }
-            let start = out.len();
-            out.resize(start + len, 0);
-            if !self.image.read(at, &mut out[start..]) {
-                out.truncate(start);
+            copy.resize(len, 0);
+            if self.image.read(at, &mut copy) {
+                out.write_all(&copy)?;
+                written += len;
             }
         }
+        Ok(())
+    }
+
+    /// The bytes [`Store::write_to`] writes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_to(&mut out).expect("writing to a Vec does not fail");
         out
     }
 }
@@ -303,8 +309,28 @@ fn tier_of(c: u8) -> Option<Tier> {
 
 /// The body of the entry of the translation of `pc`, `code` with `relocs` and `info` (helper
 /// addresses made offsets from `anchor`).
-fn encode_body(pc: u64, code: &[u8], relocs: &[Reloc], info: &BlockInfo, anchor: u64) -> Vec<u8> {
-    let mut b = Vec::with_capacity(64 + code.len() + info.ranges.len() * 16 + info.words.all().len() * 4);
+/// A file entry for the translation of `pc`: its length, its tag under `key` and its body (see
+/// the module's layout), made in one allocation of the exact size.
+fn encode_entry(key: (u64, u64), pc: u64, code: &[u8], relocs: &[Reloc], info: &BlockInfo, anchor: u64) -> Box<[u8]> {
+    let runs = word_runs(info.words.all());
+    let executable = |run: &[(u64, Option<u32>)]| run[0].1.is_some();
+    let words: usize = runs.iter().filter(|r| executable(r)).map(|r| r.len()).sum();
+    let body_len = 8
+        + 3
+        + 4
+        + 4
+        + 4
+        + 16 * info.ranges.len()
+        + 4
+        + 13 * runs.len()
+        + 4 * words
+        + 4
+        + 9 * relocs.len()
+        + 4
+        + code.len();
+    let mut b = Vec::with_capacity(12 + body_len);
+    b.extend_from_slice(&(body_len as u32).to_le_bytes());
+    b.extend_from_slice(&0u64.to_le_bytes()); // the tag, once the body is there
     b.extend_from_slice(&pc.to_le_bytes());
     b.push(tier_code(info.tier));
     b.push(tier_code(info.recipe.asked));
@@ -316,14 +342,12 @@ fn encode_body(pc: u64, code: &[u8], relocs: &[Reloc], info: &BlockInfo, anchor:
         b.extend_from_slice(&s.to_le_bytes());
         b.extend_from_slice(&e.to_le_bytes());
     }
-    let runs = word_runs(info.words.all());
     b.extend_from_slice(&(runs.len() as u32).to_le_bytes());
-    for run in runs {
+    for run in &runs {
         b.extend_from_slice(&run[0].0.to_le_bytes());
         b.extend_from_slice(&(run.len() as u32).to_le_bytes());
-        let executable = run[0].1.is_some();
-        b.push(u8::from(executable));
-        for &(_, w) in run.iter().filter(|_| executable) {
+        b.push(u8::from(executable(run)));
+        for &(_, w) in run.iter().filter(|_| executable(run)) {
             b.extend_from_slice(&w.unwrap_or(0).to_le_bytes());
         }
     }
@@ -343,10 +367,12 @@ fn encode_body(pc: u64, code: &[u8], relocs: &[Reloc], info: &BlockInfo, anchor:
     let at = b.len();
     b.extend_from_slice(code);
     x64::rebase_host_fns(&mut b[at..], relocs, anchor.wrapping_neg());
-    b
+    debug_assert_eq!(b.len(), 12 + body_len, "the entry's size as computed");
+    let tag = siphash24(key.0, key.1, &b[12..]);
+    b[4..12].copy_from_slice(&tag.to_le_bytes());
+    b.into_boxed_slice()
 }
 
-/// `words` (sorted) cut where the addresses stop following each other or executability changes.
 fn word_runs(words: &[(u64, Option<u32>)]) -> Vec<&[(u64, Option<u32>)]> {
     let mut runs = Vec::new();
     let mut start = 0;
