@@ -24,10 +24,17 @@ fn pages_of(ranges: &[(u64, u64)]) -> Vec<u64> {
 pub(super) struct PageIndex(FastMap<u64, Vec<u64>>);
 
 impl PageIndex {
-    /// Index block `pc`, made from guest `ranges`.
+    /// Index block `pc`, made from guest `ranges` (each page once: within one call every pc
+    /// pushed is `pc`, so a page's last one says whether it is there already; no list of the
+    /// pages is made, as placing a cache file's thousands of blocks would for each).
     pub(super) fn add(&mut self, pc: u64, ranges: &[(u64, u64)]) {
-        for page in pages_of(ranges) {
-            self.0.entry(page).or_default().push(pc);
+        for &(s, e) in ranges.iter().filter(|&&(s, e)| s < e) {
+            for page in (s >> PAGE_SHIFT)..=((e - 1) >> PAGE_SHIFT) {
+                let pcs = self.0.entry(page).or_default();
+                if pcs.last() != Some(&pc) {
+                    pcs.push(pc);
+                }
+            }
         }
     }
 

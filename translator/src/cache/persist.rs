@@ -148,7 +148,9 @@ impl Store {
         if !image.read(8, &mut context) || u64::from_le_bytes(context) != self.context {
             return Err(Rejected::OtherContext);
         }
-        let mut index = FastMap::default();
+        // Sized for the entries a file of this length holds (a few hundred bytes each), so that
+        // indexing them does not grow the map again and again.
+        let mut index = FastMap::with_capacity_and_hasher(len / 512, Default::default());
         let mut at = 16;
         // Each entry: its length, its tag, then its body, which starts with the pc.
         while let (Some((len, _)), Some((_, pc))) = (image.words(at), image.words(at + 8)) {
