@@ -19,7 +19,7 @@ enum Kind {
     Zr,
     /// A SIMD&FP register.
     V,
-    /// A SIMD&FP register of V0-V15 in a 4-bit field (the by-element forms on halves).
+    /// A SIMD&FP register of V0-V15 in a 4-bit field (the by-element forms on 16-bit elements).
     V16,
 }
 
@@ -152,7 +152,13 @@ fn parse_row(line: usize, head: &str) -> Row {
             "nofuzz" => row.fuzz = false,
             "narrow" => row.narrow = true,
             _ => match opt.strip_prefix("alias=") {
-                Some(a) => row.aliases = a.split(',').map(str::to_string).collect(),
+                Some(a) => {
+                    row.aliases = a.split(',').map(str::to_string).collect();
+                    let mnemonic = name.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+                    if row.aliases.contains(&mnemonic) {
+                        fail(line, &format!("`{mnemonic}` is the row's own mnemonic, not an alias"));
+                    }
+                }
                 None => fail(line, &format!("unknown option `{opt}`")),
             },
         }
