@@ -145,9 +145,7 @@ pub fn kind_of(row: &'static Row) -> Option<Kind> {
                 | MemInst::Casp { .. }
                 | MemInst::AtomicRmw { .. },
             )
-            | Inst::Simd(SimdInst::Ld1St1Multi { .. } | SimdInst::LdStStruct { .. } | SimdInst::LdStSingle { .. }) => {
-                Some(Kind::Memory)
-            }
+            | Inst::Simd(SimdInst::LdStMultiple { .. } | SimdInst::LdStSingle { .. }) => Some(Kind::Memory),
             Inst::Branch(
                 BranchInst::B { .. } | BranchInst::BCond { .. } | BranchInst::Cbz { .. } | BranchInst::Tbz { .. },
             ) => Some(Kind::Branch),
@@ -349,24 +347,14 @@ impl MemState {
                 }
                 (self.off, n, 0)
             }
-            Inst::Simd(
-                SimdInst::Ld1St1Multi {
-                    arr,
-                    count,
-                    rn,
-                    post,
-                    post_imm,
-                    ..
-                }
-                | SimdInst::LdStStruct {
-                    arr,
-                    count,
-                    rn,
-                    post,
-                    post_imm,
-                    ..
-                },
-            ) => {
+            Inst::Simd(SimdInst::LdStMultiple {
+                arr,
+                count,
+                rn,
+                post,
+                post_imm,
+                ..
+            }) => {
                 let n = count as i64 * if arr.q { 16 } else { 8 };
                 if rn != base {
                     return None;
@@ -589,8 +577,8 @@ impl Generator {
                 if matches!(
                     decode(w),
                     Inst::Simd(
-                        SimdInst::Ld1St1Multi { post: Some(_), .. } | SimdInst::LdStStruct { post: Some(_), .. }
-                    ) | Inst::Simd(SimdInst::LdStSingle { post: Some(_), .. })
+                        SimdInst::LdStMultiple { post: Some(_), .. } | SimdInst::LdStSingle { post: Some(_), .. }
+                    )
                 ) {
                     w = set_bits(w, 20, 16, INDEX_REG);
                 }

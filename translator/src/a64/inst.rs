@@ -693,19 +693,12 @@ pub enum SimdInst {
         post: Option<Reg>,
         post_imm: bool,
     },
-    /// LD2-LD4/ST2-ST4 (multiple structures): element i of register r at (i * count + r) * esize.
-    LdStStruct {
+    /// LD1-LD4/ST1-ST4 (multiple structures) of `count` registers from `rt`: consecutive
+    /// registers (LD1/ST1), or `interleaved` elements, element i of register r at
+    /// (i * count + r) * esize (LD2-LD4/ST2-ST4).
+    LdStMultiple {
         load: bool,
-        arr: Arrangement,
-        count: u8,
-        rt: VReg,
-        rn: Reg,
-        post: Option<Reg>,
-        post_imm: bool,
-    },
-    /// LD1/ST1 (multiple structures) of `count` consecutive registers.
-    Ld1St1Multi {
-        load: bool,
+        interleaved: bool,
         arr: Arrangement,
         count: u8,
         rt: VReg,

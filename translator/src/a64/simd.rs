@@ -201,26 +201,15 @@ pub(super) fn multiple(
         esize: size as u8,
         q: q == 1,
     };
-    Inst::Simd(if interleaved {
-        SimdInst::LdStStruct {
-            load,
-            arr,
-            count,
-            rt,
-            rn,
-            post,
-            post_imm,
-        }
-    } else {
-        SimdInst::Ld1St1Multi {
-            load,
-            arr,
-            count,
-            rt,
-            rn,
-            post,
-            post_imm,
-        }
+    Inst::Simd(SimdInst::LdStMultiple {
+        load,
+        interleaved,
+        arr,
+        count,
+        rt,
+        rn,
+        post,
+        post_imm,
     })
 }
 

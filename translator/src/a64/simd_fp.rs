@@ -8,15 +8,6 @@ use super::simd::imm_shift_fields;
 use super::simd_types::*;
 use crate::ops::FpRound;
 
-/// The element size (log2 bytes) of `ty`.
-fn esize(ty: FpType) -> u8 {
-    match ty {
-        FpType::H => 1,
-        FpType::S => 2,
-        FpType::D => 3,
-    }
-}
-
 /// The operation without a rounding mode, element or fraction bits.
 fn plain(kind: VfpKind, scalar: bool) -> VfpOp {
     VfpOp {
@@ -31,13 +22,14 @@ fn plain(kind: VfpKind, scalar: bool) -> VfpOp {
 /// `f` on elements of `ty`, 128 bits if `q` (never for the scalar forms).
 fn inst(f: VfpOp, ty: FpType, q: bool, [rd, rn, rm]: [VReg; 3]) -> Inst {
     let arr = Arrangement {
-        esize: esize(ty),
+        esize: super::fp::size(ty) as u8,
         q: q && !f.scalar,
     };
     vec(VecKind::Fp(f), arr, rd, rn, rm)
 }
 
-/// A vector operation on elements of `ty` (FCVTN, FCVTL, FCVTXN: the double side's).
+/// A vector operation on elements of `ty` (FCVTN, FCVTL, FCVTXN: the double side's), or an
+/// across-lanes reduction of them (FMAXV...: its result in element 0).
 pub(super) fn vector(kind: VfpKind, ty: FpType, q: u32, regs: [VReg; 3]) -> Inst {
     inst(plain(kind, false), ty, q == 1, regs)
 }
@@ -74,11 +66,6 @@ pub(super) fn scalar_element(kind: VfpKind, ty: FpType, index: u32, regs: [VReg;
         ..plain(kind, true)
     };
     inst(f, ty, false, regs)
-}
-
-/// FMAXNMV, FMINNMV, FMAXV, FMINV: four singles, or four or eight halves.
-pub(super) fn across(kind: VfpKind, ty: FpType, q: u32, rd: VReg, rn: VReg) -> Inst {
-    inst(plain(kind, false), ty, q == 1, [rd, rn, rn])
 }
 
 /// SCVTF, UCVTF, FCVTZS, FCVTZU (vector or scalar, fixed-point): elements of 16 (immh 001x),

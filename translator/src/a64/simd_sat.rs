@@ -58,9 +58,7 @@ pub(super) fn scalar_element(op: SatKind, size: u32, index: u32, regs: [VReg; 3]
 /// scalar: the element size from immh (not 0), the amount from immh:immb.
 pub(super) fn shift(op: SatKind, scalar: bool, q: u32, [immh, immb]: [u32; 2], [rd, rn]: [VReg; 2]) -> Inst {
     use SatKind::*;
-    let es = 31 - immh.leading_zeros(); // HighestSetBit(immh)
-    let ebits = 8u32 << es;
-    let immhb = immh << 3 | immb;
+    let (es, ebits, immhb) = super::simd::imm_shift_fields(immh, immb);
     let q = q == 1;
     let (ok, shift) = match op {
         Srshr | Urshr | Srsra | Ursra => (if scalar { es == 3 } else { es != 3 || q }, 2 * ebits - immhb),

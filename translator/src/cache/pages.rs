@@ -7,16 +7,12 @@ use crate::fasthash::FastMap;
 /// Guest pages are indexed in units of 4 KiB.
 const PAGE_SHIFT: u32 = 12;
 
-/// The guest page numbers `ranges` touch, each once.
-fn pages_of(ranges: &[(u64, u64)]) -> Vec<u64> {
-    let mut pages: Vec<u64> = ranges
+/// The guest page numbers `ranges` touch (a page two ranges touch comes twice).
+fn pages_of(ranges: &[(u64, u64)]) -> impl Iterator<Item = u64> + '_ {
+    ranges
         .iter()
         .filter(|&&(s, e)| s < e)
         .flat_map(|&(s, e)| (s >> PAGE_SHIFT)..=((e - 1) >> PAGE_SHIFT))
-        .collect();
-    pages.sort_unstable();
-    pages.dedup();
-    pages
 }
 
 /// Blocks (by guest pc) under each guest page their ranges touch.
@@ -25,20 +21,17 @@ pub(super) struct PageIndex(FastMap<u64, Vec<u64>>);
 
 impl PageIndex {
     /// Index block `pc`, made from guest `ranges` (each page once: within one call every pc
-    /// pushed is `pc`, so a page's last one says whether it is there already; no list of the
-    /// pages is made, as placing a cache file's thousands of blocks would for each).
+    /// pushed is `pc`, so a page's last one says whether it is there already).
     pub(super) fn add(&mut self, pc: u64, ranges: &[(u64, u64)]) {
-        for &(s, e) in ranges.iter().filter(|&&(s, e)| s < e) {
-            for page in (s >> PAGE_SHIFT)..=((e - 1) >> PAGE_SHIFT) {
-                let pcs = self.0.entry(page).or_default();
-                if pcs.last() != Some(&pc) {
-                    pcs.push(pc);
-                }
+        for page in pages_of(ranges) {
+            let pcs = self.0.entry(page).or_default();
+            if pcs.last() != Some(&pc) {
+                pcs.push(pc);
             }
         }
     }
 
-    /// Drop block `pc`, made from guest `ranges`.
+    /// Drop block `pc`, made from guest `ranges` (a page seen twice finds it gone already).
     pub(super) fn remove(&mut self, pc: u64, ranges: &[(u64, u64)]) {
         for page in pages_of(ranges) {
             if let Some(pcs) = self.0.get_mut(&page) {

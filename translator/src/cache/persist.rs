@@ -317,19 +317,11 @@ fn encode_entry(key: (u64, u64), pc: u64, code: &[u8], relocs: &[Reloc], info: &
     let runs = word_runs(info.words.all());
     let executable = |run: &[(u64, Option<u32>)]| run[0].1.is_some();
     let words: usize = runs.iter().filter(|r| executable(r)).map(|r| r.len()).sum();
-    let body_len = 8
-        + 3
-        + 4
-        + 4
-        + 4
-        + 16 * info.ranges.len()
-        + 4
-        + 13 * runs.len()
-        + 4 * words
-        + 4
-        + 9 * relocs.len()
-        + 4
-        + code.len();
+    // pc, tier/asked/counter, guest_insns, own_ranges; each list's count, then its items.
+    let head = 8 + 3 + 4 + 4;
+    let ranges_len = 4 + 16 * info.ranges.len();
+    let runs_len = 4 + 13 * runs.len() + 4 * words;
+    let body_len = head + ranges_len + runs_len + 4 + 9 * relocs.len() + 4 + code.len();
     let mut b = Vec::with_capacity(12 + body_len);
     b.extend_from_slice(&(body_len as u32).to_le_bytes());
     b.extend_from_slice(&0u64.to_le_bytes()); // the tag, once the body is there
@@ -375,6 +367,7 @@ fn encode_entry(key: (u64, u64), pc: u64, code: &[u8], relocs: &[Reloc], info: &
     b.into_boxed_slice()
 }
 
+/// `words` (sorted) cut where the addresses stop following each other or executability changes.
 fn word_runs(words: &[(u64, Option<u32>)]) -> Vec<&[(u64, Option<u32>)]> {
     let mut runs = Vec::new();
     let mut start = 0;

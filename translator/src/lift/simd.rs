@@ -98,8 +98,9 @@ pub(super) fn lift(cx: &mut Ctx, inst: SimdInst) {
             }
             post_increment(cx, rn, base, (count as u64) << esize, post, post_imm);
         }
-        SimdInst::LdStStruct {
+        SimdInst::LdStMultiple {
             load,
+            interleaved,
             arr,
             count,
             rt,
@@ -107,75 +108,77 @@ pub(super) fn lift(cx: &mut Ctx, inst: SimdInst) {
             post,
             post_imm,
         } => {
-            // Element by element: (de)interleaving happens in the lane addressing.
             let base = cx.read(rn);
-            let es = arr.esize;
-            let lanes = if arr.q { 16 >> es } else { 8 >> es };
-            let ty = [LoadTy::U8, LoadTy::U16, LoadTy::U32, LoadTy::U64][es as usize];
-            if load {
-                // Zero the upper halves first for 64-bit arrangements; the lanes overwrite the rest.
-                for r in 0..count {
-                    let v = (rt.0 + r) % 32;
-                    let z = cx.k(0);
-                    cx.b.push(Op::VSetLane {
-                        v,
-                        size: Log2(3),
-                        index: 0,
-                        val: z,
-                        zero_rest: true,
-                    });
-                }
-            }
-            for i in 0..lanes {
-                for r in 0..count {
-                    let v = (rt.0 + r) % 32;
-                    let off = ((i * count as u32 + r as u32) << es) as i32;
-                    if load {
-                        let x = cx.b.push(Op::Load(ty, base, off));
-                        cx.b.push(Op::VSetLane {
-                            v,
-                            size: Log2(es),
-                            index: i as u8,
-                            val: x,
-                            zero_rest: false,
-                        });
-                    } else {
-                        let x = cx.b.push(Op::VGetLane {
-                            v,
-                            size: Log2(es),
-                            index: i as u8,
-                            signed: false,
-                        });
-                        cx.b.push(Op::Store(Log2(es), base, off, x));
-                    }
-                }
+            if interleaved {
+                interleaved_lanes(cx, load, arr, count, rt, base);
+            } else {
+                whole_registers(cx, load, arr, count, rt, base);
             }
             let total = (count as u64) * if arr.q { 16 } else { 8 };
             post_increment(cx, rn, base, total, post, post_imm);
         }
-        SimdInst::Ld1St1Multi {
-            load,
-            arr,
-            count,
-            rt,
-            rn,
-            post,
-            post_imm,
-        } => {
-            let base = cx.read(rn);
-            let bytes = if arr.q { 16 } else { 8 };
-            let l = Log2(if arr.q { 4 } else { 3 });
-            for i in 0..count {
-                let r = (rt.0 + i) % 32;
-                let off = (i as i32) * bytes;
-                cx.b.push(if load {
-                    Op::VLoad(l, r, base, off)
-                } else {
-                    Op::VStore(l, r, base, off)
-                });
-            }
-            post_increment(cx, rn, base, (count as u64) * bytes as u64, post, post_imm);
+    }
+}
+
+/// LD2-LD4/ST2-ST4 (multiple structures) at `base`: element i of register rt + r at
+/// (i * count + r) * esize.
+fn interleaved_lanes(cx: &mut Ctx, load: bool, arr: Arrangement, count: u8, rt: VReg, base: crate::ir::Val) {
+    // Element by element: (de)interleaving happens in the lane addressing.
+    let es = arr.esize;
+    let lanes = if arr.q { 16 >> es } else { 8 >> es };
+    let ty = [LoadTy::U8, LoadTy::U16, LoadTy::U32, LoadTy::U64][es as usize];
+    if load {
+        // Zero the upper halves first for 64-bit arrangements; the lanes overwrite the rest.
+        for r in 0..count {
+            let v = (rt.0 + r) % 32;
+            let z = cx.k(0);
+            cx.b.push(Op::VSetLane {
+                v,
+                size: Log2(3),
+                index: 0,
+                val: z,
+                zero_rest: true,
+            });
         }
+    }
+    for i in 0..lanes {
+        for r in 0..count {
+            let v = (rt.0 + r) % 32;
+            let off = ((i * count as u32 + r as u32) << es) as i32;
+            if load {
+                let x = cx.b.push(Op::Load(ty, base, off));
+                cx.b.push(Op::VSetLane {
+                    v,
+                    size: Log2(es),
+                    index: i as u8,
+                    val: x,
+                    zero_rest: false,
+                });
+            } else {
+                let x = cx.b.push(Op::VGetLane {
+                    v,
+                    size: Log2(es),
+                    index: i as u8,
+                    signed: false,
+                });
+                cx.b.push(Op::Store(Log2(es), base, off, x));
+            }
+        }
+    }
+}
+
+/// LD1/ST1 (multiple structures) at `base`: `count` whole consecutive registers from rt.
+fn whole_registers(cx: &mut Ctx, load: bool, arr: Arrangement, count: u8, rt: VReg, base: crate::ir::Val) {
+    let bytes = if arr.q { 16 } else { 8 };
+    let l = Log2(if arr.q { 4 } else { 3 });
+    for i in 0..count {
+        let r = (rt.0 + i) % 32;
+        let off = (i as i32) * bytes;
+        cx.b.push(if load {
+            Op::VLoad(l, r, base, off)
+        } else {
+            Op::VStore(l, r, base, off)
+        });
     }
 }
 
