@@ -1,16 +1,19 @@
 //! Lowering of scalar floating point (`Op::Fp`, Arm ARM C7.2) to SSE2/SSE4.1/FMA3 on xmm0/xmm1.
-//! Operands come from CpuState's V registers. x86 and A64 differ only when a result is a NaN
-//! (propagation order, default NaN sign) or a conversion is out of range: the inline code checks
-//! for that (`ucomisd r, r` + `jp`, `cvttsd2si` giving the "integer indefinite") and then calls
-//! [`helper_fp`], which evaluates the A64 semantics of `ir::fp`. FMAX/FMIN/FMAXNM/FMINNM,
+//! Operands come from the block's V register cache (`vector::VCache`) or CpuState, results go
+//! to both. x86 and A64 differ only when a result is a NaN (propagation order, default NaN
+//! sign) or a conversion is out of range: the inline code checks for that (`ucomisd r, r` +
+//! `jp`, `cvttsd2si` giving the "integer indefinite") and then jumps to a slow path after the
+//! block's exit (`slow.rs`) that calls [`helper_fp`], which evaluates the A64 semantics of
+//! `ir::fp`. FMAX/FMIN/FMAXNM/FMINNM,
 //! FRINTA/I/X, FCVTA*, fixed-point conversions and UCVTF from 64 bits always call the helper.
 
+use super::slow::SlowCall;
 use super::Lower;
 use crate::cpu::off;
 use crate::ir::fp::{helper_fp, FpKind, FpOp, FpTy, IntW};
 use crate::ir::Val;
 use crate::ops::FpRound;
-use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 /// The precisions SSE computes in (halves always go to the helper).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +56,7 @@ pub(super) fn rint_imm(r: FpRound) -> Option<i8> {
 impl Lower<'_> {
     /// Call `helper_fp` for `f` (integer operand in `x`), keeping every allocatable register:
     /// usable on a slow path, since the allocator's state does not change. Result in rax.
-    fn fp_call(&mut self, f: &FpOp, x: Option<u8>) {
+    pub(super) fn fp_call(&mut self, f: &FpOp, x: Option<u8>) {
         let arg = self.keep(super::HelperArg::Fp(FpOp { src: None, ..*f }));
         let func = helper_fp as *const () as usize as i64;
         // Six pushes keep rsp 16-byte aligned at the call, as it is in block code.
@@ -73,29 +76,50 @@ impl Lower<'_> {
         );
     }
 
-    /// Store the scalar in xmm0 (precision `t`) to V`d`, zeroing the rest.
+    /// Store the scalar in xmm0 (precision `t`) to V`d`, zeroing the rest, in the V register
+    /// cache and (write-through) CpuState: a later op reading V`d` takes it from a register
+    /// instead of waiting for the store to forward.
     fn fp_store(&mut self, t: Sd, d: u8) {
         let o = off::vreg(d);
+        let k = self.vcache.put(d);
         match t {
-            Sd::S => dynasm!(self.ops ; .arch x64 ; movd eax, xmm0),
-            Sd::D => dynasm!(self.ops ; .arch x64 ; movq rax, xmm0),
+            // Lane 0 from xmm0, lanes 1-3 zeroed.
+            Sd::S => dynasm!(self.ops ; .arch x64 ; insertps Rx(k), xmm0, 0x0e),
+            Sd::D => dynasm!(self.ops ; .arch x64 ; movq Rx(k), xmm0),
         }
-        dynasm!(self.ops ; .arch x64 ; mov [r15 + o], rax ; mov QWORD [r15 + o + 8], 0);
+        dynasm!(self.ops ; .arch x64 ; movdqu [r15 + o], Rx(k));
     }
 
-    /// Jump to the slow path (the next `slow:` label) when FPCR.FZ is set: x86's FTZ/DAZ
-    /// differ from A64's flush-to-zero in results and flags, so the helpers do it all.
-    fn fp_slow_check(&mut self) {
-        dynasm!(self.ops ; .arch x64 ; cmp BYTE [r15 + off::FP_SLOW], 0 ; jne >slow);
+    /// The same for the scalar in eax/rax.
+    fn fp_store_gpr(&mut self, t: Sd, d: u8) {
+        let o = off::vreg(d);
+        let k = self.vcache.put(d);
+        match t {
+            Sd::S => dynasm!(self.ops ; .arch x64 ; movd Rx(k), eax),
+            Sd::D => dynasm!(self.ops ; .arch x64 ; movq Rx(k), rax),
+        }
+        dynasm!(self.ops ; .arch x64 ; movdqu [r15 + o], Rx(k));
+    }
+
+    /// The main path of `f` is done: its slow path `slow` calls the helper and comes back here.
+    fn fp_slow_return(&mut self, slow: DynamicLabel, f: &FpOp, x: Option<u8>, restore_mxcsr: bool) {
+        let f = FpOp { src: None, ..*f };
+        self.slow_return(slow, SlowCall::Fp { f, x, restore_mxcsr });
+    }
+
+    /// Jump to the slow path `slow` when FPCR.FZ is set: x86's FTZ/DAZ differ from A64's
+    /// flush-to-zero in results and flags, so the helpers do it all.
+    pub(super) fn fp_slow_check(&mut self, slow: DynamicLabel) {
+        dynasm!(self.ops ; .arch x64 ; cmp BYTE [r15 + off::FP_SLOW], 0 ; jne =>slow);
     }
 
     /// After computing xmm0 (precision `t`): if it is a NaN or +-the smallest normal (which
     /// A64 may call tiny where x86 does not: tininess before rounding), let the helper compute
     /// the result, else store it (negated for FNMUL).
-    fn fp_finish(&mut self, f: &FpOp, t: Sd, negate: bool) {
+    fn fp_finish(&mut self, f: &FpOp, t: Sd, negate: bool, slow: DynamicLabel) {
         match t {
-            Sd::S => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm0 ; jp >slow),
-            Sd::D => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm0 ; jp >slow),
+            Sd::S => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm0 ; jp =>slow),
+            Sd::D => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm0 ; jp =>slow),
         }
         if negate {
             match t {
@@ -112,64 +136,67 @@ impl Lower<'_> {
         ) || (f.kind == FpKind::Cvt && f.ty == FpTy::D);
         match (t, tiny_check) {
             (Sd::S, true) => dynasm!(self.ops ; .arch x64
-                ; movd eax, xmm0 ; lea ecx, [rax + rax] ; cmp ecx, 0x0100_0000 ; je >slow),
+                ; movd eax, xmm0 ; lea ecx, [rax + rax] ; cmp ecx, 0x0100_0000 ; je =>slow),
             (Sd::D, true) => dynasm!(self.ops ; .arch x64
-                ; movq rax, xmm0 ; lea rcx, [rax + rax] ; ror rcx, 53 ; cmp rcx, 1 ; je >slow),
-            (Sd::S, false) => dynasm!(self.ops ; .arch x64 ; movd eax, xmm0),
-            (Sd::D, false) => dynasm!(self.ops ; .arch x64 ; movq rax, xmm0),
+                ; movq rax, xmm0 ; lea rcx, [rax + rax] ; ror rcx, 53 ; cmp rcx, 1 ; je =>slow),
+            (_, false) => {}
         }
-        let o = off::vreg(f.d);
-        dynasm!(self.ops ; .arch x64 ; mov [r15 + o], rax ; mov QWORD [r15 + o + 8], 0);
-        dynasm!(self.ops ; .arch x64 ; jmp >done ; slow:);
-        self.fp_call(f, None);
-        dynasm!(self.ops ; .arch x64 ; done:);
+        self.fp_store(t, f.d);
+        self.fp_slow_return(slow, f, None, false);
     }
 
     /// Lower `Op::Fp(f)` defining `v` at `pos`.
     pub(super) fn lower_fp(&mut self, f: FpOp, v: Val, pos: u32) {
         use FpKind::*;
-        let (vn, vm, va) = (off::vreg(f.n), off::vreg(f.m), off::vreg(f.a));
         let (Some(t), Some(to)) = (Sd::of(f.ty), Sd::of(f.to)) else {
             return self.lower_fp_helper(&f, v, pos);
         };
         macro_rules! sd {
-            ($ss:ident, $sd:ident) => {
-                match t {
-                    Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm0, [r15 + vn] ; $ss xmm0, [r15 + vm]),
-                    Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm0, [r15 + vn] ; $sd xmm0, [r15 + vm]),
+            // The second operand straight from its cache register or CpuState.
+            ($ss:ident, $sd:ident) => {{
+                self.fp_load(t, 0, f.n);
+                let o = off::vreg(f.m);
+                match (t, self.vcache.get(f.m)) {
+                    (Sd::S, Some(k)) => dynasm!(self.ops ; .arch x64 ; $ss xmm0, Rx(k)),
+                    (Sd::D, Some(k)) => dynasm!(self.ops ; .arch x64 ; $sd xmm0, Rx(k)),
+                    (Sd::S, None) => dynasm!(self.ops ; .arch x64 ; $ss xmm0, [r15 + o]),
+                    (Sd::D, None) => dynasm!(self.ops ; .arch x64 ; $sd xmm0, [r15 + o]),
                 }
-            };
+            }};
         }
         macro_rules! fma {
-            ($ss:ident, $sd:ident) => {
+            ($ss:ident, $sd:ident) => {{
+                self.fp_load(t, 0, f.a);
+                self.fp_load(t, 1, f.n);
+                self.fp_load(t, 2, f.m);
                 match t {
-                    Sd::S => dynasm!(self.ops ; .arch x64
-                        ; movss xmm0, [r15 + va] ; movss xmm1, [r15 + vn] ; movss xmm2, [r15 + vm]
-                        ; $ss xmm0, xmm1, xmm2),
-                    Sd::D => dynasm!(self.ops ; .arch x64
-                        ; movsd xmm0, [r15 + va] ; movsd xmm1, [r15 + vn] ; movsd xmm2, [r15 + vm]
-                        ; $sd xmm0, xmm1, xmm2),
+                    Sd::S => dynasm!(self.ops ; .arch x64 ; $ss xmm0, xmm1, xmm2),
+                    Sd::D => dynasm!(self.ops ; .arch x64 ; $sd xmm0, xmm1, xmm2),
                 }
-            };
+            }};
         }
-        // (Its jump goes to the `slow:` of `fp_finish`: only for the ops that end there.)
+        // (Its jump goes to the slow path of `fp_finish`: only for the ops that end there.)
         let rint_inline = f.kind == Rint && (rint_imm(f.round).is_some() || f.round == FpRound::A);
+        let slow = self.slow_entry();
         if matches!(
             f.kind,
             Add | Sub | Mul | Nmul | Div | Sqrt | Madd | Msub | Nmadd | Nmsub | Cvt
         ) || rint_inline
         {
-            self.fp_slow_check();
+            self.fp_slow_check(slow);
         }
         match f.kind {
             Add => sd!(addss, addsd),
             Sub => sd!(subss, subsd),
             Mul | Nmul => sd!(mulss, mulsd),
             Div => sd!(divss, divsd),
-            Sqrt => match t {
-                Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; sqrtss xmm0, xmm1),
-                Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; sqrtsd xmm0, xmm1),
-            },
+            Sqrt => {
+                self.fp_load(t, 1, f.n);
+                match t {
+                    Sd::S => dynasm!(self.ops ; .arch x64 ; sqrtss xmm0, xmm1),
+                    Sd::D => dynasm!(self.ops ; .arch x64 ; sqrtsd xmm0, xmm1),
+                }
+            }
             // d = a + n*m: xmm0 = xmm1 * xmm2 + xmm0.
             Madd => fma!(vfmadd231ss, vfmadd231sd),
             // a - n*m = -(n*m) + a.
@@ -180,34 +207,40 @@ impl Lower<'_> {
             Nmsub => fma!(vfmsub231ss, vfmsub231sd),
             Rint if rint_imm(f.round).is_some() => {
                 let i = rint_imm(f.round).unwrap();
+                self.fp_load(t, 1, f.n);
                 match t {
-                    Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; roundss xmm0, xmm1, i),
-                    Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; roundsd xmm0, xmm1, i),
+                    Sd::S => dynasm!(self.ops ; .arch x64 ; roundss xmm0, xmm1, i),
+                    Sd::D => dynasm!(self.ops ; .arch x64 ; roundsd xmm0, xmm1, i),
                 }
             }
             Rint if f.round == FpRound::A => {
-                self.fp_load(t, 0, vn);
+                self.fp_load(t, 0, f.n);
                 self.round_away(t, false);
             }
             Max | Min | MaxNm | MinNm => return self.lower_fp_max_min(&f, t),
             Cvt => {
+                self.fp_load(t, 1, f.n);
                 match t {
-                    Sd::S => dynasm!(self.ops ; .arch x64 ; movss xmm1, [r15 + vn] ; cvtss2sd xmm0, xmm1),
-                    Sd::D => dynasm!(self.ops ; .arch x64 ; movsd xmm1, [r15 + vn] ; cvtsd2ss xmm0, xmm1),
+                    Sd::S => dynasm!(self.ops ; .arch x64 ; cvtss2sd xmm0, xmm1),
+                    Sd::D => dynasm!(self.ops ; .arch x64 ; cvtsd2ss xmm0, xmm1),
                 }
-                self.fp_finish(&f, to, false);
+                self.fp_finish(&f, to, false, slow);
                 return;
             }
             Abs | Neg => {
-                let o = off::vreg(f.d);
-                match (t, f.kind == Abs) {
-                    (Sd::S, true) => dynasm!(self.ops ; .arch x64 ; mov eax, [r15 + vn] ; btr eax, 31),
-                    (Sd::S, false) => dynasm!(self.ops ; .arch x64 ; mov eax, [r15 + vn] ; btc eax, 31),
-                    (Sd::D, true) => dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + vn] ; btr rax, 63),
-                    (Sd::D, false) => dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + vn] ; btc rax, 63),
+                match (self.vcache.get(f.n), t) {
+                    (Some(k), Sd::S) => dynasm!(self.ops ; .arch x64 ; movd eax, Rx(k)),
+                    (Some(k), Sd::D) => dynasm!(self.ops ; .arch x64 ; movq rax, Rx(k)),
+                    (None, Sd::S) => dynasm!(self.ops ; .arch x64 ; mov eax, [r15 + off::vreg(f.n)]),
+                    (None, Sd::D) => dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + off::vreg(f.n)]),
                 }
-                dynasm!(self.ops ; .arch x64 ; mov [r15 + o], rax ; mov QWORD [r15 + o + 8], 0);
-                return;
+                match (t, f.kind == Abs) {
+                    (Sd::S, true) => dynasm!(self.ops ; .arch x64 ; btr eax, 31),
+                    (Sd::S, false) => dynasm!(self.ops ; .arch x64 ; btc eax, 31),
+                    (Sd::D, true) => dynasm!(self.ops ; .arch x64 ; btr rax, 63),
+                    (Sd::D, false) => dynasm!(self.ops ; .arch x64 ; btc rax, 63),
+                }
+                return self.fp_store_gpr(t, f.d);
             }
             Cmp => return self.lower_fp_cmp(&f, t, v, pos),
             ToInt if round_imm(f.round).is_some() || f.round == FpRound::A => {
@@ -216,12 +249,14 @@ impl Lower<'_> {
             FromInt => return self.lower_fp_from_int(&f, t, pos),
             _ => return self.lower_fp_helper(&f, v, pos),
         }
-        self.fp_finish(&f, t, f.kind == Nmul);
+        self.fp_finish(&f, t, f.kind == Nmul, slow);
     }
 
     /// `Op::Fp(f)` by a call of the helper.
     fn lower_fp_helper(&mut self, f: &FpOp, v: Val, pos: u32) {
         self.main_path_calls.push(pos);
+        // The call clobbers the cache's registers and may write a V register.
+        self.vcache.clear();
         let x = f.src.map(|s| self.alloc.get(&mut self.ops, s, pos));
         let d = if f.has_value() {
             Some(self.alloc.def(&mut self.ops, v, pos, None))
@@ -237,7 +272,6 @@ impl Lower<'_> {
     /// FCMP, FCMPE, FCCMP, FCCMPE (`Op::Fp` of kind `Cmp`): the packed NZCV of the comparison
     /// in `v`, by UCOMIS*/COMIS*; the helper when the operands need it.
     fn lower_fp_cmp(&mut self, f: &FpOp, t: Sd, v: Val, pos: u32) {
-        let (vn, vm) = (off::vreg(f.n), off::vreg(f.m));
         let x = f.src.map(|s| self.alloc.get(&mut self.ops, s, pos));
         let d = self.alloc.def(&mut self.ops, v, pos, None);
         dynasm!(self.ops ; .arch x64 ; xor eax, eax);
@@ -245,12 +279,13 @@ impl Lower<'_> {
             // FCCMP: no comparison when the condition fails (the value is then unused).
             dynasm!(self.ops ; .arch x64 ; test Rq(x), Rq(x) ; jz >done);
         }
-        self.fp_slow_check();
-        self.fp_load(t, 0, vn);
+        let slow = self.slow_entry();
+        self.fp_slow_check(slow);
+        self.fp_load(t, 0, f.n);
         if f.zero {
             dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1);
         } else {
-            self.fp_load(t, 1, vm);
+            self.fp_load(t, 1, f.m);
         }
         // COMIS* raise IE on quiet NaNs too (FCMPE), UCOMIS* on signalling ones only.
         match (t, f.signal) {
@@ -265,17 +300,14 @@ impl Lower<'_> {
             ; mov ecx, 0x8000_0000u32 as i32 ; cmovb eax, ecx
             ; mov ecx, 0x6000_0000 ; cmove eax, ecx
             ; mov ecx, 0x3000_0000 ; cmovp eax, ecx
-            ; jmp >done
-            ; slow:
         );
-        self.fp_call(f, x);
+        self.fp_slow_return(slow, f, x, false);
         dynasm!(self.ops ; .arch x64 ; done: ; mov Rd(d), eax);
     }
 
     /// FCVT*S/U to an integer register with a rounding SSE4.1 has (`Op::Fp` of kind `ToInt`,
     /// no fraction bits): ROUNDS* then CVTTS*2SI, the helper when the value saturates.
     fn lower_fp_to_int(&mut self, f: &FpOp, t: Sd, v: Val, pos: u32) {
-        let vn = off::vreg(f.n);
         let d = self.alloc.def(&mut self.ops, v, pos, None);
         // CVTTS*2SI raises exactly A64's flags for signed conversions (IE when NaN or out
         // of range, else PE when inexact). Otherwise ROUNDS* may raise PE for a value
@@ -287,8 +319,9 @@ impl Lower<'_> {
         if !direct {
             dynasm!(self.ops ; .arch x64 ; stmxcsr [r15 + off::MXCSR]);
         }
-        self.fp_slow_check();
-        self.fp_load(t, 0, vn);
+        let slow = self.slow_entry();
+        self.fp_slow_check(slow);
+        self.fp_load(t, 0, f.n);
         // Fixed point: times 2^fbits, exact but for an overflow to infinity (which saturates).
         self.fp_scale(t, f.fbits as i32);
         match round_imm(f.round) {
@@ -312,21 +345,25 @@ impl Lower<'_> {
         }
         // Out of range or NaN: x86 gives the "integer indefinite" (MIN); A64 saturates.
         match (f.signed, f.int == IntW::W64) {
-            (true, true) => dynasm!(self.ops ; .arch x64 ; cmp rax, 1 ; jo >slow),
-            (true, false) => dynasm!(self.ops ; .arch x64 ; cmp eax, 1 ; jo >slow),
-            (false, true) => dynasm!(self.ops ; .arch x64 ; test rax, rax ; js >slow),
-            (false, false) => dynasm!(self.ops ; .arch x64 ; mov rcx, rax ; shr rcx, 32 ; jnz >slow),
+            (true, true) => dynasm!(self.ops ; .arch x64 ; cmp rax, 1 ; jo =>slow),
+            (true, false) => dynasm!(self.ops ; .arch x64 ; cmp eax, 1 ; jo =>slow),
+            (false, true) => dynasm!(self.ops ; .arch x64 ; test rax, rax ; js =>slow),
+            (false, false) => dynasm!(self.ops ; .arch x64 ; mov rcx, rax ; shr rcx, 32 ; jnz =>slow),
         }
-        dynasm!(self.ops ; .arch x64 ; jmp >done ; slow:);
-        if !direct {
-            dynasm!(self.ops ; .arch x64 ; ldmxcsr [r15 + off::MXCSR]);
-        }
-        self.fp_call(f, None);
-        dynasm!(self.ops ; .arch x64 ; done: ; mov Rq(d), rax);
+        self.fp_slow_return(slow, f, None, !direct);
+        dynasm!(self.ops ; .arch x64 ; mov Rq(d), rax);
     }
 
-    /// xmm`x` = the scalar at CpuState offset `o`.
-    fn fp_load(&mut self, t: Sd, x: u8, o: i32) {
+    /// xmm`x` = the scalar of V`v` (with, from the V register cache, its other lanes, which
+    /// scalar operations ignore). A register the cache does not hold is read as a scalar and
+    /// not cached: a 16-byte load of a register last written by a general register's two
+    /// 8-byte stores would wait for them (no store forwarding).
+    fn fp_load(&mut self, t: Sd, x: u8, v: u8) {
+        if let Some(k) = self.vcache.get(v) {
+            dynasm!(self.ops ; .arch x64 ; movaps Rx(x), Rx(k));
+            return;
+        }
+        let o = off::vreg(v);
         match t {
             Sd::S => dynasm!(self.ops ; .arch x64 ; movss Rx(x), [r15 + o]),
             Sd::D => dynasm!(self.ops ; .arch x64 ; movsd Rx(x), [r15 + o]),
@@ -366,14 +403,15 @@ impl Lower<'_> {
     /// max, OR for the min: only +-0 differ), and a NaN goes to the helper.
     fn lower_fp_max_min(&mut self, f: &FpOp, t: Sd) {
         let max = matches!(f.kind, FpKind::Max | FpKind::MaxNm);
-        self.fp_slow_check();
-        self.fp_load(t, 0, off::vreg(f.n));
-        self.fp_load(t, 1, off::vreg(f.m));
+        let slow = self.slow_entry();
+        self.fp_slow_check(slow);
+        self.fp_load(t, 0, f.n);
+        self.fp_load(t, 1, f.m);
         match t {
             Sd::S => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm1),
             Sd::D => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm1),
         }
-        dynasm!(self.ops ; .arch x64 ; jp >slow ; je >equal);
+        dynasm!(self.ops ; .arch x64 ; jp =>slow ; je >equal);
         if max {
             dynasm!(self.ops ; .arch x64 ; ja >pick);
         } else {
@@ -387,9 +425,7 @@ impl Lower<'_> {
         }
         dynasm!(self.ops ; .arch x64 ; pick:);
         self.fp_store(t, f.d);
-        dynasm!(self.ops ; .arch x64 ; jmp >done ; slow:);
-        self.fp_call(f, None);
-        dynasm!(self.ops ; .arch x64 ; done:);
+        self.fp_slow_return(slow, f, None, false);
     }
 
     /// SCVTF, UCVTF from a general register, fixed-point too. A 64-bit unsigned value with

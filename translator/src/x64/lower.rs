@@ -39,12 +39,9 @@ impl Lower<'_> {
         let args = op.args();
         let keeps_flags = op.info().host_flags == crate::ir::opinfo::HostFlags::Kept;
         let saved = self.eflags;
-        match op {
-            Op::VLoad(_, v, ..) | Op::VSetLane { v, .. } => self.vcache.invalidate(v),
-            Op::VOp { .. } | Op::VStore(..) | Op::VGetLane { .. } => {}
-            // Ops that may write V registers in CpuState (FP) or call helpers.
-            Op::Fp(_) => self.vcache.clear(),
-            _ => {}
+        // (Op::Fp keeps the cache itself: its inline forms use it, its helper calls clear it.)
+        if let Op::VLoad(_, v, ..) | Op::VSetLane { v, .. } = op {
+            self.vcache.invalidate(v);
         }
         let end = match op {
             Op::Nop | Op::Const(_) | Op::InsnStart(_) | Op::Snapshots(_) => End::Common,

@@ -18,6 +18,7 @@ pub mod host;
 mod lower;
 mod lower_int;
 mod lower_mem;
+mod slow;
 pub use lower_mem::ALIGN_TRAP;
 pub mod regalloc;
 mod vecint;
@@ -219,6 +220,8 @@ pub struct Lower<'a> {
     calls: Vec<Box<HelperArg>>,
     /// See [`Compiled::main_path_calls`].
     main_path_calls: Vec<u32>,
+    /// The slow paths to emit after the exit.
+    slow_paths: Vec<slow::SlowPath>,
 }
 
 /// Compile `block` for placement at host address `base`.
@@ -243,6 +246,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         faults: Vec::new(),
         calls: Vec::new(),
         main_path_calls: Vec::new(),
+        slow_paths: Vec::new(),
     };
     if self_loop {
         l.loop_header();
@@ -269,6 +273,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         l.alloc.unlock_all();
     }
     l.lower_exit(block.ops.len() as u32);
+    l.emit_slow_paths();
     if let Some(label) = promote {
         dynasm!(l.ops ; .arch x64 ; =>label);
         l.set_pc(block.guest_pc);

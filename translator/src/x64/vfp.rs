@@ -5,11 +5,12 @@
 //! operation under FZ, takes an out-of-line call to the same helper the interpreter's semantics
 //! come from.
 
+use super::slow::SlowCall;
 use super::Lower;
 use crate::cpu::off;
 use crate::ir::{VecFn, VecKind};
 use crate::ops::{VfpKind, VfpOp};
-use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 /// `vfmadd231pd xmm2, xmm0, xmm1` (VEX.128.66.0F38.W1 B8 /r). Written out because dynasm-rs 5.1
 /// encodes the packed-double FMA forms with VEX.W = 0, i.e. as their single-precision twins.
@@ -20,7 +21,7 @@ const VFNMADD231PD_XMM2_XMM0_XMM1: [u8; 5] = [0xc4, 0xe2, 0xf9, 0xbc, 0xd1];
 impl Lower<'_> {
     /// The helper call of the slow path, saving the caller-saved registers the allocator may be
     /// using so that both paths leave the allocation as it was.
-    fn vec_helper_call(&mut self, f: &VecFn, d: u8, n: u8, m: u8) {
+    pub(super) fn vec_helper_call(&mut self, f: &VecFn, d: u8, n: u8, m: u8) {
         dynasm!(self.ops ; .arch x64 ; push rsi ; push rdi ; push r8 ; push r9 ; push r10 ; push r11);
         self.call_helper_vec(*f, d, n, m);
         dynasm!(self.ops ; .arch x64 ; pop r11 ; pop r10 ; pop r9 ; pop r8 ; pop rdi ; pop rsi);
@@ -57,9 +58,10 @@ impl Lower<'_> {
         let Some(plan) = Inline::of(&op, dbl).filter(|_| !op.scalar) else {
             return false;
         };
+        let slow = self.slow_entry();
         if !matches!(plan, Inline::Sign { .. } | Inline::FromInt) {
             // FPCR.FZ: the helper flushes as A64 does (see `Lower::fp_slow_check`).
-            dynasm!(self.ops ; .arch x64 ; cmp BYTE [r15 + off::FP_SLOW], 0 ; jne >slow);
+            self.fp_slow_check(slow);
         }
         // Operands from the V register cache (the main path uses xmm0-xmm5 only); the slow
         // path's helper call clobbers the cache's registers, and loads them again after.
@@ -75,26 +77,23 @@ impl Lower<'_> {
                 dynasm!(self.ops ; .arch x64 ; unpcklpd xmm1, xmm3);
             }
         }
-        let check = self.vfp_body(plan, dbl, f.q, d);
+        let check = self.vfp_body(plan, dbl, f.q, d, slow);
         if !f.q {
             dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
         }
         if check {
             // Sums, differences and integral values are never tiny: a NaN is all to look for.
             let nan_only = matches!(plan, Inline::Arith(Arith::Add | Arith::Sub) | Inline::Round(_));
-            self.vfp_nan_check(nan_only, dbl);
+            self.vfp_nan_check(nan_only, dbl, slow);
         }
         self.store_v(d);
-        dynasm!(self.ops ; .arch x64 ; jmp >done ; slow:);
-        self.vec_helper_call(&f, d, n, m);
-        self.reload_vcache();
-        dynasm!(self.ops ; .arch x64 ; done:);
+        self.slow_return(slow, SlowCall::Vec { f, d, n, m });
         true
     }
 
     /// The operation of `plan` on xmm0 and xmm1 (the accumulator V`d`), result in xmm0;
     /// whether NaN lanes need the slow path (a jump to `slow` where the result itself says so).
-    fn vfp_body(&mut self, plan: Inline, dbl: bool, q: bool, d: u8) -> bool {
+    fn vfp_body(&mut self, plan: Inline, dbl: bool, q: bool, d: u8, slow: DynamicLabel) -> bool {
         macro_rules! ps_pd {
             ($ps:ident, $pd:ident) => {
                 if dbl {
@@ -177,7 +176,7 @@ impl Lower<'_> {
                 }
             }
             Inline::MaxMin { max } => {
-                self.vfp_max_min(dbl, max);
+                self.vfp_max_min(dbl, max, slow);
                 return false;
             }
             Inline::ToInt => {
@@ -187,7 +186,7 @@ impl Lower<'_> {
                     dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
                 }
                 self.bcast(1, 0x8000_0000_8000_0000);
-                dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm0 ; ptest xmm1, xmm1 ; jnz >slow);
+                dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm0 ; ptest xmm1, xmm1 ; jnz =>slow);
                 return false;
             }
         }
@@ -197,13 +196,13 @@ impl Lower<'_> {
     /// FMAX, FMIN, FMAXNM, FMINNM (`max`) of xmm0 and xmm1 without NaN lanes (else to `slow`):
     /// MAXP*/MINP* but for equal lanes (+-0: A64's max is +0, its min -0), which take the
     /// AND (max) or OR (min) of the two.
-    fn vfp_max_min(&mut self, dbl: bool, max: bool) {
+    fn vfp_max_min(&mut self, dbl: bool, max: bool, slow: DynamicLabel) {
         if dbl {
             dynasm!(self.ops ; .arch x64 ; movapd xmm2, xmm0 ; cmpunordpd xmm2, xmm1);
         } else {
             dynasm!(self.ops ; .arch x64 ; movaps xmm2, xmm0 ; cmpunordps xmm2, xmm1);
         }
-        dynasm!(self.ops ; .arch x64 ; ptest xmm2, xmm2 ; jnz >slow ; movaps xmm2, xmm0 ; movaps xmm3, xmm0);
+        dynasm!(self.ops ; .arch x64 ; ptest xmm2, xmm2 ; jnz =>slow ; movaps xmm2, xmm0 ; movaps xmm3, xmm0);
         // xmm2: the equal lanes, which take xmm3 (the AND or OR).
         match (dbl, max) {
             (false, true) => dynasm!(self.ops ; .arch x64 ; cmpeqps xmm2, xmm1 ; andps xmm3, xmm1 ; maxps xmm0, xmm1),
@@ -218,7 +217,7 @@ impl Lower<'_> {
     /// them tiny where x86 does not: tininess before rounding): |x| == smallest normal or
     /// unordered (EQ_UQ, a quiet predicate; results are never signalling NaNs). A tiny sum or
     /// difference is exact, so FADD/FSUB (`add_sub`) need the NaN check only.
-    fn vfp_nan_check(&mut self, add_sub: bool, dbl: bool) {
+    fn vfp_nan_check(&mut self, add_sub: bool, dbl: bool, slow: DynamicLabel) {
         let c = off::FP_CONST;
         match (add_sub, dbl) {
             (true, true) => dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; cmpunordpd xmm2, xmm2),
@@ -232,7 +231,7 @@ impl Lower<'_> {
                 self.vcmp_eq_uq_xmm2_r15(false, c + 16);
             }
         }
-        dynasm!(self.ops ; .arch x64 ; ptest xmm2, xmm2 ; jnz >slow);
+        dynasm!(self.ops ; .arch x64 ; ptest xmm2, xmm2 ; jnz =>slow);
     }
 }
 

@@ -1,0 +1,75 @@
+//! Slow paths out of line: the helper calls that inline FP code takes for NaNs, +-the smallest
+//! normal, saturating conversions or FPCR.FZ are emitted after the block's exit, so the main
+//! path runs straight on (no jump over a call it almost never makes) and the block's hot code
+//! stays dense. Each returns to the instruction after its operation's main path, with the V
+//! register cache as the main path leaves it.
+
+use super::vector::VCache;
+use super::Lower;
+use crate::cpu::off;
+use crate::ir::fp::FpOp;
+use crate::ir::VecFn;
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
+
+/// What a slow path calls.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum SlowCall {
+    /// `helper_fp` for `f`, with its integer operand in host register `x`; `restore_mxcsr`:
+    /// put back the flags saved before the operation first (see `lower_fp_to_int`).
+    Fp {
+        f: FpOp,
+        x: Option<u8>,
+        restore_mxcsr: bool,
+    },
+    /// `helper_vec` for V`d` = `f`(V`n`, V`m`).
+    Vec { f: VecFn, d: u8, n: u8, m: u8 },
+}
+
+/// A slow path to emit after the block's exit.
+#[derive(Debug)]
+pub(super) struct SlowPath {
+    entry: DynamicLabel,
+    back: DynamicLabel,
+    call: SlowCall,
+    /// The V register cache where the path returns: its registers are loaded again after the
+    /// call, which clobbered them.
+    cache: VCache,
+}
+
+impl Lower<'_> {
+    /// The entry label of a new slow path, for the main path's jumps.
+    pub(super) fn slow_entry(&mut self) -> DynamicLabel {
+        self.ops.new_dynamic_label()
+    }
+
+    /// The slow path `entry` makes `call` and comes back here, where the main path is done.
+    pub(super) fn slow_return(&mut self, entry: DynamicLabel, call: SlowCall) {
+        let back = self.ops.new_dynamic_label();
+        dynasm!(self.ops ; .arch x64 ; =>back);
+        self.slow_paths.push(SlowPath {
+            entry,
+            back,
+            call,
+            cache: self.vcache.clone(),
+        });
+    }
+
+    /// Emit the slow paths recorded (after the block's exit code).
+    pub(super) fn emit_slow_paths(&mut self) {
+        for p in std::mem::take(&mut self.slow_paths) {
+            dynasm!(self.ops ; .arch x64 ; =>p.entry);
+            match p.call {
+                SlowCall::Fp { f, x, restore_mxcsr } => {
+                    if restore_mxcsr {
+                        dynasm!(self.ops ; .arch x64 ; ldmxcsr [r15 + off::MXCSR]);
+                    }
+                    self.fp_call(&f, x);
+                }
+                SlowCall::Vec { f, d, n, m } => self.vec_helper_call(&f, d, n, m),
+            }
+            self.vcache = p.cache;
+            self.reload_vcache();
+            dynasm!(self.ops ; .arch x64 ; jmp =>p.back);
+        }
+    }
+}
