@@ -39,8 +39,8 @@ impl Lower<'_> {
         let args = op.args();
         let keeps_flags = op.info().host_flags == crate::ir::opinfo::HostFlags::Kept;
         let saved = self.eflags;
-        // (Op::Fp keeps the cache itself: its inline forms use it, its helper calls clear it.)
-        if let Op::VLoad(_, v, ..) | Op::VSetLane { v, .. } = op {
+        // (Op::Fp and Op::VLoad keep the cache themselves.)
+        if let Op::VSetLane { v, .. } = op {
             self.vcache.invalidate(v);
         }
         let end = match op {

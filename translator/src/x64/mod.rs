@@ -193,6 +193,15 @@ pub struct Compiled {
     pub main_path_calls: Vec<u32>,
 }
 
+/// A self-loop's header: the label after the guest-register loads, which host register holds
+/// each guest register read there, and the V register cache there.
+#[derive(Clone)]
+struct LoopHeader {
+    label: dynasmrt::DynamicLabel,
+    regs: Vec<(u8, u8)>,
+    vcache: vector::VCache,
+}
+
 /// State of lowering one block.
 pub struct Lower<'a> {
     block: &'a Block,
@@ -205,9 +214,8 @@ pub struct Lower<'a> {
     relocs: Vec<Reloc>,
     /// Host address the code will be placed at.
     base: u64,
-    /// For a block that branches to itself: the label after the guest-register loads, and which
-    /// host register holds each guest register read there.
-    header: Option<(dynasmrt::DynamicLabel, Vec<(u8, u8)>)>,
+    /// For a block that branches to itself: what its back edge re-establishes.
+    header: Option<LoopHeader>,
     /// Guest V registers cached in xmm registers.
     vcache: vector::VCache,
     /// The guest instruction whose memory ops are being lowered (precise fault contexts).
@@ -456,15 +464,26 @@ impl Lower<'_> {
             }
         }
         self.alloc.unlock_all();
-        let l = self.ops.new_dynamic_label();
-        dynasm!(self.ops ; .arch x64 ; =>l);
-        self.header = Some((l, regs));
+        // The V registers it reads, into the cache (which writes through, so the back edge
+        // only has to load again those whose cache register changed).
+        for v in vector::loop_inputs(&self.block.ops) {
+            let k = self.vcache.put(v);
+            let o = off::vreg(v);
+            dynasm!(self.ops ; .arch x64 ; movdqu Rx(k), [r15 + o]);
+        }
+        let label = self.ops.new_dynamic_label();
+        dynasm!(self.ops ; .arch x64 ; =>label);
+        self.header = Some(LoopHeader {
+            label,
+            regs,
+            vcache: self.vcache.clone(),
+        });
     }
 
     /// The back edge of a self-loop: re-establish the header's registers and jump there (unless a
     /// host signal is pending, in which case leave through an ordinary chain exit).
     fn loop_back(&mut self) {
-        let Some((header, regs)) = self.header.clone() else {
+        let Some(LoopHeader { label, regs, vcache }) = self.header.clone() else {
             return self.chain_exit(self.block.guest_pc);
         };
         let slow = self.ops.new_dynamic_label();
@@ -484,7 +503,13 @@ impl Lower<'_> {
             })
             .collect();
         parallel_move(&mut self.ops, moves);
-        dynasm!(self.ops ; .arch x64 ; jmp =>header ; =>slow);
+        for (k, v) in vcache.held() {
+            if self.vcache.get(v) != Some(k) {
+                let o = off::vreg(v);
+                dynasm!(self.ops ; .arch x64 ; movdqu Rx(k), [r15 + o]);
+            }
+        }
+        dynasm!(self.ops ; .arch x64 ; jmp =>label ; =>slow);
         self.chain_exit(self.block.guest_pc);
     }
 

@@ -4,7 +4,7 @@
 
 use super::Lower;
 use crate::cpu::off;
-use crate::ir::{VecFn, VecKind};
+use crate::ir::{Op, VecFn, VecKind};
 use crate::ops::{Second, ZeroCmp};
 use dynasmrt::{dynasm, DynasmApi};
 
@@ -12,7 +12,7 @@ use dynasmrt::{dynasm, DynasmApi};
 /// current, and reads of a V register written earlier in the block come from a register.
 #[derive(Debug, Default, Clone)]
 pub struct VCache {
-    holder: [Option<u8>; 9],
+    holder: [Option<u8>; VCache::SLOTS],
     next: usize,
 }
 
@@ -27,16 +27,22 @@ impl VCache {
             .map(|i| Self::FIRST + i as u8)
     }
 
-    /// An xmm register now assigned to V`v` (round-robin replacement).
+    /// An xmm register now assigned to V`v`: a free one, else round-robin replacement.
     pub fn put(&mut self, v: u8) -> u8 {
         if let Some(k) = self.get(v) {
             return k;
         }
-        let i = self.next;
-        self.next = (self.next + 1) % self.holder.len();
+        let i = self.holder.iter().position(Option::is_none).unwrap_or_else(|| {
+            let i = self.next;
+            self.next = (self.next + 1) % self.holder.len();
+            i
+        });
         self.holder[i] = Some(v);
         Self::FIRST + i as u8
     }
+
+    /// How many V registers it can hold.
+    pub const SLOTS: usize = 9;
 
     /// V`v` was written behind the cache's back.
     pub fn invalidate(&mut self, v: u8) {
@@ -49,7 +55,7 @@ impl VCache {
 
     /// Everything is stale (helper calls clobber every xmm register and may write V registers).
     pub fn clear(&mut self) {
-        self.holder = [None; 9];
+        self.holder = [None; Self::SLOTS];
     }
 
     /// The xmm registers in use and the V register each holds.
@@ -57,6 +63,48 @@ impl VCache {
         (Self::FIRST..)
             .zip(self.holder.iter())
             .filter_map(|(x, h)| h.map(|v| (x, v)))
+    }
+}
+
+/// The V registers `ops` read before writing them (a self-loop's inputs, which its header loads
+/// into the cache once), in the order of their first reads, at most [`VCache::SLOTS`].
+pub(super) fn loop_inputs(ops: &[Op]) -> Vec<u8> {
+    let mut written = [false; 32];
+    let mut inputs = Vec::new();
+    for op in ops {
+        let (reads, writes) = v_reads_writes(op);
+        for v in reads.into_iter().flatten() {
+            if !written[v as usize] && !inputs.contains(&v) && inputs.len() < VCache::SLOTS {
+                inputs.push(v);
+            }
+        }
+        if let Some(w) = writes {
+            written[w as usize] = true;
+        }
+    }
+    inputs
+}
+
+/// The V registers an op reads through the cache (as far as a loop header cares: a missed read
+/// just loads from CpuState), and the one it writes whole.
+fn v_reads_writes(op: &Op) -> ([Option<u8>; 3], Option<u8>) {
+    use crate::ir::fp::FpKind::*;
+    match *op {
+        // (V`d` too: accumulating, inserting and narrowing-high operations read it.)
+        Op::VOp { d, n, m, .. } => ([Some(n), Some(m), Some(d)], Some(d)),
+        Op::VStore(_, v, ..) => ([Some(v), None, None], None),
+        Op::VLoad(_, v, ..) => ([None; 3], Some(v)),
+        Op::Fp(f) => {
+            let reads = match f.kind {
+                Madd | Msub | Nmadd | Nmsub => [Some(f.n), Some(f.m), Some(f.a)],
+                Cmp if f.zero => [Some(f.n), None, None],
+                Add | Sub | Mul | Nmul | Div | Max | Min | MaxNm | MinNm | Cmp => [Some(f.n), Some(f.m), None],
+                FromInt => [None; 3],
+                _ => [Some(f.n), None, None],
+            };
+            (reads, (!f.has_value()).then_some(f.d))
+        }
+        _ => ([None; 3], None),
     }
 }
 
