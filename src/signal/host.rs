@@ -281,6 +281,16 @@ impl a64x_translator::x64::faultmap::HostRegs for UcRegs<'_> {
     fn rsp(&self) -> u64 {
         self.0.uc_mcontext.gregs[libc::REG_RSP as usize] as u64
     }
+    fn xmm(&self, x: u8) -> [u64; 2] {
+        let fp = self.0.uc_mcontext.fpregs;
+        if fp.is_null() {
+            return [0; 2];
+        }
+        // SAFETY: the kernel's FP state of the interrupted context, which the ucontext points
+        // to (its legacy area holds xmm0-15 whatever the XSAVE format).
+        let e = unsafe { (*fp)._xmm[x as usize & 15].element };
+        [e[0] as u64 | (e[1] as u64) << 32, e[2] as u64 | (e[3] as u64) << 32]
+    }
 }
 
 /// The signals recorded or held for this thread and not yet delivered.

@@ -142,7 +142,7 @@ impl Lower<'_> {
                 // Arguments go through scratch registers: spilling only stores to memory.
                 dynasm!(self.ops ; .arch x64 ; mov rcx, Rq(racc) ; mov rdx, Rq(rd));
                 self.alloc.spill_caller_saved(&mut self.ops, pos);
-                self.vcache.clear();
+                self.vcache_release();
                 self.main_path_calls.push(pos);
                 let f = helper_crc32 as *const () as usize as i64;
                 let sz = size.0 as i32;
@@ -174,7 +174,7 @@ impl Lower<'_> {
                     | (c as u64) << 32
                     | (n as u64) << 40;
                 self.alloc.spill_caller_saved(&mut self.ops, pos);
-                self.vcache.clear();
+                self.vcache_release();
                 self.main_path_calls.push(pos);
                 let f = helper_pair as *const () as usize as i64;
                 dynasm!(self.ops ; .arch x64

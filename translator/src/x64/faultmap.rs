@@ -1,7 +1,7 @@
 //! Precise fault contexts: for each guest instruction that accesses memory, the host code range of
 //! its memory ops and where every guest register CpuState does not hold yet (values the block
-//! keeps in host registers, spill slots or as constants, written back only at its exit) is while
-//! that code runs. A fault in that range (a SIGSEGV/SIGBUS of a guest load or store) then
+//! keeps in host registers, spill slots or as constants, written back only at its exit; V
+//! registers in the V register cache's xmm registers) is while that code runs. A fault in that range (a SIGSEGV/SIGBUS of a guest load or store) then
 //! rebuilds the guest state exactly as it was when the instruction began: the guest handler sees
 //! the faulting instruction's pc and every register right (see [`FaultSite::restore`]).
 //!
@@ -43,6 +43,9 @@ pub struct FaultSite {
     pub pc: u64,
     regs: Vec<(u8, ValSrc)>,
     flags: Option<FlagsSrc>,
+    /// The V registers CpuState does not have yet (the V register cache's dirty ones): (xmm
+    /// register, V register).
+    vregs: Vec<(u8, u8)>,
 }
 
 /// The host registers of a fault, as the kernel's ucontext has them.
@@ -51,6 +54,8 @@ pub trait HostRegs {
     fn reg(&self, r: u8) -> u64;
     /// The stack pointer (the block's frame).
     fn rsp(&self) -> u64;
+    /// SSE register `x` (0-15).
+    fn xmm(&self, x: u8) -> [u64; 2];
 }
 
 impl ValSrc {
@@ -89,6 +94,9 @@ impl FaultSite {
         if let Some(f) = &self.flags {
             let a: Vec<u64> = f.args.iter().map(|s| s.value(at, host)).collect();
             cpu.set_nzcv(flags_value(&f.op, &a));
+        }
+        for &(x, v) in &self.vregs {
+            cpu.v[v as usize] = host.xmm(x);
         }
     }
 }
@@ -140,6 +148,8 @@ pub(super) struct Before {
     /// [`Lower::site_vals`] of `state`.
     vals: Vec<Val>,
     locs: Vec<Loc>,
+    /// The dirty V registers (which a memory op does not change before its access).
+    vregs: Vec<(u8, u8)>,
 }
 
 impl Lower<'_> {
@@ -185,6 +195,7 @@ impl Lower<'_> {
             state,
             vals,
             locs,
+            vregs: self.vcache.dirty().collect(),
         })
     }
 
@@ -222,6 +233,7 @@ impl Lower<'_> {
             pc: insn.pc,
             regs,
             flags,
+            vregs: before.vregs,
         });
     }
 }

@@ -1,6 +1,6 @@
 //! Lowering of scalar floating point (`Op::Fp`, Arm ARM C7.2) to SSE2/SSE4.1/FMA3 on xmm0/xmm1.
-//! Operands come from the block's V register cache (`vector::VCache`) or CpuState, results go
-//! to both. x86 and A64 differ only when a result is a NaN (propagation order, default NaN
+//! Operands come from the block's V register cache (`vcache::VCache`) or CpuState, results go
+//! to the cache. x86 and A64 differ only when a result is a NaN (propagation order, default NaN
 //! sign) or a conversion is out of range: the inline code checks for that (`ucomisd r, r` +
 //! `jp`, `cvttsd2si` giving the "integer indefinite") and then jumps to a slow path after the
 //! block's exit (`slow.rs`) that calls [`helper_fp`], which evaluates the A64 semantics of
@@ -77,28 +77,23 @@ impl Lower<'_> {
     }
 
     /// Store the scalar in xmm0 (precision `t`) to V`d`, zeroing the rest, in the V register
-    /// cache and (write-through) CpuState: a later op reading V`d` takes it from a register
-    /// instead of waiting for the store to forward.
+    /// cache: a later op reading V`d` takes it from a register.
     fn fp_store(&mut self, t: Sd, d: u8) {
-        let o = off::vreg(d);
-        let k = self.vcache.put(d);
+        let k = self.vput(d);
         match t {
             // Lane 0 from xmm0, lanes 1-3 zeroed.
             Sd::S => dynasm!(self.ops ; .arch x64 ; insertps Rx(k), xmm0, 0x0e),
             Sd::D => dynasm!(self.ops ; .arch x64 ; movq Rx(k), xmm0),
         }
-        dynasm!(self.ops ; .arch x64 ; movdqu [r15 + o], Rx(k));
     }
 
     /// The same for the scalar in eax/rax.
     fn fp_store_gpr(&mut self, t: Sd, d: u8) {
-        let o = off::vreg(d);
-        let k = self.vcache.put(d);
+        let k = self.vput(d);
         match t {
             Sd::S => dynasm!(self.ops ; .arch x64 ; movd Rx(k), eax),
             Sd::D => dynasm!(self.ops ; .arch x64 ; movq Rx(k), rax),
         }
-        dynasm!(self.ops ; .arch x64 ; movdqu [r15 + o], Rx(k));
     }
 
     /// The main path of `f` is done: its slow path `slow` calls the helper and comes back here.
@@ -255,8 +250,8 @@ impl Lower<'_> {
     /// `Op::Fp(f)` by a call of the helper.
     fn lower_fp_helper(&mut self, f: &FpOp, v: Val, pos: u32) {
         self.main_path_calls.push(pos);
-        // The call clobbers the cache's registers and may write a V register.
-        self.vcache.clear();
+        // The call reads CpuState, clobbers the cache's registers and may write a V register.
+        self.vcache_release();
         let x = f.src.map(|s| self.alloc.get(&mut self.ops, s, pos));
         let d = if f.has_value() {
             Some(self.alloc.def(&mut self.ops, v, pos, None))

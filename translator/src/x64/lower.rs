@@ -22,7 +22,7 @@ impl Lower<'_> {
     /// Call a SysV helper at `pos`; its result is in rax.
     fn call(&mut self, f: u64, pos: u32) {
         self.alloc.spill_caller_saved(&mut self.ops, pos);
-        self.vcache.clear();
+        self.vcache_release();
         dynasm!(self.ops ; .arch x64 ; mov rdi, r15);
         self.call_host(f);
         self.eflags = None;
@@ -39,8 +39,9 @@ impl Lower<'_> {
         let args = op.args();
         let keeps_flags = op.info().host_flags == crate::ir::opinfo::HostFlags::Kept;
         let saved = self.eflags;
-        // (Op::Fp and Op::VLoad keep the cache themselves.)
+        // (Op::Fp and Op::VLoad keep the cache themselves.) A lane write goes to CpuState.
         if let Op::VSetLane { v, .. } = op {
+            self.flush_v(v);
             self.vcache.invalidate(v);
         }
         let end = match op {
@@ -150,7 +151,7 @@ impl Lower<'_> {
         let r = self.alloc.get(&mut self.ops, x, pos);
         dynasm!(self.ops ; .arch x64 ; mov rcx, Rq(r));
         self.alloc.spill_caller_saved(&mut self.ops, pos);
-        self.vcache.clear();
+        self.vcache_release();
         let func = if f == SysField::Fpsr {
             helper_set_fpsr as *const () as usize as i64
         } else {
@@ -180,7 +181,7 @@ impl Lower<'_> {
         }
         self.main_path_calls.push(pos);
         self.alloc.spill_caller_saved(&mut self.ops, pos);
-        self.vcache.clear();
+        self.vcache_release();
         self.call_helper_vec(f, d, n, m);
         End::Common
     }

@@ -174,6 +174,8 @@ impl Lower<'_> {
             (4, Some(k)) => dynasm!(self.ops ; .arch x64 ; movdqu [Rq(rb) + o], Rx(k)),
             (3, Some(k)) => dynasm!(self.ops ; .arch x64 ; movq QWORD [Rq(rb) + o], Rx(k)),
             (2, Some(k)) => dynasm!(self.ops ; .arch x64 ; movd DWORD [Rq(rb) + o], Rx(k)),
+            (1, Some(k)) => dynasm!(self.ops ; .arch x64 ; movd eax, Rx(k) ; mov [Rq(rb) + o], ax),
+            (0, Some(k)) => dynasm!(self.ops ; .arch x64 ; movd eax, Rx(k) ; mov [Rq(rb) + o], al),
             (4, None) => {
                 dynasm!(self.ops ; .arch x64 ; movdqu xmm15, [r15 + vo] ; movdqu [Rq(rb) + o], xmm15)
             }
@@ -191,6 +193,7 @@ impl Lower<'_> {
 
     /// `Op::VGetLane`.
     pub(super) fn vget_lane(&mut self, vr: u8, size: Log2, index: u8, signed: bool, pos: u32) {
+        self.flush_v(vr);
         let v = Val(pos);
         let d = self.def(v, pos, None);
         let o = off::vreg(vr) + (index as i32) * (1 << size.0);

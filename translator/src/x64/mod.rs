@@ -19,6 +19,7 @@ mod lower;
 mod lower_int;
 mod lower_mem;
 mod slow;
+mod vcache;
 pub use lower_mem::ALIGN_TRAP;
 pub mod regalloc;
 mod vecint;
@@ -199,7 +200,7 @@ pub struct Compiled {
 struct LoopHeader {
     label: dynasmrt::DynamicLabel,
     regs: Vec<(u8, u8)>,
-    vcache: vector::VCache,
+    vcache: vcache::VCache,
 }
 
 /// State of lowering one block.
@@ -217,7 +218,7 @@ pub struct Lower<'a> {
     /// For a block that branches to itself: what its back edge re-establishes.
     header: Option<LoopHeader>,
     /// Guest V registers cached in xmm registers.
-    vcache: vector::VCache,
+    vcache: vcache::VCache,
     /// The guest instruction whose memory ops are being lowered (precise fault contexts).
     insn: Option<faultmap::CurrentInsn>,
     /// Fault sites recorded so far.
@@ -230,6 +231,9 @@ pub struct Lower<'a> {
     main_path_calls: Vec<u32>,
     /// The slow paths to emit after the exit.
     slow_paths: Vec<slow::SlowPath>,
+    /// The slow paths begun (`Lower::slow_entry`) and not yet given their return point: entry
+    /// label and the V register cache there.
+    slow_starts: Vec<(dynasmrt::DynamicLabel, vcache::VCache)>,
 }
 
 /// Compile `block` for placement at host address `base`.
@@ -249,17 +253,19 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         relocs: Vec::new(),
         base,
         header: None,
-        vcache: vector::VCache::default(),
+        vcache: vcache::VCache::default(),
         insn: None,
         faults: Vec::new(),
         calls: Vec::new(),
         main_path_calls: Vec::new(),
         slow_paths: Vec::new(),
+        slow_starts: Vec::new(),
     };
     if self_loop {
         l.loop_header();
     }
     let promote = rt.counter.and_then(|c| l.counter(c));
+    let at_counter = l.vcache;
     for i in 0..block.ops.len() {
         if l.header.is_some() && matches!(block.ops[i], Op::GetReg(_)) {
             continue;
@@ -284,6 +290,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     l.emit_slow_paths();
     if let Some(label) = promote {
         dynasm!(l.ops ; .arch x64 ; =>label);
+        l.emit_flush(&at_counter);
         l.set_pc(block.guest_pc);
         l.exit_to_loop(ExitReason::Promote);
     }
@@ -419,6 +426,7 @@ impl Lower<'_> {
 
     /// A patchable direct exit to `target`.
     fn chain_exit(&mut self, target: u64) {
+        self.exit_flush();
         // A pending host signal sends even chained code back to the run loop. Every cycle of
         // blocks has an edge to a lower or equal address, so checking those edges is enough.
         if target <= self.block.guest_pc {
@@ -464,19 +472,18 @@ impl Lower<'_> {
             }
         }
         self.alloc.unlock_all();
-        // The V registers it reads, into the cache (which writes through, so the back edge
-        // only has to load again those whose cache register changed).
-        for v in vector::loop_inputs(&self.block.ops) {
-            let k = self.vcache.put(v);
-            let o = off::vreg(v);
-            dynasm!(self.ops ; .arch x64 ; movdqu Rx(k), [r15 + o]);
+        // The V registers it reads, into the cache, where the back edge keeps them (so they
+        // count as dirty from the header on: the loop writes them in registers only).
+        for v in vcache::loop_inputs(&self.block.ops) {
+            self.load_v(0, v);
         }
+        self.vcache.all_dirty();
         let label = self.ops.new_dynamic_label();
         dynasm!(self.ops ; .arch x64 ; =>label);
         self.header = Some(LoopHeader {
             label,
             regs,
-            vcache: self.vcache.clone(),
+            vcache: self.vcache,
         });
     }
 
@@ -503,12 +510,7 @@ impl Lower<'_> {
             })
             .collect();
         parallel_move(&mut self.ops, moves);
-        for (k, v) in vcache.held() {
-            if self.vcache.get(v) != Some(k) {
-                let o = off::vreg(v);
-                dynasm!(self.ops ; .arch x64 ; movdqu Rx(k), [r15 + o]);
-            }
-        }
+        self.vcache_to_header(&vcache);
         dynasm!(self.ops ; .arch x64 ; jmp =>label ; =>slow);
         self.chain_exit(self.block.guest_pc);
     }
@@ -534,6 +536,11 @@ impl Lower<'_> {
     }
 
     fn lower_exit(&mut self, pos: u32) {
+        if self.header.is_none() {
+            // Every way on leaves the block: one write-back of the V registers for all of them
+            // (a self-loop's back edge keeps them, so its other exits write back each).
+            self.vcache_write_back();
+        }
         match self.block.exit {
             Exit::Jump(t) => self.exit_to(t),
             Exit::Branch {
@@ -553,6 +560,7 @@ impl Lower<'_> {
             },
             Exit::Indirect(v) => {
                 let r = self.alloc.get(&mut self.ops, v, pos);
+                self.exit_flush();
                 let mask = (JUMP_CACHE_SIZE - 1) as i32;
                 dynasm!(self.ops ; .arch x64
                     ; mov rax, Rq(r)
@@ -573,21 +581,25 @@ impl Lower<'_> {
                 self.exit_to_loop(ExitReason::Indirect);
             }
             Exit::Svc { imm, next } => {
+                self.exit_flush();
                 self.set_pc(next);
                 dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::EXIT_ARG], imm as i32);
                 self.exit_to_loop(ExitReason::Svc);
             }
             Exit::Brk { imm, pc } => {
+                self.exit_flush();
                 self.set_pc(pc);
                 dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::EXIT_ARG], imm as i32);
                 self.exit_to_loop(ExitReason::Brk);
             }
             Exit::Undefined { pc } => {
+                self.exit_flush();
                 self.set_pc(pc);
                 self.exit_to_loop(ExitReason::Undefined);
             }
             Exit::InvalidateCode { addr, next } => {
                 let r = self.alloc.get(&mut self.ops, addr, pos);
+                self.exit_flush();
                 dynasm!(self.ops ; .arch x64 ; mov [r15 + off::EXIT_ARG], Rq(r));
                 self.set_pc(next);
                 self.exit_to_loop(ExitReason::InvalidateCode);

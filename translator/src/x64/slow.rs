@@ -1,10 +1,11 @@
 //! Slow paths out of line: the helper calls that inline FP code takes for NaNs, +-the smallest
 //! normal, saturating conversions or FPCR.FZ are emitted after the block's exit, so the main
 //! path runs straight on (no jump over a call it almost never makes) and the block's hot code
-//! stays dense. Each returns to the instruction after its operation's main path, with the V
-//! register cache as the main path leaves it.
+//! stays dense. Each stores the V registers its operation found dirty in the V register cache
+//! (the helper reads CpuState), and returns to the instruction after its operation's main
+//! path, with the cache's registers as the main path leaves them.
 
-use super::vector::VCache;
+use super::vcache::VCache;
 use super::Lower;
 use crate::cpu::off;
 use crate::ir::fp::FpOp;
@@ -29,6 +30,10 @@ pub(super) enum SlowCall {
 #[derive(Debug)]
 pub(super) struct SlowPath {
     entry: DynamicLabel,
+    /// The V register cache where the main path jumps to `entry`: its dirty registers go to
+    /// CpuState before the call. (Between an op's start and its last jump to its slow path the
+    /// cache only gains clean registers: see `vcache`.)
+    entry_cache: VCache,
     back: DynamicLabel,
     call: SlowCall,
     /// The V register cache where the path returns: its registers are loaded again after the
@@ -37,20 +42,25 @@ pub(super) struct SlowPath {
 }
 
 impl Lower<'_> {
-    /// The entry label of a new slow path, for the main path's jumps.
+    /// The entry label of a new slow path, for the main path's jumps, which begin here.
     pub(super) fn slow_entry(&mut self) -> DynamicLabel {
-        self.ops.new_dynamic_label()
+        let entry = self.ops.new_dynamic_label();
+        self.slow_starts.push((entry, self.vcache));
+        entry
     }
 
     /// The slow path `entry` makes `call` and comes back here, where the main path is done.
     pub(super) fn slow_return(&mut self, entry: DynamicLabel, call: SlowCall) {
         let back = self.ops.new_dynamic_label();
         dynasm!(self.ops ; .arch x64 ; =>back);
+        let at = self.slow_starts.iter().rposition(|&(l, _)| l == entry);
+        let (_, entry_cache) = self.slow_starts.swap_remove(at.expect("slow path entry made"));
         self.slow_paths.push(SlowPath {
             entry,
+            entry_cache,
             back,
             call,
-            cache: self.vcache.clone(),
+            cache: self.vcache,
         });
     }
 
@@ -58,6 +68,7 @@ impl Lower<'_> {
     pub(super) fn emit_slow_paths(&mut self) {
         for p in std::mem::take(&mut self.slow_paths) {
             dynasm!(self.ops ; .arch x64 ; =>p.entry);
+            self.emit_flush(&p.entry_cache);
             match p.call {
                 SlowCall::Fp { f, x, restore_mxcsr } => {
                     if restore_mxcsr {
@@ -67,8 +78,7 @@ impl Lower<'_> {
                 }
                 SlowCall::Vec { f, d, n, m } => self.vec_helper_call(&f, d, n, m),
             }
-            self.vcache = p.cache;
-            self.reload_vcache();
+            self.reload_vcache(&p.cache);
             dynasm!(self.ops ; .arch x64 ; jmp =>p.back);
         }
     }

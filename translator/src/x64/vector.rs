@@ -1,112 +1,13 @@
 //! Inline SSE lowering of the common AdvSIMD operations (Arm ARM C7). Operands are loaded from
-//! CpuState's V registers into xmm0 (n) and xmm1 (m), combined, and stored back; the rarer
-//! operations go to the `helper_vec` call. 64-bit (non-Q) forms clear the upper half.
+//! the V register cache (`vcache`) or CpuState into xmm0 (n) and xmm1 (m), combined, and the
+//! result put in the cache; the rarer operations go to the `helper_vec` call. 64-bit (non-Q)
+//! forms clear the upper half.
 
 use super::Lower;
 use crate::cpu::off;
-use crate::ir::{Op, VecFn, VecKind};
+use crate::ir::{VecFn, VecKind};
 use crate::ops::{Second, ZeroCmp};
 use dynasmrt::{dynasm, DynasmApi};
-
-/// A write-through cache of guest V registers in xmm6..xmm14 within one block: CpuState stays
-/// current, and reads of a V register written earlier in the block come from a register.
-#[derive(Debug, Default, Clone)]
-pub struct VCache {
-    holder: [Option<u8>; VCache::SLOTS],
-    next: usize,
-}
-
-impl VCache {
-    const FIRST: u8 = 6;
-
-    /// The xmm register holding V`v`, if any.
-    pub fn get(&self, v: u8) -> Option<u8> {
-        self.holder
-            .iter()
-            .position(|&h| h == Some(v))
-            .map(|i| Self::FIRST + i as u8)
-    }
-
-    /// An xmm register now assigned to V`v`: a free one, else round-robin replacement.
-    pub fn put(&mut self, v: u8) -> u8 {
-        if let Some(k) = self.get(v) {
-            return k;
-        }
-        let i = self.holder.iter().position(Option::is_none).unwrap_or_else(|| {
-            let i = self.next;
-            self.next = (self.next + 1) % self.holder.len();
-            i
-        });
-        self.holder[i] = Some(v);
-        Self::FIRST + i as u8
-    }
-
-    /// How many V registers it can hold.
-    pub const SLOTS: usize = 9;
-
-    /// V`v` was written behind the cache's back.
-    pub fn invalidate(&mut self, v: u8) {
-        for h in self.holder.iter_mut() {
-            if *h == Some(v) {
-                *h = None;
-            }
-        }
-    }
-
-    /// Everything is stale (helper calls clobber every xmm register and may write V registers).
-    pub fn clear(&mut self) {
-        self.holder = [None; Self::SLOTS];
-    }
-
-    /// The xmm registers in use and the V register each holds.
-    pub fn held(&self) -> impl Iterator<Item = (u8, u8)> + '_ {
-        (Self::FIRST..)
-            .zip(self.holder.iter())
-            .filter_map(|(x, h)| h.map(|v| (x, v)))
-    }
-}
-
-/// The V registers `ops` read before writing them (a self-loop's inputs, which its header loads
-/// into the cache once), in the order of their first reads, at most [`VCache::SLOTS`].
-pub(super) fn loop_inputs(ops: &[Op]) -> Vec<u8> {
-    let mut written = [false; 32];
-    let mut inputs = Vec::new();
-    for op in ops {
-        let (reads, writes) = v_reads_writes(op);
-        for v in reads.into_iter().flatten() {
-            if !written[v as usize] && !inputs.contains(&v) && inputs.len() < VCache::SLOTS {
-                inputs.push(v);
-            }
-        }
-        if let Some(w) = writes {
-            written[w as usize] = true;
-        }
-    }
-    inputs
-}
-
-/// The V registers an op reads through the cache (as far as a loop header cares: a missed read
-/// just loads from CpuState), and the one it writes whole.
-fn v_reads_writes(op: &Op) -> ([Option<u8>; 3], Option<u8>) {
-    use crate::ir::fp::FpKind::*;
-    match *op {
-        // (V`d` too: accumulating, inserting and narrowing-high operations read it.)
-        Op::VOp { d, n, m, .. } => ([Some(n), Some(m), Some(d)], Some(d)),
-        Op::VStore(_, v, ..) => ([Some(v), None, None], None),
-        Op::VLoad(_, v, ..) => ([None; 3], Some(v)),
-        Op::Fp(f) => {
-            let reads = match f.kind {
-                Madd | Msub | Nmadd | Nmsub => [Some(f.n), Some(f.m), Some(f.a)],
-                Cmp if f.zero => [Some(f.n), None, None],
-                Add | Sub | Mul | Nmul | Div | Max | Min | MaxNm | MinNm | Cmp => [Some(f.n), Some(f.m), None],
-                FromInt => [None; 3],
-                _ => [Some(f.n), None, None],
-            };
-            (reads, (!f.has_value()).then_some(f.d))
-        }
-        _ => ([None; 3], None),
-    }
-}
 
 /// The sign bit of every element of size `es`, as a 64-bit pattern.
 pub(super) fn sign_bits(es: u8) -> u64 {
@@ -232,35 +133,6 @@ impl Lower<'_> {
             (2, true) => dynasm!(self.ops ; .arch x64 ; psubd xmm0, xmm1),
             (_, true) => dynasm!(self.ops ; .arch x64 ; psubq xmm0, xmm1),
         }
-    }
-
-    /// xmm`x` = V`v`, from the cache when it holds V`v` (then no store-to-load round trip).
-    pub(super) fn load_v(&mut self, x: u8, v: u8) {
-        if let Some(k) = self.vcache.get(v) {
-            dynasm!(self.ops ; .arch x64 ; movdqa Rx(x), Rx(k));
-        } else {
-            let o = off::vreg(v);
-            let k = self.vcache.put(v);
-            dynasm!(self.ops ; .arch x64 ; movdqu Rx(x), [r15 + o] ; movdqa Rx(k), Rx(x));
-        }
-    }
-
-    /// Load every cached V register into its xmm register again from CpuState (which the cache
-    /// writes through to): after a helper call on a slow path, which clobbered them, so that
-    /// both paths leave the cache as it was.
-    pub(super) fn reload_vcache(&mut self) {
-        let cache = self.vcache.clone();
-        for (x, v) in cache.held() {
-            let o = off::vreg(v);
-            dynasm!(self.ops ; .arch x64 ; movdqu Rx(x), [r15 + o]);
-        }
-    }
-
-    /// V`v` = xmm0, in CpuState and in the cache.
-    pub(super) fn store_v(&mut self, v: u8) {
-        let o = off::vreg(v);
-        let k = self.vcache.put(v);
-        dynasm!(self.ops ; .arch x64 ; movdqu [r15 + o], xmm0 ; movdqa Rx(k), xmm0);
     }
 
     /// xmm0 = V`n`, xmm1 = V`m`.
@@ -467,6 +339,8 @@ impl Lower<'_> {
     fn ins_elem(&mut self, d: u8, n: u8, es: u8, dst: u8, src: u8) {
         let (vn, vd) = (off::vreg(n), off::vreg(d));
         let (dst, src) = (vd + ((dst as i32) << es), vn + ((src as i32) << es));
+        self.flush_v(n);
+        self.flush_v(d);
         self.vcache.invalidate(d);
         match es {
             0 => dynasm!(self.ops ; .arch x64 ; mov al, [r15 + src] ; mov [r15 + dst], al),
