@@ -330,6 +330,10 @@ impl Vm {
             // A translation reads tens of words (the block, its successors' analysis): the
             // address space is locked once for all of them, until the translation is placed.
             let held = std::cell::RefCell::new(None);
+            // The executable mapping of the last word read: the words come in runs (a saved
+            // translation's check reads hundreds of thousands at a warm start), and the map
+            // does not change while it is locked.
+            let mapping = std::cell::Cell::new((0u64, 0u64));
             // Under gdb, blocks end where it needs boundaries (src/gdbstub).
             let limit = crate::gdbstub::block_limit().for_block(pc);
             let fetch_held = |at: u64| -> Option<u32> {
@@ -337,7 +341,12 @@ impl Vm {
                     return None;
                 }
                 let mut held = held.borrow_mut();
-                held.get_or_insert_with(|| lock(&self.mem)).fetch_insn(at)
+                let mem = held.get_or_insert_with(|| lock(&self.mem));
+                let (start, end) = mapping.get();
+                if !(start..end).contains(&at) {
+                    mapping.set(mem.executable_range(at).unwrap_or((0, 0)));
+                }
+                mem.fetch_in(at, mapping.get())
             };
             let got = if reason == ExitReason::Promote {
                 self.cache.promote(pc, &fetch_held)

@@ -86,6 +86,26 @@ impl AddressSpace {
         self.has_prot(addr, len, prot::EXEC)
     }
 
+    /// [`AddressSpace::fetch_insn`] where `[start, end)` is the executable mapping that holds
+    /// `pc` (from [`AddressSpace::executable_range`], the map unchanged since), or (0, 0).
+    pub fn fetch_in(&self, pc: u64, (start, end): (u64, u64)) -> Option<u32> {
+        let inside = pc >= start && pc.checked_add(4).is_some_and(|e| e <= end);
+        if pc.is_multiple_of(4) && inside {
+            a64x_translator::probe::read_u32(pc)
+        } else {
+            // (A word across two mappings, or none.)
+            self.fetch_insn(pc)
+        }
+    }
+
+    /// The executable mapping `[start, end)` that holds `addr`, if there is one.
+    pub fn executable_range(&self, addr: u64) -> Option<(u64, u64)> {
+        self.regions
+            .find(addr)
+            .filter(|r| r.prot & prot::EXEC != 0)
+            .map(|r| (r.start, r.end))
+    }
+
     /// The instruction word at `pc`, if the guest may fetch it: aligned, in an executable
     /// mapping, and readable now (a probed read: an executable page may still fault, a truncated
     /// file's). What translation reads guest code with.

@@ -215,6 +215,9 @@ impl CodeCache {
     /// and offer it this cache's new translations (see [`persist`]). Not with execution
     /// counters (a profile's code is its own).
     pub fn use_store(&mut self, store: Arc<persist::Store>) {
+        // Most of its blocks will be placed: room for them now rather than growing again and
+        // again (each growth rehashes every block placed so far).
+        self.blocks.reserve(store.stats().entries);
         self.persist = Some(store);
     }
 

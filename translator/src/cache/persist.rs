@@ -163,6 +163,7 @@ impl Store {
         }
         self.image = image;
         self.index = index;
+        self.lock().used.reserve(self.index.len());
         Ok(self.index.len())
     }
 
