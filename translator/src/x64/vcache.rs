@@ -171,6 +171,20 @@ impl Lower<'_> {
         }
     }
 
+    /// The register to read V`v` from for an operation that does not change it: its cache
+    /// register, else xmm`scratch` loaded from CpuState (no copy of a cached value). A miss is
+    /// not cached: caching could take the register another operand was just given.
+    pub(super) fn vsrc(&mut self, v: u8, scratch: u8) -> u8 {
+        match self.vcache.get(v) {
+            Some(k) => k,
+            None => {
+                let o = off::vreg(v);
+                dynasm!(self.ops ; .arch x64 ; movdqu Rx(scratch), [r15 + o]);
+                scratch
+            }
+        }
+    }
+
     /// The cache register V`v` is now written to, storing the dirty register it replaces.
     pub(super) fn vput(&mut self, v: u8) -> u8 {
         let (k, evicted) = self.vcache.take_for_write(v);

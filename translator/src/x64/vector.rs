@@ -123,15 +123,20 @@ impl Lower<'_> {
 
     /// xmm0 += xmm1 (or -=) with elements of size `es`.
     pub(super) fn add_sub(&mut self, es: u8, sub: bool) {
+        self.add_sub_with(es, sub, 1);
+    }
+
+    /// xmm0 += (or -=) xmm`s`, elements of size `es`.
+    fn add_sub_with(&mut self, es: u8, sub: bool, s: u8) {
         match (es, sub) {
-            (0, false) => dynasm!(self.ops ; .arch x64 ; paddb xmm0, xmm1),
-            (1, false) => dynasm!(self.ops ; .arch x64 ; paddw xmm0, xmm1),
-            (2, false) => dynasm!(self.ops ; .arch x64 ; paddd xmm0, xmm1),
-            (_, false) => dynasm!(self.ops ; .arch x64 ; paddq xmm0, xmm1),
-            (0, true) => dynasm!(self.ops ; .arch x64 ; psubb xmm0, xmm1),
-            (1, true) => dynasm!(self.ops ; .arch x64 ; psubw xmm0, xmm1),
-            (2, true) => dynasm!(self.ops ; .arch x64 ; psubd xmm0, xmm1),
-            (_, true) => dynasm!(self.ops ; .arch x64 ; psubq xmm0, xmm1),
+            (0, false) => dynasm!(self.ops ; .arch x64 ; paddb xmm0, Rx(s)),
+            (1, false) => dynasm!(self.ops ; .arch x64 ; paddw xmm0, Rx(s)),
+            (2, false) => dynasm!(self.ops ; .arch x64 ; paddd xmm0, Rx(s)),
+            (_, false) => dynasm!(self.ops ; .arch x64 ; paddq xmm0, Rx(s)),
+            (0, true) => dynasm!(self.ops ; .arch x64 ; psubb xmm0, Rx(s)),
+            (1, true) => dynasm!(self.ops ; .arch x64 ; psubw xmm0, Rx(s)),
+            (2, true) => dynasm!(self.ops ; .arch x64 ; psubd xmm0, Rx(s)),
+            (_, true) => dynasm!(self.ops ; .arch x64 ; psubq xmm0, Rx(s)),
         }
     }
 
@@ -202,14 +207,28 @@ impl Lower<'_> {
         use VecKind::*;
         let (es, v) = (f.esize, Second::Vector);
         match f.kind {
-            And | Bic | Orr | Orn | Eor | Bsl | Bit | Bif | Not => {
+            // The second operand straight from its cache register where the operation only
+            // reads it.
+            And | Orr | Eor | Bsl | Bit => {
+                self.load_v(0, n);
+                let s = self.vsrc(m, 1);
+                self.bitwise_with(f.kind, d, s);
+                Some(Fin::Low)
+            }
+            Not => {
+                self.load_v(0, n);
+                self.not0();
+                Some(Fin::Low)
+            }
+            Bic | Orn | Bif => {
                 self.load_nm(n, m);
                 self.bitwise(f.kind, d);
                 Some(Fin::Low)
             }
             Add | Sub => {
-                self.load_nm(n, m);
-                self.add_sub(es, f.kind == Sub);
+                self.load_v(0, n);
+                let s = self.vsrc(m, 1);
+                self.add_sub_with(es, f.kind == Sub, s);
                 Some(Fin::Low)
             }
             Mul(s) | Mla(s) | Mls(s) if s == v && (es == 1 || es == 2) => {
@@ -231,7 +250,7 @@ impl Lower<'_> {
                 Some(Fin::Low)
             }
             CmpZero(c) => {
-                self.load_nm(n, m);
+                self.load_v(0, n);
                 self.compare_zero(c, es);
                 Some(Fin::Low)
             }
@@ -241,12 +260,12 @@ impl Lower<'_> {
                 Some(Fin::Low)
             }
             Shl(sh) | Ushr(sh) if es > 0 => {
-                self.load_nm(n, m);
+                self.load_v(0, n);
                 self.shift_imm(es, sh, matches!(f.kind, Shl(_)));
                 Some(Fin::Low)
             }
             Sshr(sh) if es == 1 || es == 2 => {
-                self.load_nm(n, m);
+                self.load_v(0, n);
                 let s = sh as i8;
                 match es {
                     1 => dynasm!(self.ops ; .arch x64 ; psraw xmm0, s),
@@ -390,6 +409,26 @@ impl Lower<'_> {
     }
 
     /// The bitwise operations on xmm0 (n), xmm1 (m) and, for the selects, V`d`.
+    /// AND, ORR, EOR, BSL, BIT of xmm0 and xmm`s` (which they only read), V`d` for the selects.
+    fn bitwise_with(&mut self, kind: VecKind, d: u8, s: u8) {
+        match kind {
+            VecKind::And => dynasm!(self.ops ; .arch x64 ; pand xmm0, Rx(s)),
+            VecKind::Orr => dynasm!(self.ops ; .arch x64 ; por xmm0, Rx(s)),
+            VecKind::Eor => dynasm!(self.ops ; .arch x64 ; pxor xmm0, Rx(s)),
+            // BSL: d ? n : m == m ^ ((m ^ n) & d)
+            VecKind::Bsl => {
+                let dr = self.vsrc(d, 2);
+                dynasm!(self.ops ; .arch x64 ; pxor xmm0, Rx(s) ; pand xmm0, Rx(dr) ; pxor xmm0, Rx(s))
+            }
+            // BIT: m ? n : d == d ^ ((d ^ n) & m)
+            VecKind::Bit => {
+                let dr = self.vsrc(d, 2);
+                dynasm!(self.ops ; .arch x64 ; pxor xmm0, Rx(dr) ; pand xmm0, Rx(s) ; pxor xmm0, Rx(dr))
+            }
+            other => self.bitwise(other, d),
+        }
+    }
+
     fn bitwise(&mut self, kind: VecKind, d: u8) {
         match kind {
             VecKind::And => dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm1),

@@ -65,8 +65,7 @@ impl Lower<'_> {
         }
         // Operands from the V register cache (the main path uses xmm0-xmm5 only); the slow
         // path's helper call clobbers the cache's registers, and loads them again after.
-        self.load_v(0, n);
-        self.load_v(1, m);
+        let second = self.vfp_operands(plan, n, m, f.q);
         if !f.q {
             // 64-bit vectors: the upper lanes compute 1.0 op 1.0 (+ 0.0), which raises no
             // exception flag, instead of whatever the registers' upper halves hold.
@@ -77,7 +76,7 @@ impl Lower<'_> {
                 dynasm!(self.ops ; .arch x64 ; unpcklpd xmm1, xmm3);
             }
         }
-        let check = self.vfp_body(plan, dbl, f.q, d, slow);
+        let check = self.vfp_body(plan, (dbl, f.q), d, second, slow);
         if !f.q {
             dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
         }
@@ -91,15 +90,66 @@ impl Lower<'_> {
         true
     }
 
-    /// The operation of `plan` on xmm0 and xmm1 (the accumulator V`d`), result in xmm0;
-    /// whether NaN lanes need the slow path (a jump to `slow` where the result itself says so).
-    fn vfp_body(&mut self, plan: Inline, dbl: bool, q: bool, d: u8, slow: DynamicLabel) -> bool {
+    /// Load the operands of `plan` on V`n` and V`m`: the first into xmm0, and the register the
+    /// second is read from. An operation that only reads its second operand reads it straight
+    /// from its cache register, except on 64-bit vectors (`q` clear), whose upper lanes are
+    /// filled in xmm1. A compare of the second with the first (`swap`) loads them the other way
+    /// round, and a compare with zero has a zeroed register for the zero.
+    fn vfp_operands(&mut self, plan: Inline, n: u8, m: u8, q: bool) -> u8 {
+        let src = |l: &mut Self, v: u8| match l.vcache.get(v).filter(|_| q) {
+            Some(k) => k,
+            None => {
+                l.load_v(1, v);
+                1
+            }
+        };
+        match plan {
+            Inline::Compare {
+                zero: true, swap: true, ..
+            } => {
+                dynasm!(self.ops ; .arch x64 ; xorps xmm0, xmm0);
+                src(self, n)
+            }
+            Inline::Compare {
+                zero: true,
+                swap: false,
+                ..
+            } => {
+                self.load_v(0, n);
+                dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1);
+                1
+            }
+            Inline::Compare { swap: true, .. } => {
+                self.load_v(0, m);
+                src(self, n)
+            }
+            Inline::Arith(_) | Inline::Compare { .. } | Inline::MaxMin { .. } => {
+                self.load_v(0, n);
+                src(self, m)
+            }
+            // (The FMA forms' encodings name xmm1.)
+            Inline::ByElem { .. } | Inline::Fma { .. } => {
+                self.load_v(0, n);
+                self.load_v(1, m);
+                1
+            }
+            Inline::Sign { .. } | Inline::FromInt | Inline::Round(_) | Inline::ToInt => {
+                self.load_v(0, n);
+                1
+            }
+        }
+    }
+
+    /// The operation of `plan` on `dbl` (64-bit) lanes of a 128-bit (`q`) or 64-bit vector in
+    /// xmm0 and xmm`second` (the accumulator V`d`), result in xmm0; whether NaN lanes need the
+    /// slow path (a jump to `slow` where the result itself says so).
+    fn vfp_body(&mut self, plan: Inline, (dbl, q): (bool, bool), d: u8, second: u8, slow: DynamicLabel) -> bool {
         macro_rules! ps_pd {
             ($ps:ident, $pd:ident) => {
                 if dbl {
-                    dynasm!(self.ops ; .arch x64 ; $pd xmm0, xmm1)
+                    dynasm!(self.ops ; .arch x64 ; $pd xmm0, Rx(second))
                 } else {
-                    dynasm!(self.ops ; .arch x64 ; $ps xmm0, xmm1)
+                    dynasm!(self.ops ; .arch x64 ; $ps xmm0, Rx(second))
                 }
             };
         }
@@ -109,6 +159,7 @@ impl Lower<'_> {
             Inline::Arith(Arith::Mul) => ps_pd!(mulps, mulpd),
             Inline::Arith(Arith::Div) => ps_pd!(divps, divpd),
             Inline::ByElem { index, accumulate } => {
+                debug_assert_eq!(second, 1);
                 if dbl {
                     let sel = if index == 0 { 0 } else { 3 };
                     dynasm!(self.ops ; .arch x64 ; shufpd xmm1, xmm1, sel);
@@ -129,6 +180,7 @@ impl Lower<'_> {
                 }
             }
             Inline::Fma { negate } => {
+                debug_assert_eq!(second, 1);
                 self.load_acc(q, d);
                 match (negate, dbl) {
                     (false, false) => dynasm!(self.ops ; .arch x64 ; vfmadd231ps xmm2, xmm0, xmm1),
@@ -138,18 +190,13 @@ impl Lower<'_> {
                 }
                 dynasm!(self.ops ; .arch x64 ; movdqa xmm0, xmm2);
             }
-            // Compares are false on unordered lanes on both sides: exact.
-            Inline::Compare { zero, swap, pred } => {
-                if zero {
-                    dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1);
-                }
-                if swap {
-                    dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; movdqa xmm0, xmm1 ; movdqa xmm1, xmm2);
-                }
+            // Compares are false on unordered lanes on both sides: exact. (The operands are in
+            // compare order: see `vfp_operands`.)
+            Inline::Compare { pred, .. } => {
                 if dbl {
-                    dynasm!(self.ops ; .arch x64 ; cmppd xmm0, xmm1, pred);
+                    dynasm!(self.ops ; .arch x64 ; cmppd xmm0, Rx(second), pred);
                 } else {
-                    dynasm!(self.ops ; .arch x64 ; cmpps xmm0, xmm1, pred);
+                    dynasm!(self.ops ; .arch x64 ; cmpps xmm0, Rx(second), pred);
                 }
                 return false;
             }
@@ -176,7 +223,7 @@ impl Lower<'_> {
                 }
             }
             Inline::MaxMin { max } => {
-                self.vfp_max_min(dbl, max, slow);
+                self.vfp_max_min(dbl, max, second, slow);
                 return false;
             }
             Inline::ToInt => {
@@ -193,22 +240,26 @@ impl Lower<'_> {
         true
     }
 
-    /// FMAX, FMIN, FMAXNM, FMINNM (`max`) of xmm0 and xmm1 without NaN lanes (else to `slow`):
-    /// MAXP*/MINP* but for equal lanes (+-0: A64's max is +0, its min -0), which take the
-    /// AND (max) or OR (min) of the two.
-    fn vfp_max_min(&mut self, dbl: bool, max: bool, slow: DynamicLabel) {
+    /// FMAX, FMIN, FMAXNM, FMINNM (`max`) of xmm0 and xmm`s` without NaN lanes (else to
+    /// `slow`): MAXP*/MINP* but for equal lanes (+-0: A64's max is +0, its min -0), which take
+    /// the AND (max) or OR (min) of the two.
+    fn vfp_max_min(&mut self, dbl: bool, max: bool, s: u8, slow: DynamicLabel) {
         if dbl {
-            dynasm!(self.ops ; .arch x64 ; movapd xmm2, xmm0 ; cmpunordpd xmm2, xmm1);
+            dynasm!(self.ops ; .arch x64 ; movapd xmm2, xmm0 ; cmpunordpd xmm2, Rx(s));
         } else {
-            dynasm!(self.ops ; .arch x64 ; movaps xmm2, xmm0 ; cmpunordps xmm2, xmm1);
+            dynasm!(self.ops ; .arch x64 ; movaps xmm2, xmm0 ; cmpunordps xmm2, Rx(s));
         }
         dynasm!(self.ops ; .arch x64 ; ptest xmm2, xmm2 ; jnz =>slow ; movaps xmm2, xmm0 ; movaps xmm3, xmm0);
         // xmm2: the equal lanes, which take xmm3 (the AND or OR).
         match (dbl, max) {
-            (false, true) => dynasm!(self.ops ; .arch x64 ; cmpeqps xmm2, xmm1 ; andps xmm3, xmm1 ; maxps xmm0, xmm1),
-            (false, false) => dynasm!(self.ops ; .arch x64 ; cmpeqps xmm2, xmm1 ; orps xmm3, xmm1 ; minps xmm0, xmm1),
-            (true, true) => dynasm!(self.ops ; .arch x64 ; cmpeqpd xmm2, xmm1 ; andpd xmm3, xmm1 ; maxpd xmm0, xmm1),
-            (true, false) => dynasm!(self.ops ; .arch x64 ; cmpeqpd xmm2, xmm1 ; orpd xmm3, xmm1 ; minpd xmm0, xmm1),
+            (false, true) => {
+                dynasm!(self.ops ; .arch x64 ; cmpeqps xmm2, Rx(s) ; andps xmm3, Rx(s) ; maxps xmm0, Rx(s))
+            }
+            (false, false) => {
+                dynasm!(self.ops ; .arch x64 ; cmpeqps xmm2, Rx(s) ; orps xmm3, Rx(s) ; minps xmm0, Rx(s))
+            }
+            (true, true) => dynasm!(self.ops ; .arch x64 ; cmpeqpd xmm2, Rx(s) ; andpd xmm3, Rx(s) ; maxpd xmm0, Rx(s)),
+            (true, false) => dynasm!(self.ops ; .arch x64 ; cmpeqpd xmm2, Rx(s) ; orpd xmm3, Rx(s) ; minpd xmm0, Rx(s)),
         }
         dynasm!(self.ops ; .arch x64 ; andps xmm3, xmm2 ; andnps xmm2, xmm0 ; orps xmm2, xmm3 ; movaps xmm0, xmm2);
     }
