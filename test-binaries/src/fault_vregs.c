@@ -1,7 +1,8 @@
 /* Precise fault contexts for the V registers: a block computes vector and scalar FP values
  * into v0..v7 (which a translator may hold in host registers until the block's exit), then a
  * memory instruction faults; a vectorised loop accumulates into v1 and v2 until its load runs
- * into a guard page. The SIGSEGV handler prints the V registers of the signal frame's
+ * into a guard page (with two general registers it reads and writes). The SIGSEGV handler
+ * prints the V registers of the signal frame's
  * fpsimd_context, skips the instruction (and ends the loop), and the code then stores its V
  * registers, so the values after the fault are checked too. Must match qemu-aarch64. */
 //@ aarch64-only
@@ -45,8 +46,13 @@ static void on_segv(int sig, siginfo_t *si, void *ctx) {
         printf("  fpsr %x\n", fp->fpsr);
     }
     mc->pc += 4;
-    if (loop_end)
+    if (loop_end) {
+        /* The loop's counter (which the loop reads and writes) and its other registers. */
+        printf("  x20 %llu x21 base%+ld x22 %llu x23 %llu\n", (unsigned long long)mc->regs[20],
+               (long)((char *)mc->regs[21] - base_addr), (unsigned long long)mc->regs[22],
+               (unsigned long long)mc->regs[23]);
         mc->regs[20] = loop_end - 16;
+    }
 }
 
 static __uint128_t after[8];
@@ -98,6 +104,7 @@ static void probe_loop(char *data, uint64_t n, uint64_t seed) {
     asm volatile("mov x21, %0\n"
                  "mov x22, %1\n"
                  "mov x20, #0\n"
+                 "mov x23, #7\n"
                  "dup v3.4s, %w2\n"
                  "movi v1.2d, #0\n"
                  "movi v2.2d, #0\n"
@@ -108,14 +115,16 @@ static void probe_loop(char *data, uint64_t n, uint64_t seed) {
                  "add v2.4s, v2.4s, v3.4s\n"
                  "fmul d4, d4, d4\n"
                  "add x20, x20, #16\n"
+                 "add x23, x23, x20\n"
                  "cmp x20, x22\n"
                  "b.ne 0b\n"
                  "stp q0, q1, [%3]\n"
                  "stp q2, q3, [%3, #32]\n"
                  "str q4, [%3, #64]\n"
+                 "str x23, [%3, #80]\n"
                  :
                  : "r"(data), "r"(n + 64), "r"(seed), "r"(after)
-                 : "x20", "x21", "x22", "v0", "v1", "v2", "v3", "v4", "memory", "cc");
+                 : "x20", "x21", "x22", "x23", "v0", "v1", "v2", "v3", "v4", "memory", "cc");
     loop_end = 0;
 }
 

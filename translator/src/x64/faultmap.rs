@@ -186,7 +186,14 @@ impl Lower<'_> {
     /// Before lowering a memory op of the current instruction.
     pub(super) fn site_before(&mut self) -> Option<Before> {
         let insn = self.insn.as_ref()?;
-        let state = self.insn_state(insn.pos);
+        let mut state = self.insn_state(insn.pos);
+        // A self-loop's deferred registers the instruction has not written yet: CpuState has
+        // their value from before the loop, the header registers this iteration's.
+        for d in &self.deferred {
+            if !state.iter().any(|&(n, _)| n == d.reg) {
+                state.push((d.reg, d.read));
+            }
+        }
         let vals = self.site_vals(&state);
         let locs = vals.iter().map(|&v| self.alloc.location(v)).collect();
         self.alloc.spill_log = Some(Vec::new());

@@ -59,6 +59,8 @@ impl Lower<'_> {
                 }
                 End::Common
             }
+            // (A self-loop writes the registers it also reads on its exits only.)
+            Op::SetReg(n, _) if self.deferred.iter().any(|d| d.reg == n) => End::Common,
             Op::SetReg(n, x) => common!(self.store_val(x, off::xreg(n), pos)),
             Op::GetFlags => common!(self.read_flags(pos)),
             Op::SetFlags(f) => common!(self.store_flags(f, pos)),

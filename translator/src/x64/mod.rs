@@ -203,6 +203,18 @@ struct LoopHeader {
     vcache: vcache::VCache,
 }
 
+/// A guest register a self-loop reads and writes, whose write to CpuState waits for a way out
+/// of the loop: the back edge keeps it in its header register (the value `read` has at the start
+/// of every iteration), and the loop's fault sites say so.
+#[derive(Clone, Copy)]
+struct Deferred {
+    reg: u8,
+    /// The loop's `GetReg(reg)`.
+    read: Val,
+    /// The value its `SetReg(reg, _)` writes at the iteration's end.
+    written: Val,
+}
+
 /// State of lowering one block.
 pub struct Lower<'a> {
     block: &'a Block,
@@ -217,6 +229,8 @@ pub struct Lower<'a> {
     base: u64,
     /// For a block that branches to itself: what its back edge re-establishes.
     header: Option<LoopHeader>,
+    /// The guest registers a self-loop writes back on its exits only.
+    deferred: Vec<Deferred>,
     /// Guest V registers cached in xmm registers.
     vcache: vcache::VCache,
     /// The guest instruction whose memory ops are being lowered (precise fault contexts).
@@ -253,6 +267,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         relocs: Vec::new(),
         base,
         header: None,
+        deferred: Vec::new(),
         vcache: vcache::VCache::default(),
         insn: None,
         faults: Vec::new(),
@@ -266,6 +281,16 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     }
     let promote = rt.counter.and_then(|c| l.counter(c));
     let at_counter = l.vcache;
+    // (At a self-loop's counter, the deferred registers are in their header registers.)
+    let deferred_at_counter: Vec<(u8, u8)> = match &l.header {
+        Some(h) => h
+            .regs
+            .iter()
+            .copied()
+            .filter(|&(n, _)| l.deferred.iter().any(|d| d.reg == n))
+            .collect(),
+        None => Vec::new(),
+    };
     for i in 0..block.ops.len() {
         if l.header.is_some() && matches!(block.ops[i], Op::GetReg(_)) {
             continue;
@@ -291,6 +316,10 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     if let Some(label) = promote {
         dynasm!(l.ops ; .arch x64 ; =>label);
         l.emit_flush(&at_counter);
+        for (n, r) in deferred_at_counter {
+            let o = off::xreg(n);
+            dynasm!(l.ops ; .arch x64 ; mov [r15 + o], Rq(r));
+        }
         l.set_pc(block.guest_pc);
         l.exit_to_loop(ExitReason::Promote);
     }
@@ -397,6 +426,20 @@ impl Lower<'_> {
         }
     }
 
+    /// Store value `v` to `[r15 + disp]` as 64 bits from wherever it is, leaving the allocator
+    /// alone (on a path that leaves the block: the paths after it find the same state).
+    fn store_loc(&mut self, v: Val, disp: i32) {
+        match self.alloc.location(v) {
+            regalloc::Loc::Reg(r) => dynasm!(self.ops ; .arch x64 ; mov [r15 + disp], Rq(r)),
+            regalloc::Loc::Const(c) => {
+                dynasm!(self.ops ; .arch x64 ; mov rax, QWORD c as i64 ; mov [r15 + disp], rax)
+            }
+            regalloc::Loc::Stack(d) => {
+                dynasm!(self.ops ; .arch x64 ; mov rax, [rsp + d] ; mov [r15 + disp], rax)
+            }
+        }
+    }
+
     /// Store value `v` (register or immediate) to `[r15 + disp]` as 64 bits.
     fn store_val(&mut self, v: Val, disp: i32, pos: u32) {
         match self.imm32(v) {
@@ -427,6 +470,9 @@ impl Lower<'_> {
     /// A patchable direct exit to `target`.
     fn chain_exit(&mut self, target: u64) {
         self.exit_flush();
+        for d in self.deferred.clone() {
+            self.store_loc(d.written, off::xreg(d.reg));
+        }
         // A pending host signal sends even chained code back to the run loop. Every cycle of
         // blocks has an edge to a lower or equal address, so checking those edges is enough.
         if target <= self.block.guest_pc {
@@ -478,6 +524,15 @@ impl Lower<'_> {
             self.load_v(0, v);
         }
         self.vcache.all_dirty();
+        // The registers it reads and writes stay in their header registers across the back edge.
+        for op in &self.block.ops {
+            if let Op::SetReg(n, written) = *op {
+                if regs.iter().any(|&(r, _)| r == n) {
+                    let read = self.read_at_header(n);
+                    self.deferred.push(Deferred { reg: n, read, written });
+                }
+            }
+        }
         let label = self.ops.new_dynamic_label();
         dynasm!(self.ops ; .arch x64 ; =>label);
         self.header = Some(LoopHeader {
