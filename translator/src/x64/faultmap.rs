@@ -1,9 +1,10 @@
 //! Precise fault contexts: for each guest instruction that accesses memory, the host code range of
 //! its memory ops and where every guest register CpuState does not hold yet (values the block
 //! keeps in host registers, spill slots or as constants, written back only at its exit; V
-//! registers in the V register cache's xmm registers) is while that code runs. A fault in that range (a SIGSEGV/SIGBUS of a guest load or store) then
-//! rebuilds the guest state exactly as it was when the instruction began: the guest handler sees
-//! the faulting instruction's pc and every register right (see [`FaultSite::restore`]).
+//! registers in the V register cache's xmm registers) is while that code runs. A fault in that
+//! range (a SIGSEGV/SIGBUS of a guest load or store) then rebuilds the guest state exactly as it
+//! was when the instruction began: the guest handler sees the faulting instruction's pc and
+//! every register right (see [`FaultSite::restore`]).
 //!
 //! The lifter marks such instructions (`Op::InsnStart`) and lists the state after them
 //! (`Op::Snapshots`, which also keeps those values alive through the instruction). Locations can

@@ -7,7 +7,7 @@
 //! `ir::fp`. FMAX/FMIN/FMAXNM/FMINNM,
 //! FRINTA/I/X, FCVTA*, fixed-point conversions and UCVTF from 64 bits always call the helper.
 
-use super::slow::SlowCall;
+use super::slow::{SlowCall, SlowEntry};
 use super::Lower;
 use crate::cpu::off;
 use crate::ir::fp::{helper_fp, FpKind, FpOp, FpTy, IntW};
@@ -97,7 +97,7 @@ impl Lower<'_> {
     }
 
     /// The main path of `f` is done: its slow path `slow` calls the helper and comes back here.
-    fn fp_slow_return(&mut self, slow: DynamicLabel, f: &FpOp, x: Option<u8>, restore_mxcsr: bool) {
+    fn fp_slow_return(&mut self, slow: SlowEntry, f: &FpOp, x: Option<u8>, restore_mxcsr: bool) {
         let f = FpOp { src: None, ..*f };
         self.slow_return(slow, SlowCall::Fp { f, x, restore_mxcsr });
     }
@@ -111,7 +111,8 @@ impl Lower<'_> {
     /// After computing xmm0 (precision `t`): if it is a NaN or +-the smallest normal (which
     /// A64 may call tiny where x86 does not: tininess before rounding), let the helper compute
     /// the result, else store it (negated for FNMUL).
-    fn fp_finish(&mut self, f: &FpOp, t: Sd, negate: bool, slow: DynamicLabel) {
+    fn fp_finish(&mut self, f: &FpOp, t: Sd, negate: bool, entry: SlowEntry) {
+        let slow = entry.label;
         match t {
             Sd::S => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm0 ; jp =>slow),
             Sd::D => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm0 ; jp =>slow),
@@ -137,7 +138,7 @@ impl Lower<'_> {
             (_, false) => {}
         }
         self.fp_store(t, f.d);
-        self.fp_slow_return(slow, f, None, false);
+        self.fp_slow_return(entry, f, None, false);
     }
 
     /// Lower `Op::Fp(f)` defining `v` at `pos`.
@@ -178,7 +179,7 @@ impl Lower<'_> {
             Add | Sub | Mul | Nmul | Div | Sqrt | Madd | Msub | Nmadd | Nmsub | Cvt
         ) || rint_inline
         {
-            self.fp_slow_check(slow);
+            self.fp_slow_check(slow.label);
         }
         match f.kind {
             Add => sd!(addss, addsd),
@@ -275,7 +276,7 @@ impl Lower<'_> {
             dynasm!(self.ops ; .arch x64 ; test Rq(x), Rq(x) ; jz >done);
         }
         let slow = self.slow_entry();
-        self.fp_slow_check(slow);
+        self.fp_slow_check(slow.label);
         self.fp_load(t, 0, f.n);
         if f.zero {
             dynasm!(self.ops ; .arch x64 ; xorps xmm1, xmm1);
@@ -315,7 +316,7 @@ impl Lower<'_> {
             dynasm!(self.ops ; .arch x64 ; stmxcsr [r15 + off::MXCSR]);
         }
         let slow = self.slow_entry();
-        self.fp_slow_check(slow);
+        self.fp_slow_check(slow.label);
         self.fp_load(t, 0, f.n);
         // Fixed point: times 2^fbits, exact but for an overflow to infinity (which saturates).
         self.fp_scale(t, f.fbits as i32);
@@ -340,10 +341,10 @@ impl Lower<'_> {
         }
         // Out of range or NaN: x86 gives the "integer indefinite" (MIN); A64 saturates.
         match (f.signed, f.int == IntW::W64) {
-            (true, true) => dynasm!(self.ops ; .arch x64 ; cmp rax, 1 ; jo =>slow),
-            (true, false) => dynasm!(self.ops ; .arch x64 ; cmp eax, 1 ; jo =>slow),
-            (false, true) => dynasm!(self.ops ; .arch x64 ; test rax, rax ; js =>slow),
-            (false, false) => dynasm!(self.ops ; .arch x64 ; mov rcx, rax ; shr rcx, 32 ; jnz =>slow),
+            (true, true) => dynasm!(self.ops ; .arch x64 ; cmp rax, 1 ; jo =>slow.label),
+            (true, false) => dynasm!(self.ops ; .arch x64 ; cmp eax, 1 ; jo =>slow.label),
+            (false, true) => dynasm!(self.ops ; .arch x64 ; test rax, rax ; js =>slow.label),
+            (false, false) => dynasm!(self.ops ; .arch x64 ; mov rcx, rax ; shr rcx, 32 ; jnz =>slow.label),
         }
         self.fp_slow_return(slow, f, None, !direct);
         dynasm!(self.ops ; .arch x64 ; mov Rq(d), rax);
@@ -399,14 +400,14 @@ impl Lower<'_> {
     fn lower_fp_max_min(&mut self, f: &FpOp, t: Sd) {
         let max = matches!(f.kind, FpKind::Max | FpKind::MaxNm);
         let slow = self.slow_entry();
-        self.fp_slow_check(slow);
+        self.fp_slow_check(slow.label);
         self.fp_load(t, 0, f.n);
         self.fp_load(t, 1, f.m);
         match t {
             Sd::S => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm1),
             Sd::D => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm1),
         }
-        dynasm!(self.ops ; .arch x64 ; jp =>slow ; je >equal);
+        dynasm!(self.ops ; .arch x64 ; jp =>slow.label ; je >equal);
         if max {
             dynasm!(self.ops ; .arch x64 ; ja >pick);
         } else {

@@ -39,11 +39,6 @@ impl Lower<'_> {
         let args = op.args();
         let keeps_flags = op.info().host_flags == crate::ir::opinfo::HostFlags::Kept;
         let saved = self.eflags;
-        // (Op::Fp and Op::VLoad keep the cache themselves.) A lane write goes to CpuState.
-        if let Op::VSetLane { v, .. } = op {
-            self.flush_v(v);
-            self.vcache.invalidate(v);
-        }
         let end = match op {
             Op::Nop | Op::Const(_) | Op::InsnStart(_) | Op::Snapshots(_) => End::Common,
             // Flags are computed where they are read.

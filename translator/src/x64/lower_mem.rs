@@ -210,6 +210,10 @@ impl Lower<'_> {
 
     /// `Op::VSetLane`.
     pub(super) fn vset_lane(&mut self, vr: u8, size: Log2, index: u8, val: Val, zero_rest: bool, pos: u32) {
+        // The lane is written in CpuState: it must have the rest of the register, and the
+        // cache must not keep the old value.
+        self.flush_v(vr);
+        self.vcache.invalidate(vr);
         let vo = off::vreg(vr);
         let rx = self.alloc.get(&mut self.ops, val, pos);
         if zero_rest {

@@ -245,9 +245,6 @@ pub struct Lower<'a> {
     main_path_calls: Vec<u32>,
     /// The slow paths to emit after the exit.
     slow_paths: Vec<slow::SlowPath>,
-    /// The slow paths begun (`Lower::slow_entry`) and not yet given their return point: entry
-    /// label and the V register cache there.
-    slow_starts: Vec<(dynasmrt::DynamicLabel, vcache::VCache)>,
 }
 
 /// Compile `block` for placement at host address `base`.
@@ -274,7 +271,6 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         calls: Vec::new(),
         main_path_calls: Vec::new(),
         slow_paths: Vec::new(),
-        slow_starts: Vec::new(),
     };
     if self_loop {
         l.loop_header();

@@ -26,14 +26,19 @@ pub(super) enum SlowCall {
     Vec { f: VecFn, d: u8, n: u8, m: u8 },
 }
 
+/// Where an operation's main path jumps to its slow path: the label, and the V register cache
+/// there, whose dirty registers go to CpuState before the call. (Between an op's start and its
+/// last jump to its slow path the cache only gains clean registers: see `vcache`.)
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SlowEntry {
+    pub label: DynamicLabel,
+    cache: VCache,
+}
+
 /// A slow path to emit after the block's exit.
 #[derive(Debug)]
 pub(super) struct SlowPath {
-    entry: DynamicLabel,
-    /// The V register cache where the main path jumps to `entry`: its dirty registers go to
-    /// CpuState before the call. (Between an op's start and its last jump to its slow path the
-    /// cache only gains clean registers: see `vcache`.)
-    entry_cache: VCache,
+    entry: SlowEntry,
     back: DynamicLabel,
     call: SlowCall,
     /// The V register cache where the path returns: its registers are loaded again after the
@@ -42,22 +47,20 @@ pub(super) struct SlowPath {
 }
 
 impl Lower<'_> {
-    /// The entry label of a new slow path, for the main path's jumps, which begin here.
-    pub(super) fn slow_entry(&mut self) -> DynamicLabel {
-        let entry = self.ops.new_dynamic_label();
-        self.slow_starts.push((entry, self.vcache));
-        entry
+    /// A new slow path, for the main path's jumps, which begin here.
+    pub(super) fn slow_entry(&mut self) -> SlowEntry {
+        SlowEntry {
+            label: self.ops.new_dynamic_label(),
+            cache: self.vcache,
+        }
     }
 
     /// The slow path `entry` makes `call` and comes back here, where the main path is done.
-    pub(super) fn slow_return(&mut self, entry: DynamicLabel, call: SlowCall) {
+    pub(super) fn slow_return(&mut self, entry: SlowEntry, call: SlowCall) {
         let back = self.ops.new_dynamic_label();
         dynasm!(self.ops ; .arch x64 ; =>back);
-        let at = self.slow_starts.iter().rposition(|&(l, _)| l == entry);
-        let (_, entry_cache) = self.slow_starts.swap_remove(at.expect("slow path entry made"));
         self.slow_paths.push(SlowPath {
             entry,
-            entry_cache,
             back,
             call,
             cache: self.vcache,
@@ -67,8 +70,8 @@ impl Lower<'_> {
     /// Emit the slow paths recorded (after the block's exit code).
     pub(super) fn emit_slow_paths(&mut self) {
         for p in std::mem::take(&mut self.slow_paths) {
-            dynasm!(self.ops ; .arch x64 ; =>p.entry);
-            self.emit_flush(&p.entry_cache);
+            dynasm!(self.ops ; .arch x64 ; =>p.entry.label);
+            self.emit_flush(&p.entry.cache);
             match p.call {
                 SlowCall::Fp { f, x, restore_mxcsr } => {
                     if restore_mxcsr {

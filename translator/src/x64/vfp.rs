@@ -59,9 +59,11 @@ impl Lower<'_> {
             return false;
         };
         let slow = self.slow_entry();
-        if !matches!(plan, Inline::Sign { .. } | Inline::FromInt) {
+        // FABS, FNEG and SCVTF of 32-bit lanes are exact whatever FPCR says: no slow path.
+        let exact = matches!(plan, Inline::Sign { .. } | Inline::FromInt);
+        if !exact {
             // FPCR.FZ: the helper flushes as A64 does (see `Lower::fp_slow_check`).
-            self.fp_slow_check(slow);
+            self.fp_slow_check(slow.label);
         }
         // Operands from the V register cache (the main path uses xmm0-xmm5 only); the slow
         // path's helper call clobbers the cache's registers, and loads them again after.
@@ -76,17 +78,19 @@ impl Lower<'_> {
                 dynasm!(self.ops ; .arch x64 ; unpcklpd xmm1, xmm3);
             }
         }
-        let check = self.vfp_body(plan, (dbl, f.q), d, second, slow);
+        let check = self.vfp_body(plan, (dbl, f.q), d, second, slow.label);
         if !f.q {
             dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
         }
         if check {
             // Sums, differences and integral values are never tiny: a NaN is all to look for.
             let nan_only = matches!(plan, Inline::Arith(Arith::Add | Arith::Sub) | Inline::Round(_));
-            self.vfp_nan_check(nan_only, dbl, slow);
+            self.vfp_nan_check(nan_only, dbl, slow.label);
         }
         self.store_v(d);
-        self.slow_return(slow, SlowCall::Vec { f, d, n, m });
+        if !exact {
+            self.slow_return(slow, SlowCall::Vec { f, d, n, m });
+        }
         true
     }
 
@@ -96,9 +100,10 @@ impl Lower<'_> {
     /// filled in xmm1. A compare of the second with the first (`swap`) loads them the other way
     /// round, and a compare with zero has a zeroed register for the zero.
     fn vfp_operands(&mut self, plan: Inline, n: u8, m: u8, q: bool) -> u8 {
-        let src = |l: &mut Self, v: u8| match l.vcache.get(v).filter(|_| q) {
-            Some(k) => k,
-            None => {
+        let src = |l: &mut Self, v: u8| {
+            if q {
+                l.vsrc(v, 1)
+            } else {
                 l.load_v(1, v);
                 1
             }
