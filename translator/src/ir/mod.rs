@@ -389,6 +389,14 @@ pub enum Ty {
 }
 
 impl Op {
+    /// The value of a constant op.
+    pub fn as_const(&self) -> Option<u64> {
+        match *self {
+            Op::Const(c) => Some(c),
+            _ => None,
+        }
+    }
+
     /// The guest address operand of an op that [`Op::accesses_memory`], to be confined.
     pub fn address_mut(&mut self) -> Option<&mut Val> {
         use Op::*;

@@ -389,27 +389,38 @@ impl Ctx {
         self.b.konst(c)
     }
 
-    /// A binary op. Shifts by a constant 0 are the operand itself (zero-extended for 32 bits).
+    /// A binary op. Constants fold, and an op that is one of its operands by an identity
+    /// ([`identity`]) is that operand (zero-extended for 32 bits).
     pub fn bin(&mut self, op: BinOp, s: Sz, a: Val, b: Val) -> Val {
-        if matches!(op, BinOp::Shl | BinOp::Lshr | BinOp::Ashr | BinOp::Ror) && *self.b.op(b) == Op::Const(0) {
-            return if s == Sz::S64 {
-                a
-            } else {
-                self.un(UnOp::Zext32, Sz::S64, a)
-            };
-        }
         // Constant operands fold here (ADRP + ADD, MOVZ + MOVK, ...), with the interpreter's
         // semantics so that folding cannot change a result.
-        if let (Op::Const(x), Op::Const(y)) = (*self.b.op(a), *self.b.op(b)) {
+        let (ca, cb) = (self.b.op(a).as_const(), self.b.op(b).as_const());
+        if let (Some(x), Some(y)) = (ca, cb) {
             return self.k(crate::ir::interp::bin(op, s, x, y));
         }
-        self.b.push(Op::Bin(op, s, a, b))
+        match identity(op, s, ca, cb) {
+            Some(Same::A) => self.sized(s, a),
+            Some(Same::B) => self.sized(s, b),
+            Some(Same::Const(c)) => self.k(c),
+            None => self.b.push(Op::Bin(op, s, a, b)),
+        }
     }
 
-    /// A unary op (constants fold).
+    /// `v` as the result of an op of size `s` (zero-extended from 32 bits when it is not yet).
+    fn sized(&mut self, s: Sz, v: Val) -> Val {
+        match s {
+            Sz::S64 => v,
+            Sz::S32 => self.un(UnOp::Zext32, Sz::S64, v),
+        }
+    }
+
+    /// A unary op (constants fold; a zero-extension of a zero-extended value is the value).
     pub fn un(&mut self, op: UnOp, s: Sz, a: Val) -> Val {
         if let Op::Const(x) = *self.b.op(a) {
             return self.k(crate::ir::interp::un(op, s, x));
+        }
+        if op == UnOp::Zext32 && self.is_zext32(a) {
+            return a;
         }
         self.b.push(Op::Un(op, s, a))
     }
@@ -450,5 +461,80 @@ impl Ctx {
             let s = self.k(shift as u64);
             self.bin(BinOp::Shl, Sz::S64, v, s)
         }
+    }
+}
+
+/// What an integer op with one constant operand is without computing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Same {
+    /// The first operand (at the op's size).
+    A,
+    /// The second operand (at the op's size).
+    B,
+    /// A constant.
+    Const(u64),
+}
+
+/// The algebraic identities of `op` when `a` or `b` is the constant given (`MOV` is `ORR` with
+/// the zero register, `MOV` to or from SP an `ADD` of 0, `MUL` by 1, ...); None if the op must
+/// be computed.
+fn identity(op: BinOp, s: Sz, a: Option<u64>, b: Option<u64>) -> Option<Same> {
+    let ones = match s {
+        Sz::S32 => u32::MAX as u64,
+        Sz::S64 => u64::MAX,
+    };
+    let trunc = |c: u64| c & ones;
+    let (a, b) = (a.map(trunc), b.map(trunc));
+    match (op, a, b) {
+        (BinOp::Add | BinOp::Or | BinOp::Xor, Some(0), _) => Some(Same::B),
+        (BinOp::Add | BinOp::Sub | BinOp::Or | BinOp::Xor, _, Some(0)) => Some(Same::A),
+        (BinOp::Shl | BinOp::Lshr | BinOp::Ashr | BinOp::Ror, _, Some(0)) => Some(Same::A),
+        (BinOp::And, Some(c), _) if c == ones => Some(Same::B),
+        (BinOp::And, _, Some(c)) if c == ones => Some(Same::A),
+        (BinOp::Mul, Some(1), _) => Some(Same::B),
+        (BinOp::Mul, _, Some(1)) => Some(Same::A),
+        (BinOp::And | BinOp::Mul, Some(0), _) | (BinOp::And | BinOp::Mul, _, Some(0)) => Some(Same::Const(0)),
+        (BinOp::Shl | BinOp::Lshr | BinOp::Ashr | BinOp::Ror, Some(0), _) => Some(Same::Const(0)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::interp;
+
+    /// Every identity agrees with the interpreter's evaluation of the op, at both sizes, for
+    /// the constants that trigger them against operands with bits in both halves.
+    #[test]
+    fn identities_agree_with_the_interpreter() {
+        use BinOp::*;
+        let ops = [
+            Add, Sub, And, Or, Xor, Shl, Lshr, Ashr, Ror, Mul, UMulH, SMulH, UDiv, SDiv,
+        ];
+        let consts = [0, 1, u32::MAX as u64, u64::MAX, 1 << 32, 0x1_0000_0001];
+        let others = [0x8000_0000_f00d_0001u64, 7, 0xffff_ffff_8000_0000, 0x1_0000_0000];
+        let zext = |s: Sz, v: u64| if s == Sz::S32 { v & u32::MAX as u64 } else { v };
+        let mut seen = 0;
+        for op in ops {
+            for s in [Sz::S32, Sz::S64] {
+                for c in consts {
+                    for x in others {
+                        for (a, b, ca, cb) in [(c, x, Some(c), None), (x, c, None, Some(c))] {
+                            let want = interp::bin(op, s, a, b);
+                            let got = match identity(op, s, ca, cb) {
+                                Some(Same::A) => zext(s, a),
+                                Some(Same::B) => zext(s, b),
+                                Some(Same::Const(k)) => k,
+                                None => continue,
+                            };
+                            seen += 1;
+                            assert_eq!(got, want, "{op:?} {s:?} {a:#x} {b:#x}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(seen > 100, "only {seen} identities applied");
     }
 }
