@@ -514,9 +514,9 @@ impl Lower<'_> {
             }
         }
         self.alloc.unlock_all();
-        // The V registers it reads, into the cache, where the back edge keeps them (so they
-        // count as dirty from the header on: the loop writes them in registers only).
-        for v in vcache::loop_inputs(&self.block.ops) {
+        // The V registers it reads or writes, into the cache, where the back edge keeps them (so
+        // they count as dirty from the header on: the loop writes them in registers only).
+        for v in vcache::loop_registers(&self.block.ops) {
             self.load_v(0, v);
         }
         self.vcache.all_dirty();

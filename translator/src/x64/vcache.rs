@@ -114,22 +114,32 @@ impl VCache {
     }
 }
 
-/// The V registers `ops` read before writing them (a self-loop's inputs, which its header loads
-/// into the cache once), in the order of their first reads, at most [`VCache::SLOTS`].
-pub(super) fn loop_inputs(ops: &[Op]) -> Vec<u8> {
+/// The V registers a self-loop's header loads into the cache once, at most [`VCache::SLOTS`]:
+/// those `ops` read before writing them (its inputs), in the order of their first reads, then
+/// those it only writes, in the order of their first writes. A register the loop only writes is
+/// loaded too: from the second iteration on its cache register holds the last iteration's value,
+/// which the loop's faults and exits need, and in the first iteration it must hold CpuState's;
+/// so the back edge keeps it in place instead of storing it on every iteration.
+pub(super) fn loop_registers(ops: &[Op]) -> Vec<u8> {
     let mut written = [false; 32];
     let mut inputs = Vec::new();
+    let mut outputs = Vec::new();
     for op in ops {
         let (reads, writes) = v_reads_writes(op);
         for v in reads.into_iter().flatten() {
-            if !written[v as usize] && !inputs.contains(&v) && inputs.len() < VCache::SLOTS {
+            if !written[v as usize] && !inputs.contains(&v) {
                 inputs.push(v);
             }
         }
         if let Some(w) = writes {
+            if !written[w as usize] && !inputs.contains(&w) {
+                outputs.push(w);
+            }
             written[w as usize] = true;
         }
     }
+    inputs.extend(outputs);
+    inputs.truncate(VCache::SLOTS);
     inputs
 }
 
