@@ -191,35 +191,72 @@ impl Lower<'_> {
         }
     }
 
-    /// `Op::VGetLane`.
+    /// `Op::VGetLane`: from the cache register when V`vr` is cached (dirty or not), else from
+    /// CpuState.
     pub(super) fn vget_lane(&mut self, vr: u8, size: Log2, index: u8, signed: bool, pos: u32) {
-        self.flush_v(vr);
         let v = Val(pos);
         let d = self.def(v, pos, None);
-        let o = off::vreg(vr) + (index as i32) * (1 << size.0);
+        let Some(k) = self.vcache.get(vr) else {
+            let o = off::vreg(vr) + (index as i32) * (1 << size.0);
+            match (size.0, signed) {
+                (0, false) => dynasm!(self.ops ; .arch x64 ; movzx Rd(d), BYTE [r15 + o]),
+                (1, false) => dynasm!(self.ops ; .arch x64 ; movzx Rd(d), WORD [r15 + o]),
+                (2, false) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), DWORD [r15 + o]),
+                (0, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), BYTE [r15 + o]),
+                (1, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), WORD [r15 + o]),
+                (2, true) => dynasm!(self.ops ; .arch x64 ; movsxd Rq(d), DWORD [r15 + o]),
+                _ => dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD [r15 + o]),
+            }
+            return;
+        };
+        let i = index as i8;
         match (size.0, signed) {
-            (0, false) => dynasm!(self.ops ; .arch x64 ; movzx Rd(d), BYTE [r15 + o]),
-            (1, false) => dynasm!(self.ops ; .arch x64 ; movzx Rd(d), WORD [r15 + o]),
-            (2, false) => dynasm!(self.ops ; .arch x64 ; mov Rd(d), DWORD [r15 + o]),
-            (0, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), BYTE [r15 + o]),
-            (1, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), WORD [r15 + o]),
-            (2, true) => dynasm!(self.ops ; .arch x64 ; movsxd Rq(d), DWORD [r15 + o]),
-            _ => dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD [r15 + o]),
+            (0, _) => dynasm!(self.ops ; .arch x64 ; pextrb Rd(d), Rx(k), i),
+            (1, _) => dynasm!(self.ops ; .arch x64 ; pextrw Rd(d), Rx(k), i),
+            (2, _) if index == 0 => dynasm!(self.ops ; .arch x64 ; movd Rd(d), Rx(k)),
+            (2, _) => dynasm!(self.ops ; .arch x64 ; pextrd Rd(d), Rx(k), i),
+            (_, _) if index == 0 => dynasm!(self.ops ; .arch x64 ; movq Rq(d), Rx(k)),
+            (_, _) => dynasm!(self.ops ; .arch x64 ; pextrq Rq(d), Rx(k), i),
+        }
+        // The extractions zero-extend; the signed forms extend the lane's sign.
+        match (size.0, signed) {
+            (0, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), Rb(d)),
+            (1, true) => dynasm!(self.ops ; .arch x64 ; movsx Rq(d), Rw(d)),
+            (2, true) => dynasm!(self.ops ; .arch x64 ; movsxd Rq(d), Rd(d)),
+            _ => {}
         }
     }
 
-    /// `Op::VSetLane`.
+    /// `Op::VSetLane`: in the cache register when V`vr` is cached or the rest of it is zeroed
+    /// (the register is then dirty), else in CpuState.
     pub(super) fn vset_lane(&mut self, vr: u8, size: Log2, index: u8, val: Val, zero_rest: bool, pos: u32) {
-        // The lane is written in CpuState: it must have the rest of the register, and the
-        // cache must not keep the old value.
-        self.flush_v(vr);
-        self.vcache.invalidate(vr);
-        let vo = off::vreg(vr);
         let rx = self.alloc.get(&mut self.ops, val, pos);
-        if zero_rest {
-            dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + vo], 0 ; mov QWORD [r15 + vo + 8], 0);
+        if zero_rest || self.vcache.get(vr).is_some() {
+            let k = self.vput(vr);
+            if zero_rest && index == 0 {
+                // A move to the low lane zeroes the rest.
+                match size.0 {
+                    0 => dynasm!(self.ops ; .arch x64 ; movzx eax, Rb(rx) ; movd Rx(k), eax),
+                    1 => dynasm!(self.ops ; .arch x64 ; movzx eax, Rw(rx) ; movd Rx(k), eax),
+                    2 => dynasm!(self.ops ; .arch x64 ; movd Rx(k), Rd(rx)),
+                    _ => dynasm!(self.ops ; .arch x64 ; movq Rx(k), Rq(rx)),
+                }
+                return;
+            }
+            if zero_rest {
+                dynasm!(self.ops ; .arch x64 ; pxor Rx(k), Rx(k));
+            }
+            let i = index as i8;
+            match size.0 {
+                0 => dynasm!(self.ops ; .arch x64 ; pinsrb Rx(k), Rd(rx), i),
+                1 => dynasm!(self.ops ; .arch x64 ; pinsrw Rx(k), Rd(rx), i),
+                2 => dynasm!(self.ops ; .arch x64 ; pinsrd Rx(k), Rd(rx), i),
+                _ => dynasm!(self.ops ; .arch x64 ; pinsrq Rx(k), Rq(rx), i),
+            }
+            return;
         }
-        let o = vo + (index as i32) * (1 << size.0);
+        // Not cached: CpuState has the rest of the register.
+        let o = off::vreg(vr) + (index as i32) * (1 << size.0);
         match size.0 {
             0 => dynasm!(self.ops ; .arch x64 ; mov [r15 + o], Rb(rx)),
             1 => dynasm!(self.ops ; .arch x64 ; mov [r15 + o], Rw(rx)),
