@@ -27,10 +27,22 @@ pub struct ValSrc {
 
 /// How to recompute the flags an instruction started with.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlagsSrc {
-    /// The flags op (its operands are meaningless here; `args` stands for them).
-    op: Op,
-    args: Vec<ValSrc>,
+pub enum FlagsSrc {
+    /// The flags of an op of the block.
+    Op {
+        /// The flags op (its operands are meaningless here; `args` stands for them).
+        op: Op,
+        /// Where its operands are.
+        args: Vec<ValSrc>,
+    },
+    /// The kind of flags CpuState holds, with these operands: a self-loop's flags carried from
+    /// one iteration to the next (see `x64::CarriedFlags`).
+    Operands {
+        /// Where the first operand is.
+        a: ValSrc,
+        /// Where the second is (none for a logical op's flags).
+        b: Option<ValSrc>,
+    },
 }
 
 /// One guest instruction's memory-access code and the state to restore on a fault there.
@@ -92,9 +104,18 @@ impl FaultSite {
                 cpu.x[n as usize] = x;
             }
         }
-        if let Some(f) = &self.flags {
-            let a: Vec<u64> = f.args.iter().map(|s| s.value(at, host)).collect();
-            cpu.set_nzcv(flags_value(&f.op, &a));
+        match &self.flags {
+            Some(FlagsSrc::Op { op, args }) => {
+                let a: Vec<u64> = args.iter().map(|s| s.value(at, host)).collect();
+                cpu.set_nzcv(flags_value(op, &a));
+            }
+            Some(FlagsSrc::Operands { a, b }) => {
+                cpu.nzcv_a = a.value(at, host);
+                if let Some(b) = b {
+                    cpu.nzcv_b = b.value(at, host);
+                }
+            }
+            None => {}
         }
         for &(x, v) in &self.vregs {
             cpu.v[v as usize] = host.xmm(x);
@@ -151,6 +172,10 @@ pub(super) struct Before {
     locs: Vec<Loc>,
     /// The dirty V registers (which a memory op does not change before its access).
     vregs: Vec<(u8, u8)>,
+    /// Guest registers in host registers no value of the block owns (a self-loop's carriers).
+    carried: Vec<(u8, u8)>,
+    /// The carriers of a self-loop's flags, when the instruction has not set the flags yet.
+    carried_flags: Option<(u8, Option<u8>)>,
 }
 
 impl Lower<'_> {
@@ -190,11 +215,18 @@ impl Lower<'_> {
         let mut state = self.insn_state(insn.pos);
         // A self-loop's deferred registers the instruction has not written yet: CpuState has
         // their value from before the loop, the header registers this iteration's.
+        let mut carried = Vec::new();
         for d in &self.deferred {
             if !state.iter().any(|&(n, _)| n == d.reg) {
-                state.push((d.reg, d.read));
+                match d.start {
+                    super::AtStart::Read(v) => state.push((d.reg, v)),
+                    super::AtStart::Carrier(r) => carried.push((d.reg, r)),
+                }
             }
         }
+        // Likewise the flags, while the instruction has not set them: CpuState has the kind.
+        let flags_set = state.iter().any(|&(n, _)| n == SNAPSHOT_FLAGS);
+        let carried_flags = self.carried_flags.filter(|_| !flags_set).map(|c| (c.a, c.b));
         let vals = self.site_vals(&state);
         let locs = vals.iter().map(|&v| self.alloc.location(v)).collect();
         self.alloc.spill_log = Some(Vec::new());
@@ -204,6 +236,8 @@ impl Lower<'_> {
             vals,
             locs,
             vregs: self.vcache.dirty().collect(),
+            carried,
+            carried_flags,
         })
     }
 
@@ -225,7 +259,7 @@ impl Lower<'_> {
         for &(n, v) in &before.state {
             if n == SNAPSHOT_FLAGS {
                 let count = super::regalloc::flag_operands(self.block, v).len();
-                flags = Some(FlagsSrc {
+                flags = Some(FlagsSrc::Op {
                     op: *self.block.op(v),
                     args: (k..k + count).map(src).collect(),
                 });
@@ -234,6 +268,18 @@ impl Lower<'_> {
                 regs.push((n, src(k)));
                 k += 1;
             }
+        }
+        // Carriers are reserved: no spill moves them.
+        let fixed = |r: u8| ValSrc {
+            before: Loc::Reg(r),
+            after: None,
+        };
+        regs.extend(before.carried.iter().map(|&(n, r)| (n, fixed(r))));
+        if let Some((a, b)) = before.carried_flags {
+            flags = Some(FlagsSrc::Operands {
+                a: fixed(a),
+                b: b.map(fixed),
+            });
         }
         self.faults.push(FaultSite {
             start: before.start,

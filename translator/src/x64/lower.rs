@@ -58,6 +58,8 @@ impl Lower<'_> {
             Op::SetReg(n, _) if self.deferred.iter().any(|d| d.reg == n) => End::Common,
             Op::SetReg(n, x) => common!(self.store_val(x, off::xreg(n), pos)),
             Op::GetFlags => common!(self.read_flags(pos)),
+            // (A self-loop may write its flags on its exits only.)
+            Op::SetFlags(_) if self.carried_flags.is_some() => End::Common,
             Op::SetFlags(f) => common!(self.store_flags(f, pos)),
             Op::GetSys(SysField::Fpsr) => {
                 common!(self.call_for_value(helper_get_fpsr as *const () as usize as u64, pos))

@@ -28,7 +28,7 @@ mod vecsat;
 mod vector;
 mod vfp;
 
-use crate::cpu::{off, ExitReason, JUMP_CACHE_SIZE};
+use crate::cpu::{off, ExitReason, FlagsKind, JUMP_CACHE_SIZE};
 use crate::ir::fp::FpOp;
 use crate::ir::vecfn::{helper_vec, VecCall};
 use crate::ir::{Block, Exit, Op, Sz, Val, VecFn};
@@ -199,20 +199,48 @@ pub struct Compiled {
 #[derive(Clone)]
 struct LoopHeader {
     label: dynasmrt::DynamicLabel,
+    /// (guest register, host register) of the registers the loop reads.
     regs: Vec<(u8, u8)>,
+    /// (carrier, the value it gets at the back edge) of the registers it only writes.
+    carried: Vec<(u8, Val)>,
     vcache: vcache::VCache,
 }
 
-/// A guest register a self-loop reads and writes, whose write to CpuState waits for a way out
-/// of the loop: the back edge keeps it in its header register (the value `read` has at the start
-/// of every iteration), and the loop's fault sites say so.
+/// A guest register a self-loop writes, whose write to CpuState waits for a way out of the
+/// loop: the back edge keeps it in a host register (where its value at the start of every
+/// iteration is), and the loop's fault sites say so.
 #[derive(Clone, Copy)]
 struct Deferred {
     reg: u8,
-    /// The loop's `GetReg(reg)`.
-    read: Val,
+    start: AtStart,
     /// The value its `SetReg(reg, _)` writes at the iteration's end.
     written: Val,
+}
+
+/// Where a deferred register's value at the start of an iteration is.
+#[derive(Clone, Copy)]
+enum AtStart {
+    /// In the loop's `GetReg(reg)` (a register the loop reads and writes).
+    Read(Val),
+    /// In this reserved host register, which the header loads from CpuState and the back edge
+    /// sets (a register the loop writes without reading it: no op of the block has its value
+    /// at an iteration's start).
+    Carrier(u8),
+}
+
+/// A self-loop's flags (of a subtraction, addition or logical op), kept out of CpuState on the
+/// back edge: at the start of every iteration CpuState has their kind (the one from before the
+/// loop in the first iteration, the loop's own after it: the back edge stores it) and the
+/// reserved host registers `a` and `b` their operands (loaded from CpuState by the header, set by
+/// the back edge). Exits store all three.
+#[derive(Clone, Copy)]
+struct CarriedFlags {
+    /// The loop's flags value (its `SetFlags`).
+    flags: Val,
+    kind: FlagsKind,
+    a: u8,
+    /// None for a logical op's flags (one operand).
+    b: Option<u8>,
 }
 
 /// State of lowering one block.
@@ -231,6 +259,8 @@ pub struct Lower<'a> {
     header: Option<LoopHeader>,
     /// The guest registers a self-loop writes back on its exits only.
     deferred: Vec<Deferred>,
+    /// A self-loop's flags, if they are written back on its exits only.
+    carried_flags: Option<CarriedFlags>,
     /// Guest V registers cached in xmm registers.
     vcache: vcache::VCache,
     /// The guest instruction whose memory ops are being lowered (precise fault contexts).
@@ -265,6 +295,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         base,
         header: None,
         deferred: Vec::new(),
+        carried_flags: None,
         vcache: vcache::VCache::default(),
         insn: None,
         faults: Vec::new(),
@@ -277,16 +308,22 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     }
     let promote = rt.counter.and_then(|c| l.counter(c));
     let at_counter = l.vcache;
-    // (At a self-loop's counter, the deferred registers are in their header registers.)
+    // (At a self-loop's counter, the deferred registers are in their header registers or
+    // carriers, the carried flags' operands in theirs.)
     let deferred_at_counter: Vec<(u8, u8)> = match &l.header {
         Some(h) => h
             .regs
             .iter()
             .copied()
             .filter(|&(n, _)| l.deferred.iter().any(|d| d.reg == n))
+            .chain(l.deferred.iter().filter_map(|d| match d.start {
+                AtStart::Carrier(r) => Some((d.reg, r)),
+                AtStart::Read(_) => None,
+            }))
             .collect(),
         None => Vec::new(),
     };
+    let flags_at_counter = l.carried_flags;
     for i in 0..block.ops.len() {
         if l.header.is_some() && matches!(block.ops[i], Op::GetReg(_)) {
             continue;
@@ -315,6 +352,12 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         for (n, r) in deferred_at_counter {
             let o = off::xreg(n);
             dynasm!(l.ops ; .arch x64 ; mov [r15 + o], Rq(r));
+        }
+        if let Some(c) = flags_at_counter {
+            dynasm!(l.ops ; .arch x64 ; mov [r15 + off::NZCV_A], Rq(c.a));
+            if let Some(b) = c.b {
+                dynasm!(l.ops ; .arch x64 ; mov [r15 + off::NZCV_B], Rq(b));
+            }
         }
         l.set_pc(block.guest_pc);
         l.exit_to_loop(ExitReason::Promote);
@@ -427,6 +470,9 @@ impl Lower<'_> {
     fn store_loc(&mut self, v: Val, disp: i32) {
         match self.alloc.location(v) {
             regalloc::Loc::Reg(r) => dynasm!(self.ops ; .arch x64 ; mov [r15 + disp], Rq(r)),
+            regalloc::Loc::Const(c) if i32::try_from(c as i64).is_ok() => {
+                dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + disp], c as i64 as i32)
+            }
             regalloc::Loc::Const(c) => {
                 dynasm!(self.ops ; .arch x64 ; mov rax, QWORD c as i64 ; mov [r15 + disp], rax)
             }
@@ -469,6 +515,14 @@ impl Lower<'_> {
         for d in self.deferred.clone() {
             self.store_loc(d.written, off::xreg(d.reg));
         }
+        if let Some(c) = self.carried_flags {
+            let (a, b) = flag_pair(self.block, c.flags);
+            dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::NZCV_KIND], c.kind as i32);
+            self.store_loc(a, off::NZCV_A);
+            if let Some(b) = b {
+                self.store_loc(b, off::NZCV_B);
+            }
+        }
         // A pending host signal sends even chained code back to the run loop. Every cycle of
         // blocks has an edge to a lower or equal address, so checking those edges is enough.
         if target <= self.block.guest_pc {
@@ -493,13 +547,31 @@ impl Lower<'_> {
     /// Self-loops keep guest registers in host registers across iterations: every guest register
     /// the block reads is loaded up front, before a header label that the back edge jumps to
     /// after moving the new values into the same host registers. This takes the store-to-load
-    /// round trip through CpuState off the loop-carried dependency chains.
+    /// round trip through CpuState off the loop-carried dependency chains. Registers it only
+    /// writes, and its flags, get carriers (reserved host registers) where there are
+    /// callee-saved registers to spare, so that the back edge stores none of them.
     fn loop_header(&mut self) {
         let reads = |(i, op): (usize, &Op)| matches!(op, Op::GetReg(_)) && self.alloc.used(Val(i as u32));
-        if self.block.ops.iter().enumerate().filter(|&x| reads(x)).count() > regalloc::ALLOCATABLE.len() - 2 {
+        let read_count = self.block.ops.iter().enumerate().filter(|&x| reads(x)).count();
+        let budget = regalloc::ALLOCATABLE.len() - 2;
+        if read_count > budget {
             // Too many to keep in registers: leave it a plain block.
             return;
         }
+        // Carriers first: they must be callee-saved (they hold no value the allocator could spill
+        // around a helper call).
+        let mut spare = budget - read_count;
+        let mut carried = Vec::new();
+        for (n, written) in self.written_only() {
+            if spare == 0 {
+                break;
+            }
+            let Some(r) = self.alloc.reserve() else { break };
+            dynasm!(self.ops ; .arch x64 ; mov Rq(r), [r15 + off::xreg(n)]);
+            carried.push((n, r, written));
+            spare -= 1;
+        }
+        self.carried_flags = self.carry_flags(spare);
         let mut regs = Vec::new();
         for (i, op) in self.block.ops.iter().enumerate() {
             if let Op::GetReg(n) = *op {
@@ -524,24 +596,93 @@ impl Lower<'_> {
         for op in &self.block.ops {
             if let Op::SetReg(n, written) = *op {
                 if regs.iter().any(|&(r, _)| r == n) {
-                    let read = self.read_at_header(n);
-                    self.deferred.push(Deferred { reg: n, read, written });
+                    let start = AtStart::Read(self.read_at_header(n));
+                    self.deferred.push(Deferred { reg: n, start, written });
                 }
             }
+        }
+        for &(n, r, written) in &carried {
+            let start = AtStart::Carrier(r);
+            self.deferred.push(Deferred { reg: n, start, written });
         }
         let label = self.ops.new_dynamic_label();
         dynasm!(self.ops ; .arch x64 ; =>label);
         self.header = Some(LoopHeader {
             label,
             regs,
+            carried: carried.iter().map(|&(_, r, w)| (r, w)).collect(),
             vcache: self.vcache,
         });
+    }
+
+    /// The guest registers the block writes without reading them, each with the last value it
+    /// writes.
+    fn written_only(&self) -> Vec<(u8, Val)> {
+        let mut last: Vec<(u8, Val)> = Vec::new();
+        for op in &self.block.ops {
+            if let Op::SetReg(n, v) = *op {
+                match last.iter_mut().find(|(r, _)| *r == n) {
+                    Some(e) => e.1 = v,
+                    None => last.push((n, v)),
+                }
+            }
+        }
+        let read = |n: u8| {
+            let ops = self.block.ops.iter().enumerate();
+            ops.filter(|&(i, o)| *o == Op::GetReg(n) && self.alloc.used(Val(i as u32)))
+                .count()
+                > 0
+        };
+        last.retain(|&(n, _)| !read(n));
+        last
+    }
+
+    /// Carriers for the flags when the block sets them once, from a subtraction, addition or
+    /// logical op, and nothing in it reads the flags CpuState has (which are the first
+    /// iteration's only), and `spare` allows.
+    fn carry_flags(&mut self, spare: usize) -> Option<CarriedFlags> {
+        let mut sets = self.block.ops.iter().filter_map(|o| match *o {
+            Op::SetFlags(f) => Some(f),
+            _ => None,
+        });
+        let (flags, None) = (sets.next()?, sets.next()) else {
+            return None;
+        };
+        if self.block.ops.iter().any(|o| matches!(o, Op::GetFlags)) {
+            return None;
+        }
+        let kind = match *self.block.op(flags) {
+            Op::FlagsSub(Sz::S32, ..) => FlagsKind::Sub32,
+            Op::FlagsSub(Sz::S64, ..) => FlagsKind::Sub64,
+            Op::FlagsAdd(Sz::S32, ..) => FlagsKind::Add32,
+            Op::FlagsAdd(Sz::S64, ..) => FlagsKind::Add64,
+            Op::FlagsLogic(Sz::S32, _) => FlagsKind::Logic32,
+            Op::FlagsLogic(Sz::S64, _) => FlagsKind::Logic64,
+            _ => return None,
+        };
+        let two = flag_pair(self.block, flags).1.is_some();
+        if spare < 1 + two as usize {
+            return None;
+        }
+        let a = self.alloc.reserve()?;
+        let b = if two { Some(self.alloc.reserve()?) } else { None };
+        dynasm!(self.ops ; .arch x64 ; mov Rq(a), [r15 + off::NZCV_A]);
+        if let Some(b) = b {
+            dynasm!(self.ops ; .arch x64 ; mov Rq(b), [r15 + off::NZCV_B]);
+        }
+        Some(CarriedFlags { flags, kind, a, b })
     }
 
     /// The back edge of a self-loop: re-establish the header's registers and jump there (unless a
     /// host signal is pending, in which case leave through an ordinary chain exit).
     fn loop_back(&mut self) {
-        let Some(LoopHeader { label, regs, vcache }) = self.header.clone() else {
+        let Some(LoopHeader {
+            label,
+            regs,
+            carried,
+            vcache,
+        }) = self.header.clone()
+        else {
             return self.chain_exit(self.block.guest_pc);
         };
         let slow = self.ops.new_dynamic_label();
@@ -553,13 +694,23 @@ impl Lower<'_> {
                 last[n as usize] = Some(v);
             }
         }
-        let moves = regs
+        let mut moves: Vec<(u8, Loc)> = regs
             .iter()
             .map(|&(n, d)| {
                 let v = last[n as usize].unwrap_or_else(|| self.read_at_header(n));
                 (d, self.alloc.location(v))
             })
             .collect();
+        moves.extend(carried.iter().map(|&(r, v)| (r, self.alloc.location(v))));
+        if let Some(c) = self.carried_flags {
+            let (a, b) = flag_pair(self.block, c.flags);
+            moves.push((c.a, self.alloc.location(a)));
+            if let (Some(rb), Some(b)) = (c.b, b) {
+                moves.push((rb, self.alloc.location(b)));
+            }
+            // From the second iteration on, CpuState's kind is the loop's.
+            dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::NZCV_KIND], c.kind as i32);
+        }
         parallel_move(&mut self.ops, moves);
         self.vcache_to_header(&vcache);
         dynasm!(self.ops ; .arch x64 ; jmp =>label ; =>slow);
@@ -682,6 +833,16 @@ pub fn trampoline(base: u64, host: host::HostFeatures) -> (Vec<u8>, usize) {
         ; ret
     );
     (ops.finalize().expect("trampoline assembles"), epi)
+}
+
+/// The operands of a subtraction's, addition's or logical op's flags `f` (the second absent for
+/// a logical op).
+fn flag_pair(block: &Block, f: Val) -> (Val, Option<Val>) {
+    match *block.op(f) {
+        Op::FlagsSub(_, a, b) | Op::FlagsAdd(_, a, b) => (a, Some(b)),
+        Op::FlagsLogic(_, a) => (a, None),
+        ref o => unreachable!("flags of {o:?} are not carried"),
+    }
 }
 
 /// Move values into distinct destination registers at once: register-to-register moves in an

@@ -43,6 +43,9 @@ pub struct Alloc {
     free_slots: Vec<u32>,
     next_slot: u32,
     locked: u16,
+    /// Registers kept out of allocation for the whole block (a self-loop's carriers of values
+    /// from one iteration to the next that no op defines: see `x64::Carrier`).
+    reserved: u16,
     /// While a fault site is lowered: each value moved out of its register, with where it went
     /// and the code offset from which that place holds it.
     pub spill_log: Option<Vec<(Val, Loc, u32)>>,
@@ -177,8 +180,9 @@ impl Drop for Alloc {
 
 impl Alloc {
     /// Compute use positions for every value of the block (the exit is position `ops.len()`).
-    /// With `keep_set_regs`, the values written to guest registers stay live until the exit (a
-    /// self-loop's back edge moves them into the registers the loop header expects).
+    /// With `keep_set_regs`, the values written to guest registers and the operands of the
+    /// flags stay live until the exit (a self-loop's back edge moves them into the registers the
+    /// loop header expects).
     pub fn new(block: &Block, keep_set_regs: bool) -> Self {
         let n = block.ops.len();
         let mut extra = Vec::new();
@@ -188,6 +192,10 @@ impl Alloc {
             for (i, op) in block.ops.iter().enumerate() {
                 match *op {
                     Op::SetReg(_, v) => extra.push(v),
+                    // The back edge may carry the flags' operands to the next iteration.
+                    Op::SetFlags(f) if block.op(f).ty() == Ty::Flags && !matches!(block.op(f), Op::GetFlags) => {
+                        extra.extend(flag_operands(block, f))
+                    }
                     // Guest registers read by the loop stay put, so the back edge moves nothing
                     // for those the iteration did not change.
                     Op::GetReg(_) if used[i] => extra.push(Val(i as u32)),
@@ -218,6 +226,7 @@ impl Alloc {
             free_slots: spare.free_slots,
             next_slot: 0,
             locked: 0,
+            reserved: 0,
             spill_log: None,
         }
     }
@@ -246,9 +255,21 @@ impl Alloc {
         self.locked |= 1 << r;
     }
 
-    /// Release all locks (end of one op's lowering).
+    /// Release all locks (end of one op's lowering); reserved registers stay out of reach.
     pub fn unlock_all(&mut self) {
-        self.locked = 0;
+        self.locked = self.reserved;
+    }
+
+    /// Take a free callee-saved register out of allocation for the rest of the block (it
+    /// survives helper calls, which spill only caller-saved registers), if one is free.
+    pub fn reserve(&mut self) -> Option<u8> {
+        let r = ALLOCATABLE
+            .iter()
+            .copied()
+            .find(|&r| !caller_saved(r) && self.holder[r as usize].is_none() && self.locked & (1 << r) == 0)?;
+        self.reserved |= 1 << r;
+        self.locked |= 1 << r;
+        Some(r)
     }
 
     fn slot_disp(slot: u32) -> i32 {
@@ -338,7 +359,9 @@ impl Alloc {
     /// A register for the value defined at `pos`, preferring `prefer`'s (if it is free now).
     pub fn def(&mut self, ops: &mut VecAssembler<X64Relocation>, v: Val, pos: u32, prefer: Option<u8>) -> u8 {
         let r = match prefer {
-            Some(p) if self.holder[p as usize].is_none() && ALLOCATABLE.contains(&p) => p,
+            Some(p) if self.holder[p as usize].is_none() && self.locked & (1 << p) == 0 && ALLOCATABLE.contains(&p) => {
+                p
+            }
             _ => self.take_reg(ops, pos),
         };
         self.bind(v, r);
