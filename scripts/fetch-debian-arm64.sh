@@ -40,6 +40,7 @@ packages=(
     bzip2 libbz2-1.0
     xz-utils liblzma5
     lua5.4 libreadline8 libtinfo6                         # liblua is linked in statically
+    gawk libsigsegv2                                      # benches/compare.py's Debian rows (gmp, mpfr listed)
     sqlite3 libsqlite3-0 zlib1g
     jq libjq1 libonig5
     file libmagic1 libmagic-mgc                           # libmagic-mgc: the magic database
