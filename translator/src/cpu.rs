@@ -114,7 +114,32 @@ pub struct CpuState {
     /// The PSTATE bits EL0 can set besides NZCV, where SPSR has them: DIT (bit 24, FEAT_DIT)
     /// and SSBS (bit 12, FEAT_SSBS). Neither changes what a program computes on a64x.
     pub pstate: u64,
+    /// [`VEC_CONSTS`], where the vector lowering loads them from (one load instead of building
+    /// each from an immediate).
+    pub vec_const: [u64; VEC_CONSTS.len()],
 }
+
+/// The 64-bit lane patterns the inline vector code uses most (masks of lanes, their sign bits,
+/// rounding halves, 1.0f), and the nibble popcount table of CNT (two adjacent words).
+pub const VEC_CONSTS: [u64; 17] = [
+    0x0f0f_0f0f_0f0f_0f0f,
+    0x00ff_00ff_00ff_00ff,
+    0x0000_ffff_0000_ffff,
+    0x0101_0101_0101_0101,
+    0x0001_0001_0001_0001,
+    0x0001_0000_0001_0000,
+    0x7f7f_7f7f_7f7f_7f7f,
+    0x8080_8080_8080_8080,
+    0x8000_8000_8000_8000,
+    0x8000_0000_8000_0000,
+    0x8000_0000_0000_0000,
+    0x0080_0080_0080_0080,
+    0x0000_8000_0000_8000,
+    0x0000_0000_8000_0000,
+    0x3f80_0000_3f80_0000,
+    0x0302_0201_0201_0100,
+    0x0403_0302_0302_0201,
+];
 
 impl Default for CpuState {
     fn default() -> Self {
@@ -146,6 +171,7 @@ impl Default for CpuState {
             ],
             fp_slow: 0,
             pstate: 0,
+            vec_const: VEC_CONSTS,
         }
     }
 }
@@ -267,6 +293,8 @@ pub mod off {
     const _: () = assert!(FP_CONST % 16 == 0);
     /// Non-zero: inline FP code takes its slow path.
     pub const FP_SLOW: i32 = offset_of!(CpuState, fp_slow) as i32;
+    /// [`CpuState::vec_const`].
+    pub const VEC_CONST: i32 = offset_of!(CpuState, vec_const) as i32;
     const _: () = assert!(SP == 248 && PC == 256);
     const _: () = assert!(vreg(0) % 16 == 0);
 }

@@ -97,10 +97,9 @@ impl Lower<'_> {
     /// Clobbers xmm1..xmm3.
     fn popcount_bytes(&mut self) {
         self.bcast(3, 0x0f0f_0f0f_0f0f_0f0f);
+        // Popcounts of 0..15.
+        self.vconst(2, 0x0302_0201_0201_0100, 0x0403_0302_0302_0201);
         dynasm!(self.ops ; .arch x64
-            // Popcounts of 0..15.
-            ; mov rax, QWORD 0x0302_0201_0201_0100 ; movq xmm2, rax
-            ; mov rax, QWORD 0x0403_0302_0302_0201 ; pinsrq xmm2, rax, 1
             ; movdqa xmm1, xmm0 ; psrlw xmm1, 4 ; pand xmm1, xmm3 ; pand xmm0, xmm3
             ; movdqa xmm3, xmm2 ; pshufb xmm2, xmm0 ; pshufb xmm3, xmm1
             ; movdqa xmm0, xmm2 ; paddb xmm0, xmm3

@@ -4,7 +4,7 @@
 //! forms clear the upper half.
 
 use super::Lower;
-use crate::cpu::off;
+use crate::cpu::{off, VEC_CONSTS};
 use crate::ir::{VecFn, VecKind};
 use crate::ops::{Second, ZeroCmp};
 use dynasmrt::{dynasm, DynasmApi};
@@ -20,12 +20,32 @@ pub(super) fn sign_bits(es: u8) -> u64 {
 }
 
 impl Lower<'_> {
-    /// xmm`x` = the 64-bit `pattern` in both halves.
+    /// xmm`x` = the 64-bit `pattern` in both halves (loaded from CpuState's table when it has
+    /// it).
     pub(super) fn bcast(&mut self, x: u8, pattern: u64) {
+        if let Some(i) = VEC_CONSTS.iter().position(|&c| c == pattern) {
+            let o = off::VEC_CONST + 8 * i as i32;
+            dynasm!(self.ops ; .arch x64 ; movddup Rx(x), QWORD [r15 + o]);
+            return;
+        }
         dynasm!(self.ops ; .arch x64
             ; mov rax, QWORD pattern as i64
             ; movq Rx(x), rax
             ; punpcklqdq Rx(x), Rx(x)
+        );
+    }
+
+    /// xmm`x` = `lo` in the low half, `hi` in the high one: two adjacent words of CpuState's
+    /// table when it has them.
+    pub(super) fn vconst(&mut self, x: u8, lo: u64, hi: u64) {
+        if let Some(i) = VEC_CONSTS.windows(2).position(|w| w == [lo, hi]) {
+            let o = off::VEC_CONST + 8 * i as i32;
+            dynasm!(self.ops ; .arch x64 ; movdqu Rx(x), [r15 + o]);
+            return;
+        }
+        dynasm!(self.ops ; .arch x64
+            ; mov rax, QWORD lo as i64 ; movq Rx(x), rax
+            ; mov rax, QWORD hi as i64 ; pinsrq Rx(x), rax, 1
         );
     }
 
