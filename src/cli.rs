@@ -327,6 +327,8 @@ impl Cli {
         a64x_translator::lift::LiftOptions {
             max_insns: self.max_block_insns,
             follow_branches: self.max_block_insns > 1,
+            // (Not under gdb, whose breakpoints and steps want blocks as they were.)
+            side_exits: self.max_block_insns > 1 && self.gdb.is_none(),
             // gdb reads the registers wherever it stops: every block writes all of them back.
             drop_dead_writebacks: self.gdb.is_none(),
             confine: std::env::var_os("A64X_NO_CONFINE").is_none(),

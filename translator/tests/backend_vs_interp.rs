@@ -30,6 +30,7 @@ const MAX_SEQ: u64 = 12;
 const LIFT: LiftOptions = LiftOptions {
     max_insns: 64,
     follow_branches: true,
+    side_exits: true,
     confine: true,
     drop_dead_writebacks: true,
     features: a64x_translator::a64::FeatureSet::ALL,

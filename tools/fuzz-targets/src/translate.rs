@@ -33,6 +33,7 @@ pub fn block(data: &[u8]) {
     let opts = LiftOptions {
         max_insns: 1 + u32::from(flags & 0x3f),
         follow_branches: flags & 0x40 != 0,
+        side_exits: flags & 0x40 != 0,
         confine: true,
         drop_dead_writebacks: true,
         features: a64x_translator::a64::FeatureSet::ALL,

@@ -145,3 +145,52 @@ impl CodeCache {
         unsafe { std::slice::from_raw_parts(self.write.add(at), e.host_len as usize) }.to_vec()
     }
 }
+
+/// A block with a side exit: `add x2, x2, #1; cmp x0, #5; b.eq T; add x3, x3, #2; ret` at
+/// 0x40000, and at T (0x40100) `cset x4, eq; ret`, which reads the flags the side exit wrote
+/// back.
+fn side_exit_code(pc: u64) -> Option<u32> {
+    Some(match pc {
+        0x40000 => 0x9100_0442,
+        0x40004 => 0xf100_141f,
+        0x40008 => 0x5400_07c0,
+        0x4000c => 0x9100_0863,
+        0x40010 | 0x40104 => 0xd65f_03c0,
+        0x40100 => 0x9a9f_17e4,
+        _ => return None,
+    })
+}
+
+#[test]
+fn a_side_exit_writes_back_the_registers_and_flags_its_target_reads() {
+    super::test_platform::install();
+    let block = crate::lift::lift_block(0x40000, &side_exit_code, LiftOptions::default()).expect("lifts");
+    assert!(
+        block
+            .ops
+            .iter()
+            .any(|o| matches!(o, crate::ir::Op::SideExit { target: 0x40100, .. })),
+        "the block goes on past the forward b.eq"
+    );
+    assert_eq!(block.guest_len, 5);
+    let mut cache = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+    cache.optimise_at_once();
+    const END: u64 = 0x50000;
+    for (x0, want) in [(5, [1, 0, 1]), (1, [1, 2, 99])] {
+        let mut cpu = CpuState {
+            pc: 0x40000,
+            ..Default::default()
+        };
+        cpu.x[0] = x0;
+        cpu.x[4] = 99;
+        cpu.x[30] = END;
+        let mut trips = 0;
+        while cpu.pc != END {
+            let host = cache.get(cpu.pc, &side_exit_code).expect("translates");
+            cache.enter(&mut cpu, host);
+            trips += 1;
+            assert!(trips < 10, "runs away at {:#x}", cpu.pc);
+        }
+        assert_eq!([cpu.x[2], cpu.x[3], cpu.x[4]], want, "x0 = {x0}");
+    }
+}

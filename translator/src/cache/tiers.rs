@@ -47,8 +47,12 @@ pub(super) fn block_ir(
     tier: Tier,
 ) -> Result<(Block, Tier, WordsRead), TranslateError> {
     let lift = |analyse: bool| {
+        // A quick translation is made for speed of translating: it neither looks at the
+        // successors nor goes on past conditional branches (blocks overlapping each other is
+        // more to translate).
         let opts = LiftOptions {
             drop_dead_writebacks: opts.drop_dead_writebacks && analyse,
+            side_exits: opts.side_exits && analyse,
             ..opts
         };
         lift_block_reading(pc, fetch, opts).ok_or(TranslateError::NotExecutable(pc))

@@ -245,6 +245,13 @@ impl Builder {
         if self.pending_insn.take().is_some() {
             return;
         }
+        let list = self.snap_list(&mark);
+        self.push(Op::Snapshots(list));
+    }
+
+    /// Append to the snapshots the state `mark` holds that CpuState does not (its dirty
+    /// registers, then its flags): their list.
+    fn snap_list(&mut self, mark: &InsnMark) -> SnapList {
         let first = self.s.snapshots.len() as u32;
         for n in 0..32u8 {
             if mark.dirty[n as usize] {
@@ -264,7 +271,32 @@ impl Builder {
             });
         }
         let len = self.s.snapshots.len() as u32 - first;
-        self.push(Op::Snapshots(SnapList { first, len }));
+        SnapList { first, len }
+    }
+
+    /// Leave for `target` when `cond` holds for `flags`, with the dirty registers and flags
+    /// written back on that way out only ([`Op::SideExit`]); None (nothing pushed) when the
+    /// dirty flags are of a kind a side exit does not write back (those of ADCS/SBCS, which
+    /// would need computing there).
+    pub fn side_exit(&mut self, cond: CondCode, flags: Val, target: u64) -> Option<()> {
+        let now = InsnMark {
+            regs: self.regs,
+            dirty: self.dirty,
+            flags: self.flags.filter(|_| self.flags_dirty),
+        };
+        if let Some(f) = now.flags {
+            if matches!(self.s.ops[f.0 as usize], Op::FlagsAdc(..) | Op::FlagsSbc(..)) {
+                return None;
+            }
+        }
+        let state = self.snap_list(&now);
+        self.s.ops.push(Op::SideExit {
+            cond,
+            flags,
+            target,
+            state,
+        });
+        Some(())
     }
 
     /// Number of ops so far.
@@ -289,8 +321,15 @@ impl Builder {
         if self.flags_dirty {
             written[SNAPSHOT_FLAGS as usize] = self.flags;
         }
-        for s in &mut self.s.snapshots {
-            s.keeps_live = written[s.reg as usize] != Some(s.val);
+        // (Only instructions' snapshots: a side exit writes its values back, so it uses them.)
+        let mut side = vec![false; self.s.snapshots.len()];
+        for op in &self.s.ops {
+            if let Op::SideExit { state, .. } = *op {
+                side[state.first as usize..(state.first + state.len) as usize].fill(true);
+            }
+        }
+        for (s, side) in self.s.snapshots.iter_mut().zip(side) {
+            s.keeps_live = side || written[s.reg as usize] != Some(s.val);
         }
     }
 

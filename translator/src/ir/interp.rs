@@ -130,6 +130,27 @@ fn flags_kind(sz: Sz, sub: bool) -> u64 {
 pub unsafe fn run(block: &Block, cpu: &mut CpuState) -> Outcome {
     let mut vals = vec![0u64; block.ops.len()];
     for (i, op) in block.ops.iter().enumerate() {
+        if let Op::SideExit {
+            cond,
+            flags,
+            target,
+            state,
+        } = *op
+        {
+            if cond.holds((vals[flags.0 as usize] >> 28) as u32) {
+                for s in block.snaps(state) {
+                    let v = vals[s.val.0 as usize];
+                    match s.reg {
+                        SNAPSHOT_FLAGS => cpu.set_nzcv(v),
+                        31 => cpu.sp = v,
+                        n => cpu.x[n as usize] = v,
+                    }
+                }
+                cpu.pc = target;
+                return Outcome::Next(target);
+            }
+            continue;
+        }
         vals[i] = eval(op, &vals, cpu);
     }
     exit(&block.exit, &vals, cpu)
@@ -291,6 +312,8 @@ unsafe fn eval(op: &Op, vals: &[u64], cpu: &mut CpuState) -> u64 {
         }
         Op::Fp(f) => super::fp::eval(cpu, &f, f.src.map_or(0, g)),
         Op::Nop | Op::InsnStart(_) | Op::Snapshots(_) => 0,
+        // Taken or not by `run`.
+        Op::SideExit { .. } => 0,
     }
 }
 

@@ -302,6 +302,19 @@ pub enum Op {
     /// through the instruction, so a fault handler can find them. One op per instruction, not
     /// one per register: a list of ops was a fifth of translation time.
     Snapshots(SnapList),
+    /// Leave the block for `target` when `cond` holds for `flags`, writing back first the
+    /// registers and flags CpuState does not have yet (`state`, in [`Block::snapshots`]): a
+    /// forward conditional branch the block goes on past (its side exit).
+    SideExit {
+        /// The branch's condition.
+        cond: CondCode,
+        /// The flags it tests.
+        flags: Val,
+        /// Where the branch goes.
+        target: u64,
+        /// What to write back on the way out.
+        state: SnapList,
+    },
     /// Nothing (a removed op).
     Nop,
 }
@@ -430,6 +443,7 @@ impl Op {
             | Nop
             | InsnStart(_)
             | Snapshots(_)
+            | SideExit { .. }
             | VGetLane { .. }
             | PairHelper { .. }
             | VOp { .. } => Args::of(&[]),
@@ -544,6 +558,13 @@ impl Block {
         match self.ops[pos] {
             Op::Snapshots(list) => {
                 for s in self.snaps(list).iter().filter(|s| s.keeps_live) {
+                    f(s.val)
+                }
+            }
+            // The flags it tests, then every value it writes back (all uses).
+            Op::SideExit { flags, state, .. } => {
+                f(flags);
+                for s in self.snaps(state) {
                     f(s.val)
                 }
             }

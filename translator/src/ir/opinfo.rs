@@ -134,6 +134,7 @@ impl Op {
             Op::Fp(f) => i("fp", if f.has_value() { I64 } else { NoVal }, WritesState, N, C),
             Op::InsnStart(_) => i("insn", NoVal, Marker, N, K),
             Op::Snapshots(_) => i("snapshot", NoVal, Marker, N, K),
+            Op::SideExit { .. } => i("side_exit", NoVal, WritesState, N, K),
             Op::Nop => i("nop", NoVal, Pure, N, K),
         }
     }

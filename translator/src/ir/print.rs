@@ -261,6 +261,18 @@ impl fmt::Display for Op {
             Op::InsnStart(pc) => write!(f, "{name} {pc:#x}"),
             // A block prints each snapshot (see `Snap`'s form); alone, the op shows where.
             Op::Snapshots(l) => write!(f, "{name} #{}..#{}", l.first, l.first + l.len),
+            Op::SideExit {
+                cond: c,
+                flags,
+                target,
+                state: l,
+            } => write!(
+                f,
+                "{name}.{} {flags}, {target:#x}, writing #{}..#{}",
+                cond(c),
+                l.first,
+                l.first + l.len
+            ),
         }
     }
 }

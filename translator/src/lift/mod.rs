@@ -27,6 +27,9 @@ pub struct LiftOptions {
     pub max_insns: u32,
     /// Continue a block at the target of an unconditional direct branch or call.
     pub follow_branches: bool,
+    /// Continue a block past a forward conditional branch, which leaves through a side exit
+    /// ([`crate::ir::Op::SideExit`]) when taken.
+    pub side_exits: bool,
     /// Confine guest memory accesses to the guest region (see [`crate::confine`]); off only to
     /// measure what that costs.
     pub confine: bool,
@@ -42,6 +45,7 @@ impl Default for LiftOptions {
         Self {
             max_insns: 64,
             follow_branches: true,
+            side_exits: true,
             confine: true,
             drop_dead_writebacks: true,
             features: FeatureSet::ALL,
@@ -115,6 +119,7 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
     let mut n = 0u32;
     let mut ranges: Vec<(u64, u64)> = Vec::new();
     let mut start = pc;
+    let mut side_exits = 0;
     let finish = |cx: Ctx, n: u32, exit: Exit, live: bool, mut ranges: Vec<(u64, u64)>, start: u64, end: u64| {
         let mut b = cx.b.finish(pc, n, exit, live);
         // Without a followed branch the block is the one range `finish` recorded.
@@ -156,6 +161,32 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
         let mark = cx.b.insn_start(cx.pc);
         let exit = lift_inst(&mut cx, inst);
         cx.b.insn_end(mark);
+        // Go on past a forward conditional branch, leaving through a side exit when it is
+        // taken: the code after it is usually run next, and so its registers stay in host
+        // registers. (Backward branches end the block: a loop's back edge is its exit.)
+        if let Some(Exit::Branch {
+            cond,
+            flags,
+            taken,
+            not_taken,
+        }) = exit
+        {
+            let next = cx.pc + 4;
+            let covered = ranges.iter().any(|&(s, e)| next >= s && next < e) || next == pc;
+            if opts.side_exits
+                && side_exits < MAX_SIDE_EXITS
+                && n + 1 < opts.max_insns
+                && taken > cx.pc
+                && not_taken == next
+                && !covered
+                && fetch(next).is_some()
+                && cx.b.side_exit(cond, flags, taken).is_some()
+            {
+                side_exits += 1;
+                cx.pc = next;
+                continue;
+            }
+        }
         if let Some(exit) = exit {
             // A successor lifted for `dead_after` is only read for its register uses: its flags
             // liveness is not worth the look ahead.
@@ -178,6 +209,9 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
         }
     }
 }
+
+/// Side exits a block may have (forward conditional branches it goes on past).
+const MAX_SIDE_EXITS: u32 = 4;
 
 /// How much of each successor [`dead_after`] lifts.
 const SUCCESSOR_INSNS: u32 = 16;
@@ -207,15 +241,22 @@ fn dead_after(exit: &Exit, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions
             return 0;
         }
         let (mut reads, mut writes) = (0u32, 0u32);
+        // A side exit leaves with only the registers written before it: a register is written
+        // on every way out when the exit and each side exit write it.
+        let mut on_side_exits = u32::MAX;
         for op in &succ.ops {
             match *op {
                 Op::GetReg(n) => reads |= 1 << n,
                 Op::SetReg(n, _) => writes |= 1 << n,
                 Op::PairHelper { .. } => return 0,
+                Op::SideExit { state, .. } => {
+                    let written = succ.snaps(state).iter().filter(|s| s.reg < 32);
+                    on_side_exits &= written.fold(0, |m, s| m | 1 << s.reg);
+                }
                 _ => {}
             }
         }
-        dead &= writes & !reads;
+        dead &= writes & on_side_exits & !reads;
     }
     dead
 }

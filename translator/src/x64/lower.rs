@@ -41,6 +41,12 @@ impl Lower<'_> {
         let saved = self.eflags;
         let end = match op {
             Op::Nop | Op::Const(_) | Op::InsnStart(_) | Op::Snapshots(_) => End::Common,
+            Op::SideExit {
+                cond,
+                flags,
+                target,
+                state,
+            } => common!(self.side_exit(cond, flags, target, state, pos)),
             // Flags are computed where they are read.
             Op::FlagsSub(..) | Op::FlagsAdd(..) | Op::FlagsLogic(..) | Op::FlagsAdc(..) | Op::FlagsSbc(..) => {
                 End::Common
@@ -116,7 +122,7 @@ impl Lower<'_> {
         let stores_computed_flags = matches!(op, Op::SetFlags(f)
             if matches!(self.block.op(f), Op::FlagsAdc(..) | Op::FlagsSbc(..)));
         if keeps_flags && !stores_computed_flags {
-            if !matches!(op, Op::Nzcv(_) | Op::CondVal(..) | Op::Select(..)) {
+            if !matches!(op, Op::Nzcv(_) | Op::CondVal(..) | Op::Select(..) | Op::SideExit { .. }) {
                 self.eflags = saved;
             }
         } else {

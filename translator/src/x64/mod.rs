@@ -283,7 +283,10 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         Exit::Jump(t) => t == block.guest_pc,
         Exit::Branch { taken, not_taken, .. } => (taken == block.guest_pc) != (not_taken == block.guest_pc),
         _ => false,
-    } && !block.ops.iter().any(|o| matches!(o, Op::PairHelper { .. }));
+    } && !block
+        .ops
+        .iter()
+        .any(|o| matches!(o, Op::PairHelper { .. } | Op::SideExit { .. }));
     let mut l = Lower {
         block,
         ops: assembler(block, base),
@@ -734,6 +737,45 @@ impl Lower<'_> {
             self.loop_back();
         } else {
             self.chain_exit(target);
+        }
+    }
+
+    /// `Op::SideExit`: when the condition holds, write back what CpuState lacks and leave for
+    /// `target` (a chain exit); else go on. Leaves the lowering state alone.
+    fn side_exit(&mut self, cond: crate::ir::CondCode, flags: Val, target: u64, state: crate::ir::SnapList, pos: u32) {
+        let stay = self.ops.new_dynamic_label();
+        match self.cond(cond, flags, pos) {
+            CondAt::Always => {}
+            CondAt::Host(cc) => cond::jcc(&mut self.ops, cc.invert(), stay),
+        }
+        let block = self.block;
+        for s in block.snaps(state) {
+            if s.reg == crate::ir::SNAPSHOT_FLAGS {
+                self.store_flags_loc(s.val);
+            } else {
+                self.store_loc(s.val, off::xreg(s.reg));
+            }
+        }
+        self.chain_exit(target);
+        dynasm!(self.ops ; .arch x64 ; =>stay);
+    }
+
+    /// Store flags value `f` to CpuState from wherever its operands are, leaving the allocator
+    /// alone (a side exit's; the lifter gives them no ADCS/SBCS flags, which need computing).
+    fn store_flags_loc(&mut self, f: Val) {
+        let k = |s: Sz, k32: FlagsKind, k64: FlagsKind| if s == Sz::S32 { k32 } else { k64 };
+        let (kind, a, b) = match *self.block.op(f) {
+            Op::FlagsSub(s, a, b) => (k(s, FlagsKind::Sub32, FlagsKind::Sub64), a, Some(b)),
+            Op::FlagsAdd(s, a, b) => (k(s, FlagsKind::Add32, FlagsKind::Add64), a, Some(b)),
+            Op::FlagsLogic(s, a) => (k(s, FlagsKind::Logic32, FlagsKind::Logic64), a, None),
+            Op::FlagsPacked(v) => (FlagsKind::Packed, v, None),
+            Op::GetFlags => (FlagsKind::Packed, f, None),
+            ref o => unreachable!("a side exit writing back the flags of {o:?}"),
+        };
+        dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::NZCV_KIND], kind as i32);
+        self.store_loc(a, off::NZCV_A);
+        if let Some(b) = b {
+            self.store_loc(b, off::NZCV_B);
         }
     }
 
