@@ -283,10 +283,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         Exit::Jump(t) => t == block.guest_pc,
         Exit::Branch { taken, not_taken, .. } => (taken == block.guest_pc) != (not_taken == block.guest_pc),
         _ => false,
-    } && !block
-        .ops
-        .iter()
-        .any(|o| matches!(o, Op::PairHelper { .. } | Op::SideExit { .. }));
+    } && !block.ops.iter().any(|o| matches!(o, Op::PairHelper { .. }));
     let mut l = Lower {
         block,
         ops: assembler(block, base),
@@ -526,6 +523,11 @@ impl Lower<'_> {
                 self.store_loc(b, off::NZCV_B);
             }
         }
+        self.chain_jump(target);
+    }
+
+    /// The patchable jump of a chain exit to `target` (CpuState has everything by now).
+    fn chain_jump(&mut self, target: u64) {
         // A pending host signal sends even chained code back to the run loop. Every cycle of
         // blocks has an edge to a lower or equal address, so checking those edges is enough.
         if target <= self.block.guest_pc {
@@ -749,14 +751,37 @@ impl Lower<'_> {
             CondAt::Host(cc) => cond::jcc(&mut self.ops, cc.invert(), stay),
         }
         let block = self.block;
+        let mut listed = [false; 33];
         for s in block.snaps(state) {
+            listed[s.reg as usize] = true;
             if s.reg == crate::ir::SNAPSHOT_FLAGS {
                 self.store_flags_loc(s.val);
             } else {
                 self.store_loc(s.val, off::xreg(s.reg));
             }
         }
-        self.chain_exit(target);
+        // In a self-loop, what this iteration has not written yet is where the iteration found
+        // it (as a fault site has it).
+        for d in self.deferred.clone() {
+            if !listed[d.reg as usize] {
+                match d.start {
+                    AtStart::Read(v) => self.store_loc(v, off::xreg(d.reg)),
+                    AtStart::Carrier(r) => dynasm!(self.ops ; .arch x64 ; mov [r15 + off::xreg(d.reg)], Rq(r)),
+                }
+            }
+        }
+        if let Some(c) = self
+            .carried_flags
+            .filter(|_| !listed[crate::ir::SNAPSHOT_FLAGS as usize])
+        {
+            // (CpuState has their kind.)
+            dynasm!(self.ops ; .arch x64 ; mov [r15 + off::NZCV_A], Rq(c.a));
+            if let Some(b) = c.b {
+                dynasm!(self.ops ; .arch x64 ; mov [r15 + off::NZCV_B], Rq(b));
+            }
+        }
+        self.exit_flush();
+        self.chain_jump(target);
         dynasm!(self.ops ; .arch x64 ; =>stay);
     }
 
