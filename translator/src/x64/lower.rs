@@ -130,12 +130,20 @@ impl Lower<'_> {
             // divides clobber EFLAGS.
             self.eflags = None;
         }
-        match op {
-            Op::Snapshots(_) => {
-                let block = self.block;
-                block.each_use(pos as usize, |v| self.alloc.release_dead(&[v], pos));
+        // Free what this op used last; a flags value's registers are its operands' (as the
+        // allocator counts its uses).
+        let block = self.block;
+        let alloc = &mut self.alloc;
+        let mut release = |v: Val| {
+            if block.op(v).ty() == crate::ir::Ty::Flags && !matches!(block.op(v), Op::GetFlags) {
+                alloc.release_dead(&super::regalloc::flag_operands(block, v), pos);
+            } else {
+                alloc.release_dead(&[v], pos);
             }
-            _ => self.alloc.release_dead(&args, pos),
+        };
+        match op {
+            Op::Snapshots(_) | Op::SideExit { .. } => block.each_use(pos as usize, release),
+            _ => args.iter().for_each(|&v| release(v)),
         }
         if op.ty() != crate::ir::Ty::None && !matches!(op.ty(), crate::ir::Ty::Flags) || matches!(op, Op::GetFlags) {
             self.alloc.drop_if_unused(v);
