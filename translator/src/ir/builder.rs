@@ -13,6 +13,8 @@ pub struct Builder {
     dirty: [bool; 32],
     flags: Option<Val>,
     flags_dirty: bool,
+    /// The snapshot lists of the side exits pushed so far (uses, unlike instructions' lists).
+    side_lists: Vec<SnapList>,
     /// The pc of the instruction being lifted while it has pushed no memory op yet (its
     /// `InsnStart` goes before the first; most instructions have none, and need no marker).
     pending_insn: Option<u64>,
@@ -101,6 +103,7 @@ impl Builder {
             dirty: [false; 32],
             flags: None,
             flags_dirty: false,
+            side_lists: Vec::new(),
             pending_insn: None,
             confine: true,
         }
@@ -275,10 +278,10 @@ impl Builder {
     }
 
     /// Leave for `target` when `cond` holds for `flags`, with the dirty registers and flags
-    /// written back on that way out only ([`Op::SideExit`]); None (nothing pushed) when the
+    /// written back on that way out only ([`Op::SideExit`]); false (nothing pushed) when the
     /// dirty flags are of a kind a side exit does not write back (those of ADCS/SBCS, which
     /// would need computing there).
-    pub fn side_exit(&mut self, cond: CondCode, flags: Val, target: u64) -> Option<()> {
+    pub fn side_exit(&mut self, cond: CondCode, flags: Val, target: u64) -> bool {
         let now = InsnMark {
             regs: self.regs,
             dirty: self.dirty,
@@ -286,7 +289,7 @@ impl Builder {
         };
         if let Some(f) = now.flags {
             if matches!(self.s.ops[f.0 as usize], Op::FlagsAdc(..) | Op::FlagsSbc(..)) {
-                return None;
+                return false;
             }
         }
         let state = self.snap_list(&now);
@@ -296,7 +299,8 @@ impl Builder {
             target,
             state,
         });
-        Some(())
+        self.side_lists.push(state);
+        true
     }
 
     /// Number of ops so far.
@@ -322,14 +326,9 @@ impl Builder {
             written[SNAPSHOT_FLAGS as usize] = self.flags;
         }
         // (Only instructions' snapshots: a side exit writes its values back, so it uses them.)
-        let mut side = vec![false; self.s.snapshots.len()];
-        for op in &self.s.ops {
-            if let Op::SideExit { state, .. } = *op {
-                side[state.first as usize..(state.first + state.len) as usize].fill(true);
-            }
-        }
-        for (s, side) in self.s.snapshots.iter_mut().zip(side) {
-            s.keeps_live = side || written[s.reg as usize] != Some(s.val);
+        let side = |i: u32| self.side_lists.iter().any(|l| i >= l.first && i < l.first + l.len);
+        for (i, s) in self.s.snapshots.iter_mut().enumerate() {
+            s.keeps_live = side(i as u32) || written[s.reg as usize] != Some(s.val);
         }
     }
 

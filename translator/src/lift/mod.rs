@@ -145,9 +145,8 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
         // block already covers, and never on the last instruction slot.
         if let Inst::Branch(BranchInst::B { link, offset }) = inst {
             let target = cx.pc.wrapping_add(offset as u64);
-            let covered =
-                |a: u64| a == pc || ranges.iter().any(|&(s, e)| a >= s && a < e) || (a >= start && a <= cx.pc);
-            if opts.follow_branches && n + 1 < opts.max_insns && !covered(target) && fetch(target).is_some() {
+            let covered = covers(pc, &ranges, (start, cx.pc), target);
+            if opts.follow_branches && n + 1 < opts.max_insns && !covered && fetch(target).is_some() {
                 if link {
                     let r = cx.k(cx.pc.wrapping_add(4));
                     cx.b.set_reg(30, r);
@@ -172,7 +171,7 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
         }) = exit
         {
             let next = cx.pc + 4;
-            let covered = ranges.iter().any(|&(s, e)| next >= s && next < e) || next == pc;
+            let covered = covers(pc, &ranges, (start, cx.pc), next);
             if opts.side_exits
                 && side_exits < MAX_SIDE_EXITS
                 && n + 1 < opts.max_insns
@@ -180,7 +179,7 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
                 && not_taken == next
                 && !covered
                 && fetch(next).is_some()
-                && cx.b.side_exit(cond, flags, taken).is_some()
+                && cx.b.side_exit(cond, flags, taken)
             {
                 side_exits += 1;
                 cx.pc = next;
@@ -208,6 +207,12 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze:
             return Some(finish(cx, n, exit, live, ranges, start, end));
         }
     }
+}
+
+/// Whether the block starting at `pc` already covers address `a`: its finished ranges, or the
+/// current one, `[start, last]` (the instruction being lifted included).
+fn covers(pc: u64, ranges: &[(u64, u64)], (start, last): (u64, u64), a: u64) -> bool {
+    a == pc || ranges.iter().any(|&(s, e)| a >= s && a < e) || (a >= start && a <= last)
 }
 
 /// Side exits a block may have (forward conditional branches it goes on past).

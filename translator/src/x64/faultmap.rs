@@ -215,18 +215,17 @@ impl Lower<'_> {
         let mut state = self.insn_state(insn.pos);
         // A self-loop's deferred registers the instruction has not written yet: CpuState has
         // their value from before the loop, the header registers this iteration's.
+        // Likewise the flags, while the instruction has not set them: CpuState has the kind.
+        let listed: Vec<u8> = state.iter().map(|&(n, _)| n).collect();
+        let (unwritten, flags) = self.loop_state_unwritten(|n| listed.contains(&n));
         let mut carried = Vec::new();
-        for d in &self.deferred {
-            if !state.iter().any(|&(n, _)| n == d.reg) {
-                match d.start {
-                    super::AtStart::Read(v) => state.push((d.reg, v)),
-                    super::AtStart::Carrier(r) => carried.push((d.reg, r)),
-                }
+        for (reg, start) in unwritten {
+            match start {
+                super::AtStart::Read(v) => state.push((reg, v)),
+                super::AtStart::Carrier(r) => carried.push((reg, r)),
             }
         }
-        // Likewise the flags, while the instruction has not set them: CpuState has the kind.
-        let flags_set = state.iter().any(|&(n, _)| n == SNAPSHOT_FLAGS);
-        let carried_flags = self.carried_flags.filter(|_| !flags_set).map(|c| (c.a, c.b));
+        let carried_flags = flags.map(|c| (c.a, c.b));
         let vals = self.site_vals(&state);
         let locs = vals.iter().map(|&v| self.alloc.location(v)).collect();
         self.alloc.spill_log = Some(Vec::new());

@@ -6,7 +6,7 @@ use super::cond::{map, Cc, HostFlags};
 use super::Lower;
 use crate::cpu::off;
 use crate::cpu::FlagsKind;
-use crate::ir::{CondCode, Op, Sz, Val, COND_TABLE};
+use crate::ir::{Block, CondCode, Op, Sz, Val, COND_TABLE};
 use dynasmrt::{dynasm, DynasmApi};
 
 /// Where the answer to a condition is after [`Lower::cond`].
@@ -131,45 +131,13 @@ impl Lower<'_> {
 
     /// Store flags value `f` to CpuState in its lazy form.
     pub(super) fn store_flags(&mut self, f: Val, pos: u32) {
-        let op = *self.block.op(f);
-        let (kind, a, b) = match op {
-            Op::FlagsSub(s, a, b) => (
-                if s == Sz::S32 {
-                    FlagsKind::Sub32
-                } else {
-                    FlagsKind::Sub64
-                },
-                a,
-                Some(b),
-            ),
-            Op::FlagsAdd(s, a, b) => (
-                if s == Sz::S32 {
-                    FlagsKind::Add32
-                } else {
-                    FlagsKind::Add64
-                },
-                a,
-                Some(b),
-            ),
-            Op::FlagsLogic(s, a) => (
-                if s == Sz::S32 {
-                    FlagsKind::Logic32
-                } else {
-                    FlagsKind::Logic64
-                },
-                a,
-                None,
-            ),
-            Op::FlagsPacked(v) => (FlagsKind::Packed, v, None),
-            Op::GetFlags => (FlagsKind::Packed, f, None),
-            _ => {
-                self.nzcv_to_rax(f, pos);
-                dynasm!(self.ops ; .arch x64
-                    ; mov QWORD [r15 + off::NZCV_KIND], FlagsKind::Packed as i32
-                    ; mov [r15 + off::NZCV_A], rax
-                );
-                return;
-            }
+        let Some((kind, a, b)) = lazy_form(self.block, f) else {
+            self.nzcv_to_rax(f, pos);
+            dynasm!(self.ops ; .arch x64
+                ; mov QWORD [r15 + off::NZCV_KIND], FlagsKind::Packed as i32
+                ; mov [r15 + off::NZCV_A], rax
+            );
+            return;
         };
         dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::NZCV_KIND], kind as i32);
         self.store_val(a, off::NZCV_A, pos);
@@ -177,6 +145,32 @@ impl Lower<'_> {
             self.store_val(b, off::NZCV_B, pos);
         }
     }
+
+    /// [`Lower::store_flags`] from wherever the operands are, leaving the allocator alone (on a
+    /// path that leaves the block). Not for the flags of ADCS/SBCS, which need computing: the
+    /// lifter gives side exits none, and self-loops carry no such flags.
+    pub(super) fn store_flags_loc(&mut self, f: Val) {
+        let (kind, a, b) = lazy_form(self.block, f).expect("flags stored as they are held");
+        dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::NZCV_KIND], kind as i32);
+        self.store_loc(a, off::NZCV_A);
+        if let Some(b) = b {
+            self.store_loc(b, off::NZCV_B);
+        }
+    }
+}
+
+/// How CpuState holds flags value `f` ([`FlagsKind`] and the operands), when it holds it as it
+/// is: None for the flags of ADCS/SBCS, which are stored packed.
+pub(super) fn lazy_form(block: &Block, f: Val) -> Option<(FlagsKind, Val, Option<Val>)> {
+    let k = |s: Sz, k32: FlagsKind, k64: FlagsKind| if s == Sz::S32 { k32 } else { k64 };
+    Some(match *block.op(f) {
+        Op::FlagsSub(s, a, b) => (k(s, FlagsKind::Sub32, FlagsKind::Sub64), a, Some(b)),
+        Op::FlagsAdd(s, a, b) => (k(s, FlagsKind::Add32, FlagsKind::Add64), a, Some(b)),
+        Op::FlagsLogic(s, a) => (k(s, FlagsKind::Logic32, FlagsKind::Logic64), a, None),
+        Op::FlagsPacked(v) => (FlagsKind::Packed, v, None),
+        Op::GetFlags => (FlagsKind::Packed, f, None),
+        _ => return None,
+    })
 }
 
 // The flags an earlier block left, as packed NZCV, without a helper call: `call`ed from emitted

@@ -237,7 +237,6 @@ enum AtStart {
 struct CarriedFlags {
     /// The loop's flags value (its `SetFlags`).
     flags: Val,
-    kind: FlagsKind,
     a: u8,
     /// None for a logical op's flags (one operand).
     b: Option<u8>,
@@ -516,14 +515,27 @@ impl Lower<'_> {
             self.store_loc(d.written, off::xreg(d.reg));
         }
         if let Some(c) = self.carried_flags {
-            let (a, b) = flag_pair(self.block, c.flags);
-            dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::NZCV_KIND], c.kind as i32);
-            self.store_loc(a, off::NZCV_A);
-            if let Some(b) = b {
-                self.store_loc(b, off::NZCV_B);
-            }
+            self.store_flags_loc(c.flags);
         }
         self.chain_jump(target);
+    }
+
+    /// In a self-loop, at a point where the registers (and [`SNAPSHOT_FLAGS`] for the flags)
+    /// for which `written` holds have this iteration's values: the deferred registers that do
+    /// not, with where their values at the iteration's start are, and the carried flags if they
+    /// do not (CpuState has their kind; their operands are in their carriers). A side exit
+    /// writes these back, a fault site lists them.
+    ///
+    /// [`SNAPSHOT_FLAGS`]: crate::ir::SNAPSHOT_FLAGS
+    fn loop_state_unwritten(&self, written: impl Fn(u8) -> bool) -> (Vec<(u8, AtStart)>, Option<CarriedFlags>) {
+        let mut unwritten: Vec<(u8, AtStart)> = Vec::new();
+        for d in &self.deferred {
+            if !written(d.reg) && !unwritten.iter().any(|&(n, _)| n == d.reg) {
+                unwritten.push((d.reg, d.start));
+            }
+        }
+        let flags = self.carried_flags.filter(|_| !written(crate::ir::SNAPSHOT_FLAGS));
+        (unwritten, flags)
     }
 
     /// The patchable jump of a chain exit to `target` (CpuState has everything by now).
@@ -656,26 +668,24 @@ impl Lower<'_> {
         if self.block.ops.iter().any(|o| matches!(o, Op::GetFlags)) {
             return None;
         }
-        let kind = match *self.block.op(flags) {
-            Op::FlagsSub(Sz::S32, ..) => FlagsKind::Sub32,
-            Op::FlagsSub(Sz::S64, ..) => FlagsKind::Sub64,
-            Op::FlagsAdd(Sz::S32, ..) => FlagsKind::Add32,
-            Op::FlagsAdd(Sz::S64, ..) => FlagsKind::Add64,
-            Op::FlagsLogic(Sz::S32, _) => FlagsKind::Logic32,
-            Op::FlagsLogic(Sz::S64, _) => FlagsKind::Logic64,
-            _ => return None,
-        };
-        let two = flag_pair(self.block, flags).1.is_some();
-        if spare < 1 + two as usize {
+        let (kind, _, b) = flags::lazy_form(self.block, flags)?;
+        if kind == FlagsKind::Packed {
+            return None;
+        }
+        let needed = 1 + b.is_some() as usize;
+        if spare < needed || self.alloc.reservable() < needed {
             return None;
         }
         let a = self.alloc.reserve()?;
-        let b = if two { Some(self.alloc.reserve()?) } else { None };
+        let b = match b {
+            Some(_) => Some(self.alloc.reserve()?),
+            None => None,
+        };
         dynasm!(self.ops ; .arch x64 ; mov Rq(a), [r15 + off::NZCV_A]);
         if let Some(b) = b {
             dynasm!(self.ops ; .arch x64 ; mov Rq(b), [r15 + off::NZCV_B]);
         }
-        Some(CarriedFlags { flags, kind, a, b })
+        Some(CarriedFlags { flags, a, b })
     }
 
     /// The back edge of a self-loop: re-establish the header's registers and jump there (unless a
@@ -708,13 +718,13 @@ impl Lower<'_> {
             .collect();
         moves.extend(carried.iter().map(|&(r, v)| (r, self.alloc.location(v))));
         if let Some(c) = self.carried_flags {
-            let (a, b) = flag_pair(self.block, c.flags);
+            let (kind, a, b) = flags::lazy_form(self.block, c.flags).expect("carried flags are held lazily");
             moves.push((c.a, self.alloc.location(a)));
             if let (Some(rb), Some(b)) = (c.b, b) {
                 moves.push((rb, self.alloc.location(b)));
             }
             // From the second iteration on, CpuState's kind is the loop's.
-            dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::NZCV_KIND], c.kind as i32);
+            dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::NZCV_KIND], kind as i32);
         }
         parallel_move(&mut self.ops, moves);
         self.vcache_to_header(&vcache);
@@ -762,18 +772,14 @@ impl Lower<'_> {
         }
         // In a self-loop, what this iteration has not written yet is where the iteration found
         // it (as a fault site has it).
-        for d in self.deferred.clone() {
-            if !listed[d.reg as usize] {
-                match d.start {
-                    AtStart::Read(v) => self.store_loc(v, off::xreg(d.reg)),
-                    AtStart::Carrier(r) => dynasm!(self.ops ; .arch x64 ; mov [r15 + off::xreg(d.reg)], Rq(r)),
-                }
+        let (unwritten, flags) = self.loop_state_unwritten(|n| listed[n as usize]);
+        for (reg, start) in unwritten {
+            match start {
+                AtStart::Read(v) => self.store_loc(v, off::xreg(reg)),
+                AtStart::Carrier(r) => dynasm!(self.ops ; .arch x64 ; mov [r15 + off::xreg(reg)], Rq(r)),
             }
         }
-        if let Some(c) = self
-            .carried_flags
-            .filter(|_| !listed[crate::ir::SNAPSHOT_FLAGS as usize])
-        {
+        if let Some(c) = flags {
             // (CpuState has their kind.)
             dynasm!(self.ops ; .arch x64 ; mov [r15 + off::NZCV_A], Rq(c.a));
             if let Some(b) = c.b {
@@ -783,25 +789,6 @@ impl Lower<'_> {
         self.exit_flush();
         self.chain_jump(target);
         dynasm!(self.ops ; .arch x64 ; =>stay);
-    }
-
-    /// Store flags value `f` to CpuState from wherever its operands are, leaving the allocator
-    /// alone (a side exit's; the lifter gives them no ADCS/SBCS flags, which need computing).
-    fn store_flags_loc(&mut self, f: Val) {
-        let k = |s: Sz, k32: FlagsKind, k64: FlagsKind| if s == Sz::S32 { k32 } else { k64 };
-        let (kind, a, b) = match *self.block.op(f) {
-            Op::FlagsSub(s, a, b) => (k(s, FlagsKind::Sub32, FlagsKind::Sub64), a, Some(b)),
-            Op::FlagsAdd(s, a, b) => (k(s, FlagsKind::Add32, FlagsKind::Add64), a, Some(b)),
-            Op::FlagsLogic(s, a) => (k(s, FlagsKind::Logic32, FlagsKind::Logic64), a, None),
-            Op::FlagsPacked(v) => (FlagsKind::Packed, v, None),
-            Op::GetFlags => (FlagsKind::Packed, f, None),
-            ref o => unreachable!("a side exit writing back the flags of {o:?}"),
-        };
-        dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::NZCV_KIND], kind as i32);
-        self.store_loc(a, off::NZCV_A);
-        if let Some(b) = b {
-            self.store_loc(b, off::NZCV_B);
-        }
     }
 
     fn lower_exit(&mut self, pos: u32) {
@@ -900,16 +887,6 @@ pub fn trampoline(base: u64, host: host::HostFeatures) -> (Vec<u8>, usize) {
         ; ret
     );
     (ops.finalize().expect("trampoline assembles"), epi)
-}
-
-/// The operands of a subtraction's, addition's or logical op's flags `f` (the second absent for
-/// a logical op).
-fn flag_pair(block: &Block, f: Val) -> (Val, Option<Val>) {
-    match *block.op(f) {
-        Op::FlagsSub(_, a, b) | Op::FlagsAdd(_, a, b) => (a, Some(b)),
-        Op::FlagsLogic(_, a) => (a, None),
-        ref o => unreachable!("flags of {o:?} are not carried"),
-    }
 }
 
 /// Move values into distinct destination registers at once: register-to-register moves in an

@@ -260,13 +260,23 @@ impl Alloc {
         self.locked = self.reserved;
     }
 
+    /// The free callee-saved registers, which [`Alloc::reserve`] takes.
+    fn reservable_regs(&self) -> impl Iterator<Item = u8> + '_ {
+        ALLOCATABLE
+            .iter()
+            .copied()
+            .filter(|&r| !caller_saved(r) && self.holder[r as usize].is_none() && self.locked & (1 << r) == 0)
+    }
+
+    /// How many registers [`Alloc::reserve`] could take now.
+    pub fn reservable(&self) -> usize {
+        self.reservable_regs().count()
+    }
+
     /// Take a free callee-saved register out of allocation for the rest of the block (it
     /// survives helper calls, which spill only caller-saved registers), if one is free.
     pub fn reserve(&mut self) -> Option<u8> {
-        let r = ALLOCATABLE
-            .iter()
-            .copied()
-            .find(|&r| !caller_saved(r) && self.holder[r as usize].is_none() && self.locked & (1 << r) == 0)?;
+        let r = self.reservable_regs().next()?;
         self.reserved |= 1 << r;
         self.locked |= 1 << r;
         Some(r)
