@@ -48,11 +48,13 @@ pub(super) fn block_ir(
 ) -> Result<(Block, Tier, WordsRead), TranslateError> {
     let lift = |analyse: bool| {
         // A quick translation is made for speed of translating: it neither looks at the
-        // successors nor goes on past conditional branches (blocks overlapping each other is
-        // more to translate).
+        // successors nor goes on past branches (blocks overlapping each other is more to
+        // translate: with the followed branches, `python3 -c pass` translated 217 K guest
+        // instructions for 128 K distinct ones, without them 149 K, in 6% more blocks).
         let opts = LiftOptions {
             drop_dead_writebacks: opts.drop_dead_writebacks && analyse,
             side_exits: opts.side_exits && analyse,
+            follow_branches: opts.follow_branches && analyse,
             ..opts
         };
         lift_block_reading(pc, fetch, opts).ok_or(TranslateError::NotExecutable(pc))
