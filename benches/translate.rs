@@ -77,26 +77,39 @@ impl Text {
     }
 }
 
+/// The options a tier's blocks are cut with: quick translations neither follow branches nor go
+/// on past conditional ones (`cache::tiers`), so their blocks start more often.
+fn cut_as(opts: LiftOptions, optimised: bool) -> LiftOptions {
+    LiftOptions {
+        follow_branches: opts.follow_branches && optimised,
+        side_exits: opts.side_exits && optimised,
+        ..opts
+    }
+}
+
 /// `TRANSLATE_PASSES=n`: the whole pipeline over the text `n` times, cold each time, then exit
 /// (criterion's own runs last a time, not an amount of work, so their instruction counts differ).
-fn fixed_passes(text: &Text, starts: &[u64], insns: u64, opts: LiftOptions) -> Option<()> {
+fn fixed_passes(text: &Text, opts: LiftOptions) -> Option<()> {
     let passes: u32 = std::env::var("TRANSLATE_PASSES").ok()?.parse().ok()?;
     a64x::platform::install();
     let mut cache = CodeCache::new(256 << 20, opts).expect("code cache");
-    if std::env::var_os("TRANSLATE_OPTIMISED").is_some() {
+    let optimised = std::env::var_os("TRANSLATE_OPTIMISED").is_some();
+    if optimised {
         cache.optimise_at_once();
     }
+    let (starts, insns) = text.block_starts(cut_as(opts, optimised));
     let fetch = text.fetch();
     let t = std::time::Instant::now();
     for _ in 0..passes {
-        for &pc in starts {
+        for &pc in &starts {
             black_box(cache.get(pc, &fetch).unwrap());
         }
         cache.flush();
     }
     let secs = t.elapsed().as_secs_f64();
     eprintln!(
-        "translate: {passes} passes, {:.0} K guest instructions/s",
+        "translate: {passes} passes of {insns} guest instructions in {} blocks, {:.0} K guest instructions/s",
+        starts.len(),
         (insns * passes as u64) as f64 / secs / 1e3
     );
     Some(())
@@ -105,10 +118,10 @@ fn fixed_passes(text: &Text, starts: &[u64], insns: u64, opts: LiftOptions) -> O
 fn translate(c: &mut Criterion) {
     let text = Text::load(BINARY);
     let opts = LiftOptions::default();
-    let (starts, insns) = text.block_starts(opts);
-    if fixed_passes(&text, &starts, insns, opts).is_some() {
+    if fixed_passes(&text, opts).is_some() {
         std::process::exit(0);
     }
+    let (starts, insns) = text.block_starts(opts);
     let fetch = text.fetch();
     eprintln!(
         "translate: {} .text at {:#x}: {} instructions in {} blocks",
@@ -153,6 +166,8 @@ fn translate(c: &mut Criterion) {
         if optimised {
             cache.optimise_at_once();
         }
+        let (starts, insns) = text.block_starts(cut_as(opts, optimised));
+        g.throughput(Throughput::Elements(insns));
         g.bench_function(name, |b| {
             b.iter(|| {
                 for &pc in &starts {
