@@ -74,7 +74,10 @@ const fn i(name: &'static str, result: Ty, effect: Effect, memory: MemAccess, ho
 }
 
 impl Op {
-    /// The op's properties (see the module header).
+    /// The op's properties (see the module header). Inlined into the one-property accessors
+    /// below, so that each compiles to a table of that property alone (they are asked for every
+    /// use of every value while translating).
+    #[inline(always)]
     pub fn info(&self) -> OpInfo {
         use Effect::*;
         use HostFlags::{Clobbered as C, Kept as K};
@@ -140,17 +143,20 @@ impl Op {
     }
 
     /// The type of value this op defines.
+    #[inline]
     pub fn ty(&self) -> Ty {
         self.info().result
     }
 
     /// Whether the op has an effect besides defining its value (cannot be removed when unused).
+    #[inline]
     pub fn has_effect(&self) -> bool {
         !matches!(self.info().effect, Effect::Pure | Effect::ReadsState)
     }
 
     /// Whether the op loads or stores guest memory inline (what can fault on a guest address in
     /// emitted code; helper calls such as `PairHelper` are not included).
+    #[inline]
     pub fn accesses_memory(&self) -> bool {
         matches!(
             self.info().memory,
