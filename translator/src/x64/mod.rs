@@ -289,8 +289,9 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         alloc: Alloc::new(block, self_loop),
         eflags: None,
         rt,
-        chain_sites: Vec::new(),
-        relocs: Vec::new(),
+        // (Two chain sites and about four relocations for a conditional branch's exits.)
+        chain_sites: Vec::with_capacity(2),
+        relocs: Vec::with_capacity(8),
         base,
         header: None,
         deferred: Vec::new(),
@@ -376,9 +377,11 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
 /// reallocations per block (translation speed, DESIGN "Performance").
 fn assembler(block: &Block, base: u64) -> VecAssembler<X64Relocation> {
     /// Host bytes per IR op, generous for integer code (loads, stores and ALU ops of 3-8 bytes
-    /// with a register move now and then), plus the exit's chain sites and epilogue jumps.
-    const BYTES_PER_OP: usize = 8;
-    const EXIT_BYTES: usize = 64;
+    /// with a register move now and then), plus the exits' chain sites and epilogue jumps
+    /// (about 60 bytes each, two for a conditional branch): growing the buffer, which copies
+    /// it, cost more than the memory.
+    const BYTES_PER_OP: usize = 12;
+    const EXIT_BYTES: usize = 192;
     let bytes = block.ops.len() * BYTES_PER_OP + EXIT_BYTES;
     VecAssembler::new_with_capacity(base as usize, bytes, 0, 0, 4, 0, 4)
 }
