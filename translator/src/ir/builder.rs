@@ -50,9 +50,49 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Vec<Scratch>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+thread_local! {
+    /// The op and snapshot vectors of blocks dropped on this thread, for [`Builder::finish`] to
+    /// hand its scratch in exchange for the ones it moves into the block: a block's vectors are
+    /// the scratch's own, not exact-size copies (two allocations, two copies and two frees a
+    /// block).
+    static RECYCLED: std::cell::RefCell<Vec<(Vec<Op>, Vec<Snap>)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Drop for Block {
+    fn drop(&mut self) {
+        if self.ops.capacity() > SCRATCH_KEEP_OPS {
+            return;
+        }
+        let (mut ops, mut snapshots) = (std::mem::take(&mut self.ops), std::mem::take(&mut self.snapshots));
+        ops.clear();
+        snapshots.clear();
+        // A thread being torn down has no pool any more: the vectors are simply freed.
+        let _ = RECYCLED.try_with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < SCRATCH_POOL {
+                p.push((ops, snapshots));
+            }
+        });
+    }
+}
+
 impl Scratch {
     fn take() -> Scratch {
         SCRATCH.with(|p| p.borrow_mut().pop()).unwrap_or_default()
+    }
+
+    /// The ops and snapshots so far, for a block, replaced by empty vectors (recycled ones
+    /// where a dropped block left some).
+    fn take_vectors(&mut self) -> (Vec<Op>, Vec<Snap>) {
+        let spare = RECYCLED
+            .try_with(|p| p.borrow_mut().pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        (
+            std::mem::replace(&mut self.ops, spare.0),
+            std::mem::replace(&mut self.snapshots, spare.1),
+        )
     }
 
     fn give_back(mut self) {
@@ -340,12 +380,12 @@ impl Builder {
         }
         self.keep_live_only_if_needed();
         self.sync();
+        let (ops, snapshots) = self.s.take_vectors();
         Block {
             guest_pc,
             guest_len,
-            // An exact-size copy: the scratch keeps its capacity for the next block.
-            ops: self.s.ops.as_slice().into(),
-            snapshots: self.s.snapshots.as_slice().into(),
+            ops,
+            snapshots,
             exit,
             ranges: vec![(guest_pc, guest_pc + 4 * guest_len as u64)],
             depends: Vec::new(),
