@@ -59,13 +59,23 @@ asm(".text\n"
     ".global ret_to\n"
     "ret_to:\n"
     "  mov x30, x0\n"
-    "  ret\n");
+    "  ret\n"
+    // BR to an address loaded from memory: an indirect branch whatever the translator knows.
+    ".global br_loaded\n"
+    "br_loaded:\n"
+    "  ldr x1, [x0]\n"
+    "  br x1\n");
+
+void br_loaded(const uint64_t *target);
 
 static sigjmp_buf back;
+static volatile int quiet, faults;
 
 static void on_fault(int sig, siginfo_t *si, void *ucv) {
     ucontext_t *uc = ucv;
-    printf("  signal %d code %d addr %#lx pc %#llx\n", sig, si->si_code, (unsigned long)si->si_addr,
+    faults++;
+    if (!quiet)
+        printf("  signal %d code %d addr %#lx pc %#llx\n", sig, si->si_code, (unsigned long)si->si_addr,
            (unsigned long long)uc->uc_mcontext.pc);
     siglongjmp(back, 1);
 }
@@ -138,6 +148,20 @@ int main(void) {
         ret_to(0);
         printf("  returned\n");
     }
+    // Often enough for the block to be translated again as a hot one: the branch to 0 is
+    // looked up in the jump cache, where 0 is also what an empty entry holds.
+    printf("br to 0 loaded from memory, 600 times:\n");
+    static const uint64_t zero = 0;
+    faults = 0;
+    for (int i = 0; i < 600; i++) {
+        quiet = i > 0;
+        if (sigsetjmp(back, 1) == 0) {
+            br_loaded(&zero);
+            printf("  returned\n");
+        }
+    }
+    quiet = 0;
+    printf("  %d faults\n", faults);
     printf("calls still work: %llu\n", (unsigned long long)after_jump(15));
     return 0;
 }

@@ -54,7 +54,7 @@ pub const JUMP_CACHE_SIZE: usize = 32768;
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JumpCacheEntry {
-    /// Guest pc (0 = empty).
+    /// Guest pc (0 = empty: the inline lookup sends a branch to 0 to the run loop).
     pub guest: u64,
     /// Host code address.
     pub host: u64,

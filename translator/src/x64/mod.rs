@@ -821,9 +821,12 @@ impl Lower<'_> {
                 let r = self.alloc.get(&mut self.ops, v, pos);
                 self.exit_flush();
                 let mask = (JUMP_CACHE_SIZE - 1) as i32;
+                // An empty entry is (0, 0): a branch to 0 must miss, not jump to host address 0.
                 dynasm!(self.ops ; .arch x64
                     ; mov rax, Rq(r)
                     ; mov [r15 + off::PC], rax
+                    ; test rax, rax
+                    ; jz >miss
                     ; mov ecx, eax
                     ; shr ecx, 2
                     ; and ecx, mask
