@@ -285,7 +285,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     } && !block.ops.iter().any(|o| matches!(o, Op::PairHelper { .. }));
     let mut l = Lower {
         block,
-        ops: assembler(block, base),
+        ops: assembler(block),
         alloc: Alloc::new(block, self_loop),
         eflags: None,
         rt,
@@ -362,7 +362,10 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         l.set_pc(block.guest_pc);
         l.exit_to_loop(ExitReason::Promote);
     }
-    let code = l.ops.finalize().expect("block labels resolve");
+    let mut code = SPARE_CODE.with(|p| p.borrow_mut().pop()).unwrap_or_default();
+    code.extend(l.ops.drain().expect("block labels resolve"));
+    let ops = l.ops;
+    let _ = SPARE_ASSEMBLER.try_with(|s| s.set(Some(ops)));
     Compiled {
         code,
         relocs: l.relocs,
@@ -373,9 +376,38 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     }
 }
 
+thread_local! {
+    /// The assembler of the thread's last block, drained (its buffer, label and relocation
+    /// tables keep their capacity): making and dropping them was a twentieth of a quick
+    /// translation. Taken, not borrowed: a fault handler compiling a block on the thread finds
+    /// it there or not at all.
+    static SPARE_ASSEMBLER: std::cell::Cell<Option<VecAssembler<X64Relocation>>> = const { std::cell::Cell::new(None) };
+    /// Code vectors given back by [`recycle_code`].
+    static SPARE_CODE: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Give back the code of a [`Compiled`] that has been placed, for the thread's next blocks.
+pub fn recycle_code(mut code: Vec<u8>) {
+    /// A few are enough (one block is compiled at a time, or two with a fault handler's); a
+    /// large one is not kept.
+    const KEEP: usize = 4;
+    const KEEP_BYTES: usize = 1 << 16;
+    if code.capacity() <= KEEP_BYTES {
+        code.clear();
+        let _ = SPARE_CODE.try_with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < KEEP {
+                p.push(code);
+            }
+        });
+    }
+}
+
 /// An assembler with room for the block's code: growing it from nothing cost several
-/// reallocations per block (translation speed, DESIGN "Performance").
-fn assembler(block: &Block, base: u64) -> VecAssembler<X64Relocation> {
+/// reallocations per block (translation speed, DESIGN "Performance"). Its base address is 0:
+/// the code refers to its labels by relative jumps only, and to the block's own address through
+/// `Lower::base` (with a relocation).
+fn assembler(block: &Block) -> VecAssembler<X64Relocation> {
     /// Host bytes per IR op, generous for integer code (loads, stores and ALU ops of 3-8 bytes
     /// with a register move now and then), plus the exits' chain sites and epilogue jumps
     /// (about 60 bytes each, two for a conditional branch): growing the buffer, which copies
@@ -383,7 +415,13 @@ fn assembler(block: &Block, base: u64) -> VecAssembler<X64Relocation> {
     const BYTES_PER_OP: usize = 12;
     const EXIT_BYTES: usize = 192;
     let bytes = block.ops.len() * BYTES_PER_OP + EXIT_BYTES;
-    VecAssembler::new_with_capacity(base as usize, bytes, 0, 0, 4, 0, 4)
+    let mut ops = SPARE_ASSEMBLER
+        .try_with(|s| s.take())
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| VecAssembler::new_with_capacity(0, bytes, 0, 0, 4, 0, 4));
+    ops.reserve_ops(bytes);
+    ops
 }
 
 impl Lower<'_> {
