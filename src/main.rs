@@ -167,6 +167,9 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     // The persistent translation cache (after `Signals::new`: its file is read through probes,
     // whose faults the VM's handlers catch), unless a debugger, a profile's counters or a debugging
     // mode of the run loop makes translations of its own, or translations are to be logged.
+    if cli.stats {
+        a64x_translator::cache::time_translations();
+    }
     let own_translations = cli.gdb.is_some() || profiling.counts || check || interpret || cache.log.any();
     if !cli.no_cache && !own_translations {
         if let Some(dir) = cli.cache_dir.clone().or_else(a64x::tcache::default_dir) {
