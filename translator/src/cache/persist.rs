@@ -123,16 +123,19 @@ impl NewEntries {
         self.chunks.last_mut().expect("just made")
     }
 
-    /// Record that the entry just appended to the last chunk at `offset` is `pc`'s.
+    /// Record that the entry just appended to the last chunk at `offset` is `pc`'s (and that
+    /// the one it replaces, if any, is not to be written: [`REPLACED`] in its length).
     fn appended(&mut self, pc: u64, offset: usize) {
         let chunk = (self.chunks.len() - 1) as u32;
-        self.at.insert(
-            pc,
-            EntryAt {
-                chunk,
-                offset: offset as u32,
-            },
-        );
+        let here = EntryAt {
+            chunk,
+            offset: offset as u32,
+        };
+        if let Some(old) = self.at.insert(pc, here) {
+            let len = &mut self.chunks[old.chunk as usize][old.offset as usize..][..4];
+            let marked = u32::from_le_bytes(len.try_into().expect("4 bytes")) | REPLACED;
+            len.copy_from_slice(&marked.to_le_bytes());
+        }
     }
 
     fn len(&self) -> usize {
@@ -153,21 +156,15 @@ impl NewEntries {
 
     /// The latest entries, as runs of consecutive bytes in the chunks.
     fn runs(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        self.chunks.iter().enumerate().flat_map(move |(i, chunk)| {
+        self.chunks.iter().flat_map(move |chunk| {
             let (mut offset, mut run) = (0, 0..0);
             std::iter::from_fn(move || loop {
                 if offset == chunk.len() {
                     let last = std::mem::replace(&mut run, offset..offset);
                     return (!last.is_empty()).then(|| &chunk[last]);
                 }
-                let len = entry_len(&chunk[offset..]);
-                let pc = u64::from_le_bytes(chunk[offset + 12..offset + 20].try_into().expect("8 bytes"));
-                let here = EntryAt {
-                    chunk: i as u32,
-                    offset: offset as u32,
-                };
-                let latest = self.at.get(&pc) == Some(&here);
-                offset += len;
+                let latest = u32::from_le_bytes(chunk[offset..offset + 4].try_into().expect("4 bytes")) & REPLACED == 0;
+                offset += entry_len(&chunk[offset..]);
                 if latest {
                     run.end = offset;
                 } else if !run.is_empty() {
@@ -182,8 +179,12 @@ impl NewEntries {
 
 /// The length of the entry `bytes` starts with (its own, made by this process).
 fn entry_len(bytes: &[u8]) -> usize {
-    12 + u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes")) as usize
+    12 + (u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes")) & !REPLACED) as usize
 }
+
+/// Set in the length of an entry in [`NewEntries`]' chunks that a later one replaced (entries
+/// are far shorter than 2 GiB); never in an entry written.
+const REPLACED: u32 = 1 << 31;
 
 /// Why a file was not loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -425,11 +426,11 @@ fn encode_entry(
 ) {
     let runs = word_runs(info.words.all());
     let executable = |run: &[(u64, Option<u32>)]| run[0].1.is_some();
-    let words: usize = runs.iter().filter(|r| executable(r)).map(|r| r.len()).sum();
+    let words: usize = runs.clone().filter(|r| executable(r)).map(|r| r.len()).sum();
     // pc, tier/asked/counter, guest_insns, own_ranges; each list's count, then its items.
     let head = 8 + 3 + 4 + 4;
     let ranges_len = 4 + 16 * info.ranges.len();
-    let runs_len = 4 + 13 * runs.len() + 4 * words;
+    let runs_len = 4 + 13 * runs.clone().count() + 4 * words;
     let body_len = head + ranges_len + runs_len + 4 + 9 * relocs.len() + 4 + code.len();
     let b = new.room(12 + body_len);
     let start = b.len();
@@ -446,8 +447,8 @@ fn encode_entry(
         b.extend_from_slice(&s.to_le_bytes());
         b.extend_from_slice(&e.to_le_bytes());
     }
-    b.extend_from_slice(&(runs.len() as u32).to_le_bytes());
-    for run in &runs {
+    b.extend_from_slice(&(runs.clone().count() as u32).to_le_bytes());
+    for run in runs {
         b.extend_from_slice(&run[0].0.to_le_bytes());
         b.extend_from_slice(&(run.len() as u32).to_le_bytes());
         b.push(u8::from(executable(run)));
@@ -478,19 +479,9 @@ fn encode_entry(
 }
 
 /// `words` (sorted) cut where the addresses stop following each other or executability changes.
-fn word_runs(words: &[(u64, Option<u32>)]) -> Vec<&[(u64, Option<u32>)]> {
-    let mut runs = Vec::new();
-    let mut start = 0;
-    for i in 1..=words.len() {
-        let ends = i == words.len()
-            || words[i].0 != words[i - 1].0.wrapping_add(4)
-            || words[i].1.is_some() != words[i - 1].1.is_some();
-        if ends {
-            runs.push(&words[start..i]);
-            start = i;
-        }
-    }
-    runs
+/// (An iterator, not a vector: an allocation for every entry, most of which have one run.)
+fn word_runs(words: &[(u64, Option<u32>)]) -> impl Iterator<Item = &[(u64, Option<u32>)]> + Clone {
+    words.chunk_by(|a, b| b.0 == a.0.wrapping_add(4) && b.1.is_some() == a.1.is_some())
 }
 
 /// Reads a body, every length checked.
