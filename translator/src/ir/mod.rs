@@ -428,7 +428,9 @@ impl Op {
         }
     }
 
-    /// The values this op reads.
+    /// The values this op reads. (Inlined: asked for every op by the passes, the register
+    /// allocator and the lowering, where the op's kind is often known.)
+    #[inline]
     pub fn args(&self) -> Args {
         use Op::*;
         match *self {
