@@ -25,9 +25,10 @@
 use super::faults::{GuestWords, Recipe};
 use super::shared::{BlockInfo, Portable};
 use super::tiers::Tier;
-use crate::fasthash::{FastMap, FastSet};
+use crate::fasthash::FastMap;
 use crate::siphash::siphash24;
 use crate::x64::{self, Counter, Reloc};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What a cache file starts with (the last byte is the format's version).
@@ -44,8 +45,22 @@ pub struct Store {
     context: u64,
     /// The file as loaded, and where each pc's entry is (its start and length).
     image: Image,
-    index: FastMap<u64, (usize, usize)>,
+    index: FastMap<u64, Indexed>,
+    /// Which entries of the image this process placed (bit `Indexed::id`), and what the lookups
+    /// found: atomics, not under the lock, so that a lookup takes no lock (a warm start makes
+    /// tens of thousands).
+    used: Box<[AtomicU64]>,
+    placed: AtomicU64,
+    rejected: AtomicU64,
     inner: Mutex<Inner>,
+}
+
+/// Where an entry of the image is, and its number there.
+#[derive(Debug, Clone, Copy)]
+struct Indexed {
+    at: usize,
+    len: u32,
+    id: u32,
 }
 
 /// A cache file mapped into memory (shared with the other processes that read it): read only by
@@ -83,11 +98,6 @@ struct Inner {
     /// Translations made by this process since its start (or its fork), to save: their entries,
     /// made when the translation was (its data is then in the processor's caches).
     new: NewEntries,
-    /// Entries of the image that this process placed.
-    used: FastSet<u64>,
-    /// What the lookups found: (placed, rejected).
-    placed: u64,
-    rejected: u64,
 }
 
 /// The entries a process made, one after another in large chunks, and where each pc's latest
@@ -221,6 +231,9 @@ impl Store {
                 len: 0,
             },
             index: FastMap::default(),
+            used: Box::default(),
+            placed: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
             inner: Mutex::default(),
         }
     }
@@ -247,19 +260,21 @@ impl Store {
         // Sized for the entries a file of this length holds (a few hundred bytes each), so that
         // indexing them does not grow the map again and again.
         let mut index = FastMap::with_capacity_and_hasher(len / 512, Default::default());
-        let mut at = 16;
+        let (mut at, mut id) = (16, 0u32);
         // Each entry: its length, its tag, then its body, which starts with the pc.
         while let (Some((len, _)), Some((_, pc))) = (image.words(at), image.words(at + 8)) {
             let end = at + 12 + len as usize;
             if len < 8 || end > image.len {
                 break;
             }
-            index.insert(pc, (at, end - at));
+            let len = (end - at) as u32;
+            index.insert(pc, Indexed { at, len, id });
             at = end;
+            id += 1;
         }
         self.image = image;
         self.index = index;
-        self.lock().used.reserve(self.index.len());
+        self.used = (0..(id as usize).div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
         Ok(self.index.len())
     }
 
@@ -271,26 +286,25 @@ impl Store {
             let same = p.info.words.all().iter().all(|&(a, w)| fetch(a) == w);
             same.then_some(p)
         });
-        let mut inner = self.lock();
         match p {
             Some(_) => {
-                inner.placed += 1;
-                inner.used.insert(pc);
+                self.placed.fetch_add(1, Relaxed);
+                self.used[entry.id as usize / 64].fetch_or(1 << (entry.id % 64), Relaxed);
             }
-            None => inner.rejected += 1,
+            None => _ = self.rejected.fetch_add(1, Relaxed),
         }
         p
     }
 
     /// The entry at `at`, `len` bytes, if its tag and body are right (checked on a copy, so
     /// that what is checked is what is used).
-    fn check(&self, (at, len): (usize, usize)) -> Option<Portable> {
+    fn check(&self, Indexed { at, len, .. }: Indexed) -> Option<Portable> {
         thread_local! {
             /// The copy of the entry being checked, kept for the next one.
             static ENTRY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         ENTRY.with_borrow_mut(|entry| {
-            entry.resize(len, 0);
+            entry.resize(len as usize, 0);
             if !self.image.read(at, entry) {
                 return None;
             }
@@ -340,8 +354,8 @@ impl Store {
         let inner = self.lock();
         StoreStats {
             entries: self.index.len(),
-            placed: inner.placed,
-            rejected: inner.rejected,
+            placed: self.placed.load(Relaxed),
+            rejected: self.rejected.load(Relaxed),
             new: inner.new.len(),
         }
     }
@@ -369,13 +383,15 @@ impl Store {
             written += run.len();
         }
         let inner = &*inner;
+        let placed = |id: u32| self.used[id as usize / 64].load(Relaxed) & (1 << (id % 64)) != 0;
         let old = |used: bool| {
             self.index
                 .iter()
-                .filter(move |(pc, _)| !inner.new.contains(**pc) && inner.used.contains(pc) == used)
+                .filter(move |&(&pc, e)| !inner.new.contains(pc) && placed(e.id) == used)
         };
         let mut copy = Vec::new();
-        for (_, &(at, len)) in old(true).chain(old(false)) {
+        for (_, &Indexed { at, len, .. }) in old(true).chain(old(false)) {
+            let len = len as usize;
             if written + len > MAX_FILE_BYTES {
                 break;
             }
