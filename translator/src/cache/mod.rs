@@ -314,7 +314,8 @@ impl CodeCache {
             self.stats.shared += 1;
             return Ok(self.place_shared(pc, &p, fetch));
         }
-        if let Some(store) = self.persist.clone().filter(|_| self.counters.is_none()) {
+        // (The store borrowed, not its Arc cloned: two atomic operations on every miss.)
+        if let Some(store) = self.persist.as_ref().filter(|_| self.counters.is_none()) {
             let since = shared.as_ref().map(|s| s.generation());
             if let Some(p) = store.get(pc, fetch).filter(placeable) {
                 self.stats.loaded += 1;
