@@ -273,9 +273,11 @@ impl Store {
         if !image.read(8, &mut context) || u64::from_le_bytes(context) != self.context {
             return Err(Rejected::OtherContext);
         }
-        // Sized for the entries a file of this length holds (a few hundred bytes each), so that
-        // indexing them does not grow the map again and again.
-        let mut index = FastMap::with_capacity_and_hasher(len / 512, Default::default());
+        // Sized for the entries a file of this length holds, so that indexing them does not
+        // grow the map: entries average about 375 bytes (python3's file: 34,000 in 12.8 MB), and
+        // room for one per 512 bytes had the map grown once more, a copy of all it held (2% of a
+        // warm `ls`).
+        let mut index = FastMap::with_capacity_and_hasher(len / 256, Default::default());
         let (mut at, mut id) = (16, 0u32);
         // Each entry: its length, its tag, then its body, which starts with the pc.
         while let (Some((len, _)), Some((_, pc))) = (image.words(at), image.words(at + 8)) {
