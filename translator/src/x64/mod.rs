@@ -246,7 +246,7 @@ struct CarriedFlags {
 pub struct Lower<'a> {
     block: &'a Block,
     ops: VecAssembler<X64Relocation>,
-    alloc: Alloc,
+    alloc: Alloc<'a>,
     /// The flags op whose result EFLAGS currently hold, if any.
     eflags: Option<Op>,
     rt: Runtime,

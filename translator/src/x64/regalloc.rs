@@ -34,7 +34,8 @@ pub const SPILL_SLOTS: u32 = 512;
 pub const FRAME_BYTES: i32 = 8 * SPILL_SLOTS as i32 + 8;
 
 /// The allocator's state while lowering a block.
-pub struct Alloc {
+pub struct Alloc<'a> {
+    block: &'a Block,
     reg_of: Vec<Option<u8>>,
     slot_of: Vec<Option<u32>>,
     holder: [Option<Val>; 16],
@@ -62,87 +63,95 @@ pub fn flag_operands(block: &Block, f: Val) -> Args {
     }
 }
 
-/// The positions where each value of a block is used, in order, without repeats.
+/// Where each value of a block is used last (the exit is position `ops.len()`). The next use
+/// after a position, which only choosing a register to spill asks for, is found by looking
+/// ahead from there ([`Uses::next`]): keeping every value's list of use positions was a tenth of
+/// a quick translation.
 #[derive(Debug, Default)]
 struct Uses {
-    /// Every value's positions, value after value (with room left by repeats dropped).
-    positions: Vec<u32>,
-    /// Where value `v`'s positions start in `positions`.
-    start: Vec<u32>,
-    /// Where they end.
-    end: Vec<u32>,
-    /// Every (value, position) use in position order, gathered once and then laid out by value.
-    pairs: Vec<(u32, u32)>,
+    /// Value `v`'s last use, or [`UNUSED`].
+    last: Vec<u32>,
+    /// The values used at the exit besides its arguments (a self-loop's: see [`Alloc::new`]).
+    extra: Vec<Val>,
 }
 
-impl Uses {
-    /// The positions of `v`.
-    fn of(&self, v: Val) -> &[u32] {
-        let i = v.0 as usize;
-        &self.positions[self.start[i] as usize..self.end[i] as usize]
-    }
+/// No use.
+const UNUSED: u32 = u32::MAX;
 
-    /// Call `f(value, position)` for every use by the block's ops and its exit (position
-    /// `ops.len()`), in position order; a flags value stands for the values it is computed from.
-    fn each(block: &Block, mut f: impl FnMut(u32, u32)) {
-        let mut add = |pos: u32, v: Val| {
-            if block.op(v).ty() == Ty::Flags && !matches!(block.op(v), Op::GetFlags) {
-                for x in flag_operands(block, v) {
-                    f(x.0, pos);
-                }
-            } else {
-                f(v.0, pos);
-            }
-        };
-        for i in 0..block.ops.len() {
-            block.each_use(i, |a| add(i as u32, a));
+impl Uses {
+    /// Call `f(value, position)` for every use by the block's ops from position `from` on and
+    /// by its exit (position `ops.len()`), in position order; a flags value stands for the values
+    /// it is computed from.
+    fn each(block: &Block, from: usize, mut f: impl FnMut(u32, u32)) {
+        for i in from..block.ops.len() {
+            Uses::each_at(block, i, &mut f);
         }
         for a in block.exit.args() {
-            add(block.ops.len() as u32, a);
+            Uses::add(block, a, block.ops.len() as u32, &mut f);
         }
     }
 
-    /// The uses of `block`'s values, and `extra` more at the exit: gathered in position order
-    /// once, counted per value, then laid out value after value (no sorting, and no second walk
-    /// over the ops: translation speed).
-    fn new(block: &Block, extra: &[Val], reuse: Uses) -> Uses {
-        let n = block.ops.len();
-        let Uses {
-            mut positions,
-            mut start,
-            mut end,
-            mut pairs,
-        } = reuse;
-        pairs.clear();
-        Uses::each(block, |v, pos| pairs.push((v, pos)));
-        pairs.extend(extra.iter().map(|v| (v.0, n as u32)));
-        start.clear();
-        start.resize(n + 1, 0);
-        for &(v, _) in &pairs {
-            start[v as usize + 1] += 1;
-        }
-        for i in 0..n {
-            start[i + 1] += start[i];
-        }
-        positions.clear();
-        positions.resize(start[n] as usize, 0);
-        end.clear();
-        end.extend_from_slice(&start);
-        for &(v, pos) in &pairs {
-            let (s, e) = (start[v as usize], &mut end[v as usize]);
-            // One op using a value twice uses it once.
-            if *e > s && positions[*e as usize - 1] == pos {
-                continue;
+    /// The uses of the op at `pos`, as [`Uses::each`] gives them.
+    fn each_at(block: &Block, pos: usize, f: &mut impl FnMut(u32, u32)) {
+        block.each_use(pos, |a| Uses::add(block, a, pos as u32, f));
+    }
+
+    /// A use of `v` at `pos`: of its operands if it is a flags value.
+    fn add(block: &Block, v: Val, pos: u32, f: &mut impl FnMut(u32, u32)) {
+        if block.op(v).ty() == Ty::Flags && !matches!(block.op(v), Op::GetFlags) {
+            for x in flag_operands(block, v) {
+                f(x.0, pos);
             }
-            positions[*e as usize] = pos;
-            *e += 1;
+        } else {
+            f(v.0, pos);
         }
-        Uses {
-            positions,
-            start,
-            end,
-            pairs,
+    }
+
+    /// The last uses of `block`'s values, with `extra` more at the exit.
+    fn new(block: &Block, extra: Vec<Val>, reuse: Uses) -> Uses {
+        let n = block.ops.len();
+        let mut last = reuse.last;
+        last.clear();
+        last.resize(n, UNUSED);
+        Uses::each(block, 0, |v, pos| last[v as usize] = pos);
+        for v in &extra {
+            last[v.0 as usize] = n as u32;
         }
+        Uses { last, extra }
+    }
+
+    fn last(&self, v: Val) -> Option<u32> {
+        Some(self.last[v.0 as usize]).filter(|&l| l != UNUSED)
+    }
+
+    /// For each of `vals`, its first use at or after `pos` (`u32::MAX` if none).
+    fn next(&self, block: &Block, vals: &[Val], pos: u32) -> [u32; 16] {
+        let mut next = [u32::MAX; 16];
+        // Only values used at or after `pos` need looking for, and only until they are found.
+        let missing = std::cell::Cell::new(vals.iter().filter(|v| self.last(**v).is_some_and(|l| l >= pos)).count());
+        let mut found = |v: u32, at: u32| {
+            for (i, x) in vals.iter().enumerate() {
+                if x.0 == v && next[i] == u32::MAX {
+                    next[i] = at;
+                    missing.set(missing.get() - 1);
+                }
+            }
+        };
+        let mut at = pos as usize;
+        while missing.get() > 0 && at < block.ops.len() {
+            Uses::each_at(block, at, &mut found);
+            at += 1;
+        }
+        if missing.get() > 0 {
+            let exit = block.ops.len() as u32;
+            for a in block.exit.args() {
+                Uses::add(block, a, exit, &mut found);
+            }
+            for v in &self.extra {
+                found(v.0, exit);
+            }
+        }
+        next
     }
 }
 
@@ -163,7 +172,7 @@ thread_local! {
     static SPARE: std::cell::Cell<Spare> = std::cell::Cell::new(Spare::default());
 }
 
-impl Drop for Alloc {
+impl Drop for Alloc<'_> {
     fn drop(&mut self) {
         use std::mem::take;
         let spare = Spare {
@@ -178,17 +187,19 @@ impl Drop for Alloc {
     }
 }
 
-impl Alloc {
+impl<'a> Alloc<'a> {
     /// Compute use positions for every value of the block (the exit is position `ops.len()`).
     /// With `keep_set_regs`, the values written to guest registers and the operands of the
     /// flags stay live until the exit (a self-loop's back edge moves them into the registers the
     /// loop header expects).
-    pub fn new(block: &Block, keep_set_regs: bool) -> Self {
+    pub fn new(block: &'a Block, keep_set_regs: bool) -> Self {
         let n = block.ops.len();
-        let mut extra = Vec::new();
+        let mut spare = SPARE.take();
+        let mut extra = std::mem::take(&mut spare.uses.extra);
+        extra.clear();
         if keep_set_regs {
             let mut used = vec![false; n];
-            Uses::each(block, |v, _| used[v as usize] = true);
+            Uses::each(block, 0, |v, _| used[v as usize] = true);
             for (i, op) in block.ops.iter().enumerate() {
                 match *op {
                     Op::SetReg(_, v) => extra.push(v),
@@ -203,8 +214,7 @@ impl Alloc {
                 }
             }
         }
-        let mut spare = SPARE.take();
-        let uses = Uses::new(block, &extra, spare.uses);
+        let uses = Uses::new(block, extra, spare.uses);
         spare.consts.clear();
         spare.consts.extend(
             block
@@ -218,6 +228,7 @@ impl Alloc {
         spare.slot_of.resize(n, None);
         spare.free_slots.clear();
         Alloc {
+            block,
             reg_of: spare.reg_of,
             slot_of: spare.slot_of,
             holder: [None; 16],
@@ -238,16 +249,12 @@ impl Alloc {
 
     /// Whether `v` is used after position `pos`.
     pub fn live_after(&self, v: Val, pos: u32) -> bool {
-        self.uses.of(v).last().is_some_and(|&l| l > pos)
+        self.uses.last(v).is_some_and(|l| l > pos)
     }
 
     /// Whether `v` is used at all.
     pub fn used(&self, v: Val) -> bool {
-        !self.uses.of(v).is_empty()
-    }
-
-    fn next_use(&self, v: Val, pos: u32) -> u32 {
-        self.uses.of(v).iter().copied().find(|&u| u >= pos).unwrap_or(u32::MAX)
+        self.uses.last(v).is_some()
     }
 
     /// Keep `r` from being chosen until [`Alloc::unlock_all`].
@@ -316,11 +323,18 @@ impl Alloc {
                 return r;
             }
         }
-        let victim = ALLOCATABLE
-            .iter()
-            .copied()
-            .filter(|&r| self.locked & (1 << r) == 0)
-            .max_by_key(|&r| self.next_use(self.holder[r as usize].unwrap(), pos))
+        let candidates = ALLOCATABLE.iter().copied().filter(|&r| self.locked & (1 << r) == 0);
+        let mut vals = [Val(0); 16];
+        let mut count = 0;
+        for r in candidates.clone() {
+            vals[count] = self.holder[r as usize].expect("every register taken");
+            count += 1;
+        }
+        let next = self.uses.next(self.block, &vals[..count], pos);
+        let victim = candidates
+            .zip(next)
+            .max_by_key(|&(_, n)| n)
+            .map(|(r, _)| r)
             .expect("all registers locked");
         let v = self.holder[victim as usize].unwrap();
         self.spill(ops, v);
