@@ -59,7 +59,7 @@ pub fn lift_block(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions
     if !opts.drop_dead_writebacks {
         // Without the successor analysis a block reads only its own words (a followed branch's
         // target starts its next range): its ranges are all it depends on.
-        return lift(pc, fetch, opts, false);
+        return lift(pc, fetch, opts, Lift::Block { analyze: false });
     }
     lift_block_reading(pc, fetch, opts).map(|(block, _)| block)
 }
@@ -90,7 +90,14 @@ pub fn lift_block_reading(
         read.borrow_mut().push((a, w));
         w
     };
-    let block = lift(pc, &recording, opts, opts.drop_dead_writebacks);
+    let block = lift(
+        pc,
+        &recording,
+        opts,
+        Lift::Block {
+            analyze: opts.drop_dead_writebacks,
+        },
+    );
     let mut read = read.into_inner();
     read.sort_unstable_by_key(|&(a, _)| a);
     read.dedup_by_key(|&mut (a, _)| a);
@@ -108,12 +115,22 @@ pub fn lift_block_reading(
     Some((block, words))
 }
 
-/// Lift a block; with `analyze`, look at the successors to leave out dead write-backs.
-fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, analyze: bool) -> Option<Block> {
-    let b = if opts.confine {
-        Builder::new()
-    } else {
-        Builder::unconfined()
+/// How a block is lifted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lift {
+    /// To be translated: looking at the successors to leave out dead write-backs, or not.
+    Block { analyze: bool },
+    /// Only for the guest registers it reads and writes (a successor, for `dead_after`).
+    Uses,
+}
+
+/// Lift a block as `how` says.
+fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, how: Lift) -> Option<Block> {
+    let analyze = how == Lift::Block { analyze: true };
+    let b = match how {
+        Lift::Uses => Builder::for_uses(),
+        Lift::Block { .. } if opts.confine => Builder::new(),
+        Lift::Block { .. } => Builder::unconfined(),
     };
     let mut cx = Ctx { b, pc };
     let mut n = 0u32;
@@ -239,7 +256,7 @@ fn dead_after(exit: &Exit, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions
     };
     let mut dead = u32::MAX;
     for &t in targets {
-        let Some(succ) = lift(t, fetch, opts, false) else {
+        let Some(succ) = lift(t, fetch, opts, Lift::Uses) else {
             return 0;
         };
         if !matches!(succ.exit, Exit::Jump(_) | Exit::Branch { .. } | Exit::Indirect(_)) {
