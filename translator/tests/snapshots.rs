@@ -104,7 +104,8 @@ fn snapshot(b: &GuestBlock, image: &BTreeMap<u64, u32>, counts: &mut Counts) -> 
     // thread's cache does with a translation another thread made, and a cache with a block it
     // made just before a flush), a quick translation's countdown included; and the fault map,
     // made when a block first faults by compiling it again (`cache::faults`), changes nothing.
-    let (base2, epilogue2) = (HOST_BASE + 0x7654_3210, EPILOGUE ^ 0x0101_0101_0101);
+    // (Another cache's epilogue: within rel32 reach of its code, as a cache's trampoline is.)
+    let (base2, epilogue2) = (HOST_BASE + 0x7654_3210, EPILOGUE + 0x1000_0000);
     let countdown = HOST_BASE + 0x3b00_0000;
     let rt = Runtime {
         counter: Some(x64::Counter::Countdown(countdown)),

@@ -494,7 +494,7 @@ fn encode_entry(
     for r in relocs {
         let (kind, at, aux) = match *r {
             Reloc::Epilogue { at } => (0u8, at, 0),
-            Reloc::Own { at, offset } => (1, at, offset),
+            Reloc::ChainMiss { at } => (1, at, 0),
             Reloc::Counter { at, end } => (2, at, end),
             Reloc::HostFn { at } => (3, at, 0),
         };
@@ -636,7 +636,7 @@ fn reloc(kind: u8, at: usize, aux: usize, len: usize) -> Option<Reloc> {
     let fits = |n: usize| at.checked_add(n).is_some_and(|e| e <= len);
     match kind {
         0 if fits(8) => Some(Reloc::Epilogue { at }),
-        1 if fits(8) && aux + 5 <= len => Some(Reloc::Own { at, offset: aux }),
+        1 if fits(4) && aux == 0 => Some(Reloc::ChainMiss { at }),
         2 if fits(4) && aux <= len && aux >= at + 4 => Some(Reloc::Counter { at, end: aux }),
         3 if fits(8) => Some(Reloc::HostFn { at }),
         _ => None,

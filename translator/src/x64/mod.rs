@@ -40,7 +40,9 @@ use regalloc::{Alloc, Loc};
 /// Addresses emitted code needs.
 #[derive(Debug, Clone, Copy)]
 pub struct Runtime {
-    /// Where exits go: restores host registers and returns eax to the run loop.
+    /// Where exits go: restores host registers and returns eax to the run loop. The
+    /// chain-miss routine follows it ([`CHAIN_MISS_FROM_EPILOGUE`]), within rel32 reach of the
+    /// code (a cache's trampoline is at the start of its memory).
     pub epilogue: u64,
     /// A u64 counter the block keeps, within reach of a rip-relative displacement from its code.
     pub counter: Option<Counter>,
@@ -78,13 +80,11 @@ pub enum Reloc {
         /// Offset of the immediate in the code.
         at: usize,
     },
-    /// The imm64 at code offset `at` is the host address of the block's own code offset
-    /// `offset` (a chain site the run loop patches).
-    Own {
-        /// Offset of the immediate in the code.
+    /// The rel32 at code offset `at` (of a `call`) reaches the cache's chain-miss routine,
+    /// [`CHAIN_MISS_FROM_EPILOGUE`] bytes after the exit epilogue.
+    ChainMiss {
+        /// Offset of the displacement in the code.
         at: usize,
-        /// The code offset whose address it holds.
-        offset: usize,
     },
     /// The imm64 at code offset `at` is the address of a function of a64x's own (a helper): the
     /// same in every cache of a process, moved with a64x's image between processes
@@ -138,7 +138,10 @@ pub fn relocate(code: &mut [u8], relocs: &[Reloc], base: u64, epilogue: u64, cou
     for r in relocs {
         match *r {
             Reloc::Epilogue { at } => code[at..at + 8].copy_from_slice(&epilogue.to_le_bytes()),
-            Reloc::Own { at, offset } => code[at..at + 8].copy_from_slice(&(base + offset as u64).to_le_bytes()),
+            Reloc::ChainMiss { at } => {
+                let disp = rip_disp(epilogue + CHAIN_MISS_FROM_EPILOGUE, base + at as u64 + 4);
+                code[at..at + 4].copy_from_slice(&disp.to_le_bytes());
+            }
             Reloc::Counter { at, end } => {
                 let c = counter.expect("a block with a counter is placed with one");
                 let disp = rip_disp(c, base + end as u64);
@@ -168,7 +171,7 @@ pub fn rebase_host_fns(code: &mut [u8], relocs: &[Reloc], delta: u64) {
 
 /// The rip-relative displacement of `target` from an instruction ending at `end`.
 fn rip_disp(target: u64, end: u64) -> i32 {
-    i32::try_from(target as i64 - end as i64).expect("counter within rip-relative reach")
+    i32::try_from(target as i64 - end as i64).expect("within rip-relative reach of the code")
 }
 
 /// Host code of one block. Not `Clone`: a copy of its code would point at the original's
@@ -590,16 +593,21 @@ impl Lower<'_> {
             self.ops.extend([0x75u8, 5]);
         }
         let site = self.ops.offset().0;
-        // jmp rel32 with displacement 0: falls through to the stub until patched.
+        // jmp rel32 with displacement 0: falls through to the stub until patched. The stub is
+        // the target in rax and a call of the cache's chain-miss routine, which finds the site
+        // from the call's return address (20 bytes where the target's store, the site's and
+        // the jump to the epilogue took 52).
         self.ops.extend([0xe9u8, 0, 0, 0, 0]);
         self.chain_sites.push(ChainSite { offset: site, target });
-        let site_addr = (self.base + site as u64) as i64;
-        self.set_pc(target);
-        dynasm!(self.ops ; .arch x64 ; mov rax, QWORD site_addr);
-        let at = self.ops.offset().0 - 8;
-        self.relocs.push(Reloc::Own { at, offset: site });
-        dynasm!(self.ops ; .arch x64 ; mov [r15 + off::EXIT_SITE], rax);
-        self.exit_to_loop(ExitReason::Chain);
+        self.ops.extend([0x48u8, 0xb8]);
+        self.ops.extend(target.to_le_bytes());
+        let at = site + CHAIN_STUB_BYTES - 4;
+        let miss = self.rt.epilogue + CHAIN_MISS_FROM_EPILOGUE;
+        let disp = rip_disp(miss, self.base + (site + CHAIN_STUB_BYTES) as u64);
+        self.ops.push(0xe8);
+        self.ops.extend(disp.to_le_bytes());
+        self.relocs.push(Reloc::ChainMiss { at });
+        debug_assert_eq!(self.ops.offset().0, site + CHAIN_STUB_BYTES);
     }
 
     /// Self-loops keep guest registers in host registers across iterations: every guest register
@@ -908,8 +916,17 @@ impl Lower<'_> {
     }
 }
 
+/// Where the chain-miss routine is from the exit epilogue. A chain exit not yet chained calls
+/// it with the guest target in rax; it stores the target and the exit's site (found from the
+/// return address, [`CHAIN_STUB_BYTES`] after the site) and leaves as the exit epilogue.
+pub const CHAIN_MISS_FROM_EPILOGUE: u64 = 64;
+
+/// A chain exit's bytes from its site: `jmp rel32`, `mov rax, imm64`, `call rel32`.
+const CHAIN_STUB_BYTES: usize = 20;
+
 /// Host code of the entry trampoline `extern "C" fn(cpu: *mut CpuState, code: u64) -> u32` and,
-/// at the returned offset, the epilogue that exits jump to.
+/// at the returned offset, the epilogue that exits jump to, followed by the chain-miss routine
+/// ([`CHAIN_MISS_FROM_EPILOGUE`]).
 pub fn trampoline(base: u64, host: host::HostFeatures) -> (Vec<u8>, usize) {
     let mut ops: VecAssembler<X64Relocation> = VecAssembler::new(base as usize);
     let frame = regalloc::FRAME_BYTES;
@@ -930,6 +947,25 @@ pub fn trampoline(base: u64, host: host::HostFeatures) -> (Vec<u8>, usize) {
         ; pop r15 ; pop r14 ; pop r13 ; pop r12 ; pop rbp ; pop rbx
         ; ret
     );
+    let miss = epi + CHAIN_MISS_FROM_EPILOGUE as usize;
+    assert!(
+        ops.offset().0 <= miss,
+        "the epilogue fits before the chain-miss routine"
+    );
+    while ops.offset().0 < miss {
+        ops.push(0xcc);
+    }
+    dynasm!(ops ; .arch x64
+        ; pop rcx
+        ; mov [r15 + off::PC], rax
+        ; sub rcx, CHAIN_STUB_BYTES as i32
+        ; mov [r15 + off::EXIT_SITE], rcx
+        ; mov eax, ExitReason::Chain as i32
+    );
+    // jmp rel32 back to the epilogue.
+    let back = epi as i64 - (ops.offset().0 as i64 + 5);
+    ops.push(0xe9);
+    ops.extend((back as i32).to_le_bytes());
     (ops.finalize().expect("trampoline assembles"), epi)
 }
 
