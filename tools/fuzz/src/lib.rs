@@ -38,6 +38,8 @@ pub struct Config {
     pub qemu_cpu: String,
     /// Only rows whose name matches.
     pub rows: Option<regex::Regex>,
+    /// Only rows of the encoding groups whose name matches (`a64::spec::Row::group`).
+    pub groups: Option<regex::Regex>,
     /// Longest sequence.
     pub max_len: usize,
     /// Cases per program.
@@ -60,6 +62,7 @@ impl Config {
             qemu: PathBuf::from("qemu-aarch64"),
             qemu_cpu: "max,pauth=off".into(),
             rows: None,
+            groups: None,
             max_len: 8,
             batch: 64,
             max_reports: 20,
@@ -77,7 +80,9 @@ pub fn select_rows(config: &Config) -> (Vec<(&'static Row, Kind)>, Vec<Skipped>)
     let mut used = Vec::new();
     let mut skipped = Vec::new();
     for row in TABLE {
-        if config.rows.as_ref().is_some_and(|re| !re.is_match(row.name)) {
+        if config.rows.as_ref().is_some_and(|re| !re.is_match(row.name))
+            || config.groups.as_ref().is_some_and(|re| !re.is_match(row.group))
+        {
             continue;
         }
         match case::kind_of(row) {

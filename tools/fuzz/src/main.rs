@@ -27,6 +27,10 @@ struct Args {
     /// Only encoding-table rows whose name matches this regex.
     #[arg(long)]
     rows: Option<regex::Regex>,
+    /// Only rows of the encoding groups (the Arm ARM's, as in instructions.spec) whose name
+    /// matches this regex.
+    #[arg(long)]
+    groups: Option<regex::Regex>,
     /// Longest instruction sequence.
     #[arg(long, default_value_t = 8)]
     max_len: usize,
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
     c.qemu = a.qemu;
     c.qemu_cpu = a.qemu_cpu;
     c.rows = a.rows;
+    c.groups = a.groups;
     c.max_len = a.max_len.max(1);
     c.batch = a.batch.max(1);
     c.max_reports = a.max_reports;
