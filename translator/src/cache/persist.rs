@@ -464,7 +464,8 @@ fn encode_entry(
     // pc, tier/asked/counter, guest_insns, own_ranges; each list's count, then its items.
     let head = 8 + 3 + 4 + 4;
     let ranges_len = 4 + 16 * info.ranges.len();
-    let runs_len = 4 + 13 * runs.clone().count() + 4 * words;
+    let run_count = runs.clone().count();
+    let runs_len = 4 + 13 * run_count + 4 * words;
     let body_len = head + ranges_len + runs_len + 4 + 9 * relocs.len() + 4 + code.len();
     let b = new.room(12 + body_len);
     let start = b.len();
@@ -481,7 +482,7 @@ fn encode_entry(
         b.extend_from_slice(&s.to_le_bytes());
         b.extend_from_slice(&e.to_le_bytes());
     }
-    b.extend_from_slice(&(runs.clone().count() as u32).to_le_bytes());
+    b.extend_from_slice(&(run_count as u32).to_le_bytes());
     for run in runs {
         b.extend_from_slice(&run[0].0.to_le_bytes());
         b.extend_from_slice(&(run.len() as u32).to_le_bytes());

@@ -408,13 +408,13 @@ pub fn recycle_code(mut code: Vec<u8>) {
 
 /// An assembler with room for the block's code: growing it from nothing cost several
 /// reallocations per block (translation speed, DESIGN "Performance"). Its base address is 0:
-/// the code refers to its labels by relative jumps only, and to the block's own address through
-/// `Lower::base` (with a relocation).
+/// the code refers to its labels by relative jumps only, and to addresses outside the block
+/// through `Lower::base` and its relocations.
 fn assembler(block: &Block) -> VecAssembler<X64Relocation> {
     /// Host bytes per IR op, generous for integer code (loads, stores and ALU ops of 3-8 bytes
-    /// with a register move now and then), plus the exits' chain sites and epilogue jumps
-    /// (about 60 bytes each, two for a conditional branch): growing the buffer, which copies
-    /// it, cost more than the memory.
+    /// with a register move now and then), plus the exits (a chain exit's stub is 20 bytes, a
+    /// write-back and an exit to the run loop more): growing the buffer, which copies it, cost
+    /// more than the memory.
     const BYTES_PER_OP: usize = 12;
     const EXIT_BYTES: usize = 192;
     let bytes = block.ops.len() * BYTES_PER_OP + EXIT_BYTES;

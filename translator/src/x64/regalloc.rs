@@ -79,11 +79,10 @@ struct Uses {
 const UNUSED: u32 = u32::MAX;
 
 impl Uses {
-    /// Call `f(value, position)` for every use by the block's ops from position `from` on and
-    /// by its exit (position `ops.len()`), in position order; a flags value stands for the values
-    /// it is computed from.
-    fn each(block: &Block, from: usize, mut f: impl FnMut(u32, u32)) {
-        for i in from..block.ops.len() {
+    /// Call `f(value, position)` for every use by the block's ops and its exit (position
+    /// `ops.len()`), in position order; a flags value stands for the values it is computed from.
+    fn each(block: &Block, mut f: impl FnMut(u32, u32)) {
+        for i in 0..block.ops.len() {
             Uses::each_at(block, i, &mut f);
         }
         for a in block.exit.args() {
@@ -113,7 +112,7 @@ impl Uses {
         let mut last = reuse.last;
         last.clear();
         last.resize(n, UNUSED);
-        Uses::each(block, 0, |v, pos| last[v as usize] = pos);
+        Uses::each(block, |v, pos| last[v as usize] = pos);
         for v in &extra {
             last[v.0 as usize] = n as u32;
         }
@@ -199,7 +198,7 @@ impl<'a> Alloc<'a> {
         extra.clear();
         if keep_set_regs {
             let mut used = vec![false; n];
-            Uses::each(block, 0, |v, _| used[v as usize] = true);
+            Uses::each(block, |v, _| used[v as usize] = true);
             for (i, op) in block.ops.iter().enumerate() {
                 match *op {
                     Op::SetReg(_, v) => extra.push(v),
