@@ -6,7 +6,7 @@ use crate::cpu::{CpuState, ExitReason, JumpCacheEntry, JUMP_CACHE_SIZE};
 use crate::fasthash::FastMap;
 use crate::lift::LiftOptions;
 use crate::platform::CodeMemory;
-use crate::x64::{self, Runtime};
+use crate::x64::{self, Reloc, Runtime};
 use pages::PageIndex;
 use shared::{BlockInfo, Portable, SharedCode};
 use std::sync::Arc;
@@ -89,6 +89,8 @@ pub struct CodeCache {
     countdowns: Option<counters::Counters>,
     /// Translations saved by earlier processes, and where this one's go (see [`persist`]).
     persist: Option<Arc<persist::Store>>,
+    /// Buffers for decoding the store's entries, kept from one to the next.
+    scratch: persist::Scratch,
 }
 
 /// A block just written to the code cache, as a profiler sees it (a64x's `--perfmap` and
@@ -217,6 +219,7 @@ impl CodeCache {
                 .then(|| counters::Counters::owned_near(mem as u64, size))
                 .flatten(),
             persist: None,
+            scratch: Default::default(),
         })
     }
 
@@ -317,12 +320,27 @@ impl CodeCache {
         // (The store borrowed, not its Arc cloned: two atomic operations on every miss.)
         if let Some(store) = self.persist.as_ref().filter(|_| self.counters.is_none()) {
             let since = shared.as_ref().map(|s| s.generation());
-            if let Some(p) = store.get(pc, fetch).filter(placeable) {
-                self.stats.loaded += 1;
-                let (host, p) = self.place_owned(pc, p, fetch);
-                if let (Some(s), Some(since)) = (&shared, since) {
-                    s.publish(pc, Arc::new(p), since);
-                }
+            let quick_placeable = self.countdowns.is_some();
+            let mut scratch = std::mem::take(&mut self.scratch);
+            let placed = store
+                .get(pc, fetch, &mut scratch)
+                .filter(|s| s.info.tier == Tier::Optimised || quick_placeable)
+                .map(|s| {
+                    self.stats.loaded += 1;
+                    let host = self.place_saved(pc, s.code, s.relocs, &s.info, fetch);
+                    if let (Some(shared), Some(since)) = (&shared, since) {
+                        // Relocated in place, the code is still a translation any cache can move.
+                        let p = Portable {
+                            code: (*s.code).into(),
+                            relocs: s.relocs.into(),
+                            info: s.info,
+                        };
+                        shared.publish(pc, Arc::new(p), since);
+                    }
+                    host
+                });
+            self.scratch = scratch;
+            if let Some(host) = placed {
                 return Ok(host);
             }
         }
@@ -389,7 +407,7 @@ impl CodeCache {
             guest_insns: block.guest_len,
             tier,
             faults: Default::default(),
-            words: faults::GuestWords::new(words),
+            words: faults::GuestWords::new(&words),
             recipe: faults::Recipe {
                 asked,
                 counter: rt.counter,
@@ -419,29 +437,37 @@ impl CodeCache {
 
     /// Place another thread's translation `p` of `pc` in this cache.
     fn place_shared(&mut self, pc: u64, p: &Portable, fetch: &dyn Fn(u64) -> Option<u32>) -> u64 {
-        let (host, countdown) = self.room_for(p);
+        let (host, countdown) = self.room_for(p.code.len(), p.info.tier);
         let code = shared::placed_code(p, host, self.epilogue, countdown);
         self.place_code(pc, host, &code, &p.info, fetch);
         host
     }
 
-    /// Place translation `p` of `pc`, which no one else holds, in this cache: moved where it is
-    /// (its code, relocated in place, is still a translation any cache can move).
-    fn place_owned(&mut self, pc: u64, mut p: Portable, fetch: &dyn Fn(u64) -> Option<u32>) -> (u64, Portable) {
-        let (host, countdown) = self.room_for(&p);
-        x64::relocate(&mut p.code, &p.relocs, host, self.epilogue, countdown);
-        self.place_code(pc, host, &p.code, &p.info, fetch);
-        (host, p)
+    /// Place `code` with `relocs`, a saved translation of `pc` made as `info` says, in this cache
+    /// (relocated in place, then copied).
+    fn place_saved(
+        &mut self,
+        pc: u64,
+        code: &mut [u8],
+        relocs: &[Reloc],
+        info: &Arc<BlockInfo>,
+        fetch: &dyn Fn(u64) -> Option<u32>,
+    ) -> u64 {
+        let (host, countdown) = self.room_for(code.len(), info.tier);
+        x64::relocate(code, relocs, host, self.epilogue, countdown);
+        self.place_code(pc, host, code, info, fetch);
+        host
     }
 
-    /// Where translation `p` goes, and its countdown if it is a quick one.
-    fn room_for(&mut self, p: &Portable) -> (u64, Option<u64>) {
+    /// Where a translation of `len` bytes of the `tier` goes, and its countdown if it is a quick
+    /// one.
+    fn room_for(&mut self, len: usize, tier: Tier) -> (u64, Option<u64>) {
         let generation = self.generation;
-        let mut countdown = match p.info.tier {
+        let mut countdown = match tier {
             Tier::Quick => self.countdown(),
             Tier::Optimised => None,
         };
-        let host = self.reserve(p.code.len());
+        let host = self.reserve(len);
         if self.generation != generation && countdown.is_some() {
             // A flush freed every countdown.
             countdown = self.countdown();

@@ -22,8 +22,8 @@
 //! own_ranges: u32, ranges: n (u32) x (start, end: u64), words: n (u32) x (addr: u64, word: u32,
 //! executable: u8), relocs: n (u32) x (kind: u8, at: u32, aux: u32), code: n (u32) bytes`.
 
-use super::faults::{GuestWords, Recipe};
-use super::shared::{BlockInfo, Portable};
+use super::faults::{GuestWords, Recipe, MAX_RUN};
+use super::shared::BlockInfo;
 use super::tiers::Tier;
 use crate::fasthash::FastMap;
 use crate::siphash::siphash24;
@@ -61,6 +61,23 @@ struct Indexed {
     at: usize,
     len: u32,
     id: u32,
+}
+
+/// A saved translation, checked: its code (helper addresses made this process's, the rest as
+/// compiled) and relocations, in the caller's [`Scratch`], and what its copies share.
+pub(super) struct Saved<'s> {
+    pub code: &'s mut [u8],
+    pub relocs: &'s [Reloc],
+    pub info: Arc<BlockInfo>,
+}
+
+/// Buffers kept from one lookup to the next (each thread's cache has its own): decoding an entry
+/// allocates only what the placed block keeps. A copy of the code and a vector of relocations
+/// per block were two of the five allocations of a warm start's every placed block.
+#[derive(Default)]
+pub(super) struct Scratch {
+    entry: Vec<u8>,
+    relocs: Vec<Reloc>,
 }
 
 /// A cache file mapped into memory (shared with the other processes that read it): read only by
@@ -297,42 +314,40 @@ impl Store {
     }
 
     /// The saved translation of the block at `pc`, if there is one, its tag is right and every
-    /// guest word it was made from reads the same through `fetch` now.
-    pub(super) fn get(&self, pc: u64, fetch: &dyn Fn(u64) -> Option<u32>) -> Option<Portable> {
+    /// guest word it was made from reads the same through `fetch` now; its code and relocations
+    /// in `scratch`.
+    pub(super) fn get<'s>(
+        &self,
+        pc: u64,
+        fetch: &dyn Fn(u64) -> Option<u32>,
+        scratch: &'s mut Scratch,
+    ) -> Option<Saved<'s>> {
         let &entry = self.index.get(&pc)?;
-        let p = self.check(entry).and_then(|p| {
-            let same = p.info.words.all().iter().all(|&(a, w)| fetch(a) == w);
-            same.then_some(p)
-        });
-        match p {
+        let saved = self.check(entry, scratch).filter(|s| s.info.words.match_fetch(fetch));
+        match saved {
             Some(_) => {
                 self.placed.fetch_add(1, Relaxed);
                 self.used[entry.id as usize / 64].fetch_or(1 << (entry.id % 64), Relaxed);
             }
             None => _ = self.rejected.fetch_add(1, Relaxed),
         }
-        p
+        saved
     }
 
-    /// The entry at `at`, `len` bytes, if its tag and body are right (checked on a copy, so
-    /// that what is checked is what is used).
-    fn check(&self, Indexed { at, len, .. }: Indexed) -> Option<Portable> {
-        thread_local! {
-            /// The copy of the entry being checked, kept for the next one.
-            static ENTRY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The entry at `at`, `len` bytes, if its tag and body are right: checked on a copy in
+    /// `scratch`, so that what is checked is what is used.
+    fn check<'s>(&self, Indexed { at, len, .. }: Indexed, scratch: &'s mut Scratch) -> Option<Saved<'s>> {
+        let Scratch { entry, relocs } = scratch;
+        entry.resize(len as usize, 0);
+        if !self.image.read(at, entry) {
+            return None;
         }
-        ENTRY.with_borrow_mut(|entry| {
-            entry.resize(len as usize, 0);
-            if !self.image.read(at, entry) {
-                return None;
-            }
-            let tag = u64::from_le_bytes(entry[4..12].try_into().expect("8 bytes"));
-            let body = &entry[12..];
-            if siphash24(self.key.0, self.key.1, body) != tag {
-                return None;
-            }
-            decode(body)
-        })
+        let tag = u64::from_le_bytes(entry[4..12].try_into().expect("8 bytes"));
+        let body = &mut entry[12..];
+        if siphash24(self.key.0, self.key.1, body) != tag {
+            return None;
+        }
+        decode(body, relocs)
     }
 
     /// Keep the translation of `pc` made by this process (`code` with `relocs`, and `info`) for
@@ -458,9 +473,8 @@ fn encode_entry(
     info: &BlockInfo,
     anchor: u64,
 ) {
-    let runs = word_runs(info.words.all());
-    let executable = |run: &[(u64, Option<u32>)]| run[0].1.is_some();
-    let words: usize = runs.clone().filter(|r| executable(r)).map(|r| r.len()).sum();
+    let runs = info.words.runs();
+    let words: usize = runs.clone().filter_map(|r| r.words).map(<[u32]>::len).sum();
     // pc, tier/asked/counter, guest_insns, own_ranges; each list's count, then its items.
     let head = 8 + 3 + 4 + 4;
     let ranges_len = 4 + 16 * info.ranges.len();
@@ -484,11 +498,11 @@ fn encode_entry(
     }
     b.extend_from_slice(&(run_count as u32).to_le_bytes());
     for run in runs {
-        b.extend_from_slice(&run[0].0.to_le_bytes());
-        b.extend_from_slice(&(run.len() as u32).to_le_bytes());
-        b.push(u8::from(executable(run)));
-        for &(_, w) in run.iter().filter(|_| executable(run)) {
-            b.extend_from_slice(&w.unwrap_or(0).to_le_bytes());
+        b.extend_from_slice(&run.start.to_le_bytes());
+        b.extend_from_slice(&run.len.to_le_bytes());
+        b.push(u8::from(run.words.is_some()));
+        for w in run.words.into_iter().flatten() {
+            b.extend_from_slice(&w.to_le_bytes());
         }
     }
     b.extend_from_slice(&(relocs.len() as u32).to_le_bytes());
@@ -513,13 +527,8 @@ fn encode_entry(
     new.appended(pc, start);
 }
 
-/// `words` (sorted) cut where the addresses stop following each other or executability changes.
-/// (An iterator, not a vector: an allocation for every entry, most of which have one run.)
-fn word_runs(words: &[(u64, Option<u32>)]) -> impl Iterator<Item = &[(u64, Option<u32>)]> + Clone {
-    words.chunk_by(|a, b| b.0 == a.0.wrapping_add(4) && b.1.is_some() == a.1.is_some())
-}
-
 /// Reads a body, every length checked.
+#[derive(Clone)]
 struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
@@ -547,9 +556,10 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The translation an entry's body describes, its helper addresses made this process's; None if
-/// the body is malformed (wrong lengths, a relocation outside the code, an unknown kind).
-fn decode(body: &[u8]) -> Option<Portable> {
+/// The translation an entry's body describes, its helper addresses made this process's (in
+/// `body`), its relocations in `relocs`; None if the body is malformed (wrong lengths, a
+/// relocation outside the code, an unknown kind, words out of order).
+fn decode<'s>(body: &'s mut [u8], relocs: &'s mut Vec<Reloc>) -> Option<Saved<'s>> {
     let mut r = Reader(body);
     let _pc = r.u64()?;
     let tier = tier_of(r.u8()?)?;
@@ -574,62 +584,60 @@ fn decode(body: &[u8]) -> Option<Portable> {
     }
     let words = decode_words(&mut r)?;
     let n = r.count(9)?;
-    let mut relocs = Reader(r.take(n * 9)?);
+    let mut items = Reader(r.take(n * 9)?);
     let len = r.u32()? as usize;
-    let mut code = r.take(len)?.to_vec();
+    let code_at = body.len() - r.0.len();
+    r.take(len)?;
     if !r.0.is_empty() {
         return None;
     }
-    let mut rs = Vec::with_capacity(n);
+    relocs.clear();
     for _ in 0..n {
-        rs.push(reloc(
-            relocs.u8()?,
-            relocs.u32()? as usize,
-            relocs.u32()? as usize,
-            len,
-        )?);
+        relocs.push(reloc(items.u8()?, items.u32()? as usize, items.u32()? as usize, len)?);
     }
-    let relocs = rs;
-    x64::rebase_host_fns(&mut code, &relocs, x64::host_anchor());
-    Some(Portable {
-        code: code.into(),
-        relocs: relocs.into(),
-        info: Arc::new(BlockInfo {
-            ranges,
-            own_ranges,
-            guest_insns,
-            tier,
-            faults: Default::default(),
-            words: GuestWords::new(words.into()),
-            recipe: Recipe { asked, counter },
-            calls: Vec::new(),
-        }),
-    })
+    let code = &mut body[code_at..];
+    x64::rebase_host_fns(code, relocs, x64::host_anchor());
+    let info = Arc::new(BlockInfo {
+        ranges,
+        own_ranges,
+        guest_insns,
+        tier,
+        faults: Default::default(),
+        words,
+        recipe: Recipe { asked, counter },
+        calls: Vec::new(),
+    });
+    Some(Saved { code, relocs, info })
 }
 
-/// The words of a body's runs (see [`word_runs`]), if their addresses increase.
-fn decode_words(r: &mut Reader) -> Option<Vec<(u64, Option<u32>)>> {
-    let runs = r.count(13)?;
-    // Most blocks' words are one or two runs of a few words.
-    let mut words: Vec<(u64, Option<u32>)> = Vec::with_capacity(runs * 8);
-    for _ in 0..runs {
-        let (start, n, executable) = (r.u64()?, r.u32()? as usize, r.u8()? != 0);
-        let bytes = if executable { r.take(n.checked_mul(4)?)? } else { &[] };
-        if words.last().is_some_and(|&(a, _)| a >= start) || start.checked_add(4 * n as u64).is_none() {
+/// The words of a body's runs (see [`GuestWords`]), if their addresses increase.
+fn decode_words(r: &mut Reader) -> Option<GuestWords> {
+    let count = r.count(13)?;
+    // Checked first, then read again into the words' one allocation.
+    let mut runs = Reader(r.0);
+    let mut next = 0u64;
+    for _ in 0..count {
+        let (start, n, executable) = (runs.u64()?, runs.u32()?, runs.u8()? != 0);
+        if executable {
+            runs.take(4 * n as usize)?;
+        }
+        if n == 0 || n >= MAX_RUN || start < next {
             return None;
         }
-        if n > 1 << 16 {
-            return None;
-        }
-        words.extend((0..n).map(|i| {
-            let a = start + 4 * i as u64;
-            let w = bytes
-                .get(4 * i..4 * i + 4)
-                .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")));
-            (a, w)
-        }));
+        next = start.checked_add(4 * u64::from(n))?;
     }
-    Some(words)
+    let checked = r.take(r.0.len() - runs.0.len())?;
+    let mut runs = Reader(checked);
+    let runs = std::iter::from_fn(move || {
+        let (start, n, executable) = (runs.u64()?, runs.u32()?, runs.u8()? != 0);
+        let words = executable.then(|| runs.take(4 * n as usize)).flatten();
+        let words = words.map(|b| {
+            b.chunks_exact(4)
+                .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes")))
+        });
+        Some((start, n, words))
+    });
+    Some(GuestWords::from_runs(runs))
 }
 
 /// A relocation of a body, if it lies inside code of `len` bytes.
@@ -861,20 +869,22 @@ mod tests {
         c.get(0x10000, &code).expect("translates");
         let entry = store.lock().new.get(0x10000).expect("made").to_vec();
         let body = &entry[12..];
-        assert!(decode(body).is_some());
+        let mut relocs = Vec::new();
+        let mut decoded = |b: &[u8]| decode(&mut b.to_vec(), &mut relocs).is_some();
+        assert!(decoded(body));
         for len in 0..body.len() {
-            assert!(decode(&body[..len]).is_none(), "cut at {len}");
+            assert!(!decoded(&body[..len]), "cut at {len}");
         }
         let mut longer = body.to_vec();
         longer.push(0);
-        assert!(decode(&longer).is_none(), "trailing byte");
+        assert!(!decoded(&longer), "trailing byte");
         // Huge counts do not allocate or read past the end.
         // The counts of ranges and of words (pc, three bytes, guest_insns, own_ranges before).
         let ranges = u32::from_le_bytes(body[19..23].try_into().unwrap()) as usize;
         for at in [19, 23 + 16 * ranges] {
             let mut huge = body.to_vec();
             huge[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
-            assert!(decode(&huge).is_none());
+            assert!(!decoded(&huge));
         }
     }
 }
