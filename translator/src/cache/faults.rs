@@ -5,7 +5,7 @@
 //! with them, 17.9 MB without) and their making a good part of lowering, yet almost no block
 //! ever faults.
 //!
-//! So a translation keeps instead the guest words its lift read ([`GuestWords`], a few dozen bytes)
+//! So a translation keeps instead the guest words its lift read ([`crate::lift::GuestWords`], a few dozen bytes)
 //! and how it was made; at the first fault in a block, the block is lifted and lowered again from
 //! those words, the same way, with the fault map on. Lowering is deterministic (the same IR and the
 //! same kind of counter give the same code, whatever the address: the few position-dependent
@@ -21,104 +21,6 @@
 use super::tiers::{self, Tier};
 use super::CodeCache;
 use crate::x64::{self, faultmap::FaultSite, Counter, Runtime};
-
-/// The guest words a lift read, sorted by address, kept as runs of consecutive addresses (most
-/// blocks read one or two): per run three u32s, the start's low and high halves and the count
-/// with [`EXECUTABLE`] set when the words were executable, then the words of an executable run.
-/// One allocation of a few dozen bytes per block, where a vector of (address, word) pairs took
-/// 16 bytes a word and, for a block decoded from the cache file, a second allocation (a warm
-/// start places tens of thousands of blocks).
-#[derive(Debug, Default)]
-pub struct GuestWords(Box<[u32]>);
-
-/// Set in a run's count when its words were executable (and so are kept).
-const EXECUTABLE: u32 = 1 << 31;
-
-/// Words of one run at most (a block reads a few dozen).
-pub const MAX_RUN: u32 = 1 << 16;
-
-/// Consecutive words a lift read: `len` of them from `start`, `words` if they were executable
-/// (None: every fetch there gave None).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Run<'a> {
-    pub start: u64,
-    pub len: u32,
-    pub words: Option<&'a [u32]>,
-}
-
-impl GuestWords {
-    /// The words `lift::lift_block_reading` reported (sorted, each address once).
-    pub fn new(words: &[(u64, Option<u32>)]) -> GuestWords {
-        debug_assert!(words.windows(2).all(|w| w[0].0 < w[1].0), "sorted, each once");
-        let runs = words.chunk_by(|a, b| b.0 == a.0.wrapping_add(4) && b.1.is_some() == a.1.is_some());
-        GuestWords::from_runs(runs.map(|run| {
-            let executable = run[0].1.is_some();
-            (
-                run[0].0,
-                run.len() as u32,
-                executable.then(|| run.iter().map(|&(_, w)| w.unwrap_or(0))),
-            )
-        }))
-    }
-
-    /// Words given as runs `(start, len, words if executable)`, each shorter than [`MAX_RUN`].
-    pub fn from_runs<W: ExactSizeIterator<Item = u32>>(
-        runs: impl Iterator<Item = (u64, u32, Option<W>)> + Clone,
-    ) -> GuestWords {
-        let size = runs.clone().map(|(_, _, w)| 3 + w.map_or(0, |w| w.len())).sum();
-        let mut v = Vec::with_capacity(size);
-        for (start, len, words) in runs {
-            debug_assert!(len < MAX_RUN && words.as_ref().is_none_or(|w| w.len() == len as usize));
-            let flag = if words.is_some() { EXECUTABLE } else { 0 };
-            v.extend([start as u32, (start >> 32) as u32, len | flag]);
-            v.extend(words.into_iter().flatten());
-        }
-        debug_assert_eq!(v.len(), size, "sized exactly: no reallocation");
-        GuestWords(v.into_boxed_slice())
-    }
-
-    /// The runs, by address.
-    pub fn runs(&self) -> impl Iterator<Item = Run<'_>> + Clone + '_ {
-        let mut rest = &self.0[..];
-        std::iter::from_fn(move || {
-            let (&[lo, hi, count], tail) = rest.split_first_chunk::<3>()?;
-            let len = count & !EXECUTABLE;
-            let (words, tail) = if count & EXECUTABLE != 0 {
-                let (w, t) = tail.split_at(len as usize);
-                (Some(w), t)
-            } else {
-                (None, tail)
-            };
-            rest = tail;
-            Some(Run {
-                start: u64::from(lo) | u64::from(hi) << 32,
-                len,
-                words,
-            })
-        })
-    }
-
-    /// Whether `fetch` gives every word as it was read (None where it was not executable).
-    pub fn match_fetch(&self, fetch: &dyn Fn(u64) -> Option<u32>) -> bool {
-        self.runs().all(|r| {
-            let at = |i: u32| r.start.wrapping_add(4 * u64::from(i));
-            match r.words {
-                Some(w) => w.iter().zip(0..).all(|(&w, i)| fetch(at(i)) == Some(w)),
-                None => (0..r.len).all(|i| fetch(at(i)).is_none()),
-            }
-        })
-    }
-
-    /// What the recorded fetch returned for `a` (None for what it never read).
-    pub fn fetch(&self, a: u64) -> Option<u32> {
-        let r = self
-            .runs()
-            .find(|r| a >= r.start && a - r.start < 4 * u64::from(r.len))?;
-        let i = (a - r.start) / 4;
-        (a - r.start).is_multiple_of(4).then_some(())?;
-        r.words.map(|w| w[i as usize])
-    }
-}
 
 /// How a translation was made, to make it again.
 #[derive(Debug, Clone, Copy)]
@@ -227,45 +129,9 @@ mod tests {
         let mut reads = reads.into_inner();
         reads.sort_unstable();
         reads.dedup();
-        assert_eq!(words.iter().map(|&(a, _)| a).collect::<Vec<_>>(), reads);
-        let words = GuestWords::new(&words);
+        assert_eq!(words.addresses().collect::<Vec<_>>(), reads);
         assert_eq!(words.fetch(0x10004), fetch(0x10004));
         assert_eq!(words.fetch(0x1000c), fetch(0x1000c));
         assert_eq!(words.fetch(0x20000), None, "never read");
-    }
-
-    #[test]
-    fn guest_words_keep_every_word_read_in_runs() {
-        let read = [
-            (0x1000, Some(1)),
-            (0x1004, Some(2)),
-            (0x1008, None),
-            (0x100c, None),
-            (0x2000, Some(3)),
-            (0x2008, Some(4)),
-        ];
-        let words = GuestWords::new(&read);
-        let runs: Vec<_> = words
-            .runs()
-            .map(|r| (r.start, r.len, r.words.map(<[u32]>::to_vec)))
-            .collect();
-        let expected = [
-            (0x1000, 2, Some(vec![1, 2])),
-            (0x1008, 2, None),
-            (0x2000, 1, Some(vec![3])),
-            (0x2008, 1, Some(vec![4])),
-        ];
-        assert_eq!(runs, expected);
-        for &(a, w) in &read {
-            assert_eq!(words.fetch(a), w);
-        }
-        assert_eq!(words.fetch(0x2004), None, "never read");
-        let memory = |a: u64| read.iter().find(|&&(x, _)| x == a).and_then(|&(_, w)| w);
-        assert!(words.match_fetch(&memory));
-        // A word changed, a page that became executable or one that no longer is: not the same.
-        assert!(!words.match_fetch(&|a| if a == 0x2008 { Some(5) } else { memory(a) }));
-        assert!(!words.match_fetch(&|a| if a == 0x1008 { Some(0) } else { memory(a) }));
-        assert!(!words.match_fetch(&|a| if a == 0x1000 { None } else { memory(a) }));
-        assert!(GuestWords::new(&[]).match_fetch(&|_| None));
     }
 }

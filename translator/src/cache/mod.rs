@@ -27,10 +27,42 @@ struct Entry {
     /// Bytes of host code.
     host_len: u64,
     /// Chain sites in other blocks that jump straight here.
-    incoming: Vec<u64>,
+    incoming: Incoming,
     /// Guest ranges, fault sites and helper operations, shared with the translation's copies
     /// in other threads' caches.
     info: Arc<BlockInfo>,
+}
+
+/// The chain sites that jump straight to a block. Most blocks have one, kept inline: a vector per
+/// block was an allocation for each of the tens of thousands of blocks a warm start places and
+/// chains.
+#[derive(Debug, Default)]
+enum Incoming {
+    #[default]
+    None,
+    One(u64),
+    Many(Vec<u64>),
+}
+
+impl Incoming {
+    fn push(&mut self, site: u64) {
+        *self = match std::mem::take(self) {
+            Incoming::None => Incoming::One(site),
+            Incoming::One(first) => Incoming::Many(vec![first, site]),
+            Incoming::Many(mut v) => {
+                v.push(site);
+                Incoming::Many(v)
+            }
+        };
+    }
+
+    fn as_slice(&self) -> &[u64] {
+        match self {
+            Incoming::None => &[],
+            Incoming::One(site) => std::slice::from_ref(site),
+            Incoming::Many(v) => v,
+        }
+    }
 }
 
 /// Where a fault in translated code happened.
@@ -327,13 +359,17 @@ impl CodeCache {
                 .filter(|s| s.info.tier == Tier::Optimised || quick_placeable)
                 .map(|s| {
                     self.stats.loaded += 1;
-                    let host = self.place_saved(pc, s.code, s.relocs, &s.info, fetch);
-                    if let (Some(shared), Some(since)) = (&shared, since) {
+                    let publish = shared
+                        .as_ref()
+                        .zip(since)
+                        .map(|(sh, since)| (sh, since, s.info.clone()));
+                    let host = self.place_saved(pc, &mut *s.code, s.relocs, s.info, fetch);
+                    if let Some((shared, since, info)) = publish {
                         // Relocated in place, the code is still a translation any cache can move.
                         let p = Portable {
                             code: (*s.code).into(),
                             relocs: s.relocs.into(),
-                            info: s.info,
+                            info,
                         };
                         shared.publish(pc, Arc::new(p), since);
                     }
@@ -407,7 +443,7 @@ impl CodeCache {
             guest_insns: block.guest_len,
             tier,
             faults: Default::default(),
-            words: faults::GuestWords::new(&words),
+            words,
             recipe: faults::Recipe {
                 asked,
                 counter: rt.counter,
@@ -439,7 +475,7 @@ impl CodeCache {
     fn place_shared(&mut self, pc: u64, p: &Portable, fetch: &dyn Fn(u64) -> Option<u32>) -> u64 {
         let (host, countdown) = self.room_for(p.code.len(), p.info.tier);
         let code = shared::placed_code(p, host, self.epilogue, countdown);
-        self.place_code(pc, host, &code, &p.info, fetch);
+        self.place_code(pc, host, &code, p.info.clone(), fetch);
         host
     }
 
@@ -450,7 +486,7 @@ impl CodeCache {
         pc: u64,
         code: &mut [u8],
         relocs: &[Reloc],
-        info: &Arc<BlockInfo>,
+        info: Arc<BlockInfo>,
         fetch: &dyn Fn(u64) -> Option<u32>,
     ) -> u64 {
         let (host, countdown) = self.room_for(code.len(), info.tier);
@@ -481,14 +517,14 @@ impl CodeCache {
         pc: u64,
         host: u64,
         code: &[u8],
-        info: &Arc<BlockInfo>,
+        info: Arc<BlockInfo>,
         fetch: &dyn Fn(u64) -> Option<u32>,
     ) {
         self.write_code(code);
         if let Some(hook) = self.hook {
             hook(&info.translated(pc, host, code, None), fetch);
         }
-        self.insert(pc, host, code.len(), info.clone());
+        self.insert(pc, host, code.len(), info);
     }
 
     /// A countdown for a quick translation, flushing the cache when every one is taken.
@@ -536,7 +572,7 @@ impl CodeCache {
             Entry {
                 host,
                 host_len: len as u64,
-                incoming: Vec::new(),
+                incoming: Incoming::None,
                 info,
             },
         );
@@ -636,7 +672,7 @@ impl CodeCache {
                 continue;
             }
             let Some(e) = self.blocks.remove(&pc) else { continue };
-            for site in e.incoming {
+            for &site in e.incoming.as_slice() {
                 // Back to the stub right after the jump.
                 let at = self.writable(site + 1);
                 // SAFETY: as in `chain`.

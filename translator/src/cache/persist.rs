@@ -22,10 +22,11 @@
 //! own_ranges: u32, ranges: n (u32) x (start, end: u64), words: n (u32) x (addr: u64, word: u32,
 //! executable: u8), relocs: n (u32) x (kind: u8, at: u32, aux: u32), code: n (u32) bytes`.
 
-use super::faults::{GuestWords, Recipe, MAX_RUN};
+use super::faults::Recipe;
 use super::shared::BlockInfo;
 use super::tiers::Tier;
 use crate::fasthash::FastMap;
+use crate::lift::{GuestWords, MAX_RUN};
 use crate::siphash::siphash24;
 use crate::x64::{self, Counter, Reloc};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};

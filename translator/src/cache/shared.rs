@@ -9,10 +9,11 @@
 //! a gdb breakpoint) is dropped here at once, by the thread that invalidates, and a translation
 //! made from guest bytes read before an overlapping invalidation is not published.
 
-use super::faults::{GuestWords, Recipe};
+use super::faults::Recipe;
 use super::pages::PageIndex;
 use super::tiers::Tier;
 use crate::fasthash::FastMap;
+use crate::lift::GuestWords;
 use crate::x64::{self, faultmap::FaultSite, HelperArg, Reloc};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -20,7 +20,7 @@
 
 use super::{CodeCache, TranslateError};
 use crate::ir::{Block, Exit};
-use crate::lift::{lift_block_reading, LiftOptions, WordsRead};
+use crate::lift::{lift_block_reading, GuestWords, LiftOptions};
 
 /// Which translation of a block a piece of code is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub(super) fn block_ir(
     fetch: &dyn Fn(u64) -> Option<u32>,
     opts: LiftOptions,
     tier: Tier,
-) -> Result<(Block, Tier, WordsRead), TranslateError> {
+) -> Result<(Block, Tier, GuestWords), TranslateError> {
     let lift = |analyse: bool| {
         // A quick translation is made for speed of translating: it neither looks at the
         // successors nor goes on past branches (blocks overlapping each other is more to
@@ -117,7 +117,7 @@ impl CodeCache {
                 Err(e) => {
                     // The code is gone (unmapped since): so are the ways into the old copy.
                     if self.generation == generation {
-                        for &site in &old.incoming {
+                        for &site in old.incoming.as_slice() {
                             self.patch_chain(site, site + 5);
                         }
                     }
@@ -132,7 +132,7 @@ impl CodeCache {
         self.stats.promoted += 1;
         // A flush to make room dropped the old code and every jump into it.
         if self.generation == generation {
-            for &site in &old.incoming {
+            for &site in old.incoming.as_slice() {
                 self.patch_chain(site, host);
             }
             let e = self.blocks.get_mut(&pc).expect("just placed");
@@ -254,7 +254,11 @@ mod tests {
         // the optimised A, not into the code it replaced.
         let host = cache.promote(A, &fetch).expect("promoted");
         assert_ne!(host, quick_a);
-        assert_eq!(cache.blocks[&A].incoming.len(), 1, "C's jump moved with the block");
+        assert_eq!(
+            cache.blocks[&A].incoming.as_slice().len(),
+            1,
+            "C's jump moved with the block"
+        );
         // Make the old code unusable: a call that still went there would not reach D.
         let at = (quick_a - cache.mem as u64) as usize;
         // SAFETY: the old translation lies in the cache; nothing uses it any more.

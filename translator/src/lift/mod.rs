@@ -8,9 +8,11 @@ mod fp;
 mod ldst;
 mod simd;
 mod system;
+mod words;
 
 use crate::a64::{self, BranchInst, Cond, Extend, FeatureSet, Inst, Reg, Shift, Width};
 use crate::ir::{BinOp, Block, Builder, CondCode, Exit, LoadTy, Op, Sz, UnOp, Val};
+pub use words::{GuestWords, Run, MAX_RUN};
 
 /// Lifting state of one block.
 pub struct Ctx {
@@ -64,10 +66,6 @@ pub fn lift_block(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions
     lift_block_reading(pc, fetch, opts).map(|(block, _)| block)
 }
 
-/// The guest words a lift read: (address, word, or None where not executable), sorted by
-/// address, each address once.
-pub type WordsRead = Box<[(u64, Option<u32>)]>;
-
 thread_local! {
     /// The words read by the lift under way, reused from block to block.
     static READING: std::cell::Cell<Vec<(u64, Option<u32>)>> = const { std::cell::Cell::new(Vec::new()) };
@@ -80,7 +78,7 @@ pub fn lift_block_reading(
     pc: u64,
     fetch: &dyn Fn(u64) -> Option<u32>,
     opts: LiftOptions,
-) -> Option<(Block, WordsRead)> {
+) -> Option<(Block, GuestWords)> {
     let mut scratch = READING.take();
     scratch.clear();
     scratch.reserve(2 * opts.max_insns as usize);
@@ -101,14 +99,15 @@ pub fn lift_block_reading(
     let mut read = read.into_inner();
     read.sort_unstable_by_key(|&(a, _)| a);
     read.dedup_by_key(|&mut (a, _)| a);
-    let words = WordsRead::from(read.as_slice());
+    let words = GuestWords::new(&read);
     READING.set(read);
     let mut block = block?;
     if opts.drop_dead_writebacks {
-        for &(a, _) in words.iter() {
+        for r in words.runs() {
+            let end = r.start + 4 * u64::from(r.len);
             match block.depends.last_mut() {
-                Some((_, end)) if *end == a => *end = a + 4,
-                _ => block.depends.push((a, a + 4)),
+                Some((_, e)) if *e == r.start => *e = end,
+                _ => block.depends.push((r.start, end)),
             }
         }
     }
