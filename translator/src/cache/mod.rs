@@ -265,6 +265,12 @@ impl CodeCache {
         self.persist = Some(store);
     }
 
+    /// Whether blocks missing from this cache are placed from the persistent store when it has
+    /// them (from the file, or made by this process or its parents), rather than translated.
+    pub fn places_saved(&self) -> bool {
+        self.persist.is_some() && self.counters.is_none()
+    }
+
     /// Share translations with the caches made from this one by [`CodeCache::new_like`] (the
     /// process's other threads): a block one thread translated, another places without
     /// translating it again. Off under a debugger, whose breakpoints and single steps make

@@ -52,6 +52,8 @@ pub struct Store {
     /// tens of thousands).
     used: Box<[AtomicU64]>,
     placed: AtomicU64,
+    /// Blocks placed from translations this process or its parents made ([`Store::get_made`]).
+    placed_made: AtomicU64,
     rejected: AtomicU64,
     inner: Mutex<Inner>,
 }
@@ -116,6 +118,9 @@ struct Inner {
     /// Translations made by this process since its start (or its fork), to save: their entries,
     /// made when the translation was (its data is then in the processor's caches).
     new: NewEntries,
+    /// The translations its parent (and the parent's parents) had made when it forked this
+    /// process: placed like the file's, saved by the process that made them.
+    inherited: Vec<NewEntries>,
 }
 
 /// The entries a process made, one after another in large chunks, and where each pc's latest
@@ -138,11 +143,12 @@ struct Chunk {
     lens: Vec<u32>,
 }
 
-/// Where an entry lies in [`NewEntries::chunks`]: its chunk and its number there.
+/// Where an entry lies in [`NewEntries::chunks`]: its chunk, its number and its offset there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct EntryAt {
     chunk: u32,
     index: u32,
+    offset: u32,
 }
 
 /// The size of [`NewEntries`]' chunks (an entry is a few hundred bytes; a larger one gets a chunk
@@ -179,6 +185,7 @@ impl NewEntries {
         let here = EntryAt {
             chunk: chunk as u32,
             index: (c.lens.len() - 1) as u32,
+            offset: offset as u32,
         };
         if let Some(old) = self.at.insert(pc, here) {
             self.chunks[old.chunk as usize].lens[old.index as usize] |= REPLACED;
@@ -194,13 +201,11 @@ impl NewEntries {
     }
 
     /// `pc`'s latest entry.
-    #[cfg(test)]
     fn get(&self, pc: u64) -> Option<&[u8]> {
         let e = self.at.get(&pc)?;
         let c = &self.chunks[e.chunk as usize];
-        let len = |l: &u32| (l & !REPLACED) as usize;
-        let offset: usize = c.lens[..e.index as usize].iter().map(len).sum();
-        Some(&c.bytes[offset..][..len(&c.lens[e.index as usize])])
+        let len = (c.lens[e.index as usize] & !REPLACED) as usize;
+        Some(&c.bytes[e.offset as usize..][..len])
     }
 
     /// The latest entries, as runs of consecutive bytes in the chunks.
@@ -246,6 +251,9 @@ pub struct StoreStats {
     pub entries: usize,
     /// Blocks placed from it.
     pub placed: u64,
+    /// Blocks placed from translations this process made earlier or its parent had made when
+    /// it forked it.
+    pub placed_made: u64,
     /// Entries looked at and rejected (a bad tag or body, or guest words that changed).
     pub rejected: u64,
     /// Translations made by this process, to be saved.
@@ -267,6 +275,7 @@ impl Store {
             index: FastMap::default(),
             used: Box::default(),
             placed: AtomicU64::new(0),
+            placed_made: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
             inner: Mutex::default(),
         }
@@ -323,7 +332,9 @@ impl Store {
         fetch: &dyn Fn(u64) -> Option<u32>,
         scratch: &'s mut Scratch,
     ) -> Option<Saved<'s>> {
-        let &entry = self.index.get(&pc)?;
+        let Some(&entry) = self.index.get(&pc) else {
+            return self.get_made(pc, fetch, scratch);
+        };
         let saved = self.check(entry, scratch).filter(|s| s.info.words.match_fetch(fetch));
         match saved {
             Some(_) => {
@@ -338,9 +349,38 @@ impl Store {
     /// The entry at `at`, `len` bytes, if its tag and body are right: checked on a copy in
     /// `scratch`, so that what is checked is what is used.
     fn check<'s>(&self, Indexed { at, len, .. }: Indexed, scratch: &'s mut Scratch) -> Option<Saved<'s>> {
+        scratch.entry.resize(len as usize, 0);
+        if !self.image.read(at, &mut scratch.entry) {
+            return None;
+        }
+        self.verify(scratch)
+    }
+
+    /// The translation of `pc` this process made (placed again after its code was dropped, by a
+    /// flush or a fork) or its parent had made when it forked it, if the guest words it was made
+    /// from read the same through `fetch` now; its code and relocations in `scratch`.
+    fn get_made<'s>(&self, pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, scratch: &'s mut Scratch) -> Option<Saved<'s>> {
+        {
+            let inner = self.lock();
+            let mut made = std::iter::once(&inner.new).chain(inner.inherited.iter().rev());
+            let entry = made.find_map(|n| n.get(pc))?;
+            scratch.entry.clear();
+            scratch.entry.extend_from_slice(entry);
+        }
+        let saved = self.verify(scratch).filter(|s| s.info.words.match_fetch(fetch));
+        let count = if saved.is_some() {
+            &self.placed_made
+        } else {
+            &self.rejected
+        };
+        count.fetch_add(1, Relaxed);
+        saved
+    }
+
+    /// The entry in `scratch`, if its tag and body are right.
+    fn verify<'s>(&self, scratch: &'s mut Scratch) -> Option<Saved<'s>> {
         let Scratch { entry, relocs } = scratch;
-        entry.resize(len as usize, 0);
-        if !self.image.read(at, entry) {
+        if entry.len() < 12 {
             return None;
         }
         let tag = u64::from_le_bytes(entry[4..12].try_into().expect("8 bytes"));
@@ -370,15 +410,18 @@ impl Store {
 
     /// Run `clone` (a fork) with the store's lock held, so that the child does not inherit it
     /// held by a thread it does not have. In the child (`clone` returned 0) the translations
-    /// made so far are forgotten: they are the parent's to save. Forgotten, not freed: freeing
-    /// tens of thousands of entries would write to every heap page they lie in, each a
-    /// copy-on-write fault in the child (a subprocess of a python that ran for a while paid tens
-    /// of milliseconds for it); left alone, they stay the parent's pages.
+    /// made so far are the parent's to save, and the child's to place: a forked child starts
+    /// with an empty code cache and places what it runs from them and from the file, rather
+    /// than copy the parent's code. Kept, not freed: freeing tens of thousands of entries would
+    /// write to every heap page they lie in, each a copy-on-write fault in the child (a
+    /// subprocess of a python that ran for a while paid tens of milliseconds for it); left
+    /// alone, they stay the parent's pages.
     pub fn fork(&self, clone: &mut dyn FnMut() -> i64) -> i64 {
         let mut inner = self.lock();
         let r = clone();
         if r == 0 {
-            std::mem::forget(std::mem::take(&mut inner.new));
+            let made = std::mem::take(&mut inner.new);
+            inner.inherited.push(made);
         }
         r
     }
@@ -389,6 +432,7 @@ impl Store {
         StoreStats {
             entries: self.index.len(),
             placed: self.placed.load(Relaxed),
+            placed_made: self.placed_made.load(Relaxed),
             rejected: self.rejected.load(Relaxed),
             new: inner.new.len(),
         }
@@ -742,6 +786,34 @@ mod tests {
         assert_eq!((later.stats.loaded, later.stats.blocks), (256, 0));
         assert_eq!(store.stats().placed, 256);
         assert_eq!(store.stats().new, 0, "nothing new to save");
+    }
+
+    #[test]
+    fn a_forked_child_places_what_its_parent_made_and_leaves_its_saving_to_the_parent() {
+        let store = Arc::new(Store::new(KEY, CONTEXT));
+        let mut parent = cache_with(&store);
+        for pc in (0x10000..0x11000).step_by(16) {
+            parent.get(pc, &code).expect("translates");
+        }
+        assert_eq!(store.fork(&mut || 0), 0, "as in the child");
+        assert_eq!(store.stats().new, 0, "the parent's to save");
+        // The child's cache starts empty and places the parent's blocks as it made them.
+        let child = same_as_fresh(&store);
+        assert_eq!((child.stats.loaded, child.stats.blocks), (256, 0));
+        assert_eq!(store.stats().placed_made, 256);
+        // Guest code the child changed is translated again, and that translation is the child's.
+        let mut child = cache_with(&store);
+        let changed = |pc: u64| if pc == 0x10020 { Some(0x9100_0800) } else { code(pc) };
+        for pc in (0x10000..0x10040).step_by(16) {
+            child.get(pc, &changed).expect("placed or translated");
+        }
+        assert_eq!((child.stats.loaded, child.stats.blocks), (3, 1));
+        assert_eq!(store.stats().rejected, 1);
+        assert_eq!(store.stats().new, 1);
+        // A process's own translations, dropped from its code cache (a flush), are placed again.
+        child.flush();
+        child.get(0x10020, &changed).expect("placed");
+        assert_eq!((child.stats.loaded, child.stats.blocks), (4, 1));
     }
 
     /// A cache that got every block of `code` (last first) through `store`, after checking that
