@@ -229,8 +229,8 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         if let Some(p) = a64x::tcache::stats() {
             eprintln!(
                 "a64x: persistent translation cache: {} saved blocks, {} placed (main thread {}), {} \
-                 placed from translations made by this process or its parents, {} rejected, {} new",
-                p.entries, p.placed, s.loaded, p.placed_made, p.rejected, p.new
+                 rejected, {} new, {} placed from translations this process or its parents made",
+                p.entries, p.placed, s.loaded, p.rejected, p.new, p.placed_made
             );
         }
     }
