@@ -47,9 +47,6 @@ pub enum ExitReason {
     Promote = 6,
 }
 
-/// Number of entries of the indirect-branch jump cache (power of two).
-pub const JUMP_CACHE_SIZE: usize = 32768;
-
 /// One jump-cache entry: guest pc and the host code translated for it.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
@@ -117,6 +114,9 @@ pub struct CpuState {
     /// [`VEC_CONSTS`], where the vector lowering loads them from (one load instead of building
     /// each from an immediate).
     pub vec_const: [u64; VEC_CONSTS.len()],
+    /// The jump cache's entries less one (a power of two less one: the lookup's index mask;
+    /// last, so that no other field moved when it came).
+    pub jump_mask: u64,
 }
 
 /// The 64-bit lane patterns the inline vector code uses most (masks of lanes, their sign bits,
@@ -160,6 +160,7 @@ impl Default for CpuState {
             exit_site: 0,
             exit_arg: 0,
             jump_cache: std::ptr::null_mut(),
+            jump_mask: 0,
             pending: 0,
             mxcsr: crate::ir::fpenv::MXCSR_DEFAULT,
             host_mxcsr: crate::ir::fpenv::MXCSR_DEFAULT,
@@ -282,6 +283,8 @@ pub mod off {
     pub const EXIT_ARG: i32 = offset_of!(CpuState, exit_arg) as i32;
     /// Jump cache pointer.
     pub const JUMP_CACHE: i32 = offset_of!(CpuState, jump_cache) as i32;
+    /// Jump cache index mask.
+    pub const JUMP_MASK: i32 = offset_of!(CpuState, jump_mask) as i32;
     /// Pending host signal flag.
     pub const PENDING: i32 = offset_of!(CpuState, pending) as i32;
     /// The guest's MXCSR.

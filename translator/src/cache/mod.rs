@@ -2,7 +2,7 @@
 //! block chaining (patching a block's exit jump to go straight to its successor), the jump cache
 //! for indirect branches, and invalidation of guest ranges.
 
-use crate::cpu::{CpuState, ExitReason, JumpCacheEntry, JUMP_CACHE_SIZE};
+use crate::cpu::{CpuState, ExitReason};
 use crate::fasthash::FastMap;
 use crate::lift::LiftOptions;
 use crate::platform::CodeMemory;
@@ -14,6 +14,7 @@ use std::sync::Arc;
 pub mod counters;
 pub mod debuglog;
 mod faults;
+mod jumps;
 mod pages;
 pub mod persist;
 pub mod shared;
@@ -105,7 +106,7 @@ pub struct CodeCache {
     blocks: FastMap<u64, Entry>,
     /// The blocks by the guest pages they were made from.
     pages: PageIndex,
-    jump_cache: Box<[JumpCacheEntry]>,
+    jump_cache: jumps::JumpCache,
     opts: LiftOptions,
     /// The optional host extensions emitted code uses (its entry trampoline's r14 follows them).
     host: x64::host::HostFeatures,
@@ -241,7 +242,7 @@ impl CodeCache {
             host,
             blocks: FastMap::default(),
             pages: PageIndex::default(),
-            jump_cache: vec![JumpCacheEntry::default(); JUMP_CACHE_SIZE].into_boxed_slice(),
+            jump_cache: jumps::JumpCache::new(),
             opts,
             generation: 0,
             log: DebugLog::default(),
@@ -660,12 +661,12 @@ impl CodeCache {
 
     /// Remember `pc -> host` for indirect branches.
     pub fn remember_indirect(&mut self, pc: u64, host: u64) {
-        self.jump_cache[jump_slot(pc)] = JumpCacheEntry { guest: pc, host };
+        self.jump_cache.remember(pc, host);
     }
 
     /// Run translated code from `host` until it exits to the run loop.
     pub fn enter(&mut self, cpu: &mut CpuState, host: u64) -> ExitReason {
-        cpu.jump_cache = self.jump_cache.as_mut_ptr();
+        (cpu.jump_cache, cpu.jump_mask) = self.jump_cache.table();
         let r = (self.enter_fn)(cpu as *mut CpuState, host);
         match r {
             0 => ExitReason::Chain,
@@ -693,10 +694,7 @@ impl CodeCache {
                 unsafe { at.write_unaligned(0) };
             }
             self.pages.remove(pc, &e.info.ranges);
-            let slot = &mut self.jump_cache[jump_slot(pc)];
-            if slot.guest == pc {
-                *slot = JumpCacheEntry::default();
-            }
+            self.jump_cache.forget(pc);
         }
     }
 
@@ -740,21 +738,19 @@ impl CodeCache {
     pub fn flush(&mut self) {
         self.blocks.clear();
         self.pages.clear();
-        self.jump_cache.iter_mut().for_each(|e| *e = JumpCacheEntry::default());
+        self.jump_cache.clear();
         self.restart();
         self.stats.flushes += 1;
     }
 
-    /// In a vfork child: no translations, without touching the parent's bookkeeping. Freeing
+    /// In a forked child: no translations, without touching the parent's bookkeeping. Freeing
     /// the block map and the page index would write to every heap page they use, each a
     /// copy-on-write fault (most of a python subprocess's start); the child execs soon, and its
     /// memory goes with it.
     fn forget_translations(&mut self) {
         std::mem::forget(std::mem::take(&mut self.blocks));
         std::mem::forget(std::mem::take(&mut self.pages));
-        let empty = Box::<[JumpCacheEntry]>::new_zeroed_slice(JUMP_CACHE_SIZE);
-        // SAFETY: all-zero bytes are a valid JumpCacheEntry (two u64s): the empty one.
-        std::mem::forget(std::mem::replace(&mut self.jump_cache, unsafe { empty.assume_init() }));
+        self.jump_cache.start_over();
         self.restart();
     }
 
@@ -767,11 +763,6 @@ impl CodeCache {
         self.used = self.code_start;
         self.generation += 1;
     }
-}
-
-/// The jump-cache slot of guest `pc` (the emitted lookup computes the same index).
-fn jump_slot(pc: u64) -> usize {
-    ((pc >> 2) as usize) & (JUMP_CACHE_SIZE - 1)
 }
 
 impl Drop for CodeCache {

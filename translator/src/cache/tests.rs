@@ -29,8 +29,15 @@ fn invalidation_drops_exactly_the_overlapping_blocks() {
     for &pc in &pcs {
         let inside = (0x11040..0x11080).contains(&pc);
         assert_eq!(cache.lookup(pc).is_none(), inside, "block {pc:#x}");
-        let slot = cache.jump_cache[jump_slot(pc)];
-        assert_eq!(slot.guest == pc, !inside, "jump cache entry of {pc:#x}");
+        // (The first and third pages share the small jump cache's slots: the second page's
+        // entries are all there.)
+        if (0x11000..0x12000).contains(&pc) {
+            assert_eq!(
+                cache.jump_cache.get_mut(pc).is_some(),
+                !inside,
+                "jump cache entry of {pc:#x}"
+            );
+        }
     }
     // A range wider than the index walks the index; an empty one does nothing.
     cache.invalidate(0x11000, 0x11000);

@@ -121,10 +121,7 @@ impl CodeCache {
                             self.patch_chain(site, site + 5);
                         }
                     }
-                    let slot = &mut self.jump_cache[super::jump_slot(pc)];
-                    if slot.guest == pc {
-                        *slot = Default::default();
-                    }
+                    self.jump_cache.forget(pc);
                     return Err(e);
                 }
             },
@@ -138,9 +135,8 @@ impl CodeCache {
             let e = self.blocks.get_mut(&pc).expect("just placed");
             e.incoming = old.incoming;
         }
-        let slot = &mut self.jump_cache[super::jump_slot(pc)];
-        if slot.guest == pc {
-            slot.host = host;
+        if let Some(e) = self.jump_cache.get_mut(pc) {
+            e.host = host;
         }
         Ok(host)
     }

@@ -28,7 +28,7 @@ mod vecsat;
 mod vector;
 mod vfp;
 
-use crate::cpu::{off, ExitReason, FlagsKind, JUMP_CACHE_SIZE};
+use crate::cpu::{off, ExitReason, FlagsKind};
 use crate::ir::fp::FpOp;
 use crate::ir::vecfn::{helper_vec, VecCall};
 use crate::ir::{Block, Exit, Op, Sz, Val, VecFn};
@@ -866,7 +866,6 @@ impl Lower<'_> {
             Exit::Indirect(v) => {
                 let r = self.alloc.get(&mut self.ops, v, pos);
                 self.exit_flush();
-                let mask = (JUMP_CACHE_SIZE - 1) as i32;
                 // An empty entry is (0, 0): a branch to 0 must miss, not jump to host address 0.
                 dynasm!(self.ops ; .arch x64
                     ; mov rax, Rq(r)
@@ -875,7 +874,7 @@ impl Lower<'_> {
                     ; jz >miss
                     ; mov ecx, eax
                     ; shr ecx, 2
-                    ; and ecx, mask
+                    ; and ecx, [r15 + off::JUMP_MASK]
                     ; shl ecx, 4
                     ; add rcx, [r15 + off::JUMP_CACHE]
                     ; cmp [rcx], rax
