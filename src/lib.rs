@@ -5,6 +5,7 @@ pub mod binfmt;
 pub mod cli;
 pub mod cpuspec;
 pub mod gdbstub;
+pub mod hugealloc;
 pub mod loader;
 pub mod memory;
 pub mod platform;

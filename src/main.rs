@@ -29,6 +29,10 @@ extern "C" fn note_closed_standard_fds() {
     CLOSED_AT_START.store(closed, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Large tables in huge pages (see `a64x::hugealloc`).
+#[global_allocator]
+static ALLOCATOR: a64x::hugealloc::VmAlloc = a64x::hugealloc::VmAlloc;
+
 #[used]
 #[link_section = ".init_array"]
 static NOTE_CLOSED_STANDARD_FDS: extern "C" fn() = note_closed_standard_fds;

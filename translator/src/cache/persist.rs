@@ -152,8 +152,8 @@ struct EntryAt {
 }
 
 /// The size of [`NewEntries`]' chunks (an entry is a few hundred bytes; a larger one gets a chunk
-/// of its own size).
-const CHUNK_BYTES: usize = 1 << 20;
+/// of its own size): a huge page, which a64x's allocator gives them (`a64x::hugealloc`).
+const CHUNK_BYTES: usize = 2 << 20;
 
 /// Set in the length of an entry in a [`Chunk`] that a later one replaced (entries are far
 /// shorter than 2 GiB).
