@@ -557,6 +557,7 @@ fn encode_entry(
             Reloc::ChainMiss { at } => (1, at, 0),
             Reloc::Counter { at, end } => (2, at, end),
             Reloc::HostFn { at } => (3, at, 0),
+            Reloc::Promote { at } => (4, at, 0),
         };
         b.push(kind);
         b.extend_from_slice(&(at as u32).to_le_bytes());
@@ -689,10 +690,11 @@ fn decode_words(r: &mut Reader) -> Option<GuestWords> {
 fn reloc(kind: u8, at: usize, aux: usize, len: usize) -> Option<Reloc> {
     let fits = |n: usize| at.checked_add(n).is_some_and(|e| e <= len);
     match kind {
-        0 if fits(8) => Some(Reloc::Epilogue { at }),
+        0 if fits(4) && aux == 0 => Some(Reloc::Epilogue { at }),
         1 if fits(4) && aux == 0 => Some(Reloc::ChainMiss { at }),
         2 if fits(4) && aux <= len && aux >= at + 4 => Some(Reloc::Counter { at, end: aux }),
         3 if fits(8) => Some(Reloc::HostFn { at }),
+        4 if fits(4) && aux == 0 => Some(Reloc::Promote { at }),
         _ => None,
     }
 }

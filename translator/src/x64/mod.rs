@@ -75,14 +75,21 @@ pub struct ChainSite {
 /// [`relocate`] rewrites to move the code to another address or another code cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reloc {
-    /// The imm64 at code offset `at` is the exit epilogue's address ([`Runtime::epilogue`]).
+    /// The rel32 at code offset `at` (of a `jmp`) reaches the exit epilogue
+    /// ([`Runtime::epilogue`]).
     Epilogue {
-        /// Offset of the immediate in the code.
+        /// Offset of the displacement in the code.
         at: usize,
     },
     /// The rel32 at code offset `at` (of a `call`) reaches the cache's chain-miss routine,
     /// [`CHAIN_MISS_FROM_EPILOGUE`] bytes after the exit epilogue.
     ChainMiss {
+        /// Offset of the displacement in the code.
+        at: usize,
+    },
+    /// The rel32 at code offset `at` (of a `jmp`) reaches the cache's promotion routine,
+    /// [`PROMOTE_FROM_EPILOGUE`] bytes after the exit epilogue.
+    Promote {
         /// Offset of the displacement in the code.
         at: usize,
     },
@@ -137,9 +144,16 @@ impl Counter {
 pub fn relocate(code: &mut [u8], relocs: &[Reloc], base: u64, epilogue: u64, counter: Option<u64>) {
     for r in relocs {
         match *r {
-            Reloc::Epilogue { at } => code[at..at + 8].copy_from_slice(&epilogue.to_le_bytes()),
+            Reloc::Epilogue { at } => {
+                let disp = rip_disp(epilogue, base + at as u64 + 4);
+                code[at..at + 4].copy_from_slice(&disp.to_le_bytes());
+            }
             Reloc::ChainMiss { at } => {
                 let disp = rip_disp(epilogue + CHAIN_MISS_FROM_EPILOGUE, base + at as u64 + 4);
+                code[at..at + 4].copy_from_slice(&disp.to_le_bytes());
+            }
+            Reloc::Promote { at } => {
+                let disp = rip_disp(epilogue + PROMOTE_FROM_EPILOGUE, base + at as u64 + 4);
                 code[at..at + 4].copy_from_slice(&disp.to_le_bytes());
             }
             Reloc::Counter { at, end } => {
@@ -362,8 +376,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
                 dynasm!(l.ops ; .arch x64 ; mov [r15 + off::NZCV_B], Rq(b));
             }
         }
-        l.set_pc(block.guest_pc);
-        l.exit_to_loop(ExitReason::Promote);
+        l.promote_exit(block.guest_pc);
     }
     let mut code = SPARE_CODE.with(|p| p.borrow_mut().pop()).unwrap_or_default();
     code.extend(l.ops.drain().expect("block labels resolve"));
@@ -536,16 +549,27 @@ impl Lower<'_> {
         }
     }
 
-    /// Leave to the run loop with `reason` in eax.
+    /// Leave to the run loop with `reason` in eax: a `jmp rel32` to the epilogue, which is within
+    /// reach of the cache's code (10 bytes where an absolute jump through rcx took 17).
     fn exit_to_loop(&mut self, reason: ExitReason) {
-        let epi = self.rt.epilogue as i64;
-        dynasm!(self.ops ; .arch x64
-            ; mov eax, reason as i32
-            ; mov rcx, QWORD epi
-        );
-        let at = self.ops.offset().0 - 8;
+        dynasm!(self.ops ; .arch x64 ; mov eax, reason as i32);
+        self.ops.push(0xe9);
+        let at = self.ops.offset().0;
+        let disp = rip_disp(self.rt.epilogue, self.base + at as u64 + 4);
+        self.ops.extend(disp.to_le_bytes());
         self.relocs.push(Reloc::Epilogue { at });
-        dynasm!(self.ops ; .arch x64 ; jmp rcx);
+    }
+
+    /// Leave to the run loop to promote the block at `pc`: the pc in rax and a jump to the
+    /// cache's promotion routine, which stores it and leaves with [`ExitReason::Promote`] (15
+    /// bytes in every quick translation, where storing the pc here and leaving took 27).
+    fn promote_exit(&mut self, pc: u64) {
+        dynasm!(self.ops ; .arch x64 ; mov rax, QWORD pc as i64);
+        self.ops.push(0xe9);
+        let at = self.ops.offset().0;
+        let disp = rip_disp(self.rt.epilogue + PROMOTE_FROM_EPILOGUE, self.base + at as u64 + 4);
+        self.ops.extend(disp.to_le_bytes());
+        self.relocs.push(Reloc::Promote { at });
     }
 
     fn set_pc(&mut self, pc: u64) {
@@ -920,12 +944,17 @@ impl Lower<'_> {
 /// return address, [`CHAIN_STUB_BYTES`] after the site) and leaves as the exit epilogue.
 pub const CHAIN_MISS_FROM_EPILOGUE: u64 = 64;
 
+/// Where the promotion routine is from the exit epilogue: a quick translation whose countdown
+/// ran out jumps to it with its guest pc in rax; it stores the pc and leaves as the exit
+/// epilogue with [`ExitReason::Promote`].
+pub const PROMOTE_FROM_EPILOGUE: u64 = 128;
+
 /// A chain exit's bytes from its site: `jmp rel32`, `mov rax, imm64`, `call rel32`.
 const CHAIN_STUB_BYTES: usize = 20;
 
 /// Host code of the entry trampoline `extern "C" fn(cpu: *mut CpuState, code: u64) -> u32` and,
 /// at the returned offset, the epilogue that exits jump to, followed by the chain-miss routine
-/// ([`CHAIN_MISS_FROM_EPILOGUE`]).
+/// ([`CHAIN_MISS_FROM_EPILOGUE`]) and the promotion routine ([`PROMOTE_FROM_EPILOGUE`]).
 pub fn trampoline(base: u64, host: host::HostFeatures) -> (Vec<u8>, usize) {
     let mut ops: VecAssembler<X64Relocation> = VecAssembler::new(base as usize);
     let frame = regalloc::FRAME_BYTES;
@@ -962,6 +991,21 @@ pub fn trampoline(base: u64, host: host::HostFeatures) -> (Vec<u8>, usize) {
         ; mov eax, ExitReason::Chain as i32
     );
     // jmp rel32 back to the epilogue.
+    let back = epi as i64 - (ops.offset().0 as i64 + 5);
+    ops.push(0xe9);
+    ops.extend((back as i32).to_le_bytes());
+    let promote = epi + PROMOTE_FROM_EPILOGUE as usize;
+    assert!(
+        ops.offset().0 <= promote,
+        "the chain-miss routine fits before the promotion routine"
+    );
+    while ops.offset().0 < promote {
+        ops.push(0xcc);
+    }
+    dynasm!(ops ; .arch x64
+        ; mov [r15 + off::PC], rax
+        ; mov eax, ExitReason::Promote as i32
+    );
     let back = epi as i64 - (ops.offset().0 as i64 + 5);
     ops.push(0xe9);
     ops.extend((back as i32).to_le_bytes());
