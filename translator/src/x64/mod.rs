@@ -975,14 +975,8 @@ pub fn trampoline(base: u64, host: host::HostFeatures) -> (Vec<u8>, usize) {
         ; pop r15 ; pop r14 ; pop r13 ; pop r12 ; pop rbp ; pop rbx
         ; ret
     );
-    let miss = epi + CHAIN_MISS_FROM_EPILOGUE as usize;
-    assert!(
-        ops.offset().0 <= miss,
-        "the epilogue fits before the chain-miss routine"
-    );
-    while ops.offset().0 < miss {
-        ops.push(0xcc);
-    }
+    // The chain-miss routine: the stub's target in rax, the site from the return address.
+    pad_to(&mut ops, epi + CHAIN_MISS_FROM_EPILOGUE as usize);
     dynasm!(ops ; .arch x64
         ; pop rcx
         ; mov [r15 + off::PC], rax
@@ -990,26 +984,31 @@ pub fn trampoline(base: u64, host: host::HostFeatures) -> (Vec<u8>, usize) {
         ; mov [r15 + off::EXIT_SITE], rcx
         ; mov eax, ExitReason::Chain as i32
     );
-    // jmp rel32 back to the epilogue.
-    let back = epi as i64 - (ops.offset().0 as i64 + 5);
-    ops.push(0xe9);
-    ops.extend((back as i32).to_le_bytes());
-    let promote = epi + PROMOTE_FROM_EPILOGUE as usize;
-    assert!(
-        ops.offset().0 <= promote,
-        "the chain-miss routine fits before the promotion routine"
-    );
-    while ops.offset().0 < promote {
-        ops.push(0xcc);
-    }
+    jump_back(&mut ops, epi);
+    // The promotion routine: the block's pc in rax.
+    pad_to(&mut ops, epi + PROMOTE_FROM_EPILOGUE as usize);
     dynasm!(ops ; .arch x64
         ; mov [r15 + off::PC], rax
         ; mov eax, ExitReason::Promote as i32
     );
+    jump_back(&mut ops, epi);
+    (ops.finalize().expect("trampoline assembles"), epi)
+}
+
+/// Fill the trampoline with int3 up to offset `at`, where a routine starts (the code before
+/// it must end there or earlier).
+fn pad_to(ops: &mut VecAssembler<X64Relocation>, at: usize) {
+    assert!(ops.offset().0 <= at, "the trampoline's code before offset {at} fits");
+    while ops.offset().0 < at {
+        ops.push(0xcc);
+    }
+}
+
+/// A `jmp rel32` to the trampoline's epilogue at offset `epi`.
+fn jump_back(ops: &mut VecAssembler<X64Relocation>, epi: usize) {
     let back = epi as i64 - (ops.offset().0 as i64 + 5);
     ops.push(0xe9);
     ops.extend((back as i32).to_le_bytes());
-    (ops.finalize().expect("trampoline assembles"), epi)
 }
 
 /// Move values into distinct destination registers at once: register-to-register moves in an
