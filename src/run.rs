@@ -155,10 +155,10 @@ impl SyscallContext for Ctx<'_> {
     }
     fn with_fork_locks(&mut self, clone: &mut dyn FnMut() -> i64) -> i64 {
         // The child starts on the parent's code memory (shared mappings of one memfd) and copies
-        // it into its own, or starts an empty one, before it runs guest code again (`fork_child`);
-        // until then this thread,
-        // the only one that writes to its cache, must not translate or patch: it waits for the
-        // child to close the pipe (which an exit or crash of the child does too).
+        // it into its own, or starts an empty one, before it runs guest code again
+        // (`fork_child`); until then this thread, the only one that writes to its cache, must not
+        // translate or patch: it waits for the child to close the pipe (which an exit or crash of
+        // the child does too).
         let mut sync = [-1; 2];
         // SAFETY: a valid array for the two descriptors.
         let piped = unsafe { libc::pipe2(sync.as_mut_ptr(), libc::O_CLOEXEC) } == 0;
@@ -208,8 +208,8 @@ impl SyscallContext for Ctx<'_> {
         // copy the parent's code (tens of MiB for python, most of a subprocess's start). So does
         // a forked child when the persistent store can give it every block the parent had (the
         // file's and those the parent made, `Store::fork`): placing the blocks it runs costs
-        // less than copying all of the parent's code (a bash subshell 0.72x, bash's
-        // fork-and-exec of ls 0.88x), most forks being for an exec.
+        // less than copying all of the parent's code (a bash subshell 0.75x CPU, bash's
+        // fork-and-exec of ls 0.81x), most forks being for an exec.
         let drop_code = kind == a64x_syscalls::ForkKind::Vfork || self.cache.places_saved();
         if let Err(e) = self.cache.unshare_after_fork(drop_code) {
             // Running on would write into the parent's code: end the child instead.

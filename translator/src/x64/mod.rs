@@ -144,16 +144,9 @@ impl Counter {
 pub fn relocate(code: &mut [u8], relocs: &[Reloc], base: u64, epilogue: u64, counter: Option<u64>) {
     for r in relocs {
         match *r {
-            Reloc::Epilogue { at } => {
-                let disp = rip_disp(epilogue, base + at as u64 + 4);
-                code[at..at + 4].copy_from_slice(&disp.to_le_bytes());
-            }
-            Reloc::ChainMiss { at } => {
-                let disp = rip_disp(epilogue + CHAIN_MISS_FROM_EPILOGUE, base + at as u64 + 4);
-                code[at..at + 4].copy_from_slice(&disp.to_le_bytes());
-            }
-            Reloc::Promote { at } => {
-                let disp = rip_disp(epilogue + PROMOTE_FROM_EPILOGUE, base + at as u64 + 4);
+            Reloc::Epilogue { at } | Reloc::ChainMiss { at } | Reloc::Promote { at } => {
+                let target = epilogue + r.past_epilogue().expect("a jump into the trampoline");
+                let disp = rip_disp(target, base + at as u64 + 4);
                 code[at..at + 4].copy_from_slice(&disp.to_le_bytes());
             }
             Reloc::Counter { at, end } => {
@@ -179,6 +172,18 @@ pub fn rebase_host_fns(code: &mut [u8], relocs: &[Reloc], delta: u64) {
         if let Reloc::HostFn { at } = *r {
             let v = u64::from_le_bytes(code[at..at + 8].try_into().expect("8 bytes"));
             code[at..at + 8].copy_from_slice(&v.wrapping_add(delta).to_le_bytes());
+        }
+    }
+}
+
+impl Reloc {
+    /// For a jump or call into the trampoline, where its target is from the exit epilogue.
+    fn past_epilogue(self) -> Option<u64> {
+        match self {
+            Reloc::Epilogue { .. } => Some(0),
+            Reloc::ChainMiss { .. } => Some(CHAIN_MISS_FROM_EPILOGUE),
+            Reloc::Promote { .. } => Some(PROMOTE_FROM_EPILOGUE),
+            Reloc::HostFn { .. } | Reloc::Counter { .. } => None,
         }
     }
 }
@@ -553,11 +558,19 @@ impl Lower<'_> {
     /// reach of the cache's code (10 bytes where an absolute jump through rcx took 17).
     fn exit_to_loop(&mut self, reason: ExitReason) {
         dynasm!(self.ops ; .arch x64 ; mov eax, reason as i32);
-        self.ops.push(0xe9);
+        self.branch_to_trampoline(JMP_REL32, |at| Reloc::Epilogue { at });
+    }
+
+    /// A `jmp` or `call` (`opcode`) rel32 into the trampoline, to where the relocation `make`
+    /// gives for the displacement's offset says ([`Reloc::past_epilogue`]), and that relocation.
+    fn branch_to_trampoline(&mut self, opcode: u8, make: fn(usize) -> Reloc) {
+        self.ops.push(opcode);
         let at = self.ops.offset().0;
-        let disp = rip_disp(self.rt.epilogue, self.base + at as u64 + 4);
+        let reloc = make(at);
+        let target = self.rt.epilogue + reloc.past_epilogue().expect("a jump into the trampoline");
+        let disp = rip_disp(target, self.base + at as u64 + 4);
         self.ops.extend(disp.to_le_bytes());
-        self.relocs.push(Reloc::Epilogue { at });
+        self.relocs.push(reloc);
     }
 
     /// Leave to the run loop to promote the block at `pc`: the pc in rax and a jump to the
@@ -565,11 +578,7 @@ impl Lower<'_> {
     /// bytes in every quick translation, where storing the pc here and leaving took 27).
     fn promote_exit(&mut self, pc: u64) {
         dynasm!(self.ops ; .arch x64 ; mov rax, QWORD pc as i64);
-        self.ops.push(0xe9);
-        let at = self.ops.offset().0;
-        let disp = rip_disp(self.rt.epilogue + PROMOTE_FROM_EPILOGUE, self.base + at as u64 + 4);
-        self.ops.extend(disp.to_le_bytes());
-        self.relocs.push(Reloc::Promote { at });
+        self.branch_to_trampoline(JMP_REL32, |at| Reloc::Promote { at });
     }
 
     fn set_pc(&mut self, pc: u64) {
@@ -621,16 +630,11 @@ impl Lower<'_> {
         // the target in rax and a call of the cache's chain-miss routine, which finds the site
         // from the call's return address (20 bytes where the target's store, the site's and
         // the jump to the epilogue took 52).
-        self.ops.extend([0xe9u8, 0, 0, 0, 0]);
+        self.ops.extend([JMP_REL32, 0, 0, 0, 0]);
         self.chain_sites.push(ChainSite { offset: site, target });
         self.ops.extend([0x48u8, 0xb8]);
         self.ops.extend(target.to_le_bytes());
-        let at = site + CHAIN_STUB_BYTES - 4;
-        let miss = self.rt.epilogue + CHAIN_MISS_FROM_EPILOGUE;
-        let disp = rip_disp(miss, self.base + (site + CHAIN_STUB_BYTES) as u64);
-        self.ops.push(0xe8);
-        self.ops.extend(disp.to_le_bytes());
-        self.relocs.push(Reloc::ChainMiss { at });
+        self.branch_to_trampoline(CALL_REL32, |at| Reloc::ChainMiss { at });
         debug_assert_eq!(self.ops.offset().0, site + CHAIN_STUB_BYTES);
     }
 
@@ -949,6 +953,10 @@ pub const CHAIN_MISS_FROM_EPILOGUE: u64 = 64;
 /// epilogue with [`ExitReason::Promote`].
 pub const PROMOTE_FROM_EPILOGUE: u64 = 128;
 
+/// The opcodes of `jmp rel32` and `call rel32`.
+const JMP_REL32: u8 = 0xe9;
+const CALL_REL32: u8 = 0xe8;
+
 /// A chain exit's bytes from its site: `jmp rel32`, `mov rax, imm64`, `call rel32`.
 const CHAIN_STUB_BYTES: usize = 20;
 
@@ -1007,7 +1015,7 @@ fn pad_to(ops: &mut VecAssembler<X64Relocation>, at: usize) {
 /// A `jmp rel32` to the trampoline's epilogue at offset `epi`.
 fn jump_back(ops: &mut VecAssembler<X64Relocation>, epi: usize) {
     let back = epi as i64 - (ops.offset().0 as i64 + 5);
-    ops.push(0xe9);
+    ops.push(JMP_REL32);
     ops.extend((back as i32).to_le_bytes());
 }
 
