@@ -149,6 +149,48 @@ fn profile_finds_the_hot_function() {
     );
 }
 
+/// Threads translating new code while others place translations another thread made, under
+/// `--profile` (every translation recorded with its guest words): test-binaries/src/
+/// thr_many_funcs.c. The records and the address space were once locked in opposite orders by
+/// those two paths, and the program (node, too) deadlocked at once; it must finish with the
+/// output it has without profiling.
+#[test]
+fn profiling_threads_that_share_translations_does_not_deadlock() {
+    common::build_test_binaries();
+    let dir = common::test_binaries();
+    let run = |args: &[&str]| {
+        let args: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+        common::run_with_timeout(
+            env!("CARGO_BIN_EXE_a64x").as_ref(),
+            &args,
+            &dir,
+            None,
+            Duration::from_secs(60),
+        )
+    };
+    let plain = run(&["--no-cache", "out/thr_many_funcs-O2"]);
+    assert!(matches!(plain.ending, common::Ending::Exit(0)), "{plain:?}");
+    assert_eq!(String::from_utf8_lossy(&plain.stdout).lines().count(), 4, "{plain:?}");
+    let report = temp("threads.txt");
+    for round in 0..3 {
+        let profiled = run(&[
+            "--no-cache",
+            &format!("--profile={}", report.display()),
+            "out/thr_many_funcs-O2",
+        ]);
+        assert!(
+            matches!(profiled.ending, common::Ending::Exit(0)),
+            "round {round}: {} ({})",
+            profiled.ending,
+            String::from_utf8_lossy(&profiled.stderr)
+        );
+        assert_eq!(profiled.stdout, plain.stdout, "round {round}");
+    }
+    let text = std::fs::read_to_string(&report).expect("the report file");
+    let _ = std::fs::remove_file(&report);
+    assert!(text.starts_with("a64x profile: "), "{text}");
+}
+
 #[test]
 fn flamegraph_has_the_guest_call_stack() {
     let svg = temp("flame.svg");

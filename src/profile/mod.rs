@@ -207,14 +207,19 @@ fn on_translate(t: &Translated, fetch: &dyn Fn(u64) -> Option<u32>) {
                 .filter_map(|pc| fetch(pc).map(|w| (pc, w)))
                 .collect()
         };
-        lock(&state.blocks).push(BlockRecord {
+        // The words are read before the records are locked: reading may take the address
+        // space's lock (a block placed from another thread's translation has read none yet),
+        // which a thread translating holds while it waits for the records: taken the other
+        // way round, two threads of a JIT deadlocked.
+        let record = BlockRecord {
             guest_pc: t.guest_pc,
             guest: words(t.guest_ranges),
             depends: words(t.guest_depends),
             counter: t.counter,
             host: t.host,
             code: t.code.to_vec(),
-        });
+        };
+        lock(&state.blocks).push(record);
     }
 }
 
