@@ -413,7 +413,7 @@ impl CodeCache {
         let now = || if timed { crate::platform::get().now_ns() } else { 0 };
         let t0 = now();
         let asked = tier;
-        let (block, tier, words) = tiers::block_ir(pc, fetch, self.opts, asked)?;
+        let (mut block, tier, words) = tiers::block_ir(pc, fetch, self.opts, asked)?;
         let t1 = now();
         self.stats.lift_ns += t1 - t0;
         let counter = match tier {
@@ -449,9 +449,14 @@ impl CodeCache {
         self.write_code(&compiled.code);
         self.stats.blocks += 1;
         self.stats.insns += block.guest_len as u64;
+        // The block's own ranges, then those it depends on: its vector moves into the info
+        // (most blocks have one range and no more, and a new vector was an allocation each).
+        let own_ranges = block.ranges.len();
+        let mut ranges = std::mem::take(&mut block.ranges);
+        ranges.extend_from_slice(&block.depends);
         let info = Arc::new(BlockInfo {
-            ranges: block.ranges.iter().chain(block.depends.iter()).copied().collect(),
-            own_ranges: block.ranges.len(),
+            ranges,
+            own_ranges,
             guest_insns: block.guest_len,
             tier,
             faults: Default::default(),

@@ -61,16 +61,6 @@ pub enum HelperArg {
     Fp(FpOp),
 }
 
-/// A chainable exit: the `jmp rel32` at `offset` goes to the stub after it until patched to
-/// jump straight to the translation of `target`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChainSite {
-    /// Offset of the 5-byte `jmp rel32` in the block's code.
-    pub offset: usize,
-    /// Guest address it leads to.
-    pub target: u64,
-}
-
 /// A 64-bit immediate in a block's code that depends on where the code is placed: what
 /// [`relocate`] rewrites to move the code to another address or another code cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,8 +191,6 @@ pub struct Compiled {
     pub code: Vec<u8>,
     /// Its position-dependent immediates (see [`relocate`]).
     pub relocs: Vec<Reloc>,
-    /// Its chainable exits.
-    pub chain_sites: Vec<ChainSite>,
     /// Where its guest memory accesses are, and how to rebuild the guest state at a fault there
     /// (with [`Runtime::fault_map`]; empty without).
     pub faults: Vec<faultmap::FaultSite>,
@@ -272,7 +260,6 @@ pub struct Lower<'a> {
     /// The flags op whose result EFLAGS currently hold, if any.
     eflags: Option<Op>,
     rt: Runtime,
-    chain_sites: Vec<ChainSite>,
     relocs: Vec<Reloc>,
     /// Host address the code will be placed at.
     base: u64,
@@ -311,8 +298,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         alloc: Alloc::new(block, self_loop),
         eflags: None,
         rt,
-        // (Two chain sites and about four relocations for a conditional branch's exits.)
-        chain_sites: Vec::with_capacity(2),
+        // (About four relocations for a conditional branch's exits.)
         relocs: Vec::with_capacity(8),
         base,
         header: None,
@@ -390,7 +376,6 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     Compiled {
         code,
         relocs: l.relocs,
-        chain_sites: l.chain_sites,
         faults: l.faults,
         calls: l.calls,
         main_path_calls: l.main_path_calls,
@@ -631,7 +616,6 @@ impl Lower<'_> {
         // from the call's return address (20 bytes where the target's store, the site's and
         // the jump to the epilogue took 52).
         self.ops.extend([JMP_REL32, 0, 0, 0, 0]);
-        self.chain_sites.push(ChainSite { offset: site, target });
         self.ops.extend([0x48u8, 0xb8]);
         self.ops.extend(target.to_le_bytes());
         self.branch_to_trampoline(CALL_REL32, |at| Reloc::ChainMiss { at });
