@@ -10,7 +10,13 @@ pub struct Builder {
     /// The ops, maps and their capacity, borrowed from this thread's pool (see [`Scratch`]).
     s: Scratch,
     regs: [Option<Val>; 32],
-    dirty: [bool; 32],
+    /// The registers whose values in `regs` CpuState does not have yet (bit n = X`n`, 31 = SP).
+    dirty: u32,
+    /// Since the last [`Builder::insn_start`]: the registers set (bit n), and the value each
+    /// had before its first set (what the instruction's snapshots need; noted as registers are
+    /// set, where copying every register at each instruction's start was a tenth of lifting).
+    changed: u32,
+    before: [Option<Val>; 32],
     flags: Option<Val>,
     flags_dirty: bool,
     /// The snapshot lists of the side exits pushed so far (uses, unlike instructions' lists).
@@ -126,8 +132,8 @@ impl Drop for Builder {
 /// What [`Builder::insn_start`] noted: the state to snapshot.
 #[derive(Debug)]
 pub struct InsnMark {
-    regs: [Option<Val>; 32],
-    dirty: [bool; 32],
+    /// The registers dirty at the instruction's start (their values: the builder's `before`).
+    dirty: u32,
     flags: Option<Val>,
 }
 
@@ -143,7 +149,9 @@ impl Builder {
         Self {
             s: Scratch::take(),
             regs: [None; 32],
-            dirty: [false; 32],
+            dirty: 0,
+            changed: 0,
+            before: [None; 32],
             flags: None,
             flags_dirty: false,
             side_lists: Vec::new(),
@@ -231,8 +239,13 @@ impl Builder {
 
     /// Set guest register `n` (31 = SP); written back at the exit.
     pub fn set_reg(&mut self, n: u8, v: Val) {
+        let bit = 1 << n;
+        if self.changed & bit == 0 {
+            self.changed |= bit;
+            self.before[n as usize] = self.regs[n as usize];
+        }
         self.regs[n as usize] = Some(v);
-        self.dirty[n as usize] = true;
+        self.dirty |= bit;
     }
 
     /// Current flags.
@@ -254,13 +267,11 @@ impl Builder {
     /// Write cached state back before an op that reads or writes CpuState behind the cache's back
     /// (helper calls see CpuState), without forgetting the cached values.
     pub fn sync(&mut self) {
-        for n in 0..32 {
-            if self.dirty[n] {
-                let v = self.regs[n].expect("dirty register has a value");
-                self.push(Op::SetReg(n as u8, v));
-                self.dirty[n] = false;
-            }
+        for n in bits(self.dirty) {
+            let v = self.regs[n as usize].expect("dirty register has a value");
+            self.push(Op::SetReg(n, v));
         }
+        self.dirty = 0;
         if self.flags_dirty {
             let f = self.flags.expect("dirty flags have a value");
             self.push(Op::SetFlags(f));
@@ -271,17 +282,13 @@ impl Builder {
     /// Registers in `mask` (bit n = X`n`, bit 31 = SP) are overwritten before being read by
     /// every successor: do not write them back at the exit.
     pub fn drop_dead(&mut self, mask: u32) {
-        for n in 0..32 {
-            if mask & (1 << n) != 0 {
-                self.dirty[n] = false;
-            }
-        }
+        self.dirty &= !mask;
     }
 
     /// Forget cached register values (after a helper changed registers in CpuState). Call
     /// [`Builder::sync`] before the helper so that nothing dirty is lost.
     pub fn forget_regs(&mut self) {
-        debug_assert!(!self.dirty.iter().any(|&d| d));
+        debug_assert_eq!(self.dirty, 0);
         self.regs = [None; 32];
     }
 
@@ -293,8 +300,8 @@ impl Builder {
             return None;
         }
         self.pending_insn = Some(pc);
+        self.changed = 0;
         Some(InsnMark {
-            regs: self.regs,
             dirty: self.dirty,
             flags: self.flags.filter(|_| self.flags_dirty),
         })
@@ -307,25 +314,33 @@ impl Builder {
         if self.pending_insn.take().is_some() {
             return;
         }
-        let list = self.snap_list(&mark);
+        // A register dirty at the start had the value noted at its first set since, or has it
+        // still.
+        let (changed, before, regs) = (self.changed, self.before, self.regs);
+        let at_start = |n: u8| {
+            if changed & (1 << n) != 0 {
+                before[n as usize]
+            } else {
+                regs[n as usize]
+            }
+        };
+        let list = self.snap_list(mark.dirty, at_start, mark.flags);
         self.push(Op::Snapshots(list));
     }
 
-    /// Append to the snapshots the state `mark` holds that CpuState does not (its dirty
-    /// registers, then its flags): their list.
-    fn snap_list(&mut self, mark: &InsnMark) -> SnapList {
+    /// Append to the snapshots the state CpuState lacks: the registers in `dirty` with their
+    /// values (`value_of`), then the `flags` if dirty: their list.
+    fn snap_list(&mut self, dirty: u32, value_of: impl Fn(u8) -> Option<Val>, flags: Option<Val>) -> SnapList {
         let first = self.s.snapshots.len() as u32;
-        for n in 0..32u8 {
-            if mark.dirty[n as usize] {
-                let val = mark.regs[n as usize].expect("dirty register has a value");
-                self.s.snapshots.push(Snap {
-                    reg: n,
-                    val,
-                    keeps_live: true,
-                });
-            }
+        for n in bits(dirty) {
+            let val = value_of(n).expect("dirty register has a value");
+            self.s.snapshots.push(Snap {
+                reg: n,
+                val,
+                keeps_live: true,
+            });
         }
-        if let Some(val) = mark.flags {
+        if let Some(val) = flags {
             self.s.snapshots.push(Snap {
                 reg: SNAPSHOT_FLAGS,
                 val,
@@ -341,17 +356,14 @@ impl Builder {
     /// dirty flags are of a kind a side exit does not write back (those of ADCS/SBCS, which
     /// would need computing there).
     pub fn side_exit(&mut self, cond: CondCode, flags: Val, target: u64) -> bool {
-        let now = InsnMark {
-            regs: self.regs,
-            dirty: self.dirty,
-            flags: self.flags.filter(|_| self.flags_dirty),
-        };
-        if let Some(f) = now.flags {
+        let flags_now = self.flags.filter(|_| self.flags_dirty);
+        if let Some(f) = flags_now {
             if matches!(self.s.ops[f.0 as usize], Op::FlagsAdc(..) | Op::FlagsSbc(..)) {
                 return false;
             }
         }
-        let state = self.snap_list(&now);
+        let regs = self.regs;
+        let state = self.snap_list(self.dirty, |n| regs[n as usize], flags_now);
         self.s.ops.push(Op::SideExit {
             cond,
             flags,
@@ -376,10 +388,8 @@ impl Builder {
     /// need not keep those values live (see [`Snap::keeps_live`]).
     fn keep_live_only_if_needed(&mut self) {
         let mut written = [None; 33];
-        for (w, (&dirty, &reg)) in written.iter_mut().zip(self.dirty.iter().zip(&self.regs)) {
-            if dirty {
-                *w = reg;
-            }
+        for n in bits(self.dirty) {
+            written[n as usize] = self.regs[n as usize];
         }
         if self.flags_dirty {
             written[SNAPSHOT_FLAGS as usize] = self.flags;
@@ -410,4 +420,13 @@ impl Builder {
             depends: Vec::new(),
         }
     }
+}
+
+/// The set bits of `mask`, lowest first.
+fn bits(mut mask: u32) -> impl Iterator<Item = u8> {
+    std::iter::from_fn(move || {
+        let n = mask.trailing_zeros();
+        mask &= mask.wrapping_sub(1);
+        (n < 32).then_some(n as u8)
+    })
 }
