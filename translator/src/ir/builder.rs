@@ -9,14 +9,14 @@ use super::*;
 pub struct Builder {
     /// The ops, maps and their capacity, borrowed from this thread's pool (see [`Scratch`]).
     s: Scratch,
-    regs: [Option<Val>; 32],
+    regs: RegVals,
     /// The registers whose values in `regs` CpuState does not have yet (bit n = X`n`, 31 = SP).
     dirty: u32,
     /// Since the last [`Builder::insn_start`]: the registers set (bit n), and the value each
     /// had before its first set (what the instruction's snapshots need; noted as registers are
     /// set, where copying every register at each instruction's start was a tenth of lifting).
     changed: u32,
-    before: [Option<Val>; 32],
+    before: RegVals,
     flags: Option<Val>,
     flags_dirty: bool,
     /// The snapshot lists of the side exits pushed so far (uses, unlike instructions' lists).
@@ -148,10 +148,10 @@ impl Builder {
     pub fn new() -> Self {
         Self {
             s: Scratch::take(),
-            regs: [None; 32],
+            regs: RegVals::NONE,
             dirty: 0,
             changed: 0,
-            before: [None; 32],
+            before: RegVals::NONE,
             flags: None,
             flags_dirty: false,
             side_lists: Vec::new(),
@@ -229,11 +229,11 @@ impl Builder {
 
     /// Current value of guest register `n` (31 = SP).
     pub fn reg(&mut self, n: u8) -> Val {
-        if let Some(v) = self.regs[n as usize] {
+        if let Some(v) = self.regs.get(n) {
             return v;
         }
         let v = self.push(Op::GetReg(n));
-        self.regs[n as usize] = Some(v);
+        self.regs.set(n, Some(v));
         v
     }
 
@@ -242,9 +242,9 @@ impl Builder {
         let bit = 1 << n;
         if self.changed & bit == 0 {
             self.changed |= bit;
-            self.before[n as usize] = self.regs[n as usize];
+            self.before.set(n, self.regs.get(n));
         }
-        self.regs[n as usize] = Some(v);
+        self.regs.set(n, Some(v));
         self.dirty |= bit;
     }
 
@@ -268,7 +268,7 @@ impl Builder {
     /// (helper calls see CpuState), without forgetting the cached values.
     pub fn sync(&mut self) {
         for n in bits(self.dirty) {
-            let v = self.regs[n as usize].expect("dirty register has a value");
+            let v = self.regs.get(n).expect("dirty register has a value");
             self.push(Op::SetReg(n, v));
         }
         self.dirty = 0;
@@ -289,7 +289,7 @@ impl Builder {
     /// [`Builder::sync`] before the helper so that nothing dirty is lost.
     pub fn forget_regs(&mut self) {
         debug_assert_eq!(self.dirty, 0);
-        self.regs = [None; 32];
+        self.regs = RegVals::NONE;
     }
 
     /// Before lifting a guest instruction at `pc`: note the guest state CpuState may lack
@@ -316,39 +316,16 @@ impl Builder {
         }
         // A register dirty at the start had the value noted at its first set since, or has it
         // still.
-        let (changed, before, regs) = (self.changed, self.before, self.regs);
+        let (changed, before, regs) = (self.changed, &self.before, &self.regs);
         let at_start = |n: u8| {
             if changed & (1 << n) != 0 {
-                before[n as usize]
+                before.get(n)
             } else {
-                regs[n as usize]
+                regs.get(n)
             }
         };
-        let list = self.snap_list(mark.dirty, at_start, mark.flags);
+        let list = snap_list(&mut self.s.snapshots, mark.dirty, at_start, mark.flags);
         self.push(Op::Snapshots(list));
-    }
-
-    /// Append to the snapshots the state CpuState lacks: the registers in `dirty` with their
-    /// values (`value_of`), then the `flags` if dirty: their list.
-    fn snap_list(&mut self, dirty: u32, value_of: impl Fn(u8) -> Option<Val>, flags: Option<Val>) -> SnapList {
-        let first = self.s.snapshots.len() as u32;
-        for n in bits(dirty) {
-            let val = value_of(n).expect("dirty register has a value");
-            self.s.snapshots.push(Snap {
-                reg: n,
-                val,
-                keeps_live: true,
-            });
-        }
-        if let Some(val) = flags {
-            self.s.snapshots.push(Snap {
-                reg: SNAPSHOT_FLAGS,
-                val,
-                keeps_live: true,
-            });
-        }
-        let len = self.s.snapshots.len() as u32 - first;
-        SnapList { first, len }
     }
 
     /// Leave for `target` when `cond` holds for `flags`, with the dirty registers and flags
@@ -362,8 +339,8 @@ impl Builder {
                 return false;
             }
         }
-        let regs = self.regs;
-        let state = self.snap_list(self.dirty, |n| regs[n as usize], flags_now);
+        let regs = &self.regs;
+        let state = snap_list(&mut self.s.snapshots, self.dirty, |n| regs.get(n), flags_now);
         self.s.ops.push(Op::SideExit {
             cond,
             flags,
@@ -389,7 +366,7 @@ impl Builder {
     fn keep_live_only_if_needed(&mut self) {
         let mut written = [None; 33];
         for n in bits(self.dirty) {
-            written[n as usize] = self.regs[n as usize];
+            written[n as usize] = self.regs.get(n);
         }
         if self.flags_dirty {
             written[SNAPSHOT_FLAGS as usize] = self.flags;
@@ -403,7 +380,9 @@ impl Builder {
 
     /// Finish the block: write back dirty state and attach the exit. With `flags_live` false
     /// the flags are known to be overwritten before any later read, and are not written back.
-    pub fn finish(mut self, guest_pc: u64, guest_len: u32, exit: Exit, flags_live: bool) -> Block {
+    /// (By reference: the builder is large, and moving it into here was a copy per block; it
+    /// is spent afterwards.)
+    pub fn finish(&mut self, guest_pc: u64, guest_len: u32, exit: Exit, flags_live: bool) -> Block {
         if !flags_live {
             self.flags_dirty = false;
         }
@@ -429,4 +408,52 @@ fn bits(mut mask: u32) -> impl Iterator<Item = u8> {
         mask &= mask.wrapping_sub(1);
         (n < 32).then_some(n as u8)
     })
+}
+
+/// Append to `snapshots` the state CpuState lacks: the registers in `dirty` with their
+/// values (`value_of`), then the `flags` if dirty: their list.
+fn snap_list(
+    snapshots: &mut Vec<Snap>,
+    dirty: u32,
+    value_of: impl Fn(u8) -> Option<Val>,
+    flags: Option<Val>,
+) -> SnapList {
+    let first = snapshots.len() as u32;
+    for n in bits(dirty) {
+        let val = value_of(n).expect("dirty register has a value");
+        snapshots.push(Snap {
+            reg: n,
+            val,
+            keeps_live: true,
+        });
+    }
+    if let Some(val) = flags {
+        snapshots.push(Snap {
+            reg: SNAPSHOT_FLAGS,
+            val,
+            keeps_live: true,
+        });
+    }
+    let len = snapshots.len() as u32 - first;
+    SnapList { first, len }
+}
+
+/// The values of the 32 guest registers a builder holds (or none), four bytes each: the
+/// builder is moved and copied, and `Option<Val>` takes eight.
+#[derive(Clone, Copy)]
+struct RegVals([u32; 32]);
+
+impl RegVals {
+    /// No value: a `Val` is an op's index, never this.
+    const ABSENT: u32 = u32::MAX;
+    const NONE: RegVals = RegVals([Self::ABSENT; 32]);
+
+    fn get(&self, n: u8) -> Option<Val> {
+        let v = self.0[n as usize];
+        (v != Self::ABSENT).then_some(Val(v))
+    }
+
+    fn set(&mut self, n: u8, v: Option<Val>) {
+        self.0[n as usize] = v.map_or(Self::ABSENT, |v| v.0);
+    }
 }

@@ -136,7 +136,7 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, how: Lif
     let mut ranges: Vec<(u64, u64)> = Vec::new();
     let mut start = pc;
     let mut side_exits = 0;
-    let finish = |cx: Ctx, n: u32, exit: Exit, live: bool, mut ranges: Vec<(u64, u64)>, start: u64, end: u64| {
+    let finish = |cx: &mut Ctx, n: u32, exit: Exit, live: bool, mut ranges: Vec<(u64, u64)>, start: u64, end: u64| {
         let mut b = cx.b.finish(pc, n, exit, live);
         // Without a followed branch the block is the one range `finish` recorded.
         if !ranges.is_empty() {
@@ -152,7 +152,7 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, how: Lif
                 return None;
             }
             let end = cx.pc;
-            return Some(finish(cx, n, Exit::Jump(end), true, ranges, start, end));
+            return Some(finish(&mut cx, n, Exit::Jump(end), true, ranges, start, end));
         };
         let inst = a64::decode_for(word, opts.features);
         n += 1;
@@ -210,7 +210,7 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, how: Lif
                 cx.b.drop_dead(dead_after(&exit, fetch, opts));
             }
             let end = cx.pc + 4;
-            return Some(finish(cx, n, exit, live, ranges, start, end));
+            return Some(finish(&mut cx, n, exit, live, ranges, start, end));
         }
         cx.pc += 4;
         if n >= opts.max_insns {
@@ -220,7 +220,7 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, how: Lif
                 cx.b.drop_dead(dead_after(&exit, fetch, opts));
             }
             let end = cx.pc;
-            return Some(finish(cx, n, exit, live, ranges, start, end));
+            return Some(finish(&mut cx, n, exit, live, ranges, start, end));
         }
     }
 }
