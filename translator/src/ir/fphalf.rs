@@ -31,12 +31,16 @@ impl F16 {
     }
 
     /// The half of `v`, a value halves represent exactly (integers up to 2^11 and below
-    /// 65520, the results of rounding a half to an integral value).
+    /// 65520, the results of rounding a half to an integral value, the infinities: FRINT* of
+    /// an infinite half).
     pub fn exact(v: f64) -> Self {
         let mut flags = 0;
         let (sign, mag) = (v.is_sign_negative() as u16, v.abs());
         if mag == 0.0 {
             return Self(sign << 15);
+        }
+        if mag.is_infinite() {
+            return Self(sign << 15 | 0x7c00);
         }
         let (mant, e2) = decompose(mag);
         let h = round_to_half(sign, mant, e2, 0, false, &mut flags);
