@@ -289,6 +289,11 @@ impl Builder {
     /// [`Builder::sync`] before the helper so that nothing dirty is lost.
     pub fn forget_regs(&mut self) {
         debug_assert_eq!(self.dirty, 0);
+        // The instruction's snapshots still need the values its start had.
+        for n in bits(!self.changed) {
+            self.before.set(n, self.regs.get(n));
+        }
+        self.changed = u32::MAX;
         self.regs = RegVals::NONE;
     }
 
