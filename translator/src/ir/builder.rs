@@ -59,12 +59,15 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Vec<Scratch>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// A dropped block's vectors: ops, snapshots, last uses.
+type Recycled = (Vec<Op>, Vec<Snap>, Vec<u32>);
+
 thread_local! {
     /// The op and snapshot vectors of blocks dropped on this thread, for [`Builder::finish`] to
     /// hand its scratch in exchange for the ones it moves into the block: a block's vectors are
     /// the scratch's own, not exact-size copies (two allocations, two copies and two frees a
     /// block).
-    static RECYCLED: std::cell::RefCell<Vec<(Vec<Op>, Vec<Snap>)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static RECYCLED: std::cell::RefCell<Vec<Recycled>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Drop for Block {
@@ -72,14 +75,19 @@ impl Drop for Block {
         if self.ops.capacity() > SCRATCH_KEEP_OPS {
             return;
         }
-        let (mut ops, mut snapshots) = (std::mem::take(&mut self.ops), std::mem::take(&mut self.snapshots));
+        let (mut ops, mut snapshots, mut last_use) = (
+            std::mem::take(&mut self.ops),
+            std::mem::take(&mut self.snapshots),
+            std::mem::take(&mut self.last_use),
+        );
         ops.clear();
         snapshots.clear();
+        last_use.clear();
         // A thread being torn down has no pool any more: the vectors are simply freed.
         let _ = RECYCLED.try_with(|p| {
             let mut p = p.borrow_mut();
             if p.len() < SCRATCH_POOL {
-                p.push((ops, snapshots));
+                p.push((ops, snapshots, last_use));
             }
         });
     }
@@ -91,9 +99,9 @@ impl Scratch {
     }
 
     /// The ops and snapshots so far, for a block, replaced by empty vectors (recycled ones
-    /// where a dropped block left some).
-    fn take_vectors(&mut self) -> (Vec<Op>, Vec<Snap>) {
-        let spare = RECYCLED
+    /// where a dropped block left some), and an empty vector for its last uses.
+    fn take_vectors(&mut self) -> Recycled {
+        let spare: Recycled = RECYCLED
             .try_with(|p| p.borrow_mut().pop())
             .ok()
             .flatten()
@@ -101,6 +109,7 @@ impl Scratch {
         (
             std::mem::replace(&mut self.ops, spare.0),
             std::mem::replace(&mut self.snapshots, spare.1),
+            spare.2,
         )
     }
 
@@ -393,7 +402,7 @@ impl Builder {
         }
         self.keep_live_only_if_needed();
         self.sync();
-        let (ops, snapshots) = self.s.take_vectors();
+        let (ops, snapshots, last_use) = self.s.take_vectors();
         Block {
             guest_pc,
             guest_len,
@@ -402,6 +411,7 @@ impl Builder {
             exit,
             ranges: vec![(guest_pc, guest_pc + 4 * guest_len as u64)],
             depends: Vec::new(),
+            last_use,
         }
     }
 }

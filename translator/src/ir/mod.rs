@@ -473,6 +473,20 @@ impl Op {
             FlagsAdc(_, a, b, c) | FlagsSbc(_, a, b, c) | Select(_, a, b, c) | Cas(_, a, b, c) => Args::of(&[a, b, c]),
         }
     }
+
+    /// For an op that computes flags from values (not `GetFlags`, whose flags are a value of
+    /// their own): those values. Flags are recomputed where they are used, so a use of such a
+    /// flags value is a use of these (liveness and register allocation count it so).
+    #[inline]
+    pub fn flags_operands(&self) -> Option<Args> {
+        use Op::*;
+        match *self {
+            FlagsSub(_, a, b) | FlagsAdd(_, a, b) => Some(Args::of(&[a, b])),
+            FlagsLogic(_, a) | FlagsPacked(a) => Some(Args::of(&[a])),
+            FlagsAdc(_, a, b, c) | FlagsSbc(_, a, b, c) => Some(Args::of(&[a, b, c])),
+            _ => None,
+        }
+    }
 }
 
 impl Exit {
@@ -540,7 +554,16 @@ pub struct Block {
     pub snapshots: Vec<Snap>,
     /// How it ends.
     pub exit: Exit,
+    /// Where each value is used last, by position (the exit's is `ops.len()`; [`UNUSED`]: not
+    /// at all), a use of a flags value counting as uses of its operands
+    /// ([`Op::flags_operands`]): what the dead-code pass (`opt::dce`) finds on its way, kept
+    /// for the register allocator, which would otherwise walk every use again. Empty where no
+    /// pass ran.
+    pub last_use: Vec<u32>,
 }
+
+/// In [`Block::last_use`]: a value nothing uses.
+pub const UNUSED: u32 = u32::MAX;
 
 impl Block {
     /// The op defining `v`.

@@ -180,6 +180,7 @@ mod tests {
                 keeps_live: true,
             }],
             exit,
+            last_use: vec![],
         }
     }
 

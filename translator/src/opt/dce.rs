@@ -1,9 +1,11 @@
 //! Dead-code elimination: ops whose values nothing reads and that have no effect become `Nop`
-//! (e.g. the result of `CMP`, flags overwritten before being read, unused register reads).
+//! (e.g. the result of `CMP`, flags overwritten before being read, unused register reads). On its
+//! way back from the exit it meets each value's last use first, and notes it for the register
+//! allocator ([`Block::last_use`]).
 
-use crate::ir::{Block, Op};
+use crate::ir::{Block, Op, Val, UNUSED};
 
-/// Remove dead ops.
+/// Remove dead ops, and note where each value is used last.
 pub fn run(block: &mut Block) {
     let n = block.ops.len();
     // On the stack for the blocks most are (an allocation per block was a third of the pass).
@@ -15,8 +17,22 @@ pub fn run(block: &mut Block) {
         big.resize(n, false);
         &mut big
     };
+    let mut last = std::mem::take(&mut block.last_use);
+    last.clear();
+    last.resize(n, UNUSED);
+    // A use of `v` at `pos`, the last one if none was met yet (the walk goes backwards).
+    let used = |ops: &[Op], last: &mut [u32], v: Val, pos: u32| match ops[v.0 as usize].flags_operands() {
+        Some(operands) => operands.into_iter().for_each(|x| {
+            if last[x.0 as usize] == UNUSED {
+                last[x.0 as usize] = pos;
+            }
+        }),
+        None if last[v.0 as usize] == UNUSED => last[v.0 as usize] = pos,
+        None => {}
+    };
     for a in block.exit.args() {
         live[a.0 as usize] = true;
+        used(&block.ops, &mut last, a, n as u32);
     }
     for i in (0..n).rev() {
         let op = block.ops[i];
@@ -24,11 +40,15 @@ pub fn run(block: &mut Block) {
             live[i] = true;
         }
         if live[i] {
-            block.each_use(i, |a| live[a.0 as usize] = true);
+            block.each_use(i, |a| {
+                live[a.0 as usize] = true;
+                used(&block.ops, &mut last, a, i as u32);
+            });
         } else {
             block.ops[i] = Op::Nop;
         }
     }
+    block.last_use = last;
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! the block's stack frame (Belady). Guest registers are ordinary values here, so each is loaded
 //! once per block and stays in a host register while it is used.
 
-use crate::ir::{Args, Block, Op, Ty, Val};
+use crate::ir::{Args, Block, Op, Ty, Val, UNUSED};
 use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, VecAssembler};
 
 /// Host register numbers (x86-64 encoding order).
@@ -55,11 +55,10 @@ pub struct Alloc<'a> {
 /// Values whose registers a flags value keeps alive (flags are recomputed where used).
 pub fn flag_operands(block: &Block, f: Val) -> Args {
     match *block.op(f) {
-        Op::FlagsSub(_, a, b) | Op::FlagsAdd(_, a, b) => Args::of(&[a, b]),
-        Op::FlagsLogic(_, a) | Op::FlagsPacked(a) => Args::of(&[a]),
-        Op::FlagsAdc(_, a, b, c) | Op::FlagsSbc(_, a, b, c) => Args::of(&[a, b, c]),
         Op::GetFlags => Args::of(&[f]),
-        ref o => unreachable!("not a flags op: {o:?}"),
+        ref o => o
+            .flags_operands()
+            .unwrap_or_else(|| unreachable!("not a flags op: {o:?}")),
     }
 }
 
@@ -74,9 +73,6 @@ struct Uses {
     /// The values used at the exit besides its arguments (a self-loop's: see [`Alloc::new`]).
     extra: Vec<Val>,
 }
-
-/// No use.
-const UNUSED: u32 = u32::MAX;
 
 impl Uses {
     /// Call `f(value, position)` for every use by the block's ops and its exit (position
@@ -97,22 +93,29 @@ impl Uses {
 
     /// A use of `v` at `pos`: of its operands if it is a flags value.
     fn add(block: &Block, v: Val, pos: u32, f: &mut impl FnMut(u32, u32)) {
-        if block.op(v).ty() == Ty::Flags && !matches!(block.op(v), Op::GetFlags) {
-            for x in flag_operands(block, v) {
-                f(x.0, pos);
-            }
-        } else {
-            f(v.0, pos);
+        match block.op(v).flags_operands() {
+            Some(operands) => operands.into_iter().for_each(|x| f(x.0, pos)),
+            None => f(v.0, pos),
         }
     }
 
-    /// The last uses of `block`'s values, with `extra` more at the exit.
+    /// The last uses of `block`'s values (as the dead-code pass noted them, or found here), with
+    /// `extra` more at the exit.
     fn new(block: &Block, extra: Vec<Val>, reuse: Uses) -> Uses {
         let n = block.ops.len();
         let mut last = reuse.last;
         last.clear();
-        last.resize(n, UNUSED);
-        Uses::each(block, |v, pos| last[v as usize] = pos);
+        if block.last_use.len() == n {
+            last.extend_from_slice(&block.last_use);
+            if cfg!(debug_assertions) {
+                let mut found = vec![UNUSED; n];
+                Uses::each(block, |v, pos| found[v as usize] = pos);
+                assert_eq!(found, block.last_use, "the dead-code pass's last uses\n{block}");
+            }
+        } else {
+            last.resize(n, UNUSED);
+            Uses::each(block, |v, pos| last[v as usize] = pos);
+        }
         for v in &extra {
             last[v.0 as usize] = n as u32;
         }
