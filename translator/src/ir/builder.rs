@@ -472,3 +472,35 @@ impl RegVals {
         self.0[n as usize] = v.map_or(Self::ABSENT, |v| v.0);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::LoadTy;
+
+    /// The snapshots of an instruction (the guest state at its start, for a fault in it) hold the
+    /// values its registers had at its start, whatever it set them to before accessing memory,
+    /// a helper's forgetting the cached registers included.
+    #[test]
+    fn snapshots_hold_the_values_at_the_instructions_start() {
+        let mut b = Builder::new();
+        let (one, two, three) = (b.konst(1), b.konst(2), b.konst(3));
+        b.set_reg(1, one);
+        b.set_reg(2, two);
+        let mark = b.insn_start(0x1000);
+        // X1 set before the access; X2 after a helper made the builder forget its registers.
+        b.set_reg(1, three);
+        b.sync();
+        b.forget_regs();
+        b.set_reg(2, three);
+        let base = b.reg(3);
+        b.push(Op::Load(LoadTy::U64, base, 0));
+        b.insn_end(mark);
+        let block = b.finish(0x1000, 1, Exit::Jump(0x1004), true);
+        let Some(&Op::Snapshots(list)) = block.ops.iter().find(|o| matches!(o, Op::Snapshots(_))) else {
+            panic!("no snapshots:\n{block}");
+        };
+        let snaps: Vec<(u8, Val)> = block.snaps(list).iter().map(|s| (s.reg, s.val)).collect();
+        assert_eq!(snaps, [(1, one), (2, two)], "{block}");
+    }
+}
