@@ -37,7 +37,8 @@ impl Lower<'_> {
         let v = Val(pos);
         let op = self.block.ops[pos as usize];
         let args = op.args();
-        let keeps_flags = op.info().host_flags == crate::ir::opinfo::HostFlags::Kept;
+        let info = op.info();
+        let keeps_flags = info.host_flags == crate::ir::opinfo::HostFlags::Kept;
         let saved = self.eflags;
         let end = match op {
             Op::Nop | Op::Const(_) | Op::InsnStart(_) | Op::Snapshots(_) => End::Common,
@@ -134,18 +135,15 @@ impl Lower<'_> {
         // allocator counts its uses).
         let block = self.block;
         let alloc = &mut self.alloc;
-        let mut release = |v: Val| {
-            if block.op(v).ty() == crate::ir::Ty::Flags && !matches!(block.op(v), Op::GetFlags) {
-                alloc.release_dead(&super::regalloc::flag_operands(block, v), pos);
-            } else {
-                alloc.release_dead(&[v], pos);
-            }
+        let mut release = |v: Val| match block.op(v).flags_operands() {
+            Some(operands) => alloc.release_dead(&operands, pos),
+            None => alloc.release_dead(&[v], pos),
         };
         match op {
             Op::Snapshots(_) | Op::SideExit { .. } => block.each_use(pos as usize, release),
             _ => args.iter().for_each(|&v| release(v)),
         }
-        if op.ty() != crate::ir::Ty::None && !matches!(op.ty(), crate::ir::Ty::Flags) || matches!(op, Op::GetFlags) {
+        if !matches!(info.result, crate::ir::Ty::None | crate::ir::Ty::Flags) || matches!(op, Op::GetFlags) {
             self.alloc.drop_if_unused(v);
         }
     }

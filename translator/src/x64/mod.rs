@@ -333,7 +333,8 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     };
     let flags_at_counter = l.carried_flags;
     for i in 0..block.ops.len() {
-        if l.header.is_some() && matches!(block.ops[i], Op::GetReg(_)) {
+        // (Dead ops, which the passes leave as `Nop`, have nothing to lower.)
+        if matches!(block.ops[i], Op::Nop) || l.header.is_some() && matches!(block.ops[i], Op::GetReg(_)) {
             continue;
         }
         match block.ops[i] {
