@@ -60,11 +60,12 @@ pub(super) fn block_ir(
         lift_block_reading(pc, fetch, opts).ok_or(TranslateError::NotExecutable(pc))
     };
     // A quick lift's words are a subset of the optimised lift's (the block's own), so the words
-    // of the lift kept are all that lifting it again reads.
-    let ((mut block, words), tier) = match tier {
-        Tier::Optimised => (lift(true)?, Tier::Optimised),
+    // of the lift kept are all that lifting it again reads. (The block is lifted into its place
+    // and replaced there: moving it through tuples was a copy each.)
+    let (mut block, mut words) = lift(tier == Tier::Optimised)?;
+    let tier = match tier {
+        Tier::Optimised => Tier::Optimised,
         Tier::Quick => {
-            let (block, words) = lift(false)?;
             let self_loop = match block.exit {
                 Exit::Jump(t) => t == pc,
                 Exit::Branch { taken, not_taken, .. } => taken == pc || not_taken == pc,
@@ -72,11 +73,12 @@ pub(super) fn block_ir(
             };
             let direct = matches!(block.exit, Exit::Jump(_) | Exit::Branch { .. });
             if !opts.drop_dead_writebacks || !direct {
-                ((block, words), Tier::Optimised)
+                Tier::Optimised
             } else if self_loop {
-                (lift(true)?, Tier::Optimised)
+                (block, words) = lift(true)?;
+                Tier::Optimised
             } else {
-                ((block, words), Tier::Quick)
+                Tier::Quick
             }
         }
     };
