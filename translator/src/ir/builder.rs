@@ -14,7 +14,7 @@ pub struct Builder {
     dirty: u32,
     /// Since the last [`Builder::insn_start`]: the registers set (bit n), and the value each
     /// had before its first set (what the instruction's snapshots need; noted as registers are
-    /// set, where copying every register at each instruction's start was a tenth of lifting).
+    /// set, where copying every register at each instruction's start was a twentieth of lifting).
     changed: u32,
     before: RegVals,
     flags: Option<Val>,

@@ -225,6 +225,10 @@ impl Lower<'_> {
     /// Store the dirty registers of `cache` to CpuState, leaving the lowering state alone: on a
     /// path that leaves the block, or a slow path.
     pub(super) fn emit_flush(&mut self, cache: &VCache) {
+        // (Most blocks' exits have nothing to store: no walk over the holders for them.)
+        if !cache.dirty.contains(&true) {
+            return;
+        }
         for (x, v) in cache.dirty() {
             let o = off::vreg(v);
             dynasm!(self.ops ; .arch x64 ; movdqu [r15 + o], Rx(x));
