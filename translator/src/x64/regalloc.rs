@@ -3,7 +3,7 @@
 //! the block's stack frame (Belady). Guest registers are ordinary values here, so each is loaded
 //! once per block and stays in a host register while it is used.
 
-use crate::ir::{Args, Block, Op, Ty, Val, UNUSED};
+use crate::ir::{Args, Block, Op, Val, UNUSED};
 use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, VecAssembler};
 
 /// Host register numbers (x86-64 encoding order).
@@ -206,9 +206,7 @@ impl<'a> Alloc<'a> {
                 match *op {
                     Op::SetReg(_, v) => extra.push(v),
                     // The back edge may carry the flags' operands to the next iteration.
-                    Op::SetFlags(f) if block.op(f).ty() == Ty::Flags && !matches!(block.op(f), Op::GetFlags) => {
-                        extra.extend(flag_operands(block, f))
-                    }
+                    Op::SetFlags(f) => extra.extend(block.op(f).flags_operands().into_iter().flatten()),
                     // Guest registers read by the loop stay put, so the back edge moves nothing
                     // for those the iteration did not change.
                     Op::GetReg(_) if used[i] => extra.push(Val(i as u32)),
