@@ -8,6 +8,15 @@ use a64x_translator::cache::{CodeCache, DebugLog};
 use a64x_translator::cpu::CpuState;
 use std::ffi::OsString;
 
+// libgcc's unwinder, linked in whole from its static archive: std's calls of `_Unwind_*`
+// (panics, backtraces) bind to this copy, so the linker (`--as-needed`) leaves out
+// libgcc_s.so.1. Loading that library ran its constructor, `__cpu_indicator_init`, whose
+// dozens of CPUID instructions (each a VM exit on a virtualised host, 6.6 us on this
+// project's machine) were a quarter of the CPU time of a64x running a program that exits at
+// once: every guest `execve` pays it.
+#[link(name = "gcc_eh", kind = "static", modifiers = "+whole-archive")]
+unsafe extern "C" {}
+
 /// Size of the code cache.
 const CODE_CACHE_BYTES: usize = 256 << 20;
 
