@@ -88,13 +88,15 @@ fn main() {
 
 fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     // The backend emits these unconditionally (x86-64-v3 less AVX): refuse clearly, not with SIGILL.
+    // (Not with std's detection, which reads more CPUID leaves: see `host::has`.)
+    use a64x_translator::x64::host::{has, Feature};
     let needed = [
-        ("lzcnt", std::arch::is_x86_feature_detected!("lzcnt")),
-        ("sse4.1", std::arch::is_x86_feature_detected!("sse4.1")),
-        ("sse4.2", std::arch::is_x86_feature_detected!("sse4.2")),
-        ("ssse3", std::arch::is_x86_feature_detected!("ssse3")),
-        ("fma", std::arch::is_x86_feature_detected!("fma")),
-        ("cmpxchg16b", std::arch::is_x86_feature_detected!("cmpxchg16b")),
+        ("lzcnt", has(Feature::Lzcnt)),
+        ("sse4.1", has(Feature::Sse41)),
+        ("sse4.2", has(Feature::Sse42)),
+        ("ssse3", has(Feature::Ssse3)),
+        ("fma", has(Feature::Fma)),
+        ("cmpxchg16b", has(Feature::Cmpxchg16b)),
     ];
     if let Some((name, _)) = needed.iter().find(|(_, have)| !have) {
         return Err(format!("this host CPU lacks {name}, which the translator needs"));

@@ -260,7 +260,7 @@ pub fn load128(addr: u64) -> Option<u128> {
 /// Whether this host's aligned 16-byte loads are single-copy atomic: it has AVX (Intel SDM vol.
 /// 3A 9.1.1, AMD APM vol. 2 7.3.2).
 pub fn atomic_load128() -> bool {
-    std::arch::is_x86_feature_detected!("avx")
+    crate::x64::host::has(crate::x64::host::Feature::Avx)
 }
 
 /// A guest instruction's compare-and-swap of the u64 at `addr` (8-aligned): what it found, or
