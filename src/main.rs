@@ -244,8 +244,9 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         if let Some(p) = a64x::tcache::stats() {
             eprintln!(
                 "a64x: persistent translation cache: {} saved blocks, {} placed (main thread {}), {} \
-                 rejected, {} new, {} placed from translations this process or its parents made",
-                p.entries, p.placed, s.loaded, p.rejected, p.new, p.placed_made
+                 rejected, {} new, {} placed from translations this process or its parents made; \
+                 {} looked up as the entry after the one placed before",
+                p.entries, p.placed, s.loaded, p.rejected, p.new, p.placed_made, p.guessed
             );
         }
     }
