@@ -6,14 +6,19 @@
 //! machine the timings wander by 20%; for a repeatable figure run a fixed amount of work under
 //! callgrind and compare instruction counts: `TRANSLATE_PASSES=3 valgrind --tool=callgrind
 //! target/release/deps/translate-*` (the bench binary) translates the text 3 times and exits
-//! (quick tier; with `TRANSLATE_OPTIMISED=1` the optimised one).
+//! (quick tier; with `TRANSLATE_OPTIMISED=1` the optimised one). `TRANSLATE_WARM=1` measures a
+//! warm start's work instead: the text translated once into a persistent store, then each pass
+//! a fresh process's placing of every block from that store's file (`--toggle-collect='*place_all*'`
+//! counts the placing alone).
 
 use a64x_translator::a64;
+use a64x_translator::cache::persist::Store;
 use a64x_translator::cache::CodeCache;
 use a64x_translator::lift::{lift_block, LiftOptions};
 use a64x_translator::opt;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use goblin::elf::{program_header::PF_X, program_header::PT_LOAD, Elf};
+use std::sync::Arc;
 use std::time::Duration;
 
 const BINARY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/test-binaries/prebuilt/hello");
@@ -92,6 +97,10 @@ fn cut_as(opts: LiftOptions, optimised: bool) -> LiftOptions {
 fn fixed_passes(text: &Text, opts: LiftOptions) -> Option<()> {
     let passes: u32 = std::env::var("TRANSLATE_PASSES").ok()?.parse().ok()?;
     a64x::platform::install();
+    if std::env::var_os("TRANSLATE_WARM").is_some() {
+        warm_passes(text, opts, passes);
+        return Some(());
+    }
     let mut cache = CodeCache::new(256 << 20, opts).expect("code cache");
     let optimised = std::env::var_os("TRANSLATE_OPTIMISED").is_some();
     if optimised {
@@ -113,6 +122,53 @@ fn fixed_passes(text: &Text, opts: LiftOptions) -> Option<()> {
         (insns * passes as u64) as f64 / secs / 1e3
     );
     Some(())
+}
+
+/// The key and context of the bench's store (any will do: the same for both processes).
+const KEY: [u64; 2] = [0x5eed, 0xfeed];
+const CONTEXT: u64 = 0xc0ffee;
+
+/// `TRANSLATE_WARM=1`: the text translated into a store once; then `passes` times, a new cache
+/// (a new process's) placing every block from the store's file.
+fn warm_passes(text: &Text, opts: LiftOptions, passes: u32) {
+    let (starts, insns) = text.block_starts(cut_as(opts, false));
+    let fetch = text.fetch();
+    let store = Arc::new(Store::new(KEY, CONTEXT));
+    let mut cache = CodeCache::new(256 << 20, opts).expect("code cache");
+    cache.use_store(store.clone());
+    for &pc in &starts {
+        cache.get(pc, &fetch).unwrap();
+    }
+    // Leaked: the store reads it for the rest of the run, as a mapped file.
+    let file: &'static [u8] = Vec::leak(store.encode());
+    let (t, mut placed) = (std::time::Instant::now(), 0);
+    for _ in 0..passes {
+        let mut later = Store::new(KEY, CONTEXT);
+        // SAFETY: the file is leaked, so it stays.
+        unsafe { later.load(file.as_ptr(), file.len()) }.expect("the file just written");
+        let later = Arc::new(later);
+        let mut cache = CodeCache::new(256 << 20, opts).expect("code cache");
+        cache.use_store(later.clone());
+        place_all(&mut cache, &starts, &fetch);
+        // (A few are not saved: those that hand a helper an operation by address.)
+        placed = later.stats().placed;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    eprintln!(
+        "translate: {passes} warm passes over {} blocks ({insns} guest instructions, {placed} placed from a file of {} bytes), {:.0} K blocks/s",
+        starts.len(),
+        file.len(),
+        (starts.len() as u64 * passes as u64) as f64 / secs / 1e3
+    );
+}
+
+/// Place (or translate) every block of `starts` (a function of its own, for callgrind's
+/// `--toggle-collect`).
+#[inline(never)]
+fn place_all(cache: &mut CodeCache, starts: &[u64], fetch: &dyn Fn(u64) -> Option<u32>) {
+    for &pc in starts {
+        black_box(cache.get(pc, fetch).unwrap());
+    }
 }
 
 fn translate(c: &mut Criterion) {
