@@ -288,6 +288,10 @@ impl Vm {
         let mem = Arc::clone(&self.mem);
         let fetch = move |pc: u64| lock(&mem).fetch_insn(pc);
         let mut reason = ExitReason::Indirect;
+        // Where this loop chains exits, the cache may chain those of blocks it places from the
+        // persistent store at once.
+        let links = !self.check && !self.trace.per_block() && !crate::gdbstub::active();
+        self.cache.link_saved(links);
         loop {
             if self.signal_work() {
                 if let Some(exit) = self.deliver_signals() {

@@ -86,6 +86,9 @@ pub struct FaultAt<'a> {
 /// warm start.
 const PREPARE_FIRST: usize = 64 << 10;
 
+/// Blocks placed ahead from the store after one the run loop asked for ([`CodeCache::follow_saved`]).
+const SAVED_AHEAD: usize = 16;
+
 /// The most code memory backed with pages in one step.
 const PREPARE_MAX: usize = 1 << 20;
 
@@ -123,6 +126,9 @@ pub struct CodeCache {
     shared: Option<Arc<SharedCode>>,
     /// Whether caches made by [`CodeCache::new_like`] share translations with this one.
     share: bool,
+    /// Whether a block placed from the store gets its exits chained and their blocks placed at
+    /// once (see [`CodeCache::link_saved`]).
+    links_saved: bool,
     /// The countdowns of quick translations, when new blocks get one first (see [`tiers`]).
     countdowns: Option<counters::Counters>,
     /// Translations saved by earlier processes, and where this one's go (see [`persist`]).
@@ -251,6 +257,7 @@ impl CodeCache {
             counters: None,
             shared: None,
             share: false,
+            links_saved: false,
             // Without the successor analysis a quick translation would be the same as the other.
             countdowns: opts
                 .drop_dead_writebacks
@@ -269,6 +276,13 @@ impl CodeCache {
         // again (each growth rehashes every block placed so far).
         self.blocks.reserve(store.stats().entries);
         self.persist = Some(store);
+    }
+
+    /// Chain the exits of blocks placed from the store at once, placing the blocks they go to from
+    /// the store as well (the run loop says so where it would chain them itself: not under a
+    /// debugger, a per-block trace or the differential check).
+    pub fn link_saved(&mut self, on: bool) {
+        self.links_saved = on;
     }
 
     /// Whether blocks missing from this cache are placed from the persistent store when it has
@@ -361,36 +375,16 @@ impl CodeCache {
             self.stats.shared += 1;
             return Ok(self.place_shared(pc, &p, fetch));
         }
-        // (The store borrowed, not its Arc cloned: two atomic operations on every miss.)
-        if let Some(store) = self.persist.as_ref().filter(|_| self.counters.is_none()) {
-            let since = shared.as_ref().map(|s| s.generation());
-            let quick_placeable = self.countdowns.is_some();
-            let mut scratch = std::mem::take(&mut self.scratch);
-            let placed = store
-                .get(pc, fetch, &mut scratch)
-                .filter(|s| s.info.tier == Tier::Optimised || quick_placeable)
-                .map(|s| {
-                    self.stats.loaded += 1;
-                    let publish = shared
-                        .as_ref()
-                        .zip(since)
-                        .map(|(sh, since)| (sh, since, s.info.clone()));
-                    let host = self.place_saved(pc, &mut *s.code, s.relocs, s.info, fetch);
-                    if let Some((shared, since, info)) = publish {
-                        // Relocated in place, the code is still a translation any cache can move.
-                        let p = Portable {
-                            code: (*s.code).into(),
-                            relocs: s.relocs.into(),
-                            info,
-                        };
-                        shared.publish(pc, Arc::new(p), since);
-                    }
-                    host
-                });
-            self.scratch = scratch;
-            if let Some(host) = placed {
-                return Ok(host);
+        if let Some((host, exits)) = self.place_from_store(pc, fetch, shared.as_ref()) {
+            if self.links_saved {
+                let generation = self.generation;
+                self.follow_saved(exits, fetch, shared.as_ref());
+                if self.generation != generation {
+                    // A flush made room for a successor: the block's code is gone.
+                    return self.get(pc, fetch);
+                }
             }
+            return Ok(host);
         }
         let tier = if self.countdowns.is_some() {
             Tier::Quick
@@ -398,6 +392,76 @@ impl CodeCache {
             Tier::Optimised
         };
         self.translate(pc, fetch, tier, shared)
+    }
+
+    /// Place the saved translation of `pc` from the persistent store, if it has one that fits:
+    /// its host address and its chain exits (the host address of each exit's jump and the
+    /// guest pc it goes to).
+    fn place_from_store(
+        &mut self,
+        pc: u64,
+        fetch: &dyn Fn(u64) -> Option<u32>,
+        shared: Option<&Arc<SharedCode>>,
+    ) -> Option<(u64, Vec<(u64, u64)>)> {
+        // (The store borrowed, not its Arc cloned: two atomic operations on every miss.)
+        let store = self.persist.as_ref().filter(|_| self.counters.is_none())?;
+        let since = shared.map(|s| s.generation());
+        let quick_placeable = self.countdowns.is_some();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let placed = store
+            .get(pc, fetch, &mut scratch)
+            .filter(|s| s.info.tier == Tier::Optimised || quick_placeable)
+            .map(|s| {
+                self.stats.loaded += 1;
+                let publish = shared.zip(since).map(|(sh, since)| (sh, since, s.info.clone()));
+                let host = self.place_saved(pc, &mut *s.code, s.relocs, s.info, fetch);
+                let exits = x64::chain_exits(s.code, s.relocs)
+                    .map(|(site, target)| (host + site as u64, target))
+                    .collect();
+                if let Some((shared, since, info)) = publish {
+                    // Relocated in place, the code is still a translation any cache can move.
+                    let p = Portable {
+                        code: (*s.code).into(),
+                        relocs: s.relocs.into(),
+                        info,
+                    };
+                    shared.publish(pc, Arc::new(p), since);
+                }
+                (host, exits)
+            });
+        self.scratch = scratch;
+        placed
+    }
+
+    /// After a block was placed from the store: chain its `exits` to the blocks they go to, placing
+    /// those from the store too (and theirs in turn, up to [`SAVED_AHEAD`] blocks), as the run
+    /// loop would when each exit is first taken. A warm start places tens of thousands of
+    /// blocks, and each first taking of an exit was a trip through the run loop. Stops at a
+    /// flush.
+    fn follow_saved(
+        &mut self,
+        mut exits: Vec<(u64, u64)>,
+        fetch: &dyn Fn(u64) -> Option<u32>,
+        shared: Option<&Arc<SharedCode>>,
+    ) {
+        let generation = self.generation;
+        let mut budget = SAVED_AHEAD;
+        while let Some((site, target)) = exits.pop() {
+            if !self.blocks.contains_key(&target) {
+                if budget == 0 {
+                    continue;
+                }
+                budget -= 1;
+                let Some((_, more)) = self.place_from_store(target, fetch, shared) else {
+                    continue;
+                };
+                if self.generation != generation {
+                    return;
+                }
+                exits.extend(more);
+            }
+            self.chain(site, target);
+        }
     }
 
     /// Translate `pc` into this cache (and offer it to the other threads).

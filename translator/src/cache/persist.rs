@@ -878,6 +878,38 @@ mod tests {
         assert_eq!((store.stats().placed, store.stats().guessed), (256, 255));
     }
 
+    /// Where the run loop chains exits itself (`CodeCache::link_saved`), a block placed from the
+    /// store gets its exits chained at once, the blocks they go to placed from the store too (and
+    /// theirs, up to `SAVED_AHEAD` more): here block n's taken exit goes to block n + 1.
+    #[test]
+    fn a_placed_blocks_exits_are_chained_to_blocks_placed_from_the_store_with_it() {
+        let file = first_process();
+        let mut store = Store::new(KEY, CONTEXT);
+        assert_eq!(store.load_bytes(file), Ok(256));
+        let store = Arc::new(store);
+        let mut c = cache_with(&store);
+        c.link_saved(true);
+        c.get(0x10000, &code).expect("placed");
+        // (Each block's other exit, to its `ret`, is not in the store: a try of the budget each.)
+        let placed = c.stats.loaded;
+        assert_eq!(placed, 1 + super::super::SAVED_AHEAD as u64 / 2);
+        assert_eq!(
+            (c.stats.blocks, store.stats().placed, store.stats().rejected),
+            (0, placed, 0)
+        );
+        for pc in (0x10000..0x10000 + 16 * (placed - 1)).step_by(16) {
+            let (host, code) = (c.blocks[&pc].host, c.code_of(pc));
+            let (site, _) = x64::chain_exits(&code, &relocs_of(pc))
+                .find(|&(_, target)| target == pc + 16)
+                .expect("an exit to the next block");
+            let rel = i32::from_le_bytes(code[site + 1..site + 5].try_into().expect("4 bytes"));
+            let to = (host + site as u64 + 5).wrapping_add_signed(i64::from(rel));
+            assert_eq!(to, c.blocks[&(pc + 16)].host, "block {pc:#x}'s exit");
+        }
+        // The last one placed waits for the run loop, like any block.
+        assert!(!c.blocks.contains_key(&(0x10000 + 16 * placed)));
+    }
+
     /// The entries of a file: (offset, length).
     fn entries(file: &[u8]) -> Vec<(usize, usize)> {
         let mut at = 16;

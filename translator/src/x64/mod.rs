@@ -285,6 +285,20 @@ pub struct Lower<'a> {
     slow_paths: Vec<slow::SlowPath>,
 }
 
+/// The chain exits of compiled `code` with `relocs`: each one's site (the offset of its patchable
+/// `jmp`) and the guest pc it goes to (the stub's `mov rax, imm64`, see `Lower::chain_jump`).
+pub fn chain_exits<'a>(code: &'a [u8], relocs: &'a [Reloc]) -> impl Iterator<Item = (usize, u64)> + 'a {
+    relocs.iter().filter_map(move |r| match *r {
+        // The call's displacement: `jmp rel32` (5), `mov rax, imm64` (10), `call` opcode (1).
+        Reloc::ChainMiss { at } => {
+            let site = at.checked_sub(16)?;
+            let target = code.get(at - 9..at - 1)?;
+            Some((site, u64::from_le_bytes(target.try_into().ok()?)))
+        }
+        _ => None,
+    })
+}
+
 /// Compile `block` for placement at host address `base`.
 pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     let self_loop = match block.exit {
