@@ -434,7 +434,10 @@ impl Store {
             scratch.entry.clear();
             scratch.entry.extend_from_slice(entry);
         }
-        let saved = self.verify(scratch).filter(|s| s.info.words.match_fetch(fetch));
+        // Made by this process (or its parent, before the fork) and kept in the VM's own memory,
+        // which the guest cannot write: its tag need not be checked again (a forked child placing
+        // what a cold parent made checked a tag for each, 5% of a shell loop's CPU time).
+        let saved = self.decode_own(scratch).filter(|s| s.info.words.match_fetch(fetch));
         let count = if saved.is_some() {
             &self.placed_made
         } else {
@@ -442,6 +445,12 @@ impl Store {
         };
         count.fetch_add(1, Relaxed);
         saved
+    }
+
+    /// The entry in `scratch`, made by this process (its tag not checked), if its body is right.
+    fn decode_own<'s>(&self, scratch: &'s mut Scratch) -> Option<Saved<'s>> {
+        let Scratch { entry, relocs, .. } = scratch;
+        decode(entry.get_mut(12..)?, relocs)
     }
 
     /// The entry in `scratch`, if its tag and body are right.
