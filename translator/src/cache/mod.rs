@@ -129,6 +129,9 @@ pub struct CodeCache {
     /// Whether a block placed from the store gets its exits chained and their blocks placed at
     /// once (see [`CodeCache::link_saved`]).
     links_saved: bool,
+    /// The chain exits [`CodeCache::follow_saved`] has yet to link: the host address of each
+    /// one's jump and the guest pc it goes to (kept from one lookup to the next: no allocation).
+    links: Vec<(u64, u64)>,
     /// The countdowns of quick translations, when new blocks get one first (see [`tiers`]).
     countdowns: Option<counters::Counters>,
     /// Translations saved by earlier processes, and where this one's go (see [`persist`]).
@@ -258,6 +261,7 @@ impl CodeCache {
             shared: None,
             share: false,
             links_saved: false,
+            links: Vec::new(),
             // Without the successor analysis a quick translation would be the same as the other.
             countdowns: opts
                 .drop_dead_writebacks
@@ -375,10 +379,10 @@ impl CodeCache {
             self.stats.shared += 1;
             return Ok(self.place_shared(pc, &p, fetch));
         }
-        if let Some((host, exits)) = self.place_from_store(pc, fetch, shared.as_ref()) {
+        if let Some(host) = self.place_from_store(pc, fetch, shared.as_ref()) {
             if self.links_saved {
                 let generation = self.generation;
-                self.follow_saved(exits, fetch, shared.as_ref());
+                self.follow_saved(fetch, shared.as_ref());
                 if self.generation != generation {
                     // A flush made room for a successor: the block's code is gone.
                     return self.get(pc, fetch);
@@ -395,14 +399,14 @@ impl CodeCache {
     }
 
     /// Place the saved translation of `pc` from the persistent store, if it has one that fits:
-    /// its host address and its chain exits (the host address of each exit's jump and the
-    /// guest pc it goes to).
+    /// its host address. Where [`CodeCache::link_saved`] is on, its chain exits go to
+    /// `self.links`.
     fn place_from_store(
         &mut self,
         pc: u64,
         fetch: &dyn Fn(u64) -> Option<u32>,
         shared: Option<&Arc<SharedCode>>,
-    ) -> Option<(u64, Vec<(u64, u64)>)> {
+    ) -> Option<u64> {
         // (The store borrowed, not its Arc cloned: two atomic operations on every miss.)
         let store = self.persist.as_ref().filter(|_| self.counters.is_none())?;
         let since = shared.map(|s| s.generation());
@@ -415,9 +419,10 @@ impl CodeCache {
                 self.stats.loaded += 1;
                 let publish = shared.zip(since).map(|(sh, since)| (sh, since, s.info.clone()));
                 let host = self.place_saved(pc, &mut *s.code, s.relocs, s.info, fetch);
-                let exits = x64::chain_exits(s.code, s.relocs)
-                    .map(|(site, target)| (host + site as u64, target))
-                    .collect();
+                if self.links_saved {
+                    let exits = x64::chain_exits(s.code, s.relocs);
+                    (self.links).extend(exits.map(|(site, target)| (host + site as u64, target)));
+                }
                 if let Some((shared, since, info)) = publish {
                     // Relocated in place, the code is still a translation any cache can move.
                     let p = Portable {
@@ -427,38 +432,33 @@ impl CodeCache {
                     };
                     shared.publish(pc, Arc::new(p), since);
                 }
-                (host, exits)
+                host
             });
         self.scratch = scratch;
         placed
     }
 
-    /// After a block was placed from the store: chain its `exits` to the blocks they go to, placing
-    /// those from the store too (and theirs in turn, up to [`SAVED_AHEAD`] blocks), as the run
-    /// loop would when each exit is first taken. A warm start places tens of thousands of
-    /// blocks, and each first taking of an exit was a trip through the run loop. Stops at a
-    /// flush.
-    fn follow_saved(
-        &mut self,
-        mut exits: Vec<(u64, u64)>,
-        fetch: &dyn Fn(u64) -> Option<u32>,
-        shared: Option<&Arc<SharedCode>>,
-    ) {
+    /// After a block was placed from the store: chain its exits (in `self.links`) to the blocks
+    /// they go to, placing those from the store too (and theirs in turn, up to [`SAVED_AHEAD`]
+    /// tries), as the run loop would when each exit is first taken. A warm start places tens of
+    /// thousands of blocks, and each first taking of an exit was a trip through the run loop.
+    /// Stops at a flush.
+    fn follow_saved(&mut self, fetch: &dyn Fn(u64) -> Option<u32>, shared: Option<&Arc<SharedCode>>) {
         let generation = self.generation;
         let mut budget = SAVED_AHEAD;
-        while let Some((site, target)) = exits.pop() {
+        while let Some((site, target)) = self.links.pop() {
             if !self.blocks.contains_key(&target) {
                 if budget == 0 {
                     continue;
                 }
                 budget -= 1;
-                let Some((_, more)) = self.place_from_store(target, fetch, shared) else {
+                if self.place_from_store(target, fetch, shared).is_none() {
                     continue;
-                };
+                }
                 if self.generation != generation {
+                    self.links.clear();
                     return;
                 }
-                exits.extend(more);
             }
             self.chain(site, target);
         }
