@@ -389,7 +389,12 @@ impl Store {
         match saved {
             Some(_) => {
                 self.placed.fetch_add(1, Relaxed);
-                self.used[entry.id as usize / 64].fetch_or(1 << (entry.id % 64), Relaxed);
+                // (A guessed entry's number is counted from the one before it, in the file as it
+                // is now, which may hold more entries than the load found: not every number has
+                // a bit.)
+                if let Some(w) = self.used.get(entry.id as usize / 64) {
+                    w.fetch_or(1 << (entry.id % 64), Relaxed);
+                }
             }
             None => _ = self.rejected.fetch_add(1, Relaxed),
         }
@@ -917,6 +922,31 @@ mod tests {
         }
         // The last one placed waits for the run loop, like any block.
         assert!(!c.blocks.contains_key(&(0x10000 + 16 * placed)));
+    }
+
+    /// The file rewritten after the load so that it holds more entries than the load found
+    /// (whoever can write it may do so): the entries guessed from the ones before them number
+    /// past the load's count, and placing them is no out-of-bounds write of the used bitmap.
+    #[test]
+    fn a_file_grown_in_entries_after_the_load_is_read_safely() {
+        let file = first_process();
+        let e = entries(&file);
+        let len = file.len();
+        let image = Vec::leak(file).as_mut_ptr();
+        // At the load, the second entry seems to run to the end of the file: two entries.
+        let real = (e[1].1 - 12) as u32;
+        let spans = (len - e[1].0 - 12) as u32;
+        // SAFETY: inside the leaked file.
+        unsafe { image.add(e[1].0).cast::<[u8; 4]>().write(spans.to_le_bytes()) };
+        let mut store = Store::new(KEY, CONTEXT);
+        // SAFETY: leaked, so it stays.
+        assert_eq!(unsafe { store.load(image, len) }, Ok(2));
+        // SAFETY: as above.
+        unsafe { image.add(e[1].0).cast::<[u8; 4]>().write(real.to_le_bytes()) };
+        let store = Arc::new(store);
+        let later = same_as_fresh_in(&store, (0x10000..0x11000u64).step_by(16));
+        assert_eq!(later.stats.loaded + later.stats.blocks, 256);
+        assert!(store.stats().guessed > 64, "{:?}", store.stats());
     }
 
     /// The entries of a file: (offset, length).
