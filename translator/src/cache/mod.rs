@@ -8,6 +8,7 @@ use crate::lift::LiftOptions;
 use crate::platform::CodeMemory;
 use crate::x64::{self, Reloc, Runtime};
 use pages::PageIndex;
+use persist::Wanted;
 use shared::{BlockInfo, Portable, SharedCode};
 use std::sync::Arc;
 
@@ -86,7 +87,8 @@ pub struct FaultAt<'a> {
 /// warm start.
 const PREPARE_FIRST: usize = 64 << 10;
 
-/// Blocks placed ahead from the store after one the run loop asked for ([`CodeCache::follow_saved`]).
+/// Entries placed ahead from the store after one the run loop asked for
+/// ([`CodeCache::follow_saved`]; 32 measured the same).
 const SAVED_AHEAD: usize = 16;
 
 /// The most code memory backed with pages in one step.
@@ -379,7 +381,7 @@ impl CodeCache {
             self.stats.shared += 1;
             return Ok(self.place_shared(pc, &p, fetch));
         }
-        if let Some(host) = self.place_from_store(pc, fetch, shared.as_ref()) {
+        if let Some(host) = self.place_from_store(pc, fetch, shared.as_ref(), Wanted::Now) {
             if self.links_saved {
                 let generation = self.generation;
                 self.follow_saved(fetch, shared.as_ref());
@@ -406,6 +408,7 @@ impl CodeCache {
         pc: u64,
         fetch: &dyn Fn(u64) -> Option<u32>,
         shared: Option<&Arc<SharedCode>>,
+        wanted: Wanted,
     ) -> Option<u64> {
         // (The store borrowed, not its Arc cloned: two atomic operations on every miss.)
         let store = self.persist.as_ref().filter(|_| self.counters.is_none())?;
@@ -413,7 +416,7 @@ impl CodeCache {
         let quick_placeable = self.countdowns.is_some();
         let mut scratch = std::mem::take(&mut self.scratch);
         let placed = store
-            .get(pc, fetch, &mut scratch)
+            .get(pc, fetch, &mut scratch, wanted)
             .filter(|s| s.info.tier == Tier::Optimised || quick_placeable)
             .map(|s| {
                 self.stats.loaded += 1;
@@ -438,29 +441,48 @@ impl CodeCache {
         placed
     }
 
-    /// After a block was placed from the store: chain its exits (in `self.links`) to the blocks
-    /// they go to, placing those from the store too (and theirs in turn, up to [`SAVED_AHEAD`]
-    /// tries), as the run loop would when each exit is first taken. A warm start places tens of
-    /// thousands of blocks, and each first taking of an exit was a trip through the run loop.
-    /// Stops at a flush.
+    /// After a block was placed from the store: place the [`SAVED_AHEAD`] entries after it in the
+    /// file too (the order the blocks first ran in, so most often the order this run asks for
+    /// them), and chain the exits of all of them (in `self.links`) to the blocks they go to, as
+    /// the run loop would when each exit is first taken. A warm start places tens of thousands
+    /// of blocks: each first taking of an exit was a trip through the run loop, and each entry a
+    /// wait for memory, which reading them in the file's order streams. Stops at an entry whose
+    /// code is not there (yet: a library not mapped), or at a flush.
     fn follow_saved(&mut self, fetch: &dyn Fn(u64) -> Option<u32>, shared: Option<&Arc<SharedCode>>) {
         let generation = self.generation;
         let mut budget = SAVED_AHEAD;
-        while let Some((site, target)) = self.links.pop() {
-            if !self.blocks.contains_key(&target) {
-                if budget == 0 {
-                    continue;
-                }
-                budget -= 1;
-                if self.place_from_store(target, fetch, shared).is_none() {
-                    continue;
-                }
-                if self.generation != generation {
-                    self.links.clear();
-                    return;
+        // The exits to blocks not placed yet: those may come among the next entries.
+        let mut pending = Vec::new();
+        loop {
+            while let Some((site, target)) = self.links.pop() {
+                if self.blocks.contains_key(&target) {
+                    self.chain(site, target);
+                } else {
+                    pending.push((site, target));
                 }
             }
-            self.chain(site, target);
+            if budget == 0 {
+                break;
+            }
+            budget -= 1;
+            let Some(store) = self.persist.as_ref() else { break };
+            let Some(pc) = store.next_pc(&self.scratch) else { break };
+            if self.blocks.contains_key(&pc) {
+                store.skip_next(&mut self.scratch);
+                continue;
+            }
+            if self.place_from_store(pc, fetch, shared, Wanted::Ahead).is_none() {
+                break;
+            }
+            if self.generation != generation {
+                self.links.clear();
+                return;
+            }
+        }
+        for (site, target) in pending {
+            if self.blocks.contains_key(&target) {
+                self.chain(site, target);
+            }
         }
     }
 
