@@ -151,6 +151,8 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
             .open(path)
             .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))?;
         a64x::platform::set_log_file(file);
+    } else if cli.stats {
+        a64x::platform::log_to_a_copy_of_stderr();
     }
     if let Some(ranges) = &cli.dfilter {
         a64x_translator::cache::debuglog::set_filter(ranges.0.clone());
@@ -226,11 +228,11 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     a64x::profile::finish();
     if cli.stats {
         let s = vm.cache.stats;
-        eprintln!(
+        a64x::platform::log(&format!(
             "a64x: {} blocks, {} guest instructions translated, {} flushes; translation {:.1} ms \
              (lift {:.1} ms, emit {:.1} ms), {:.2} M guest instructions per second, {} quick \
              translations promoted, {} blocks placed from other threads' translations (main \
-             thread)",
+             thread)\n",
             s.blocks,
             s.insns,
             s.flushes,
@@ -240,14 +242,14 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
             s.insns_per_second() / 1e6,
             s.promoted,
             s.shared
-        );
+        ));
         if let Some(p) = a64x::tcache::stats() {
-            eprintln!(
+            a64x::platform::log(&format!(
                 "a64x: persistent translation cache: {} saved blocks, {} placed (main thread {}), {} \
                  rejected, {} new, {} placed from translations this process or its parents made; \
-                 {} looked up as the entry after the one placed before",
+                 {} looked up as the entry after the one placed before\n",
                 p.entries, p.placed, s.loaded, p.rejected, p.new, p.placed_made, p.guessed
-            );
+            ));
         }
     }
     a64x::tcache::save();

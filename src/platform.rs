@@ -18,6 +18,23 @@ pub fn set_log_file(file: File) {
     let _ = LOG_FILE.set(Mutex::new(a64x_syscalls::keep_from_guest(file.into_raw_fd())));
 }
 
+/// Send the debug log (and `--stats`) to a copy of the VM's stderr kept from the guest: a guest
+/// may close its stderr (`ls` does at exit) or open a file that takes descriptor 2, and what the
+/// VM prints at the guest's exit was then lost or written into the guest's file. Nothing is
+/// done when stderr is not open.
+pub fn log_to_a_copy_of_stderr() {
+    // SAFETY: F_DUPFD_CLOEXEC takes no pointer; the copy is ours.
+    let copy = unsafe { libc::fcntl(2, libc::F_DUPFD_CLOEXEC, 3) };
+    if copy >= 0 {
+        let _ = LOG_FILE.set(Mutex::new(a64x_syscalls::keep_from_guest(copy)));
+    }
+}
+
+/// Write `text` where the debug log goes.
+pub fn log(text: &str) {
+    LINUX.log(text);
+}
+
 /// The Linux implementation.
 pub struct Linux;
 

@@ -323,6 +323,17 @@ fn strace_prints_the_run_loops_signal_calls_from_the_table() {
     assert!(!err.contains("unsupported syscall"), "{}", describe(&r));
 }
 
+/// `--stats` goes to the VM's stderr as it was at the start, though the guest closed its own and
+/// opened a file in its place (descriptor 2), as `ls` closes its stderr at exit.
+#[test]
+fn stats_reach_the_vms_stderr_after_the_guest_closes_its_own() {
+    common::build_test_binaries();
+    let r = a64x(&["--stats", "out/close_stderr-O2"]);
+    assert_eq!(ok(&r), "stderr closed, /dev/null opened as 2\n");
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("guest instructions translated"), "{}", describe(&r));
+}
+
 #[test]
 fn version() {
     for flag in ["-version", "--version", "-V"] {
