@@ -134,6 +134,8 @@ pub struct CodeCache {
     /// The chain exits [`CodeCache::follow_saved`] has yet to link: the host address of each
     /// one's jump and the guest pc it goes to (kept from one lookup to the next: no allocation).
     links: Vec<(u64, u64)>,
+    /// Whether this is the cache of a forked child (see [`CodeCache::follow_saved`]).
+    forked: bool,
     /// The countdowns of quick translations, when new blocks get one first (see [`tiers`]).
     countdowns: Option<counters::Counters>,
     /// Translations saved by earlier processes, and where this one's go (see [`persist`]).
@@ -264,6 +266,7 @@ impl CodeCache {
             share: false,
             links_saved: false,
             links: Vec::new(),
+            forked: false,
             // Without the successor analysis a quick translation would be the same as the other.
             countdowns: opts
                 .drop_dead_writebacks
@@ -450,9 +453,15 @@ impl CodeCache {
     /// code is not there (yet: a library not mapped), or at a flush.
     fn follow_saved(&mut self, fetch: &dyn Fn(u64) -> Option<u32>, shared: Option<&Arc<SharedCode>>) {
         let generation = self.generation;
-        // (Not in a process of several threads: each thread's cache would place the entries
-        // after its blocks, most of them another thread's. Node with its workers: 1.04x CPU.)
-        let mut budget = if shared.is_some() { 0 } else { SAVED_AHEAD };
+        // Not in a process of several threads: each thread's cache would place the entries after
+        // its blocks, most of them another thread's (node with its workers: 1.04x CPU). Nor in a
+        // forked child: it runs its parent's code on another path (a shell's, between fork and
+        // exec) than the one the file's order follows (a bash loop of fork and exec: 0.93x).
+        let mut budget = if shared.is_some() || self.forked {
+            0
+        } else {
+            SAVED_AHEAD
+        };
         // The exits to blocks not placed yet: those may come among the next entries.
         let mut pending = Vec::new();
         loop {
@@ -801,6 +810,7 @@ impl CodeCache {
         // The parent's other threads are gone (one may have held the store's lock): the child
         // shares again once it has threads of its own.
         self.shared = None;
+        self.forked = true;
         if drop_code {
             self.forget_translations();
         }
