@@ -133,12 +133,13 @@ impl Image {
         }
     }
 
-    /// The u32 and u64 at `at` (an entry's length and tag, or the header's words).
-    fn words(&self, at: usize) -> Option<(u32, u64)> {
-        let mut b = [0u8; 12];
+    /// The length and the pc of the entry at `at` (its first 20 bytes: length, tag, pc), in one
+    /// read.
+    fn header(&self, at: usize) -> Option<(u32, u64)> {
+        let mut b = [0u8; 20];
         self.read(at, &mut b).then(|| {
             let len = u32::from_le_bytes(b[..4].try_into().expect("4 bytes"));
-            (len, u64::from_le_bytes(b[4..].try_into().expect("8 bytes")))
+            (len, u64::from_le_bytes(b[12..].try_into().expect("8 bytes")))
         })
     }
 }
@@ -350,7 +351,7 @@ impl Store {
         let mut index = FastMap::with_capacity_and_hasher(len / 256, Default::default());
         let (mut at, mut id) = (16, 0u32);
         // Each entry: its length, its tag, then its body, which starts with the pc.
-        while let (Some((len, _)), Some((_, pc))) = (image.words(at), image.words(at + 8)) {
+        while let Some((len, pc)) = image.header(at) {
             let end = at + 12 + len as usize;
             if len < 8 || end > image.len {
                 break;
@@ -418,13 +419,13 @@ impl Store {
     /// lookup), if there is one.
     pub(super) fn next_pc(&self, scratch: &Scratch) -> Option<u64> {
         let (at, _) = scratch.next?;
-        Some(self.image.words(at + 8)?.1)
+        Some(self.image.header(at)?.1)
     }
 
     /// Step the guess of the next lookup past the entry it is at (whose block is placed).
     pub(super) fn skip_next(&self, scratch: &mut Scratch) {
         scratch.next = scratch.next.take().and_then(|(at, id)| {
-            let next = at.checked_add(12 + self.image.words(at)?.0 as usize)?;
+            let next = at.checked_add(12 + self.image.header(at)?.0 as usize)?;
             self.image.prefetch(next, 384);
             (next < self.parsed_end).then_some((next, id.checked_add(1)?))
         });
@@ -433,7 +434,7 @@ impl Store {
     /// The entry at offset `at`, number `id`, if it is one for `pc` (its pc field says so: the
     /// body is checked when it is used, the pc with it).
     fn entry_at(&self, at: usize, id: u32, pc: u64) -> Option<Indexed> {
-        let ((len, _), (_, entry_pc)) = (self.image.words(at)?, self.image.words(at + 8)?);
+        let (len, entry_pc) = self.image.header(at)?;
         let end = at.checked_add(12 + len as usize)?;
         (entry_pc == pc && len >= 8 && end <= self.image.len).then_some(Indexed {
             at,
@@ -854,6 +855,13 @@ mod tests {
         c
     }
 
+    /// A store that loaded [`first_process`]'s file (all of its 256 entries).
+    fn loaded_first_process() -> Arc<Store> {
+        let mut store = Store::new(KEY, CONTEXT);
+        assert_eq!(store.load_bytes(first_process()), Ok(256));
+        Arc::new(store)
+    }
+
     /// A process that translates every block of `code` and saves: the file's bytes.
     fn first_process() -> Vec<u8> {
         let store = Arc::new(Store::new(KEY, CONTEXT));
@@ -896,10 +904,7 @@ mod tests {
 
     #[test]
     fn a_later_process_places_the_saved_blocks_as_it_would_have_made_them() {
-        let file = first_process();
-        let mut store = Store::new(KEY, CONTEXT);
-        assert_eq!(store.load_bytes(file), Ok(256));
-        let store = Arc::new(store);
+        let store = loaded_first_process();
         let later = same_as_fresh(&store);
         assert_eq!((later.stats.loaded, later.stats.blocks), (256, 0));
         assert_eq!(store.stats().placed, 256);
@@ -912,10 +917,7 @@ mod tests {
     /// as it would have been made.
     #[test]
     fn blocks_asked_for_in_the_files_order_are_found_from_the_one_before() {
-        let file = first_process();
-        let mut store = Store::new(KEY, CONTEXT);
-        assert_eq!(store.load_bytes(file), Ok(256));
-        let store = Arc::new(store);
+        let store = loaded_first_process();
         let later = same_as_fresh_in(&store, (0x10000..0x11000u64).step_by(16));
         assert_eq!((later.stats.loaded, later.stats.blocks), (256, 0));
         assert_eq!((store.stats().placed, store.stats().guessed), (256, 255));
@@ -926,10 +928,7 @@ mod tests {
     /// of them are chained to those placed: here block n's taken exit goes to block n + 1.
     #[test]
     fn a_placed_block_brings_the_entries_after_it_chained() {
-        let file = first_process();
-        let mut store = Store::new(KEY, CONTEXT);
-        assert_eq!(store.load_bytes(file), Ok(256));
-        let store = Arc::new(store);
+        let store = loaded_first_process();
         let mut c = cache_with(&store);
         c.link_saved(true);
         c.get(0x10000, &code).expect("placed");
