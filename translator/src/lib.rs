@@ -11,6 +11,7 @@ pub mod a64;
 pub mod cache;
 pub mod confine;
 pub mod cpu;
+pub mod entrytag;
 pub mod fasthash;
 pub mod helpers;
 pub mod ir;

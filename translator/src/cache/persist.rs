@@ -11,8 +11,8 @@
 //! a64x's image ([`x64::rebase_host_fns`]). Blocks that hand helpers an operation by address
 //! (`BlockInfo::calls`, heap addresses of the process that made them) are not saved.
 //!
-//! Every entry carries a SipHash-2-4 tag under a key only the VM holds, derived with the
-//! [context](Store::new) (a64x's build, options, host): an entry that was changed, truncated or
+//! Every entry carries a tag under a key only the VM holds (`crate::entrytag`: a polynomial
+//! hash then SipHash-2-4), derived with the [context](Store::new) (a64x's build, options, host): an entry that was changed, truncated or
 //! made elsewhere is rejected when first looked at, and the block is translated as if it had
 //! never been saved. Entries are checked one by one when used, so a file costs its reading, not
 //! a hash of all of it.
@@ -25,15 +25,15 @@
 use super::faults::Recipe;
 use super::shared::BlockInfo;
 use super::tiers::Tier;
+use crate::entrytag::TagKey;
 use crate::fasthash::FastMap;
 use crate::lift::{GuestWords, MAX_RUN};
-use crate::siphash::siphash24;
 use crate::x64::{self, Counter, Reloc};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What a cache file starts with (the last byte is the format's version).
-pub const MAGIC: [u8; 8] = *b"A64XTC\0\x01";
+pub const MAGIC: [u8; 8] = *b"A64XTC\0\x02";
 
 /// Bytes of a file a64x writes at most: the blocks this process used or made come first, then
 /// the file's others, until this much.
@@ -41,8 +41,8 @@ pub const MAX_FILE_BYTES: usize = 64 << 20;
 
 /// The translations of one program saved by earlier processes, and those this process adds.
 pub struct Store {
-    /// The key, with the context folded in.
-    key: (u64, u64),
+    /// The tagging key, with the context folded in.
+    tags: TagKey,
     context: u64,
     /// The file as loaded, and where each pc's entry is (its start and length).
     image: Image,
@@ -308,7 +308,7 @@ impl Store {
     /// host features).
     pub fn new(key: [u64; 2], context: u64) -> Store {
         Store {
-            key: (key[0] ^ context, key[1]),
+            tags: TagKey::new(key[0] ^ context, key[1]),
             context,
             image: Image {
                 at: std::ptr::null(),
@@ -496,7 +496,7 @@ impl Store {
         }
         let tag = u64::from_le_bytes(entry[4..12].try_into().expect("8 bytes"));
         let body = &mut entry[12..];
-        if siphash24(self.key.0, self.key.1, body) != tag {
+        if self.tags.tag(body) != tag {
             return None;
         }
         decode(body, relocs)
@@ -511,7 +511,7 @@ impl Store {
             return;
         }
         let mut inner = self.lock();
-        encode_entry(&mut inner.new, self.key, pc, code, relocs, info, x64::host_anchor());
+        encode_entry(&mut inner.new, &self.tags, pc, code, relocs, info, x64::host_anchor());
     }
 
     /// Forget the translations made so far: after a save, they are in the file.
@@ -624,11 +624,11 @@ fn tier_of(c: u8) -> Option<Tier> {
 
 /// The body of the entry of the translation of `pc`, `code` with `relocs` and `info` (helper
 /// addresses made offsets from `anchor`).
-/// A file entry for the translation of `pc`: its length, its tag under `key` and its body (see
+/// A file entry for the translation of `pc`: its length, its tag under `tags` and its body (see
 /// the module's layout), appended to `new`.
 fn encode_entry(
     new: &mut NewEntries,
-    key: (u64, u64),
+    tags: &TagKey,
     pc: u64,
     code: &[u8],
     relocs: &[Reloc],
@@ -685,7 +685,7 @@ fn encode_entry(
     b.extend_from_slice(code);
     x64::rebase_host_fns(&mut b[at..], relocs, anchor.wrapping_neg());
     debug_assert_eq!(b.len() - start, 12 + body_len, "the entry's size as computed");
-    let tag = siphash24(key.0, key.1, &b[start + 12..]);
+    let tag = tags.tag(&b[start + 12..]);
     b[start + 4..start + 12].copy_from_slice(&tag.to_le_bytes());
     new.appended(pc, start);
 }
@@ -1145,7 +1145,7 @@ mod tests {
             Err(Rejected::NotACacheFile)
         );
         let mut other_magic = file.clone();
-        other_magic[7] = 2;
+        other_magic[7] = 1; // the format before this one
         assert_eq!(
             Store::new(KEY, CONTEXT).load_bytes(other_magic),
             Err(Rejected::NotACacheFile)
