@@ -738,7 +738,7 @@ fn decode<'s>(body: &'s mut [u8], relocs: &'s mut Vec<Reloc>) -> Option<Saved<'s
     let guest_insns = r.u32()?;
     let own_ranges = r.u32()? as usize;
     let n = r.count(16)?;
-    let mut ranges = Vec::with_capacity(n);
+    let mut ranges = crate::ir::Ranges::with_capacity(n);
     for _ in 0..n {
         ranges.push((r.u64()?, r.u64()?));
     }

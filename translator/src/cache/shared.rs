@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 /// What every copy of one translation shares, in any thread's cache.
 pub struct BlockInfo {
     /// The guest ranges the block was made from, then the ranges its successor analysis read.
-    pub ranges: Vec<(u64, u64)>,
+    pub ranges: crate::ir::Ranges,
     /// How many of `ranges` are the block's own (the rest are dependencies).
     pub own_ranges: usize,
     /// Guest instructions in it.

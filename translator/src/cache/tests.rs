@@ -109,7 +109,7 @@ fn a_translation_older_than_an_overlapping_invalidation_is_not_published() {
             code: vec![0xc3].into(),
             relocs: Vec::new().into(),
             info: Arc::new(BlockInfo {
-                ranges: vec![(start, start + 8)],
+                ranges: smallvec::smallvec![(start, start + 8)],
                 own_ranges: 1,
                 guest_insns: 2,
                 tier: Tier::Optimised,

@@ -409,7 +409,7 @@ impl Builder {
             ops,
             snapshots,
             exit,
-            ranges: vec![(guest_pc, guest_pc + 4 * guest_len as u64)],
+            ranges: smallvec::smallvec![(guest_pc, guest_pc + 4 * guest_len as u64)],
             depends: Vec::new(),
             last_use,
         }

@@ -543,8 +543,9 @@ pub struct Block {
     /// Number of guest instructions.
     pub guest_len: u32,
     /// Guest address ranges `[start, end)` the block was translated from (more than one when
-    /// lifting followed an unconditional branch).
-    pub ranges: Vec<(u64, u64)>,
+    /// lifting followed an unconditional branch; most blocks have one, kept without an
+    /// allocation).
+    pub ranges: Ranges,
     /// Guest code ranges the translation depends on besides its own (successors examined for
     /// liveness): changing that code must drop this translation too.
     pub depends: Vec<(u64, u64)>,
@@ -561,6 +562,11 @@ pub struct Block {
     /// pass ran.
     pub last_use: Vec<u32>,
 }
+
+/// Guest address ranges `[start, end)`: a block's, and then those its translation depends on
+/// ([`crate::cache::BlockInfo`]). Two are held in place: a placed or translated block's ranges
+/// were an allocation of their own, one of three a warm start made for each block it placed.
+pub type Ranges = smallvec::SmallVec<[(u64, u64); 2]>;
 
 /// In [`Block::last_use`]: a value nothing uses.
 pub const UNUSED: u32 = u32::MAX;

@@ -171,7 +171,7 @@ mod tests {
         Block {
             guest_pc: 0x1000,
             guest_len: 1,
-            ranges: vec![],
+            ranges: crate::ir::Ranges::new(),
             depends: vec![],
             ops,
             snapshots: vec![Snap {

@@ -133,10 +133,10 @@ fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, how: Lif
     };
     let mut cx = Ctx { b, pc };
     let mut n = 0u32;
-    let mut ranges: Vec<(u64, u64)> = Vec::new();
+    let mut ranges = crate::ir::Ranges::new();
     let mut start = pc;
     let mut side_exits = 0;
-    let finish = |cx: &mut Ctx, n: u32, exit: Exit, live: bool, mut ranges: Vec<(u64, u64)>, start: u64, end: u64| {
+    let finish = |cx: &mut Ctx, n: u32, exit: Exit, live: bool, mut ranges: crate::ir::Ranges, start: u64, end: u64| {
         let mut b = cx.b.finish(pc, n, exit, live);
         // Without a followed branch the block is the one range `finish` recorded.
         if !ranges.is_empty() {

@@ -5,11 +5,15 @@
 /// The guest words a lift read, sorted by address, kept as runs of consecutive addresses (most
 /// blocks read one or two): per run three u32s, the start's low and high halves and the count
 /// with [`EXECUTABLE`] set when the words were executable, then the words of an executable run.
-/// One allocation of a few dozen bytes per block, where a vector of (address, word) pairs took
-/// 16 bytes a word and, for a block decoded from the cache file, a second allocation (a warm
-/// start places tens of thousands of blocks).
+/// Held in place up to [`IN_PLACE`] u32s (a run of up to 11 words: most quick translations'),
+/// else one allocation of a few dozen bytes, where a vector of (address, word) pairs took 16
+/// bytes a word and, for a block decoded from the cache file, a second allocation (a warm
+/// start places tens of thousands of blocks; an allocation each was 5% of placing one).
 #[derive(Debug, Default)]
-pub struct GuestWords(Box<[u32]>);
+pub struct GuestWords(smallvec::SmallVec<[u32; IN_PLACE]>);
+
+/// The u32s [`GuestWords`] holds without an allocation (64 bytes in all).
+const IN_PLACE: usize = 14;
 
 /// Set in a run's count when its words were executable (and so are kept).
 const EXECUTABLE: u32 = 1 << 31;
@@ -43,7 +47,7 @@ impl GuestWords {
             size += 3 * usize::from(starts_run(prev, (a, w))) + usize::from(w.is_some());
             prev = Some((a, w.is_some()));
         }
-        let (mut v, mut header, mut prev) = (Vec::with_capacity(size), 0, None);
+        let (mut v, mut header, mut prev) = (smallvec::SmallVec::with_capacity(size), 0, None);
         for &(a, w) in words {
             if starts_run(prev, (a, w)) {
                 header = v.len();
@@ -55,7 +59,7 @@ impl GuestWords {
             prev = Some((a, w.is_some()));
         }
         debug_assert_eq!(v.len(), size, "sized exactly: no reallocation");
-        GuestWords(v.into_boxed_slice())
+        GuestWords(v)
     }
 
     /// Words given as runs `(start, len, words if executable)`, each shorter than [`MAX_RUN`].
@@ -63,7 +67,7 @@ impl GuestWords {
         runs: impl Iterator<Item = (u64, u32, Option<W>)> + Clone,
     ) -> GuestWords {
         let size = runs.clone().map(|(_, _, w)| 3 + w.map_or(0, |w| w.len())).sum();
-        let mut v = Vec::with_capacity(size);
+        let mut v = smallvec::SmallVec::with_capacity(size);
         for (start, len, words) in runs {
             debug_assert!(len < MAX_RUN && words.as_ref().is_none_or(|w| w.len() == len as usize));
             let flag = if words.is_some() { EXECUTABLE } else { 0 };
@@ -71,7 +75,7 @@ impl GuestWords {
             v.extend(words.into_iter().flatten());
         }
         debug_assert_eq!(v.len(), size, "sized exactly: no reallocation");
-        GuestWords(v.into_boxed_slice())
+        GuestWords(v)
     }
 
     /// The runs, by address.
