@@ -237,9 +237,15 @@ pub enum TranslateError {
 impl CodeCache {
     /// A cache of `size` bytes of executable memory (kept in one piece so rel32 jumps reach).
     pub fn new(size: usize, opts: LiftOptions) -> std::io::Result<Self> {
-        let CodeMemory { exec: mem, write, .. } = crate::platform::get().map_code(size)?;
+        let memory = crate::platform::get().map_code(size)?;
+        let (mem, write) = (memory.exec, memory.write);
         let host = x64::host::HostFeatures::detect();
         let (code, epi) = x64::trampoline(mem as u64, host);
+        // The first pages backed before the trampoline is written there: its write and its
+        // first run were a shared-memory page fault in each view, where the blocks' code after
+        // it gets the first step's pages populated at once anyway.
+        let prepared = PREPARE_FIRST.min(size);
+        crate::platform::get().prepare_code(memory, 0, prepared);
         // SAFETY: the mapping is `size` bytes, the trampoline is a few dozen.
         unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), write, code.len()) };
         let code_start = (code.len() + 63) & !63;
@@ -250,7 +256,7 @@ impl CodeCache {
             write,
             size,
             used: code_start,
-            prepared: 0,
+            prepared,
             code_start,
             enter_fn,
             epilogue: mem as u64 + epi as u64,
