@@ -27,7 +27,7 @@ use super::shared::BlockInfo;
 use super::tiers::Tier;
 use crate::entrytag::TagKey;
 use crate::fasthash::FastMap;
-use crate::lift::{GuestWords, MAX_RUN};
+use crate::lift::{GuestWords, RunsBuilder, MAX_RUN};
 use crate::x64::{self, Counter, Reloc};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -776,31 +776,22 @@ fn decode<'s>(body: &'s mut [u8], relocs: &'s mut Vec<Reloc>) -> Option<Saved<'s
 /// The words of a body's runs (see [`GuestWords`]), if their addresses increase.
 fn decode_words(r: &mut Reader) -> Option<GuestWords> {
     let count = r.count(13)?;
-    // Checked first, then read again into the words' one allocation.
-    let mut runs = Reader(r.0);
+    let mut words = RunsBuilder::default();
     let mut next = 0u64;
     for _ in 0..count {
-        let (start, n, executable) = (runs.u64()?, runs.u32()?, runs.u8()? != 0);
-        if executable {
-            runs.take(4 * n as usize)?;
-        }
+        let (start, n, executable) = (r.u64()?, r.u32()?, r.u8()? != 0);
         if n == 0 || n >= MAX_RUN || start < next {
             return None;
         }
         next = start.checked_add(4 * u64::from(n))?;
+        let bytes = if executable {
+            Some(r.take(4 * n as usize)?)
+        } else {
+            None
+        };
+        words.run(start, n, bytes);
     }
-    let checked = r.take(r.0.len() - runs.0.len())?;
-    let mut runs = Reader(checked);
-    let runs = std::iter::from_fn(move || {
-        let (start, n, executable) = (runs.u64()?, runs.u32()?, runs.u8()? != 0);
-        let words = executable.then(|| runs.take(4 * n as usize)).flatten();
-        let words = words.map(|b| {
-            b.chunks_exact(4)
-                .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes")))
-        });
-        Some((start, n, words))
-    });
-    Some(GuestWords::from_runs(runs))
+    Some(words.finish())
 }
 
 /// A relocation of a body, if it lies inside code of `len` bytes.

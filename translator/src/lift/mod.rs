@@ -12,7 +12,7 @@ mod words;
 
 use crate::a64::{self, BranchInst, Cond, Extend, FeatureSet, Inst, Reg, Shift, Width};
 use crate::ir::{BinOp, Block, Builder, CondCode, Exit, LoadTy, Op, Sz, UnOp, Val};
-pub use words::{GuestWords, Run, MAX_RUN};
+pub use words::{GuestWords, Run, RunsBuilder, MAX_RUN};
 
 /// Lifting state of one block.
 pub struct Ctx {

@@ -62,22 +62,6 @@ impl GuestWords {
         GuestWords(v)
     }
 
-    /// Words given as runs `(start, len, words if executable)`, each shorter than [`MAX_RUN`].
-    pub fn from_runs<W: ExactSizeIterator<Item = u32>>(
-        runs: impl Iterator<Item = (u64, u32, Option<W>)> + Clone,
-    ) -> GuestWords {
-        let size = runs.clone().map(|(_, _, w)| 3 + w.map_or(0, |w| w.len())).sum();
-        let mut v = smallvec::SmallVec::with_capacity(size);
-        for (start, len, words) in runs {
-            debug_assert!(len < MAX_RUN && words.as_ref().is_none_or(|w| w.len() == len as usize));
-            let flag = if words.is_some() { EXECUTABLE } else { 0 };
-            v.extend([start as u32, (start >> 32) as u32, len | flag]);
-            v.extend(words.into_iter().flatten());
-        }
-        debug_assert_eq!(v.len(), size, "sized exactly: no reallocation");
-        GuestWords(v)
-    }
-
     /// The runs, by address.
     pub fn runs(&self) -> impl Iterator<Item = Run<'_>> + Clone + '_ {
         let mut rest = &self.0[..];
@@ -124,6 +108,34 @@ impl GuestWords {
         let i = (a - r.start) / 4;
         (a - r.start).is_multiple_of(4).then_some(())?;
         r.words.map(|w| w[i as usize])
+    }
+}
+
+/// Builds [`GuestWords`] a run at a time, in one pass (a saved translation's runs are read
+/// from the file this way: checked and appended together).
+#[derive(Default)]
+pub struct RunsBuilder(smallvec::SmallVec<[u32; IN_PLACE]>);
+
+impl RunsBuilder {
+    /// Append the run of `len` words from `start` (after the runs before it, shorter than
+    /// [`MAX_RUN`]), with its words if they were executable: `4 * len` little-endian bytes.
+    pub fn run(&mut self, start: u64, len: u32, words: Option<&[u8]>) {
+        debug_assert!(len < MAX_RUN && words.is_none_or(|w| w.len() == 4 * len as usize));
+        let flag = if words.is_some() { EXECUTABLE } else { 0 };
+        self.0
+            .extend_from_slice(&[start as u32, (start >> 32) as u32, len | flag]);
+        if let Some(bytes) = words {
+            let at = self.0.len();
+            self.0.resize(at + bytes.len() / 4, 0);
+            for (w, b) in self.0[at..].iter_mut().zip(bytes.chunks_exact(4)) {
+                *w = u32::from_le_bytes(b.try_into().expect("4 bytes"));
+            }
+        }
+    }
+
+    /// The words.
+    pub fn finish(self) -> GuestWords {
+        GuestWords(self.0)
     }
 }
 
