@@ -47,18 +47,27 @@ impl GuestWords {
             size += 3 * usize::from(starts_run(prev, (a, w))) + usize::from(w.is_some());
             prev = Some((a, w.is_some()));
         }
-        let (mut v, mut header, mut prev) = (smallvec::SmallVec::with_capacity(size), 0, None);
+        // Sized once, then written as a plain slice (a push or extend asks the vector each time
+        // whether it is in place or not).
+        let mut v = smallvec::SmallVec::new();
+        v.resize(size, 0);
+        let out: &mut [u32] = &mut v;
+        let (mut at, mut header, mut prev) = (0, 0, None);
         for &(a, w) in words {
             if starts_run(prev, (a, w)) {
-                header = v.len();
+                header = at;
                 let flag = if w.is_some() { EXECUTABLE } else { 0 };
-                v.extend_from_slice(&[a as u32, (a >> 32) as u32, flag]);
+                out[at..at + 3].copy_from_slice(&[a as u32, (a >> 32) as u32, flag]);
+                at += 3;
             }
-            v[header + 2] += 1;
-            v.extend(w);
+            out[header + 2] += 1;
+            if let Some(w) = w {
+                out[at] = w;
+                at += 1;
+            }
             prev = Some((a, w.is_some()));
         }
-        debug_assert_eq!(v.len(), size, "sized exactly: no reallocation");
+        debug_assert_eq!(at, size, "sized exactly");
         GuestWords(v)
     }
 
