@@ -314,6 +314,17 @@ fn table_is_sorted_unique_and_named_right() {
 }
 
 #[test]
+fn lookup_finds_every_row_and_nothing_else() {
+    // Against a search of the rows themselves, for every number a guest may put in x8.
+    let mut numbers: Vec<u64> = (0..2048).collect();
+    numbers.extend([u32::MAX as u64, 1 << 32, u64::MAX - 1, u64::MAX]);
+    for nr in numbers {
+        let want = TABLE.iter().find(|d| d.nr == nr).map(|d| d.name);
+        assert_eq!(crate::table::lookup(nr).map(|d| d.name), want, "number {nr}");
+    }
+}
+
+#[test]
 fn exits() {
     let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
     assert_eq!(

@@ -47,11 +47,15 @@ impl GuestWords {
             size += 3 * usize::from(starts_run(prev, (a, w))) + usize::from(w.is_some());
             prev = Some((a, w.is_some()));
         }
-        // Sized once, then written as a plain slice (a push or extend asks the vector each time
-        // whether it is in place or not).
-        let mut v = smallvec::SmallVec::new();
-        v.resize(size, 0);
-        let out: &mut [u32] = &mut v;
+        // Written as a plain slice, in place or in a vector of the exact size, then made the
+        // SmallVec (each push or extend of a SmallVec asks whether it is in place or not).
+        let (mut buf, mut heap) = ([0u32; IN_PLACE], Vec::new());
+        let out: &mut [u32] = if size <= IN_PLACE {
+            &mut buf[..size]
+        } else {
+            heap.resize(size, 0);
+            &mut heap
+        };
         let (mut at, mut header, mut prev) = (0, 0, None);
         for &(a, w) in words {
             if starts_run(prev, (a, w)) {
@@ -68,7 +72,11 @@ impl GuestWords {
             prev = Some((a, w.is_some()));
         }
         debug_assert_eq!(at, size, "sized exactly");
-        GuestWords(v)
+        GuestWords(if size <= IN_PLACE {
+            smallvec::SmallVec::from_buf_and_len(buf, size)
+        } else {
+            smallvec::SmallVec::from_vec(heap)
+        })
     }
 
     /// The runs, by address.
