@@ -93,6 +93,9 @@ const PREPARE_FIRST: usize = 64 << 10;
 /// ([`CodeCache::follow_saved`]; 32 measured the same).
 const SAVED_AHEAD: usize = 16;
 
+/// The host's page size (what madvise's start must be a multiple of).
+const PAGE_BYTES: usize = 4096;
+
 /// The most code memory backed with pages in one step.
 const PREPARE_MAX: usize = 1 << 20;
 
@@ -677,8 +680,11 @@ impl CodeCache {
             "a block larger than the code cache"
         );
         while self.used + code.len() > self.prepared {
+            // (In whole steps of the first size, so that each step starts on a page boundary,
+            // as madvise asks.)
             let len = (self.prepared / 4)
                 .clamp(PREPARE_FIRST, PREPARE_MAX)
+                .next_multiple_of(PREPARE_FIRST)
                 .min(self.size - self.prepared);
             crate::platform::get().prepare_code(self.code_memory(), self.prepared, len);
             self.prepared += len;
@@ -825,8 +831,9 @@ impl CodeCache {
             // A private mapping: the fork copied it.
             return Ok(());
         }
-        // The child's copy has pages for the code so far only.
-        self.prepared = self.used;
+        // The child's copy has pages for the code so far only (counted from the page it ends
+        // in: the next step's start must be a page boundary).
+        self.prepared = self.used & !(PAGE_BYTES - 1);
         crate::platform::get().unshare_code(self.code_memory(), self.used)
     }
 
