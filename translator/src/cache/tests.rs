@@ -51,6 +51,23 @@ fn invalidation_drops_exactly_the_overlapping_blocks() {
     assert!(cache.lookup(0x11040).is_none());
 }
 
+#[test]
+fn code_memory_is_backed_in_steps_from_page_boundaries() {
+    super::test_platform::install();
+    let mut cache = CodeCache::new(8 << 20, LiftOptions::default()).expect("code cache");
+    // Written again and again (invalidation leaves the code memory used): each backing step
+    // starts where the one before ended, and the test platform checks that madvise would take
+    // it (a step of a quarter of what was backed was not whole pages).
+    while cache.used < 3 << 20 {
+        for pc in (0x10000..0x13000).step_by(16) {
+            cache.get(pc, &fetch).expect("translated");
+        }
+        cache.invalidate(0, u64::MAX);
+    }
+    assert_eq!(cache.prepared % 4096, 0);
+    assert!(cache.prepared >= cache.used && cache.prepared - cache.used <= PREPARE_MAX);
+}
+
 fn code_of(cache: &CodeCache, pc: u64) -> Vec<u8> {
     cache.code_of(pc)
 }

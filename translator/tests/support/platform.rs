@@ -67,6 +67,12 @@ impl Platform for TestPlatform {
         None
     }
 
+    fn prepare_code(&self, mem: CodeMemory, offset: usize, len: usize) {
+        // What the VM's platform hands madvise, which refuses a start off a page boundary.
+        assert_eq!(offset % 4096, 0, "code memory backed from offset {offset:#x}");
+        assert!(offset + len <= mem.size, "code memory backed past its end");
+    }
+
     fn unmap_near(&self, p: *mut u8, len: usize) {
         // SAFETY: a mapping `map_near` made.
         unsafe { libc::munmap(p as *mut libc::c_void, len) };
