@@ -191,7 +191,11 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     if !cli.no_cache && !own_translations {
         if let Some(dir) = cli.cache_dir.clone().or_else(a64x::tcache::default_dir) {
             match a64x::tcache::open(&dir, &image.exe_path, cli.lift_options()) {
-                Ok(store) => cache.use_store(store),
+                Ok(store) => {
+                    // The records of the blocks a warm start will place, a few hundred bytes each.
+                    a64x::hugealloc::prefault_heap(store.stats().entries * 320);
+                    cache.use_store(store)
+                }
                 Err(e) if cli.stats => eprintln!("a64x: no persistent translation cache: {e}"),
                 Err(_) => {}
             }
