@@ -73,11 +73,17 @@ impl TagKey {
 /// `data` as its whole 16-byte blocks and the block left, padded with zeros.
 fn blocks(data: &[u8]) -> (&[u8], Option<u128>) {
     let (whole, rest) = data.split_at(data.len() & !15);
-    let last = (!rest.is_empty()).then(|| {
-        let mut b = [0u8; 16];
-        b[..rest.len()].copy_from_slice(rest);
-        u128::from_le_bytes(b)
-    });
+    let last = match rest.len() {
+        0 => None,
+        // The data's last 16 bytes, shifted down to the block left: a load, where copying the
+        // few bytes into a zeroed block was a call of memcpy (0.6% of a cold python start).
+        n if data.len() >= 16 => Some(block(&data[data.len() - 16..]) >> (8 * (16 - n))),
+        n => {
+            let mut b = [0u8; 16];
+            b[..n].copy_from_slice(rest);
+            Some(u128::from_le_bytes(b))
+        }
+    };
     (whole, last)
 }
 
