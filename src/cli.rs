@@ -234,7 +234,7 @@ impl Cli {
             let abs = if root.as_os_str().is_empty() {
                 root.clone()
             } else {
-                std::fs::canonicalize(root).unwrap_or_else(|_| root.clone())
+                crate::realpath::canonicalize(root).unwrap_or_else(|_| root.clone())
             };
             v.push(abs.into_os_string());
         }

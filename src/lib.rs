@@ -11,6 +11,7 @@ pub mod memory;
 pub mod platform;
 pub mod procfs;
 pub mod profile;
+pub mod realpath;
 pub mod run;
 pub mod runlog;
 pub mod signal;

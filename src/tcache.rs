@@ -201,7 +201,7 @@ fn context(lift: LiftOptions) -> Result<u64, String> {
 /// translations. A different program that matches all three only has its entries rejected: they
 /// are checked against the guest words they were made from.
 fn file_name(program: &Path, context: u64) -> Result<OsString, String> {
-    let path = std::fs::canonicalize(program).map_err(|e| format!("{}: {e}", program.display()))?;
+    let path = crate::realpath::canonicalize(program).map_err(|e| format!("{}: {e}", program.display()))?;
     let m = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut id = path.as_os_str().as_bytes().to_vec();
     for v in [m.size(), m.mtime() as u64, m.mtime_nsec() as u64] {

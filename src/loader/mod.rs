@@ -145,7 +145,7 @@ pub fn load_program_with_stack(
     )?;
     // A program run through a descriptor's link (`/proc/self/fd/N` of a memfd, after fexecve)
     // has no path to resolve to: it keeps the link, which opens it as long as the descriptor lives.
-    let exe_path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let exe_path = crate::realpath::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let name = exe_path.to_string_lossy().into_owned();
     let sysroot = interp::sysroot_for(sysroot, elf.interp.is_some());
     // Found and checked before anything is mapped: a missing loader is the usual mistake.
@@ -249,7 +249,7 @@ fn read_interp(path: &Path, want: &[u8], sysroot: Option<&Path>) -> Result<Inter
         len,
     };
     let elf = elf::parse_from(&found, &src).map_err(wrap)?;
-    let path = std::fs::canonicalize(&found).map_err(io)?;
+    let path = crate::realpath::canonicalize(&found).map_err(io)?;
     Ok(Interp { path, file, elf })
 }
 

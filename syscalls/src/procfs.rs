@@ -303,10 +303,7 @@ const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 /// lexical resolution cannot see: from its path as the kernel gives it, matched with the mount
 /// point left out (each tail of the path is tried as if it followed `/proc/`).
 pub fn identify(fd: i32) -> Option<ProcFile> {
-    // SAFETY: all-zero is a valid statfs; fstatfs writes only into it.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    if unsafe { libc::fstatfs(fd, &mut st) } != 0 || st.f_type as i64 != PROC_SUPER_MAGIC {
+    if !on_procfs(fd) {
         return None;
     }
     let path = std::fs::read_link(format!("/proc/self/fd/{fd}")).ok()?;
@@ -318,10 +315,28 @@ pub fn identify(fd: i32) -> Option<ProcFile> {
     })
 }
 
+/// Whether descriptor `fd` (AT_FDCWD: the working directory) is open on a procfs mount.
+fn on_procfs(fd: i32) -> bool {
+    // SAFETY: all-zero is a valid statfs; the calls write only into it; "." is NUL-terminated.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    let r = if fd == libc::AT_FDCWD {
+        unsafe { libc::statfs(c".".as_ptr(), &mut st) }
+    } else {
+        unsafe { libc::fstatfs(fd, &mut st) }
+    };
+    r == 0 && st.f_type as i64 == PROC_SUPER_MAGIC
+}
+
 /// Which emulated file the guest path `path` relative to `dirfd` names: lexically ([`which`]
 /// after [`resolve_at`]), or, when its last component could name one, as the kernel resolves
 /// it, symlinks included but the last (`O_PATH | O_NOFOLLOW`, then [`identify`]).
 pub fn lookup(dirfd: i32, path: &[u8]) -> Option<ProcFile> {
+    // An empty path (AT_EMPTY_PATH: the descriptor itself, as glibc's fstat asks) can only be an
+    // emulated file's when the descriptor is on procfs; one fstatfs says so, where reading the
+    // descriptor's path and opening "" were two calls more for every fstat of a guest.
+    if path.is_empty() && !on_procfs(dirfd) {
+        return None;
+    }
     if let Some(file) = which(&resolve_at(dirfd, path)) {
         return Some(file);
     }
@@ -719,6 +734,28 @@ mod tests {
         assert_eq!(which(b"/proc/self/task/9/stat"), Some(ProcFile::Stat));
         assert_eq!(which(b"/proc/self/smaps"), Some(ProcFile::Smaps));
         assert_eq!(which(b"/proc/self/smaps_rollup"), Some(ProcFile::SmapsRollup));
+    }
+
+    #[test]
+    fn an_empty_path_names_its_descriptor_only_on_procfs() {
+        let open = |p: &std::ffi::CStr| {
+            // SAFETY: a NUL-terminated path; closed by the caller.
+            let fd = unsafe { libc::open(p.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+            assert!(fd >= 0, "{p:?}");
+            fd
+        };
+        // A file elsewhere (glibc's fstat: newfstatat(fd, "", AT_EMPTY_PATH)) is no emulated file.
+        let file = open(c"/dev/null");
+        assert_eq!(lookup(file, b""), None);
+        // A procfs directory with "" still goes through the lookup: its emulated entries with a
+        // relative path do, as before.
+        let dir = open(c"/proc/self");
+        assert!(on_procfs(dir) && !on_procfs(file));
+        assert_eq!(lookup(dir, b"maps"), Some(ProcFile::Maps));
+        assert_eq!(lookup(dir, b""), which(&resolve_at(dir, b"")));
+        // SAFETY: the descriptors opened above.
+        unsafe { libc::close(file) };
+        unsafe { libc::close(dir) };
     }
 
     #[test]
