@@ -488,9 +488,11 @@ impl CodeCache {
             }
             budget -= 1;
             let Some(store) = self.persist.as_ref() else { break };
-            let Some(pc) = store.next_pc(&self.scratch) else { break };
+            let Some((pc, len)) = store.next_entry(&self.scratch) else {
+                break;
+            };
             if self.blocks.contains_key(&pc) {
-                store.skip_next(&mut self.scratch);
+                store.skip_next(&mut self.scratch, len);
                 continue;
             }
             if self.place_from_store(pc, fetch, shared, Wanted::Ahead).is_none() {

@@ -12,9 +12,9 @@
 //! (`BlockInfo::calls`, heap addresses of the process that made them) are not saved.
 //!
 //! Every entry carries a tag under a key only the VM holds (`crate::entrytag`: a polynomial
-//! hash then SipHash-2-4), derived with the [context](Store::new) (a64x's build, options, host): an entry that was changed, truncated or
-//! made elsewhere is rejected when first looked at, and the block is translated as if it had
-//! never been saved. Entries are checked one by one when used, so a file costs its reading, not
+//! hash then SipHash-2-4), derived with the [context](Store::new) (a64x's build, options,
+//! host): an entry that was changed, truncated or made elsewhere is rejected when first looked
+//! at, and the block is translated as if it had never been saved. Entries are checked one by one when used, so a file costs its reading, not
 //! a hash of all of it.
 //!
 //! Layout (little-endian): `MAGIC`, the context (u64), then entries, each `len: u32, tag: u64`
@@ -100,9 +100,10 @@ pub(super) struct Scratch {
     next: Option<(usize, u32)>,
 }
 
-/// A cache file mapped into memory (shared with the other processes that read it): read only by
-/// copies through a probe ([`crate::probe::copy`]), since the file may be cut short under the
-/// mapping (SIGBUS) or rewritten in place while this process runs, by anyone who can write it.
+/// A cache file mapped into memory (shared with the other processes that read it): read only
+/// through probes (copies, [`crate::probe::copy`], and for an entry's header two loads,
+/// [`crate::probe::read_u64`]), since the file may be cut short under the mapping (SIGBUS) or
+/// rewritten in place while this process runs, by anyone who can write it.
 struct Image {
     at: *const u8,
     len: usize,
@@ -417,17 +418,19 @@ impl Store {
         saved
     }
 
-    /// The pc of the entry after the last one placed through `scratch` (the guess of the next
-    /// lookup), if there is one.
-    pub(super) fn next_pc(&self, scratch: &Scratch) -> Option<u64> {
+    /// The pc and length of the entry after the last one placed through `scratch` (the guess of
+    /// the next lookup), if there is one.
+    pub(super) fn next_entry(&self, scratch: &Scratch) -> Option<(u64, u32)> {
         let (at, _) = scratch.next?;
-        Some(self.image.header(at)?.1)
+        let (len, pc) = self.image.header(at)?;
+        Some((pc, len))
     }
 
-    /// Step the guess of the next lookup past the entry it is at (whose block is placed).
-    pub(super) fn skip_next(&self, scratch: &mut Scratch) {
+    /// Step the guess of the next lookup past the entry it is at, of length `len` (from
+    /// [`Store::next_entry`]; its block is placed).
+    pub(super) fn skip_next(&self, scratch: &mut Scratch, len: u32) {
         scratch.next = scratch.next.take().and_then(|(at, id)| {
-            let next = at.checked_add(12 + self.image.header(at)?.0 as usize)?;
+            let next = at.checked_add(12 + len as usize)?;
             self.image.prefetch(next, 384);
             (next < self.parsed_end).then_some((next, id.checked_add(1)?))
         });
@@ -624,10 +627,9 @@ fn tier_of(c: u8) -> Option<Tier> {
     }
 }
 
-/// The body of the entry of the translation of `pc`, `code` with `relocs` and `info` (helper
-/// addresses made offsets from `anchor`).
-/// A file entry for the translation of `pc`: its length, its tag under `tags` and its body (see
-/// the module's layout), appended to `new`.
+/// A file entry for the translation of `pc`, `code` with `relocs` and `info` (helper addresses
+/// made offsets from `anchor`): its length, its tag under `tags` and its body (see the module's
+/// layout), appended to `new`.
 fn encode_entry(
     new: &mut NewEntries,
     tags: &TagKey,

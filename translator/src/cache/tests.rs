@@ -64,7 +64,7 @@ fn code_memory_is_backed_in_steps_from_page_boundaries() {
         }
         cache.invalidate(0, u64::MAX);
     }
-    assert_eq!(cache.prepared % 4096, 0);
+    assert_eq!(cache.prepared % PAGE_BYTES, 0);
     assert!(cache.prepared >= cache.used && cache.prepared - cache.used <= PREPARE_MAX);
 }
 

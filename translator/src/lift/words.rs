@@ -60,8 +60,7 @@ impl GuestWords {
         for &(a, w) in words {
             if starts_run(prev, (a, w)) {
                 header = at;
-                let flag = if w.is_some() { EXECUTABLE } else { 0 };
-                out[at..at + 3].copy_from_slice(&[a as u32, (a >> 32) as u32, flag]);
+                out[at..at + 3].copy_from_slice(&run_header(a, 0, w.is_some()));
                 at += 3;
             }
             out[header + 2] += 1;
@@ -128,6 +127,13 @@ impl GuestWords {
     }
 }
 
+/// A run's three u32s: its start's low and high halves, and `len` with [`EXECUTABLE`] set when
+/// its words were executable.
+fn run_header(start: u64, len: u32, executable: bool) -> [u32; 3] {
+    let flag = if executable { EXECUTABLE } else { 0 };
+    [start as u32, (start >> 32) as u32, len | flag]
+}
+
 /// Builds [`GuestWords`] a run at a time, in one pass (a saved translation's runs are read
 /// from the file this way: checked and appended together).
 #[derive(Default)]
@@ -138,9 +144,7 @@ impl RunsBuilder {
     /// [`MAX_RUN`]), with its words if they were executable: `4 * len` little-endian bytes.
     pub fn run(&mut self, start: u64, len: u32, words: Option<&[u8]>) {
         debug_assert!(len < MAX_RUN && words.is_none_or(|w| w.len() == 4 * len as usize));
-        let flag = if words.is_some() { EXECUTABLE } else { 0 };
-        self.0
-            .extend_from_slice(&[start as u32, (start >> 32) as u32, len | flag]);
+        self.0.extend_from_slice(&run_header(start, len, words.is_some()));
         if let Some(bytes) = words {
             let at = self.0.len();
             self.0.resize(at + bytes.len() / 4, 0);
