@@ -36,6 +36,8 @@ command -v perf >/dev/null 2>&1 || need+=(linux-perf)
 # gdb drives a64x -g in tests/gdb.rs; man renders the package's man page (tests/package.rs).
 command -v gdb-multiarch >/dev/null 2>&1 || need+=(gdb-multiarch)
 command -v man >/dev/null 2>&1 || need+=(man-db)
+# strace counts the host execs of an exec carried out in place (tests/process.rs).
+command -v strace >/dev/null 2>&1 || need+=(strace)
 
 if ((${#need[@]})); then
     echo "test-all: installing ${need[*]}"

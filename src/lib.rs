@@ -6,6 +6,7 @@ pub mod cli;
 pub mod cpuspec;
 pub mod gdbstub;
 pub mod hugealloc;
+pub mod inplace;
 pub mod loader;
 pub mod memory;
 pub mod platform;

@@ -1,7 +1,7 @@
 //! a64x: runs AArch64 Linux programs on x86-64 Linux. This is the process VM: command line,
 //! loading, and the run loop; translation lives in a64x-translator, syscalls in a64x-syscalls.
 
-use a64x::run::{GuestExit, Vm};
+use a64x::run::{self, GuestExit, Vm};
 use a64x::{binfmt, cli, loader, memory};
 use a64x_syscalls::Syscalls;
 use a64x_translator::cache::{CodeCache, DebugLog};
@@ -102,6 +102,34 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         return Err(format!("this host CPU lacks {name}, which the translator needs"));
     }
     memory::claim_guest_region()?;
+    a64x::platform::install();
+    let mut cli = cli;
+    let mut first = true;
+    // Each guest execve of an AArch64 program that can be carried out in this process (see
+    // `a64x::inplace`) starts the next program here, with the command line a new a64x would
+    // have been given.
+    loop {
+        match run_program(&cli, first)? {
+            Ending::Process(exit) => return Ok(exit),
+            Ending::ExecInPlace(args) => {
+                cli = cli::parse_from(args).unwrap_or_else(|e| e.exit());
+                first = false;
+            }
+        }
+    }
+}
+
+/// How one program run ended.
+enum Ending {
+    /// The process ends so.
+    Process(GuestExit),
+    /// The guest exec'd an AArch64 program in place: the a64x command line that runs it.
+    ExecInPlace(Vec<OsString>),
+}
+
+/// Load and run the program `cli` names. `first`: the process's first program (not one exec'd
+/// in place), for what is done once per host process.
+fn run_program(cli: &cli::Cli, first: bool) -> Result<Ending, String> {
     let mut mem = memory::AddressSpace::new();
     // argv[0] is the program path unless `-0` says otherwise (a guest execve preserves it).
     let argv0 = cli
@@ -129,7 +157,6 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         cli.stack_size,
     )
     .map_err(|e| e.to_string())?;
-    a64x::platform::install();
     let cache = CodeCache::new(CODE_CACHE_BYTES, cli.lift_options())
         .map_err(|e| format!("cannot allocate the code cache: {e}"))?;
     let mut cache = cache;
@@ -178,6 +205,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     sys.strace = cli.strace;
     sys.set_exec_options(cli.exec_options());
     sys.set_no_host_exec(cli.no_host_exec);
+    sys.set_exec_in_place(a64x::inplace::allowed(cli));
     sys.set_auxv(&a64x::procfs::initial_auxv(&mem, image.stack_pointer));
     sys.set_process_areas(a64x::procfs::initial_areas(&mem, image.stack_pointer));
     let signals = a64x::signal::Signals::new(&mut mem, &mut sys)?;
@@ -221,13 +249,25 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
         check,
         signals,
     };
-    reclose_standard_fds();
+    if first {
+        reclose_standard_fds();
+    }
     if let Some(spec) = &cli.gdb {
         let auxv = a64x::procfs::initial_auxv(&vm.mem(), image.stack_pointer);
         a64x::gdbstub::listen(spec, &auxv, &image.exe_path, image.sysroot.as_deref())?;
         a64x::signal::host::catch_faults_for_debugger();
     }
-    let exit = vm.run();
+    let exit = match vm.run() {
+        run::Ending::Process(exit) => exit,
+        run::Ending::ExecInPlace => {
+            let request = vm
+                .sys
+                .take_exec_request()
+                .ok_or("an exec in place without its request")?;
+            a64x::inplace::tear_down(vm)?;
+            return Ok(Ending::ExecInPlace(request.args));
+        }
+    };
     a64x::gdbstub::report_exit(exit);
     a64x::profile::finish();
     if cli.stats {
@@ -263,7 +303,7 @@ fn run(cli: cli::Cli) -> Result<GuestExit, String> {
     // heap when a thread unmapped memory during the exit (seen once, python's test_threading
     // test_4_daemon_threads under load); the process's end frees everything.
     std::mem::forget(vm);
-    Ok(exit)
+    Ok(Ending::Process(exit))
 }
 
 /// Give the process the name the kernel gives a program it executes (`comm`, the last component

@@ -31,17 +31,27 @@ pub enum GuestExit {
     Signaled(i32),
 }
 
+/// How a guest program ended on the VM's thread: the process's end, or an `execve` the VM
+/// carries out in this host process (the request is in the thread's `Syscalls`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The process ends so.
+    Process(GuestExit),
+    /// The guest exec'd an AArch64 program, to be started in this process.
+    ExecInPlace,
+}
+
 /// Why the run loop of one guest thread stopped.
 enum Stop {
     /// The thread called `exit` with this status.
     Thread(i32),
-    /// The process ends.
-    Process(GuestExit),
+    /// The program ended (see [`Ending`]).
+    Program(Ending),
 }
 
 impl From<GuestExit> for Stop {
     fn from(e: GuestExit) -> Stop {
-        Stop::Process(e)
+        Stop::Program(Ending::Process(e))
     }
 }
 
@@ -123,6 +133,14 @@ impl SyscallContext for Ctx<'_> {
     }
     fn before_exec(&mut self) {
         crate::tcache::save();
+    }
+    fn check_program(&self, program: &Path, sysroot: Option<&Path>) -> Result<(), a64x_syscalls::Errno> {
+        crate::loader::check_program(program, sysroot).map_err(|e| a64x_syscalls::Errno(e.errno()))
+    }
+    fn may_exec_in_place(&self) -> bool {
+        // On the host thread of `Vm::run`, whose caller starts the next program (a forked child
+        // of another thread has that thread's run loop, which cannot).
+        crate::thread::runs_first_thread() && crate::thread::only(self.cpu) && crate::thread::host_threads() == Some(1)
     }
     fn spawn_thread(&mut self, t: NewThread) -> Result<u64, i32> {
         let cache = self.cache.new_like().map_err(|_| libc::ENOMEM)?;
@@ -238,12 +256,14 @@ impl SyscallContext for Ctx<'_> {
 }
 
 impl Vm {
-    /// Run the guest's first thread (on the VM's main host thread) until the process exits. If
-    /// this thread calls `exit` while others live, its host thread ends and this never returns.
-    pub fn run(&mut self) -> GuestExit {
+    /// Run the guest's first thread (on the VM's main host thread) until the process exits or
+    /// execs an AArch64 program in place. If this thread calls `exit` while others live, its host
+    /// thread ends and this never returns.
+    pub fn run(&mut self) -> Ending {
+        crate::thread::mark_first_thread();
         match self.run_thread() {
-            Ok(code) => crate::thread::main_thread_exit(code),
-            Err(exit) => exit,
+            Ok(code) => Ending::Process(crate::thread::main_thread_exit(code)),
+            Err(end) => end,
         }
     }
 
@@ -254,7 +274,7 @@ impl Vm {
 
     /// Run this guest thread until it calls `exit` (Ok, with its status, after the CLEARTID
     /// clean-up of `do_exit`) or the process ends (Err).
-    pub fn run_thread(&mut self) -> Result<i32, GuestExit> {
+    pub fn run_thread(&mut self) -> Result<i32, Ending> {
         // Faults of translated code are handled on it (see `signal::altstack`).
         let _alt_stack = crate::signal::altstack::AltStack::install();
         crate::signal::host::set_current_cpu(&mut *self.cpu);
@@ -266,7 +286,7 @@ impl Vm {
             unsafe { std::ptr::addr_of_mut!(self.cpu.pending).write_volatile(1) };
         }
         match self.run_loop() {
-            Stop::Process(exit) => Err(exit),
+            Stop::Program(end) => Err(end),
             Stop::Thread(code) => {
                 // From now on the host kernel sends process-directed signals to other threads.
                 crate::signal::host::set_host_mask(!0);
@@ -538,6 +558,7 @@ impl Vm {
                         SyscallOutcome::ExitGroup(c) => return Some(GuestExit::Exited(c).into()),
                         SyscallOutcome::ExitThread(c) => return Some(Stop::Thread(c)),
                         SyscallOutcome::Killed(sig) => return Some(GuestExit::Signaled(sig).into()),
+                        SyscallOutcome::ExecInPlace => return Some(Stop::Program(Ending::ExecInPlace)),
                     }
                     self.restart_if_interrupted(nr, orig_x0);
                 }

@@ -22,7 +22,7 @@ use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Translations made by a process fewer than this, or than the file's entries over
 /// `NEW_FRACTION`, are not worth rewriting its file for (a warm run promotes a few dozen blocks
@@ -34,12 +34,19 @@ const MAX_DIR_BYTES: u64 = 1 << 30;
 
 struct Opened {
     store: Arc<Store>,
+    /// The file's mapping (address, length) the store reads, if there was a file.
+    mapping: Option<(usize, usize)>,
     dir: PathBuf,
     /// The file's name in `dir`.
     name: OsString,
 }
 
-static OPEN: OnceLock<Opened> = OnceLock::new();
+/// The current program's cache file; replaced when the guest execs in place.
+static OPEN: Mutex<Option<Opened>> = Mutex::new(None);
+
+fn opened() -> MutexGuard<'static, Option<Opened>> {
+    OPEN.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// The default cache directory: `$XDG_CACHE_HOME/a64x`, else `$HOME/.cache/a64x`.
 pub fn default_dir() -> Option<PathBuf> {
@@ -60,18 +67,23 @@ pub fn open(dir: &Path, program: &Path, lift: LiftOptions) -> Result<Arc<Store>,
     let context = context(lift)?;
     let name = file_name(program, context)?;
     let mut store = Store::new(key, context);
-    if let Some((at, len)) = map_private(&dir.join(&name), MAX_FILE_BYTES as u64) {
-        // SAFETY: the mapping is never unmapped; the store reads it through probes only.
+    let mapping = map_private(&dir.join(&name), MAX_FILE_BYTES as u64);
+    if let Some((at, len)) = mapping {
+        // SAFETY: the mapping is unmapped only once the store is gone (`Retired::release`).
         // A file of another format or context is replaced at the next save.
         let _ = unsafe { store.load(at, len) };
     }
     let store = Arc::new(store);
-    let opened = Opened {
+    let mut open = opened();
+    if open.is_some() {
+        return Err("opened twice".to_string());
+    }
+    *open = Some(Opened {
         store: store.clone(),
+        mapping: mapping.map(|(at, len)| (at as usize, len)),
         dir: dir.to_path_buf(),
         name,
-    };
-    OPEN.set(opened).map_err(|_| "opened twice".to_string())?;
+    });
     Ok(store)
 }
 
@@ -213,7 +225,8 @@ fn file_name(program: &Path, context: u64) -> Result<OsString, String> {
 /// Save this process's new translations (with the file's entries) if there are enough of them:
 /// at exit and before an exec.
 pub fn save() {
-    let Some(o) = OPEN.get() else { return };
+    let open = opened();
+    let Some(o) = open.as_ref() else { return };
     let s = o.store.stats();
     if s.new < MIN_NEW || s.new * NEW_FRACTION < s.entries {
         return;
@@ -238,17 +251,48 @@ pub fn save() {
     evict(&o.dir, &o.name);
 }
 
-/// Run a fork's `clone` (see `Store::fork`).
+/// Run a fork's `clone` (see `Store::fork`). The file's record is held across it, so that a
+/// child never starts with it held by a thread it does not have (one saving at its exit).
 pub fn fork(clone: &mut dyn FnMut() -> i64) -> i64 {
-    match OPEN.get() {
+    match opened().as_ref() {
         Some(o) => o.store.fork(clone),
         None => clone(),
     }
 }
 
+/// Save the program's new translations and close its cache file: the guest execs another
+/// program in this process, which opens its own. The file stays mapped until
+/// [`Retired::release`].
+pub fn close() -> Retired {
+    save();
+    Retired(opened().take())
+}
+
+/// A closed cache file: its store and mapping.
+pub struct Retired(Option<Opened>);
+
+impl Retired {
+    /// Unmap the file, if nothing else holds its store any more (the code caches that used it
+    /// are gone); else it stays mapped, as the store may still read it.
+    pub fn release(self) {
+        let Some(Opened {
+            store,
+            mapping: Some((at, len)),
+            ..
+        }) = self.0
+        else {
+            return;
+        };
+        if Arc::into_inner(store).is_some() {
+            // SAFETY: the mapping `open` made, which the store just dropped was the last to read.
+            unsafe { libc::munmap(at as *mut libc::c_void, len) };
+        }
+    }
+}
+
 /// What the store did, for `--stats`.
 pub fn stats() -> Option<a64x_translator::cache::persist::StoreStats> {
-    OPEN.get().map(|o| o.store.stats())
+    opened().as_ref().map(|o| o.store.stats())
 }
 
 /// Delete the least recently written cache files of `dir` (not `keep`) while they hold more than

@@ -11,7 +11,7 @@
 //! flag of its CpuState (emitted code polls it on backward edges, as for signals). A thread that
 //! is inside a stale block at that moment finishes that block (or loop iteration) first.
 
-use crate::run::{GuestExit, Vm};
+use crate::run::{Ending, GuestExit, Vm};
 use a64x_translator::cache::CodeCache;
 use a64x_translator::cpu::CpuState;
 use std::cell::Cell;
@@ -38,6 +38,19 @@ static THREADS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 thread_local! {
     /// The newest invalidation this host thread's code cache has seen.
     static SEEN: Cell<u64> = const { Cell::new(0) };
+    /// Whether this host thread runs the process's first guest thread (`Vm::run`), whose
+    /// caller starts the next program of an exec carried out in place.
+    static FIRST: Cell<bool> = const { Cell::new(false) };
+}
+
+/// This host thread runs the first guest thread, from `Vm::run`.
+pub fn mark_first_thread() {
+    FIRST.with(|f| f.set(true));
+}
+
+/// Whether this host thread runs the first guest thread (see [`mark_first_thread`]).
+pub fn runs_first_thread() -> bool {
+    FIRST.with(|f| f.get())
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -50,6 +63,25 @@ pub fn register(cpu: *mut CpuState) {
     if !t.contains(&(cpu as usize)) {
         t.push(cpu as usize);
     }
+}
+
+/// Whether `cpu` is the state of the process's only live guest thread.
+pub fn only(cpu: *const CpuState) -> bool {
+    *lock(&THREADS) == [cpu as usize]
+}
+
+/// The process's only guest thread, `cpu`, ends its program by an exec carried out in place
+/// (`crate::inplace`): forgotten, and the invalidations logged so far are none of the next
+/// program's code cache's business.
+pub fn end_program(cpu: *mut CpuState) {
+    unregister(cpu);
+    SEEN.with(|s| s.set(GENERATION.load(Ordering::SeqCst)));
+}
+
+/// How many threads the host process has (`/proc/self/task`), None without procfs: a guest
+/// thread that has ended may still be finishing on its host thread (its tid address written).
+pub fn host_threads() -> Option<usize> {
+    std::fs::read_dir("/proc/self/task").ok().map(|d| d.count())
 }
 
 /// Forget `cpu`; returns how many guest threads remain.
@@ -161,8 +193,13 @@ pub fn spawn(vm: Vm, ptid: Option<u64>, ctid: Option<u64>) -> Result<u64, i32> {
         }
         SEEN.with(|s| s.set(GENERATION.load(Ordering::SeqCst)));
         let _ = tx.send(tid);
-        if let Err(exit) = vm.0.run_thread() {
-            exit_process(exit);
+        match vm.0.run_thread() {
+            Ok(_) => {}
+            Err(Ending::Process(exit)) => exit_process(exit),
+            // Never: an exec is carried out in place only on the host thread of `Vm::run`
+            // (`may_exec_in_place`); were it asked for here, the process would end as a failed
+            // exec after its point of no return does.
+            Err(Ending::ExecInPlace) => exit_process(GuestExit::Signaled(libc::SIGKILL)),
         }
     };
     if let Err(e) = spawn_host_thread(Box::new(body)) {

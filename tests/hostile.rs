@@ -261,3 +261,64 @@ fn racing_munmap_never_crashes_the_vms_copies_or_pair_helpers() {
     // The pair helpers' accesses race the same munmap: guest SIGSEGVs, no VM fault.
     assert!(out.contains("pair instructions survived: 50000"), "{out}");
 }
+
+/// Execs carried out in a64x's own host process (`a64x::inplace`), abused
+/// (`test-binaries/src/hostile_inplace.c`): beside a thread that runs on (the new program has
+/// one thread), and of a file that only claims to be an AArch64 program (the exec fails with
+/// ENOEXEC, as the kernel's does).
+#[test]
+fn execs_in_place_end_other_threads_and_bad_programs() {
+    let (out, err) = attack("hostile_inplace", false, &[]);
+    let v = verdicts(&out);
+    assert_eq!(v.len(), 3, "every attempt reports a verdict:\n{out}{err}");
+    assert!(out.contains("before the point of no return"), "{out}");
+    assert!(v.iter().all(|(_, ok)| *ok), "escapes:\n{out}");
+}
+
+/// A chain of 400 execs, each carried out in place, leaves the host process as large as a chain
+/// of 2 does: its memory, descriptors and mappings, as the host sees them while the last program
+/// waits (a program's leftovers would add up to hundreds of MiB, descriptors or mappings).
+#[test]
+fn an_exec_chain_in_place_does_not_grow_the_host_process() {
+    use std::io::BufRead;
+    common::build_test_binaries();
+    let (a64x, pre) = common::a64x_command();
+    let measure = |n: u32| {
+        let mut child = std::process::Command::new(&a64x)
+            .args(&pre)
+            .args(["out/hostile_inplace-O2", "chain", &n.to_string()])
+            .current_dir(common::test_binaries())
+            .env("A64X_CACHE_DIR", concat!(env!("CARGO_TARGET_TMPDIR"), "/tcache"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start a64x");
+        let mut line = String::new();
+        let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        out.read_line(&mut line).expect("read");
+        assert_eq!(line, "chain done\n");
+        let proc = PathBuf::from(format!("/proc/{}", child.id()));
+        let status = std::fs::read_to_string(proc.join("status")).expect("status");
+        let rss_kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .expect("VmRSS");
+        let fds = std::fs::read_dir(proc.join("fd")).expect("fd").count();
+        let maps = std::fs::read_to_string(proc.join("maps"))
+            .expect("maps")
+            .lines()
+            .count();
+        drop(child.stdin.take());
+        assert!(child.wait().expect("wait").success());
+        (rss_kib, fds, maps)
+    };
+    let (short, long) = (measure(2), measure(400));
+    println!("host process after 2 execs: {short:?} (KiB resident, descriptors, mappings); after 400: {long:?}");
+    assert!(
+        long.0 < short.0 + 32 * 1024,
+        "resident memory grew: {short:?} then {long:?}"
+    );
+    assert_eq!(long.1, short.1, "descriptors");
+    assert!(long.2 <= short.2 + 4, "mappings grew: {short:?} then {long:?}");
+}

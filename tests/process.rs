@@ -203,3 +203,64 @@ fn fork_while_threads_churn() {
     let (out, _) = a64x_guest("out/fork_threads-O2", &["300"]);
     assert_eq!(out, "300 of 300 children exited 7\n");
 }
+
+/// An exec of an AArch64 program carried out in a64x's own host process (`a64x::inplace`) leaves
+/// the new program what the kernel's execve leaves (`test-binaries/src/exec_state.c`: pid,
+/// descriptors less the close-on-exec ones, ignored signals, the mask and a pending signal, no
+/// alternate stack, none of the old mappings, timers, rlimits, umask, directory): the same as
+/// the host build of the program shows natively, and as a new a64x (A64X_NO_EXEC_IN_PLACE=1).
+/// And it is carried out in place: under strace, the host sees a64x's own execve only.
+#[test]
+fn exec_in_place_leaves_what_the_kernel_leaves() {
+    common::build_test_binaries();
+    let dir = common::test_binaries();
+    let (a64x, _) = common::a64x_command();
+    let output = |cmd: &mut std::process::Command| {
+        let out = cmd.current_dir(&dir).output().expect("run");
+        assert!(out.status.success(), "{cmd:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let native = output(&mut std::process::Command::new(dir.join("out/native/exec_state")));
+    assert!(
+        native.contains("first process: argv[0] renamed, same pid yes"),
+        "{native}"
+    );
+    let guest = "out/exec_state-O2";
+    let cache = concat!(env!("CARGO_TARGET_TMPDIR"), "/tcache");
+    let in_place = output(
+        std::process::Command::new(&a64x)
+            .arg(guest)
+            .env("A64X_CACHE_DIR", cache),
+    );
+    assert_eq!(in_place, native, "exec in place vs the kernel's");
+    let new_a64x = output(
+        std::process::Command::new(&a64x)
+            .arg(guest)
+            .env("A64X_CACHE_DIR", cache)
+            .env("A64X_NO_EXEC_IN_PLACE", "1"),
+    );
+    assert_eq!(new_a64x, native, "exec by a new a64x vs the kernel's");
+    let log = std::env::temp_dir().join(format!("a64x-exec-in-place-{}", std::process::id()));
+    let execs = |no_in_place: bool| {
+        let mut cmd = std::process::Command::new("strace");
+        cmd.args(["-f", "-qq", "-e", "trace=execve,execveat", "-o"])
+            .arg(&log)
+            .arg(&a64x)
+            .arg(guest)
+            .env("A64X_CACHE_DIR", cache);
+        if no_in_place {
+            cmd.env("A64X_NO_EXEC_IN_PLACE", "1");
+        }
+        output(&mut cmd);
+        let text = std::fs::read_to_string(&log).expect("strace log");
+        text.lines()
+            .filter(|l| l.contains("exec") && l.ends_with("= 0"))
+            .count()
+    };
+    assert_eq!(
+        (execs(false), execs(true)),
+        (1, 3),
+        "host execs: in place, by new a64x processes"
+    );
+    let _ = std::fs::remove_file(&log);
+}

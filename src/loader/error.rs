@@ -115,6 +115,30 @@ pub enum LoadError {
     },
 }
 
+impl LoadError {
+    /// The errno a guest `execve` of the program fails with, as the kernel's `load_elf_binary`
+    /// fails before its point of no return: the file's own error, ENOEXEC for what is not a
+    /// loadable AArch64 program, ENOENT for a dynamic loader that is not there, ELIBBAD for one
+    /// that is not sound.
+    pub fn errno(&self) -> i32 {
+        use LoadError::*;
+        match self {
+            Io { err, .. } => err.raw_os_error().unwrap_or(libc::EIO),
+            NotElf { .. }
+            | Truncated { .. }
+            | Class32 { .. }
+            | BigEndian { .. }
+            | WrongMachine { .. }
+            | NotExecutable { .. }
+            | Malformed { .. } => libc::ENOEXEC,
+            InterpNotFound { .. } => libc::ENOENT,
+            Interp { .. } => libc::ELIBBAD,
+            AddressUnavailable { .. } | Memory { .. } => libc::ENOMEM,
+            ArgsTooLong { .. } => libc::E2BIG,
+        }
+    }
+}
+
 /// A human name for an `e_machine`.
 fn machine_name(machine: u16) -> String {
     match machine {

@@ -130,29 +130,11 @@ pub fn load_program_with_stack(
     sysroot: Option<&Path>,
     stack_size: u64,
 ) -> Result<LoadedImage, LoadError> {
-    let io = |err| LoadError::Io {
-        path: path.to_path_buf(),
-        err,
-    };
-    let (file, head, len) = open_elf(path).map_err(io)?;
-    let elf = elf::parse_from(
-        path,
-        &elf::Source::File {
-            file: &file,
-            head: &head,
-            len,
-        },
-    )?;
+    let Program { file, elf, sysroot, ld } = open_program(path, sysroot)?;
     // A program run through a descriptor's link (`/proc/self/fd/N` of a memfd, after fexecve)
     // has no path to resolve to: it keeps the link, which opens it as long as the descriptor lives.
     let exe_path = crate::realpath::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let name = exe_path.to_string_lossy().into_owned();
-    let sysroot = interp::sysroot_for(sysroot, elf.interp.is_some());
-    // Found and checked before anything is mapped: a missing loader is the usual mistake.
-    let ld = match &elf.interp {
-        Some(want) => Some(read_interp(path, want, sysroot.as_deref())?),
-        None => None,
-    };
 
     let placed = image::map_image(path, &file, &elf, mem, &name, image::ET_DYN_BASE)?;
     let mut mapped = vec![(placed.start, placed.end)];
@@ -222,6 +204,45 @@ struct Interp {
     file: std::fs::File,
     /// Its checked headers.
     elf: elf::ElfFile,
+}
+
+/// A program file opened and checked, with its sysroot and dynamic loader: ready to map.
+struct Program {
+    file: std::fs::File,
+    elf: elf::ElfFile,
+    sysroot: Option<PathBuf>,
+    ld: Option<Interp>,
+}
+
+/// Open and check the program at `path` and find its dynamic loader (`sysroot` as for
+/// [`load_program`]), before anything is mapped: what the kernel's execve checks before its
+/// point of no return.
+fn open_program(path: &Path, sysroot: Option<&Path>) -> Result<Program, LoadError> {
+    let io = |err| LoadError::Io {
+        path: path.to_path_buf(),
+        err,
+    };
+    let (file, head, len) = open_elf(path).map_err(io)?;
+    let src = elf::Source::File {
+        file: &file,
+        head: &head,
+        len,
+    };
+    let elf = elf::parse_from(path, &src)?;
+    let sysroot = interp::sysroot_for(sysroot, elf.interp.is_some());
+    // Found and checked before anything is mapped: a missing loader is the usual mistake.
+    let ld = match &elf.interp {
+        Some(want) => Some(read_interp(path, want, sysroot.as_deref())?),
+        None => None,
+    };
+    Ok(Program { file, elf, sysroot, ld })
+}
+
+/// Whether the program at `path` would load (`sysroot` as for [`load_program`]): the checks
+/// of [`load_program`] before it maps anything, for a guest `execve`, which must fail with
+/// [`LoadError::errno`] where the kernel's would rather than end the process afterwards.
+pub fn check_program(path: &Path, sysroot: Option<&Path>) -> Result<(), LoadError> {
+    open_program(path, sysroot).map(|_| ())
 }
 
 /// Finds the interpreter `want` of the program at `path` and checks it as an ELF file.

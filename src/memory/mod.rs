@@ -51,6 +51,14 @@ pub fn claim_guest_region() -> Result<(), String> {
     Ok(())
 }
 
+/// Unmap everything in the guest region, as the kernel's execve replaces the address space
+/// (an exec carried out in place, `crate::inplace`): the guest's mappings, whatever the
+/// `AddressSpace` that made them knew of them. Nothing of the VM's is there (see
+/// [`claim_guest_region`]); the guard above stays.
+pub fn empty_guest_region() {
+    host::munmap(0, GUEST_ADDR_LIMIT);
+}
+
 /// The guest's address space: its mappings and its program break.
 #[derive(Debug, Default)]
 pub struct AddressSpace {

@@ -232,7 +232,10 @@ impl Vm {
         match self.with_syscall_context(|sys, ctx| h(sys, ctx, args)) {
             SyscallOutcome::Return(v) => v,
             // The signal-state handlers only return.
-            SyscallOutcome::ExitGroup(_) | SyscallOutcome::ExitThread(_) | SyscallOutcome::Killed(_) => 0,
+            SyscallOutcome::ExitGroup(_)
+            | SyscallOutcome::ExitThread(_)
+            | SyscallOutcome::Killed(_)
+            | SyscallOutcome::ExecInPlace => 0,
         }
     }
 

@@ -19,7 +19,7 @@ pub const SIGINFO_SIZE: usize = 128;
 /// A `siginfo_t` as raw bytes.
 pub type SigInfo = [u8; SIGINFO_SIZE];
 
-const SIG_IGN: u64 = 1;
+pub(crate) const SIG_IGN: u64 = 1;
 
 thread_local! {
     /// Signals that arrived at this host thread and wait for delivery to its guest thread (bit
@@ -472,6 +472,29 @@ impl HostDispositions {
             original.push(old);
         }
         (HostDispositions { original }, ignored)
+    }
+
+    /// Put back the dispositions an execve leaves (`flush_signal_handlers`): what the VM found
+    /// at its start for every signal, ignored or at its default, except the guest's ignored ones
+    /// (`ignored`, bit `n-1` for signal `n`), which stay ignored. SIGPIPE goes back to what
+    /// the VM found too: a new a64x could not tell an inherited SIG_IGN of it from its runtime's
+    /// own (see `capture`), and this keeps an exec in place the same as one by a new a64x.
+    pub fn reset_for_exec(&self, ignored: u64) {
+        for sig in 1..=NSIG {
+            let s = sig as i32;
+            if s == libc::SIGKILL || s == libc::SIGSTOP {
+                continue;
+            }
+            let mut host = self.original[sig as usize - 1];
+            if ignored & bit(sig) != 0 && s != libc::SIGPIPE {
+                host.sa_sigaction = libc::SIG_IGN;
+            } else if host.sa_sigaction == libc::SIG_IGN {
+                host.sa_sigaction = libc::SIG_DFL;
+            }
+            // SAFETY: a disposition the VM found installed, or a plain default or ignore; errors
+            // (glibc's reserved signals) leave the old one.
+            unsafe { libc::sigaction(s, &host, std::ptr::null_mut()) };
+        }
     }
 
     /// Give the host the disposition that makes it behave as the guest asked for `sig`.

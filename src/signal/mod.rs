@@ -147,6 +147,15 @@ impl Signals {
         })
     }
 
+    /// Give the host the signal dispositions the kernel's execve leaves for the next program
+    /// (see [`HostDispositions::reset_for_exec`]), from the guest's in `sys`.
+    pub fn reset_for_exec(&self, sys: &Syscalls) {
+        let ignored = (1..=host::NSIG)
+            .filter(|&sig| sys.sigaction(sig).is_some_and(|a| a.handler == host::SIG_IGN))
+            .fold(0, |m, sig| m | host::bit(sig));
+        self.host.reset_for_exec(ignored);
+    }
+
     /// The signal state of a new guest thread started by the thread that owns `self`: the same
     /// trampoline and host dispositions, the same blocked mask (a new host thread inherits its
     /// creator's), nothing pending.

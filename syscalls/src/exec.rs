@@ -15,7 +15,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 
 use crate::uaccess::{read_cstr, read_struct, PATH_MAX};
-use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
+use crate::{Args, Errno, ExecRequest, SyscallContext, SyscallOutcome, Syscalls};
 
 /// Longest single argument or environment string (`MAX_ARG_STRLEN`: 32 pages).
 const MAX_ARG_STRLEN: usize = 32 * 4096;
@@ -85,16 +85,28 @@ enum Plan {
     Guest { program: CString, argv: Vec<Vec<u8>> },
 }
 
-/// `execve(path, argv, envp)`. Returns only on failure.
-pub fn execve(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
-    let path = read_cstr(ctx, a[0], PATH_MAX)?;
-    exec_path(s, ctx, path, a[1], a[2])
+/// `execve(path, argv, envp)`. Returns only on failure, or [`SyscallOutcome::ExecInPlace`].
+pub fn execve(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SyscallOutcome {
+    let path = match read_cstr(ctx, a[0], PATH_MAX) {
+        Ok(p) => p,
+        Err(e) => return Err(e).into(),
+    };
+    outcome(exec_path(s, ctx, path, a[1], a[2]))
+}
+
+/// An exec's end as the run loop takes it: an error to return, or the program replaced.
+fn outcome(r: Result<SyscallOutcome, Errno>) -> SyscallOutcome {
+    r.unwrap_or_else(|e| Err(e).into())
 }
 
 /// `execveat(dirfd, path, argv, envp, flags)`: `path` relative to `dirfd`, or with AT_EMPTY_PATH
 /// and an empty path the file `dirfd` itself (`fexecve`). The file is named by a host path
 /// that outlives the exec (see [`fd_file`]), since a64x re-executes itself on it.
-pub fn execveat(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+pub fn execveat(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SyscallOutcome {
+    outcome(execveat_path(s, ctx, a))
+}
+
+fn execveat_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> Result<SyscallOutcome, Errno> {
     let (dirfd, flags) = (a[0] as i32, a[4]);
     // The kernel reads the path first (an empty one without AT_EMPTY_PATH is ENOENT), then
     // checks the flags in do_open_execat.
@@ -173,7 +185,13 @@ fn proc_fd(path: &[u8]) -> Option<i32> {
 }
 
 /// The rest of `execve` and `execveat` once the path is known.
-fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv_at: u64, envp_at: u64) -> SysResult {
+fn exec_path(
+    s: &mut Syscalls,
+    ctx: &mut dyn SyscallContext,
+    path: Vec<u8>,
+    argv_at: u64,
+    envp_at: u64,
+) -> Result<SyscallOutcome, Errno> {
     let mut total = 0;
     let argv = read_strings(ctx, argv_at, &mut total)?;
     let mut envp = read_strings(ctx, envp_at, &mut total)?;
@@ -187,6 +205,10 @@ fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv
         }
         Plan::Host { file, argv } => (file, argv),
         Plan::Guest { program, argv } => {
+            // What the kernel checks before its point of no return, checked here: the exec of a
+            // program that would not load fails, rather than the process in the new program.
+            let file = std::path::Path::new(std::ffi::OsStr::from_bytes(program.as_bytes()));
+            ctx.check_program(file, s.sysroot.as_deref())?;
             // The new a64x runs with an empty environment and takes the guest's as arguments
             // (`--genv`, in order): nothing the guest sets configures it (A64X_NO_CONFINE, its
             // cache directory through HOME) or the host's dynamic loader that starts it
@@ -200,10 +222,16 @@ fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv
             host.push(b"--".to_vec());
             host.push(program.clone().into_bytes());
             host.extend(argv.iter().skip(1).cloned());
+            if in_place(s, ctx) {
+                // The same command line, parsed by this process's a64x instead of a new one's.
+                let args = host.into_iter().map(OsString::from_vec).collect();
+                s.exec_request = Some(ExecRequest { args });
+                return Ok(SyscallOutcome::ExecInPlace);
+            }
             match self_exe() {
                 Some(fd) => {
                     ctx.before_exec();
-                    return exec_fd(fd, host, Vec::new());
+                    return Err(exec_fd(fd, host, Vec::new()));
                 }
                 // No handle on a64x (started where /proc is missing): exec the guest program
                 // itself, which binfmt_misc (the way a64x got here) routes back to a64x. That
@@ -217,7 +245,15 @@ fn exec_path(s: &mut Syscalls, ctx: &mut dyn SyscallContext, path: Vec<u8>, argv
         }
     };
     ctx.before_exec();
-    host_execve(&file, argv, envp)
+    Err(host_execve(&file, argv, envp))
+}
+
+/// Whether this exec of an AArch64 program can be carried out in this host process: allowed
+/// by the VM's options, the caller the only guest thread (the kernel's exec ends the others),
+/// no POSIX timers the host keeps for the guest (the kernel's exec deletes them), and the
+/// close-on-exec descriptors can be found. Decided before the exec commits.
+fn in_place(s: &Syscalls, ctx: &dyn SyscallContext) -> bool {
+    s.exec_in_place && ctx.may_exec_in_place() && !crate::process::timers_made() && crate::cloexec::can_close_on_exec()
 }
 
 /// Whether `NAME=VALUE` sets a variable that configures a64x (`A64X_*`, qemu-user's `QEMU_*`)
@@ -257,7 +293,8 @@ fn self_exe() -> Option<std::os::fd::RawFd> {
 }
 
 /// execveat(fd, "", argv, envp, AT_EMPTY_PATH): runs a64x again without naming a path.
-fn exec_fd(fd: std::os::fd::RawFd, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SysResult {
+/// Returns only its error.
+fn exec_fd(fd: std::os::fd::RawFd, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Errno {
     let to_c = |v: Vec<Vec<u8>>| -> Vec<CString> { v.into_iter().filter_map(|s| CString::new(s).ok()).collect() };
     let (argv, envp) = (to_c(argv), to_c(envp));
     let ptrs = |v: &[CString]| -> Vec<*const libc::c_char> {
@@ -278,7 +315,7 @@ fn exec_fd(fd: std::os::fd::RawFd, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Sy
             libc::AT_EMPTY_PATH,
         )
     };
-    Err(Errno::last())
+    Errno::last()
 }
 
 /// Read a NULL-terminated array of guest string pointers (a NULL array is empty, as Linux takes it).
@@ -389,7 +426,7 @@ fn read_header(file: &CString) -> Option<Vec<u8>> {
 }
 
 /// The host execve; returns only its error.
-fn host_execve(file: &CString, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SysResult {
+fn host_execve(file: &CString, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Errno {
     // The strings came from NUL-terminated guest strings (or our own), so they hold no NUL.
     let to_c = |v: Vec<Vec<u8>>| -> Vec<CString> { v.into_iter().filter_map(|s| CString::new(s).ok()).collect() };
     let (argv, envp) = (to_c(argv), to_c(envp));
@@ -402,7 +439,7 @@ fn host_execve(file: &CString, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SysRes
     let (argv_p, envp_p) = (ptrs(&argv), ptrs(&envp));
     // SAFETY: NUL-terminated strings and NULL-terminated pointer arrays that outlive the call.
     unsafe { libc::execve(file.as_ptr(), argv_p.as_ptr(), envp_p.as_ptr()) };
-    Err(Errno::last())
+    Errno::last()
 }
 
 #[cfg(test)]

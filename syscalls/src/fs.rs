@@ -202,10 +202,11 @@ static PRIVATE_FILES: std::sync::RwLock<Vec<(u64, u64)>> = std::sync::RwLock::ne
 
 /// Refuse the guest every open of the file with device `dev` and inode `ino` (EACCES).
 pub fn keep_private(dev: u64, ino: u64) {
-    PRIVATE_FILES
-        .write()
-        .unwrap_or_else(|p| p.into_inner())
-        .push((dev, ino));
+    let mut files = PRIVATE_FILES.write().unwrap_or_else(|p| p.into_inner());
+    // Named again by each program a process execs in place.
+    if !files.contains(&(dev, ino)) {
+        files.push((dev, ino));
+    }
 }
 
 /// Whether host descriptor `fd` is a file [`keep_private`] named.

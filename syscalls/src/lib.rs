@@ -71,6 +71,19 @@ pub trait SyscallContext: GuestMemory {
     /// Called just before the process's image is replaced by an exec (which may still fail):
     /// the VM saves what it wants to keep (its persistent translations).
     fn before_exec(&mut self) {}
+    /// Whether the VM can carry out an exec in this host process now (see [`ExecRequest`]): the
+    /// caller is the process's only guest thread, on the host thread the VM started on. No by
+    /// default: a context without a VM behind it.
+    fn may_exec_in_place(&self) -> bool {
+        false
+    }
+    /// Whether the AArch64 program at host path `program` would load (with the dynamic loader
+    /// looked up in `sysroot` first): the errno the kernel's execve fails with before its point
+    /// of no return otherwise. Loadable by default: a context without a loader.
+    fn check_program(&self, program: &std::path::Path, sysroot: Option<&std::path::Path>) -> Result<(), Errno> {
+        let _ = (program, sysroot);
+        Ok(())
+    }
     /// Called in the child of a fork-like `clone` (no shared address space), before it runs guest
     /// code again: the child's sp becomes `stack` unless that is 0, its TPIDR_EL0 becomes `tls`
     /// when given (CLONE_SETTLS), and signals the parent had recorded but not yet delivered are
@@ -124,8 +137,25 @@ pub enum SyscallOutcome {
     /// The process ends by this signal's default action (`rt_sigreturn` with a bad frame and no
     /// SIGSEGV handler to run).
     Killed(i32),
+    /// `execve` of an AArch64 program, to be carried out in this host process: the run loop
+    /// stops, and the VM tears the guest down and starts [`Syscalls::take_exec_request`]'s
+    /// program (as the kernel's execve does after its point of no return).
+    ExecInPlace,
 }
 
+/// An `execve` the VM carries out in its own host process instead of re-executing a64x (which
+/// costs a whole host process start: the kernel's exec of a64x, its dynamic loader and C
+/// library's start-up, the VM's set-up). Made only where nothing the kernel's exec resets is
+/// beyond the VM's reach (see `exec`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecRequest {
+    /// The a64x command line that would run the program in a new a64x process: this VM's
+    /// options for exec'd programs (`set_exec_options`), the guest's environment, argv and the
+    /// program's host path.
+    pub args: Vec<OsString>,
+}
+
+mod cloexec;
 mod exec;
 mod fd;
 mod fs;
@@ -143,6 +173,7 @@ mod uaccess;
 #[cfg(test)]
 mod tests;
 
+pub use cloexec::close_guest_descriptors;
 pub use fd::{is_reserved as is_vm_descriptor, reserve as keep_from_guest, Reserved};
 pub use fs::keep_private;
 pub use signal::{GuestSigaction, GuestStack};
@@ -216,6 +247,11 @@ pub struct Syscalls {
     /// Where the guest's argument and environment strings are (`mm->arg_start..arg_end`,
     /// `env_start..env_end`), for `/proc/self/cmdline`, `environ` and `stat`.
     pub(crate) areas: procfs::ProcessAreas,
+    /// Whether an execve of an AArch64 program may be carried out in this host process (see
+    /// [`ExecRequest`]); else a64x re-executes itself.
+    pub(crate) exec_in_place: bool,
+    /// The execve that ended the guest program with [`SyscallOutcome::ExecInPlace`].
+    pub(crate) exec_request: Option<ExecRequest>,
 }
 
 impl Default for Syscalls {
@@ -242,6 +278,8 @@ impl Syscalls {
             no_host_exec: false,
             auxv: Vec::new(),
             areas: procfs::ProcessAreas::default(),
+            exec_in_place: false,
+            exec_request: None,
         }
     }
 
@@ -263,6 +301,8 @@ impl Syscalls {
             no_host_exec: self.no_host_exec,
             auxv: self.auxv.clone(),
             areas: self.areas,
+            exec_in_place: self.exec_in_place,
+            exec_request: None,
         }
     }
 
@@ -289,6 +329,17 @@ impl Syscalls {
     /// following `#!` interpreters) fails with ENOEXEC.
     pub fn set_no_host_exec(&mut self, on: bool) {
         self.no_host_exec = on;
+    }
+
+    /// Lets an execve of an AArch64 program be carried out in this host process where it can
+    /// be (see [`ExecRequest`]).
+    pub fn set_exec_in_place(&mut self, on: bool) {
+        self.exec_in_place = on;
+    }
+
+    /// The execve that ended the program with [`SyscallOutcome::ExecInPlace`], once.
+    pub fn take_exec_request(&mut self) -> Option<ExecRequest> {
+        self.exec_request.take()
     }
 
     /// Sets where the guest's argument and environment strings are (the loader's initial stack).

@@ -24,6 +24,23 @@ pub fn enosys(_: &mut Syscalls, _: &mut dyn SyscallContext, _: Args) -> SysResul
     Err(Errno(libc::ENOSYS))
 }
 
+/// Whether the guest has made a POSIX timer (`timer_create`): the kernel deletes a process's
+/// timers at execve (`exit_itimers`), which an exec in the same host process could not do for
+/// the host timers the guest's are, so with any made the exec goes through the host kernel.
+static TIMERS_MADE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `timer_create(clockid, sevp, timerid)`: the host's, noted (see [`TIMERS_MADE`]).
+pub fn timer_create(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let r = host_syscall(libc::SYS_timer_create, &a)?;
+    TIMERS_MADE.store(true, std::sync::atomic::Ordering::Relaxed);
+    Ok(r)
+}
+
+/// Whether the process has (or had) POSIX timers the host kernel keeps for it.
+pub fn timers_made() -> bool {
+    TIMERS_MADE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// `set_tid_address(tidptr)`: recorded for the VM's thread exit; returns the caller's tid.
 pub fn set_tid_address(s: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
     s.clear_child_tid = a[0];

@@ -61,6 +61,8 @@ pub fn format_result(call: &str, nr: u64, outcome: SyscallOutcome) -> String {
         SyscallOutcome::ExitGroup(_) | SyscallOutcome::ExitThread(_) | SyscallOutcome::Killed(_) => {
             format!("{call} = ?")
         }
+        // What strace shows for an execve that succeeded.
+        SyscallOutcome::ExecInPlace => format!("{call} = 0"),
     }
 }
 
