@@ -6,6 +6,7 @@
 //! host: about 0.45 ms a process on this project's machine) and the VM's own set-up; in a shell
 //! loop of fork and exec it was a fifth of the CPU time.
 //!
+//! The next program is started by `crate::start` on the host thread the guest thread ran on.
 //! What the kernel's exec resets, and how here: the address space (the guest region emptied),
 //! the translations (the code cache dropped; the program's persistent cache file saved and
 //! closed), signal handlers (back to the default, ignored signals staying ignored), the

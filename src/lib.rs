@@ -16,5 +16,6 @@ pub mod realpath;
 pub mod run;
 pub mod runlog;
 pub mod signal;
+pub mod start;
 pub mod tcache;
 pub mod thread;

@@ -138,9 +138,9 @@ impl SyscallContext for Ctx<'_> {
         crate::loader::check_program(program, sysroot).map_err(|e| a64x_syscalls::Errno(e.errno()))
     }
     fn may_exec_in_place(&self) -> bool {
-        // On the host thread of `Vm::run`, whose caller starts the next program (a forked child
-        // of another thread has that thread's run loop, which cannot).
-        crate::thread::runs_first_thread() && crate::thread::only(self.cpu) && crate::thread::host_threads() == Some(1)
+        // The process's only guest thread, on its only host thread (the first, or in a fork
+        // child the thread that forked: `crate::start` goes on from either).
+        crate::thread::only(self.cpu) && crate::thread::host_thread_alone()
     }
     fn spawn_thread(&mut self, t: NewThread) -> Result<u64, i32> {
         let cache = self.cache.new_like().map_err(|_| libc::ENOMEM)?;
@@ -260,7 +260,6 @@ impl Vm {
     /// execs an AArch64 program in place. If this thread calls `exit` while others live, its host
     /// thread ends and this never returns.
     pub fn run(&mut self) -> Ending {
-        crate::thread::mark_first_thread();
         match self.run_thread() {
             Ok(code) => Ending::Process(crate::thread::main_thread_exit(code)),
             Err(end) => end,

@@ -38,19 +38,6 @@ static THREADS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 thread_local! {
     /// The newest invalidation this host thread's code cache has seen.
     static SEEN: Cell<u64> = const { Cell::new(0) };
-    /// Whether this host thread runs the process's first guest thread (`Vm::run`), whose
-    /// caller starts the next program of an exec carried out in place.
-    static FIRST: Cell<bool> = const { Cell::new(false) };
-}
-
-/// This host thread runs the first guest thread, from `Vm::run`.
-pub fn mark_first_thread() {
-    FIRST.with(|f| f.set(true));
-}
-
-/// Whether this host thread runs the first guest thread (see [`mark_first_thread`]).
-pub fn runs_first_thread() -> bool {
-    FIRST.with(|f| f.get())
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -78,10 +65,19 @@ pub fn end_program(cpu: *mut CpuState) {
     SEEN.with(|s| s.set(GENERATION.load(Ordering::SeqCst)));
 }
 
-/// How many threads the host process has (`/proc/self/task`), None without procfs: a guest
-/// thread that has ended may still be finishing on its host thread (its tid address written).
-pub fn host_threads() -> Option<usize> {
-    std::fs::read_dir("/proc/self/task").ok().map(|d| d.count())
+/// Whether the host process has one thread (`/proc/self/task`) while the caller is the only
+/// guest thread: other host threads are then ending (their guest threads have ended, their tid
+/// addresses written, so a guest's pthread_join has returned), and are waited for, up to 20 ms.
+/// False without procfs.
+pub fn host_thread_alone() -> bool {
+    for _ in 0..200 {
+        match std::fs::read_dir("/proc/self/task").map(|d| d.count()) {
+            Ok(1) => return true,
+            Ok(_) => std::thread::sleep(std::time::Duration::from_micros(100)),
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 /// Forget `cpu`; returns how many guest threads remain.
@@ -196,10 +192,8 @@ pub fn spawn(vm: Vm, ptid: Option<u64>, ctid: Option<u64>) -> Result<u64, i32> {
         match vm.0.run_thread() {
             Ok(_) => {}
             Err(Ending::Process(exit)) => exit_process(exit),
-            // Never: an exec is carried out in place only on the host thread of `Vm::run`
-            // (`may_exec_in_place`); were it asked for here, the process would end as a failed
-            // exec after its point of no return does.
-            Err(Ending::ExecInPlace) => exit_process(GuestExit::Signaled(libc::SIGKILL)),
+            // A fork child of this thread's exec: this thread goes on with the next program.
+            Err(Ending::ExecInPlace) => crate::start::exec_in_place_from(vm.0),
         }
     };
     if let Err(e) = spawn_host_thread(Box::new(body)) {

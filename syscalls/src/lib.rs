@@ -72,8 +72,8 @@ pub trait SyscallContext: GuestMemory {
     /// the VM saves what it wants to keep (its persistent translations).
     fn before_exec(&mut self) {}
     /// Whether the VM can carry out an exec in this host process now (see [`ExecRequest`]): the
-    /// caller is the process's only guest thread, on the host thread the VM started on. No by
-    /// default: a context without a VM behind it.
+    /// caller is the process's only guest thread, and its host thread the process's only one.
+    /// No by default: a context without a VM behind it.
     fn may_exec_in_place(&self) -> bool {
         false
     }

@@ -2,13 +2,14 @@
 // starts: the pid and parent, descriptors (close-on-exec ones closed), ignored signals (handled
 // ones back to their default), the blocked mask and pending signals, no alternate signal stack,
 // none of the old mappings, interval timers, rlimits, umask, the working directory, argv and the
-// environment given. Once from a forked child (the usual fork and exec), then from the first
-// process itself. a64x carries such an exec out in its own host process; tests/process.rs runs
+// environment given. Once from a forked child (the usual fork and exec), once from a child forked
+// by a second thread, then from the first process itself. a64x carries such an exec out in its own host process; tests/process.rs runs
 // this also with that turned off, and the host build of this program is the oracle.
 //@ oracle: native
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,11 +130,25 @@ static void setup_and_exec(const char *self, const char *tag) {
     exit(1);
 }
 
+static char self[4096];
+
+// fork and exec from a thread of the first process's; wait and report.
+static void *thread_forks(void *arg) {
+    (void)arg;
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0)
+        setup_and_exec(self, "child of a thread");
+    int status;
+    waitpid(child, &status, 0);
+    printf("child of a thread: exit status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return NULL;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 8 && strcmp(argv[1], "check") == 0)
         return check(argv);
     // The program's own file by an absolute path: the exec happens after a chdir.
-    char self[4096];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n < 0) {
         perror("readlink");
@@ -147,6 +162,9 @@ int main(int argc, char **argv) {
     int status;
     waitpid(child, &status, 0);
     printf("forked child: exit status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    pthread_t t;
+    pthread_create(&t, NULL, thread_forks, NULL);
+    pthread_join(t, NULL);
     setup_and_exec(self, "first process");
     return 1;
 }
