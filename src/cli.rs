@@ -43,6 +43,12 @@ pub struct Cli {
     #[arg(long = "no-host-exec", env = "A64X_NO_HOST_EXEC", value_parser = FalseyValueParser::new())]
     pub no_host_exec: bool,
 
+    /// Carry out every guest execve of an AArch64 program by starting a new a64x process, not
+    /// in this one (to measure what an exec in place saves; passed on to the programs exec'd). A
+    /// variable that is not empty, 0, false, no, off or n turns it on.
+    #[arg(long = "no-exec-in-place", env = "A64X_NO_EXEC_IN_PLACE", value_parser = FalseyValueParser::new())]
+    pub no_exec_in_place: bool,
+
     /// Set by a64x itself when it re-executes for a guest's execve: the guest program's
     /// environment is the `--genv` entries, not this process's (which is empty: see
     /// `a64x_syscalls` exec).
@@ -243,6 +249,9 @@ impl Cli {
         }
         if self.no_host_exec {
             v.push("--no-host-exec".into());
+        }
+        if self.no_exec_in_place {
+            v.push("--no-exec-in-place".into());
         }
         if self.stats {
             v.push("--stats".into());

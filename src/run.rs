@@ -139,8 +139,11 @@ impl SyscallContext for Ctx<'_> {
     }
     fn may_exec_in_place(&self) -> bool {
         // The process's only guest thread, on its only host thread (the first, or in a fork
-        // child the thread that forked: `crate::start` goes on from either).
-        crate::thread::only(self.cpu) && crate::thread::host_thread_alone()
+        // child the thread that forked: `crate::start` goes on from either); and few enough
+        // translations that dropping them costs less than a new a64x process's start.
+        self.cache.block_count() <= crate::inplace::MAX_BLOCKS
+            && crate::thread::only(self.cpu)
+            && crate::thread::host_thread_alone()
     }
     fn spawn_thread(&mut self, t: NewThread) -> Result<u64, i32> {
         let cache = self.cache.new_like().map_err(|_| libc::ENOMEM)?;

@@ -4,7 +4,7 @@
 
 use crate::run::{self, GuestExit, Vm};
 use crate::{cli, loader, memory};
-use a64x_syscalls::Syscalls;
+use a64x_syscalls::{ExecRequest, Syscalls};
 use a64x_translator::cache::{CodeCache, DebugLog};
 use a64x_translator::cpu::CpuState;
 use std::ffi::OsString;
@@ -41,9 +41,16 @@ fn run_programs(cli: cli::Cli, mut first: Option<&dyn Fn()>) -> Result<GuestExit
     loop {
         match run_program(&cli, first.take())? {
             Ending::Process(exit) => return Ok(exit),
-            Ending::ExecInPlace(args) => cli = cli::parse_from(args).unwrap_or_else(|e| e.exit()),
+            Ending::ExecInPlace(request) => cli = successor(request),
         }
     }
+}
+
+/// The command line of the program an exec in place starts, as a new a64x would parse it.
+fn successor(request: ExecRequest) -> cli::Cli {
+    let mut cli = cli::parse_from(request.args).unwrap_or_else(|e| e.exit());
+    cli.guest_environment = request.envp;
+    cli
 }
 
 /// Go on after guest thread `vm`, on a host thread other than the first (the process's only
@@ -51,10 +58,7 @@ fn run_programs(cli: cli::Cli, mut first: Option<&dyn Fn()>) -> Result<GuestExit
 /// program down and run the exec'd ones on this thread, to the process's end.
 pub fn exec_in_place_from(mut vm: Vm) -> ! {
     let end = match vm.sys.take_exec_request() {
-        Some(request) => crate::inplace::tear_down(vm).and_then(|()| {
-            let cli = cli::parse_from(request.args).unwrap_or_else(|e| e.exit());
-            run_programs(cli, None)
-        }),
+        Some(request) => crate::inplace::tear_down(vm).and_then(|()| run_programs(successor(request), None)),
         None => Err("an exec in place without its request".to_string()),
     };
     match end {
@@ -73,8 +77,8 @@ pub fn exec_in_place_from(mut vm: Vm) -> ! {
 enum Ending {
     /// The process ends so.
     Process(GuestExit),
-    /// The guest exec'd an AArch64 program in place: the a64x command line that runs it.
-    ExecInPlace(Vec<OsString>),
+    /// The guest exec'd an AArch64 program in place: what runs it.
+    ExecInPlace(ExecRequest),
 }
 
 /// Load and run the program `cli` names. `first`: for the process's first program (not one
@@ -215,7 +219,7 @@ fn run_program(cli: &cli::Cli, first: Option<&dyn Fn()>) -> Result<Ending, Strin
                 .take_exec_request()
                 .ok_or("an exec in place without its request")?;
             crate::inplace::tear_down(vm)?;
-            return Ok(Ending::ExecInPlace(request.args));
+            return Ok(Ending::ExecInPlace(request));
         }
     };
     crate::gdbstub::report_exit(exit);

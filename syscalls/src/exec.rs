@@ -215,7 +215,7 @@ fn exec_path(
             // (LD_PRELOAD, LD_LIBRARY_PATH, GLIBC_TUNABLES would run host code of the guest's).
             let mut host: Vec<Vec<u8>> = vec![b"a64x".to_vec(), b"--exec-by-guest".to_vec()];
             host.extend(s.exec_options.iter().map(|o| o.clone().into_vec()));
-            host.extend(envp.iter().map(|e| [b"--genv=".as_slice(), e].concat()));
+            let options = host.len();
             // Attached with `=`: an argv[0] starting with '-' (a login shell's "-bash") is the
             // option's value, not another option.
             host.push([b"-0=".as_slice(), argv.first().map_or(&[][..], |a| a)].concat());
@@ -223,11 +223,17 @@ fn exec_path(
             host.push(program.clone().into_bytes());
             host.extend(argv.iter().skip(1).cloned());
             if in_place(s, ctx) {
-                // The same command line, parsed by this process's a64x instead of a new one's.
-                let args = host.into_iter().map(OsString::from_vec).collect();
-                s.exec_request = Some(ExecRequest { args });
+                // The same command line, parsed by this process's a64x instead of a new one's
+                // (the environment given as is, not as arguments to parse one by one).
+                let os = |v: Vec<u8>| OsString::from_vec(v);
+                s.exec_request = Some(ExecRequest {
+                    args: host.into_iter().map(os).collect(),
+                    envp: envp.into_iter().map(os).collect(),
+                });
                 return Ok(SyscallOutcome::ExecInPlace);
             }
+            let genv = envp.iter().map(|e| [b"--genv=".as_slice(), e].concat());
+            host.splice(options..options, genv);
             match self_exe() {
                 Some(fd) => {
                     ctx.before_exec();

@@ -149,10 +149,12 @@ pub enum SyscallOutcome {
 /// beyond the VM's reach (see `exec`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecRequest {
-    /// The a64x command line that would run the program in a new a64x process: this VM's
-    /// options for exec'd programs (`set_exec_options`), the guest's environment, argv and the
-    /// program's host path.
+    /// The a64x command line that would run the program in a new a64x process, less the
+    /// environment's `--genv` entries: this VM's options for exec'd programs
+    /// (`set_exec_options`), argv and the program's host path.
     pub args: Vec<OsString>,
+    /// The guest program's environment (what the `--genv` entries would give).
+    pub envp: Vec<OsString>,
 }
 
 mod cloexec;

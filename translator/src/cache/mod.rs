@@ -305,6 +305,11 @@ impl CodeCache {
         self.links_saved = on;
     }
 
+    /// How many translations the cache holds (not those a forked child forgot).
+    pub fn block_count(&self) -> usize {
+        self.blocks.len()
+    }
+
     /// Whether blocks missing from this cache are placed from the persistent store when it has
     /// them (from the file, or made by this process or its parents), rather than translated.
     pub fn places_saved(&self) -> bool {
