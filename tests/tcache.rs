@@ -58,6 +58,12 @@ fn stats(stderr: &str) -> Stats {
 /// Run a64x `--stats [--cache-dir dir] options... program args...` in `test-binaries/`: stdout
 /// and the statistics, after checking that it exited 0.
 fn run(dir: Option<&Path>, options: &[&str], program: &str, args: &[&str]) -> (String, Stats) {
+    let (out, err) = run_texts(dir, options, program, args);
+    (out, stats(&err))
+}
+
+/// [`run`], with what it wrote to stderr (every process's statistics) instead.
+fn run_texts(dir: Option<&Path>, options: &[&str], program: &str, args: &[&str]) -> (String, String) {
     common::build_test_binaries();
     let (a64x, mut full) = common::a64x_command();
     full.push("--stats".into());
@@ -74,7 +80,35 @@ fn run(dir: Option<&Path>, options: &[&str], program: &str, args: &[&str]) -> (S
         String::from_utf8_lossy(&r.stderr).into_owned(),
     );
     assert_eq!(r.ending, Ending::Exit(0), "{full:?}\nstdout:\n{out}\nstderr:\n{err}");
-    (out, stats(&err))
+    (out, err)
+}
+
+/// Blocks children forked to run code their parent never runs (a shell's, between fork and exec
+/// or exit) translate are saved by the first of them whose file is still the one its store
+/// read, though each makes far fewer than the parent's file has entries: later children place
+/// them (`test-binaries/src/fork_child_code.c`; before, its children translated their 31 blocks
+/// in every run, as bash's subshells did).
+#[test]
+fn forked_children_save_the_code_only_they_run() {
+    let dir = fresh("forked");
+    let translated = || -> Vec<u64> {
+        let (out, err) = run_texts(Some(&dir), &[], "out/fork_child_code-O2", &[]);
+        assert!(out.ends_with("parent: 3 children, 2099201\n"), "{out}");
+        // One line a process, the children's first (they exit first).
+        err.lines()
+            .filter(|l| l.starts_with("a64x: ") && l.contains(" blocks, ") && !l.contains("persistent"))
+            .map(|l| numbers(l)[1])
+            .collect()
+    };
+    let cold = translated();
+    let _second = translated();
+    let third = translated();
+    assert_eq!(cold.len(), 4, "{cold:?}");
+    assert!(cold[..3].iter().all(|&n| n > 20), "cold children: {cold:?}");
+    assert!(
+        third.iter().all(|&n| n <= 2),
+        "the third run's processes still translate: {third:?}"
+    );
 }
 
 /// Static, dynamic, threaded, forking, self-modifying and floating-point programs, and whether

@@ -303,6 +303,8 @@ pub struct StoreStats {
     pub rejected: u64,
     /// Translations made by this process, to be saved.
     pub new: usize,
+    /// Whether this process is a forked child (of a process with this store).
+    pub forked: bool,
 }
 
 impl Store {
@@ -552,6 +554,7 @@ impl Store {
             placed_made: self.placed_made.load(Relaxed),
             rejected: self.rejected.load(Relaxed),
             new: inner.new.len(),
+            forked: !inner.inherited.is_empty(),
         }
     }
 
