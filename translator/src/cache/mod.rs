@@ -79,6 +79,9 @@ pub struct FaultAt<'a> {
     pub site: Option<&'a x64::faultmap::FaultSite>,
 }
 
+/// The blocks a forked child's cache has room for from the start (see `forget_translations`).
+const FORKED_BLOCKS: usize = 1024;
+
 /// How much code memory is backed with pages at first, ahead of the translations written there:
 /// a short process writes hundreds of KiB of code, and a page fault per page in each of the two
 /// views (a shared-memory page allocated and cleared, then mapped again to run) was a tenth of
@@ -872,7 +875,10 @@ impl CodeCache {
     /// copy-on-write fault (most of a python subprocess's start); the child execs soon, and its
     /// memory goes with it.
     fn forget_translations(&mut self) {
-        std::mem::forget(std::mem::take(&mut self.blocks));
+        // Sized for what a child runs before it execs or exits (a shell's: about 400 blocks),
+        // where growing from empty rewrote tables eight times, each a run of page faults.
+        let fresh = FastMap::with_capacity_and_hasher(FORKED_BLOCKS, Default::default());
+        std::mem::forget(std::mem::replace(&mut self.blocks, fresh));
         std::mem::forget(std::mem::take(&mut self.pages));
         self.jump_cache.start_over();
         self.restart();
