@@ -264,13 +264,15 @@ fn racing_munmap_never_crashes_the_vms_copies_or_pair_helpers() {
 
 /// Execs carried out in a64x's own host process (`a64x::inplace`), abused
 /// (`test-binaries/src/hostile_inplace.c`): beside a thread that runs on (the new program has
-/// one thread), and of a file that only claims to be an AArch64 program (the exec fails with
-/// ENOEXEC, as the kernel's does).
+/// one thread), of a file that only claims to be an AArch64 program (the exec fails with
+/// ENOEXEC, as the kernel's does), with path, argv and envp at unmapped pages and in the VM's
+/// memory (EFAULT, 8 ways), and a chain of 50 under a storm of SIGWINCH (handled by each
+/// program, arriving while the VM tears one down and starts the next): runs to its end.
 #[test]
 fn execs_in_place_end_other_threads_and_bad_programs() {
     let (out, err) = attack("hostile_inplace", false, &[]);
     let v = verdicts(&out);
-    assert_eq!(v.len(), 3, "every attempt reports a verdict:\n{out}{err}");
+    assert_eq!(v.len(), 5, "every attempt reports a verdict:\n{out}{err}");
     assert!(out.contains("before the point of no return"), "{out}");
     assert!(v.iter().all(|(_, ok)| *ok), "escapes:\n{out}");
 }

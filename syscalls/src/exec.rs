@@ -87,11 +87,7 @@ enum Plan {
 
 /// `execve(path, argv, envp)`. Returns only on failure, or [`SyscallOutcome::ExecInPlace`].
 pub fn execve(s: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SyscallOutcome {
-    let path = match read_cstr(ctx, a[0], PATH_MAX) {
-        Ok(p) => p,
-        Err(e) => return Err(e).into(),
-    };
-    outcome(exec_path(s, ctx, path, a[1], a[2]))
+    outcome(read_cstr(ctx, a[0], PATH_MAX).and_then(|path| exec_path(s, ctx, path, a[1], a[2])))
 }
 
 /// An exec's end as the run loop takes it: an error to return, or the program replaced.

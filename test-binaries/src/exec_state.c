@@ -132,16 +132,21 @@ static void setup_and_exec(const char *self, const char *tag) {
 
 static char self[4096];
 
-// fork and exec from a thread of the first process's; wait and report.
-static void *thread_forks(void *arg) {
-    (void)arg;
+// fork, set up and exec in the child (tagged `tag`), wait and report.
+static void fork_and_exec(const char *tag) {
     fflush(stdout);
     pid_t child = fork();
     if (child == 0)
-        setup_and_exec(self, "child of a thread");
+        setup_and_exec(self, tag);
     int status;
     waitpid(child, &status, 0);
-    printf("child of a thread: exit status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    printf("%s: exit status %d\n", tag, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+// fork and exec from a thread of the first process's.
+static void *thread_forks(void *arg) {
+    (void)arg;
+    fork_and_exec("child of a thread");
     return NULL;
 }
 
@@ -155,13 +160,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     self[n] = 0;
-    fflush(stdout);
-    pid_t child = fork();
-    if (child == 0)
-        setup_and_exec(self, "forked child");
-    int status;
-    waitpid(child, &status, 0);
-    printf("forked child: exit status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    fork_and_exec("forked child");
     pthread_t t;
     pthread_create(&t, NULL, thread_forks, NULL);
     pthread_join(t, NULL);
