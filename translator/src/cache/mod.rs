@@ -15,6 +15,7 @@ use std::sync::Arc;
 pub mod counters;
 pub mod debuglog;
 mod faults;
+mod fileindex;
 mod jumps;
 mod pages;
 pub mod persist;
