@@ -596,12 +596,12 @@ impl CodeCache {
         if let (Some(store), Some(since)) = (&shared, since) {
             let p = Portable {
                 code: compiled.code.as_slice().into(),
-                relocs: compiled.relocs.into(),
+                relocs: compiled.relocs.as_slice().into(),
                 info: info.clone(),
             };
             store.publish(pc, Arc::new(p), since);
         }
-        x64::recycle_code(compiled.code);
+        x64::recycle(compiled.code, compiled.relocs);
         self.insert(pc, host, len, info);
         self.stats.emit_ns += now() - t1;
         Ok(host)

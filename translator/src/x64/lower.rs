@@ -35,12 +35,14 @@ impl Lower<'_> {
     /// Lower the op at `pos`: one arm per op, then the bookkeeping of EFLAGS and registers.
     pub(super) fn lower_op(&mut self, pos: u32) {
         let v = Val(pos);
-        let op = self.block.ops[pos as usize];
+        // (Borrowed from the block, not copied: this runs for every op of every block.)
+        let block = self.block;
+        let op = &block.ops[pos as usize];
         let args = op.args();
         let info = op.info();
         let keeps_flags = info.host_flags == crate::ir::opinfo::HostFlags::Kept;
         let saved = self.eflags;
-        let end = match op {
+        let end = match *op {
             Op::Nop | Op::Const(_) | Op::InsnStart(_) | Op::Snapshots(_) => End::Common,
             Op::SideExit {
                 cond,
@@ -93,7 +95,7 @@ impl Lower<'_> {
             Op::LoadExcl(sz, a) => common!(self.load_excl(sz, a, pos, &args)),
             Op::StoreExcl(sz, a, x) => common!(self.store_excl(sz, a, x, pos, &args)),
             Op::AtomicRmw(..) | Op::Cas(..) | Op::Crc32 { .. } | Op::PairHelper { .. } => {
-                common!(self.lower_atomic(op, pos))
+                common!(self.lower_atomic(*op, pos))
             }
             Op::ClearExcl => common!(dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::EXCL_ADDR], -1)),
             Op::Fence(FenceKind::StoreLoad) => common!(dynasm!(self.ops ; .arch x64 ; mfence)),
@@ -120,10 +122,13 @@ impl Lower<'_> {
             return;
         }
         // Storing ADCS/SBCS flags materialises them with host instructions.
-        let stores_computed_flags = matches!(op, Op::SetFlags(f)
+        let stores_computed_flags = matches!(*op, Op::SetFlags(f)
             if matches!(self.block.op(f), Op::FlagsAdc(..) | Op::FlagsSbc(..)));
         if keeps_flags && !stores_computed_flags {
-            if !matches!(op, Op::Nzcv(_) | Op::CondVal(..) | Op::Select(..) | Op::SideExit { .. }) {
+            if !matches!(
+                *op,
+                Op::Nzcv(_) | Op::CondVal(..) | Op::Select(..) | Op::SideExit { .. }
+            ) {
                 self.eflags = saved;
             }
         } else {
@@ -133,17 +138,16 @@ impl Lower<'_> {
         }
         // Free what this op used last; a flags value's registers are its operands' (as the
         // allocator counts its uses).
-        let block = self.block;
         let alloc = &mut self.alloc;
         let mut release = |v: Val| match block.op(v).flags_operands() {
             Some(operands) => alloc.release_dead(&operands, pos),
             None => alloc.release_dead(&[v], pos),
         };
-        match op {
+        match *op {
             Op::Snapshots(_) | Op::SideExit { .. } => block.each_use(pos as usize, release),
             _ => args.iter().for_each(|&v| release(v)),
         }
-        if !matches!(info.result, crate::ir::Ty::None | crate::ir::Ty::Flags) || matches!(op, Op::GetFlags) {
+        if !matches!(info.result, crate::ir::Ty::None | crate::ir::Ty::Flags) || matches!(*op, Op::GetFlags) {
             self.alloc.drop_if_unused(v);
         }
     }

@@ -313,7 +313,9 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
         eflags: None,
         rt,
         // (About four relocations for a conditional branch's exits.)
-        relocs: Vec::with_capacity(8),
+        relocs: SPARE_RELOCS
+            .with(|p| p.borrow_mut().pop())
+            .unwrap_or_else(|| Vec::with_capacity(8)),
         base,
         header: None,
         deferred: Vec::new(),
@@ -347,12 +349,16 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     };
     let flags_at_counter = l.carried_flags;
     for i in 0..block.ops.len() {
-        // (Dead ops, which the passes leave as `Nop`, have nothing to lower.)
-        if matches!(block.ops[i], Op::Nop) || l.header.is_some() && matches!(block.ops[i], Op::GetReg(_)) {
-            continue;
-        }
         match block.ops[i] {
-            Op::InsnStart(pc) => l.insn_begin(i, pc),
+            // Nothing to lower, and nothing for `lower_op`'s bookkeeping to do: dead ops, which
+            // the passes leave as `Nop`, constants (lowered where they are used), instruction
+            // starts (what the fault map notes). A third of a quick block's ops.
+            Op::Nop | Op::Const(_) => continue,
+            Op::InsnStart(pc) => {
+                l.insn_begin(i, pc);
+                continue;
+            }
+            Op::GetReg(_) if l.header.is_some() => continue,
             Op::Snapshots(_) => l.insn = None,
             _ => {}
         }
@@ -403,22 +409,32 @@ thread_local! {
     /// translation. Taken, not borrowed: a fault handler compiling a block on the thread finds
     /// it there or not at all.
     static SPARE_ASSEMBLER: std::cell::Cell<Option<VecAssembler<X64Relocation>>> = const { std::cell::Cell::new(None) };
-    /// Code vectors given back by [`recycle_code`].
+    /// Code vectors given back by [`recycle`].
     static SPARE_CODE: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Relocation vectors given back by [`recycle`] (an allocation and a free a block).
+    static SPARE_RELOCS: std::cell::RefCell<Vec<Vec<Reloc>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Give back the code of a [`Compiled`] that has been placed, for the thread's next blocks.
-pub fn recycle_code(mut code: Vec<u8>) {
+/// Give back the code and relocations of a [`Compiled`] that has been placed, for the thread's
+/// next blocks.
+pub fn recycle(code: Vec<u8>, relocs: Vec<Reloc>) {
+    give_back(&SPARE_CODE, code);
+    give_back(&SPARE_RELOCS, relocs);
+}
+
+/// Keep `v`, emptied, in the thread's `pool`, unless the pool is full or `v` is large.
+fn give_back<T>(pool: &'static std::thread::LocalKey<std::cell::RefCell<Vec<Vec<T>>>>, mut v: Vec<T>) {
     /// A few are enough (one block is compiled at a time, or two with a fault handler's); a
     /// large one is not kept.
     const KEEP: usize = 4;
     const KEEP_BYTES: usize = 1 << 16;
-    if code.capacity() <= KEEP_BYTES {
-        code.clear();
-        let _ = SPARE_CODE.try_with(|p| {
+    if v.capacity() * std::mem::size_of::<T>() <= KEEP_BYTES {
+        v.clear();
+        // A thread being torn down has no pool any more: the vector is simply freed.
+        let _ = pool.try_with(|p| {
             let mut p = p.borrow_mut();
             if p.len() < KEEP {
-                p.push(code);
+                p.push(v);
             }
         });
     }
