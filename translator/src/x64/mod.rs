@@ -354,6 +354,10 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
             // the passes leave as `Nop`, constants (lowered where they are used), instruction
             // starts (what the fault map notes). A third of a quick block's ops.
             Op::Nop | Op::Const(_) => continue,
+            // Flags are computed where they are read, and their operands, used there, are not
+            // freed here.
+            Op::FlagsSub(..) | Op::FlagsAdd(..) | Op::FlagsLogic(..) | Op::FlagsAdc(..) | Op::FlagsSbc(..) => continue,
+            Op::FlagsPacked(_) => continue,
             Op::InsnStart(pc) => {
                 l.insn_begin(i, pc);
                 continue;
