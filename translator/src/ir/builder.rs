@@ -8,7 +8,9 @@ use super::*;
 /// read at most once and written back once, at the exit.
 pub struct Builder {
     /// The ops, maps and their capacity, borrowed from this thread's pool (see [`Scratch`]).
-    s: Scratch,
+    /// (Boxed: a builder takes it from the thread's pool and gives it back, a pointer each way
+    /// rather than the vectors' and maps' headers.)
+    s: std::mem::ManuallyDrop<Box<Scratch>>,
     regs: RegVals,
     /// The registers whose values in `regs` CpuState does not have yet (bit n = X`n`, 31 = SP).
     dirty: u32,
@@ -56,7 +58,9 @@ const SCRATCH_POOL: usize = 4;
 const SCRATCH_KEEP_OPS: usize = 4096;
 
 thread_local! {
-    static SCRATCH: std::cell::RefCell<Vec<Scratch>> = const { std::cell::RefCell::new(Vec::new()) };
+    // (Boxed: a builder holds its scratch by a pointer, which moves with it; see `Builder::s`.)
+    #[allow(clippy::vec_box)]
+    static SCRATCH: std::cell::RefCell<Vec<Box<Scratch>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A dropped block's vectors: ops, snapshots, last uses.
@@ -94,7 +98,7 @@ impl Drop for Block {
 }
 
 impl Scratch {
-    fn take() -> Scratch {
+    fn take() -> Box<Scratch> {
         SCRATCH.with(|p| p.borrow_mut().pop()).unwrap_or_default()
     }
 
@@ -113,7 +117,7 @@ impl Scratch {
         )
     }
 
-    fn give_back(mut self) {
+    fn give_back(mut self: Box<Self>) {
         if self.ops.capacity() > SCRATCH_KEEP_OPS {
             return;
         }
@@ -134,7 +138,8 @@ impl Scratch {
 
 impl Drop for Builder {
     fn drop(&mut self) {
-        std::mem::take(&mut self.s).give_back();
+        // SAFETY: the builder is being dropped; `s` is not used again.
+        unsafe { std::mem::ManuallyDrop::take(&mut self.s) }.give_back();
     }
 }
 
@@ -155,8 +160,15 @@ impl Default for Builder {
 impl Builder {
     /// An empty builder.
     pub fn new() -> Self {
+        Self::with(true, true)
+    }
+
+    /// A builder that confines memory addresses or not, and notes each instruction's fault
+    /// snapshots or not (see [`Builder::unconfined`], [`Builder::for_uses`]).
+    #[inline(always)]
+    pub fn with(confine: bool, snapshots: bool) -> Self {
         Self {
-            s: Scratch::take(),
+            s: std::mem::ManuallyDrop::new(Scratch::take()),
             regs: RegVals::NONE,
             dirty: 0,
             changed: 0,
@@ -165,16 +177,14 @@ impl Builder {
             flags_dirty: false,
             side_lists: Vec::new(),
             pending_insn: None,
-            confine: true,
-            snapshots: true,
+            confine,
+            snapshots,
         }
     }
 
     /// A builder that leaves guest addresses as they are (to measure what confinement costs).
     pub fn unconfined() -> Self {
-        let mut b = Self::new();
-        b.confine = false;
-        b
+        Self::with(false, true)
     }
 
     /// A builder for a block that is lifted only for the guest registers it reads and writes
@@ -182,9 +192,7 @@ impl Builder {
     /// addresses nor fault snapshots (they were a quarter of the successor analysis, which is a
     /// fifth of an optimised translation).
     pub fn for_uses() -> Self {
-        let mut b = Self::unconfined();
-        b.snapshots = false;
-        b
+        Self::with(false, false)
     }
 
     /// Append an op, returning the value it defines. The address of a memory access is replaced

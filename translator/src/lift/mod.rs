@@ -126,12 +126,11 @@ enum Lift {
 /// Lift a block as `how` says.
 fn lift(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, opts: LiftOptions, how: Lift) -> Option<Block> {
     let analyze = how == Lift::Block { analyze: true };
-    let b = match how {
-        Lift::Uses => Builder::for_uses(),
-        Lift::Block { .. } if opts.confine => Builder::new(),
-        Lift::Block { .. } => Builder::unconfined(),
+    // (Made where it stays: the builder is large, and moving it was a copy a block.)
+    let mut cx = Ctx {
+        b: Builder::with(how != Lift::Uses && opts.confine, how != Lift::Uses),
+        pc,
     };
-    let mut cx = Ctx { b, pc };
     let mut n = 0u32;
     let mut ranges = crate::ir::Ranges::new();
     let mut start = pc;

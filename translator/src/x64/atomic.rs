@@ -48,8 +48,8 @@ impl Lower<'_> {
         let args = op.args();
         match op {
             Op::AtomicRmw(kind, size, a, x) => {
-                let ra = self.alloc.get(&mut self.ops, a, pos);
-                let rx = self.alloc.get(&mut self.ops, x, pos);
+                let ra = self.alloc.get(self.ops, a, pos);
+                let rx = self.alloc.get(self.ops, x, pos);
                 match kind {
                     RmwKind::Swp => {
                         dynasm!(self.ops ; .arch x64 ; mov rax, Rq(rx));
@@ -103,9 +103,9 @@ impl Lower<'_> {
                 self.zext_rax(size, d);
             }
             Op::Cas(size, a, e, n) => {
-                let ra = self.alloc.get(&mut self.ops, a, pos);
-                let re = self.alloc.get(&mut self.ops, e, pos);
-                let rn = self.alloc.get(&mut self.ops, n, pos);
+                let ra = self.alloc.get(self.ops, a, pos);
+                let re = self.alloc.get(self.ops, e, pos);
+                let rn = self.alloc.get(self.ops, n, pos);
                 dynasm!(self.ops ; .arch x64 ; mov rax, Rq(re) ; mov rcx, Rq(rn));
                 self.cmpxchg_rcx(size, ra);
                 self.alloc.release_dead(&args, pos);
@@ -118,8 +118,8 @@ impl Lower<'_> {
                 acc,
                 data,
             } => {
-                let racc = self.alloc.get(&mut self.ops, acc, pos);
-                let rd = self.alloc.get(&mut self.ops, data, pos);
+                let racc = self.alloc.get(self.ops, acc, pos);
+                let rd = self.alloc.get(self.ops, data, pos);
                 dynasm!(self.ops ; .arch x64 ; mov eax, Rd(racc));
                 match size.0 {
                     0 => dynasm!(self.ops ; .arch x64 ; crc32 eax, Rb(rd)),
@@ -137,11 +137,11 @@ impl Lower<'_> {
                 acc,
                 data,
             } => {
-                let racc = self.alloc.get(&mut self.ops, acc, pos);
-                let rd = self.alloc.get(&mut self.ops, data, pos);
+                let racc = self.alloc.get(self.ops, acc, pos);
+                let rd = self.alloc.get(self.ops, data, pos);
                 // Arguments go through scratch registers: spilling only stores to memory.
                 dynasm!(self.ops ; .arch x64 ; mov rcx, Rq(racc) ; mov rdx, Rq(rd));
-                self.alloc.spill_caller_saved(&mut self.ops, pos);
+                self.alloc.spill_caller_saved(self.ops, pos);
                 self.vcache_release();
                 self.main_path_calls.push(pos);
                 let f = helper_crc32 as *const () as usize as i64;
@@ -173,7 +173,7 @@ impl Lower<'_> {
                     | (b as u64) << 24
                     | (c as u64) << 32
                     | (n as u64) << 40;
-                self.alloc.spill_caller_saved(&mut self.ops, pos);
+                self.alloc.spill_caller_saved(self.ops, pos);
                 self.vcache_release();
                 self.main_path_calls.push(pos);
                 let f = helper_pair as *const () as usize as i64;

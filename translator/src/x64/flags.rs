@@ -33,34 +33,34 @@ impl Lower<'_> {
         }
         match op {
             Op::FlagsSub(s, a, b) => {
-                let ra = self.alloc.get(&mut self.ops, a, pos);
+                let ra = self.alloc.get(self.ops, a, pos);
                 match self.imm32(b) {
                     Some(i) => self.cmp_ri(s, ra, i),
                     None => {
-                        let rb = self.alloc.get(&mut self.ops, b, pos);
+                        let rb = self.alloc.get(self.ops, b, pos);
                         self.cmp_rr(s, ra, rb);
                     }
                 }
             }
             Op::FlagsAdd(s, a, b) => {
-                let ra = self.alloc.get(&mut self.ops, a, pos);
-                let rb = self.alloc.get(&mut self.ops, b, pos);
+                let ra = self.alloc.get(self.ops, a, pos);
+                let rb = self.alloc.get(self.ops, b, pos);
                 match s {
                     Sz::S32 => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(ra) ; add eax, Rd(rb)),
                     Sz::S64 => dynasm!(self.ops ; .arch x64 ; mov rax, Rq(ra) ; add rax, Rq(rb)),
                 }
             }
             Op::FlagsLogic(s, a) => {
-                let ra = self.alloc.get(&mut self.ops, a, pos);
+                let ra = self.alloc.get(self.ops, a, pos);
                 match s {
                     Sz::S32 => dynasm!(self.ops ; .arch x64 ; test Rd(ra), Rd(ra)),
                     Sz::S64 => dynasm!(self.ops ; .arch x64 ; test Rq(ra), Rq(ra)),
                 }
             }
             Op::FlagsAdc(s, a, b, c) | Op::FlagsSbc(s, a, b, c) => {
-                let ra = self.alloc.get(&mut self.ops, a, pos);
-                let rb = self.alloc.get(&mut self.ops, b, pos);
-                let rc = self.alloc.get(&mut self.ops, c, pos);
+                let ra = self.alloc.get(self.ops, a, pos);
+                let rb = self.alloc.get(self.ops, b, pos);
+                let rc = self.alloc.get(self.ops, c, pos);
                 let sbc = matches!(op, Op::FlagsSbc(..));
                 dynasm!(self.ops ; .arch x64 ; mov rax, Rq(ra) ; bt Rq(rc), 0);
                 // SBC: a + NOT(b) + C == a - b - NOT(C), and x86's borrow-in is NOT(C).
@@ -83,8 +83,8 @@ impl Lower<'_> {
     /// Register holding packed NZCV (bits 31:28) for packed flags values.
     fn packed_reg(&mut self, f: Val, pos: u32) -> u8 {
         match *self.block.op(f) {
-            Op::FlagsPacked(v) => self.alloc.get(&mut self.ops, v, pos),
-            Op::GetFlags => self.alloc.get(&mut self.ops, f, pos),
+            Op::FlagsPacked(v) => self.alloc.get(self.ops, v, pos),
+            Op::GetFlags => self.alloc.get(self.ops, f, pos),
             ref o => unreachable!("not packed flags: {o:?}"),
         }
     }

@@ -253,9 +253,9 @@ impl Lower<'_> {
         self.main_path_calls.push(pos);
         // The call reads CpuState, clobbers the cache's registers and may write a V register.
         self.vcache_release();
-        let x = f.src.map(|s| self.alloc.get(&mut self.ops, s, pos));
+        let x = f.src.map(|s| self.alloc.get(self.ops, s, pos));
         let d = if f.has_value() {
-            Some(self.alloc.def(&mut self.ops, v, pos, None))
+            Some(self.alloc.def(self.ops, v, pos, None))
         } else {
             None
         };
@@ -268,8 +268,8 @@ impl Lower<'_> {
     /// FCMP, FCMPE, FCCMP, FCCMPE (`Op::Fp` of kind `Cmp`): the packed NZCV of the comparison
     /// in `v`, by UCOMIS*/COMIS*; the helper when the operands need it.
     fn lower_fp_cmp(&mut self, f: &FpOp, t: Sd, v: Val, pos: u32) {
-        let x = f.src.map(|s| self.alloc.get(&mut self.ops, s, pos));
-        let d = self.alloc.def(&mut self.ops, v, pos, None);
+        let x = f.src.map(|s| self.alloc.get(self.ops, s, pos));
+        let d = self.alloc.def(self.ops, v, pos, None);
         dynasm!(self.ops ; .arch x64 ; xor eax, eax);
         if let Some(x) = x {
             // FCCMP: no comparison when the condition fails (the value is then unused).
@@ -304,7 +304,7 @@ impl Lower<'_> {
     /// FCVT*S/U to an integer register with a rounding SSE4.1 has (`Op::Fp` of kind `ToInt`,
     /// no fraction bits): ROUNDS* then CVTTS*2SI, the helper when the value saturates.
     fn lower_fp_to_int(&mut self, f: &FpOp, t: Sd, v: Val, pos: u32) {
-        let d = self.alloc.def(&mut self.ops, v, pos, None);
+        let d = self.alloc.def(self.ops, v, pos, None);
         // CVTTS*2SI raises exactly A64's flags for signed conversions (IE when NaN or out
         // of range, else PE when inexact). Otherwise ROUNDS* may raise PE for a value
         // whose conversion then saturates (A64: IOC alone), so the slow path puts back
@@ -428,7 +428,7 @@ impl Lower<'_> {
     /// its top bit set is halved first, its lowest bit kept as a sticky bit (so the one
     /// rounding sees what it would have), converted signed and doubled (exact).
     fn lower_fp_from_int(&mut self, f: &FpOp, t: Sd, pos: u32) {
-        let x = self.alloc.get(&mut self.ops, f.src.expect("FromInt has a source"), pos);
+        let x = self.alloc.get(self.ops, f.src.expect("FromInt has a source"), pos);
         dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm0);
         match (t, f.signed, f.int) {
             (Sd::S, true, IntW::W64) => dynasm!(self.ops ; .arch x64 ; cvtsi2ss xmm0, Rq(x)),

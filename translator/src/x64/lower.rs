@@ -21,7 +21,7 @@ macro_rules! common {
 impl Lower<'_> {
     /// Call a SysV helper at `pos`; its result is in rax.
     fn call(&mut self, f: u64, pos: u32) {
-        self.alloc.spill_caller_saved(&mut self.ops, pos);
+        self.alloc.spill_caller_saved(self.ops, pos);
         self.vcache_release();
         dynasm!(self.ops ; .arch x64 ; mov rdi, r15);
         self.call_host(f);
@@ -29,7 +29,7 @@ impl Lower<'_> {
     }
 
     pub(super) fn def(&mut self, v: Val, pos: u32, prefer: Option<u8>) -> u8 {
-        self.alloc.def(&mut self.ops, v, pos, prefer)
+        self.alloc.def(self.ops, v, pos, prefer)
     }
 
     /// Lower the op at `pos`: one arm per op, then the bookkeeping of EFLAGS and registers.
@@ -163,9 +163,9 @@ impl Lower<'_> {
     /// MSR FPSR/FPCR: through the helpers, which update the live MXCSR too.
     fn set_fp_control(&mut self, f: SysField, x: Val, pos: u32) {
         self.main_path_calls.push(pos);
-        let r = self.alloc.get(&mut self.ops, x, pos);
+        let r = self.alloc.get(self.ops, x, pos);
         dynasm!(self.ops ; .arch x64 ; mov rcx, Rq(r));
-        self.alloc.spill_caller_saved(&mut self.ops, pos);
+        self.alloc.spill_caller_saved(self.ops, pos);
         self.vcache_release();
         let func = if f == SysField::Fpsr {
             helper_set_fpsr as *const () as usize as i64
@@ -195,7 +195,7 @@ impl Lower<'_> {
             return End::Done;
         }
         self.main_path_calls.push(pos);
-        self.alloc.spill_caller_saved(&mut self.ops, pos);
+        self.alloc.spill_caller_saved(self.ops, pos);
         self.vcache_release();
         self.call_helper_vec(f, d, n, m);
         End::Common

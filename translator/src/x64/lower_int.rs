@@ -162,12 +162,12 @@ impl Lower<'_> {
     pub(super) fn lower_bin(&mut self, (bop, s, a, b): (BinOp, Sz, Val, Val), pos: u32, args: &[Val]) -> End {
         let v = Val(pos);
 
-        let ra = self.alloc.get(&mut self.ops, a, pos);
+        let ra = self.alloc.get(self.ops, a, pos);
         match bop {
             BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor => {
                 let imm = self.imm32(b);
                 let rb = if imm.is_none() {
-                    Some(self.alloc.get(&mut self.ops, b, pos))
+                    Some(self.alloc.get(self.ops, b, pos))
                 } else {
                     None
                 };
@@ -185,14 +185,14 @@ impl Lower<'_> {
             BinOp::Shl | BinOp::Lshr | BinOp::Ashr | BinOp::Ror => {
                 let amount = match self.alloc.konst(b) {
                     Some(c) => Ok(c),
-                    None => Err(self.alloc.get(&mut self.ops, b, pos)),
+                    None => Err(self.alloc.get(self.ops, b, pos)),
                 };
                 self.alloc.release_dead(args, pos);
                 let d = self.def(v, pos, Some(ra));
                 self.shift(bop, s, d, ra, amount);
             }
             BinOp::Mul => {
-                let rb = self.alloc.get(&mut self.ops, b, pos);
+                let rb = self.alloc.get(self.ops, b, pos);
                 self.alloc.release_dead(args, pos);
                 let d = self.def(v, pos, Some(ra));
                 match s {
@@ -205,7 +205,7 @@ impl Lower<'_> {
                 }
             }
             BinOp::UMulH | BinOp::SMulH => {
-                let rb = self.alloc.get(&mut self.ops, b, pos);
+                let rb = self.alloc.get(self.ops, b, pos);
                 self.alloc.release_dead(args, pos);
                 let d = self.def(v, pos, Some(ra));
                 dynasm!(self.ops ; .arch x64 ; mov rax, Rq(ra));
@@ -217,7 +217,7 @@ impl Lower<'_> {
                 dynasm!(self.ops ; .arch x64 ; mov Rq(d), rdx);
             }
             BinOp::UDiv | BinOp::SDiv => {
-                let rb = self.alloc.get(&mut self.ops, b, pos);
+                let rb = self.alloc.get(self.ops, b, pos);
                 self.alloc.release_dead(args, pos);
                 let d = self.def(v, pos, Some(ra));
                 self.div(bop == BinOp::SDiv, s, d, ra, rb);
@@ -231,7 +231,7 @@ impl Lower<'_> {
     pub(super) fn lower_un(&mut self, uop: UnOp, s: Sz, a: Val, pos: u32, args: &[Val]) {
         let v = Val(pos);
 
-        let ra = self.alloc.get(&mut self.ops, a, pos);
+        let ra = self.alloc.get(self.ops, a, pos);
         self.alloc.release_dead(args, pos);
         let d = self.def(v, pos, Some(ra));
         match (uop, s) {
@@ -296,7 +296,7 @@ impl Lower<'_> {
         match at {
             CondAt::Always => dynasm!(self.ops ; .arch x64 ; mov Rd(d), 1),
             CondAt::Host(cc) => {
-                super::cond::setcc(&mut self.ops, cc, d);
+                super::cond::setcc(self.ops, cc, d);
                 dynasm!(self.ops ; .arch x64 ; movzx Rd(d), Rb(d));
             }
         }
@@ -306,8 +306,8 @@ impl Lower<'_> {
     pub(super) fn lower_select(&mut self, (c, f, a, b): (CondCode, Val, Val, Val), pos: u32, args: &[Val]) {
         let v = Val(pos);
 
-        let ra = self.alloc.get(&mut self.ops, a, pos);
-        let rb = self.alloc.get(&mut self.ops, b, pos);
+        let ra = self.alloc.get(self.ops, a, pos);
+        let rb = self.alloc.get(self.ops, b, pos);
         let at = self.cond(c, f, pos);
         self.alloc.release_dead(args, pos);
         let d = self.def(v, pos, None);
@@ -315,12 +315,12 @@ impl Lower<'_> {
             CondAt::Always => dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(ra)),
             CondAt::Host(cc) => {
                 if d == ra {
-                    super::cond::cmov(&mut self.ops, cc.invert(), d, rb);
+                    super::cond::cmov(self.ops, cc.invert(), d, rb);
                 } else {
                     if d != rb {
                         dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(rb));
                     }
-                    super::cond::cmov(&mut self.ops, cc, d, ra);
+                    super::cond::cmov(self.ops, cc, d, ra);
                 }
             }
         }
@@ -330,9 +330,9 @@ impl Lower<'_> {
     pub(super) fn lower_confine(&mut self, a: Val, pos: u32, args: &[Val]) {
         let v = Val(pos);
 
-        let ra = self.alloc.get(&mut self.ops, a, pos);
+        let ra = self.alloc.get(self.ops, a, pos);
         self.alloc.release_dead(args, pos);
         let d = self.def(v, pos, Some(ra));
-        super::confine::emit(&mut self.ops, super::confine::Pinned::of(self.rt.host), d, ra);
+        super::confine::emit(self.ops, super::confine::Pinned::of(self.rt.host), d, ra);
     }
 }

@@ -16,7 +16,7 @@ impl Lower<'_> {
     pub(super) fn load(&mut self, ty: LoadTy, base: Val, o: i32, pos: u32, args: &[Val]) {
         let v = Val(pos);
 
-        let rb = self.alloc.get(&mut self.ops, base, pos);
+        let rb = self.alloc.get(self.ops, base, pos);
         self.alloc.release_dead(args, pos);
         let d = self.def(v, pos, Some(rb));
         match ty {
@@ -37,7 +37,7 @@ impl Lower<'_> {
     /// at exactly these bytes of translated code ([`ALIGN_TRAP`]) into the guest's SIGBUS
     /// BUS_ADRALN at rax, with the instruction's state from the fault map like any fault.
     pub(super) fn align_check(&mut self, sz: Log2, a: Val, pos: u32, args: &[Val]) {
-        let ra = self.alloc.get(&mut self.ops, a, pos);
+        let ra = self.alloc.get(self.ops, a, pos);
         self.alloc.release_dead(args, pos);
         if sz.0 == 0 {
             return;
@@ -54,14 +54,14 @@ impl Lower<'_> {
 
     /// `Op::Store` of the low bytes of `x`.
     pub(super) fn store(&mut self, sz: Log2, base: Val, o: i32, x: Val, pos: u32) {
-        let rb = self.alloc.get(&mut self.ops, base, pos);
+        let rb = self.alloc.get(self.ops, base, pos);
         match (self.imm32(x), sz.0) {
             (Some(i), 0) => dynasm!(self.ops ; .arch x64 ; mov BYTE [Rq(rb) + o], i as i8),
             (Some(i), 1) => dynasm!(self.ops ; .arch x64 ; mov WORD [Rq(rb) + o], i as i16),
             (Some(i), 2) => dynasm!(self.ops ; .arch x64 ; mov DWORD [Rq(rb) + o], i),
             (Some(i), _) => dynasm!(self.ops ; .arch x64 ; mov QWORD [Rq(rb) + o], i),
             (None, n) => {
-                let rx = self.alloc.get(&mut self.ops, x, pos);
+                let rx = self.alloc.get(self.ops, x, pos);
                 match n {
                     0 => dynasm!(self.ops ; .arch x64 ; mov [Rq(rb) + o], Rb(rx)),
                     1 => dynasm!(self.ops ; .arch x64 ; mov [Rq(rb) + o], Rw(rx)),
@@ -76,7 +76,7 @@ impl Lower<'_> {
     pub(super) fn load_excl(&mut self, sz: Log2, a: Val, pos: u32, args: &[Val]) {
         let v = Val(pos);
 
-        let ra = self.alloc.get(&mut self.ops, a, pos);
+        let ra = self.alloc.get(self.ops, a, pos);
         dynasm!(self.ops ; .arch x64 ; mov [r15 + off::EXCL_ADDR], Rq(ra));
         match sz.0 {
             0 => dynasm!(self.ops ; .arch x64 ; movzx eax, BYTE [Rq(ra)]),
@@ -98,8 +98,8 @@ impl Lower<'_> {
     pub(super) fn store_excl(&mut self, sz: Log2, a: Val, x: Val, pos: u32, args: &[Val]) {
         let v = Val(pos);
 
-        let ra = self.alloc.get(&mut self.ops, a, pos);
-        let rx = self.alloc.get(&mut self.ops, x, pos);
+        let ra = self.alloc.get(self.ops, a, pos);
+        let rx = self.alloc.get(self.ops, x, pos);
         // The result register is allocated before any branch: allocation may spill, and
         // a spill skipped on one path would leave a stale slot.
         self.alloc.release_dead(args, pos);
@@ -137,7 +137,7 @@ impl Lower<'_> {
 
     /// `Op::ZeroBlock` (DC ZVA): the 64-byte block holding the address.
     pub(super) fn zero_block(&mut self, a: Val, pos: u32) {
-        let ra = self.alloc.get(&mut self.ops, a, pos);
+        let ra = self.alloc.get(self.ops, a, pos);
         dynasm!(self.ops ; .arch x64
             ; mov rax, Rq(ra)
             ; and rax, -64
@@ -154,7 +154,7 @@ impl Lower<'_> {
     /// general register, two 8-byte stores then a 16-byte reload by that op cost a
     /// store-forwarding stall.)
     pub(super) fn vload(&mut self, sz: Log2, vr: u8, base: Val, o: i32, pos: u32) {
-        let rb = self.alloc.get(&mut self.ops, base, pos);
+        let rb = self.alloc.get(self.ops, base, pos);
         match sz.0 {
             0 => dynasm!(self.ops ; .arch x64 ; movzx eax, BYTE [Rq(rb) + o] ; movd xmm0, eax),
             1 => dynasm!(self.ops ; .arch x64 ; movzx eax, WORD [Rq(rb) + o] ; movd xmm0, eax),
@@ -167,7 +167,7 @@ impl Lower<'_> {
 
     /// `Op::VStore`: the low bytes of V`vr` to memory.
     pub(super) fn vstore(&mut self, sz: Log2, vr: u8, base: Val, o: i32, pos: u32) {
-        let rb = self.alloc.get(&mut self.ops, base, pos);
+        let rb = self.alloc.get(self.ops, base, pos);
         let vo = off::vreg(vr);
         match (sz.0, self.vcache.get(vr)) {
             // From the V register cache where it holds V`vr`.
@@ -230,7 +230,7 @@ impl Lower<'_> {
     /// `Op::VSetLane`: in the cache register when V`vr` is cached or the rest of it is zeroed
     /// (the register is then dirty), else in CpuState.
     pub(super) fn vset_lane(&mut self, vr: u8, size: Log2, index: u8, val: Val, zero_rest: bool, pos: u32) {
-        let rx = self.alloc.get(&mut self.ops, val, pos);
+        let rx = self.alloc.get(self.ops, val, pos);
         if zero_rest || self.vcache.get(vr).is_some() {
             let k = self.vput(vr);
             if zero_rest && index == 0 {

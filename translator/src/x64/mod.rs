@@ -255,7 +255,7 @@ struct CarriedFlags {
 /// State of lowering one block.
 pub struct Lower<'a> {
     block: &'a Block,
-    ops: VecAssembler<X64Relocation>,
+    ops: &'a mut VecAssembler<X64Relocation>,
     alloc: Alloc<'a>,
     /// The flags op whose result EFLAGS currently hold, if any.
     eflags: Option<Op>,
@@ -301,6 +301,31 @@ pub fn chain_exits<'a>(code: &'a [u8], relocs: &'a [Reloc]) -> impl Iterator<Ite
 
 /// Compile `block` for placement at host address `base`.
 pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
+    // The thread's assembler, borrowed where it lies: taking it out and putting it back moved
+    // its 200 bytes three times a block. A block compiled on the thread while this one is (by a
+    // fault handler) gets one of its own.
+    let compiled = ASSEMBLER.try_with(|cell| {
+        let mut ops = cell.try_borrow_mut().ok()?;
+        Some(regalloc::with_spare(|spare| {
+            compile_with(block, base, rt, &mut ops, spare)
+        }))
+    });
+    match compiled {
+        Ok(Some(c)) => c,
+        _ => regalloc::with_spare(|spare| compile_with(block, base, rt, &mut VecAssembler::new(0), spare)),
+    }
+}
+
+/// [`compile`] with `ops`, an assembler with no code in it, and the register allocator's
+/// vectors in `spare`.
+fn compile_with(
+    block: &Block,
+    base: u64,
+    rt: Runtime,
+    ops: &mut VecAssembler<X64Relocation>,
+    spare: &mut regalloc::Spare,
+) -> Compiled {
+    reserve_for(block, ops);
     let self_loop = match block.exit {
         Exit::Jump(t) => t == block.guest_pc,
         Exit::Branch { taken, not_taken, .. } => (taken == block.guest_pc) != (not_taken == block.guest_pc),
@@ -308,8 +333,8 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     } && !block.ops.iter().any(|o| matches!(o, Op::PairHelper { .. }));
     let mut l = Lower {
         block,
-        ops: assembler(block),
-        alloc: Alloc::new(block, self_loop),
+        ops,
+        alloc: Alloc::new(block, self_loop, spare),
         eflags: None,
         rt,
         // (About four relocations for a conditional branch's exits.)
@@ -396,8 +421,6 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     }
     let mut code = SPARE_CODE.with(|p| p.borrow_mut().pop()).unwrap_or_default();
     code.extend(l.ops.drain().expect("block labels resolve"));
-    let ops = l.ops;
-    let _ = SPARE_ASSEMBLER.try_with(|s| s.set(Some(ops)));
     Compiled {
         code,
         relocs: l.relocs,
@@ -408,11 +431,10 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
 }
 
 thread_local! {
-    /// The assembler of the thread's last block, drained (its buffer, label and relocation
+    /// The thread's assembler, drained after each block (its buffer, label and relocation
     /// tables keep their capacity): making and dropping them was a twentieth of a quick
-    /// translation. Taken, not borrowed: a fault handler compiling a block on the thread finds
-    /// it there or not at all.
-    static SPARE_ASSEMBLER: std::cell::Cell<Option<VecAssembler<X64Relocation>>> = const { std::cell::Cell::new(None) };
+    /// translation.
+    static ASSEMBLER: std::cell::RefCell<VecAssembler<X64Relocation>> = std::cell::RefCell::new(VecAssembler::new(0));
     /// Code vectors given back by [`recycle`].
     static SPARE_CODE: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
     /// Relocation vectors given back by [`recycle`] (an allocation and a free a block).
@@ -444,11 +466,11 @@ fn give_back<T>(pool: &'static std::thread::LocalKey<std::cell::RefCell<Vec<Vec<
     }
 }
 
-/// An assembler with room for the block's code: growing it from nothing cost several
-/// reallocations per block (translation speed, DESIGN "Performance"). Its base address is 0:
-/// the code refers to its labels by relative jumps only, and to addresses outside the block
-/// through `Lower::base` and its relocations.
-fn assembler(block: &Block) -> VecAssembler<X64Relocation> {
+/// Make room in `ops` for the block's code: growing it from nothing cost several reallocations
+/// per block (translation speed, DESIGN "Performance"). Its base address is 0: the code refers
+/// to its labels by relative jumps only, and to addresses outside the block through
+/// `Lower::base` and its relocations.
+fn reserve_for(block: &Block, ops: &mut VecAssembler<X64Relocation>) {
     /// Host bytes per IR op, generous for integer code (loads, stores and ALU ops of 3-8 bytes
     /// with a register move now and then), plus the exits (a chain exit's stub is 20 bytes, a
     /// write-back and an exit to the run loop more): growing the buffer, which copies it, cost
@@ -456,13 +478,7 @@ fn assembler(block: &Block) -> VecAssembler<X64Relocation> {
     const BYTES_PER_OP: usize = 12;
     const EXIT_BYTES: usize = 192;
     let bytes = block.ops.len() * BYTES_PER_OP + EXIT_BYTES;
-    let mut ops = SPARE_ASSEMBLER
-        .try_with(|s| s.take())
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| VecAssembler::new_with_capacity(0, bytes, 0, 0, 4, 0, 4));
     ops.reserve_ops(bytes);
-    ops
 }
 
 impl Lower<'_> {
@@ -568,7 +584,7 @@ impl Lower<'_> {
         match self.imm32(v) {
             Some(i) => dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + disp], i),
             None => {
-                let r = self.alloc.get(&mut self.ops, v, pos);
+                let r = self.alloc.get(self.ops, v, pos);
                 dynasm!(self.ops ; .arch x64 ; mov [r15 + disp], Rq(r));
             }
         }
@@ -692,7 +708,7 @@ impl Lower<'_> {
                 if !self.alloc.used(v) {
                     continue;
                 }
-                let d = self.alloc.def(&mut self.ops, v, 0, None);
+                let d = self.alloc.def(self.ops, v, 0, None);
                 let o = off::xreg(n);
                 dynasm!(self.ops ; .arch x64 ; mov Rq(d), [r15 + o]);
                 regs.push((n, d));
@@ -822,7 +838,7 @@ impl Lower<'_> {
             // From the second iteration on, CpuState's kind is the loop's.
             dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::NZCV_KIND], kind as i32);
         }
-        parallel_move(&mut self.ops, moves);
+        parallel_move(self.ops, moves);
         self.vcache_to_header(&vcache);
         dynasm!(self.ops ; .arch x64 ; jmp =>label ; =>slow);
         self.chain_exit(self.block.guest_pc);
@@ -854,7 +870,7 @@ impl Lower<'_> {
         let stay = self.ops.new_dynamic_label();
         match self.cond(cond, flags, pos) {
             CondAt::Always => {}
-            CondAt::Host(cc) => cond::jcc(&mut self.ops, cc.invert(), stay),
+            CondAt::Host(cc) => cond::jcc(self.ops, cc.invert(), stay),
         }
         let block = self.block;
         let mut listed = [false; 33];
@@ -904,14 +920,14 @@ impl Lower<'_> {
                 CondAt::Always => self.exit_to(taken),
                 CondAt::Host(cc) => {
                     let nt = self.ops.new_dynamic_label();
-                    cond::jcc(&mut self.ops, cc.invert(), nt);
+                    cond::jcc(self.ops, cc.invert(), nt);
                     self.exit_to(taken);
                     dynasm!(self.ops ; .arch x64 ; =>nt);
                     self.exit_to(not_taken);
                 }
             },
             Exit::Indirect(v) => {
-                let r = self.alloc.get(&mut self.ops, v, pos);
+                let r = self.alloc.get(self.ops, v, pos);
                 self.exit_flush();
                 // An empty entry is (0, 0): a branch to 0 must miss, not jump to host address 0.
                 dynasm!(self.ops ; .arch x64
@@ -952,7 +968,7 @@ impl Lower<'_> {
                 self.exit_to_loop(ExitReason::Undefined);
             }
             Exit::InvalidateCode { addr, next } => {
-                let r = self.alloc.get(&mut self.ops, addr, pos);
+                let r = self.alloc.get(self.ops, addr, pos);
                 self.exit_flush();
                 dynasm!(self.ops ; .arch x64 ; mov [r15 + off::EXIT_ARG], Rq(r));
                 self.set_pc(next);

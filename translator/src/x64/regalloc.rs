@@ -36,12 +36,13 @@ pub const FRAME_BYTES: i32 = 8 * SPILL_SLOTS as i32 + 8;
 /// The allocator's state while lowering a block.
 pub struct Alloc<'a> {
     block: &'a Block,
-    reg_of: Vec<Option<u8>>,
-    slot_of: Vec<Option<u32>>,
+    /// (The vectors are the thread's, lent for the block: see [`Spare`].)
+    reg_of: &'a mut Vec<Option<u8>>,
+    slot_of: &'a mut Vec<Option<u32>>,
     holder: [Option<Val>; 16],
-    uses: Uses,
-    consts: Vec<Option<u64>>,
-    free_slots: Vec<u32>,
+    uses: &'a mut Uses,
+    consts: &'a mut Vec<Option<u64>>,
+    free_slots: &'a mut Vec<u32>,
     next_slot: u32,
     locked: u16,
     /// Registers kept out of allocation for the whole block (a self-loop's carriers of values
@@ -99,11 +100,11 @@ impl Uses {
         }
     }
 
-    /// The last uses of `block`'s values (as the dead-code pass noted them, or found here), with
-    /// `extra` more at the exit.
-    fn new(block: &Block, extra: Vec<Val>, reuse: Uses) -> Uses {
+    /// Make these the last uses of `block`'s values (as the dead-code pass noted them, or found
+    /// here), with `extra` more at the exit.
+    fn fill(&mut self, block: &Block, extra: Vec<Val>) {
         let n = block.ops.len();
-        let mut last = reuse.last;
+        let last = &mut self.last;
         last.clear();
         if block.last_use.len() == n {
             last.extend_from_slice(&block.last_use);
@@ -119,7 +120,7 @@ impl Uses {
         for v in &extra {
             last[v.0 as usize] = n as u32;
         }
-        Uses { last, extra }
+        self.extra = extra;
     }
 
     fn last(&self, v: Val) -> Option<u32> {
@@ -157,10 +158,12 @@ impl Uses {
     }
 }
 
-/// An allocator's vectors, kept by the thread for its next block: allocating and zeroing them
-/// for every block was a twentieth of a quick translation.
+/// An allocator's vectors, kept by the thread for its next block and lent to each block's
+/// [`Alloc`]: allocating and zeroing them for every block was a twentieth of a quick
+/// translation, and taking them out of the thread's keeping and putting them back moved them
+/// twice a block.
 #[derive(Default)]
-struct Spare {
+pub struct Spare {
     reg_of: Vec<Option<u8>>,
     slot_of: Vec<Option<u32>>,
     uses: Uses,
@@ -169,23 +172,21 @@ struct Spare {
 }
 
 thread_local! {
-    /// This thread's [`Spare`] (taken, not borrowed: a fault handler lowering a block on the
-    /// thread finds it empty or whole, never half-used).
-    static SPARE: std::cell::Cell<Spare> = std::cell::Cell::new(Spare::default());
+    /// This thread's [`Spare`].
+    static SPARE: std::cell::RefCell<Spare> = std::cell::RefCell::new(Spare::default());
 }
 
-impl Drop for Alloc<'_> {
-    fn drop(&mut self) {
-        use std::mem::take;
-        let spare = Spare {
-            reg_of: take(&mut self.reg_of),
-            slot_of: take(&mut self.slot_of),
-            uses: take(&mut self.uses),
-            consts: take(&mut self.consts),
-            free_slots: take(&mut self.free_slots),
-        };
-        // A thread being torn down has no slot any more: the vectors are simply freed.
-        let _ = SPARE.try_with(|s| s.set(spare));
+/// Call `f` with the thread's [`Spare`] (a fresh one where it is lent already: a block compiled
+/// by a fault handler while another is).
+pub fn with_spare<R>(f: impl FnOnce(&mut Spare) -> R) -> R {
+    let mut f = Some(f);
+    let lent = SPARE.try_with(|s| {
+        let mut spare = s.try_borrow_mut().ok()?;
+        Some((f.take().expect("called once"))(&mut spare))
+    });
+    match lent {
+        Ok(Some(r)) => r,
+        _ => (f.take().expect("not called"))(&mut Spare::default()),
     }
 }
 
@@ -194,9 +195,8 @@ impl<'a> Alloc<'a> {
     /// With `keep_set_regs`, the values written to guest registers and the operands of the
     /// flags stay live until the exit (a self-loop's back edge moves them into the registers the
     /// loop header expects).
-    pub fn new(block: &'a Block, keep_set_regs: bool) -> Self {
+    pub fn new(block: &'a Block, keep_set_regs: bool, spare: &'a mut Spare) -> Self {
         let n = block.ops.len();
-        let mut spare = SPARE.take();
         let mut extra = std::mem::take(&mut spare.uses.extra);
         extra.clear();
         if keep_set_regs {
@@ -214,7 +214,7 @@ impl<'a> Alloc<'a> {
                 }
             }
         }
-        let uses = Uses::new(block, extra, spare.uses);
+        spare.uses.fill(block, extra);
         spare.consts.clear();
         spare.consts.extend(
             block
@@ -229,12 +229,12 @@ impl<'a> Alloc<'a> {
         spare.free_slots.clear();
         Alloc {
             block,
-            reg_of: spare.reg_of,
-            slot_of: spare.slot_of,
+            reg_of: &mut spare.reg_of,
+            slot_of: &mut spare.slot_of,
             holder: [None; 16],
-            uses,
-            consts: spare.consts,
-            free_slots: spare.free_slots,
+            uses: &mut spare.uses,
+            consts: &mut spare.consts,
+            free_slots: &mut spare.free_slots,
             next_slot: 0,
             locked: 0,
             reserved: 0,
