@@ -148,12 +148,12 @@ int main(void) {
         ret_to(0);
         printf("  returned\n");
     }
-    // Often enough for the block to be translated again as a hot one: the branch to 0 is
-    // looked up in the jump cache, where 0 is also what an empty entry holds.
-    printf("br to 0 loaded from memory, 600 times:\n");
+    // Often enough for the block to be translated again as a hot one (a64x: after 4096 runs):
+    // the branch to 0 is looked up in the jump cache, where 0 is also what an empty entry holds.
+    printf("br to 0 loaded from memory, 5000 times:\n");
     static const uint64_t zero = 0;
     faults = 0;
-    for (int i = 0; i < 600; i++) {
+    for (int i = 0; i < 5000; i++) {
         quiet = i > 0;
         if (sigsetjmp(back, 1) == 0) {
             br_loaded(&zero);

@@ -115,8 +115,9 @@ int main(void) {
                 {"no fault", -page}};
     for (unsigned i = 0; i < sizeof loops / sizeof loops[0]; i++) {
         /* Unchecked runs first, so that a translator that makes a loop's block better once it
-         * ran often (a64x's optimised tier: after 512 runs of the block) is checked on that. */
-        for (int k = 0; k < 4; k++)
+         * ran often (a64x's optimised tier: after HOT_VISITS, 4096 runs of the block) is
+         * checked on that. */
+        for (int k = 0; k < 25; k++)
             loops[i].fn(guard - page, 200);
         for (unsigned j = 0; j < sizeof runs / sizeof runs[0]; j++) {
             printf("%s, %s:\n", loops[i].name, runs[j].name);

@@ -31,11 +31,18 @@ pub enum Tier {
     Optimised,
 }
 
-/// Executions after which a quick translation is replaced by the optimised one. Measured on
-/// `python3 -c pass` (whole-process CPU against one tier, interleaved medians): 8 0.97, 64 0.82,
-/// 512 0.71, never 0.67; quick code runs an interpreter loop about 5% slower than optimised
-/// code, so a block that runs 512 times has paid back its second translation many times over.
-pub const HOT_VISITS: u32 = 512;
+/// Executions after which a quick translation is replaced by the optimised one. An optimised
+/// translation costs a few microseconds more than the quick one and saves some 5-10% of each
+/// later run of the block (an interpreter loop in quick code is about 5% slower, branchy code
+/// without side exits about 10%), so it pays for itself after thousands of runs of a block of a
+/// few dozen nanoseconds, not hundreds (loops are optimised at once anyway). Measured
+/// 2026-12-06 (farm-bench, medians of paired CPU ratios) against 512, the threshold before:
+/// `python3 -c pass` without the cache 0.92x at 2048, 0.90x at 4096 (8192: 0.99x more), a
+/// warm one 0.97x (2048), gcc-12 compiling hello 0.97x (2048) and 0.98x more at 4096, Node
+/// 0.92x (2048), a 0.5 s python script 0.96x, bench_interp 0.98x, bench_hash 0.99x, bench_fmt
+/// 0.99x, bench_strings 1.00x, perl 1.00x. (Against one tier, 2026-11: 8 0.97, 64 0.82, 512
+/// 0.71, never 0.67.)
+pub const HOT_VISITS: u32 = 4096;
 
 /// The optimised IR of the block at `pc` in `tier` (verified in debug builds), the tier the
 /// block gets (optimised when a quick translation would gain nothing) and the guest words its
