@@ -255,7 +255,11 @@ pub fn save() {
         .join(format!(".{}.{}", o.name.to_string_lossy(), std::process::id()));
     let _ = std::fs::remove_file(&tmp);
     let written = new_private_file(&tmp).and_then(|f| {
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        // The new entries go out as runs of tens or hundreds of KiB, which a buffer smaller
+        // than them passes straight to write(); the file's old entries, one by one, are
+        // gathered. (A buffer of a megabyte copied nearly every byte of a cold python's 10 MB
+        // file into itself first.)
+        let mut w = std::io::BufWriter::with_capacity(64 << 10, f);
         o.store.write_to(&mut w)?;
         w.flush()
     });
