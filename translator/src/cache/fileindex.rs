@@ -65,7 +65,9 @@ impl IndexWriter {
     /// [`MAX_PROBES`] or more slots past its home. A pc written twice keeps its first slot
     /// (lookups find that one).
     fn place(&self, slots: usize) -> Option<Vec<u8>> {
-        let mut table = vec![0u8; slots * SLOT_BYTES + TRAILER_BYTES];
+        // (With room for the trailer `finish` appends.)
+        let mut table = Vec::with_capacity(slots * SLOT_BYTES + TRAILER_BYTES);
+        table.resize(slots * SLOT_BYTES, 0);
         'entries: for (id, &(pc, at)) in self.entries.iter().enumerate() {
             let home = home(pc, slots as u32) as usize;
             for probe in 0..MAX_PROBES as usize {
@@ -83,7 +85,6 @@ impl IndexWriter {
             }
             return None;
         }
-        table.truncate(slots * SLOT_BYTES);
         Some(table)
     }
 }

@@ -49,10 +49,9 @@ pub struct Store {
     /// The tagging key, with the context folded in.
     tags: TagKey,
     context: u64,
-    /// The file as loaded, where each pc's entry is, and how many entries it has.
+    /// The file as loaded, and where each pc's entry is.
     image: Image,
     index: Index,
-    count: usize,
     /// Which entries of the image this process placed (bit `Indexed::id`), and what the lookups
     /// found: atomics, not under the lock, so that a lookup takes no lock (a warm start makes
     /// tens of thousands).
@@ -74,6 +73,29 @@ enum Index {
     File(FileIndex),
     /// Found by walking the entries, in a file without a usable index (one cut short).
     Walked(FastMap<u64, Indexed>),
+}
+
+/// The entries of a file without a usable index of its own (one cut short), found by walking
+/// them from the first (a trailing partial entry ignored): where each pc's is, where they end
+/// and how many there are.
+fn walk(image: &Image) -> (Index, usize, usize) {
+    // Sized for the entries a file of this length holds, so that indexing them does not grow
+    // the map: entries average about 375 bytes (python3's file: 34,000 in 12.8 MB), and room for
+    // one per 512 bytes had the map grown once more, a copy of all it held (2% of a warm `ls`).
+    let mut index = FastMap::with_capacity_and_hasher(image.len / 256, Default::default());
+    let (mut at, mut id) = (HEADER_BYTES, 0u32);
+    // Each entry: its length, its tag, then its body, which starts with the pc.
+    while let Some((len, pc)) = image.header(at) {
+        let end = at + 12 + len as usize;
+        if len < 8 || end > image.len {
+            break;
+        }
+        let len = (end - at) as u32;
+        index.insert(pc, Indexed { at, len, id });
+        at = end;
+        id += 1;
+    }
+    (Index::Walked(index), at, id as usize)
 }
 
 /// Why a block is looked up in the store.
@@ -344,7 +366,6 @@ impl Store {
                 len: 0,
             },
             index: Index::Walked(FastMap::default()),
-            count: 0,
             used: Box::default(),
             parsed_end: 0,
             placed: AtomicU64::new(0),
@@ -381,37 +402,24 @@ impl Store {
         let file_index = trailer_at
             .filter(|&at| image.read(at, &mut trailer))
             .and_then(|_| FileIndex::of(&trailer, len, HEADER_BYTES));
-        if let Some(ix) = file_index {
-            self.image = image;
-            self.index = Index::File(ix);
-            self.count = ix.count as usize;
-            self.parsed_end = ix.table;
-            self.used = (0..self.count.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
-            return Ok(self.count);
-        }
-        // Sized for the entries a file of this length holds, so that indexing them does not
-        // grow the map: entries average about 375 bytes (python3's file: 34,000 in 12.8 MB), and
-        // room for one per 512 bytes had the map grown once more, a copy of all it held (2% of a
-        // warm `ls`).
-        let mut index = FastMap::with_capacity_and_hasher(len / 256, Default::default());
-        let (mut at, mut id) = (HEADER_BYTES, 0u32);
-        // Each entry: its length, its tag, then its body, which starts with the pc.
-        while let Some((len, pc)) = image.header(at) {
-            let end = at + 12 + len as usize;
-            if len < 8 || end > image.len {
-                break;
-            }
-            let len = (end - at) as u32;
-            index.insert(pc, Indexed { at, len, id });
-            at = end;
-            id += 1;
-        }
+        // Where the entries end and how many are numbered.
+        let (index, end, ids) = match file_index {
+            Some(ix) => (Index::File(ix), ix.table, ix.count as usize),
+            None => walk(&image),
+        };
         self.image = image;
-        self.count = index.len();
-        self.index = Index::Walked(index);
-        self.parsed_end = at;
-        self.used = (0..(id as usize).div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
-        Ok(self.count)
+        self.index = index;
+        self.parsed_end = end;
+        self.used = (0..ids.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+        Ok(self.entries())
+    }
+
+    /// How many entries the loaded file has (as its index says).
+    fn entries(&self) -> usize {
+        match &self.index {
+            Index::File(ix) => ix.count as usize,
+            Index::Walked(map) => map.len(),
+        }
     }
 
     /// Where the loaded file's entry for `pc` is, as its index says (the entry not yet checked
@@ -611,7 +619,7 @@ impl Store {
     pub fn stats(&self) -> StoreStats {
         let inner = self.lock();
         StoreStats {
-            entries: self.count,
+            entries: self.entries(),
             placed: self.placed.load(Relaxed),
             guessed: self.guessed.load(Relaxed),
             placed_made: self.placed_made.load(Relaxed),

@@ -301,19 +301,32 @@ pub fn chain_exits<'a>(code: &'a [u8], relocs: &'a [Reloc]) -> impl Iterator<Ite
 
 /// Compile `block` for placement at host address `base`.
 pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
-    // The thread's assembler, borrowed where it lies: taking it out and putting it back moved
-    // its 200 bytes three times a block. A block compiled on the thread while this one is (by a
-    // fault handler) gets one of its own.
-    let compiled = ASSEMBLER.try_with(|cell| {
-        let mut ops = cell.try_borrow_mut().ok()?;
-        Some(regalloc::with_spare(|spare| {
-            compile_with(block, base, rt, &mut ops, spare)
-        }))
+    // The thread's assembler and allocator vectors, borrowed where they lie: taking them out
+    // and putting them back moved their 200 and 168 bytes several times a block. A block
+    // compiled on the thread while this one is (by a fault handler) gets its own.
+    let compiled = LENT.try_with(|cell| {
+        let mut lent = cell.try_borrow_mut().ok()?;
+        let Lent { ops, spare } = &mut *lent;
+        Some(compile_with(block, base, rt, ops, spare))
     });
     match compiled {
         Ok(Some(c)) => c,
-        _ => regalloc::with_spare(|spare| compile_with(block, base, rt, &mut VecAssembler::new(0), spare)),
+        _ => compile_with(
+            block,
+            base,
+            rt,
+            &mut VecAssembler::new(0),
+            &mut regalloc::Spare::default(),
+        ),
     }
+}
+
+/// What each block's compilation borrows from its thread (see [`compile`]).
+struct Lent {
+    /// Drained after each block: its buffer, label and relocation tables keep their capacity
+    /// (making and dropping them was a twentieth of a quick translation).
+    ops: VecAssembler<X64Relocation>,
+    spare: regalloc::Spare,
 }
 
 /// [`compile`] with `ops`, an assembler with no code in it, and the register allocator's
@@ -431,10 +444,11 @@ fn compile_with(
 }
 
 thread_local! {
-    /// The thread's assembler, drained after each block (its buffer, label and relocation
-    /// tables keep their capacity): making and dropping them was a twentieth of a quick
-    /// translation.
-    static ASSEMBLER: std::cell::RefCell<VecAssembler<X64Relocation>> = std::cell::RefCell::new(VecAssembler::new(0));
+    /// What this thread's compilations borrow.
+    static LENT: std::cell::RefCell<Lent> = std::cell::RefCell::new(Lent {
+        ops: VecAssembler::new(0),
+        spare: regalloc::Spare::default(),
+    });
     /// Code vectors given back by [`recycle`].
     static SPARE_CODE: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
     /// Relocation vectors given back by [`recycle`] (an allocation and a free a block).

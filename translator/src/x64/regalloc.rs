@@ -159,9 +159,9 @@ impl Uses {
 }
 
 /// An allocator's vectors, kept by the thread for its next block and lent to each block's
-/// [`Alloc`]: allocating and zeroing them for every block was a twentieth of a quick
-/// translation, and taking them out of the thread's keeping and putting them back moved them
-/// twice a block.
+/// [`Alloc`] (`x64::compile`): allocating and zeroing them for every block was a twentieth of a
+/// quick translation, and taking them out of the thread's keeping and putting them back moved
+/// them twice a block.
 #[derive(Default)]
 pub struct Spare {
     reg_of: Vec<Option<u8>>,
@@ -169,25 +169,6 @@ pub struct Spare {
     uses: Uses,
     consts: Vec<Option<u64>>,
     free_slots: Vec<u32>,
-}
-
-thread_local! {
-    /// This thread's [`Spare`].
-    static SPARE: std::cell::RefCell<Spare> = std::cell::RefCell::new(Spare::default());
-}
-
-/// Call `f` with the thread's [`Spare`] (a fresh one where it is lent already: a block compiled
-/// by a fault handler while another is).
-pub fn with_spare<R>(f: impl FnOnce(&mut Spare) -> R) -> R {
-    let mut f = Some(f);
-    let lent = SPARE.try_with(|s| {
-        let mut spare = s.try_borrow_mut().ok()?;
-        Some((f.take().expect("called once"))(&mut spare))
-    });
-    match lent {
-        Ok(Some(r)) => r,
-        _ => (f.take().expect("not called"))(&mut Spare::default()),
-    }
 }
 
 impl<'a> Alloc<'a> {
