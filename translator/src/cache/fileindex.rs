@@ -43,11 +43,21 @@ impl IndexWriter {
         self.entries.push((pc, at));
     }
 
+    /// The bytes [`IndexWriter::finish`] writes for `count` entries, unless it has to make the
+    /// table larger than two thirds full (an entry too far from its home slot).
+    pub(super) fn bytes(count: usize) -> usize {
+        slots_for(count) * SLOT_BYTES + TRAILER_BYTES
+    }
+
+    /// The entries added so far.
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     /// The table and trailer to write at offset `table` (right after the last entry).
     pub(super) fn finish(&self, table: usize) -> Vec<u8> {
         let count = self.entries.len();
-        // Two thirds full: a hit reads a slot or two, a miss a few more in the same lines.
-        let mut slots = (count + count / 2 + 1).max(4);
+        let mut slots = slots_for(count);
         let mut out = loop {
             if let Some(t) = self.place(slots) {
                 break t;
@@ -87,6 +97,12 @@ impl IndexWriter {
         }
         Some(table)
     }
+}
+
+/// The slots of a table of `count` entries: two thirds full, so that a hit reads a slot or two
+/// and a miss a few more in the same lines.
+fn slots_for(count: usize) -> usize {
+    (count + count / 2 + 1).max(4)
 }
 
 /// A filled slot: a pc, its entry's offset and number.

@@ -644,7 +644,7 @@ impl Store {
             // The run's entries that fit, whole, and no more.
             let mut end = 0;
             for (&pc, &len) in run.pcs.iter().zip(run.lens) {
-                if written + end + len as usize > MAX_FILE_BYTES {
+                if !fits(written + end + len as usize, index.len() + 1) {
                     break;
                 }
                 index.add(pc, written + end);
@@ -653,7 +653,7 @@ impl Store {
             out.write_all(&run.bytes[..end])?;
             written += end;
             if end < run.bytes.len() {
-                return out.write_all(&index.finish(written));
+                return finish(out, &index, written);
             }
         }
         let inner = &*inner;
@@ -674,7 +674,7 @@ impl Store {
         let mut copy = Vec::new();
         for (pc, Indexed { at, len, .. }) in old(true).into_iter().chain(old(false)) {
             let len = len as usize;
-            if written + len > MAX_FILE_BYTES {
+            if !fits(written + len, index.len() + 1) {
                 break;
             }
             copy.resize(len, 0);
@@ -684,7 +684,7 @@ impl Store {
                 written += len;
             }
         }
-        out.write_all(&index.finish(written))
+        finish(out, &index, written)
     }
 
     /// The bytes [`Store::write_to`] writes.
@@ -693,6 +693,23 @@ impl Store {
         self.write_to(&mut out).expect("writing to a Vec does not fail");
         out
     }
+}
+
+/// Whether a file whose entries end at `end` fits within [`MAX_FILE_BYTES`] with the index of
+/// its `count` entries: a longer file is not read (see the VM's `tcache`), so an entry that
+/// would make it longer is left out.
+fn fits(end: usize, count: usize) -> bool {
+    end + IndexWriter::bytes(count) <= MAX_FILE_BYTES
+}
+
+/// Write the index of a file whose entries end at `written`, unless the table had to be made
+/// larger than [`fits`] allowed for: a file without an index is walked.
+fn finish(out: &mut dyn std::io::Write, index: &IndexWriter, written: usize) -> std::io::Result<()> {
+    let table = index.finish(written);
+    if written + table.len() > MAX_FILE_BYTES {
+        return Ok(());
+    }
+    out.write_all(&table)
 }
 
 fn tier_code(t: Tier) -> u8 {
@@ -980,6 +997,28 @@ mod tests {
         let pcs: Vec<&[u64]> = new.runs().map(|r| r.pcs).collect();
         assert_eq!(pcs, [&[1, 3][..], &[4], &[5, 2]]);
         assert_eq!(new.len(), 5);
+    }
+
+    #[test]
+    fn a_file_with_its_index_stays_within_the_bound_a_reader_takes() {
+        // 1 KiB entries: without room kept for the index, they would fill the bound to within
+        // a kilobyte and the index would go past it, and no later process would read the file
+        // (a Node run's file was dropped every other run).
+        let store = Store::new(KEY, CONTEXT);
+        let count = MAX_FILE_BYTES / 1024 + 10;
+        {
+            let mut inner = store.lock();
+            for i in 0..count {
+                raw_entry(&mut inner.new, 0x10_0000 + 4 * i as u64, 1024 - 20);
+            }
+        }
+        let file = store.encode();
+        assert!(file.len() <= MAX_FILE_BYTES, "{} bytes", file.len());
+        let trailer = file[file.len() - TRAILER_BYTES..].try_into().expect("a trailer");
+        let index = FileIndex::of(&trailer, file.len(), HEADER_BYTES).expect("an index");
+        let kept = index.count as usize;
+        assert!(kept < count && kept > count * 9 / 10, "{kept} of {count} kept");
+        assert_eq!(index.table, HEADER_BYTES + kept * 1024);
     }
 
     #[test]
