@@ -379,10 +379,14 @@ impl Vm {
                 }
                 mem.fetch_in(at, mapping.get())
             };
+            let file_code = |at: u64| {
+                let mut held = held.borrow_mut();
+                held.get_or_insert_with(|| lock(&self.mem)).in_file_code(at)
+            };
             let got = if reason == ExitReason::Promote {
-                self.cache.promote(pc, &fetch_held)
+                self.cache.promote_in(pc, &fetch_held, &file_code)
             } else {
-                self.cache.get(pc, &fetch_held)
+                self.cache.get_in(pc, &fetch_held, &file_code)
             };
             drop(held);
             let host = match got {

@@ -106,6 +106,13 @@ impl AddressSpace {
         }
     }
 
+    /// Whether `addr` lies in a private mapping of a file: code a later process maps with the
+    /// same words at the same place (a program's, a library's), rather than a JIT's, which
+    /// lies in anonymous or shared memory and changes (see `CodeCache::get_in`).
+    pub fn in_file_code(&self, addr: u64) -> bool {
+        self.regions.find(addr).is_some_and(|r| r.inode != 0 && !r.shared)
+    }
+
     /// The executable mapping `[start, end)` that holds `addr`, if there is one.
     pub fn executable_range(&self, addr: u64) -> Option<(u64, u64)> {
         self.regions

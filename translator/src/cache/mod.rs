@@ -149,6 +149,9 @@ pub struct CodeCache {
     countdowns: Option<counters::Counters>,
     /// Translations saved by earlier processes, and where this one's go (see [`persist`]).
     persist: Option<Arc<persist::Store>>,
+    /// Whether the block asked for now may come from and go to `persist` (see
+    /// [`CodeCache::get_in`]; true between requests, for the successors a placed block brings).
+    file_code: bool,
     /// Buffers for decoding the store's entries, kept from one to the next.
     scratch: persist::Scratch,
 }
@@ -288,6 +291,7 @@ impl CodeCache {
                 .then(|| counters::Counters::owned_near(mem as u64, size))
                 .flatten(),
             persist: None,
+            file_code: true,
             scratch: Default::default(),
         })
     }
@@ -394,6 +398,24 @@ impl CodeCache {
     /// Host code for `pc`, translating it if needed (or placing another thread's translation).
     /// `fetch` reads executable guest memory.
     pub fn get(&mut self, pc: u64, fetch: &dyn Fn(u64) -> Option<u32>) -> Result<u64, TranslateError> {
+        self.get_in(pc, fetch, &|_| true)
+    }
+
+    /// [`CodeCache::get`] where `file_code` says whether the code at a pc lies in a private
+    /// mapping of a file: only the translations of such code are looked up in the persistent
+    /// store and offered to it. JIT code, in anonymous or shared memory, seldom lies at the same
+    /// address with the same words in a later process, and a JIT that reuses its memory asks
+    /// for many translations of one pc: each was a lookup of the entry made before (refused,
+    /// its words changed) and a new entry, a fifth of `bench_jit`'s time. Asked only where the
+    /// store would be used (the VM answers it under the lock of the address space, which
+    /// placing another thread's translation does not take: Node 1.2x the wall time when every
+    /// miss asked).
+    pub fn get_in(
+        &mut self,
+        pc: u64,
+        fetch: &dyn Fn(u64) -> Option<u32>,
+        file_code: &dyn Fn(u64) -> bool,
+    ) -> Result<u64, TranslateError> {
         if let Some(h) = self.lookup(pc) {
             return Ok(h);
         }
@@ -404,23 +426,44 @@ impl CodeCache {
             self.stats.shared += 1;
             return Ok(self.place_shared(pc, &p, fetch));
         }
-        if let Some(host) = self.place_from_store(pc, fetch, shared.as_ref(), Wanted::Now) {
-            if self.links_saved {
-                let generation = self.generation;
-                self.follow_saved(fetch, shared.as_ref());
-                if self.generation != generation {
-                    // A flush made room for a successor: the block's code is gone.
-                    return self.get(pc, fetch);
-                }
+        self.file_code = self.persist.is_some() && file_code(pc);
+        let placed = self.place_from_store(pc, fetch, shared.as_ref(), Wanted::Now);
+        let got = match placed {
+            Some(host) => Ok(host),
+            None => {
+                let tier = if self.countdowns.is_some() {
+                    Tier::Quick
+                } else {
+                    Tier::Optimised
+                };
+                self.translate(pc, fetch, tier, shared.clone())
             }
-            return Ok(host);
-        }
-        let tier = if self.countdowns.is_some() {
-            Tier::Quick
-        } else {
-            Tier::Optimised
         };
-        self.translate(pc, fetch, tier, shared)
+        self.file_code = true;
+        if placed.is_some() && self.links_saved {
+            let generation = self.generation;
+            self.follow_saved(fetch, shared.as_ref());
+            if self.generation != generation {
+                // A flush made room for a successor: the block's code is gone.
+                return self.get_in(pc, fetch, file_code);
+            }
+        }
+        got
+    }
+
+    /// [`CodeCache::translate`] (the optimised tier), offering the translation to the
+    /// persistent store where `file_code` says it is of a file's code.
+    fn translate_in(
+        &mut self,
+        pc: u64,
+        fetch: &dyn Fn(u64) -> Option<u32>,
+        shared: Option<Arc<SharedCode>>,
+        file_code: &dyn Fn(u64) -> bool,
+    ) -> Result<u64, TranslateError> {
+        self.file_code = self.persist.is_some() && file_code(pc);
+        let got = self.translate(pc, fetch, Tier::Optimised, shared);
+        self.file_code = true;
+        got
     }
 
     /// Place the saved translation of `pc` from the persistent store, if it has one that fits:
@@ -434,7 +477,10 @@ impl CodeCache {
         wanted: Wanted,
     ) -> Option<u64> {
         // (The store borrowed, not its Arc cloned: two atomic operations on every miss.)
-        let store = self.persist.as_ref().filter(|_| self.counters.is_none())?;
+        let store = self
+            .persist
+            .as_ref()
+            .filter(|_| self.counters.is_none() && self.file_code)?;
         let since = shared.map(|s| s.generation());
         let quick_placeable = self.countdowns.is_some();
         let mut scratch = std::mem::take(&mut self.scratch);
@@ -590,7 +636,7 @@ impl CodeCache {
             hook(&info.translated(pc, host, &compiled.code, counter), fetch);
         }
         let len = compiled.code.len();
-        if let Some(s) = &self.persist {
+        if let Some(s) = self.persist.as_ref().filter(|_| self.file_code) {
             s.offer(pc, &compiled.code, &compiled.relocs, &info);
         }
         if let (Some(store), Some(since)) = (&shared, since) {

@@ -1022,6 +1022,29 @@ mod tests {
     }
 
     #[test]
+    fn code_outside_files_is_neither_placed_from_the_store_nor_offered_to_it() {
+        // Asked as JIT code (`file_code` false): the saved entries are not used, and the new
+        // translations are not kept.
+        let store = loaded_first_process();
+        let mut c = cache_with(&store);
+        let jit = |_| false;
+        for pc in (0x10000..0x10100).step_by(16) {
+            c.get_in(pc, &code, &jit).expect("translates");
+        }
+        assert_eq!((c.stats.loaded, c.stats.blocks), (0, 16));
+        assert_eq!((store.stats().placed, store.stats().new), (0, 0));
+        // A file's code next to it (here the rest of the page) is placed as before.
+        for pc in (0x10100..0x10200).step_by(16) {
+            c.get_in(pc, &code, &|pc| pc >= 0x10100).expect("placed");
+        }
+        assert_eq!((c.stats.loaded, c.stats.blocks), (16, 16));
+        // And made again where the file's entry no longer fits, it is offered.
+        let changed = |pc: u64| if pc == 0x10200 { Some(0x9100_0800) } else { code(pc) };
+        c.get_in(0x10200, &changed, &|_| true).expect("translates");
+        assert_eq!((c.stats.blocks, store.stats().new), (17, 1));
+    }
+
+    #[test]
     fn a_later_process_places_the_saved_blocks_as_it_would_have_made_them() {
         let store = loaded_first_process();
         let later = same_as_fresh(&store);

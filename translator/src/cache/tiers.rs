@@ -109,8 +109,18 @@ impl CodeCache {
     /// code to run for `pc` (the block may have been dropped or replaced since it exited, by a
     /// signal handler's code invalidation, say: then it is whatever [`CodeCache::get`] finds).
     pub fn promote(&mut self, pc: u64, fetch: &dyn Fn(u64) -> Option<u32>) -> Result<u64, TranslateError> {
+        self.promote_in(pc, fetch, &|_| true)
+    }
+
+    /// [`CodeCache::promote`], the persistent store used as [`CodeCache::get_in`] says.
+    pub fn promote_in(
+        &mut self,
+        pc: u64,
+        fetch: &dyn Fn(u64) -> Option<u32>,
+        file_code: &dyn Fn(u64) -> bool,
+    ) -> Result<u64, TranslateError> {
         if self.blocks.get(&pc).is_none_or(|e| e.info.tier != Tier::Quick) {
-            return self.get(pc, fetch);
+            return self.get_in(pc, fetch, file_code);
         }
         let old = self.blocks.remove(&pc).expect("just seen");
         self.pages.remove(pc, &old.info.ranges);
@@ -121,7 +131,7 @@ impl CodeCache {
                 self.stats.shared += 1;
                 self.place_shared(pc, &p, fetch)
             }
-            _ => match self.translate(pc, fetch, Tier::Optimised, shared) {
+            _ => match self.translate_in(pc, fetch, shared, file_code) {
                 Ok(host) => host,
                 Err(e) => {
                     // The code is gone (unmapped since): so are the ways into the old copy.
