@@ -156,12 +156,28 @@ fn warm_runs_place_the_saved_blocks_with_the_same_results() {
 #[test]
 fn code_that_changed_since_is_translated_again() {
     let dir = fresh("changed");
-    let (out, _) = run(Some(&dir), &[], "out/tcache_jit-O2", &["1"]);
+    let (out, _) = run(Some(&dir), &[], "out/tcache_jit-O2", &["1", "file"]);
     assert_eq!(out, "generated code returns 1\n");
-    // The same address, another operand: that block's saved translation is rejected.
-    let (out, s) = run(Some(&dir), &[], "out/tcache_jit-O2", &["2"]);
+    // The same address, mapped from a file with another operand (a library changed on disk):
+    // that block's saved translation is rejected.
+    let (out, s) = run(Some(&dir), &[], "out/tcache_jit-O2", &["2", "file"]);
     assert_eq!(out, "generated code returns 2\n");
     assert!(s.placed > 50 && s.rejected >= 1, "{s:?}");
+}
+
+#[test]
+fn code_a_jit_wrote_is_not_saved() {
+    let dir = fresh("jit");
+    let (out, _) = run(Some(&dir), &[], "out/tcache_jit-O2", &["1"]);
+    assert_eq!(out, "generated code returns 1\n");
+    // Written into anonymous memory, its translation was not saved: not even looked up (and
+    // rejected) in a later run, which places the program's own blocks.
+    let (out, s) = run(Some(&dir), &[], "out/tcache_jit-O2", &["2"]);
+    assert_eq!(out, "generated code returns 2\n");
+    assert!(s.placed > 50 && s.rejected == 0, "{s:?}");
+    let (out, s) = run(Some(&dir), &[], "out/tcache_jit-O2", &["1"]);
+    assert_eq!(out, "generated code returns 1\n");
+    assert!(s.placed > 50 && s.rejected == 0, "{s:?}");
 }
 
 #[test]
