@@ -110,19 +110,9 @@ impl Lower<'_> {
 
     /// After computing xmm0 (precision `t`): if it is a NaN or +-the smallest normal (which
     /// A64 may call tiny where x86 does not: tininess before rounding), let the helper compute
-    /// the result, else store it (negated for FNMUL).
+    /// the result, else store it (negated for FNMUL). Clobbers xmm1, xmm2.
     fn fp_finish(&mut self, f: &FpOp, t: Sd, negate: bool, entry: SlowEntry) {
         let slow = entry.label;
-        match t {
-            Sd::S => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm0 ; jp =>slow),
-            Sd::D => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm0 ; jp =>slow),
-        }
-        if negate {
-            match t {
-                Sd::S => dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm1 ; pslld xmm1, 31 ; xorps xmm0, xmm1),
-                Sd::D => dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm1 ; psllq xmm1, 63 ; xorpd xmm0, xmm1),
-            }
-        }
         // Only products, quotients and narrowing conversions can round a tiny value up to the
         // smallest normal: tiny sums and differences are exact, square roots and widening
         // conversions are never tiny, FRINT* gives integers.
@@ -130,12 +120,23 @@ impl Lower<'_> {
             f.kind,
             FpKind::Mul | FpKind::Nmul | FpKind::Div | FpKind::Madd | FpKind::Msub | FpKind::Nmadd | FpKind::Nmsub
         ) || (f.kind == FpKind::Cvt && f.ty == FpTy::D);
+        let c = off::FP_CONST;
         match (t, tiny_check) {
+            (Sd::S, false) => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm0 ; jp =>slow),
+            (Sd::D, false) => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm0 ; jp =>slow),
+            // |x| compared with the smallest normal: ZF is set where they are equal and where
+            // they are unordered (a NaN), one check for both (a quiet compare: results are
+            // never signalling NaNs).
             (Sd::S, true) => dynasm!(self.ops ; .arch x64
-                ; movd eax, xmm0 ; lea ecx, [rax + rax] ; cmp ecx, 0x0100_0000 ; je =>slow),
+                ; vandps xmm2, xmm0, [r15 + c] ; ucomiss xmm2, [r15 + c + 16] ; je =>slow),
             (Sd::D, true) => dynasm!(self.ops ; .arch x64
-                ; movq rax, xmm0 ; lea rcx, [rax + rax] ; ror rcx, 53 ; cmp rcx, 1 ; je =>slow),
-            (_, false) => {}
+                ; vandpd xmm2, xmm0, [r15 + c + 32] ; ucomisd xmm2, [r15 + c + 48] ; je =>slow),
+        }
+        if negate {
+            match t {
+                Sd::S => dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm1 ; pslld xmm1, 31 ; xorps xmm0, xmm1),
+                Sd::D => dynasm!(self.ops ; .arch x64 ; pcmpeqd xmm1, xmm1 ; psllq xmm1, 63 ; xorpd xmm0, xmm1),
+            }
         }
         self.fp_store(t, f.d);
         self.fp_slow_return(entry, f, None, false);
