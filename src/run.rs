@@ -327,6 +327,13 @@ impl Vm {
                 crate::thread::catch_up(&mut self.cache);
                 reason = ExitReason::Indirect;
             }
+            if self.cpu.fp_slow != 0 && !self.cache.fz_checks() {
+                // FPCR.FZ is set (an `MSR FPCR`, whose block ends to come here, a sigreturn, a
+                // debugger, the thread that made this one): code made without the checks of it
+                // must not run from now on.
+                self.cache.require_fz_checks();
+                reason = ExitReason::Indirect;
+            }
             if crate::gdbstub::active() {
                 if let Some(exit) = self.gdb_check() {
                     return exit.into();
@@ -551,7 +558,7 @@ impl Vm {
         {
             match reason {
                 // The loop translates the block again (`cache::tiers`).
-                ExitReason::Chain | ExitReason::Indirect | ExitReason::Promote => {}
+                ExitReason::Chain | ExitReason::Indirect | ExitReason::Promote | ExitReason::Sync => {}
                 ExitReason::Svc => {
                     // Taking the exception clears the local exclusive monitor: a store-exclusive
                     // after a syscall fails, as on hardware and qemu.

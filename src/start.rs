@@ -114,6 +114,8 @@ fn run_program(cli: &cli::Cli, first: Option<&dyn Fn()>) -> Result<Ending, Strin
     let cache = CodeCache::new(CODE_CACHE_BYTES, cli.lift_options())
         .map_err(|e| format!("cannot allocate the code cache: {e}"))?;
     let mut cache = cache;
+    // The run loop makes the code check FPCR.FZ once the guest sets it (`Vm::run_loop`).
+    cache.omit_fz_checks();
     // Threads share translations, except under gdb (breakpoints and steps make per-thread
     // translations) and with A64X_NO_SHARE=1 (to measure what sharing saves).
     if cli.gdb.is_none() && std::env::var_os("A64X_NO_SHARE").is_none() {

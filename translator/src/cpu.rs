@@ -45,6 +45,8 @@ pub enum ExitReason {
     /// A quick translation of the block at `pc` counted down to zero (see `cache::tiers`): the
     /// run loop replaces it with the optimised one and goes on at `pc`.
     Promote = 6,
+    /// The block wrote FPCR (`ir::Exit::Sync`): the run loop goes on at `pc`.
+    Sync = 7,
 }
 
 /// One jump-cache entry: guest pc and the host code translated for it.

@@ -87,6 +87,7 @@ fn main_path_calls(word: u32) -> Vec<String> {
         counter: None,
         host: HostFeatures::all(),
         fault_map: false,
+        fz_checks: true,
     };
     let compiled = x64::compile(&block, 0x1000_0000, rt);
     compiled

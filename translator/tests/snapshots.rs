@@ -98,6 +98,8 @@ fn snapshot(b: &GuestBlock, image: &BTreeMap<u64, u32>, counts: &mut Counts) -> 
         counter: None,
         host: HostFeatures::all(),
         fault_map: false,
+        // As the VM makes code until a guest sets FPCR.FZ.
+        fz_checks: false,
     };
     let compiled = x64::compile(&block, HOST_BASE, rt);
     // The code moved by its relocations is the code compiled for the other place (what a

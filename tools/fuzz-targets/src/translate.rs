@@ -54,6 +54,7 @@ pub fn block(data: &[u8]) {
         counter: None,
         host,
         fault_map: true,
+        fz_checks: true,
     };
     let compiled = x64::compile(&block, HOST_BASE, rt);
     // A block's fault map is made by compiling it again when it first faults: the code (its

@@ -29,6 +29,8 @@ pub struct Recipe {
     pub asked: Tier,
     /// The kind of counter its code has (the address is the cache's business).
     pub counter: Option<Counter>,
+    /// Whether its code checks FPCR.FZ ([`x64::Runtime::fz_checks`]).
+    pub fz_checks: bool,
 }
 
 impl CodeCache {
@@ -50,6 +52,7 @@ impl CodeCache {
                 counter: info.recipe.counter.map(|c| c.at(host)),
                 host: self.host,
                 fault_map: true,
+                fz_checks: info.recipe.fz_checks,
             };
             let compiled = x64::compile(&block, host, rt);
             if compiled.code.len() as u64 != len {
@@ -92,6 +95,7 @@ mod tests {
             counter: counter.map(|c| c.at(host)),
             host: cache.host,
             fault_map: true,
+            fz_checks: true,
         };
         let expected = x64::compile(&block, host, rt).faults;
         assert_eq!(expected.len(), 2, "the load and the store");

@@ -581,11 +581,11 @@ impl Store {
     }
 
     /// Keep the translation of `pc` made by this process (`code` with `relocs`, and `info`) for
-    /// [`Store::encode`]. Not kept: one that hands helpers operations by address, or counts
-    /// executions (a profile's).
+    /// [`Store::encode`]. Not kept: one that hands helpers operations by address, counts
+    /// executions (a profile's) or checks FPCR.FZ (entries are placed in code without checks).
     pub(super) fn offer(&self, pc: u64, code: &[u8], relocs: &[Reloc], info: &BlockInfo) {
         let counted = matches!(info.recipe.counter, Some(Counter::Executions(_)));
-        if !info.calls.is_empty() || counted {
+        if !info.calls.is_empty() || counted || info.recipe.fz_checks {
             return;
         }
         let mut inner = self.lock();
@@ -871,7 +871,12 @@ fn decode<'s>(body: &'s mut [u8], relocs: &'s mut Vec<Reloc>) -> Option<Saved<'s
         tier,
         faults: Default::default(),
         words,
-        recipe: Recipe { asked, counter },
+        // (Only code without checks of FPCR.FZ is offered: `CodeCache::translate`.)
+        recipe: Recipe {
+            asked,
+            counter,
+            fz_checks: false,
+        },
         calls: Vec::new(),
     });
     Some(Saved { code, relocs, info })
@@ -946,6 +951,7 @@ mod tests {
     fn cache_with(store: &Arc<Store>) -> CodeCache {
         test_platform::install();
         let mut c = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+        c.omit_fz_checks();
         c.use_store(store.clone());
         c
     }
@@ -1209,6 +1215,7 @@ mod tests {
         let mut later = cache_with(store);
         test_platform::install();
         let mut fresh = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+        fresh.omit_fz_checks();
         for pc in pcs {
             later.get(pc, &code).expect("placed or translated");
             fresh.get(pc, &code).expect("translated");
@@ -1230,6 +1237,7 @@ mod tests {
             counter: Some(Counter::Countdown(0x1000)),
             host: x64::host::HostFeatures::detect(),
             fault_map: false,
+            fz_checks: false,
         };
         x64::compile(&block, 0x1000, rt).relocs
     }

@@ -106,6 +106,25 @@ fn threads_place_each_others_translations_until_invalidated() {
     assert_eq!((e2.stats.blocks, e2.stats.shared), (0, 1));
 }
 
+#[test]
+fn translations_with_and_without_checks_of_fz_are_not_placed_in_each_other() {
+    super::test_platform::install();
+    let mut a = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+    a.omit_fz_checks();
+    a.share_translations();
+    let mut b = a.new_like().expect("second cache");
+    let mut c = a.new_like().expect("third cache");
+    assert!(!b.fz_checks(), "a new thread's cache makes code as its parent's does");
+    b.require_fz_checks();
+    a.get(0x10000, &fetch).expect("translated");
+    c.get(0x10000, &fetch).expect("placed");
+    assert_eq!((c.stats.blocks, c.stats.shared), (0, 1), "the same kind of code");
+    b.get(0x10000, &fetch).expect("translated");
+    assert_eq!((b.stats.blocks, b.stats.shared), (1, 0), "a's code has no checks");
+    assert!(!c.blocks[&0x10000].info.recipe.fz_checks);
+    assert!(b.blocks[&0x10000].info.recipe.fz_checks);
+}
+
 /// The relocations of the block at `pc`, compiled anywhere.
 fn lift_and_relocs(pc: u64) -> Vec<x64::Reloc> {
     let (block, ..) = tiers::block_ir(pc, &fetch, LiftOptions::default(), Tier::Quick).expect("lifts");
@@ -114,6 +133,7 @@ fn lift_and_relocs(pc: u64) -> Vec<x64::Reloc> {
         counter: None,
         host: x64::host::HostFeatures::detect(),
         fault_map: false,
+        fz_checks: true,
     };
     x64::compile(&block, 0x1000, rt).relocs
 }
@@ -135,6 +155,7 @@ fn a_translation_older_than_an_overlapping_invalidation_is_not_published() {
                 recipe: faults::Recipe {
                     asked: Tier::Optimised,
                     counter: None,
+                    fz_checks: true,
                 },
                 calls: Vec::new(),
             }),

@@ -127,7 +127,8 @@ impl CodeCache {
         let generation = self.generation;
         let shared = self.shared.clone().filter(|_| self.counters.is_none());
         let host = match shared.as_ref().and_then(|s| s.get(pc)) {
-            Some(p) if p.info.tier == Tier::Optimised => {
+            // (Another thread's, made with checks of FPCR.FZ where this cache's are, or without.)
+            Some(p) if p.info.tier == Tier::Optimised && p.info.recipe.fz_checks == self.fz_checks => {
                 self.stats.shared += 1;
                 self.place_shared(pc, &p, fetch)
             }
@@ -282,6 +283,24 @@ mod tests {
         assert_eq!((cpu.x[2], cpu.x[3]), (7, 2));
         // Promoting what is not quick (or not there) is a plain lookup.
         assert_eq!(cache.promote(A, &fetch), Ok(host));
+    }
+
+    #[test]
+    fn a_promotion_places_another_threads_translation_only_of_the_same_kind() {
+        // Optimised with checks of FPCR.FZ by b, A is optimised again in d, which has none.
+        let mut a = tiered_cache(1 << 20);
+        a.omit_fz_checks();
+        a.share_translations();
+        let (mut b, mut d) = (a.new_like().expect("cache"), a.new_like().expect("cache"));
+        b.require_fz_checks();
+        d.get(A, &fetch).expect("quick");
+        b.get(A, &fetch).expect("quick");
+        b.promote(A, &fetch).expect("promoted");
+        assert!(b.blocks[&A].info.recipe.fz_checks);
+        d.promote(A, &fetch).expect("promoted");
+        assert_eq!(d.blocks[&A].info.tier, Tier::Optimised);
+        assert!(!d.blocks[&A].info.recipe.fz_checks);
+        assert_eq!(d.stats.shared, 0);
     }
 
     #[test]

@@ -359,6 +359,10 @@ fn exit(exit: &Exit, vals: &[u64], cpu: &mut CpuState) -> Outcome {
             cpu.pc = next;
             Outcome::Invalidate(g(addr))
         }
+        Exit::Sync { next } => {
+            cpu.pc = next;
+            Outcome::Next(next)
+        }
     }
 }
 

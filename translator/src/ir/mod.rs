@@ -388,6 +388,12 @@ pub enum Exit {
         /// Address of the next instruction.
         next: u64,
     },
+    /// Continue at `next` through the run loop, never a chained jump: after a write of FPCR,
+    /// which may ask for other code (`CodeCache::require_fz_checks`).
+    Sync {
+        /// Address of the next instruction.
+        next: u64,
+    },
 }
 
 /// Result type of an op.

@@ -292,6 +292,7 @@ impl fmt::Display for Exit {
             Exit::Brk { imm, pc } => write!(f, "brk #{imm:#x} at {pc:#x}"),
             Exit::Undefined { pc } => write!(f, "undefined at {pc:#x}"),
             Exit::InvalidateCode { addr, next } => write!(f, "ic.ivau {addr}, {next:#x}"),
+            Exit::Sync { next } => write!(f, "sync {next:#x}"),
         }
     }
 }

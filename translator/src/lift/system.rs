@@ -99,10 +99,15 @@ pub(super) fn lift(cx: &mut Ctx, inst: SysInst) -> Option<Exit> {
                     cx.b.set_flags(f);
                 }
                 // Only the implemented fields are writable; the rest read as zero.
+                // The block ends: code made without checks of FPCR.FZ must not run on once FZ
+                // is set (`Exit::Sync`).
                 SysReg::Fpcr => {
                     let m = cx.k(FPCR_WRITABLE);
                     let v = cx.bin(BinOp::And, Sz::S64, v, m);
                     cx.b.push(Op::SetSys(SysField::Fpcr, v));
+                    return Some(Exit::Sync {
+                        next: cx.pc.wrapping_add(4),
+                    });
                 }
                 SysReg::Fpsr => {
                     let m = cx.k(FPSR_WRITABLE);

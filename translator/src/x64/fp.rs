@@ -104,8 +104,11 @@ impl Lower<'_> {
 
     /// Jump to the slow path `slow` when FPCR.FZ is set: x86's FTZ/DAZ differ from A64's
     /// flush-to-zero in results and flags, so the helpers do it all.
+    /// Nothing where the code runs only while FPCR.FZ is clear ([`super::Runtime::fz_checks`]).
     pub(super) fn fp_slow_check(&mut self, slow: DynamicLabel) {
-        dynasm!(self.ops ; .arch x64 ; cmp BYTE [r15 + off::FP_SLOW], 0 ; jne =>slow);
+        if self.rt.fz_checks {
+            dynasm!(self.ops ; .arch x64 ; cmp BYTE [r15 + off::FP_SLOW], 0 ; jne =>slow);
+        }
     }
 
     /// After computing xmm0 (precision `t`): if it is a NaN or +-the smallest normal (which

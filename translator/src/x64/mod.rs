@@ -50,6 +50,10 @@ pub struct Runtime {
     pub host: host::HostFeatures,
     /// Record the fault sites ([`Compiled::faults`]); the code is the same either way.
     pub fault_map: bool,
+    /// Check FPCR.FZ (`CpuState::fp_slow`) before each inline FP operation, going to the
+    /// helper when it is set. Without the checks, the code is right only while the guest's
+    /// FPCR.FZ is clear: the code cache's business (see `CodeCache::omit_fz_checks`).
+    pub fz_checks: bool,
 }
 
 /// What emitted code hands a helper by address.
@@ -987,6 +991,11 @@ impl Lower<'_> {
                 dynasm!(self.ops ; .arch x64 ; mov [r15 + off::EXIT_ARG], Rq(r));
                 self.set_pc(next);
                 self.exit_to_loop(ExitReason::InvalidateCode);
+            }
+            Exit::Sync { next } => {
+                self.exit_flush();
+                self.set_pc(next);
+                self.exit_to_loop(ExitReason::Sync);
             }
         }
     }
