@@ -149,20 +149,20 @@ impl Lower<'_> {
         );
     }
 
-    /// `Op::VLoad`: V`vr` from memory, zero-extended, through xmm0 into CpuState and the V
-    /// register cache: a vector op reading V`vr` next takes it from a register. (Through a
+    /// `Op::VLoad`: V`vr` from memory, zero-extended, into the V register cache (CpuState gets
+    /// it when it must): a vector op reading V`vr` next takes it from a register. (Through a
     /// general register, two 8-byte stores then a 16-byte reload by that op cost a
-    /// store-forwarding stall.)
+    /// store-forwarding stall.) Loaded straight into the cache's register, not through xmm0.
     pub(super) fn vload(&mut self, sz: Log2, vr: u8, base: Val, o: i32, pos: u32) {
         let rb = self.alloc.get(self.ops, base, pos);
+        let k = self.vput(vr);
         match sz.0 {
-            0 => dynasm!(self.ops ; .arch x64 ; movzx eax, BYTE [Rq(rb) + o] ; movd xmm0, eax),
-            1 => dynasm!(self.ops ; .arch x64 ; movzx eax, WORD [Rq(rb) + o] ; movd xmm0, eax),
-            2 => dynasm!(self.ops ; .arch x64 ; movd xmm0, DWORD [Rq(rb) + o]),
-            3 => dynasm!(self.ops ; .arch x64 ; movq xmm0, QWORD [Rq(rb) + o]),
-            _ => dynasm!(self.ops ; .arch x64 ; movdqu xmm0, [Rq(rb) + o]),
+            0 => dynasm!(self.ops ; .arch x64 ; movzx eax, BYTE [Rq(rb) + o] ; movd Rx(k), eax),
+            1 => dynasm!(self.ops ; .arch x64 ; movzx eax, WORD [Rq(rb) + o] ; movd Rx(k), eax),
+            2 => dynasm!(self.ops ; .arch x64 ; movd Rx(k), DWORD [Rq(rb) + o]),
+            3 => dynasm!(self.ops ; .arch x64 ; movq Rx(k), QWORD [Rq(rb) + o]),
+            _ => dynasm!(self.ops ; .arch x64 ; movdqu Rx(k), [Rq(rb) + o]),
         }
-        self.store_v(vr);
     }
 
     /// `Op::VStore`: the low bytes of V`vr` to memory.
