@@ -65,23 +65,10 @@ impl Lower<'_> {
             // FPCR.FZ: the helper flushes as A64 does (see `Lower::fp_slow_check`).
             self.fp_slow_check(slow.label);
         }
-        // Operands from the V register cache (the main path uses xmm0-xmm5 only); the slow
-        // path's helper call clobbers the cache's registers, and loads them again after.
-        let second = self.vfp_operands(plan, n, m, f.q);
-        if !f.q {
-            // 64-bit vectors: the upper lanes compute 1.0 op 1.0 (+ 0.0), which raises no
-            // exception flag, instead of whatever the registers' upper halves hold.
-            self.bcast(3, 0x3f80_0000_3f80_0000);
-            dynasm!(self.ops ; .arch x64 ; unpcklpd xmm0, xmm3);
-            if !matches!(plan, Inline::ByElem { .. }) {
-                // (The by-element forms broadcast their element from all of V`m`.)
-                dynasm!(self.ops ; .arch x64 ; unpcklpd xmm1, xmm3);
-            }
-        }
-        let check = self.vfp_body(plan, (dbl, f.q), d, second, slow.label);
-        if !f.q {
-            dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
-        }
+        let check = match self.vfp_three_operand(plan, dbl, f.q, (d, n, m)) {
+            Some(check) => check,
+            None => self.vfp_two_operand(plan, (dbl, f.q), (d, n, m), slow.label),
+        };
         if check {
             // Sums, differences and integral values are never tiny: a NaN is all to look for.
             let nan_only = matches!(plan, Inline::Arith(Arith::Add | Arith::Sub) | Inline::Round(_));
@@ -92,6 +79,77 @@ impl Lower<'_> {
             self.slow_return(slow, SlowCall::Vec { f, d, n, m });
         }
         true
+    }
+
+    /// `plan` on 128-bit vectors (`q`) of FADD/FSUB/FMUL/FDIV and FMLA/FMLS, in the AVX forms
+    /// that read their operands where they are (the V register cache's registers, or xmm1 and
+    /// xmm2 loaded from CpuState) and write xmm0: no copies into xmm0 and xmm1 first (saxpy's
+    /// FMLA took five register moves). Whether the result needs the NaN check; None for the
+    /// other plans.
+    fn vfp_three_operand(&mut self, plan: Inline, dbl: bool, q: bool, (d, n, m): (u8, u8, u8)) -> Option<bool> {
+        if !q {
+            return None;
+        }
+        match plan {
+            Inline::Arith(op) => {
+                let a = self.vsrc(n, 1);
+                let b = self.vsrc(m, 2);
+                macro_rules! avx {
+                    ($ps:ident, $pd:ident) => {
+                        if dbl {
+                            dynasm!(self.ops ; .arch x64 ; $pd xmm0, Rx(a), Rx(b))
+                        } else {
+                            dynasm!(self.ops ; .arch x64 ; $ps xmm0, Rx(a), Rx(b))
+                        }
+                    };
+                }
+                match op {
+                    Arith::Add => avx!(vaddps, vaddpd),
+                    Arith::Sub => avx!(vsubps, vsubpd),
+                    Arith::Mul => avx!(vmulps, vmulpd),
+                    Arith::Div => avx!(vdivps, vdivpd),
+                }
+            }
+            Inline::Fma { negate } => {
+                // xmm0 = V`d`, then xmm0 (+/-)= V`n` * V`m`.
+                self.load_v(0, d);
+                let a = self.vsrc(n, 1);
+                let b = self.vsrc(m, 2);
+                self.ops.extend(vex_fma231(negate, dbl, 0, a, b));
+            }
+            _ => return None,
+        }
+        Some(true)
+    }
+
+    /// `plan` through xmm0 (the first operand and the result) and the register
+    /// [`Lower::vfp_operands`] gives for the second; 64-bit vectors with their upper lanes made
+    /// harmless. Whether the result needs the NaN check.
+    fn vfp_two_operand(
+        &mut self,
+        plan: Inline,
+        (dbl, q): (bool, bool),
+        (d, n, m): (u8, u8, u8),
+        slow: DynamicLabel,
+    ) -> bool {
+        // Operands from the V register cache (the main path uses xmm0-xmm5 only); the slow
+        // path's helper call clobbers the cache's registers, and loads them again after.
+        let second = self.vfp_operands(plan, n, m, q);
+        if !q {
+            // 64-bit vectors: the upper lanes compute 1.0 op 1.0 (+ 0.0), which raises no
+            // exception flag, instead of whatever the registers' upper halves hold.
+            self.bcast(3, 0x3f80_0000_3f80_0000);
+            dynasm!(self.ops ; .arch x64 ; unpcklpd xmm0, xmm3);
+            if !matches!(plan, Inline::ByElem { .. }) {
+                // (The by-element forms broadcast their element from all of V`m`.)
+                dynasm!(self.ops ; .arch x64 ; unpcklpd xmm1, xmm3);
+            }
+        }
+        let check = self.vfp_body(plan, (dbl, q), d, second, slow);
+        if !q {
+            dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
+        }
+        check
     }
 
     /// Load the operands of `plan` on V`n` and V`m`: the first into xmm0, and the register the
@@ -291,6 +349,18 @@ impl Lower<'_> {
     }
 }
 
+/// `vfmadd231p* xmm<dst>, xmm<a>, xmm<b>` (dst += a * b), or `vfnmadd231p*` (dst -= a * b)
+/// with `negate`: VEX.128.66.0F38 B8 (BC) /r, W1 for doubles. Encoded here because dynasm-rs 5.1
+/// gives the packed-double forms VEX.W = 0 (their single-precision twins).
+fn vex_fma231(negate: bool, dbl: bool, dst: u8, a: u8, b: u8) -> [u8; 5] {
+    // R and B inverted (the high bits of dst and b), X unused, map 0F38.
+    let byte1 = (!(dst >> 3) & 1) << 7 | 1 << 6 | (!(b >> 3) & 1) << 5 | 0b00010;
+    // W, vvvv inverted (a), L = 0 (128 bits), pp = 66.
+    let byte2 = u8::from(dbl) << 7 | (!a & 0xf) << 3 | 0b01;
+    let opcode = if negate { 0xbc } else { 0xb8 };
+    [0xc4, byte1, byte2, opcode, 0xc0 | (dst & 7) << 3 | (b & 7)]
+}
+
 /// A lane-wise FP arithmetic operation done inline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Arith {
@@ -357,6 +427,25 @@ impl Inline {
             FromInt if plain_32 => Some(Inline::FromInt),
             ToInt if plain_32 && op.round == crate::ops::FpRound::Z => Some(Inline::ToInt),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fma_encodings_match_the_written_out_ones_and_the_assembler() {
+        assert_eq!(vex_fma231(false, true, 2, 0, 1), VFMADD231PD_XMM2_XMM0_XMM1);
+        assert_eq!(vex_fma231(true, true, 2, 0, 1), VFNMADD231PD_XMM2_XMM0_XMM1);
+        // The single-precision forms, which dynasm-rs encodes right, over high registers too.
+        for (dst, a, b) in [(0, 9, 7), (8, 1, 15), (15, 14, 0)] {
+            let mut ops = dynasmrt::VecAssembler::<dynasmrt::x64::X64Relocation>::new(0);
+            dynasm!(ops ; .arch x64 ; vfmadd231ps Rx(dst), Rx(a), Rx(b) ; vfnmadd231ps Rx(dst), Rx(a), Rx(b));
+            let bytes = ops.finalize().expect("assembles");
+            assert_eq!(&bytes[..5], vex_fma231(false, false, dst, a, b), "{dst} {a} {b}");
+            assert_eq!(&bytes[5..], vex_fma231(true, false, dst, a, b), "{dst} {a} {b}");
         }
     }
 }
