@@ -334,8 +334,8 @@ impl Lower<'_> {
     fn vfp_nan_check(&mut self, add_sub: bool, dbl: bool, slow: DynamicLabel) {
         let c = off::FP_CONST;
         match (add_sub, dbl) {
-            (true, true) => dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; cmpunordpd xmm2, xmm2),
-            (true, false) => dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0 ; cmpunordps xmm2, xmm2),
+            (true, true) => dynasm!(self.ops ; .arch x64 ; vcmpunordpd xmm2, xmm0, xmm0),
+            (true, false) => dynasm!(self.ops ; .arch x64 ; vcmpunordps xmm2, xmm0, xmm0),
             (false, true) => {
                 dynasm!(self.ops ; .arch x64 ; vandpd xmm2, xmm0, [r15 + c + 32]);
                 self.vcmp_eq_uq_xmm2_r15(true, c + 48);
