@@ -367,7 +367,7 @@ impl CodeCache {
     /// persistent store's translations and those shared between such caches have none.
     pub fn omit_fz_checks(&mut self) {
         if self.fz_checks {
-            self.flush();
+            self.drop_all_code();
             self.fz_checks = false;
         }
     }
@@ -381,8 +381,16 @@ impl CodeCache {
     /// thread that set FZ: programs built with `-Ofast` do at their start).
     pub fn require_fz_checks(&mut self) {
         if !self.fz_checks {
-            self.flush();
+            self.drop_all_code();
             self.fz_checks = true;
+        }
+    }
+
+    /// Flush, if there is anything to drop (a new cache has not: `--stats` counted a flush in
+    /// every process).
+    fn drop_all_code(&mut self) {
+        if !self.blocks.is_empty() {
+            self.flush();
         }
     }
 
