@@ -152,9 +152,6 @@ pub struct CodeCache {
     /// Whether the code this cache makes checks FPCR.FZ before inline FP operations (see
     /// [`CodeCache::omit_fz_checks`]).
     fz_checks: bool,
-    /// Whether the block asked for now may come from and go to `persist` (see
-    /// [`CodeCache::get_in`]; true between requests, for the successors a placed block brings).
-    file_code: bool,
     /// Buffers for decoding the store's entries, kept from one to the next.
     scratch: persist::Scratch,
 }
@@ -295,7 +292,6 @@ impl CodeCache {
                 .flatten(),
             persist: None,
             fz_checks: true,
-            file_code: true,
             scratch: Default::default(),
         })
     }
@@ -461,55 +457,43 @@ impl CodeCache {
         }
         // A block with an execution counter is this cache's alone (the counter is rip-relative).
         let shared = self.shared.clone().filter(|_| self.counters.is_none());
-        let placeable = |p: &Portable| {
-            (p.info.tier == Tier::Optimised || self.countdowns.is_some()) && p.info.recipe.fz_checks == self.fz_checks
-        };
-        if let Some(p) = shared.as_ref().and_then(|s| s.get(pc)).filter(|p| placeable(p)) {
+        let placeable = |p: &Portable| p.info.tier == Tier::Optimised || self.countdowns.is_some();
+        let same_kind = shared.as_ref().and_then(|s| s.get(pc, self.fz_checks));
+        if let Some(p) = same_kind.filter(|p| placeable(p)) {
             self.stats.shared += 1;
             return Ok(self.place_shared(pc, &p, fetch));
         }
-        self.file_code = self.persist.is_some() && file_code(pc);
-        let placed = self.place_from_store(pc, fetch, shared.as_ref(), Wanted::Now);
-        let got = match placed {
-            Some(host) => Ok(host),
-            None => {
-                let tier = if self.countdowns.is_some() {
-                    Tier::Quick
-                } else {
-                    Tier::Optimised
-                };
-                self.translate(pc, fetch, tier, shared.clone())
+        let store = self.store_usable() && file_code(pc);
+        if let Some(host) = self.place_from_store(pc, fetch, shared.as_ref(), Wanted::Now, store) {
+            if self.links_saved {
+                let generation = self.generation;
+                self.follow_saved(fetch, shared.as_ref());
+                if self.generation != generation {
+                    // A flush made room for a successor: the block's code is gone.
+                    return self.get_in(pc, fetch, file_code);
+                }
             }
-        };
-        self.file_code = true;
-        if placed.is_some() && self.links_saved {
-            let generation = self.generation;
-            self.follow_saved(fetch, shared.as_ref());
-            if self.generation != generation {
-                // A flush made room for a successor: the block's code is gone.
-                return self.get_in(pc, fetch, file_code);
-            }
+            return Ok(host);
         }
-        got
+        let tier = if self.countdowns.is_some() {
+            Tier::Quick
+        } else {
+            Tier::Optimised
+        };
+        self.translate(pc, fetch, tier, shared, store)
     }
 
-    /// [`CodeCache::translate`] (the optimised tier), offering the translation to the
-    /// persistent store where `file_code` says it is of a file's code.
-    fn translate_in(
-        &mut self,
-        pc: u64,
-        fetch: &dyn Fn(u64) -> Option<u32>,
-        shared: Option<Arc<SharedCode>>,
-        file_code: &dyn Fn(u64) -> bool,
-    ) -> Result<u64, TranslateError> {
-        self.file_code = self.persist.is_some() && file_code(pc);
-        let got = self.translate(pc, fetch, Tier::Optimised, shared);
-        self.file_code = true;
-        got
+    /// Whether this cache places translations from the persistent store and offers its own to
+    /// it, for the blocks of a file's code (see [`CodeCache::get_in`]): not with execution
+    /// counters (a profile's code is its own), nor with checks of FPCR.FZ (the store's
+    /// translations have none).
+    fn store_usable(&self) -> bool {
+        self.persist.is_some() && self.counters.is_none() && !self.fz_checks
     }
 
-    /// Place the saved translation of `pc` from the persistent store, if it has one that fits:
-    /// its host address. Where [`CodeCache::link_saved`] is on, its chain exits go to
+    /// Place the saved translation of `pc` from the persistent store, if it has one that fits
+    /// and the store is to be used for it (`store`, [`CodeCache::store_usable`] for a file's
+    /// code): its host address. Where [`CodeCache::link_saved`] is on, its chain exits go to
     /// `self.links`.
     fn place_from_store(
         &mut self,
@@ -517,11 +501,10 @@ impl CodeCache {
         fetch: &dyn Fn(u64) -> Option<u32>,
         shared: Option<&Arc<SharedCode>>,
         wanted: Wanted,
+        store: bool,
     ) -> Option<u64> {
         // (The store borrowed, not its Arc cloned: two atomic operations on every miss.)
-        // (Its translations have no checks of FPCR.FZ.)
-        let usable = self.counters.is_none() && self.file_code && !self.fz_checks;
-        let store = self.persist.as_ref().filter(|_| usable)?;
+        let store = self.persist.as_ref().filter(|_| store)?;
         let since = shared.map(|s| s.generation());
         let quick_placeable = self.countdowns.is_some();
         let mut scratch = std::mem::take(&mut self.scratch);
@@ -591,7 +574,8 @@ impl CodeCache {
                 store.skip_next(&mut self.scratch, len);
                 continue;
             }
-            if self.place_from_store(pc, fetch, shared, Wanted::Ahead).is_none() {
+            // (Entries of the file, placed in a cache that uses it: see `get_in`.)
+            if self.place_from_store(pc, fetch, shared, Wanted::Ahead, true).is_none() {
                 break;
             }
             if self.generation != generation {
@@ -606,13 +590,15 @@ impl CodeCache {
         }
     }
 
-    /// Translate `pc` into this cache (and offer it to the other threads).
+    /// Translate `pc` into this cache (and offer it to the other threads, and to the persistent
+    /// store where `store` says so).
     fn translate(
         &mut self,
         pc: u64,
         fetch: &dyn Fn(u64) -> Option<u32>,
         tier: Tier,
         shared: Option<Arc<SharedCode>>,
+        store: bool,
     ) -> Result<u64, TranslateError> {
         let since = shared.as_ref().map(|s| s.generation());
         let timed = TIMED.load(std::sync::atomic::Ordering::Relaxed);
@@ -679,7 +665,7 @@ impl CodeCache {
             hook(&info.translated(pc, host, &compiled.code, counter), fetch);
         }
         let len = compiled.code.len();
-        if let Some(s) = self.persist.as_ref().filter(|_| self.file_code && !self.fz_checks) {
+        if let Some(s) = self.persist.as_ref().filter(|_| store) {
             s.offer(pc, &compiled.code, &compiled.relocs, &info);
         }
         if let (Some(store), Some(since)) = (&shared, since) {

@@ -100,9 +100,13 @@ impl SharedCode {
         self.generation.load(Ordering::SeqCst)
     }
 
-    /// The translation of the block at guest `pc`, if a thread made one.
-    pub fn get(&self, pc: u64) -> Option<Arc<Portable>> {
-        self.lock().blocks.get(&pc).cloned()
+    /// The translation of the block at guest `pc`, if a thread made one with checks of FPCR.FZ
+    /// (`fz_checks`) or without, as the asking cache makes its own (see
+    /// `CodeCache::omit_fz_checks`): code of the other kind is not for it.
+    pub fn get(&self, pc: u64, fz_checks: bool) -> Option<Arc<Portable>> {
+        let inner = self.lock();
+        let p = inner.blocks.get(&pc)?;
+        (p.info.recipe.fz_checks == fz_checks).then(|| p.clone())
     }
 
     /// Offer the translation of `pc` made from guest bytes read after [`SharedCode::generation`]

@@ -126,25 +126,27 @@ impl CodeCache {
         self.pages.remove(pc, &old.info.ranges);
         let generation = self.generation;
         let shared = self.shared.clone().filter(|_| self.counters.is_none());
-        let host = match shared.as_ref().and_then(|s| s.get(pc)) {
-            // (Another thread's, made with checks of FPCR.FZ where this cache's are, or without.)
-            Some(p) if p.info.tier == Tier::Optimised && p.info.recipe.fz_checks == self.fz_checks => {
+        let host = match shared.as_ref().and_then(|s| s.get(pc, self.fz_checks)) {
+            Some(p) if p.info.tier == Tier::Optimised => {
                 self.stats.shared += 1;
                 self.place_shared(pc, &p, fetch)
             }
-            _ => match self.translate_in(pc, fetch, shared, file_code) {
-                Ok(host) => host,
-                Err(e) => {
-                    // The code is gone (unmapped since): so are the ways into the old copy.
-                    if self.generation == generation {
-                        for &site in old.incoming.as_slice() {
-                            self.patch_chain(site, site + 5);
+            _ => {
+                let store = self.store_usable() && file_code(pc);
+                match self.translate(pc, fetch, Tier::Optimised, shared, store) {
+                    Ok(host) => host,
+                    Err(e) => {
+                        // The code is gone (unmapped since): so are the ways into the old copy.
+                        if self.generation == generation {
+                            for &site in old.incoming.as_slice() {
+                                self.patch_chain(site, site + 5);
+                            }
                         }
+                        self.jump_cache.forget(pc);
+                        return Err(e);
                     }
-                    self.jump_cache.forget(pc);
-                    return Err(e);
                 }
-            },
+            }
         };
         self.stats.promoted += 1;
         // A flush to make room dropped the old code and every jump into it.
