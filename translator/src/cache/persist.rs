@@ -198,10 +198,16 @@ struct Inner {
 /// buffer were a third of what saving its translations cost a cold `python3 -c pass`; a chunk is
 /// written as it lies. An entry replaced (a quick translation's, by the optimised one) stays in
 /// its chunk, skipped when written.
+///
+/// Where each pc's latest entry is, is found when asked (at the save, or by a process placing
+/// what it made), not as each is made: inserting every new entry into the map as it came, among
+/// the cache misses of translating, was a quarter of what offering a translation cost.
 #[derive(Default)]
 struct NewEntries {
     chunks: Vec<Chunk>,
     at: FastMap<u64, EntryAt>,
+    /// How far `at` has looked: the chunk, the entry there and its offset.
+    indexed: (usize, usize, usize),
 }
 
 /// Entries, one after another, and their lengths: the save walks the lengths (reading each
@@ -257,22 +263,44 @@ impl NewEntries {
         &mut self.chunks.last_mut().expect("just made").bytes
     }
 
-    /// Record that the bytes appended to the last chunk from `offset` on are `pc`'s entry (and
-    /// that the one it replaces, if any, is not to be written).
+    /// Record that the bytes appended to the last chunk from `offset` on are `pc`'s entry.
     fn appended(&mut self, pc: u64, offset: usize) {
-        let chunk = self.chunks.len() - 1;
-        let c = &mut self.chunks[chunk];
+        let c = self.chunks.last_mut().expect("appended to");
         c.lens.push((c.bytes.len() - offset) as u32);
         c.pcs.push(pc);
-        let here = EntryAt {
-            chunk: chunk as u32,
-            index: (c.lens.len() - 1) as u32,
-            offset: offset as u32,
-        };
-        if let Some(old) = self.at.insert(pc, here) {
-            self.chunks[old.chunk as usize].lens[old.index as usize] |= REPLACED;
-        }
     }
+
+    /// Bring `at` up to date with the entries appended since it was last, marking those a later
+    /// one replaces (not to be written).
+    fn index(&mut self) {
+        let (mut chunk, mut index, mut offset) = self.indexed;
+        let all: usize = self.chunks.iter().map(|c| c.lens.len()).sum();
+        let seen: usize = self.chunks.iter().take(chunk).map(|c| c.lens.len()).sum::<usize>() + index;
+        self.at.reserve(all - seen);
+        while chunk < self.chunks.len() {
+            while index < self.chunks[chunk].lens.len() {
+                let c = &self.chunks[chunk];
+                let (len, pc) = (c.lens[index], c.pcs[index]);
+                let here = EntryAt {
+                    chunk: chunk as u32,
+                    index: index as u32,
+                    offset: offset as u32,
+                };
+                if let Some(old) = self.at.insert(pc, here) {
+                    self.chunks[old.chunk as usize].lens[old.index as usize] |= REPLACED;
+                }
+                offset += len as usize;
+                index += 1;
+            }
+            if chunk + 1 == self.chunks.len() {
+                break;
+            }
+            (chunk, index, offset) = (chunk + 1, 0, 0);
+        }
+        self.indexed = (chunk, index, offset);
+    }
+
+    // (What follows reads `at`: [`NewEntries::index`] first.)
 
     fn len(&self) -> usize {
         self.at.len()
@@ -541,7 +569,10 @@ impl Store {
     /// from read the same through `fetch` now; its code and relocations in `scratch`.
     fn get_made<'s>(&self, pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, scratch: &'s mut Scratch) -> Option<Saved<'s>> {
         {
-            let inner = self.lock();
+            let mut inner = self.lock();
+            let inner = &mut *inner;
+            inner.new.index();
+            inner.inherited.iter_mut().for_each(NewEntries::index);
             let mut made = std::iter::once(&inner.new).chain(inner.inherited.iter().rev());
             let entry = made.find_map(|n| n.get(pc))?;
             scratch.entry.clear();
@@ -617,7 +648,8 @@ impl Store {
 
     /// What the store did.
     pub fn stats(&self) -> StoreStats {
-        let inner = self.lock();
+        let mut inner = self.lock();
+        inner.new.index();
         StoreStats {
             entries: self.entries(),
             placed: self.placed.load(Relaxed),
@@ -635,7 +667,8 @@ impl Store {
     /// where they lie, not gathered into one more copy of the file). An entry of the file is
     /// left out where this process made the block again.
     pub fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let inner = self.lock();
+        let mut inner = self.lock();
+        inner.new.index();
         out.write_all(&MAGIC)?;
         out.write_all(&self.context.to_le_bytes())?;
         let mut written = HEADER_BYTES;
@@ -749,29 +782,35 @@ fn encode_entry(
     let body_len = head + ranges_len + runs_len + 4 + 9 * relocs.len() + 4 + code.len();
     let b = new.room(12 + body_len);
     let start = b.len();
-    b.extend_from_slice(&(body_len as u32).to_le_bytes());
-    b.extend_from_slice(&0u64.to_le_bytes()); // the tag, once the body is there
-    b.extend_from_slice(&pc.to_le_bytes());
-    b.push(tier_code(info.tier));
-    b.push(tier_code(info.recipe.asked));
-    b.push(u8::from(matches!(info.recipe.counter, Some(Counter::Countdown(_)))));
-    b.extend_from_slice(&info.guest_insns.to_le_bytes());
-    b.extend_from_slice(&(info.own_ranges as u32).to_le_bytes());
-    b.extend_from_slice(&(info.ranges.len() as u32).to_le_bytes());
+    // Written into the entry's bytes, made at once, through a cursor: appending field by field
+    // checked the vector's capacity and stored its length at each (a fifth of an offer).
+    b.resize(start + 12 + body_len, 0);
+    let mut o = Out(&mut b[start..], 0);
+    o.put(&(body_len as u32).to_le_bytes());
+    o.put(&0u64.to_le_bytes()); // the tag, once the body is there
+    o.put(&pc.to_le_bytes());
+    o.put(&[
+        tier_code(info.tier),
+        tier_code(info.recipe.asked),
+        u8::from(matches!(info.recipe.counter, Some(Counter::Countdown(_)))),
+    ]);
+    o.put(&info.guest_insns.to_le_bytes());
+    o.put(&(info.own_ranges as u32).to_le_bytes());
+    o.put(&(info.ranges.len() as u32).to_le_bytes());
     for &(s, e) in &info.ranges {
-        b.extend_from_slice(&s.to_le_bytes());
-        b.extend_from_slice(&e.to_le_bytes());
+        o.put(&s.to_le_bytes());
+        o.put(&e.to_le_bytes());
     }
-    b.extend_from_slice(&(run_count as u32).to_le_bytes());
+    o.put(&(run_count as u32).to_le_bytes());
     for run in runs {
-        b.extend_from_slice(&run.start.to_le_bytes());
-        b.extend_from_slice(&run.len.to_le_bytes());
-        b.push(u8::from(run.words.is_some()));
+        o.put(&run.start.to_le_bytes());
+        o.put(&run.len.to_le_bytes());
+        o.put(&[u8::from(run.words.is_some())]);
         for w in run.words.into_iter().flatten() {
-            b.extend_from_slice(&w.to_le_bytes());
+            o.put(&w.to_le_bytes());
         }
     }
-    b.extend_from_slice(&(relocs.len() as u32).to_le_bytes());
+    o.put(&(relocs.len() as u32).to_le_bytes());
     for r in relocs {
         let (kind, at, aux) = match *r {
             Reloc::Epilogue { at } => (0u8, at, 0),
@@ -780,18 +819,29 @@ fn encode_entry(
             Reloc::HostFn { at } => (3, at, 0),
             Reloc::Promote { at } => (4, at, 0),
         };
-        b.push(kind);
-        b.extend_from_slice(&(at as u32).to_le_bytes());
-        b.extend_from_slice(&(aux as u32).to_le_bytes());
+        o.put(&[kind]);
+        o.put(&(at as u32).to_le_bytes());
+        o.put(&(aux as u32).to_le_bytes());
     }
-    b.extend_from_slice(&(code.len() as u32).to_le_bytes());
-    let at = b.len();
-    b.extend_from_slice(code);
-    x64::rebase_host_fns(&mut b[at..], relocs, anchor.wrapping_neg());
-    debug_assert_eq!(b.len() - start, 12 + body_len, "the entry's size as computed");
-    let tag = tags.tag(&b[start + 12..]);
-    b[start + 4..start + 12].copy_from_slice(&tag.to_le_bytes());
+    o.put(&(code.len() as u32).to_le_bytes());
+    let at = o.1;
+    o.put(code);
+    debug_assert_eq!(o.1, 12 + body_len, "the entry's size as computed");
+    let entry = o.0;
+    x64::rebase_host_fns(&mut entry[at..], relocs, anchor.wrapping_neg());
+    let tag = tags.tag(&entry[12..]);
+    entry[4..12].copy_from_slice(&tag.to_le_bytes());
     new.appended(pc, start);
+}
+
+/// Writes an entry into bytes made for it: a slice and how far it is written.
+struct Out<'a>(&'a mut [u8], usize);
+
+impl Out<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0[self.1..self.1 + bytes.len()].copy_from_slice(bytes);
+        self.1 += bytes.len();
+    }
 }
 
 /// Reads a body, every length checked.
@@ -994,15 +1044,22 @@ mod tests {
         let _b = raw_entry(&mut new, 2, 5); // replaced by f
         let c = raw_entry(&mut new, 1, 7); // replaces a
         let d = raw_entry(&mut new, 3, 0);
+        // Found in two steps: the later replaces an entry the first step found.
+        new.index();
         // A chunk of its own, then one more entry after it in a new chunk.
         let big = raw_entry(&mut new, 4, CHUNK_BYTES);
         let e = raw_entry(&mut new, 5, 1);
         let f = raw_entry(&mut new, 2, 2); // replaces b
+        new.index();
         let runs: Vec<Vec<u8>> = new.runs().map(|r| r.bytes.to_vec()).collect();
-        assert_eq!(runs, vec![[c, d].concat(), big, [e, f].concat()]);
+        assert_eq!(runs, vec![[&c[..], &d].concat(), big.clone(), [&e[..], &f].concat()]);
         let pcs: Vec<&[u64]> = new.runs().map(|r| r.pcs).collect();
         assert_eq!(pcs, [&[1, 3][..], &[4], &[5, 2]]);
         assert_eq!(new.len(), 5);
+        // Each pc's latest entry, wherever its chunk.
+        for (pc, want) in [(1, &c), (2, &f), (3, &d), (4, &big), (5, &e)] {
+            assert_eq!(new.get(pc), Some(&want[..]), "pc {pc}");
+        }
     }
 
     #[test]
@@ -1335,7 +1392,9 @@ mod tests {
         let store = Arc::new(Store::new(KEY, CONTEXT));
         let mut c = cache_with(&store);
         c.get(0x10000, &code).expect("translates");
-        let entry = store.lock().new.get(0x10000).expect("made").to_vec();
+        let mut inner = store.lock();
+        inner.new.index();
+        let entry = inner.new.get(0x10000).expect("made").to_vec();
         let body = &entry[12..];
         let mut relocs = Vec::new();
         let mut decoded = |b: &[u8]| decode(&mut b.to_vec(), &mut relocs).is_some();
