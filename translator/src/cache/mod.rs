@@ -3,7 +3,6 @@
 //! for indirect branches, and invalidation of guest ranges.
 
 use crate::cpu::{CpuState, ExitReason};
-use crate::fasthash::FastMap;
 use crate::lift::LiftOptions;
 use crate::platform::CodeMemory;
 use crate::x64::{self, Reloc, Runtime};
@@ -12,6 +11,7 @@ use persist::Wanted;
 use shared::{BlockInfo, Portable, SharedCode};
 use std::sync::Arc;
 
+mod blocks;
 pub mod counters;
 pub mod debuglog;
 mod faults;
@@ -117,7 +117,7 @@ pub struct CodeCache {
     code_start: usize,
     enter_fn: extern "C" fn(*mut CpuState, u64) -> u32,
     epilogue: u64,
-    blocks: FastMap<u64, Entry>,
+    blocks: blocks::BlockMap<Entry>,
     /// The blocks by the guest pages they were made from.
     pages: PageIndex,
     jump_cache: jumps::JumpCache,
@@ -271,7 +271,7 @@ impl CodeCache {
             enter_fn,
             epilogue: mem as u64 + epi as u64,
             host,
-            blocks: FastMap::default(),
+            blocks: blocks::BlockMap::default(),
             pages: PageIndex::default(),
             jump_cache: jumps::JumpCache::new(),
             opts,
@@ -954,7 +954,7 @@ impl CodeCache {
     fn forget_translations(&mut self) {
         // Sized for what a child runs before it execs or exits (a shell's: about 400 blocks),
         // where growing from empty rewrote tables eight times, each a run of page faults.
-        let fresh = FastMap::with_capacity_and_hasher(FORKED_BLOCKS, Default::default());
+        let fresh = blocks::BlockMap::with_capacity(FORKED_BLOCKS);
         std::mem::forget(std::mem::replace(&mut self.blocks, fresh));
         std::mem::forget(std::mem::take(&mut self.pages));
         self.jump_cache.start_over();
