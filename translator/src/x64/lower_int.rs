@@ -99,6 +99,27 @@ impl Lower<'_> {
         }
     }
 
+    /// d = a * b, the low half: IMUL's two-operand form into `d`, which gets an operand first
+    /// unless it holds one (a product commutes), where going through rax took two moves more.
+    fn mul(&mut self, s: Sz, d: u8, a: u8, b: u8) {
+        let (x, y) = if d == b && d != a { (b, a) } else { (a, b) };
+        match s {
+            Sz::S64 => {
+                if d != x {
+                    dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(x));
+                }
+                dynasm!(self.ops ; .arch x64 ; imul Rq(d), Rq(y));
+            }
+            Sz::S32 => {
+                // (A 32-bit IMUL zero-extends its result, as the A64 W form does.)
+                if d != x {
+                    dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(x));
+                }
+                dynasm!(self.ops ; .arch x64 ; imul Rd(d), Rd(y));
+            }
+        }
+    }
+
     /// UDIV/SDIV with A64's results for x / 0 (0) and MIN / -1 (MIN), where x86 would trap.
     fn div(&mut self, signed: bool, s: Sz, d: u8, a: u8, b: u8) {
         dynasm!(self.ops ; .arch x64 ; mov rax, Rq(a));
@@ -163,6 +184,16 @@ impl Lower<'_> {
         let v = Val(pos);
 
         let ra = self.alloc.get(self.ops, a, pos);
+        if (bop, s, self.alloc.konst(b)) == (BinOp::And, Sz::S64, Some(0xffff_ffff)) {
+            // The low word (`and x, y, #0xffffffff`, UXTW): a 32-bit move zero-extends, where
+            // the constant took a register and an AND.
+            self.alloc.release_dead(args, pos);
+            let d = self.def(v, pos, Some(ra));
+            dynasm!(self.ops ; .arch x64 ; mov Rd(d), Rd(ra));
+            self.eflags = None;
+            self.alloc.drop_if_unused(v);
+            return End::Done;
+        }
         match bop {
             BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor => {
                 let imm = self.imm32(b);
@@ -195,14 +226,7 @@ impl Lower<'_> {
                 let rb = self.alloc.get(self.ops, b, pos);
                 self.alloc.release_dead(args, pos);
                 let d = self.def(v, pos, Some(ra));
-                match s {
-                    Sz::S64 => {
-                        dynasm!(self.ops ; .arch x64 ; mov rax, Rq(ra) ; imul rax, Rq(rb) ; mov Rq(d), rax)
-                    }
-                    Sz::S32 => {
-                        dynasm!(self.ops ; .arch x64 ; mov eax, Rd(ra) ; imul eax, Rd(rb) ; mov Rd(d), eax)
-                    }
-                }
+                self.mul(s, d, ra, rb);
             }
             BinOp::UMulH | BinOp::SMulH => {
                 let rb = self.alloc.get(self.ops, b, pos);
