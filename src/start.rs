@@ -15,7 +15,8 @@ const CODE_CACHE_BYTES: usize = 256 << 20;
 /// Run the program `cli` names, then each one it (and they) exec in place, to the process's
 /// end. `on_first_start` runs just before the first program's first instruction.
 pub fn run(cli: cli::Cli, on_first_start: &dyn Fn()) -> Result<GuestExit, String> {
-    // The backend emits these unconditionally (x86-64-v3 less AVX): refuse clearly, not with SIGILL.
+    // The backend emits these unconditionally (AVX's three-operand forms and FMA among them):
+    // refuse clearly, not with SIGILL.
     // (Not with std's detection, which reads more CPUID leaves: see `host::has`.)
     use a64x_translator::x64::host::{has, Feature};
     let needed = [
@@ -23,6 +24,7 @@ pub fn run(cli: cli::Cli, on_first_start: &dyn Fn()) -> Result<GuestExit, String
         ("sse4.1", has(Feature::Sse41)),
         ("sse4.2", has(Feature::Sse42)),
         ("ssse3", has(Feature::Ssse3)),
+        ("avx", has(Feature::Avx)),
         ("fma", has(Feature::Fma)),
         ("cmpxchg16b", has(Feature::Cmpxchg16b)),
     ];

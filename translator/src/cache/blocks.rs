@@ -65,9 +65,12 @@ impl<V> BlockMap<V> {
 
     /// Record `v` for `pc`; the record it replaces, if any.
     pub(super) fn insert(&mut self, pc: u64, v: V) -> Option<V> {
-        if let Some(&i) = self.index.get(&pc) {
-            return self.slots[i as usize].replace((pc, v)).map(|(_, old)| old);
-        }
+        use std::collections::hash_map::Entry;
+        // (One lookup of the pc, whether it is there or not.)
+        let place = match self.index.entry(pc) {
+            Entry::Occupied(e) => return self.slots[*e.get() as usize].replace((pc, v)).map(|(_, old)| old),
+            Entry::Vacant(e) => e,
+        };
         let i = match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = Some((pc, v));
@@ -78,7 +81,7 @@ impl<V> BlockMap<V> {
                 u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 blocks")
             }
         };
-        self.index.insert(pc, i);
+        place.insert(i);
         None
     }
 

@@ -274,9 +274,8 @@ impl NewEntries {
     /// one replaces (not to be written).
     fn index(&mut self) {
         let (mut chunk, mut index, mut offset) = self.indexed;
-        let all: usize = self.chunks.iter().map(|c| c.lens.len()).sum();
-        let seen: usize = self.chunks.iter().take(chunk).map(|c| c.lens.len()).sum::<usize>() + index;
-        self.at.reserve(all - seen);
+        let left = self.chunks.iter().skip(chunk).map(|c| c.lens.len()).sum::<usize>();
+        self.at.reserve(left.saturating_sub(index));
         while chunk < self.chunks.len() {
             while index < self.chunks[chunk].lens.len() {
                 let c = &self.chunks[chunk];
