@@ -239,11 +239,20 @@ fn redirect_fault(uc: *mut libc::c_void) -> bool {
         let Some(at) = (*cache).fault_site(rip) else {
             return false;
         };
+        // The pinned guest registers are in host registers, which the epilogue stores to
+        // CpuState: the state restored goes back into them.
+        let pins = a64x_translator::x64::pins::all();
+        for &(g, h) in pins {
+            (*cpu).set_reg(g, (*uc).uc_mcontext.gregs[UcRegs::index(h)] as u64);
+        }
         match at.site {
             // The guest instruction's own state: its pc, registers and flags.
             Some(site) => site.restore(&mut *cpu, at.offset, &UcRegs(&*uc)),
             // Not a guest memory access of the block (should not fault): its start.
             None => (*cpu).pc = at.block_pc,
+        }
+        for &(g, h) in pins {
+            (*uc).uc_mcontext.gregs[UcRegs::index(h)] = (*cpu).reg(g) as i64;
         }
         (*cpu).exit_site = 0;
         (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] = at.epilogue as i64;
@@ -255,8 +264,9 @@ fn redirect_fault(uc: *mut libc::c_void) -> bool {
 /// The interrupted host registers of a ucontext, by x86-64 register number.
 struct UcRegs<'a>(&'a libc::ucontext_t);
 
-impl a64x_translator::x64::faultmap::HostRegs for UcRegs<'_> {
-    fn reg(&self, r: u8) -> u64 {
+impl UcRegs<'_> {
+    /// The gregs index of host register `r`.
+    fn index(r: u8) -> usize {
         // Register number (rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8..r15) -> gregs index.
         const INDEX: [libc::c_int; 16] = [
             libc::REG_RAX,
@@ -276,7 +286,13 @@ impl a64x_translator::x64::faultmap::HostRegs for UcRegs<'_> {
             libc::REG_R14,
             libc::REG_R15,
         ];
-        self.0.uc_mcontext.gregs[INDEX[r as usize & 15] as usize] as u64
+        INDEX[r as usize & 15] as usize
+    }
+}
+
+impl a64x_translator::x64::faultmap::HostRegs for UcRegs<'_> {
+    fn reg(&self, r: u8) -> u64 {
+        self.0.uc_mcontext.gregs[UcRegs::index(r)] as u64
     }
     fn rsp(&self) -> u64 {
         self.0.uc_mcontext.gregs[libc::REG_RSP as usize] as u64

@@ -180,6 +180,22 @@ impl Default for CpuState {
 }
 
 impl CpuState {
+    /// Guest register `n` as `Op::GetReg` numbers it (31: SP).
+    pub fn reg(&self, n: u8) -> u64 {
+        match n {
+            31 => self.sp,
+            n => self.x[n as usize],
+        }
+    }
+
+    /// Set guest register `n` as `Op::SetReg` numbers it (31: SP).
+    pub fn set_reg(&mut self, n: u8, v: u64) {
+        match n {
+            31 => self.sp = v,
+            n => self.x[n as usize] = v,
+        }
+    }
+
     /// NZCV in bits 31:28, computed from the lazy representation.
     pub fn nzcv(&self) -> u64 {
         materialize_nzcv(self.nzcv_kind, self.nzcv_a, self.nzcv_b)

@@ -65,7 +65,8 @@ fn parse_blocks() -> Vec<GuestBlock> {
 
 /// The host listing with the addresses that vary between builds replaced: the immediate of a
 /// `mov rax, imm64` that a `call rax` follows is a helper's address, that of a `mov rsi, imm64`
-/// two lines before it the operation `helper_vec` is handed (a heap address).
+/// up to four lines before it (the stores of the pinned registers between) the operation
+/// `helper_vec` or `helper_fp` is handed (a heap address).
 fn listing(code: &[u8]) -> String {
     let text = disasm::disassemble(code, 0);
     let lines: Vec<&str> = text.lines().collect();
@@ -74,7 +75,7 @@ fn listing(code: &[u8]) -> String {
         let calls_in = |k: usize| lines.get(i + k).is_some_and(|n| n.ends_with(": call rax"));
         match (line.split_once(": mov rax,"), line.split_once(": mov rsi,")) {
             (Some((at, _)), _) if calls_in(1) => writeln!(out, "{at}: mov rax,<helper>").unwrap(),
-            (_, Some((at, imm))) if calls_in(2) && imm.starts_with(|c: char| c.is_ascii_digit()) => {
+            (_, Some((at, imm))) if (2..=4).any(calls_in) && imm.starts_with(|c: char| c.is_ascii_digit()) => {
                 writeln!(out, "{at}: mov rsi,<data>").unwrap()
             }
             _ => writeln!(out, "{line}").unwrap(),

@@ -102,7 +102,7 @@ impl Lower<'_> {
                     HostFlags::SubLike => a64x_pack_nzcv_sub as *const (),
                     HostFlags::AddLike => a64x_pack_nzcv_add as *const (),
                 };
-                self.call_host(pack as usize as u64);
+                self.call_asm(pack as usize as u64);
             }
         }
         self.eflags = None;
@@ -265,7 +265,7 @@ extern "C" {
 impl Lower<'_> {
     /// `GetFlags`: the flags in CpuState as packed NZCV, through `a64x_read_nzcv`.
     pub(super) fn read_flags(&mut self, pos: u32) {
-        self.call_host(a64x_read_nzcv as *const () as usize as u64);
+        self.call_asm(a64x_read_nzcv as *const () as usize as u64);
         let d = self.def(Val(pos), pos, None);
         dynasm!(self.ops ; .arch x64 ; mov Rd(d), eax);
     }

@@ -59,9 +59,10 @@ impl Lower<'_> {
     pub(super) fn fp_call(&mut self, f: &FpOp, x: Option<u8>) {
         let arg = self.keep(super::HelperArg::Fp(FpOp { src: None, ..*f }));
         let func = helper_fp as *const () as usize as i64;
-        // Six pushes keep rsp 16-byte aligned at the call, as it is in block code.
+        // Four pushes keep rsp 16-byte aligned at the call, as it is in block code (r10 and
+        // r11, the pinned guest registers, `call_host` keeps in CpuState around the call).
         dynasm!(self.ops ; .arch x64
-            ; push rsi ; push rdi ; push r8 ; push r9 ; push r10 ; push r11
+            ; push rsi ; push rdi ; push r8 ; push r9
         );
         if let Some(x) = x {
             dynasm!(self.ops ; .arch x64 ; mov rdx, Rq(x));
@@ -72,7 +73,7 @@ impl Lower<'_> {
         );
         self.call_host(func as u64);
         dynasm!(self.ops ; .arch x64
-            ; pop r11 ; pop r10 ; pop r9 ; pop r8 ; pop rdi ; pop rsi
+            ; pop r9 ; pop r8 ; pop rdi ; pop rsi
         );
     }
 

@@ -58,14 +58,13 @@ impl Lower<'_> {
             Op::GetReg(n) => {
                 if self.alloc.used(v) {
                     let d = self.def(v, pos, None);
-                    let o = off::xreg(n);
-                    dynasm!(self.ops ; .arch x64 ; mov Rq(d), [r15 + o]);
+                    self.load_guest(d, n);
                 }
                 End::Common
             }
             // (A self-loop writes the registers it also reads on its exits only.)
             Op::SetReg(n, _) if self.deferred.iter().any(|d| d.reg == n) => End::Common,
-            Op::SetReg(n, x) => common!(self.store_val(x, off::xreg(n), pos)),
+            Op::SetReg(n, x) => common!(self.store_guest_val(x, n, pos)),
             Op::GetFlags => common!(self.read_flags(pos)),
             // (A self-loop may write its flags on its exits only.)
             Op::SetFlags(_) if self.carried_flags.is_some() => End::Common,

@@ -18,6 +18,7 @@ pub mod host;
 mod lower;
 mod lower_int;
 mod lower_mem;
+pub mod pins;
 mod slow;
 mod vcache;
 pub use lower_mem::ALIGN_TRAP;
@@ -425,8 +426,7 @@ fn compile_with(
         dynasm!(l.ops ; .arch x64 ; =>label);
         l.emit_flush(&at_counter);
         for (n, r) in deferred_at_counter {
-            let o = off::xreg(n);
-            dynasm!(l.ops ; .arch x64 ; mov [r15 + o], Rq(r));
+            l.store_guest_reg(n, r);
         }
         if let Some(c) = flags_at_counter {
             dynasm!(l.ops ; .arch x64 ; mov [r15 + off::NZCV_A], Rq(c.a));
@@ -551,8 +551,22 @@ impl Lower<'_> {
     }
 
     /// `call` the function of a64x's at `f` (through rax), recording its address as a
-    /// [`Reloc::HostFn`].
+    /// [`Reloc::HostFn`], with the pinned guest registers in CpuState around it (it may read or
+    /// write them, or fail and leave for the run loop).
     fn call_host(&mut self, f: u64) {
+        for &(g, h) in pins::all() {
+            dynasm!(self.ops ; .arch x64 ; mov [r15 + off::xreg(g)], Rq(h));
+        }
+        self.call_asm(f);
+        for &(g, h) in pins::all() {
+            dynasm!(self.ops ; .arch x64 ; mov Rq(h), [r15 + off::xreg(g)]);
+        }
+    }
+
+    /// `call` the assembly routine of a64x's at `f` (through rax), which keeps every register
+    /// but rax, rcx and rdx and reads no guest register, recording its address as a
+    /// [`Reloc::HostFn`].
+    fn call_asm(&mut self, f: u64) {
         dynasm!(self.ops ; .arch x64 ; mov rax, QWORD f as i64);
         let at = self.ops.offset().0 - 8;
         self.relocs.push(Reloc::HostFn { at });
@@ -593,6 +607,50 @@ impl Lower<'_> {
             }
             regalloc::Loc::Stack(d) => {
                 dynasm!(self.ops ; .arch x64 ; mov rax, [rsp + d] ; mov [r15 + disp], rax)
+            }
+        }
+    }
+
+    /// Guest register `n` (31: SP) into host register `d`: from its pinned host register or
+    /// from CpuState.
+    fn load_guest(&mut self, d: u8, n: u8) {
+        match pins::host_of(n) {
+            Some(h) => dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(h)),
+            None => dynasm!(self.ops ; .arch x64 ; mov Rq(d), [r15 + off::xreg(n)]),
+        }
+    }
+
+    /// Host register `r` into guest register `n`'s home.
+    fn store_guest_reg(&mut self, n: u8, r: u8) {
+        match pins::host_of(n) {
+            Some(h) => dynasm!(self.ops ; .arch x64 ; mov Rq(h), Rq(r)),
+            None => dynasm!(self.ops ; .arch x64 ; mov [r15 + off::xreg(n)], Rq(r)),
+        }
+    }
+
+    /// Value `v` into guest register `n`'s home from wherever it is, leaving the allocator
+    /// alone (as [`Lower::store_loc`]).
+    fn store_guest_loc(&mut self, v: Val, n: u8) {
+        let Some(h) = pins::host_of(n) else {
+            return self.store_loc(v, off::xreg(n));
+        };
+        match self.alloc.location(v) {
+            regalloc::Loc::Reg(r) => dynasm!(self.ops ; .arch x64 ; mov Rq(h), Rq(r)),
+            regalloc::Loc::Const(c) => regalloc::load_imm(self.ops, h, c),
+            regalloc::Loc::Stack(d) => dynasm!(self.ops ; .arch x64 ; mov Rq(h), [rsp + d]),
+        }
+    }
+
+    /// Value `v` into guest register `n`'s home (as [`Lower::store_val`]).
+    fn store_guest_val(&mut self, v: Val, n: u8, pos: u32) {
+        let Some(h) = pins::host_of(n) else {
+            return self.store_val(v, off::xreg(n), pos);
+        };
+        match self.alloc.konst(v) {
+            Some(c) => regalloc::load_imm(self.ops, h, c),
+            None => {
+                let r = self.alloc.get(self.ops, v, pos);
+                dynasm!(self.ops ; .arch x64 ; mov Rq(h), Rq(r));
             }
         }
     }
@@ -643,7 +701,7 @@ impl Lower<'_> {
     fn chain_exit(&mut self, target: u64) {
         self.exit_flush();
         for d in self.deferred.clone() {
-            self.store_loc(d.written, off::xreg(d.reg));
+            self.store_guest_loc(d.written, d.reg);
         }
         if let Some(c) = self.carried_flags {
             self.store_flags_loc(c.flags);
@@ -714,7 +772,7 @@ impl Lower<'_> {
                 break;
             }
             let Some(r) = self.alloc.reserve() else { break };
-            dynasm!(self.ops ; .arch x64 ; mov Rq(r), [r15 + off::xreg(n)]);
+            self.load_guest(r, n);
             carried.push((n, r, written));
             spare -= 1;
         }
@@ -727,8 +785,7 @@ impl Lower<'_> {
                     continue;
                 }
                 let d = self.alloc.def(self.ops, v, 0, None);
-                let o = off::xreg(n);
-                dynasm!(self.ops ; .arch x64 ; mov Rq(d), [r15 + o]);
+                self.load_guest(d, n);
                 regs.push((n, d));
             }
         }
@@ -897,7 +954,7 @@ impl Lower<'_> {
             if s.reg == crate::ir::SNAPSHOT_FLAGS {
                 self.store_flags_loc(s.val);
             } else {
-                self.store_loc(s.val, off::xreg(s.reg));
+                self.store_guest_loc(s.val, s.reg);
             }
         }
         // In a self-loop, what this iteration has not written yet is where the iteration found
@@ -905,8 +962,8 @@ impl Lower<'_> {
         let (unwritten, flags) = self.loop_state_unwritten(|n| listed[n as usize]);
         for (reg, start) in unwritten {
             match start {
-                AtStart::Read(v) => self.store_loc(v, off::xreg(reg)),
-                AtStart::Carrier(r) => dynasm!(self.ops ; .arch x64 ; mov [r15 + off::xreg(reg)], Rq(r)),
+                AtStart::Read(v) => self.store_guest_loc(v, reg),
+                AtStart::Carrier(r) => self.store_guest_reg(reg, r),
             }
         }
         if let Some(c) = flags {
@@ -1031,9 +1088,15 @@ pub fn trampoline(base: u64, host: host::HostFeatures) -> (Vec<u8>, usize) {
         ; ldmxcsr [rdi + off::MXCSR]
         ; mov r15, rdi
         ; mov r14, QWORD confine::Pinned::of(host).value() as i64
-        ; jmp rsi
     );
+    for &(g, h) in pins::all() {
+        dynasm!(ops ; .arch x64 ; mov Rq(h), [r15 + off::xreg(g)]);
+    }
+    dynasm!(ops ; .arch x64 ; jmp rsi);
     let epi = ops.offset().0;
+    for &(g, h) in pins::all() {
+        dynasm!(ops ; .arch x64 ; mov [r15 + off::xreg(g)], Rq(h));
+    }
     dynasm!(ops ; .arch x64
         ; stmxcsr [r15 + off::MXCSR]
         ; ldmxcsr [r15 + off::HOST_MXCSR]

@@ -21,7 +21,8 @@ pub mod hreg {
 }
 
 /// Registers handed out to values: callee-saved ones first (they survive helper calls).
-pub const ALLOCATABLE: [u8; 10] = [3, 5, 12, 13, 6, 7, 8, 9, 10, 11];
+/// (r10 and r11 hold pinned guest registers: see `x64::pins`.)
+pub const ALLOCATABLE: [u8; 8] = [3, 5, 12, 13, 6, 7, 8, 9];
 
 /// Whether a host register is clobbered by a SysV call.
 pub fn caller_saved(r: u8) -> bool {

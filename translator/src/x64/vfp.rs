@@ -14,11 +14,12 @@ use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 impl Lower<'_> {
     /// The helper call of the slow path, saving the caller-saved registers the allocator may be
-    /// using so that both paths leave the allocation as it was.
+    /// using so that both paths leave the allocation as it was (`call_host` keeps the pinned
+    /// ones; four pushes keep rsp 16-byte aligned).
     pub(super) fn vec_helper_call(&mut self, f: &VecFn, d: u8, n: u8, m: u8) {
-        dynasm!(self.ops ; .arch x64 ; push rsi ; push rdi ; push r8 ; push r9 ; push r10 ; push r11);
+        dynasm!(self.ops ; .arch x64 ; push rsi ; push rdi ; push r8 ; push r9);
         self.call_helper_vec(*f, d, n, m);
-        dynasm!(self.ops ; .arch x64 ; pop r11 ; pop r10 ; pop r9 ; pop r8 ; pop rdi ; pop rsi);
+        dynasm!(self.ops ; .arch x64 ; pop r9 ; pop r8 ; pop rdi ; pop rsi);
     }
 
     /// `vcmpps`/`vcmppd xmm2, xmm2, [r15 + disp], 8` (EQ_UQ), written out because dynasm-rs 5.1
