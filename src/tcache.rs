@@ -37,6 +37,12 @@ const NEW_FRACTION: usize = 32;
 const MIN_NEW_FORKED: usize = 4;
 /// Bytes of cache files a directory keeps (`A64X_CACHE_SIZE` in MiB changes it).
 const MAX_DIR_BYTES: u64 = 1 << 30;
+/// A save checks the directory's bound with the odds of its file's growth in this many
+/// parts of the bound: about once for each such part written, as measuring the directory takes a
+/// stat of every file in it (45 ms for 6,000 files, more than a cold start of Python), which
+/// every save did. The directory may go over its bound by about one part (32 MiB of 1 GiB)
+/// before a check brings it back.
+const CHECKS_PER_BOUND: u64 = 32;
 
 struct Opened {
     store: Arc<Store>,
@@ -265,14 +271,41 @@ pub fn save() {
         o.store.write_to(&mut w)?;
         w.flush()
     });
-    if written
-        .and_then(|()| std::fs::rename(&tmp, o.dir.join(&o.name)))
-        .is_err()
-    {
+    let new_len = written
+        .and_then(|()| std::fs::metadata(&tmp))
+        .and_then(|m| std::fs::rename(&tmp, o.dir.join(&o.name)).map(|()| m.len()));
+    let Ok(new_len) = new_len else {
         let _ = std::fs::remove_file(&tmp);
         return;
+    };
+    let max = dir_bound();
+    let growth = new_len.saturating_sub(o.mapping.map_or(0, |(_, len)| len as u64));
+    if check_due(growth, max, random_u64()) {
+        evict(&o.dir, &o.name, max);
     }
-    evict(&o.dir, &o.name);
+}
+
+/// The directory's bound in bytes.
+fn dir_bound() -> u64 {
+    std::env::var("A64X_CACHE_SIZE")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(MAX_DIR_BYTES, |mib| mib.saturating_mul(1 << 20))
+}
+
+/// Whether a save whose file grew by `growth` bytes checks the bound `max`, given a uniformly
+/// random `r`: with the odds `growth` in `max / CHECKS_PER_BOUND` (certainly from there on).
+fn check_due(growth: u64, max: u64, r: u64) -> bool {
+    let part = (max / CHECKS_PER_BOUND).max(1);
+    growth >= part || r % part < growth
+}
+
+/// 64 random bits from the kernel (0 if it has none to give).
+fn random_u64() -> u64 {
+    let mut r = [0u8; 8];
+    // SAFETY: getrandom(2) into a local buffer of its length.
+    unsafe { libc::getrandom(r.as_mut_ptr().cast(), r.len(), libc::GRND_NONBLOCK) };
+    u64::from_ne_bytes(r)
 }
 
 /// Run a fork's `clone` (see `Store::fork`). The file's record is held across it, so that a
@@ -324,19 +357,16 @@ pub fn stats() -> Option<a64x_translator::cache::persist::StoreStats> {
 }
 
 /// Delete the least recently written cache files of `dir` (not `keep`) while they hold more than
-/// the directory's bound.
-fn evict(dir: &Path, keep: &OsString) {
-    let max = std::env::var("A64X_CACHE_SIZE")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .map_or(MAX_DIR_BYTES, |mib| mib << 20);
+/// `max` bytes.
+fn evict(dir: &Path, keep: &OsString, max: u64) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut files: Vec<(i64, u64, PathBuf)> = entries
+    // (By the time to the nanosecond: files saved in the same second go oldest first too.)
+    let mut files: Vec<((i64, i64), u64, PathBuf)> = entries
         .flatten()
         .filter(|e| e.path().extension().is_some_and(|x| x == "tc") && &e.file_name() != keep)
         .filter_map(|e| {
             let m = e.metadata().ok()?;
-            Some((m.mtime(), m.len(), e.path()))
+            Some(((m.mtime(), m.mtime_nsec()), m.len(), e.path()))
         })
         .collect();
     let kept = std::fs::metadata(dir.join(keep)).map_or(0, |m| m.len());
@@ -349,5 +379,28 @@ fn evict(dir: &Path, keep: &OsString) {
         if std::fs::remove_file(path).is_ok() {
             total -= len;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bound_is_checked_about_once_a_part_written() {
+        let max = 1 << 30;
+        let part = max / CHECKS_PER_BOUND;
+        // A file growing by a part or more checks it always; by nothing, never.
+        assert!(check_due(part, max, u64::MAX - 1));
+        assert!(check_due(10 * part, max, 12345));
+        assert!(!check_due(0, max, 0));
+        // By a quarter of a part: a quarter of the draws.
+        let draws = 4096u64;
+        let due = (0..draws)
+            .filter(|i| check_due(part / 4, max, i * (part / draws) + 7))
+            .count() as u64;
+        assert_eq!(due, draws / 4);
+        // A bound smaller than the parts it is checked in.
+        assert!(check_due(1, 3, 0));
     }
 }

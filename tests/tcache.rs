@@ -208,6 +208,66 @@ fn a_program_installed_again_in_a_new_file_finds_its_translations() {
     assert!(w.placed * 10 >= c.translated * 9, "warm {w:?} after cold {c:?}");
 }
 
+/// A directory over its bound (`A64X_CACHE_SIZE`, MiB) loses its least recently written files
+/// at the next save that checks it (each of these files is larger than a 32nd of the bound, so
+/// every save does), never the file just saved; the programs run as before.
+#[test]
+fn a_directory_over_its_bound_loses_its_oldest_files() {
+    let dir = fresh("bounded");
+    let programs = [
+        "out/hello-O0",
+        "out/hello-O2",
+        "out/arith-O0",
+        "out/arith-O2",
+        "out/bench_fmt-O2",
+    ];
+    let (a64x, base) = common::a64x_command();
+    let files = |dir: &Path| -> Vec<(std::time::SystemTime, u64, PathBuf)> {
+        let mut v: Vec<_> = std::fs::read_dir(dir)
+            .expect("the cache directory")
+            .map(|e| e.expect("an entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "tc"))
+            .map(|p| {
+                let m = std::fs::metadata(&p).expect("a cache file");
+                (m.modified().expect("its time"), m.len(), p)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let mut before = Vec::new();
+    for (i, program) in programs.iter().enumerate() {
+        let mut args: Vec<OsString> = vec!["A64X_CACHE_SIZE=1".into(), a64x.clone()];
+        args.extend(base.iter().cloned());
+        args.extend(["--cache-dir".into(), dir.clone().into(), (*program).into()]);
+        let env = OsString::from("/usr/bin/env");
+        let r = common::run_with_timeout(&env, &args, &common::test_binaries(), None, Duration::from_secs(120));
+        assert_eq!(
+            r.ending,
+            Ending::Exit(0),
+            "{program}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let now = files(&dir);
+        let total: u64 = now.iter().map(|f| f.1).sum();
+        let newest = now.last().expect("the file just saved").2.clone();
+        assert!(!before.contains(&newest), "run {i} saved a new file");
+        // Over the bound only by the file just saved, which is never deleted.
+        let others = total - now.last().unwrap().1;
+        assert!(others <= 1 << 20, "run {i}: {now:?}");
+        // What is left is the newest of what there was.
+        let kept: Vec<&PathBuf> = before.iter().filter(|p| now.iter().any(|f| &f.2 == *p)).collect();
+        let gone = before.len() - kept.len();
+        assert!(
+            kept.iter()
+                .all(|p| before.iter().position(|b| b == *p).unwrap() >= gone),
+            "run {i}: {now:?} before {before:?}"
+        );
+        before = now.into_iter().map(|f| f.2).collect();
+    }
+    assert!(before.len() < programs.len(), "nothing was evicted: {before:?}");
+}
+
 /// The one cache file in `dir`.
 fn cache_file(dir: &Path) -> PathBuf {
     let files: Vec<PathBuf> = std::fs::read_dir(dir)
