@@ -31,7 +31,7 @@ use crate::entrytag::TagKey;
 use crate::fasthash::FastMap;
 use crate::lift::{GuestWords, RunsBuilder, MAX_RUN};
 use crate::x64::{self, Counter, Reloc};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What a cache file starts with (the last byte is the format's version).
@@ -64,6 +64,8 @@ pub struct Store {
     /// Blocks placed from translations this process or its parents made ([`Store::get_made`]).
     placed_made: AtomicU64,
     rejected: AtomicU64,
+    /// Whether this is a forked child's store, with translations its parent made.
+    inherits: AtomicBool,
     inner: Mutex<Inner>,
 }
 
@@ -399,6 +401,7 @@ impl Store {
             guessed: AtomicU64::new(0),
             placed_made: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
+            inherits: AtomicBool::new(false),
             inner: Mutex::default(),
         }
     }
@@ -473,13 +476,15 @@ impl Store {
 
     /// The saved translation of the block at `pc`, if there is one, its tag is right and every
     /// guest word it was made from reads the same through `fetch` now; its code and relocations
-    /// in `scratch`.
+    /// in `scratch`. One this process made is found too with `made`, one its parent made in a
+    /// forked child.
     pub(super) fn get<'s>(
         &self,
         pc: u64,
         fetch: &dyn Fn(u64) -> Option<u32>,
         scratch: &'s mut Scratch,
         wanted: Wanted,
+        made: bool,
     ) -> Option<Saved<'s>> {
         // A file is written in the order its blocks were first translated, which is the order a
         // later run of the program asks for them: the entry after the last one placed is most
@@ -491,7 +496,8 @@ impl Store {
             self.guessed.fetch_add(1, Relaxed);
         }
         let Some(entry) = guessed.or_else(|| self.lookup(pc)) else {
-            return self.get_made(pc, fetch, scratch);
+            let made = made || self.inherits.load(Relaxed);
+            return if made { self.get_made(pc, fetch, scratch) } else { None };
         };
         let next = entry.at + entry.len as usize;
         if next < self.parsed_end {
@@ -641,6 +647,7 @@ impl Store {
         if r == 0 {
             let made = std::mem::take(&mut inner.new);
             inner.inherited.push(made);
+            self.inherits.store(true, Relaxed);
         }
         r
     }
