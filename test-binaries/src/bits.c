@@ -53,6 +53,27 @@ __attribute__((noinline)) static uint64_t rbit_loop(uint64_t x)
     return r;
 }
 
+/* RBIT then CLZ of the same width (a64x turns the pair into a count of trailing zeros), of 0
+ * too: 64-bit, 32-bit, and a pair whose RBIT value is also kept (read by another instruction). */
+__attribute__((noinline)) static void rbit_clz(uint64_t v, uint64_t out[4])
+{
+#if defined(__aarch64__)
+    uint64_t a, b;
+    uint32_t w;
+    asm volatile("rbit %0, %3\n\tclz %0, %0\n\trbit %w1, %w3\n\tclz %w1, %w1\n\trbit %2, %3\n\tclz %3, %2"
+                 : "=&r"(a), "=&r"(w), "=&r"(b), "+r"(v));
+    out[0] = a;
+    out[1] = w;
+    out[2] = b;
+    out[3] = v;
+#else
+    out[0] = v ? (uint64_t)__builtin_ctzll(v) : 64;
+    out[1] = (uint32_t)v ? (uint64_t)__builtin_ctz((uint32_t)v) : 32;
+    out[2] = rbit_loop(v);
+    out[3] = out[0];
+#endif
+}
+
 static uint64_t rotl64(uint64_t x, unsigned n)
 {
     n &= 63;
@@ -77,6 +98,10 @@ int main(void)
                (unsigned long long)__builtin_bswap64(v), __builtin_bswap32(w));
         printf("  builtins: pop=%d clz=%d ctz=%d parity=%d\n", __builtin_popcountll(v), v ? __builtin_clzll(v) : 64,
                v ? __builtin_ctzll(v) : 64, __builtin_parityll(v));
+        uint64_t rc[4];
+        rbit_clz(v, rc);
+        printf("  rbit+clz: %llu %llu %016llx %llu\n", (unsigned long long)rc[0], (unsigned long long)rc[1],
+               (unsigned long long)rc[2], (unsigned long long)rc[3]);
         printf("  sext8=%lld sext16=%lld sext32=%lld zext8=%llu zext16=%llu\n", (long long)(int8_t)v,
                (long long)(int16_t)v, (long long)(int32_t)v, (unsigned long long)(uint8_t)v,
                (unsigned long long)(uint16_t)v);

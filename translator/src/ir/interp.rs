@@ -100,6 +100,8 @@ pub fn un(op: UnOp, sz: Sz, a: u64) -> u64 {
         (UnOp::Neg, _) => a.wrapping_neg(),
         (UnOp::Clz, Sz::S32) => (a as u32).leading_zeros() as u64,
         (UnOp::Clz, Sz::S64) => a.leading_zeros() as u64,
+        (UnOp::Ctz, Sz::S32) => (a as u32).trailing_zeros() as u64,
+        (UnOp::Ctz, Sz::S64) => a.trailing_zeros() as u64,
         (UnOp::Rbit, Sz::S32) => (a as u32).reverse_bits() as u64,
         (UnOp::Rbit, Sz::S64) => a.reverse_bits(),
         (UnOp::Bswap, Sz::S32) => (a as u32).swap_bytes() as u64,

@@ -65,6 +65,9 @@ pub enum UnOp {
     Not,
     Neg,
     Clz,
+    /// Trailing zeros (the operand's width for 0): CLZ of an RBIT, the count of trailing zeros
+    /// compilers and glibc's string functions write as the pair.
+    Ctz,
     Rbit,
     Bswap,
     Sext8,

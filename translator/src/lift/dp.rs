@@ -335,7 +335,13 @@ fn dp1(cx: &mut Ctx, op: Dp1Op, w: Width, rd: Reg, rn: Reg) {
     let r = match op {
         Dp1Op::Rbit => cx.un(UnOp::Rbit, s, a),
         Dp1Op::Rev => cx.un(UnOp::Bswap, s, a),
-        Dp1Op::Clz => cx.un(UnOp::Clz, s, a),
+        // CLZ of an RBIT of the same width (the block's own: its operand is still in SSA form)
+        // counts trailing zeros: one TZCNT where the RBIT took twenty host instructions. The
+        // RBIT's value stays for any other reader; the dead-code pass drops it otherwise.
+        Dp1Op::Clz => match *cx.b.op(a) {
+            Op::Un(UnOp::Rbit, rs, x) if rs == s => cx.un(UnOp::Ctz, s, x),
+            _ => cx.un(UnOp::Clz, s, a),
+        },
         Dp1Op::Rev32 => {
             // Byte-reverse each word: bswap64 then swap the words back.
             let t = cx.un(UnOp::Bswap, Sz::S64, a);

@@ -277,6 +277,8 @@ impl Lower<'_> {
             }
             (UnOp::Clz, Sz::S64) => dynasm!(self.ops ; .arch x64 ; lzcnt Rq(d), Rq(ra)),
             (UnOp::Clz, Sz::S32) => dynasm!(self.ops ; .arch x64 ; lzcnt Rd(d), Rd(ra)),
+            (UnOp::Ctz, Sz::S64) => dynasm!(self.ops ; .arch x64 ; tzcnt Rq(d), Rq(ra)),
+            (UnOp::Ctz, Sz::S32) => dynasm!(self.ops ; .arch x64 ; tzcnt Rd(d), Rd(ra)),
             (UnOp::Rbit, _) => self.rbit(s, d, ra),
             (UnOp::Bswap, Sz::S64) => {
                 self.copy(Sz::S64, d, ra);

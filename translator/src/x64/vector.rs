@@ -23,6 +23,10 @@ impl Lower<'_> {
     /// xmm`x` = the 64-bit `pattern` in both halves (loaded from CpuState's table when it has
     /// it).
     pub(super) fn bcast(&mut self, x: u8, pattern: u64) {
+        if pattern == 0 {
+            dynasm!(self.ops ; .arch x64 ; pxor Rx(x), Rx(x));
+            return;
+        }
         if let Some(i) = VEC_CONSTS.iter().position(|&c| c == pattern) {
             let o = off::VEC_CONST + 8 * i as i32;
             dynasm!(self.ops ; .arch x64 ; movddup Rx(x), QWORD [r15 + o]);
@@ -496,6 +500,12 @@ impl Lower<'_> {
             VecKind::Cmhi => {
                 self.bias(es);
                 self.cmpgt(es);
+            }
+            VecKind::Cmhs if es < 3 => {
+                // n >= m (unsigned) == (max(m, n) == n): two instructions where the sign bias
+                // took eight (glibc's strchr family compares so in its loops).
+                self.max_min(1, 0, es, false, true);
+                self.cmpeq(es);
             }
             VecKind::Cmhs => {
                 self.bias(es);
