@@ -164,12 +164,7 @@ impl Platform for Linux {
         let within = |p: u64| p.abs_diff(end).max((p + len as u64).abs_diff(near)) < reach;
         // Right after, right before, or wherever the kernel puts it (mappings are placed
         // top-down, next to the newest ones, so usually close by).
-        let tries = [
-            (end, libc::MAP_FIXED_NOREPLACE),
-            (near.wrapping_sub(len as u64), libc::MAP_FIXED_NOREPLACE),
-            (0, 0),
-        ];
-        for (hint, fixed) in tries {
+        let map = |hint: u64, fixed: libc::c_int| -> Option<*mut u8> {
             // SAFETY: a new anonymous mapping; MAP_FIXED_NOREPLACE never replaces anything.
             let p = unsafe {
                 libc::mmap(
@@ -182,15 +177,37 @@ impl Platform for Linux {
                 )
             };
             if p == libc::MAP_FAILED {
-                continue;
+                return None;
             }
             if within(p as u64) {
                 return Some(p as *mut u8);
             }
             // SAFETY: the mapping made just above.
             unsafe { libc::munmap(p, len) };
+            None
+        };
+        let tries = [
+            (end, libc::MAP_FIXED_NOREPLACE),
+            (near.wrapping_sub(len as u64), libc::MAP_FIXED_NOREPLACE),
+            (0, 0),
+        ];
+        if let Some(p) = tries.into_iter().find_map(|(hint, fixed)| map(hint, fixed)) {
+            return Some(p);
         }
-        None
+        // Else the first free place within reach, stepping away from the range on both sides:
+        // the kernel's own choice is the highest hole, which for a thread's code cache, placed
+        // between other threads' caches, was gigabytes away (one of a Node run's nine caches
+        // had no countdowns, so its thread made every block an optimised translation and
+        // placed no quick one from the persistent cache).
+        const STEP: u64 = 16 << 20;
+        (1..reach / STEP).find_map(|i| {
+            let after = end.checked_add(i * STEP);
+            let before = near.checked_sub(len as u64 + i * STEP);
+            [after, before]
+                .into_iter()
+                .flatten()
+                .find_map(|hint| map(hint, libc::MAP_FIXED_NOREPLACE))
+        })
     }
 
     fn prepare_code(&self, mem: CodeMemory, offset: usize, len: usize) {
@@ -269,5 +286,45 @@ mod tests {
             .expect("a place");
         assert!((p as u64).abs_diff(mem.exec as u64) < reach);
         LINUX.unmap_code(mem);
+    }
+
+    /// An anonymous mapping of `len` bytes at exactly `at` (the test's own layout).
+    fn map_at(at: u64, len: usize) -> *mut libc::c_void {
+        // SAFETY: a new mapping where nothing is (MAP_FIXED_NOREPLACE).
+        let p = unsafe {
+            libc::mmap(
+                at as *mut libc::c_void,
+                len,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED_NOREPLACE,
+                -1,
+                0,
+            )
+        };
+        assert_eq!(p as u64, at, "the test's layout at {at:#x}");
+        p
+    }
+
+    /// A range with its neighbours on both sides taken, far below where the kernel places new
+    /// mappings (top-down, near the newest ones): the counters still go within reach (they went
+    /// to the kernel's choice, gigabytes away, and a thread's cache got no countdowns).
+    #[test]
+    fn counters_find_a_place_within_reach_when_the_neighbours_are_taken() {
+        let (near, near_len, len) = (0x100_0000_0000u64, 64usize << 20, 8usize << 20);
+        let reach = (1 << 31) - (1 << 20);
+        let taken = [
+            (near, near_len),
+            (near + near_len as u64, 40 << 20),
+            (near - (40 << 20), 40 << 20),
+        ];
+        let maps: Vec<_> = taken.iter().map(|&(at, l)| (map_at(at, l), l)).collect();
+        let p = LINUX
+            .map_near(near, near_len, len, reach)
+            .expect("a place within reach") as u64;
+        assert!(p.abs_diff(near + near_len as u64) < reach && (p + len as u64).abs_diff(near) < reach);
+        assert!(taken.iter().all(|&(at, l)| p + len as u64 <= at || p >= at + l as u64));
+        LINUX.unmap_near(p as *mut u8, len);
+        // SAFETY: the test's own mappings.
+        maps.into_iter().for_each(|(m, l)| unsafe { _ = libc::munmap(m, l) });
     }
 }
