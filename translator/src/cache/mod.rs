@@ -154,10 +154,11 @@ pub struct CodeCache {
     fz_checks: bool,
     /// Buffers for decoding the store's entries, kept from one to the next.
     scratch: persist::Scratch,
-    /// Whether a block this cache misses may be one this process (or its parent before a fork)
-    /// translated already: after a flush, an invalidation or a fork, and in a thread's cache.
-    /// Until then the store's translations made by this process are not looked up on a miss (in
-    /// a cold start, every miss, 2% of its time, and never found).
+    /// Whether a block this cache misses may be one this process translated already: after a
+    /// flush or an invalidation, and in a thread's cache. Until then the store's translations
+    /// made by this process are not looked up on a miss (in a cold start, every miss, 2% of its
+    /// time, and never found); those of a forked child's parent the store looks up itself
+    /// (`Store::inherits`).
     lost_code: bool,
 }
 
@@ -919,7 +920,6 @@ impl CodeCache {
         // shares again once it has threads of its own.
         self.shared = None;
         self.forked = true;
-        self.lost_code = true;
         if drop_code {
             self.forget_translations();
         }

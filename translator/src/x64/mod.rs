@@ -554,13 +554,9 @@ impl Lower<'_> {
     /// [`Reloc::HostFn`], with the pinned guest registers in CpuState around it (it may read or
     /// write them, or fail and leave for the run loop).
     fn call_host(&mut self, f: u64) {
-        for &(g, h) in pins::all() {
-            dynasm!(self.ops ; .arch x64 ; mov [r15 + off::xreg(g)], Rq(h));
-        }
+        pins::store_all(self.ops);
         self.call_asm(f);
-        for &(g, h) in pins::all() {
-            dynasm!(self.ops ; .arch x64 ; mov Rq(h), [r15 + off::xreg(g)]);
-        }
+        pins::load_all(self.ops);
     }
 
     /// `call` the assembly routine of a64x's at `f` (through rax), which keeps every register
@@ -631,13 +627,9 @@ impl Lower<'_> {
     /// Value `v` into guest register `n`'s home from wherever it is, leaving the allocator
     /// alone (as [`Lower::store_loc`]).
     fn store_guest_loc(&mut self, v: Val, n: u8) {
-        let Some(h) = pins::host_of(n) else {
-            return self.store_loc(v, off::xreg(n));
-        };
-        match self.alloc.location(v) {
-            regalloc::Loc::Reg(r) => dynasm!(self.ops ; .arch x64 ; mov Rq(h), Rq(r)),
-            regalloc::Loc::Const(c) => regalloc::load_imm(self.ops, h, c),
-            regalloc::Loc::Stack(d) => dynasm!(self.ops ; .arch x64 ; mov Rq(h), [rsp + d]),
+        match pins::host_of(n) {
+            Some(h) => move_loc(self.ops, h, self.alloc.location(v)),
+            None => self.store_loc(v, off::xreg(n)),
         }
     }
 
@@ -1089,14 +1081,10 @@ pub fn trampoline(base: u64, host: host::HostFeatures) -> (Vec<u8>, usize) {
         ; mov r15, rdi
         ; mov r14, QWORD confine::Pinned::of(host).value() as i64
     );
-    for &(g, h) in pins::all() {
-        dynasm!(ops ; .arch x64 ; mov Rq(h), [r15 + off::xreg(g)]);
-    }
+    pins::load_all(&mut ops);
     dynasm!(ops ; .arch x64 ; jmp rsi);
     let epi = ops.offset().0;
-    for &(g, h) in pins::all() {
-        dynasm!(ops ; .arch x64 ; mov [r15 + off::xreg(g)], Rq(h));
-    }
+    pins::store_all(&mut ops);
     dynasm!(ops ; .arch x64
         ; stmxcsr [r15 + off::MXCSR]
         ; ldmxcsr [r15 + off::HOST_MXCSR]
@@ -1166,11 +1154,17 @@ fn parallel_move(ops: &mut VecAssembler<X64Relocation>, mut moves: Vec<(u8, Loc)
             moves[i].1 = Loc::Reg(regalloc::hreg::RAX);
         }
     }
+    // (Register moves were emitted above.)
     for (d, s) in moves {
-        match s {
-            Loc::Stack(disp) => dynasm!(ops ; .arch x64 ; mov Rq(d), [rsp + disp]),
-            Loc::Const(c) => regalloc::load_imm(ops, d, c),
-            Loc::Reg(_) => unreachable!("register moves were emitted above"),
-        }
+        move_loc(ops, d, s);
+    }
+}
+
+/// Host register `d` = the value at `s` (a register, a spill slot or a constant), flags kept.
+fn move_loc(ops: &mut VecAssembler<X64Relocation>, d: u8, s: Loc) {
+    match s {
+        Loc::Reg(r) => dynasm!(ops ; .arch x64 ; mov Rq(d), Rq(r)),
+        Loc::Stack(disp) => dynasm!(ops ; .arch x64 ; mov Rq(d), [rsp + disp]),
+        Loc::Const(c) => regalloc::load_imm(ops, d, c),
     }
 }

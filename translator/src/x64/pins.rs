@@ -12,6 +12,9 @@
 //! guest registers there), so a fault or a failed access inside a helper finds CpuState whole. A
 //! fault in translated code takes them from the ucontext (`signal/host.rs`).
 
+use crate::cpu::off;
+use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, VecAssembler};
+
 /// The pinned guest registers (31: SP, as `Op::GetReg` numbers them) with their host registers
 /// (x86-64 numbers, taken out of allocation). SP and the link register, which every call and
 /// return passes from block to block: measured against other pairs on the bench programs and
@@ -28,6 +31,21 @@ pub fn all() -> &'static [(u8, u8)] {
 #[inline]
 pub fn host_of(n: u8) -> Option<u8> {
     PINS.iter().find(|&&(g, _)| g == n).map(|&(_, h)| h)
+}
+
+/// Store every pinned register to CpuState (behind r15): before a helper call, at the exit
+/// epilogue.
+pub(super) fn store_all(ops: &mut VecAssembler<X64Relocation>) {
+    for &(g, h) in all() {
+        dynasm!(ops ; .arch x64 ; mov [r15 + off::xreg(g)], Rq(h));
+    }
+}
+
+/// Load every pinned register from CpuState: after a helper call, at the trampoline's entry.
+pub(super) fn load_all(ops: &mut VecAssembler<X64Relocation>) {
+    for &(g, h) in all() {
+        dynasm!(ops ; .arch x64 ; mov Rq(h), [r15 + off::xreg(g)]);
+    }
 }
 
 #[cfg(test)]
