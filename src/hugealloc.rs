@@ -1,13 +1,15 @@
 //! The VM's allocator: the system's, except for allocations of 2 MiB and more, which are
-//! mappings of their own, aligned to 2 MiB and advised to be backed by transparent huge pages
-//! (`MADV_HUGEPAGE`). Those are the large tables of a large program: the code cache's block map
-//! (3.7 MiB for the 33,000 blocks `python3 -c pass` places), the persistent store's index of a
-//! file that has none of its own, and the chunks its new translations are encoded into. Each of their 4 KiB pages was a
-//! page fault (a quarter of a warm python start's); with huge pages they are a few. Where the
-//! host gives no huge pages (`/sys/kernel/mm/transparent_hugepage/enabled` set to `never`),
-//! the advice changes nothing and the pages come as before. Small blocks stay the system's,
-//! whose heap a warm start grows and populates at once for what it will place
-//! ([`prefault_heap`]), in huge pages where that range holds whole ones.
+//! mappings of their own, aligned to 2 MiB, and advised to be backed by transparent huge pages
+//! (`MADV_HUGEPAGE`) where the translator says they will be written through
+//! ([`a64x_translator::platform::dense`]): the chunks the persistent store's new translations
+//! are encoded into, and the block map a warm start reserves for the blocks it will place. Each
+//! of their 4 KiB pages was a page fault; with huge pages they are a few. Tables that grow are
+//! not advised: a new table is mostly empty pages, and a huge page the kernel clears is often
+//! memory the hypervisor backs only then (Node's cold start with every large allocation
+//! advised: 10% of its CPU time clearing huge pages). Where the host gives no huge pages
+//! (`/sys/kernel/mm/transparent_hugepage/enabled` set to `never`), the advice changes nothing.
+//! Small blocks stay the system's, whose heap a warm start grows and populates at once for what
+//! it will place ([`prefault_heap`]), in huge pages where that range holds whole ones.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
@@ -45,7 +47,9 @@ fn map(size: usize) -> *mut u8 {
         if tail > 0 {
             libc::munmap((start + len) as *mut libc::c_void, tail);
         }
-        libc::madvise(start as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
+        if a64x_translator::platform::dense_allocations() {
+            libc::madvise(start as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
+        }
         start as *mut u8
     }
 }
@@ -171,6 +175,42 @@ mod tests {
             "{cold} page faults for new heap memory: the test measures nothing"
         );
         assert!(warm < 128, "{warm} page faults after prefaulting ({cold} before)");
+    }
+
+    /// Whether the mapping holding `p` is advised huge pages (`hg` in its smaps flags).
+    fn advised_huge(p: *mut u8) -> bool {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").expect("read smaps");
+        let mut inside = false;
+        for line in smaps.lines() {
+            if let Some((range, _)) = line.split_once(' ') {
+                if let Some((lo, hi)) = range.split_once('-') {
+                    if let (Ok(lo), Ok(hi)) = (usize::from_str_radix(lo, 16), usize::from_str_radix(hi, 16)) {
+                        inside = (lo..hi).contains(&(p as usize));
+                        continue;
+                    }
+                }
+            }
+            if inside && line.starts_with("VmFlags:") {
+                return line.split_whitespace().any(|f| f == "hg");
+            }
+        }
+        panic!("no mapping holds {p:?}");
+    }
+
+    #[test]
+    fn only_dense_large_blocks_are_advised_huge_pages() {
+        let a = VmAlloc;
+        let big = Layout::from_size_align(4 << 20, 8).unwrap();
+        // SAFETY: blocks of a non-zero size, each released with its layout.
+        unsafe {
+            let sparse = a.alloc(big);
+            let dense = a64x_translator::platform::dense(|| a.alloc(big));
+            assert!(!sparse.is_null() && !dense.is_null());
+            assert!(!advised_huge(sparse), "a growing table's block was advised huge pages");
+            assert!(advised_huge(dense), "a dense block was not advised huge pages");
+            a.dealloc(sparse, big);
+            a.dealloc(dense, big);
+        }
     }
 
     #[test]

@@ -309,7 +309,7 @@ impl CodeCache {
     pub fn use_store(&mut self, store: Arc<persist::Store>) {
         // Most of its blocks will be placed: room for them now rather than growing again and
         // again (each growth rehashes every block placed so far).
-        self.blocks.reserve(store.stats().entries);
+        crate::platform::dense(|| self.blocks.reserve(store.stats().entries));
         self.persist = Some(store);
     }
 

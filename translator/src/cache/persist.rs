@@ -257,7 +257,7 @@ impl NewEntries {
         if !fits {
             let size = (FIRST_CHUNK_BYTES << self.chunks.len().min(8)).min(CHUNK_BYTES);
             self.chunks.push(Chunk {
-                bytes: Vec::with_capacity(len.max(size)),
+                bytes: crate::platform::dense(|| Vec::with_capacity(len.max(size))),
                 lens: Vec::new(),
                 pcs: Vec::new(),
             });
