@@ -243,3 +243,44 @@ fn a_side_exit_writes_back_the_registers_and_flags_its_target_reads() {
         assert_eq!([cpu.x[2], cpu.x[3], cpu.x[4]], want, "x0 = {x0}");
     }
 }
+
+/// `cbz x0, .+16` at 0x20000 (its fall-through a `ret`), `add x0, x0, #1; ret` at 0x20010.
+fn branching(pc: u64) -> Option<u32> {
+    match pc {
+        0x20000 => Some(0xb400_0080),
+        0x20004 | 0x20014 => Some(0xd65f_03c0),
+        0x20010 => Some(0x9100_0400),
+        _ => None,
+    }
+}
+
+/// Where the run loop chains exits (`CodeCache::link_saved`), a block just translated has its
+/// exits to blocks the cache holds chained at once, without a trip through the run loop for
+/// each; where it does not (a debugger's block limits, the differential check), they are not.
+#[test]
+fn a_new_blocks_exits_to_blocks_present_are_chained_at_once() {
+    super::test_platform::install();
+    for linked in [false, true] {
+        let mut c = CodeCache::new(1 << 20, LiftOptions::default()).expect("a cache");
+        c.optimise_at_once();
+        c.link_saved(linked);
+        c.get(0x20010, &branching).expect("the branch target translates");
+        c.get(0x20000, &branching).expect("the branch translates");
+        let (block, ..) = tiers::block_ir(0x20000, &branching, LiftOptions::default(), Tier::Optimised).expect("lifts");
+        let rt = Runtime {
+            epilogue: 0,
+            counter: None,
+            host: x64::host::HostFeatures::detect(),
+            fault_map: false,
+            fz_checks: true,
+        };
+        let relocs = x64::compile(&block, 0x1000, rt).relocs;
+        let (host, code) = (c.blocks[&0x20000].host, code_of(&c, 0x20000));
+        let (site, _) = x64::chain_exits(&code, &relocs)
+            .find(|&(_, target)| target == 0x20010)
+            .expect("an exit to 0x20010");
+        let rel = i32::from_le_bytes(code[site + 1..site + 5].try_into().expect("4 bytes"));
+        let to = (host + site as u64 + 5).wrapping_add_signed(i64::from(rel));
+        assert_eq!(to == c.blocks[&0x20010].host, linked, "linked: {linked}");
+    }
+}
