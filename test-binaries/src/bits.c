@@ -74,6 +74,36 @@ __attribute__((noinline)) static void rbit_clz(uint64_t v, uint64_t out[4])
 #endif
 }
 
+/* Chains of ADD/SUB immediates on one register (a64x adds their constants into one): 64-bit
+ * ones, 32-bit ones that wrap, one whose middle value is kept, a SUB undone by an ADD, and a
+ * 32-bit result added to in 64 bits (sizes not mixed). */
+__attribute__((noinline)) static void offset_chains(uint64_t v, uint64_t out[5])
+{
+#if defined(__aarch64__)
+    uint64_t a = v, b, c, d = v, e;
+    uint32_t w = (uint32_t)v;
+    asm volatile("add %0, %0, #0xfff\n\tadd %0, %0, #0xfff, lsl #12\n\tsub %0, %0, #1\n\tadd %0, %0, #7"
+                 : "+r"(a));
+    asm volatile("add %w0, %w0, #0xfff\n\tsub %w0, %w0, #0x800, lsl #12\n\tadd %w0, %w0, #0xfff, lsl #12\n\t"
+                 "sub %w0, %w0, #3"
+                 : "+r"(w));
+    asm volatile("add %0, %2, #16\n\tadd %1, %0, #32\n\tsub %1, %1, #0x10, lsl #12" : "=&r"(b), "=&r"(c) : "r"(v));
+    asm volatile("sub %0, %0, #0x20\n\tadd %0, %0, #0x20" : "+r"(d));
+    asm volatile("sub %w0, %w1, #5\n\tadd %0, %0, #9" : "=&r"(e) : "r"(v));
+    out[0] = a;
+    out[1] = w;
+    out[2] = b ^ (c << 1);
+    out[3] = d;
+    out[4] = e;
+#else
+    out[0] = v + 0xfff + (0xfffull << 12) - 1 + 7;
+    out[1] = (uint32_t)((uint32_t)v + 0xfff - (0x800u << 12) + (0xfffu << 12) - 3);
+    out[2] = (v + 16) ^ ((v + 16 + 32 - (0x10ull << 12)) << 1);
+    out[3] = v;
+    out[4] = (uint64_t)(uint32_t)((uint32_t)v - 5) + 9;
+#endif
+}
+
 static uint64_t rotl64(uint64_t x, unsigned n)
 {
     n &= 63;
@@ -102,6 +132,11 @@ int main(void)
         rbit_clz(v, rc);
         printf("  rbit+clz: %llu %llu %016llx %llu\n", (unsigned long long)rc[0], (unsigned long long)rc[1],
                (unsigned long long)rc[2], (unsigned long long)rc[3]);
+        uint64_t oc[5];
+        offset_chains(v, oc);
+        printf("  offsets: %016llx %08llx %016llx %016llx %016llx\n", (unsigned long long)oc[0],
+               (unsigned long long)oc[1], (unsigned long long)oc[2], (unsigned long long)oc[3],
+               (unsigned long long)oc[4]);
         printf("  sext8=%lld sext16=%lld sext32=%lld zext8=%llu zext16=%llu\n", (long long)(int8_t)v,
                (long long)(int16_t)v, (long long)(int32_t)v, (unsigned long long)(uint8_t)v,
                (unsigned long long)(uint16_t)v);

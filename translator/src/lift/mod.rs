@@ -459,12 +459,40 @@ impl Ctx {
         if let (Some(x), Some(y)) = (ca, cb) {
             return self.k(crate::ir::interp::bin(op, s, x, y));
         }
+        if let Some(v) = self.fold_offsets(op, s, a, cb) {
+            return v;
+        }
         match identity(op, s, ca, cb) {
             Some(Same::A) => self.sized(s, a),
             Some(Same::B) => self.sized(s, b),
             Some(Same::Const(c)) => self.k(c),
             None => self.b.push(Op::Bin(op, s, a, b)),
         }
+    }
+
+    /// `a + c2` or `a - c2` where `a` is itself `x + c1` or `x - c1` of the same size: one
+    /// addition of `x` and a constant, exact in the op's width (a chain of ADD/SUB immediates
+    /// on one register, as unrolled loops and stack adjustments make, is one host instruction;
+    /// those before it are left to the dead-code pass where nothing else reads them).
+    fn fold_offsets(&mut self, op: BinOp, s: Sz, a: Val, cb: Option<u64>) -> Option<Val> {
+        use crate::ir::interp::bin;
+        let c2 = cb?;
+        if !matches!(op, BinOp::Add | BinOp::Sub) {
+            return None;
+        }
+        let Op::Bin(inner @ (BinOp::Add | BinOp::Sub), s1, x, k1) = *self.b.op(a) else {
+            return None;
+        };
+        let c1 = self.b.op(k1).as_const().filter(|_| s1 == s)?;
+        // x + c1 + c2, x + c1 - c2, x - c1 + c2, x - c1 - c2: x + (±c1 ± c2).
+        let first = if inner == BinOp::Add {
+            c1
+        } else {
+            bin(BinOp::Sub, s, 0, c1)
+        };
+        let total = bin(op, s, first, c2);
+        let k = self.k(total);
+        Some(self.bin(BinOp::Add, s, x, k))
     }
 
     /// `v` as the result of an op of size `s` (zero-extended from 32 bits when it is not yet).
