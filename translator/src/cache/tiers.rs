@@ -133,7 +133,7 @@ impl CodeCache {
             }
             _ => {
                 let store = self.store_usable() && file_code(pc);
-                match self.translate(pc, fetch, Tier::Optimised, shared, store) {
+                match self.translate(pc, fetch, Tier::Optimised, shared.as_ref(), store) {
                     Ok(host) => host,
                     Err(e) => {
                         // The code is gone (unmapped since): so are the ways into the old copy.
