@@ -85,6 +85,19 @@ fn map(size: usize) -> *mut u8 {
 /// splits it (a loop of bash subshells and execs: no change). A hint: nothing happens where the
 /// C library or the kernel says no.
 pub fn prefault_heap(bytes: usize) {
+    grow_heap(bytes, true);
+}
+
+/// [`prefault_heap`] in 4 KiB pages: for a cold start's records as it goes (the translator's
+/// `Platform::heap_ahead`), where huge pages would mostly be memory the hypervisor backs only
+/// as the kernel clears it (see the module).
+pub fn populate_heap(bytes: usize) {
+    grow_heap(bytes, false);
+}
+
+/// Grow the heap by up to `bytes` of populated memory for the small blocks to come (advised
+/// huge pages with `huge`).
+fn grow_heap(bytes: usize, huge: bool) {
     // glibc serves at most 32 MiB from the heap rather than by mmap (DEFAULT_MMAP_THRESHOLD_MAX).
     let bytes = bytes.min(16 << 20);
     if bytes < 256 << 10 {
@@ -104,7 +117,9 @@ pub fn prefault_heap(bytes: usize) {
         let start = (p as usize).next_multiple_of(4096);
         let end = (p as usize + bytes) & !4095;
         if end > start {
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            if huge {
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            }
             libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_POPULATE_WRITE);
         }
         libc::free(p);

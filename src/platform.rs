@@ -222,6 +222,10 @@ impl Platform for Linux {
         }
     }
 
+    fn heap_ahead(&self, bytes: usize) {
+        crate::hugealloc::populate_heap(bytes);
+    }
+
     fn log(&self, text: &str) {
         match LOG_FILE.get() {
             Some(f) => {

@@ -48,6 +48,10 @@ pub trait Platform: Sync {
     /// cache writes its next translations there. A hint (nothing if the host cannot): one call
     /// instead of a page fault per page in each view.
     fn prepare_code(&self, _mem: CodeMemory, _offset: usize, _len: usize) {}
+    /// The translator is about to keep about `bytes` more of small records on the VM's heap
+    /// (the blocks it translates next): back that much with memory now, in one call rather than
+    /// a page fault a page. A hint (nothing if the host cannot).
+    fn heap_ahead(&self, _bytes: usize) {}
 }
 
 static PLATFORM: OnceLock<&'static dyn Platform> = OnceLock::new();
