@@ -92,7 +92,7 @@ fn threads_place_each_others_translations_until_invalidated() {
     let mut own = code_of(&c, 0x10000);
     let e = c.blocks[&0x10000].host;
     assert_eq!(e - c.mem as u64, hb - b.mem as u64, "same offset in both caches");
-    let relocs = lift_and_relocs(0x10000);
+    let relocs = lift_and_relocs(0x10000, &fetch, Tier::Quick);
     x64::relocate(&mut own, &relocs, hb, b.epilogue, None);
     assert_eq!(code_of(&b, 0x10000), own);
     // An invalidation drops the shared translation: a third thread translates anew.
@@ -125,9 +125,10 @@ fn translations_with_and_without_checks_of_fz_are_not_placed_in_each_other() {
     assert!(b.blocks[&0x10000].info.recipe.fz_checks);
 }
 
-/// The relocations of the block at `pc`, compiled anywhere.
-fn lift_and_relocs(pc: u64) -> Vec<x64::Reloc> {
-    let (block, ..) = tiers::block_ir(pc, &fetch, LiftOptions::default(), Tier::Quick).expect("lifts");
+/// The relocations of the block at `pc` of the guest code `fetch` reads, lifted as `tier`,
+/// compiled anywhere.
+fn lift_and_relocs(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, tier: Tier) -> Vec<x64::Reloc> {
+    let (block, ..) = tiers::block_ir(pc, fetch, LiftOptions::default(), tier).expect("lifts");
     let rt = Runtime {
         epilogue: 0,
         counter: None,
@@ -266,15 +267,7 @@ fn a_new_blocks_exits_to_blocks_present_are_chained_at_once() {
         c.link_saved(linked);
         c.get(0x20010, &branching).expect("the branch target translates");
         c.get(0x20000, &branching).expect("the branch translates");
-        let (block, ..) = tiers::block_ir(0x20000, &branching, LiftOptions::default(), Tier::Optimised).expect("lifts");
-        let rt = Runtime {
-            epilogue: 0,
-            counter: None,
-            host: x64::host::HostFeatures::detect(),
-            fault_map: false,
-            fz_checks: true,
-        };
-        let relocs = x64::compile(&block, 0x1000, rt).relocs;
+        let relocs = lift_and_relocs(0x20000, &branching, Tier::Optimised);
         let (host, code) = (c.blocks[&0x20000].host, code_of(&c, 0x20000));
         let (site, _) = x64::chain_exits(&code, &relocs)
             .find(|&(_, target)| target == 0x20010)
