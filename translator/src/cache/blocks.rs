@@ -8,12 +8,12 @@
 //! block (measured with a fence after each insert). The table of places is 16 bytes a pc (a
 //! megabyte there), and the records are written in order.
 
-use crate::fasthash::FastMap;
+use crate::fasthash::NearMap;
 
 /// Records of type `V` by guest pc.
 pub(super) struct BlockMap<V> {
     /// Each pc's place in `slots`.
-    index: FastMap<u64, u32>,
+    index: NearMap<u64, u32>,
     /// The records with their pcs; `None` where one was removed (listed in `free`).
     slots: Vec<Option<(u64, V)>>,
     free: Vec<u32>,
@@ -29,7 +29,7 @@ impl<V> BlockMap<V> {
     /// An empty map with room for `n` records.
     pub(super) fn with_capacity(n: usize) -> Self {
         BlockMap {
-            index: FastMap::with_capacity_and_hasher(n, Default::default()),
+            index: NearMap::with_capacity_and_hasher(n, Default::default()),
             slots: Vec::with_capacity(n),
             free: Vec::new(),
         }

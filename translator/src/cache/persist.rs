@@ -28,7 +28,7 @@ use super::fileindex::{FileIndex, IndexWriter, TRAILER_BYTES};
 use super::shared::BlockInfo;
 use super::tiers::Tier;
 use crate::entrytag::TagKey;
-use crate::fasthash::FastMap;
+use crate::fasthash::NearMap;
 use crate::lift::{GuestWords, RunsBuilder, MAX_RUN};
 use crate::x64::{self, Counter, Reloc};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -74,7 +74,7 @@ enum Index {
     /// The file's own index ([`super::fileindex`]), read where it lies.
     File(FileIndex),
     /// Found by walking the entries, in a file without a usable index (one cut short).
-    Walked(FastMap<u64, Indexed>),
+    Walked(NearMap<u64, Indexed>),
 }
 
 /// The entries of a file without a usable index of its own (one cut short), found by walking
@@ -84,7 +84,7 @@ fn walk(image: &Image) -> (Index, usize, usize) {
     // Sized for the entries a file of this length holds, so that indexing them does not grow
     // the map: entries average about 375 bytes (python3's file: 34,000 in 12.8 MB), and room for
     // one per 512 bytes had the map grown once more, a copy of all it held (2% of a warm `ls`).
-    let mut index = FastMap::with_capacity_and_hasher(image.len / 256, Default::default());
+    let mut index = NearMap::with_capacity_and_hasher(image.len / 256, Default::default());
     let (mut at, mut id) = (HEADER_BYTES, 0u32);
     // Each entry: its length, its tag, then its body, which starts with the pc.
     while let Some((len, pc)) = image.header(at) {
@@ -207,7 +207,7 @@ struct Inner {
 #[derive(Default)]
 struct NewEntries {
     chunks: Vec<Chunk>,
-    at: FastMap<u64, EntryAt>,
+    at: NearMap<u64, EntryAt>,
     /// How far `at` has looked: the chunk, the entry there and its offset.
     indexed: (usize, usize, usize),
 }
@@ -394,7 +394,7 @@ impl Store {
                 at: std::ptr::null(),
                 len: 0,
             },
-            index: Index::Walked(FastMap::default()),
+            index: Index::Walked(NearMap::default()),
             used: Box::default(),
             parsed_end: 0,
             placed: AtomicU64::new(0),

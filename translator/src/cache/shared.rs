@@ -12,7 +12,7 @@
 use super::faults::Recipe;
 use super::pages::PageIndex;
 use super::tiers::Tier;
-use crate::fasthash::FastMap;
+use crate::fasthash::NearMap;
 use crate::lift::GuestWords;
 use crate::x64::{self, faultmap::FaultSite, HelperArg, Reloc};
 use std::collections::VecDeque;
@@ -68,7 +68,7 @@ pub struct SharedCode {
 
 #[derive(Default)]
 struct Inner {
-    blocks: FastMap<u64, Arc<Portable>>,
+    blocks: NearMap<u64, Arc<Portable>>,
     /// The blocks by the guest pages they were made from.
     pages: PageIndex,
     /// Bytes of host code held.
