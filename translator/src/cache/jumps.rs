@@ -13,8 +13,8 @@ use crate::cpu::JumpCacheEntry;
 /// Entries at first (a power of two).
 pub const MIN_ENTRIES: usize = 2048;
 
-/// Entries at most (a power of two).
-pub const MAX_ENTRIES: usize = 32768;
+/// Entries at most (a power of two): Node's start returns to tens of thousands of call sites.
+pub const MAX_ENTRIES: usize = 262144;
 
 /// Grow when a quarter of the entries were evicted by another pc since the last growth.
 const EVICTIONS_PER_ENTRY_TO_GROW: usize = 4;
