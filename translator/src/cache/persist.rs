@@ -1264,6 +1264,26 @@ mod tests {
         assert_eq!((child.stats.loaded, child.stats.blocks), (4, 1));
     }
 
+    #[test]
+    fn only_dropping_a_block_the_store_holds_sends_misses_to_the_processs_own_translations() {
+        let store = Arc::new(Store::new(KEY, CONTEXT));
+        let mut c = cache_with(&store);
+        let file = |pc: u64| pc < 0x10800;
+        for pc in (0x10000..0x11000).step_by(16) {
+            c.get_in(pc, &code, &file).expect("translates");
+        }
+        // A JIT's block dropped (a cache-line flush of its code): a file's block asked for again
+        // after a flush-free miss is not looked for among this process's translations.
+        c.invalidate(0x10900, 0x10904);
+        c.blocks.remove(&0x10100);
+        c.get_in(0x10100, &code, &file).expect("translates");
+        assert_eq!((c.stats.loaded, store.stats().placed_made), (0, 0), "not looked up");
+        // A file's block dropped: its translation is placed from what this process made.
+        c.invalidate(0x10200, 0x10204);
+        c.get_in(0x10200, &code, &file).expect("placed");
+        assert_eq!((c.stats.loaded, store.stats().placed_made), (1, 1));
+    }
+
     /// A cache that got every block of `code` (last first) through `store`, after checking that
     /// each block's code is what a cache without the store made at the same place.
     fn same_as_fresh(store: &Arc<Store>) -> CodeCache {
