@@ -2,6 +2,11 @@
 //! vector, one after another in the order they were made (a freed place is reused), and a hash
 //! table maps each pc to its record's place.
 //!
+//! Each pc's place in the table comes with a number the owner gives (the code cache: where the
+//! block's host code lies), read without the record: the run loop's lookup of a pc wants only
+//! that, and the record was a second miss past the core's caches, 40% of the lookup (Node's
+//! start asks 300,000 times in its main thread).
+//!
 //! Why not a hash table of the records themselves: a record is 48 bytes, so that table was
 //! 3.6 MiB for the 33,000 blocks of `python3 -c pass`, and each insert wrote a line of it at
 //! random, a miss past the core's caches: waiting for those writes was a tenth of translating a
@@ -12,11 +17,18 @@ use crate::fasthash::NearMap;
 
 /// Records of type `V` by guest pc.
 pub(super) struct BlockMap<V> {
-    /// Each pc's place in `slots`.
-    index: NearMap<u64, u32>,
+    /// Each pc's place in `slots` and its hint.
+    index: NearMap<u64, Place>,
     /// The records with their pcs; `None` where one was removed (listed in `free`).
     slots: Vec<Option<(u64, V)>>,
     free: Vec<u32>,
+}
+
+/// Where a pc's record is, and the number its owner keeps with it ([`BlockMap::hint`]).
+#[derive(Clone, Copy)]
+struct Place {
+    slot: u32,
+    hint: u32,
 }
 
 impl<V> Default for BlockMap<V> {
@@ -54,21 +66,29 @@ impl<V> BlockMap<V> {
     }
 
     pub(super) fn get(&self, pc: &u64) -> Option<&V> {
-        let &i = self.index.get(pc)?;
-        self.slots[i as usize].as_ref().map(|(_, v)| v)
+        let p = self.index.get(pc)?;
+        self.slots[p.slot as usize].as_ref().map(|(_, v)| v)
     }
 
     pub(super) fn get_mut(&mut self, pc: &u64) -> Option<&mut V> {
-        let &i = self.index.get(pc)?;
-        self.slots[i as usize].as_mut().map(|(_, v)| v)
+        let p = self.index.get(pc)?;
+        self.slots[p.slot as usize].as_mut().map(|(_, v)| v)
     }
 
-    /// Record `v` for `pc`; the record it replaces, if any.
-    pub(super) fn insert(&mut self, pc: u64, v: V) -> Option<V> {
+    /// The hint recorded with `pc`'s record, read from the index alone.
+    pub(super) fn hint(&self, pc: &u64) -> Option<u32> {
+        self.index.get(pc).map(|p| p.hint)
+    }
+
+    /// Record `v` for `pc`, with `hint`; the record it replaces, if any.
+    pub(super) fn insert(&mut self, pc: u64, v: V, hint: u32) -> Option<V> {
         use std::collections::hash_map::Entry;
         // (One lookup of the pc, whether it is there or not.)
         let place = match self.index.entry(pc) {
-            Entry::Occupied(e) => return self.slots[*e.get() as usize].replace((pc, v)).map(|(_, old)| old),
+            Entry::Occupied(mut e) => {
+                e.get_mut().hint = hint;
+                return self.slots[e.get().slot as usize].replace((pc, v)).map(|(_, old)| old);
+            }
             Entry::Vacant(e) => e,
         };
         let i = match self.free.pop() {
@@ -81,13 +101,13 @@ impl<V> BlockMap<V> {
                 u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 blocks")
             }
         };
-        place.insert(i);
+        place.insert(Place { slot: i, hint });
         None
     }
 
     /// Remove `pc`'s record and return it.
     pub(super) fn remove(&mut self, pc: &u64) -> Option<V> {
-        let i = self.index.remove(pc)?;
+        let i = self.index.remove(pc)?.slot;
         self.free.push(i);
         self.slots[i as usize].take().map(|(_, v)| v)
     }
@@ -121,24 +141,26 @@ mod tests {
     fn records_come_back_by_pc_through_inserts_removals_and_reused_places() {
         let mut m = BlockMap::default();
         for pc in 0..100u64 {
-            assert!(m.insert(pc * 4, pc).is_none());
+            assert!(m.insert(pc * 4, pc, pc as u32 + 7).is_none());
         }
-        assert_eq!(m.insert(8, 1000), Some(2), "replaced in its place");
+        assert_eq!(m.insert(8, 1000, 1), Some(2), "replaced in its place");
+        assert_eq!((m.hint(&8), m.hint(&12), m.hint(&1)), (Some(1), Some(10), None));
         for pc in (0..100u64).step_by(3) {
             assert_eq!(m.remove(&(pc * 4)), Some(if pc == 2 { 1000 } else { pc }));
         }
         assert_eq!(m.remove(&0), None, "removed already");
         // The freed places are taken by new pcs, whose records are theirs.
         for pc in 1000..1020u64 {
-            m.insert(pc * 4, pc);
+            m.insert(pc * 4, pc, pc as u32);
         }
         assert_eq!(m.slots.len(), 100, "no new place while freed ones were left");
         for pc in 0..100u64 {
             let want = (pc % 3 != 0).then_some(if pc == 2 { 1000 } else { pc });
             assert_eq!(m.get(&(pc * 4)).copied(), want, "pc {pc}");
+            assert_eq!(m.hint(&(pc * 4)).is_some(), want.is_some(), "pc {pc}");
         }
         for pc in 1000..1020u64 {
-            assert_eq!(m[&(pc * 4)], pc);
+            assert_eq!((m[&(pc * 4)], m.hint(&(pc * 4))), (pc, Some(pc as u32)));
         }
         *m.get_mut(&4).expect("there") += 1;
         assert_eq!(m[&4], 2);
