@@ -739,11 +739,20 @@ impl CodeCache {
     }
 
     /// Place another thread's translation `p` of `pc` in this cache.
+    /// Copied into the cache first and relocated there: a copy relocated on the heap and copied
+    /// again was an allocation a block, and Node's workers place 85,000 blocks each.
     fn place_shared(&mut self, pc: u64, p: &Portable, fetch: &dyn Fn(u64) -> Option<u32>) -> u64 {
         let (host, countdown) = self.room_for(p.code.len(), p.info.tier);
-        let code = shared::placed_code(p, host, self.epilogue, countdown);
-        self.place_code(pc, host, &code, p.info.clone(), fetch);
-        self.link_present(host, &code, &p.relocs);
+        let at = self.used;
+        self.write_code(&p.code);
+        // SAFETY: the bytes just written, in the cache's write mapping; no code jumps there yet.
+        let code = unsafe { std::slice::from_raw_parts_mut(self.write.add(at), p.code.len()) };
+        x64::relocate(code, &p.relocs, host, self.epilogue, countdown);
+        if let Some(hook) = self.hook {
+            hook(&p.info.translated(pc, host, code, None), fetch);
+        }
+        self.insert(pc, host, p.code.len(), p.info.clone(), self.persist.is_some());
+        self.link_present(host, &p.code, &p.relocs);
         host
     }
 

@@ -14,7 +14,7 @@ use super::pages::PageIndex;
 use super::tiers::Tier;
 use crate::fasthash::NearMap;
 use crate::lift::GuestWords;
-use crate::x64::{self, faultmap::FaultSite, HelperArg, Reloc};
+use crate::x64::{faultmap::FaultSite, HelperArg, Reloc};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -176,11 +176,4 @@ impl SharedCode {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-}
-
-/// The code of `p` placed at `base` with exits to `epilogue`.
-pub fn placed_code(p: &Portable, base: u64, epilogue: u64, counter: Option<u64>) -> Vec<u8> {
-    let mut code = p.code.to_vec();
-    x64::relocate(&mut code, &p.relocs, base, epilogue, counter);
-    code
 }
