@@ -139,6 +139,9 @@ pub struct CodeCache {
     counters: Option<counters::Counters>,
     /// The translations of the process's other threads (see [`shared`]), once it has some.
     shared: Option<Arc<SharedCode>>,
+    /// Where in the order of publication of `shared` the translation after the last one this
+    /// cache placed lies (see [`SharedCode::get_next`]).
+    shared_next: u32,
     /// Whether caches made by [`CodeCache::new_like`] share translations with this one.
     share: bool,
     /// Whether a block placed from the store gets its exits chained and their blocks placed at
@@ -304,6 +307,7 @@ impl CodeCache {
             hook: None,
             counters: None,
             shared: None,
+            shared_next: 0,
             share: false,
             links_saved: false,
             links: Vec::new(),
@@ -511,7 +515,7 @@ impl CodeCache {
         shared: Option<&Arc<SharedCode>>,
     ) -> Option<Result<u64, TranslateError>> {
         let placeable = |p: &Portable| p.info.tier == Tier::Optimised || self.countdowns.is_some();
-        let same_kind = shared.and_then(|s| s.get(pc, self.fz_checks));
+        let same_kind = shared.and_then(|s| s.get_next(pc, self.fz_checks, &mut self.shared_next));
         if let Some(p) = same_kind.filter(|p| placeable(p)) {
             self.stats.shared += 1;
             return Some(Ok(self.place_shared(pc, &p, fetch)));

@@ -68,13 +68,56 @@ pub struct SharedCode {
 
 #[derive(Default)]
 struct Inner {
-    blocks: NearMap<u64, Arc<Portable>>,
+    /// Each pc's translation and its place in `order`.
+    blocks: NearMap<u64, (Arc<Portable>, u32)>,
+    /// The translations in the order they were published (those dropped since: `None`). A
+    /// thread that starts on code another thread ran asks for its blocks in about the order
+    /// that thread made them (Node's workers run V8's start as its main thread did): the one
+    /// after the last it placed is the likely next, found without a lookup in `blocks`, a
+    /// table of megabytes whose every lookup was a miss past the core's caches.
+    order: Vec<Published>,
     /// The blocks by the guest pages they were made from.
     pages: PageIndex,
     /// Bytes of host code held.
     bytes: usize,
     /// The most recent invalidations, `(generation, start, end)`, oldest first.
     recent: VecDeque<(u64, u64, u64)>,
+}
+
+impl Inner {
+    /// Drop the translation of `pc`, which the map holds.
+    fn remove(&mut self, pc: u64) {
+        let Some((p, at)) = self.blocks.remove(&pc) else { return };
+        self.bytes -= p.code.len();
+        self.pages.remove(pc, &p.info.ranges);
+        if let Some(e) = self.order.get_mut(at as usize) {
+            e.p = None;
+        }
+    }
+}
+
+impl Inner {
+    /// Leave out of `order` the translations dropped since (a JIT that makes and drops code all
+    /// the time would grow it without end). The threads' guesses of the next one may then be
+    /// wrong once.
+    fn compact(&mut self) {
+        let old = std::mem::take(&mut self.order);
+        for e in old.into_iter().filter(|e| e.p.is_some()) {
+            let at = self.order.len() as u32;
+            if let Some(v) = self.blocks.get_mut(&e.pc) {
+                v.1 = at;
+            }
+            self.order.push(e);
+        }
+    }
+}
+
+/// A translation in the order of publication.
+struct Published {
+    pc: u64,
+    fz_checks: bool,
+    /// None once it was dropped from the map.
+    p: Option<Arc<Portable>>,
 }
 
 /// Host code bytes kept before the store starts over (the per-thread caches are 256 MiB).
@@ -104,9 +147,35 @@ impl SharedCode {
     /// (`fz_checks`) or without, as the asking cache makes its own (see
     /// `CodeCache::omit_fz_checks`): code of the other kind is not for it.
     pub fn get(&self, pc: u64, fz_checks: bool) -> Option<Arc<Portable>> {
+        let mut no_guess = u32::MAX;
+        self.get_next(pc, fz_checks, &mut no_guess)
+    }
+
+    /// [`SharedCode::get`], trying first the translation published after the one the asking
+    /// thread placed last (`next`, which it keeps: moved past the translation found).
+    pub fn get_next(&self, pc: u64, fz_checks: bool, next: &mut u32) -> Option<Arc<Portable>> {
         let inner = self.lock();
-        let p = inner.blocks.get(&pc)?;
-        (p.info.recipe.fz_checks == fz_checks).then(|| p.clone())
+        let guessed = (inner.order.get(*next as usize))
+            .filter(|e| e.pc == pc)
+            .and_then(|e| Some((e.p.as_ref()?, e.fz_checks, *next)));
+        let (p, fz, at) = match guessed {
+            Some(g) => g,
+            None => {
+                let (p, at) = inner.blocks.get(&pc)?;
+                (p, p.info.recipe.fz_checks, *at)
+            }
+        };
+        if fz != fz_checks {
+            return None;
+        }
+        *next = at + 1;
+        if let Some(Some(after)) = inner.order.get(at as usize + 1).map(|e| e.p.as_ref()) {
+            // SAFETY: a prefetch reads nothing; the address is a live allocation's.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(Arc::as_ptr(after) as *const i8)
+            };
+        }
+        Some(p.clone())
     }
 
     /// Offer the translation of `pc` made from guest bytes read after [`SharedCode::generation`]
@@ -128,22 +197,30 @@ impl SharedCode {
         }
         // Another thread made it at the same time; but the optimised translation of a block
         // replaces its quick one.
-        if let Some(old) = inner.blocks.get(&pc) {
+        if let Some((old, _)) = inner.blocks.get(&pc) {
             if !(old.info.tier == Tier::Quick && p.info.tier == Tier::Optimised) {
                 return;
             }
-            let old = inner.blocks.remove(&pc).expect("just seen");
-            inner.bytes -= old.code.len();
-            inner.pages.remove(pc, &old.info.ranges);
+            inner.remove(pc);
         }
         if inner.bytes + p.code.len() > MAX_BYTES {
             inner.blocks.clear();
             inner.pages.clear();
+            inner.order.clear();
             inner.bytes = 0;
+        }
+        if inner.order.len() >= 2 * inner.blocks.len() + 1024 {
+            inner.compact();
         }
         inner.pages.add(pc, &p.info.ranges);
         inner.bytes += p.code.len();
-        inner.blocks.insert(pc, p);
+        let at = u32::try_from(inner.order.len()).expect("fewer than 2^32 publications");
+        inner.order.push(Published {
+            pc,
+            fz_checks: p.info.recipe.fz_checks,
+            p: Some(p.clone()),
+        });
+        inner.blocks.insert(pc, (p, at));
     }
 
     /// Drop the translations made from guest code overlapping `[start, end)`.
@@ -158,18 +235,21 @@ impl SharedCode {
             inner.recent.pop_front();
         }
         for pc in inner.pages.candidates(start, end) {
-            if !inner.blocks.get(&pc).is_some_and(|p| p.info.overlaps(start, end)) {
-                continue;
+            if inner.blocks.get(&pc).is_some_and(|(p, _)| p.info.overlaps(start, end)) {
+                inner.remove(pc);
             }
-            let Some(p) = inner.blocks.remove(&pc) else { continue };
-            inner.bytes -= p.code.len();
-            inner.pages.remove(pc, &p.info.ranges);
         }
     }
 
     /// Blocks held (for tests and statistics).
     pub fn len(&self) -> usize {
         self.lock().blocks.len()
+    }
+
+    /// Translations in the order of publication, dropped ones included (for tests).
+    #[cfg(test)]
+    pub(super) fn order_len(&self) -> usize {
+        self.lock().order.len()
     }
 
     /// Whether it holds no block.

@@ -139,29 +139,82 @@ fn lift_and_relocs(pc: u64, fetch: &dyn Fn(u64) -> Option<u32>, tier: Tier) -> V
     x64::compile(&block, 0x1000, rt).relocs
 }
 
+/// A shareable translation of a block at `start`, two instructions long, with checks of FZ.
+fn portable(start: u64) -> Arc<Portable> {
+    Arc::new(Portable {
+        code: vec![0xc3].into(),
+        relocs: Vec::new().into(),
+        info: Arc::new(BlockInfo {
+            ranges: smallvec::smallvec![(start, start + 8)],
+            own_ranges: 1,
+            guest_insns: 2,
+            tier: Tier::Optimised,
+            faults: Default::default(),
+            words: Default::default(),
+            recipe: faults::Recipe {
+                asked: Tier::Optimised,
+                counter: None,
+                fz_checks: true,
+            },
+            calls: Vec::new(),
+        }),
+    })
+}
+
+#[test]
+fn blocks_asked_for_in_the_order_they_were_published_are_found_from_the_one_before() {
+    let store = SharedCode::new();
+    let pcs = [0x20000u64, 0x50000, 0x30000, 0x40000];
+    for pc in pcs {
+        store.publish(pc, portable(pc), store.generation());
+    }
+    // Asked in that order, each is the one after the last found.
+    let mut next = u32::MAX;
+    for (i, pc) in pcs.into_iter().enumerate() {
+        let p = store.get_next(pc, true, &mut next).expect("published");
+        assert_eq!(p.info.ranges[0].0, pc);
+        assert_eq!(next, i as u32 + 1);
+    }
+    // Out of order, through the map; the guess then goes on from there.
+    let mut next = 0;
+    assert!(store.get_next(0x30000, true, &mut next).is_some());
+    assert_eq!(next, 3);
+    // A dropped translation is not guessed, nor one of the other kind.
+    store.invalidate(0x40000, 0x40004);
+    assert!(store.get_next(0x40000, true, &mut next).is_none());
+    let mut next = 1;
+    assert!(store.get_next(0x50000, false, &mut next).is_none());
+    assert_eq!(next, 1, "not moved");
+    // A translation replaced (quick by optimised) is found as the new one, at its new place.
+    let quick = Arc::new(Portable {
+        code: vec![0xc3].into(),
+        relocs: Vec::new().into(),
+        info: Arc::new(BlockInfo {
+            tier: Tier::Quick,
+            ..Arc::into_inner(Arc::into_inner(portable(0x60000)).expect("one").info).expect("one")
+        }),
+    });
+    store.publish(0x60000, quick, store.generation());
+    store.publish(0x60000, portable(0x60000), store.generation());
+    let mut next = 4;
+    let p = store.get_next(0x60000, true, &mut next).expect("the optimised one");
+    assert_eq!((p.info.tier, next), (Tier::Optimised, 6));
+    // Translations made and dropped again and again (a JIT's) do not pile up in the order.
+    for i in 0..10_000u64 {
+        let pc = 0x100_0000 + i * 64;
+        store.publish(pc, portable(pc), store.generation());
+        store.invalidate(pc, pc + 4);
+    }
+    assert!(store.order_len() < 2 * store.len() + 1024 + 1);
+    let mut next = 0;
+    for pc in [0x20000, 0x50000, 0x30000] {
+        assert!(store.get_next(pc, true, &mut next).is_some(), "{pc:#x} kept");
+    }
+}
+
 #[test]
 fn a_translation_older_than_an_overlapping_invalidation_is_not_published() {
     let store = SharedCode::new();
-    let portable = |start: u64| {
-        Arc::new(Portable {
-            code: vec![0xc3].into(),
-            relocs: Vec::new().into(),
-            info: Arc::new(BlockInfo {
-                ranges: smallvec::smallvec![(start, start + 8)],
-                own_ranges: 1,
-                guest_insns: 2,
-                tier: Tier::Optimised,
-                faults: Default::default(),
-                words: Default::default(),
-                recipe: faults::Recipe {
-                    asked: Tier::Optimised,
-                    counter: None,
-                    fz_checks: true,
-                },
-                calls: Vec::new(),
-            }),
-        })
-    };
     let since = store.generation();
     store.invalidate(0x20004, 0x20008);
     store.publish(0x20000, portable(0x20000), since);
