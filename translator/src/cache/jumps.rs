@@ -14,7 +14,7 @@ use crate::cpu::JumpCacheEntry;
 pub const MIN_ENTRIES: usize = 2048;
 
 /// Entries at most (a power of two): Node's start returns to tens of thousands of call sites.
-pub const MAX_ENTRIES: usize = 262144;
+pub const MAX_ENTRIES: usize = 131072;
 
 /// Grow when a quarter of the entries were evicted by another pc since the last growth.
 const EVICTIONS_PER_ENTRY_TO_GROW: usize = 4;
