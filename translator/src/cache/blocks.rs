@@ -13,12 +13,12 @@
 //! block (measured with a fence after each insert). The table of places is 16 bytes a pc (a
 //! megabyte there), and the records are written in order.
 
-use crate::fasthash::NearMap;
+use crate::fasthash::FastMap;
 
 /// Records of type `V` by guest pc.
 pub(super) struct BlockMap<V> {
     /// Each pc's place in `slots` and its hint.
-    index: NearMap<u64, Place>,
+    index: FastMap<u64, Place>,
     /// The records with their pcs; `None` where one was removed (listed in `free`).
     slots: Vec<Option<(u64, V)>>,
     free: Vec<u32>,
@@ -41,7 +41,7 @@ impl<V> BlockMap<V> {
     /// An empty map with room for `n` records.
     pub(super) fn with_capacity(n: usize) -> Self {
         BlockMap {
-            index: NearMap::with_capacity_and_hasher(n, Default::default()),
+            index: FastMap::with_capacity_and_hasher(n, Default::default()),
             slots: Vec::with_capacity(n),
             free: Vec::new(),
         }

@@ -2,7 +2,7 @@
 //! range costs what overlaps it, not a walk over every block (JITs flush line by line). Each
 //! thread's code cache has one, and so do the translations the threads share.
 
-use crate::fasthash::NearMap;
+use crate::fasthash::FastMap;
 
 /// Guest pages are indexed in units of 4 KiB.
 const PAGE_SHIFT: u32 = 12;
@@ -17,7 +17,7 @@ fn pages_of(ranges: &[(u64, u64)]) -> impl Iterator<Item = u64> + '_ {
 
 /// Blocks (by guest pc) under each guest page their ranges touch.
 #[derive(Default)]
-pub(super) struct PageIndex(NearMap<u64, Vec<u64>>);
+pub(super) struct PageIndex(FastMap<u64, Vec<u64>>);
 
 impl PageIndex {
     /// Index block `pc`, made from guest `ranges` (each page once: within one call every pc
