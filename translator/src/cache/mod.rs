@@ -162,10 +162,10 @@ pub struct CodeCache {
     /// Buffers for decoding the store's entries, kept from one to the next.
     scratch: persist::Scratch,
     /// Whether a block this cache misses may be one this process translated already: after a
-    /// flush or an invalidation of a block the store may hold, and in a thread's cache. Until then the store's translations
-    /// made by this process are not looked up on a miss (in a cold start, every miss, 2% of its
-    /// time, and never found); those of a forked child's parent the store looks up itself
-    /// (`Store::inherits`).
+    /// flush or an invalidation of a block the store may hold, and in a thread's cache. Until
+    /// then the store's translations made by this process are not looked up on a miss (in a
+    /// cold start, every miss, 2% of its time, and never found); those of a forked child's
+    /// parent the store looks up itself (`Store::inherits`).
     lost_code: bool,
 }
 
@@ -742,9 +742,9 @@ impl CodeCache {
         Ok(host)
     }
 
-    /// Place another thread's translation `p` of `pc` in this cache.
-    /// Copied into the cache first and relocated there: a copy relocated on the heap and copied
-    /// again was an allocation a block, and Node's workers place 85,000 blocks each.
+    /// Place another thread's translation `p` of `pc` in this cache: copied into the cache first
+    /// and relocated there (a copy relocated on the heap and copied again was an allocation a
+    /// block, and Node's workers place 85,000 blocks each).
     fn place_shared(&mut self, pc: u64, p: &Portable, fetch: &dyn Fn(u64) -> Option<u32>) -> u64 {
         let (host, countdown) = self.room_for(p.code.len(), p.info.tier);
         let at = self.used;

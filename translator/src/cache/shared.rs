@@ -94,9 +94,7 @@ impl Inner {
             e.p = None;
         }
     }
-}
 
-impl Inner {
     /// Leave out of `order` the translations dropped since (a JIT that makes and drops code all
     /// the time would grow it without end). The threads' guesses of the next one may then be
     /// wrong once.
