@@ -570,13 +570,13 @@ impl CodeCache {
             .map(|s| {
                 self.stats.loaded += 1;
                 let publish = shared.zip(since).map(|(sh, since)| (sh, since, s.info.clone()));
-                let host = self.place_saved(pc, &mut *s.code, s.relocs, s.info, fetch);
+                let host = self.place_code(pc, s.code, s.relocs, s.info, fetch);
                 if self.links_saved {
                     let exits = x64::chain_exits(s.code, s.relocs);
                     (self.links).extend(exits.map(|(site, target)| (host + site as u64, target)));
                 }
                 if let Some((shared, since, info)) = publish {
-                    // Relocated in place, the code is still a translation any cache can move.
+                    // The scratch copy is the code as compiled: any cache can move it.
                     let p = Portable {
                         code: (*s.code).into(),
                         relocs: s.relocs.into(),
@@ -732,7 +732,8 @@ impl CodeCache {
             };
             store.publish(pc, Arc::new(p), since);
         }
-        self.insert(pc, host, len, info, store && self.persist.is_some());
+        // (`store` says the store is in use for this block: see `store_usable`.)
+        self.insert(pc, host, len, info, store);
         self.link_present(host, &compiled.code, &compiled.relocs);
         if self.stats.blocks >= HEAP_AHEAD_FROM && self.stats.blocks.is_multiple_of(HEAP_AHEAD_BLOCKS) {
             crate::platform::get().heap_ahead(HEAP_AHEAD_BLOCKS as usize * HEAP_BYTES_PER_BLOCK);
@@ -742,20 +743,9 @@ impl CodeCache {
         Ok(host)
     }
 
-    /// Place another thread's translation `p` of `pc` in this cache: copied into the cache first
-    /// and relocated there (a copy relocated on the heap and copied again was an allocation a
-    /// block, and Node's workers place 85,000 blocks each).
+    /// Place another thread's translation `p` of `pc` in this cache.
     fn place_shared(&mut self, pc: u64, p: &Portable, fetch: &dyn Fn(u64) -> Option<u32>) -> u64 {
-        let (host, countdown) = self.room_for(p.code.len(), p.info.tier);
-        let at = self.used;
-        self.write_code(&p.code);
-        // SAFETY: the bytes just written, in the cache's write mapping; no code jumps there yet.
-        let code = unsafe { std::slice::from_raw_parts_mut(self.write.add(at), p.code.len()) };
-        x64::relocate(code, &p.relocs, host, self.epilogue, countdown);
-        if let Some(hook) = self.hook {
-            hook(&p.info.translated(pc, host, code, None), fetch);
-        }
-        self.insert(pc, host, p.code.len(), p.info.clone(), self.persist.is_some());
+        let host = self.place_code(pc, &p.code, &p.relocs, p.info.clone(), fetch);
         self.link_present(host, &p.code, &p.relocs);
         host
     }
@@ -775,22 +765,6 @@ impl CodeCache {
         }
     }
 
-    /// Place `code` with `relocs`, a saved translation of `pc` made as `info` says, in this cache
-    /// (relocated in place, then copied).
-    fn place_saved(
-        &mut self,
-        pc: u64,
-        code: &mut [u8],
-        relocs: &[Reloc],
-        info: Arc<BlockInfo>,
-        fetch: &dyn Fn(u64) -> Option<u32>,
-    ) -> u64 {
-        let (host, countdown) = self.room_for(code.len(), info.tier);
-        x64::relocate(code, relocs, host, self.epilogue, countdown);
-        self.place_code(pc, host, code, info, fetch);
-        host
-    }
-
     /// Where a translation of `len` bytes of the `tier` goes, and its countdown if it is a quick
     /// one.
     fn room_for(&mut self, len: usize, tier: Tier) -> (u64, Option<u64>) {
@@ -807,22 +781,31 @@ impl CodeCache {
         (host, countdown)
     }
 
-    /// Write `code` (of the block of `pc`, made as `info` says) at `host`, reserved for it.
+    /// Place `code` with `relocs`, a translation of `pc` made as `info` says (another thread's
+    /// or a saved one), in this cache: copied in, then relocated where it lies (relocated in a
+    /// copy of its own first, another thread's translation was an allocation and a copy more a
+    /// block, and Node's workers place 85,000 each). Its host address.
     fn place_code(
         &mut self,
         pc: u64,
-        host: u64,
         code: &[u8],
+        relocs: &[Reloc],
         info: Arc<BlockInfo>,
         fetch: &dyn Fn(u64) -> Option<u32>,
-    ) {
+    ) -> u64 {
+        let (host, countdown) = self.room_for(code.len(), info.tier);
+        let at = self.used;
         self.write_code(code);
+        // SAFETY: the bytes just written, in the cache's write mapping; no code jumps there yet.
+        let placed = unsafe { std::slice::from_raw_parts_mut(self.write.add(at), code.len()) };
+        x64::relocate(placed, relocs, host, self.epilogue, countdown);
         if let Some(hook) = self.hook {
-            hook(&info.translated(pc, host, code, None), fetch);
+            hook(&info.translated(pc, host, placed, None), fetch);
         }
         // (Placed from the store or from another thread's translation, which the store may
         // hold: not asked whether it is a file's code, which takes the address space's lock.)
         self.insert(pc, host, code.len(), info, self.persist.is_some());
+        host
     }
 
     /// A countdown for a quick translation, flushing the cache when every one is taken.

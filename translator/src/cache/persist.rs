@@ -121,7 +121,7 @@ struct Indexed {
 /// A saved translation, checked: its code (helper addresses made this process's, the rest as
 /// compiled) and relocations, in the caller's [`Scratch`], and what its copies share.
 pub(super) struct Saved<'s> {
-    pub code: &'s mut [u8],
+    pub code: &'s [u8],
     pub relocs: &'s [Reloc],
     pub info: Arc<BlockInfo>,
 }

@@ -113,6 +113,7 @@ impl Inner {
 /// A translation in the order of publication.
 struct Published {
     pc: u64,
+    /// Its code's kind (as `p`'s info says, kept here so that a guess reads no more than this).
     fz_checks: bool,
     /// None once it was dropped from the map.
     p: Option<Arc<Portable>>,
