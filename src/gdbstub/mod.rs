@@ -150,37 +150,30 @@ pub fn listen(
 /// otherwise never look). It blocks every signal, so that the host kernel never hands it one of
 /// the guest's.
 fn watch_for_interrupts(fd: i32) {
-    // SAFETY: sigset manipulation on our own sets; the new thread inherits the full mask.
-    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
-    unsafe {
-        let mut all: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
-    }
-    let _ = std::thread::Builder::new()
-        .name("a64x-gdb".into())
-        .stack_size(64 << 10)
-        .spawn(move || {
-            while active() {
-                if STOPPING.load(Ordering::SeqCst) {
-                    std::thread::sleep(Duration::from_millis(20));
-                    continue;
+    let _ = crate::signal::host::with_all_blocked(|| {
+        std::thread::Builder::new()
+            .name("a64x-gdb".into())
+            .stack_size(64 << 10)
+            .spawn(move || {
+                while active() {
+                    if STOPPING.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(20));
+                        continue;
+                    }
+                    let mut p = libc::pollfd {
+                        fd,
+                        events: libc::POLLIN,
+                        revents: 0,
+                    };
+                    // SAFETY: one pollfd of ours.
+                    if unsafe { libc::poll(&mut p, 1, 100) } > 0 && !STOPPING.load(Ordering::SeqCst) {
+                        INTERRUPT_HINT.store(true, Ordering::SeqCst);
+                        crate::thread::kick_all();
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
                 }
-                let mut p = libc::pollfd {
-                    fd,
-                    events: libc::POLLIN,
-                    revents: 0,
-                };
-                // SAFETY: one pollfd of ours.
-                if unsafe { libc::poll(&mut p, 1, 100) } > 0 && !STOPPING.load(Ordering::SeqCst) {
-                    INTERRUPT_HINT.store(true, Ordering::SeqCst);
-                    crate::thread::kick_all();
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-            }
-        });
-    // SAFETY: restoring the mask saved above.
-    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
+            })
+    });
 }
 
 /// Where the blocks translated now must end, and which exits may be linked to their targets.

@@ -452,6 +452,23 @@ fn catching(sig: i32, flags: u64) -> libc::sigaction {
     host
 }
 
+/// Run `f` (which starts a host thread of the VM's) with every signal blocked on this thread, so
+/// that the thread it starts inherits the full mask: the host kernel never hands a VM thread one
+/// of the guest's signals, not even before it could block them itself.
+pub fn with_all_blocked<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: sigset manipulation on our own sets; the mask is restored below.
+    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+    }
+    let r = f();
+    // SAFETY: restoring the mask saved above.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
+    r
+}
+
 /// gdb attached: the fault signals at their default action on the host (the guest has no
 /// handler) come to the run loop instead, which shows them to gdb before the guest dies of them.
 pub fn catch_faults_for_debugger() {
