@@ -13,7 +13,7 @@
 //! temporary name and renamed, so readers never see a torn file and the last of concurrent
 //! writers wins; the directory is bounded (the least recently used files go first).
 
-use a64x_translator::cache::persist::{FileOut, Store, MAX_FILE_BYTES};
+use a64x_translator::cache::persist::{FileOut, Rest, Store, MAX_FILE_BYTES};
 use a64x_translator::lift::LiftOptions;
 use a64x_translator::siphash::siphash24;
 use std::ffi::OsString;
@@ -312,12 +312,7 @@ impl Write for Out<'_> {
 }
 
 impl FileOut for Out<'_> {
-    fn alongside(
-        &mut self,
-        parts: &[&[u8]],
-        at: u64,
-        rest: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
-    ) -> std::io::Result<()> {
+    fn alongside(&mut self, parts: &[&[u8]], at: u64, rest: Rest<'_>) -> std::io::Result<()> {
         let write_parts = |file: &File| {
             let mut offset = at;
             for part in parts {

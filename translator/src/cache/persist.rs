@@ -773,22 +773,15 @@ fn fits(end: usize, count: usize) -> bool {
 pub trait FileOut: std::io::Write {
     /// Write `parts`, one after another, at offset `at` (where this writer is now), and by
     /// `rest` through this writer what follows them.
-    fn alongside(
-        &mut self,
-        parts: &[&[u8]],
-        at: u64,
-        rest: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
-    ) -> std::io::Result<()>;
+    fn alongside(&mut self, parts: &[&[u8]], at: u64, rest: Rest<'_>) -> std::io::Result<()>;
 }
+
+/// What writes the rest of a file after the parts given [`FileOut::alongside`].
+pub type Rest<'a> = &'a mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>;
 
 /// All in order ([`Store::encode`]).
 impl FileOut for Vec<u8> {
-    fn alongside(
-        &mut self,
-        parts: &[&[u8]],
-        at: u64,
-        rest: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
-    ) -> std::io::Result<()> {
+    fn alongside(&mut self, parts: &[&[u8]], at: u64, rest: Rest<'_>) -> std::io::Result<()> {
         debug_assert_eq!(at as usize, self.len(), "where the file is");
         for part in parts {
             self.extend_from_slice(part);
@@ -1183,12 +1176,7 @@ mod tests {
     }
 
     impl FileOut for Split {
-        fn alongside(
-            &mut self,
-            parts: &[&[u8]],
-            at: u64,
-            rest: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
-        ) -> std::io::Result<()> {
+        fn alongside(&mut self, parts: &[&[u8]], at: u64, rest: Rest<'_>) -> std::io::Result<()> {
             assert_eq!(at as usize, self.main.len(), "where the file is");
             self.side.push((at, parts.concat()));
             rest(self)
