@@ -1,5 +1,6 @@
 //! The VM's allocator: the system's, except for allocations of 2 MiB and more, which are
-//! mappings of their own, aligned to 2 MiB, and advised to be backed by transparent huge pages
+//! mappings of their own (grown and shrunk by `mremap`, which moves their pages rather than
+//! copying them), aligned to 2 MiB, and advised to be backed by transparent huge pages
 //! (`MADV_HUGEPAGE`) where the translator says they will be written through
 //! ([`a64x_translator::platform::dense`]): the chunks the persistent store's new translations
 //! are encoded into, and the block map a warm start reserves for the blocks it will place. Each
