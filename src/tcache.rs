@@ -13,7 +13,7 @@
 //! temporary name and renamed, so readers never see a torn file and the last of concurrent
 //! writers wins; the directory is bounded (the least recently used files go first).
 
-use a64x_translator::cache::persist::{FileOut, Rest, Store, MAX_FILE_BYTES};
+use a64x_translator::cache::persist::{FileOut, Store, MAX_FILE_BYTES};
 use a64x_translator::lift::LiftOptions;
 use a64x_translator::siphash::siphash24;
 use std::ffi::OsString;
@@ -288,10 +288,9 @@ pub fn save() {
     }
 }
 
-/// A cache file being written: in order through a buffer, and the part
-/// [`FileOut::alongside`] is given at its place by a thread of its own meanwhile (the file's
-/// first half of a cold start's new translations: Node's 49 MB took 65 ms to write at its
-/// exit, the other processor idle).
+/// A cache file being written: in order through a buffer, and the parts
+/// [`FileOut::alongside`] is given at their place by a thread of their own, while the saving
+/// thread makes ready what follows them.
 struct Out<'f> {
     file: &'f File,
     w: std::io::BufWriter<&'f File>,
@@ -312,41 +311,39 @@ impl Write for Out<'_> {
 }
 
 impl FileOut for Out<'_> {
-    fn alongside(&mut self, parts: &[&[u8]], at: u64, rest: Rest<'_>) -> std::io::Result<()> {
-        let write_parts = |file: &File| {
+    fn alongside(&mut self, parts: &[&[u8]], at: u64, meanwhile: &mut dyn FnMut()) -> std::io::Result<()> {
+        self.w.flush()?;
+        let file = self.file;
+        let write_parts = move || {
             let mut offset = at;
             for part in parts {
                 file.write_all_at(part, offset)?;
                 offset += part.len() as u64;
             }
-            Ok(())
+            Ok::<u64, std::io::Error>(offset)
         };
-        if parts.is_empty() {
-            return rest(self);
-        }
-        self.w.flush()?;
-        let len: u64 = parts.iter().map(|p| p.len() as u64).sum();
-        self.w.get_mut().seek(SeekFrom::Start(at + len))?;
-        let file = self.file;
-        std::thread::scope(|s| {
+        let end = std::thread::scope(|s| {
             let side = crate::signal::host::with_all_blocked(|| {
                 std::thread::Builder::new()
                     .name("a64x-save".into())
                     .stack_size(64 << 10)
-                    .spawn_scoped(s, || write_parts(file))
+                    .spawn_scoped(s, write_parts)
             });
             match side {
                 Ok(side) => {
-                    let done = rest(self);
-                    let side = side
-                        .join()
-                        .unwrap_or_else(|_| Err(std::io::Error::other("the writer panicked")));
-                    done.and(side)
+                    meanwhile();
+                    side.join()
+                        .unwrap_or_else(|_| Err(std::io::Error::other("the writer panicked")))
                 }
                 // No thread to be had: all of it here.
-                Err(_) => write_parts(file).and_then(|()| rest(self)),
+                Err(_) => {
+                    let end = write_parts();
+                    meanwhile();
+                    end
+                }
             }
-        })
+        })?;
+        self.w.get_mut().seek(SeekFrom::Start(end)).map(drop)
     }
 }
 
@@ -481,12 +478,13 @@ mod tests {
         out.write_all(b"HEAD").expect("written");
         let big = vec![7u8; 3 << 20];
         let parts: [&[u8]; 3] = [b"abc", &big, b"defg"];
-        let rest = &mut |w: &mut dyn Write| w.write_all(b"and the rest");
-        out.alongside(&parts, 4, rest).expect("written");
-        out.write_all(b"!").expect("written");
+        let mut ran = false;
+        out.alongside(&parts, 4, &mut || ran = true).expect("written");
+        out.write_all(b"and the rest").expect("written");
         out.flush().expect("flushed");
         let file = std::fs::read(&path).expect("read back");
         let _ = std::fs::remove_file(&path);
-        assert_eq!(file, [&b"HEADabc"[..], &big, b"defgand the rest!"].concat());
+        assert!(ran);
+        assert_eq!(file, [&b"HEADabc"[..], &big, b"defgand the rest"].concat());
     }
 }
