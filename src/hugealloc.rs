@@ -1,6 +1,7 @@
 //! The VM's allocator: the system's, except for allocations of 2 MiB and more, which are
-//! mappings of their own (grown and shrunk by `mremap`, which moves their pages rather than
-//! copying them), aligned to 2 MiB, and advised to be backed by transparent huge pages
+//! mappings of their own (made at a multiple of 2 MiB; grown and shrunk by `mremap`, which moves
+//! their pages rather than copying them, unless advised huge pages), and advised to be backed by
+//! transparent huge pages
 //! (`MADV_HUGEPAGE`) where the translator says they will be written through
 //! ([`a64x_translator::platform::dense`]): the chunks the persistent store's new translations
 //! are encoded into, and the block map a warm start reserves for the blocks it will place. Each
@@ -50,6 +51,30 @@ fn take_huge_budget(len: usize) -> bool {
         .is_ok()
 }
 
+/// The starts of the blocks advised huge pages (0: a free slot). The budget bounds them: each
+/// is at least [`HUGE`] long. A block advised is resized by a copy into a block of its own,
+/// not by `mremap`, which would carry the advice over to the growing table it has become.
+static ADVISED: [std::sync::atomic::AtomicUsize; HUGE_BUDGET / HUGE] =
+    [const { std::sync::atomic::AtomicUsize::new(0) }; HUGE_BUDGET / HUGE];
+
+/// Note `start` as advised huge pages; false if no slot is free (then it is not advised).
+fn note_advised(start: usize) -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    ADVISED
+        .iter()
+        .any(|slot| slot.compare_exchange(0, start, Relaxed, Relaxed).is_ok())
+}
+
+/// Whether the block at `p` was advised huge pages; with `forget`, no longer noted as such.
+fn advised(p: *mut u8, forget: bool) -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    let slot = ADVISED.iter().find(|slot| slot.load(Relaxed) == p as usize);
+    if forget {
+        slot.inspect(|slot| slot.store(0, Relaxed));
+    }
+    slot.is_some()
+}
+
 /// A fresh zeroed mapping of at least `size` bytes at a multiple of [`HUGE`], or null.
 fn map(size: usize) -> *mut u8 {
     let len = mapped_len(size);
@@ -70,7 +95,7 @@ fn map(size: usize) -> *mut u8 {
         if tail > 0 {
             libc::munmap((start + len) as *mut libc::c_void, tail);
         }
-        if a64x_translator::platform::dense_allocations() && take_huge_budget(len) {
+        if a64x_translator::platform::dense_allocations() && take_huge_budget(len) && note_advised(start) {
             libc::madvise(start as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
         }
         start as *mut u8
@@ -153,6 +178,7 @@ unsafe impl GlobalAlloc for VmAlloc {
 
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
         if own_mapping(l) {
+            advised(p, true);
             // SAFETY: a mapping `map` made for this layout's size.
             unsafe { libc::munmap(p as *mut libc::c_void, mapped_len(l.size())) };
         } else {
@@ -175,7 +201,7 @@ unsafe impl GlobalAlloc for VmAlloc {
             // Moved by its page tables, not copied: a block map or a list growing to megabytes
             // copied all it held into new pages each time it doubled (Node's threads: 2% of their
             // samples in such copies and the new pages' faults).
-            if l.align() <= PAGE {
+            if l.align() <= PAGE && !advised(p, false) {
                 // SAFETY: a mapping `map` made (or moved here) for `l`'s size; on success the old
                 // range is gone and its pages are at the new one.
                 let q = unsafe {
@@ -295,6 +321,22 @@ mod tests {
             assert!(advised_huge(dense), "a dense block was not advised huge pages");
             a.dealloc(sparse, big);
             a.dealloc(dense, big);
+        }
+    }
+
+    #[test]
+    fn a_dense_block_resized_is_not_advised_any_more() {
+        let a = VmAlloc;
+        let big = Layout::from_size_align(2 << 20, 8).unwrap();
+        // SAFETY: blocks of a non-zero size, each released with its layout.
+        unsafe {
+            let dense = a64x_translator::platform::dense(|| a.alloc(big));
+            assert!(advised_huge(dense), "a dense block was not advised huge pages");
+            dense.write(3);
+            let grown = a.realloc(dense, big, 6 << 20);
+            assert_eq!(grown.read(), 3);
+            assert!(!advised_huge(grown), "a dense block grown kept its advice");
+            a.dealloc(grown, Layout::from_size_align(6 << 20, 8).unwrap());
         }
     }
 

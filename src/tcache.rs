@@ -267,12 +267,9 @@ pub fn save() {
         // than them passes straight to write(); the file's old entries, one by one, are
         // gathered. (A buffer of a megabyte copied nearly every byte of a cold python's 10 MB
         // file into itself first.)
-        let mut out = Out {
-            file: &f,
-            w: std::io::BufWriter::with_capacity(64 << 10, &f),
-        };
+        let mut out = Out(std::io::BufWriter::with_capacity(64 << 10, &f));
         o.store.write_to(&mut out)?;
-        out.w.flush()
+        out.flush()
     });
     let new_len = written
         .and_then(|()| std::fs::metadata(&tmp))
@@ -291,29 +288,26 @@ pub fn save() {
 /// A cache file being written: in order through a buffer, and the parts
 /// [`FileOut::alongside`] is given at their place by a thread of their own, while the saving
 /// thread makes ready what follows them.
-struct Out<'f> {
-    file: &'f File,
-    w: std::io::BufWriter<&'f File>,
-}
+struct Out<'f>(std::io::BufWriter<&'f File>);
 
 impl Write for Out<'_> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.w.write(bytes)
+        self.0.write(bytes)
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.w.write_all(bytes)
+        self.0.write_all(bytes)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.w.flush()
+        self.0.flush()
     }
 }
 
 impl FileOut for Out<'_> {
     fn alongside(&mut self, parts: &[&[u8]], at: u64, meanwhile: &mut dyn FnMut()) -> std::io::Result<()> {
-        self.w.flush()?;
-        let file = self.file;
+        self.0.flush()?;
+        let file: &File = self.0.get_ref();
         let write_parts = move || {
             let mut offset = at;
             for part in parts {
@@ -343,7 +337,7 @@ impl FileOut for Out<'_> {
                 }
             }
         })?;
-        self.w.get_mut().seek(SeekFrom::Start(end)).map(drop)
+        self.0.get_mut().seek(SeekFrom::Start(end)).map(drop)
     }
 }
 
@@ -471,10 +465,7 @@ mod tests {
         let path = std::env::temp_dir().join(format!("a64x-out-test.{}", std::process::id()));
         let _ = std::fs::remove_file(&path);
         let f = new_private_file(&path).expect("a file");
-        let mut out = Out {
-            file: &f,
-            w: std::io::BufWriter::with_capacity(8, &f),
-        };
+        let mut out = Out(std::io::BufWriter::with_capacity(8, &f));
         out.write_all(b"HEAD").expect("written");
         let big = vec![7u8; 3 << 20];
         let parts: [&[u8]; 3] = [b"abc", &big, b"defg"];

@@ -564,3 +564,40 @@ impl HostDispositions {
         unsafe { libc::sigaction(s, &host, std::ptr::null_mut()) };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The signals blocked on this thread (the first 64).
+    fn blocked() -> u64 {
+        // SAFETY: reads this thread's mask into a set we own.
+        let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+        unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut set) };
+        (1..=64)
+            .filter(|&s| unsafe { libc::sigismember(&set, s) } == 1)
+            .fold(0, |m, s| m | 1 << (s - 1))
+    }
+
+    #[test]
+    fn a_vm_thread_started_with_all_blocked_takes_none_of_the_guests_signals() {
+        let before = blocked();
+        let inside = super::with_all_blocked(|| std::thread::spawn(blocked))
+            .join()
+            .expect("ran");
+        // Every signal but those the kernel will not let a thread block (SIGKILL, SIGSTOP) and
+        // the two glibc keeps for itself.
+        for sig in [
+            libc::SIGINT,
+            libc::SIGUSR1,
+            libc::SIGCHLD,
+            libc::SIGALRM,
+            libc::SIGSEGV,
+            libc::SIGRTMIN() + 3,
+        ] {
+            assert!(
+                inside & 1 << (sig - 1) != 0,
+                "signal {sig} not blocked in the VM's thread"
+            );
+        }
+        assert_eq!(blocked(), before, "the caller's mask restored");
+    }
+}
