@@ -31,6 +31,7 @@ use crate::entrytag::TagKey;
 use crate::fasthash::NearMap;
 use crate::lift::{GuestWords, RunsBuilder, MAX_RUN};
 use crate::x64::{self, Counter, Reloc};
+use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -853,10 +854,11 @@ fn encode_entry(
     let body_len = head + ranges_len + runs_len + 4 + 9 * relocs.len() + 4 + code.len();
     let b = new.room(12 + body_len);
     let start = b.len();
-    // Written into the entry's bytes, made at once, through a cursor: appending field by field
-    // checked the vector's capacity and stored its length at each (a fifth of an offer).
-    b.resize(start + 12 + body_len, 0);
-    let mut o = Out(&mut b[start..], 0);
+    // Written into the chunk's spare room through a cursor: appending field by field checked
+    // the vector's capacity and stored its length at each (a fifth of an offer), and zeroing
+    // the room first was one more pass over memory not yet in the cache (in Node's main thread
+    // 2.5% of its time, more than the rest of the offer).
+    let mut o = Out(&mut b.spare_capacity_mut()[..12 + body_len], 0);
     o.put(&(body_len as u32).to_le_bytes());
     o.put(&0u64.to_le_bytes()); // the tag, once the body is there
     o.put(&pc.to_le_bytes());
@@ -897,20 +899,23 @@ fn encode_entry(
     o.put(&(code.len() as u32).to_le_bytes());
     let at = o.1;
     o.put(code);
-    debug_assert_eq!(o.1, 12 + body_len, "the entry's size as computed");
-    let entry = o.0;
+    assert_eq!(o.1, 12 + body_len, "the entry's size as computed");
+    // SAFETY: the puts wrote every byte of the room from `start` on, one after another, up to
+    // the length just checked.
+    unsafe { b.set_len(start + 12 + body_len) };
+    let entry = &mut b[start..];
     x64::rebase_host_fns(&mut entry[at..], relocs, anchor.wrapping_neg());
     let tag = tags.tag(&entry[12..]);
     entry[4..12].copy_from_slice(&tag.to_le_bytes());
     new.appended(pc, start);
 }
 
-/// Writes an entry into bytes made for it: a slice and how far it is written.
-struct Out<'a>(&'a mut [u8], usize);
+/// Writes an entry into room made for it: the room and how far it is written.
+struct Out<'a>(&'a mut [MaybeUninit<u8>], usize);
 
 impl Out<'_> {
     fn put(&mut self, bytes: &[u8]) {
-        self.0[self.1..self.1 + bytes.len()].copy_from_slice(bytes);
+        self.0[self.1..self.1 + bytes.len()].write_copy_of_slice(bytes);
         self.1 += bytes.len();
     }
 }
