@@ -145,13 +145,22 @@ fn grow_heap(bytes: usize, huge: bool) {
         }
         let start = (p as usize).next_multiple_of(4096);
         let end = (p as usize + bytes) & !4095;
-        if end > start {
-            if huge {
-                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-            }
+        if end > start && huge {
+            // (At the start, which has nothing to do meanwhile: at once.)
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
             libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_POPULATE_WRITE);
         }
         libc::free(p);
+        // Freed, the block is the heap's free memory, which the allocator hands out again and
+        // does not give back below the threshold set above: populated now, or soon by
+        // `prefault`'s helper while this thread goes on (a page it uses first it faults in).
+        if end > start && !huge {
+            crate::prefault::advise(&[crate::prefault::Advice {
+                start,
+                len: end - start,
+                advice: libc::MADV_POPULATE_WRITE,
+            }]);
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod inplace;
 pub mod loader;
 pub mod memory;
 pub mod platform;
+pub mod prefault;
 pub mod procfs;
 pub mod profile;
 pub mod realpath;

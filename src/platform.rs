@@ -211,14 +211,27 @@ impl Platform for Linux {
     }
 
     fn prepare_code(&self, mem: CodeMemory, offset: usize, len: usize) {
-        let populate = |view: *mut u8, advice: libc::c_int| {
-            // SAFETY: a range inside a mapping of the code cache's; MADV_POPULATE_* only fault
-            // pages in (an error, e.g. on a kernel older than 5.14, leaves them to fault later).
-            unsafe { libc::madvise(view.add(offset) as *mut libc::c_void, len, advice) };
+        // (A range inside the code cache's mappings; MADV_POPULATE_* only fault pages in: an
+        // error, e.g. on a kernel older than 5.14, leaves them to fault later.)
+        let populate = |view: *mut u8, advice: libc::c_int| crate::prefault::Advice {
+            start: view as usize + offset,
+            len,
+            advice,
         };
-        populate(mem.write, libc::MADV_POPULATE_WRITE);
+        let write = populate(mem.write, libc::MADV_POPULATE_WRITE);
         if mem.exec != mem.write {
-            populate(mem.exec, libc::MADV_POPULATE_READ);
+            crate::prefault::advise(&[write, populate(mem.exec, libc::MADV_POPULATE_READ)]);
+        } else {
+            crate::prefault::advise(&[write]);
+        }
+    }
+
+    fn prepare_ahead(&self) -> usize {
+        // The helper backs the next step while the translating thread writes this much code.
+        if crate::prefault::threaded() {
+            256 << 10
+        } else {
+            0
         }
     }
 

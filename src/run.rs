@@ -187,6 +187,7 @@ impl SyscallContext for Ctx<'_> {
             // Lock order: the address space, then the thread module's (as invalidations take them).
             let _mem = lock(self.mem);
             let _threads = crate::thread::fork_locks();
+            let _prefault = crate::prefault::fork_guard();
             crate::tcache::fork(clone)
         };
         if !piped {
@@ -250,6 +251,7 @@ impl SyscallContext for Ctx<'_> {
             self.cpu.tpidr_el0 = tls;
         }
         crate::thread::forked(self.cpu);
+        crate::prefault::forked();
         crate::gdbstub::forget_after_fork();
         // Signals recorded for the parent are not the child's (copy_process clears them).
         while crate::signal::host::take(!0).is_some() {}
@@ -292,7 +294,11 @@ impl Vm {
             Stop::Thread(code) => {
                 // From now on the host kernel sends process-directed signals to other threads.
                 crate::signal::host::set_host_mask(!0);
-                crate::thread::unregister(&mut *self.cpu);
+                if crate::thread::unregister(&mut *self.cpu) == 1 {
+                    // (Before the tid address is cleared: a guest's pthread_join returns with
+                    // the helper gone.)
+                    crate::prefault::single_threaded();
+                }
                 crate::gdbstub::unregister_thread();
                 crate::signal::host::set_current_cpu(std::ptr::null_mut());
                 crate::signal::host::set_current_cache(std::ptr::null());

@@ -179,6 +179,7 @@ pub fn spawn(vm: Vm, ptid: Option<u64>, ctid: Option<u64>) -> Result<u64, i32> {
     // Live from now on, for the main thread's `exit` to see (the registry is checked there).
     let cpu: *mut CpuState = &mut *vm.0.cpu;
     register(cpu);
+    crate::prefault::threads_started();
     let body = move || {
         let mut vm = vm;
         // SAFETY: gettid has no preconditions.
@@ -204,7 +205,13 @@ pub fn spawn(vm: Vm, ptid: Option<u64>, ctid: Option<u64>) -> Result<u64, i32> {
 }
 
 /// What a new host thread runs.
-type ThreadBody = Box<dyn FnOnce() + Send>;
+pub(crate) type ThreadBody = Box<dyn FnOnce() + Send>;
+
+/// Run `body` on a new detached host thread of the VM's own (not a guest thread), as
+/// [`spawn_host_thread`] does: an error number if there is none.
+pub(crate) fn spawn_vm_thread(body: ThreadBody) -> Result<(), i32> {
+    spawn_host_thread(body)
+}
 
 /// Run `body` on a new detached host thread with a stack of `HOST_STACK` bytes. A plain pthread,
 /// not `std::thread`: std's thread start and exit take a lock of its own (its stack-overflow

@@ -150,6 +150,27 @@ static void *thread_forks(void *arg) {
     return NULL;
 }
 
+// The process's threads (/proc/self/status), once the count is 1 or after about 2 s: a thread
+// just joined may be a moment longer in the list, but a process whose guest threads have all
+// ended has no other (a64x ends a thread of its own it ran meanwhile, src/prefault.rs).
+static long threads_settled(void) {
+    long t = -1;
+    for (int i = 0; i < 2000; i++) {
+        FILE *f = fopen("/proc/self/status", "r");
+        char line[256];
+        t = -1;
+        while (f && fgets(line, sizeof line, f))
+            if (strncmp(line, "Threads:", 8) == 0)
+                t = atol(line + 8);
+        if (f)
+            fclose(f);
+        if (t == 1)
+            break;
+        usleep(1000);
+    }
+    return t;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 8 && strcmp(argv[1], "check") == 0)
         return check(argv);
@@ -164,6 +185,8 @@ int main(int argc, char **argv) {
     pthread_t t;
     pthread_create(&t, NULL, thread_forks, NULL);
     pthread_join(t, NULL);
+    printf("threads after the join: %ld\n", threads_settled());
+    fflush(stdout);
     setup_and_exec(self, "first process");
     return 1;
 }

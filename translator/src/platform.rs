@@ -48,6 +48,11 @@ pub trait Platform: Sync {
     /// cache writes its next translations there. A hint (nothing if the host cannot): one call
     /// instead of a page fault per page in each view.
     fn prepare_code(&self, _mem: CodeMemory, _offset: usize, _len: usize) {}
+    /// How far ahead of the code written to ask for the next step of [`Platform::prepare_code`]:
+    /// 0 where it backs the memory at once; more where another thread does it meanwhile.
+    fn prepare_ahead(&self) -> usize {
+        0
+    }
     /// The translator is about to keep about `bytes` more of small records on the VM's heap
     /// (the blocks it translates next): back that much with memory now, in one call rather than
     /// a page fault a page. A hint (nothing if the host cannot).

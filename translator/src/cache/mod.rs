@@ -835,7 +835,8 @@ impl CodeCache {
             self.used + code.len() <= self.size,
             "a block larger than the code cache"
         );
-        while self.used + code.len() > self.prepared {
+        let ahead = crate::platform::get().prepare_ahead();
+        while self.used + code.len() + ahead > self.prepared && self.prepared < self.size {
             // (In whole steps of the first size, so that each step starts on a page boundary,
             // as madvise asks.)
             let len = (self.prepared / 4)
