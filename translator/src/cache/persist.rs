@@ -18,10 +18,15 @@
 //! a hash of all of it.
 //!
 //! Layout (little-endian): `MAGIC`, the context (u64), then entries, each `len: u32, tag: u64`
-//! and `len` bytes of body: `pc: u64, tier: u8, asked: u8, counter: u8, guest_insns: u32,
-//! own_ranges: u32, ranges: n (u32) x (start, end: u64), words: n (u32) x (addr: u64, word: u32,
-//! executable: u8), relocs: n (u32) x (kind: u8, at: u32, aux: u32), code: n (u32) bytes`; then
-//! the index of the entries and its trailer ([`super::fileindex`]).
+//! and `len` bytes of body: `pc: u64, kinds: u8 (tier, asked tier, counter: bits 0, 1, 2),
+//! guest_insns: u16, own_ranges: u8, ranges: n (u8) x (start - pc: i32, length: u32), runs of
+//! guest words: n (u8) x (start - pc: i32, words: u16, executable: u8, then the words, u32 each,
+//! if executable), relocs: n (u16) x (kind: u8, at: u16, aux: u16), code: n (u16) bytes`; then
+//! the index of the entries and its trailer ([`super::fileindex`]). Addresses are kept as offsets
+//! from the pc and sizes in the fields they fit (a block's code is shorter than 64 KiB): the
+//! fields of u64 and u32 they had were a sixth of a file (its entries 285 bytes on average for
+//! `python3 -c pass`, 240 so), each byte of it written, tagged, read and checked again at every
+//! start.
 
 use super::faults::Recipe;
 use super::fileindex::{FileIndex, IndexWriter, TRAILER_BYTES};
@@ -36,7 +41,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What a cache file starts with (the last byte is the format's version).
-pub const MAGIC: [u8; 8] = *b"A64XTC\0\x03";
+pub const MAGIC: [u8; 8] = *b"A64XTC\0\x04";
 
 /// The bytes before a file's first entry: [`MAGIC`] and the context.
 const HEADER_BYTES: usize = 16;
@@ -834,7 +839,9 @@ fn tier_of(c: u8) -> Option<Tier> {
 
 /// A file entry for the translation of `pc`, `code` with `relocs` and `info` (helper addresses
 /// made offsets from `anchor`): its length, its tag under `tags` and its body (see the module's
-/// layout), appended to `new`.
+/// layout), appended to `new`. Not made for a block whose sizes the layout's fields cannot hold
+/// (none that a64x makes: more than 255 ranges or runs of words, guest code more than 2 GiB from
+/// `pc`, 64 KiB of host code).
 fn encode_entry(
     new: &mut NewEntries,
     tags: &TagKey,
@@ -846,12 +853,27 @@ fn encode_entry(
 ) {
     let runs = info.words.runs();
     let words: usize = runs.clone().filter_map(|r| r.words).map(<[u32]>::len).sum();
-    // pc, tier/asked/counter, guest_insns, own_ranges; each list's count, then its items.
-    let head = 8 + 3 + 4 + 4;
-    let ranges_len = 4 + 16 * info.ranges.len();
     let run_count = runs.clone().count();
-    let runs_len = 4 + 13 * run_count + 4 * words;
-    let body_len = head + ranges_len + runs_len + 4 + 9 * relocs.len() + 4 + code.len();
+    let near = |a: u64| i32::try_from(a.wrapping_sub(pc) as i64).ok();
+    let fits = info.ranges.len() <= 255
+        && run_count <= 255
+        && info.own_ranges <= info.ranges.len()
+        && u16::try_from(info.guest_insns).is_ok()
+        && u16::try_from(relocs.len()).is_ok()
+        && u16::try_from(code.len()).is_ok()
+        && info
+            .ranges
+            .iter()
+            .all(|&(s, e)| near(s).is_some() && u32::try_from(e.wrapping_sub(s)).is_ok())
+        && runs.clone().all(|r| near(r.start).is_some());
+    if !fits {
+        return;
+    }
+    // pc, kinds, guest_insns, own_ranges; each list's count, then its items; the code.
+    let head = 8 + 1 + 2 + 1;
+    let ranges_len = 1 + 8 * info.ranges.len();
+    let runs_len = 1 + 7 * run_count + 4 * words;
+    let body_len = head + ranges_len + runs_len + 2 + 5 * relocs.len() + 2 + code.len();
     let b = new.room(12 + body_len);
     let start = b.len();
     // Written into the chunk's spare room through a cursor: appending field by field checked
@@ -862,28 +884,25 @@ fn encode_entry(
     o.put(&(body_len as u32).to_le_bytes());
     o.put(&0u64.to_le_bytes()); // the tag, once the body is there
     o.put(&pc.to_le_bytes());
-    o.put(&[
-        tier_code(info.tier),
-        tier_code(info.recipe.asked),
-        u8::from(matches!(info.recipe.counter, Some(Counter::Countdown(_)))),
-    ]);
-    o.put(&info.guest_insns.to_le_bytes());
-    o.put(&(info.own_ranges as u32).to_le_bytes());
-    o.put(&(info.ranges.len() as u32).to_le_bytes());
+    let counted = matches!(info.recipe.counter, Some(Counter::Countdown(_)));
+    o.put(&[tier_code(info.tier) | tier_code(info.recipe.asked) << 1 | u8::from(counted) << 2]);
+    o.put(&(info.guest_insns as u16).to_le_bytes());
+    o.put(&[info.own_ranges as u8, info.ranges.len() as u8]);
     for &(s, e) in &info.ranges {
-        o.put(&s.to_le_bytes());
-        o.put(&e.to_le_bytes());
+        o.put(&(s.wrapping_sub(pc) as u32).to_le_bytes());
+        o.put(&(e.wrapping_sub(s) as u32).to_le_bytes());
     }
-    o.put(&(run_count as u32).to_le_bytes());
+    o.put(&[run_count as u8]);
     for run in runs {
-        o.put(&run.start.to_le_bytes());
-        o.put(&run.len.to_le_bytes());
+        o.put(&(run.start.wrapping_sub(pc) as u32).to_le_bytes());
+        // (A run is shorter than `MAX_RUN`, 2^16 words.)
+        o.put(&(run.len as u16).to_le_bytes());
         o.put(&[u8::from(run.words.is_some())]);
         for w in run.words.into_iter().flatten() {
             o.put(&w.to_le_bytes());
         }
     }
-    o.put(&(relocs.len() as u32).to_le_bytes());
+    o.put(&(relocs.len() as u16).to_le_bytes());
     for r in relocs {
         let (kind, at, aux) = match *r {
             Reloc::Epilogue { at } => (0u8, at, 0),
@@ -892,11 +911,12 @@ fn encode_entry(
             Reloc::HostFn { at } => (3, at, 0),
             Reloc::Promote { at } => (4, at, 0),
         };
+        // (Offsets in the code, which is shorter than 64 KiB.)
         o.put(&[kind]);
-        o.put(&(at as u32).to_le_bytes());
-        o.put(&(aux as u32).to_le_bytes());
+        o.put(&(at as u16).to_le_bytes());
+        o.put(&(aux as u16).to_le_bytes());
     }
-    o.put(&(code.len() as u32).to_le_bytes());
+    o.put(&(code.len() as u16).to_le_bytes());
     let at = o.1;
     o.put(code);
     assert_eq!(o.1, 12 + body_len, "the entry's size as computed");
@@ -936,15 +956,17 @@ impl<'a> Reader<'a> {
     fn u8(&mut self) -> Option<u8> {
         Some(self.take(1)?[0])
     }
+    fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
+    }
     fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
     }
     fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
-    /// A count of items of `size` bytes that the rest of the body can hold.
-    fn count(&mut self, size: usize) -> Option<usize> {
-        let n = self.u32()? as usize;
+    /// A count (`n` read before) of items of `size` bytes that the rest of the body can hold.
+    fn count(&self, n: usize, size: usize) -> Option<usize> {
         (n.checked_mul(size)? <= self.0.len()).then_some(n)
     }
 }
@@ -954,10 +976,11 @@ impl<'a> Reader<'a> {
 /// relocation outside the code, an unknown kind, words out of order).
 fn decode<'s>(body: &'s mut [u8], relocs: &'s mut Vec<Reloc>) -> Option<Saved<'s>> {
     let mut r = Reader(body);
-    let _pc = r.u64()?;
-    let tier = tier_of(r.u8()?)?;
-    let asked = tier_of(r.u8()?)?;
-    let counter = match r.u8()? {
+    let pc = r.u64()?;
+    let kinds = r.u8()?;
+    let tier = tier_of(kinds & 1)?;
+    let asked = tier_of(kinds >> 1 & 1)?;
+    let counter = match kinds >> 2 {
         0 => None,
         1 => Some(Counter::Countdown(0)),
         _ => return None,
@@ -965,20 +988,23 @@ fn decode<'s>(body: &'s mut [u8], relocs: &'s mut Vec<Reloc>) -> Option<Saved<'s
     if (tier == Tier::Quick) != counter.is_some() {
         return None;
     }
-    let guest_insns = r.u32()?;
-    let own_ranges = r.u32()? as usize;
-    let n = r.count(16)?;
+    let guest_insns = u32::from(r.u16()?);
+    let own_ranges = r.u8()? as usize;
+    let n = r.u8()? as usize;
+    let n = r.count(n, 8)?;
     let mut ranges = crate::ir::Ranges::with_capacity(n);
     for _ in 0..n {
-        ranges.push((r.u64()?, r.u64()?));
+        let start = pc.wrapping_add(r.u32()? as i32 as u64);
+        ranges.push((start, start.checked_add(u64::from(r.u32()?))?));
     }
     if own_ranges > ranges.len() {
         return None;
     }
-    let words = decode_words(&mut r)?;
-    let n = r.count(9)?;
-    let mut items = Reader(r.take(n * 9)?);
-    let len = r.u32()? as usize;
+    let words = decode_words(&mut r, pc)?;
+    let n = r.u16()? as usize;
+    let n = r.count(n, 5)?;
+    let mut items = Reader(r.take(n * 5)?);
+    let len = r.u16()? as usize;
     let code_at = body.len() - r.0.len();
     r.take(len)?;
     if !r.0.is_empty() {
@@ -986,7 +1012,7 @@ fn decode<'s>(body: &'s mut [u8], relocs: &'s mut Vec<Reloc>) -> Option<Saved<'s
     }
     relocs.clear();
     for _ in 0..n {
-        relocs.push(reloc(items.u8()?, items.u32()? as usize, items.u32()? as usize, len)?);
+        relocs.push(reloc(items.u8()?, items.u16()? as usize, items.u16()? as usize, len)?);
     }
     let code = &mut body[code_at..];
     x64::rebase_host_fns(code, relocs, x64::host_anchor());
@@ -1008,13 +1034,16 @@ fn decode<'s>(body: &'s mut [u8], relocs: &'s mut Vec<Reloc>) -> Option<Saved<'s
     Some(Saved { code, relocs, info })
 }
 
-/// The words of a body's runs (see [`GuestWords`]), if their addresses increase.
-fn decode_words(r: &mut Reader) -> Option<GuestWords> {
-    let count = r.count(13)?;
+/// The words of a body's runs (see [`GuestWords`]; their addresses from `pc`), if their
+/// addresses increase.
+fn decode_words(r: &mut Reader, pc: u64) -> Option<GuestWords> {
+    let count = r.u8()? as usize;
+    let count = r.count(count, 7)?;
     let mut words = RunsBuilder::default();
     let mut next = 0u64;
     for _ in 0..count {
-        let (start, n, executable) = (r.u64()?, r.u32()?, r.u8()? != 0);
+        let start = pc.wrapping_add(r.u32()? as i32 as u64);
+        let (n, executable) = (u32::from(r.u16()?), r.u8()? != 0);
         if n == 0 || n >= MAX_RUN || start < next {
             return None;
         }
@@ -1555,6 +1584,57 @@ mod tests {
     }
 
     #[test]
+    fn blocks_the_layout_cannot_hold_are_not_offered_and_others_come_back_whole() {
+        let info = |ranges: &[(u64, u64)], insns: u32| BlockInfo {
+            ranges: ranges.iter().copied().collect(),
+            own_ranges: 1,
+            guest_insns: insns,
+            tier: Tier::Optimised,
+            faults: Default::default(),
+            words: RunsBuilder::default().finish(),
+            recipe: Recipe {
+                asked: Tier::Optimised,
+                counter: None,
+                fz_checks: false,
+            },
+            calls: Vec::new(),
+        };
+        let tags = TagKey::new(KEY[0], KEY[1]);
+        let pc = 0x4000_0000_0000;
+        let code = [0x90u8; 40];
+        let relocs = [Reloc::Epilogue { at: 4 }];
+        let made = |info: &BlockInfo, code: &[u8]| {
+            let mut new = NewEntries::default();
+            encode_entry(&mut new, &tags, pc, code, &relocs, info, 0);
+            new.index();
+            new.get(pc).map(<[u8]>::to_vec)
+        };
+        // Ranges 2 GiB before and after the pc, and one before it that is still near.
+        let near = info(&[(pc, pc + 8), (pc - (1 << 31), pc - (1 << 31) + 4)], 2);
+        let mut entry = made(&near, &code).expect("a range 2 GiB before the pc is near");
+        let mut relocs_back = Vec::new();
+        let saved = decode(&mut entry[12..], &mut relocs_back).expect("decodes");
+        assert_eq!(saved.info.ranges.as_slice(), near.ranges.as_slice());
+        assert_eq!(
+            (saved.info.guest_insns, saved.code.len(), saved.relocs),
+            (2, 40, &relocs[..])
+        );
+        for far in [
+            info(&[(pc, pc + 8), (pc + (1 << 31), pc + (1 << 31) + 4)], 2),
+            info(&[(pc, pc + 8), (pc - (1 << 31) - 4, pc)], 2),
+            info(&[(pc, pc + (1 << 32) + 4)], 2),
+            info(&[(pc, pc + 8)], 1 << 16),
+        ] {
+            assert_eq!(made(&far, &code), None, "{:?}", far.ranges);
+        }
+        assert_eq!(
+            made(&info(&[(pc, pc + 8)], 2), &[0x90; 1 << 16]),
+            None,
+            "64 KiB of code"
+        );
+    }
+
+    #[test]
     fn malformed_bodies_decode_to_nothing() {
         let store = Arc::new(Store::new(KEY, CONTEXT));
         let mut c = cache_with(&store);
@@ -1572,12 +1652,12 @@ mod tests {
         let mut longer = body.to_vec();
         longer.push(0);
         assert!(!decoded(&longer), "trailing byte");
-        // Huge counts do not allocate or read past the end.
-        // The counts of ranges and of words (pc, three bytes, guest_insns, own_ranges before).
-        let ranges = u32::from_le_bytes(body[19..23].try_into().unwrap()) as usize;
-        for at in [19, 23 + 16 * ranges] {
+        // Huge counts do not allocate or read past the end: the counts of ranges and of runs of
+        // words (pc, kinds, guest_insns and own_ranges before them), the largest they can be.
+        let ranges = body[12] as usize;
+        for at in [12, 13 + 8 * ranges] {
             let mut huge = body.to_vec();
-            huge[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+            huge[at] = u8::MAX;
             assert!(!decoded(&huge));
         }
     }
