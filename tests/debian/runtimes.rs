@@ -5,12 +5,16 @@
 //! compiled at run time, a process ring, ETS, a port), Ruby 3.1 and Tcl 8.6 (interpreters),
 //! zstd (two threads) and lz4, gojq, shfmt and age (Go), ripgrep and fd (Rust); with `A64X_DEBIAN_LONG=1`, OpenJDK 17 (javac and HotSpot's C1/C2, threads). Each runs
 //! under a64x and qemu-aarch64 and must give the same output; the wall times of
-//! both are printed as a table (never asserted: speed is the benchmarks' business).
+//! both are printed as a table (never asserted: speed is the benchmarks' business). With
+//! `A64X_RUNTIMES_RUNS=N`, each program that matched then runs N more times in turn under qemu,
+//! a64x with an empty translation cache (cold) and a64x with the cache a first run filled
+//! (warm), and the medians of their wall times are printed: single runs of 50 ms programs swing
+//! by a fifth from one run to the next.
 //!
 //! Erlang is checked against its known output under a64x alone: Debian's qemu-aarch64 7.2 dies
 //! of SIGSEGV in beam.smp before the first line (with every emulator flag tried).
 
-use super::{case, compare_both, env, expect, finish, selected, with_env, Case};
+use super::{case, compare_both, env, expect, finish, run, selected, with_env, Case};
 use std::path::Path;
 
 /// Traces (numeric loops, table fills, string building), a side exit per iteration, closures,
@@ -351,6 +355,10 @@ fn jit_and_managed_runtimes_match_qemu() {
         }
     }
     let passed = times.len();
+    let matched: Vec<Case> = compared(&e.sysroot)
+        .into_iter()
+        .filter(|c| times.iter().any(|(name, _, _)| *name == c.name))
+        .collect();
     let erl = e.sysroot.join("usr/lib/erlang");
     let bin = erl.join("erts-13.1.5/bin");
     let erlang = [
@@ -391,7 +399,60 @@ fn jit_and_managed_runtimes_match_qemu() {
             q.as_secs_f64() / a.as_secs_f64().max(1e-3)
         );
     }
+    if let Some(rounds) = timed_rounds() {
+        medians(&matched, rounds, &e.work.join("runtimes-caches"));
+    }
     finish("JIT and managed runtimes", passed + erlang_ok, failures);
+}
+
+/// `A64X_RUNTIMES_RUNS`, if it asks for timed rounds.
+fn timed_rounds() -> Option<usize> {
+    std::env::var("A64X_RUNTIMES_RUNS")
+        .ok()?
+        .parse()
+        .ok()
+        .filter(|&n| n > 0)
+}
+
+/// Run each case `rounds` times in turn under qemu, a64x cold (a new cache directory in `dir`
+/// each time) and a64x warm (a directory its first run filled), and print the medians of their
+/// wall times.
+fn medians(cases: &[Case], rounds: usize, dir: &Path) {
+    let a64x_in = |cache: &Path| {
+        let (bin, mut args) = crate::common::a64x_command();
+        args.push(format!("--cache-dir={}", cache.display()).into());
+        (bin, args)
+    };
+    let secs = |r: crate::common::RunResult| r.elapsed.as_secs_f64();
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    eprintln!(
+        "runtime         qemu s   cold s   warm s   qemu/cold   qemu/warm   (medians of {rounds} interleaved runs)"
+    );
+    for c in cases {
+        let (warm_dir, cold_dir) = (
+            dir.join(format!("{}-warm", c.name)),
+            dir.join(format!("{}-cold", c.name)),
+        );
+        let _ = std::fs::remove_dir_all(&warm_dir);
+        run(a64x_in(&warm_dir), c, false);
+        let (mut q, mut cold, mut warm) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            q.push(secs(run((crate::common::qemu_command(), Vec::new()), c, true)));
+            let _ = std::fs::remove_dir_all(&cold_dir);
+            cold.push(secs(run(a64x_in(&cold_dir), c, false)));
+            warm.push(secs(run(a64x_in(&warm_dir), c, false)));
+        }
+        let (q, cold, warm) = (median(q), median(cold), median(warm));
+        eprintln!(
+            "{:<15} {q:>6.2}   {cold:>6.2}   {warm:>6.2}   {:>9.2}   {:>9.2}",
+            c.name,
+            q / cold.max(1e-3),
+            q / warm.max(1e-3)
+        );
+    }
 }
 
 /// The input directory, made once per test process.
