@@ -160,11 +160,24 @@ def debian_programs(work):
     return progs
 
 
+# The environment every run gets (native, qemu and a64x alike), as the tests give theirs: the
+# caller's could change what a program does (NODE_EXTRA_CA_CERTS had Node parse a certificate
+# bundle as it started, in this project's machine's login environment). a64x keeps its
+# translation cache where it would for the caller.
+RUN_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "LANG": "C",
+    "HOME": "/nonexistent",
+    "A64X_CACHE_DIR": os.environ.get("A64X_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "a64x"),
+}
+
+
 def run(cmd, timeout):
     """Runs cmd in test-binaries/; returns (seconds, stdout, returncode or 'timeout')."""
     start = time.perf_counter()
     try:
-        p = subprocess.run(cmd, cwd=TB, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        p = subprocess.run(cmd, cwd=TB, env=RUN_ENV, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return time.perf_counter() - start, b"", "timeout"

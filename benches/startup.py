@@ -49,6 +49,11 @@ NAMESPACE = ("mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || exit 
 MAGIC = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xb7\\x00"
 MASK = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff"
 
+# The environment every run gets (native, qemu and a64x alike), as the tests give theirs: the
+# caller's could change what a program does (NODE_EXTRA_CA_CERTS had Node parse a certificate
+# bundle as it started, in this project's machine's login environment).
+RUN_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C", "HOME": "/nonexistent"}
+
 HELLO_C = '#include <stdio.h>\nint main(void) { printf("hello %d\\n", 6 * 7); return 0; }\n'
 
 
@@ -94,7 +99,7 @@ def timed(argv, cwd):
     """(cpu seconds, wall seconds, stdout, status) of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.monotonic()
-    p = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    p = subprocess.run(argv, cwd=cwd, env=RUN_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     wall = time.monotonic() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
