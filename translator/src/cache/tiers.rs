@@ -41,8 +41,12 @@ pub enum Tier {
 /// warm one 0.97x (2048), gcc-12 compiling hello 0.97x (2048) and 0.98x more at 4096, Node
 /// 0.92x (2048), a 0.5 s python script 0.96x, bench_interp 0.98x, bench_hash 0.99x, bench_fmt
 /// 0.99x, bench_strings 1.00x, perl 1.00x. (Against one tier, 2026-11: 8 0.97, 64 0.82, 512
-/// 0.71, never 0.67.)
-pub const HOT_VISITS: u32 = 4096;
+/// 0.71, never 0.67.) 8192 against 4096 (session 43, paired runs in the tests' environment):
+/// Node cold 0.985x the wall time (15 pairs) and warm 0.989x, python3 -c pass cold 0.985x the
+/// CPU (31) and warm 1.001x (41), gcc-12 compiling hello cold 0.988x, bench_interp 1.001x,
+/// bench_fmt 0.999x: the quick translations of the starts' blocks that run a few thousand times
+/// are not made again.
+pub const HOT_VISITS: u32 = 8192;
 
 /// The optimised IR of the block at `pc` in `tier` (verified in debug builds), the tier the
 /// block gets (optimised when a quick translation would gain nothing) and the guest words its
