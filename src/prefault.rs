@@ -149,7 +149,7 @@ fn lock() -> MutexGuard<'static, Queue> {
 
 /// Start the helper thread, every signal blocked: false if it could not be.
 fn start_helper() -> bool {
-    crate::signal::host::with_all_blocked(|| crate::thread::spawn_vm_thread(Box::new(serve)).is_ok())
+    crate::signal::host::with_all_blocked(|| crate::thread::spawn_host_thread(Box::new(serve)).is_ok())
 }
 
 /// The helper: give the advice queued, as it comes, until asked to stop with none left.

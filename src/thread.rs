@@ -207,19 +207,14 @@ pub fn spawn(vm: Vm, ptid: Option<u64>, ctid: Option<u64>) -> Result<u64, i32> {
 /// What a new host thread runs.
 pub(crate) type ThreadBody = Box<dyn FnOnce() + Send>;
 
-/// Run `body` on a new detached host thread of the VM's own (not a guest thread), as
-/// [`spawn_host_thread`] does: an error number if there is none.
-pub(crate) fn spawn_vm_thread(body: ThreadBody) -> Result<(), i32> {
-    spawn_host_thread(body)
-}
-
-/// Run `body` on a new detached host thread with a stack of `HOST_STACK` bytes. A plain pthread,
+/// Run `body` on a new detached host thread with a stack of `HOST_STACK` bytes (a guest
+/// thread's, or the VM's own helper, `crate::prefault`). A plain pthread,
 /// not `std::thread`: std's thread start and exit take a lock of its own (its stack-overflow
 /// handlers' registry), so a guest fork while another guest thread was starting or ending left
 /// the child's first new thread waiting for that lock forever (`fork_while_threads_churn`: 2
 /// runs in 30 hung with two copies beside a CPU hog). glibc's own thread locks are reset in a
 /// fork child. The VM's fault handlers run on the thread's own stack (no alternate stack).
-fn spawn_host_thread(body: ThreadBody) -> Result<(), i32> {
+pub(crate) fn spawn_host_thread(body: ThreadBody) -> Result<(), i32> {
     extern "C" fn start(arg: *mut libc::c_void) -> *mut libc::c_void {
         // SAFETY: `arg` is the box leaked by `spawn_host_thread`, taken back once, here.
         let body = unsafe { Box::from_raw(arg.cast::<ThreadBody>()) };

@@ -348,17 +348,18 @@ fn jit_and_managed_runtimes_match_qemu() {
     common_setup(e);
     let mut failures = Vec::new();
     let mut times = Vec::new();
-    for c in compared(&e.sysroot).iter().filter(|c| selected(&c.name)) {
+    let mut matched = Vec::new();
+    let cases = compared(&e.sysroot);
+    for c in cases.iter().filter(|c| selected(&c.name)) {
         match compare_both(c) {
-            Ok((q, a)) => times.push((c.name.clone(), q.elapsed, a.elapsed)),
+            Ok((q, a)) => {
+                times.push((c.name.clone(), q.elapsed, a.elapsed));
+                matched.push(c);
+            }
             Err(err) => failures.push(err),
         }
     }
     let passed = times.len();
-    let matched: Vec<Case> = compared(&e.sysroot)
-        .into_iter()
-        .filter(|c| times.iter().any(|(name, _, _)| *name == c.name))
-        .collect();
     let erl = e.sysroot.join("usr/lib/erlang");
     let bin = erl.join("erts-13.1.5/bin");
     let erlang = [
@@ -417,7 +418,7 @@ fn timed_rounds() -> Option<usize> {
 /// Run each case `rounds` times in turn under qemu, a64x cold (a new cache directory in `dir`
 /// each time) and a64x warm (a directory its first run filled), and print the medians of their
 /// wall times.
-fn medians(cases: &[Case], rounds: usize, dir: &Path) {
+fn medians(cases: &[&Case], rounds: usize, dir: &Path) {
     let a64x_in = |cache: &Path| {
         let (bin, mut args) = crate::common::a64x_command();
         args.push(format!("--cache-dir={}", cache.display()).into());
