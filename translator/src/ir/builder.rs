@@ -2,6 +2,7 @@
 //! values (each register read at most once, written back once at the exit), folds constants and
 //! shares repeated operations, and notes the state each instruction's faults restore.
 
+use super::memo::{BinKey, Memo};
 use super::*;
 
 /// Builds a block, caching guest registers and flags in values so that each guest register is
@@ -41,12 +42,12 @@ pub struct Builder {
 struct Scratch {
     ops: Vec<Op>,
     snapshots: Vec<Snap>,
-    consts: crate::fasthash::FastMap<u64, Val>,
+    consts: Memo<u64>,
     /// Guest address value -> its confined value, so that accesses through one base share it.
-    confined: crate::fasthash::FastMap<Val, Val>,
+    confined: Memo<Val>,
     /// The binary operations computed so far: the same operation on the same values is the same
     /// value (register-offset addresses are recomputed by each access that uses them).
-    bins: crate::fasthash::FastMap<(BinOp, Sz, Val, Val), Val>,
+    bins: Memo<BinKey>,
 }
 
 /// At most this many scratches wait in a thread's pool: a block lift and its two successor
@@ -214,7 +215,7 @@ impl Builder {
             self.s.ops.push(Op::InsnStart(pc));
         }
         if let Op::Bin(o, sz, a, b) = op {
-            if let Some(&v) = self.s.bins.get(&(o, sz, a, b)) {
+            if let Some(v) = self.s.bins.get(&(o, sz, a, b)) {
                 return v;
             }
             let v = Val(self.s.ops.len() as u32);
@@ -225,7 +226,7 @@ impl Builder {
         if self.confine {
             if let Some(a) = op.address_mut() {
                 *a = match self.s.confined.get(a) {
-                    Some(&c) => c,
+                    Some(c) => c,
                     None => {
                         let c = Val(self.s.ops.len() as u32);
                         self.s.ops.push(Op::Confine(*a));
@@ -247,7 +248,7 @@ impl Builder {
 
     /// A constant.
     pub fn konst(&mut self, c: u64) -> Val {
-        if let Some(&v) = self.s.consts.get(&c) {
+        if let Some(v) = self.s.consts.get(&c) {
             return v;
         }
         let v = self.push(Op::Const(c));

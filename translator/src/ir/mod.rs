@@ -11,6 +11,7 @@ mod fphalf;
 mod fprecip;
 mod fpsem;
 pub mod interp;
+mod memo;
 pub mod opinfo;
 pub mod print;
 pub mod vecfn;
