@@ -679,9 +679,10 @@ impl CodeCache {
             fault_map: false,
             fz_checks: self.fz_checks,
         };
-        let mut compiled = x64::compile(&block, self.next_base(), rt);
+        let base = self.next_base();
+        let mut compiled = x64::compile(&block, base, rt);
         let host = self.reserve(compiled.code.len());
-        if host != self.next_base() {
+        if host != base {
             // The cache was flushed to make room: move the code to the start, with a countdown
             // taken after the flush (which freed every one).
             let c = match counter {

@@ -330,3 +330,29 @@ fn a_new_blocks_exits_to_blocks_present_are_chained_at_once() {
         assert_eq!(to == c.blocks[&0x20010].host, linked, "linked: {linked}");
     }
 }
+
+/// Runs the blocks at 0x10000, 0x10010, ... (`add x0, x0, #1; ret`, see [`fetch`]) once each in
+/// `cache`, checking each call's result: a block's code must run wherever the cache put it.
+fn run_each_block_once(cache: &mut CodeCache) {
+    const END: u64 = 0x50000;
+    let mut cpu = CpuState::default();
+    for (n, pc) in (0x10000..0x13000u64).step_by(16).enumerate() {
+        cpu.pc = pc;
+        cpu.x[30] = END;
+        let host = cache.get(pc, &fetch).expect("translates");
+        assert_eq!(cache.enter(&mut cpu, host), ExitReason::Indirect);
+        assert_eq!((cpu.pc, cpu.x[0]), (END, n as u64 + 1), "block {pc:#x}");
+    }
+}
+
+/// A block that does not fit flushes the cache and goes to its start: its code, made for the
+/// place it would have had, is moved there (it was not, and its first exit jumped beside the
+/// epilogue: a program that filled the cache crashed the VM).
+#[test]
+fn a_block_that_fills_the_cache_runs_where_the_flush_puts_it() {
+    super::test_platform::install();
+    let mut cache = CodeCache::new(16 << 10, LiftOptions::default()).expect("code cache");
+    cache.optimise_at_once();
+    run_each_block_once(&mut cache);
+    assert!(cache.stats.flushes >= 3, "{} flushes", cache.stats.flushes);
+}
