@@ -107,6 +107,14 @@ const PAGE_BYTES: usize = 4096;
 /// The most code memory backed with pages in one step.
 const PREPARE_MAX: usize = 1 << 20;
 
+/// Code of dropped translations after which the cache starts again from its beginning, when
+/// there is [`RECYCLE_RATIO`] times as much of it as of the code still in use (see
+/// [`CodeCache::mostly_dropped`]); an eighth of a smaller cache.
+const RECYCLE_DROPPED: usize = 8 << 20;
+
+/// See [`RECYCLE_DROPPED`].
+const RECYCLE_RATIO: usize = 8;
+
 /// Executable memory with the translations of guest blocks.
 pub struct CodeCache {
     /// Where the code runs: a read+execute mapping (host addresses of blocks are in it).
@@ -119,6 +127,8 @@ pub struct CodeCache {
     /// Bytes of the code memory backed by pages already (see [`PREPARE_FIRST`]).
     prepared: usize,
     code_start: usize,
+    /// Bytes of code below `used` whose blocks were invalidated since the last flush.
+    dropped: usize,
     enter_fn: extern "C" fn(*mut CpuState, u64) -> u32,
     epilogue: u64,
     blocks: blocks::BlockMap<Entry>,
@@ -321,6 +331,7 @@ impl CodeCache {
             fz_checks: true,
             scratch: Default::default(),
             lost_code: false,
+            dropped: 0,
         })
     }
 
@@ -822,12 +833,24 @@ impl CodeCache {
         self.mem as u64 + self.used as u64
     }
 
-    /// The host address for `len` bytes of code, flushing the cache first when they do not fit.
+    /// The host address for `len` bytes of code, flushing the cache first when they do not fit
+    /// or when most of its code is that of dropped translations.
     fn reserve(&mut self, len: usize) -> u64 {
-        if self.used + len > self.size {
+        if self.used + len > self.size || self.mostly_dropped() {
             self.flush();
         }
         self.next_base()
+    }
+
+    /// Whether the cache is mostly dead code: a JIT's, whose functions are translated, run,
+    /// overwritten and invalidated, each new one written to memory that was never used, pages
+    /// the kernel clears for it and the processor's caches have not seen. Starting again from
+    /// the beginning writes to memory used before; the blocks still in use are placed again as
+    /// they run (from the store or the other threads' translations where those have them),
+    /// which costs far more per byte than new pages do, so only where they are a small part.
+    fn mostly_dropped(&self) -> bool {
+        let live = (self.used - self.code_start).saturating_sub(self.dropped);
+        self.dropped >= RECYCLE_DROPPED.min(self.size / 8) && live * RECYCLE_RATIO <= self.dropped
     }
 
     /// Copy `code` to the reserved place ([`CodeCache::reserve`]) and advance past it.
@@ -965,6 +988,7 @@ impl CodeCache {
             // Node's main thread invalidated its first block early in its start, and then looked
             // among the translations it made at every miss, 2.4% of its time.)
             self.lost_code |= e.stored;
+            self.dropped += e.host_len as usize;
             for &site in e.incoming.as_slice() {
                 // Back to the stub right after the jump.
                 let at = self.writable(site + 1);
@@ -1045,6 +1069,7 @@ impl CodeCache {
             c.reset();
         }
         self.used = self.code_start;
+        self.dropped = 0;
         self.generation += 1;
     }
 }

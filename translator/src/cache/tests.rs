@@ -54,7 +54,9 @@ fn invalidation_drops_exactly_the_overlapping_blocks() {
 #[test]
 fn code_memory_is_backed_in_steps_from_page_boundaries() {
     super::test_platform::install();
-    let mut cache = CodeCache::new(8 << 20, LiftOptions::default()).expect("code cache");
+    // (Large enough that the dropped code is not yet reason to start again: see
+    // `a_cache_of_dropped_code_starts_again`.)
+    let mut cache = CodeCache::new(64 << 20, LiftOptions::default()).expect("code cache");
     // Written again and again (invalidation leaves the code memory used): each backing step
     // starts where the one before ended, and the test platform checks that madvise would take
     // it (a step of a quarter of what was backed was not whole pages).
@@ -355,4 +357,33 @@ fn a_block_that_fills_the_cache_runs_where_the_flush_puts_it() {
     cache.optimise_at_once();
     run_each_block_once(&mut cache);
     assert!(cache.stats.flushes >= 3, "{} flushes", cache.stats.flushes);
+}
+
+/// A cache whose code is mostly that of invalidated blocks (a JIT's) starts again from its
+/// beginning, not from new memory; one with much code still in use does not.
+#[test]
+fn a_cache_of_dropped_code_starts_again() {
+    super::test_platform::install();
+    const SIZE: usize = 2 << 20;
+    let threshold = RECYCLE_DROPPED.min(SIZE / 8);
+    let mut cache = CodeCache::new(SIZE, LiftOptions::default()).expect("code cache");
+    cache.optimise_at_once();
+    while cache.stats.flushes == 0 {
+        assert!(cache.used < 2 * threshold, "no flush at {} bytes", cache.used);
+        run_each_block_once(&mut cache);
+        cache.invalidate(0x10000, 0x13000);
+    }
+    // Kept: the same churn, but with every block run in use and one in eight dropped each
+    // time, past the threshold and short of eight times the code in use.
+    let mut kept = CodeCache::new(SIZE, LiftOptions::default()).expect("code cache");
+    kept.optimise_at_once();
+    run_each_block_once(&mut kept);
+    let in_use = kept.used - kept.code_start;
+    while kept.dropped < threshold + (RECYCLE_RATIO * in_use - threshold) / 2 {
+        for pc in (0x10000..0x13000u64).step_by(128) {
+            kept.invalidate(pc, pc + 4);
+        }
+        run_each_block_once(&mut kept);
+    }
+    assert_eq!(kept.stats.flushes, 0, "code in use is not dropped to reuse memory");
 }
