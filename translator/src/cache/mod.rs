@@ -129,6 +129,8 @@ pub struct CodeCache {
     code_start: usize,
     /// Bytes of code below `used` whose blocks were invalidated since the last flush.
     dropped: usize,
+    /// The blocks an invalidation looks at (kept from one to the next).
+    candidates: Vec<u64>,
     enter_fn: extern "C" fn(*mut CpuState, u64) -> u32,
     epilogue: u64,
     blocks: blocks::BlockMap<Entry>,
@@ -332,6 +334,7 @@ impl CodeCache {
             scratch: Default::default(),
             lost_code: false,
             dropped: 0,
+            candidates: Vec::new(),
         })
     }
 
@@ -979,7 +982,9 @@ impl CodeCache {
     /// Drop translations of guest code overlapping `[start, end)`: the blocks found through the
     /// page index, their incoming chain jumps and their jump-cache entries.
     pub fn invalidate(&mut self, start: u64, end: u64) {
-        for pc in self.pages.candidates(start, end) {
+        let mut candidates = std::mem::take(&mut self.candidates);
+        self.pages.candidates_into(start, end, &mut candidates);
+        for &pc in &candidates {
             if !self.blocks.get(&pc).is_some_and(|b| b.info.overlaps(start, end)) {
                 continue;
             }
@@ -998,6 +1003,7 @@ impl CodeCache {
             self.pages.remove(pc, &e.info.ranges);
             self.jump_cache.forget(pc);
         }
+        self.candidates = candidates;
     }
 
     /// In the child of a fork: give this process code memory of its own. Both views of the cache
