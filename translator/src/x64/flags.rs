@@ -7,7 +7,7 @@ use super::Lower;
 use crate::cpu::off;
 use crate::cpu::FlagsKind;
 use crate::ir::{Block, CondCode, Op, Sz, Val, COND_TABLE};
-use dynasmrt::{dynasm, DynasmApi};
+use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, VecAssembler};
 
 /// Where the answer to a condition is after [`Lower::cond`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,14 +96,7 @@ impl Lower<'_> {
                 let r = self.packed_reg(f, pos);
                 dynasm!(self.ops ; .arch x64 ; mov eax, Rd(r) ; and eax, 0xf000_0000u32 as i32);
             }
-            Some(kind) => {
-                // EFLAGS hold the flags: `a64x_read_nzcv`'s packing tail (clobbers rcx, rdx).
-                let pack = match kind {
-                    HostFlags::SubLike => a64x_pack_nzcv_sub as *const (),
-                    HostFlags::AddLike => a64x_pack_nzcv_add as *const (),
-                };
-                self.call_asm(pack as usize as u64);
-            }
+            Some(kind) => pack_nzcv(self.ops, kind),
         }
         self.eflags = None;
     }
@@ -159,6 +152,29 @@ impl Lower<'_> {
     }
 }
 
+/// Packed NZCV (bits 31:28) into eax from EFLAGS as an instruction of `kind` left them, where
+/// CCMP and the flags of ADCS/SBCS need the bits: clobbers rdx. (A call of `a64x_read_nzcv`'s
+/// packing tail was 17 instructions, a call and a return: 6% of bench_strings, whose strtol
+/// and printf compare with CCMP.)
+fn pack_nzcv(ops: &mut VecAssembler<X64Relocation>, kind: HostFlags) {
+    // OF on its own (LAHF leaves it out), then AH = SF:ZF:0:AF:0:PF:1:CF moved down to AL.
+    dynasm!(ops ; .arch x64 ; seto dl ; lahf ; shr eax, 8);
+    if kind == HostFlags::SubLike {
+        // After a subtraction A64's C is the inverse of x86's borrow.
+        dynasm!(ops ; .arch x64 ; xor eax, 1);
+    }
+    // SF (bit 7) to N (31), ZF (6) to Z (30), CF (0) to C (29): one multiply by 2^24 + 2^29
+    // moves the three (bit 0 to 24 as well, cleared after; the bits land apart, no carries).
+    dynasm!(ops ; .arch x64
+        ; and eax, 0xc1
+        ; imul eax, eax, 0x2100_0000
+        ; and eax, 0xe000_0000u32 as i32
+        ; movzx edx, dl
+        ; shl edx, 28
+        ; or eax, edx
+    );
+}
+
 /// How CpuState holds flags value `f` ([`FlagsKind`] and the operands), when it holds it as it
 /// is: None for the flags of ADCS/SBCS, which are stored packed.
 pub(super) fn lazy_form(block: &Block, f: Val) -> Option<(FlagsKind, Val, Option<Val>)> {
@@ -178,9 +194,7 @@ pub(super) fn lazy_form(block: &Block, f: Val) -> Option<(FlagsKind, Val, Option
 // EFLAGS, none of them allocatable, so the caller spills nothing. Recomputes the flags of the
 // lazily held operation ([`FlagsKind`]) on the host and packs them as
 // [`crate::cpu::materialize_nzcv`] does (the unit test below compares the two); kinds in order of
-// how often perl, lua and python read them. Its packing tail is also entered directly
-// (`a64x_pack_nzcv_sub`, `a64x_pack_nzcv_add`) by code whose EFLAGS hold the flags of a
-// subtraction or an addition: NZCV in eax, rcx and rdx clobbered.
+// how often perl, lua and python read them.
 std::arch::global_asm!(
     ".pushsection .text.a64x_read_nzcv, \"ax\", @progbits",
     ".globl a64x_read_nzcv",
@@ -218,17 +232,11 @@ std::arch::global_asm!(
     "6:  test rcx, rcx",
     "    jmp 8f",
     // After a subtraction: AArch64's C is the inverse of x86's borrow.
-    ".globl a64x_pack_nzcv_sub",
-    ".hidden a64x_pack_nzcv_sub",
-    "a64x_pack_nzcv_sub:",
     "7:  seto dl",
     "    lahf",
     "    xor ah, 1",
     "    jmp 9f",
     // After an addition (and a logical op, whose CF and OF are 0).
-    ".globl a64x_pack_nzcv_add",
-    ".hidden a64x_pack_nzcv_add",
-    "a64x_pack_nzcv_add:",
     "8:  seto dl",
     "    lahf",
     // AH = SF:ZF:0:AF:0:PF:1:CF -> N (31), Z (30), C (29); V (28) from dl.
@@ -256,10 +264,8 @@ std::arch::global_asm!(
 );
 
 extern "C" {
-    // Not C functions: see the assembly above.
+    // Not a C function: see the assembly above.
     fn a64x_read_nzcv();
-    fn a64x_pack_nzcv_sub();
-    fn a64x_pack_nzcv_add();
 }
 
 impl Lower<'_> {
@@ -296,31 +302,39 @@ mod tests {
         out
     }
 
-    /// `a64x_pack_nzcv_sub` after `cmp a, b`, or `a64x_pack_nzcv_add` after `add a, b`, as
-    /// `nzcv_to_rax` calls them with EFLAGS live.
+    /// [`super::pack_nzcv`] after `cmp a, b` (`sub`) or `add a, b`, run as emitted code.
     fn pack_after(sub: bool, a: u64, b: u64) -> u64 {
-        let out: u64;
-        // SAFETY: the routines read only EFLAGS and clobber what is declared.
-        unsafe {
-            if sub {
-                std::arch::asm!(
-                    "cmp {a}, {b}",
-                    "call {f}",
-                    a = in(reg) a, b = in(reg) b,
-                    f = sym super::a64x_pack_nzcv_sub,
-                    out("rax") out, out("rcx") _, out("rdx") _,
-                );
-            } else {
-                std::arch::asm!(
-                    "add {a}, {b}",
-                    "call {f}",
-                    a = inout(reg) a => _, b = in(reg) b,
-                    f = sym super::a64x_pack_nzcv_add,
-                    out("rax") out, out("rcx") _, out("rdx") _,
-                );
-            }
+        use super::{pack_nzcv, HostFlags};
+        use dynasmrt::{dynasm, x64::X64Relocation, VecAssembler};
+        let mut ops = VecAssembler::<X64Relocation>::new(0);
+        if sub {
+            dynasm!(ops ; .arch x64 ; cmp rdi, rsi);
+            pack_nzcv(&mut ops, HostFlags::SubLike);
+        } else {
+            dynasm!(ops ; .arch x64 ; add rdi, rsi);
+            pack_nzcv(&mut ops, HostFlags::AddLike);
         }
-        out
+        dynasm!(ops ; .arch x64 ; ret);
+        let code = ops.finalize().expect("assembles");
+        // SAFETY: a private anonymous mapping of one page, written, made executable, run (the
+        // code reads only its arguments and clobbers rax and rdx, which a C call may), unmapped.
+        unsafe {
+            let page = libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            assert_ne!(page, libc::MAP_FAILED);
+            std::ptr::copy_nonoverlapping(code.as_ptr(), page.cast::<u8>(), code.len());
+            assert_eq!(libc::mprotect(page, 4096, libc::PROT_READ | libc::PROT_EXEC), 0);
+            let f: extern "C" fn(u64, u64) -> u32 = std::mem::transmute(page);
+            let out = f(a, b);
+            libc::munmap(page, 4096);
+            u64::from(out)
+        }
     }
 
     #[test]
