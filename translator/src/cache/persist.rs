@@ -1264,11 +1264,16 @@ mod tests {
         assert_eq!(file, store.encode());
         let mut next = Store::new(KEY, CONTEXT);
         assert_eq!(next.load_bytes(file), Ok(count + 256));
-        // Few new entries: all in order, here.
+        // Few new entries: all in order, here. (Compared with the same store's encoding, not
+        // with another process's: a quick translation's code holds the rip-relative
+        // displacement of its countdown, relocated where it is placed, and it differs with where
+        // each cache's countdowns lie, so two processes' entries for a block need not be the same
+        // bytes: this test failed one run in four with the tests around it.)
+        let few = first_process_store();
         let mut split = Split::default();
-        first_process_store().write_to(&mut split).expect("written");
+        few.write_to(&mut split).expect("written");
         assert_eq!(split.side, []);
-        assert_eq!(split.file(), first_process());
+        assert_eq!(split.file(), few.encode());
     }
 
     #[test]
