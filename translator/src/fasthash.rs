@@ -9,7 +9,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 #[derive(Default, Clone, Copy)]
 pub struct FastHasher(u64);
 
-const K: u64 = 0xf135_7aea_2e62_a9c5;
+/// The multiplier (odd, from FxHash): a multiply moves each bit's influence to the top bits.
+/// Also the builder's memos' (`ir::memo`).
+pub(crate) const K: u64 = 0xf135_7aea_2e62_a9c5;
 
 impl FastHasher {
     fn add(&mut self, word: u64) {

@@ -11,6 +11,7 @@
 //! keys collide gets no worse than no memo at all.
 
 use super::{BinOp, Sz, Val};
+use crate::fasthash::K;
 
 /// Slots in a table (a power of two). A block's distinct constants and additions number a
 /// few dozen; a collision costs one op.
@@ -37,9 +38,6 @@ pub(super) trait MemoKey: Copy + Eq {
     /// A hash whose top bits are well mixed (the table takes them).
     fn hash(&self) -> u64;
 }
-
-/// From FxHash: a multiply by an odd constant moves each bit's influence to the top.
-const K: u64 = 0xf135_7aea_2e62_a9c5;
 
 impl MemoKey for u64 {
     const EMPTY: u64 = 0;
