@@ -24,6 +24,8 @@ pub struct Builder {
     flags_dirty: bool,
     /// The snapshot lists of the side exits pushed so far (uses, unlike instructions' lists).
     side_lists: Vec<SnapList>,
+    /// See [`Block::cond_alts`].
+    cond_alts: Vec<CondAlt>,
     /// The pc of the instruction being lifted while it has pushed no memory op yet (its
     /// `InsnStart` goes before the first; most instructions have none, and need no marker).
     pending_insn: Option<u64>,
@@ -184,6 +186,7 @@ impl Builder {
             flags: None,
             flags_dirty: false,
             side_lists: Vec::new(),
+            cond_alts: Vec::new(),
             pending_insn: None,
             confine,
             snapshots,
@@ -432,7 +435,14 @@ impl Builder {
             ranges: smallvec::smallvec![(guest_pc, guest_pc + 4 * guest_len as u64)],
             depends: Vec::new(),
             last_use,
+            cond_alts: std::mem::take(&mut self.cond_alts),
         }
+    }
+
+    /// Note that the op at `at` tests a condition the lifter rewrote, `cond` on `flags` before
+    /// (see [`Block::cond_alts`]).
+    pub fn note_cond_alt(&mut self, at: Val, cond: CondCode, flags: Val) {
+        self.cond_alts.push(CondAlt { at: at.0, cond, flags });
     }
 }
 

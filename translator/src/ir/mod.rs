@@ -571,6 +571,22 @@ pub struct Block {
     /// for the register allocator, which would otherwise walk every use again. Empty where no
     /// pass ran.
     pub last_use: Vec<u32>,
+    /// Conditions the lifter tests on a 0/1 value made from a CCMP's operands instead of on its
+    /// packed flags, with the condition and flags they test in the plain form: the pipeline
+    /// puts those back where the packed flags are needed anyway (`opt::restore_conds`).
+    pub cond_alts: Vec<CondAlt>,
+}
+
+/// An op testing a condition rewritten by the lifter (`lift/cond.rs`), and the condition and
+/// flags value it tested before: a `Select` or a `CondVal` at `at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CondAlt {
+    /// The op's position.
+    pub at: u32,
+    /// The condition as the instruction gave it.
+    pub cond: CondCode,
+    /// The flags it is on (the CCMP's packed flags).
+    pub flags: Val,
 }
 
 /// Guest address ranges `[start, end)`: a block's, and then those its translation depends on

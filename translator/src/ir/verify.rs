@@ -181,6 +181,7 @@ mod tests {
             }],
             exit,
             last_use: vec![],
+            cond_alts: vec![],
         }
     }
 

@@ -277,8 +277,7 @@ fn add_sub_carry(cx: &mut Ctx, sub: bool, setflags: bool, w: Width, rd: Reg, rn:
     let s = sz(w);
     let a = cx.read(rn);
     let b = cx.read(rm);
-    let f = cx.b.flags();
-    let c = cx.b.push(Op::CondVal(cc(Cond::Cs), f));
+    let c = cx.cond_val_on(Cond::Cs);
     // SBC is a + NOT(b) + C.
     let bb = if sub { cx.un(UnOp::Not, s, b) } else { b };
     let t = cx.bin(BinOp::Add, s, a, bb);
@@ -417,8 +416,7 @@ fn cond_select(cx: &mut Ctx, op: CselOp, w: Width, cond: Cond, rd: Reg, rn: Reg,
     let r = if matches!(cond, Cond::Al | Cond::Nv) {
         a
     } else {
-        let f = cx.b.flags();
-        cx.b.push(Op::Select(cc(cond), f, a, b))
+        cx.select_on(cond, a, b)
     };
     cx.write(rd, w, r);
 }

@@ -250,8 +250,7 @@ fn csel(cx: &mut Ctx, t: FpType, rd: VReg, rn: VReg, rm: VReg, cond: Cond) {
         a
     } else {
         let b = get_scalar(cx, t, rm.0);
-        let fl = cx.b.flags();
-        cx.b.push(Op::Select(cc(cond), fl, a, b))
+        cx.select_on(cond, a, b)
     };
     set_scalar(cx, t, rd.0, r);
 }

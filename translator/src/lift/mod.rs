@@ -2,6 +2,7 @@
 //! each instruction's encoding group. Written in the Arm ARM's vocabulary.
 
 mod branch;
+mod cond;
 mod crypto64;
 mod dp;
 mod fp;

@@ -36,6 +36,12 @@ blk_int_ccmp:           cmp x0, #3
                         ccmp x1, x2, #4, ne
                         cset w0, eq
                         ret
+blk_int_ccmp_csel:      cmp x0, #3
+                        ccmn x1, #1, #0, ne
+                        csel x2, x1, x3, ne
+                        cmp x2, #0
+                        cset w0, lo
+                        ret
 blk_int_mov_wide:       movz x0, #0x1234, lsl #16
                         movk x0, #0x5678
                         movn w1, #0
