@@ -52,6 +52,50 @@ impl Lower<'_> {
         }
     }
 
+    /// `d = a + b` or `d = a - imm` into a register other than the operands' as one LEA where
+    /// the two-address form took a move and the operation; false (nothing emitted) for other
+    /// operations and where the next op asks for the flags of this one (ADDS, SUBS), which the
+    /// ALU form leaves in EFLAGS for it. 32-bit forms take the low half of the 64-bit sum,
+    /// zero-extended, as A64's W forms do.
+    fn lea(
+        &mut self,
+        op: BinOp,
+        (s, a, b): (Sz, Val, Val),
+        d: u8,
+        ra: u8,
+        (rb, imm): (Option<u8>, Option<i32>),
+        pos: u32,
+    ) -> bool {
+        let flags_next = match (op, self.block.ops.get(pos as usize + 1)) {
+            (BinOp::Add, Some(&Op::FlagsAdd(s2, a2, b2))) | (BinOp::Sub, Some(&Op::FlagsSub(s2, a2, b2))) => {
+                (s2, a2, b2) == (s, a, b)
+            }
+            _ => false,
+        };
+        if flags_next {
+            return false;
+        }
+        let disp = match (op, rb, imm) {
+            (BinOp::Add, Some(rb), _) => {
+                match s {
+                    Sz::S64 => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(ra) + Rq(rb)]),
+                    Sz::S32 => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(ra) + Rq(rb)]),
+                }
+                return true;
+            }
+            (BinOp::Add, None, Some(i)) => i,
+            (BinOp::Sub, None, Some(i)) if i != i32::MIN => -i,
+            _ => return false,
+        };
+        match (s, i8::try_from(disp)) {
+            (_, Ok(d8)) => self.ops.extend(lea_disp8(s == Sz::S64, d, ra, d8).iter()),
+            (Sz::S64, Err(_)) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(ra) + disp]),
+            (Sz::S32, Err(_)) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(ra) + disp]),
+        }
+        // (LEA leaves EFLAGS, and what `eflags` says of them, as they were.)
+        true
+    }
+
     fn shift(&mut self, op: BinOp, s: Sz, d: u8, a: u8, b: Result<u64, u8>) {
         let bits = if s == Sz::S32 { 32 } else { 64 };
         if let Ok(c) = b {
@@ -204,6 +248,10 @@ impl Lower<'_> {
                 };
                 self.alloc.release_dead(args, pos);
                 let d = self.def(v, pos, Some(ra));
+                if d != ra && Some(d) != rb && self.lea(bop, (s, a, b), d, ra, (rb, imm), pos) {
+                    self.alloc.drop_if_unused(v);
+                    return End::Done;
+                }
                 self.alu(bop, s, d, ra, rb, imm);
                 self.eflags = match bop {
                     BinOp::Add => Some(Op::FlagsAdd(s, a, b)),
@@ -360,5 +408,87 @@ impl Lower<'_> {
         self.alloc.release_dead(args, pos);
         let d = self.def(v, pos, Some(ra));
         super::confine::emit(self.ops, super::confine::Pinned::of(self.rt.host), d, ra);
+    }
+}
+
+/// `lea d, [base + disp8]` (64-bit, or 32-bit without `wide`), encoded here because dynasm-rs
+/// gives a displacement known only at run time 32 bits: four or five bytes where that took
+/// seven or eight.
+fn lea_disp8(wide: bool, d: u8, base: u8, disp: i8) -> smallvec::SmallVec<[u8; 6]> {
+    let mut out = smallvec::SmallVec::new();
+    let rex = 0x40 | u8::from(wide) << 3 | (d >> 3 & 1) << 2 | (base >> 3 & 1);
+    if rex != 0x40 {
+        out.push(rex);
+    }
+    // ModRM: mod 01 (disp8), reg d, r/m base; a base of rsp or r12 takes a SIB byte (no index).
+    out.extend([0x8d, 0x40 | (d & 7) << 3 | (base & 7)]);
+    if base & 7 == 4 {
+        out.push(0x24);
+    }
+    out.push(disp as u8);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lea_disp8;
+    use iced_x86::{Code, Decoder, DecoderOptions, Register};
+
+    /// Host register `n` (0-15) as iced names it, 64- or 32-bit.
+    fn reg(n: u8, wide: bool) -> Register {
+        let base = if wide { Register::RAX } else { Register::EAX };
+        // iced numbers RAX..R15 (and EAX..R15D) consecutively in hardware order.
+        Register::try_from(base as usize + n as usize).unwrap()
+    }
+
+    #[test]
+    fn lea_with_a_byte_displacement_decodes_as_meant_for_every_register_pair() {
+        for wide in [false, true] {
+            for d in 0..16u8 {
+                for base in 0..16u8 {
+                    for disp in [-128i8, -1, 0, 1, 48, 127] {
+                        let bytes = lea_disp8(wide, d, base, disp);
+                        let mut dec = Decoder::new(64, &bytes, DecoderOptions::NONE);
+                        let i = dec.decode();
+                        let what = format!("lea {d} [{base} + {disp}] wide {wide}: {bytes:02x?}");
+                        assert_eq!(i.len(), bytes.len(), "{what}");
+                        let code = if wide { Code::Lea_r64_m } else { Code::Lea_r32_m };
+                        assert_eq!(i.code(), code, "{what}");
+                        assert_eq!(i.op0_register(), reg(d, wide), "{what}");
+                        assert_eq!(i.memory_base(), reg(base, true), "{what}");
+                        assert_eq!(i.memory_index(), Register::None, "{what}");
+                        assert_eq!(i.memory_displacement64(), disp as i64 as u64, "{what}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// dynasm-rs's `lea d, [a + b]` with registers known at run time (rbp and r13 as the base
+    /// need a displacement byte, rsp cannot be an index; the allocator never hands out rsp).
+    #[test]
+    fn lea_of_two_registers_decodes_as_meant_for_every_register_pair() {
+        use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, VecAssembler};
+        for d in 0..16u8 {
+            for a in (0..16u8).filter(|&r| r != 4) {
+                for b in (0..16u8).filter(|&r| r != 4) {
+                    let mut ops = VecAssembler::<X64Relocation>::new(0);
+                    dynasm!(ops ; .arch x64 ; lea Rq(d), [Rq(a) + Rq(b)]);
+                    let bytes = ops.finalize().unwrap();
+                    let i = Decoder::new(64, &bytes, DecoderOptions::NONE).decode();
+                    let what = format!("lea {d} [{a} + {b}]: {bytes:02x?}");
+                    assert_eq!(i.len(), bytes.len(), "{what}");
+                    assert_eq!(i.code(), Code::Lea_r64_m, "{what}");
+                    assert_eq!(i.op0_register(), reg(d, true), "{what}");
+                    let mut used = [i.memory_base(), i.memory_index()];
+                    let mut want = [reg(a, true), reg(b, true)];
+                    used.sort();
+                    want.sort();
+                    assert_eq!(used, want, "{what}");
+                    assert_eq!(i.memory_index_scale(), 1, "{what}");
+                    assert_eq!(i.memory_displacement64(), 0, "{what}");
+                }
+            }
+        }
     }
 }
