@@ -437,6 +437,16 @@ impl Ctx {
 
     fn is_zext32(&self, v: Val) -> bool {
         match *self.b.op(v) {
+            // A select of two such values (CSET, CSETM, CSINV of constants, a CSEL of W
+            // results): looked at one level down only.
+            Op::Select(_, _, a, b) => self.is_zext32_leaf(a) && self.is_zext32_leaf(b),
+            _ => self.is_zext32_leaf(v),
+        }
+    }
+
+    /// Whether `v`'s op always leaves the top 32 bits zero (see [`Ctx::is_zext32`]).
+    fn is_zext32_leaf(&self, v: Val) -> bool {
+        match *self.b.op(v) {
             Op::Bin(_, Sz::S32, ..) | Op::Un(_, Sz::S32, _) => true,
             Op::Un(UnOp::Zext8 | UnOp::Zext16 | UnOp::Zext32, ..) => true,
             Op::Load(LoadTy::U8 | LoadTy::U16 | LoadTy::U32, ..) => true,
