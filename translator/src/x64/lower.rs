@@ -3,11 +3,11 @@
 //! their modules), does the guest-state ops itself, and keeps what EFLAGS and the host registers
 //! hold up to date.
 
-use super::Lower;
+use super::{pins, Lower};
 use crate::cpu::off;
 use crate::helpers::{helper_counter, helper_random};
 use crate::ir::fpenv::{helper_get_fpsr, helper_set_fpcr, helper_set_fpsr};
-use crate::ir::{FenceKind, Op, SysField, Val};
+use crate::ir::{BinOp, FenceKind, Op, SysField, Val};
 use dynasmrt::{dynasm, DynasmApi};
 
 /// An op's lowering that returns nothing, then the common bookkeeping ([`End::Common`]).
@@ -30,6 +30,28 @@ impl Lower<'_> {
 
     pub(super) fn def(&mut self, v: Val, pos: u32, prefer: Option<u8>) -> u8 {
         self.alloc.def(self.ops, v, pos, prefer)
+    }
+
+    /// Whether the value `v` defined at `pos` is used by the next op only, and that op reads
+    /// its operands without writing them or calling out: an ADD, SUB or logical op, a
+    /// confinement or a register write. Such an op may take `v` in a pinned register, which it
+    /// leaves as it was (its result goes to an allocatable register).
+    fn reads_once_next(&self, v: Val, pos: u32) -> bool {
+        // (Constants between them emit nothing.)
+        let ops = &self.block.ops[pos as usize + 1..];
+        let Some(k) = ops.iter().position(|op| !matches!(op, Op::Const(_) | Op::Nop)) else {
+            return false;
+        };
+        let next = pos + 1 + k as u32;
+        if self.alloc.last_use(v) != Some(next) {
+            return false;
+        }
+        matches!(
+            ops[k],
+            Op::Bin(BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor, ..)
+                | Op::Confine(_)
+                | Op::SetReg(..)
+        )
     }
 
     /// Lower the op at `pos`: one arm per op, then the bookkeeping of EFLAGS and registers.
@@ -56,7 +78,11 @@ impl Lower<'_> {
             }
             Op::FlagsPacked(_) => End::Common,
             Op::GetReg(n) => {
-                if self.alloc.used(v) {
+                if let Some(h) = pins::host_of(n).filter(|_| self.reads_once_next(v, pos)) {
+                    // Read where it is pinned, no copy: `sub sp, sp, #n` is one LEA, a stack
+                    // address one ANDN.
+                    self.alloc.alias_pinned(v, h);
+                } else if self.alloc.used(v) {
                     let d = self.def(v, pos, None);
                     self.load_guest(d, n);
                 }

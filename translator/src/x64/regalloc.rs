@@ -239,6 +239,19 @@ impl<'a> Alloc<'a> {
         self.uses.last(v).is_some()
     }
 
+    /// The position of `v`'s last use (the exit's is the block's length), if it has one.
+    pub fn last_use(&self, v: Val) -> Option<u32> {
+        self.uses.last(v)
+    }
+
+    /// `v` is in pinned host register `h` (a guest register's home, never allocated): readers
+    /// get `h`; nothing is evicted or spilled for it, and its last use forgets it. Only for a
+    /// value whose uses leave `h` as it is (see `Lower::reads_once_next`).
+    pub fn alias_pinned(&mut self, v: Val, h: u8) {
+        debug_assert!(!ALLOCATABLE.contains(&h));
+        self.reg_of[v.0 as usize] = Some(h);
+    }
+
     /// Keep `r` from being chosen until [`Alloc::unlock_all`].
     pub fn lock(&mut self, r: u8) {
         self.locked |= 1 << r;
