@@ -44,10 +44,18 @@ impl Lower<'_> {
             }
             Op::FlagsAdd(s, a, b) => {
                 let ra = self.alloc.get(self.ops, a, pos);
-                let rb = self.alloc.get(self.ops, b, pos);
-                match s {
-                    Sz::S32 => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(ra) ; add eax, Rd(rb)),
-                    Sz::S64 => dynasm!(self.ops ; .arch x64 ; mov rax, Rq(ra) ; add rax, Rq(rb)),
+                // CMN and ADDS of an immediate: no register for the constant.
+                match (s, self.imm32(b)) {
+                    (Sz::S32, Some(i)) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(ra) ; add eax, i),
+                    (Sz::S64, Some(i)) => dynasm!(self.ops ; .arch x64 ; mov rax, Rq(ra) ; add rax, i),
+                    (Sz::S32, None) => {
+                        let rb = self.alloc.get(self.ops, b, pos);
+                        dynasm!(self.ops ; .arch x64 ; mov eax, Rd(ra) ; add eax, Rd(rb))
+                    }
+                    (Sz::S64, None) => {
+                        let rb = self.alloc.get(self.ops, b, pos);
+                        dynasm!(self.ops ; .arch x64 ; mov rax, Rq(ra) ; add rax, Rq(rb))
+                    }
                 }
             }
             Op::FlagsLogic(s, a) => {
