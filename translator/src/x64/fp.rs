@@ -166,13 +166,15 @@ impl Lower<'_> {
             }};
         }
         macro_rules! fma {
+            // The multiplicands straight from their cache registers (only their low lanes are
+            // read), the addend copied into xmm0, which the result replaces.
             ($ss:ident, $sd:ident) => {{
                 self.fp_load(t, 0, f.a);
-                self.fp_load(t, 1, f.n);
-                self.fp_load(t, 2, f.m);
+                let n = self.fp_src(t, 1, f.n);
+                let m = self.fp_src(t, 2, f.m);
                 match t {
-                    Sd::S => dynasm!(self.ops ; .arch x64 ; $ss xmm0, xmm1, xmm2),
-                    Sd::D => dynasm!(self.ops ; .arch x64 ; $sd xmm0, xmm1, xmm2),
+                    Sd::S => dynasm!(self.ops ; .arch x64 ; $ss xmm0, Rx(n), Rx(m)),
+                    Sd::D => dynasm!(self.ops ; .arch x64 ; $sd xmm0, Rx(n), Rx(m)),
                 }
             }};
         }
@@ -359,6 +361,18 @@ impl Lower<'_> {
     /// scalar operations ignore). A register the cache does not hold is read as a scalar and
     /// not cached: a 16-byte load of a register last written by a general register's two
     /// 8-byte stores would wait for them (no store forwarding).
+    /// The register holding the scalar of V`v` for an operation that reads it and no other
+    /// lane: its cache register, else xmm`scratch` loaded as in [`Lower::fp_load`].
+    fn fp_src(&mut self, t: Sd, scratch: u8, v: u8) -> u8 {
+        match self.vcache.get(v) {
+            Some(k) => k,
+            None => {
+                self.fp_load(t, scratch, v);
+                scratch
+            }
+        }
+    }
+
     fn fp_load(&mut self, t: Sd, x: u8, v: u8) {
         if let Some(k) = self.vcache.get(v) {
             dynasm!(self.ops ; .arch x64 ; movaps Rx(x), Rx(k));
@@ -477,6 +491,52 @@ impl Lower<'_> {
             Sd::D => {
                 let bits = ((1023 + e) as u64) << 52;
                 dynasm!(self.ops ; .arch x64 ; mov rax, QWORD bits as i64 ; movq xmm1, rax ; mulsd xmm0, xmm1);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, VecAssembler};
+    use iced_x86::{Code, Decoder, DecoderOptions, Register};
+
+    /// The scalar FMA forms with their multiplicands in registers chosen at run time (the V
+    /// register cache's), as the lowering emits them: dynasm-rs gets the packed doubles' VEX.W
+    /// wrong (see `vfp::vex_fma231`), so each is decoded back.
+    #[test]
+    fn scalar_fma_with_registers_chosen_at_run_time_decodes_as_meant() {
+        let xmm = |n: u8| Register::try_from(Register::XMM0 as usize + n as usize).unwrap();
+        for n in 0..16u8 {
+            for m in 0..16u8 {
+                let mut ops = VecAssembler::<X64Relocation>::new(0);
+                dynasm!(ops ; .arch x64
+                    ; vfmadd231sd xmm0, Rx(n), Rx(m) ; vfmadd231ss xmm0, Rx(n), Rx(m)
+                    ; vfnmadd231sd xmm0, Rx(n), Rx(m) ; vfnmadd231ss xmm0, Rx(n), Rx(m)
+                    ; vfnmsub231sd xmm0, Rx(n), Rx(m) ; vfnmsub231ss xmm0, Rx(n), Rx(m)
+                    ; vfmsub231sd xmm0, Rx(n), Rx(m) ; vfmsub231ss xmm0, Rx(n), Rx(m)
+                );
+                let bytes = ops.finalize().unwrap();
+                let mut dec = Decoder::new(64, &bytes, DecoderOptions::NONE);
+                for code in [
+                    Code::VEX_Vfmadd231sd_xmm_xmm_xmmm64,
+                    Code::VEX_Vfmadd231ss_xmm_xmm_xmmm32,
+                    Code::VEX_Vfnmadd231sd_xmm_xmm_xmmm64,
+                    Code::VEX_Vfnmadd231ss_xmm_xmm_xmmm32,
+                    Code::VEX_Vfnmsub231sd_xmm_xmm_xmmm64,
+                    Code::VEX_Vfnmsub231ss_xmm_xmm_xmmm32,
+                    Code::VEX_Vfmsub231sd_xmm_xmm_xmmm64,
+                    Code::VEX_Vfmsub231ss_xmm_xmm_xmmm32,
+                ] {
+                    let i = dec.decode();
+                    let what = format!("{code:?} xmm0, xmm{n}, xmm{m}: {bytes:02x?}");
+                    assert_eq!(i.code(), code, "{what}");
+                    assert_eq!(
+                        [i.op0_register(), i.op1_register(), i.op2_register()],
+                        [Register::XMM0, xmm(n), xmm(m)],
+                        "{what}"
+                    );
+                }
             }
         }
     }
