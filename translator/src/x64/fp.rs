@@ -153,15 +153,27 @@ impl Lower<'_> {
             return self.lower_fp_helper(&f, v, pos);
         };
         macro_rules! sd {
-            // The second operand straight from its cache register or CpuState.
-            ($ss:ident, $sd:ident) => {{
-                self.fp_load(t, 0, f.n);
+            // The second operand straight from its cache register or CpuState; the first from
+            // its cache register too in the AVX form (xmm0's other lanes are then the first
+            // operand's, which the scalar result's store ignores), else loaded into xmm0.
+            ($ss:ident, $sd:ident, $vss:ident, $vsd:ident) => {{
                 let o = off::vreg(f.m);
-                match (t, self.vcache.get(f.m)) {
-                    (Sd::S, Some(k)) => dynasm!(self.ops ; .arch x64 ; $ss xmm0, Rx(k)),
-                    (Sd::D, Some(k)) => dynasm!(self.ops ; .arch x64 ; $sd xmm0, Rx(k)),
-                    (Sd::S, None) => dynasm!(self.ops ; .arch x64 ; $ss xmm0, [r15 + o]),
-                    (Sd::D, None) => dynasm!(self.ops ; .arch x64 ; $sd xmm0, [r15 + o]),
+                match self.vcache.get(f.n) {
+                    Some(n) => match (t, self.vcache.get(f.m)) {
+                        (Sd::S, Some(k)) => dynasm!(self.ops ; .arch x64 ; $vss xmm0, Rx(n), Rx(k)),
+                        (Sd::D, Some(k)) => dynasm!(self.ops ; .arch x64 ; $vsd xmm0, Rx(n), Rx(k)),
+                        (Sd::S, None) => dynasm!(self.ops ; .arch x64 ; $vss xmm0, Rx(n), [r15 + o]),
+                        (Sd::D, None) => dynasm!(self.ops ; .arch x64 ; $vsd xmm0, Rx(n), [r15 + o]),
+                    },
+                    None => {
+                        self.fp_load(t, 0, f.n);
+                        match (t, self.vcache.get(f.m)) {
+                            (Sd::S, Some(k)) => dynasm!(self.ops ; .arch x64 ; $ss xmm0, Rx(k)),
+                            (Sd::D, Some(k)) => dynasm!(self.ops ; .arch x64 ; $sd xmm0, Rx(k)),
+                            (Sd::S, None) => dynasm!(self.ops ; .arch x64 ; $ss xmm0, [r15 + o]),
+                            (Sd::D, None) => dynasm!(self.ops ; .arch x64 ; $sd xmm0, [r15 + o]),
+                        }
+                    }
                 }
             }};
         }
@@ -189,10 +201,10 @@ impl Lower<'_> {
             self.fp_slow_check(slow.label);
         }
         match f.kind {
-            Add => sd!(addss, addsd),
-            Sub => sd!(subss, subsd),
-            Mul | Nmul => sd!(mulss, mulsd),
-            Div => sd!(divss, divsd),
+            Add => sd!(addss, addsd, vaddss, vaddsd),
+            Sub => sd!(subss, subsd, vsubss, vsubsd),
+            Mul | Nmul => sd!(mulss, mulsd, vmulss, vmulsd),
+            Div => sd!(divss, divsd, vdivss, vdivsd),
             Sqrt => {
                 self.fp_load(t, 1, f.n);
                 match t {
@@ -537,6 +549,44 @@ mod tests {
                         "{what}"
                     );
                 }
+            }
+        }
+    }
+
+    /// The AVX scalar arithmetic of an operand in a cache register with one in a register or
+    /// in CpuState, registers chosen at run time.
+    #[test]
+    fn scalar_avx_arithmetic_with_registers_chosen_at_run_time_decodes_as_meant() {
+        let xmm = |n: u8| Register::try_from(Register::XMM0 as usize + n as usize).unwrap();
+        for n in 0..16u8 {
+            for m in 0..16u8 {
+                let mut ops = VecAssembler::<X64Relocation>::new(0);
+                dynasm!(ops ; .arch x64
+                    ; vaddsd xmm0, Rx(n), Rx(m) ; vsubss xmm0, Rx(n), Rx(m)
+                    ; vmulsd xmm0, Rx(n), Rx(m) ; vdivss xmm0, Rx(n), Rx(m)
+                    ; vdivsd xmm0, Rx(n), [r15 + 0x1a0]
+                );
+                let bytes = ops.finalize().unwrap();
+                let mut dec = Decoder::new(64, &bytes, DecoderOptions::NONE);
+                for code in [
+                    Code::VEX_Vaddsd_xmm_xmm_xmmm64,
+                    Code::VEX_Vsubss_xmm_xmm_xmmm32,
+                    Code::VEX_Vmulsd_xmm_xmm_xmmm64,
+                    Code::VEX_Vdivss_xmm_xmm_xmmm32,
+                ] {
+                    let i = dec.decode();
+                    let what = format!("{code:?} xmm0, xmm{n}, xmm{m}: {bytes:02x?}");
+                    assert_eq!(i.code(), code, "{what}");
+                    assert_eq!(
+                        [i.op0_register(), i.op1_register(), i.op2_register()],
+                        [Register::XMM0, xmm(n), xmm(m)],
+                        "{what}"
+                    );
+                }
+                let i = dec.decode();
+                assert_eq!(i.code(), Code::VEX_Vdivsd_xmm_xmm_xmmm64);
+                assert_eq!([i.op0_register(), i.op1_register()], [Register::XMM0, xmm(n)]);
+                assert_eq!((i.memory_base(), i.memory_displacement64()), (Register::R15, 0x1a0));
             }
         }
     }
