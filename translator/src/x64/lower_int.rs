@@ -52,6 +52,53 @@ impl Lower<'_> {
         }
     }
 
+    /// An index scaled by 2, 4 or 8 added to a base (`ldr x0, [x1, x2, lsl #3]`, `add x0, x1,
+    /// x2, lsl #2`) as one LEA where a copy, a shift and an addition were: the shift is not
+    /// emitted when its one use is the next op (constants between), an addition of its size,
+    /// which then takes its operand as the index (kept in its register till then: its release
+    /// is done there). Some(end) when this op was either.
+    fn scaled_index(&mut self, (bop, s, a, b): (BinOp, Sz, Val, Val), pos: u32, args: &[Val]) -> Option<End> {
+        let v = Val(pos);
+        if let Some(p) = self.pending_index.take() {
+            debug_assert!(bop == BinOp::Add && (a == p.v || b == p.v), "pending index unused");
+            let base = if b == p.v { a } else { b };
+            let rx = self.alloc.get(self.ops, p.x, pos);
+            let rb = self.alloc.get(self.ops, base, pos);
+            self.alloc.release_dead(args, pos);
+            self.alloc.release_dead(&[p.x], p.pos);
+            let d = self.def(v, pos, None);
+            match (s, p.shift) {
+                (Sz::S64, 1) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rb) + Rq(rx) * 2]),
+                (Sz::S64, 2) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rb) + Rq(rx) * 4]),
+                (Sz::S64, _) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rb) + Rq(rx) * 8]),
+                (Sz::S32, 1) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rb) + Rq(rx) * 2]),
+                (Sz::S32, 2) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rb) + Rq(rx) * 4]),
+                (Sz::S32, _) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rb) + Rq(rx) * 8]),
+            }
+            self.alloc.drop_if_unused(v);
+            return Some(End::Done);
+        }
+        let shift = self.alloc.konst(b).filter(|k| (1..=3).contains(k))?;
+        if bop != BinOp::Shl || self.alloc.konst(a).is_some() {
+            return None;
+        }
+        let ops = &self.block.ops[pos as usize + 1..];
+        let k = ops.iter().position(|op| !matches!(op, Op::Const(_) | Op::Nop))?;
+        let next = pos + 1 + k as u32;
+        let feeds = matches!(ops[k], Op::Bin(BinOp::Add, s2, x, y) if s2 == s && (x == v) != (y == v));
+        if !feeds || self.alloc.last_use(v) != Some(next) {
+            return None;
+        }
+        self.pending_index = Some(super::PendingIndex {
+            v,
+            x: a,
+            shift: shift as u8,
+            pos,
+        });
+        // (Nothing emitted: EFLAGS and the registers stay as they were.)
+        Some(End::Done)
+    }
+
     /// `d = a + b` or `d = a - imm` into a register other than the operands' as one LEA where
     /// the two-address form took a move and the operation; false (nothing emitted) for other
     /// operations and where the next op asks for the flags of this one (ADDS, SUBS), which the
@@ -226,6 +273,9 @@ impl Lower<'_> {
     /// `Op::Bin`; `End::Done` for the ALU ops, which record what EFLAGS hold themselves.
     pub(super) fn lower_bin(&mut self, (bop, s, a, b): (BinOp, Sz, Val, Val), pos: u32, args: &[Val]) -> End {
         let v = Val(pos);
+        if let Some(end) = self.scaled_index((bop, s, a, b), pos, args) {
+            return end;
+        }
 
         let ra = self.alloc.get(self.ops, a, pos);
         if (bop, s, self.alloc.konst(b)) == (BinOp::And, Sz::S64, Some(0xffff_ffff)) {
@@ -487,6 +537,40 @@ mod tests {
                     assert_eq!(used, want, "{what}");
                     assert_eq!(i.memory_index_scale(), 1, "{what}");
                     assert_eq!(i.memory_displacement64(), 0, "{what}");
+                }
+            }
+        }
+    }
+
+    /// dynasm-rs's `lea d, [b + x * scale]` with registers chosen at run time, as
+    /// `Lower::scaled_index` emits it (rbp and r13 as the base need a displacement byte).
+    #[test]
+    fn lea_of_a_scaled_index_decodes_as_meant_for_every_register_pair() {
+        use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, VecAssembler};
+        for d in [0u8, 5, 13, 15] {
+            for b in (0..16u8).filter(|&r| r != 4) {
+                for x in (0..16u8).filter(|&r| r != 4) {
+                    let mut ops = VecAssembler::<X64Relocation>::new(0);
+                    dynasm!(ops ; .arch x64
+                        ; lea Rq(d), [Rq(b) + Rq(x) * 2]
+                        ; lea Rq(d), [Rq(b) + Rq(x) * 4]
+                        ; lea Rd(d), [Rq(b) + Rq(x) * 8]
+                    );
+                    let bytes = ops.finalize().unwrap();
+                    let mut dec = Decoder::new(64, &bytes, DecoderOptions::NONE);
+                    for (scale, wide) in [(2, true), (4, true), (8, false)] {
+                        let i = dec.decode();
+                        let what = format!("lea {d} [{b} + {x} * {scale}]: {bytes:02x?}");
+                        let code = if wide { Code::Lea_r64_m } else { Code::Lea_r32_m };
+                        assert_eq!(i.code(), code, "{what}");
+                        assert_eq!(i.op0_register(), reg(d, wide), "{what}");
+                        assert_eq!(
+                            (i.memory_base(), i.memory_index(), i.memory_index_scale()),
+                            (reg(b, true), reg(x, true), scale),
+                            "{what}"
+                        );
+                        assert_eq!(i.memory_displacement64(), 0, "{what}");
+                    }
                 }
             }
         }

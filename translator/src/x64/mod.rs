@@ -257,6 +257,15 @@ struct CarriedFlags {
     b: Option<u8>,
 }
 
+/// See [`Lower::pending_index`]: the shift's value, its operand, the shift and where it was.
+#[derive(Debug, Clone, Copy)]
+struct PendingIndex {
+    v: Val,
+    x: Val,
+    shift: u8,
+    pos: u32,
+}
+
 /// State of lowering one block.
 pub struct Lower<'a> {
     block: &'a Block,
@@ -264,6 +273,9 @@ pub struct Lower<'a> {
     alloc: Alloc<'a>,
     /// The flags op whose result EFLAGS currently hold, if any.
     eflags: Option<Op>,
+    /// A shift left by 1 to 3 not emitted because the next op, an addition, is its one use
+    /// and takes it as a scaled index (`Lower::scaled_index`).
+    pending_index: Option<PendingIndex>,
     rt: Runtime,
     relocs: Vec<Reloc>,
     /// Host address the code will be placed at.
@@ -354,6 +366,7 @@ fn compile_with(
         ops,
         alloc: Alloc::new(block, self_loop, spare),
         eflags: None,
+        pending_index: None,
         rt,
         // (About four relocations for a conditional branch's exits.)
         relocs: SPARE_RELOCS
