@@ -63,6 +63,22 @@ impl Lower<'_> {
             debug_assert!(bop == BinOp::Add && (a == p.v || b == p.v), "pending index unused");
             let base = if b == p.v { a } else { b };
             let rx = self.alloc.get(self.ops, p.x, pos);
+            if let Some(disp) = self.imm32(base) {
+                // A constant base (a jump table's address from ADR): the displacement.
+                self.alloc.release_dead(args, pos);
+                self.alloc.release_dead(&[p.x], p.pos);
+                let d = self.def(v, pos, None);
+                match (s, p.shift) {
+                    (Sz::S64, 1) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rx) * 2 + disp]),
+                    (Sz::S64, 2) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rx) * 4 + disp]),
+                    (Sz::S64, _) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rx) * 8 + disp]),
+                    (Sz::S32, 1) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rx) * 2 + disp]),
+                    (Sz::S32, 2) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rx) * 4 + disp]),
+                    (Sz::S32, _) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rx) * 8 + disp]),
+                }
+                self.alloc.drop_if_unused(v);
+                return Some(End::Done);
+            }
             let rb = self.alloc.get(self.ops, base, pos);
             self.alloc.release_dead(args, pos);
             self.alloc.release_dead(&[p.x], p.pos);
@@ -556,6 +572,9 @@ mod tests {
                         ; lea Rq(d), [Rq(b) + Rq(x) * 4]
                         ; lea Rd(d), [Rq(b) + Rq(x) * 8]
                     );
+                    // A constant base (the displacement), as for a jump table.
+                    let disp = 0x4005e4 + i32::from(b);
+                    dynasm!(ops ; .arch x64 ; lea Rq(d), [Rq(x) * 4 + disp]);
                     let bytes = ops.finalize().unwrap();
                     let mut dec = Decoder::new(64, &bytes, DecoderOptions::NONE);
                     for (scale, wide) in [(2, true), (4, true), (8, false)] {
@@ -571,6 +590,15 @@ mod tests {
                         );
                         assert_eq!(i.memory_displacement64(), 0, "{what}");
                     }
+                    let i = dec.decode();
+                    let what = format!("lea {d} [{x} * 4 + {disp:#x}]: {bytes:02x?}");
+                    assert_eq!((i.code(), i.op0_register()), (Code::Lea_r64_m, reg(d, true)), "{what}");
+                    assert_eq!(
+                        (i.memory_base(), i.memory_index(), i.memory_index_scale()),
+                        (Register::None, reg(x, true), 4),
+                        "{what}"
+                    );
+                    assert_eq!(i.memory_displacement64(), disp as u64, "{what}");
                 }
             }
         }
