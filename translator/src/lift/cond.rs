@@ -27,20 +27,20 @@ const MAX_DEPTH: u32 = 4;
 impl Ctx {
     /// `if cond { a } else { b }` on the current flags.
     pub fn select_on(&mut self, c: Cond, a: Val, b: Val) -> Val {
-        let f = self.b.flags();
-        let (rc, rf) = self.resolve_cond(cc(c), f, MAX_DEPTH);
-        let v = self.b.push(Op::Select(rc, rf, a, b));
-        if rf != f {
-            self.b.note_cond_alt(v, cc(c), f);
-        }
-        v
+        self.test_on(c, |c, f| Op::Select(c, f, a, b))
     }
 
     /// 1 if `cond` holds for the current flags, else 0.
     pub fn cond_val_on(&mut self, c: Cond) -> Val {
+        self.test_on(c, Op::CondVal)
+    }
+
+    /// The op `make` makes testing `c` on the current flags, noted with its plain condition
+    /// where the flags were a CCMP's.
+    fn test_on(&mut self, c: Cond, make: impl FnOnce(CondCode, Val) -> Op) -> Val {
         let f = self.b.flags();
         let (rc, rf) = self.resolve_cond(cc(c), f, MAX_DEPTH);
-        let v = self.b.push(Op::CondVal(rc, rf));
+        let v = self.b.push(make(rc, rf));
         if rf != f {
             self.b.note_cond_alt(v, cc(c), f);
         }

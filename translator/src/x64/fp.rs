@@ -153,27 +153,17 @@ impl Lower<'_> {
             return self.lower_fp_helper(&f, v, pos);
         };
         macro_rules! sd {
-            // The second operand straight from its cache register or CpuState; the first from
-            // its cache register too in the AVX form (xmm0's other lanes are then the first
-            // operand's, which the scalar result's store ignores), else loaded into xmm0.
-            ($ss:ident, $sd:ident, $vss:ident, $vsd:ident) => {{
+            // AVX's three-operand form: the first operand from its cache register (else loaded
+            // into xmm0; xmm0's other lanes are then the operand's, which the scalar result's
+            // store ignores), the second from its cache register or CpuState.
+            ($vss:ident, $vsd:ident) => {{
+                let n = self.fp_src(t, 0, f.n);
                 let o = off::vreg(f.m);
-                match self.vcache.get(f.n) {
-                    Some(n) => match (t, self.vcache.get(f.m)) {
-                        (Sd::S, Some(k)) => dynasm!(self.ops ; .arch x64 ; $vss xmm0, Rx(n), Rx(k)),
-                        (Sd::D, Some(k)) => dynasm!(self.ops ; .arch x64 ; $vsd xmm0, Rx(n), Rx(k)),
-                        (Sd::S, None) => dynasm!(self.ops ; .arch x64 ; $vss xmm0, Rx(n), [r15 + o]),
-                        (Sd::D, None) => dynasm!(self.ops ; .arch x64 ; $vsd xmm0, Rx(n), [r15 + o]),
-                    },
-                    None => {
-                        self.fp_load(t, 0, f.n);
-                        match (t, self.vcache.get(f.m)) {
-                            (Sd::S, Some(k)) => dynasm!(self.ops ; .arch x64 ; $ss xmm0, Rx(k)),
-                            (Sd::D, Some(k)) => dynasm!(self.ops ; .arch x64 ; $sd xmm0, Rx(k)),
-                            (Sd::S, None) => dynasm!(self.ops ; .arch x64 ; $ss xmm0, [r15 + o]),
-                            (Sd::D, None) => dynasm!(self.ops ; .arch x64 ; $sd xmm0, [r15 + o]),
-                        }
-                    }
+                match (t, self.vcache.get(f.m)) {
+                    (Sd::S, Some(k)) => dynasm!(self.ops ; .arch x64 ; $vss xmm0, Rx(n), Rx(k)),
+                    (Sd::D, Some(k)) => dynasm!(self.ops ; .arch x64 ; $vsd xmm0, Rx(n), Rx(k)),
+                    (Sd::S, None) => dynasm!(self.ops ; .arch x64 ; $vss xmm0, Rx(n), [r15 + o]),
+                    (Sd::D, None) => dynasm!(self.ops ; .arch x64 ; $vsd xmm0, Rx(n), [r15 + o]),
                 }
             }};
         }
@@ -201,10 +191,10 @@ impl Lower<'_> {
             self.fp_slow_check(slow.label);
         }
         match f.kind {
-            Add => sd!(addss, addsd, vaddss, vaddsd),
-            Sub => sd!(subss, subsd, vsubss, vsubsd),
-            Mul | Nmul => sd!(mulss, mulsd, vmulss, vmulsd),
-            Div => sd!(divss, divsd, vdivss, vdivsd),
+            Add => sd!(vaddss, vaddsd),
+            Sub => sd!(vsubss, vsubsd),
+            Mul | Nmul => sd!(vmulss, vmulsd),
+            Div => sd!(vdivss, vdivsd),
             Sqrt => {
                 self.fp_load(t, 1, f.n);
                 match t {
@@ -373,18 +363,6 @@ impl Lower<'_> {
     /// scalar operations ignore). A register the cache does not hold is read as a scalar and
     /// not cached: a 16-byte load of a register last written by a general register's two
     /// 8-byte stores would wait for them (no store forwarding).
-    /// The register holding the scalar of V`v` for an operation that reads it and no other
-    /// lane: its cache register, else xmm`scratch` loaded as in [`Lower::fp_load`].
-    fn fp_src(&mut self, t: Sd, scratch: u8, v: u8) -> u8 {
-        match self.vcache.get(v) {
-            Some(k) => k,
-            None => {
-                self.fp_load(t, scratch, v);
-                scratch
-            }
-        }
-    }
-
     fn fp_load(&mut self, t: Sd, x: u8, v: u8) {
         if let Some(k) = self.vcache.get(v) {
             dynasm!(self.ops ; .arch x64 ; movaps Rx(x), Rx(k));
@@ -394,6 +372,18 @@ impl Lower<'_> {
         match t {
             Sd::S => dynasm!(self.ops ; .arch x64 ; movss Rx(x), [r15 + o]),
             Sd::D => dynasm!(self.ops ; .arch x64 ; movsd Rx(x), [r15 + o]),
+        }
+    }
+
+    /// The register holding the scalar of V`v` for an operation that reads it and no other
+    /// lane: its cache register, else xmm`scratch` loaded as in [`Lower::fp_load`].
+    fn fp_src(&mut self, t: Sd, scratch: u8, v: u8) -> u8 {
+        match self.vcache.get(v) {
+            Some(k) => k,
+            None => {
+                self.fp_load(t, scratch, v);
+                scratch
+            }
         }
     }
 
@@ -513,12 +503,32 @@ mod tests {
     use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, VecAssembler};
     use iced_x86::{Code, Decoder, DecoderOptions, Register};
 
+    fn xmm(n: u8) -> Register {
+        Register::try_from(Register::XMM0 as usize + n as usize).unwrap()
+    }
+
+    /// Decode `ops`' code as instructions of `codes` in turn, each `op xmm0, xmm<n>, xmm<m>`.
+    fn assert_decodes(ops: VecAssembler<X64Relocation>, codes: &[Code], n: u8, m: u8) -> Vec<u8> {
+        let bytes = ops.finalize().unwrap();
+        let mut dec = Decoder::new(64, &bytes, DecoderOptions::NONE);
+        for &code in codes {
+            let i = dec.decode();
+            let what = format!("{code:?} xmm0, xmm{n}, xmm{m}: {bytes:02x?}");
+            assert_eq!(i.code(), code, "{what}");
+            assert_eq!(
+                [i.op0_register(), i.op1_register(), i.op2_register()],
+                [Register::XMM0, xmm(n), xmm(m)],
+                "{what}"
+            );
+        }
+        bytes
+    }
+
     /// The scalar FMA forms with their multiplicands in registers chosen at run time (the V
     /// register cache's), as the lowering emits them: dynasm-rs gets the packed doubles' VEX.W
     /// wrong (see `vfp::vex_fma231`), so each is decoded back.
     #[test]
     fn scalar_fma_with_registers_chosen_at_run_time_decodes_as_meant() {
-        let xmm = |n: u8| Register::try_from(Register::XMM0 as usize + n as usize).unwrap();
         for n in 0..16u8 {
             for m in 0..16u8 {
                 let mut ops = VecAssembler::<X64Relocation>::new(0);
@@ -528,9 +538,7 @@ mod tests {
                     ; vfnmsub231sd xmm0, Rx(n), Rx(m) ; vfnmsub231ss xmm0, Rx(n), Rx(m)
                     ; vfmsub231sd xmm0, Rx(n), Rx(m) ; vfmsub231ss xmm0, Rx(n), Rx(m)
                 );
-                let bytes = ops.finalize().unwrap();
-                let mut dec = Decoder::new(64, &bytes, DecoderOptions::NONE);
-                for code in [
+                let codes = [
                     Code::VEX_Vfmadd231sd_xmm_xmm_xmmm64,
                     Code::VEX_Vfmadd231ss_xmm_xmm_xmmm32,
                     Code::VEX_Vfnmadd231sd_xmm_xmm_xmmm64,
@@ -539,25 +547,16 @@ mod tests {
                     Code::VEX_Vfnmsub231ss_xmm_xmm_xmmm32,
                     Code::VEX_Vfmsub231sd_xmm_xmm_xmmm64,
                     Code::VEX_Vfmsub231ss_xmm_xmm_xmmm32,
-                ] {
-                    let i = dec.decode();
-                    let what = format!("{code:?} xmm0, xmm{n}, xmm{m}: {bytes:02x?}");
-                    assert_eq!(i.code(), code, "{what}");
-                    assert_eq!(
-                        [i.op0_register(), i.op1_register(), i.op2_register()],
-                        [Register::XMM0, xmm(n), xmm(m)],
-                        "{what}"
-                    );
-                }
+                ];
+                assert_decodes(ops, &codes, n, m);
             }
         }
     }
 
-    /// The AVX scalar arithmetic of an operand in a cache register with one in a register or
-    /// in CpuState, registers chosen at run time.
+    /// The AVX scalar arithmetic of an operand in a register with one in a register or in
+    /// CpuState, registers chosen at run time.
     #[test]
     fn scalar_avx_arithmetic_with_registers_chosen_at_run_time_decodes_as_meant() {
-        let xmm = |n: u8| Register::try_from(Register::XMM0 as usize + n as usize).unwrap();
         for n in 0..16u8 {
             for m in 0..16u8 {
                 let mut ops = VecAssembler::<X64Relocation>::new(0);
@@ -566,24 +565,15 @@ mod tests {
                     ; vmulsd xmm0, Rx(n), Rx(m) ; vdivss xmm0, Rx(n), Rx(m)
                     ; vdivsd xmm0, Rx(n), [r15 + 0x1a0]
                 );
-                let bytes = ops.finalize().unwrap();
-                let mut dec = Decoder::new(64, &bytes, DecoderOptions::NONE);
-                for code in [
+                let codes = [
                     Code::VEX_Vaddsd_xmm_xmm_xmmm64,
                     Code::VEX_Vsubss_xmm_xmm_xmmm32,
                     Code::VEX_Vmulsd_xmm_xmm_xmmm64,
                     Code::VEX_Vdivss_xmm_xmm_xmmm32,
-                ] {
-                    let i = dec.decode();
-                    let what = format!("{code:?} xmm0, xmm{n}, xmm{m}: {bytes:02x?}");
-                    assert_eq!(i.code(), code, "{what}");
-                    assert_eq!(
-                        [i.op0_register(), i.op1_register(), i.op2_register()],
-                        [Register::XMM0, xmm(n), xmm(m)],
-                        "{what}"
-                    );
-                }
-                let i = dec.decode();
+                ];
+                let bytes = assert_decodes(ops, &codes, n, m);
+                let mut dec = Decoder::new(64, &bytes, DecoderOptions::NONE);
+                let i = dec.iter().nth(codes.len()).unwrap();
                 assert_eq!(i.code(), Code::VEX_Vdivsd_xmm_xmm_xmmm64);
                 assert_eq!([i.op0_register(), i.op1_register()], [Register::XMM0, xmm(n)]);
                 assert_eq!((i.memory_base(), i.memory_displacement64()), (Register::R15, 0x1a0));

@@ -18,7 +18,7 @@ macro_rules! common {
     }};
 }
 
-impl Lower<'_> {
+impl<'a> Lower<'a> {
     /// Call a SysV helper at `pos`; its result is in rax.
     fn call(&mut self, f: u64, pos: u32) {
         self.alloc.spill_caller_saved(self.ops, pos);
@@ -32,25 +32,28 @@ impl Lower<'_> {
         self.alloc.def(self.ops, v, pos, prefer)
     }
 
+    /// The next op that emits code after `pos` (constants between emit nothing), if it is the
+    /// last use of the value `v` defined at `pos`: an op that may take `v` where it is, or in
+    /// a form of its own (`Lower::scaled_index`).
+    pub(super) fn sole_use_next(&self, v: Val, pos: u32) -> Option<&'a Op> {
+        let block = self.block;
+        let ops = &block.ops[pos as usize + 1..];
+        let k = ops.iter().position(|op| !matches!(op, Op::Const(_) | Op::Nop))?;
+        (self.alloc.last_use(v) == Some(pos + 1 + k as u32)).then_some(&ops[k])
+    }
+
     /// Whether the value `v` defined at `pos` is used by the next op only, and that op reads
     /// its operands without writing them or calling out: an ADD, SUB or logical op, a
     /// confinement or a register write. Such an op may take `v` in a pinned register, which it
     /// leaves as it was (its result goes to an allocatable register).
     fn reads_once_next(&self, v: Val, pos: u32) -> bool {
-        // (Constants between them emit nothing.)
-        let ops = &self.block.ops[pos as usize + 1..];
-        let Some(k) = ops.iter().position(|op| !matches!(op, Op::Const(_) | Op::Nop)) else {
-            return false;
-        };
-        let next = pos + 1 + k as u32;
-        if self.alloc.last_use(v) != Some(next) {
-            return false;
-        }
         matches!(
-            ops[k],
-            Op::Bin(BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor, ..)
-                | Op::Confine(_)
-                | Op::SetReg(..)
+            self.sole_use_next(v, pos),
+            Some(
+                Op::Bin(BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor, ..)
+                    | Op::Confine(_)
+                    | Op::SetReg(..)
+            )
         )
     }
 

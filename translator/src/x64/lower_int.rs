@@ -63,33 +63,27 @@ impl Lower<'_> {
             debug_assert!(bop == BinOp::Add && (a == p.v || b == p.v), "pending index unused");
             let base = if b == p.v { a } else { b };
             let rx = self.alloc.get(self.ops, p.x, pos);
-            if let Some(disp) = self.imm32(base) {
-                // A constant base (a jump table's address from ADR): the displacement.
-                self.alloc.release_dead(args, pos);
-                self.alloc.release_dead(&[p.x], p.pos);
-                let d = self.def(v, pos, None);
-                match (s, p.shift) {
-                    (Sz::S64, 1) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rx) * 2 + disp]),
-                    (Sz::S64, 2) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rx) * 4 + disp]),
-                    (Sz::S64, _) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rx) * 8 + disp]),
-                    (Sz::S32, 1) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rx) * 2 + disp]),
-                    (Sz::S32, 2) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rx) * 4 + disp]),
-                    (Sz::S32, _) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rx) * 8 + disp]),
-                }
-                self.alloc.drop_if_unused(v);
-                return Some(End::Done);
-            }
-            let rb = self.alloc.get(self.ops, base, pos);
+            // A constant base (a jump table's address from ADR) is the displacement.
+            let base = match self.imm32(base) {
+                Some(disp) => Err(disp),
+                None => Ok(self.alloc.get(self.ops, base, pos)),
+            };
             self.alloc.release_dead(args, pos);
             self.alloc.release_dead(&[p.x], p.pos);
             let d = self.def(v, pos, None);
-            match (s, p.shift) {
-                (Sz::S64, 1) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rb) + Rq(rx) * 2]),
-                (Sz::S64, 2) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rb) + Rq(rx) * 4]),
-                (Sz::S64, _) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rb) + Rq(rx) * 8]),
-                (Sz::S32, 1) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rb) + Rq(rx) * 2]),
-                (Sz::S32, 2) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rb) + Rq(rx) * 4]),
-                (Sz::S32, _) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rb) + Rq(rx) * 8]),
+            match (s, p.shift, base) {
+                (Sz::S64, 1, Ok(rb)) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rb) + Rq(rx) * 2]),
+                (Sz::S64, 2, Ok(rb)) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rb) + Rq(rx) * 4]),
+                (Sz::S64, _, Ok(rb)) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rb) + Rq(rx) * 8]),
+                (Sz::S32, 1, Ok(rb)) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rb) + Rq(rx) * 2]),
+                (Sz::S32, 2, Ok(rb)) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rb) + Rq(rx) * 4]),
+                (Sz::S32, _, Ok(rb)) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rb) + Rq(rx) * 8]),
+                (Sz::S64, 1, Err(i)) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rx) * 2 + i]),
+                (Sz::S64, 2, Err(i)) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rx) * 4 + i]),
+                (Sz::S64, _, Err(i)) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(rx) * 8 + i]),
+                (Sz::S32, 1, Err(i)) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rx) * 2 + i]),
+                (Sz::S32, 2, Err(i)) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rx) * 4 + i]),
+                (Sz::S32, _, Err(i)) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(rx) * 8 + i]),
             }
             self.alloc.drop_if_unused(v);
             return Some(End::Done);
@@ -98,11 +92,8 @@ impl Lower<'_> {
         if bop != BinOp::Shl || self.alloc.konst(a).is_some() {
             return None;
         }
-        let ops = &self.block.ops[pos as usize + 1..];
-        let k = ops.iter().position(|op| !matches!(op, Op::Const(_) | Op::Nop))?;
-        let next = pos + 1 + k as u32;
-        let feeds = matches!(ops[k], Op::Bin(BinOp::Add, s2, x, y) if s2 == s && (x == v) != (y == v));
-        if !feeds || self.alloc.last_use(v) != Some(next) {
+        let feeds = matches!(self.sole_use_next(v, pos), Some(&Op::Bin(BinOp::Add, s2, x, y)) if s2 == s && (x == v) != (y == v));
+        if !feeds {
             return None;
         }
         self.pending_index = Some(super::PendingIndex {
