@@ -280,24 +280,81 @@ fn a_side_exit_writes_back_the_registers_and_flags_its_target_reads() {
     assert_eq!(block.guest_len, 5);
     let mut cache = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
     cache.optimise_at_once();
-    const END: u64 = 0x50000;
     for (x0, want) in [(5, [1, 0, 1]), (1, [1, 2, 99])] {
-        let mut cpu = CpuState {
-            pc: 0x40000,
-            ..Default::default()
-        };
-        cpu.x[0] = x0;
-        cpu.x[4] = 99;
-        cpu.x[30] = END;
-        let mut trips = 0;
-        while cpu.pc != END {
-            let host = cache.get(cpu.pc, &side_exit_code).expect("translates");
-            cache.enter(&mut cpu, host);
-            trips += 1;
-            assert!(trips < 10, "runs away at {:#x}", cpu.pc);
-        }
+        let cpu = call(&mut cache, &side_exit_code, 0x40000, |cpu| {
+            cpu.x[0] = x0;
+            cpu.x[4] = 99;
+        });
         assert_eq!([cpu.x[2], cpu.x[3], cpu.x[4]], want, "x0 = {x0}");
     }
+}
+
+/// A call of the function at `pc` (with the registers `setup` gives it) run block by block
+/// through `cache` until it returns; the state it returns with.
+fn call(cache: &mut CodeCache, fetch: &dyn Fn(u64) -> Option<u32>, pc: u64, setup: impl Fn(&mut CpuState)) -> CpuState {
+    const END: u64 = 0x7000_0000;
+    let mut cpu = CpuState {
+        pc,
+        ..Default::default()
+    };
+    setup(&mut cpu);
+    cpu.x[30] = END;
+    let mut trips = 0;
+    while cpu.pc != END {
+        let host = cache.get(cpu.pc, fetch).expect("translates");
+        cache.enter(&mut cpu, host);
+        trips += 1;
+        assert!(trips < 10, "runs away at {:#x}", cpu.pc);
+    }
+    cpu
+}
+
+/// `add x2, x2, #1; cmp x0, #5; b.eq F; add x3, x3, #2; cmp x0, #6; b.eq N; ret` at 0x60000,
+/// a far forward branch (F, 0x60400: `cset x5, eq; ret`, which reads the flags) and a near one
+/// (N, 0x60040: `add x4, x4, #3; ret`).
+fn far_and_near(pc: u64) -> Option<u32> {
+    Some(match pc {
+        0x60000 => 0x9100_0442,
+        0x60004 => 0xf100_141f,
+        0x60008 => 0x5400_1fc0,
+        0x6000c => 0x9100_0863,
+        0x60010 => 0xf100_181f,
+        0x60014 => 0x5400_0160,
+        0x60040 => 0x9100_0c84,
+        0x60400 => 0x9a9f_17e5,
+        0x60018 | 0x60044 | 0x60404 => 0xd65f_03c0,
+        _ => return None,
+    })
+}
+
+#[test]
+fn a_quick_translation_goes_on_past_far_forward_branches_only_with_everything_written_back() {
+    super::test_platform::install();
+    let (block, tier, _) = tiers::block_ir(0x60000, &far_and_near, LiftOptions::default(), Tier::Quick).expect("lifts");
+    assert_eq!(tier, Tier::Quick);
+    let exits: Vec<_> = block
+        .ops
+        .iter()
+        .filter_map(|o| match *o {
+            crate::ir::Op::SideExit { target, state, .. } => Some((target, state.len)),
+            _ => None,
+        })
+        .collect();
+    // Past the far b.eq, with nothing left to write back on its way out (x2 and the flags were
+    // written on both ways before it); not past the near one, which ends the block.
+    assert_eq!(exits, [(0x60400, 0)]);
+    assert_eq!(block.guest_len, 6);
+    assert!(matches!(block.exit, crate::ir::Exit::Branch { taken: 0x60040, .. }));
+    let mut cache = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+    // x0 = 5 leaves by the side exit, 6 by the near branch, 1 by the return.
+    for (x0, want) in [(5, [1, 0, 99, 1]), (6, [1, 2, 102, 99]), (1, [1, 2, 99, 99])] {
+        let cpu = call(&mut cache, &far_and_near, 0x60000, |cpu| {
+            cpu.x[0] = x0;
+            (cpu.x[4], cpu.x[5]) = (99, 99);
+        });
+        assert_eq!([cpu.x[2], cpu.x[3], cpu.x[4], cpu.x[5]], want, "x0 = {x0}");
+    }
+    assert_eq!(cache.blocks[&0x60000].info.tier, Tier::Quick, "not promoted");
 }
 
 /// `cbz x0, .+16` at 0x20000 (its fall-through a `ret`), `add x0, x0, #1; ret` at 0x20010.
