@@ -494,8 +494,7 @@ const QEMU_SPELLINGS: &[(&str, &str)] = &[
 
 /// Rewrites qemu's single-dash long options (`-strace` -> `--strace`) among a64x's own options,
 /// that is before PROGRAM: what follows it belongs to the guest and is passed as it is.
-fn qemu_command_line(raw: &[OsString]) -> Vec<OsString> {
-    let cmd = Cli::command();
+fn qemu_command_line(raw: &[OsString], cmd: &clap::Command) -> Vec<OsString> {
     // Options whose value may be the next argument: skipping it keeps the scan on a64x's options.
     let takes_value = |a: &clap::Arg| a.get_action().takes_values();
     let shorts: Vec<char> = cmd
@@ -595,19 +594,31 @@ fn command_with_qemu_aliases(is_set: impl Fn(&str) -> bool) -> clap::Command {
 /// `--version`, `-cpu help` and errors.
 pub fn parse() -> Cli {
     let raw: Vec<OsString> = std::env::args_os().collect();
+    // (Made once: building clap's definition of forty options is most of parsing them, a
+    // tenth of a static program's start under a64x.)
+    let cmd = command();
     let args = match binfmt_invocation(&raw) {
         Some(preserve_argv0) => binfmt_command_line(&raw, preserve_argv0),
-        None => qemu_command_line(&raw),
+        None => qemu_command_line(&raw, &cmd),
     };
-    parse_from(args).unwrap_or_else(|e| e.exit())
+    parse_with(cmd, args).unwrap_or_else(|e| e.exit())
+}
+
+/// The command line's definition with qemu's variables where only they are set.
+fn command() -> clap::Command {
+    command_with_qemu_aliases(|name: &str| std::env::var_os(name).is_some())
 }
 
 /// Parses `args` (argv[0] first) after the binfmt_misc and qemu-spelling rewrites: checks that a
 /// PROGRAM or a binfmt action is given and splits the comma lists of `A64X_SET_ENV` and
 /// `A64X_UNSET_ENV`. `-cpu help` prints the feature list and exits.
 pub fn parse_from(args: Vec<OsString>) -> Result<Cli, clap::Error> {
-    let set = |name: &str| std::env::var_os(name).is_some();
-    let matches = command_with_qemu_aliases(set).try_get_matches_from(args)?;
+    parse_with(command(), args)
+}
+
+/// [`parse_from`] with the definition `cmd` ([`command`]).
+fn parse_with(cmd: clap::Command, args: Vec<OsString>) -> Result<Cli, clap::Error> {
+    let matches = cmd.try_get_matches_from(args)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     split_env_list(&matches, "set_env", &mut cli.set_env);
     split_env_list(&matches, "unset_env", &mut cli.unset_env);
@@ -648,14 +659,16 @@ mod tests {
 
     #[test]
     fn qemu_spellings_are_rewritten_before_the_program_only() {
-        let got = qemu_command_line(&os(&[
-            "a64x", "-strace", "-cpu", "max", "-L", "-strace", "prog", "-strace",
-        ]));
+        let cmd = Cli::command();
+        let got = qemu_command_line(
+            &os(&["a64x", "-strace", "-cpu", "max", "-L", "-strace", "prog", "-strace"]),
+            &cmd,
+        );
         assert_eq!(
             got,
             os(&["a64x", "--strace", "--cpu", "max", "-L", "-strace", "--", "prog", "-strace"])
         );
-        let got = qemu_command_line(&os(&["a64x", "--", "-cpu", "x"]));
+        let got = qemu_command_line(&os(&["a64x", "--", "-cpu", "x"]), &cmd);
         assert_eq!(got, os(&["a64x", "--", "-cpu", "x"]));
     }
 
