@@ -356,10 +356,7 @@ impl Vm {
                         ExitReason::Brk
                     }
                     Ok(Outcome::Undefined) => ExitReason::Undefined,
-                    Ok(Outcome::Invalidate(a)) => {
-                        self.cpu.exit_arg = a;
-                        ExitReason::InvalidateCode
-                    }
+                    Ok(Outcome::Invalidate) => ExitReason::InvalidateCode,
                     Err(TranslateError::NotExecutable(a)) => match self.fetch_fault(a) {
                         Some(stop) => return stop,
                         None => continue,
@@ -561,6 +558,10 @@ impl Vm {
 
     /// Handle an exit that is not a plain branch; `Some` when the guest is gone.
     fn handle(&mut self, reason: ExitReason, fetch: &dyn Fn(u64) -> Option<u32>) -> Option<Stop> {
+        // The code IC IVAU named: at the barrier that sent the block here
+        // (`ExitReason::InvalidateCode`), or at whatever visit of the run loop comes first (code
+        // that names some and never synchronises still gets it before the loop finds a block).
+        self.drop_named_code();
         {
             match reason {
                 // The loop translates the block again (`cache::tiers`).
@@ -608,13 +609,23 @@ impl Vm {
                     eprintln!("a64x: undefined or unimplemented instruction {word} at {pc:#x} (SIGILL)");
                     return Some(GuestExit::Signaled(libc::SIGILL).into());
                 }
-                ExitReason::InvalidateCode => {
-                    // IC IVAU works on one cache line (CTR_EL0.IminLine: 64 bytes).
-                    let line = self.cpu.exit_arg & !63;
-                    crate::thread::invalidate_everywhere(&mut self.cache, &*self.cpu, line, line + 64);
-                }
+                // (Done above.)
+                ExitReason::InvalidateCode => {}
             }
         }
         None
+    }
+
+    /// Drop the translations of the guest code IC IVAU named since the last time, in every
+    /// thread's cache (`ir::Op::NoteInval`: whole cache lines, CTR_EL0.IminLine 64 bytes).
+    fn drop_named_code(&mut self) {
+        let (lo, hi) = (self.cpu.inval_lo, self.cpu.inval_hi);
+        if hi == 0 {
+            return;
+        }
+        (self.cpu.inval_lo, self.cpu.inval_hi) = (u64::MAX, 0);
+        if lo < hi {
+            crate::thread::invalidate_everywhere(&mut self.cache, &*self.cpu, lo, hi);
+        }
     }
 }

@@ -119,6 +119,13 @@ pub struct CpuState {
     /// The jump cache's entries less one (a power of two less one: the lookup's index mask;
     /// last, so that no other field moved when it came).
     pub jump_mask: u64,
+    /// The guest code IC IVAU named since the last barrier, `[inval_lo, inval_hi)` in whole
+    /// cache lines (`inval_lo` is `u64::MAX` and `inval_hi` 0 while it names none): the next DSB
+    /// or ISB, or the next visit of the run loop, drops the translations of it (see
+    /// `ir::Op::NoteInval`).
+    pub inval_lo: u64,
+    /// See `inval_lo`.
+    pub inval_hi: u64,
 }
 
 /// The 64-bit lane patterns the inline vector code uses most (masks of lanes, their sign bits,
@@ -163,6 +170,8 @@ impl Default for CpuState {
             exit_arg: 0,
             jump_cache: std::ptr::null_mut(),
             jump_mask: 0,
+            inval_lo: u64::MAX,
+            inval_hi: 0,
             pending: 0,
             mxcsr: crate::ir::fpenv::MXCSR_DEFAULT,
             host_mxcsr: crate::ir::fpenv::MXCSR_DEFAULT,
@@ -305,6 +314,10 @@ pub mod off {
     pub const JUMP_MASK: i32 = offset_of!(CpuState, jump_mask) as i32;
     /// Pending host signal flag.
     pub const PENDING: i32 = offset_of!(CpuState, pending) as i32;
+    /// Start of the code IC IVAU named since the last barrier.
+    pub const INVAL_LO: i32 = offset_of!(CpuState, inval_lo) as i32;
+    /// End of it (0: none).
+    pub const INVAL_HI: i32 = offset_of!(CpuState, inval_hi) as i32;
     /// The guest's MXCSR.
     pub const MXCSR: i32 = offset_of!(CpuState, mxcsr) as i32;
     /// The VM's MXCSR while translated code runs.

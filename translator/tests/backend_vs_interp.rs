@@ -186,6 +186,8 @@ fn visible(cpu: &CpuState) -> Vec<(String, u64)> {
     r.push(("fpcr".into(), cpu.fpcr));
     r.push(("fpsr".into(), cpu.fpsr_value()));
     r.push(("tpidr_el0".into(), cpu.tpidr_el0));
+    r.push(("inval_lo".into(), cpu.inval_lo));
+    r.push(("inval_hi".into(), cpu.inval_hi));
     r
 }
 
@@ -215,7 +217,7 @@ fn exits_agree(o: Outcome, e: ExitReason) -> bool {
             | (Outcome::Svc(_), ExitReason::Svc)
             | (Outcome::Brk(_), ExitReason::Brk)
             | (Outcome::Undefined, ExitReason::Undefined)
-            | (Outcome::Invalidate(_), ExitReason::InvalidateCode)
+            | (Outcome::Invalidate, ExitReason::InvalidateCode)
     )
 }
 

@@ -357,6 +357,45 @@ fn a_quick_translation_goes_on_past_far_forward_branches_only_with_everything_wr
     assert_eq!(cache.blocks[&0x60000].info.tier, Tier::Quick, "not promoted");
 }
 
+/// `ic ivau, x0; ic ivau, x1; dsb ish; ret` at 0x80000.
+fn ivau_then_barrier(pc: u64) -> Option<u32> {
+    Some(match pc {
+        0x80000 => 0xd50b_7520,
+        0x80004 => 0xd50b_7521,
+        0x80008 => 0xd503_3b9f,
+        0x8000c => 0xd65f_03c0,
+        _ => return None,
+    })
+}
+
+#[test]
+fn ic_ivau_names_lines_and_the_next_barrier_leaves_for_the_run_loop_only_then() {
+    super::test_platform::install();
+    let mut cache = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+    // (x0, x1, the lines named): the top line of the address space adds no end (it wraps).
+    for (x0, x1, named) in [
+        (0x12345, 0x12400, (0x12340, 0x12440)),
+        (u64::MAX - 8, 0x40, (0x40, 0x80)),
+    ] {
+        let mut cpu = CpuState {
+            pc: 0x80000,
+            ..Default::default()
+        };
+        (cpu.x[0], cpu.x[1]) = (x0, x1);
+        let host = cache.get(cpu.pc, &ivau_then_barrier).expect("translates");
+        assert_eq!(cache.enter(&mut cpu, host), ExitReason::InvalidateCode);
+        assert_eq!((cpu.pc, (cpu.inval_lo, cpu.inval_hi)), (0x8000c, named));
+    }
+    // A barrier with nothing named goes on chained.
+    let mut cpu = CpuState {
+        pc: 0x80008,
+        ..Default::default()
+    };
+    let host = cache.get(cpu.pc, &ivau_then_barrier).expect("translates");
+    assert_eq!(cache.enter(&mut cpu, host), ExitReason::Chain);
+    assert_eq!((cpu.pc, cpu.inval_hi), (0x8000c, 0));
+}
+
 /// `cbz x0, .+16` at 0x20000 (its fall-through a `ret`), `add x0, x0, #1; ret` at 0x20010.
 fn branching(pc: u64) -> Option<u32> {
     match pc {

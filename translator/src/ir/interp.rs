@@ -15,8 +15,9 @@ pub enum Outcome {
     Brk(u16),
     /// Undefined instruction.
     Undefined,
-    /// Invalidate translations around the address, then continue at pc.
-    Invalidate(u64),
+    /// Drop the translations of the code IC IVAU named (`CpuState::inval_lo`), then continue
+    /// at pc.
+    Invalidate,
 }
 
 fn trunc(sz: Sz, v: u64) -> u64 {
@@ -284,6 +285,15 @@ unsafe fn eval(op: &Op, vals: &[u64], cpu: &mut CpuState) -> u64 {
             std::ptr::write_bytes((g(a) & !63) as *mut u8, 0, 64);
             0
         }
+        Op::NoteInval(a) => {
+            let line = g(a) & !63;
+            cpu.inval_lo = cpu.inval_lo.min(line);
+            // (The last line of the address space adds nothing: its end wraps.)
+            if let Some(end) = line.checked_add(64) {
+                cpu.inval_hi = cpu.inval_hi.max(end);
+            }
+            0
+        }
         Op::VLoad(sz, v, base, off) => {
             let p = g(base).wrapping_add(off as i64 as u64) as *const u8;
             let mut b = [0u8; 16];
@@ -357,9 +367,13 @@ fn exit(exit: &Exit, vals: &[u64], cpu: &mut CpuState) -> Outcome {
             cpu.pc = pc;
             Outcome::Undefined
         }
-        Exit::InvalidateCode { addr, next } => {
+        Exit::InvalidateCode { next } => {
             cpu.pc = next;
-            Outcome::Invalidate(g(addr))
+            if cpu.inval_hi != 0 {
+                Outcome::Invalidate
+            } else {
+                Outcome::Next(next)
+            }
         }
         Exit::Sync { next } => {
             cpu.pc = next;

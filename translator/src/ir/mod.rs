@@ -268,6 +268,12 @@ pub enum Op {
     Fence(FenceKind),
     /// Zero the 64-byte block containing the address (DC ZVA).
     ZeroBlock(Val),
+    /// IC IVAU: add the cache line holding the address to the guest code whose translations
+    /// the next barrier drops ([`CpuState::inval_lo`](crate::cpu::CpuState::inval_lo)): the
+    /// Arm ARM completes an instruction-cache invalidation only at a DSB, and a thread sees the
+    /// new code only after a context synchronization (B2.4.4), so a JIT's run of IC IVAUs over
+    /// a function's lines is one invalidation there, not one exit and one search a line.
+    NoteInval(Val),
     /// Load into V`v` (zero-extending) from `base + off`.
     VLoad(Log2, u8, Val, i32),
     /// Store the low bytes of V`v` to `base + off`.
@@ -385,10 +391,10 @@ pub enum Exit {
         /// Address of the instruction.
         pc: u64,
     },
-    /// Drop translations around `addr`, continue at `next`.
+    /// A DSB or ISB: continue at `next`, through the run loop when IC IVAU named guest code
+    /// since the last one ([`Op::NoteInval`]), which drops its translations there; chained
+    /// otherwise.
     InvalidateCode {
-        /// Address given to IC IVAU.
-        addr: Val,
         /// Address of the next instruction.
         next: u64,
     },
@@ -472,6 +478,7 @@ impl Op {
             | Load(_, v, _)
             | LoadExcl(_, v)
             | ZeroBlock(v)
+            | NoteInval(v)
             | VLoad(_, _, v, _)
             | VStore(_, _, v, _) => Args::of(&[v]),
             VSetLane { val, .. } => Args::of(&[val]),
@@ -504,7 +511,7 @@ impl Exit {
     pub fn args(&self) -> Args {
         match *self {
             Exit::Branch { flags, .. } => Args::of(&[flags]),
-            Exit::Indirect(v) | Exit::InvalidateCode { addr: v, .. } => Args::of(&[v]),
+            Exit::Indirect(v) => Args::of(&[v]),
             _ => Args::of(&[]),
         }
     }

@@ -129,6 +129,7 @@ impl Op {
             Op::PairHelper { .. } => i("pair", NoVal, Memory, H, C),
             Op::Fence(_) => i("fence", NoVal, Memory, N, C),
             Op::ZeroBlock(_) => i("dc.zva", NoVal, Memory, S, C),
+            Op::NoteInval(_) => i("ic.ivau", NoVal, WritesState, N, C),
             Op::VLoad(..) => i("vload", NoVal, Memory, L, C),
             Op::VStore(..) => i("vstore", NoVal, Memory, S, C),
             Op::VGetLane { .. } => i("lane.get", I64, ReadsState, N, K),

@@ -233,6 +233,7 @@ impl fmt::Display for Op {
             ),
             Op::Fence(k) => write!(f, "{name}.{}", lower(k)),
             Op::ZeroBlock(a) => write!(f, "{name} {}", Addr(a, 0)),
+            Op::NoteInval(a) => write!(f, "{name} {a}"),
             Op::VLoad(l, v, a, o) => write!(f, "{name}.{} v{v}, {}", 1u32 << l.0, Addr(a, o)),
             Op::VStore(l, v, a, o) => write!(f, "{name}.{} v{v}, {}", 1u32 << l.0, Addr(a, o)),
             Op::VGetLane { v, size, index, signed } => {
@@ -291,7 +292,7 @@ impl fmt::Display for Exit {
             Exit::Svc { imm, next } => write!(f, "svc #{imm:#x}, {next:#x}"),
             Exit::Brk { imm, pc } => write!(f, "brk #{imm:#x} at {pc:#x}"),
             Exit::Undefined { pc } => write!(f, "undefined at {pc:#x}"),
-            Exit::InvalidateCode { addr, next } => write!(f, "ic.ivau {addr}, {next:#x}"),
+            Exit::InvalidateCode { next } => write!(f, "barrier {next:#x}"),
             Exit::Sync { next } => write!(f, "sync {next:#x}"),
         }
     }

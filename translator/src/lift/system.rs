@@ -47,17 +47,26 @@ pub(super) fn lift(cx: &mut Ctx, inst: SysInst) -> Option<Exit> {
             let v = cx.k(if on { pstate_bit(reg) } else { 0 });
             set_pstate(cx, reg, v);
         }
-        SysInst::Barrier(b) => match b {
-            // x86-64 keeps every order except store->load; only barriers ordering earlier
-            // stores before later loads (CRm<1:0> == 0b11: full, reads and writes) need mfence.
-            Barrier::Dmb(crm) | Barrier::Dsb(crm) if crm & 3 == 3 => {
-                cx.b.push(Op::Fence(FenceKind::StoreLoad));
+        SysInst::Barrier(b) => {
+            match b {
+                // x86-64 keeps every order except store->load; only barriers ordering earlier
+                // stores before later loads (CRm<1:0> == 0b11: full, reads and writes) need
+                // mfence.
+                Barrier::Dmb(crm) | Barrier::Dsb(crm) if crm & 3 == 3 => {
+                    cx.b.push(Op::Fence(FenceKind::StoreLoad));
+                }
+                Barrier::Dmb(_) | Barrier::Dsb(_) | Barrier::Isb => {}
+                Barrier::Clrex => {
+                    cx.b.push(Op::ClearExcl);
+                }
             }
-            Barrier::Dmb(_) | Barrier::Dsb(_) | Barrier::Isb => {}
-            Barrier::Clrex => {
-                cx.b.push(Op::ClearExcl);
+            // Where code IC IVAU named since the last barrier is dropped (`Op::NoteInval`).
+            if matches!(b, Barrier::Dsb(_) | Barrier::Isb) {
+                return Some(Exit::InvalidateCode {
+                    next: cx.pc.wrapping_add(4),
+                });
             }
-        },
+        }
         SysInst::Mrs { reg, rt } => {
             let v = match reg {
                 SysReg::Nzcv => {
@@ -128,10 +137,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: SysInst) -> Option<Exit> {
             }
             SysOp::IcIvau => {
                 let addr = cx.read(rt);
-                return Some(Exit::InvalidateCode {
-                    addr,
-                    next: cx.pc.wrapping_add(4),
-                });
+                cx.b.push(Op::NoteInval(addr));
             }
             // Data-cache cleaning has no visible effect on a coherent host.
             SysOp::DcCvau | SysOp::DcCvac | SysOp::DcCivac => {}

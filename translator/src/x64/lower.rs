@@ -128,6 +128,7 @@ impl<'a> Lower<'a> {
             Op::ClearExcl => common!(dynasm!(self.ops ; .arch x64 ; mov QWORD [r15 + off::EXCL_ADDR], -1)),
             Op::Fence(FenceKind::StoreLoad) => common!(dynasm!(self.ops ; .arch x64 ; mfence)),
             Op::ZeroBlock(a) => common!(self.zero_block(a, pos)),
+            Op::NoteInval(a) => common!(self.note_inval(a, pos)),
             Op::VLoad(sz, vr, base, o) => common!(self.vload(sz, vr, base, o, pos)),
             Op::VStore(sz, vr, base, o) => common!(self.vstore(sz, vr, base, o, pos)),
             Op::VGetLane {

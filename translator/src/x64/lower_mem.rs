@@ -149,6 +149,27 @@ impl Lower<'_> {
         );
     }
 
+    /// `Op::NoteInval` (IC IVAU): widen `[inval_lo, inval_hi)` in CpuState to the cache line
+    /// holding the address (the line at the top of the address space leaves `inval_hi` alone:
+    /// its end wraps to 0, which is below any).
+    pub(super) fn note_inval(&mut self, a: Val, pos: u32) {
+        let ra = self.alloc.get(self.ops, a, pos);
+        dynasm!(self.ops ; .arch x64
+            ; mov rax, Rq(ra)
+            ; and rax, -64
+            ; cmp rax, [r15 + off::INVAL_LO]
+            ; jae >above
+            ; mov [r15 + off::INVAL_LO], rax
+            ; above:
+            ; add rax, 64
+            ; jc >done
+            ; cmp rax, [r15 + off::INVAL_HI]
+            ; jbe >done
+            ; mov [r15 + off::INVAL_HI], rax
+            ; done:
+        );
+    }
+
     /// `Op::VLoad`: V`vr` from memory, zero-extended, into the V register cache (CpuState gets
     /// it when it must): a vector op reading V`vr` next takes it from a register. (Through a
     /// general register, two 8-byte stores then a 16-byte reload by that op cost a

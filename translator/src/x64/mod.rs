@@ -1047,10 +1047,14 @@ impl Lower<'_> {
                 self.set_pc(pc);
                 self.exit_to_loop(ExitReason::Undefined);
             }
-            Exit::InvalidateCode { addr, next } => {
-                let r = self.alloc.get(self.ops, addr, pos);
+            Exit::InvalidateCode { next } => {
+                // Chained on when IC IVAU named nothing since the last barrier, else through the
+                // run loop, which drops what it named.
+                let named = self.ops.new_dynamic_label();
+                dynasm!(self.ops ; .arch x64 ; cmp QWORD [r15 + off::INVAL_HI], 0 ; jne =>named);
+                self.exit_to(next);
+                dynasm!(self.ops ; .arch x64 ; =>named);
                 self.exit_flush();
-                dynasm!(self.ops ; .arch x64 ; mov [r15 + off::EXIT_ARG], Rq(r));
                 self.set_pc(next);
                 self.exit_to_loop(ExitReason::InvalidateCode);
             }
