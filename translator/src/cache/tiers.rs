@@ -45,8 +45,10 @@ pub enum Tier {
 /// Node cold 0.985x the wall time (15 pairs) and warm 0.989x, python3 -c pass cold 0.985x the
 /// CPU (31) and warm 1.001x (41), gcc-12 compiling hello cold 0.988x, bench_interp 1.001x,
 /// bench_fmt 0.999x: the quick translations of the starts' blocks that run a few thousand times
-/// are not made again.
-pub const HOT_VISITS: u32 = 8192;
+/// are not made again. 16384 against 8192, once quick translations went on past far branches
+/// (session 46): Node cold 0.987x the wall time (9 pairs; 0.983x in session 43, not kept then),
+/// python3 -c pass cold 0.997x (21), gcc-12 hello cold 1.000x, bench_interp 0.998x (11).
+pub const HOT_VISITS: u32 = 16384;
 
 /// The optimised IR of the block at `pc` in `tier` (verified in debug builds), the tier the
 /// block gets (optimised when a quick translation would gain nothing) and the guest words its
