@@ -259,9 +259,10 @@ const MAX_SIDE_EXITS: u32 = 4;
 /// must lie for it to be one: a near forward branch skips a few instructions and its target is
 /// soon reached by falling through as well, so going on past it translates that code twice (a
 /// block of its own for the target), where a far one (an error path, a function's other arm)
-/// rarely is. Measured on `python3 -c pass` and gcc-12 compiling hello (2026-12-07, paired
-/// runs): none, 1 at any distance (+11% guest instructions translated for -27% blocks), 2 and
-/// 4 at any distance, 1 from 256 bytes, 2 from 128 and 2 from 256; see `docs/translator.md`.
+/// rarely is. Of the settings measured on `python3 -c pass`, gcc-12 compiling hello and Node
+/// (2026-12-07, paired runs: none, one, two or four at any distance, one from 256 bytes, two
+/// from 128, two and four from 256), two from 256 with the write-back of [`side_exit`] saved
+/// the most blocks without making cold starts slower; `docs/translator.md` has the figures.
 const QUICK_SIDE_EXITS: u32 = 2;
 /// See [`QUICK_SIDE_EXITS`].
 const QUICK_SIDE_EXIT_REACH: u64 = 256;
