@@ -328,6 +328,11 @@ impl Vm {
                 // The pc may now be a handler's: the last exit's chaining site is not for it.
                 reason = ExitReason::Indirect;
             }
+            // The code IC IVAU named: at the barrier that sent the block here
+            // (`ExitReason::InvalidateCode`), or at whatever visit of the run loop comes first
+            // (code that names some and never synchronises still gets it before a block is
+            // looked up).
+            self.drop_named_code();
             if crate::thread::behind() {
                 // Another thread invalidated code (it set `pending` to get us here).
                 crate::thread::catch_up(&mut self.cache);
@@ -558,10 +563,6 @@ impl Vm {
 
     /// Handle an exit that is not a plain branch; `Some` when the guest is gone.
     fn handle(&mut self, reason: ExitReason, fetch: &dyn Fn(u64) -> Option<u32>) -> Option<Stop> {
-        // The code IC IVAU named: at the barrier that sent the block here
-        // (`ExitReason::InvalidateCode`), or at whatever visit of the run loop comes first (code
-        // that names some and never synchronises still gets it before the loop finds a block).
-        self.drop_named_code();
         {
             match reason {
                 // The loop translates the block again (`cache::tiers`).
@@ -609,7 +610,7 @@ impl Vm {
                     eprintln!("a64x: undefined or unimplemented instruction {word} at {pc:#x} (SIGILL)");
                     return Some(GuestExit::Signaled(libc::SIGILL).into());
                 }
-                // (Done above.)
+                // (Done where the loop starts again: `drop_named_code`.)
                 ExitReason::InvalidateCode => {}
             }
         }

@@ -367,7 +367,7 @@ fn exit(exit: &Exit, vals: &[u64], cpu: &mut CpuState) -> Outcome {
             cpu.pc = pc;
             Outcome::Undefined
         }
-        Exit::InvalidateCode { next } => {
+        Exit::Barrier { next } => {
             cpu.pc = next;
             if cpu.inval_hi != 0 {
                 Outcome::Invalidate

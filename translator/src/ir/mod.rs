@@ -394,7 +394,7 @@ pub enum Exit {
     /// A DSB or ISB: continue at `next`, through the run loop when IC IVAU named guest code
     /// since the last one ([`Op::NoteInval`]), which drops its translations there; chained
     /// otherwise.
-    InvalidateCode {
+    Barrier {
         /// Address of the next instruction.
         next: u64,
     },

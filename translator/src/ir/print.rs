@@ -292,7 +292,7 @@ impl fmt::Display for Exit {
             Exit::Svc { imm, next } => write!(f, "svc #{imm:#x}, {next:#x}"),
             Exit::Brk { imm, pc } => write!(f, "brk #{imm:#x} at {pc:#x}"),
             Exit::Undefined { pc } => write!(f, "undefined at {pc:#x}"),
-            Exit::InvalidateCode { next } => write!(f, "barrier {next:#x}"),
+            Exit::Barrier { next } => write!(f, "barrier {next:#x}"),
             Exit::Sync { next } => write!(f, "sync {next:#x}"),
         }
     }

@@ -62,7 +62,7 @@ pub(super) fn lift(cx: &mut Ctx, inst: SysInst) -> Option<Exit> {
             }
             // Where code IC IVAU named since the last barrier is dropped (`Op::NoteInval`).
             if matches!(b, Barrier::Dsb(_) | Barrier::Isb) {
-                return Some(Exit::InvalidateCode {
+                return Some(Exit::Barrier {
                     next: cx.pc.wrapping_add(4),
                 });
             }

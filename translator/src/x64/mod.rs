@@ -1047,7 +1047,7 @@ impl Lower<'_> {
                 self.set_pc(pc);
                 self.exit_to_loop(ExitReason::Undefined);
             }
-            Exit::InvalidateCode { next } => {
+            Exit::Barrier { next } => {
                 // Chained on when IC IVAU named nothing since the last barrier, else through the
                 // run loop, which drops what it named.
                 let named = self.ops.new_dynamic_label();
