@@ -283,6 +283,7 @@ impl Vm {
         let _alt_stack = crate::signal::altstack::AltStack::install();
         crate::signal::host::set_current_cpu(&mut *self.cpu);
         crate::signal::host::set_current_cache(&self.cache);
+        crate::signal::host::note_host_mask();
         crate::thread::register(&mut *self.cpu);
         crate::gdbstub::register_thread(&mut *self.cpu);
         if crate::signal::host::has_pending(self.sys.signal_mask()) {

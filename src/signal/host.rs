@@ -52,6 +52,42 @@ thread_local! {
     /// has not looked at yet (0: none): it must be delivered whatever the guest's mask and
     /// disposition say (`force_sig_fault`).
     static FAULT: std::sync::atomic::AtomicU32 = const { std::sync::atomic::AtomicU32::new(0) };
+
+    /// Whether this host thread blocks SIGSEGV or SIGBUS now (the host masks follow the guest's),
+    /// when the host kernel kills the process for a fault rather than run the handler
+    /// (`force_sig_fault`): true until known ([`note_host_mask`]).
+    static FAULTS_BLOCKED: Cell<bool> = const { Cell::new(true) };
+}
+
+/// The signals whose faults the VM's handler turns into failed accesses.
+const FAULT_BITS: u64 = (1 << (libc::SIGSEGV - 1)) | (1 << (libc::SIGBUS - 1));
+
+/// Note whether `mask`, this thread's host mask from now on, blocks the fault signals.
+fn note_mask(mask: u64) {
+    FAULTS_BLOCKED.with(|b| b.set(mask & FAULT_BITS != 0));
+}
+
+/// Learn this thread's host mask (at the start of a guest thread's run; it is known from then on,
+/// as every change goes through this module).
+pub fn note_host_mask() {
+    note_mask(host_mask());
+}
+
+/// The copy the syscall layer makes between guest memory and its own
+/// (`a64x_syscalls::set_fault_safe_copy`): the probe's, whose fault at either end the handler
+/// turns into a failed copy, as the kernel's exception tables do for its user copies. Not while
+/// this thread blocks the fault signals (the guest blocked them): the syscall layer copies
+/// through the kernel then.
+///
+/// # Safety
+/// As `a64x_syscalls::FaultSafeCopy` says.
+pub unsafe fn fault_safe_copy(dst: *mut u8, src: *const u8, len: usize) -> Option<bool> {
+    if FAULTS_BLOCKED.with(|b| b.get()) {
+        return None;
+    }
+    // SAFETY: the caller's contract; a fault in the guest range (unmapped meanwhile, a file cut
+    // short) fails the copy instead of crashing (see `on_signal`).
+    Some(unsafe { probe::copy_raw(dst, src, len) })
 }
 
 /// Take the signal of a fault of translated code recorded since the last call, if any.
@@ -394,6 +430,7 @@ fn still_queued(sig: u32) -> bool {
 /// `rt_sigprocmask(SIG_SETMASK)` on the host with a kernel sigset (a plain 64-bit mask: glibc's
 /// wrapper would refuse to block its internal signals 32 and 33, which the guest may block).
 fn set_host_mask_raw(mask: &u64, old: Option<&mut u64>) {
+    note_mask(*mask);
     let old = old.map_or(std::ptr::null_mut(), |o| o as *mut u64);
     // SAFETY: both pointers are valid 8-byte sigsets or null.
     unsafe {
@@ -463,9 +500,11 @@ pub fn with_all_blocked<T>(f: impl FnOnce() -> T) -> T {
         libc::sigfillset(&mut all);
         libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
     }
+    let was = FAULTS_BLOCKED.with(|b| b.replace(true));
     let r = f();
     // SAFETY: restoring the mask saved above.
     unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
+    FAULTS_BLOCKED.with(|b| b.set(was));
     r
 }
 

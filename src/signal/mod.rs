@@ -128,6 +128,9 @@ impl Signals {
             // Caught from the start (see `HostDispositions::mirror`).
             host.mirror(sig as u32, &GuestSigaction::default());
         }
+        // With the fault signals caught, the syscall layer copies guest memory with the probe's
+        // copy rather than through the kernel.
+        a64x_syscalls::set_fault_safe_copy(host::fault_safe_copy);
         for sig in 1..=host::NSIG {
             if ignored & host::bit(sig) != 0 {
                 let act = GuestSigaction {

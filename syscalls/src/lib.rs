@@ -180,7 +180,9 @@ pub use fd::{is_reserved as is_vm_descriptor, reserve as keep_from_guest, Reserv
 pub use fs::keep_private;
 pub use signal::{GuestSigaction, GuestStack};
 pub use table::{syscall_name, ArgKind, Kind, SyscallDef, VmCall};
-pub use uaccess::{copy_from_guest, copy_to_guest, read_bytes, read_struct, write_bytes};
+pub use uaccess::{
+    copy_from_guest, copy_to_guest, read_bytes, read_struct, set_fault_safe_copy, write_bytes, FaultSafeCopy,
+};
 
 use std::collections::HashSet;
 use std::ffi::OsString;

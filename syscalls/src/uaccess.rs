@@ -3,13 +3,19 @@
 //!
 //! Guest memory is identity-mapped, so a guest pointer is a host pointer; but the VM's own memory
 //! lives in the same address space, so every copy the syscall layer makes itself is checked against
-//! the guest's mappings first, and made through the kernel ([`copy_from_guest`]), so that a page
-//! another guest thread unmaps meanwhile gives EFAULT too. A bad guest pointer gives EFAULT, never
-//! a crash of the VM.
+//! the guest's mappings first, and made so that a page another guest thread unmaps meanwhile (or
+//! a file cut short under its mapping) gives EFAULT too ([`copy_from_guest`]): by the VM's
+//! fault-catching copy where it gave one ([`set_fault_safe_copy`]), else through the kernel. A bad
+//! guest pointer gives EFAULT, never a crash of the VM.
+
+use std::sync::OnceLock;
 
 use crate::{Args, Errno, GuestMemory, SysResult};
 
 const PAGE: u64 = 4096;
+
+/// What [`read_cstr`] copies first (the rest of the page after it if no NUL was in it).
+const FIRST_CSTR_BYTES: u64 = 256;
 
 /// The longest path the kernel accepts (PATH_MAX, with its NUL).
 pub const PATH_MAX: usize = 4096;
@@ -84,21 +90,60 @@ pub fn check(r: libc::c_long) -> SysResult {
     }
 }
 
+/// A copy of `len` bytes from `src` to `dst` that a fault at either end makes fail rather than
+/// kill the VM (its fault handler resumes the copy's failure path, as the kernel's exception
+/// tables do for user copies): `Some(true)` copied, `Some(false)` faulted (partly copied), None
+/// if it cannot be used on this thread now (the fault signals blocked on the host, when a fault
+/// would be fatal). The VM's, given at its start ([`set_fault_safe_copy`]).
+///
+/// # Safety
+/// `dst` and `src` are `len` bytes each: the syscall layer's own buffer, and a guest range it
+/// checked against the guest's mappings.
+pub type FaultSafeCopy = unsafe fn(dst: *mut u8, src: *const u8, len: usize) -> Option<bool>;
+
+static FAULT_SAFE_COPY: OnceLock<FaultSafeCopy> = OnceLock::new();
+
+/// Make `copy` the way guest memory is copied from now on. Without one (the syscall layer's own
+/// tests, which have no fault handler), copies go through the kernel (`process_vm_readv`), a
+/// system call and a `getpid` each: a shell's path arguments cost more that way than the opens
+/// they were for.
+pub fn set_fault_safe_copy(copy: FaultSafeCopy) {
+    let _ = FAULT_SAFE_COPY.set(copy);
+}
+
 /// Copy guest memory at `addr` into `buf` without trusting that it stays mapped: another guest
-/// thread may unmap it between the caller's check and the copy. `process_vm_readv` on our own
-/// process copies through the kernel, which answers EFAULT where a plain copy would crash the VM.
+/// thread may unmap it between the caller's check and the copy, which then answers EFAULT where
+/// a plain copy would crash the VM.
 pub fn copy_from_guest(addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
-    through_kernel(addr, buf.as_mut_ptr(), buf.len(), false)
+    guarded_copy(addr, buf.as_mut_ptr(), buf.len(), false)
 }
 
 /// Copy `bytes` to guest memory at `addr`, as [`copy_from_guest`]: EFAULT, not a crash, when a
-/// racing munmap or mprotect took the page away (process_vm_writev honours page protections).
+/// racing munmap or mprotect took the page away (both ways of copying honour page protections).
 pub fn copy_to_guest(addr: u64, bytes: &[u8]) -> Result<(), Errno> {
-    through_kernel(addr, bytes.as_ptr() as *mut u8, bytes.len(), true)
+    guarded_copy(addr, bytes.as_ptr() as *mut u8, bytes.len(), true)
 }
 
 /// `len` bytes between guest `addr` and the VM's buffer `local` (read from it when `to_guest`,
-/// else written), through process_vm_writev/readv on our own process. Where a seccomp profile
+/// else written): by the VM's fault-safe copy if it can make it, else through the kernel.
+fn guarded_copy(addr: u64, local: *mut u8, len: usize, to_guest: bool) -> Result<(), Errno> {
+    if let Some(copy) = FAULT_SAFE_COPY.get() {
+        let (dst, src) = if to_guest {
+            (addr as *mut u8, local as *const u8)
+        } else {
+            (local, addr as *const u8)
+        };
+        // SAFETY: `local` is the caller's buffer of `len` bytes; the guest range was checked.
+        match unsafe { copy(dst, src, len) } {
+            Some(true) => return Ok(()),
+            Some(false) => return Err(Errno(libc::EFAULT)),
+            None => {}
+        }
+    }
+    through_kernel(addr, local, len, to_guest)
+}
+
+/// [`guarded_copy`] through process_vm_writev/readv on our own process. Where a seccomp profile
 /// forbids those (EPERM, ENOSYS), a plain copy: the caller checked the range against the
 /// guest's mappings, so that is as safe as the VM was without the kernel's help (not against a
 /// racing munmap).
@@ -141,13 +186,16 @@ fn through_kernel(addr: u64, local: *mut u8, len: usize, to_guest: bool) -> Resu
 pub fn read_cstr(mem: &dyn GuestMemory, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
     let mut out = Vec::new();
     let mut p = addr;
+    let mut page = [0u8; PAGE as usize];
+    // Most strings (paths) are short: the first copy is of this much at most.
+    let mut want = FIRST_CSTR_BYTES;
     loop {
-        // Check a page at a time: the string may end just before an unmapped page.
-        let chunk = PAGE - (p % PAGE);
+        // Check up to a page's end at a time: the string may end just before an unmapped page.
+        let chunk = (PAGE - (p % PAGE)).min(want);
+        want = PAGE;
         if p == 0 || p.checked_add(chunk).is_none() || !mem.is_accessible(p, chunk, false) {
             return Err(Errno(libc::EFAULT));
         }
-        let mut page = [0u8; PAGE as usize];
         let bytes = &mut page[..chunk as usize];
         copy_from_guest(p, bytes)?;
         if let Some(n) = bytes.iter().position(|&b| b == 0) {

@@ -239,6 +239,18 @@ pub fn copy(dst: &mut [u8], src: u64) -> bool {
     unsafe { a64x_probe_copy(dst.as_mut_ptr(), src as *const u8, dst.len()) == 1 }
 }
 
+/// Copy `len` bytes from `src` to `dst`; false if either access faults (then part of them may be
+/// copied). For the VM's copies between guest memory and its own (system-call arguments), where
+/// another guest thread may unmap the guest's side meanwhile.
+///
+/// # Safety
+/// `dst` and `src` are each either `len` bytes of the VM's own memory, valid for the access, or a
+/// guest range (whose faults are caught: see the module).
+pub unsafe fn copy_raw(dst: *mut u8, src: *const u8, len: usize) -> bool {
+    // SAFETY: the caller's contract.
+    unsafe { a64x_probe_copy(dst, src, len) == 1 }
+}
+
 /// A guest instruction's load of the u64 at `addr`: None if the access faulted (the guest gets
 /// the signal).
 pub fn load64(addr: u64) -> Option<u64> {
