@@ -596,12 +596,23 @@ pub fn parse() -> Cli {
     let raw: Vec<OsString> = std::env::args_os().collect();
     // (Made once: building clap's definition of forty options is most of parsing them, a
     // tenth of a static program's start under a64x.)
-    let cmd = command();
+    let mut cmd = command();
     let args = match binfmt_invocation(&raw) {
         Some(preserve_argv0) => binfmt_command_line(&raw, preserve_argv0),
         None => qemu_command_line(&raw, &cmd),
     };
-    parse_with(cmd, args).unwrap_or_else(|e| e.exit())
+    let cli = parse_with(&mut cmd, args);
+    *kept_command() = Some(cmd);
+    cli.unwrap_or_else(|e| e.exit())
+}
+
+/// clap's definition as [`parse`] built it, kept for the command lines of the programs exec'd
+/// in place ([`parse_from`]): building it again for each was half of parsing them, 1.6% of a
+/// shell's fork and exec of /bin/true. (The definition depends on the environment's qemu
+/// variables only, which an exec in place leaves as they are: they are a64x's own.)
+fn kept_command() -> std::sync::MutexGuard<'static, Option<clap::Command>> {
+    static KEPT: std::sync::Mutex<Option<clap::Command>> = std::sync::Mutex::new(None);
+    KEPT.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The command line's definition with qemu's variables where only they are set.
@@ -613,12 +624,13 @@ fn command() -> clap::Command {
 /// PROGRAM or a binfmt action is given and splits the comma lists of `A64X_SET_ENV` and
 /// `A64X_UNSET_ENV`. `-cpu help` prints the feature list and exits.
 pub fn parse_from(args: Vec<OsString>) -> Result<Cli, clap::Error> {
-    parse_with(command(), args)
+    let mut kept = kept_command();
+    parse_with(kept.get_or_insert_with(command), args)
 }
 
 /// [`parse_from`] with the definition `cmd` ([`command`]).
-fn parse_with(cmd: clap::Command, args: Vec<OsString>) -> Result<Cli, clap::Error> {
-    let matches = cmd.try_get_matches_from(args)?;
+fn parse_with(cmd: &mut clap::Command, args: Vec<OsString>) -> Result<Cli, clap::Error> {
+    let matches = cmd.try_get_matches_from_mut(args)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     split_env_list(&matches, "set_env", &mut cli.set_env);
     split_env_list(&matches, "unset_env", &mut cli.unset_env);
