@@ -21,6 +21,7 @@
 //! (`a64x_syscalls` `exec`).
 
 use crate::run::Vm;
+use a64x_translator::cache::SpareCode;
 
 /// The most translations a program may hold for its exec to be carried out in place. Dropping
 /// them block by block (their records, about 150 ns each) is what the kernel's exec does not
@@ -46,8 +47,10 @@ pub fn allowed(cli: &crate::cli::Cli) -> bool {
 /// End the program `vm` runs, which has asked for an exec in place, as the kernel's exec ends
 /// the old image: afterwards the host process holds nothing of it but what an exec keeps.
 /// An error only when the close-on-exec descriptors could no longer be listed (they could when
-/// the exec was decided); the process then cannot go on.
-pub fn tear_down(mut vm: Vm) -> Result<(), String> {
+/// the exec was decided); the process then cannot go on. Gives back the code memory for the
+/// next program (`CodeCache::new_in`), none of whose code can run again: this is the process's
+/// only thread.
+pub fn tear_down(mut vm: Vm) -> Result<Option<SpareCode>, String> {
     // Its new translations saved, as at an exit.
     let cache_file = crate::tcache::close();
     vm.signals.reset_for_exec(&vm.sys);
@@ -55,11 +58,12 @@ pub fn tear_down(mut vm: Vm) -> Result<(), String> {
     crate::signal::host::set_current_cpu(std::ptr::null_mut());
     crate::signal::host::set_current_cache(std::ptr::null());
     crate::thread::end_program(&mut *vm.cpu);
+    let spare = vm.cache.give_up_memory();
     drop(vm);
     cache_file.release();
     crate::memory::empty_guest_region();
     if !a64x_syscalls::close_guest_descriptors() {
         return Err("cannot list the descriptors to close at exec".to_string());
     }
-    Ok(())
+    Ok(spare)
 }

@@ -5,7 +5,7 @@
 use crate::run::{self, GuestExit, Vm};
 use crate::{cli, loader, memory};
 use a64x_syscalls::{ExecRequest, Syscalls};
-use a64x_translator::cache::{CodeCache, DebugLog};
+use a64x_translator::cache::{CodeCache, DebugLog, SpareCode};
 use a64x_translator::cpu::CpuState;
 use std::ffi::OsString;
 
@@ -33,17 +33,21 @@ pub fn run(cli: cli::Cli, on_first_start: &dyn Fn()) -> Result<GuestExit, String
     }
     memory::claim_guest_region()?;
     crate::platform::install();
-    run_programs(cli, Some(on_first_start))
+    run_programs(cli, Some(on_first_start), None)
 }
 
 /// Run the program `cli` names and each one exec'd in place after it (see `crate::inplace`),
 /// from the command line a new a64x would have been given.
-fn run_programs(cli: cli::Cli, mut first: Option<&dyn Fn()>) -> Result<GuestExit, String> {
-    let mut cli = cli;
+/// `spare`: the code memory the program before the first one gave up (see `inplace::tear_down`).
+fn run_programs(cli: cli::Cli, mut first: Option<&dyn Fn()>, spare: Option<SpareCode>) -> Result<GuestExit, String> {
+    let (mut cli, mut spare) = (cli, spare);
     loop {
-        match run_program(&cli, first.take())? {
+        match run_program(&cli, first.take(), spare.take())? {
             Ending::Process(exit) => return Ok(exit),
-            Ending::ExecInPlace(request) => cli = successor(request),
+            Ending::ExecInPlace(request, memory) => {
+                cli = successor(request);
+                spare = memory;
+            }
         }
     }
 }
@@ -60,7 +64,7 @@ fn successor(request: ExecRequest) -> cli::Cli {
 /// program down and run the exec'd ones on this thread, to the process's end.
 pub fn exec_in_place_from(mut vm: Vm) -> ! {
     let end = match vm.sys.take_exec_request() {
-        Some(request) => crate::inplace::tear_down(vm).and_then(|()| run_programs(successor(request), None)),
+        Some(request) => crate::inplace::tear_down(vm).and_then(|spare| run_programs(successor(request), None, spare)),
         None => Err("an exec in place without its request".to_string()),
     };
     match end {
@@ -79,13 +83,14 @@ pub fn exec_in_place_from(mut vm: Vm) -> ! {
 enum Ending {
     /// The process ends so.
     Process(GuestExit),
-    /// The guest exec'd an AArch64 program in place: what runs it.
-    ExecInPlace(ExecRequest),
+    /// The guest exec'd an AArch64 program in place: what runs it, and the code memory the
+    /// program gave up for it.
+    ExecInPlace(ExecRequest, Option<SpareCode>),
 }
 
 /// Load and run the program `cli` names. `first`: for the process's first program (not one
 /// exec'd in place), what runs just before its first instruction.
-fn run_program(cli: &cli::Cli, first: Option<&dyn Fn()>) -> Result<Ending, String> {
+fn run_program(cli: &cli::Cli, first: Option<&dyn Fn()>, spare: Option<SpareCode>) -> Result<Ending, String> {
     let mut mem = memory::AddressSpace::new();
     // argv[0] is the program path unless `-0` says otherwise (a guest execve preserves it).
     let argv0 = cli
@@ -113,7 +118,7 @@ fn run_program(cli: &cli::Cli, first: Option<&dyn Fn()>) -> Result<Ending, Strin
         cli.stack_size,
     )
     .map_err(|e| e.to_string())?;
-    let cache = CodeCache::new(CODE_CACHE_BYTES, cli.lift_options())
+    let cache = CodeCache::new_in(spare, CODE_CACHE_BYTES, cli.lift_options())
         .map_err(|e| format!("cannot allocate the code cache: {e}"))?;
     let mut cache = cache;
     // The run loop makes the code check FPCR.FZ once the guest sets it (`Vm::run_loop`).
@@ -222,8 +227,8 @@ fn run_program(cli: &cli::Cli, first: Option<&dyn Fn()>) -> Result<Ending, Strin
                 .sys
                 .take_exec_request()
                 .ok_or("an exec in place without its request")?;
-            crate::inplace::tear_down(vm)?;
-            return Ok(Ending::ExecInPlace(request));
+            let spare = crate::inplace::tear_down(vm)?;
+            return Ok(Ending::ExecInPlace(request, spare));
         }
     };
     crate::gdbstub::report_exit(exit);

@@ -107,6 +107,11 @@ const PAGE_BYTES: usize = 4096;
 /// The most code memory backed with pages in one step.
 const PREPARE_MAX: usize = 1 << 20;
 
+/// The most backed code memory a cache gives to the process's next program
+/// ([`CodeCache::give_up_memory`]): past that, the pages the next one would not fill soon
+/// are given back to the system with the old memory.
+const SPARE_CODE_MAX: usize = 8 << 20;
+
 /// Code of dropped translations after which the cache starts again from its beginning, when
 /// there is [`RECYCLE_RATIO`] times as much of it as of the code still in use (see
 /// [`CodeCache::mostly_dropped`]); an eighth of a smaller cache.
@@ -131,6 +136,8 @@ pub struct CodeCache {
     dropped: usize,
     /// The blocks an invalidation looks at (kept from one to the next).
     candidates: Vec<u64>,
+    /// The code memory went to the process's next program ([`CodeCache::give_up_memory`]).
+    memory_given_up: bool,
     enter_fn: extern "C" fn(*mut CpuState, u64) -> u32,
     epilogue: u64,
     blocks: blocks::BlockMap<Entry>,
@@ -285,15 +292,35 @@ pub enum TranslateError {
 impl CodeCache {
     /// A cache of `size` bytes of executable memory (kept in one piece so rel32 jumps reach).
     pub fn new(size: usize, opts: LiftOptions) -> std::io::Result<Self> {
-        let memory = crate::platform::get().map_code(size)?;
+        Self::new_in(None, size, opts)
+    }
+
+    /// [`CodeCache::new`] in the code memory a cache of the process's last program gave up
+    /// ([`CodeCache::give_up_memory`], at an exec in place) if there is one of `size` bytes:
+    /// its pages are backed already, where a new memory's are each allocated and cleared (in a
+    /// shell's fork and exec of a small program, the new memory's mapping, its first pages and
+    /// the old one's unmapping were a twentieth of the CPU time).
+    pub fn new_in(spare: Option<SpareCode>, size: usize, opts: LiftOptions) -> std::io::Result<Self> {
+        let (memory, backed) = match spare {
+            Some(s) if s.memory.size == size => (s.memory, s.backed),
+            other => {
+                if let Some(s) = other {
+                    crate::platform::get().unmap_code(s.memory);
+                }
+                (crate::platform::get().map_code(size)?, 0)
+            }
+        };
         let (mem, write) = (memory.exec, memory.write);
         let host = x64::host::HostFeatures::detect();
         let (code, epi) = x64::trampoline(mem as u64, host);
         // The first pages backed before the trampoline is written there: its write and its
         // first run were a shared-memory page fault in each view, where the blocks' code after
         // it gets the first step's pages populated at once anyway.
-        let prepared = PREPARE_FIRST.min(size);
-        crate::platform::get().prepare_code(memory, 0, prepared);
+        let first = PREPARE_FIRST.min(size);
+        if backed < first {
+            crate::platform::get().prepare_code(memory, backed, first - backed);
+        }
+        let prepared = first.max(backed);
         // SAFETY: the mapping is `size` bytes, the trampoline is a few dozen.
         unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), write, code.len()) };
         let code_start = (code.len() + 63) & !63;
@@ -335,6 +362,22 @@ impl CodeCache {
             lost_code: false,
             dropped: 0,
             candidates: Vec::new(),
+            memory_given_up: false,
+        })
+    }
+
+    /// Give this cache's code memory to the process's next program ([`CodeCache::new_in`]) rather
+    /// than unmap it when the cache is dropped (an exec in place, with no other thread left to
+    /// run its code). None if it holds more backed pages than a new program should keep
+    /// ([`SPARE_CODE_MAX`]): then it is unmapped with the cache.
+    pub fn give_up_memory(&mut self) -> Option<SpareCode> {
+        if self.prepared > SPARE_CODE_MAX || self.memory_given_up {
+            return None;
+        }
+        self.memory_given_up = true;
+        Some(SpareCode {
+            memory: self.code_memory(),
+            backed: self.prepared,
         })
     }
 
@@ -1082,8 +1125,19 @@ impl CodeCache {
 
 impl Drop for CodeCache {
     fn drop(&mut self) {
-        crate::platform::get().unmap_code(self.code_memory());
+        if !self.memory_given_up {
+            crate::platform::get().unmap_code(self.code_memory());
+        }
     }
+}
+
+/// Code memory with its first `backed` bytes backed by pages, given up by a cache for the next
+/// program of the process ([`CodeCache::give_up_memory`]). Dropped unused, it stays mapped
+/// until the process ends.
+#[derive(Debug)]
+pub struct SpareCode {
+    memory: crate::platform::CodeMemory,
+    backed: usize,
 }
 
 /// The translator's tests run without the VM: its services come from this stand-in.
