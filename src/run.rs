@@ -177,12 +177,16 @@ impl SyscallContext for Ctx<'_> {
     fn with_fork_locks(&mut self, clone: &mut dyn FnMut() -> i64) -> i64 {
         // The child starts on the parent's code memory (shared mappings of one memfd) and copies
         // it into its own, or starts an empty one, before it runs guest code again
-        // (`fork_child`); until then this thread, the only one that writes to its cache, must not
-        // translate or patch: it waits for the child to close the pipe (which an exit or crash of
-        // the child does too).
+        // (`fork_child`). One that copies it must find it as it was: until then this thread, the
+        // only one that writes to its cache, must not translate or patch, and waits for the
+        // child to close the pipe (which an exit or crash of the child does too). One that starts
+        // empty (the store places its blocks: `fork_child` decides so from the same state)
+        // copies the trampoline only, which nothing rewrites, and writes nothing of the parent's:
+        // the parent goes on at once (a shell's subshell was a wait for the child's start).
         let mut sync = [-1; 2];
+        let child_copies = !self.cache.places_saved();
         // SAFETY: a valid array for the two descriptors.
-        let piped = unsafe { libc::pipe2(sync.as_mut_ptr(), libc::O_CLOEXEC) } == 0;
+        let piped = child_copies && unsafe { libc::pipe2(sync.as_mut_ptr(), libc::O_CLOEXEC) } == 0;
         let r = {
             // Lock order: the address space, then the thread module's (as invalidations take them).
             let _mem = lock(self.mem);
