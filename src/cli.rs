@@ -60,6 +60,12 @@ pub struct Cli {
     #[arg(long = "genv", hide = true, value_name = "ENTRY", action = ArgAction::Append, allow_hyphen_values = true)]
     pub guest_environment: Vec<OsString>,
 
+    /// The name the kernel gives the process (`comm`), where it is not PROGRAM's: the last
+    /// component of the path the guest exec'd, a `#!` script's rather than its interpreter's
+    /// (set by a64x for a guest's execve, and from the kernel's for a binfmt_misc start).
+    #[arg(long = "comm", hide = true, value_name = "NAME", allow_hyphen_values = true)]
+    pub comm: Option<OsString>,
+
     /// Keep translations in DIR for later runs of the same program (the persistent translation
     /// cache). Default: $XDG_CACHE_HOME/a64x, else ~/.cache/a64x.
     #[arg(long = "cache-dir", env = "A64X_CACHE_DIR", value_name = "DIR")]
@@ -482,6 +488,42 @@ fn binfmt_command_line(raw: &[OsString], preserve_argv0: bool) -> Vec<OsString> 
     v
 }
 
+/// Whether binfmt_misc started a64x for a `#!` script's interpreter: then argv[1] is the
+/// interpreter, which [`binfmt_invocation`] does not take for a binfmt start, but the file the
+/// kernel exec'd (AT_EXECFN, the script) is not a64x's own, as it is when a64x is run by hand.
+/// False when the two cannot be compared.
+fn script_start() -> bool {
+    script_execfn_differs().unwrap_or(false)
+}
+
+/// See [`script_start`].
+fn script_execfn_differs() -> Option<bool> {
+    // SAFETY: getauxval reads this process's auxiliary vector; AT_EXECFN, when present, points at
+    // a NUL-terminated string on the initial stack that lives as long as the process.
+    let execfn = unsafe {
+        let p = libc::getauxval(libc::AT_EXECFN) as *const libc::c_char;
+        (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_bytes().to_vec())?
+    };
+    let id = |m: std::fs::Metadata| {
+        use std::os::unix::fs::MetadataExt;
+        (m.dev(), m.ino())
+    };
+    let exec = std::fs::metadata(std::path::Path::new(std::ffi::OsStr::from_bytes(&execfn))).ok()?;
+    let own = std::fs::metadata("/proc/self/exe").ok()?;
+    Some(id(exec) != id(own))
+}
+
+/// This process's name (`comm`), as the kernel set it at the exec.
+fn current_comm() -> Option<String> {
+    let mut name = [0u8; 16];
+    // SAFETY: PR_GET_NAME writes at most 16 bytes, NUL-terminated, into `name`.
+    if unsafe { libc::prctl(libc::PR_GET_NAME, name.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    let len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    Some(String::from_utf8_lossy(&name[..len]).into_owned()).filter(|n| !n.is_empty())
+}
+
 /// qemu's single-dash spellings of long options, and what they become.
 const QEMU_SPELLINGS: &[(&str, &str)] = &[
     ("-strace", "--strace"),
@@ -597,10 +639,16 @@ pub fn parse() -> Cli {
     // (Made once: building clap's definition of forty options is most of parsing them, a
     // tenth of a static program's start under a64x.)
     let mut cmd = command();
-    let args = match binfmt_invocation(&raw) {
-        Some(preserve_argv0) => binfmt_command_line(&raw, preserve_argv0),
-        None => qemu_command_line(&raw, &cmd),
+    let (mut args, kernel_named) = match binfmt_invocation(&raw) {
+        Some(preserve_argv0) => (binfmt_command_line(&raw, preserve_argv0), true),
+        None => (qemu_command_line(&raw, &cmd), script_start()),
     };
+    // Started by binfmt_misc, the kernel named the process after the file the guest exec'd (a
+    // script's own name, when a64x was given the script's interpreter): the name stays.
+    let named = args.iter().any(|a| a.as_bytes().starts_with(b"--comm"));
+    if let Some(comm) = current_comm().filter(|_| kernel_named && !named) {
+        args.insert(1, format!("--comm={comm}").into());
+    }
     let cli = parse_with(&mut cmd, args);
     *kept_command() = Some(cmd);
     cli.unwrap_or_else(|e| e.exit())

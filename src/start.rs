@@ -8,6 +8,7 @@ use a64x_syscalls::{ExecRequest, Syscalls};
 use a64x_translator::cache::{CodeCache, DebugLog, SpareCode};
 use a64x_translator::cpu::CpuState;
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 
 /// Size of the code cache.
 const CODE_CACHE_BYTES: usize = 256 << 20;
@@ -192,7 +193,10 @@ fn run_program(cli: &cli::Cli, first: Option<&dyn Fn()>, spare: Option<SpareCode
             }
         }
     }
-    name_threads_after(&cli.program);
+    match &cli.comm {
+        Some(comm) => name_threads(comm.as_bytes()),
+        None => name_threads(cli.program.file_name().map(|n| n.as_bytes()).unwrap_or_default()),
+    }
     let has = |d| cli.debug.contains(&d);
     // A64X_TRACE: the old spelling of -d exec,cpu.
     let old_trace = std::env::var_os("A64X_TRACE").is_some();
@@ -270,11 +274,10 @@ fn run_program(cli: &cli::Cli, first: Option<&dyn Fn()>, spare: Option<SpareCode
 }
 
 /// Give the process the name the kernel gives a program it executes (`comm`, the last component
-/// of the path it was run by, at most 15 bytes), instead of the VM's: /proc's `comm`, `status`
-/// and `stat` of every thread, `ps` and `top` then show the guest. Threads inherit it.
-fn name_threads_after(program: &std::path::Path) {
-    use std::os::unix::ffi::OsStrExt;
-    let name = program.file_name().map(|n| n.as_bytes()).unwrap_or_default();
+/// of the path it was run by, at most 15 bytes: a script's, not its interpreter's, `--comm`),
+/// instead of the VM's: /proc's `comm`, `status` and `stat` of every thread, `ps`, `top`,
+/// `pgrep` and `killall` then show the guest. Threads inherit it.
+fn name_threads(name: &[u8]) {
     let mut comm = [0u8; 16];
     let n = name.len().min(15);
     comm[..n].copy_from_slice(&name[..n]);

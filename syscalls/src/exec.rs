@@ -191,6 +191,9 @@ fn exec_path(
     let mut total = 0;
     let argv = read_strings(ctx, argv_at, &mut total)?;
     let mut envp = read_strings(ctx, envp_at, &mut total)?;
+    // The kernel names the process after the path it was given (`kbasename(bprm->filename)`):
+    // a script's, not its interpreter's.
+    let comm = path.rsplit(|&b| b == b'/').next().unwrap_or_default().to_vec();
     let plan = plan(s, ctx, path, argv, 0)?;
     let (file, argv) = match plan {
         Plan::Host { .. } if s.no_host_exec => return Err(Errno(libc::ENOEXEC)),
@@ -211,6 +214,7 @@ fn exec_path(
             // (LD_PRELOAD, LD_LIBRARY_PATH, GLIBC_TUNABLES would run host code of the guest's).
             let mut host: Vec<Vec<u8>> = vec![b"a64x".to_vec(), b"--exec-by-guest".to_vec()];
             host.extend(s.exec_options.iter().map(|o| o.clone().into_vec()));
+            host.push([b"--comm=".as_slice(), &comm].concat());
             let options = host.len();
             // Attached with `=`: an argv[0] starting with '-' (a login shell's "-bash") is the
             // option's value, not another option.

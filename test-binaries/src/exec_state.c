@@ -2,7 +2,7 @@
 // starts: the pid and parent, descriptors (close-on-exec ones closed), ignored signals (handled
 // ones back to their default), the blocked mask and pending signals, no alternate signal stack,
 // none of the old mappings, interval timers, rlimits, umask, the working directory, argv and the
-// environment given. Once from a forked child (the usual fork and exec), once from a child forked
+// environment given; and the process's name, a `#!` script's own. Once from a forked child (the usual fork and exec), once from a child forked
 // by a second thread, then from the first process itself. a64x carries such an exec out in its own host process; tests/process.rs runs
 // this also with that turned off, and the host build of this program is the oracle.
 //@ oracle: native
@@ -143,6 +143,49 @@ static void fork_and_exec(const char *tag) {
     printf("%s: exit status %d\n", tag, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
+// Runs as a `#!` script's interpreter: argv[1] is the script's path. The kernel names the
+// process after the path exec'd (its last component, at most 15 bytes), the script's.
+static int check_comm(const char *script) {
+    char comm[32] = {0}, want[16] = {0};
+    FILE *f = fopen("/proc/self/comm", "r");
+    if (!f || !fgets(comm, sizeof comm, f)) {
+        perror("/proc/self/comm");
+        return 1;
+    }
+    fclose(f);
+    comm[strcspn(comm, "\n")] = 0;
+    const char *base = strrchr(script, '/') ? strrchr(script, '/') + 1 : script;
+    strncpy(want, base, 15);
+    printf("script: named after the script %s\n", yes(strcmp(comm, want) == 0));
+    fflush(stdout);
+    return 0;
+}
+
+// fork, write a script whose interpreter is this program and exec it in the child, wait.
+static void fork_and_exec_script(void) {
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        char path[] = "/tmp/a64x-xs-XXXXXX";
+        int fd = mkstemp(path);
+        char line[4200];
+        int n = snprintf(line, sizeof line, "#!%s\n", self);
+        if (fd < 0 || write(fd, line, n) != n || fchmod(fd, 0755) != 0) {
+            perror("script");
+            exit(1);
+        }
+        close(fd);
+        char *argv[] = {"script", "comm", NULL};
+        char *envp[] = {NULL};
+        execve(path, argv, envp);
+        perror("execve script");
+        exit(1);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    printf("script: exit status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 // fork and exec from a thread of the first process's.
 static void *thread_forks(void *arg) {
     (void)arg;
@@ -174,6 +217,11 @@ static long threads_settled(void) {
 int main(int argc, char **argv) {
     if (argc >= 8 && strcmp(argv[1], "check") == 0)
         return check(argv);
+    if (argc == 3 && strcmp(argv[2], "comm") == 0) {
+        int r = check_comm(argv[1]);
+        unlink(argv[1]);
+        return r;
+    }
     // The program's own file by an absolute path: the exec happens after a chdir.
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n < 0) {
@@ -182,6 +230,7 @@ int main(int argc, char **argv) {
     }
     self[n] = 0;
     fork_and_exec("forked child");
+    fork_and_exec_script();
     pthread_t t;
     pthread_create(&t, NULL, thread_forks, NULL);
     pthread_join(t, NULL);
