@@ -8,7 +8,7 @@ use clap::parser::ValueSource;
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use crate::cpuspec::{CpuFeature, CpuSpec, HwcapWord, CPU_FEATURES};
 
@@ -453,21 +453,21 @@ const AT_FLAGS_PRESERVE_ARGV0: u64 = 1;
 /// there (fs/exec.c `bprm->exec`), which is also argv[1]; run by hand, AT_EXECFN is a64x's own
 /// path. Returns whether the `P` flag is set.
 fn binfmt_invocation(raw: &[OsString]) -> Option<bool> {
+    // SAFETY: getauxval reads this process's auxiliary vector.
+    let flags = unsafe { libc::getauxval(libc::AT_FLAGS) };
+    let preserve = flags & AT_FLAGS_PRESERVE_ARGV0 != 0;
+    let path_is_argv1 = matches!((exec_path(), raw.get(1)), (Some(e), Some(a)) if !e.is_empty() && e == a.as_bytes());
+    (raw.len() >= 2 && (preserve || path_is_argv1)).then_some(preserve)
+}
+
+/// The path the kernel exec'd this process by (AT_EXECFN: the program's, not an interpreter's).
+fn exec_path() -> Option<&'static [u8]> {
     // SAFETY: getauxval reads this process's auxiliary vector; AT_EXECFN, when present, points
     // at a NUL-terminated string on the initial stack that lives as long as the process.
-    let (flags, execfn) = unsafe {
-        let flags = libc::getauxval(libc::AT_FLAGS);
+    unsafe {
         let p = libc::getauxval(libc::AT_EXECFN) as *const libc::c_char;
-        let execfn = if p.is_null() {
-            None
-        } else {
-            Some(std::ffi::CStr::from_ptr(p).to_bytes())
-        };
-        (flags, execfn)
-    };
-    let preserve = flags & AT_FLAGS_PRESERVE_ARGV0 != 0;
-    let path_is_argv1 = matches!((execfn, raw.get(1)), (Some(e), Some(a)) if !e.is_empty() && e == a.as_bytes());
-    (raw.len() >= 2 && (preserve || path_is_argv1)).then_some(preserve)
+        (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_bytes())
+    }
 }
 
 /// The arguments clap sees for a binfmt_misc start: the program after `--` (it is never an
@@ -493,24 +493,10 @@ fn binfmt_command_line(raw: &[OsString], preserve_argv0: bool) -> Vec<OsString> 
 /// kernel exec'd (AT_EXECFN, the script) is not a64x's own, as it is when a64x is run by hand.
 /// False when the two cannot be compared.
 fn script_start() -> bool {
-    script_execfn_differs().unwrap_or(false)
-}
-
-/// See [`script_start`].
-fn script_execfn_differs() -> Option<bool> {
-    // SAFETY: getauxval reads this process's auxiliary vector; AT_EXECFN, when present, points at
-    // a NUL-terminated string on the initial stack that lives as long as the process.
-    let execfn = unsafe {
-        let p = libc::getauxval(libc::AT_EXECFN) as *const libc::c_char;
-        (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_bytes().to_vec())?
-    };
-    let id = |m: std::fs::Metadata| {
-        use std::os::unix::fs::MetadataExt;
-        (m.dev(), m.ino())
-    };
-    let exec = std::fs::metadata(std::path::Path::new(std::ffi::OsStr::from_bytes(&execfn))).ok()?;
-    let own = std::fs::metadata("/proc/self/exe").ok()?;
-    Some(id(exec) != id(own))
+    use std::os::unix::fs::MetadataExt;
+    let id = |path: &Path| std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()));
+    let exec = exec_path().and_then(|p| id(Path::new(OsStr::from_bytes(p))));
+    matches!((exec, id(Path::new("/proc/self/exe"))), (Some(e), Some(own)) if e != own)
 }
 
 /// This process's name (`comm`), as the kernel set it at the exec.
@@ -639,15 +625,18 @@ pub fn parse() -> Cli {
     // (Made once: building clap's definition of forty options is most of parsing them, a
     // tenth of a static program's start under a64x.)
     let mut cmd = command();
-    let (mut args, kernel_named) = match binfmt_invocation(&raw) {
-        Some(preserve_argv0) => (binfmt_command_line(&raw, preserve_argv0), true),
-        None => (qemu_command_line(&raw, &cmd), script_start()),
+    let binfmt = binfmt_invocation(&raw);
+    let mut args = match binfmt {
+        Some(preserve_argv0) => binfmt_command_line(&raw, preserve_argv0),
+        None => qemu_command_line(&raw, &cmd),
     };
     // Started by binfmt_misc, the kernel named the process after the file the guest exec'd (a
     // script's own name, when a64x was given the script's interpreter): the name stays.
     let named = args.iter().any(|a| a.as_bytes().starts_with(b"--comm"));
-    if let Some(comm) = current_comm().filter(|_| kernel_named && !named) {
-        args.insert(1, format!("--comm={comm}").into());
+    if !named && (binfmt.is_some() || script_start()) {
+        if let Some(comm) = current_comm() {
+            args.insert(1, format!("--comm={comm}").into());
+        }
     }
     let cli = parse_with(&mut cmd, args);
     *kept_command() = Some(cmd);
