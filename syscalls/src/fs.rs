@@ -183,16 +183,18 @@ pub fn openat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysR
 /// reopened O_PATH descriptor): then it is closed and the emulation (or refusal) stands in.
 fn emulated_instead(sys: &Syscalls, ctx: &dyn SyscallContext, fd: u64, host_flags: i32) -> SysResult {
     // One fstat answers both questions for most files: whether it is one of the VM's own, and
-    // whether it can be on procfs at all (procfs, like every filesystem without a block device,
-    // has an anonymous device, major 0): a file of a disk needs no statfs. An fstat and a statfs
-    // more than the open were a third of what a guest's open cost.
-    let id = file_id(fd as i32);
-    if id.is_some_and(is_private) {
+    // whether it can be on procfs at all. Procfs holds regular files, directories and links
+    // only, on an anonymous device (major 0, as every filesystem without a block device): a
+    // file of a disk, and a device node, pipe or socket wherever it is (a shell's /dev/null, on
+    // devtmpfs), needs no statfs. An fstat and a statfs more than the open were a third of what
+    // a guest's open cost.
+    let file = opened_file(fd as i32);
+    if file.as_ref().is_some_and(|f| is_private(f.id)) {
         // SAFETY: the descriptor the host call just returned; the guest has not seen it.
         unsafe { libc::close(fd as i32) };
         return Err(Errno(libc::EACCES));
     }
-    if id.is_some_and(|(dev, _)| libc::major(dev) != 0) {
+    if file.is_some_and(|f| !f.could_be_procfs()) {
         return Ok(fd);
     }
     let Some(r) = procfs::identify(fd as i32).and_then(|f| procfs::open(sys, ctx, f, host_flags)) else {
@@ -217,12 +219,32 @@ pub fn keep_private(dev: u64, ino: u64) {
     }
 }
 
-/// The device and inode of the file host descriptor `fd` is open on (None if fstat fails).
-fn file_id(fd: i32) -> Option<(u64, u64)> {
+/// What one fstat of a descriptor the host just opened says of its file.
+struct OpenedFile {
+    /// Its device and inode.
+    id: (u64, u64),
+    /// Its `st_mode`.
+    mode: u32,
+}
+
+impl OpenedFile {
+    /// Whether it may be a file of a procfs mount: a regular file, directory or link (procfs
+    /// makes no other kind) on a device without a major number.
+    fn could_be_procfs(&self) -> bool {
+        let kind = self.mode & libc::S_IFMT;
+        libc::major(self.id.0) == 0 && matches!(kind, libc::S_IFREG | libc::S_IFDIR | libc::S_IFLNK)
+    }
+}
+
+/// What fstat says of host descriptor `fd` (None if it fails).
+fn opened_file(fd: i32) -> Option<OpenedFile> {
     // SAFETY: all-zero is a valid `struct stat`; fstat writes only into it.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: a descriptor and a stat buffer we own.
-    (unsafe { libc::fstat(fd, &mut st) } == 0).then_some((st.st_dev, st.st_ino))
+    (unsafe { libc::fstat(fd, &mut st) } == 0).then_some(OpenedFile {
+        id: (st.st_dev, st.st_ino),
+        mode: st.st_mode,
+    })
 }
 
 /// Whether the file with this device and inode is one [`keep_private`] named.
