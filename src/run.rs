@@ -94,7 +94,7 @@ struct Ctx<'a> {
 }
 
 impl GuestMemory for Ctx<'_> {
-    fn brk(&mut self, new: u64) -> u64 {
+    fn brk(&mut self, new: u64) -> a64x_syscalls::Brk {
         lock(self.mem).brk(new)
     }
     fn mmap(&mut self, addr: u64, len: u64, prot: i32, flags: i32, fd: i32, off: i64) -> Result<u64, i32> {
@@ -112,6 +112,9 @@ impl GuestMemory for Ctx<'_> {
     }
     fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: i32, new_addr: u64) -> Result<u64, i32> {
         lock(self.mem).mremap(old, old_len, new_len, flags, new_addr)
+    }
+    fn any_executable(&self, addr: u64, len: u64) -> bool {
+        lock(self.mem).any_executable(addr, len)
     }
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool {
         lock(self.mem).is_accessible(addr, len, write)

@@ -156,7 +156,7 @@ fn static_segments_land_with_zeroed_bss() {
     assert_eq!(img.entry, b + 0x1000);
     assert_eq!(img.load_bias, 0);
     assert_eq!(img.brk_base, b + 0x7000);
-    assert_eq!(mem.brk(0), b + 0x7000);
+    assert_eq!(mem.brk(0).now, b + 0x7000);
     assert_eq!(img.phdr, b + 64);
     assert_eq!(img.phnum, 2);
     assert_eq!(bytes_at(b + 0x1000, CODE.len()), CODE);

@@ -16,7 +16,7 @@ mod tests;
 pub use host::{map, page_down, page_up, prot, GUEST_ADDR_LIMIT, GUEST_MIN_ADDR, PAGE_SIZE};
 pub use regions::Region;
 
-use a64x_syscalls::GuestMemory;
+use a64x_syscalls::{Brk, GuestMemory};
 use host::{host_map_flags, host_prot};
 use regions::RegionMap;
 
@@ -284,28 +284,34 @@ impl AddressSpace {
 }
 
 impl GuestMemory for AddressSpace {
-    fn brk(&mut self, new: u64) -> u64 {
+    fn brk(&mut self, new: u64) -> Brk {
+        let unchanged = Brk {
+            now: self.brk_cur,
+            released: None,
+        };
         if self.brk_base == 0 || new < self.brk_base {
-            return self.brk_cur;
+            return unchanged;
         }
         let Some(new_end) = page_up(new).filter(|&e| e <= GUEST_ADDR_LIMIT) else {
-            return self.brk_cur;
+            return unchanged;
         };
+        let mut released = None;
         if new_end > self.brk_end {
             let len = new_end - self.brk_end;
             let prot = prot::READ | prot::WRITE;
             let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
             if host::mmap_noreplace(self.brk_end, len, prot, flags, -1, 0).is_err() {
-                return self.brk_cur;
+                return unchanged;
             }
             self.regions.insert(Region::anon(self.brk_end, new_end, prot, "[heap]"));
         } else if new_end < self.brk_end {
             // Only guest pieces: if the guest unmapped heap pages, the VM may own them by now.
             self.unmap_guest_pieces(new_end, self.brk_end);
+            released = Some((new_end, self.brk_end));
         }
         self.brk_end = new_end;
         self.brk_cur = new;
-        new
+        Brk { now: new, released }
     }
 
     fn mmap(&mut self, addr: u64, len: u64, prot: i32, flags: i32, fd: i32, off: i64) -> Result<u64, i32> {
@@ -403,6 +409,11 @@ impl GuestMemory for AddressSpace {
 
     fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: i32, new_addr: u64) -> Result<u64, i32> {
         self.remap(old, old_len, new_len, flags, new_addr)
+    }
+
+    fn any_executable(&self, addr: u64, len: u64) -> bool {
+        let end = addr.saturating_add(len).saturating_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
+        self.regions.any_with_prot(addr, end, prot::EXEC)
     }
 
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool {

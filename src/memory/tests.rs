@@ -144,7 +144,12 @@ fn mprotect_splits_and_merges() {
     assert_eq!(unsafe { *((b + P) as *const u8) }, 0);
     assert!(!mem.is_accessible(b + P, 1, false));
     assert!(mem.is_executable(b + P, 4) && !mem.is_executable(b, 4));
+    // Whether an mprotect may change translated code: any executable page in the range.
+    assert!(mem.any_executable(b, 4 * P) && mem.any_executable(b + 2 * P - 1, 1));
+    assert!(!mem.any_executable(b, P) && !mem.any_executable(b + 2 * P, 2 * P));
+    assert!(mem.any_executable(b + P - 10, 11) && !mem.any_executable(b + P - 10, 10));
     mem.mprotect(b + P, P, RW).unwrap();
+    assert!(!mem.any_executable(b, 4 * P));
     assert_eq!(count(&mem), 1);
     assert_eq!(mem.mprotect(b + 3 * P, 2 * P, RW), Err(libc::ENOMEM));
     mem.unmap_all();
@@ -156,19 +161,23 @@ fn brk_grows_shrinks_and_fails_like_linux() {
     let b = base(6);
     mem.set_brk_base(b + 0x123);
     let start = b + P;
-    assert_eq!(mem.brk(0), start);
-    assert_eq!(mem.brk(start + 10_000), start + 10_000);
+    assert_eq!(mem.brk(0).now, start);
+    let grow = mem.brk(start + 10_000);
+    assert_eq!((grow.now, grow.released), (start + 10_000, None));
     unsafe { std::ptr::write_bytes(start as *mut u8, 1, 10_000) };
     assert!(mem.is_accessible(start, 3 * P, true));
     assert_eq!(mem.region_at(start).map(|r| r.name.as_str()), Some("[heap]"));
-    assert_eq!(mem.brk(start + 10), start + 10);
+    // The shrink names the pages it unmapped (whose translations must go).
+    let shrink = mem.brk(start + 10);
+    assert_eq!(shrink.now, start + 10);
+    assert_eq!(shrink.released, Some((start + P, start + 3 * P)));
     assert!(!mem.is_accessible(start + P, 1, false));
     assert!(host::is_free(start + P, 2 * P));
-    assert_eq!(mem.brk(start - 1), start + 10);
+    assert_eq!(mem.brk(start - 1).now, start + 10);
     // Something in the way: the old break comes back.
     mem.map_fixed_anon(start + 4 * P, P, RW, "").unwrap();
-    assert_eq!(mem.brk(start + 5 * P), start + 10);
-    assert_eq!(mem.brk(start + 4 * P), start + 4 * P);
+    assert_eq!(mem.brk(start + 5 * P).now, start + 10);
+    assert_eq!(mem.brk(start + 4 * P).now, start + 4 * P);
     mem.unmap_all();
 }
 

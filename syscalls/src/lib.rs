@@ -10,8 +10,9 @@
 
 /// What the VM provides to syscall handlers: the guest address space and facts about the process.
 pub trait GuestMemory {
-    /// Linux `brk` semantics: returns the new break, or the old one if `new` cannot be honoured.
-    fn brk(&mut self, new: u64) -> u64;
+    /// Linux `brk` semantics: the new break, or the old one if `new` cannot be honoured, and
+    /// the pages a shrink gave back.
+    fn brk(&mut self, new: u64) -> Brk;
     /// Guest `mmap`. Never places or replaces anything over the VM's own memory.
     /// Returns the mapped address or a positive errno.
     fn mmap(&mut self, addr: u64, len: u64, prot: i32, flags: i32, fd: i32, off: i64) -> Result<u64, i32>;
@@ -25,6 +26,13 @@ pub trait GuestMemory {
         let _ = (old, old_len, new_len, flags, new_addr);
         Err(libc::ENOSYS)
     }
+    /// Whether any page of `[addr, addr+len)` is executable now, so that translations may have
+    /// been made from it (none are made from a page that is not: an `mprotect` that makes such
+    /// a range executable changes no translated code). True where the VM cannot tell.
+    fn any_executable(&self, addr: u64, len: u64) -> bool {
+        let _ = (addr, len);
+        true
+    }
     /// Whether `[addr, addr+len)` is mapped in the guest with read (and, if `write`, write) access.
     /// Handlers that copy translated structures into guest memory check this first (EFAULT).
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool;
@@ -35,6 +43,15 @@ pub trait GuestMemory {
     fn guest_limit(&self) -> u64 {
         u64::MAX
     }
+}
+
+/// What a `brk` call did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Brk {
+    /// The break now (the call's result).
+    pub now: u64,
+    /// The pages `[start, end)` a shrink unmapped, if it did.
+    pub released: Option<(u64, u64)>,
 }
 
 /// What the child of a fork-like `clone` runs before it execs, as the VM may plan for it.

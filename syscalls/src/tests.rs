@@ -75,8 +75,8 @@ impl FakeCtx {
 }
 
 impl GuestMemory for FakeCtx {
-    fn brk(&mut self, _new: u64) -> u64 {
-        0
+    fn brk(&mut self, _new: u64) -> crate::Brk {
+        crate::Brk { now: 0, released: None }
     }
     fn mmap(&mut self, _: u64, len: u64, _: i32, _: i32, _: i32, _: i64) -> Result<u64, i32> {
         Ok(self.alloc(len))

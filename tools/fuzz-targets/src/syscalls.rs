@@ -121,8 +121,8 @@ struct Ctx {
 }
 
 impl GuestMemory for Ctx {
-    fn brk(&mut self, _: u64) -> u64 {
-        0
+    fn brk(&mut self, _: u64) -> a64x_syscalls::Brk {
+        a64x_syscalls::Brk { now: 0, released: None }
     }
     fn mmap(&mut self, _: u64, _: u64, _: i32, _: i32, _: i32, _: i64) -> Result<u64, i32> {
         Err(libc::ENOMEM)
