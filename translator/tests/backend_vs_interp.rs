@@ -83,7 +83,23 @@ fn case_seed(seed: u64, i: u64) -> u64 {
 
 fn gen_case(g: &mut Gen, rows: &[&'static Row]) -> Case {
     let n = g.range(1, MAX_SEQ) as usize;
-    let (words, names) = g.random_seq(rows, n).into_iter().unzip();
+    let (mut words, mut names): (Vec<u32>, Vec<&'static str>) = g.random_seq(rows, n).into_iter().unzip();
+    // A case in four a self-loop: a branch back to its first instruction, B or B.cond. Its
+    // lowering reserves host registers for the whole block (for the registers it only writes,
+    // and its flags) and keeps the guest registers in host registers across the back edge.
+    // With a signal pending, the code leaves at the back edge after one iteration, as the
+    // interpreter's one run of the block does.
+    let self_loop = g.chance(1, 4);
+    if self_loop {
+        let back = (-(n as i32)) as u32;
+        if g.chance(1, 2) {
+            words.push(0x1400_0000 | (back & 0x03ff_ffff));
+            names.push("B (back to the first instruction)");
+        } else {
+            words.push(0x5400_0000 | (back & 0x7_ffff) << 5 | g.below(14) as u32);
+            names.push("B.cond (back to the first instruction)");
+        }
+    }
     // Usually a low address like a real program's; sometimes anywhere in the 48-bit space, so that
     // ADR/ADRP results that do not fit an imm32 are exercised.
     let pc = if g.chance(1, 2) { 0x10000 } else { g.below(1 << 48) & !3 };
@@ -118,6 +134,7 @@ fn gen_case(g: &mut Gen, rows: &[&'static Row]) -> Case {
         cpu.set_fpcr(g.below(16) << 22);
     }
     cpu.tpidr_el0 = g.next_u64();
+    cpu.pending = u64::from(self_loop);
     Case {
         pc,
         words,

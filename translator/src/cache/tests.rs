@@ -483,3 +483,30 @@ fn a_cache_of_dropped_code_starts_again() {
     }
     assert_eq!(kept.stats.flushes, 0, "code in use is not dropped to reuse memory");
 }
+
+/// A self-loop of HotSpot's (an interpreter's profile counters, Java 17 on arm64): a CSEL of two
+/// constants whose flags compare with a 64-bit constant, in a loop that writes six registers it
+/// never reads (each a carrier) and keeps its flags for its exits. Lowering the select ran out of
+/// host registers (a panic in the VM, which left the JVM hung).
+const HOTSPOT_LOOP: u64 = 0x3ffb_e170_d0bc;
+fn hotspot_loop(pc: u64) -> Option<u32> {
+    const WORDS: [u32; 36] = [
+        0xb9402020, 0xd37df000, 0xd291ec01, 0xf2b79461, 0xf2c7ff61, 0xb9410022, 0x11000842, 0xb9010022, 0x121f3042,
+        0x7100005f, 0x54000ce0, 0xf941a788, 0xb940011f, 0xd291ec01, 0xf2b79461, 0xf2c7ff61, 0xf940b022, 0x91000442,
+        0xf900b022, 0xaa0003e1, 0xb9400c20, 0xd37df000, 0xd2902e02, 0xf2b3b802, 0xf2c000c2, 0xeb02001f, 0xd291ec00,
+        0xf2b79460, 0xf2c7ff60, 0xd2802a08, 0xd2802809, 0x9a891102, 0xf8626803, 0x91000463, 0xf8226803, 0x54fffba1,
+    ];
+    let i = pc.checked_sub(HOTSPOT_LOOP)?;
+    if i % 4 != 0 {
+        return None;
+    }
+    WORDS.get(i as usize / 4).copied()
+}
+
+#[test]
+fn a_self_loop_with_every_register_carried_still_finds_registers_for_a_select() {
+    super::test_platform::install();
+    let mut cache = CodeCache::new(1 << 20, LiftOptions::default()).expect("code cache");
+    cache.optimise_at_once();
+    cache.get(HOTSPOT_LOOP, &hotspot_loop).expect("translated");
+}

@@ -421,7 +421,10 @@ impl Lower<'_> {
     pub(super) fn lower_cond_val(&mut self, c: CondCode, f: Val, pos: u32, args: &[Val]) {
         let v = Val(pos);
 
+        let held = self.alloc.locks();
         let at = self.cond(c, f, pos);
+        // (As in a select: the compare's operands are done with.)
+        self.alloc.lock_only(held);
         self.alloc.release_dead(args, pos);
         let d = self.def(v, pos, None);
         match at {
@@ -439,7 +442,11 @@ impl Lower<'_> {
 
         let ra = self.alloc.get(self.ops, a, pos);
         let rb = self.alloc.get(self.ops, b, pos);
+        let held = self.alloc.locks();
         let at = self.cond(c, f, pos);
+        // The compare is made: its operands need no register for the rest of the op (which
+        // changes no EFLAGS: a spill or a constant for the result is a mov).
+        self.alloc.lock_only(held);
         self.alloc.release_dead(args, pos);
         let d = self.def(v, pos, None);
         match at {

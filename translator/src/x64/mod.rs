@@ -769,8 +769,9 @@ impl Lower<'_> {
             return;
         }
         // Carriers first: they must be callee-saved (they hold no value the allocator could spill
-        // around a helper call).
-        let mut spare = budget - read_count;
+        // around a helper call). Reserved for the whole block, they leave the registers any one
+        // op may need (a HotSpot loop with six carried registers and a select ran out of them).
+        let mut spare = (budget - read_count).min(regalloc::ALLOCATABLE.len() - regalloc::OP_REGISTERS);
         let mut carried = Vec::new();
         for (n, written) in self.written_only() {
             if spare == 0 {

@@ -24,6 +24,12 @@ pub mod hreg {
 /// (r10 and r11 hold pinned guest registers: see `x64::pins`.)
 pub const ALLOCATABLE: [u8; 8] = [3, 5, 12, 13, 6, 7, 8, 9];
 
+/// The most registers of [`ALLOCATABLE`] one op's lowering holds at once: a compare-and-swap's
+/// four, a select's two values and the three operands of its flags (an ADCS's: the flags are
+/// computed where they are used). Registers a block reserves for itself ([`Alloc::reserve`])
+/// must leave at least these.
+pub const OP_REGISTERS: usize = 5;
+
 /// Whether a host register is clobbered by a SysV call.
 pub fn caller_saved(r: u8) -> bool {
     matches!(r, 0 | 1 | 2 | 6 | 7 | 8 | 9 | 10 | 11)
@@ -255,11 +261,26 @@ impl<'a> Alloc<'a> {
     /// Keep `r` from being chosen until [`Alloc::unlock_all`].
     pub fn lock(&mut self, r: u8) {
         self.locked |= 1 << r;
+        debug_assert!(
+            (self.locked & !self.reserved).count_ones() as usize <= OP_REGISTERS,
+            "an op holds more than OP_REGISTERS registers"
+        );
     }
 
     /// Release all locks (end of one op's lowering); reserved registers stay out of reach.
     pub fn unlock_all(&mut self) {
         self.locked = self.reserved;
+    }
+
+    /// The registers locked now (see [`Alloc::lock_only`]).
+    pub fn locks(&self) -> u16 {
+        self.locked
+    }
+
+    /// Release the locks taken since [`Alloc::locks`] said `held` (the values stay where they
+    /// are, now free to be moved): for registers an op needed only for code it has emitted.
+    pub fn lock_only(&mut self, held: u16) {
+        self.locked = held | self.reserved;
     }
 
     /// The free callee-saved registers, which [`Alloc::reserve`] takes.
@@ -280,6 +301,7 @@ impl<'a> Alloc<'a> {
     pub fn reserve(&mut self) -> Option<u8> {
         let r = self.reservable_regs().next()?;
         self.reserved |= 1 << r;
+        debug_assert!(self.reserved.count_ones() as usize <= ALLOCATABLE.len() - OP_REGISTERS);
         self.locked |= 1 << r;
         Some(r)
     }
