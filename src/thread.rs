@@ -218,8 +218,18 @@ pub(crate) fn spawn_host_thread(body: ThreadBody) -> Result<(), i32> {
     extern "C" fn start(arg: *mut libc::c_void) -> *mut libc::c_void {
         // SAFETY: `arg` is the box leaked by `spawn_host_thread`, taken back once, here.
         let body = unsafe { Box::from_raw(arg.cast::<ThreadBody>()) };
-        // A panic must not unwind into pthread's frames: the hook has reported it, the thread ends.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
+        // A panic must not unwind into pthread's frames: the hook has reported it. Nor may the
+        // process go on: the VM's state may be half-changed, and a guest thread gone without
+        // a word leaves the others waiting for it for ever (a JVM whose thread's translation
+        // panicked hung until it was killed). It ends as an internal error does, by SIGABRT.
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).is_err() {
+            eprintln!("a64x: internal error in a thread of the VM's: the process ends (SIGABRT)");
+            // SAFETY: the default action for SIGABRT, then abort, which never returns.
+            unsafe {
+                libc::signal(libc::SIGABRT, libc::SIG_DFL);
+                libc::abort();
+            }
+        }
         std::ptr::null_mut()
     }
     let arg = Box::into_raw(Box::new(body));
