@@ -62,7 +62,9 @@ fn opened() -> MutexGuard<'static, Option<Opened>> {
     OPEN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The default cache directory: `$XDG_CACHE_HOME/a64x`, else `$HOME/.cache/a64x`.
+/// The default cache directory: `$XDG_CACHE_HOME/a64x`, else `$HOME/.cache/a64x` when the home
+/// directory exists. A home that does not (`HOME=/nonexistent`, as Debian's build daemons and
+/// system users have, so that nothing is written there) is not made: no cache by default.
 pub fn default_dir() -> Option<PathBuf> {
     let absolute = |v: OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
     if let Some(x) = std::env::var_os("XDG_CACHE_HOME").and_then(absolute) {
@@ -70,6 +72,7 @@ pub fn default_dir() -> Option<PathBuf> {
     }
     std::env::var_os("HOME")
         .and_then(absolute)
+        .filter(|h| h.is_dir())
         .map(|h| h.join(".cache/a64x"))
 }
 

@@ -411,3 +411,41 @@ fn the_guest_cannot_read_the_key_and_what_it_writes_is_rejected() {
     let out = String::from_utf8_lossy(&r.stdout);
     assert!(out.contains("open: ESCAPED"), "{out}");
 }
+
+/// By default the cache is `$HOME/.cache/a64x`, made where the home directory exists; a home
+/// that does not (`HOME=/nonexistent`, which Debian's build daemons and system users have so
+/// that nothing is written there) is not made: the program runs without a persistent cache.
+#[test]
+fn a_home_that_does_not_exist_is_not_made_for_the_cache() {
+    common::build_test_binaries();
+    let home = fresh("home");
+    let (a64x, mut args) = common::a64x_command();
+    args.extend(["--stats", "out/hello-O2"].map(OsString::from));
+    let run = |home: &Path| {
+        let r = std::process::Command::new(&a64x)
+            .args(&args)
+            .current_dir(common::test_binaries())
+            .env_clear()
+            .env("HOME", home)
+            .env("PATH", "/usr/bin:/bin")
+            .output()
+            .expect("run a64x");
+        assert!(r.status.success(), "{r:?}");
+        (
+            String::from_utf8_lossy(&r.stdout).into_owned(),
+            stats(&String::from_utf8_lossy(&r.stderr)),
+        )
+    };
+    let (out, s) = run(&home);
+    assert!(out.contains("Hello"), "{out}");
+    assert!(
+        !home.exists() && !s.used,
+        "a missing home was made, or a cache used: {s:?}"
+    );
+    std::fs::create_dir(&home).expect("make the home");
+    let (_, s) = run(&home);
+    assert!(
+        s.used && home.join(".cache/a64x").is_dir(),
+        "no cache in an existing home: {s:?}"
+    );
+}
