@@ -113,9 +113,6 @@ impl GuestMemory for Ctx<'_> {
     fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: i32, new_addr: u64) -> Result<u64, i32> {
         lock(self.mem).mremap(old, old_len, new_len, flags, new_addr)
     }
-    fn any_executable(&self, addr: u64, len: u64) -> bool {
-        lock(self.mem).any_executable(addr, len)
-    }
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool {
         lock(self.mem).is_accessible(addr, len, write)
     }

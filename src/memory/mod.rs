@@ -411,11 +411,6 @@ impl GuestMemory for AddressSpace {
         self.remap(old, old_len, new_len, flags, new_addr)
     }
 
-    fn any_executable(&self, addr: u64, len: u64) -> bool {
-        let end = addr.saturating_add(len).saturating_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
-        self.regions.any_with_prot(addr, end, prot::EXEC)
-    }
-
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool {
         // Exec-only pages count as unreadable, as on AArch64 with EPAN.
         self.has_prot(addr, len, if write { prot::WRITE } else { prot::READ })

@@ -188,14 +188,6 @@ impl RegionMap {
             .collect()
     }
 
-    /// Whether any region overlapping `[start, end)` has a protection with any bit of `prot`.
-    pub fn any_with_prot(&self, start: u64, end: u64, prot: i32) -> bool {
-        let first = self.find(start).map_or(start, |r| r.start);
-        self.map
-            .range(first..end)
-            .any(|(_, r)| r.start.max(start) < r.end.min(end) && r.prot & prot != 0)
-    }
-
     /// Whether any region overlaps `[start, end)`.
     pub fn overlaps(&self, start: u64, end: u64) -> bool {
         !self.covered(start, end).is_empty()

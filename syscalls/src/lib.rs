@@ -26,13 +26,6 @@ pub trait GuestMemory {
         let _ = (old, old_len, new_len, flags, new_addr);
         Err(libc::ENOSYS)
     }
-    /// Whether any page of `[addr, addr+len)` is executable now, so that translations may have
-    /// been made from it (none are made from a page that is not: an `mprotect` that makes such
-    /// a range executable changes no translated code). True where the VM cannot tell.
-    fn any_executable(&self, addr: u64, len: u64) -> bool {
-        let _ = (addr, len);
-        true
-    }
     /// Whether `[addr, addr+len)` is mapped in the guest with read (and, if `write`, write) access.
     /// Handlers that copy translated structures into guest memory check this first (EFAULT).
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool;

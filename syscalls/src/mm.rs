@@ -55,16 +55,9 @@ pub fn munmap(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysRes
 /// `mprotect(addr, len, prot)`.
 pub fn mprotect(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
     let prot = prot_to_host(a[2])?;
-    // Translations are made from executable pages only, and dropped when a page stops being
-    // one (here, or at munmap or an mmap over it): a range with none has none to drop. A JIT's
-    // W^X flip back to read+execute (bench_jit's mprotect mode, V8's code space) was an
-    // invalidation of every thread's caches for nothing.
-    let had_code = ctx.any_executable(a[0], a[1]);
     ctx.mprotect(a[0], a[1], prot).map_err(Errno)?;
     // Code made writable or non-executable must be re-translated when it next runs.
-    if had_code {
-        ctx.invalidate_code(a[0], a[1]);
-    }
+    ctx.invalidate_code(a[0], a[1]);
     Ok(0)
 }
 
