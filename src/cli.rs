@@ -626,21 +626,19 @@ pub fn parse() -> Cli {
     // tenth of a static program's start under a64x.)
     let mut cmd = command();
     let binfmt = binfmt_invocation(&raw);
-    let mut args = match binfmt {
+    let args = match binfmt {
         Some(preserve_argv0) => binfmt_command_line(&raw, preserve_argv0),
         None => qemu_command_line(&raw, &cmd),
     };
+    let parsed = parse_with(&mut cmd, args);
+    *kept_command() = Some(cmd);
+    let mut cli = parsed.unwrap_or_else(|e| e.exit());
     // Started by binfmt_misc, the kernel named the process after the file the guest exec'd (a
     // script's own name, when a64x was given the script's interpreter): the name stays.
-    let named = args.iter().any(|a| a.as_bytes().starts_with(b"--comm"));
-    if !named && (binfmt.is_some() || script_start()) {
-        if let Some(comm) = current_comm() {
-            args.insert(1, format!("--comm={comm}").into());
-        }
+    if cli.comm.is_none() && (binfmt.is_some() || script_start()) {
+        cli.comm = current_comm().map(OsString::from);
     }
-    let cli = parse_with(&mut cmd, args);
-    *kept_command() = Some(cmd);
-    cli.unwrap_or_else(|e| e.exit())
+    cli
 }
 
 /// clap's definition as [`parse`] built it, kept for the command lines of the programs exec'd
