@@ -10,16 +10,27 @@ use a64x_translator::cache::{CodeCache, TranslateError};
 use a64x_translator::cpu::{CpuState, ExitReason};
 use a64x_translator::ir::interp::Outcome;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// The guest address space, shared by all guest threads of the process. Locked only around
 /// address-space operations (mmap, access checks, instruction fetch for translation), never while
-/// guest code runs or a syscall blocks.
-pub type SharedMemory = Arc<Mutex<AddressSpace>>;
+/// guest code runs or a syscall blocks: for changes by one thread at a time ([`lock`]), for
+/// queries by any number at once ([`read`]). A translation reads its words under one read lock
+/// (the map must not change under it); with a mutex, a thread translating or placing a block
+/// held every other thread's translations and access checks off, and a holder the scheduler
+/// preempted made the others sleep for milliseconds (Node's main thread slept 55 ms of its
+/// 1.3 s run on it, each worker 20-40 ms).
+pub type SharedMemory = Arc<RwLock<AddressSpace>>;
 
-/// Lock the address space (a poisoned lock is taken over: its operations keep it consistent).
-fn lock(mem: &SharedMemory) -> MutexGuard<'_, AddressSpace> {
-    mem.lock().unwrap_or_else(|e| e.into_inner())
+/// Lock the address space for a change (a poisoned lock is taken over: its operations keep it
+/// consistent).
+fn lock(mem: &SharedMemory) -> RwLockWriteGuard<'_, AddressSpace> {
+    mem.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Lock the address space for queries, beside other readers (see [`lock`] for poisoning).
+fn read(mem: &SharedMemory) -> RwLockReadGuard<'_, AddressSpace> {
+    mem.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// How the guest process ended.
@@ -114,7 +125,7 @@ impl GuestMemory for Ctx<'_> {
         lock(self.mem).mremap(old, old_len, new_len, flags, new_addr)
     }
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool {
-        lock(self.mem).is_accessible(addr, len, write)
+        read(self.mem).is_accessible(addr, len, write)
     }
     fn guest_limit(&self) -> u64 {
         crate::memory::GUEST_ADDR_LIMIT
@@ -129,7 +140,7 @@ impl SyscallContext for Ctx<'_> {
         crate::thread::invalidate_everywhere(self.cache, self.cpu, addr, addr.saturating_add(len));
     }
     fn proc_maps(&self) -> String {
-        crate::procfs::maps(&lock(self.mem))
+        crate::procfs::maps(&read(self.mem))
     }
     fn before_exec(&mut self) {
         crate::tcache::save();
@@ -276,8 +287,8 @@ impl Vm {
     }
 
     /// The address space, locked.
-    pub fn mem(&self) -> MutexGuard<'_, AddressSpace> {
-        lock(&self.mem)
+    pub fn mem(&self) -> RwLockReadGuard<'_, AddressSpace> {
+        read(&self.mem)
     }
 
     /// Run this guest thread until it calls `exit` (Ok, with its status, after the CLEARTID
@@ -319,7 +330,7 @@ impl Vm {
     /// The run loop proper.
     fn run_loop(&mut self) -> Stop {
         let mem = Arc::clone(&self.mem);
-        let fetch = move |pc: u64| lock(&mem).fetch_insn(pc);
+        let fetch = move |pc: u64| read(&mem).fetch_insn(pc);
         let mut reason = ExitReason::Indirect;
         // Where this loop chains exits, the cache may chain those of blocks it places from the
         // persistent store at once.
@@ -392,7 +403,7 @@ impl Vm {
                     return None;
                 }
                 let mut held = held.borrow_mut();
-                let mem = held.get_or_insert_with(|| lock(&self.mem));
+                let mem = held.get_or_insert_with(|| read(&self.mem));
                 let (start, end) = mapping.get();
                 if !(start..end).contains(&at) {
                     mapping.set(mem.executable_range(at).unwrap_or((0, 0)));
@@ -401,7 +412,7 @@ impl Vm {
             };
             let file_code = |at: u64| {
                 let mut held = held.borrow_mut();
-                held.get_or_insert_with(|| lock(&self.mem)).in_file_code(at)
+                held.get_or_insert_with(|| read(&self.mem)).in_file_code(at)
             };
             let got = if reason == ExitReason::Promote {
                 self.cache.promote_in(pc, &fetch_held, &file_code)
@@ -544,7 +555,7 @@ impl Vm {
     fn fetch_fault(&mut self, pc: u64) -> Option<Stop> {
         use crate::signal::deliver::{BUS_ADRALN, BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR};
         let (sig, code, name) = {
-            let mem = lock(&self.mem);
+            let mem = read(&self.mem);
             if !pc.is_multiple_of(4) {
                 (libc::SIGBUS, BUS_ADRALN, "SIGBUS")
             } else if mem.region_at(pc).is_none() {

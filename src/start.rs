@@ -208,7 +208,7 @@ fn run_program(cli: &cli::Cli, first: Option<&dyn Fn()>, spare: Option<SpareCode
     let mut vm = Vm {
         cache,
         cpu,
-        mem: std::sync::Arc::new(std::sync::Mutex::new(mem)),
+        mem: std::sync::Arc::new(std::sync::RwLock::new(mem)),
         sys,
         exe: image.exe_path.clone(),
         interpret,

@@ -337,7 +337,7 @@ pub fn check(pc: u64, mem: &crate::run::SharedMemory) -> Option<StopReason> {
         return Some(StopReason::Trap);
     }
     if WATCHING.load(Ordering::Relaxed) {
-        if let Some(addr) = changed_watchpoint(&mem.lock().unwrap_or_else(|e| e.into_inner())) {
+        if let Some(addr) = changed_watchpoint(&mem.read().unwrap_or_else(|e| e.into_inner())) {
             return Some(StopReason::Watch(addr));
         }
     }
