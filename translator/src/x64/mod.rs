@@ -172,6 +172,20 @@ pub fn rebase_host_fns(code: &mut [u8], relocs: &[Reloc], delta: u64) {
 }
 
 impl Reloc {
+    /// The same relocation for code moved `by` bytes later.
+    fn moved(self, by: usize) -> Reloc {
+        match self {
+            Reloc::Epilogue { at } => Reloc::Epilogue { at: at + by },
+            Reloc::ChainMiss { at } => Reloc::ChainMiss { at: at + by },
+            Reloc::Promote { at } => Reloc::Promote { at: at + by },
+            Reloc::Counter { at, end } => Reloc::Counter {
+                at: at + by,
+                end: end + by,
+            },
+            Reloc::HostFn { at } => Reloc::HostFn { at: at + by },
+        }
+    }
+
     /// For a jump or call into the trampoline, where its target is from the exit epilogue.
     fn past_epilogue(self) -> Option<u64> {
         match self {
@@ -300,6 +314,41 @@ pub struct Lower<'a> {
     main_path_calls: Vec<u32>,
     /// The slow paths to emit after the exit.
     slow_paths: Vec<slow::SlowPath>,
+    /// The code of side exits taken, put after everything else (see [`Cold`]).
+    cold: Cold<'a>,
+}
+
+/// Side exits out of line. A side exit is taken rarely (an error check, a loop's early way
+/// out), so the main path should run straight past it: a `jcc` it does not take, where a jump
+/// over the exit's write-backs and chain stub was a taken branch on the main path for every
+/// side exit and spread the block's hot code out. Each side exit's code is emitted where the
+/// side exit is lowered (the locations of its values are those of that point), into a second
+/// assembler; the main path's `jcc` reaches it once both are joined, after the block's code.
+struct Cold<'a> {
+    /// The code, its offsets from its own start.
+    ops: &'a mut VecAssembler<X64Relocation>,
+    /// Its relocations, at offsets in `ops`.
+    relocs: Vec<Reloc>,
+    /// Each jump to it: the offset of the `jcc`'s rel32 in the main code, and the offset it
+    /// goes to in `ops`.
+    jumps: Vec<(usize, usize)>,
+}
+
+impl Cold<'_> {
+    /// Put the cold code after the block's `code` (whose relocations are `relocs`; placed at
+    /// `base`, with the exit epilogue at `epilogue`): its relocations join `relocs`, moved and
+    /// their displacements made again, and the main path's jumps get theirs.
+    fn join(&mut self, code: &mut Vec<u8>, relocs: &mut Vec<Reloc>, base: u64, epilogue: u64) {
+        let start = code.len();
+        code.extend(self.ops.drain().expect("the cold code has no labels"));
+        for (at, to) in self.jumps.drain(..) {
+            let disp = i32::try_from((start + to) as i64 - (at + 4) as i64).expect("a block is small");
+            code[at..at + 4].copy_from_slice(&disp.to_le_bytes());
+        }
+        let first = relocs.len();
+        relocs.extend(self.relocs.drain(..).map(|r| r.moved(start)));
+        relocate(code, &relocs[first..], base, epilogue, None);
+    }
 }
 
 /// The chain exits of compiled `code` with `relocs`: each one's site (the offset of its patchable
@@ -323,8 +372,8 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
     // compiled on the thread while this one is (by a fault handler) gets its own.
     let compiled = LENT.try_with(|cell| {
         let mut lent = cell.try_borrow_mut().ok()?;
-        let Lent { ops, spare } = &mut *lent;
-        Some(compile_with(block, base, rt, ops, spare))
+        let Lent { ops, cold, spare } = &mut *lent;
+        Some(compile_with(block, base, rt, ops, cold, spare))
     });
     match compiled {
         Ok(Some(c)) => c,
@@ -332,6 +381,7 @@ pub fn compile(block: &Block, base: u64, rt: Runtime) -> Compiled {
             block,
             base,
             rt,
+            &mut VecAssembler::new(0),
             &mut VecAssembler::new(0),
             &mut regalloc::Spare::default(),
         ),
@@ -343,6 +393,8 @@ struct Lent {
     /// Drained after each block: its buffer, label and relocation tables keep their capacity
     /// (making and dropping them was a twentieth of a quick translation).
     ops: VecAssembler<X64Relocation>,
+    /// The same for the side exits' code (see [`Cold`]).
+    cold: VecAssembler<X64Relocation>,
     spare: regalloc::Spare,
 }
 
@@ -353,6 +405,7 @@ fn compile_with(
     base: u64,
     rt: Runtime,
     ops: &mut VecAssembler<X64Relocation>,
+    cold: &mut VecAssembler<X64Relocation>,
     spare: &mut regalloc::Spare,
 ) -> Compiled {
     reserve_for(block, ops);
@@ -382,6 +435,11 @@ fn compile_with(
         calls: Vec::new(),
         main_path_calls: Vec::new(),
         slow_paths: Vec::new(),
+        cold: Cold {
+            ops: cold,
+            relocs: Vec::new(),
+            jumps: Vec::new(),
+        },
     };
     if self_loop {
         l.loop_header();
@@ -451,6 +509,7 @@ fn compile_with(
     }
     let mut code = SPARE_CODE.with(|p| p.borrow_mut().pop()).unwrap_or_default();
     code.extend(l.ops.drain().expect("block labels resolve"));
+    l.cold.join(&mut code, &mut l.relocs, base, rt.epilogue);
     Compiled {
         code,
         relocs: l.relocs,
@@ -464,6 +523,7 @@ thread_local! {
     /// What this thread's compilations borrow.
     static LENT: std::cell::RefCell<Lent> = std::cell::RefCell::new(Lent {
         ops: VecAssembler::new(0),
+        cold: VecAssembler::new(0),
         spare: regalloc::Spare::default(),
     });
     /// Code vectors given back by [`recycle`].
@@ -946,12 +1006,23 @@ impl Lower<'_> {
     }
 
     /// `Op::SideExit`: when the condition holds, write back what CpuState lacks and leave for
-    /// `target` (a chain exit); else go on. Leaves the lowering state alone.
+    /// `target` (a chain exit), out of line (see [`Cold`]); else go on. Leaves the lowering
+    /// state alone.
     fn side_exit(&mut self, cond: crate::ir::CondCode, flags: Val, target: u64, state: crate::ir::SnapList, pos: u32) {
-        let stay = self.ops.new_dynamic_label();
-        match self.cond(cond, flags, pos) {
-            CondAt::Always => {}
-            CondAt::Host(cc) => cond::jcc(self.ops, cc.invert(), stay),
+        let out_of_line = match self.cond(cond, flags, pos) {
+            // (The rest of the block is dead: the exit goes where it is.)
+            CondAt::Always => false,
+            CondAt::Host(cc) => {
+                // jcc rel32, reaching the cold code once it is joined.
+                self.ops.extend([0x0f, 0x80 | cc as u8]);
+                let at = self.ops.offset().0;
+                self.ops.extend([0u8; 4]);
+                self.cold.jumps.push((at, self.cold.ops.offset().0));
+                true
+            }
+        };
+        if out_of_line {
+            self.swap_cold();
         }
         let block = self.block;
         let mut listed = [false; 33];
@@ -981,7 +1052,17 @@ impl Lower<'_> {
         }
         self.exit_flush();
         self.chain_jump(target);
-        dynasm!(self.ops ; .arch x64 ; =>stay);
+        if out_of_line {
+            self.swap_cold();
+        }
+    }
+
+    /// Emit into the cold code from now on, or back into the main code: the assembler and the
+    /// relocations change places. (What goes there only reads the lowering state: stores from
+    /// where values are, and a chain exit.)
+    fn swap_cold(&mut self) {
+        std::mem::swap(&mut self.ops, &mut self.cold.ops);
+        std::mem::swap(&mut self.relocs, &mut self.cold.relocs);
     }
 
     fn lower_exit(&mut self, pos: u32) {
