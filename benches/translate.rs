@@ -9,7 +9,8 @@
 //! (quick tier; with `TRANSLATE_OPTIMISED=1` the optimised one). `TRANSLATE_WARM=1` measures a
 //! warm start's work instead: the text translated once into a persistent store, then each pass
 //! a fresh process's placing of every block from that store's file (`--toggle-collect='*place_all*'`
-//! counts the placing alone).
+//! counts the placing alone). `TRANSLATE_BINARY=ELF` translates that binary's text instead (a
+//! file of JIT-like functions, say: a block's cost depends on what is in it).
 
 use a64x_translator::a64;
 use a64x_translator::cache::persist::Store;
@@ -183,7 +184,7 @@ fn place_all(cache: &mut CodeCache, starts: &[u64], fetch: &dyn Fn(u64) -> Optio
 }
 
 fn translate(c: &mut Criterion) {
-    let text = Text::load(BINARY);
+    let text = Text::load(&std::env::var("TRANSLATE_BINARY").unwrap_or(BINARY.to_string()));
     let opts = LiftOptions::default();
     if fixed_passes(&text, opts).is_some() {
         std::process::exit(0);
