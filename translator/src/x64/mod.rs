@@ -853,9 +853,11 @@ impl Lower<'_> {
                 let d = self.alloc.def(self.ops, v, 0, None);
                 self.load_guest(d, n);
                 regs.push((n, d));
+                // (Loaded one at a time, each an op's worth of registers: the reads and the
+                // carriers together take at most `budget`, so no load evicts an earlier one.)
+                self.alloc.unlock_all();
             }
         }
-        self.alloc.unlock_all();
         // The V registers it reads or writes, into the cache, where the back edge keeps them (so
         // they count as dirty from the header on: the loop writes them in registers only).
         for v in vcache::loop_registers(&self.block.ops) {
