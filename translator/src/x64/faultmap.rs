@@ -72,7 +72,9 @@ pub trait HostRegs {
 }
 
 impl ValSrc {
-    fn value(&self, at: u32, host: &dyn HostRegs) -> u64 {
+    /// The value at host offset `at`, from the fault's registers, the block's frame or CpuState
+    /// (`cpu` as the block left it, before any restoring).
+    fn value(&self, at: u32, host: &dyn HostRegs, cpu: &CpuState) -> u64 {
         let loc = match self.after {
             Some((switch, after)) if at >= switch => after,
             _ => self.before,
@@ -82,6 +84,8 @@ impl ValSrc {
             // SAFETY: the block's frame on this thread's stack, which the fault left in place.
             Loc::Stack(d) => unsafe { ((host.rsp() as i64 + d as i64) as *const u64).read() },
             Loc::Const(c) => c,
+            // (Pinned registers are never homes: see `x64::homes`.)
+            Loc::Home(n) => cpu.x[usize::from(n)],
         }
     }
 }
@@ -95,24 +99,43 @@ impl FaultSite {
     /// Put the guest state the faulting instruction began with into `cpu`; `at` is the faulting
     /// host pc's offset in the block.
     pub fn restore(&self, cpu: &mut CpuState, at: u32, host: &dyn HostRegs) {
+        // Every value is read before any register is written: some are in CpuState's slots.
+        let values: Vec<(u8, u64)> = self
+            .regs
+            .iter()
+            .map(|&(n, src)| (n, src.value(at, host, cpu)))
+            .collect();
+        /// What the fault's flags are restored from.
+        enum Flags {
+            Packed(u64),
+            Operands(u64, Option<u64>),
+        }
+        let flags = match &self.flags {
+            Some(FlagsSrc::Op { op, args }) => {
+                let a: Vec<u64> = args.iter().map(|s| s.value(at, host, cpu)).collect();
+                Some(Flags::Packed(flags_value(op, &a)))
+            }
+            Some(FlagsSrc::Operands { a, b }) => Some(Flags::Operands(
+                a.value(at, host, cpu),
+                b.map(|b| b.value(at, host, cpu)),
+            )),
+            None => None,
+        };
         cpu.pc = self.pc;
-        for &(n, src) in &self.regs {
-            let x = src.value(at, host);
+        for (n, x) in values {
             if n == 31 {
                 cpu.sp = x;
             } else {
                 cpu.x[n as usize] = x;
             }
         }
-        match &self.flags {
-            Some(FlagsSrc::Op { op, args }) => {
-                let a: Vec<u64> = args.iter().map(|s| s.value(at, host)).collect();
-                cpu.set_nzcv(flags_value(op, &a));
-            }
-            Some(FlagsSrc::Operands { a, b }) => {
-                cpu.nzcv_a = a.value(at, host);
+        match flags {
+            Some(Flags::Packed(nzcv)) => cpu.set_nzcv(nzcv),
+            // (CpuState has their kind.)
+            Some(Flags::Operands(a, b)) => {
+                cpu.nzcv_a = a;
                 if let Some(b) = b {
-                    cpu.nzcv_b = b.value(at, host);
+                    cpu.nzcv_b = b;
                 }
             }
             None => {}

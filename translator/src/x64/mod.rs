@@ -14,6 +14,7 @@ pub mod disasm;
 pub mod faultmap;
 mod flags;
 mod fp;
+mod homes;
 pub mod host;
 mod lower;
 mod lower_int;
@@ -677,6 +678,11 @@ impl Lower<'_> {
             regalloc::Loc::Stack(d) => {
                 dynasm!(self.ops ; .arch x64 ; mov rax, [rsp + d] ; mov [r15 + disp], rax)
             }
+            // (Already there when `disp` is that home.)
+            regalloc::Loc::Home(n) if off::xreg(n) == disp => {}
+            regalloc::Loc::Home(n) => {
+                dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + off::xreg(n)] ; mov [r15 + disp], rax)
+            }
         }
     }
 
@@ -708,6 +714,10 @@ impl Lower<'_> {
 
     /// Value `v` into guest register `n`'s home (as [`Lower::store_val`]).
     fn store_guest_val(&mut self, v: Val, n: u8, pos: u32) {
+        if self.alloc.location(v) == regalloc::Loc::Home(n) {
+            // Spilled to this home: stored there already.
+            return;
+        }
         let Some(h) = pins::host_of(n) else {
             return self.store_val(v, off::xreg(n), pos);
         };
@@ -1267,5 +1277,6 @@ fn move_loc(ops: &mut VecAssembler<X64Relocation>, d: u8, s: Loc) {
         Loc::Reg(r) => dynasm!(ops ; .arch x64 ; mov Rq(d), Rq(r)),
         Loc::Stack(disp) => dynasm!(ops ; .arch x64 ; mov Rq(d), [rsp + disp]),
         Loc::Const(c) => regalloc::load_imm(ops, d, c),
+        Loc::Home(n) => dynasm!(ops ; .arch x64 ; mov Rq(d), [r15 + off::xreg(n)]),
     }
 }

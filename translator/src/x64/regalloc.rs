@@ -3,6 +3,7 @@
 //! the block's stack frame (Belady). Guest registers are ordinary values here, so each is loaded
 //! once per block and stays in a host register while it is used.
 
+use crate::cpu::off;
 use crate::ir::{Args, Block, Op, Val, UNUSED};
 use dynasmrt::{dynasm, x64::X64Relocation, DynasmApi, VecAssembler};
 
@@ -46,6 +47,12 @@ pub struct Alloc<'a> {
     /// (The vectors are the thread's, lent for the block: see [`Spare`].)
     reg_of: &'a mut Vec<Option<u8>>,
     slot_of: &'a mut Vec<Option<u32>>,
+    /// Where each value may be spilled instead of the stack: a guest register's CpuState slot,
+    /// from an op position on (see `x64::homes`).
+    home: &'a mut Vec<Option<(u8, u32)>>,
+    /// Whether a value's home holds it (spilled there: reloads read it, spills again store
+    /// nothing).
+    at_home: &'a mut Vec<bool>,
     holder: [Option<Val>; 16],
     uses: &'a mut Uses,
     consts: &'a mut Vec<Option<u64>>,
@@ -173,6 +180,8 @@ impl Uses {
 pub struct Spare {
     reg_of: Vec<Option<u8>>,
     slot_of: Vec<Option<u32>>,
+    home: Vec<Option<(u8, u32)>>,
+    at_home: Vec<bool>,
     uses: Uses,
     consts: Vec<Option<u64>>,
     free_slots: Vec<u32>,
@@ -215,10 +224,22 @@ impl<'a> Alloc<'a> {
         spare.slot_of.clear();
         spare.slot_of.resize(n, None);
         spare.free_slots.clear();
+        // (A self-loop writes some registers on its exits only and reads its registers once,
+        // before its header: its values stay off CpuState.)
+        if keep_set_regs {
+            spare.home.clear();
+            spare.home.resize(n, None);
+        } else {
+            super::homes::fill(block, &mut spare.home);
+        }
+        spare.at_home.clear();
+        spare.at_home.resize(n, false);
         Alloc {
             block,
             reg_of: &mut spare.reg_of,
             slot_of: &mut spare.slot_of,
+            home: &mut spare.home,
+            at_home: &mut spare.at_home,
             holder: [None; 16],
             uses: &mut spare.uses,
             consts: &mut spare.consts,
@@ -310,9 +331,24 @@ impl<'a> Alloc<'a> {
         8 * slot as i32
     }
 
-    fn spill(&mut self, ops: &mut VecAssembler<X64Relocation>, v: Val) {
+    /// The guest register whose CpuState slot holds `v` now, if it was spilled there.
+    fn home_now(&self, v: Val) -> Option<u8> {
+        let (n, _) = self.home[v.0 as usize].filter(|_| self.at_home[v.0 as usize])?;
+        Some(n)
+    }
+
+    /// Move `v` out of its register (lowering the op at `pos`): to its home if it may go there
+    /// now (see `x64::homes`), else to a stack slot; a constant or a value already at home or
+    /// in a slot needs no store.
+    fn spill(&mut self, ops: &mut VecAssembler<X64Relocation>, v: Val, pos: u32) {
         let r = self.reg_of[v.0 as usize].expect("spilling a value in a register");
-        if self.konst(v).is_none() && self.slot_of[v.0 as usize].is_none() {
+        let i = v.0 as usize;
+        let home = self.home[i].filter(|&(_, from)| pos >= from);
+        if self.konst(v).is_some() || self.slot_of[i].is_some() || self.at_home[i] {
+        } else if let Some((n, _)) = home {
+            self.at_home[i] = true;
+            dynasm!(ops ; .arch x64 ; mov [r15 + off::xreg(n)], Rq(r));
+        } else {
             let s = self.free_slots.pop().unwrap_or_else(|| {
                 self.next_slot += 1;
                 assert!(
@@ -321,11 +357,11 @@ impl<'a> Alloc<'a> {
                 );
                 self.next_slot - 1
             });
-            self.slot_of[v.0 as usize] = Some(s);
+            self.slot_of[i] = Some(s);
             let d = Self::slot_disp(s);
             dynasm!(ops ; .arch x64 ; mov [rsp + d], Rq(r));
         }
-        self.reg_of[v.0 as usize] = None;
+        self.reg_of[i] = None;
         self.holder[r as usize] = None;
         if let Some(mut log) = self.spill_log.take() {
             log.push((v, self.location(v), ops.offset().0 as u32));
@@ -354,7 +390,7 @@ impl<'a> Alloc<'a> {
             .map(|(r, _)| r)
             .expect("all registers locked");
         let v = self.holder[victim as usize].unwrap();
-        self.spill(ops, v);
+        self.spill(ops, v, pos);
         victim
     }
 
@@ -367,6 +403,8 @@ impl<'a> Alloc<'a> {
         let r = self.take_reg(ops, pos);
         if let Some(c) = self.konst(v) {
             load_imm(ops, r, c);
+        } else if let Some(n) = self.home_now(v) {
+            dynasm!(ops ; .arch x64 ; mov Rq(r), [r15 + off::xreg(n)]);
         } else {
             let s = self.slot_of[v.0 as usize].expect("value neither in a register nor spilled");
             let d = Self::slot_disp(s);
@@ -416,6 +454,8 @@ impl<'a> Alloc<'a> {
             Loc::Reg(r)
         } else if let Some(c) = self.konst(v) {
             Loc::Const(c)
+        } else if let Some(n) = self.home_now(v) {
+            Loc::Home(n)
         } else {
             Loc::Stack(Self::slot_disp(
                 self.slot_of[v.0 as usize].expect("live value has a location"),
@@ -435,7 +475,7 @@ impl<'a> Alloc<'a> {
             if caller_saved(r) {
                 if let Some(v) = self.holder[r as usize] {
                     if self.live_after(v, pos) {
-                        self.spill(ops, v);
+                        self.spill(ops, v, pos);
                     } else {
                         self.reg_of[v.0 as usize] = None;
                         self.holder[r as usize] = None;
@@ -464,6 +504,9 @@ pub enum Loc {
     Stack(i32),
     /// A constant, materialised where needed.
     Const(u64),
+    /// In guest register `n`'s slot in CpuState (the block's final value of `n`, spilled
+    /// there: see `x64::homes`).
+    Home(u8),
 }
 
 /// `mov r, imm` in the shortest form.
