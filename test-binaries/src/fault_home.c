@@ -121,6 +121,27 @@ static void copies_after(uint64_t *vals, char *at) {
                  OPERANDS(vals, at));
 }
 
+/* No fault: x19 as the block found it is copied to x9 and used, then x19 is loaded again with
+ * the others, and the old value is used once more near the end, the new one last: a translator
+ * short of registers puts the new x19 aside first, in x19's CpuState slot say, then the old one,
+ * which must not go there too (a build that read registers from their slots where first used
+ * did: x19's slot was its home too). */
+static void old_and_new(uint64_t *vals, char *at) {
+    asm volatile(KNOWN_VALUES
+                 "mov x9, x19\n"
+                 "add x10, x9, #1\n"
+                 TEN_LOADS
+                 "add x11, x20, x21\n"
+                 "add x12, x22, x23\n"
+                 "add x14, x24, x25\n"
+                 "add x15, x26, x27\n"
+                 "add x16, x28, x9\n"
+                 "add x17, x19, x13\n"
+                 STORE_ALL
+                 :
+                 OPERANDS(vals, at));
+}
+
 static void show(const char *what) {
     printf("%s: after the block\n", what);
     for (int i = 0; i < 20; i++)
@@ -173,5 +194,10 @@ int main(void) {
         copies_after(vals, (char *)word);
     copies_after(vals, guard);
     show("hot, copies after the fault");
+    old_and_new(vals, (char *)word);
+    show("old and new x19");
+    for (int i = 0; i < 40000; i++)
+        old_and_new(vals, (char *)word);
+    show("hot, old and new x19");
     return 0;
 }
