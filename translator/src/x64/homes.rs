@@ -16,7 +16,9 @@ use super::pins;
 use crate::ir::{Block, Op, Val};
 
 /// For each value of `block`, the guest register whose CpuState slot it may be spilled to and the
-/// first op position where it may (None for most).
+/// first op position where it may (None for most). One pass over the ops, the registers as
+/// bitmasks: it runs for every block that spills (a pass per register was a tenth of a quick
+/// translation's time).
 pub(super) fn fill(block: &Block, out: &mut Vec<Option<(u8, u32)>>) {
     out.clear();
     out.resize(block.ops.len(), None);
@@ -24,45 +26,56 @@ pub(super) fn fill(block: &Block, out: &mut Vec<Option<(u8, u32)>>) {
     let mut last = [None::<Val>; 31];
     for op in &block.ops {
         if let Op::SetReg(n, v) = *op {
-            if let Some(l) = last.get_mut(usize::from(n)) {
+            if let Some(l) = last.get_mut(usize::from(n)).filter(|_| pins::host_of(n).is_none()) {
                 *l = Some(v);
             }
         }
     }
-    for (n, v) in (0u8..).zip(last) {
-        let Some(v) = v else { continue };
-        if pins::host_of(n).is_none() && out[v.0 as usize].is_none() {
-            out[v.0 as usize] = Some((n, first_position(block, n, v)));
-        }
+    let finals = (0..31).filter(|&n| last[n].is_some()).fold(0u32, |m, n| m | 1 << n);
+    if finals == 0 {
+        return;
     }
-}
-
-/// The first op position after which every op agrees that CpuState's slot of `n` holds `v`.
-fn first_position(block: &Block, n: u8, v: Val) -> u32 {
-    // Whether a SetReg of `v` to `n` has been lowered (CpuState holds `v` from there on).
-    let mut written = false;
-    let mut after = 0;
+    // Where each register's agreement begins, and which have had their final value written.
+    let mut after = [0u32; 31];
+    let mut written = 0u32;
+    let mut disagree = |mask: u32, i: usize| {
+        let mut m = mask;
+        while m != 0 {
+            after[m.trailing_zeros() as usize] = i as u32 + 1;
+            m &= m - 1;
+        }
+    };
     for (i, op) in block.ops.iter().enumerate() {
-        let agrees = match *op {
-            Op::SetReg(m, x) if m == n => {
-                written = x == v;
-                written
-            }
-            Op::GetReg(m) => m != n,
-            Op::PairHelper { .. } => false,
-            Op::Snapshots(list) | Op::SideExit { state: list, .. } => {
-                match block.snaps(list).iter().find(|s| s.reg == n) {
-                    Some(s) => s.val == v,
-                    None => written,
+        match *op {
+            Op::SetReg(n, x) if finals & 1 << n != 0 => {
+                if last[usize::from(n)] == Some(x) {
+                    written |= 1 << n;
+                } else {
+                    written &= !(1 << n);
+                    disagree(1 << n, i);
                 }
             }
-            _ => true,
-        };
-        if !agrees {
-            after = i as u32 + 1;
+            Op::GetReg(n) if n < 31 => disagree(finals & 1 << n, i),
+            Op::PairHelper { .. } => disagree(finals, i),
+            Op::Snapshots(list) | Op::SideExit { state: list, .. } => {
+                // Named with its final value, or not named once that value is written.
+                let (mut named, mut agree) = (0u32, 0u32);
+                for s in block.snaps(list).iter().filter(|s| s.reg < 31) {
+                    named |= 1 << s.reg;
+                    if last[usize::from(s.reg)] == Some(s.val) {
+                        agree |= 1 << s.reg;
+                    }
+                }
+                disagree(finals & !(agree | (written & !named)), i);
+            }
+            _ => {}
         }
     }
-    after
+    for (n, v) in (0u8..).zip(last) {
+        if let Some(v) = v.filter(|v| out[v.0 as usize].is_none()) {
+            out[v.0 as usize] = Some((n, after[usize::from(n)]));
+        }
+    }
 }
 
 #[cfg(test)]

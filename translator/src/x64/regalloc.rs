@@ -53,6 +53,8 @@ pub struct Alloc<'a> {
     /// Whether a value's home holds it (spilled there: reloads read it, spills again store
     /// nothing).
     at_home: &'a mut Vec<bool>,
+    /// Whether `home` and `at_home` are made (at the block's first spill: most blocks have none).
+    homes: Homes,
     holder: [Option<Val>; 16],
     uses: &'a mut Uses,
     consts: &'a mut Vec<Option<u64>>,
@@ -65,6 +67,17 @@ pub struct Alloc<'a> {
     /// While a fault site is lowered: each value moved out of its register, with where it went
     /// and the code offset from which that place holds it.
     pub spill_log: Option<Vec<(Val, Loc, u32)>>,
+}
+
+/// Whether an allocator's homes are made (see [`Alloc::make_homes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Homes {
+    /// Not used in this block (a self-loop's).
+    Off,
+    /// Not needed yet: nothing was spilled.
+    NotYet,
+    /// Made.
+    Made,
 }
 
 /// Values whose registers a flags value keeps alive (flags are recomputed where used).
@@ -224,22 +237,15 @@ impl<'a> Alloc<'a> {
         spare.slot_of.clear();
         spare.slot_of.resize(n, None);
         spare.free_slots.clear();
-        // (A self-loop writes some registers on its exits only and reads its registers once,
-        // before its header: its values stay off CpuState.)
-        if keep_set_regs {
-            spare.home.clear();
-            spare.home.resize(n, None);
-        } else {
-            super::homes::fill(block, &mut spare.home);
-        }
-        spare.at_home.clear();
-        spare.at_home.resize(n, false);
         Alloc {
             block,
             reg_of: &mut spare.reg_of,
             slot_of: &mut spare.slot_of,
             home: &mut spare.home,
             at_home: &mut spare.at_home,
+            // (A self-loop writes some registers on its exits only and reads its registers
+            // once, before its header: its values stay off CpuState.)
+            homes: if keep_set_regs { Homes::Off } else { Homes::NotYet },
             holder: [None; 16],
             uses: &mut spare.uses,
             consts: &mut spare.consts,
@@ -333,8 +339,22 @@ impl<'a> Alloc<'a> {
 
     /// The guest register whose CpuState slot holds `v` now, if it was spilled there.
     fn home_now(&self, v: Val) -> Option<u8> {
+        if self.homes != Homes::Made {
+            return None;
+        }
         let (n, _) = self.home[v.0 as usize].filter(|_| self.at_home[v.0 as usize])?;
         Some(n)
+    }
+
+    /// Where the block's values may be spilled to their homes (see `x64::homes`), found at its
+    /// first spill.
+    fn make_homes(&mut self) {
+        if self.homes == Homes::NotYet {
+            super::homes::fill(self.block, self.home);
+            self.at_home.clear();
+            self.at_home.resize(self.block.ops.len(), false);
+            self.homes = Homes::Made;
+        }
     }
 
     /// Move `v` out of its register (lowering the op at `pos`): to its home if it may go there
@@ -343,8 +363,15 @@ impl<'a> Alloc<'a> {
     fn spill(&mut self, ops: &mut VecAssembler<X64Relocation>, v: Val, pos: u32) {
         let r = self.reg_of[v.0 as usize].expect("spilling a value in a register");
         let i = v.0 as usize;
-        let home = self.home[i].filter(|&(_, from)| pos >= from);
-        if self.konst(v).is_some() || self.slot_of[i].is_some() || self.at_home[i] {
+        self.make_homes();
+        let made = self.homes == Homes::Made;
+        let home = self
+            .home
+            .get(i)
+            .copied()
+            .flatten()
+            .filter(|&(_, from)| made && pos >= from);
+        if self.konst(v).is_some() || self.slot_of[i].is_some() || self.home_now(v).is_some() {
         } else if let Some((n, _)) = home {
             self.at_home[i] = true;
             dynasm!(ops ; .arch x64 ; mov [r15 + off::xreg(n)], Rq(r));
