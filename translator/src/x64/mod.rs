@@ -720,7 +720,7 @@ impl Lower<'_> {
 
     /// Value `v` into guest register `n`'s home (as [`Lower::store_val`]).
     fn store_guest_val(&mut self, v: Val, n: u8, pos: u32) {
-        if self.alloc.location(v) == regalloc::Loc::Home(n) {
+        if self.alloc.home_now(v) == Some(n) {
             // Spilled to this home: stored there already.
             return;
         }

@@ -338,7 +338,7 @@ impl<'a> Alloc<'a> {
     }
 
     /// The guest register whose CpuState slot holds `v` now, if it was spilled there.
-    fn home_now(&self, v: Val) -> Option<u8> {
+    pub fn home_now(&self, v: Val) -> Option<u8> {
         if self.homes != Homes::Made {
             return None;
         }
