@@ -332,7 +332,18 @@ fn ctrl_c_interrupts_a_running_guest() {
     s.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
     s.write_all(&packet("?")).unwrap();
     let first = read_until(&mut s, "thread:");
-    assert!(first.contains("$T05thread:"), "{first}");
+    if !first.contains("$T05thread:") {
+        // (Seen once, in a fresh clone's test run on a busy machine: no reply at all. What the
+        // debuggee said and how it ended tell whose stub answered.)
+        let mut child = child;
+        let _ = child.kill();
+        let out = child.wait_with_output().expect("the debuggee's end");
+        panic!(
+            "no stop reply to `?` on port {port}: {first:?}; the debuggee: {}, stderr {:?}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     s.write_all(b"+").unwrap();
     s.write_all(&packet("c")).unwrap();
     // bench_crc32 computes for about half a second here (chained, as without gdb).
