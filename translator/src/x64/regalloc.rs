@@ -363,30 +363,30 @@ impl<'a> Alloc<'a> {
     fn spill(&mut self, ops: &mut VecAssembler<X64Relocation>, v: Val, pos: u32) {
         let r = self.reg_of[v.0 as usize].expect("spilling a value in a register");
         let i = v.0 as usize;
-        self.make_homes();
-        let made = self.homes == Homes::Made;
-        let home = self
-            .home
-            .get(i)
-            .copied()
-            .flatten()
-            .filter(|&(_, from)| made && pos >= from);
-        if self.konst(v).is_some() || self.slot_of[i].is_some() || self.home_now(v).is_some() {
-        } else if let Some((n, _)) = home {
-            self.at_home[i] = true;
-            dynasm!(ops ; .arch x64 ; mov [r15 + off::xreg(n)], Rq(r));
-        } else {
-            let s = self.free_slots.pop().unwrap_or_else(|| {
-                self.next_slot += 1;
-                assert!(
-                    self.next_slot <= SPILL_SLOTS,
-                    "block needs more than {SPILL_SLOTS} spill slots"
-                );
-                self.next_slot - 1
-            });
-            self.slot_of[i] = Some(s);
-            let d = Self::slot_disp(s);
-            dynasm!(ops ; .arch x64 ; mov [rsp + d], Rq(r));
+        // A constant, or a value in a slot or at its home already, needs no store.
+        let stored = self.konst(v).is_some() || self.slot_of[i].is_some() || self.home_now(v).is_some();
+        if !stored {
+            self.make_homes();
+            let home = match self.homes {
+                Homes::Made => self.home[i].filter(|&(_, from)| pos >= from),
+                Homes::Off | Homes::NotYet => None,
+            };
+            if let Some((n, _)) = home {
+                self.at_home[i] = true;
+                dynasm!(ops ; .arch x64 ; mov [r15 + off::xreg(n)], Rq(r));
+            } else {
+                let s = self.free_slots.pop().unwrap_or_else(|| {
+                    self.next_slot += 1;
+                    assert!(
+                        self.next_slot <= SPILL_SLOTS,
+                        "block needs more than {SPILL_SLOTS} spill slots"
+                    );
+                    self.next_slot - 1
+                });
+                self.slot_of[i] = Some(s);
+                let d = Self::slot_disp(s);
+                dynasm!(ops ; .arch x64 ; mov [rsp + d], Rq(r));
+            }
         }
         self.reg_of[i] = None;
         self.holder[r as usize] = None;
