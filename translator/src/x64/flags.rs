@@ -34,7 +34,7 @@ impl Lower<'_> {
         match op {
             Op::FlagsSub(s, a, b) => {
                 let ra = self.alloc.get(self.ops, a, pos);
-                match self.imm32(b) {
+                match self.imm_sized(s, b) {
                     Some(i) => self.cmp_ri(s, ra, i),
                     None => {
                         let rb = self.alloc.get(self.ops, b, pos);
@@ -45,7 +45,7 @@ impl Lower<'_> {
             Op::FlagsAdd(s, a, b) => {
                 let ra = self.alloc.get(self.ops, a, pos);
                 // CMN and ADDS of an immediate: no register for the constant.
-                match (s, self.imm32(b)) {
+                match (s, self.imm_sized(s, b)) {
                     (Sz::S32, Some(i)) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(ra) ; add eax, i),
                     (Sz::S64, Some(i)) => dynasm!(self.ops ; .arch x64 ; mov rax, Rq(ra) ; add rax, i),
                     (Sz::S32, None) => {

@@ -32,13 +32,17 @@ impl<'a> Lower<'a> {
         self.alloc.def(self.ops, v, pos, prefer)
     }
 
-    /// The next op that emits code after `pos` (constants between emit nothing), if it is the
-    /// last use of the value `v` defined at `pos`: an op that may take `v` where it is, or in
-    /// a form of its own (`Lower::scaled_index`).
+    /// The next op that emits code after `pos` (constants and instruction starts between emit
+    /// nothing), if it is the last use of the value `v` defined at `pos`: an op that may take
+    /// `v` where it is, or in a form of its own (`Lower::scaled_index`). (An instruction start
+    /// only notes where a fault's instruction begins; a snapshot list, which names values,
+    /// ends the search.)
     pub(super) fn sole_use_next(&self, v: Val, pos: u32) -> Option<&'a Op> {
         let block = self.block;
         let ops = &block.ops[pos as usize + 1..];
-        let k = ops.iter().position(|op| !matches!(op, Op::Const(_) | Op::Nop))?;
+        let k = ops
+            .iter()
+            .position(|op| !matches!(op, Op::Const(_) | Op::Nop | Op::InsnStart(_)))?;
         (self.alloc.last_use(v) == Some(pos + 1 + k as u32)).then_some(&ops[k])
     }
 

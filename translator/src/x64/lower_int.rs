@@ -284,6 +284,16 @@ impl Lower<'_> {
             return end;
         }
 
+        // A commutative op whose constant is its first operand (`mov w7, #0x9000` then `tst w7,
+        // w6`) takes it as the immediate, the other operand in the register; the flags an
+        // addition leaves are those of either order, so `eflags` names the op as it stands.
+        let (oa, ob) = (a, b);
+        let commutes = matches!(bop, BinOp::Add | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul);
+        let (a, b) = if commutes && self.imm_sized(s, a).is_some() && self.imm_sized(s, b).is_none() {
+            (b, a)
+        } else {
+            (a, b)
+        };
         let ra = self.alloc.get(self.ops, a, pos);
         if (bop, s, self.alloc.konst(b)) == (BinOp::And, Sz::S64, Some(0xffff_ffff)) {
             // The low word (`and x, y, #0xffffffff`, UXTW): a 32-bit move zero-extends, where
@@ -297,7 +307,7 @@ impl Lower<'_> {
         }
         match bop {
             BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor => {
-                let imm = self.imm32(b);
+                let imm = self.imm_sized(s, b);
                 let rb = if imm.is_none() {
                     Some(self.alloc.get(self.ops, b, pos))
                 } else {
@@ -305,14 +315,14 @@ impl Lower<'_> {
                 };
                 self.alloc.release_dead(args, pos);
                 let d = self.def(v, pos, Some(ra));
-                if d != ra && Some(d) != rb && self.lea(bop, (s, a, b), d, ra, (rb, imm), pos) {
+                if d != ra && Some(d) != rb && self.lea(bop, (s, oa, ob), d, ra, (rb, imm), pos) {
                     self.alloc.drop_if_unused(v);
                     return End::Done;
                 }
                 self.alu(bop, s, d, ra, rb, imm);
                 self.eflags = match bop {
-                    BinOp::Add => Some(Op::FlagsAdd(s, a, b)),
-                    BinOp::Sub => Some(Op::FlagsSub(s, a, b)),
+                    BinOp::Add => Some(Op::FlagsAdd(s, oa, ob)),
+                    BinOp::Sub => Some(Op::FlagsSub(s, oa, ob)),
                     _ => Some(Op::FlagsLogic(s, v)),
                 };
                 self.alloc.drop_if_unused(v);
@@ -328,10 +338,20 @@ impl Lower<'_> {
                 self.shift(bop, s, d, ra, amount);
             }
             BinOp::Mul => {
-                let rb = self.alloc.get(self.ops, b, pos);
+                let b = match self.imm_sized(s, b) {
+                    Some(i) => Err(i),
+                    None => Ok(self.alloc.get(self.ops, b, pos)),
+                };
                 self.alloc.release_dead(args, pos);
                 let d = self.def(v, pos, Some(ra));
-                self.mul(s, d, ra, rb);
+                match b {
+                    Ok(rb) => self.mul(s, d, ra, rb),
+                    // Three-operand IMUL: no register for the constant, no copy.
+                    Err(i) => match s {
+                        Sz::S64 => dynasm!(self.ops ; .arch x64 ; imul Rq(d), Rq(ra), i),
+                        Sz::S32 => dynasm!(self.ops ; .arch x64 ; imul Rd(d), Rd(ra), i),
+                    },
+                }
             }
             BinOp::UMulH | BinOp::SMulH => {
                 let rb = self.alloc.get(self.ops, b, pos);

@@ -656,6 +656,16 @@ impl Lower<'_> {
         (s >= i32::MIN as i64 && s <= i32::MAX as i64).then_some(s as i32)
     }
 
+    /// A constant operand of an op of size `sz` as an x86 imm32: any constant for a 32-bit op,
+    /// which reads only the low word (`and w0, w0, #0xffff8fff`: `and eax, 0xffff8fff`, where
+    /// the constant took a register as a 64-bit value beyond imm32's reach), else [`Lower::imm32`].
+    fn imm_sized(&self, sz: Sz, v: Val) -> Option<i32> {
+        match sz {
+            Sz::S32 => self.alloc.konst(v).map(|c| c as u32 as i32),
+            Sz::S64 => self.imm32(v),
+        }
+    }
+
     fn cmp_ri(&mut self, s: Sz, r: u8, i: i32) {
         match s {
             Sz::S32 => dynasm!(self.ops ; .arch x64 ; cmp Rd(r), i),
