@@ -124,6 +124,12 @@ impl GuestMemory for Ctx<'_> {
     fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: i32, new_addr: u64) -> Result<u64, i32> {
         lock(self.mem).mremap(old, old_len, new_len, flags, new_addr)
     }
+    fn shmat(&mut self, id: i32, addr: u64, flags: i32) -> Result<(u64, u64), i32> {
+        lock(self.mem).shmat(id, addr, flags)
+    }
+    fn shmdt(&mut self, addr: u64) -> Result<(u64, u64), i32> {
+        lock(self.mem).shmdt(addr)
+    }
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool {
         read(self.mem).is_accessible(addr, len, write)
     }

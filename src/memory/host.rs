@@ -154,6 +154,46 @@ pub fn munmap(addr: u64, len: u64) {
     }
 }
 
+/// The size and key of System V shared memory segment `id` (`shmctl(IPC_STAT)`: EINVAL for a
+/// segment that does not exist, EACCES for one the caller may not read, as `shmat` says).
+pub fn shm_stat(id: i32) -> Result<(u64, i32), i32> {
+    // SAFETY: an all-zero shmid_ds is a valid value; the kernel fills it.
+    let mut ds: libc::shmid_ds = unsafe { std::mem::zeroed() };
+    // SAFETY: `ds` is a shmid_ds the kernel writes into.
+    if unsafe { libc::shmctl(id, libc::IPC_STAT, &mut ds) } != 0 {
+        return Err(errno());
+    }
+    Ok((ds.shm_segsz as u64, ds.shm_perm.__key))
+}
+
+/// Host `shmat` of segment `id` at exactly `addr`, replacing what is there (`SHM_REMAP`): only
+/// over guest mappings or reservations the caller just made. Read-only with `readonly`; never
+/// executable on the host (guest code is translated, not run).
+pub fn shmat_replace(id: i32, addr: u64, readonly: bool) -> Result<(), i32> {
+    let flags = libc::SHM_REMAP | if readonly { libc::SHM_RDONLY } else { 0 };
+    // SAFETY: see above: the range holds only guest mappings or our reservations.
+    let r = unsafe { libc::shmat(id, addr as *const c_void, flags) };
+    if r as isize == -1 {
+        return Err(errno());
+    }
+    if r as u64 != addr {
+        // (Not expected with an address given; never leave a stray attachment.)
+        // SAFETY: `r` is the attachment just made.
+        unsafe { libc::shmdt(r) };
+        return Err(libc::EINVAL);
+    }
+    Ok(())
+}
+
+/// Host `shmdt` of the attachment at `addr` (a guest one).
+pub fn shmdt(addr: u64) -> Result<(), i32> {
+    // SAFETY: the caller found a guest attachment at `addr`.
+    if unsafe { libc::shmdt(addr as *const c_void) } != 0 {
+        return Err(errno());
+    }
+    Ok(())
+}
+
 /// Host `mprotect` on a guest range.
 pub fn mprotect(addr: u64, len: u64, prot: i32) -> Result<(), i32> {
     // SAFETY: only called on ranges the bookkeeping says are guest mappings.

@@ -10,6 +10,7 @@
 mod host;
 mod regions;
 mod remap;
+mod sysv;
 #[cfg(test)]
 mod tests;
 
@@ -220,6 +221,13 @@ impl AddressSpace {
                 }
             }
         }
+        self.place_top_down(len, |at| host::mmap_noreplace(at, len, hprot, hflags, fd, off))
+    }
+
+    /// The highest free range of `len` bytes below [`host::MMAP_TOP`] where `take` succeeds:
+    /// `take(at)` maps there, failing with EEXIST when something of the host's is there after all
+    /// (nothing of the VM's should be), which makes the search go on further down.
+    fn place_top_down(&self, len: u64, mut take: impl FnMut(u64) -> Result<(), i32>) -> Result<u64, i32> {
         let mut below = host::MMAP_TOP;
         loop {
             let gaps = self.regions.gaps(host::MMAP_MIN, below);
@@ -227,10 +235,8 @@ impl AddressSpace {
                 return Err(libc::ENOMEM);
             };
             let at = end - len;
-            match host::mmap_noreplace(at, len, hprot, hflags, fd, off) {
+            match take(at) {
                 Ok(()) => return Ok(at),
-                // Something of the host's is there after all (nothing of the VM's should be):
-                // look further down.
                 Err(libc::EEXIST) => below = at,
                 Err(e) => return Err(e),
             }
@@ -409,6 +415,14 @@ impl GuestMemory for AddressSpace {
 
     fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: i32, new_addr: u64) -> Result<u64, i32> {
         self.remap(old, old_len, new_len, flags, new_addr)
+    }
+
+    fn shmat(&mut self, id: i32, addr: u64, flags: i32) -> Result<(u64, u64), i32> {
+        self.shm_attach(id, addr, flags)
+    }
+
+    fn shmdt(&mut self, addr: u64) -> Result<(u64, u64), i32> {
+        self.shm_detach(addr)
     }
 
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool {

@@ -23,6 +23,9 @@ pub struct Region {
     pub inode: u64,
     /// What /proc/self/maps shows in the last column: a path, `[heap]`, `[stack]`, or empty.
     pub name: String,
+    /// The System V shared memory segment (its id) attached here by `shmat`; `offset` is then
+    /// the offset into the segment, as for a file.
+    pub sysv: Option<i32>,
 }
 
 impl Region {
@@ -37,7 +40,14 @@ impl Region {
             dev: 0,
             inode: 0,
             name: name.to_string(),
+            sysv: None,
         }
+    }
+
+    /// Whether `offset` means something (a file's or a shared memory segment's): it then follows
+    /// the region's start when it is split.
+    pub fn has_offset(&self) -> bool {
+        self.inode != 0 || self.sysv.is_some()
     }
 
     /// Length in bytes.
@@ -59,7 +69,8 @@ impl Region {
             && self.dev == next.dev
             && self.inode == next.inode
             && self.name == next.name
-            && (self.inode == 0 || self.offset + self.len() == next.offset)
+            && self.sysv == next.sysv
+            && (!self.has_offset() || self.offset + self.len() == next.offset)
     }
 }
 
@@ -93,7 +104,7 @@ impl RegionMap {
         let left_start = r.start;
         let mut right = r.clone();
         right.start = addr;
-        if right.inode != 0 {
+        if right.has_offset() {
             right.offset += addr - left_start;
         }
         if let Some(left) = self.map.get_mut(&left_start) {

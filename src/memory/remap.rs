@@ -67,7 +67,7 @@ impl AddressSpace {
             let mut r = region.clone();
             r.start = start;
             r.end = end;
-            if r.inode != 0 {
+            if r.has_offset() {
                 r.offset = region.offset + (from - region.start);
             }
             r

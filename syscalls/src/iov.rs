@@ -6,7 +6,7 @@
 //! What the kernel writes back into a msghdr (name and control lengths, flags) and an mmsghdr
 //! (the message length) is copied back to the guest's.
 
-use crate::uaccess::{host_syscall, iovecs_in_region, read_bytes, write_bytes};
+use crate::uaccess::{copy_from_guest, host_syscall, iovecs_in_region, read_bytes, write_bytes};
 use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
 
 /// The kernel's `UIO_MAXIOV`.
@@ -172,4 +172,30 @@ pub fn futex(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResu
         return Err(Errno(libc::EFAULT));
     }
     host_syscall(libc::SYS_futex, &a)
+}
+
+/// The kernel's limit on `futex_waitv`'s array (FUTEX_WAITV_MAX).
+const FUTEX_WAITV_MAX: u64 = 128;
+
+/// `futex_waitv(waiters, nr, flags, timeout, clockid)`: each `struct futex_waitv` (`u64 val;
+/// u64 uaddr; u32 flags; u32 reserved;`) names a futex word the kernel reads and compares, so a
+/// word in the VM's memory would tell the guest its contents. The array is copied, each word's
+/// address checked, and the kernel given the copy.
+pub fn futex_waitv(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let (nr, limit) = (a[1] & 0xffff_ffff, ctx.guest_limit());
+    if a[0] == 0 || nr == 0 || nr > FUTEX_WAITV_MAX {
+        // The kernel refuses these (EINVAL) without reading anything.
+        return host_syscall(libc::SYS_futex_waitv, &a);
+    }
+    let mut waiters = vec![0u8; nr as usize * 24];
+    copy_from_guest(a[0], &mut waiters)?;
+    let in_region = waiters
+        .chunks_exact(24)
+        .all(|w| u64::from_le_bytes(w[8..16].try_into().expect("8 bytes")) < limit);
+    if !in_region {
+        return Err(Errno(libc::EFAULT));
+    }
+    let mut a = a;
+    a[0] = waiters.as_ptr() as u64;
+    host_syscall(libc::SYS_futex_waitv, &a)
 }

@@ -26,6 +26,17 @@ pub trait GuestMemory {
         let _ = (old, old_len, new_len, flags, new_addr);
         Err(libc::ENOSYS)
     }
+    /// Guest `shmat(id, addr, flags)` (System V shared memory): the attachment's address and
+    /// length, in the guest region only, or a positive errno. Unsupported (ENOSYS) by default.
+    fn shmat(&mut self, id: i32, addr: u64, flags: i32) -> Result<(u64, u64), i32> {
+        let _ = (id, addr, flags);
+        Err(libc::ENOSYS)
+    }
+    /// Guest `shmdt(addr)`: the range the attachment at `addr` spanned, or a positive errno.
+    fn shmdt(&mut self, addr: u64) -> Result<(u64, u64), i32> {
+        let _ = addr;
+        Err(libc::ENOSYS)
+    }
     /// Whether `[addr, addr+len)` is mapped in the guest with read (and, if `write`, write) access.
     /// Handlers that copy translated structures into guest memory check this first (EFAULT).
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool;
@@ -172,6 +183,8 @@ mod exec;
 mod fd;
 mod fs;
 mod iov;
+mod ipc;
+mod keys;
 mod mm;
 pub mod oflags;
 pub mod path;

@@ -80,14 +80,90 @@ pub fn uname(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResu
     Ok(0)
 }
 
-const PR_SET_NAME: u64 = 15;
-const PR_GET_NAME: u64 = 16;
+/// `prctl` options (include/uapi/linux/prctl.h, the same numbers on both ABIs).
+mod pr {
+    pub const SET_PDEATHSIG: u64 = 1;
+    pub const GET_PDEATHSIG: u64 = 2;
+    pub const GET_DUMPABLE: u64 = 3;
+    pub const SET_DUMPABLE: u64 = 4;
+    pub const GET_KEEPCAPS: u64 = 7;
+    pub const SET_KEEPCAPS: u64 = 8;
+    pub const GET_TIMING: u64 = 13;
+    pub const SET_TIMING: u64 = 14;
+    pub const SET_NAME: u64 = 15;
+    pub const GET_NAME: u64 = 16;
+    pub const GET_SECCOMP: u64 = 21;
+    pub const CAPBSET_READ: u64 = 23;
+    pub const CAPBSET_DROP: u64 = 24;
+    pub const GET_SECUREBITS: u64 = 27;
+    pub const SET_SECUREBITS: u64 = 28;
+    pub const SET_TIMERSLACK: u64 = 29;
+    pub const GET_TIMERSLACK: u64 = 30;
+    pub const TASK_PERF_EVENTS_DISABLE: u64 = 31;
+    pub const TASK_PERF_EVENTS_ENABLE: u64 = 32;
+    pub const MCE_KILL: u64 = 33;
+    pub const MCE_KILL_GET: u64 = 34;
+    pub const SET_CHILD_SUBREAPER: u64 = 36;
+    pub const GET_CHILD_SUBREAPER: u64 = 37;
+    pub const SET_NO_NEW_PRIVS: u64 = 38;
+    pub const GET_NO_NEW_PRIVS: u64 = 39;
+    pub const SET_THP_DISABLE: u64 = 41;
+    pub const GET_THP_DISABLE: u64 = 42;
+    pub const CAP_AMBIENT: u64 = 47;
+    pub const GET_SPECULATION_CTRL: u64 = 52;
+    pub const SET_SPECULATION_CTRL: u64 = 53;
+    pub const SET_PTRACER: u64 = 0x5961_6d61;
+}
 
-/// `prctl(option, ...)`: only the thread name; most other options would act on the VM itself
-/// (dumpable, seccomp, no_new_privs) or are arm64-specific (SVE, pointer authentication, MTE).
-pub fn prctl(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
+/// `prctl(option, arg2, ...)`. The options that only set or read a process or thread attribute
+/// the guest may have as the VM's process has it (its name, parent-death signal, dumpable and
+/// keep-caps flags, child subreaper, no_new_privs, capabilities, timer slack, ...) are the host
+/// kernel's, with the pointer the getters write through checked; the rest give EINVAL, as a
+/// kernel without them would: those that would act on the VM's own workings (seccomp filters
+/// for the wrong system-call table, memory-deny-write-execute over its code cache, PR_SET_MM,
+/// PR_GET_AUXV's host vector) and the arm64 ones for features a64x does not offer (SVE, SME,
+/// pointer authentication, the tagged-address ABI).
+pub fn prctl(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    let writes_arg2 = matches!(
+        a[0],
+        pr::GET_PDEATHSIG | pr::GET_NAME | pr::GET_CHILD_SUBREAPER | pr::SET_NAME
+    );
+    if writes_arg2 && a[1] >= ctx.guest_limit() {
+        // (PR_SET_NAME reads it: the kernel would take the VM's bytes as the name.)
+        return Err(Errno(libc::EFAULT));
+    }
     match a[0] {
-        PR_SET_NAME | PR_GET_NAME => host_syscall(libc::SYS_prctl, &a),
+        pr::SET_PDEATHSIG
+        | pr::GET_PDEATHSIG
+        | pr::GET_DUMPABLE
+        | pr::SET_DUMPABLE
+        | pr::GET_KEEPCAPS
+        | pr::SET_KEEPCAPS
+        | pr::GET_TIMING
+        | pr::SET_TIMING
+        | pr::SET_NAME
+        | pr::GET_NAME
+        | pr::GET_SECCOMP
+        | pr::CAPBSET_READ
+        | pr::CAPBSET_DROP
+        | pr::GET_SECUREBITS
+        | pr::SET_SECUREBITS
+        | pr::SET_TIMERSLACK
+        | pr::GET_TIMERSLACK
+        | pr::TASK_PERF_EVENTS_DISABLE
+        | pr::TASK_PERF_EVENTS_ENABLE
+        | pr::MCE_KILL
+        | pr::MCE_KILL_GET
+        | pr::SET_CHILD_SUBREAPER
+        | pr::GET_CHILD_SUBREAPER
+        | pr::SET_NO_NEW_PRIVS
+        | pr::GET_NO_NEW_PRIVS
+        | pr::SET_THP_DISABLE
+        | pr::GET_THP_DISABLE
+        | pr::CAP_AMBIENT
+        | pr::GET_SPECULATION_CTRL
+        | pr::SET_SPECULATION_CTRL
+        | pr::SET_PTRACER => host_syscall(libc::SYS_prctl, &a),
         _ => Err(Errno(libc::EINVAL)),
     }
 }
@@ -287,4 +363,16 @@ impl VforkPipe {
             libc::close(self.read);
         }
     }
+}
+
+/// `kcmp` type whose second index is a pointer (`struct kcmp_epoll_slot`, read by the kernel).
+const KCMP_EPOLL_TFD: u64 = 7;
+
+/// `kcmp(pid1, pid2, type, idx1, idx2)`: for KCMP_EPOLL_TFD, `idx2` points to a structure the
+/// kernel reads, which must lie in the guest region.
+pub fn kcmp(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    if a[2] & 0xffff_ffff == KCMP_EPOLL_TFD && a[4] >= ctx.guest_limit() {
+        return Err(Errno(libc::EFAULT));
+    }
+    host_syscall(libc::SYS_kcmp, &a)
 }

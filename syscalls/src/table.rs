@@ -5,7 +5,7 @@
 //! Numbers 244..=259 are reserved for architecture-specific calls (arm64 defines none) and
 //! 295..=423 are the 32-bit time64 calls, which a 64-bit guest does not have: neither is listed.
 
-use crate::{exec, fd, fs, iov, mm, process, signal, Args, SyscallContext, SyscallOutcome, Syscalls};
+use crate::{exec, fd, fs, iov, ipc, keys, mm, process, signal, Args, SyscallContext, SyscallOutcome, Syscalls};
 
 /// A handler for a syscall a64x translates or emulates.
 pub type Handler = fn(&mut Syscalls, &mut dyn SyscallContext, Args) -> SyscallOutcome;
@@ -344,21 +344,22 @@ const ROWS: &[SyscallDef] = &[
     r(181, "mq_unlink", P(l::SYS_mq_unlink), &[Path]),
     r(182, "mq_timedsend", P(l::SYS_mq_timedsend), &[Fd, Buf, Size, UInt, Ptr]),
     r(183, "mq_timedreceive", P(l::SYS_mq_timedreceive), &[Fd, Ptr, Size, Ptr, Ptr]),
-    r(184, "mq_notify", P(l::SYS_mq_notify), &[Fd, Ptr]),
+    r(184, "mq_notify", T(h!(ipc::mq_notify)), &[Fd, Ptr]),
     r(185, "mq_getsetattr", P(l::SYS_mq_getsetattr), &[Fd, Ptr, Ptr]),
     r(186, "msgget", P(l::SYS_msgget), &[Hex, Hex]),
     r(187, "msgctl", P(l::SYS_msgctl), &[Int, Int, Ptr]),
     r(188, "msgrcv", P(l::SYS_msgrcv), &[Int, Ptr, Size, Int, Hex]),
     r(189, "msgsnd", P(l::SYS_msgsnd), &[Int, Ptr, Size, Hex]),
     r(190, "semget", P(l::SYS_semget), &[Hex, Int, Hex]),
-    r(191, "semctl", P(l::SYS_semctl), &[Int, Int, Int, Hex]),
+    // semctl's fourth argument is a pointer for some commands only.
+    r(191, "semctl", T(h!(ipc::semctl)), &[Int, Int, Int, Hex]),
     r(192, "semtimedop", P(l::SYS_semtimedop), &[Int, Ptr, Size, Ptr]),
     r(193, "semop", P(l::SYS_semop), &[Int, Ptr, Size]),
     r(194, "shmget", P(l::SYS_shmget), &[Hex, Size, Hex]),
     r(195, "shmctl", P(l::SYS_shmctl), &[Int, Int, Ptr]),
-    // shmat/shmdt map and unmap memory behind the VM's back; they need the GuestMemory layer.
-    r(196, "shmat", U, &[Int, Ptr, Hex]),
-    r(197, "shmdt", U, &[Ptr]),
+    // shmat/shmdt map and unmap guest memory: through the GuestMemory layer.
+    r(196, "shmat", E(h!(ipc::shmat)), &[Int, Ptr, Hex]),
+    r(197, "shmdt", E(h!(ipc::shmdt)), &[Ptr]),
     // Socket structures (sockaddr, msghdr, cmsghdr) and SOL_SOCKET options are the same on both.
     r(198, "socket", P(l::SYS_socket), &[Int, Hex, Int]),
     r(199, "socketpair", P(l::SYS_socketpair), &[Int, Hex, Int, Ptr]),
@@ -381,7 +382,7 @@ const ROWS: &[SyscallDef] = &[
     r(216, "mremap", E(h!(mm::mremap)), &[Ptr, Size, Size, Hex, Ptr]),
     r(217, "add_key", P(l::SYS_add_key), &[Path, Path, Ptr, Size, Int]),
     r(218, "request_key", P(l::SYS_request_key), &[Path, Path, Path, Int]),
-    r(219, "keyctl", P(l::SYS_keyctl), &[Int, Hex, Hex, Hex, Hex]),
+    r(219, "keyctl", T(h!(keys::keyctl)), &[Int, Hex, Hex, Hex, Hex]),
     r(220, "clone", E(h!(process::clone)), &[Hex, Ptr, Ptr, Ptr, Ptr]),
     r(221, "execve", E(exec::execve), &[Path, Ptr, Ptr]),
     r(222, "mmap", E(h!(mm::mmap)), &[Ptr, Size, Prot, MapFlags, Fd, Hex]),
@@ -418,7 +419,7 @@ const ROWS: &[SyscallDef] = &[
     r(269, "sendmmsg", T(h!(iov::sendmmsg)), &[Fd, Ptr, UInt, Hex]),
     r(270, "process_vm_readv", U, &[Int, Ptr, UInt, Ptr, UInt, Hex]),
     r(271, "process_vm_writev", U, &[Int, Ptr, UInt, Ptr, UInt, Hex]),
-    r(272, "kcmp", P(l::SYS_kcmp), &[Int, Int, Int, Hex, Hex]),
+    r(272, "kcmp", T(h!(process::kcmp)), &[Int, Int, Int, Hex, Hex]),
     r(273, "finit_module", U, &[Fd, Path, Hex]),
     r(274, "sched_setattr", P(l::SYS_sched_setattr), &[Int, Ptr, Hex]),
     r(275, "sched_getattr", P(l::SYS_sched_getattr), &[Int, Ptr, UInt, Hex]),
@@ -469,7 +470,7 @@ const ROWS: &[SyscallDef] = &[
     r(446, "landlock_restrict_self", P(l::SYS_landlock_restrict_self), &[Fd, Hex]),
     r(447, "memfd_secret", U, &[Hex]),
     r(448, "process_mrelease", P(l::SYS_process_mrelease), &[Fd, Hex]),
-    r(449, "futex_waitv", P(l::SYS_futex_waitv), &[Ptr, UInt, Hex, Ptr, Int]),
+    r(449, "futex_waitv", T(h!(iov::futex_waitv)), &[Ptr, UInt, Hex, Ptr, Int]),
     r(450, "set_mempolicy_home_node", U, &[Ptr, Size, UInt, Hex]),
     r(451, "cachestat", U, &[Fd, Ptr, Ptr, Hex]),
     r(452, "fchmodat2", P(l::SYS_fchmodat2), &[DirFd, Path, Mode, AtFlags]),

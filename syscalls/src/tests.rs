@@ -765,3 +765,69 @@ fn address_ranges_must_lie_in_the_region() {
     assert_eq!(call(&mut s, &mut c, 227, &[page, end, 0]), err(libc::ENOMEM));
     assert_eq!(call(&mut s, &mut c, 232, &[page, 4096, vec]), 0);
 }
+
+/// Calls whose pointers the kernel follows for some commands only, or inside structures:
+/// each is EFAULT with the pointer outside the guest region, and works (or fails as the kernel
+/// says) with it inside.
+#[test]
+fn command_dependent_pointers_outside_the_guest_region_are_efault() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    c.limit = Some(c.end());
+    let outside = c.end() + 4096;
+    let efault = err(libc::EFAULT);
+    // semctl: GETALL, IPC_STAT and SETALL take a pointer; SETVAL a value, any upper half.
+    let sem = call(&mut s, &mut c, 190, &[libc::IPC_PRIVATE as u64, 2, 0o600]);
+    assert!((sem as i64) >= 0, "semget: {}", sem as i64);
+    for cmd in [13, 2, 17] {
+        assert_eq!(
+            call(&mut s, &mut c, 191, &[sem, 0, cmd, outside]),
+            efault,
+            "semctl cmd {cmd}"
+        );
+    }
+    let vals = c.alloc(4);
+    assert_eq!(call(&mut s, &mut c, 191, &[sem, 1, 16, 0xdead_0000_0000_0007]), 0);
+    assert_eq!(call(&mut s, &mut c, 191, &[sem, 0, 13, vals]), 0);
+    assert_eq!(c.read(vals, 4), [0, 0, 7, 0]);
+    call(&mut s, &mut c, 191, &[sem, 0, 0, 0]);
+    // keyctl: READ, DESCRIBE, SEARCH and CAPABILITIES point where the kernel writes or reads.
+    assert_eq!(call(&mut s, &mut c, 219, &[11, 1, outside, 16]), efault);
+    assert_eq!(call(&mut s, &mut c, 219, &[6, 1, outside, 16]), efault);
+    assert_eq!(call(&mut s, &mut c, 219, &[10, 1, outside, 0, 0]), efault);
+    assert_eq!(call(&mut s, &mut c, 219, &[31, outside, 8]), efault);
+    // ... and INSTANTIATE_IOV's iovecs and DH_COMPUTE's KDF parameters hold pointers.
+    let iov = c.alloc(16);
+    c.write(iov, &outside.to_le_bytes());
+    c.write(iov + 8, &4u64.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 219, &[20, 1, iov, 1, 0]), efault);
+    let kdf = c.alloc(52);
+    c.write(kdf, &outside.to_le_bytes());
+    let params = c.alloc(12);
+    let out = c.alloc(64);
+    assert_eq!(call(&mut s, &mut c, 219, &[23, params, out, 64, kdf]), efault);
+    // futex_waitv: a waiter's word outside.
+    let waiter = c.alloc(24);
+    c.write(waiter + 8, &(outside & !3).to_le_bytes());
+    c.write(waiter + 16, &130u32.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 449, &[waiter, 1, 0, 0, 1]), efault);
+    // kcmp(KCMP_EPOLL_TFD): the slot outside.
+    let pid = std::process::id() as u64;
+    assert_eq!(call(&mut s, &mut c, 272, &[pid, pid, 7, 0, outside]), efault);
+    // prctl: the name's buffer, PR_GET_PDEATHSIG's int; the parent-death signal works.
+    assert_eq!(call(&mut s, &mut c, 167, &[16, outside]), efault);
+    assert_eq!(call(&mut s, &mut c, 167, &[15, outside]), efault);
+    assert_eq!(call(&mut s, &mut c, 167, &[2, outside]), efault);
+    let sig = c.alloc(4);
+    assert_eq!(call(&mut s, &mut c, 167, &[1, libc::SIGUSR2 as u64]), 0);
+    assert_eq!(call(&mut s, &mut c, 167, &[2, sig]), 0);
+    assert_eq!(c.u32_at(sig), libc::SIGUSR2 as u32);
+    assert_eq!(call(&mut s, &mut c, 167, &[1, 0]), 0);
+    // seccomp filters and memory-deny-write-execute would act on the VM: refused.
+    assert_eq!(call(&mut s, &mut c, 167, &[22, 1]), err(libc::EINVAL));
+    assert_eq!(call(&mut s, &mut c, 167, &[65, 1]), err(libc::EINVAL));
+    // mq_notify(SIGEV_THREAD): the cookie outside.
+    let ev = c.alloc(64);
+    c.write(ev, &outside.to_le_bytes());
+    c.write(ev + 12, &2i32.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 184, &[0, ev]), efault);
+}

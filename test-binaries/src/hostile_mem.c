@@ -18,7 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/ipc.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -216,6 +221,73 @@ static void proc_attacks(const char *a64x, uintptr_t rw) {
     }
 }
 
+union semun {
+    int val;
+    void *ptr;
+};
+
+/// System V IPC, keys, futex_waitv, kcmp and prctl: calls whose pointers the kernel follows for
+/// some commands only, or that lie inside structures; and shared memory attached over the VM.
+static void ipc_attacks(uintptr_t ro, uintptr_t rw) {
+    int sem = semget(IPC_PRIVATE, 2, 0600);
+    sys("semctl(GETALL) into the VM", semctl(sem, 0, GETALL, (union semun){.ptr = (void *)rw}));
+    sys("semctl(IPC_STAT) into the VM", semctl(sem, 0, IPC_STAT, (union semun){.ptr = (void *)rw}));
+    sys("semctl(SETALL) from the VM's binary", semctl(sem, 0, SETALL, (union semun){.ptr = (void *)ro}));
+    semctl(sem, 0, IPC_RMID);
+
+    // A key whose payload the guest chose, read back through the VM's memory.
+    long key = syscall(SYS_add_key, "user", "a64x-hostile", "0123456789abcdef", 16, -2L);
+    sys("keyctl(KEYCTL_READ) into the VM", key < 0 ? key : syscall(SYS_keyctl, 11, key, rw, 16));
+    sys("keyctl(KEYCTL_DESCRIBE) into the VM", key < 0 ? key : syscall(SYS_keyctl, 6, key, rw, 16));
+
+    // futex_waitv compares a word with a value: EAGAIN or ETIMEDOUT would tell what the VM holds.
+    struct {
+        uint64_t val, uaddr;
+        uint32_t flags, reserved;
+    } waiter = {0x12345678, rw & ~(uintptr_t)3, 2 /* FUTEX_32 */ | 128 /* FUTEX_PRIVATE_FLAG */, 0};
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    errno = 0;
+    long r = syscall(449 /* futex_waitv */, &waiter, 1, 0, &now, CLOCK_MONOTONIC);
+    verdict("futex_waitv() on a word of the VM", r >= 0 || errno == EAGAIN || errno == ETIMEDOUT, strerror(errno));
+
+    // kcmp reads a struct kcmp_epoll_slot for KCMP_EPOLL_TFD: EBADF or ENOENT say it did.
+    int ep = epoll_create1(0);
+    errno = 0;
+    r = syscall(SYS_kcmp, getpid(), getpid(), 7 /* KCMP_EPOLL_TFD */, ep, rw);
+    int e = errno;
+    verdict("kcmp(KCMP_EPOLL_TFD) with the slot in the VM",
+            r >= 0 || (e != EFAULT && e != ENOSYS && e != EPERM && e != EACCES), strerror(e));
+    close(ep);
+
+    prctl(PR_SET_NAME, "hostile-name");
+    sys("prctl(PR_GET_NAME) into the VM", prctl(PR_GET_NAME, rw));
+    sys("prctl(PR_SET_NAME) from the VM's binary", prctl(PR_SET_NAME, ro));
+    sys("prctl(PR_GET_PDEATHSIG) into the VM", prctl(PR_GET_PDEATHSIG, rw));
+
+    // mq_notify(SIGEV_THREAD) copies 32 bytes at sival_ptr to a netlink socket the guest reads.
+    // The copy comes first: any error but EFAULT says it was made.
+    int nl = socket(AF_NETLINK, SOCK_RAW, 0);
+    long q = syscall(SYS_mq_open, "a64x-hostile", O_CREAT | O_RDWR, 0600, NULL);
+    struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_signo = nl};
+    ev.sigev_value.sival_ptr = (void *)ro;
+    errno = 0;
+    r = syscall(SYS_mq_notify, q, &ev);
+    e = errno;
+    verdict("mq_notify(SIGEV_THREAD) with the cookie in the VM", r >= 0 || (e != EFAULT && e != ENOSYS), strerror(e));
+    syscall(SYS_mq_unlink, "a64x-hostile");
+    close(nl);
+
+    int shm = shmget(IPC_PRIVATE, 4096, 0600);
+    void *vm_page = (void *)(ro & ~(uintptr_t)4095);
+    void *at = shmat(shm, vm_page, SHM_REMAP);
+    sys("shmat(SHM_REMAP) over the VM's binary", at == (void *)-1 ? -1 : 0);
+    at = shmat(shm, vm_page, 0);
+    sys("shmat() at the VM's binary", at == (void *)-1 ? -1 : 0);
+    sys("shmdt() of the VM's binary", shmdt(vm_page));
+    shmctl(shm, IPC_RMID, NULL);
+}
+
 int main(int argc, char **argv) {
     if (argc < 3)
         return 2;
@@ -280,6 +352,7 @@ int main(int argc, char **argv) {
     sys("rt_sigprocmask() old set into the VM", syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, rw, 8));
     sys("openat() of a path in the VM", syscall(SYS_openat, AT_FDCWD, ro, O_RDONLY));
     sys("fcntl(F_GETLK) into the VM", fcntl(p[0], F_GETLK, (void *)rw));
+    ipc_attacks(ro, rw);
     if (argc > 3)
         proc_attacks(argv[3], rw);
     return 0;

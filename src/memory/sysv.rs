@@ -1,0 +1,127 @@
+//! Guest address space, System V shared memory: `shmat` and `shmdt` (ipc/shm.c `do_shmat`,
+//! `ksys_shmdt`). A segment is attached in the guest region only, where the bookkeeping places it
+//! or where the guest asks, and never over the VM's memory: the range is first taken with
+//! reservations (`MAP_FIXED_NOREPLACE`, atomic against other VM threads), then the host attaches
+//! the segment over them with `SHM_REMAP`. (PostgreSQL keeps its control segment so.)
+
+use super::{host, page_up, prot, AddressSpace, Region, GUEST_ADDR_LIMIT, GUEST_MIN_ADDR, PAGE_SIZE};
+
+/// `shmat` flags (include/uapi/linux/shm.h; the same on AArch64 and x86-64).
+pub mod shm {
+    /// Attach read-only.
+    pub const RDONLY: i32 = 0o10000;
+    /// Round the address down to `SHMLBA` (the page size on AArch64).
+    pub const RND: i32 = 0o20000;
+    /// Replace what is mapped in the range.
+    pub const REMAP: i32 = 0o40000;
+    /// Executable.
+    pub const EXEC: i32 = 0o100000;
+}
+
+impl AddressSpace {
+    /// Guest `shmat(id, addr, flags)`: the address and length of the attachment, or an errno as
+    /// Linux gives it (EINVAL for a bad id or an address in use, EACCES without permission).
+    pub fn shm_attach(&mut self, id: i32, addr: u64, flags: i32) -> Result<(u64, u64), i32> {
+        let addr = if flags & shm::RND != 0 {
+            addr & !(PAGE_SIZE - 1)
+        } else {
+            addr
+        };
+        if !addr.is_multiple_of(PAGE_SIZE) || (addr == 0 && flags & shm::REMAP != 0) {
+            return Err(libc::EINVAL);
+        }
+        let (size, key) = host::shm_stat(id)?;
+        let len = page_up(size)
+            .filter(|&l| l > 0 && l <= GUEST_ADDR_LIMIT)
+            .ok_or(libc::EINVAL)?;
+        let readonly = flags & shm::RDONLY != 0;
+        let start = if addr == 0 {
+            self.shm_place(id, len, readonly)?
+        } else {
+            self.shm_place_at(id, addr, len, flags, readonly)?;
+            addr
+        };
+        let mut p = prot::READ;
+        if !readonly {
+            p |= prot::WRITE;
+        }
+        if flags & shm::EXEC != 0 {
+            p |= prot::EXEC;
+        }
+        let mut region = Region::anon(start, start + len, p, &format!("/SYSV{key:08x} (deleted)"));
+        region.shared = true;
+        region.inode = id as u32 as u64;
+        region.sysv = Some(id);
+        self.regions.insert(region);
+        Ok((start, len))
+    }
+
+    /// Attaches where nothing is, top-down as `place_anywhere` maps.
+    fn shm_place(&mut self, id: i32, len: u64, readonly: bool) -> Result<u64, i32> {
+        self.place_top_down(len, |at| {
+            host::reserve(at, len)?;
+            host::shmat_replace(id, at, readonly).inspect_err(|_| host::munmap(at, len))
+        })
+    }
+
+    /// Attaches at `[addr, addr+len)`: over guest mappings only with `SHM_REMAP`, never over the
+    /// VM's memory (EINVAL, as Linux says for a range in use).
+    fn shm_place_at(&mut self, id: i32, addr: u64, len: u64, flags: i32, readonly: bool) -> Result<(), i32> {
+        let end = addr
+            .checked_add(len)
+            .filter(|&e| e <= GUEST_ADDR_LIMIT)
+            .ok_or(libc::EINVAL)?;
+        if addr < GUEST_MIN_ADDR {
+            return Err(libc::EPERM);
+        }
+        if flags & shm::REMAP == 0 && self.regions.overlaps(addr, end) {
+            return Err(libc::EINVAL);
+        }
+        let mut reserved = Vec::new();
+        let undo = |reserved: &[(u64, u64)]| {
+            for &(s, e) in reserved {
+                host::munmap(s, e - s);
+            }
+        };
+        for (s, e) in self.regions.gaps(addr, end) {
+            if let Err(err) = host::reserve(s, e - s) {
+                undo(&reserved);
+                return Err(if err == libc::EEXIST { libc::EINVAL } else { err });
+            }
+            reserved.push((s, e));
+        }
+        if let Err(err) = host::shmat_replace(id, addr, readonly) {
+            undo(&reserved);
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    /// Guest `shmdt(addr)`: detaches the attachment made at `addr` (its pieces that are still
+    /// there, as `ksys_shmdt` finds them: shared memory whose offset is its distance from
+    /// `addr`); returns the range they spanned. EINVAL if there is none.
+    pub fn shm_detach(&mut self, addr: u64) -> Result<(u64, u64), i32> {
+        if !addr.is_multiple_of(PAGE_SIZE) || addr >= GUEST_ADDR_LIMIT {
+            return Err(libc::EINVAL);
+        }
+        let of_attachment = |r: &Region, id: Option<i32>| {
+            r.sysv.is_some() && (id.is_none() || r.sysv == id) && r.start >= addr && r.offset == r.start - addr
+        };
+        let first = self.regions.iter().find(|r| of_attachment(r, None)).map(|r| r.sysv);
+        let Some(id) = first else {
+            return Err(libc::EINVAL);
+        };
+        let pieces: Vec<(u64, u64)> = self
+            .regions
+            .iter()
+            .filter(|r| of_attachment(r, id))
+            .map(|r| (r.start, r.end))
+            .collect();
+        host::shmdt(addr)?;
+        for &(s, e) in &pieces {
+            self.regions.remove_range(s, e);
+        }
+        let end = pieces.iter().map(|&(_, e)| e).max().unwrap_or(addr);
+        Ok((addr, end))
+    }
+}
