@@ -72,6 +72,13 @@ packages=(
     ruby3.1 libruby3.1 libyaml-0-2 libncurses6            # Ruby 3.1 (its interpreter)
     tcl8.6 libtcl8.6                                      # Tcl 8.6 (bytecode compiler)
     zstd lz4 liblz4-1                                     # zstd (threads) and lz4
+    # A database server (tests/debian/servers.rs): PostgreSQL 15 and the libraries its
+    # binaries load (Kerberos, LDAP and PAM for its authentication methods, ICU, libxml2 above)
+    postgresql-15 postgresql-client-15 libpq5 tzdata:all
+    libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0 libcom-err2 libkeyutils1
+    libldap-2.5-0 libsasl2-2 libsasl2-modules-db libgnutls30 libp11-kit0 libidn2-0 libtasn1-6
+    libnettle8 libhogweed6 libpam0g libaudit1 libaudit-common:all libcap-ng0 libcap2
+    libgcrypt20 libgpg-error0
 )
 # The long mode (A64X_DEBIAN_LONG=1) adds what is too big to fetch on every CI run.
 if [[ ${A64X_DEBIAN_LONG:-} == 1 ]]; then
@@ -79,7 +86,7 @@ if [[ ${A64X_DEBIAN_LONG:-} == 1 ]]; then
         openjdk-17-jre-headless openjdk-17-jdk-headless    # HotSpot C1/C2, javac
         libcups2 libfontconfig1 liblcms2-2 libjpeg62-turbo libnss3 libasound2 libfreetype6
         libharfbuzz0b libpcsclite1 libnspr4 libpng16-16 libglib2.0-0 libgraphite2-3 libexpat1
-        libdbus-1-3 libavahi-client3 libavahi-common3 libgnutls30 libbrotli1 libmount1 libblkid1
+        libdbus-1-3 libavahi-client3 libavahi-common3 libbrotli1 libmount1 libblkid1
     )
 fi
 

@@ -26,6 +26,8 @@ mod python_suite;
 mod runtimes;
 #[path = "debian/scripts.rs"]
 mod scripts;
+#[path = "debian/servers.rs"]
+mod servers;
 
 use common::{Ending, RunResult};
 use std::ffi::OsString;
