@@ -7,7 +7,7 @@
 use std::mem::size_of;
 
 use crate::fs::{GuestOFlags, HostOFlags};
-use crate::uaccess::{check, host_syscall, read_struct, write_bytes};
+use crate::uaccess::{check, copy_from_guest, host_syscall, read_struct, write_bytes};
 use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
 
 /// `fcntl` commands whose argument means the same on both ABIs (`include/uapi/asm-generic/fcntl.h`,
@@ -263,10 +263,29 @@ pub fn ioctl(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResu
         if a[2] >= ctx.guest_limit() {
             return Err(Errno(libc::EFAULT));
         }
+        if req == SIOCGIFCONF {
+            return ifconf(ctx, a[0], a[2]);
+        }
         host_syscall(libc::SYS_ioctl, &[a[0], req, a[2], 0, 0, 0])
     } else {
         Err(Errno(libc::ENOTTY))
     }
+}
+
+const SIOCGIFCONF: u64 = 0x8912;
+
+/// SIOCGIFCONF: `struct ifconf { int ifc_len; char *ifc_buf; }`, whose buffer the kernel fills
+/// with the interfaces' `ifreq`s: the buffer must lie in the guest region. The kernel is given a
+/// checked copy of the structure, and the length it writes back is copied to the guest's.
+fn ifconf(ctx: &mut dyn SyscallContext, fd: u64, at: u64) -> SysResult {
+    let mut conf = [0u8; 16];
+    copy_from_guest(at, &mut conf)?;
+    if u64::from_le_bytes(conf[8..].try_into().expect("8 bytes")) >= ctx.guest_limit() {
+        return Err(Errno(libc::EFAULT));
+    }
+    let r = host_syscall(libc::SYS_ioctl, &[fd, SIOCGIFCONF, conf.as_mut_ptr() as u64, 0, 0, 0])?;
+    write_bytes(ctx, at, &conf[..4])?;
+    Ok(r)
 }
 
 /// `pipe2(fds, flags)`: O_DIRECT (packet mode) has a different value.

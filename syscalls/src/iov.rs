@@ -199,3 +199,47 @@ pub fn futex_waitv(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> S
     a[0] = waiters.as_ptr() as u64;
     host_syscall(libc::SYS_futex_waitv, &a)
 }
+
+/// `struct sock_fprog`: `unsigned short len; struct sock_filter *filter;` (16 bytes).
+const SOCK_FPROG: usize = 16;
+
+/// Whether socket option `name` of `level` is a `struct sock_fprog`, whose `filter` the kernel
+/// reads `len` instructions from: SO_ATTACH_FILTER and SO_ATTACH_REUSEPORT_CBPF (SOL_SOCKET, the
+/// same numbers on both ABIs) and PACKET_FANOUT_DATA (SOL_PACKET).
+fn is_bpf_program(level: u64, name: u64) -> bool {
+    matches!((level & 0xffff_ffff, name & 0xffff_ffff), (1, 26 | 51) | (263, 22))
+}
+
+/// `setsockopt(fd, level, name, value, len)`: a classic BPF program's instructions are read
+/// through the pointer in its `sock_fprog` (and SO_GET_FILTER gives them back): that pointer must
+/// lie in the guest region. The kernel is given a checked copy.
+pub fn setsockopt(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    if !is_bpf_program(a[1], a[2]) || a[4] & 0xffff_ffff != SOCK_FPROG as u64 || a[3] == 0 {
+        // (Any other length the kernel refuses without reading the program.)
+        return host_syscall(libc::SYS_setsockopt, &a);
+    }
+    let mut prog = [0u8; SOCK_FPROG];
+    copy_from_guest(a[3], &mut prog)?;
+    if u64::from_le_bytes(prog[8..].try_into().expect("8 bytes")) >= ctx.guest_limit() {
+        return Err(Errno(libc::EFAULT));
+    }
+    let mut a = a;
+    a[3] = prog.as_ptr() as u64;
+    host_syscall(libc::SYS_setsockopt, &a)
+}
+
+/// Socket options read with getsockopt whose value is a structure of pointers the kernel
+/// follows: TCP_ZEROCOPY_RECEIVE (it copies received data to `copybuf_address` and control
+/// data to `msg_control`) and SCTP_SOCKOPT_CONNECTX3 (it reads addresses through `addrs`).
+/// Refused with ENOPROTOOPT, as a kernel without them answers.
+fn is_pointer_struct_option(level: u64, name: u64) -> bool {
+    matches!((level & 0xffff_ffff, name & 0xffff_ffff), (6, 35) | (132, 111))
+}
+
+/// `getsockopt(fd, level, name, value, len)`.
+pub fn getsockopt(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
+    if is_pointer_struct_option(a[1], a[2]) {
+        return Err(Errno(libc::ENOPROTOOPT));
+    }
+    host_syscall(libc::SYS_getsockopt, &a)
+}

@@ -825,6 +825,39 @@ fn command_dependent_pointers_outside_the_guest_region_are_efault() {
     // seccomp filters and memory-deny-write-execute would act on the VM: refused.
     assert_eq!(call(&mut s, &mut c, 167, &[22, 1]), err(libc::EINVAL));
     assert_eq!(call(&mut s, &mut c, 167, &[65, 1]), err(libc::EINVAL));
+    // setsockopt(SO_ATTACH_FILTER): the program outside.
+    let fds = c.alloc(8);
+    assert_eq!(call(&mut s, &mut c, 199, &[1, 2, 0, fds]), 0);
+    let sock = c.u32_at(fds) as u64;
+    let fprog = c.alloc(16);
+    c.write(fprog, &1u16.to_le_bytes());
+    c.write(fprog + 8, &outside.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 208, &[sock, 1, 26, fprog, 16]), efault);
+    // ... and a program inside is the kernel's to judge (one `ret #0`: accepted).
+    let insn = c.alloc(8);
+    c.write(insn, &0x06u16.to_le_bytes());
+    c.write(fprog + 8, &insn.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 208, &[sock, 1, 26, fprog, 16]), 0);
+    // ioctl(SIOCGIFCONF): the buffer outside; inside, the kernel's length comes back.
+    let inet = call(&mut s, &mut c, 198, &[libc::AF_INET as u64, 2, 0]);
+    let conf = c.alloc(16);
+    c.write(conf, &400i32.to_le_bytes());
+    c.write(conf + 8, &outside.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 29, &[inet, 0x8912, conf]), efault);
+    let ifreqs = c.alloc(400);
+    c.write(conf + 8, &ifreqs.to_le_bytes());
+    assert_eq!(call(&mut s, &mut c, 29, &[inet, 0x8912, conf]), 0);
+    let len = c.u32_at(conf);
+    assert!(len > 0 && len <= 400 && len % 40 == 0, "ifc_len {len}");
+    // getsockopt(TCP_ZEROCOPY_RECEIVE) copies data through pointers in its value: refused.
+    let tcp = call(&mut s, &mut c, 198, &[libc::AF_INET as u64, 1, 0]);
+    let zc = c.alloc(64);
+    let zc_len = c.alloc(4);
+    c.write(zc_len, &64u32.to_le_bytes());
+    assert_eq!(
+        call(&mut s, &mut c, 209, &[tcp, 6, 35, zc, zc_len]),
+        err(libc::ENOPROTOOPT)
+    );
     // mq_notify(SIGEV_THREAD): the cookie outside.
     let ev = c.alloc(64);
     c.write(ev, &outside.to_le_bytes());

@@ -18,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <net/if.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -277,6 +280,22 @@ static void ipc_attacks(uintptr_t ro, uintptr_t rw) {
     verdict("mq_notify(SIGEV_THREAD) with the cookie in the VM", r >= 0 || (e != EFAULT && e != ENOSYS), strerror(e));
     syscall(SYS_mq_unlink, "a64x-hostile");
     close(nl);
+
+    // SO_ATTACH_FILTER reads the program through the sock_fprog's pointer (and SO_GET_FILTER
+    // gives it back): any error but EFAULT says it was read.
+    int us = socket(AF_UNIX, SOCK_DGRAM, 0);
+    struct sock_fprog fp = {.len = 1, .filter = (struct sock_filter *)ro};
+    errno = 0;
+    r = setsockopt(us, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp);
+    e = errno;
+    verdict("setsockopt(SO_ATTACH_FILTER) with the program in the VM", r >= 0 || e != EFAULT, strerror(e));
+    close(us);
+
+    // SIOCGIFCONF fills the buffer its struct ifconf points to with the interfaces.
+    int ds = socket(AF_INET, SOCK_DGRAM, 0);
+    struct ifconf ifc = {.ifc_len = 40, .ifc_buf = (char *)rw};
+    sys("ioctl(SIOCGIFCONF) into the VM", ioctl(ds, SIOCGIFCONF, &ifc));
+    close(ds);
 
     int shm = shmget(IPC_PRIVATE, 4096, 0600);
     void *vm_page = (void *)(ro & ~(uintptr_t)4095);
