@@ -72,6 +72,7 @@ packages=(
     ruby3.1 libruby3.1 libyaml-0-2 libncurses6            # Ruby 3.1 (its interpreter)
     tcl8.6 libtcl8.6                                      # Tcl 8.6 (bytecode compiler)
     zstd lz4 liblz4-1                                     # zstd (threads) and lz4
+    valgrind libc6-dbg                                    # Valgrind's memcheck: VEX, a JIT
     # A database server (tests/debian/servers.rs): PostgreSQL 15 and the libraries its
     # binaries load (Kerberos, LDAP and PAM for its authentication methods, ICU, libxml2 above)
     postgresql-15 postgresql-client-15 libpq5 tzdata:all

@@ -3,7 +3,8 @@
 //! tracing JIT, Node 18 (V8's tiers, WebAssembly, worker threads), PyPy (tracing JIT), Erlang/OTP
 //! 25 (BEAM's JIT with its default dual-mapped W^X code memory, SMP schedulers, a module
 //! compiled at run time, a process ring, ETS, a port), Ruby 3.1 and Tcl 8.6 (interpreters),
-//! zstd (two threads) and lz4, gojq, shfmt and age (Go), ripgrep and fd (Rust); with `A64X_DEBIAN_LONG=1`, OpenJDK 17 (javac and HotSpot's C1/C2, threads). Each runs
+//! zstd (two threads) and lz4, gojq, shfmt and age (Go), ripgrep and fd (Rust), Valgrind's memcheck
+//! (VEX, a JIT, checking sort); with `A64X_DEBIAN_LONG=1`, OpenJDK 17 (javac and HotSpot's C1/C2, threads). Each runs
 //! under a64x and qemu-aarch64 and must give the same output; the wall times of
 //! both are printed as a table (never asserted: speed is the benchmarks' business). With
 //! `A64X_RUNTIMES_RUNS=N`, each program that matched then runs N more times in turn under qemu,
@@ -14,7 +15,7 @@
 //! Erlang is checked against its known output under a64x alone: Debian's qemu-aarch64 7.2 dies
 //! of SIGSEGV in beam.smp before the first line (with every emulator flag tried).
 
-use super::{case, compare_both, env, expect, finish, run, selected, with_env, Case};
+use super::{case, compare_both, env, expect, finish, run, selected, with_binfmt, with_env, Case};
 use std::path::Path;
 
 /// Traces (numeric loops, table fills, string building), a side exit per iteration, closures,
@@ -295,6 +296,11 @@ fn compared(sysroot: &Path) -> Vec<Case> {
         "--eval",
         SBCL,
     ];
+    let valgrind = format!(
+        "VALGRIND_LIB={root}/usr/libexec/valgrind {root}/usr/bin/valgrind.bin --leak-check=full \
+         /usr/bin/sort -r messy.sh 2>&1 | {root}/bin/busybox sed -e 's/^==[0-9]*==//'",
+        root = sysroot.display()
+    );
     let mut cases = vec![
         case("luajit", "usr/bin/luajit", &["-e", LUAJIT]),
         case("tcc-run", "usr/bin/tcc", &[&tcc_b, "-run", "tccprog.c", "argument"]),
@@ -324,6 +330,11 @@ fn compared(sysroot: &Path) -> Vec<Case> {
             "usr/bin/rg",
             &["-c", "-j", "2", "line 1[0-9]{3} ", "big.txt"],
         ),
+        // Valgrind's memcheck: VEX translates the program it checks (a JIT inside the guest),
+        // and the launcher execs the tool, which qemu runs through binfmt_misc (given the
+        // host's path: qemu does not look exec paths up in the sysroot). Its lines start with
+        // the process's pid: cut off.
+        with_binfmt(case("valgrind", "usr/bin/dash", &["-c", &valgrind])),
         case(
             "fd",
             "usr/bin/fdfind",
