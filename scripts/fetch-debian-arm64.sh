@@ -80,6 +80,7 @@ packages=(
     libldap-2.5-0 libsasl2-2 libsasl2-modules-db libgnutls30 libp11-kit0 libidn2-0 libtasn1-6
     libnettle8 libhogweed6 libpam0g libaudit1 libaudit-common:all libcap-ng0 libcap2
     libgcrypt20 libgpg-error0
+    nginx                                                 # a web server (its libraries are above)
 )
 # The long mode (A64X_DEBIAN_LONG=1) adds what is too big to fetch on every CI run.
 if [[ ${A64X_DEBIAN_LONG:-} == 1 ]]; then

@@ -156,3 +156,126 @@ fn postgresql_initdb_server_psql_and_pgbench() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// nginx 1.22 with a master and two worker processes (fork, epoll, sendfile, accept across
+/// processes) serving files to concurrent clients: each response's body must be the file's
+/// bytes, a missing file a 404; then a graceful stop (SIGQUIT), after which the master exits 0
+/// and the access log holds a line per request.
+#[test]
+fn nginx_serves_files_to_concurrent_clients() {
+    let e = env();
+    let nginx = e.sysroot.join("usr/sbin/nginx");
+    assert!(
+        nginx.exists(),
+        "{} missing: scripts/fetch-debian-arm64.sh fetches nginx",
+        nginx.display()
+    );
+    let dir = Path::new("/tmp").join(format!("a64x-nginx-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("html")).expect("create the test directory");
+    std::fs::create_dir_all(dir.join("cache")).expect("create the cache directory");
+    // Workers of a master started as root run as nobody: the files must be theirs to read.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let big: Vec<u8> = (0..3_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(dir.join("html/big.bin"), &big).expect("write big.bin");
+    std::fs::write(dir.join("html/index.html"), b"hello from nginx under a64x\n").expect("write index.html");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let d = dir.display();
+    let conf = format!(
+        "worker_processes 2; pid {d}/nginx.pid; daemon off; error_log {d}/error.log;\n\
+         events {{ worker_connections 256; use epoll; }}\n\
+         http {{ access_log {d}/access.log; sendfile on; client_body_temp_path {d}/body;\n\
+         proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fcgi; uwsgi_temp_path {d}/uwsgi;\n\
+         scgi_temp_path {d}/scgi; server {{ listen 127.0.0.1:{port}; root {d}/html; }} }}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).expect("write nginx.conf");
+    let (a64x, a64x_args) = super::common::a64x_command();
+    let mut server = Command::new(&a64x)
+        .args(a64x_args)
+        .arg("-L")
+        .arg(&e.sysroot)
+        .arg(&nginx)
+        .args(["-e", &format!("{d}/error.log"), "-p", &d.to_string(), "-c"])
+        .arg(dir.join("nginx.conf"))
+        .env("HOME", "/nonexistent")
+        .env("A64X_CACHE_DIR", dir.join("cache"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start nginx under a64x");
+    let get = |path: &str| -> Option<(String, Vec<u8>)> {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        s.set_read_timeout(Some(std::time::Duration::from_secs(30))).ok()?;
+        write!(s, "GET {path} HTTP/1.0\r\nHost: a64x\r\n\r\n").ok()?;
+        let mut all = Vec::new();
+        s.read_to_end(&mut all).ok()?;
+        let end = all.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let status = String::from_utf8_lossy(&all[..all.iter().position(|&b| b == b'\r')?]).into_owned();
+        Some((status, all[end + 4..].to_vec()))
+    };
+    let start = Instant::now();
+    let mut first = None;
+    while first.is_none() && start.elapsed().as_secs() < 60 {
+        first = get("/");
+        if first.is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    let (status, body) = first.expect("nginx under a64x answers within 60 s");
+    assert_eq!(
+        (status.as_str(), body.as_slice()),
+        ("HTTP/1.1 200 OK", &b"hello from nginx under a64x\n"[..])
+    );
+    let (status, body) = get("/big.bin").expect("GET /big.bin");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(body == big, "big.bin: {} bytes back, {} sent", body.len(), big.len());
+    assert_eq!(get("/missing").expect("GET /missing").0, "HTTP/1.1 404 Not Found");
+    // 100 clients at once, on 10 threads.
+    let answers: Vec<bool> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..10)
+            .map(|_| {
+                s.spawn(|| (0..10).all(|_| get("/").is_some_and(|(st, b)| st.ends_with("200 OK") && b.len() == 28)))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("client thread")).collect()
+    });
+    assert!(answers.iter().all(|&ok| ok), "a concurrent request failed: {answers:?}");
+    let killed = Command::new("kill").args(["-QUIT", &server.id().to_string()]).status();
+    assert!(killed.is_ok_and(|s| s.success()), "kill -QUIT nginx");
+    let mut ended = None;
+    while ended.is_none() && start.elapsed().as_secs() < 120 {
+        ended = server.try_wait().expect("wait for nginx");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if ended.is_none() {
+        let _ = server.kill();
+    }
+    let mut stderr = String::new();
+    if let Some(mut err) = server.stderr.take() {
+        let _ = err.read_to_string(&mut stderr);
+    }
+    let status = server.wait().expect("reap nginx");
+    let ended = ended.map(|_| status);
+    let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
+    assert!(
+        ended.is_some_and(|s| s.success()),
+        "nginx's end: {ended:?}\n{stderr}\n{log}"
+    );
+    let requests = std::fs::read_to_string(dir.join("access.log"))
+        .unwrap_or_default()
+        .lines()
+        .count();
+    assert_eq!(requests, 103, "access log lines\n{log}");
+    assert!(!log.contains("[emerg]") && !log.contains("[crit]"), "{log}");
+    println!(
+        "nginx: 103 requests and a graceful stop in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
