@@ -30,7 +30,12 @@ pub fn enosys(_: &mut Syscalls, _: &mut dyn SyscallContext, _: Args) -> SysResul
 static TIMERS_MADE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// `timer_create(clockid, sevp, timerid)`: the host's, noted (see [`TIMERS_MADE`]).
-pub fn timer_create(_: &mut Syscalls, _: &mut dyn SyscallContext, a: Args) -> SysResult {
+pub fn timer_create(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysResult {
+    // (An emulated row: its pointers are checked here. The kernel reads the sigevent, whose
+    // value a signal later carries back, and writes the timer's id.)
+    if a[1] >= ctx.guest_limit() || a[2] >= ctx.guest_limit() {
+        return Err(Errno(libc::EFAULT));
+    }
     let r = host_syscall(libc::SYS_timer_create, &a)?;
     TIMERS_MADE.store(true, std::sync::atomic::Ordering::Relaxed);
     Ok(r)

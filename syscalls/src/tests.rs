@@ -858,6 +858,12 @@ fn command_dependent_pointers_outside_the_guest_region_are_efault() {
         call(&mut s, &mut c, 209, &[tcp, 6, 35, zc, zc_len]),
         err(libc::ENOPROTOOPT)
     );
+    // Emulated rows that pass a pointer on: readlinkat's buffer, timer_create's two.
+    let link = c.cstr("/proc/self/cwd");
+    assert_eq!(call(&mut s, &mut c, 78, &[AT_FDCWD, link, outside, 16]), efault);
+    let tid = c.alloc(8);
+    assert_eq!(call(&mut s, &mut c, 107, &[1, outside, tid]), efault);
+    assert_eq!(call(&mut s, &mut c, 107, &[1, 0, outside]), efault);
     // mq_notify(SIGEV_THREAD): the cookie outside.
     let ev = c.alloc(64);
     c.write(ev, &outside.to_le_bytes());

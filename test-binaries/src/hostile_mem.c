@@ -297,6 +297,21 @@ static void ipc_attacks(uintptr_t ro, uintptr_t rw) {
     sys("ioctl(SIOCGIFCONF) into the VM", ioctl(ds, SIOCGIFCONF, &ifc));
     close(ds);
 
+    // Emulated rows that hand a pointer on to the kernel: readlinkat's buffer (the target is
+    // the guest's choice), timer_create's sigevent (its value comes back in the signal) and id.
+    char link[64];
+    snprintf(link, sizeof link, "/tmp/a64x-hostile-link-%d", (int)getpid());
+    symlink("AAAAAAAAAAAAAAAA", link);
+    sys("readlinkat() into the VM", syscall(SYS_readlinkat, AT_FDCWD, link, rw, 16));
+    unlink(link);
+    timer_t tid;
+    errno = 0;
+    r = syscall(SYS_timer_create, CLOCK_MONOTONIC, ro, &tid);
+    e = errno;
+    // (EINVAL says the kernel read it: the VM's bytes made no valid sigevent.)
+    verdict("timer_create() with the sigevent in the VM", r >= 0 || e != EFAULT, strerror(e));
+    sys("timer_create() with the timer id into the VM", syscall(SYS_timer_create, CLOCK_MONOTONIC, NULL, rw));
+
     int shm = shmget(IPC_PRIVATE, 4096, 0600);
     void *vm_page = (void *)(ro & ~(uintptr_t)4095);
     void *at = shmat(shm, vm_page, SHM_REMAP);
