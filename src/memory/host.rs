@@ -135,6 +135,25 @@ pub fn reserve(addr: u64, len: u64) -> Result<(), i32> {
     mmap_noreplace(addr, len, libc::PROT_NONE, reserve_flags(), -1, 0)
 }
 
+/// Reserves every range of `ranges` (free host ranges, as [`reserve`]), or none: on the first
+/// that fails, those reserved before it are unmapped and its errno returned.
+pub fn reserve_all(ranges: &[(u64, u64)]) -> Result<(), i32> {
+    for (i, &(s, e)) in ranges.iter().enumerate() {
+        if let Err(err) = reserve(s, e - s) {
+            release_all(&ranges[..i]);
+            return Err(err);
+        }
+    }
+    Ok(())
+}
+
+/// Unmaps reservations made by [`reserve_all`].
+pub fn release_all(ranges: &[(u64, u64)]) {
+    for &(s, e) in ranges {
+        munmap(s, e - s);
+    }
+}
+
 /// Whether nothing at all is mapped in the host in `[addr, addr+len)`.
 pub fn is_free(addr: u64, len: u64) -> bool {
     if reserve(addr, len).is_ok() {

@@ -259,25 +259,10 @@ impl AddressSpace {
                 }
             });
         }
-        let mut reserved = Vec::with_capacity(gaps.len());
-        for &(s, e) in &gaps {
-            if let Err(err) = host::reserve(s, e - s) {
-                for &(rs, re) in &reserved {
-                    host::munmap(rs, re - rs);
-                }
-                return Err(if err == libc::EEXIST { libc::ENOMEM } else { err });
-            }
-            reserved.push((s, e));
-        }
+        host::reserve_all(&gaps).map_err(|err| if err == libc::EEXIST { libc::ENOMEM } else { err })?;
         // The kernel validates fd and flags before unmapping anything, so a failure here leaves
         // the old guest pages in place; only our reservations need undoing.
-        if let Err(err) = host::mmap_replace(start, len, hprot, hflags, fd, off) {
-            for &(rs, re) in &reserved {
-                host::munmap(rs, re - rs);
-            }
-            return Err(err);
-        }
-        Ok(())
+        host::mmap_replace(start, len, hprot, hflags, fd, off).inspect_err(|_| host::release_all(&gaps))
     }
 
     /// Unmaps the guest pieces of `[start, end)`, leaving holes (and anything not the guest's) alone.

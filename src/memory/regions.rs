@@ -23,9 +23,9 @@ pub struct Region {
     pub inode: u64,
     /// What /proc/self/maps shows in the last column: a path, `[heap]`, `[stack]`, or empty.
     pub name: String,
-    /// The System V shared memory segment (its id) attached here by `shmat`; `offset` is then
-    /// the offset into the segment, as for a file.
-    pub sysv: Option<i32>,
+    /// A System V shared memory segment attached by `shmat` (its id is `inode`, as
+    /// /proc/self/maps shows it, 0 included); `offset` is then the offset into the segment.
+    pub sysv: bool,
 }
 
 impl Region {
@@ -40,14 +40,14 @@ impl Region {
             dev: 0,
             inode: 0,
             name: name.to_string(),
-            sysv: None,
+            sysv: false,
         }
     }
 
     /// Whether `offset` means something (a file's or a shared memory segment's): it then follows
     /// the region's start when it is split.
     pub fn has_offset(&self) -> bool {
-        self.inode != 0 || self.sysv.is_some()
+        self.inode != 0 || self.sysv
     }
 
     /// Length in bytes.

@@ -51,7 +51,7 @@ impl AddressSpace {
         let mut region = Region::anon(start, start + len, p, &format!("/SYSV{key:08x} (deleted)"));
         region.shared = true;
         region.inode = id as u32 as u64;
-        region.sysv = Some(id);
+        region.sysv = true;
         self.regions.insert(region);
         Ok((start, len))
     }
@@ -77,24 +77,9 @@ impl AddressSpace {
         if flags & shm::REMAP == 0 && self.regions.overlaps(addr, end) {
             return Err(libc::EINVAL);
         }
-        let mut reserved = Vec::new();
-        let undo = |reserved: &[(u64, u64)]| {
-            for &(s, e) in reserved {
-                host::munmap(s, e - s);
-            }
-        };
-        for (s, e) in self.regions.gaps(addr, end) {
-            if let Err(err) = host::reserve(s, e - s) {
-                undo(&reserved);
-                return Err(if err == libc::EEXIST { libc::EINVAL } else { err });
-            }
-            reserved.push((s, e));
-        }
-        if let Err(err) = host::shmat_replace(id, addr, readonly) {
-            undo(&reserved);
-            return Err(err);
-        }
-        Ok(())
+        let gaps = self.regions.gaps(addr, end);
+        host::reserve_all(&gaps).map_err(|err| if err == libc::EEXIST { libc::EINVAL } else { err })?;
+        host::shmat_replace(id, addr, readonly).inspect_err(|_| host::release_all(&gaps))
     }
 
     /// Guest `shmdt(addr)`: detaches the attachment made at `addr` (its pieces that are still
@@ -104,17 +89,13 @@ impl AddressSpace {
         if !addr.is_multiple_of(PAGE_SIZE) || addr >= GUEST_ADDR_LIMIT {
             return Err(libc::EINVAL);
         }
-        let of_attachment = |r: &Region, id: Option<i32>| {
-            r.sysv.is_some() && (id.is_none() || r.sysv == id) && r.start >= addr && r.offset == r.start - addr
-        };
-        let first = self.regions.iter().find(|r| of_attachment(r, None)).map(|r| r.sysv);
-        let Some(id) = first else {
-            return Err(libc::EINVAL);
-        };
+        let piece = |r: &Region| r.sysv && r.start >= addr && r.offset == r.start - addr;
+        // The first piece's segment (its inode: the id); the others must be of the same one.
+        let id = self.regions.iter().find(|r| piece(r)).ok_or(libc::EINVAL)?.inode;
         let pieces: Vec<(u64, u64)> = self
             .regions
             .iter()
-            .filter(|r| of_attachment(r, id))
+            .filter(|r| piece(r) && r.inode == id)
             .map(|r| (r.start, r.end))
             .collect();
         host::shmdt(addr)?;

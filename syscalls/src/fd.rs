@@ -7,7 +7,7 @@
 use std::mem::size_of;
 
 use crate::fs::{GuestOFlags, HostOFlags};
-use crate::uaccess::{check, copy_from_guest, host_syscall, read_struct, write_bytes};
+use crate::uaccess::{check, host_syscall, read_struct, u64_at, write_bytes};
 use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
 
 /// `fcntl` commands whose argument means the same on both ABIs (`include/uapi/asm-generic/fcntl.h`,
@@ -278,9 +278,8 @@ const SIOCGIFCONF: u64 = 0x8912;
 /// with the interfaces' `ifreq`s: the buffer must lie in the guest region. The kernel is given a
 /// checked copy of the structure, and the length it writes back is copied to the guest's.
 fn ifconf(ctx: &mut dyn SyscallContext, fd: u64, at: u64) -> SysResult {
-    let mut conf = [0u8; 16];
-    copy_from_guest(at, &mut conf)?;
-    if u64::from_le_bytes(conf[8..].try_into().expect("8 bytes")) >= ctx.guest_limit() {
+    let mut conf: [u8; 16] = read_struct(ctx, at)?;
+    if u64_at(&conf, 8) >= ctx.guest_limit() {
         return Err(Errno(libc::EFAULT));
     }
     let r = host_syscall(libc::SYS_ioctl, &[fd, SIOCGIFCONF, conf.as_mut_ptr() as u64, 0, 0, 0])?;

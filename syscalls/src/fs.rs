@@ -356,13 +356,13 @@ pub fn readlinkat(sys: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> 
     if bufsiz <= 0 {
         return Err(Errno(libc::EINVAL));
     }
-    // The link itself is meant: host_path does not follow /proc/self/exe, its target is the
-    // guest's program.
     // (An emulated row: the buffer is checked here. The kernel would write the link's target,
     // which the guest may have chosen, into the VM's memory.)
     if a[2] >= ctx.guest_limit() {
         return Err(Errno(libc::EFAULT));
     }
+    // The link itself is meant: host_path does not follow /proc/self/exe, its target is the
+    // guest's program.
     let p = host_path(sys, ctx, a[0], a[1], true, true)?;
     if p.file == Some(procfs::ProcFile::Exe) {
         let target = ctx.exe_path().as_os_str().as_bytes().to_vec();

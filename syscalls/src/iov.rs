@@ -6,7 +6,7 @@
 //! What the kernel writes back into a msghdr (name and control lengths, flags) and an mmsghdr
 //! (the message length) is copied back to the guest's.
 
-use crate::uaccess::{copy_from_guest, host_syscall, iovecs_in_region, read_bytes, write_bytes};
+use crate::uaccess::{host_syscall, iovecs_in_region, read_bytes, read_struct, u64_at, write_bytes};
 use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
 
 /// The kernel's `UIO_MAXIOV`.
@@ -19,7 +19,7 @@ const MSGHDR_SIZE: usize = 56;
 const MMSGHDR_SIZE: usize = 64;
 
 /// A copy of the `count` iovecs at guest `addr`, checked (`count` above IOV_MAX: `too_many`).
-fn copy_iov(ctx: &dyn SyscallContext, addr: u64, count: u64, too_many: i32) -> Result<Vec<u8>, Errno> {
+pub(crate) fn copy_iov(ctx: &dyn SyscallContext, addr: u64, count: u64, too_many: i32) -> Result<Vec<u8>, Errno> {
     if count > IOV_MAX {
         return Err(Errno(too_many));
     }
@@ -33,8 +33,7 @@ fn copy_iov(ctx: &dyn SyscallContext, addr: u64, count: u64, too_many: i32) -> R
 fn copy_msghdr(ctx: &dyn SyscallContext, addr: u64) -> Result<([u8; MSGHDR_SIZE], Vec<u8>), Errno> {
     let mut h = [0u8; MSGHDR_SIZE];
     h.copy_from_slice(&read_bytes(ctx, addr, MSGHDR_SIZE)?);
-    let word = |i: usize| u64::from_le_bytes(h[i..i + 8].try_into().expect("8 bytes"));
-    let (name, iov, iovlen, control) = (word(0), word(16), word(24), word(32));
+    let (name, iov, iovlen, control) = (u64_at(&h, 0), u64_at(&h, 16), u64_at(&h, 24), u64_at(&h, 32));
     let limit = ctx.guest_limit();
     if name >= limit || control >= limit {
         return Err(Errno(libc::EFAULT));
@@ -66,8 +65,7 @@ const CONTROL_MAX: u64 = 1 << 20;
 /// to (the kernel reads the copy, so the descriptors checked are those it passes). Descriptors
 /// passed with SCM_RIGHTS must be the guest's: a VM descriptor is EBADF, as a closed one.
 fn copy_control(ctx: &dyn SyscallContext, h: &mut [u8; MSGHDR_SIZE]) -> Result<Vec<u8>, Errno> {
-    let word = |i: usize| u64::from_le_bytes(h[i..i + 8].try_into().expect("8 bytes"));
-    let (control, len) = (word(32), word(40));
+    let (control, len) = (u64_at(h, 32), u64_at(h, 40));
     if control == 0 || len == 0 {
         return Ok(Vec::new());
     }
@@ -187,11 +185,8 @@ pub fn futex_waitv(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> S
         // The kernel refuses these (EINVAL) without reading anything.
         return host_syscall(libc::SYS_futex_waitv, &a);
     }
-    let mut waiters = vec![0u8; nr as usize * 24];
-    copy_from_guest(a[0], &mut waiters)?;
-    let in_region = waiters
-        .chunks_exact(24)
-        .all(|w| u64::from_le_bytes(w[8..16].try_into().expect("8 bytes")) < limit);
+    let waiters = read_bytes(ctx, a[0], nr as usize * 24)?;
+    let in_region = waiters.chunks_exact(24).all(|w| u64_at(w, 8) < limit);
     if !in_region {
         return Err(Errno(libc::EFAULT));
     }
@@ -218,9 +213,8 @@ pub fn setsockopt(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> Sy
         // (Any other length the kernel refuses without reading the program.)
         return host_syscall(libc::SYS_setsockopt, &a);
     }
-    let mut prog = [0u8; SOCK_FPROG];
-    copy_from_guest(a[3], &mut prog)?;
-    if u64::from_le_bytes(prog[8..].try_into().expect("8 bytes")) >= ctx.guest_limit() {
+    let prog: [u8; SOCK_FPROG] = read_struct(ctx, a[3])?;
+    if u64_at(&prog, 8) >= ctx.guest_limit() {
         return Err(Errno(libc::EFAULT));
     }
     let mut a = a;

@@ -2,7 +2,7 @@
 //! fourth argument is a pointer for some commands only, and `shmat`/`shmdt`, which map and
 //! unmap guest memory and so go through [`GuestMemory`](crate::GuestMemory).
 
-use crate::uaccess::{copy_from_guest, host_syscall};
+use crate::uaccess::{host_syscall, read_struct, u64_at};
 use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
 
 /// `semctl` commands whose fourth argument (`union semun`) is a pointer the kernel reads or
@@ -48,9 +48,8 @@ pub fn mq_notify(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> Sys
     if a[1] == 0 {
         return host_syscall(libc::SYS_mq_notify, &a);
     }
-    let mut ev = [0u8; SIGEVENT_BYTES];
-    copy_from_guest(a[1], &mut ev)?;
-    let sival_ptr = u64::from_le_bytes(ev[..8].try_into().expect("8 bytes"));
+    let ev: [u8; SIGEVENT_BYTES] = read_struct(ctx, a[1])?;
+    let sival_ptr = u64_at(&ev, 0);
     let notify = i32::from_le_bytes(ev[12..16].try_into().expect("4 bytes"));
     if notify == SIGEV_THREAD && sival_ptr >= ctx.guest_limit() {
         return Err(Errno(libc::EFAULT));

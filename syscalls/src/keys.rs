@@ -4,15 +4,13 @@
 //! the guest region, and the two operations whose arguments point to structures of pointers
 //! are given checked copies of those structures.
 
-use crate::uaccess::{copy_from_guest, host_syscall, iovecs_in_region};
+use crate::uaccess::{host_syscall, read_struct, u64_at};
 use crate::{Args, Errno, SysResult, SyscallContext, Syscalls};
 
 /// KEYCTL_INSTANTIATE_IOV: an array of iovecs.
 const INSTANTIATE_IOV: i32 = 20;
 /// KEYCTL_DH_COMPUTE: its fifth argument a `struct keyctl_kdf_params` of two pointers.
 const DH_COMPUTE: i32 = 23;
-/// The kernel's limit on an iovec array (UIO_MAXIOV).
-const UIO_MAXIOV: u64 = 1024;
 
 /// The arguments (indexes into the call's, the operation being 0) that are pointers, by
 /// operation (include/uapi/linux/keyctl.h). Operations not listed take none.
@@ -40,25 +38,20 @@ pub fn keyctl(_: &mut Syscalls, ctx: &mut dyn SyscallContext, a: Args) -> SysRes
     let mut a = a;
     // The copies the kernel is given instead of the guest's structures (another guest thread
     // could change those between the check and the kernel's read).
-    let mut iovs: Vec<u8>;
-    let mut kdf = [0u8; KDF_PARAMS];
+    let iovs: Vec<u8>;
+    let kdf: [u8; KDF_PARAMS];
     match op {
+        // (`ioc` is an unsigned int in the kernel; above UIO_MAXIOV, EINVAL as it says.)
         INSTANTIATE_IOV if a[2] != 0 && a[3] != 0 => {
-            if a[3] > UIO_MAXIOV {
-                return Err(Errno(libc::EINVAL));
-            }
-            iovs = vec![0u8; a[3] as usize * 16];
-            copy_from_guest(a[2], &mut iovs)?;
-            iovecs_in_region(limit, &iovs)?;
-            a[2] = iovs.as_mut_ptr() as u64;
+            iovs = crate::iov::copy_iov(ctx, a[2], a[3] & 0xffff_ffff, libc::EINVAL)?;
+            a[2] = iovs.as_ptr() as u64;
         }
         DH_COMPUTE if a[4] != 0 => {
-            copy_from_guest(a[4], &mut kdf)?;
-            let word = |at: usize| u64::from_le_bytes(kdf[at..at + 8].try_into().expect("8 bytes"));
-            if word(0) >= limit || word(8) >= limit {
+            kdf = read_struct(ctx, a[4])?;
+            if u64_at(&kdf, 0) >= limit || u64_at(&kdf, 8) >= limit {
                 return Err(Errno(libc::EFAULT));
             }
-            a[4] = kdf.as_mut_ptr() as u64;
+            a[4] = kdf.as_ptr() as u64;
         }
         _ => {}
     }

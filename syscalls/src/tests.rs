@@ -870,3 +870,27 @@ fn command_dependent_pointers_outside_the_guest_region_are_efault() {
     c.write(ev + 12, &2i32.to_le_bytes());
     assert_eq!(call(&mut s, &mut c, 184, &[0, ev]), efault);
 }
+
+/// The structures those calls copy (futex_waitv's waiters, a sock_fprog, an ifconf, a sigevent,
+/// keyctl's KDF parameters and iovecs) from an address in the guest region where nothing is
+/// mapped: EFAULT from the VM's checked copy, as Linux says for an unmapped page.
+#[test]
+fn structures_copied_from_unmapped_guest_memory_are_efault() {
+    let (mut s, mut c) = (Syscalls::new(), FakeCtx::new());
+    c.limit = Some(c.end());
+    let unmapped = 0x10000;
+    assert!(unmapped < c.base, "the fake address space starts above {unmapped:#x}");
+    let efault = err(libc::EFAULT);
+    assert_eq!(call(&mut s, &mut c, 449, &[unmapped, 1, 0, 0, 1]), efault);
+    let fds = c.alloc(8);
+    assert_eq!(call(&mut s, &mut c, 199, &[1, 2, 0, fds]), 0);
+    let sock = c.u32_at(fds) as u64;
+    assert_eq!(call(&mut s, &mut c, 208, &[sock, 1, 26, unmapped, 16]), efault);
+    let inet = call(&mut s, &mut c, 198, &[libc::AF_INET as u64, 2, 0]);
+    assert_eq!(call(&mut s, &mut c, 29, &[inet, 0x8912, unmapped]), efault);
+    assert_eq!(call(&mut s, &mut c, 184, &[0, unmapped]), efault);
+    let params = c.alloc(12);
+    let out = c.alloc(64);
+    assert_eq!(call(&mut s, &mut c, 219, &[23, params, out, 64, unmapped]), efault);
+    assert_eq!(call(&mut s, &mut c, 219, &[20, 1, unmapped, 1, 0]), efault);
+}

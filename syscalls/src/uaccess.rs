@@ -210,6 +210,11 @@ pub fn read_cstr(mem: &dyn GuestMemory, addr: u64, max: usize) -> Result<Vec<u8>
     }
 }
 
+/// The little-endian u64 at byte `at` of `bytes` (a field of a structure copied from the guest).
+pub fn u64_at(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
+}
+
 /// Copy a plain-data value from guest memory.
 pub fn read_struct<T: Copy>(mem: &dyn GuestMemory, addr: u64) -> Result<T, Errno> {
     let len = std::mem::size_of::<T>() as u64;

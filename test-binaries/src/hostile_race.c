@@ -1,7 +1,8 @@
 // Hostile guest: one thread maps and unmaps a page over and over while another makes system
 // calls whose results the VM copies into that page itself (fstat, uname, rt_sigaction,
 // rt_sigprocmask, epoll_pwait, readlinkat, rt_sigpending) or reads from it (rt_sigaction's new
-// action, a select-style sigset). Linux answers EFAULT when the page is gone; the VM must too,
+// action, a select-style sigset, an ifconf whose copy the kernel is given and whose length the
+// VM copies back). Linux answers EFAULT when the page is gone; the VM must too,
 // and never crash in its own copy. Then the same race against the pair instructions the VM
 // carries out in a helper (CASP, LDXP, STXP) on that page: a guest SIGSEGV when the page is gone,
 // never a fault in the VM. Prints "survived" and how the calls ended (counts vary, so only whether
@@ -21,8 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -80,16 +84,20 @@ int main(int argc, char **argv) {
     pthread_t t;
     pthread_create(&t, NULL, flipper, NULL);
     int ep = epoll_create1(0);
+    int inet = socket(AF_INET, SOCK_DGRAM, 0);
     long ok = 0, efault = 0, other = 0;
     for (long i = 0; i < iters; i++) {
         long r;
-        switch (i % 7) {
+        switch (i % 8) {
         case 0: r = syscall(SYS_fstat, 1, page); break;
         case 1: r = syscall(SYS_uname, page); break;
         case 2: r = syscall(SYS_rt_sigaction, SIGUSR1, page, page + 64, 8); break;
         case 3: r = syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, page, 8); break;
         case 4: r = syscall(SYS_epoll_pwait, ep, page, 64, 0, NULL, 8); break;
         case 5: r = syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", page, 4096); break;
+        // (A zeroed ifconf, past what the other calls write: no buffer, the kernel says the
+        // length it needs.)
+        case 6: r = syscall(SYS_ioctl, inet, SIOCGIFCONF, page + 2048); break;
         default: r = syscall(SYS_rt_sigpending, page, 8); break;
         }
         if (r >= 0)
