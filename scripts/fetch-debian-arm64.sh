@@ -73,6 +73,11 @@ packages=(
     tcl8.6 libtcl8.6                                      # Tcl 8.6 (bytecode compiler)
     zstd lz4 liblz4-1                                     # zstd (threads) and lz4
     valgrind libc6-dbg                                    # Valgrind's memcheck: VEX, a JIT
+    mono-runtime mono-runtime-common mono-runtime-sgen    # Mono 6.8: its JIT and C# compiler
+    mono-mcs:all libmono-corlib4.5-cil:all libmono-corlib4.5-dll:all libmono-system4.0-cil:all
+    libmono-system-core4.0-cil:all libmono-system-xml4.0-cil:all libmono-security4.0-cil:all
+    libmono-system-configuration4.0-cil:all libmono-system-security4.0-cil:all
+    libmono-system-numerics4.0-cil:all libmono-i18n4.0-cil:all libmono-i18n-west4.0-cil:all
     # A database server (tests/debian/servers.rs): PostgreSQL 15 and the libraries its
     # binaries load (Kerberos, LDAP and PAM for its authentication methods, ICU, libxml2 above)
     postgresql-15 postgresql-client-15 libpq5 tzdata:all

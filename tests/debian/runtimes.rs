@@ -2,7 +2,8 @@
 //! compiled into memory and run), SBCL (native compiler, threads, GC), PHP 8.2 with opcache's
 //! tracing JIT, Node 18 (V8's tiers, WebAssembly, worker threads), PyPy (tracing JIT), Erlang/OTP
 //! 25 (BEAM's JIT with its default dual-mapped W^X code memory, SMP schedulers, a module
-//! compiled at run time, a process ring, ETS, a port), Ruby 3.1 and Tcl 8.6 (interpreters),
+//! compiled at run time, a process ring, ETS, a port), Mono 6.8 (its C# compiler, then the program
+//! it built: the JIT, the thread pool, a null dereference caught as an exception), Ruby 3.1 and Tcl 8.6 (interpreters),
 //! zstd (two threads) and lz4, gojq, shfmt and age (Go), ripgrep and fd (Rust), Valgrind's memcheck
 //! (VEX, a JIT, checking sort); with `A64X_DEBIAN_LONG=1`, OpenJDK 17 (javac and HotSpot's C1/C2, threads). Each runs
 //! under a64x and qemu-aarch64 and must give the same output; the wall times of
@@ -146,6 +147,28 @@ public class Hello {
 }
 "#;
 
+/// Mono's JIT (mini) runs this after its C# compiler (mcs, itself a C# program the JIT compiles)
+/// has built it in the guest: generics and a dictionary, recursion, LINQ, four tasks on the
+/// thread pool, doubles formatted and parsed, and a NullReferenceException, which Mono raises
+/// from the SIGSEGV of a load through null (its signal handler rewrites the context).
+const CSHARP: &str = r#"using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+class P {
+    static long Fib(int n) => n < 2 ? n : Fib(n - 1) + Fib(n - 2);
+    static void Main() {
+        var d = new Dictionary<string, int>();
+        for (int i = 0; i < 200000; i++) { var k = "k" + (i % 997); d[k] = d.TryGetValue(k, out var v) ? v + i % 7 : 1; }
+        var tasks = Enumerable.Range(0, 4).Select(j => Task.Run(() => Enumerable.Range(0, 100000).Sum(x => (long)x * j))).ToArray();
+        Task.WaitAll(tasks);
+        Console.WriteLine(d.Values.Sum() + " " + Fib(27) + " " + string.Join(",", tasks.Select(t => t.Result)));
+        Console.WriteLine(Math.Sqrt(2).ToString("F10") + " " + (1.0 / 3).ToString("R") + " " + double.Parse("2.5e-3"));
+        try { object o = null; o.ToString(); } catch (NullReferenceException) { Console.WriteLine("NullReferenceException"); }
+    }
+}
+"#;
+
 /// Ruby 3.1's interpreter: recursion, blocks, a sort, hashes, a fiber, four threads, json,
 /// digest, bignums.
 const RUBY: &str = r#"def fib(n) = n < 2 ? n : fib(n - 1) + fib(n - 2)
@@ -245,6 +268,7 @@ fn make_inputs(dir: &Path) {
         ("Hello.java", JAVA.to_string()),
         ("t.rb", RUBY.to_string()),
         ("t.tcl", TCL.to_string()),
+        ("t.cs", CSHARP.to_string()),
         ("key.txt", AGE_KEY.to_string()),
         ("message.age", AGE_MESSAGE.to_string()),
         ("big.txt", lines),
@@ -301,6 +325,13 @@ fn compared(sysroot: &Path) -> Vec<Case> {
          /usr/bin/sort -r messy.sh 2>&1 | {root}/bin/busybox sed -e 's/^==[0-9]*==//'",
         root = sysroot.display()
     );
+    // Mono finds its configuration beside its binary's prefix (SYSROOT/usr/etc under -L, not
+    // /etc): given its place. The compiler's output is written by each runner in turn.
+    let mono = format!(
+        "{root}/usr/bin/mono {root}/usr/lib/mono/4.5/mcs.exe -out:t.exe t.cs && {root}/usr/bin/mono t.exe",
+        root = sysroot.display()
+    );
+    let mono_config = format!("MONO_CONFIG={}/etc/mono/config", sysroot.display());
     let mut cases = vec![
         case("luajit", "usr/bin/luajit", &["-e", LUAJIT]),
         case("tcc-run", "usr/bin/tcc", &[&tcc_b, "-run", "tccprog.c", "argument"]),
@@ -316,6 +347,8 @@ fn compared(sysroot: &Path) -> Vec<Case> {
         case("shfmt", "usr/bin/shfmt", &["-i", "4", "messy.sh"]),
         case("age-keygen", "usr/bin/age-keygen", &["-y", "key.txt"]),
         case("age-decrypt", "usr/bin/age", &["-d", "-i", "key.txt", "message.age"]),
+        // mcs then the program it built: the guest's shell execs both.
+        with_env(with_binfmt(case("mono", "usr/bin/dash", &["-c", &mono])), &mono_config),
         case("ruby", "usr/bin/ruby3.1", &["t.rb"]),
         case("tcl", "usr/bin/tclsh8.6", &["t.tcl"]),
         case("zstd-T2", "usr/bin/zstd", &["-q", "-19", "-T2", "-c", "big.txt"]),
