@@ -86,6 +86,7 @@ packages=(
     libnettle8 libhogweed6 libpam0g libaudit1 libaudit-common:all libcap-ng0 libcap2
     libgcrypt20 libgpg-error0
     nginx                                                 # a web server (its libraries are above)
+    libx264-164 libx264-dev                               # x264: hand-written NEON (tests/inline, a test program)
 )
 # The long mode (A64X_DEBIAN_LONG=1) adds what is too big to fetch on every CI run.
 if [[ ${A64X_DEBIAN_LONG:-} == 1 ]]; then

@@ -3,7 +3,8 @@
 //! tracing JIT, Node 18 (V8's tiers, WebAssembly, worker threads), PyPy (tracing JIT), Erlang/OTP
 //! 25 (BEAM's JIT with its default dual-mapped W^X code memory, SMP schedulers, a module
 //! compiled at run time, a process ring, ETS, a port), Mono 6.8 (its C# compiler, then the program
-//! it built: the JIT, the thread pool, a null dereference caught as an exception), Ruby 3.1 and Tcl 8.6 (interpreters),
+//! it built: the JIT, the thread pool, a null dereference caught as an exception), x264 (a
+//! program built against the sysroot's libx264 encoding frames with its hand-written NEON), Ruby 3.1 and Tcl 8.6 (interpreters),
 //! zstd (two threads) and lz4, gojq, shfmt and age (Go), ripgrep and fd (Rust), Valgrind's memcheck
 //! (VEX, a JIT, checking sort); with `A64X_DEBIAN_LONG=1`, OpenJDK 17 (javac and HotSpot's C1/C2, threads). Each runs
 //! under a64x and qemu-aarch64 and must give the same output; the wall times of
@@ -349,6 +350,10 @@ fn compared(sysroot: &Path) -> Vec<Case> {
         case("age-decrypt", "usr/bin/age", &["-d", "-i", "key.txt", "message.age"]),
         // mcs then the program it built: the guest's shell execs both.
         with_env(with_binfmt(case("mono", "usr/bin/dash", &["-c", &mono])), &mono_config),
+        // x264's hand-written NEON (transposes, rounding and saturating narrows, sums across
+        // lanes), in a program built at the start: run by the guest's shell, which qemu needs
+        // binfmt_misc for.
+        with_binfmt(case("x264", "usr/bin/dash", &["-c", "./x264enc 30"])),
         case("ruby", "usr/bin/ruby3.1", &["t.rb"]),
         case("tcl", "usr/bin/tclsh8.6", &["t.tcl"]),
         case("zstd-T2", "usr/bin/zstd", &["-q", "-19", "-T2", "-c", "big.txt"]),
@@ -503,5 +508,29 @@ fn medians(cases: &[&Case], rounds: usize, dir: &Path) {
 /// The input directory, made once per test process.
 fn common_setup(e: &super::Env) {
     static DONE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    DONE.get_or_init(|| make_inputs(&e.work.join("runtimes")));
+    DONE.get_or_init(|| {
+        let dir = e.work.join("runtimes");
+        make_inputs(&dir);
+        build_x264enc(&e.sysroot, &dir);
+    });
+}
+
+/// Builds `x264enc.c` into `dir` with the host's cross compiler, against the sysroot's x264
+/// header and library (named by its path: the sysroot's libc.so is a linker script with
+/// absolute paths, so the cross compiler keeps its own glibc, the same version).
+fn build_x264enc(sysroot: &Path, dir: &Path) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/debian/x264enc.c");
+    let out = std::process::Command::new("aarch64-linux-gnu-gcc")
+        .args(["-O2", "-o"])
+        .arg(dir.join("x264enc"))
+        .arg(&src)
+        .arg(format!("-I{}", sysroot.join("usr/include").display()))
+        .arg(sysroot.join("usr/lib/aarch64-linux-gnu/libx264.so.164"))
+        .output()
+        .expect("run aarch64-linux-gnu-gcc (scripts/test-all.sh installs gcc-aarch64-linux-gnu)");
+    assert!(
+        out.status.success(),
+        "building x264enc.c: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

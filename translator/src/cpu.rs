@@ -129,10 +129,15 @@ pub struct CpuState {
 }
 
 /// The 64-bit lane patterns the inline vector code uses most (masks of lanes, their sign bits,
-/// rounding halves, 1.0f), and the nibble popcount table of CNT (two adjacent words).
-pub const VEC_CONSTS: [u64; 17] = [
+/// rounding halves and bits, 1.0f and 65536.0f), and the nibble popcount table of CNT (two
+/// adjacent words).
+pub const VEC_CONSTS: [u64; 21] = [
     0x0f0f_0f0f_0f0f_0f0f,
     0x00ff_00ff_00ff_00ff,
+    0xff00_ff00_ff00_ff00,
+    0x0000_0001_0000_0001,
+    0x0000_0000_0000_0001,
+    0x4780_0000_4780_0000,
     0x0000_ffff_0000_ffff,
     0x0101_0101_0101_0101,
     0x0001_0001_0001_0001,

@@ -1,8 +1,10 @@
-//! Inline SSE lowering of AdvSIMD integer operations compiled loops and glibc use that the
-//! other vector modules do not take (`tests/inline.rs` lists what still calls a helper): ABS,
-//! NEG, CNT, the halving adds (SHADD, UHADD, SRHADD, URHADD), the shift-right-accumulates
+//! Inline SSE lowering of AdvSIMD integer operations compiled loops, glibc and hand-written
+//! codec NEON use that the other vector modules do not take (`tests/inline.rs` lists what still
+//! calls a helper): ABS, NEG, CNT, the shifts of bytes by an immediate (SHL, USHR), the shift
+//! and inserts (SLI, SRI), the halving adds (SHADD, UHADD, SRHADD, URHADD), the shift-right-accumulates
 //! (USRA, SSRA), the narrowing high halves (ADDHN, SUBHN, RADDHN, RSUBHN and their "2" forms),
-//! and the across-lanes reductions (ADDV, SMAXV, UMAXV, SMINV, UMINV, SADDLV, UADDLV).
+//! and the across-lanes reductions (ADDV, SMAXV, UMAXV, SMINV, UMINV, SADDLV, UADDLV of bytes,
+//! halfwords and words).
 //! Each gives A64's result exactly: wrapping arithmetic, shifts by the element size, and a
 //! scalar result zero-extended to the whole register.
 
@@ -58,10 +60,25 @@ impl Lower<'_> {
                 self.store_v(d);
                 return true;
             }
+            Shl(sh) | Ushr(sh) if es == 0 => {
+                self.load_v(0, n);
+                self.shift_bytes(sh, matches!(f.kind, Shl(_)));
+            }
+            Sli(sh) | Sri(sh) => {
+                self.load_v(0, n);
+                self.shift_insert(es, sh, matches!(f.kind, Sli(_)), d);
+            }
             Uaddlv | Saddlv if es == 0 => {
                 self.load_v(0, n);
                 self.sum_bytes(q, f.kind == Saddlv);
                 self.keep_element0(1);
+                self.store_v(d);
+                return true;
+            }
+            Uaddlv | Saddlv if es == 1 || (es == 2 && q) => {
+                self.load_v(0, n);
+                self.sum_widened(es, q, f.kind == Saddlv);
+                self.keep_element0(es + 1);
                 self.store_v(d);
                 return true;
             }
@@ -144,7 +161,7 @@ impl Lower<'_> {
     }
 
     /// xmm0 >>= `sh` (1..=element size) per element of size `es` (> 0; signed: 1 or 2).
-    fn shift_right(&mut self, es: u8, sh: u8, signed: bool) {
+    pub(super) fn shift_right(&mut self, es: u8, sh: u8, signed: bool) {
         // Counts of the element size or more give zeros (or sign copies), as A64's do.
         let s = sh as i8;
         match (es, signed) {
@@ -225,12 +242,82 @@ impl Lower<'_> {
         }
     }
 
+    /// SHL or USHR (`left`) of bytes by `sh` (0..=8): through halfwords, the bits that cross
+    /// into the neighbouring byte masked off. Clobbers xmm1.
+    fn shift_bytes(&mut self, sh: u8, left: bool) {
+        let s = sh.min(8) as i8;
+        let byte = if left { 0xffu64 << sh.min(8) } else { 0xff >> sh.min(8) } & 0xff;
+        if left {
+            dynasm!(self.ops ; .arch x64 ; psllw xmm0, s);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; psrlw xmm0, s);
+        }
+        self.bcast(1, byte * 0x0101_0101_0101_0101);
+        dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm1);
+    }
+
+    /// SLI or SRI (`left`): V`d` with, in each element of size `es`, the bits xmm0's shift by
+    /// `sh` fills (all but the low `sh` ones left, the high `sh` ones right) replaced by it.
+    /// Clobbers xmm1, xmm2.
+    fn shift_insert(&mut self, es: u8, sh: u8, left: bool, d: u8) {
+        let bits = 8u32 << es;
+        let ones = u64::MAX >> (64 - bits);
+        let sh = u32::from(sh).min(bits);
+        // The shifted value's bits in one element; 64-bit shifts by 64 give 0, as A64's do.
+        let field = if left {
+            ones.checked_shl(sh).unwrap_or(0) & ones
+        } else {
+            ones.checked_shr(sh).unwrap_or(0)
+        };
+        let pattern = (0..64 / bits).fold(0u64, |p, i| p | field << (i * bits));
+        if es == 0 {
+            self.shift_bytes(sh as u8, left);
+        } else if left {
+            self.shift_imm_left(es, sh as u8);
+        } else {
+            self.shift_right(es, sh as u8, false);
+        }
+        self.bcast(2, pattern);
+        self.load_v(1, d);
+        dynasm!(self.ops ; .arch x64 ; pandn xmm2, xmm1 ; por xmm0, xmm2);
+    }
+
+    /// xmm0 <<= `sh` (0..=element size) per element of size `es` (> 0).
+    fn shift_imm_left(&mut self, es: u8, sh: u8) {
+        let s = sh as i8;
+        match es {
+            1 => dynasm!(self.ops ; .arch x64 ; psllw xmm0, s),
+            2 => dynasm!(self.ops ; .arch x64 ; pslld xmm0, s),
+            _ => dynasm!(self.ops ; .arch x64 ; psllq xmm0, s),
+        }
+    }
+
+    /// xmm0's element 0 (of size `es` + 1) = the sum of its elements of size `es` (1 or 2),
+    /// 8 or 16 (`q`) bytes of them, each widened (sign- or zero-extended) first: the sum
+    /// cannot overflow the wide element (eight halfwords, four words).
+    fn sum_widened(&mut self, es: u8, q: bool, signed: bool) {
+        if q {
+            dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0);
+            self.widen(1, es, signed, true);
+        }
+        self.widen(0, es, signed, false);
+        if q {
+            self.add_sub(es + 1, false);
+        }
+        match es {
+            // Four words: two pairwise adds.
+            1 => dynasm!(self.ops ; .arch x64 ; phaddd xmm0, xmm0 ; phaddd xmm0, xmm0),
+            _ => dynasm!(self.ops ; .arch x64 ; pshufd xmm1, xmm0, 0x4e ; paddq xmm0, xmm1),
+        }
+    }
+
     /// xmm0 = its element 0 of size `es`, zero-extended.
     fn keep_element0(&mut self, es: u8) {
         match es {
             0 => dynasm!(self.ops ; .arch x64 ; pextrb eax, xmm0, 0 ; movd xmm0, eax),
             1 => dynasm!(self.ops ; .arch x64 ; pextrw eax, xmm0, 0 ; movd xmm0, eax),
-            _ => dynasm!(self.ops ; .arch x64 ; movd eax, xmm0 ; movd xmm0, eax),
+            2 => dynasm!(self.ops ; .arch x64 ; movd eax, xmm0 ; movd xmm0, eax),
+            _ => dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0),
         }
     }
 }

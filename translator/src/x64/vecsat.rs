@@ -2,8 +2,10 @@
 //! (SQADD/UQADD/SQSUB/UQSUB, vector and scalar): `padds`/`paddus`/`psubs`/`psubus` give A64's
 //! results exactly; FPSR.QC is set when a lane of the saturating result differs from the
 //! wrapping one. The saturating narrows SQXTN/UQXTN/SQXTUN of halfwords and words are the PACK
-//! instructions, QC where the result differs from the truncation. Everything else of
-//! `VecKind::Sat` calls `helper_vec` (`ir/vecsat.rs`).
+//! instructions, QC where the result differs from the truncation, and so are the shifting
+//! narrows (SQSHRN, SQRSHRN, UQSHRN, UQRSHRN, SQSHRUN, SQRSHRUN) after their shift. The rounding
+//! shifts right (SRSHR, URSHR, SRSRA, URSRA, RSHRN) add the rounding bit after the shift.
+//! Everything else of `VecKind::Sat` calls `helper_vec` (`ir/vecsat.rs`).
 
 use super::Lower;
 use crate::cpu::off;
@@ -20,11 +22,27 @@ impl Lower<'_> {
             return false;
         };
         let (kind, scalar) = (op.kind, op.scalar);
+        if self.rounding_shift_inline(f, op, d, n) {
+            return true;
+        }
         if f.esize > 1 {
             return false;
         }
-        if matches!(kind, Sqxtn | Uqxtn | Sqxtun) {
-            self.sat_narrow(kind, f.esize, f.q, scalar, d, n);
+        // The narrows, after the shift right of the shifting forms: the pack whose saturation
+        // theirs is, on a source read as signed or unsigned.
+        let (pack, signed, shift) = match kind {
+            Sqxtn | Uqxtn | Sqxtun => (kind, kind != Uqxtn, None),
+            Sqshrn | Sqrshrn => (Sqxtn, true, Some(kind == Sqrshrn)),
+            Uqshrn | Uqrshrn => (Uqxtn, false, Some(kind == Uqrshrn)),
+            Sqshrun | Sqrshrun => (Sqxtun, true, Some(kind == Sqrshrun)),
+            _ => (kind, false, None),
+        };
+        if matches!(pack, Sqxtn | Uqxtn | Sqxtun) {
+            self.load_v(0, n);
+            if let Some(round) = shift {
+                self.shift_right_rounded(f.esize + 1, op.arg, signed, round);
+            }
+            self.sat_narrow(pack, f.esize, f.q, scalar, d);
             return true;
         }
         if !matches!(kind, Sqadd | Uqadd | Sqsub | Uqsub) {
@@ -74,14 +92,74 @@ impl Lower<'_> {
         true
     }
 
-    /// SQXTN, UQXTN, SQXTUN (`kind`) of halfwords or words into bytes or halfwords (`es`, the
-    /// narrow size): PACKSS*/PACKUS* saturate as A64 does (UQXTN's sources clamped first, since
-    /// PACKUS* reads them as signed). FPSR.QC when a lane saturated: when the result, widened
-    /// back, differs from its source. The result goes to V`d`'s lower half, its upper half
-    /// (`q`, keeping the lower), or its element 0 (`scalar`).
-    fn sat_narrow(&mut self, kind: SatKind, es: u8, q: bool, scalar: bool, d: u8, n: u8) {
+    /// The rounding shifts right that keep the element size, SRSHR, URSHR and their
+    /// accumulating forms SRSRA, URSRA (vector), and RSHRN(2), the truncating narrow of a
+    /// rounded shift; false for the element sizes without a lowering (signed: halfwords and
+    /// words, as PSRA* has them; unsigned: also doublewords).
+    fn rounding_shift_inline(&mut self, f: VecFn, op: crate::ops::SatOp, d: u8, n: u8) -> bool {
         use SatKind::*;
-        self.load_v(0, n);
+        let es = f.esize;
+        match op.kind {
+            Srshr | Urshr | Srsra | Ursra if !op.scalar && es > 0 && (es < 3 || matches!(op.kind, Urshr | Ursra)) => {
+                self.load_v(0, n);
+                self.shift_right_rounded(es, op.arg, matches!(op.kind, Srshr | Srsra), true);
+                if matches!(op.kind, Srsra | Ursra) {
+                    dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0);
+                    self.load_v(0, d);
+                    self.add_sub(es, false);
+                }
+                if !f.q {
+                    dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
+                }
+                self.store_v(d);
+                true
+            }
+            Rshrn if es < 3 => {
+                // The low bits of the rounded value do not depend on the shift's signedness.
+                self.load_v(0, n);
+                self.shift_right_rounded(es + 1, op.arg, false, true);
+                self.narrow_to(d, es, f.q, 0);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// xmm0 >>= `sh` (1..=element size) per element of size `es` (signed: 1 or 2), rounded
+    /// with `round` as A64 rounds, `(x + (1 << (sh - 1))) >> sh` computed exactly: the sum
+    /// may not fit the element, so the rounding bit is added after the shift instead, bit
+    /// `sh - 1` of x (the shifted value is at most half the range: no overflow). Clobbers xmm1
+    /// and xmm2.
+    fn shift_right_rounded(&mut self, es: u8, sh: u8, signed: bool, round: bool) {
+        if round {
+            let s = (sh - 1) as i8;
+            dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0);
+            match es {
+                1 => dynasm!(self.ops ; .arch x64 ; psrlw xmm1, s),
+                2 => dynasm!(self.ops ; .arch x64 ; psrld xmm1, s),
+                _ => dynasm!(self.ops ; .arch x64 ; psrlq xmm1, s),
+            }
+        }
+        self.shift_right(es, sh, signed);
+        if round {
+            let ones = match es {
+                1 => 0x0001_0001_0001_0001,
+                2 => 0x0000_0001_0000_0001,
+                _ => 1,
+            };
+            self.bcast(2, ones);
+            dynasm!(self.ops ; .arch x64 ; pand xmm1, xmm2);
+            self.add_sub(es, false);
+        }
+    }
+
+    /// SQXTN, UQXTN, SQXTUN (`kind`) of xmm0's halfwords or words into bytes or halfwords
+    /// (`es`, the narrow size): PACKSS*/PACKUS* saturate as A64 does (UQXTN's sources clamped
+    /// first, since PACKUS* reads them as signed). FPSR.QC when a lane saturated: when the
+    /// result, widened back, differs from its source. The result goes to V`d`'s lower half, its
+    /// upper half (`q`, keeping the lower), or its element 0 (`scalar`).
+    fn sat_narrow(&mut self, kind: SatKind, es: u8, q: bool, scalar: bool, d: u8) {
+        use SatKind::*;
         dynasm!(self.ops ; .arch x64 ; movdqa xmm2, xmm0);
         match (kind, es) {
             (Sqxtn, 0) => dynasm!(self.ops ; .arch x64 ; packsswb xmm0, xmm0),

@@ -342,9 +342,24 @@ impl Lower<'_> {
                 self.zip(es, f.kind == Zip2);
                 Some(Fin::Low)
             }
+            // The 64-bit forms: ZIP1 is the low half of the 128-bit interleave of the low
+            // halves, ZIP2 its high half.
+            Zip1 | Zip2 if es < 3 => {
+                self.load_nm(n, m);
+                self.zip(es, false);
+                if f.kind == Zip2 {
+                    dynasm!(self.ops ; .arch x64 ; psrldq xmm0, 8);
+                }
+                Some(Fin::Low)
+            }
             Uzp1 | Uzp2 if q => {
                 self.load_nm(n, m);
                 self.uzp(es, f.kind == Uzp2);
+                Some(Fin::Low)
+            }
+            Trn1 | Trn2 if q || es < 3 => {
+                self.load_nm(n, m);
+                self.trn(es, f.kind == Trn2);
                 Some(Fin::Low)
             }
             Ext(i) => {
@@ -358,14 +373,17 @@ impl Lower<'_> {
                 }
                 Some(Fin::Low)
             }
-            Umaxp | Uminp if es == 0 && q => {
+            // The pairwise and unzipping 64-bit forms work on n's and m's low halves side by
+            // side, one 128-bit vector, whose result's low half is theirs.
+            Uzp1 | Uzp2 | Umaxp | Uminp | Addp if !q && es < 3 && has_pairs(f.kind, es) => {
                 self.load_nm(n, m);
-                self.byte_pairs_max_min(f.kind == Umaxp);
+                dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm0, xmm1 ; movdqa xmm1, xmm0);
+                self.pairs(f.kind, es);
                 Some(Fin::Low)
             }
-            Addp if q => {
+            Umaxp | Uminp | Addp if has_pairs(f.kind, es) => {
                 self.load_nm(n, m);
-                self.add_pairs(es);
+                self.pairs(f.kind, es);
                 Some(Fin::Low)
             }
             AddpScalar => {
@@ -614,6 +632,54 @@ impl Lower<'_> {
         }
     }
 
+    /// UZP1/UZP2, UMAXP/UMINP and ADDP of xmm0 and xmm1 (n's results below m's), for the
+    /// element sizes [`has_pairs`] takes.
+    fn pairs(&mut self, kind: VecKind, es: u8) {
+        match kind {
+            VecKind::Uzp1 | VecKind::Uzp2 => self.uzp(es, kind == VecKind::Uzp2),
+            VecKind::Umaxp | VecKind::Uminp if es == 0 => self.byte_pairs_max_min(kind == VecKind::Umaxp),
+            VecKind::Umaxp | VecKind::Uminp => self.word_pairs_max_min(kind == VecKind::Umaxp),
+            _ => self.add_pairs(es),
+        }
+    }
+
+    /// TRN1/TRN2 (`second`) of xmm0 and xmm1: the even (odd) elements of n in the even lanes,
+    /// those of m in the odd ones. Each element moves by one lane, so a shift by one element
+    /// and a blend (a mask and an OR for bytes) make it.
+    fn trn(&mut self, es: u8, second: bool) {
+        match (es, second) {
+            (0, false) => {
+                self.bcast(2, 0x00ff_00ff_00ff_00ff);
+                dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm2 ; psllw xmm1, 8 ; por xmm0, xmm1);
+            }
+            (0, true) => {
+                self.bcast(2, 0xff00_ff00_ff00_ff00);
+                dynasm!(self.ops ; .arch x64 ; psrlw xmm0, 8 ; pand xmm1, xmm2 ; por xmm0, xmm1);
+            }
+            (1, false) => dynasm!(self.ops ; .arch x64 ; pslld xmm1, 16 ; pblendw xmm0, xmm1, 0xaau8 as i8),
+            (1, true) => dynasm!(self.ops ; .arch x64 ; psrld xmm0, 16 ; pblendw xmm0, xmm1, 0xaau8 as i8),
+            (2, false) => dynasm!(self.ops ; .arch x64 ; psllq xmm1, 32 ; pblendw xmm0, xmm1, 0xccu8 as i8),
+            (2, true) => dynasm!(self.ops ; .arch x64 ; psrlq xmm0, 32 ; pblendw xmm0, xmm1, 0xccu8 as i8),
+            (_, false) => dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm0, xmm1),
+            (_, true) => dynasm!(self.ops ; .arch x64 ; punpckhqdq xmm0, xmm1),
+        }
+    }
+
+    /// UMAXP/UMINP of halfwords: even halfwords against odd ones, zero-extended to words and
+    /// compared as words, then n's results packed below m's (PACKUSDW keeps 0..=65535 as is).
+    fn word_pairs_max_min(&mut self, max: bool) {
+        dynasm!(self.ops ; .arch x64
+            ; movdqa xmm3, xmm0 ; psrld xmm3, 16 ; pslld xmm0, 16 ; psrld xmm0, 16
+            ; movdqa xmm4, xmm1 ; psrld xmm4, 16 ; pslld xmm1, 16 ; psrld xmm1, 16
+        );
+        if max {
+            dynasm!(self.ops ; .arch x64 ; pmaxud xmm0, xmm3 ; pmaxud xmm1, xmm4);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; pminud xmm0, xmm3 ; pminud xmm1, xmm4);
+        }
+        dynasm!(self.ops ; .arch x64 ; packusdw xmm0, xmm1);
+    }
+
     /// UMAXP/UMINP of bytes: even bytes against odd bytes of each source, then n's results
     /// packed below m's.
     fn byte_pairs_max_min(&mut self, max: bool) {
@@ -648,6 +714,15 @@ impl Lower<'_> {
             _ => dynasm!(self.ops ; .arch x64
                 ; movdqa xmm2, xmm0 ; punpcklqdq xmm0, xmm1 ; punpckhqdq xmm2, xmm1 ; paddq xmm0, xmm2),
         }
+    }
+}
+
+/// Whether [`Lower::pairs`] lowers `kind` (UZP1/UZP2, UMAXP/UMINP, ADDP) on elements of `es`.
+fn has_pairs(kind: VecKind, es: u8) -> bool {
+    match kind {
+        VecKind::Uzp1 | VecKind::Uzp2 | VecKind::Addp => true,
+        VecKind::Umaxp | VecKind::Uminp => es < 2,
+        _ => false,
     }
 }
 

@@ -54,8 +54,9 @@ impl Lower<'_> {
             return false;
         };
         let slow = self.slow_entry();
-        // FABS, FNEG and SCVTF of 32-bit lanes are exact whatever FPCR says: no slow path.
-        let exact = matches!(plan, Inline::Sign { .. } | Inline::FromInt);
+        // FABS, FNEG, SCVTF and UCVTF of 32-bit lanes need no slow path whatever FPCR says (no
+        // NaN, no tiny result).
+        let exact = matches!(plan, Inline::Sign { .. } | Inline::FromInt | Inline::FromUint);
         if !exact {
             // FPCR.FZ: the helper flushes as A64 does (see `Lower::fp_slow_check`).
             self.fp_slow_check(slow.label);
@@ -191,7 +192,7 @@ impl Lower<'_> {
                 self.load_v(1, m);
                 1
             }
-            Inline::Sign { .. } | Inline::FromInt | Inline::Round(_) | Inline::ToInt => {
+            Inline::Sign { .. } | Inline::FromInt | Inline::FromUint | Inline::Round(_) | Inline::ToInt => {
                 self.load_v(0, n);
                 1
             }
@@ -262,6 +263,16 @@ impl Lower<'_> {
             }
             Inline::FromInt => {
                 dynasm!(self.ops ; .arch x64 ; cvtdq2ps xmm0, xmm0);
+                return false;
+            }
+            Inline::FromUint => {
+                // hi * 65536 + lo, each half converted exactly (16 bits), the product exact:
+                // the sum rounds once, in the guest's rounding mode, with its flags.
+                self.bcast(2, 0x4780_0000_4780_0000); // 65536.0f
+                dynasm!(self.ops ; .arch x64
+                    ; movdqa xmm1, xmm0 ; psrld xmm1, 16 ; pslld xmm0, 16 ; psrld xmm0, 16
+                    ; cvtdq2ps xmm1, xmm1 ; mulps xmm1, xmm2 ; cvtdq2ps xmm0, xmm0 ; addps xmm0, xmm1
+                );
                 return false;
             }
             Inline::Round(i) => {
@@ -372,6 +383,8 @@ enum Inline {
     Sign { abs: bool },
     /// SCVTF of 32-bit lanes.
     FromInt,
+    /// UCVTF of 32-bit lanes.
+    FromUint,
     /// FRINT* with ROUNDP* immediate.
     Round(i8),
     /// FMAX, FMIN, FMAXNM, FMINNM (`max`).
@@ -411,6 +424,7 @@ impl Inline {
             Max | MaxNm => Some(Inline::MaxMin { max: true }),
             Min | MinNm => Some(Inline::MaxMin { max: false }),
             FromInt if plain_32 => Some(Inline::FromInt),
+            FromInt if !dbl && op.index == 0 => Some(Inline::FromUint),
             ToInt if plain_32 && op.round == crate::ops::FpRound::Z => Some(Inline::ToInt),
             _ => None,
         }
