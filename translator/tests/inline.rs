@@ -44,10 +44,6 @@ const STILL_HELPER: &[(&str, &str)] = &[
         "frecps v30.4s, v28.4s, v26.4s",
         "FRECPS: not lowered yet (x264 only, with FRECPE)",
     ),
-    (
-        "shsub v1.4h, v16.4h, v5.4h",
-        "SHSUB: not lowered yet (x264 only, four uses)",
-    ),
     ("faddp v0.4s, v0.4s, v0.4s", "FADDP (vector): not lowered yet"),
     ("faddp s0, v0.2s", SCALAR_FORM),
     (

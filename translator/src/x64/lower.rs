@@ -218,6 +218,7 @@ impl<'a> Lower<'a> {
             || self.vec_inline(f, d, n, m)
             || self.vec_more_inline(f, d, n, m)
             || self.vec_crypto_inline(f, d, n, m)
+            || self.vec_table_inline(f, d, n, m)
         {
             self.alloc.release_dead(args, pos);
             return End::Done;

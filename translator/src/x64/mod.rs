@@ -27,6 +27,8 @@ pub mod regalloc;
 mod vecint;
 mod vecmore;
 mod vecsat;
+mod vecsatarith;
+mod vectable;
 mod vector;
 mod vfp;
 

@@ -33,7 +33,7 @@ impl Lower<'_> {
                 let signed = matches!(f.kind, Shadd | Srhadd);
                 self.halving_add(es, signed, matches!(f.kind, Srhadd | Urhadd));
             }
-            Usra(sh) | Ssra(sh) if es > 0 && (f.kind == Usra(sh) || es < 3) => {
+            Usra(sh) | Ssra(sh) => {
                 self.load_v(0, n);
                 self.shift_right(es, sh, matches!(f.kind, Ssra(_)));
                 dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0);
@@ -59,6 +59,11 @@ impl Lower<'_> {
                 self.keep_element0(es);
                 self.store_v(d);
                 return true;
+            }
+            Shsub | Uhsub if es < 3 => {
+                self.load_v(0, n);
+                self.load_v(1, m);
+                self.halving_sub(es, f.kind == Shsub);
             }
             Shl(sh) | Ushr(sh) if es == 0 => {
                 self.load_v(0, n);
@@ -92,7 +97,7 @@ impl Lower<'_> {
     }
 
     /// xmm0 = |xmm0| (or -xmm0), wrapping. Clobbers xmm1.
-    fn abs_neg(&mut self, es: u8, abs: bool) {
+    pub(super) fn abs_neg(&mut self, es: u8, abs: bool) {
         match (es, abs) {
             (0, true) => dynasm!(self.ops ; .arch x64 ; pabsb xmm0, xmm0),
             (1, true) => dynasm!(self.ops ; .arch x64 ; pabsw xmm0, xmm0),
@@ -140,16 +145,7 @@ impl Lower<'_> {
                 } else {
                     dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm1);
                 }
-                // xmm2 >> 1 per element (bytes: through words, the bit crossing in masked).
-                match es {
-                    0 => {
-                        dynasm!(self.ops ; .arch x64 ; psrlw xmm2, 1);
-                        self.bcast(1, 0x7f7f_7f7f_7f7f_7f7f);
-                        dynasm!(self.ops ; .arch x64 ; pand xmm2, xmm1);
-                    }
-                    1 => dynasm!(self.ops ; .arch x64 ; psrlw xmm2, 1),
-                    _ => dynasm!(self.ops ; .arch x64 ; psrld xmm2, 1),
-                }
+                self.halve_xmm2(es);
                 dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm2);
                 self.add_sub(es, round);
             }
@@ -160,10 +156,33 @@ impl Lower<'_> {
         }
     }
 
-    /// xmm0 >>= `sh` (1..=element size) per element of size `es` (> 0; signed: 1 or 2).
+    /// xmm0 >>= `sh` (1..=element size) per element of size `es`, arithmetic with `signed`:
+    /// bytes through halfwords (the bits from the neighbour masked off; signed ones then
+    /// sign-extended from their new top bit, `(t ^ m) - m`), signed doublewords as the logical
+    /// shift ORed with the sign mask shifted left (SSE has no PSRAQ). Clobbers xmm3, xmm4.
     pub(super) fn shift_right(&mut self, es: u8, sh: u8, signed: bool) {
         // Counts of the element size or more give zeros (or sign copies), as A64's do.
         let s = sh as i8;
+        if es == 0 {
+            // (Arithmetic shifts by 7 and 8 agree: 7 keeps the sign to extend.)
+            let sh = if signed { sh.min(7) } else { sh.min(8) };
+            dynasm!(self.ops ; .arch x64 ; psrlw xmm0, sh as i8);
+            self.bcast(3, (0xffu64 >> sh) * 0x0101_0101_0101_0101);
+            dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm3);
+            if signed {
+                // Extended from the sign bit's new place.
+                self.bcast(3, (0x80u64 >> sh) * 0x0101_0101_0101_0101);
+                dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm3 ; psubb xmm0, xmm3);
+            }
+            return;
+        }
+        if es == 3 && signed {
+            let back = (64 - u32::from(sh.min(64))) as i8;
+            dynasm!(self.ops ; .arch x64
+                ; pxor xmm3, xmm3 ; pcmpgtq xmm3, xmm0 ; psllq xmm3, back ; psrlq xmm0, s ; por xmm0, xmm3
+            );
+            return;
+        }
         match (es, signed) {
             (1, false) => dynasm!(self.ops ; .arch x64 ; psrlw xmm0, s),
             (2, false) => dynasm!(self.ops ; .arch x64 ; psrld xmm0, s),
@@ -240,6 +259,37 @@ impl Lower<'_> {
             let bias = if q { 16 * 128 } else { 8 * 128 };
             dynasm!(self.ops ; .arch x64 ; mov eax, bias ; movd xmm1, eax ; psubq xmm0, xmm1);
         }
+    }
+
+    /// xmm2 >>= 1 per element of size `es` (< 3), logical (bytes: through halfwords, the bit
+    /// crossing in masked off). Clobbers xmm1.
+    fn halve_xmm2(&mut self, es: u8) {
+        match es {
+            0 => {
+                dynasm!(self.ops ; .arch x64 ; psrlw xmm2, 1);
+                self.bcast(1, 0x7f7f_7f7f_7f7f_7f7f);
+                dynasm!(self.ops ; .arch x64 ; pand xmm2, xmm1);
+            }
+            1 => dynasm!(self.ops ; .arch x64 ; psrlw xmm2, 1),
+            _ => dynasm!(self.ops ; .arch x64 ; psrld xmm2, 1),
+        }
+    }
+
+    /// xmm0 = (xmm0 - xmm1) >> 1 per element of size `es` (< 3), computed without the
+    /// difference's extra bit: a - b = (a ^ b) - 2 (!a & b), so the halved difference is
+    /// ((a ^ b) >> 1) - (!a & b), wrapping to the element; signed elements as unsigned ones
+    /// with their sign bits flipped (which leaves their difference as it was). Clobbers
+    /// xmm1..xmm3.
+    fn halving_sub(&mut self, es: u8, signed: bool) {
+        if signed {
+            self.bias(es);
+        }
+        dynasm!(self.ops ; .arch x64
+            ; movdqa xmm2, xmm0 ; pxor xmm2, xmm1 ; pandn xmm0, xmm1 ; movdqa xmm3, xmm0
+        );
+        self.halve_xmm2(es);
+        dynasm!(self.ops ; .arch x64 ; movdqa xmm0, xmm2 ; movdqa xmm1, xmm3);
+        self.add_sub(es, true);
     }
 
     /// SHL or USHR (`left`) of bytes by `sh` (0..=8): through halfwords, the bits that cross

@@ -22,7 +22,7 @@ impl Lower<'_> {
             return false;
         };
         let (kind, scalar) = (op.kind, op.scalar);
-        if self.rounding_shift_inline(f, op, d, n) {
+        if self.rounding_shift_inline(f, op, d, n) || self.vec_sat_arith_inline(f, op, d, n, m) {
             return true;
         }
         if f.esize > 1 {
@@ -94,13 +94,12 @@ impl Lower<'_> {
 
     /// The rounding shifts right that keep the element size, SRSHR, URSHR and their
     /// accumulating forms SRSRA, URSRA (vector), and RSHRN(2), the truncating narrow of a
-    /// rounded shift; false for the element sizes without a lowering (signed: halfwords and
-    /// words, as PSRA* has them; unsigned: also doublewords).
+    /// rounded shift.
     fn rounding_shift_inline(&mut self, f: VecFn, op: crate::ops::SatOp, d: u8, n: u8) -> bool {
         use SatKind::*;
         let es = f.esize;
         match op.kind {
-            Srshr | Urshr | Srsra | Ursra if !op.scalar && es > 0 && (es < 3 || matches!(op.kind, Urshr | Ursra)) => {
+            Srshr | Urshr | Srsra | Ursra if !op.scalar => {
                 self.load_v(0, n);
                 self.shift_right_rounded(es, op.arg, matches!(op.kind, Srshr | Srsra), true);
                 if matches!(op.kind, Srsra | Ursra) {
@@ -125,17 +124,18 @@ impl Lower<'_> {
         }
     }
 
-    /// xmm0 >>= `sh` (1..=element size) per element of size `es` (signed: 1 or 2), rounded
+    /// xmm0 >>= `sh` (1..=element size) per element of size `es`, rounded
     /// with `round` as A64 rounds, `(x + (1 << (sh - 1))) >> sh` computed exactly: the sum
     /// may not fit the element, so the rounding bit is added after the shift instead, bit
-    /// `sh - 1` of x (the shifted value is at most half the range: no overflow). Clobbers xmm1
-    /// and xmm2.
+    /// `sh - 1` of x (the shifted value is at most half the range: no overflow). Clobbers
+    /// xmm1..xmm4.
     fn shift_right_rounded(&mut self, es: u8, sh: u8, signed: bool, round: bool) {
         if round {
             let s = (sh - 1) as i8;
             dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0);
             match es {
-                1 => dynasm!(self.ops ; .arch x64 ; psrlw xmm1, s),
+                // (Bytes through halfwords: only each byte's low bit is kept below.)
+                0 | 1 => dynasm!(self.ops ; .arch x64 ; psrlw xmm1, s),
                 2 => dynasm!(self.ops ; .arch x64 ; psrld xmm1, s),
                 _ => dynasm!(self.ops ; .arch x64 ; psrlq xmm1, s),
             }
@@ -143,6 +143,7 @@ impl Lower<'_> {
         self.shift_right(es, sh, signed);
         if round {
             let ones = match es {
+                0 => 0x0101_0101_0101_0101,
                 1 => 0x0001_0001_0001_0001,
                 2 => 0x0000_0001_0000_0001,
                 _ => 1,

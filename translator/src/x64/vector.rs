@@ -268,6 +268,16 @@ impl Lower<'_> {
                 }
                 Some(Fin::Low)
             }
+            Mul(s) | Mla(s) | Mls(s) if s == v && es == 0 => {
+                self.load_nm(n, m);
+                self.mul_bytes();
+                if !matches!(f.kind, Mul(_)) {
+                    dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0);
+                    self.load_v(0, d);
+                    self.add_sub(es, matches!(f.kind, Mls(_)));
+                }
+                Some(Fin::Low)
+            }
             Cmeq | Cmgt | Cmge | Cmhi | Cmhs | Cmtst => {
                 self.load_nm(n, m);
                 self.compare(f.kind, es);
@@ -288,13 +298,9 @@ impl Lower<'_> {
                 self.shift_imm(es, sh, matches!(f.kind, Shl(_)));
                 Some(Fin::Low)
             }
-            Sshr(sh) if es == 1 || es == 2 => {
+            Sshr(sh) => {
                 self.load_v(0, n);
-                let s = sh as i8;
-                match es {
-                    1 => dynasm!(self.ops ; .arch x64 ; psraw xmm0, s),
-                    _ => dynasm!(self.ops ; .arch x64 ; psrad xmm0, s),
-                }
+                self.shift_right(es, sh, true);
                 Some(Fin::Low)
             }
             _ => None,
@@ -630,6 +636,17 @@ impl Lower<'_> {
             _ if odd => dynasm!(self.ops ; .arch x64 ; punpckhqdq xmm0, xmm1),
             _ => dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm0, xmm1),
         }
+    }
+
+    /// xmm0 *= xmm1 in bytes (the low eight bits of each product), through PMULLW: the even
+    /// bytes' products in the low bytes of the words, the odd bytes' with the second factor
+    /// kept in the high byte, so that their product lands there. Clobbers xmm1..xmm3.
+    fn mul_bytes(&mut self) {
+        self.bcast(3, 0x00ff_00ff_00ff_00ff);
+        dynasm!(self.ops ; .arch x64
+            ; movdqa xmm2, xmm0 ; pmullw xmm2, xmm1 ; pand xmm2, xmm3
+            ; psrlw xmm0, 8 ; pandn xmm3, xmm1 ; pmullw xmm0, xmm3 ; por xmm0, xmm2
+        );
     }
 
     /// UZP1/UZP2, UMAXP/UMINP and ADDP of xmm0 and xmm1 (n's results below m's), for the

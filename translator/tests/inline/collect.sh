@@ -26,7 +26,7 @@ python3 - "$tmp/raw.txt" > ops.txt <<'PY'
 import collections, re, sys
 FPREG = re.compile(r'(^|[\s,\[{])([vqdsbh]\d+)(\.|\b)')
 def shape(m, ops):
-    if m.startswith(('ld', 'st', 'b', 'cb', 'tb', 'prfm', 'adr')) and m not in ('bsl', 'bit', 'bif', 'bic'):
+    if m.startswith(('ld', 'st', 'b', 'cb', 'tbz', 'tbnz', 'prfm', 'adr')) and m not in ('bsl', 'bit', 'bif', 'bic'):
         return None
     if not FPREG.search(' ' + ops) and not m.startswith('f'):
         return None
