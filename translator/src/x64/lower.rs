@@ -223,7 +223,7 @@ impl<'a> Lower<'a> {
             self.alloc.release_dead(args, pos);
             return End::Done;
         }
-        if self.vec_fp_inline(f, d, n, m) || self.vec_sat_inline(f, d, n, m) {
+        if self.vec_fp_inline(f, d, n, m) || self.vec_shift_reg_inline(f, d, n, m) || self.vec_sat_inline(f, d, n, m) {
             self.eflags = None;
             self.alloc.release_dead(args, pos);
             return End::Done;

@@ -28,6 +28,7 @@ mod vecint;
 mod vecmore;
 mod vecsat;
 mod vecsatarith;
+mod vecshift;
 mod vectable;
 mod vector;
 mod vfp;

@@ -142,16 +142,22 @@ impl Lower<'_> {
         }
         self.shift_right(es, sh, signed);
         if round {
-            let ones = match es {
-                0 => 0x0101_0101_0101_0101,
-                1 => 0x0001_0001_0001_0001,
-                2 => 0x0000_0001_0000_0001,
-                _ => 1,
-            };
-            self.bcast(2, ones);
-            dynasm!(self.ops ; .arch x64 ; pand xmm1, xmm2);
-            self.add_sub(es, false);
+            self.add_low_bits(es);
         }
+    }
+
+    /// xmm0 += the low bit of each of xmm1's elements of size `es` (a rounding bit shifted
+    /// down). Clobbers xmm1, xmm2.
+    pub(super) fn add_low_bits(&mut self, es: u8) {
+        let ones = match es {
+            0 => 0x0101_0101_0101_0101,
+            1 => 0x0001_0001_0001_0001,
+            2 => 0x0000_0001_0000_0001,
+            _ => 1,
+        };
+        self.bcast(2, ones);
+        dynasm!(self.ops ; .arch x64 ; pand xmm1, xmm2);
+        self.add_sub(es, false);
     }
 
     /// SQXTN, UQXTN, SQXTUN (`kind`) of xmm0's halfwords or words into bytes or halfwords
