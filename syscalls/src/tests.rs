@@ -764,6 +764,17 @@ fn address_ranges_must_lie_in_the_region() {
     );
     assert_eq!(call(&mut s, &mut c, 227, &[page, end, 0]), err(libc::ENOMEM));
     assert_eq!(call(&mut s, &mut c, 232, &[page, 4096, vec]), 0);
+    // mbind (OpenBLAS sets its buffers' NUMA policy) and set_mempolicy_home_node: the same; a
+    // default policy on a guest page is the host's answer (0).
+    assert_eq!(
+        call(&mut s, &mut c, 235, &[page, end - page + 4096, 0, 0, 0, 0]),
+        err(libc::ENOMEM)
+    );
+    assert_eq!(call(&mut s, &mut c, 235, &[page, 4096, 0, 0, 0, 0]), 0);
+    assert_eq!(
+        call(&mut s, &mut c, 450, &[page, u64::MAX - page, 0, 0]),
+        err(libc::ENOMEM)
+    );
 }
 
 /// Calls whose pointers the kernel follows for some commands only, or inside structures:

@@ -319,6 +319,8 @@ static void ipc_attacks(uintptr_t ro, uintptr_t rw) {
     at = shmat(shm, vm_page, 0);
     sys("shmat() at the VM's binary", at == (void *)-1 ? -1 : 0);
     sys("shmdt() of the VM's binary", shmdt(vm_page));
+    // A NUMA policy (MPOL_DEFAULT) set on the VM's pages.
+    sys("mbind() of the VM's binary", syscall(SYS_mbind, vm_page, 4096, 0, NULL, 0, 0));
     shmctl(shm, IPC_RMID, NULL);
 }
 
