@@ -40,7 +40,6 @@ const STILL_HELPER: &[(&str, &str)] = &[
         "frecps v30.4s, v28.4s, v26.4s",
         "FRECPS: not lowered yet (x264 only, with FRECPE)",
     ),
-    ("faddp v0.4s, v0.4s, v0.4s", "FADDP (vector): not lowered yet"),
     ("faddp s0, v0.2s", SCALAR_FORM),
     (
         "fcvtn v0.2s, v0.2d",

@@ -67,7 +67,10 @@ impl Lower<'_> {
         };
         if check {
             // Sums, differences and integral values are never tiny: a NaN is all to look for.
-            let nan_only = matches!(plan, Inline::Arith(Arith::Add | Arith::Sub) | Inline::Round(_));
+            let nan_only = matches!(
+                plan,
+                Inline::Arith(Arith::Add | Arith::Sub) | Inline::AddPairs | Inline::Round(_)
+            );
             self.vfp_nan_check(nan_only, dbl, slow.label);
         }
         self.store_v(d);
@@ -182,7 +185,7 @@ impl Lower<'_> {
                 self.load_v(0, m);
                 src(self, n)
             }
-            Inline::Arith(_) | Inline::Compare { .. } | Inline::MaxMin { .. } => {
+            Inline::Arith(_) | Inline::AddPairs | Inline::Compare { .. } | Inline::MaxMin { .. } => {
                 self.load_v(0, n);
                 src(self, m)
             }
@@ -217,6 +220,14 @@ impl Lower<'_> {
             Inline::Arith(Arith::Sub) => ps_pd!(subps, subpd),
             Inline::Arith(Arith::Mul) => ps_pd!(mulps, mulpd),
             Inline::Arith(Arith::Div) => ps_pd!(divps, divpd),
+            // Sums of adjacent lanes, n's below m's; of 64-bit vectors (their upper lanes 1.0
+            // + 1.0), lanes 0 and 2 hold n's sum and m's.
+            Inline::AddPairs => {
+                ps_pd!(haddps, haddpd);
+                if !q {
+                    dynasm!(self.ops ; .arch x64 ; shufps xmm0, xmm0, 0x08);
+                }
+            }
             Inline::ByElem { index, accumulate } => {
                 debug_assert_eq!(second, 1);
                 if dbl {
@@ -385,6 +396,8 @@ enum Inline {
     FromInt,
     /// UCVTF of 32-bit lanes.
     FromUint,
+    /// FADDP (vector).
+    AddPairs,
     /// FRINT* with ROUNDP* immediate.
     Round(i8),
     /// FMAX, FMIN, FMAXNM, FMINNM (`max`).
@@ -403,6 +416,7 @@ impl Inline {
         let plain_32 = !dbl && op.signed && op.index == 0;
         match op.kind {
             Add => Some(Inline::Arith(Arith::Add)),
+            Addp => Some(Inline::AddPairs),
             Sub => Some(Inline::Arith(Arith::Sub)),
             Mul => Some(Inline::Arith(Arith::Mul)),
             Div => Some(Inline::Arith(Arith::Div)),
