@@ -247,10 +247,10 @@ impl Lower<'_> {
             ; zero:
             ; xor eax, eax
             ; done:
-            ; mov Rd(d), eax
         );
-        if s == Sz::S64 {
-            dynasm!(self.ops ; .arch x64 ; mov Rq(d), rax);
+        match s {
+            Sz::S64 => dynasm!(self.ops ; .arch x64 ; mov Rq(d), rax),
+            Sz::S32 => dynasm!(self.ops ; .arch x64 ; mov Rd(d), eax),
         }
     }
 
