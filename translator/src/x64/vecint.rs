@@ -43,7 +43,7 @@ impl Lower<'_> {
     }
 
     /// xmm0 = V`d` + xmm0 (or - xmm0) with elements of size `es`. Clobbers xmm1.
-    fn accumulate(&mut self, d: u8, es: u8, sub: bool) {
+    pub(super) fn accumulate(&mut self, d: u8, es: u8, sub: bool) {
         dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0);
         self.load_v(0, d);
         self.add_sub(es, sub);

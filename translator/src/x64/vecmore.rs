@@ -36,9 +36,7 @@ impl Lower<'_> {
             Usra(sh) | Ssra(sh) => {
                 self.load_v(0, n);
                 self.shift_right(es, sh, matches!(f.kind, Ssra(_)));
-                dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0);
-                self.load_v(0, d);
-                self.add_sub(es, false);
+                self.accumulate(d, es, false);
             }
             AddHn { round } | SubHn { round } if es < 3 => {
                 // Narrowing into V`d` (its lower half kept by the "2" forms) stores it.
@@ -166,9 +164,7 @@ impl Lower<'_> {
         if es == 0 {
             // (Arithmetic shifts by 7 and 8 agree: 7 keeps the sign to extend.)
             let sh = if signed { sh.min(7) } else { sh.min(8) };
-            dynasm!(self.ops ; .arch x64 ; psrlw xmm0, sh as i8);
-            self.bcast(3, (0xffu64 >> sh) * 0x0101_0101_0101_0101);
-            dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm3);
+            self.shift_bytes(sh, false);
             if signed {
                 // Extended from the sign bit's new place.
                 self.bcast(3, (0x80u64 >> sh) * 0x0101_0101_0101_0101);
@@ -293,7 +289,7 @@ impl Lower<'_> {
     }
 
     /// SHL or USHR (`left`) of bytes by `sh` (0..=8): through halfwords, the bits that cross
-    /// into the neighbouring byte masked off. Clobbers xmm1.
+    /// into the neighbouring byte masked off. Clobbers xmm3.
     fn shift_bytes(&mut self, sh: u8, left: bool) {
         let s = sh.min(8) as i8;
         let byte = if left { 0xffu64 << sh.min(8) } else { 0xff >> sh.min(8) } & 0xff;
@@ -302,8 +298,8 @@ impl Lower<'_> {
         } else {
             dynasm!(self.ops ; .arch x64 ; psrlw xmm0, s);
         }
-        self.bcast(1, byte * 0x0101_0101_0101_0101);
-        dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm1);
+        self.bcast(3, byte * 0x0101_0101_0101_0101);
+        dynasm!(self.ops ; .arch x64 ; pand xmm0, xmm3);
     }
 
     /// SLI or SRI (`left`): V`d` with, in each element of size `es`, the bits xmm0's shift by
@@ -323,23 +319,13 @@ impl Lower<'_> {
         if es == 0 {
             self.shift_bytes(sh as u8, left);
         } else if left {
-            self.shift_imm_left(es, sh as u8);
+            self.shift_imm(es, sh as u8, true);
         } else {
             self.shift_right(es, sh as u8, false);
         }
         self.bcast(2, pattern);
         self.load_v(1, d);
         dynasm!(self.ops ; .arch x64 ; pandn xmm2, xmm1 ; por xmm0, xmm2);
-    }
-
-    /// xmm0 <<= `sh` (0..=element size) per element of size `es` (> 0).
-    fn shift_imm_left(&mut self, es: u8, sh: u8) {
-        let s = sh as i8;
-        match es {
-            1 => dynasm!(self.ops ; .arch x64 ; psllw xmm0, s),
-            2 => dynasm!(self.ops ; .arch x64 ; pslld xmm0, s),
-            _ => dynasm!(self.ops ; .arch x64 ; psllq xmm0, s),
-        }
     }
 
     /// xmm0's element 0 (of size `es` + 1) = the sum of its elements of size `es` (1 or 2),

@@ -70,17 +70,8 @@ impl Lower<'_> {
         } else {
             0xff
         };
-        let qc = FPSR_QC as i32;
-        let fpsr = off::FPSR;
-        dynasm!(self.ops ; .arch x64
-            ; pcmpeqb xmm2, xmm0
-            ; pmovmskb eax, xmm2
-            ; not eax
-            ; test eax, live
-            ; jz >same
-            ; or DWORD [r15 + fpsr], qc
-            ; same:
-        );
+        dynasm!(self.ops ; .arch x64 ; pcmpeqb xmm2, xmm0);
+        self.set_qc_if(2, live, true);
         if scalar {
             // Keep element 0 only.
             let sh = (16 - (1 << f.esize)) as i8;
@@ -90,6 +81,22 @@ impl Lower<'_> {
         }
         self.store_v(d);
         true
+    }
+
+    /// FPSR.QC |= whether a lane saturated: xmm`x` has all ones in the bytes of the lanes
+    /// that did (`equal`: of those that did not, a compare of the result with the wrapping
+    /// one), of which those in the byte mask `live` count. Clobbers EAX and EFLAGS.
+    pub(super) fn set_qc_if(&mut self, x: u8, live: i32, equal: bool) {
+        let (qc, fpsr) = (FPSR_QC as i32, off::FPSR);
+        dynasm!(self.ops ; .arch x64 ; pmovmskb eax, Rx(x));
+        if equal {
+            dynasm!(self.ops ; .arch x64 ; not eax);
+        }
+        dynasm!(self.ops ; .arch x64
+            ; test eax, live ; jz >same
+            ; or DWORD [r15 + fpsr], qc
+            ; same:
+        );
     }
 
     /// The rounding shifts right that keep the element size, SRSHR, URSHR and their
@@ -103,9 +110,7 @@ impl Lower<'_> {
                 self.load_v(0, n);
                 self.shift_right_rounded(es, op.arg, matches!(op.kind, Srshr | Srsra), true);
                 if matches!(op.kind, Srsra | Ursra) {
-                    dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0);
-                    self.load_v(0, d);
-                    self.add_sub(es, false);
+                    self.accumulate(d, es, false);
                 }
                 if !f.q {
                     dynasm!(self.ops ; .arch x64 ; movq xmm0, xmm0);
@@ -190,12 +195,7 @@ impl Lower<'_> {
         }
         // The source bytes that count: element 0's, or all.
         let live: i32 = if scalar { (1 << (2 << es)) - 1 } else { 0xffff };
-        let (qc, fpsr) = (FPSR_QC as i32, off::FPSR);
-        dynasm!(self.ops ; .arch x64
-            ; pmovmskb eax, xmm1 ; not eax ; test eax, live ; jz >same
-            ; or DWORD [r15 + fpsr], qc
-            ; same:
-        );
+        self.set_qc_if(1, live, true);
         if scalar {
             let sh = (16 - (1 << es)) as i8;
             dynasm!(self.ops ; .arch x64 ; pslldq xmm0, sh ; psrldq xmm0, sh);

@@ -7,11 +7,18 @@
 
 use super::vector::sign_bits;
 use super::Lower;
-use crate::cpu::off;
-use crate::ir::vecfn::FPSR_QC;
 use crate::ir::VecFn;
 use crate::ops::{SatKind, SatOp};
-use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+use dynasmrt::{dynasm, DynasmApi};
+
+/// The bytes of a vector result that count for FPSR.QC: all 16, or the low 8 (`q` clear).
+fn live_bytes(q: bool) -> i32 {
+    if q {
+        0xffff
+    } else {
+        0xff
+    }
+}
 
 impl Lower<'_> {
     /// Lower one of the operations above inline; false if it must go to the helper.
@@ -47,12 +54,7 @@ impl Lower<'_> {
             }
             Sqabs | Sqneg => {
                 self.load_v(0, n);
-                if op.kind == Sqabs {
-                    self.abs_neg(es, true);
-                } else {
-                    dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0 ; pxor xmm0, xmm0);
-                    self.add_sub(es, true);
-                }
+                self.abs_neg(es, op.kind == Sqabs);
                 // Only MIN has no opposite: it stays MIN, and MAX it is.
                 self.saturate_min_lanes(es, f.q);
                 true
@@ -73,18 +75,6 @@ impl Lower<'_> {
         done
     }
 
-    /// FPSR.QC |= whether xmm`mask` (0 or all ones per lane) has a lane in the live half (`q`:
-    /// both halves).
-    fn qc_if_any(&mut self, mask: u8, q: bool) {
-        let live: i32 = if q { 0xffff } else { 0xff };
-        let (qc, fpsr) = (FPSR_QC as i32, off::FPSR);
-        dynasm!(self.ops ; .arch x64
-            ; pmovmskb eax, Rx(mask) ; test eax, live ; jz >same
-            ; or DWORD [r15 + fpsr], qc
-            ; same:
-        );
-    }
-
     /// The lanes of xmm0 (elements of `es`) that hold MIN, where the operation's result does
     /// only when it saturated, become MAX, with FPSR.QC (for the live half, or both with `q`).
     /// Clobbers xmm1.
@@ -97,7 +87,7 @@ impl Lower<'_> {
             _ => dynasm!(self.ops ; .arch x64 ; pcmpeqq xmm1, xmm0),
         }
         dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm1);
-        self.qc_if_any(1, q);
+        self.set_qc_if(1, live_bytes(q), false);
     }
 
     /// xmm0 = the high half of 2 * xmm0 * xmm1 per element of `es` (1: PMULHRSW when
@@ -160,7 +150,7 @@ impl Lower<'_> {
                 ; pxor xmm4, xmm4 ; pcmpgtq xmm4, xmm0
             );
         }
-        self.qc_if_any(3, q);
+        self.set_qc_if(3, live_bytes(q), false);
         // MIN for a negative first operand, MAX for the others: its sign mask ^ MAX.
         self.bcast(5, !sign_bits(es));
         dynasm!(self.ops ; .arch x64
@@ -180,7 +170,7 @@ impl Lower<'_> {
                 ; psubd xmm2, xmm1 ; pmaxud xmm1, xmm0 ; pcmpeqd xmm1, xmm0
                 ; pcmpeqd xmm3, xmm3 ; pxor xmm3, xmm1
             );
-            self.qc_if_any(3, q);
+            self.set_qc_if(3, live_bytes(q), false);
             dynasm!(self.ops ; .arch x64 ; pand xmm2, xmm1 ; movdqa xmm0, xmm2);
         } else {
             // In range where max(r, a) == r.
@@ -188,7 +178,7 @@ impl Lower<'_> {
                 ; paddd xmm2, xmm1 ; movdqa xmm1, xmm2 ; pmaxud xmm1, xmm0 ; pcmpeqd xmm1, xmm2
                 ; pcmpeqd xmm3, xmm3 ; pxor xmm3, xmm1
             );
-            self.qc_if_any(3, q);
+            self.set_qc_if(3, live_bytes(q), false);
             dynasm!(self.ops ; .arch x64 ; por xmm2, xmm3 ; movdqa xmm0, xmm2);
         }
     }
@@ -223,7 +213,7 @@ impl Lower<'_> {
             }
             dynasm!(self.ops ; .arch x64 ; por xmm3, xmm4);
         }
-        self.qc_if_any(3, q);
+        self.set_qc_if(3, live_bytes(q), false);
         match kind {
             SatKind::SqshlImm => {
                 // MIN or MAX by the operand's sign: its sign mask ^ MAX.

@@ -255,26 +255,15 @@ impl Lower<'_> {
                 self.add_sub_with(es, f.kind == Sub, s);
                 Some(Fin::Low)
             }
-            Mul(s) | Mla(s) | Mls(s) if s == v && (es == 1 || es == 2) => {
+            Mul(s) | Mla(s) | Mls(s) if s == v && es < 3 => {
                 self.load_nm(n, m);
                 match es {
+                    0 => self.mul_bytes(),
                     1 => dynasm!(self.ops ; .arch x64 ; pmullw xmm0, xmm1),
                     _ => dynasm!(self.ops ; .arch x64 ; pmulld xmm0, xmm1),
                 }
                 if !matches!(f.kind, Mul(_)) {
-                    dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0);
-                    self.load_v(0, d);
-                    self.add_sub(es, matches!(f.kind, Mls(_)));
-                }
-                Some(Fin::Low)
-            }
-            Mul(s) | Mla(s) | Mls(s) if s == v && es == 0 => {
-                self.load_nm(n, m);
-                self.mul_bytes();
-                if !matches!(f.kind, Mul(_)) {
-                    dynasm!(self.ops ; .arch x64 ; movdqa xmm1, xmm0);
-                    self.load_v(0, d);
-                    self.add_sub(es, matches!(f.kind, Mls(_)));
+                    self.accumulate(d, es, matches!(f.kind, Mls(_)));
                 }
                 Some(Fin::Low)
             }
@@ -584,7 +573,7 @@ impl Lower<'_> {
     }
 
     /// SHL (`left`) or USHR by an immediate; shifts by the full element size give 0 on both.
-    fn shift_imm(&mut self, es: u8, sh: u8, left: bool) {
+    pub(super) fn shift_imm(&mut self, es: u8, sh: u8, left: bool) {
         let s = sh.min(64) as i8;
         match (es, left) {
             (1, true) => dynasm!(self.ops ; .arch x64 ; psllw xmm0, s),
