@@ -33,7 +33,7 @@ use common::{Ending, RunResult};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 /// Per run: python's start-up under a64x translates much of its code, and a hang must not stall CI.
@@ -221,6 +221,9 @@ struct Case {
     /// Environment variables (`VAR=VALUE`) for the guest, given to a64x and qemu with `-E`.
     env: Vec<String>,
     timeout: Duration,
+    /// The oracle for this case where it is not `common::qemu_command()` (a newer qemu-aarch64
+    /// for a program Debian 12's cannot run).
+    qemu: Option<PathBuf>,
 }
 
 fn case(name: &str, prog: &'static str, args: &[&str]) -> Case {
@@ -233,7 +236,15 @@ fn case(name: &str, prog: &'static str, args: &[&str]) -> Case {
         dir: String::new(),
         env: Vec::new(),
         timeout: TIMEOUT,
+        qemu: None,
     }
+}
+
+/// The qemu-aarch64 that is `c`'s oracle.
+fn qemu_of(c: &Case) -> OsString {
+    c.qemu
+        .clone()
+        .map_or_else(common::qemu_command, PathBuf::into_os_string)
 }
 
 /// `c` with `VAR=VALUE` in the guest's environment.
@@ -261,13 +272,17 @@ const NAMESPACE_SCRIPT: &str = "mount -t binfmt_misc binfmt_misc /proc/sys/fs/bi
 /// its own binfmt_misc instance, nothing of the host's touched: for qemu it registers AArch64
 /// ELF files (qemu's magic and mask) with a wrapper script that runs `qemu-aarch64 -L SYSROOT`,
 /// for a64x nothing (a64x must not need binfmt_misc). Returns the command prefix for the runner.
-fn binfmt_namespace(oracle: bool) -> Vec<OsString> {
-    static WRAPPER: OnceLock<PathBuf> = OnceLock::new();
-    let wrapper = WRAPPER.get_or_init(|| {
+fn binfmt_namespace(oracle: Option<OsString>) -> Vec<OsString> {
+    static WRAPPERS: Mutex<Vec<(OsString, PathBuf)>> = Mutex::new(Vec::new());
+    let wrapper = |qemu: OsString| -> PathBuf {
+        let mut wrappers = WRAPPERS.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, path)) = wrappers.iter().find(|(q, _)| *q == qemu) {
+            return path.clone();
+        }
         let e = env();
-        let qemu = common::qemu_command();
+        let n = wrappers.len();
         // The wrapper runs with the guest's environment, which may have no PATH.
-        let qemu = if Path::new(&qemu).is_absolute() {
+        let abs = if Path::new(&qemu).is_absolute() {
             PathBuf::from(&qemu)
         } else {
             std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
@@ -275,13 +290,17 @@ fn binfmt_namespace(oracle: bool) -> Vec<OsString> {
                 .find(|p| p.is_file())
                 .unwrap_or_else(|| panic!("{} not found in PATH: run scripts/test-all.sh", qemu.to_string_lossy()))
         };
-        let path = e.work.parent().expect("work has a parent").join("qemu-aarch64-binfmt");
+        let path = e
+            .work
+            .parent()
+            .expect("work has a parent")
+            .join(format!("qemu-aarch64-binfmt-{n}"));
         std::fs::write(
             &path,
             format!(
                 "#!/bin/sh\n# binfmt_misc flag P: PROGRAM ARGV0 ARGS...\n\
                  p=$1; a0=$2; shift 2; exec '{}' -L '{}' -0 \"$a0\" \"$p\" \"$@\"\n",
-                qemu.display(),
+                abs.display(),
                 e.sysroot.display()
             ),
         )
@@ -310,14 +329,15 @@ fn binfmt_namespace(oracle: bool) -> Vec<OsString> {
                  util-linux, unprivileged user namespaces or root, and Linux 6.7 or later): {o:?}"
             ),
         }
+        wrappers.push((qemu, path.clone()));
         path
-    });
-    let register = if oracle {
+    };
+    let register = if let Some(qemu) = oracle {
         format!(
             ":a64x-test-qemu:M::{}:{}:{}:FP",
             "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xb7\\x00",
             "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff",
-            wrapper.display()
+            wrapper(qemu).display()
         )
     } else {
         String::new()
@@ -349,7 +369,7 @@ fn run(runner: (OsString, Vec<OsString>), c: &Case, oracle: bool) -> RunResult {
     let (mut bin, mut args) = runner;
     if c.binfmt {
         args.insert(0, bin);
-        args.splice(0..0, binfmt_namespace(oracle));
+        args.splice(0..0, binfmt_namespace(oracle.then(|| qemu_of(c))));
         bin = OsString::from("unshare");
     }
     args.extend([
@@ -406,7 +426,7 @@ fn compare(c: &Case) -> Result<RunResult, String> {
 
 /// As [`compare`], with qemu's run and a64x's.
 fn compare_both(c: &Case) -> Result<(RunResult, RunResult), String> {
-    let oracle = run((common::qemu_command(), Vec::new()), c, true);
+    let oracle = run((qemu_of(c), Vec::new()), c, true);
     let got = run(common::a64x_command(), c, false);
     let mut diffs = Vec::new();
     if oracle.ending != got.ending {
