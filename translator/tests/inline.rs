@@ -52,8 +52,6 @@ const STILL_HELPER: &[(&str, &str)] = &[
     ),
     ("ucvtf v0.2d, v0.2d", INT64_LANES),
     ("scvtf v2.2d, v2.2d", INT64_LANES),
-    ("fabd d2, d1, d8", SCALAR_FORM),
-    ("fabd s15, s1, s14", SCALAR_FORM),
     ("fmaxnmv s0, v0.4s", "across-lanes FP reductions: not lowered yet"),
 ];
 

@@ -7,6 +7,11 @@ use crate::ir::{BinOp, LoadTy, Log2, Op, Sz, VecFn, VecKind};
 
 /// V`d` = `kind`(V`n`, V`m`, V`d`) with arrangement `arr`.
 pub(super) fn vop(cx: &mut Ctx, kind: VecKind, arr: Arrangement, d: VReg, n: VReg, m: VReg) {
+    if let VecKind::Fp(f) = kind {
+        if f.scalar && f.kind == crate::ops::VfpKind::Abd {
+            return abd_scalar(cx, arr.esize, d, n, m);
+        }
+    }
     cx.b.push(Op::VOp {
         f: VecFn {
             kind,
@@ -17,6 +22,25 @@ pub(super) fn vop(cx: &mut Ctx, kind: VecKind, arr: Arrangement, d: VReg, n: VRe
         n: n.0,
         m: m.0,
     });
+}
+
+/// FABD (scalar): the Arm ARM's `FPAbs(FPSub(element1, element2))`, as the scalar FSUB it is
+/// followed by FABS of its result, both FP ops the backend lowers inline (SUBSS/SUBSD, and a
+/// mask of the sign bit, NaNs included as FPAbs has it), where the vector op went to the helper
+/// (libm's FABDs). V`d` gets the difference first; nothing can see it before the FABS.
+fn abd_scalar(cx: &mut Ctx, esize: u8, d: VReg, n: VReg, m: VReg) {
+    use crate::ir::fp::{FpKind, FpOp, FpTy};
+    let ty = match esize {
+        1 => FpTy::H,
+        2 => FpTy::S,
+        _ => FpTy::D,
+    };
+    let mut sub = FpOp::new(FpKind::Sub, ty);
+    (sub.d, sub.n, sub.m) = (d.0, n.0, m.0);
+    cx.b.push(Op::Fp(sub));
+    let mut abs = FpOp::new(FpKind::Abs, ty);
+    (abs.d, abs.n) = (d.0, d.0);
+    cx.b.push(Op::Fp(abs));
 }
 
 /// The post-index of structure loads/stores: by the transfer size (`post_imm`) or a register.
