@@ -69,7 +69,7 @@ impl Lower<'_> {
             // Sums, differences and integral values are never tiny: a NaN is all to look for.
             let nan_only = matches!(
                 plan,
-                Inline::Arith(Arith::Add | Arith::Sub) | Inline::AddPairs | Inline::Round(_)
+                Inline::Arith(Arith::Add | Arith::Sub) | Inline::AbsDiff | Inline::AddPairs | Inline::Round(_)
             );
             self.vfp_nan_check(nan_only, dbl, slow.label);
         }
@@ -185,7 +185,7 @@ impl Lower<'_> {
                 self.load_v(0, m);
                 src(self, n)
             }
-            Inline::Arith(_) | Inline::AddPairs | Inline::Compare { .. } | Inline::MaxMin { .. } => {
+            Inline::Arith(_) | Inline::AbsDiff | Inline::AddPairs | Inline::Compare { .. } | Inline::MaxMin { .. } => {
                 self.load_v(0, n);
                 src(self, m)
             }
@@ -220,6 +220,13 @@ impl Lower<'_> {
             Inline::Arith(Arith::Sub) => ps_pd!(subps, subpd),
             Inline::Arith(Arith::Mul) => ps_pd!(mulps, mulpd),
             Inline::Arith(Arith::Div) => ps_pd!(divps, divpd),
+            // |n - m|: the difference with its sign bit cleared (FPAbs(FPSub()); a NaN difference
+            // goes to the slow path).
+            Inline::AbsDiff => {
+                ps_pd!(subps, subpd);
+                self.sign_mask(1, dbl);
+                dynasm!(self.ops ; .arch x64 ; andnps xmm1, xmm0 ; movdqa xmm0, xmm1);
+            }
             // Sums of adjacent lanes, n's below m's; of 64-bit vectors (their upper lanes 1.0
             // + 1.0), lanes 0 and 2 hold n's sum and m's.
             Inline::AddPairs => {
@@ -263,8 +270,7 @@ impl Lower<'_> {
             }
             // Sign-bit operations, NaNs included: exact.
             Inline::Sign { abs } => {
-                let sign: u64 = if dbl { 1 << 63 } else { 0x8000_0000_8000_0000 };
-                dynasm!(self.ops ; .arch x64 ; mov rax, QWORD sign as i64 ; movq xmm1, rax ; punpcklqdq xmm1, xmm1);
+                self.sign_mask(1, dbl);
                 if abs {
                     dynasm!(self.ops ; .arch x64 ; andnps xmm1, xmm0 ; movdqa xmm0, xmm1);
                 } else {
@@ -309,6 +315,12 @@ impl Lower<'_> {
             }
         }
         true
+    }
+
+    /// xmm`x` = the sign bit of every lane (`dbl`: 64-bit lanes); clobbers rax.
+    fn sign_mask(&mut self, x: u8, dbl: bool) {
+        let sign: u64 = if dbl { 1 << 63 } else { 0x8000_0000_8000_0000 };
+        dynasm!(self.ops ; .arch x64 ; mov rax, QWORD sign as i64 ; movq Rx(x), rax ; punpcklqdq Rx(x), Rx(x));
     }
 
     /// FMAX, FMIN, FMAXNM, FMINNM (`max`) of xmm0 and xmm`s` without NaN lanes (else to
@@ -383,6 +395,8 @@ enum Arith {
 enum Inline {
     /// FADD, FSUB, FMUL, FDIV.
     Arith(Arith),
+    /// FABD.
+    AbsDiff,
     /// FMUL, FMLA (`accumulate`) by element `index` of V`m`.
     ByElem { index: u8, accumulate: bool },
     /// FMLA, FMLS (`negate`).
@@ -418,6 +432,7 @@ impl Inline {
             Add => Some(Inline::Arith(Arith::Add)),
             Addp => Some(Inline::AddPairs),
             Sub => Some(Inline::Arith(Arith::Sub)),
+            Abd => Some(Inline::AbsDiff),
             Mul => Some(Inline::Arith(Arith::Mul)),
             Div => Some(Inline::Arith(Arith::Div)),
             MulElem | MlaElem => Some(Inline::ByElem {
