@@ -131,7 +131,7 @@ pub struct CpuState {
 /// The 64-bit lane patterns the inline vector code uses most (masks of lanes, their sign bits,
 /// rounding halves and bits, 1.0f and 65536.0f), and the nibble popcount table of CNT (two
 /// adjacent words).
-pub const VEC_CONSTS: [u64; 21] = [
+pub const VEC_CONSTS: [u64; 28] = [
     0x0f0f_0f0f_0f0f_0f0f,
     0x00ff_00ff_00ff_00ff,
     0xff00_ff00_ff00_ff00,
@@ -153,6 +153,15 @@ pub const VEC_CONSTS: [u64; 21] = [
     0x3f80_0000_3f80_0000,
     0x0302_0201_0201_0100,
     0x0403_0302_0302_0201,
+    // FRINTA (vector): |x| masks, the largest values below 2^52 and 2^23 (from there on every
+    // value is integral), 0.5, 1.0 (single 1.0 and both sign masks are above).
+    0x7fff_ffff_ffff_ffff,
+    0x7fff_ffff_7fff_ffff,
+    0x432f_ffff_ffff_ffff,
+    0x4aff_ffff_4aff_ffff,
+    0x3fe0_0000_0000_0000,
+    0x3f00_0000_3f00_0000,
+    0x3ff0_0000_0000_0000,
 ];
 
 impl Default for CpuState {

@@ -41,24 +41,12 @@ const STILL_HELPER: &[(&str, &str)] = &[
         "FRECPS: not lowered yet (x264 only, with FRECPE)",
     ),
     ("faddp s0, v0.2s", SCALAR_FORM),
-    (
-        "fcvtn v0.2s, v0.2d",
-        "FCVTN: not lowered yet (CVTPD2PS with a check of tiny and NaN lanes)",
-    ),
-    ("fcvtn2 v0.4s, v1.2d", "FCVTN2: as FCVTN"),
-    (
-        "frinta v2.2d, v1.2d",
-        "FRINTA (vector): ROUNDP* has no ties-away mode; the scalar sequence is not vectorised yet",
-    ),
-    ("ucvtf v0.2d, v0.2d", INT64_LANES),
-    ("scvtf v2.2d, v2.2d", INT64_LANES),
     ("fmaxnmv s0, v0.4s", "across-lanes FP reductions: not lowered yet"),
 ];
 
 const VAR_SHIFT: &str =
     "SSHL of doublewords by a register: the inline shift by a broadcast count needs PSRAQ, which SSE does not have";
 const FIXED_POINT: &str = "fixed-point vector conversions (#fbits): not lowered yet (x264 only, outside its loops)";
-const INT64_LANES: &str = "64-bit integer lanes: SSE has no such conversion (AVX-512DQ's is not used)";
 const SCALAR_FORM: &str = "scalar forms of vector FP operations: the inline lowering takes whole vectors only";
 
 const GUEST_BASE: u64 = 0x40_0000;

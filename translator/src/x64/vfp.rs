@@ -56,20 +56,38 @@ impl Lower<'_> {
         let slow = self.slow_entry();
         // FABS, FNEG, SCVTF and UCVTF of 32-bit lanes need no slow path whatever FPCR says (no
         // NaN, no tiny result).
-        let exact = matches!(plan, Inline::Sign { .. } | Inline::FromInt | Inline::FromUint);
+        let exact = matches!(
+            plan,
+            Inline::Sign { .. } | Inline::FromInt | Inline::FromUint | Inline::FromInt64 { .. }
+        );
         if !exact {
             // FPCR.FZ: the helper flushes as A64 does (see `Lower::fp_slow_check`).
             self.fp_slow_check(slow.label);
         }
-        let check = match self.vfp_three_operand(plan, dbl, f.q, (d, n, m)) {
-            Some(check) => check,
-            None => self.vfp_two_operand(plan, (dbl, f.q), (d, n, m), slow.label),
+        let check = match plan {
+            // The source is all of V`n` whatever `q` says (FCVTN or FCVTN2).
+            Inline::Narrow => {
+                self.vfp_narrow(f.q, d, n, slow.label);
+                false
+            }
+            Inline::FromInt64 { signed } => {
+                self.vfp_from_int64(signed, n);
+                false
+            }
+            _ => match self.vfp_three_operand(plan, dbl, f.q, (d, n, m)) {
+                Some(check) => check,
+                None => self.vfp_two_operand(plan, (dbl, f.q), (d, n, m), slow.label),
+            },
         };
         if check {
             // Sums, differences and integral values are never tiny: a NaN is all to look for.
             let nan_only = matches!(
                 plan,
-                Inline::Arith(Arith::Add | Arith::Sub) | Inline::AbsDiff | Inline::AddPairs | Inline::Round(_)
+                Inline::Arith(Arith::Add | Arith::Sub)
+                    | Inline::AbsDiff
+                    | Inline::AddPairs
+                    | Inline::Round(_)
+                    | Inline::RoundAway
             );
             self.vfp_nan_check(nan_only, dbl, slow.label);
         }
@@ -195,10 +213,16 @@ impl Lower<'_> {
                 self.load_v(1, m);
                 1
             }
-            Inline::Sign { .. } | Inline::FromInt | Inline::FromUint | Inline::Round(_) | Inline::ToInt => {
+            Inline::Sign { .. }
+            | Inline::FromInt
+            | Inline::FromUint
+            | Inline::Round(_)
+            | Inline::RoundAway
+            | Inline::ToInt => {
                 self.load_v(0, n);
                 1
             }
+            Inline::Narrow | Inline::FromInt64 { .. } => unreachable!("lowered on their own"),
         }
     }
 
@@ -299,10 +323,12 @@ impl Lower<'_> {
                     dynasm!(self.ops ; .arch x64 ; roundps xmm0, xmm0, i);
                 }
             }
+            Inline::RoundAway => self.vfp_round_away(dbl),
             Inline::MaxMin { max } => {
                 self.vfp_max_min(dbl, max, second, slow);
                 return false;
             }
+            Inline::Narrow | Inline::FromInt64 { .. } => unreachable!("lowered on their own"),
             Inline::ToInt => {
                 // cvttps2dq gives 0x80000000 for NaN and out-of-range lanes; A64 saturates.
                 dynasm!(self.ops ; .arch x64 ; cvttps2dq xmm0, xmm0);
@@ -315,6 +341,104 @@ impl Lower<'_> {
             }
         }
         true
+    }
+
+    /// FCVTN (`q` clear: V`d` = the two singles, zero above) and FCVTN2 (`q`: V`d`'s low half
+    /// kept, the singles above it) of V`n`'s doubles into xmm0: CVTPD2PS rounds as FPCR says
+    /// with A64's flags, and a NaN from either side (A64 may make the default NaN) or a result
+    /// of +-the smallest normal (tininess before rounding) goes to `slow`.
+    fn vfp_narrow(&mut self, q: bool, d: u8, n: u8, slow: DynamicLabel) {
+        let src = self.vsrc(n, 1);
+        dynasm!(self.ops ; .arch x64 ; cvtpd2ps xmm0, Rx(src));
+        self.vfp_nan_check(false, false, slow);
+        if q {
+            self.load_v(1, d);
+            dynasm!(self.ops ; .arch x64 ; movlhps xmm1, xmm0 ; movaps xmm0, xmm1);
+        }
+    }
+
+    /// SCVTF, UCVTF (`signed` clear) of V`n`'s two 64-bit integers into doubles in xmm0, lane by
+    /// lane through CVTSI2SD, which rounds as FPCR says and raises A64's flag (inexact): never
+    /// a NaN or a tiny result. An unsigned value with its top bit set is halved first, its
+    /// lowest bit kept as a sticky bit, converted and doubled (exact), as the scalar UCVTF.
+    /// Clobbers xmm1, rax, rcx, rdx.
+    fn vfp_from_int64(&mut self, signed: bool, n: u8) {
+        let src = self.vsrc(n, 1);
+        dynasm!(self.ops ; .arch x64 ; movq rax, Rx(src) ; pextrq rdx, Rx(src), 1 ; pxor xmm0, xmm0 ; pxor xmm1, xmm1);
+        for x in [0u8, 1] {
+            if x == 1 {
+                dynasm!(self.ops ; .arch x64 ; mov rax, rdx);
+            }
+            if signed {
+                dynasm!(self.ops ; .arch x64 ; cvtsi2sd Rx(x), rax);
+            } else {
+                dynasm!(self.ops ; .arch x64
+                    ; test rax, rax ; jns >small
+                    ; mov rcx, rax ; shr rax, 1 ; and ecx, 1 ; or rax, rcx
+                    ; cvtsi2sd Rx(x), rax ; addsd Rx(x), Rx(x) ; jmp >converted
+                    ; small: ; cvtsi2sd Rx(x), rax
+                    ; converted:
+                );
+            }
+        }
+        dynasm!(self.ops ; .arch x64 ; unpcklpd xmm0, xmm1);
+    }
+
+    /// FRINTA (vector) of xmm0: the truncation, plus one of the lane's sign where the part cut
+    /// off is at least one half, both exact, no flag raised (ROUNDP* with the precision
+    /// exception suppressed; the addition adds a zero of the truncation's own sign where
+    /// nothing is added, so -0.3 stays -0). Lanes of 2^52 (2^23) or more in magnitude,
+    /// infinities and NaNs are kept as they are, and left out of the arithmetic (inf - inf
+    /// would raise IOC). Clobbers xmm1-xmm5.
+    fn vfp_round_away(&mut self, dbl: bool) {
+        let [abs, big, half, one, sign] = if dbl {
+            [
+                0x7fff_ffff_ffff_ffff,
+                0x432f_ffff_ffff_ffff,
+                0x3fe0_0000_0000_0000,
+                0x3ff0_0000_0000_0000,
+                0x8000_0000_0000_0000,
+            ]
+        } else {
+            [
+                0x7fff_ffff_7fff_ffff,
+                0x4aff_ffff_4aff_ffff,
+                0x3f00_0000_3f00_0000,
+                0x3f80_0000_3f80_0000,
+                0x8000_0000_8000_0000,
+            ]
+        };
+        // xmm1: the lanes kept (|x| >= 2^52 or 2^23, infinities, NaNs: those whose magnitude's
+        // bits exceed `big`'s as integers; an FP compare would raise IOC on NaNs); xmm2: the
+        // others, zero in those.
+        self.bcast(5, abs);
+        self.bcast(2, big);
+        dynasm!(self.ops ; .arch x64 ; movaps xmm1, xmm0 ; andps xmm1, xmm5);
+        if dbl {
+            dynasm!(self.ops ; .arch x64 ; pcmpgtq xmm1, xmm2 ; movaps xmm2, xmm1 ; andnps xmm2, xmm0
+                ; roundpd xmm3, xmm2, 11 ; movaps xmm4, xmm2 ; subpd xmm4, xmm3 ; andps xmm4, xmm5);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; pcmpgtd xmm1, xmm2 ; movaps xmm2, xmm1 ; andnps xmm2, xmm0
+                ; roundps xmm3, xmm2, 11 ; movaps xmm4, xmm2 ; subps xmm4, xmm3 ; andps xmm4, xmm5);
+        }
+        // xmm4: 1.0 where |fraction| >= 0.5 (never a NaN here), else 0; xmm2: that with the
+        // lane's sign.
+        self.bcast(5, half);
+        if dbl {
+            dynasm!(self.ops ; .arch x64 ; cmpnltpd xmm4, xmm5);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; cmpnltps xmm4, xmm5);
+        }
+        self.bcast(5, one);
+        dynasm!(self.ops ; .arch x64 ; andps xmm4, xmm5);
+        self.bcast(5, sign);
+        dynasm!(self.ops ; .arch x64 ; andps xmm2, xmm5 ; orps xmm2, xmm4);
+        if dbl {
+            dynasm!(self.ops ; .arch x64 ; addpd xmm3, xmm2);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; addps xmm3, xmm2);
+        }
+        dynasm!(self.ops ; .arch x64 ; andps xmm0, xmm1 ; andnps xmm1, xmm3 ; orps xmm0, xmm1);
     }
 
     /// xmm`x` = the sign bit of every lane (`dbl`: 64-bit lanes); clobbers rax.
@@ -414,6 +538,12 @@ enum Inline {
     AddPairs,
     /// FRINT* with ROUNDP* immediate.
     Round(i8),
+    /// FRINTA (ties away from zero, which ROUNDP* has no mode for).
+    RoundAway,
+    /// FCVTN, FCVTN2 (doubles to singles).
+    Narrow,
+    /// SCVTF, UCVTF of 64-bit lanes.
+    FromInt64 { signed: bool },
     /// FMAX, FMIN, FMAXNM, FMINNM (`max`).
     MaxMin { max: bool },
     /// FCVTZS of 32-bit lanes.
@@ -449,11 +579,14 @@ impl Inline {
             CmleZ => cmp(true, false, 2),
             CmltZ => cmp(true, false, 1),
             Abs | Neg => Some(Inline::Sign { abs: op.kind == Abs }),
+            Rint if op.round == crate::ops::FpRound::A => Some(Inline::RoundAway),
             Rint => super::fp::rint_imm(op.round).map(Inline::Round),
+            Cvtn if dbl && !op.scalar => Some(Inline::Narrow),
             Max | MaxNm => Some(Inline::MaxMin { max: true }),
             Min | MinNm => Some(Inline::MaxMin { max: false }),
             FromInt if plain_32 => Some(Inline::FromInt),
             FromInt if !dbl && op.index == 0 => Some(Inline::FromUint),
+            FromInt if op.index == 0 => Some(Inline::FromInt64 { signed: op.signed }),
             ToInt if plain_32 && op.round == crate::ops::FpRound::Z => Some(Inline::ToInt),
             _ => None,
         }
