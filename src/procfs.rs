@@ -1,7 +1,8 @@
 //! /proc for the guest, the VM's half: the text of `/proc/self/maps` from the guest's mappings
 //! (fs/proc/task_mmu.c `show_map_vma`), and the auxiliary vector the loader put on the initial
 //! stack (fs/binfmt_elf.c `create_elf_tables`), kept for `/proc/self/auxv`. The syscall layer
-//! serves both files (a64x-syscalls `procfs`).
+//! serves both files (a64x-syscalls `procfs`). Other processes read `/proc/PID/cmdline` and
+//! `environ` from the kernel, which is told where the guest's strings are ([`publish_areas`]).
 
 use crate::memory::{prot, AddressSpace};
 use a64x_syscalls::GuestMemory;
@@ -134,4 +135,94 @@ pub fn initial_areas(mem: &AddressSpace, sp: u64) -> a64x_syscalls::procfs::Proc
         Some(a64x_syscalls::procfs::ProcessAreas { arg, env })
     };
     walk().unwrap_or_default()
+}
+
+/// `struct prctl_mm_map` (include/uapi/linux/prctl.h), which the libc crate does not have.
+#[repr(C)]
+#[derive(Debug, Default)]
+struct PrctlMmMap {
+    start_code: u64,
+    end_code: u64,
+    start_data: u64,
+    end_data: u64,
+    start_brk: u64,
+    brk: u64,
+    start_stack: u64,
+    arg_start: u64,
+    arg_end: u64,
+    env_start: u64,
+    env_end: u64,
+    auxv: u64,
+    auxv_size: u32,
+    exe_fd: u32,
+}
+
+/// `prctl(PR_SET_MM, PR_SET_MM_MAP, ...)`.
+const PR_SET_MM: libc::c_int = 35;
+const PR_SET_MM_MAP: libc::c_ulong = 14;
+
+/// Tell the kernel that this process's argument and environment strings are the guest's
+/// (`mm->arg_start..arg_end`, `env_start..env_end`), so that another process reading
+/// `/proc/PID/cmdline` or `environ` (ps, pgrep and pkill -f, killall, pidof: in the guest or on
+/// the host) sees the guest's command line, as it would on an arm64 machine, rather than the
+/// VM's (`a64x -L ROOT ROOT/usr/bin/env ...`, the first program's even after an exec in place),
+/// and a guest that rewrites its argv strings (setproctitle: PostgreSQL's and nginx's process
+/// titles) is seen doing so. The strings lie in the guest stack, an anonymous mapping, which the
+/// kernel reads them from. PR_SET_MM_MAP needs no privilege but takes the whole map: the other
+/// fields are this process's own, from `/proc/self/stat` and the current break (the VM's heap
+/// may be there), so nothing else changes. Where it fails (a seccomp filter, no /proc) the
+/// kernel keeps the VM's command line, as before; whether it took is returned.
+pub fn publish_areas(areas: &a64x_syscalls::procfs::ProcessAreas) -> bool {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return false;
+    };
+    // Fields after the command name's closing parenthesis: fields[k] is field k + 3 of proc(5).
+    let Some(close) = stat.rfind(')') else {
+        return false;
+    };
+    let fields: Vec<u64> = stat[close + 1..]
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    let field = |n: usize| fields.get(n - 3).copied().unwrap_or(0);
+    let (arg_start, arg_end) = areas.arg;
+    if arg_start == 0 || arg_start >= arg_end {
+        return false;
+    }
+    // An empty environment is an empty area where the arguments end (the kernel's layout).
+    let env = if areas.env.0 == 0 {
+        (arg_end, arg_end)
+    } else {
+        areas.env
+    };
+    // SAFETY: sbrk(0) reads the current break.
+    let brk = unsafe { libc::sbrk(0) } as u64;
+    let map = PrctlMmMap {
+        start_code: field(26),
+        end_code: field(27),
+        start_stack: field(28),
+        start_data: field(45),
+        end_data: field(46),
+        start_brk: field(47),
+        brk,
+        arg_start,
+        arg_end,
+        env_start: env.0,
+        env_end: env.1,
+        auxv: 0,
+        auxv_size: 0,
+        exe_fd: u32::MAX,
+    };
+    // SAFETY: PR_SET_MM_MAP reads `size` bytes of the map; auxv_size 0 leaves the auxv alone
+    // and exe_fd -1 the exe link.
+    let r = unsafe {
+        libc::prctl(
+            PR_SET_MM,
+            PR_SET_MM_MAP,
+            &map as *const PrctlMmMap,
+            std::mem::size_of::<PrctlMmMap>() as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    };
+    r == 0
 }

@@ -171,7 +171,9 @@ fn run_program(cli: &cli::Cli, first: Option<&dyn Fn()>, spare: Option<SpareCode
     sys.set_no_host_exec(cli.no_host_exec);
     sys.set_exec_in_place(crate::inplace::allowed(cli));
     sys.set_auxv(&crate::procfs::initial_auxv(&mem, image.stack_pointer));
-    sys.set_process_areas(crate::procfs::initial_areas(&mem, image.stack_pointer));
+    let areas = crate::procfs::initial_areas(&mem, image.stack_pointer);
+    let published = crate::procfs::publish_areas(&areas);
+    sys.set_process_areas(areas, published);
     let signals = crate::signal::Signals::new(&mut mem, &mut sys)?;
     // The persistent translation cache (after `Signals::new`: its file is read through probes,
     // whose faults the VM's handlers catch), unless a debugger, a profile's counters or a debugging

@@ -274,6 +274,10 @@ pub struct Syscalls {
     /// Where the guest's argument and environment strings are (`mm->arg_start..arg_end`,
     /// `env_start..env_end`), for `/proc/self/cmdline`, `environ` and `stat`.
     pub(crate) areas: procfs::ProcessAreas,
+    /// The kernel knows [`Syscalls::areas`] as this process's (`PR_SET_MM_MAP`): `cmdline` and
+    /// `environ` are then the host's own files, read when read (as the kernel's are: a file
+    /// opened before an execve shows the new program's strings), not copied at the open.
+    pub(crate) areas_published: bool,
     /// Whether an execve of an AArch64 program may be carried out in this host process (see
     /// [`ExecRequest`]); else a64x re-executes itself.
     pub(crate) exec_in_place: bool,
@@ -305,6 +309,7 @@ impl Syscalls {
             no_host_exec: false,
             auxv: Vec::new(),
             areas: procfs::ProcessAreas::default(),
+            areas_published: false,
             exec_in_place: false,
             exec_request: None,
         }
@@ -328,6 +333,7 @@ impl Syscalls {
             no_host_exec: self.no_host_exec,
             auxv: self.auxv.clone(),
             areas: self.areas,
+            areas_published: self.areas_published,
             exec_in_place: self.exec_in_place,
             exec_request: None,
         }
@@ -369,9 +375,11 @@ impl Syscalls {
         self.exec_request.take()
     }
 
-    /// Sets where the guest's argument and environment strings are (the loader's initial stack).
-    pub fn set_process_areas(&mut self, areas: procfs::ProcessAreas) {
+    /// Sets where the guest's argument and environment strings are (the loader's initial stack),
+    /// and whether the kernel was told so too (`published`).
+    pub fn set_process_areas(&mut self, areas: procfs::ProcessAreas, published: bool) {
         self.areas = areas;
+        self.areas_published = published;
     }
 
     /// Sets the guest's auxiliary vector (u64 pairs up to and including AT_NULL), which

@@ -406,6 +406,7 @@ pub fn open(s: &Syscalls, ctx: &dyn SyscallContext, file: ProcFile, host_flags: 
         ProcFile::Maps => ctx.proc_maps().into_bytes(),
         ProcFile::Auxv => s.auxv.clone(),
         ProcFile::Cpuinfo => cpuinfo(&s.auxv, online_cpus()).into_bytes(),
+        ProcFile::Cmdline | ProcFile::Environ if s.areas_published => return None,
         ProcFile::Cmdline => guest_bytes(ctx, s.areas.arg),
         ProcFile::Environ => guest_bytes(ctx, s.areas.env),
         ProcFile::Stat => host_text("stat").map_or_else(Vec::new, |t| stat(&t, &s.areas, ctx.exe_path()).into_bytes()),

@@ -1,12 +1,15 @@
 /* /proc/self/cmdline, environ and stat describe the program, not the emulator: cmdline holds
  * exactly the argument strings (also after the program changes one in place, as setproctitle
- * does), environ the environment strings, and stat's name field is the program's. */
+ * does), environ the environment strings, and stat's name field is the program's. Another
+ * process reading /proc/PID/cmdline and environ of this one (as ps, pgrep -f and pkill -f do)
+ * sees the program's strings too, from the kernel. */
 //@ args: one two three
 //@ oracle: native
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -48,5 +51,19 @@ int main(int argc, char **argv) {
     snprintf(comm, sizeof comm, "(%.15s)", base);
     printf("stat: pid %s, name %s\n", atoi(got) == getpid() ? "ours" : "OTHER",
            strstr(got, comm) ? "the program's" : "OTHER");
+    fflush(stdout);
+    pid_t parent = getpid(), child = fork();
+    if (child == 0) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/cmdline", (int)parent);
+        n = slurp(path, got, sizeof got), m = joined(argv, want);
+        printf("cmdline read by another process: %s\n", n == m && memcmp(got, want, n) == 0 ? "as argv" : "DIFFERENT");
+        snprintf(path, sizeof path, "/proc/%d/environ", (int)parent);
+        n = slurp(path, got, sizeof got), m = joined(environ, want);
+        printf("environ read by another process: %s\n", n == m && memcmp(got, want, n) == 0 ? "as environ" : "DIFFERENT");
+        fflush(stdout);
+        _exit(0);
+    }
+    waitpid(child, 0, 0);
     return 0;
 }
