@@ -40,14 +40,12 @@ const STILL_HELPER: &[(&str, &str)] = &[
         "frecps v30.4s, v28.4s, v26.4s",
         "FRECPS: not lowered yet (x264 only, with FRECPE)",
     ),
-    ("faddp s0, v0.2s", SCALAR_FORM),
     ("fmaxnmv s0, v0.4s", "across-lanes FP reductions: not lowered yet"),
 ];
 
 const VAR_SHIFT: &str =
     "SSHL of doublewords by a register: the inline shift by a broadcast count needs PSRAQ, which SSE does not have";
 const FIXED_POINT: &str = "fixed-point vector conversions (#fbits): not lowered yet (x264 only, outside its loops)";
-const SCALAR_FORM: &str = "scalar forms of vector FP operations: the inline lowering takes whole vectors only";
 
 const GUEST_BASE: u64 = 0x40_0000;
 const RET: u32 = 0xd65f_03c0;

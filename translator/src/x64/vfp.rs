@@ -50,7 +50,7 @@ impl Lower<'_> {
             return false;
         }
         let dbl = f.esize == 3;
-        let Some(plan) = Inline::of(&op, dbl).filter(|_| !op.scalar) else {
+        let Some(plan) = Inline::of(&op, dbl).filter(|p| !op.scalar || *p == Inline::AddPairScalar) else {
             return false;
         };
         let slow = self.slow_entry();
@@ -72,6 +72,10 @@ impl Lower<'_> {
             }
             Inline::FromInt64 { signed } => {
                 self.vfp_from_int64(signed, n);
+                false
+            }
+            Inline::AddPairScalar => {
+                self.vfp_add_pair_scalar(dbl, n, slow.label);
                 false
             }
             _ => match self.vfp_three_operand(plan, dbl, f.q, (d, n, m)) {
@@ -222,7 +226,7 @@ impl Lower<'_> {
                 self.load_v(0, n);
                 1
             }
-            Inline::Narrow | Inline::FromInt64 { .. } => unreachable!("lowered on their own"),
+            Inline::Narrow | Inline::FromInt64 { .. } | Inline::AddPairScalar => unreachable!("lowered on their own"),
         }
     }
 
@@ -328,7 +332,7 @@ impl Lower<'_> {
                 self.vfp_max_min(dbl, max, second, slow);
                 return false;
             }
-            Inline::Narrow | Inline::FromInt64 { .. } => unreachable!("lowered on their own"),
+            Inline::Narrow | Inline::FromInt64 { .. } | Inline::AddPairScalar => unreachable!("lowered on their own"),
             Inline::ToInt => {
                 // cvttps2dq gives 0x80000000 for NaN and out-of-range lanes; A64 saturates.
                 dynasm!(self.ops ; .arch x64 ; cvttps2dq xmm0, xmm0);
@@ -355,6 +359,19 @@ impl Lower<'_> {
             self.load_v(1, d);
             dynasm!(self.ops ; .arch x64 ; movlhps xmm1, xmm0 ; movaps xmm0, xmm1);
         }
+    }
+
+    /// FADDP (scalar): V`n`'s elements 0 and 1 added into xmm0's element 0, the rest zero.
+    /// ADDSS/ADDSD add element 0 alone, so the other elements of V`n` raise no flag; a NaN sum
+    /// goes to `slow` (a sum is never tiny where x86 and A64 disagree).
+    fn vfp_add_pair_scalar(&mut self, dbl: bool, n: u8, slow: DynamicLabel) {
+        self.load_v(0, n);
+        if dbl {
+            dynasm!(self.ops ; .arch x64 ; movhlps xmm1, xmm0 ; addsd xmm0, xmm1 ; movq xmm0, xmm0);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; movshdup xmm1, xmm0 ; addss xmm0, xmm1 ; insertps xmm0, xmm0, 0x0e);
+        }
+        self.vfp_nan_check(true, dbl, slow);
     }
 
     /// SCVTF, UCVTF (`signed` clear) of V`n`'s two 64-bit integers into doubles in xmm0, lane by
@@ -536,6 +553,8 @@ enum Inline {
     FromUint,
     /// FADDP (vector).
     AddPairs,
+    /// FADDP (scalar): elements 0 and 1 of V`n`.
+    AddPairScalar,
     /// FRINT* with ROUNDP* immediate.
     Round(i8),
     /// FRINTA (ties away from zero, which ROUNDP* has no mode for).
@@ -560,6 +579,7 @@ impl Inline {
         let plain_32 = !dbl && op.signed && op.index == 0;
         match op.kind {
             Add => Some(Inline::Arith(Arith::Add)),
+            Addp if op.scalar => Some(Inline::AddPairScalar),
             Addp => Some(Inline::AddPairs),
             Sub => Some(Inline::Arith(Arith::Sub)),
             Abd => Some(Inline::AbsDiff),
