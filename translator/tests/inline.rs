@@ -26,10 +26,6 @@ use std::path::Path;
 /// path, and why.
 const STILL_HELPER: &[(&str, &str)] = &[
     ("sshl v2.2d, v2.2d, v3.2d", VAR_SHIFT),
-    (
-        "fcvtns v20.4s, v18.4s",
-        "FCVTNS (vector): not lowered yet (CVTPS2DQ in round-to-nearest, then A64's saturation)",
-    ),
     ("fcvtzs v0.4s, v0.4s, #8", FIXED_POINT),
     ("scvtf v4.4s, v2.4s, #8", FIXED_POINT),
     (

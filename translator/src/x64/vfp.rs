@@ -222,7 +222,7 @@ impl Lower<'_> {
             | Inline::FromUint
             | Inline::Round(_)
             | Inline::RoundAway
-            | Inline::ToInt => {
+            | Inline::ToInt { .. } => {
                 self.load_v(0, n);
                 1
             }
@@ -333,7 +333,13 @@ impl Lower<'_> {
                 return false;
             }
             Inline::Narrow | Inline::FromInt64 { .. } | Inline::AddPairScalar => unreachable!("lowered on their own"),
-            Inline::ToInt => {
+            Inline::ToInt { round } => {
+                // FCVTNS/FCVTMS/FCVTPS: rounded to an integral value in their own mode first
+                // (ROUNDPS without the precision exception suppressed: IXC where the result is
+                // inexact, as A64 raises it), which the truncation then keeps as it is.
+                if let Some(i) = round {
+                    dynasm!(self.ops ; .arch x64 ; roundps xmm0, xmm0, i);
+                }
                 // cvttps2dq gives 0x80000000 for NaN and out-of-range lanes; A64 saturates.
                 dynasm!(self.ops ; .arch x64 ; cvttps2dq xmm0, xmm0);
                 if !q {
@@ -565,8 +571,9 @@ enum Inline {
     FromInt64 { signed: bool },
     /// FMAX, FMIN, FMAXNM, FMINNM (`max`).
     MaxMin { max: bool },
-    /// FCVTZS of 32-bit lanes.
-    ToInt,
+    /// FCVTZS, FCVTNS, FCVTMS, FCVTPS of 32-bit lanes: the ROUNDPS immediate of the modes
+    /// other than Z's (the truncation of CVTTPS2DQ).
+    ToInt { round: Option<i8> },
 }
 
 impl Inline {
@@ -607,7 +614,14 @@ impl Inline {
             FromInt if plain_32 => Some(Inline::FromInt),
             FromInt if !dbl && op.index == 0 => Some(Inline::FromUint),
             FromInt if op.index == 0 => Some(Inline::FromInt64 { signed: op.signed }),
-            ToInt if plain_32 && op.round == crate::ops::FpRound::Z => Some(Inline::ToInt),
+            ToInt if plain_32 => match op.round {
+                crate::ops::FpRound::Z => Some(Inline::ToInt { round: None }),
+                // The FRINT immediates less the bit that suppresses the precision exception.
+                r @ (crate::ops::FpRound::N | crate::ops::FpRound::M | crate::ops::FpRound::P) => {
+                    super::fp::rint_imm(r).map(|i| Some(Inline::ToInt { round: Some(i & !8) }))?
+                }
+                _ => None,
+            },
             _ => None,
         }
     }
