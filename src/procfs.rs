@@ -176,15 +176,10 @@ pub fn publish_areas(areas: &a64x_syscalls::procfs::ProcessAreas) -> bool {
     let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
         return false;
     };
-    // Fields after the command name's closing parenthesis: fields[k] is field k + 3 of proc(5).
-    let Some(close) = stat.rfind(')') else {
+    let Some(fields) = a64x_syscalls::procfs::stat_fields(&stat) else {
         return false;
     };
-    let fields: Vec<u64> = stat[close + 1..]
-        .split_whitespace()
-        .map(|f| f.parse().unwrap_or(0))
-        .collect();
-    let field = |n: usize| fields.get(n - 3).copied().unwrap_or(0);
+    let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse().ok()).unwrap_or(0u64);
     let (arg_start, arg_end) = areas.arg;
     if arg_start == 0 || arg_start >= arg_end {
         return false;

@@ -266,6 +266,35 @@ const NAMESPACE_SCRIPT: &str = "mount -t binfmt_misc binfmt_misc /proc/sys/fs/bi
      if [ -n \"$1\" ]; then printf %s \"$1\" > /proc/sys/fs/binfmt_misc/register || exit 125; fi; \
      shift; exec \"$@\"";
 
+/// `unshare`'s arguments for the namespace, up to [`NAMESPACE_SCRIPT`]'s own (`$1`, the
+/// registration, then the command).
+const UNSHARE: [&str; 7] = [
+    "--user",
+    "--map-root-user",
+    "--mount",
+    "sh",
+    "-c",
+    NAMESPACE_SCRIPT,
+    "sh",
+];
+
+/// Checks, once, that a user and mount namespace with its own binfmt_misc can be made here,
+/// with a clear message when it cannot.
+fn check_namespace() {
+    static CHECKED: OnceLock<()> = OnceLock::new();
+    CHECKED.get_or_init(|| {
+        let out = Command::new("unshare").args(UNSHARE).args(["", "true"]).output();
+        match out {
+            Ok(o) if o.status.success() => {}
+            o => panic!(
+                "cannot make a user and mount namespace with its own binfmt_misc \
+                 (`unshare --user --map-root-user --mount`, then `mount -t binfmt_misc`; needs \
+                 util-linux, unprivileged user namespaces or root, and Linux 6.7 or later): {o:?}"
+            ),
+        }
+    });
+}
+
 /// qemu-aarch64 without binfmt_misc cannot run an AArch64 program that its guest execs (a64x
 /// can: it starts itself again). Cases that exec AArch64 programs therefore run both a64x and
 /// qemu in a private user and mount namespace (`unshare --user --map-root-user --mount`) with
@@ -273,6 +302,7 @@ const NAMESPACE_SCRIPT: &str = "mount -t binfmt_misc binfmt_misc /proc/sys/fs/bi
 /// ELF files (qemu's magic and mask) with a wrapper script that runs `qemu-aarch64 -L SYSROOT`,
 /// for a64x nothing (a64x must not need binfmt_misc). Returns the command prefix for the runner.
 fn binfmt_namespace(oracle: Option<OsString>) -> Vec<OsString> {
+    check_namespace();
     static WRAPPERS: Mutex<Vec<(OsString, PathBuf)>> = Mutex::new(Vec::new());
     let wrapper = |qemu: OsString| -> PathBuf {
         let mut wrappers = WRAPPERS.lock().unwrap_or_else(|p| p.into_inner());
@@ -307,28 +337,6 @@ fn binfmt_namespace(oracle: Option<OsString>) -> Vec<OsString> {
         .expect("write the qemu wrapper");
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod the wrapper");
-        // Check once that the namespace works here, with a clear message when it does not.
-        let out = Command::new("unshare")
-            .args([
-                "--user",
-                "--map-root-user",
-                "--mount",
-                "sh",
-                "-c",
-                NAMESPACE_SCRIPT,
-                "sh",
-                "",
-                "true",
-            ])
-            .output();
-        match out {
-            Ok(o) if o.status.success() => {}
-            o => panic!(
-                "cannot make a user and mount namespace with its own binfmt_misc \
-                 (`unshare --user --map-root-user --mount`, then `mount -t binfmt_misc`; needs \
-                 util-linux, unprivileged user namespaces or root, and Linux 6.7 or later): {o:?}"
-            ),
-        }
         wrappers.push((qemu, path.clone()));
         path
     };
@@ -342,19 +350,11 @@ fn binfmt_namespace(oracle: Option<OsString>) -> Vec<OsString> {
     } else {
         String::new()
     };
-    [
-        "--user",
-        "--map-root-user",
-        "--mount",
-        "sh",
-        "-c",
-        NAMESPACE_SCRIPT,
-        "sh",
-    ]
-    .iter()
-    .map(OsString::from)
-    .chain([OsString::from(register)])
-    .collect()
+    UNSHARE
+        .iter()
+        .map(OsString::from)
+        .chain([OsString::from(register)])
+        .collect()
 }
 
 fn with_stdin(mut c: Case, file: &'static str) -> Case {

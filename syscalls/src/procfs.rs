@@ -102,11 +102,18 @@ fn host_text(name: &str) -> Option<String> {
     std::fs::read_to_string(format!("/proc/self/{name}")).ok()
 }
 
+/// The fields of a `/proc/PID/stat` text after the command name (which may hold spaces and
+/// parentheses: the last `)` ends it): element k is field k + 3 of proc(5).
+pub fn stat_fields(stat: &str) -> Option<Vec<&str>> {
+    let close = stat.rfind(')')?;
+    Some(stat[close + 1..].split_whitespace().collect())
+}
+
 /// `/proc/self/stat` from the host's `host`: the guest program's name instead of the VM's, the
 /// VM's code, data, stack and brk addresses (fields 26-30, 45-47) as 0 (what a reader without
 /// ptrace access sees), the guest's argument and environment areas (fields 48-51).
 pub fn stat(host: &str, areas: &ProcessAreas, exe: &std::path::Path) -> String {
-    let (Some(open), Some(close)) = (host.find('('), host.rfind(')')) else {
+    let (Some(open), Some(fields)) = (host.find('('), stat_fields(host)) else {
         return host.to_string();
     };
     let name = exe
@@ -114,8 +121,7 @@ pub fn stat(host: &str, areas: &ProcessAreas, exe: &std::path::Path) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let comm: String = name.chars().take(15).collect();
-    let mut fields: Vec<String> = host[close + 1..].split_whitespace().map(String::from).collect();
-    // fields[k] is field k + 3 of proc(5).
+    let mut fields: Vec<String> = fields.into_iter().map(String::from).collect();
     let mut set = |field: usize, v: u64| {
         if let Some(f) = fields.get_mut(field - 3) {
             *f = v.to_string();

@@ -429,45 +429,33 @@ fn jit_and_managed_runtimes_match_qemu() {
         )),
         |c, v| with_env(c, v),
     );
-    let mut erlang_ok = 0;
+    // Compared with qemu 10 where there is one (in the binfmt_misc namespace: erlexec execs
+    // beam.smp, which execs erl_child_setup), its output checked against the known one too.
     let newer = newer_qemu();
+    if newer.is_some() {
+        erlang = with_binfmt(erlang);
+        erlang.qemu = newer.clone();
+    }
+    let mut erlang_ok = 0;
     if selected(&erlang.name) {
-        match &newer {
-            // Compared with qemu 10 (in the binfmt_misc namespace: erlexec execs beam.smp, which
-            // execs erl_child_setup), and its output checked too.
-            Some(qemu) => {
-                let mut c = with_binfmt(erlang);
-                c.qemu = Some(qemu.clone());
-                match compare_both(&c).and_then(|(q, a)| {
-                    (a.stdout == ERLANG_OUTPUT.as_bytes())
-                        .then_some((q, a))
-                        .ok_or_else(|| format!("erlang: not the known output:\n{ERLANG_OUTPUT}"))
-                }) {
-                    Ok((q, a)) => {
-                        times.push((format!("{} (qemu 10)", c.name), q.elapsed, a.elapsed));
-                        erlang = c;
-                        erlang_ok = 1;
-                    }
-                    Err(err) => {
-                        failures.push(err);
-                        erlang = c;
-                    }
-                }
-            }
-            None => {
-                let t = std::time::Instant::now();
-                match expect(&erlang, ERLANG_OUTPUT) {
-                    Ok(()) => {
-                        erlang_ok = 1;
-                        eprintln!(
-                            "time erlang: a64x {:.2} s (qemu-aarch64 7.2 crashes; no newer qemu: \
-                             scripts/fetch-qemu-trixie.sh failed)",
-                            t.elapsed().as_secs_f64()
-                        );
-                    }
-                    Err(err) => failures.push(err),
-                }
-            }
+        let t = std::time::Instant::now();
+        let result = match newer {
+            Some(_) => compare_both(&erlang).and_then(|(q, a)| {
+                (a.stdout == ERLANG_OUTPUT.as_bytes())
+                    .then(|| times.push((format!("{} (qemu 10)", erlang.name), q.elapsed, a.elapsed)))
+                    .ok_or_else(|| format!("erlang: not the known output:\n{ERLANG_OUTPUT}"))
+            }),
+            None => expect(&erlang, ERLANG_OUTPUT).map(|()| {
+                eprintln!(
+                    "time erlang: a64x {:.2} s (qemu-aarch64 7.2 crashes; no newer qemu: \
+                     scripts/fetch-qemu-trixie.sh failed)",
+                    t.elapsed().as_secs_f64()
+                )
+            }),
+        };
+        match result {
+            Ok(()) => erlang_ok = 1,
+            Err(err) => failures.push(err),
         }
     }
     eprintln!("runtime         qemu s   a64x s   qemu/a64x");

@@ -17,7 +17,7 @@ use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 /// The precisions SSE computes in (halves always go to the helper).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sd {
+pub(super) enum Sd {
     S,
     D,
 }
@@ -445,9 +445,8 @@ impl Lower<'_> {
         self.fp_slow_return(slow, f, None, false);
     }
 
-    /// SCVTF, UCVTF from a general register, fixed-point too. A 64-bit unsigned value with
-    /// its top bit set is halved first, its lowest bit kept as a sticky bit (so the one
-    /// rounding sees what it would have), converted signed and doubled (exact).
+    /// SCVTF, UCVTF from a general register, fixed-point too (a 64-bit unsigned value through
+    /// [`Lower::cvt_u64_rax`]).
     fn lower_fp_from_int(&mut self, f: &FpOp, t: Sd, pos: u32) {
         let x = self.alloc.get(self.ops, f.src.expect("FromInt has a source"), pos);
         dynasm!(self.ops ; .arch x64 ; pxor xmm0, xmm0);
@@ -457,19 +456,8 @@ impl Lower<'_> {
             (Sd::D, true, IntW::W64) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd xmm0, Rq(x)),
             (Sd::D, true, _) => dynasm!(self.ops ; .arch x64 ; cvtsi2sd xmm0, Rd(x)),
             (_, false, IntW::W64) => {
-                dynasm!(self.ops ; .arch x64
-                    ; mov rax, Rq(x) ; test rax, rax ; jns >small
-                    ; mov rcx, rax ; shr rax, 1 ; and ecx, 1 ; or rax, rcx
-                );
-                match t {
-                    Sd::S => {
-                        dynasm!(self.ops ; .arch x64 ; cvtsi2ss xmm0, rax ; addss xmm0, xmm0 ; jmp >converted ; small: ; cvtsi2ss xmm0, rax)
-                    }
-                    Sd::D => {
-                        dynasm!(self.ops ; .arch x64 ; cvtsi2sd xmm0, rax ; addsd xmm0, xmm0 ; jmp >converted ; small: ; cvtsi2sd xmm0, rax)
-                    }
-                }
-                dynasm!(self.ops ; .arch x64 ; converted:);
+                dynasm!(self.ops ; .arch x64 ; mov rax, Rq(x));
+                self.cvt_u64_rax(t, 0);
             }
             (Sd::S, false, _) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(x) ; cvtsi2ss xmm0, rax),
             (Sd::D, false, _) => dynasm!(self.ops ; .arch x64 ; mov eax, Rd(x) ; cvtsi2sd xmm0, rax),
@@ -478,6 +466,26 @@ impl Lower<'_> {
         // of at most 64 bits times 2^-64 is far from the denormals).
         self.fp_scale(t, -(f.fbits as i32));
         self.fp_store(t, f.d);
+    }
+
+    /// xmm`x`'s low element = the unsigned 64-bit rax converted, rounded once as MXCSR says: a
+    /// value with its top bit set is halved first, its lowest bit kept as a sticky bit (so the
+    /// one rounding sees what it would have), converted signed and doubled (exact). Clobbers
+    /// rax, rcx.
+    pub(super) fn cvt_u64_rax(&mut self, t: Sd, x: u8) {
+        dynasm!(self.ops ; .arch x64
+            ; test rax, rax ; jns >small
+            ; mov rcx, rax ; shr rax, 1 ; and ecx, 1 ; or rax, rcx
+        );
+        match t {
+            Sd::S => {
+                dynasm!(self.ops ; .arch x64 ; cvtsi2ss Rx(x), rax ; addss Rx(x), Rx(x) ; jmp >converted ; small: ; cvtsi2ss Rx(x), rax)
+            }
+            Sd::D => {
+                dynasm!(self.ops ; .arch x64 ; cvtsi2sd Rx(x), rax ; addsd Rx(x), Rx(x) ; jmp >converted ; small: ; cvtsi2sd Rx(x), rax)
+            }
+        }
+        dynasm!(self.ops ; .arch x64 ; converted:);
     }
 
     /// xmm0 *= 2^`e` (nothing for 0). Clobbers xmm1, rax.

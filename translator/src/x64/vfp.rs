@@ -50,50 +50,42 @@ impl Lower<'_> {
             return false;
         }
         let dbl = f.esize == 3;
-        let Some(plan) = Inline::of(&op, dbl).filter(|p| !op.scalar || *p == Inline::AddPairScalar) else {
+        let Some(plan) = Plan::of(&op, dbl) else {
             return false;
         };
         let slow = self.slow_entry();
-        // FABS, FNEG, SCVTF and UCVTF of 32-bit lanes need no slow path whatever FPCR says (no
-        // NaN, no tiny result).
+        // FABS, FNEG, SCVTF and UCVTF need no slow path whatever FPCR says (no NaN, no tiny
+        // result).
         let exact = matches!(
             plan,
-            Inline::Sign { .. } | Inline::FromInt | Inline::FromUint | Inline::FromInt64 { .. }
+            Plan::Lanes(Inline::Sign { .. } | Inline::FromInt | Inline::FromUint)
+                | Plan::Whole(Whole::FromInt64 { .. })
         );
         if !exact {
             // FPCR.FZ: the helper flushes as A64 does (see `Lower::fp_slow_check`).
             self.fp_slow_check(slow.label);
         }
-        let check = match plan {
-            // The source is all of V`n` whatever `q` says (FCVTN or FCVTN2).
-            Inline::Narrow => {
-                self.vfp_narrow(f.q, d, n, slow.label);
-                false
+        match plan {
+            Plan::Whole(w) => self.vfp_whole(w, dbl, f.q, (d, n), slow.label),
+            Plan::Lanes(plan) => {
+                let check = match self.vfp_three_operand(plan, dbl, f.q, (d, n, m)) {
+                    Some(check) => check,
+                    None => self.vfp_two_operand(plan, (dbl, f.q), (d, n, m), slow.label),
+                };
+                if check {
+                    // Sums, differences and integral values are never tiny: a NaN is all to
+                    // look for.
+                    let nan_only = matches!(
+                        plan,
+                        Inline::Arith(Arith::Add | Arith::Sub)
+                            | Inline::AbsDiff
+                            | Inline::AddPairs
+                            | Inline::Round(_)
+                            | Inline::RoundAway
+                    );
+                    self.vfp_nan_check(nan_only, dbl, slow.label);
+                }
             }
-            Inline::FromInt64 { signed } => {
-                self.vfp_from_int64(signed, n);
-                false
-            }
-            Inline::AddPairScalar => {
-                self.vfp_add_pair_scalar(dbl, n, slow.label);
-                false
-            }
-            _ => match self.vfp_three_operand(plan, dbl, f.q, (d, n, m)) {
-                Some(check) => check,
-                None => self.vfp_two_operand(plan, (dbl, f.q), (d, n, m), slow.label),
-            },
-        };
-        if check {
-            // Sums, differences and integral values are never tiny: a NaN is all to look for.
-            let nan_only = matches!(
-                plan,
-                Inline::Arith(Arith::Add | Arith::Sub)
-                    | Inline::AbsDiff
-                    | Inline::AddPairs
-                    | Inline::Round(_)
-                    | Inline::RoundAway
-            );
-            self.vfp_nan_check(nan_only, dbl, slow.label);
         }
         self.store_v(d);
         if !exact {
@@ -226,7 +218,6 @@ impl Lower<'_> {
                 self.load_v(0, n);
                 1
             }
-            Inline::Narrow | Inline::FromInt64 { .. } | Inline::AddPairScalar => unreachable!("lowered on their own"),
         }
     }
 
@@ -252,7 +243,7 @@ impl Lower<'_> {
             // goes to the slow path).
             Inline::AbsDiff => {
                 ps_pd!(subps, subpd);
-                self.sign_mask(1, dbl);
+                self.bcast(1, sign_bits(dbl));
                 dynasm!(self.ops ; .arch x64 ; andnps xmm1, xmm0 ; movdqa xmm0, xmm1);
             }
             // Sums of adjacent lanes, n's below m's; of 64-bit vectors (their upper lanes 1.0
@@ -298,7 +289,7 @@ impl Lower<'_> {
             }
             // Sign-bit operations, NaNs included: exact.
             Inline::Sign { abs } => {
-                self.sign_mask(1, dbl);
+                self.bcast(1, sign_bits(dbl));
                 if abs {
                     dynasm!(self.ops ; .arch x64 ; andnps xmm1, xmm0 ; movdqa xmm0, xmm1);
                 } else {
@@ -332,7 +323,6 @@ impl Lower<'_> {
                 self.vfp_max_min(dbl, max, second, slow);
                 return false;
             }
-            Inline::Narrow | Inline::FromInt64 { .. } | Inline::AddPairScalar => unreachable!("lowered on their own"),
             Inline::ToInt { round } => {
                 // FCVTNS/FCVTMS/FCVTPS: rounded to an integral value in their own mode first
                 // (ROUNDPS without the precision exception suppressed: IXC where the result is
@@ -351,6 +341,15 @@ impl Lower<'_> {
             }
         }
         true
+    }
+
+    /// `w` into xmm0 (the result for V`d`), with its own checks.
+    fn vfp_whole(&mut self, w: Whole, dbl: bool, q: bool, (d, n): (u8, u8), slow: DynamicLabel) {
+        match w {
+            Whole::Narrow => self.vfp_narrow(q, d, n, slow),
+            Whole::FromInt64 { signed } => self.vfp_from_int64(signed, n),
+            Whole::AddPairScalar => self.vfp_add_pair_scalar(dbl, n, slow),
+        }
     }
 
     /// FCVTN (`q` clear: V`d` = the two singles, zero above) and FCVTN2 (`q`: V`d`'s low half
@@ -382,8 +381,7 @@ impl Lower<'_> {
 
     /// SCVTF, UCVTF (`signed` clear) of V`n`'s two 64-bit integers into doubles in xmm0, lane by
     /// lane through CVTSI2SD, which rounds as FPCR says and raises A64's flag (inexact): never
-    /// a NaN or a tiny result. An unsigned value with its top bit set is halved first, its
-    /// lowest bit kept as a sticky bit, converted and doubled (exact), as the scalar UCVTF.
+    /// a NaN or a tiny result; unsigned as the scalar UCVTF ([`Lower::cvt_u64_rax`]).
     /// Clobbers xmm1, rax, rcx, rdx.
     fn vfp_from_int64(&mut self, signed: bool, n: u8) {
         let src = self.vsrc(n, 1);
@@ -395,13 +393,7 @@ impl Lower<'_> {
             if signed {
                 dynasm!(self.ops ; .arch x64 ; cvtsi2sd Rx(x), rax);
             } else {
-                dynasm!(self.ops ; .arch x64
-                    ; test rax, rax ; jns >small
-                    ; mov rcx, rax ; shr rax, 1 ; and ecx, 1 ; or rax, rcx
-                    ; cvtsi2sd Rx(x), rax ; addsd Rx(x), Rx(x) ; jmp >converted
-                    ; small: ; cvtsi2sd Rx(x), rax
-                    ; converted:
-                );
+                self.cvt_u64_rax(super::fp::Sd::D, x);
             }
         }
         dynasm!(self.ops ; .arch x64 ; unpcklpd xmm0, xmm1);
@@ -414,13 +406,12 @@ impl Lower<'_> {
     /// infinities and NaNs are kept as they are, and left out of the arithmetic (inf - inf
     /// would raise IOC). Clobbers xmm1-xmm5.
     fn vfp_round_away(&mut self, dbl: bool) {
-        let [abs, big, half, one, sign] = if dbl {
+        let [abs, big, half, one] = if dbl {
             [
                 0x7fff_ffff_ffff_ffff,
                 0x432f_ffff_ffff_ffff,
                 0x3fe0_0000_0000_0000,
                 0x3ff0_0000_0000_0000,
-                0x8000_0000_0000_0000,
             ]
         } else {
             [
@@ -428,7 +419,6 @@ impl Lower<'_> {
                 0x4aff_ffff_4aff_ffff,
                 0x3f00_0000_3f00_0000,
                 0x3f80_0000_3f80_0000,
-                0x8000_0000_8000_0000,
             ]
         };
         // xmm1: the lanes kept (|x| >= 2^52 or 2^23, infinities, NaNs: those whose magnitude's
@@ -454,7 +444,7 @@ impl Lower<'_> {
         }
         self.bcast(5, one);
         dynasm!(self.ops ; .arch x64 ; andps xmm4, xmm5);
-        self.bcast(5, sign);
+        self.bcast(5, sign_bits(dbl));
         dynasm!(self.ops ; .arch x64 ; andps xmm2, xmm5 ; orps xmm2, xmm4);
         if dbl {
             dynasm!(self.ops ; .arch x64 ; addpd xmm3, xmm2);
@@ -462,12 +452,6 @@ impl Lower<'_> {
             dynasm!(self.ops ; .arch x64 ; addps xmm3, xmm2);
         }
         dynasm!(self.ops ; .arch x64 ; andps xmm0, xmm1 ; andnps xmm1, xmm3 ; orps xmm0, xmm1);
-    }
-
-    /// xmm`x` = the sign bit of every lane (`dbl`: 64-bit lanes); clobbers rax.
-    fn sign_mask(&mut self, x: u8, dbl: bool) {
-        let sign: u64 = if dbl { 1 << 63 } else { 0x8000_0000_8000_0000 };
-        dynasm!(self.ops ; .arch x64 ; mov rax, QWORD sign as i64 ; movq Rx(x), rax ; punpcklqdq Rx(x), Rx(x));
     }
 
     /// FMAX, FMIN, FMAXNM, FMINNM (`max`) of xmm0 and xmm`s` without NaN lanes (else to
@@ -516,6 +500,15 @@ impl Lower<'_> {
     }
 }
 
+/// The sign bit of every lane (`dbl`: 64-bit lanes), as a 64-bit pattern for `Lower::bcast`.
+fn sign_bits(dbl: bool) -> u64 {
+    if dbl {
+        1 << 63
+    } else {
+        0x8000_0000_8000_0000
+    }
+}
+
 /// `vfmadd231p* xmm<dst>, xmm<a>, xmm<b>` (dst += a * b), or `vfnmadd231p*` (dst -= a * b)
 /// with `negate`: VEX.128.66.0F38 B8 (BC) /r, W1 for doubles. Encoded here because dynasm-rs 5.1
 /// gives the packed-double forms VEX.W = 0 (their single-precision twins).
@@ -559,21 +552,53 @@ enum Inline {
     FromUint,
     /// FADDP (vector).
     AddPairs,
-    /// FADDP (scalar): elements 0 and 1 of V`n`.
-    AddPairScalar,
     /// FRINT* with ROUNDP* immediate.
     Round(i8),
     /// FRINTA (ties away from zero, which ROUNDP* has no mode for).
     RoundAway,
-    /// FCVTN, FCVTN2 (doubles to singles).
-    Narrow,
-    /// SCVTF, UCVTF of 64-bit lanes.
-    FromInt64 { signed: bool },
     /// FMAX, FMIN, FMAXNM, FMINNM (`max`).
     MaxMin { max: bool },
     /// FCVTZS, FCVTNS, FCVTMS, FCVTPS of 32-bit lanes: the ROUNDPS immediate of the modes
     /// other than Z's (the truncation of CVTTPS2DQ).
     ToInt { round: Option<i8> },
+}
+
+/// The operations lowered as a whole by a function of their own (`Lower::vfp_whole`), not lane
+/// by lane through `vfp_operands` and `vfp_body`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Whole {
+    /// FCVTN, FCVTN2 (doubles to singles: the source is all of V`n` whatever `q` says).
+    Narrow,
+    /// SCVTF, UCVTF of 64-bit lanes.
+    FromInt64 { signed: bool },
+    /// FADDP (scalar): elements 0 and 1 of V`n`.
+    AddPairScalar,
+}
+
+/// How a vector FP operation is lowered inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    Lanes(Inline),
+    Whole(Whole),
+}
+
+impl Plan {
+    /// The inline lowering of `op` on `dbl` (64-bit) or 32-bit lanes, if it has one (of the
+    /// scalar forms, FADDP's only).
+    fn of(op: &VfpOp, dbl: bool) -> Option<Plan> {
+        use VfpKind::*;
+        let whole = match op.kind {
+            Cvtn if dbl && !op.scalar => Some(Whole::Narrow),
+            FromInt if dbl && !op.scalar && op.index == 0 => Some(Whole::FromInt64 { signed: op.signed }),
+            Addp if op.scalar => Some(Whole::AddPairScalar),
+            _ => None,
+        };
+        match whole {
+            Some(w) => Some(Plan::Whole(w)),
+            None if op.scalar => None,
+            None => Inline::of(op, dbl).map(Plan::Lanes),
+        }
+    }
 }
 
 impl Inline {
@@ -586,7 +611,6 @@ impl Inline {
         let plain_32 = !dbl && op.signed && op.index == 0;
         match op.kind {
             Add => Some(Inline::Arith(Arith::Add)),
-            Addp if op.scalar => Some(Inline::AddPairScalar),
             Addp => Some(Inline::AddPairs),
             Sub => Some(Inline::Arith(Arith::Sub)),
             Abd => Some(Inline::AbsDiff),
@@ -608,20 +632,21 @@ impl Inline {
             Abs | Neg => Some(Inline::Sign { abs: op.kind == Abs }),
             Rint if op.round == crate::ops::FpRound::A => Some(Inline::RoundAway),
             Rint => super::fp::rint_imm(op.round).map(Inline::Round),
-            Cvtn if dbl && !op.scalar => Some(Inline::Narrow),
             Max | MaxNm => Some(Inline::MaxMin { max: true }),
             Min | MinNm => Some(Inline::MaxMin { max: false }),
             FromInt if plain_32 => Some(Inline::FromInt),
             FromInt if !dbl && op.index == 0 => Some(Inline::FromUint),
-            FromInt if op.index == 0 => Some(Inline::FromInt64 { signed: op.signed }),
-            ToInt if plain_32 => match op.round {
-                crate::ops::FpRound::Z => Some(Inline::ToInt { round: None }),
-                // The FRINT immediates less the bit that suppresses the precision exception.
-                r @ (crate::ops::FpRound::N | crate::ops::FpRound::M | crate::ops::FpRound::P) => {
-                    super::fp::rint_imm(r).map(|i| Some(Inline::ToInt { round: Some(i & !8) }))?
-                }
-                _ => None,
-            },
+            ToInt if plain_32 && op.round == crate::ops::FpRound::Z => Some(Inline::ToInt { round: None }),
+            // The FRINT immediate less the bit that suppresses the precision exception.
+            ToInt
+                if plain_32
+                    && matches!(
+                        op.round,
+                        crate::ops::FpRound::N | crate::ops::FpRound::M | crate::ops::FpRound::P
+                    ) =>
+            {
+                super::fp::rint_imm(op.round).map(|i| Inline::ToInt { round: Some(i & !8) })
+            }
             _ => None,
         }
     }
