@@ -38,6 +38,9 @@ command -v gdb-multiarch >/dev/null 2>&1 || need+=(gdb-multiarch)
 command -v man >/dev/null 2>&1 || need+=(man-db)
 # strace counts the host execs of an exec carried out in place (tests/process.rs).
 command -v strace >/dev/null 2>&1 || need+=(strace)
+# csmith's random C programs and their runtime headers (tests/csmith.rs).
+command -v csmith >/dev/null 2>&1 || need+=(csmith)
+[[ -f /usr/include/csmith/csmith.h ]] || need+=(libcsmith-dev)
 
 if ((${#need[@]})); then
     echo "test-all: installing ${need[*]}"
