@@ -3,7 +3,7 @@
 //! way back from the exit it meets each value's last use first, and notes it for the register
 //! allocator ([`Block::last_use`]).
 
-use crate::ir::{Block, Op, Val, UNUSED};
+use crate::ir::{Block, Op, SnapList, Val, UNUSED};
 
 /// Remove dead ops, and note where each value is used last.
 pub fn run(block: &mut Block) {
@@ -20,35 +20,56 @@ pub fn run(block: &mut Block) {
     let mut last = std::mem::take(&mut block.last_use);
     last.clear();
     last.resize(n, UNUSED);
-    // A use of `v` at `pos`, the last one if none was met yet (the walk goes backwards).
-    let used = |ops: &[Op], last: &mut [u32], v: Val, pos: u32| match ops[v.0 as usize].flags_operands() {
-        Some(operands) => operands.into_iter().for_each(|x| {
-            if last[x.0 as usize] == UNUSED {
-                last[x.0 as usize] = pos;
-            }
-        }),
-        None if last[v.0 as usize] == UNUSED => last[v.0 as usize] = pos,
-        None => {}
-    };
+    let ops = &mut block.ops;
     for a in block.exit.args() {
-        live[a.0 as usize] = true;
-        used(&block.ops, &mut last, a, n as u32);
+        note(ops, live, &mut last, a, n as u32);
     }
+    let snaps = &block.snapshots;
+    let list = |l: SnapList| &snaps[l.first as usize..(l.first + l.len) as usize];
     for i in (0..n).rev() {
-        let op = block.ops[i];
-        if op.has_effect() {
-            live[i] = true;
-        }
-        if live[i] {
-            block.each_use(i, |a| {
-                live[a.0 as usize] = true;
-                used(&block.ops, &mut last, a, i as u32);
-            });
-        } else {
-            block.ops[i] = Op::Nop;
+        let pos = i as u32;
+        match ops[i] {
+            // (Markers and side exits are effects, always kept.)
+            Op::Snapshots(l) => {
+                for s in list(l).iter().filter(|s| s.keeps_live) {
+                    note(ops, live, &mut last, s.val, pos);
+                }
+            }
+            Op::SideExit { flags, state, .. } => {
+                note(ops, live, &mut last, flags, pos);
+                for s in list(state) {
+                    note(ops, live, &mut last, s.val, pos);
+                }
+            }
+            op if live[i] || op.has_effect() => {
+                for a in op.args() {
+                    note(ops, live, &mut last, a, pos);
+                }
+            }
+            _ => ops[i] = Op::Nop,
         }
     }
     block.last_use = last;
+}
+
+/// A use of `v` at `pos`: `v` is live, and this is its last use if none was met yet (the walk
+/// goes backwards); a flags value's use is a use of the values it is computed from.
+#[inline(always)]
+fn note(ops: &[Op], live: &mut [bool], last: &mut [u32], v: Val, pos: u32) {
+    let i = v.0 as usize;
+    live[i] = true;
+    match ops[i].flags_operands() {
+        Some(operands) => {
+            for x in operands {
+                let l = &mut last[x.0 as usize];
+                if *l == UNUSED {
+                    *l = pos;
+                }
+            }
+        }
+        None if last[i] == UNUSED => last[i] = pos,
+        None => {}
+    }
 }
 
 #[cfg(test)]
