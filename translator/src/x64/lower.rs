@@ -214,7 +214,8 @@ impl<'a> Lower<'a> {
     /// `End::Done` when inline (the vector code keeps or sets `eflags` itself).
     fn lower_vop(&mut self, f: crate::ir::VecFn, (d, n, m): (u8, u8, u8), pos: u32, args: &[Val]) -> End {
         // SSE integer ops leave EFLAGS alone; the FP path's NaN check (ptest) does not.
-        if self.vec_int_inline(f, d, n, m)
+        if self.vec_vex_inline(f, d, n, m)
+            || self.vec_int_inline(f, d, n, m)
             || self.vec_inline(f, d, n, m)
             || self.vec_more_inline(f, d, n, m)
             || self.vec_crypto_inline(f, d, n, m)

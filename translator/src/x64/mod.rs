@@ -31,6 +31,7 @@ mod vecsatarith;
 mod vecshift;
 mod vectable;
 mod vector;
+mod vecvex;
 mod vfp;
 
 use crate::cpu::{off, ExitReason, FlagsKind};

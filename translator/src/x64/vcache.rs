@@ -43,7 +43,7 @@ impl VCache {
 
     /// A register to cache V`v` in as it is read: a free one or a clean one (replacing a dirty
     /// one would cost a store), if any.
-    fn take_for_read(&mut self, v: u8) -> Option<u8> {
+    pub(super) fn take_for_read(&mut self, v: u8) -> Option<u8> {
         let i = self.holder.iter().position(Option::is_none).or_else(|| {
             let n = Self::SLOTS;
             let i = (0..n).map(|j| (self.next + j) % n).find(|&i| !self.dirty[i])?;
