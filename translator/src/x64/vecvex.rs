@@ -103,6 +103,53 @@ impl Lower<'_> {
                     dynasm!(self.ops ; .arch x64 ; vmovq Rx(k), Rx(k));
                 }
             }
+            AddL { signed } | SubL { signed } if es < 3 => {
+                let (a, b) = self.vex_sources(n, m);
+                vex_widen(self, 0, a, es, signed, q);
+                vex_widen(self, 1, b, es, signed, q);
+                let k = self.vput(d);
+                lanes(
+                    self,
+                    if matches!(f.kind, SubL { .. }) {
+                        Lanes::Sub
+                    } else {
+                        Lanes::Add
+                    },
+                    es + 1,
+                    k,
+                    0,
+                    1,
+                );
+            }
+            AddW { signed } | SubW { signed } if es < 3 => {
+                let (a, b) = self.vex_sources(n, m);
+                vex_widen(self, 1, b, es, signed, q);
+                let k = self.vput(d);
+                lanes(
+                    self,
+                    if matches!(f.kind, SubW { .. }) {
+                        Lanes::Sub
+                    } else {
+                        Lanes::Add
+                    },
+                    es + 1,
+                    k,
+                    a,
+                    1,
+                );
+            }
+            Ushll(sh) | Sshll(sh) if es < 3 => {
+                let a = self.vsrc_kept(n, 0);
+                let signed = matches!(f.kind, Sshll(_));
+                if sh == 0 {
+                    let k = self.vput(d);
+                    vex_widen(self, k, a, es, signed, q);
+                } else {
+                    vex_widen(self, 0, a, es, signed, q);
+                    let k = self.vput(d);
+                    shift_imm(self, Shift::Left, es + 1, sh, k, 0);
+                }
+            }
             Shl(sh) if es > 0 => self.vex_shift(Shift::Left, es, sh, (d, n), None, q),
             Ushr(sh) if es > 0 => self.vex_shift(Shift::Logical, es, sh, (d, n), None, q),
             Sshr(sh) if es == 1 || es == 2 => self.vex_shift(Shift::Arithmetic, es, sh, (d, n), None, q),
@@ -118,18 +165,8 @@ impl Lower<'_> {
     /// every bit), as A64's do: x86's shifts by immediate saturate the same way.
     fn vex_shift(&mut self, kind: Shift, es: u8, sh: u8, (d, n): (u8, u8), accumulate: Option<u8>, q: bool) {
         let a = self.vsrc_kept(n, 0);
-        let s = sh.min(64) as i8;
         let k = if accumulate.is_some() { 0 } else { self.vput(d) };
-        match (kind, es) {
-            (Shift::Left, 1) => dynasm!(self.ops ; .arch x64 ; vpsllw Rx(k), Rx(a), s),
-            (Shift::Left, 2) => dynasm!(self.ops ; .arch x64 ; vpslld Rx(k), Rx(a), s),
-            (Shift::Left, _) => dynasm!(self.ops ; .arch x64 ; vpsllq Rx(k), Rx(a), s),
-            (Shift::Logical, 1) => dynasm!(self.ops ; .arch x64 ; vpsrlw Rx(k), Rx(a), s),
-            (Shift::Logical, 2) => dynasm!(self.ops ; .arch x64 ; vpsrld Rx(k), Rx(a), s),
-            (Shift::Logical, _) => dynasm!(self.ops ; .arch x64 ; vpsrlq Rx(k), Rx(a), s),
-            (Shift::Arithmetic, 1) => dynasm!(self.ops ; .arch x64 ; vpsraw Rx(k), Rx(a), s),
-            (Shift::Arithmetic, _) => dynasm!(self.ops ; .arch x64 ; vpsrad Rx(k), Rx(a), s),
-        }
+        shift_imm(self, kind, es, sh, k, a);
         match accumulate {
             Some(es) => self.vex_accumulate(d, es, false, q),
             None if !q => dynasm!(self.ops ; .arch x64 ; vmovq Rx(k), Rx(k)),
@@ -238,6 +275,40 @@ impl Lower<'_> {
         let o = off::vreg(v);
         dynasm!(self.ops ; .arch x64 ; vmovdqu Rx(k), [r15 + o]);
         k
+    }
+}
+
+/// xmm`k` = xmm`a` shifted by `sh` (elements of size `es`, 1..3; the arithmetic shifts 1 and 2).
+fn shift_imm(l: &mut Lower<'_>, kind: Shift, es: u8, sh: u8, k: u8, a: u8) {
+    let s = sh.min(64) as i8;
+    match (kind, es) {
+        (Shift::Left, 1) => dynasm!(l.ops ; .arch x64 ; vpsllw Rx(k), Rx(a), s),
+        (Shift::Left, 2) => dynasm!(l.ops ; .arch x64 ; vpslld Rx(k), Rx(a), s),
+        (Shift::Left, _) => dynasm!(l.ops ; .arch x64 ; vpsllq Rx(k), Rx(a), s),
+        (Shift::Logical, 1) => dynasm!(l.ops ; .arch x64 ; vpsrlw Rx(k), Rx(a), s),
+        (Shift::Logical, 2) => dynasm!(l.ops ; .arch x64 ; vpsrld Rx(k), Rx(a), s),
+        (Shift::Logical, _) => dynasm!(l.ops ; .arch x64 ; vpsrlq Rx(k), Rx(a), s),
+        (Shift::Arithmetic, 1) => dynasm!(l.ops ; .arch x64 ; vpsraw Rx(k), Rx(a), s),
+        (Shift::Arithmetic, _) => dynasm!(l.ops ; .arch x64 ; vpsrad Rx(k), Rx(a), s),
+    }
+}
+
+/// xmm`k` = the low (with `upper`, the high) 64 bits of xmm`a` widened from `es` (< 3) to `es + 1`
+/// elements.
+fn vex_widen(l: &mut Lower<'_>, k: u8, a: u8, es: u8, signed: bool, upper: bool) {
+    let a = if upper {
+        dynasm!(l.ops ; .arch x64 ; vpsrldq Rx(k), Rx(a), 8);
+        k
+    } else {
+        a
+    };
+    match (es, signed) {
+        (0, false) => dynasm!(l.ops ; .arch x64 ; vpmovzxbw Rx(k), Rx(a)),
+        (1, false) => dynasm!(l.ops ; .arch x64 ; vpmovzxwd Rx(k), Rx(a)),
+        (_, false) => dynasm!(l.ops ; .arch x64 ; vpmovzxdq Rx(k), Rx(a)),
+        (0, true) => dynasm!(l.ops ; .arch x64 ; vpmovsxbw Rx(k), Rx(a)),
+        (1, true) => dynasm!(l.ops ; .arch x64 ; vpmovsxwd Rx(k), Rx(a)),
+        (_, true) => dynasm!(l.ops ; .arch x64 ; vpmovsxdq Rx(k), Rx(a)),
     }
 }
 
