@@ -3,7 +3,7 @@
 //! way back from the exit it meets each value's last use first, and notes it for the register
 //! allocator ([`Block::last_use`]).
 
-use crate::ir::{Block, Op, SnapList, Val, UNUSED};
+use crate::ir::{Block, Op, Val, UNUSED};
 
 /// Remove dead ops, and note where each value is used last.
 pub fn run(block: &mut Block) {
@@ -20,33 +20,14 @@ pub fn run(block: &mut Block) {
     let mut last = std::mem::take(&mut block.last_use);
     last.clear();
     last.resize(n, UNUSED);
-    let ops = &mut block.ops;
     for a in block.exit.args() {
-        note(ops, live, &mut last, a, n as u32);
+        note(&block.ops, live, &mut last, a, n as u32);
     }
-    let snaps = &block.snapshots;
-    let list = |l: SnapList| &snaps[l.first as usize..(l.first + l.len) as usize];
     for i in (0..n).rev() {
-        let pos = i as u32;
-        match ops[i] {
-            // (Markers and side exits are effects, always kept.)
-            Op::Snapshots(l) => {
-                for s in list(l).iter().filter(|s| s.keeps_live) {
-                    note(ops, live, &mut last, s.val, pos);
-                }
-            }
-            Op::SideExit { flags, state, .. } => {
-                note(ops, live, &mut last, flags, pos);
-                for s in list(state) {
-                    note(ops, live, &mut last, s.val, pos);
-                }
-            }
-            op if live[i] || op.has_effect() => {
-                for a in op.args() {
-                    note(ops, live, &mut last, a, pos);
-                }
-            }
-            _ => ops[i] = Op::Nop,
+        if live[i] || block.ops[i].has_effect() {
+            block.each_use(i, |a| note(&block.ops, live, &mut last, a, i as u32));
+        } else {
+            block.ops[i] = Op::Nop;
         }
     }
     block.last_use = last;

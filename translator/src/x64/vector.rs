@@ -132,17 +132,7 @@ impl Lower<'_> {
 
     /// Widen the low (or, with `upper`, high) 64 bits of xmm`x` from `es` to `es + 1` elements.
     pub(super) fn widen(&mut self, x: u8, es: u8, signed: bool, upper: bool) {
-        if upper {
-            dynasm!(self.ops ; .arch x64 ; psrldq Rx(x), 8);
-        }
-        match (es, signed) {
-            (0, false) => dynasm!(self.ops ; .arch x64 ; pmovzxbw Rx(x), Rx(x)),
-            (1, false) => dynasm!(self.ops ; .arch x64 ; pmovzxwd Rx(x), Rx(x)),
-            (_, false) => dynasm!(self.ops ; .arch x64 ; pmovzxdq Rx(x), Rx(x)),
-            (0, true) => dynasm!(self.ops ; .arch x64 ; pmovsxbw Rx(x), Rx(x)),
-            (1, true) => dynasm!(self.ops ; .arch x64 ; pmovsxwd Rx(x), Rx(x)),
-            (_, true) => dynasm!(self.ops ; .arch x64 ; pmovsxdq Rx(x), Rx(x)),
-        }
+        super::vecvex::vex_widen(self, x, x, es, signed, upper);
     }
 
     /// xmm0 += xmm1 (or -=) with elements of size `es`.

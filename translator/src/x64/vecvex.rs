@@ -39,6 +39,17 @@ enum Shift {
     Arithmetic,
 }
 
+impl Lanes {
+    /// ADD, or SUB with `sub`.
+    fn add_sub(sub: bool) -> Lanes {
+        if sub {
+            Lanes::Sub
+        } else {
+            Lanes::Add
+        }
+    }
+}
+
 impl Lower<'_> {
     /// Lower `f` (V`d` = V`n` op V`m`) in AVX forms; false if it is not one of those done here.
     pub(super) fn vec_vex_inline(&mut self, f: VecFn, d: u8, n: u8, m: u8) -> bool {
@@ -74,13 +85,7 @@ impl Lower<'_> {
                 let (a, b) = self.vex_sources(n, m);
                 self.vex_abd(es, signed, a, b);
                 // The "2" forms take the upper halves; the differences are unsigned.
-                if q {
-                    dynasm!(self.ops ; .arch x64 ; vpsrldq xmm0, xmm0, 8);
-                }
-                match es {
-                    0 => dynasm!(self.ops ; .arch x64 ; vpmovzxbw xmm0, xmm0),
-                    _ => dynasm!(self.ops ; .arch x64 ; vpmovzxwd xmm0, xmm0),
-                }
+                vex_widen(self, 0, 0, es, false, q);
                 if matches!(f.kind, AbaL { .. }) {
                     self.vex_accumulate(d, es + 1, false, true);
                 } else {
@@ -99,44 +104,21 @@ impl Lower<'_> {
                     (true, _) => dynasm!(self.ops ; .arch x64 ; vpabsd Rx(k), Rx(a)),
                     (false, _) => lanes(self, Lanes::Sub, es, k, 1, a),
                 }
-                if !q {
-                    dynasm!(self.ops ; .arch x64 ; vmovq Rx(k), Rx(k));
-                }
+                self.low_half(k, q);
             }
-            AddL { signed } | SubL { signed } if es < 3 => {
+            AddL { signed } | SubL { signed } | AddW { signed } | SubW { signed } if es < 3 => {
                 let (a, b) = self.vex_sources(n, m);
-                vex_widen(self, 0, a, es, signed, q);
+                // The long forms widen both sources, the wide ones only the second.
+                let first = if matches!(f.kind, AddL { .. } | SubL { .. }) {
+                    vex_widen(self, 0, a, es, signed, q);
+                    0
+                } else {
+                    a
+                };
                 vex_widen(self, 1, b, es, signed, q);
                 let k = self.vput(d);
-                lanes(
-                    self,
-                    if matches!(f.kind, SubL { .. }) {
-                        Lanes::Sub
-                    } else {
-                        Lanes::Add
-                    },
-                    es + 1,
-                    k,
-                    0,
-                    1,
-                );
-            }
-            AddW { signed } | SubW { signed } if es < 3 => {
-                let (a, b) = self.vex_sources(n, m);
-                vex_widen(self, 1, b, es, signed, q);
-                let k = self.vput(d);
-                lanes(
-                    self,
-                    if matches!(f.kind, SubW { .. }) {
-                        Lanes::Sub
-                    } else {
-                        Lanes::Add
-                    },
-                    es + 1,
-                    k,
-                    a,
-                    1,
-                );
+                let sub = matches!(f.kind, SubL { .. } | SubW { .. });
+                lanes(self, Lanes::add_sub(sub), es + 1, k, first, 1);
             }
             Ushll(sh) | Sshll(sh) if es < 3 => {
                 let a = self.vsrc_kept(n, 0);
@@ -150,11 +132,11 @@ impl Lower<'_> {
                     shift_imm(self, Shift::Left, es + 1, sh, k, 0);
                 }
             }
-            Shl(sh) if es > 0 => self.vex_shift(Shift::Left, es, sh, (d, n), None, q),
-            Ushr(sh) if es > 0 => self.vex_shift(Shift::Logical, es, sh, (d, n), None, q),
-            Sshr(sh) if es == 1 || es == 2 => self.vex_shift(Shift::Arithmetic, es, sh, (d, n), None, q),
-            Usra(sh) if es > 0 => self.vex_shift(Shift::Logical, es, sh, (d, n), Some(es), q),
-            Ssra(sh) if es == 1 || es == 2 => self.vex_shift(Shift::Arithmetic, es, sh, (d, n), Some(es), q),
+            Shl(sh) if es > 0 => self.vex_shift(Shift::Left, es, sh, (d, n), false, q),
+            Ushr(sh) if es > 0 => self.vex_shift(Shift::Logical, es, sh, (d, n), false, q),
+            Sshr(sh) if es == 1 || es == 2 => self.vex_shift(Shift::Arithmetic, es, sh, (d, n), false, q),
+            Usra(sh) if es > 0 => self.vex_shift(Shift::Logical, es, sh, (d, n), true, q),
+            Ssra(sh) if es == 1 || es == 2 => self.vex_shift(Shift::Arithmetic, es, sh, (d, n), true, q),
             _ => return false,
         }
         true
@@ -163,14 +145,15 @@ impl Lower<'_> {
     /// V`d` = V`n` shifted by `sh` (elements of size `es`, 1..3; arithmetic right shifts 1 and
     /// 2), or V`d` + that with `accumulate`. Counts of the element size give 0 (or the sign in
     /// every bit), as A64's do: x86's shifts by immediate saturate the same way.
-    fn vex_shift(&mut self, kind: Shift, es: u8, sh: u8, (d, n): (u8, u8), accumulate: Option<u8>, q: bool) {
+    fn vex_shift(&mut self, kind: Shift, es: u8, sh: u8, (d, n): (u8, u8), accumulate: bool, q: bool) {
         let a = self.vsrc_kept(n, 0);
-        let k = if accumulate.is_some() { 0 } else { self.vput(d) };
-        shift_imm(self, kind, es, sh, k, a);
-        match accumulate {
-            Some(es) => self.vex_accumulate(d, es, false, q),
-            None if !q => dynasm!(self.ops ; .arch x64 ; vmovq Rx(k), Rx(k)),
-            None => {}
+        if accumulate {
+            shift_imm(self, kind, es, sh, 0, a);
+            self.vex_accumulate(d, es, false, q);
+        } else {
+            let k = self.vput(d);
+            shift_imm(self, kind, es, sh, k, a);
+            self.low_half(k, q);
         }
     }
 
@@ -181,6 +164,13 @@ impl Lower<'_> {
         let a = self.vsrc_kept(n, 0);
         let b = self.vsrc(m, 1);
         (a, b)
+    }
+
+    /// A 64-bit form's result (not `q`): the upper half of xmm`k` zeroed.
+    fn low_half(&mut self, k: u8, q: bool) {
+        if !q {
+            dynasm!(self.ops ; .arch x64 ; vmovq Rx(k), Rx(k));
+        }
     }
 
     /// V`d` = xmm`x` (its low half, the upper zeroed, unless `q`).
@@ -197,10 +187,8 @@ impl Lower<'_> {
     fn vex_accumulate(&mut self, d: u8, es: u8, sub: bool, q: bool) {
         let acc = self.vsrc(d, 1);
         let k = self.vput(d);
-        lanes(self, if sub { Lanes::Sub } else { Lanes::Add }, es, k, acc, 0);
-        if !q {
-            dynasm!(self.ops ; .arch x64 ; vmovq Rx(k), Rx(k));
-        }
+        lanes(self, Lanes::add_sub(sub), es, k, acc, 0);
+        self.low_half(k, q);
     }
 
     /// V`d` = V`n` op V`m`: one instruction into V`d`'s register (and the zeroing of its upper
@@ -209,9 +197,7 @@ impl Lower<'_> {
         let (a, b) = self.vex_sources(n, m);
         let k = self.vput(d);
         lanes(self, op, es, k, a, b);
-        if !q {
-            dynasm!(self.ops ; .arch x64 ; vmovq Rx(k), Rx(k));
-        }
+        self.low_half(k, q);
     }
 
     /// xmm0 = |a - b| per element of size `es` (< 3): max - min, the unsigned difference.
@@ -240,9 +226,7 @@ impl Lower<'_> {
             VecKind::Bic => dynasm!(self.ops ; .arch x64 ; vpandn Rx(k), Rx(b), Rx(a)),
             other => unreachable!("{other:?} is not one of vex_bitwise's (see vec_vex_inline)"),
         }
-        if !q {
-            dynasm!(self.ops ; .arch x64 ; vmovq Rx(k), Rx(k));
-        }
+        self.low_half(k, q);
     }
 
     /// BSL (d ? n : m), BIT (m ? n : d), BIF (m ? d : n): `x ^ ((x ^ y) & mask)`.
@@ -260,9 +244,7 @@ impl Lower<'_> {
         dynasm!(self.ops ; .arch x64 ; vpxor xmm3, Rx(x), Rx(y) ; vpand xmm3, xmm3, Rx(mask));
         let k = self.vput(d);
         dynasm!(self.ops ; .arch x64 ; vpxor Rx(k), xmm3, Rx(x));
-        if !q {
-            dynasm!(self.ops ; .arch x64 ; vmovq Rx(k), Rx(k));
-        }
+        self.low_half(k, q);
     }
 
     /// The register to read V`v` from: its cache register, else one it is loaded into and kept
@@ -295,7 +277,7 @@ fn shift_imm(l: &mut Lower<'_>, kind: Shift, es: u8, sh: u8, k: u8, a: u8) {
 
 /// xmm`k` = the low (with `upper`, the high) 64 bits of xmm`a` widened from `es` (< 3) to `es + 1`
 /// elements.
-fn vex_widen(l: &mut Lower<'_>, k: u8, a: u8, es: u8, signed: bool, upper: bool) {
+pub(super) fn vex_widen(l: &mut Lower<'_>, k: u8, a: u8, es: u8, signed: bool, upper: bool) {
     let a = if upper {
         dynasm!(l.ops ; .arch x64 ; vpsrldq Rx(k), Rx(a), 8);
         k
